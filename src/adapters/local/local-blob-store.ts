@@ -1,0 +1,95 @@
+/**
+ * BlobStore on a local folder (the state dir's `jobs/`, or an EFS mount such as /mnt/data).
+ * Keys map to paths under the root; a key can never reach outside it.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { copyFile, mkdir, rename, rm, stat, unlink } from 'node:fs/promises';
+import { basename, dirname, join, resolve, sep } from 'node:path';
+import { UsageError } from '../../core/errors.js';
+import type { BlobStore, StoredBlob } from '../../ports/blob-store.js';
+
+export async function sha256File(path: string): Promise<string> {
+  const h = createHash('sha256');
+  for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
+  return h.digest('hex');
+}
+
+/** Renames, falling back to copy + rename across file systems. */
+export async function moveFile(from: string, to: string): Promise<void> {
+  try {
+    await rename(from, to);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
+    const tmp = `${to}.${randomBytes(4).toString('hex')}.part`;
+    await copyFile(from, tmp);
+    await rename(tmp, to);
+    await unlink(from);
+  }
+}
+
+export class LocalBlobStore implements BlobStore {
+  private readonly root: string;
+  constructor(root: string) {
+    this.root = resolve(root);
+  }
+
+  /** The absolute path of a key; rejects keys that would leave the root. */
+  pathOf(key: string): string {
+    if (!key || key.includes('\0') || key.split('/').some((p) => p === '..' || p === '')) {
+      throw new UsageError(`invalid blob key: ${JSON.stringify(key)}`);
+    }
+    const p = resolve(this.root, key);
+    if (!p.startsWith(this.root + sep)) throw new UsageError(`invalid blob key: ${JSON.stringify(key)}`);
+    return p;
+  }
+
+  async readLocation(key: string): Promise<string> {
+    return this.pathOf(key);
+  }
+
+  async putFile(key: string, localPath: string): Promise<StoredBlob> {
+    const dest = this.pathOf(key);
+    await mkdir(dirname(dest), { recursive: true });
+    const checksum = await sha256File(localPath);
+    const { size } = await stat(localPath);
+    await moveFile(localPath, dest);
+    return { sizeBytes: size, checksum };
+  }
+
+  async stat(key: string): Promise<StoredBlob | undefined> {
+    const p = this.pathOf(key);
+    try {
+      const st = await stat(p);
+      if (!st.isFile()) return undefined;
+      return { sizeBytes: st.size, checksum: await sha256File(p) };
+    } catch {
+      return undefined;
+    }
+  }
+
+  async getFile(key: string, localPath: string): Promise<void> {
+    await mkdir(dirname(localPath), { recursive: true });
+    await copyFile(this.pathOf(key), localPath);
+  }
+
+  async deletePrefix(prefix: string): Promise<void> {
+    const clean = prefix.replace(/\/+$/, '');
+    await rm(this.pathOf(clean), { recursive: true, force: true });
+  }
+
+  async scratchDir(jobId: string): Promise<string> {
+    const dir = join(this.pathOf(jobId), 'scratch');
+    await mkdir(dir, { recursive: true });
+    return dir;
+  }
+
+  async outputTempPath(jobId: string, output: string): Promise<string> {
+    // Beside the output, hidden, so the commit is a rename on one file system.
+    return join(dirname(output), `.${basename(output)}.shardcast-${jobId}.tmp`);
+  }
+
+  async commitOutput(tempPath: string, output: string): Promise<void> {
+    await moveFile(tempPath, output);
+  }
+}

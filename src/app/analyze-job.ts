@@ -1,0 +1,86 @@
+/**
+ * Analyze: one ffprobe for streams and format plus one packet scan of the video stream (no decode), then
+ * the segment plan, written once to the ledger.
+ */
+import { buildPacketScanArgs, buildProbeArgs } from '../core/ffmpeg-args.js';
+import { InputError } from '../core/errors.js';
+import { defaultSegmentSeconds, planSegments } from '../core/plan-segments.js';
+import { buildAnalysis, parsePacketCsv, parseProbeJson, pickVideoStream } from '../core/probe-parse.js';
+import { audioBlobKey, taskKey, videoSegmentBlobKey } from '../core/task-keys.js';
+import { audioIntermediateExt } from '../core/profile.js';
+import type { JobRecord, MediaAnalysis } from '../core/types.js';
+import type { NewTask } from '../ports/ledger.js';
+import type { AppDeps } from './deps.js';
+import { emit } from './deps.js';
+
+function firstErrorLine(stderr: string): string {
+  const line = stderr.split('\n').map((l) => l.trim()).filter(Boolean).pop() ?? '';
+  return line.replace(/^file:/, '');
+}
+
+export async function analyzeSource(deps: AppDeps, source: string): Promise<MediaAnalysis> {
+  const size = await deps.sourceSize(source);
+  const location = await deps.readableSource(source);
+  if (size === 0) throw new InputError('the source is an empty file');
+  const probe = await deps.media.run('ffprobe', buildProbeArgs(location), { maxStdoutBytes: 64 * 1024 * 1024 });
+  if (probe.exitCode !== 0) {
+    const why = firstErrorLine(probe.stderrTail);
+    throw new InputError(`not a readable media file${why ? `: ${why}` : ''}`);
+  }
+  const json = parseProbeJson(probe.stdout);
+  const vs = pickVideoStream(json);
+  if (!vs) return buildAnalysis(json, [], size ?? 0); // throws the no-video InputError
+  const scan = await deps.media.run('ffprobe', buildPacketScanArgs(location, vs.index));
+  if (scan.exitCode !== 0) throw new InputError(`cannot read the video packets: ${firstErrorLine(scan.stderrTail)}`);
+  return buildAnalysis(json, parsePacketCsv(scan.stdout), size ?? 0);
+}
+
+/** Moves a created job through analysis to `encoding`, with its plan and tasks in the ledger. */
+export async function analyzeJob(deps: AppDeps, jobId: string): Promise<JobRecord> {
+  const started = deps.clock();
+  let job = await deps.ledger.updateJob(jobId, ['created'], 'analyzing', { startedAt: started });
+  await emit(deps, jobId, 'job.analyzing', 'analyzing the source');
+  const analysis = await analyzeSource(deps, job.source);
+  const opts = job.options;
+  const target = opts.segmentSeconds ?? defaultSegmentSeconds(analysis.duration, opts.workers);
+  const plan = planSegments({
+    frameTimes: analysis.video.frameTimes,
+    keyframeIndices: analysis.video.keyframeIndices,
+    lastFrameDuration: analysis.video.lastFrameDuration,
+    targetSeconds: target,
+  });
+  const tasks: NewTask[] = plan.segments.map((s) => ({
+    jobId,
+    kind: 'video',
+    index: s.index,
+    key: taskKey(jobId, 'video', s.index),
+    startFrame: s.startFrame,
+    frameCount: s.frameCount,
+    startTime: s.startTime,
+    endTime: s.endTime,
+    outputKey: videoSegmentBlobKey(jobId, s.index),
+  }));
+  const ac = opts.profile.audioCodec;
+  if (analysis.audio.length > 0 && (ac === 'aac' || ac === 'opus')) {
+    tasks.push({
+      jobId,
+      kind: 'audio',
+      index: 0,
+      key: taskKey(jobId, 'audio', 0),
+      startFrame: 0,
+      frameCount: 0,
+      startTime: analysis.startTime,
+      endTime: analysis.startTime + analysis.duration,
+      outputKey: audioBlobKey(jobId, audioIntermediateExt(ac)),
+    });
+  }
+  await deps.ledger.putTasks(tasks);
+  const analyzeMs = deps.clock() - started;
+  job = await deps.ledger.updateJob(jobId, ['analyzing'], 'encoding', { analysis, plan, timings: { ...job.timings, analyzeMs } });
+  await emit(deps, jobId, 'job.planned', `${plan.segments.length} segments of about ${target} s, ${plan.totalFrames} frames`, {
+    segments: plan.segments.length,
+    frames: plan.totalFrames,
+    targetSeconds: target,
+  });
+  return job;
+}

@@ -1,0 +1,41 @@
+/**
+ * What the use-cases need, passed in explicitly (no globals). Built by src/runtime.
+ */
+import type { BlobStore } from '../ports/blob-store.js';
+import type { Ledger } from '../ports/ledger.js';
+import type { MediaTool } from '../ports/media-tool.js';
+
+export interface TaskProgress {
+  key: string;
+  /** Frames encoded so far in this attempt. */
+  frames: number;
+}
+
+export interface AppDeps {
+  ledger: Ledger;
+  blobs: BlobStore;
+  media: MediaTool;
+  /** Epoch milliseconds. */
+  clock: () => number;
+  /** Who runs tasks in this process (`host:pid`, or a Lambda request id). */
+  workerId: string;
+  /** A location ffmpeg can read a job's source from (a local path as is; a presigned URL for s3://). */
+  readableSource: (source: string) => Promise<string>;
+  /** Size of the source in bytes, or undefined when it cannot be read (a missing file). */
+  sourceSize: (location: string) => Promise<number | undefined>;
+  /** Whether a worker id belongs to a live process; undefined when this process cannot tell. */
+  isWorkerAlive?: (workerId: string) => boolean | undefined;
+  /** Live progress from running encodes. */
+  onProgress?: (p: TaskProgress) => void;
+  /** Milliseconds between heartbeats of a running task (default 5000). */
+  heartbeatMs?: number;
+}
+
+/** Appends an event; never lets a failed event write fail the work itself. */
+export async function emit(deps: AppDeps, jobId: string, type: string, message: string, data?: Record<string, unknown>): Promise<void> {
+  try {
+    await deps.ledger.appendEvent({ jobId, at: deps.clock(), type, message, ...(data ? { data } : {}) });
+  } catch {
+    /* events are best effort */
+  }
+}

@@ -1,0 +1,118 @@
+/**
+ * One attempt at one task: a video segment (read straight from the source, checked by decoding it and
+ * counting its frames) or the whole audio track. Idempotent: a task already `done` returns its record and
+ * encodes nothing. The claim is a conditional write, so two workers can never run the same attempt.
+ */
+import { basename, join } from 'node:path/posix';
+import { buildAudioEncodeArgs, buildSegmentCheckArgs, buildSegmentEncodeArgs } from '../core/ffmpeg-args.js';
+import { ConditionFailedError, FfmpegError, NotFoundError, oneLine, SegmentCheckError } from '../core/errors.js';
+import type { JobRecord, TaskRecord } from '../core/types.js';
+import type { TaskId } from '../ports/ledger.js';
+import type { ToolRunResult } from '../ports/media-tool.js';
+import type { AppDeps } from './deps.js';
+import { emit } from './deps.js';
+
+export interface EncodeTaskOptions {
+  signal?: AbortSignal;
+  /** Threads for this ffmpeg (decoder and encoder). */
+  threads: number;
+}
+
+function lastLine(s: string): string {
+  return s.split('\n').map((l) => l.trim()).filter(Boolean).pop() ?? '';
+}
+
+function describe(task: TaskRecord): string {
+  if (task.kind === 'audio') return 'the audio track';
+  return `segment ${task.index} (frames ${task.startFrame}-${task.startFrame + task.frameCount - 1}, ${task.startTime.toFixed(3)}-${task.endTime.toFixed(3)} s)`;
+}
+
+function buildArgs(job: JobRecord, task: TaskRecord, sourceLocation: string, outputPath: string, threads: number): string[] {
+  const analysis = job.analysis!;
+  if (task.kind === 'audio') {
+    return buildAudioEncodeArgs({ sourceLocation, audio: analysis.audio, profile: job.options.profile, outputPath });
+  }
+  const segment = job.plan!.segments[task.index];
+  if (!segment) throw new NotFoundError(`segment ${task.index} is not in the plan of job ${job.id}`);
+  return buildSegmentEncodeArgs({ sourceLocation, analysis, segment, profile: job.options.profile, threads, outputPath });
+}
+
+async function checkSegment(deps: AppDeps, task: TaskRecord, path: string, signal?: AbortSignal): Promise<ToolRunResult> {
+  const r = await deps.media.run('ffprobe', buildSegmentCheckArgs(path), signal ? { signal } : {});
+  const frames = Number(r.stdout.trim());
+  if (r.exitCode !== 0 || r.stderrTail.trim()) {
+    throw new SegmentCheckError(`${describe(task)} does not decode cleanly: ${lastLine(r.stderrTail) || `ffprobe exit ${r.exitCode}`}`, task.key);
+  }
+  if (frames !== task.frameCount) {
+    throw new SegmentCheckError(`${describe(task)} has ${frames} frames, expected ${task.frameCount}`, task.key);
+  }
+  return r;
+}
+
+export async function encodeTask(deps: AppDeps, id: TaskId, opts: EncodeTaskOptions): Promise<TaskRecord> {
+  const { ledger } = deps;
+  const job = await ledger.getJob(id.jobId);
+  if (!job || !job.analysis || !job.plan) throw new NotFoundError(`job ${id.jobId} has no plan`);
+  const current = await ledger.getTask(id);
+  if (!current) throw new NotFoundError(`task ${id.kind} ${id.index} of job ${id.jobId} does not exist`);
+  if (current.status === 'done') return current;
+
+  const now = deps.clock();
+  const attempt = current.attempts + 1;
+  const task = await ledger.transitionTask(id, ['pending', 'failed'], 'running', {
+    attempts: attempt, worker: deps.workerId, startedAt: now, heartbeatAt: now, clearError: true,
+  }, current.attempts);
+  await emit(deps, id.jobId, 'task.started', `${describe(task)}: attempt ${attempt} on ${deps.workerId}`, { key: task.key, attempt });
+
+  const scratch = await deps.blobs.scratchDir(id.jobId);
+  const partial = join(scratch, `${basename(task.outputKey)}.partial`);
+  let args: string[] = [];
+  const beat = setInterval(() => {
+    ledger.heartbeat(id, deps.clock()).catch(() => undefined);
+  }, deps.heartbeatMs ?? 5000);
+  try {
+    const source = await deps.readableSource(job.source);
+    args = buildArgs(job, task, source, partial, opts.threads);
+    const onStdoutLine = deps.onProgress && task.kind === 'video'
+      ? (line: string) => {
+          const m = /^frame=(\d+)/.exec(line);
+          if (m) deps.onProgress!({ key: task.key, frames: Number(m[1]) });
+        }
+      : undefined;
+    const run = await deps.media.run('ffmpeg', args, { ...(opts.signal ? { signal: opts.signal } : {}), ...(onStdoutLine ? { onStdoutLine } : {}) });
+    if (run.exitCode !== 0) {
+      throw new FfmpegError(`${describe(task)}: ffmpeg exited with ${run.exitCode ?? run.signal}: ${lastLine(run.stderrTail)}`, {
+        tool: 'ffmpeg', exitCode: run.exitCode, signal: run.signal, stderrTail: run.stderrTail, taskKey: task.key,
+      });
+    }
+    let cpu = run.cpuSeconds;
+    if (task.kind === 'video') cpu += (await checkSegment(deps, task, partial, opts.signal)).cpuSeconds;
+    const stored = await deps.blobs.putFile(task.outputKey, partial);
+    const finished = deps.clock();
+    const done = await ledger.transitionTask(id, ['running'], 'done', {
+      finishedAt: finished, wallMs: finished - now, cpuSeconds: cpu, args, exitCode: 0,
+      stderrTail: run.stderrTail, sizeBytes: stored.sizeBytes, checksum: stored.checksum,
+    }, attempt);
+    await emit(deps, id.jobId, 'task.done', `${describe(task)} done in ${((finished - now) / 1000).toFixed(1)} s`, {
+      key: task.key, wallMs: finished - now, cpuSeconds: cpu, sizeBytes: stored.sizeBytes,
+    });
+    return done;
+  } catch (err) {
+    if (opts.signal?.aborted) {
+      // Stopped by the user: hand the task back untouched (not a failed attempt).
+      await ledger.transitionTask(id, ['running'], 'pending', { attempts: current.attempts }, attempt).catch(() => undefined);
+      throw err;
+    }
+    const patch = {
+      finishedAt: deps.clock(), error: oneLine(err), args,
+      ...(err instanceof FfmpegError ? { exitCode: err.details.exitCode ?? -1, stderrTail: err.details.stderrTail } : {}),
+    };
+    await ledger.transitionTask(id, ['running'], 'failed', patch, attempt).catch((e) => {
+      if (!(e instanceof ConditionFailedError)) throw e;
+    });
+    await emit(deps, id.jobId, 'task.failed', `${describe(task)} attempt ${attempt} failed: ${oneLine(err)}`, { key: task.key, attempt });
+    throw err;
+  } finally {
+    clearInterval(beat);
+  }
+}

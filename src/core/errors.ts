@@ -1,0 +1,99 @@
+/**
+ * Typed errors. Each carries the exit code the CLI maps it to and the context needed to act on it.
+ * Whether an error is worth a retry is decided in one place: `isRetryable`.
+ */
+import type { JobRecord, TaskRecord } from './types.js';
+
+export abstract class ShardcastError extends Error {
+  abstract readonly exitCode: number;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** Bad command-line or API input (exit 2). */
+export class UsageError extends ShardcastError {
+  readonly exitCode = 2;
+}
+
+/** The source or output path cannot be used: missing, not media, no video stream, same as output (exit 2). */
+export class InputError extends ShardcastError {
+  readonly exitCode = 2;
+}
+
+/** ffmpeg/ffprobe is missing or too old (exit 2). */
+export class ToolMissingError extends ShardcastError {
+  readonly exitCode = 2;
+}
+
+/** An ffmpeg or ffprobe run failed. */
+export class FfmpegError extends ShardcastError {
+  readonly exitCode = 1;
+  constructor(
+    message: string,
+    readonly details: { tool: string; exitCode: number | null; signal?: string | null; stderrTail: string; taskKey?: string },
+  ) {
+    super(message);
+  }
+}
+
+/** A task's output did not have the planned frame count (or failed its decode check). */
+export class SegmentCheckError extends ShardcastError {
+  readonly exitCode = 1;
+  constructor(message: string, readonly taskKey: string) {
+    super(message);
+  }
+}
+
+/** The merged output failed verification. */
+export class VerifyError extends ShardcastError {
+  readonly exitCode = 1;
+  constructor(message: string, readonly failures: string[]) {
+    super(message);
+  }
+}
+
+/** The job finished as failed; the message names the failing segment when there is one. */
+export class JobFailedError extends ShardcastError {
+  readonly exitCode = 1;
+  constructor(message: string, readonly jobId: string, readonly taskKey?: string) {
+    super(message);
+  }
+}
+
+/** The job was stopped by the user (Ctrl-C, cancel); it stays resumable. */
+export class CancelledError extends ShardcastError {
+  readonly exitCode = 130;
+}
+
+export class NotFoundError extends ShardcastError {
+  readonly exitCode = 2;
+}
+
+/** A conditional write lost: the record was not in the expected state. Carries the current record. */
+export class ConditionFailedError extends ShardcastError {
+  readonly exitCode = 1;
+  constructor(
+    message: string,
+    readonly current: TaskRecord | JobRecord | undefined,
+  ) {
+    super(message);
+  }
+}
+
+/** The one place that decides whether a failed attempt is worth another try. */
+export function isRetryable(err: unknown): boolean {
+  if (err instanceof CancelledError) return false;
+  if (err instanceof InputError || err instanceof UsageError || err instanceof ToolMissingError) return false;
+  if (err instanceof ConditionFailedError) return false;
+  if (err instanceof FfmpegError || err instanceof SegmentCheckError) return true;
+  // Unknown errors (I/O hiccups, network) get another attempt.
+  return true;
+}
+
+/** One line for a user: the message without a stack. */
+export function oneLine(err: unknown): string {
+  const msg = err instanceof Error ? err.message : String(err);
+  return msg.replace(/\s*\n\s*/g, ' | ').trim();
+}

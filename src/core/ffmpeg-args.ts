@@ -1,0 +1,156 @@
+/**
+ * Every ffmpeg/ffprobe command line shardcast runs, built by pure functions that return argument arrays.
+ * Nothing here runs a process; `MediaTool` does. User text (paths) only ever appears as a whole argument.
+ */
+import { audioIntermediateExt, AUDIO_ENCODERS, presetArgs, VIDEO_ENCODERS } from './profile.js';
+import type { EncodeProfile, MediaAnalysis, PlannedSegment, StreamInfo } from './types.js';
+
+const BASE = ['-nostdin', '-hide_banner', '-nostats', '-v', 'error', '-y'];
+
+/** Input paths that start with '-' would be read as options; a `file:` prefix makes any path literal. */
+export function literalInput(location: string): string {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(location) ? location : `file:${location}`;
+}
+
+export function buildProbeArgs(location: string): string[] {
+  return ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', literalInput(location)];
+}
+
+/** Lists the video stream's packets (no decode): times, durations and keyframe flags. */
+export function buildPacketScanArgs(location: string, streamIndex: number): string[] {
+  return [
+    '-v', 'error', '-select_streams', String(streamIndex),
+    '-show_entries', 'packet=pts_time,dts_time,duration_time,flags', '-of', 'csv=p=0', literalInput(location),
+  ];
+}
+
+/** The -ss value that lands exactly on frame `startFrame`: halfway between it and the frame before. */
+export function seekSecondsFor(analysis: MediaAnalysis, startFrame: number): number | undefined {
+  if (startFrame <= 0) return undefined;
+  const t = analysis.video.frameTimes;
+  const mid = (t[startFrame - 1]! + t[startFrame]!) / 2;
+  return Math.max(0, mid - analysis.startTime);
+}
+
+export function scaleFilter(profile: EncodeProfile): string | undefined {
+  const { width, height } = profile;
+  if (width && height) return `scale=${width}:${height}:force_original_aspect_ratio=decrease:force_divisible_by=2`;
+  if (height) return `scale=-2:${height}`;
+  if (width) return `scale=${width}:-2`;
+  return undefined;
+}
+
+export function colorArgs(analysis: MediaAnalysis): string[] {
+  const c = analysis.video.color;
+  const a: string[] = [];
+  if (c.primaries) a.push('-color_primaries', c.primaries);
+  if (c.transfer) a.push('-color_trc', c.transfer);
+  if (c.space) a.push('-colorspace', c.space);
+  if (c.range) a.push('-color_range', c.range);
+  return a;
+}
+
+export function videoEncoderArgs(profile: EncodeProfile, threads: number): string[] {
+  const enc = VIDEO_ENCODERS[profile.videoCodec];
+  const a = ['-c:v', enc, ...presetArgs(profile.videoCodec, profile.preset), '-crf', String(profile.crf), '-pix_fmt', profile.pixelFormat];
+  switch (profile.videoCodec) {
+    case 'h264':
+      a.push('-threads', String(threads));
+      break;
+    case 'hevc':
+      a.push('-x265-params', `log-level=error:pools=${threads}`);
+      break;
+    case 'vp9':
+      a.push('-b:v', '0', '-threads', String(threads));
+      if (threads > 1) a.push('-row-mt', '1');
+      break;
+    case 'av1':
+      a.push('-svtav1-params', `lp=${threads}`);
+      break;
+  }
+  return a;
+}
+
+export interface SegmentEncodeInput {
+  sourceLocation: string;
+  analysis: MediaAnalysis;
+  segment: PlannedSegment;
+  profile: EncodeProfile;
+  threads: number;
+  outputPath: string;
+}
+
+/**
+ * One video segment, read straight from the source: seek (frame-exact, `-ss` before `-i`), take exactly
+ * `frameCount` frames, timestamps rebased to 0 but otherwise the source's own (VFR stays VFR).
+ */
+export function buildSegmentEncodeArgs(i: SegmentEncodeInput): string[] {
+  const seek = seekSecondsFor(i.analysis, i.segment.startFrame);
+  const filters = ['setpts=PTS-STARTPTS'];
+  const scale = scaleFilter(i.profile);
+  if (scale) filters.push(scale);
+  return [
+    ...BASE,
+    '-threads', String(i.threads),
+    ...(seek !== undefined ? ['-ss', seek.toFixed(6)] : []),
+    '-i', literalInput(i.sourceLocation),
+    '-map', `0:${i.analysis.video.streamIndex}`,
+    '-frames:v', String(i.segment.frameCount),
+    '-vf', filters.join(','),
+    '-vsync', 'passthrough', '-enc_time_base', '-1',
+    '-an', '-sn', '-dn', '-map_metadata', '-1', '-map_chapters', '-1',
+    ...videoEncoderArgs(i.profile, i.threads),
+    ...colorArgs(i.analysis),
+    '-fflags', '+bitexact',
+    '-progress', 'pipe:1',
+    '-f', 'mp4', i.outputPath,
+  ];
+}
+
+export interface AudioEncodeInput {
+  sourceLocation: string;
+  audio: StreamInfo[];
+  profile: EncodeProfile;
+  outputPath: string;
+}
+
+/** Every audio track encoded once, as a whole (no per-segment priming or padding at seams). */
+export function buildAudioEncodeArgs(i: AudioEncodeInput): string[] {
+  const codec = i.profile.audioCodec;
+  if (codec !== 'aac' && codec !== 'opus') throw new Error(`buildAudioEncodeArgs: audio codec ${codec} is not encoded`);
+  const maps = i.audio.flatMap((s) => ['-map', `0:${s.index}`]);
+  return [
+    ...BASE,
+    '-threads', '1',
+    '-i', literalInput(i.sourceLocation),
+    ...maps,
+    '-vn', '-sn', '-dn', '-map_metadata', '-1',
+    '-c:a', AUDIO_ENCODERS[codec], '-b:a', `${i.profile.audioBitrateKbps}k`,
+    ...(codec === 'opus' ? ['-af', 'aformat=channel_layouts=7.1|5.1|stereo|mono'] : []),
+    '-fflags', '+bitexact',
+    '-f', codec === 'aac' ? 'mp4' : 'matroska', i.outputPath,
+  ];
+}
+
+export function audioOutputName(profile: EncodeProfile): string {
+  const c = profile.audioCodec;
+  return `audio.${c === 'aac' || c === 'opus' ? audioIntermediateExt(c) : 'none'}`;
+}
+
+/** Decodes a finished segment and counts its frames (errors go to stderr). */
+export function buildSegmentCheckArgs(path: string): string[] {
+  return ['-v', 'error', '-threads', '1', '-count_frames', '-select_streams', 'v:0', '-show_entries', 'stream=nb_read_frames', '-of', 'csv=p=0', literalInput(path)];
+}
+
+/** Packet list of every stream of the output (no decode), for verification. */
+export function buildVerifyScanArgs(path: string): string[] {
+  return ['-v', 'error', '-show_entries', 'packet=stream_index,pts_time,duration_time:stream=index,codec_type', '-of', 'json', literalInput(path)];
+}
+
+/** An ffconcat list. Locations are ours (segment files), but quote them properly anyway. */
+export function buildConcatList(entries: Array<{ location: string; duration: number }>): string {
+  const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+  const lines = ['ffconcat version 1.0'];
+  for (const e of entries) lines.push(`file ${q(e.location)}`, `duration ${e.duration.toFixed(6)}`);
+  return lines.join('\n') + '\n';
+}

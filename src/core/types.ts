@@ -1,0 +1,221 @@
+/**
+ * Data shapes shared by every layer. Pure data: no classes, no I/O.
+ * Times are seconds (floating point) unless the name ends in `Ms` (milliseconds) or `At` (epoch ms).
+ */
+
+export type VideoCodec = 'h264' | 'hevc' | 'vp9' | 'av1';
+export type AudioCodec = 'aac' | 'opus' | 'copy' | 'none';
+export type Container = 'mp4' | 'mkv' | 'webm' | 'mov';
+export type Backend = 'local' | 'aws' | 'aws-emulated';
+
+/** A fully specified encode profile: what every segment and the audio task are encoded with. */
+export interface EncodeProfile {
+  videoCodec: VideoCodec;
+  crf: number;
+  preset: string;
+  /** Target size; undefined keeps the source size. With one of them set the other keeps the aspect ratio. */
+  width?: number;
+  height?: number;
+  audioCodec: AudioCodec;
+  audioBitrateKbps: number;
+  container: Container;
+  /** Output pixel format (default yuv420p: 8-bit 4:2:0). */
+  pixelFormat: string;
+}
+
+export interface StreamInfo {
+  index: number;
+  type: 'video' | 'audio' | 'subtitle' | 'data' | 'attachment';
+  codec: string;
+  /** Subtitle streams: text-based codecs can be converted between containers, bitmap ones cannot. */
+  language?: string;
+  channels?: number;
+  sampleRate?: number;
+  startTime?: number;
+  duration?: number;
+  isAttachedPic?: boolean;
+}
+
+export interface ColorInfo {
+  range?: string;
+  primaries?: string;
+  transfer?: string;
+  space?: string;
+}
+
+export interface VideoInfo {
+  streamIndex: number;
+  codec: string;
+  width: number;
+  height: number;
+  pixelFormat: string;
+  /** Rotation in degrees from the display matrix (0, 90, 180, 270). */
+  rotation: number;
+  color: ColorInfo;
+  fieldOrder?: string;
+  /** Nominal rate as "num/den" (r_frame_rate) and the average rate. */
+  frameRate: string;
+  avgFrameRate: string;
+  /** 'cfr' when all frame intervals match within 1%, else 'vfr'. */
+  frameRateMode: 'cfr' | 'vfr';
+  timeBase: string;
+  /** Presentation times of all frames, sorted, in seconds (source timeline). */
+  frameTimes: number[];
+  /** Indices into frameTimes of the frames flagged as keyframes. */
+  keyframeIndices: number[];
+  /** Duration of the last frame (from its packet, else the average interval). */
+  lastFrameDuration: number;
+}
+
+export interface MediaAnalysis {
+  formatName: string;
+  /** Container start time (ffmpeg subtracts it from every stream on output). */
+  startTime: number;
+  /** Container duration, or the scanned duration where the container has none. */
+  duration: number;
+  durationFromContainer: boolean;
+  sizeBytes: number;
+  video: VideoInfo;
+  audio: StreamInfo[];
+  subtitles: StreamInfo[];
+  others: StreamInfo[];
+}
+
+/** One planned video segment: frames [startFrame, startFrame + frameCount) of the source. */
+export interface PlannedSegment {
+  index: number;
+  startFrame: number;
+  frameCount: number;
+  /** Presentation time of the first frame and of the first frame after the segment (source timeline). */
+  startTime: number;
+  endTime: number;
+  /** True when the segment starts on a source keyframe (cheap seek). */
+  startsOnKeyframe: boolean;
+}
+
+export interface SegmentPlan {
+  segments: PlannedSegment[];
+  targetSeconds: number;
+  totalFrames: number;
+  /** Indices in the order they should be encoded: longest first. */
+  encodeOrder: number[];
+}
+
+export type JobStatus =
+  | 'created'
+  | 'analyzing'
+  | 'encoding'
+  | 'merging'
+  | 'verifying'
+  | 'done'
+  | 'failed'
+  | 'cancelled';
+
+export type TaskStatus = 'pending' | 'running' | 'done' | 'failed';
+export type TaskKind = 'video' | 'audio';
+
+export interface JobTimings {
+  analyzeMs?: number;
+  encodeMs?: number;
+  mergeMs?: number;
+  verifyMs?: number;
+  totalMs?: number;
+}
+
+export interface VerifyReport {
+  ok: boolean;
+  expectedFrames: number;
+  frames: number;
+  expectedDuration: number;
+  videoDuration: number;
+  audioDuration?: number;
+  /** Each failed check, in words. */
+  failures: string[];
+}
+
+export interface JobResult {
+  frames: number;
+  videoDuration: number;
+  audioDuration?: number;
+  sizeBytes: number;
+  verify?: VerifyReport;
+}
+
+export interface TranscodeOptions {
+  profile: EncodeProfile;
+  segmentSeconds?: number;
+  workers: number;
+  threadsPerWorker: number;
+  maxAttempts: number;
+  verify: boolean;
+}
+
+export interface JobRecord {
+  id: string;
+  status: JobStatus;
+  backend: Backend;
+  /** Where the source and the output live: an absolute path, or an s3:// URI. */
+  source: string;
+  output: string;
+  options: TranscodeOptions;
+  analysis?: MediaAnalysis;
+  plan?: SegmentPlan;
+  createdAt: number;
+  updatedAt: number;
+  startedAt?: number;
+  finishedAt?: number;
+  error?: string;
+  timings: JobTimings;
+  result?: JobResult;
+}
+
+export interface TaskRecord {
+  jobId: string;
+  kind: TaskKind;
+  index: number;
+  /** Fixed, deterministic key: `<jobId>/v00012` or `<jobId>/a00000`. */
+  key: string;
+  startFrame: number;
+  frameCount: number;
+  startTime: number;
+  endTime: number;
+  status: TaskStatus;
+  attempts: number;
+  worker?: string;
+  startedAt?: number;
+  finishedAt?: number;
+  /** Refreshed while running; a running task whose heartbeat is stale belongs to a dead worker. */
+  heartbeatAt?: number;
+  cpuSeconds?: number;
+  wallMs?: number;
+  args?: string[];
+  exitCode?: number;
+  stderrTail?: string;
+  /** Blob key of the finished output; fixed at planning time. */
+  outputKey: string;
+  sizeBytes?: number;
+  checksum?: string;
+  error?: string;
+}
+
+export interface JobEvent {
+  jobId: string;
+  seq: number;
+  at: number;
+  type: string;
+  message: string;
+  data?: Record<string, unknown>;
+}
+
+export interface JobSummary {
+  id: string;
+  status: JobStatus;
+  backend: Backend;
+  source: string;
+  output: string;
+  createdAt: number;
+  updatedAt: number;
+  segmentsDone: number;
+  segmentsTotal: number;
+  error?: string;
+}

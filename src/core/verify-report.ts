@@ -1,0 +1,83 @@
+/**
+ * Verification of a merged output against the plan, from a packet scan of the output (no decode; every
+ * segment was decoded as it finished). Pure: data in, report out.
+ */
+import type { MediaAnalysis, SegmentPlan, VerifyReport } from './types.js';
+
+interface ScanJson {
+  streams?: Array<{ index: number; codec_type?: string }>;
+  packets?: Array<{ stream_index: number; pts_time?: string; duration_time?: string }>;
+}
+
+interface StreamSpan {
+  count: number;
+  start: number;
+  end: number;
+}
+
+export function spansFromScan(text: string): Map<number, StreamSpan & { type: string }> {
+  const json = JSON.parse(text) as ScanJson;
+  const types = new Map((json.streams ?? []).map((s) => [s.index, s.codec_type ?? 'unknown']));
+  const spans = new Map<number, StreamSpan & { type: string }>();
+  for (const p of json.packets ?? []) {
+    const pts = Number(p.pts_time);
+    if (!Number.isFinite(pts)) continue;
+    const dur = Number(p.duration_time);
+    const end = pts + (Number.isFinite(dur) ? dur : 0);
+    const s = spans.get(p.stream_index);
+    if (!s) spans.set(p.stream_index, { type: types.get(p.stream_index) ?? 'unknown', count: 1, start: pts, end });
+    else {
+      s.count++;
+      s.start = Math.min(s.start, pts);
+      s.end = Math.max(s.end, end);
+    }
+  }
+  return spans;
+}
+
+export interface VerifyExpectations {
+  analysis: MediaAnalysis;
+  plan: SegmentPlan;
+  /** Samples per audio frame of the output audio codec at its rate, in seconds (AAC 1024/rate, Opus 0.02). */
+  audioFrameSeconds?: number;
+  expectAudio: boolean;
+}
+
+export function buildVerifyReport(scanText: string, e: VerifyExpectations): VerifyReport {
+  const spans = [...spansFromScan(scanText).values()];
+  const video = spans.find((s) => s.type === 'video');
+  const audio = spans.find((s) => s.type === 'audio');
+  const v = e.analysis.video;
+  const first = v.frameTimes[0]!;
+  const last = v.frameTimes[v.frameTimes.length - 1]!;
+  const expectedDuration = last + v.lastFrameDuration - first;
+  const avgInterval = v.frameTimes.length > 1 ? (last - first) / (v.frameTimes.length - 1) : v.lastFrameDuration;
+  const oneFrame = Math.max(avgInterval, v.lastFrameDuration) + 1e-3;
+  const failures: string[] = [];
+  const frames = video?.count ?? 0;
+  const videoDuration = video ? video.end - video.start : 0;
+  if (!video) failures.push('the output has no video stream');
+  if (frames !== e.plan.totalFrames) failures.push(`frame count ${frames}, expected ${e.plan.totalFrames}`);
+  if (video && Math.abs(videoDuration - expectedDuration) > oneFrame) {
+    failures.push(`video duration ${videoDuration.toFixed(3)} s, expected ${expectedDuration.toFixed(3)} s (tolerance one frame, ${oneFrame.toFixed(3)} s)`);
+  }
+  const report: VerifyReport = { ok: false, expectedFrames: e.plan.totalFrames, frames, expectedDuration, videoDuration, failures };
+  if (e.expectAudio) {
+    if (!audio) failures.push('the output has no audio stream');
+    else {
+      report.audioDuration = audio.end - audio.start;
+      const src = e.analysis.audio[0];
+      const srcAudioEnd = src?.startTime !== undefined && src.duration !== undefined ? src.startTime + src.duration : undefined;
+      if (video && srcAudioEnd !== undefined) {
+        const srcGap = srcAudioEnd - (last + v.lastFrameDuration);
+        const outGap = audio.end - video.end;
+        const tol = (e.audioFrameSeconds ?? 0.025) + 2e-3;
+        if (Math.abs(outGap - srcGap) > tol) {
+          failures.push(`audio ends ${outGap.toFixed(3)} s after video, the source ${srcGap.toFixed(3)} s (tolerance one audio frame, ${tol.toFixed(3)} s)`);
+        }
+      }
+    }
+  }
+  report.ok = failures.length === 0;
+  return report;
+}

@@ -1,0 +1,35 @@
+/**
+ * Where a job's files live: the intermediate segment and audio files (by key), and the final output.
+ * Keys are relative, `/`-separated (`<jobId>/v00003.mp4`). Implementations: `LocalBlobStore` (a folder on
+ * local disk or an EFS mount), `S3BlobStore`.
+ */
+export interface StoredBlob {
+  sizeBytes: number;
+  /** sha256, hex. */
+  checksum: string;
+}
+
+export interface BlobStore {
+  /** A path or URL ffmpeg can read the blob from (a local path; a presigned URL for S3). */
+  readLocation(key: string): Promise<string>;
+  /**
+   * Stores the finished file at `localPath` under `key`, atomically (temp name + rename, or one upload),
+   * and returns its size and checksum. The local file is moved or removed.
+   */
+  putFile(key: string, localPath: string): Promise<StoredBlob>;
+  /** Size and checksum of a stored blob, or undefined if absent. */
+  stat(key: string): Promise<StoredBlob | undefined>;
+  /** Copies a blob to a local path (for tools that need a local file). */
+  getFile(key: string, localPath: string): Promise<void>;
+  /** Deletes every blob under a prefix (`<jobId>/`). */
+  deletePrefix(prefix: string): Promise<void>;
+  /** A scratch folder on local disk for work in progress (ffmpeg writes here, then `putFile`). */
+  scratchDir(jobId: string): Promise<string>;
+  /**
+   * A local path the merge writes the final output to before verification. For a local output it sits
+   * beside the output (same file system, so the commit is an atomic rename); for s3:// it is in scratch.
+   */
+  outputTempPath(jobId: string, output: string): Promise<string>;
+  /** Moves the verified temp output to its final location (rename, or upload then delete the temp). */
+  commitOutput(tempPath: string, output: string): Promise<void>;
+}

@@ -1,0 +1,16 @@
+/**
+ * Runs the encode tasks of a job (video segments and the audio track), each through the `encodeTask`
+ * use-case, and resolves when every task has settled. The local worker pool and the Step Functions state
+ * machine are the two implementations.
+ */
+import type { TaskId } from './ledger.js';
+
+export interface ExecutorRunResult {
+  /** Tasks that ended failed (after their retries). */
+  failed: TaskId[];
+}
+
+export interface Executor {
+  /** Runs `tasks` in the given order with the executor's concurrency; stops early when `signal` aborts. */
+  run(jobId: string, tasks: TaskId[], signal?: AbortSignal): Promise<ExecutorRunResult>;
+}

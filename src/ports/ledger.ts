@@ -1,0 +1,64 @@
+/**
+ * The ledger: the source of truth for jobs, their tasks (video segments and the audio track) and an event log.
+ * Every status change is a conditional write: the caller names the statuses it expects the record to be in,
+ * and a record in any other state makes the call throw `ConditionFailedError` carrying the current record.
+ * Implementations: `SqliteLedger` (adapters/sqlite), `DynamoDbLedger` (adapters/aws).
+ */
+import type { JobEvent, JobRecord, JobStatus, JobSummary, TaskKind, TaskRecord, TaskStatus } from '../core/types.js';
+
+export type NewTask = Omit<TaskRecord, 'status' | 'attempts'>;
+
+/** Fields a job update may set besides its status (undefined fields are left as they are). */
+export type JobPatch = Partial<Pick<JobRecord, 'analysis' | 'plan' | 'startedAt' | 'finishedAt' | 'error' | 'timings' | 'result' | 'options'>> & {
+  /** Set `error` to null to clear it. */
+  clearError?: boolean;
+};
+
+/** Fields a task transition may set besides its status. */
+export type TaskPatch = Partial<
+  Pick<
+    TaskRecord,
+    | 'attempts' | 'worker' | 'startedAt' | 'finishedAt' | 'heartbeatAt' | 'cpuSeconds' | 'wallMs' | 'args'
+    | 'exitCode' | 'stderrTail' | 'sizeBytes' | 'checksum' | 'error'
+  >
+> & { clearError?: boolean };
+
+export interface TaskId {
+  jobId: string;
+  kind: TaskKind;
+  index: number;
+}
+
+export interface Ledger {
+  /** Creates a job; fails with ConditionFailedError if the id exists. */
+  createJob(job: JobRecord): Promise<void>;
+  getJob(jobId: string): Promise<JobRecord | undefined>;
+  /** Newest first. */
+  listJobs(opts?: { limit?: number }): Promise<JobSummary[]>;
+  /** Moves a job to `to` if its status is one of `from`, applying `patch`. Returns the updated record. */
+  updateJob(jobId: string, from: readonly JobStatus[], to: JobStatus, patch?: JobPatch, now?: number): Promise<JobRecord>;
+  /** Writes the planned tasks once (all pending); fails with ConditionFailedError if the job already has tasks. */
+  putTasks(tasks: NewTask[]): Promise<void>;
+  getTask(id: TaskId): Promise<TaskRecord | undefined>;
+  /** All tasks of a job: video segments by index, then audio. */
+  listTasks(jobId: string): Promise<TaskRecord[]>;
+  /** Moves a task to `to` if its status is one of `from` (and, when given, its attempts equal `ifAttempts`). */
+  transitionTask(
+    id: TaskId,
+    from: readonly TaskStatus[],
+    to: TaskStatus,
+    patch?: TaskPatch,
+    ifAttempts?: number,
+  ): Promise<TaskRecord>;
+  /** Refreshes a running task's heartbeat; no-op if it is no longer running. */
+  heartbeat(id: TaskId, at: number): Promise<void>;
+  /** Appends an event; the ledger assigns `seq` (increasing per job). */
+  appendEvent(event: Omit<JobEvent, 'seq'>): Promise<JobEvent>;
+  /** Events with seq > afterSeq, oldest first. */
+  listEvents(jobId: string, afterSeq?: number): Promise<JobEvent[]>;
+  /** Removes a job with its tasks and events. */
+  deleteJob(jobId: string): Promise<void>;
+  /** Ids of jobs last updated before `before` (epoch ms), for garbage collection. */
+  listJobIdsUpdatedBefore(before: number): Promise<string[]>;
+  close(): Promise<void>;
+}
