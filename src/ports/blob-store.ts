@@ -31,5 +31,9 @@ export interface BlobStore {
    */
   outputTempPath(jobId: string, output: string): Promise<string>;
   /** Moves the verified temp output to its final location (rename, or upload then delete the temp). */
-  commitOutput(tempPath: string, output: string): Promise<void>;
+  commitOutput(tempPath: string, output: string): Promise<StoredBlob>;
+  /** Removes a local temp file (a merged output that failed verification); no error if it is gone. */
+  discardLocal(path: string): Promise<void>;
+  /** Writes a small text file into the job's scratch folder and returns its local path. */
+  writeScratchFile(jobId: string, name: string, content: string): Promise<string>;
 }

@@ -4,7 +4,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { copyFile, mkdir, rename, rm, stat, unlink } from 'node:fs/promises';
+import { copyFile, mkdir, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { UsageError } from '../../core/errors.js';
 import type { BlobStore, StoredBlob } from '../../ports/blob-store.js';
@@ -89,7 +89,21 @@ export class LocalBlobStore implements BlobStore {
     return join(dirname(output), `.${basename(output)}.shardcast-${jobId}.tmp`);
   }
 
-  async commitOutput(tempPath: string, output: string): Promise<void> {
+  async commitOutput(tempPath: string, output: string): Promise<StoredBlob> {
+    const checksum = await sha256File(tempPath);
+    const { size } = await stat(tempPath);
     await moveFile(tempPath, output);
+    return { sizeBytes: size, checksum };
+  }
+
+  async discardLocal(path: string): Promise<void> {
+    await rm(path, { force: true });
+  }
+
+  async writeScratchFile(jobId: string, name: string, content: string): Promise<string> {
+    if (!/^[A-Za-z0-9._-]+$/.test(name)) throw new UsageError(`invalid scratch file name: ${JSON.stringify(name)}`);
+    const p = join(await this.scratchDir(jobId), name);
+    await writeFile(p, content);
+    return p;
   }
 }

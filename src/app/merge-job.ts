@@ -1,0 +1,61 @@
+/**
+ * Merge and verify: concatenate the segments by stream copy with the audio encoded once and the source's
+ * other streams, verify the result against the plan, and only then move it to the output location.
+ */
+import { buildConcatList, buildVerifyScanArgs } from '../core/ffmpeg-args.js';
+import { FfmpegError, VerifyError } from '../core/errors.js';
+import { buildMergeArgs, planSubtitles } from '../core/merge-args.js';
+import { buildVerifyReport } from '../core/verify-report.js';
+import type { JobRecord, VerifyReport } from '../core/types.js';
+import type { AppDeps } from './deps.js';
+import { emit } from './deps.js';
+
+function lastLine(s: string): string {
+  return s.split('\n').map((l) => l.trim()).filter(Boolean).pop() ?? '';
+}
+
+/** Writes the merged file to the output's temp path and returns that path. */
+export async function mergeJob(deps: AppDeps, job: JobRecord): Promise<string> {
+  const analysis = job.analysis!;
+  const tasks = await deps.ledger.listTasks(job.id);
+  const videos = tasks.filter((t) => t.kind === 'video');
+  const audio = tasks.find((t) => t.kind === 'audio');
+  const entries = await Promise.all(
+    videos.map(async (t) => ({ location: await deps.blobs.readLocation(t.outputKey), duration: t.endTime - t.startTime })),
+  );
+  const listPath = await deps.blobs.writeScratchFile(job.id, 'segments.ffconcat', buildConcatList(entries));
+  const tempOut = await deps.blobs.outputTempPath(job.id, job.output);
+  const dropped = planSubtitles(analysis, job.options.profile.container).dropped;
+  if (dropped.length) {
+    await emit(deps, job.id, 'job.note', `subtitle streams not supported by .${job.options.profile.container} were dropped: ${dropped.map((d) => `#${d.index} ${d.codec}`).join(', ')}`);
+  }
+  const args = buildMergeArgs({
+    analysis,
+    profile: job.options.profile,
+    concatListPath: listPath,
+    ...(audio ? { audioPath: await deps.blobs.readLocation(audio.outputKey) } : {}),
+    sourceLocation: await deps.readableSource(job.source),
+    outputPath: tempOut,
+  });
+  const r = await deps.media.run('ffmpeg', args);
+  if (r.exitCode !== 0) {
+    throw new FfmpegError(`merge failed: ffmpeg exited with ${r.exitCode ?? r.signal}: ${lastLine(r.stderrTail)}`, {
+      tool: 'ffmpeg', exitCode: r.exitCode, signal: r.signal, stderrTail: r.stderrTail,
+    });
+  }
+  return tempOut;
+}
+
+export async function verifyOutput(deps: AppDeps, job: JobRecord, path: string): Promise<VerifyReport> {
+  const r = await deps.media.run('ffprobe', buildVerifyScanArgs(path));
+  if (r.exitCode !== 0) throw new VerifyError(`the merged output cannot be read: ${lastLine(r.stderrTail)}`, ['unreadable']);
+  const p = job.options.profile;
+  const rate = 48000;
+  const audioFrameSeconds = p.audioCodec === 'aac' ? 1024 / (job.analysis!.audio[0]?.sampleRate ?? rate) : p.audioCodec === 'opus' ? 0.02 : 1024 / rate;
+  return buildVerifyReport(r.stdout, {
+    analysis: job.analysis!,
+    plan: job.plan!,
+    audioFrameSeconds,
+    expectAudio: p.audioCodec !== 'none' && job.analysis!.audio.length > 0,
+  });
+}

@@ -1,0 +1,149 @@
+/**
+ * The orchestration, the same for every executor: analyze (once), hand the tasks that are not done to the
+ * executor, merge, verify, commit the output. `resumeJob` and `retryJob` are this plus a repair of the
+ * task states first; both re-run only what is not done.
+ */
+import { CancelledError, InputError, JobFailedError, oneLine, ShardcastError, VerifyError } from '../core/errors.js';
+import type { JobRecord, JobStatus, TaskRecord, TranscodeOptions, Backend } from '../core/types.js';
+import type { Executor } from '../ports/executor.js';
+import type { TaskId } from '../ports/ledger.js';
+import { analyzeJob } from './analyze-job.js';
+import type { AppDeps } from './deps.js';
+import { emit } from './deps.js';
+import { mergeJob, verifyOutput } from './merge-job.js';
+
+export interface NewJobInput {
+  id: string;
+  backend: Backend;
+  source: string;
+  output: string;
+  options: TranscodeOptions;
+}
+
+export async function createJob(deps: AppDeps, input: NewJobInput): Promise<JobRecord> {
+  const now = deps.clock();
+  const job: JobRecord = { ...input, status: 'created', createdAt: now, updatedAt: now, timings: {} };
+  await deps.ledger.createJob(job);
+  await emit(deps, job.id, 'job.created', `job created: ${input.source} -> ${input.output}`);
+  return job;
+}
+
+const RESTARTABLE: JobStatus[] = ['encoding', 'merging', 'verifying', 'failed', 'cancelled'];
+
+function taskIdOf(t: TaskRecord): TaskId {
+  return { jobId: t.jobId, kind: t.kind, index: t.index };
+}
+
+/** Encode order: the audio track first (it runs beside the video), then segments longest first. */
+function pendingTasks(job: JobRecord, tasks: TaskRecord[]): TaskId[] {
+  const byIndex = new Map(tasks.filter((t) => t.kind === 'video').map((t) => [t.index, t]));
+  const order: TaskId[] = tasks.filter((t) => t.kind === 'audio' && t.status !== 'done').map(taskIdOf);
+  for (const i of job.plan!.encodeOrder) {
+    const t = byIndex.get(i);
+    if (t && t.status !== 'done') order.push(taskIdOf(t));
+  }
+  return order;
+}
+
+async function fail(deps: AppDeps, jobId: string, err: unknown, status: JobStatus = 'failed'): Promise<void> {
+  const cur = await deps.ledger.getJob(jobId);
+  if (!cur || cur.status === 'done' || cur.status === status) return;
+  await deps.ledger.updateJob(jobId, [cur.status], status, { error: oneLine(err), finishedAt: deps.clock() });
+  await emit(deps, jobId, status === 'cancelled' ? 'job.cancelled' : 'job.failed', oneLine(err));
+}
+
+/** Runs a job from wherever it stands to `done`. Throws JobFailedError, InputError or CancelledError. */
+export async function runJob(deps: AppDeps, executor: Executor, jobId: string, signal?: AbortSignal): Promise<JobRecord> {
+  const started = deps.clock();
+  try {
+    let job = (await deps.ledger.getJob(jobId))!;
+    if (job.status === 'created') job = await analyzeJob(deps, jobId);
+    else if (RESTARTABLE.includes(job.status)) job = await deps.ledger.updateJob(jobId, [job.status], 'encoding', { clearError: true });
+    const encodeStart = deps.clock();
+    const tasks = await deps.ledger.listTasks(jobId);
+    const todo = pendingTasks(job, tasks);
+    const run = await executor.run(jobId, todo, signal);
+    if (signal?.aborted) throw new CancelledError('stopped');
+    if (run.failed.length > 0) {
+      const first = await deps.ledger.getTask(run.failed[0]!);
+      const which = first ? `${first.kind === 'audio' ? 'the audio track' : `segment ${first.index}`} failed after ${first.attempts} attempts: ${first.error ?? 'unknown error'}` : 'a task failed';
+      throw new JobFailedError(`${which}${run.failed.length > 1 ? ` (and ${run.failed.length - 1} more)` : ''}; fix the cause, then run \`shardcast retry ${jobId}\``, jobId, first?.key);
+    }
+    const encodeMs = deps.clock() - encodeStart;
+    job = await deps.ledger.updateJob(jobId, ['encoding'], 'merging', { timings: { ...job.timings, encodeMs } });
+    await emit(deps, jobId, 'job.merging', 'merging segments');
+    const mergeStart = deps.clock();
+    const temp = await mergeJob(deps, job);
+    const mergeMs = deps.clock() - mergeStart;
+    job = await deps.ledger.updateJob(jobId, ['merging'], 'verifying', { timings: { ...job.timings, mergeMs } });
+    const verifyStart = deps.clock();
+    if (job.options.verify) {
+      const report = await verifyOutput(deps, job, temp);
+      if (!report.ok) {
+        await deps.blobs.discardLocal(temp);
+        throw new VerifyError(`verification failed: ${report.failures.join('; ')}`, report.failures);
+      }
+      job = await deps.ledger.updateJob(jobId, ['verifying'], 'verifying', {
+        result: { frames: report.frames, videoDuration: report.videoDuration, ...(report.audioDuration !== undefined ? { audioDuration: report.audioDuration } : {}), sizeBytes: 0, verify: report },
+      });
+    }
+    const { sizeBytes } = await deps.blobs.commitOutput(temp, job.output);
+    const now = deps.clock();
+    const timings = { ...job.timings, verifyMs: now - verifyStart, totalMs: (job.timings.totalMs ?? 0) + (now - started) };
+    const result = job.result ? { ...job.result, sizeBytes } : { frames: job.plan!.totalFrames, videoDuration: 0, sizeBytes };
+    job = await deps.ledger.updateJob(jobId, ['verifying'], 'done', { timings, result, finishedAt: now, clearError: true });
+    await emit(deps, jobId, 'job.done', `done: ${job.output}`, { ...timings });
+    await deps.blobs.deletePrefix(`${jobId}/`);
+    return job;
+  } catch (err) {
+    const cancelled = signal?.aborted || err instanceof CancelledError;
+    const elapsed = deps.clock() - started;
+    await fail(deps, jobId, cancelled ? new CancelledError('stopped by the user; run `shardcast resume ' + jobId + '` to continue') : err, cancelled ? 'cancelled' : 'failed').catch(() => undefined);
+    const cur = await deps.ledger.getJob(jobId);
+    if (cur) await deps.ledger.updateJob(jobId, [cur.status], cur.status, { timings: { ...cur.timings, totalMs: (cur.timings.totalMs ?? 0) + elapsed } }).catch(() => undefined);
+    if (cancelled) throw new CancelledError(`stopped; run \`shardcast resume ${jobId}\` to continue`);
+    if (err instanceof InputError || err instanceof JobFailedError) throw err;
+    if (err instanceof ShardcastError) throw new JobFailedError(oneLine(err), jobId);
+    throw new JobFailedError(`job failed: ${oneLine(err)}`, jobId);
+  }
+}
+
+/**
+ * Hands back tasks left `running` by a dead worker (crash, kill -9): the worker's process is gone, or its
+ * heartbeat is older than `staleMs`. Returns how many were reclaimed; throws if a live worker holds one.
+ */
+export async function reclaimStaleTasks(deps: AppDeps, jobId: string, staleMs: number): Promise<number> {
+  let n = 0;
+  for (const t of await deps.ledger.listTasks(jobId)) {
+    if (t.status !== 'running') continue;
+    const alive = t.worker ? deps.isWorkerAlive?.(t.worker) : undefined;
+    const stale = alive === false || deps.clock() - (t.heartbeatAt ?? 0) > staleMs;
+    if (!stale) throw new JobFailedError(`job ${jobId} is still running (task ${t.key} on ${t.worker}); wait for it or stop that process first`, jobId);
+    await deps.ledger.transitionTask(taskIdOf(t), ['running'], 'pending', { attempts: t.attempts }, t.attempts);
+    await emit(deps, jobId, 'task.reclaimed', `${t.key} was left running by ${t.worker}; it will be encoded again`);
+    n++;
+  }
+  return n;
+}
+
+export async function resumeJob(deps: AppDeps, executor: Executor, jobId: string, signal?: AbortSignal): Promise<JobRecord> {
+  const job = await deps.ledger.getJob(jobId);
+  if (!job) throw new InputError(`no job ${jobId}`);
+  if (job.status === 'done') return job;
+  await reclaimStaleTasks(deps, jobId, 30_000);
+  if (job.status === 'analyzing') await deps.ledger.updateJob(jobId, ['analyzing'], 'created');
+  await emit(deps, jobId, 'job.resumed', 'resuming: only tasks not done are run');
+  return runJob(deps, executor, jobId, signal);
+}
+
+/** Re-runs only the failed tasks of a failed (or stopped) job. */
+export async function retryJob(deps: AppDeps, executor: Executor, jobId: string, signal?: AbortSignal): Promise<JobRecord> {
+  const job = await deps.ledger.getJob(jobId);
+  if (!job) throw new InputError(`no job ${jobId}`);
+  if (job.status !== 'failed' && job.status !== 'cancelled') throw new InputError(`job ${jobId} is ${job.status}; only failed or stopped jobs can be retried`);
+  await reclaimStaleTasks(deps, jobId, 30_000);
+  const failed = (await deps.ledger.listTasks(jobId)).filter((t) => t.status === 'failed');
+  await emit(deps, jobId, 'job.retry', `retrying ${failed.length} failed task(s)`, { tasks: failed.map((t) => t.key) });
+  if (!job.plan) await deps.ledger.updateJob(jobId, ['failed', 'cancelled'], 'created', { clearError: true });
+  return runJob(deps, executor, jobId, signal);
+}

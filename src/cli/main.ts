@@ -1,0 +1,79 @@
+/**
+ * The `shardcast` command line. Thin: commander parses, a command handler runs one use-case, errors map to
+ * exit codes (0 done, 1 job failed, 2 bad usage or unusable input, 130 interrupted) and one-line messages.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { CancelledError, oneLine, ShardcastError } from '../core/errors.js';
+import {
+  doctorCommand, gcCommand, jobsCommand, resumeCommand, retryCommand, statusCommand, transcodeCommand,
+} from './commands.js';
+
+function buildProgram(): Command {
+  const program = new Command('shardcast')
+    .description('Segment-parallel video transcoding: plan, encode segments in parallel, merge, verify.')
+    .version('0.1.0')
+    .option('--state-dir <dir>', 'where the ledger and job files live (env SHARDCAST_HOME, default ~/.shardcast)')
+    .option('--json', 'print one JSON document')
+    .option('--debug', 'print stack traces on errors')
+    .showHelpAfterError()
+    .exitOverride();
+
+  const g = (cmd: Command) => cmd.optsWithGlobals();
+
+  program
+    .command('transcode')
+    .description('transcode <input> to <output>; the container comes from the output extension (mp4, mkv, webm, mov)')
+    .argument('<input>', 'source video file')
+    .argument('<output>', 'output file (.mp4, .mkv, .webm, .mov)')
+    .addOption(new Option('--video-codec <codec>', 'h264 | hevc | vp9 | av1 (default h264; vp9 for .webm)'))
+    .option('--crf <n>', 'constant rate factor (default 23 for h264)')
+    .option('--preset <name>', 'encoder speed preset (x264 names; default medium)')
+    .option('--height <px>', 'scale to this height, keeping the aspect ratio')
+    .option('--width <px>', 'scale to this width, keeping the aspect ratio')
+    .option('--audio-codec <codec>', 'aac | opus | copy | none (default aac; opus for .webm)')
+    .option('--audio-bitrate <kbps>', 'audio bitrate in kb/s (default 128)')
+    .option('--segment-seconds <s>', 'target segment length (default: from duration and workers)')
+    .option('--workers <n>', 'parallel encodes (default: number of cores)')
+    .option('--max-attempts <n>', 'attempts per segment before the job fails (default 3)')
+    .option('--no-verify', 'skip verification of the output')
+    .option('--no-progress', 'no progress output')
+    .option('-y, --overwrite', 'replace the output if it exists')
+    .action(async (input: string, output: string, _o, cmd: Command) => transcodeCommand(input, output, g(cmd)));
+
+  program.command('status').description('show a job and its segments').argument('<jobId>')
+    .action(async (id: string, _o, cmd: Command) => statusCommand(id, g(cmd)));
+  program.command('jobs').description('list jobs, newest first')
+    .action(async (_o, cmd: Command) => jobsCommand(g(cmd)));
+  program.command('resume').description('continue a stopped or crashed job: encodes only the segments not done').argument('<jobId>')
+    .option('--no-progress', 'no progress output')
+    .action(async (id: string, _o, cmd: Command) => resumeCommand(id, g(cmd)));
+  program.command('retry').description('re-run only the failed segments of a failed job').argument('<jobId>')
+    .option('--no-progress', 'no progress output')
+    .action(async (id: string, _o, cmd: Command) => retryCommand(id, g(cmd)));
+  program.command('gc').description("remove old jobs' files and records")
+    .requiredOption('--older-than <age>', 'e.g. 7d, 12h')
+    .action(async (_o, cmd: Command) => gcCommand(g(cmd) as never));
+  program.command('doctor').description('show which ffmpeg/ffprobe are used and which encoders exist')
+    .action(async (_o, cmd: Command) => doctorCommand(g(cmd)));
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  const debug = argv.includes('--debug');
+  try {
+    await program.parseAsync(argv);
+    process.exitCode = 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // commander already printed the message (or help/version).
+      process.exitCode = err.exitCode === 0 ? 0 : 2;
+      return;
+    }
+    const code = err instanceof ShardcastError ? err.exitCode : 1;
+    if (debug && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+    const prefix = err instanceof CancelledError ? 'shardcast: interrupted: ' : 'shardcast: error: ';
+    process.stderr.write(`${prefix}${oneLine(err)}\n`);
+    process.exitCode = code;
+  }
+}

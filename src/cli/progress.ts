@@ -1,0 +1,70 @@
+/**
+ * Progress on stderr: a one-line bar on a TTY (segments done/total, encode fps, elapsed, ETA), plain lines
+ * otherwise (one per finished segment). Reads the ledger, plus live frame counts from running encodes.
+ */
+import type { TaskProgress } from '../app/deps.js';
+import type { Ledger } from '../ports/ledger.js';
+
+export function formatClock(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const ss = String(s % 60).padStart(2, '0');
+  return h ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`;
+}
+
+export class ProgressReporter {
+  private live = new Map<string, number>();
+  private timer: NodeJS.Timeout | undefined;
+  private started = Date.now();
+  private lastDone = -1;
+  private jobId: string | undefined;
+
+  constructor(
+    private readonly ledger: Ledger,
+    private readonly out: NodeJS.WriteStream,
+    private readonly enabled: boolean,
+  ) {}
+
+  onProgress = (p: TaskProgress): void => {
+    this.live.set(p.key, p.frames);
+  };
+
+  start(jobId: string): void {
+    this.jobId = jobId;
+    this.started = Date.now();
+    if (!this.enabled) return;
+    this.timer = setInterval(() => void this.tick(), this.out.isTTY ? 500 : 1000);
+    this.timer.unref();
+  }
+
+  private async tick(): Promise<void> {
+    if (!this.jobId) return;
+    const tasks = (await this.ledger.listTasks(this.jobId).catch(() => [])).filter((t) => t.kind === 'video');
+    if (tasks.length === 0) return;
+    const total = tasks.length;
+    const done = tasks.filter((t) => t.status === 'done');
+    const totalFrames = tasks.reduce((s, t) => s + t.frameCount, 0);
+    let frames = done.reduce((s, t) => s + t.frameCount, 0);
+    for (const t of tasks) if (t.status === 'running') frames += Math.min(t.frameCount, this.live.get(t.key) ?? 0);
+    const elapsed = Date.now() - this.started;
+    const fps = frames / Math.max(0.001, elapsed / 1000);
+    const eta = fps > 0 ? ((totalFrames - frames) / fps) * 1000 : NaN;
+    const etaText = Number.isFinite(eta) ? formatClock(eta) : '--:--';
+    if (this.out.isTTY) {
+      const width = 24;
+      const fill = Math.round((frames / Math.max(1, totalFrames)) * width);
+      const bar = '#'.repeat(fill) + '-'.repeat(width - fill);
+      this.out.write(`\r\x1b[2K[${bar}] ${done.length}/${total} segments  ${fps.toFixed(1)} fps  elapsed ${formatClock(elapsed)}  ETA ${etaText}`);
+    } else if (done.length !== this.lastDone) {
+      this.out.write(`segments ${done.length}/${total} done, ${fps.toFixed(1)} fps, elapsed ${formatClock(elapsed)}, ETA ${etaText}\n`);
+    }
+    this.lastDone = done.length;
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    if (this.enabled) await this.tick();
+    if (this.enabled && this.out.isTTY) this.out.write('\n');
+  }
+}

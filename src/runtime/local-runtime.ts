@@ -1,0 +1,91 @@
+/**
+ * Composition root for the local backend: SQLite ledger and local-disk blobs under the state dir, ffmpeg
+ * processes, a worker pool. The only place that reads the environment for these.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, statSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { makeSqliteLedger } from '../adapters/sqlite/sqlite-ledger.js';
+import { FfmpegProcess, resolveToolPaths } from '../adapters/local/ffmpeg-process.js';
+import { LocalBlobStore } from '../adapters/local/local-blob-store.js';
+import { WorkerPoolExecutor } from '../adapters/local/worker-pool-executor.js';
+import { encodeTask } from '../app/encode-task.js';
+import type { AppDeps, TaskProgress } from '../app/deps.js';
+import type { JobRecord } from '../core/types.js';
+import type { Executor } from '../ports/executor.js';
+import type { MediaTool } from '../ports/media-tool.js';
+
+export interface LocalRuntimeConfig {
+  stateDir: string;
+  env: Record<string, string | undefined>;
+  onProgress?: (p: TaskProgress) => void;
+  /** Test hook: wraps the ffmpeg runner (to inject faults). Only tests set it. */
+  wrapMedia?: (media: MediaTool) => MediaTool;
+}
+
+export interface LocalRuntime {
+  deps: AppDeps;
+  executorFor(job: JobRecord): Executor;
+  close(): Promise<void>;
+}
+
+const HOST = hostname();
+
+export function newJobId(): string {
+  return randomBytes(8).toString('hex').slice(0, 12);
+}
+
+export function localWorkerId(): string {
+  return `${HOST}:${process.pid}`;
+}
+
+/** Whether a `host:pid` worker is alive; undefined for workers on other hosts. */
+export function isLocalWorkerAlive(workerId: string): boolean | undefined {
+  const m = /^(.*):(\d+)$/.exec(workerId);
+  if (!m || m[1] !== HOST) return undefined;
+  try {
+    process.kill(Number(m[2]), 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export function makeLocalRuntime(cfg: LocalRuntimeConfig): LocalRuntime {
+  mkdirSync(cfg.stateDir, { recursive: true });
+  const ledger = makeSqliteLedger(join(cfg.stateDir, 'ledger.db'));
+  const blobs = new LocalBlobStore(join(cfg.stateDir, 'jobs'));
+  const real = new FfmpegProcess(resolveToolPaths(cfg.env, { preferNpm: cfg.env.SHARDCAST_BUNDLED_FFMPEG === '1' }));
+  const media = cfg.wrapMedia ? cfg.wrapMedia(real) : real;
+  const deps: AppDeps = {
+    ledger,
+    blobs,
+    media,
+    clock: () => Date.now(),
+    workerId: localWorkerId(),
+    readableSource: async (source) => source,
+    sourceSize: async (source) => {
+      try {
+        return statSync(source).size;
+      } catch {
+        return undefined;
+      }
+    },
+    isWorkerAlive: isLocalWorkerAlive,
+    ...(cfg.onProgress ? { onProgress: cfg.onProgress } : {}),
+  };
+  return {
+    deps,
+    executorFor(job) {
+      return new WorkerPoolExecutor({
+        concurrency: job.options.workers,
+        maxAttempts: job.options.maxAttempts,
+        runTask: async (task, signal) => {
+          await encodeTask(deps, task, { threads: job.options.threadsPerWorker, ...(signal ? { signal } : {}) });
+        },
+      });
+    },
+    close: () => ledger.close(),
+  };
+}
