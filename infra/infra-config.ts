@@ -1,0 +1,58 @@
+/**
+ * The CDK app's options, read once from CDK context (`-c storage=efs -c memoryMb=4096`, or cdk.json) and
+ * validated into a fully specified config.
+ */
+import { z } from 'zod';
+
+const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+
+const int = (min: number, max: number, dflt: number) => z.coerce.number().int().min(min).max(max).default(dflt);
+const bool = z.union([z.boolean(), z.enum(['true', 'false']).transform((s) => s === 'true')]);
+
+export const InfraConfigSchema = z.object({
+  /** Where temp files (segments, audio, merged output) live: the S3 bucket, or EFS mounted at /mnt/data. */
+  storage: z.enum(['s3', 'efs']).default('s3'),
+  architecture: z.enum(['x86_64', 'arm64']).default('x86_64'),
+  /** Lambda memory; CPU scales with it (1,769 MB = 1 vCPU, 10,240 MB = 6 vCPUs). */
+  memoryMb: int(128, 10_240, 3_008),
+  /** Lambda timeout (15 minutes at most); segments are planned to finish well inside it. */
+  timeoutSeconds: int(30, 900, 900),
+  /** Lambda /tmp size. */
+  ephemeralMb: int(512, 10_240, 4_096),
+  /** One of CloudWatch Logs' retention periods (1, 3, 5, 7, 14, 30, 60, 90, ... days). */
+  logRetentionDays: z.coerce.number().int().refine((d) => LOG_RETENTION_DAYS.includes(d), {
+    message: `must be one of ${LOG_RETENTION_DAYS.join(', ')}`,
+  }).default(14),
+  /** Segments encoded at once. */
+  mapMaxConcurrency: int(0, 10_000, 40),
+  /** Distributed Map (child executions); default: when mapMaxConcurrency is above 40. */
+  distributedMap: bool.optional(),
+  /** Retries of a segment that failed with a retryable error. */
+  taskRetryAttempts: int(0, 10, 2),
+  /** Days after which objects under the temp prefix expire. */
+  tempExpirationDays: int(1, 365, 2),
+  /** Hours a ledger item lives (its `ttl`). */
+  ledgerTtlHours: int(1, 24 * 365, 48),
+});
+
+export type InfraConfig = Omit<z.output<typeof InfraConfigSchema>, 'distributedMap'> & { distributedMap: boolean };
+
+/** The context keys the app reads. */
+export const INFRA_CONTEXT_KEYS = Object.keys(InfraConfigSchema.shape);
+
+/** The bucket prefix for temp objects (the lifecycle rule expires it). */
+export const TEMP_PREFIX = 'tmp/';
+/** Where EFS is mounted in the functions. */
+export const EFS_MOUNT_PATH = '/mnt/data';
+
+/** Parses context values (strings from `-c`, or JSON values from cdk.json). */
+export function parseInfraConfig(context: Record<string, unknown>): InfraConfig {
+  const picked = Object.fromEntries(INFRA_CONTEXT_KEYS.filter((k) => context[k] !== undefined).map((k) => [k, context[k]]));
+  const parsed = InfraConfigSchema.safeParse(picked);
+  if (!parsed.success) {
+    const why = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`invalid CDK context: ${why}`);
+  }
+  const c = parsed.data;
+  return { ...c, distributedMap: c.distributedMap ?? c.mapMaxConcurrency > 40 };
+}

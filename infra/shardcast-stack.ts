@@ -1,0 +1,220 @@
+/**
+ * The AWS deployment: an S3 bucket (sources, outputs, temp files under tmp/), the ledger table, one container
+ * image (Node 20 + a static ffmpeg) behind six Lambda functions, and the state machine built from
+ * infra/workflow.asl.json. With `storage: 'efs'` the functions also mount an EFS access point at /mnt/data
+ * for temp files, which puts them in a VPC with endpoints for S3, DynamoDB and Step Functions.
+ */
+import { fileURLToPath } from 'node:url';
+import { Annotations, ArnFormat, CfnOutput, Duration, IgnoreMode, RemovalPolicy, Size, Stack, type StackProps } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as efs from 'aws-cdk-lib/aws-efs';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
+import type { Construct } from 'constructs';
+import { LEDGER_TABLE } from '../src/adapters/aws/ledger-table.js';
+import { buildWorkflowDefinition } from '../src/adapters/aws/workflow-definition.js';
+import { EFS_MOUNT_PATH, TEMP_PREFIX, type InfraConfig } from './infra-config.js';
+
+export interface ShardcastStackProps extends StackProps {
+  config: InfraConfig;
+}
+
+/** The workflow steps, each a function running `dist/lambda/<name>.js`'s `handler`. */
+export const STEP_FUNCTIONS = ['analyze', 'encode-segment', 'encode-audio', 'merge', 'finalize', 'mark-failed'] as const;
+export type StepName = (typeof STEP_FUNCTIONS)[number];
+
+const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
+/** Only what the image build needs is sent as its context (dockerignore syntax, allow-list). */
+const IMAGE_CONTEXT = [
+  '*', '!package.json', '!package-lock.json', '!tsconfig.json', '!tsconfig.build.json', '!src', '!prices',
+  '!infra', 'infra/*', '!infra/workflow.asl.json', '!infra/docker',
+];
+
+interface EfsMount {
+  vpc: ec2.Vpc;
+  accessPoint: efs.AccessPoint;
+  securityGroup: ec2.SecurityGroup;
+}
+
+export class ShardcastStack extends Stack {
+  readonly bucket: s3.Bucket;
+  readonly table: dynamodb.Table;
+  readonly functions: Record<StepName, lambda.DockerImageFunction>;
+  readonly stateMachine: sfn.StateMachine;
+
+  constructor(scope: Construct, id: string, props: ShardcastStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+
+    this.bucket = new s3.Bucket(this, 'Media', {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+      lifecycleRules: [
+        {
+          id: 'expire-temp',
+          prefix: TEMP_PREFIX,
+          expiration: Duration.days(config.tempExpirationDays),
+          abortIncompleteMultipartUploadAfter: Duration.days(1),
+        },
+      ],
+    });
+
+    this.table = new dynamodb.Table(this, 'Ledger', {
+      partitionKey: { name: LEDGER_TABLE.partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: LEDGER_TABLE.sortKey, type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      timeToLiveAttribute: LEDGER_TABLE.ttlAttribute,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.table.addGlobalSecondaryIndex({
+      indexName: LEDGER_TABLE.jobsIndex.name,
+      partitionKey: { name: LEDGER_TABLE.jobsIndex.partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: LEDGER_TABLE.jobsIndex.sortKey, type: dynamodb.AttributeType.NUMBER },
+      projectionType: dynamodb.ProjectionType.ALL,
+    });
+
+    const efsMount = config.storage === 'efs' ? this.makeEfs() : undefined;
+    this.functions = this.makeFunctions(config, efsMount);
+    this.stateMachine = this.makeStateMachine(config);
+
+    new CfnOutput(this, 'BucketName', { value: this.bucket.bucketName });
+    new CfnOutput(this, 'TableName', { value: this.table.tableName });
+    new CfnOutput(this, 'StateMachineArn', { value: this.stateMachine.stateMachineArn });
+    new CfnOutput(this, 'Storage', { value: config.storage });
+  }
+
+  /** A VPC without NAT (isolated subnets reach AWS through endpoints) and an EFS access point at /data. */
+  private makeEfs(): EfsMount {
+    const isolated = { subnetType: ec2.SubnetType.PRIVATE_ISOLATED };
+    const vpc = new ec2.Vpc(this, 'Vpc', {
+      maxAzs: 2,
+      natGateways: 0,
+      subnetConfiguration: [{ name: 'functions', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 22 }],
+    });
+    vpc.addGatewayEndpoint('S3Endpoint', { service: ec2.GatewayVpcEndpointAwsService.S3, subnets: [isolated] });
+    vpc.addGatewayEndpoint('DynamoDbEndpoint', { service: ec2.GatewayVpcEndpointAwsService.DYNAMODB, subnets: [isolated] });
+    vpc.addInterfaceEndpoint('StepFunctionsEndpoint', {
+      service: ec2.InterfaceVpcEndpointAwsService.STEP_FUNCTIONS,
+      subnets: isolated,
+      privateDnsEnabled: true,
+    });
+    const fileSystem = new efs.FileSystem(this, 'Scratch', {
+      vpc,
+      vpcSubnets: isolated,
+      encrypted: true,
+      performanceMode: efs.PerformanceMode.GENERAL_PURPOSE,
+      throughputMode: efs.ThroughputMode.ELASTIC,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const accessPoint = fileSystem.addAccessPoint('Data', {
+      path: '/data',
+      createAcl: { ownerUid: '1001', ownerGid: '1001', permissions: '750' },
+      posixUser: { uid: '1001', gid: '1001' },
+    });
+    // One security group for all functions: egress goes only where the isolated subnets lead (the endpoints, EFS).
+    const securityGroup = new ec2.SecurityGroup(this, 'FunctionsSecurityGroup', { vpc, allowAllOutbound: true });
+    Annotations.of(securityGroup).acknowledgeWarning('@aws-cdk/aws-ec2:ipv4IgnoreEgressRule', 'all outbound is allowed');
+    return { vpc, accessPoint, securityGroup };
+  }
+
+  private makeFunctions(
+    config: InfraConfig,
+    efsMount: EfsMount | undefined,
+  ): Record<StepName, lambda.DockerImageFunction> {
+    const arm = config.architecture === 'arm64';
+    const environment: Record<string, string> = {
+      SHARDCAST_BUCKET: this.bucket.bucketName,
+      SHARDCAST_TABLE: this.table.tableName,
+      SHARDCAST_TEMP_PREFIX: TEMP_PREFIX,
+      SHARDCAST_STORAGE: config.storage,
+      SHARDCAST_LEDGER_TTL_HOURS: String(config.ledgerTtlHours),
+      ...(efsMount ? { SHARDCAST_EFS_ROOT: EFS_MOUNT_PATH } : {}),
+    };
+    const entries = STEP_FUNCTIONS.map((name) => {
+      const logGroup = new logs.LogGroup(this, `${name}-logs`, {
+        retention: config.logRetentionDays as logs.RetentionDays,
+        removalPolicy: RemovalPolicy.DESTROY,
+      });
+      const fn = new lambda.DockerImageFunction(this, `${name}-function`, {
+        description: `shardcast ${name} step`,
+        code: lambda.DockerImageCode.fromImageAsset(REPO_ROOT, {
+          file: 'infra/docker/Dockerfile',
+          cmd: [`dist/lambda/${name}.handler`],
+          platform: arm ? Platform.LINUX_ARM64 : Platform.LINUX_AMD64,
+          exclude: IMAGE_CONTEXT,
+          ignoreMode: IgnoreMode.DOCKER,
+        }),
+        architecture: arm ? lambda.Architecture.ARM_64 : lambda.Architecture.X86_64,
+        memorySize: name === 'mark-failed' ? 512 : config.memoryMb,
+        timeout: Duration.seconds(name === 'mark-failed' ? 60 : config.timeoutSeconds),
+        ephemeralStorageSize: Size.mebibytes(config.ephemeralMb),
+        logGroup,
+        environment,
+        ...(efsMount
+          ? {
+              vpc: efsMount.vpc,
+              vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+              securityGroups: [efsMount.securityGroup],
+              filesystem: lambda.FileSystem.fromEfsAccessPoint(efsMount.accessPoint, EFS_MOUNT_PATH),
+            }
+          : {}),
+      });
+      this.bucket.grantReadWrite(fn);
+      this.bucket.grantDelete(fn);
+      this.table.grantReadWriteData(fn);
+      return [name, fn] as const;
+    });
+    return Object.fromEntries(entries) as Record<StepName, lambda.DockerImageFunction>;
+  }
+
+  private makeStateMachine(config: InfraConfig): sfn.StateMachine {
+    const f = this.functions;
+    const definition = buildWorkflowDefinition({
+      distributed: config.distributedMap,
+      analyzeFunctionArn: f.analyze.functionArn,
+      encodeSegmentFunctionArn: f['encode-segment'].functionArn,
+      encodeAudioFunctionArn: f['encode-audio'].functionArn,
+      mergeFunctionArn: f.merge.functionArn,
+      finalizeFunctionArn: f.finalize.functionArn,
+      failFunctionArn: f['mark-failed'].functionArn,
+      mapMaxConcurrency: config.mapMaxConcurrency,
+      // Above the Lambda timeout, so a Lambda timeout surfaces as its own error rather than States.Timeout.
+      taskTimeoutSeconds: config.timeoutSeconds + 60,
+      taskRetryAttempts: config.taskRetryAttempts,
+    });
+    const stateMachineName = `${this.stackName}-workflow`;
+    const logGroup = new logs.LogGroup(this, 'workflow-logs', {
+      retention: config.logRetentionDays as logs.RetentionDays,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const machine = new sfn.StateMachine(this, 'Workflow', {
+      stateMachineName,
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      definitionBody: sfn.DefinitionBody.fromString(this.toJsonString(definition)),
+      logs: { destination: logGroup, level: sfn.LogLevel.ERROR, includeExecutionData: false },
+    });
+    for (const fn of Object.values(f)) fn.grantInvoke(machine);
+    if (config.distributedMap) {
+      // A Distributed Map starts child executions of this state machine; scoped to it by name (its ARN
+      // would be a circular reference).
+      const arn = (resource: string, resourceName: string) =>
+        this.formatArn({ service: 'states', resource, resourceName, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+      machine.addToRolePolicy(new iam.PolicyStatement({
+        actions: ['states:StartExecution'],
+        resources: [arn('stateMachine', stateMachineName)],
+      }));
+      machine.addToRolePolicy(new iam.PolicyStatement({
+        actions: ['states:DescribeExecution', 'states:StopExecution'],
+        resources: [arn('execution', `${stateMachineName}/*`)],
+      }));
+    }
+    return machine;
+  }
+}

@@ -1,0 +1,187 @@
+/**
+ * The CDK app synthesized offline (storage=s3 and storage=efs, plus the Distributed Map variant), checked with
+ * aws-cdk-lib/assertions. The container image is staged, not built (no Docker engine here).
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { App } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { parseInfraConfig } from '../../infra/infra-config.js';
+import { ShardcastStack, STEP_FUNCTIONS } from '../../infra/shardcast-stack.js';
+import { ledgerCreateTableInput } from '../../src/adapters/aws/ledger-table.js';
+
+type Resources = Record<string, { Type: string; Properties: Record<string, any> }>;
+
+function synth(context: Record<string, unknown>): Template {
+  const app = new App();
+  const stack = new ShardcastStack(app, 'Shardcast', { config: parseInfraConfig(context) });
+  return Template.fromStack(stack);
+}
+
+/** The state machine definition, with CloudFormation references replaced by "<ref>". */
+function definitionOf(template: Template): any {
+  const machine = Object.values(template.findResources('AWS::StepFunctions::StateMachine'))[0] as any;
+  const body = machine.Properties.DefinitionString;
+  const text = typeof body === 'string' ? body : (body['Fn::Join'][1] as unknown[]).map((p) => (typeof p === 'string' ? p : '<ref>')).join('');
+  return JSON.parse(text);
+}
+
+/** Every Allow statement of every IAM policy in the template. */
+function allowStatements(template: Template): Array<{ Action: string | string[]; Resource: unknown }> {
+  const policies = Object.values(template.findResources('AWS::IAM::Policy')) as any[];
+  return policies.flatMap((p) => p.Properties.PolicyDocument.Statement).filter((s: any) => s.Effect === 'Allow');
+}
+const asList = <T>(v: T | T[]): T[] => (Array.isArray(v) ? v : [v]);
+
+const s3Template = synth({ memoryMb: 4096, timeoutSeconds: 600, ephemeralMb: 8192, logRetentionDays: 30, mapMaxConcurrency: 20 });
+const efsTemplate = synth({ storage: 'efs' });
+
+describe('CDK stack (storage=s3)', () => {
+  const t = s3Template;
+
+  it('has a private, encrypted bucket that denies non-TLS access and expires temp objects', () => {
+    t.hasResourceProperties('AWS::S3::Bucket', {
+      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+      LifecycleConfiguration: { Rules: Match.arrayWith([Match.objectLike({ Prefix: 'tmp/', ExpirationInDays: 2, Status: 'Enabled' })]) },
+    });
+    t.hasResourceProperties('AWS::S3::BucketPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+  });
+
+  it('has an on-demand ledger table with TTL on `ttl`, keyed like the table the tests create', () => {
+    const local = ledgerCreateTableInput('x');
+    const sortBy = <T extends { AttributeName?: string }>(a: T[]) => [...a].sort((x, y) => String(x.AttributeName).localeCompare(String(y.AttributeName)));
+    t.resourceCountIs('AWS::DynamoDB::Table', 1);
+    const table = Object.values(t.findResources('AWS::DynamoDB::Table'))[0] as any;
+    const p = table.Properties;
+    assert.equal(p.BillingMode, 'PAY_PER_REQUEST');
+    assert.deepEqual(p.TimeToLiveSpecification, { AttributeName: 'ttl', Enabled: true });
+    assert.deepEqual(p.KeySchema, local.KeySchema);
+    assert.deepEqual(sortBy(p.AttributeDefinitions), sortBy(local.AttributeDefinitions!));
+    const gsi = local.GlobalSecondaryIndexes![0]!;
+    assert.deepEqual(p.GlobalSecondaryIndexes, [{ IndexName: gsi.IndexName, KeySchema: gsi.KeySchema, Projection: gsi.Projection }]);
+  });
+
+  it('runs every step from one container image with the configured memory, timeout and /tmp', () => {
+    const fns = Object.values(t.findResources('AWS::Lambda::Function')) as any[];
+    assert.equal(fns.length, STEP_FUNCTIONS.length);
+    const images = new Set(fns.map((f) => JSON.stringify(f.Properties.Code.ImageUri)));
+    assert.equal(images.size, 1, 'one image');
+    const commands = fns.map((f) => f.Properties.ImageConfig.Command[0]).sort();
+    assert.deepEqual(commands, STEP_FUNCTIONS.map((n) => `dist/lambda/${n}.handler`).sort());
+    for (const f of fns.filter((f) => !f.Properties.ImageConfig.Command[0].includes('mark-failed'))) {
+      assert.equal(f.Properties.PackageType, 'Image');
+      assert.equal(f.Properties.MemorySize, 4096);
+      assert.equal(f.Properties.Timeout, 600);
+      assert.deepEqual(f.Properties.EphemeralStorage, { Size: 8192 });
+      assert.ok(f.Properties.LoggingConfig?.LogGroup, 'logs to its own log group');
+      assert.equal(f.Properties.VpcConfig, undefined, 'no VPC with S3 storage');
+    }
+    t.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+    t.resourceCountIs('AWS::Logs::LogGroup', STEP_FUNCTIONS.length + 1);
+  });
+
+  it('builds the image from a Dockerfile on the Lambda Node 20 base with a static ffmpeg', () => {
+    const dockerfile = readFileSync(new URL('../../infra/docker/Dockerfile', import.meta.url), 'utf8');
+    assert.match(dockerfile, /public\.ecr\.aws\/lambda\/nodejs:20/);
+    assert.match(dockerfile, /ffmpeg/);
+    assert.match(dockerfile, /FFMPEG_PATH=/);
+  });
+
+  it('has a logged state machine running the workflow file with an inline Map', () => {
+    t.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      StateMachineType: 'STANDARD',
+      LoggingConfiguration: Match.objectLike({ Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: Match.anyValue() } }] }),
+    });
+    const def = definitionOf(t);
+    const map = def.States.EncodeAll.Branches[0].States.EncodeSegments;
+    assert.equal(map.MaxConcurrency, 20);
+    assert.deepEqual(map.ItemProcessor.ProcessorConfig, { Mode: 'INLINE' });
+    assert.equal(map.ItemProcessor.States.EncodeSegment.Resource, '<ref>');
+    assert.equal(def.States.Analyze.TimeoutSeconds, 660);
+  });
+
+  it('scopes IAM: no wildcard actions on *, functions reach only the bucket and the table, the workflow only its functions', () => {
+    for (const s of allowStatements(t)) {
+      const actions = asList(s.Action);
+      assert.ok(!actions.includes('*'), `Action "*" in ${JSON.stringify(s)}`);
+      if (asList(s.Resource as unknown).includes('*')) {
+        assert.ok(actions.every((a) => !a.includes('*')), `wildcard action on "*": ${JSON.stringify(s)}`);
+      }
+    }
+    const text = JSON.stringify(allowStatements(t));
+    assert.match(text, /"Media[0-9A-F]+","Arn"/, 'bucket grants');
+    assert.match(text, /"Ledger[0-9A-F]+","Arn"/, 'table grants');
+    const invoke = allowStatements(t).filter((s) => asList(s.Action).includes('lambda:InvokeFunction'));
+    assert.ok(invoke.length > 0);
+    for (const s of invoke) {
+      for (const r of asList(s.Resource as unknown)) assert.notEqual(r, '*', 'invoke is scoped to the functions');
+    }
+    t.resourceCountIs('AWS::EC2::VPC', 0);
+    t.resourceCountIs('AWS::EFS::FileSystem', 0);
+  });
+});
+
+describe('CDK stack (storage=efs)', () => {
+  const t = efsTemplate;
+
+  it('mounts an EFS access point rooted at /data at /mnt/data in every function, inside a VPC', () => {
+    t.resourceCountIs('AWS::EC2::VPC', 1);
+    t.hasResourceProperties('AWS::EFS::FileSystem', { Encrypted: true });
+    t.hasResourceProperties('AWS::EFS::AccessPoint', { RootDirectory: Match.objectLike({ Path: '/data' }) });
+    const fns = Object.values(t.findResources('AWS::Lambda::Function')) as any[];
+    assert.equal(fns.length, STEP_FUNCTIONS.length);
+    for (const f of fns) {
+      assert.equal(f.Properties.FileSystemConfigs.length, 1);
+      assert.equal(f.Properties.FileSystemConfigs[0].LocalMountPath, '/mnt/data');
+      assert.match(JSON.stringify(f.Properties.FileSystemConfigs[0].Arn), /access-point\/.*ScratchData/);
+      assert.ok(f.Properties.VpcConfig?.SubnetIds, 'in the VPC');
+      assert.equal(f.Properties.Environment.Variables.SHARDCAST_EFS_ROOT, '/mnt/data');
+      assert.equal(f.Properties.Environment.Variables.SHARDCAST_STORAGE, 'efs');
+    }
+  });
+
+  it('has VPC endpoints: gateway for S3 and DynamoDB, interface for Step Functions', () => {
+    const endpoints = Object.values(t.findResources('AWS::EC2::VPCEndpoint')) as any[];
+    const kinds = endpoints.map((e) => `${e.Properties.VpcEndpointType}:${JSON.stringify(e.Properties.ServiceName)}`).sort();
+    assert.equal(endpoints.length, 3);
+    assert.ok(kinds.some((k) => k.startsWith('Gateway:') && k.includes('.s3')), kinds.join(' '));
+    assert.ok(kinds.some((k) => k.startsWith('Gateway:') && k.includes('.dynamodb')), kinds.join(' '));
+    assert.ok(kinds.some((k) => k.startsWith('Interface:') && k.includes('.states')), kinds.join(' '));
+  });
+
+  it('keeps IAM free of wildcard actions on *', () => {
+    for (const s of allowStatements(t)) {
+      if (asList(s.Resource as unknown).includes('*')) {
+        assert.ok(asList(s.Action).every((a) => !a.includes('*')), `wildcard action on "*": ${JSON.stringify(s)}`);
+      }
+    }
+  });
+});
+
+describe('CDK stack (Distributed Map)', () => {
+  it('switches to a Distributed Map above 40 segments at once and lets the workflow start its child executions', () => {
+    const t = synth({ mapMaxConcurrency: 200 });
+    const map = definitionOf(t).States.EncodeAll.Branches[0].States.EncodeSegments;
+    assert.deepEqual(map.ItemProcessor.ProcessorConfig, { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' });
+    assert.equal(map.MaxConcurrency, 200);
+    const start = allowStatements(t).filter((s) => asList(s.Action).includes('states:StartExecution'));
+    assert.equal(start.length, 1);
+    assert.match(JSON.stringify(start[0]!.Resource), /stateMachine:Shardcast-workflow/);
+  });
+
+  it('rejects invalid context', () => {
+    assert.throws(() => parseInfraConfig({ storage: 'nfs' }), /storage/);
+    assert.throws(() => parseInfraConfig({ logRetentionDays: 10 }), /logRetentionDays/);
+    assert.equal(parseInfraConfig({ memoryMb: '2048' }).memoryMb, 2048);
+    assert.equal(parseInfraConfig({ mapMaxConcurrency: '200', distributedMap: 'false' }).distributedMap, false);
+    assert.equal(parseInfraConfig({}).distributedMap, false);
+  });
+});

@@ -1,0 +1,185 @@
+/**
+ * The workflow file (infra/workflow.asl.json): placeholder substitution, the Distributed Map variant, and the
+ * real definition run by a local Step Functions interpreter (aws-local-stepfunctions) whose Task states call
+ * small recording handlers here (the real Lambda handlers are exercised by the aws-emulated tests).
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { StateMachine } from 'aws-local-stepfunctions';
+import { ensurePromiseWithResolvers } from '../../src/adapters/aws/promise-polyfill.js';
+import {
+  buildWorkflowDefinition, findSegmentMap, loadWorkflowTemplate, substitutePlaceholders, type WorkflowParams,
+} from '../../src/adapters/aws/workflow-definition.js';
+import { describeWorkflowFailure, parseWorkflowFailure } from '../../src/adapters/aws/workflow-payloads.js';
+
+ensurePromiseWithResolvers();
+
+const arn = (name: string): string => `arn:aws:lambda:us-east-1:123456789012:function:shardcast-${name}`;
+const params = (over: Partial<WorkflowParams> = {}): WorkflowParams => ({
+  distributed: false,
+  analyzeFunctionArn: arn('analyze'),
+  encodeSegmentFunctionArn: arn('encode-segment'),
+  encodeAudioFunctionArn: arn('encode-audio'),
+  mergeFunctionArn: arn('merge'),
+  finalizeFunctionArn: arn('finalize'),
+  failFunctionArn: arn('fail'),
+  mapMaxConcurrency: 4,
+  taskTimeoutSeconds: 900,
+  taskRetryAttempts: 2,
+  ...over,
+});
+
+const named = (name: string, message: string): Error => Object.assign(new Error(message), { name });
+
+type Handler = (input: Record<string, unknown>) => Promise<unknown>;
+interface Run {
+  calls: Array<[string, Record<string, unknown>]>;
+  result: Promise<unknown>;
+}
+
+/** Runs the inline-Map definition with recording handlers; `over` replaces single handlers. */
+function runWorkflow(segments: number[], audio: boolean, over: Record<string, Handler> = {}): Run {
+  const calls: Run['calls'] = [];
+  const record = (state: string, fallback: Handler) => async (raw: unknown): Promise<never> => {
+    const input = raw as Record<string, unknown>;
+    calls.push([state, input]);
+    return (await (over[state] ?? fallback)(input)) as never;
+  };
+  const ok: Handler = async (input) => ({ ...input, status: 'done', big: 'x'.repeat(1000) });
+  const machine = new StateMachine(buildWorkflowDefinition(params()) as never);
+  const execution = machine.run({ jobId: 'job-1' }, {
+    overrides: {
+      taskResourceLocalHandlers: {
+        Analyze: record('Analyze', async () => ({ segments, audio, extra: 'dropped' })),
+        EncodeSegment: record('EncodeSegment', ok),
+        EncodeAudio: record('EncodeAudio', ok),
+        Merge: record('Merge', ok),
+        Finalize: record('Finalize', async () => ({ status: 'done' })),
+        MarkFailed: record('MarkFailed', async () => ({ marked: true })),
+      },
+      retryIntervalOverrides: { EncodeSegment: 0, EncodeAudio: 0, Analyze: 0, Merge: 0 },
+    },
+  });
+  return { calls, result: execution.result };
+}
+
+const callsTo = (run: Run, state: string) => run.calls.filter(([s]) => s === state).map(([, input]) => input);
+
+describe('workflow definition', () => {
+  it('fills every placeholder, numbers as numbers', () => {
+    const def = buildWorkflowDefinition(params());
+    const text = JSON.stringify(def);
+    assert.ok(!/\$\{[A-Za-z]/.test(text), 'no placeholder left');
+    const map = findSegmentMap(def);
+    assert.equal(map.MaxConcurrency, 4);
+    assert.deepEqual(map.ItemProcessor && (map.ItemProcessor as Record<string, unknown>).ProcessorConfig, { Mode: 'INLINE' });
+    assert.ok(text.includes(arn('encode-segment')) && text.includes(arn('fail')));
+    assert.match(text, /"TimeoutSeconds":900/);
+  });
+
+  it('builds a Distributed Map variant with the same item processor', () => {
+    const inline = buildWorkflowDefinition(params());
+    const distributed = buildWorkflowDefinition(params({ distributed: true, mapMaxConcurrency: 500 }));
+    const dmap = findSegmentMap(distributed);
+    const dproc = dmap.ItemProcessor as Record<string, unknown>;
+    const iproc = findSegmentMap(inline).ItemProcessor as Record<string, unknown>;
+    assert.deepEqual(dproc.ProcessorConfig, { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' });
+    assert.equal(dmap.MaxConcurrency, 500);
+    assert.deepEqual(dproc.States, iproc.States);
+    assert.deepEqual(dproc.StartAt, iproc.StartAt);
+  });
+
+  it('retries Lambda throttling and service errors with backoff and full jitter', () => {
+    const map = findSegmentMap(buildWorkflowDefinition(params()));
+    const task = ((map.ItemProcessor as Record<string, unknown>).States as Record<string, Record<string, unknown>>).EncodeSegment!;
+    const retry = task.Retry as Array<Record<string, unknown>>;
+    assert.deepEqual(retry[0]!.ErrorEquals, [
+      'Lambda.TooManyRequestsException', 'Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException',
+    ]);
+    assert.equal(retry[0]!.JitterStrategy, 'FULL');
+    assert.ok((retry[0]!.BackoffRate as number) > 1);
+    assert.equal(retry[1]!.MaxAttempts, 2);
+    assert.ok(Array.isArray(task.Catch));
+  });
+
+  it('rejects a placeholder without a value', () => {
+    assert.throws(() => substitutePlaceholders({ a: '${Nope}' }, {}), /Nope/);
+    assert.deepEqual(substitutePlaceholders({ a: 'x-${A}-y', b: ['${B}'] }, { A: 'q', B: 3 }), { a: 'x-q-y', b: [3] });
+    assert.ok(loadWorkflowTemplate().States.Analyze, 'the template loads');
+  });
+
+  it('keeps payloads small: 40,000 segment indices fit in 256 KB', () => {
+    const analyze = { segments: Array.from({ length: 40_000 }, (_, i) => i), audio: true };
+    const state = JSON.stringify({ jobId: 'job-0123456789abcdef', analyze });
+    assert.ok(Buffer.byteLength(state) < 256 * 1024, `${Buffer.byteLength(state)} bytes`);
+  });
+
+  it('runs analyze → segments beside audio → merge → finalize, with small task inputs', async () => {
+    const run = runWorkflow([2, 0, 1], true);
+    const out = (await run.result) as Record<string, unknown>;
+    assert.deepEqual(callsTo(run, 'Analyze'), [{ jobId: 'job-1' }]);
+    assert.deepEqual(
+      callsTo(run, 'EncodeSegment').sort((a, b) => Number(a.index) - Number(b.index)),
+      [0, 1, 2].map((index) => ({ jobId: 'job-1', kind: 'video', index })),
+    );
+    assert.deepEqual(callsTo(run, 'EncodeAudio'), [{ jobId: 'job-1', kind: 'audio', index: 0 }]);
+    assert.deepEqual(callsTo(run, 'Merge'), [{ jobId: 'job-1' }]);
+    assert.deepEqual(callsTo(run, 'Finalize'), [{ jobId: 'job-1' }]);
+    assert.equal(callsTo(run, 'MarkFailed').length, 0);
+    assert.deepEqual(out, { jobId: 'job-1', analyze: { segments: [2, 0, 1], audio: true }, result: { status: 'done' } });
+  });
+
+  it('skips the audio task when there is none', async () => {
+    const run = runWorkflow([0], false);
+    await run.result;
+    assert.equal(callsTo(run, 'EncodeAudio').length, 0);
+    assert.equal(callsTo(run, 'Merge').length, 1);
+  });
+
+  it('retries a throttled or retryable segment and completes', async () => {
+    const failures = new Map<string, number>();
+    const flaky: Handler = async (input) => {
+      const n = (failures.get(String(input.index)) ?? 0) + 1;
+      failures.set(String(input.index), n);
+      if (input.index === 1 && n === 1) throw named('Lambda.TooManyRequestsException', 'Rate exceeded');
+      if (input.index === 2 && n <= 2) throw named('RetryableTaskError', 'ffmpeg exited with 1');
+      return {};
+    };
+    const run = runWorkflow([0, 1, 2], true, { EncodeSegment: flaky });
+    await run.result;
+    assert.deepEqual([...failures.entries()].sort(), [['0', 1], ['1', 2], ['2', 3]]);
+    assert.equal(callsTo(run, 'Finalize').length, 1);
+  });
+
+  it('a segment that keeps failing marks the job failed naming that segment, then fails', async () => {
+    const broken: Handler = async (input) => {
+      if (input.index === 3) throw named('RetryableTaskError', 'ffmpeg exited with 1');
+      return {};
+    };
+    const run = runWorkflow([0, 1, 2, 3], true, { EncodeSegment: broken });
+    await assert.rejects(run.result, (err: Error) => {
+      assert.match(err.message, /ffmpeg exited with 1/);
+      return true;
+    });
+    assert.equal(callsTo(run, 'EncodeSegment').filter((i) => i.index === 3).length, 3, 'first try + 2 retries');
+    const marked = callsTo(run, 'MarkFailed');
+    assert.equal(marked.length, 1);
+    assert.equal(marked[0]!.jobId, 'job-1');
+    const failure = parseWorkflowFailure(marked[0] as { error: string; cause: string });
+    assert.deepEqual(failure, { task: { kind: 'video', index: 3 }, error: 'RetryableTaskError', message: 'ffmpeg exited with 1' });
+    assert.equal(describeWorkflowFailure(failure), 'video segment 3 failed: RetryableTaskError: ffmpeg exited with 1');
+    assert.equal(callsTo(run, 'Merge').length, 0);
+  });
+
+  it('an audio failure names the audio task; a merge failure names no task', async () => {
+    const audioRun = runWorkflow([0], true, { EncodeAudio: async () => { throw named('FfmpegError', 'no audio decoder'); } });
+    await assert.rejects(audioRun.result);
+    const audioFailure = parseWorkflowFailure(callsTo(audioRun, 'MarkFailed')[0] as { error: string; cause: string });
+    assert.deepEqual(audioFailure.task, { kind: 'audio', index: 0 });
+
+    const mergeRun = runWorkflow([0], false, { Merge: async () => { throw named('VerifyError', 'frame count 47, expected 48'); } });
+    await assert.rejects(mergeRun.result);
+    const mergeFailure = parseWorkflowFailure(callsTo(mergeRun, 'MarkFailed')[0] as { error: string; cause: string });
+    assert.deepEqual(mergeFailure, { error: 'VerifyError', message: 'frame count 47, expected 48' });
+  });
+});
