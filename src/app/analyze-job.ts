@@ -2,10 +2,10 @@
  * Analyze: one ffprobe for streams and format plus one packet scan of the video stream (no decode), then
  * the segment plan, written once to the ledger.
  */
-import { buildPacketScanArgs, buildProbeArgs } from '../core/ffmpeg-args.js';
+import { buildFrameScanArgs, buildPacketScanArgs, buildProbeArgs } from '../core/ffmpeg-args.js';
 import { InputError } from '../core/errors.js';
 import { defaultSegmentSeconds, planSegments } from '../core/plan-segments.js';
-import { buildAnalysis, parsePacketCsv, parseProbeJson, pickVideoStream } from '../core/probe-parse.js';
+import { buildAnalysis, needsFrameScan, parseFrameScan, parsePacketScan, parseProbeJson, pickVideoStream } from '../core/probe-parse.js';
 import { audioBlobKey, taskKey, videoSegmentBlobKey } from '../core/task-keys.js';
 import { audioIntermediateExt } from '../core/profile.js';
 import type { JobRecord, MediaAnalysis } from '../core/types.js';
@@ -15,7 +15,7 @@ import { emit } from './deps.js';
 
 function firstErrorLine(stderr: string): string {
   const line = stderr.split('\n').map((l) => l.trim()).filter(Boolean).pop() ?? '';
-  return line.replace(/^file:/, '');
+  return line.replace(/^\[[^\]]* @ 0x[0-9a-f]+\]\s*/, '').replace(/^file:/, '');
 }
 
 export async function analyzeSource(deps: AppDeps, source: string): Promise<MediaAnalysis> {
@@ -30,9 +30,19 @@ export async function analyzeSource(deps: AppDeps, source: string): Promise<Medi
   const json = parseProbeJson(probe.stdout);
   const vs = pickVideoStream(json);
   if (!vs) return buildAnalysis(json, [], size ?? 0); // throws the no-video InputError
-  const scan = await deps.media.run('ffprobe', buildPacketScanArgs(location, vs.index));
-  if (scan.exitCode !== 0) throw new InputError(`cannot read the video packets: ${firstErrorLine(scan.stderrTail)}`);
-  return buildAnalysis(json, parsePacketCsv(scan.stdout), size ?? 0);
+  const frameScan = needsFrameScan(vs.codec_name ?? '', vs.field_order);
+  const [scan, frames] = await Promise.all([
+    deps.media.run('ffprobe', buildPacketScanArgs(location)),
+    frameScan ? deps.media.run('ffprobe', buildFrameScanArgs(location, vs.index)) : undefined,
+  ]);
+  for (const r of [scan, frames]) {
+    if (r && r.exitCode !== 0) throw new InputError(`cannot read the source's packets: ${firstErrorLine(r.stderrTail)}`);
+  }
+  if (/partial file|moov atom not found|Invalid data found/i.test(scan.stderrTail)) {
+    throw new InputError(`the source is truncated or damaged: ${firstErrorLine(scan.stderrTail)}`);
+  }
+  const packets = parsePacketScan(scan.stdout, vs.index);
+  return buildAnalysis(json, frames ? parseFrameScan(frames.stdout) : packets.video, size ?? 0, packets.streamEnds);
 }
 
 /** Moves a created job through analysis to `encoding`, with its plan and tasks in the ledger. */

@@ -39,7 +39,7 @@ function buildArgs(job: JobRecord, task: TaskRecord, sourceLocation: string, out
 
 async function checkSegment(deps: AppDeps, task: TaskRecord, path: string, signal?: AbortSignal): Promise<ToolRunResult> {
   const r = await deps.media.run('ffprobe', buildSegmentCheckArgs(path), signal ? { signal } : {});
-  const frames = Number(r.stdout.trim());
+  const frames = Number.parseInt(r.stdout.trim(), 10);
   if (r.exitCode !== 0 || r.stderrTail.trim()) {
     throw new SegmentCheckError(`${describe(task)} does not decode cleanly: ${lastLine(r.stderrTail) || `ffprobe exit ${r.exitCode}`}`, task.key);
   }

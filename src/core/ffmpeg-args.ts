@@ -16,11 +16,20 @@ export function buildProbeArgs(location: string): string[] {
   return ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', literalInput(location)];
 }
 
-/** Lists the video stream's packets (no decode): times, durations and keyframe flags. */
-export function buildPacketScanArgs(location: string, streamIndex: number): string[] {
+/** Lists every stream's packets (no decode): times, durations and keyframe flags. */
+export function buildPacketScanArgs(location: string): string[] {
   return [
-    '-v', 'error', '-select_streams', String(streamIndex),
-    '-show_entries', 'packet=pts_time,dts_time,duration_time,flags', '-of', 'csv=p=0', literalInput(location),
+    '-v', 'error', '-show_entries', 'packet=stream_index,pts_time,dts_time,duration_time,flags',
+    '-of', 'compact=p=0', literalInput(location),
+  ];
+}
+
+/** Lists the decoded frames of one stream (decodes it): for codecs whose packets are not one frame each. */
+export function buildFrameScanArgs(location: string, streamIndex: number): string[] {
+  return [
+    '-v', 'error', '-threads', '0', '-select_streams', String(streamIndex),
+    '-show_entries', 'frame=best_effort_timestamp_time,pkt_duration_time,duration_time,key_frame',
+    '-of', 'compact=p=0', literalInput(location),
   ];
 }
 

@@ -79,6 +79,8 @@ export function buildMergeArgs(m: MergeInput): string[] {
   // The source is always an input: it gives the global metadata and chapters, and any copied streams.
   {
     const src = next;
+    // With -copyts (below) nothing is rebased per input: shift the source like ffmpeg's own default would.
+    if (Math.abs(analysis.startTime) > 1e-6) inputs.push('-itsoffset', (-analysis.startTime).toFixed(6));
     inputs.push('-i', literalInput(m.sourceLocation));
     if (copyAudio) {
       for (const a of analysis.audio) maps.push('-map', `${src}:${a.index}`);
@@ -95,8 +97,11 @@ export function buildMergeArgs(m: MergeInput): string[] {
   const out: string[] = [];
   if (profile.videoCodec === 'hevc' && (container === 'mp4' || container === 'mov')) out.push('-tag:v', 'hvc1');
   if (container === 'mp4' || container === 'mov') out.push('-movflags', '+faststart');
+  // -copyts: keep every input's own timeline. The segments start at 0 (+ the video offset), the audio file
+  // already starts where the source audio started (ffmpeg rebased it to the container start when encoding).
+  // Without it ffmpeg would rebase each input to its first timestamp and drop the audio's start offset.
   return [
-    '-nostdin', '-hide_banner', '-nostats', '-v', 'error', '-y',
+    '-nostdin', '-hide_banner', '-nostats', '-v', 'error', '-y', '-copyts',
     ...inputs, ...maps, ...codecs, ...out,
     '-fflags', '+bitexact',
     '-f', MUXER[container], m.outputPath,

@@ -53,30 +53,75 @@ export function parseRate(rate: string | undefined): number {
   return b ? a / b : a;
 }
 
-/**
- * Parses `-show_entries packet=pts_time,dts_time,duration_time,flags -of csv=p=0` output.
- * Uses dts where pts is missing, drops discarded packets (flag D), returns rows sorted by pts.
- */
-export function parsePacketCsv(csv: string): PacketRow[] {
-  const rows: PacketRow[] = [];
-  for (const raw of csv.split('\n')) {
+/** Parses ffprobe `-of compact=p=0` lines (`key=value|key=value`) into records. */
+export function parseCompact(text: string): Array<Record<string, string>> {
+  const out: Array<Record<string, string>> = [];
+  for (const raw of text.split('\n')) {
     const line = raw.trim();
     if (!line) continue;
-    const [ptsS, dtsS, durS, flags = ''] = line.split(',');
-    if (flags.includes('D')) continue;
-    const pts = num(ptsS) ?? num(dtsS);
-    if (pts === undefined) continue;
-    rows.push({ pts, duration: num(durS) ?? 0, key: flags.includes('K') });
+    const rec: Record<string, string> = {};
+    for (const part of line.split('|')) {
+      const eq = part.indexOf('=');
+      if (eq > 0) rec[part.slice(0, eq)] = part.slice(eq + 1);
+    }
+    out.push(rec);
   }
+  return out;
+}
+
+function sortAndNudge(rows: PacketRow[]): PacketRow[] {
   rows.sort((a, b) => a.pts - b.pts);
-  // Packets with identical timestamps are one presented frame each in ffmpeg, but two equal times cannot
-  // be sought apart: nudge duplicates by a microsecond so every frame has its own time.
+  // Two frames with one timestamp cannot be sought apart: nudge duplicates by a microsecond.
   for (let i = 1; i < rows.length; i++) {
     const prev = rows[i - 1]!;
     const cur = rows[i]!;
     if (cur.pts <= prev.pts) cur.pts = prev.pts + 1e-6;
   }
   return rows;
+}
+
+export interface PacketScan {
+  /** Video packets of `videoStream`, sorted by presentation time, discarded packets dropped. */
+  video: PacketRow[];
+  /** End time (last pts + duration) of every other stream that has packets, by stream index. */
+  streamEnds: Map<number, number>;
+}
+
+/** Parses the packet scan of all streams (`buildPacketScanArgs`). */
+export function parsePacketScan(text: string, videoStream: number): PacketScan {
+  const video: PacketRow[] = [];
+  const streamEnds = new Map<number, number>();
+  for (const r of parseCompact(text)) {
+    const idx = Number(r.stream_index);
+    const flags = r.flags ?? '';
+    if (flags.includes('D')) continue;
+    const pts = num(r.pts_time) ?? num(r.dts_time);
+    if (pts === undefined) continue;
+    const duration = num(r.duration_time) ?? 0;
+    if (idx === videoStream) video.push({ pts, duration, key: flags.includes('K') });
+    else streamEnds.set(idx, Math.max(streamEnds.get(idx) ?? -Infinity, pts + duration));
+  }
+  return { video: sortAndNudge(video), streamEnds };
+}
+
+/** Parses a decoded-frame scan (`buildFrameScanArgs`): for codecs whose packets are not one frame each. */
+export function parseFrameScan(text: string): PacketRow[] {
+  const rows: PacketRow[] = [];
+  for (const r of parseCompact(text)) {
+    const pts = num(r.best_effort_timestamp_time);
+    if (pts === undefined) continue;
+    rows.push({ pts, duration: num(r.duration_time) ?? num(r.pkt_duration_time) ?? 0, key: r.key_frame === '1' });
+  }
+  return sortAndNudge(rows);
+}
+
+/**
+ * Whether the video's packets may not be one presented frame each (VP8/VP9 hidden alt-ref frames,
+ * H.264 field pictures), so frames must be counted by decoding.
+ */
+export function needsFrameScan(codec: string, fieldOrder: string | undefined): boolean {
+  if (codec === 'vp8' || codec === 'vp9') return true;
+  return codec === 'h264' && !!fieldOrder && fieldOrder !== 'progressive' && fieldOrder !== 'unknown';
 }
 
 function rotationOf(s: FfprobeStream): number {
@@ -131,7 +176,7 @@ export function parseProbeJson(text: string): FfprobeJson {
 }
 
 /** Builds the analysis; throws InputError for sources shardcast cannot transcode (no video, no frames). */
-export function buildAnalysis(json: FfprobeJson, packets: PacketRow[], sizeBytes: number): MediaAnalysis {
+export function buildAnalysis(json: FfprobeJson, packets: PacketRow[], sizeBytes: number, streamEnds: Map<number, number> = new Map()): MediaAnalysis {
   const vs = pickVideoStream(json);
   if (!vs) {
     const hasAudio = (json.streams ?? []).some((s) => s.codec_type === 'audio');
@@ -149,7 +194,10 @@ export function buildAnalysis(json: FfprobeJson, packets: PacketRow[], sizeBytes
   const rateInterval = parseRate(vs.avg_frame_rate) > 0 ? 1 / parseRate(vs.avg_frame_rate) : 0;
   const fallbackInterval = avgInterval || rateInterval || 1 / 25;
   const lastPacket = packets[packets.length - 1]!;
-  const lastFrameDuration = lastPacket.duration > 0 ? lastPacket.duration : fallbackInterval;
+  const sorted = [...intervals].sort((a, b) => a - b);
+  const median = sorted.length ? sorted[sorted.length >> 1]! : fallbackInterval;
+  // Containers without frame durations (Matroska without default duration) report 1 ms: not plausible.
+  const lastFrameDuration = lastPacket.duration > 0.25 * median ? lastPacket.duration : median || fallbackInterval;
   const minI = intervals.length ? Math.min(...intervals) : 0;
   const maxI = intervals.length ? Math.max(...intervals) : 0;
   const frameRateMode: 'cfr' | 'vfr' = intervals.length === 0 || maxI - minI <= 0.01 * avgInterval + 1e-4 ? 'cfr' : 'vfr';
@@ -172,8 +220,18 @@ export function buildAnalysis(json: FfprobeJson, packets: PacketRow[], sizeBytes
   };
   if (vs.field_order && vs.field_order !== 'progressive' && vs.field_order !== 'unknown') video.fieldOrder = vs.field_order;
 
+  const declared = num(vs.duration);
+  const scannedVideo = frameTimes[frameTimes.length - 1]! + lastFrameDuration - frameTimes[0]!;
+  if (declared !== undefined && declared > 2 && scannedVideo < 0.9 * declared - 1) {
+    throw new InputError(`the source is truncated or damaged: its video stream should last ${declared.toFixed(2)} s but only ${scannedVideo.toFixed(2)} s can be read`);
+  }
   const streams = json.streams ?? [];
-  const audio = streams.filter((s) => s.codec_type === 'audio').map((s) => streamInfo(s, 'audio'));
+  const audio = streams.filter((s) => s.codec_type === 'audio').map((s) => {
+    const info = streamInfo(s, 'audio');
+    const end = streamEnds.get(s.index);
+    if (end !== undefined) info.endTime = end;
+    return info;
+  });
   const subtitles = streams.filter((s) => s.codec_type === 'subtitle').map((s) => streamInfo(s, 'subtitle'));
   const others = streams
     .filter((s) => (s.codec_type === 'data' || s.codec_type === 'attachment') || (s.codec_type === 'video' && s !== vs))

@@ -33,6 +33,8 @@ export interface StreamInfo {
   sampleRate?: number;
   startTime?: number;
   duration?: number;
+  /** End of the last packet (pts + duration), from the packet scan. */
+  endTime?: number;
   isAttachedPic?: boolean;
 }
 

@@ -76,7 +76,7 @@ export function buildVerifyReport(scanText: string, e: VerifyExpectations): Veri
     else {
       report.audioDuration = audio.end - Math.max(0, audio.start);
       const src = e.analysis.audio[0];
-      const srcAudioEnd = src?.startTime !== undefined && src.duration !== undefined ? src.startTime + src.duration : undefined;
+      const srcAudioEnd = src?.endTime;
       if (video && srcAudioEnd !== undefined) {
         const srcGap = srcAudioEnd - (last + v.lastFrameDuration);
         const outGap = audio.end - video.end;
