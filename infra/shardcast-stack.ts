@@ -77,7 +77,8 @@ export class ShardcastStack extends Stack {
       indexName: LEDGER_TABLE.jobsIndex.name,
       partitionKey: { name: LEDGER_TABLE.jobsIndex.partitionKey, type: dynamodb.AttributeType.STRING },
       sortKey: { name: LEDGER_TABLE.jobsIndex.sortKey, type: dynamodb.AttributeType.NUMBER },
-      projectionType: dynamodb.ProjectionType.ALL,
+      projectionType: dynamodb.ProjectionType.INCLUDE,
+      nonKeyAttributes: [...LEDGER_TABLE.jobsIndex.projected],
     });
 
     const efsMount = config.storage === 'efs' ? this.makeEfs() : undefined;

@@ -5,7 +5,9 @@
  *   task    pk = JOB#<jobId>  sk = TASK#video#00012 | TASK#audio#00000
  *   event   pk = JOB#<jobId>  sk = EVT#000000001
  * Every item has `ttl` (epoch seconds). `listJobs` queries the sparse global secondary index `jobs` (only job
- * items carry `gsiPk`), newest first by `createdAt`; dynalite supports GSIs, so the same code runs there.
+ * items carry `gsiPk`), newest first by `createdAt`, projecting only the summary fields; dynalite supports
+ * GSIs, so the same code runs there. (A GSI is eventually consistent on AWS: a job created a moment ago may
+ * be missing from `shardcast jobs` for a moment.)
  */
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 
@@ -13,7 +15,13 @@ export const LEDGER_TABLE = {
   partitionKey: 'pk',
   sortKey: 'sk',
   ttlAttribute: 'ttl',
-  jobsIndex: { name: 'jobs', partitionKey: 'gsiPk', sortKey: 'createdAt' },
+  jobsIndex: {
+    name: 'jobs',
+    partitionKey: 'gsiPk',
+    sortKey: 'createdAt',
+    /** What listJobs and listJobIdsUpdatedBefore read (the keys are projected too). */
+    projected: ['id', 'status', 'backend', 'source', 'output', 'updatedAt', 'error'],
+  },
 } as const;
 
 /** CreateTable input with the same keys and index as the CDK table (on-demand billing). */
@@ -39,7 +47,7 @@ export function ledgerCreateTableInput(tableName: string): CreateTableCommandInp
           { AttributeName: jobsIndex.partitionKey, KeyType: 'HASH' },
           { AttributeName: jobsIndex.sortKey, KeyType: 'RANGE' },
         ],
-        Projection: { ProjectionType: 'ALL' },
+        Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...jobsIndex.projected] },
       },
     ],
   };

@@ -1,0 +1,368 @@
+/**
+ * The ledger on one DynamoDB table (key design in ledger-table.ts, item mapping in dynamodb-items.ts), with no
+ * transactions, so it runs on dynalite too. Every status change is one UpdateItem with a ConditionExpression
+ * on the status (and attempts); it SETs only the patched fields and returns the stored result (ALL_NEW), so
+ * concurrent heartbeats are never overwritten. A failed condition becomes ConditionFailedError carrying the
+ * current record, read with a follow-up consistent GetItem (NotFoundError when there is none).
+ * Event seqs come from a counter on the job item incremented with an atomic ADD, then the event is put.
+ * putTasks claims the job's plan with one conditional write (`taskCount`), then writes the tasks in batches.
+ * Every item carries `ttl` (epoch seconds; default 48 hours after its last write).
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  BatchWriteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient,
+  type QueryCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import { ConditionFailedError, NotFoundError } from '../../core/errors.js';
+import type { JobEvent, JobRecord, JobStatus, JobSummary, TaskRecord, TaskStatus } from '../../core/types.js';
+import type { JobPatch, Ledger, NewTask, TaskId, TaskPatch } from '../../ports/ledger.js';
+import {
+  BULKY_FIELDS, JOB_INTERNAL, JOBS_INDEX_PK_VALUE, buildUpdate, encodeBulky, eventSk, eventToItem, itemToEvent,
+  itemToJob, itemToTask, jobAttributes, jobKey, jobPk, statusIn, taskKey, taskToItem, ttlFromNow,
+  type Item,
+} from './dynamodb-items.js';
+import { LEDGER_TABLE } from './ledger-table.js';
+
+export interface DynamoDbLedgerOptions {
+  client: DynamoDBDocumentClient;
+  tableName: string;
+  /** Hours an item lives after its last write (its `ttl`); default 48. */
+  ttlHours?: number;
+  /** Wall clock (epoch ms); default Date.now. */
+  now?: () => number;
+  /** Destroy the client on close (when the ledger owns it). */
+  destroyClientOnClose?: boolean;
+}
+
+const { partitionKey: PK, sortKey: SK, ttlAttribute: TTL, jobsIndex } = LEDGER_TABLE;
+const isConditionFailure = (err: unknown): boolean => (err as Error)?.name === 'ConditionalCheckFailedException';
+const taskName = (id: TaskId) => `${id.kind} task ${id.index} of job ${id.jobId}`;
+
+/** Runs `fn` over `items` with at most `limit` at once, keeping the order of results. */
+async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+export class DynamoDbLedger implements Ledger {
+  private readonly db: DynamoDBDocumentClient;
+  private readonly table: string;
+  private readonly ttlHours: number;
+  private readonly now: () => number;
+
+  constructor(private readonly opts: DynamoDbLedgerOptions) {
+    this.db = opts.client;
+    this.table = opts.tableName;
+    this.ttlHours = opts.ttlHours ?? 48;
+    this.now = opts.now ?? Date.now;
+  }
+
+  private ttl(): number {
+    return ttlFromNow(this.now(), this.ttlHours);
+  }
+
+  /** Every item of a query, page by page (consistent reads on the table, not on the index). */
+  private async queryAll(input: Omit<QueryCommandInput, 'TableName'>): Promise<Item[]> {
+    const items: Item[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(new QueryCommand({ TableName: this.table, ...input, ExclusiveStartKey: start }));
+      items.push(...((page.Items ?? []) as Item[]));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return items;
+  }
+
+  private readonly loadChunks = (jobId: string, skPrefix: string): Promise<Item[]> =>
+    this.queryAll({
+      KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+      ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
+      ExpressionAttributeValues: { ':pk': jobPk(jobId), ':prefix': skPrefix },
+      ConsistentRead: true,
+    });
+
+  async createJob(job: JobRecord): Promise<void> {
+    const ttl = this.ttl();
+    const bulky = BULKY_FIELDS.filter((f) => job[f] !== undefined).map((f) => encodeBulky(job.id, f, job[f], randomUUID(), ttl));
+    for (const chunk of bulky.flatMap((b) => b.chunks)) await this.db.send(new PutCommand({ TableName: this.table, Item: chunk }));
+    const item: Item = {
+      ...jobAttributes(job), ...Object.assign({}, ...bulky.map((b) => b.set)),
+      ...jobKey(job.id), [jobsIndex.partitionKey]: JOBS_INDEX_PK_VALUE, [TTL]: ttl,
+    };
+    try {
+      await this.db.send(new PutCommand({
+        TableName: this.table, Item: item,
+        ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': PK },
+      }));
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
+      throw new ConditionFailedError(`job ${job.id} already exists`, await this.getJob(job.id));
+    }
+  }
+
+  private async getJobItem(jobId: string): Promise<Item | undefined> {
+    const res = await this.db.send(new GetCommand({ TableName: this.table, Key: jobKey(jobId), ConsistentRead: true }));
+    return res.Item as Item | undefined;
+  }
+
+  async getJob(jobId: string): Promise<JobRecord | undefined> {
+    const item = await this.getJobItem(jobId);
+    return item && itemToJob(item, this.loadChunks);
+  }
+
+  /** Newest first, from the `jobs` index; each summary counts the job's video tasks with one query. */
+  async listJobs(opts?: { limit?: number }): Promise<JobSummary[]> {
+    const limit = opts?.limit;
+    const items: Item[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(new QueryCommand({
+        TableName: this.table, IndexName: jobsIndex.name,
+        KeyConditionExpression: '#g = :g', ExpressionAttributeNames: { '#g': jobsIndex.partitionKey },
+        ExpressionAttributeValues: { ':g': JOBS_INDEX_PK_VALUE }, ScanIndexForward: false,
+        ...(limit !== undefined ? { Limit: limit - items.length } : {}), ExclusiveStartKey: start,
+      }));
+      items.push(...((page.Items ?? []) as Item[]));
+      start = page.LastEvaluatedKey;
+    } while (start && (limit === undefined || items.length < limit));
+    return mapLimit(items, 8, async (item) => {
+      const { done, total } = await this.countVideoTasks(item.id as string);
+      const summary: JobSummary = {
+        id: item.id as string, status: item.status as JobStatus, backend: item.backend as JobSummary['backend'],
+        source: item.source as string, output: item.output as string, createdAt: item.createdAt as number,
+        updatedAt: item.updatedAt as number, segmentsDone: done, segmentsTotal: total,
+      };
+      if (typeof item.error === 'string') summary.error = item.error;
+      return summary;
+    });
+  }
+
+  /** Count (after the filter) = done, ScannedCount (before it) = all video tasks. */
+  private async countVideoTasks(jobId: string): Promise<{ done: number; total: number }> {
+    let done = 0;
+    let total = 0;
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(new QueryCommand({
+        TableName: this.table, Select: 'COUNT',
+        KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)', FilterExpression: '#status = :done',
+        ExpressionAttributeNames: { '#pk': PK, '#sk': SK, '#status': 'status' },
+        ExpressionAttributeValues: { ':pk': jobPk(jobId), ':prefix': 'TASK#video#', ':done': 'done' },
+        ExclusiveStartKey: start,
+      }));
+      done += page.Count ?? 0;
+      total += page.ScannedCount ?? 0;
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return { done, total };
+  }
+
+  async updateJob(jobId: string, from: readonly JobStatus[], to: JobStatus, patch?: JobPatch, now?: number): Promise<JobRecord> {
+    const { clearError, ...fields } = patch ?? {};
+    const ttl = this.ttl();
+    const set: Item = { status: to, updatedAt: now ?? this.now(), [TTL]: ttl };
+    const remove: string[] = clearError && fields.error === undefined ? ['error'] : [];
+    for (const [k, v] of Object.entries(fields)) {
+      if (v === undefined || (BULKY_FIELDS as readonly string[]).includes(k)) continue;
+      set[k] = v;
+    }
+    for (const f of BULKY_FIELDS) {
+      if (fields[f] === undefined) continue;
+      const encoded = encodeBulky(jobId, f, fields[f], randomUUID(), ttl);
+      for (const chunk of encoded.chunks) await this.db.send(new PutCommand({ TableName: this.table, Item: chunk }));
+      Object.assign(set, encoded.set);
+      remove.push(...encoded.remove);
+    }
+    const cond = statusIn(from);
+    try {
+      const res = await this.db.send(new UpdateCommand({
+        TableName: this.table, Key: jobKey(jobId), ReturnValues: 'ALL_NEW',
+        ...buildUpdate({ set, remove }, {
+          expression: `attribute_exists(#pk) AND ${cond.expression}`,
+          names: { '#pk': PK, '#status': 'status' }, values: cond.values,
+        }),
+      }));
+      return itemToJob(res.Attributes as Item, this.loadChunks);
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
+      const current = await this.getJob(jobId);
+      if (!current) throw new NotFoundError(`job ${jobId} not found`);
+      throw new ConditionFailedError(`job ${jobId} is ${current.status}, not ${from.join(' or ')}`, current);
+    }
+  }
+
+  async putTasks(tasks: NewTask[]): Promise<void> {
+    const byJob = new Map<string, NewTask[]>();
+    for (const t of tasks) byJob.set(t.jobId, [...(byJob.get(t.jobId) ?? []), t]);
+    for (const [jobId, jobTasks] of byJob) {
+      await this.claimPlan(jobId, jobTasks.length);
+      const ttl = this.ttl();
+      const items = jobTasks.map((t) => taskToItem({ ...t, status: 'pending', attempts: 0 }, ttl));
+      for (let i = 0; i < items.length; i += 25) await this.batchPut(items.slice(i, i + 25));
+    }
+  }
+
+  /** The one conditional write that makes a job's task list write-once. */
+  private async claimPlan(jobId: string, count: number): Promise<void> {
+    try {
+      await this.db.send(new UpdateCommand({
+        TableName: this.table, Key: jobKey(jobId),
+        ...buildUpdate({ set: { [JOB_INTERNAL.taskCount]: count } }, {
+          expression: 'attribute_exists(#pk) AND attribute_not_exists(#tc)',
+          names: { '#pk': PK, '#tc': JOB_INTERNAL.taskCount },
+        }),
+      }));
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
+      if (!(await this.getJobItem(jobId))) throw new NotFoundError(`job ${jobId} not found`);
+      const first = await this.db.send(new QueryCommand({
+        TableName: this.table, Limit: 1, ConsistentRead: true,
+        KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+        ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
+        ExpressionAttributeValues: { ':pk': jobPk(jobId), ':prefix': 'TASK#' },
+      }));
+      const existing = first.Items?.[0] as Item | undefined;
+      throw new ConditionFailedError(`job ${jobId} already has tasks`, existing && itemToTask(existing));
+    }
+  }
+
+  /** BatchWriteItem with retries of unprocessed items (throttling), with backoff. */
+  private async batchWrite(requests: Item[]): Promise<void> {
+    let pending = requests;
+    for (let attempt = 0; pending.length; attempt++) {
+      if (attempt > 8) throw new Error(`DynamoDB left ${pending.length} writes unprocessed after ${attempt} attempts`);
+      if (attempt) await new Promise((r) => setTimeout(r, Math.min(2000, 50 * 2 ** attempt) * Math.random()));
+      const res = await this.db.send(new BatchWriteCommand({ RequestItems: { [this.table]: pending as never } }));
+      pending = (res.UnprocessedItems?.[this.table] ?? []) as Item[];
+    }
+  }
+
+  private batchPut(items: Item[]): Promise<void> {
+    return this.batchWrite(items.map((Item) => ({ PutRequest: { Item } })));
+  }
+
+  async getTask(id: TaskId): Promise<TaskRecord | undefined> {
+    const res = await this.db.send(new GetCommand({ TableName: this.table, Key: taskKey(id), ConsistentRead: true }));
+    return res.Item ? itemToTask(res.Item as Item) : undefined;
+  }
+
+  async listTasks(jobId: string): Promise<TaskRecord[]> {
+    const tasks = (await this.loadChunks(jobId, 'TASK#')).map(itemToTask);
+    const rank = (t: TaskRecord) => (t.kind === 'video' ? 0 : 1);
+    return tasks.sort((a, b) => rank(a) - rank(b) || a.kind.localeCompare(b.kind) || a.index - b.index);
+  }
+
+  async transitionTask(
+    id: TaskId, from: readonly TaskStatus[], to: TaskStatus, patch?: TaskPatch, ifAttempts?: number,
+  ): Promise<TaskRecord> {
+    const { clearError, ...fields } = patch ?? {};
+    const set: Item = { ...fields, status: to, [TTL]: this.ttl() };
+    const remove = clearError && fields.error === undefined ? ['error'] : [];
+    const cond = statusIn(from);
+    const attempts = ifAttempts === undefined ? '' : ' AND #attempts = :ifAttempts';
+    try {
+      const res = await this.db.send(new UpdateCommand({
+        TableName: this.table, Key: taskKey(id), ReturnValues: 'ALL_NEW',
+        ...buildUpdate({ set, remove }, {
+          expression: `attribute_exists(#pk) AND ${cond.expression}${attempts}`,
+          names: { '#pk': PK, '#status': 'status', ...(attempts ? { '#attempts': 'attempts' } : {}) },
+          values: { ...cond.values, ...(attempts ? { ':ifAttempts': ifAttempts } : {}) },
+        }),
+      }));
+      return itemToTask(res.Attributes as Item);
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
+      const current = await this.getTask(id);
+      if (!current) throw new NotFoundError(`${taskName(id)} not found`);
+      const withAttempts = ifAttempts === undefined ? '' : ` with ${ifAttempts} attempts`;
+      throw new ConditionFailedError(
+        `${taskName(id)} is ${current.status} with ${current.attempts} attempts, not ${from.join(' or ')}${withAttempts}`,
+        current,
+      );
+    }
+  }
+
+  async heartbeat(id: TaskId, at: number): Promise<void> {
+    try {
+      await this.db.send(new UpdateCommand({
+        TableName: this.table, Key: taskKey(id),
+        ...buildUpdate({ set: { heartbeatAt: at } }, {
+          expression: 'attribute_exists(#pk) AND #status = :running',
+          names: { '#pk': PK, '#status': 'status' }, values: { ':running': 'running' },
+        }),
+      }));
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
+    }
+  }
+
+  async appendEvent(event: Omit<JobEvent, 'seq'>): Promise<JobEvent> {
+    let seq: number;
+    try {
+      const res = await this.db.send(new UpdateCommand({
+        TableName: this.table, Key: jobKey(event.jobId), ReturnValues: 'UPDATED_NEW',
+        ...buildUpdate({ add: { [JOB_INTERNAL.eventSeq]: 1 } }, { expression: 'attribute_exists(#pk)', names: { '#pk': PK } }),
+      }));
+      seq = Number((res.Attributes as Item)[JOB_INTERNAL.eventSeq]);
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
+      throw new NotFoundError(`job ${event.jobId} not found`);
+    }
+    const stored: JobEvent = { ...event, seq };
+    if (stored.data === undefined) delete stored.data;
+    await this.db.send(new PutCommand({ TableName: this.table, Item: eventToItem(stored, this.ttl()) }));
+    return stored;
+  }
+
+  async listEvents(jobId: string, afterSeq = 0): Promise<JobEvent[]> {
+    const items = await this.queryAll({
+      KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :from AND :to',
+      ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
+      ExpressionAttributeValues: { ':pk': jobPk(jobId), ':from': eventSk(afterSeq + 1), ':to': eventSk(999_999_999) },
+      ConsistentRead: true,
+    });
+    return items.map(itemToEvent);
+  }
+
+  /** Deletes the tasks, events and chunks first and the job item last, so a crash leaves a retryable job. */
+  async deleteJob(jobId: string): Promise<void> {
+    const keys = await this.queryAll({
+      KeyConditionExpression: '#pk = :pk', ProjectionExpression: '#pk, #sk',
+      ExpressionAttributeNames: { '#pk': PK, '#sk': SK }, ExpressionAttributeValues: { ':pk': jobPk(jobId) },
+      ConsistentRead: true,
+    });
+    const children = keys.filter((k) => k[SK] !== jobKey(jobId)[SK]);
+    for (let i = 0; i < children.length; i += 25) {
+      await this.batchWrite(children.slice(i, i + 25).map((Key) => ({ DeleteRequest: { Key } })));
+    }
+    if (children.length < keys.length) await this.batchWrite([{ DeleteRequest: { Key: jobKey(jobId) } }]);
+  }
+
+  async listJobIdsUpdatedBefore(before: number): Promise<string[]> {
+    const items: Item[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(new QueryCommand({
+        TableName: this.table, IndexName: jobsIndex.name, ProjectionExpression: '#id',
+        KeyConditionExpression: '#g = :g', FilterExpression: '#u < :before',
+        ExpressionAttributeNames: { '#g': jobsIndex.partitionKey, '#u': 'updatedAt', '#id': 'id' },
+        ExpressionAttributeValues: { ':g': JOBS_INDEX_PK_VALUE, ':before': before }, ExclusiveStartKey: start,
+      }));
+      items.push(...((page.Items ?? []) as Item[]));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return items.map((i) => i.id as string);
+  }
+
+  async close(): Promise<void> {
+    if (this.opts.destroyClientOnClose) this.db.destroy();
+  }
+}
