@@ -27,14 +27,14 @@ function describe(task: TaskRecord): string {
   return `segment ${task.index} (frames ${task.startFrame}-${task.startFrame + task.frameCount - 1}, ${task.startTime.toFixed(3)}-${task.endTime.toFixed(3)} s)`;
 }
 
-function buildArgs(job: JobRecord, task: TaskRecord, sourceLocation: string, outputPath: string, threads: number): string[] {
+function buildArgs(job: JobRecord, task: TaskRecord, sourceLocation: string, outputPath: string, threads: number, avcodecMajor: number): string[] {
   const analysis = job.analysis!;
   if (task.kind === 'audio') {
     return buildAudioEncodeArgs({ sourceLocation, audio: analysis.audio, profile: job.options.profile, outputPath });
   }
   const segment = job.plan!.segments[task.index];
   if (!segment) throw new NotFoundError(`segment ${task.index} is not in the plan of job ${job.id}`);
-  return buildSegmentEncodeArgs({ sourceLocation, analysis, segment, profile: job.options.profile, threads, outputPath });
+  return buildSegmentEncodeArgs({ sourceLocation, analysis, segment, profile: job.options.profile, threads, outputPath, avcodecMajor });
 }
 
 async function checkSegment(deps: AppDeps, task: TaskRecord, path: string, signal?: AbortSignal): Promise<ToolRunResult> {
@@ -72,7 +72,8 @@ export async function encodeTask(deps: AppDeps, id: TaskId, opts: EncodeTaskOpti
   }, deps.heartbeatMs ?? 5000);
   try {
     const source = await deps.readableSource(job.source);
-    args = buildArgs(job, task, source, partial, opts.threads);
+    const ffmpeg = (await deps.media.info()).find((t) => t.tool === 'ffmpeg');
+    args = buildArgs(job, task, source, partial, opts.threads, ffmpeg?.avcodecMajor ?? 0);
     const onStdoutLine = deps.onProgress && task.kind === 'video'
       ? (line: string) => {
           const m = /^frame=(\d+)/.exec(line);

@@ -87,6 +87,8 @@ export interface SegmentEncodeInput {
   profile: EncodeProfile;
   threads: number;
   outputPath: string;
+  /** libavcodec major version of the ffmpeg that runs it (0 = unknown, treated as current). */
+  avcodecMajor?: number;
 }
 
 /**
@@ -106,7 +108,10 @@ export function buildSegmentEncodeArgs(i: SegmentEncodeInput): string[] {
     '-map', `0:${i.analysis.video.streamIndex}`,
     '-frames:v', String(i.segment.frameCount),
     '-vf', filters.join(','),
-    '-vsync', 'passthrough', '-enc_time_base', '-1',
+    '-vsync', 'passthrough',
+    // The encoder keeps the source's time base, so VFR timestamps survive exactly. ffmpeg 4.x (libavcodec
+    // 58) drops a frame with it, so there the encoder's default time base is used.
+    ...((i.avcodecMajor ?? 0) === 0 || (i.avcodecMajor ?? 0) >= 59 ? ['-enc_time_base', '-1'] : []),
     '-an', '-sn', '-dn', '-map_metadata', '-1', '-map_chapters', '-1',
     ...videoEncoderArgs(i.profile, i.threads),
     ...colorArgs(i.analysis),

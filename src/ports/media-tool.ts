@@ -33,9 +33,12 @@ export interface ToolInfo {
   version: string;
   /** Where the binary came from: env variable, PATH or the npm-shipped build. */
   origin: 'env' | 'path' | 'npm';
+  /** Major version of its libavcodec (59 = ffmpeg 5.x); 0 when unknown. Argument builders adapt to it. */
+  avcodecMajor: number;
 }
 
 export interface MediaTool {
   run(tool: ToolName, args: readonly string[], opts?: ToolRunOptions): Promise<ToolRunResult>;
+  /** Which binaries are used, with their versions (cached after the first call). */
   info(): Promise<ToolInfo[]>;
 }

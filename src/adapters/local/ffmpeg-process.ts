@@ -82,15 +82,21 @@ function procCpuSeconds(pid: number): number | undefined {
 export class FfmpegProcess implements MediaTool {
   constructor(private readonly paths: ToolPaths) {}
 
-  async info(): Promise<ToolInfo[]> {
-    const out: ToolInfo[] = [];
-    for (const tool of ['ffmpeg', 'ffprobe'] as const) {
-      const r = await this.run(tool, ['-hide_banner', '-version']);
-      const first = r.stdout.split('\n')[0] ?? '';
-      const version = /version\s+(\S+)/.exec(first)?.[1] ?? 'unknown';
-      out.push({ tool, path: this.paths[tool].path, version, origin: this.paths[tool].origin });
-    }
-    return out;
+  private cachedInfo: Promise<ToolInfo[]> | undefined;
+
+  info(): Promise<ToolInfo[]> {
+    this.cachedInfo ??= (async () => {
+      const out: ToolInfo[] = [];
+      for (const tool of ['ffmpeg', 'ffprobe'] as const) {
+        const r = await this.run(tool, ['-hide_banner', '-version']);
+        const first = r.stdout.split('\n')[0] ?? '';
+        const version = /version\s+(\S+)/.exec(first)?.[1] ?? 'unknown';
+        const avcodecMajor = Number(/libavcodec\s+(\d+)\./.exec(r.stdout)?.[1] ?? 0);
+        out.push({ tool, path: this.paths[tool].path, version, origin: this.paths[tool].origin, avcodecMajor });
+      }
+      return out;
+    })();
+    return this.cachedInfo;
   }
 
   run(tool: ToolName, args: readonly string[], opts: ToolRunOptions = {}): Promise<ToolRunResult> {
