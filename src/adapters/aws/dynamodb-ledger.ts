@@ -9,10 +9,7 @@
  * Every item carries `ttl` (epoch seconds; default 48 hours after its last write).
  */
 import { randomUUID } from 'node:crypto';
-import {
-  BatchWriteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient,
-  type QueryCommandInput,
-} from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConditionFailedError, NotFoundError } from '../../core/errors.js';
 import type { JobEvent, JobRecord, JobStatus, JobSummary, TaskRecord, TaskStatus } from '../../core/types.js';
 import type { JobPatch, Ledger, NewTask, TaskId, TaskPatch } from '../../ports/ledger.js';
@@ -21,6 +18,7 @@ import {
   itemToJob, itemToTask, jobAttributes, jobKey, jobPk, statusIn, taskKey, taskToItem, ttlFromNow,
   type Item,
 } from './dynamodb-items.js';
+import { DynamoDbTableClient, mapLimit } from './dynamodb-table-client.js';
 import { LEDGER_TABLE } from './ledger-table.js';
 
 export interface DynamoDbLedgerOptions {
@@ -38,29 +36,17 @@ const { partitionKey: PK, sortKey: SK, ttlAttribute: TTL, jobsIndex } = LEDGER_T
 const isConditionFailure = (err: unknown): boolean => (err as Error)?.name === 'ConditionalCheckFailedException';
 const taskName = (id: TaskId) => `${id.kind} task ${id.index} of job ${id.jobId}`;
 
-/** Runs `fn` over `items` with at most `limit` at once, keeping the order of results. */
-async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
-
 export class DynamoDbLedger implements Ledger {
   private readonly db: DynamoDBDocumentClient;
   private readonly table: string;
+  private readonly t: DynamoDbTableClient;
   private readonly ttlHours: number;
   private readonly now: () => number;
 
   constructor(private readonly opts: DynamoDbLedgerOptions) {
     this.db = opts.client;
     this.table = opts.tableName;
+    this.t = new DynamoDbTableClient(opts.client, opts.tableName);
     this.ttlHours = opts.ttlHours ?? 48;
     this.now = opts.now ?? Date.now;
   }
@@ -69,20 +55,8 @@ export class DynamoDbLedger implements Ledger {
     return ttlFromNow(this.now(), this.ttlHours);
   }
 
-  /** Every item of a query, page by page (consistent reads on the table, not on the index). */
-  private async queryAll(input: Omit<QueryCommandInput, 'TableName'>): Promise<Item[]> {
-    const items: Item[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(new QueryCommand({ TableName: this.table, ...input, ExclusiveStartKey: start }));
-      items.push(...((page.Items ?? []) as Item[]));
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return items;
-  }
-
   private readonly loadChunks = (jobId: string, skPrefix: string): Promise<Item[]> =>
-    this.queryAll({
+    this.t.queryAll({
       KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
       ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
       ExpressionAttributeValues: { ':pk': jobPk(jobId), ':prefix': skPrefix },
@@ -120,19 +94,10 @@ export class DynamoDbLedger implements Ledger {
 
   /** Newest first, from the `jobs` index; each summary counts the job's video tasks with one query. */
   async listJobs(opts?: { limit?: number }): Promise<JobSummary[]> {
-    const limit = opts?.limit;
-    const items: Item[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(new QueryCommand({
-        TableName: this.table, IndexName: jobsIndex.name,
-        KeyConditionExpression: '#g = :g', ExpressionAttributeNames: { '#g': jobsIndex.partitionKey },
-        ExpressionAttributeValues: { ':g': JOBS_INDEX_PK_VALUE }, ScanIndexForward: false,
-        ...(limit !== undefined ? { Limit: limit - items.length } : {}), ExclusiveStartKey: start,
-      }));
-      items.push(...((page.Items ?? []) as Item[]));
-      start = page.LastEvaluatedKey;
-    } while (start && (limit === undefined || items.length < limit));
+    const items = await this.t.queryPages({
+      IndexName: jobsIndex.name, KeyConditionExpression: '#g = :g', ExpressionAttributeNames: { '#g': jobsIndex.partitionKey },
+      ExpressionAttributeValues: { ':g': JOBS_INDEX_PK_VALUE }, ScanIndexForward: false,
+    }, opts?.limit);
     return mapLimit(items, 8, async (item) => {
       const { done, total } = await this.countVideoTasks(item.id as string);
       const summary: JobSummary = {
@@ -145,23 +110,13 @@ export class DynamoDbLedger implements Ledger {
     });
   }
 
-  /** Count (after the filter) = done, ScannedCount (before it) = all video tasks. */
+  /** Done video tasks (the filter's count) of all video tasks (the key condition's). */
   private async countVideoTasks(jobId: string): Promise<{ done: number; total: number }> {
-    let done = 0;
-    let total = 0;
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(new QueryCommand({
-        TableName: this.table, Select: 'COUNT',
-        KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)', FilterExpression: '#status = :done',
-        ExpressionAttributeNames: { '#pk': PK, '#sk': SK, '#status': 'status' },
-        ExpressionAttributeValues: { ':pk': jobPk(jobId), ':prefix': 'TASK#video#', ':done': 'done' },
-        ExclusiveStartKey: start,
-      }));
-      done += page.Count ?? 0;
-      total += page.ScannedCount ?? 0;
-      start = page.LastEvaluatedKey;
-    } while (start);
+    const { count: done, scanned: total } = await this.t.count({
+      KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)', FilterExpression: '#status = :done',
+      ExpressionAttributeNames: { '#pk': PK, '#sk': SK, '#status': 'status' },
+      ExpressionAttributeValues: { ':pk': jobPk(jobId), ':prefix': 'TASK#video#', ':done': 'done' },
+    });
     return { done, total };
   }
 
@@ -206,7 +161,7 @@ export class DynamoDbLedger implements Ledger {
       await this.claimPlan(jobId, jobTasks.length);
       const ttl = this.ttl();
       const items = jobTasks.map((t) => taskToItem({ ...t, status: 'pending', attempts: 0 }, ttl));
-      for (let i = 0; i < items.length; i += 25) await this.batchPut(items.slice(i, i + 25));
+      for (let i = 0; i < items.length; i += 25) await this.t.batchWrite(items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })));
     }
   }
 
@@ -223,30 +178,12 @@ export class DynamoDbLedger implements Ledger {
     } catch (err) {
       if (!isConditionFailure(err)) throw err;
       if (!(await this.getJobItem(jobId))) throw new NotFoundError(`job ${jobId} not found`);
-      const first = await this.db.send(new QueryCommand({
-        TableName: this.table, Limit: 1, ConsistentRead: true,
-        KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
-        ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
-        ExpressionAttributeValues: { ':pk': jobPk(jobId), ':prefix': 'TASK#' },
-      }));
-      const existing = first.Items?.[0] as Item | undefined;
+      const [existing] = await this.t.queryPages({
+        ConsistentRead: true, KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+        ExpressionAttributeNames: { '#pk': PK, '#sk': SK }, ExpressionAttributeValues: { ':pk': jobPk(jobId), ':prefix': 'TASK#' },
+      }, 1);
       throw new ConditionFailedError(`job ${jobId} already has tasks`, existing && itemToTask(existing));
     }
-  }
-
-  /** BatchWriteItem with retries of unprocessed items (throttling), with backoff. */
-  private async batchWrite(requests: Item[]): Promise<void> {
-    let pending = requests;
-    for (let attempt = 0; pending.length; attempt++) {
-      if (attempt > 8) throw new Error(`DynamoDB left ${pending.length} writes unprocessed after ${attempt} attempts`);
-      if (attempt) await new Promise((r) => setTimeout(r, Math.min(2000, 50 * 2 ** attempt) * Math.random()));
-      const res = await this.db.send(new BatchWriteCommand({ RequestItems: { [this.table]: pending as never } }));
-      pending = (res.UnprocessedItems?.[this.table] ?? []) as Item[];
-    }
-  }
-
-  private batchPut(items: Item[]): Promise<void> {
-    return this.batchWrite(items.map((Item) => ({ PutRequest: { Item } })));
   }
 
   async getTask(id: TaskId): Promise<TaskRecord | undefined> {
@@ -323,7 +260,7 @@ export class DynamoDbLedger implements Ledger {
   }
 
   async listEvents(jobId: string, afterSeq = 0): Promise<JobEvent[]> {
-    const items = await this.queryAll({
+    const items = await this.t.queryAll({
       KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :from AND :to',
       ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
       ExpressionAttributeValues: { ':pk': jobPk(jobId), ':from': eventSk(afterSeq + 1), ':to': eventSk(999_999_999) },
@@ -334,31 +271,25 @@ export class DynamoDbLedger implements Ledger {
 
   /** Deletes the tasks, events and chunks first and the job item last, so a crash leaves a retryable job. */
   async deleteJob(jobId: string): Promise<void> {
-    const keys = await this.queryAll({
+    const keys = await this.t.queryAll({
       KeyConditionExpression: '#pk = :pk', ProjectionExpression: '#pk, #sk',
       ExpressionAttributeNames: { '#pk': PK, '#sk': SK }, ExpressionAttributeValues: { ':pk': jobPk(jobId) },
       ConsistentRead: true,
     });
     const children = keys.filter((k) => k[SK] !== jobKey(jobId)[SK]);
     for (let i = 0; i < children.length; i += 25) {
-      await this.batchWrite(children.slice(i, i + 25).map((Key) => ({ DeleteRequest: { Key } })));
+      await this.t.batchWrite(children.slice(i, i + 25).map((Key) => ({ DeleteRequest: { Key } })));
     }
-    if (children.length < keys.length) await this.batchWrite([{ DeleteRequest: { Key: jobKey(jobId) } }]);
+    if (children.length < keys.length) await this.t.batchWrite([{ DeleteRequest: { Key: jobKey(jobId) } }]);
   }
 
   async listJobIdsUpdatedBefore(before: number): Promise<string[]> {
-    const items: Item[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(new QueryCommand({
-        TableName: this.table, IndexName: jobsIndex.name, ProjectionExpression: '#id',
-        KeyConditionExpression: '#g = :g', FilterExpression: '#u < :before',
-        ExpressionAttributeNames: { '#g': jobsIndex.partitionKey, '#u': 'updatedAt', '#id': 'id' },
-        ExpressionAttributeValues: { ':g': JOBS_INDEX_PK_VALUE, ':before': before }, ExclusiveStartKey: start,
-      }));
-      items.push(...((page.Items ?? []) as Item[]));
-      start = page.LastEvaluatedKey;
-    } while (start);
+    const items = await this.t.queryPages({
+      IndexName: jobsIndex.name, ProjectionExpression: '#id',
+      KeyConditionExpression: '#g = :g', FilterExpression: '#u < :before',
+      ExpressionAttributeNames: { '#g': jobsIndex.partitionKey, '#u': 'updatedAt', '#id': 'id' },
+      ExpressionAttributeValues: { ':g': JOBS_INDEX_PK_VALUE, ':before': before },
+    });
     return items.map((i) => i.id as string);
   }
 
