@@ -1,0 +1,90 @@
+/**
+ * POST /api/jobs: a multipart upload (field `file` plus option fields) or JSON naming a source under one of
+ * the server's roots. Options are validated by schema, then normalized by the CLI's own parser, so the API
+ * and the CLI build the same TranscodeOptions. Answers 201 `{ id }`; the job runs in the background.
+ */
+import { rm } from 'node:fs/promises';
+import type { SwaggerTransform } from '@fastify/swagger';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { checkPaths } from '../cli/commands.js';
+import { parseTranscodeOptions } from '../cli/options.js';
+import type { TranscodeOptions } from '../core/types.js';
+import { newJobId } from '../runtime/local-runtime.js';
+import { HttpError } from './http-errors.js';
+import { resolveUnderRoots } from './job-files.js';
+import { createJobJsonBody, createJobMultipartBody, errorResponses, errorSchema, jobOptionsSchema, tokenQuery } from './schemas.js';
+import type { ServerContext } from './server-context.js';
+import { checkDeclaredLength, receiveUpload } from './upload.js';
+
+type JobOptionsInput = { container?: 'mp4' | 'mkv' | 'webm' | 'mov'; verify?: boolean } & Record<string, unknown>;
+
+/** Validates option fields (multipart strings are coerced by the schema) and builds TranscodeOptions. */
+function normalizeOptions(req: FastifyRequest, raw: Record<string, unknown>, output: (container: string) => string): { options: TranscodeOptions; output: string } {
+  const input: JobOptionsInput = { ...raw };
+  const validate = req.compileValidationSchema(jobOptionsSchema);
+  if (!validate(input)) {
+    const e = validate.errors?.[0];
+    const where = e?.instancePath ? e.instancePath.slice(1) : (e?.params as { additionalProperty?: string } | undefined)?.additionalProperty;
+    throw new HttpError(400, 'bad_request', `option ${where ?? ''} ${e?.message ?? 'is invalid'}`.replace(/\s+/g, ' '));
+  }
+  const outputPath = output(input.container ?? 'mp4');
+  const flags: Record<string, unknown> = { verify: input.verify ?? true };
+  for (const [k, v] of Object.entries(input)) {
+    if (k !== 'container' && k !== 'verify' && v !== undefined) flags[k] = String(v);
+  }
+  return { options: parseTranscodeOptions(flags, outputPath), output: outputPath };
+}
+
+export function registerCreateRoute(app: FastifyInstance, ctx: ServerContext): void {
+  const { files, config } = ctx;
+  app.post('/api/jobs', {
+    schema: {
+      summary: 'Start a job: upload a video (multipart) or name a source under a server root (JSON)',
+      tags: ['jobs'],
+      consumes: ['multipart/form-data', 'application/json'],
+      querystring: tokenQuery,
+      // Validated by fastify for JSON; a multipart body is streamed, then its fields are validated by hand.
+      body: { content: { 'application/json': { schema: createJobJsonBody } } },
+      response: { 201: { type: 'object', required: ['id'], properties: { id: { type: 'string' } } }, 413: errorSchema, 415: errorSchema, ...errorResponses },
+    },
+    config: {
+      // Documents the multipart variant in the OpenAPI file (it is not a fastify-validated body).
+      swaggerTransform: ({ schema, url }) => ({
+        url,
+        schema: { ...schema, body: { content: { 'application/json': { schema: createJobJsonBody }, 'multipart/form-data': { schema: createJobMultipartBody } } } },
+      }) as ReturnType<SwaggerTransform>,
+    },
+    preValidation: async (req) => {
+      if (req.isMultipart()) checkDeclaredLength(req, config.maxUploadBytes);
+    },
+  }, async (req, reply) => {
+    const id = newJobId();
+    if (req.isMultipart()) {
+      const upload = await receiveUpload(req, files, id, config.maxUploadBytes);
+      try {
+        const { options, output } = normalizeOptions(req, upload.fields, (c) => files.outputPath(id, c as 'mp4'));
+        await files.prepareOutput(id);
+        const paths = checkPaths(upload.sourcePath, output, false);
+        await ctx.runner.create({ id, backend: 'local', source: paths.source, output: paths.output, options });
+      } catch (err) {
+        await files.remove(id);
+        throw err;
+      }
+      return reply.code(201).send({ id });
+    }
+    const body = req.body as { source: string } & Record<string, unknown>;
+    if (!body || typeof body !== 'object') throw new HttpError(400, 'bad_request', 'send JSON with a `source`, or a multipart upload');
+    const { source, ...raw } = body;
+    const real = resolveUnderRoots(source, config.roots);
+    const { options, output } = normalizeOptions(req, raw, (c) => files.outputPath(id, c as 'mp4'));
+    await files.prepareOutput(id);
+    try {
+      const paths = checkPaths(real, output, false);
+      await ctx.runner.create({ id, backend: 'local', source: paths.source, output: paths.output, options });
+    } catch (err) {
+      await rm(files.outputDir(id), { recursive: true, force: true });
+      throw err;
+    }
+    return reply.code(201).send({ id });
+  });
+}

@@ -1,0 +1,90 @@
+/**
+ * Read and delete routes: GET /api/jobs, GET /api/jobs/:id, GET /api/jobs/:id/segments/:index,
+ * GET /api/jobs/:id/output (Range supported), DELETE /api/jobs/:id.
+ */
+import { basename, dirname } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { NotFoundError } from '../core/errors.js';
+import type { TaskKind } from '../core/types.js';
+import { HttpError } from './http-errors.js';
+import { activeElsewhere, jobDetail, listJobItems, loadJob } from './job-queries.js';
+import {
+  errorResponses, jobIdParams, jobListItemSchema, jobViewSchema, segmentDetailSchema, segmentParams, segmentQuery, tokenQuery,
+} from './schemas.js';
+import type { ServerContext } from './server-context.js';
+
+type IdParams = { id: string };
+
+export function registerJobRoutes(app: FastifyInstance, ctx: ServerContext): void {
+  const { ledger } = ctx.runtime.deps;
+
+  app.get<{ Querystring: { limit: number } }>('/api/jobs', {
+    schema: {
+      summary: 'List jobs, newest first',
+      tags: ['jobs'],
+      querystring: { type: 'object', properties: { limit: { type: 'integer', minimum: 1, maximum: 1000, default: 200 }, ...tokenQuery.properties } },
+      response: { 200: { type: 'object', properties: { jobs: { type: 'array', items: jobListItemSchema } } }, ...errorResponses },
+    },
+  }, async (req) => ({ jobs: await listJobItems(ctx, req.query.limit) }));
+
+  app.get<{ Params: IdParams }>('/api/jobs/:id', {
+    schema: {
+      summary: 'A job with its status, segments and totals',
+      tags: ['jobs'],
+      params: jobIdParams,
+      querystring: tokenQuery,
+      response: { 200: jobViewSchema, ...errorResponses },
+    },
+  }, async (req) => jobDetail(ctx, req.params.id));
+
+  app.get<{ Params: { id: string; index: number }; Querystring: { kind: TaskKind } }>('/api/jobs/:id/segments/:index', {
+    schema: {
+      summary: 'One task record: range, ffmpeg arguments, exit code, stderr tail, output checksum',
+      tags: ['jobs'],
+      params: segmentParams,
+      querystring: segmentQuery,
+      response: { 200: segmentDetailSchema, ...errorResponses },
+    },
+  }, async (req) => {
+    await loadJob(ctx, req.params.id);
+    const task = await ledger.getTask({ jobId: req.params.id, kind: req.query.kind, index: req.params.index });
+    if (!task) throw new NotFoundError(`job ${req.params.id} has no ${req.query.kind} task ${req.params.index}`);
+    return task;
+  });
+
+  app.get<{ Params: IdParams }>('/api/jobs/:id/output', {
+    schema: {
+      summary: 'Download (or stream) the finished output; supports Range requests',
+      tags: ['jobs'],
+      params: jobIdParams,
+      querystring: tokenQuery,
+      response: { 200: { type: 'string', format: 'binary' }, 206: { type: 'string', format: 'binary' }, ...errorResponses },
+    },
+  }, async (req, reply) => {
+    const job = await loadJob(ctx, req.params.id);
+    if (job.status !== 'done') throw new HttpError(409, 'conflict', `job ${job.id} is ${job.status}; the output is there once it is done`);
+    if (job.output.startsWith('s3://')) throw new HttpError(409, 'conflict', 'the output is in S3; download it from there');
+    reply.header('content-disposition', `inline; filename="shardcast-${job.id}.${job.options.profile.container}"`);
+    return reply.sendFile(basename(job.output), dirname(job.output), { dotfiles: 'allow', acceptRanges: true, cacheControl: false });
+  });
+
+  app.delete<{ Params: IdParams }>('/api/jobs/:id', {
+    schema: {
+      summary: 'Delete a job: its ledger records, segment files, upload and server-made output',
+      tags: ['jobs'],
+      params: jobIdParams,
+      querystring: tokenQuery,
+      response: { 200: { type: 'object', properties: { deleted: { type: 'string' } } }, ...errorResponses },
+    },
+  }, async (req) => {
+    const job = await loadJob(ctx, req.params.id);
+    const tasks = await ledger.listTasks(job.id);
+    if (ctx.runner.isRunning(job.id) || activeElsewhere(ctx, job, tasks)) {
+      throw new HttpError(409, 'conflict', `job ${job.id} is running; cancel it first`);
+    }
+    await ctx.runtime.deps.blobs.deletePrefix(`${job.id}/`);
+    await ctx.files.remove(job.id);
+    await ledger.deleteJob(job.id);
+    return { deleted: job.id };
+  });
+}

@@ -1,0 +1,130 @@
+/**
+ * JSON Schemas of the API: request validation (fastify/ajv) and the OpenAPI document come from these.
+ */
+import { JOB_ID_PATTERN } from '../core/task-keys.js';
+
+export const jobIdParams = {
+  type: 'object',
+  required: ['id'],
+  additionalProperties: false,
+  properties: { id: { type: 'string', pattern: JOB_ID_PATTERN.source, description: 'job id' } },
+} as const;
+
+export const segmentParams = {
+  type: 'object',
+  required: ['id', 'index'],
+  additionalProperties: false,
+  properties: {
+    id: jobIdParams.properties.id,
+    index: { type: 'integer', minimum: 0, maximum: 1_000_000 },
+  },
+} as const;
+
+export const tokenQuery = {
+  type: 'object',
+  properties: { token: { type: 'string', maxLength: 512, description: 'the API token, for clients that cannot send headers' } },
+} as const;
+
+export const segmentQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { kind: { type: 'string', enum: ['video', 'audio'], default: 'video' }, token: tokenQuery.properties.token },
+} as const;
+
+/** The encode options accepted by POST /api/jobs (JSON properties or multipart fields). */
+export const jobOptionsProperties = {
+  container: { type: 'string', enum: ['mp4', 'mkv', 'webm', 'mov'], default: 'mp4' },
+  videoCodec: { type: 'string', enum: ['h264', 'hevc', 'vp9', 'av1'] },
+  crf: { type: 'integer', minimum: 0, maximum: 63 },
+  preset: { type: 'string', pattern: '^[a-z0-9]{1,20}$' },
+  height: { type: 'integer', minimum: 16, maximum: 8192 },
+  width: { type: 'integer', minimum: 16, maximum: 8192 },
+  audioCodec: { type: 'string', enum: ['aac', 'opus', 'copy', 'none'] },
+  audioBitrate: { type: 'integer', minimum: 16, maximum: 512 },
+  segmentSeconds: { type: 'number', minimum: 0.5, maximum: 3600 },
+  workers: { type: 'integer', minimum: 1, maximum: 256 },
+  maxAttempts: { type: 'integer', minimum: 1, maximum: 20 },
+  verify: { type: 'boolean', default: true },
+} as const;
+
+export const jobOptionsSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: jobOptionsProperties,
+} as const;
+
+export const createJobJsonBody = {
+  type: 'object',
+  required: ['source'],
+  additionalProperties: false,
+  properties: {
+    source: { type: 'string', minLength: 1, maxLength: 4096, description: 'a path under one of the server roots (--root)' },
+    ...jobOptionsProperties,
+  },
+} as const;
+
+export const createJobMultipartBody = {
+  type: 'object',
+  required: ['file'],
+  properties: {
+    file: { type: 'string', format: 'binary', description: 'the source video (streamed to disk; size capped by --max-upload-mb)' },
+    ...jobOptionsProperties,
+  },
+} as const;
+
+export const errorSchema = {
+  type: 'object',
+  required: ['error', 'message'],
+  properties: { error: { type: 'string' }, message: { type: 'string' } },
+} as const;
+
+const looseObject = (description: string, properties: Record<string, unknown> = {}) =>
+  ({ type: 'object', description, additionalProperties: true, properties }) as const;
+
+export const taskViewSchema = looseObject('one task (a video segment or the audio track)', {
+  kind: { type: 'string', enum: ['video', 'audio'] },
+  index: { type: 'integer' },
+  key: { type: 'string' },
+  status: { type: 'string', enum: ['pending', 'running', 'done', 'failed'] },
+  startTime: { type: 'number' },
+  endTime: { type: 'number' },
+  attempts: { type: 'integer' },
+  worker: { type: 'string' },
+  wallMs: { type: 'number' },
+  sizeBytes: { type: 'number' },
+});
+
+export const jobViewSchema = looseObject('a job with its segments and totals', {
+  id: { type: 'string' },
+  status: { type: 'string', enum: ['created', 'analyzing', 'encoding', 'merging', 'verifying', 'done', 'failed', 'cancelled'] },
+  source: { type: 'string' },
+  sourceName: { type: 'string' },
+  running: { type: 'boolean', description: 'whether this server process runs the job now' },
+  segmentsDone: { type: 'integer' },
+  segmentsTotal: { type: 'integer' },
+  segments: { type: 'array', items: taskViewSchema },
+});
+
+export const jobListItemSchema = looseObject('a job in the list', {
+  id: { type: 'string' },
+  status: { type: 'string' },
+  source: { type: 'string' },
+  sourceName: { type: 'string' },
+  segmentsDone: { type: 'integer' },
+  segmentsTotal: { type: 'integer' },
+  duration: { type: 'number', description: 'source duration, seconds' },
+  speed: { type: 'number', description: 'source duration divided by wall time' },
+});
+
+export const segmentDetailSchema = looseObject('a task record: ffmpeg arguments, exit code, stderr tail, checksum', {
+  key: { type: 'string' },
+  args: { type: 'array', items: { type: 'string' } },
+  exitCode: { type: 'integer' },
+  stderrTail: { type: 'string' },
+  checksum: { type: 'string' },
+  outputKey: { type: 'string' },
+});
+
+export const errorResponses = {
+  400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema,
+} as const;

@@ -1,0 +1,15 @@
+/**
+ * What the routes share, built once by `startServer` (or a test) and passed in explicitly.
+ */
+import type { LocalRuntime } from '../runtime/local-runtime.js';
+import type { JobFiles } from './job-files.js';
+import type { JobRunner, LiveProgress } from './job-runner.js';
+import type { ServerConfig } from './server-config.js';
+
+export interface ServerContext {
+  config: ServerConfig;
+  runtime: LocalRuntime;
+  runner: JobRunner;
+  live: LiveProgress;
+  files: JobFiles;
+}

@@ -1,0 +1,63 @@
+/**
+ * Starts `shardcast serve`: the local runtime (the same as the CLI's, on the same state dir), the in-process
+ * job runner, and the HTTP server. `close` stops every running job (they end `cancelled`, resumable), then
+ * the server, then the ledger.
+ */
+import type { FastifyInstance } from 'fastify';
+import { makeLocalRuntime } from '../runtime/local-runtime.js';
+import { buildApp, type BuildAppOptions } from './app.js';
+import { JobFiles } from './job-files.js';
+import { JobRunner, LiveProgress } from './job-runner.js';
+import type { ServerConfig } from './server-config.js';
+import type { ServerContext } from './server-context.js';
+
+export interface RunningServer {
+  app: FastifyInstance;
+  ctx: ServerContext;
+  /** http://host:port (the bound port when 0 was asked for). */
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startServer(config: ServerConfig, opts: BuildAppOptions = {}): Promise<RunningServer> {
+  const live = new LiveProgress();
+  const runtime = makeLocalRuntime({
+    stateDir: config.stateDir,
+    env: config.env,
+    onProgress: live.onProgress,
+    ...(config.wrapMedia ? { wrapMedia: config.wrapMedia } : {}),
+  });
+  let app: FastifyInstance | undefined;
+  const log = {
+    info: (m: string) => app?.log.info(m),
+    warn: (m: string) => app?.log.warn(m),
+  };
+  const runner = new JobRunner(runtime, live, log);
+  const ctx: ServerContext = { config, runtime, runner, live, files: new JobFiles(config.stateDir) };
+  try {
+    app = await buildApp(ctx, opts);
+    await app.listen({ host: config.host, port: config.port });
+  } catch (err) {
+    await app?.close().catch(() => undefined);
+    await runtime.close();
+    throw err;
+  }
+  const addr = app.server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : config.port;
+  const host = config.host.includes(':') && !config.host.startsWith('[') ? `[${config.host}]` : config.host;
+  let closing: Promise<void> | undefined;
+  const server = app;
+  return {
+    app: server,
+    ctx,
+    url: `http://${host}:${port}`,
+    close() {
+      closing ??= (async () => {
+        await runner.stopAll();
+        await server.close();
+        await runtime.close();
+      })();
+      return closing;
+    },
+  };
+}
