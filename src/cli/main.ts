@@ -7,6 +7,7 @@ import { CancelledError, oneLine, ShardcastError } from '../core/errors.js';
 import {
   doctorCommand, gcCommand, jobsCommand, resumeCommand, retryCommand, statusCommand, transcodeCommand,
 } from './commands.js';
+import { serveCommand } from './serve-command.js';
 
 function buildProgram(): Command {
   const program = new Command('shardcast')
@@ -55,6 +56,12 @@ function buildProgram(): Command {
     .action(async (_o, cmd: Command) => gcCommand(g(cmd) as never));
   program.command('doctor').description('show which ffmpeg/ffprobe are used and which encoders exist')
     .action(async (_o, cmd: Command) => doctorCommand(g(cmd)));
+  program.command('serve').description('serve the HTTP API and the web dashboard over the same state dir')
+    .option('--host <host>', 'address to bind; other than loopback needs a token (SHARDCAST_TOKEN, or one is printed)', '127.0.0.1')
+    .option('--port <n>', 'port (0 picks a free one)', '8080')
+    .option('--root <dir>', 'a folder JSON-submitted sources may be read from (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option('--max-upload-mb <n>', 'largest accepted upload in MiB', '4096')
+    .action(async (_o, cmd: Command) => serveCommand(g(cmd)));
   return program;
 }
 
