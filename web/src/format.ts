@@ -1,0 +1,46 @@
+/** Formatting for people: durations, sizes, speeds, times. */
+
+export function clock(ms: number | undefined): string {
+  if (ms === undefined || !Number.isFinite(ms)) return '–';
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  const s = ms / 1000;
+  if (s < 60) return `${s.toFixed(1)} s`;
+  const m = Math.floor(s / 60);
+  const h = Math.floor(m / 60);
+  const ss = String(Math.floor(s % 60)).padStart(2, '0');
+  return h ? `${h}:${String(m % 60).padStart(2, '0')}:${ss}` : `${m}:${ss}`;
+}
+
+export function seconds(s: number | undefined): string {
+  return s === undefined ? '–' : clock(s * 1000);
+}
+
+export function bytes(n: number | undefined): string {
+  if (n === undefined) return '–';
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let v = n;
+  let i = 0;
+  while (v >= 1000 && i < units.length - 1) {
+    v /= 1000;
+    i++;
+  }
+  return `${v.toFixed(i === 0 ? 0 : v < 10 ? 2 : 1)} ${units[i]}`;
+}
+
+export function speed(x: number | undefined): string {
+  return x === undefined ? '–' : `${x.toFixed(x < 10 ? 2 : 1)}×`;
+}
+
+export function time(at: number | undefined): string {
+  return at === undefined ? '–' : new Date(at).toLocaleTimeString();
+}
+
+export function dateTime(at: number): string {
+  return new Date(at).toLocaleString();
+}
+
+/** An argument list as one copyable command line (POSIX quoting for display only; nothing runs it). */
+export function commandLine(tool: string, args: string[]): string {
+  const q = (a: string) => (/^[A-Za-z0-9_./:=,+@%-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);
+  return [tool, ...args.map(q)].join(' ');
+}

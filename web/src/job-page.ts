@@ -1,0 +1,164 @@
+/**
+ * The job page, live: a header with state and actions, totals, the segment map, segment details on click,
+ * the timeline over workers, the player for the finished output and the event history. Updated from the
+ * event stream (`job-event` appends to the history, `snapshot` replaces the job).
+ */
+import { api, withToken } from './api.js';
+import { fill, h } from './dom.js';
+import { eventList } from './event-list.js';
+import { bytes, clock, seconds, speed } from './format.js';
+import { loadSegmentDetails } from './segment-details.js';
+import { segmentMap } from './segment-map.js';
+import { ACTIVE_STATUSES, jobBadge } from './status.js';
+import { navigate } from './router.js';
+import { timeline } from './timeline.js';
+import type { JobDetail, JobEvent } from './types.js';
+
+function totals(job: JobDetail, now: number): HTMLElement {
+  const wall = job.timings.totalMs ?? (job.startedAt && ACTIVE_STATUSES.includes(job.status) ? now - job.startedAt : undefined);
+  const s = job.sourceInfo;
+  const items: Array<[string, string]> = [
+    ['Wall time', clock(wall)],
+    ['CPU time', `${job.cpuSeconds.toFixed(1)} s`],
+    ['Output size', bytes(job.outputSizeBytes ?? job.sizeBytes)],
+    ['Speed-up vs real time', speed(job.speed)],
+    ['Source', s ? `${seconds(s.duration)}, ${s.width}×${s.height} ${s.codec}, ${s.frames} frames` : '–'],
+    ['Phases', `analyze ${clock(job.timings.analyzeMs)} · encode ${clock(job.timings.encodeMs)} · merge ${clock(job.timings.mergeMs)} · verify ${clock(job.timings.verifyMs)}`],
+  ];
+  return h('dl', { class: 'totals' }, ...items.flatMap(([k, v]) => [h('dt', {}, k), h('dd', { 'data-total': k }, v)]));
+}
+
+export function renderJobPage(root: HTMLElement, id: string): () => void {
+  let job: JobDetail | undefined;
+  let events: JobEvent[] = [];
+  let selected: { kind: string; index: number; sig: string } | undefined;
+  const head = h('section', { class: 'card job-head' }, h('p', { class: 'muted' }, 'Loading…'));
+  const message = h('p', { class: 'form-status', role: 'status' });
+  const totalsBox = h('section', { class: 'card' });
+  const mapBox = h('div');
+  const details = h('aside', { class: 'card details', hidden: true, 'aria-label': 'segment details' });
+  const timelineBox = h('div');
+  const playerBox = h('section', { class: 'card player', hidden: true });
+  const eventsBox = h('div', { class: 'events-wrap' });
+  root.append(
+    h('nav', { class: 'crumbs' }, h('a', { href: '/', 'data-link': true }, '← All jobs')),
+    head, message,
+    h('div', { class: 'grid2' },
+      h('section', { class: 'card' }, h('h2', {}, 'Segments'), mapBox),
+      totalsBox),
+    details,
+    h('section', { class: 'card' }, h('h2', {}, 'Timeline'), timelineBox),
+    playerBox,
+    h('section', { class: 'card' }, h('h2', {}, 'Event history'), eventsBox),
+  );
+
+  const act = (action: 'retry' | 'resume' | 'cancel') => async () => {
+    message.textContent = `${action}…`;
+    message.classList.remove('error');
+    try {
+      update(await api.action(id, action));
+      message.textContent = action === 'retry' ? 'Retrying the failed segments.' : action === 'resume' ? 'Resuming.' : 'Cancelled; the job can be resumed.';
+    } catch (err) {
+      message.textContent = (err as Error).message;
+      message.classList.add('error');
+    }
+  };
+  const remove = async () => {
+    if (!confirm(`Delete job ${id} and its files?`)) return;
+    try {
+      await api.remove(id);
+      navigate('/');
+    } catch (err) {
+      message.textContent = (err as Error).message;
+      message.classList.add('error');
+    }
+  };
+  const select = (kind: string, index: number, scroll = true) => {
+    const t = job?.segments.find((s) => s.kind === kind && s.index === index);
+    selected = { kind, index, sig: t ? `${t.status}:${t.attempts}` : '' };
+    void loadSegmentDetails(details, id, kind, index, () => {
+      selected = undefined;
+      details.hidden = true;
+      render();
+    });
+    render();
+    if (scroll) details.scrollIntoView({ behavior: 'smooth', block: 'nearest' });
+  };
+
+  function renderHead(j: JobDetail): void {
+    const idle = !j.running && !j.runningElsewhere;
+    const failedTasks = j.segments.filter((s) => s.status === 'failed').length;
+    const frac = j.segmentsTotal ? j.segmentsDone / j.segmentsTotal : 0;
+    fill(head,
+      h('div', { class: 'job-title' }, h('h1', {}, j.sourceName), jobBadge(j.status)),
+      h('p', { class: 'muted mono' }, `job ${j.id} · ${j.profile.videoCodec} crf ${j.profile.crf} ${j.profile.preset}${j.profile.height ? ` ${j.profile.height}p` : ''} · ${j.profile.container} · ${j.options.workers} workers${j.runningElsewhere ? ' · running in another process' : ''}`),
+      j.error ? h('p', { class: 'error', 'data-role': 'job-error' }, j.error) : null,
+      h('div', { class: 'progress-cell big' }, h('progress', { max: 1, value: frac, 'aria-label': 'segments done' }), h('span', { 'data-role': 'progress-text' }, `${j.segmentsDone}/${j.segmentsTotal} segments done${j.segmentsFailed ? `, ${j.segmentsFailed} failed` : ''}`)),
+      h('div', { class: 'actions' },
+        h('button', { type: 'button', class: 'primary', disabled: !(idle && (j.status === 'failed' || j.status === 'cancelled') && failedTasks > 0), onclick: act('retry') }, '↻ Retry failed segments'),
+        h('button', { type: 'button', disabled: !(idle && j.status !== 'done'), onclick: act('resume') }, '▶ Resume'),
+        h('button', { type: 'button', disabled: !j.running, onclick: act('cancel') }, '■ Cancel'),
+        j.outputAvailable ? h('a', { class: 'button', href: withToken(`/api/jobs/${j.id}/output`), download: `shardcast-${j.id}.${j.profile.container}` }, '⤓ Download') : null,
+        h('button', { type: 'button', class: 'danger', disabled: !idle, onclick: remove }, '✕ Delete')));
+  }
+
+  function renderPlayer(j: JobDetail): void {
+    if (!j.outputAvailable) {
+      playerBox.hidden = true;
+      playerBox.replaceChildren();
+      return;
+    }
+    if (playerBox.querySelector('video')) return;
+    playerBox.hidden = false;
+    fill(playerBox, h('h2', {}, 'Output'),
+      h('video', { controls: true, preload: 'metadata', playsinline: true, src: withToken(`/api/jobs/${j.id}/output`) }));
+  }
+
+  function render(): void {
+    if (!job) return;
+    const now = Date.now();
+    renderHead(job);
+    fill(totalsBox, h('h2', {}, 'Totals'), totals(job, now));
+    fill(mapBox, segmentMap(job, selected ? `${selected.kind}:${selected.index}` : undefined, select));
+    fill(timelineBox, timeline(job, events, now));
+    renderPlayer(job);
+    fill(eventsBox, eventList(events));
+  }
+
+  function update(j: JobDetail): void {
+    job = j;
+    if (selected) {
+      const t = j.segments.find((s) => s.kind === selected!.kind && s.index === selected!.index);
+      const sig = t ? `${t.status}:${t.attempts}` : '';
+      if (sig !== selected.sig) select(selected.kind, selected.index, false);
+    }
+    render();
+  }
+
+  let source: EventSource | undefined;
+  let closed = false;
+  api.job(id).then((j) => {
+    if (closed) return;
+    update(j);
+    source = new EventSource(withToken(`/api/jobs/${id}/events`));
+    source.addEventListener('job-event', (ev) => {
+      const e = JSON.parse((ev as MessageEvent<string>).data) as JobEvent;
+      if (!events.some((x) => x.seq === e.seq)) events.push(e);
+    });
+    source.addEventListener('snapshot', (ev) => update(JSON.parse((ev as MessageEvent<string>).data) as JobDetail));
+    source.addEventListener('gone', () => {
+      source?.close();
+      fill(head, h('p', { class: 'error' }, `Job ${id} was deleted.`));
+    });
+  }, (err: Error) => {
+    fill(head, h('h1', {}, `Job ${id}`), h('p', { class: 'error' }, err.message));
+  });
+  const ticker = setInterval(() => {
+    if (job && ACTIVE_STATUSES.includes(job.status)) render();
+  }, 1000);
+  return () => {
+    closed = true;
+    source?.close();
+    clearInterval(ticker);
+  };
+}

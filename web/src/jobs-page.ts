@@ -1,0 +1,64 @@
+/** The jobs list (refreshed every 2 s; jobs started from the CLI show up too) and the upload form. */
+import { api } from './api.js';
+import { fill, h } from './dom.js';
+import { bytes, clock, dateTime, seconds, speed } from './format.js';
+import { jobBadge } from './status.js';
+import type { JobListItem } from './types.js';
+import { uploadForm } from './upload-form.js';
+
+function profileText(j: JobListItem): string {
+  const p = j.profile;
+  return [p.videoCodec, `crf ${p.crf}`, p.preset, p.height ? `${p.height}p` : null, p.container].filter(Boolean).join(' · ');
+}
+
+function progressCell(j: JobListItem): HTMLElement {
+  const frac = j.segmentsTotal ? j.segmentsDone / j.segmentsTotal : j.status === 'done' ? 1 : 0;
+  return h('div', { class: 'progress-cell' },
+    h('progress', { max: 1, value: frac, 'aria-label': `${j.segmentsDone} of ${j.segmentsTotal} segments` }),
+    h('span', {}, `${j.segmentsDone}/${j.segmentsTotal || '?'}`));
+}
+
+function row(j: JobListItem): HTMLElement {
+  const link = h('a', { href: `/jobs/${j.id}`, 'data-link': true, class: 'job-link' }, j.sourceName);
+  return h('tr', { 'data-job': j.id },
+    h('td', { 'data-label': 'Source' }, link, h('div', { class: 'muted mono' }, j.id), j.error ? h('div', { class: 'error small' }, j.error) : null),
+    h('td', { 'data-label': 'Profile' }, profileText(j)),
+    h('td', { 'data-label': 'Status' }, jobBadge(j.status)),
+    h('td', { 'data-label': 'Progress' }, progressCell(j)),
+    h('td', { 'data-label': 'Duration' }, seconds(j.duration)),
+    h('td', { 'data-label': 'Wall time' }, clock(j.wallMs)),
+    h('td', { 'data-label': 'Speed-up' }, h('span', { title: 'source duration / wall time' }, speed(j.speed))),
+    h('td', { 'data-label': 'Output' }, bytes(j.sizeBytes)),
+    h('td', { 'data-label': 'Created' }, dateTime(j.createdAt)));
+}
+
+export function renderJobsPage(root: HTMLElement): () => void {
+  const tbody = h('tbody');
+  const note = h('p', { class: 'muted' }, 'Loading…');
+  const table = h('table', { class: 'jobs-table' },
+    h('thead', {}, h('tr', {}, ...['Source', 'Profile', 'Status', 'Progress', 'Duration', 'Wall time', 'Speed-up', 'Output', 'Created'].map((t) => h('th', { scope: 'col' }, t)))),
+    tbody);
+  root.append(
+    h('section', { class: 'card' }, h('h1', {}, 'New job'), uploadForm()),
+    h('section', { class: 'card' }, h('h1', {}, 'Jobs'), note, h('div', { class: 'table-wrap' }, table)),
+  );
+  let stopped = false;
+  const refresh = async () => {
+    try {
+      const jobs = await api.listJobs();
+      if (stopped) return;
+      fill(tbody, ...jobs.map(row));
+      note.textContent = jobs.length ? '' : 'No jobs yet: upload a video above, or run `shardcast transcode` with the same state dir.';
+      note.classList.remove('error');
+    } catch (err) {
+      note.textContent = `Cannot load jobs: ${(err as Error).message}`;
+      note.classList.add('error');
+    }
+  };
+  void refresh();
+  const timer = setInterval(() => void refresh(), 2000);
+  return () => {
+    stopped = true;
+    clearInterval(timer);
+  };
+}

@@ -1,0 +1,102 @@
+/** The API's JSON shapes, as the dashboard uses them (see /openapi.json). */
+export type JobStatus = 'created' | 'analyzing' | 'encoding' | 'merging' | 'verifying' | 'done' | 'failed' | 'cancelled';
+export type TaskStatus = 'pending' | 'running' | 'done' | 'failed';
+
+export interface Profile {
+  container: string;
+  videoCodec: string;
+  crf: number;
+  preset: string;
+  width?: number;
+  height?: number;
+  audioCodec: string;
+}
+
+export interface JobListItem {
+  id: string;
+  status: JobStatus;
+  backend: string;
+  source: string;
+  sourceName: string;
+  profile: Profile;
+  segmentsDone: number;
+  segmentsTotal: number;
+  duration?: number;
+  wallMs?: number;
+  speed?: number;
+  sizeBytes?: number;
+  running: boolean;
+  createdAt: number;
+  updatedAt: number;
+  error?: string;
+}
+
+export interface TaskView {
+  kind: 'video' | 'audio';
+  index: number;
+  key: string;
+  status: TaskStatus;
+  startFrame: number;
+  frameCount: number;
+  startTime: number;
+  endTime: number;
+  attempts: number;
+  worker?: string;
+  startedAt?: number;
+  finishedAt?: number;
+  wallMs?: number;
+  cpuSeconds?: number;
+  sizeBytes?: number;
+  error?: string;
+}
+
+export interface JobDetail {
+  id: string;
+  status: JobStatus;
+  backend: string;
+  source: string;
+  sourceName: string;
+  output: string;
+  profile: Profile;
+  options: { segmentSeconds?: number; workers: number; maxAttempts: number; verify: boolean };
+  error?: string;
+  createdAt: number;
+  updatedAt: number;
+  startedAt?: number;
+  finishedAt?: number;
+  sourceInfo?: { format: string; duration: number; width: number; height: number; codec: string; frames: number };
+  frames?: number;
+  expectedFrames?: number;
+  sizeBytes?: number;
+  timings: { analyzeMs?: number; encodeMs?: number; mergeMs?: number; verifyMs?: number; totalMs?: number };
+  cpuSeconds: number;
+  speed?: number;
+  segmentsDone: number;
+  segmentsFailed: number;
+  segmentsTotal: number;
+  segments: TaskView[];
+  running: boolean;
+  runningElsewhere: boolean;
+  outputAvailable: boolean;
+  outputSizeBytes?: number;
+  live: Record<string, number>;
+}
+
+export interface TaskRecord extends TaskView {
+  jobId: string;
+  outputKey: string;
+  args?: string[];
+  exitCode?: number;
+  stderrTail?: string;
+  checksum?: string;
+  heartbeatAt?: number;
+}
+
+export interface JobEvent {
+  jobId: string;
+  seq: number;
+  at: number;
+  type: string;
+  message: string;
+  data?: Record<string, unknown>;
+}

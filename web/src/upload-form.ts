@@ -1,0 +1,66 @@
+/** The upload form: a video file plus the main encode options, sent as multipart (file last). */
+import { upload } from './api.js';
+import { h } from './dom.js';
+import { navigate } from './router.js';
+
+function field(label: string, control: HTMLElement, hint?: string): HTMLElement {
+  return h('label', { class: 'field' }, h('span', {}, label), control, hint ? h('small', {}, hint) : null);
+}
+
+function select(name: string, options: string[], value?: string): HTMLSelectElement {
+  const s = h('select', { name });
+  for (const o of options) s.append(h('option', { value: o, selected: o === value }, o || 'default'));
+  return s;
+}
+
+function num(name: string, attrs: Record<string, string | number>): HTMLInputElement {
+  return h('input', { type: 'number', name, inputmode: 'decimal', ...attrs });
+}
+
+export function uploadForm(): HTMLElement {
+  const file = h('input', { type: 'file', name: 'file', accept: 'video/*,.mkv,.ts,.y4m', required: true });
+  const status = h('p', { class: 'form-status', role: 'status' });
+  const progress = h('progress', { max: 1, value: 0, hidden: true });
+  const submit = h('button', { type: 'submit', class: 'primary' }, 'Upload and transcode');
+  const form = h('form', { class: 'upload-form', 'aria-label': 'new job' },
+    field('Video file', file),
+    h('div', { class: 'field-row' },
+      field('Container', select('container', ['mp4', 'mkv', 'webm', 'mov'], 'mp4')),
+      field('Video codec', select('videoCodec', ['', 'h264', 'hevc', 'vp9', 'av1'])),
+      field('CRF', num('crf', { min: 0, max: 63, placeholder: 'default' }), 'lower is better quality'),
+      field('Preset', select('preset', ['', 'ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow', 'slower', 'veryslow']))),
+    h('div', { class: 'field-row' },
+      field('Height (px)', num('height', { min: 16, max: 8192, placeholder: 'source' })),
+      field('Segment seconds', num('segmentSeconds', { min: 0.5, max: 3600, step: 0.5, placeholder: 'auto' })),
+      field('Workers', num('workers', { min: 1, max: 256, placeholder: 'cores' })),
+      field('Max attempts', num('maxAttempts', { min: 1, max: 20, placeholder: '3' }))),
+    h('div', { class: 'form-actions' }, submit, progress),
+    status);
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const chosen = file.files?.[0];
+    if (!chosen) return;
+    const data = new FormData();
+    for (const el of Array.from(form.elements)) {
+      const input = el as HTMLInputElement | HTMLSelectElement;
+      if (!input.name || input.name === 'file' || input.value === '') continue;
+      data.append(input.name, input.value);
+    }
+    data.append('file', chosen, chosen.name);
+    submit.disabled = true;
+    progress.hidden = false;
+    status.textContent = `Uploading ${chosen.name}…`;
+    upload(data, (f) => {
+      progress.value = f;
+    }).then((id) => {
+      status.textContent = `Job ${id} created.`;
+      navigate(`/jobs/${id}`);
+    }, (err: Error) => {
+      status.textContent = `Upload refused: ${err.message}`;
+      status.classList.add('error');
+      submit.disabled = false;
+      progress.hidden = true;
+    });
+  });
+  return form;
+}
