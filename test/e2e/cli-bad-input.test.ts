@@ -1,0 +1,127 @@
+/**
+ * Bad input: each case gets one clear line on stderr and exit 2 (or exit 1 naming the segment for a
+ * decodable-but-corrupt source), no stack trace, no file at the output path, no ffmpeg left running, and
+ * the input untouched. Paths with awkward characters work like any other.
+ */
+import assert from 'node:assert/strict';
+import { randomBytes, createHash } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import { join } from 'node:path';
+import { cli, strayProcesses } from '../support/cli.js';
+import { makeClip, sharedMedia, tempDir } from '../support/media.js';
+
+const sha = (p: string) => createHash('sha256').update(readFileSync(p)).digest('hex');
+
+describe('CLI: bad input', () => {
+  const t = tempDir('shardcast-badinput-');
+  const state = join(t.dir, 'state');
+  let clip: string;
+  before(() => {
+    clip = makeClip(join(t.dir, 'clip.mp4'), { seconds: 2, gop: 15 });
+  });
+  after(t.cleanup);
+
+  function expectUsageError(args: string[], message: RegExp, status = 2) {
+    const r = cli(args, { stateDir: state });
+    assert.equal(r.status, status, `exit status; stderr: ${r.stderr}`);
+    const lines = r.stderr.trim().split('\n').filter((l) => l.trim() && !l.startsWith('job '));
+    assert.equal(lines.length, 1, `one line on stderr, got:\n${r.stderr}`);
+    assert.match(lines[0]!, message);
+    assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+    assert.deepEqual(strayProcesses(t.dir), [], 'no ffmpeg left running');
+    return r;
+  }
+
+  const out = () => join(t.dir, `out-${randomBytes(3).toString('hex')}.mp4`);
+
+  it('missing input path', () => {
+    const o = out();
+    expectUsageError(['transcode', join(t.dir, 'nope.mp4'), o], /input not found/);
+    assert.equal(existsSync(o), false);
+  });
+
+  it('a directory as input', () => {
+    expectUsageError(['transcode', t.dir, out()], /is a directory/);
+  });
+
+  it('a zero-byte file', () => {
+    const p = join(t.dir, 'empty.mp4');
+    writeFileSync(p, '');
+    expectUsageError(['transcode', p, out()], /empty file/);
+  });
+
+  it('a text file that is not media', () => {
+    const p = join(t.dir, 'notes.mp4');
+    writeFileSync(p, 'hello, this is not a video\n'.repeat(50));
+    const o = out();
+    expectUsageError(['transcode', p, o], /not a readable media file/);
+    assert.equal(existsSync(o), false);
+  });
+
+  it('random bytes', () => {
+    const p = join(t.dir, 'random.mkv');
+    writeFileSync(p, randomBytes(200_000));
+    const before = sha(p);
+    expectUsageError(['transcode', p, out()], /not a readable media file|no video stream|no readable video/);
+    assert.equal(sha(p), before, 'input untouched');
+  });
+
+  it('an audio-only file', () => {
+    expectUsageError(['transcode', sharedMedia('audio_only_2x_aac51.mp4'), out()], /no video stream/);
+  });
+
+  it('a truncated file', () => {
+    expectUsageError(['transcode', sharedMedia('broken_truncated_after_moov.mp4'), out()], /truncated or damaged/);
+  });
+
+  it('a corrupt bitstream', () => {
+    expectUsageError(['transcode', sharedMedia('broken_vp9_invalid_bitstream.webm'), out()], /no readable video frames/);
+  });
+
+  it('an output path in a missing folder', () => {
+    expectUsageError(['transcode', clip, join(t.dir, 'missing', 'out.mp4')], /output folder does not exist/);
+  });
+
+  it('an output path equal to the input', () => {
+    const before = sha(clip);
+    expectUsageError(['transcode', clip, clip], /output path is the input/);
+    assert.equal(sha(clip), before, 'input untouched');
+  });
+
+  it('an existing output without --overwrite', () => {
+    const o = out();
+    writeFileSync(o, 'keep me');
+    expectUsageError(['transcode', clip, o], /output exists/);
+    assert.equal(readFileSync(o, 'utf8'), 'keep me');
+  });
+
+  it('an unknown output extension and bad option values', () => {
+    expectUsageError(['transcode', clip, join(t.dir, 'out.avi')], /cannot tell the output container/);
+    expectUsageError(['transcode', clip, out(), '--crf', 'abc'], /--crf must be a whole number/);
+    expectUsageError(['transcode', clip, out(), '--video-codec', 'mpeg1'], /--video-codec must be one of/);
+    expectUsageError(['transcode', clip, join(t.dir, 'x.webm'), '--video-codec', 'h264'], /cannot hold h264/);
+  });
+
+  it('an unknown job id', () => {
+    expectUsageError(['status', 'abcdef123456'], /no job abcdef123456/);
+    expectUsageError(['resume', 'abcdef123456'], /no job abcdef123456/);
+  });
+
+  it('paths with spaces, quotes, newlines, a leading dash, $(...) and non-ASCII letters', () => {
+    const dir = join(t.dir, `we'ird $(touch pwned) "dir"`);
+    mkdirSync(dir);
+    const names = ['-leading dash.mp4', `quote's "double".mp4`, 'new\nline.mp4', 'ünïcødé 视频.mp4', '$(echo hi).mp4'];
+    for (const name of names) {
+      const src = join(dir, name);
+      copyFileSync(clip, src);
+      const o = join(dir, `out ${name}`);
+      const r = cli(['transcode', src, o, '--preset', 'ultrafast', '--json', '--no-progress'], { stateDir: state });
+      assert.equal(r.status, 0, `${JSON.stringify(name)}: ${r.stderr}`);
+      assert.equal(JSON.parse(r.stdout).status, 'done');
+      assert.ok(existsSync(o), `output for ${JSON.stringify(name)}`);
+    }
+    assert.equal(existsSync(join(t.dir, 'pwned')), false);
+    assert.equal(readdirSync(process.cwd()).includes('pwned'), false);
+  });
+});

@@ -1,0 +1,45 @@
+/**
+ * Runs the built CLI (bin/shardcast.js -> dist/) as a user would, in its own state dir.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { REPO } from './media.js';
+
+export const BIN = join(REPO, 'bin', 'shardcast.js');
+
+export interface CliResult {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function cli(args: string[], opts: { stateDir: string; env?: Record<string, string>; cwd?: string; timeoutMs?: number }): CliResult {
+  const r = spawnSync(process.execPath, [BIN, '--state-dir', opts.stateDir, ...args], {
+    encoding: 'utf8',
+    cwd: opts.cwd ?? REPO,
+    env: { ...process.env, ...opts.env },
+    timeout: opts.timeoutMs ?? 240_000,
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Starts the CLI in its own process group (so the test can kill the whole group). */
+export function cliDetached(args: string[], opts: { stateDir: string; env?: Record<string, string> }): ChildProcess {
+  return spawn(process.execPath, [BIN, '--state-dir', opts.stateDir, ...args], {
+    cwd: REPO,
+    env: { ...process.env, ...opts.env },
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+/** ffmpeg/ffprobe processes whose command line mentions `needle` (e.g. a test's temp dir). */
+export function strayProcesses(needle: string): string[] {
+  const r = spawnSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' });
+  return r.stdout.split('\n').filter((l) => /ff(mpeg|probe)/.test(l) && l.includes(needle));
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
