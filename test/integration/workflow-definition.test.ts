@@ -11,6 +11,7 @@ import {
   buildWorkflowDefinition, findSegmentMap, loadWorkflowTemplate, substitutePlaceholders, type WorkflowParams,
 } from '../../src/adapters/aws/workflow-definition.js';
 import { describeWorkflowFailure, parseWorkflowFailure } from '../../src/adapters/aws/workflow-payloads.js';
+import { countStateTransitions } from '../../src/core/cost-model.js';
 
 ensurePromiseWithResolvers();
 
@@ -35,6 +36,7 @@ type Handler = (input: Record<string, unknown>) => Promise<unknown>;
 interface Run {
   calls: Array<[string, Record<string, unknown>]>;
   result: Promise<unknown>;
+  events: AsyncGenerator<{ type: string }>;
 }
 
 /** Runs the inline-Map definition with recording handlers; `over` replaces single handlers. */
@@ -60,7 +62,7 @@ function runWorkflow(segments: number[], audio: boolean, over: Record<string, Ha
       retryIntervalOverrides: { EncodeSegment: 0, EncodeAudio: 0, Analyze: 0, Merge: 0 },
     },
   });
-  return { calls, result: execution.result };
+  return { calls, result: execution.result, events: execution.eventLogs as AsyncGenerator<{ type: string }> };
 }
 
 const callsTo = (run: Run, state: string) => run.calls.filter(([s]) => s === state).map(([, input]) => input);
@@ -181,5 +183,29 @@ describe('workflow definition', () => {
     await assert.rejects(mergeRun.result);
     const mergeFailure = parseWorkflowFailure(callsTo(mergeRun, 'MarkFailed')[0] as { error: string; cause: string });
     assert.deepEqual(mergeFailure, { error: 'VerifyError', message: 'frame count 47, expected 48' });
+  });
+
+  it('enters as many states as the cost model bills (retries included)', async () => {
+    for (const [segments, audio, flakyIndex] of [[[0, 1, 2, 3, 4], true, 2], [[0], false, -1]] as const) {
+      let failedOnce = false;
+      const run = runWorkflow([...segments], audio, {
+        EncodeSegment: async (input) => {
+          if (input.index === flakyIndex && !failedOnce) {
+            failedOnce = true;
+            throw named('Lambda.ServiceException', 'try again');
+          }
+          return {};
+        },
+      });
+      const counts = new Map<string, number>();
+      const collect = (async () => {
+        for await (const e of run.events) counts.set(e.type, (counts.get(e.type) ?? 0) + 1);
+      })();
+      await run.result;
+      await collect;
+      const retries = flakyIndex >= 0 ? 1 : 0;
+      const entered = (counts.get('StateEntered') ?? 0) + (counts.get('StateRetried') ?? 0);
+      assert.equal(entered, countStateTransitions({ segments: segments.length, retries, audio }), JSON.stringify([...counts]));
+    }
   });
 });

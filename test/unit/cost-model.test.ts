@@ -1,0 +1,172 @@
+/** The AWS cost model: state transition and request counts, cost lines, projections, and the price file. */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import {
+  DEFAULT_COST_ASSUMPTIONS, countStateTransitions, estimateJobCost, lambdaVcpus, projectJob, threadSpeedup,
+  uploadRequests, type AwsDeployment, type AwsPrices, type CostEstimate, type MeasuredJob, type PriceKey,
+} from '../../src/core/cost-model.js';
+
+const PRICE_KEYS: PriceKey[] = [
+  'lambdaGbSecondX86', 'lambdaGbSecondArm', 'lambdaRequest', 'lambdaEphemeralGbSecond', 'sfnStateTransition',
+  's3PutRequest', 's3GetRequest', 's3StorageGbMonth', 'dynamoDbWriteRequestUnit', 'dynamoDbReadRequestUnit',
+  'efsStorageGbMonth', 'efsElasticReadGb', 'efsElasticWriteGb', 'vpcInterfaceEndpointHour',
+];
+
+/** Every price 1 USD per unit, except Arm at 2, so each line's usd equals its quantity. */
+const UNIT_PRICES: AwsPrices = {
+  region: 'test-1',
+  currency: 'USD',
+  prices: Object.fromEntries(PRICE_KEYS.map((k) => [k, { usd: k === 'lambdaGbSecondArm' ? 2 : 1, unit: 'u', date: '2024-01-02', source: 'test' }])) as AwsPrices['prices'],
+};
+const REAL_PRICES = JSON.parse(readFileSync(new URL('../../prices/aws-prices.json', import.meta.url), 'utf8')) as AwsPrices;
+const NO_OVERHEAD = { ...DEFAULT_COST_ASSUMPTIONS, invocationOverheadMs: 0 };
+const S3: AwsDeployment = { storage: 's3', architecture: 'x86_64', memoryMb: 2048, ephemeralMb: 512 };
+const MiB = 1024 * 1024;
+
+const job = (over: Partial<MeasuredJob> = {}): MeasuredJob => ({
+  video: [{ wallMs: 10_000, attempts: 1, sizeBytes: MiB }, { wallMs: 10_000, attempts: 1, sizeBytes: MiB }],
+  audio: { wallMs: 2_000, attempts: 1, sizeBytes: 100_000 },
+  analyzeMs: 1_000, mergeMs: 1_000, finalizeMs: 1_000,
+  sourceBytes: 50 * MiB, outputBytes: 2 * MiB, totalMs: 3_600_000,
+  ...over,
+});
+const lineOf = (est: CostEstimate, prefix: string) => {
+  const l = est.lines.find((x) => x.item.startsWith(prefix));
+  assert.ok(l, `no line "${prefix}" in ${est.lines.map((x) => x.item).join(', ')}`);
+  return l;
+};
+
+describe('cost model', () => {
+  it('counts the state transitions of one execution', () => {
+    const cases: Array<[Parameters<typeof countStateTransitions>[0], number]> = [
+      [{ segments: 1, retries: 0, audio: false }, 8],
+      [{ segments: 10, retries: 0, audio: true }, 18],
+      [{ segments: 10, retries: 3, audio: true }, 21],
+      [{ segments: 300, retries: 0, audio: true }, 308],
+    ];
+    for (const [shape, expected] of cases) assert.equal(countStateTransitions(shape), expected, JSON.stringify(shape));
+  });
+
+  it('counts the PUT requests of an upload', () => {
+    const part = 16 * MiB;
+    const cases: Array<[number, number]> = [[0, 1], [1, 1], [part, 1], [part + 1, 4], [3.5 * part, 6]];
+    for (const [size, expected] of cases) assert.equal(uploadRequests(size, part), expected, `size ${size}`);
+  });
+
+  it('bills Lambda GB-seconds at the configured memory for every invocation', () => {
+    const est = estimateJobCost(job(), S3, UNIT_PRICES, NO_OVERHEAD);
+    // 1 + 1 + 1 (analyze, merge, finalize) + 10 + 10 (segments) + 2 (audio) = 25 s at 2 GB.
+    assert.equal(lineOf(est, 'Lambda compute').quantity, 50);
+    assert.equal(lineOf(est, 'Lambda requests').quantity, 6);
+    assert.equal(lineOf(est, 'Step Functions').quantity, 10);
+    assert.ok(!est.lines.some((l) => l.item.startsWith('Lambda /tmp')), 'the first 512 MB of /tmp are free');
+    const withOverhead = estimateJobCost(job(), S3, UNIT_PRICES, { ...NO_OVERHEAD, invocationOverheadMs: 1000 });
+    assert.equal(lineOf(withOverhead, 'Lambda compute').quantity, 50 + 6 * 2);
+  });
+
+  it('uses the Arm price on arm64 and bills /tmp above 512 MB', () => {
+    const est = estimateJobCost(job(), { ...S3, architecture: 'arm64', ephemeralMb: 10_240 }, UNIT_PRICES, NO_OVERHEAD);
+    assert.equal(lineOf(est, 'Lambda compute').usd, 100);
+    assert.equal(lineOf(est, 'Lambda /tmp').quantity, 25 * 9.5);
+  });
+
+  it('charges retried attempts: another invocation, its duration and a transition', () => {
+    const retried = job({ video: [{ wallMs: 10_000, attempts: 3, sizeBytes: MiB }, { wallMs: 10_000, attempts: 1, sizeBytes: MiB }] });
+    const est = estimateJobCost(retried, S3, UNIT_PRICES, NO_OVERHEAD);
+    assert.equal(lineOf(est, 'Lambda requests').quantity, 8);
+    assert.equal(lineOf(est, 'Lambda compute').quantity, (25 + 20) * 2);
+    assert.equal(lineOf(est, 'Step Functions').quantity, 12);
+  });
+
+  it('counts S3 requests and temp storage with S3 storage', () => {
+    const big = job({ outputBytes: 40 * MiB });
+    const est = estimateJobCost(big, S3, UNIT_PRICES, NO_OVERHEAD);
+    // 3 temp uploads (1 PUT each) + output (40 MiB: 3 parts + 2) + 1 LIST
+    assert.equal(lineOf(est, 'S3 PUT').quantity, 3 + 5 + 1);
+    // (analyze + 3 task attempts) x 4 source GETs + 2 per temp file (HEAD + merge read)
+    assert.equal(lineOf(est, 'S3 GET').quantity, 16 + 6);
+    const tempGib = (2 * MiB + 100_000) / 1024 ** 3;
+    assert.ok(Math.abs(lineOf(est, 'S3 temp storage').quantity - tempGib / 730) < 1e-12);
+    assert.equal(est.fixedMonthly.length, 0);
+    assert.ok(!est.lines.some((l) => l.item.startsWith('EFS')));
+  });
+
+  it('counts EFS storage and throughput, and the interface endpoint as a monthly fixed cost, with EFS storage', () => {
+    const est = estimateJobCost(job(), { ...S3, storage: 'efs' }, UNIT_PRICES, NO_OVERHEAD);
+    assert.equal(lineOf(est, 'S3 PUT').quantity, 1, 'only the output goes to S3');
+    assert.equal(lineOf(est, 'S3 GET').quantity, 16, 'only source reads');
+    const temp = 2 * MiB + 100_000;
+    assert.ok(Math.abs(lineOf(est, 'EFS elastic throughput, writes').quantity - (temp + 2 * MiB) / 1024 ** 3) < 1e-12);
+    assert.ok(Math.abs(lineOf(est, 'EFS elastic throughput, reads').quantity - (temp + 4 * MiB) / 1024 ** 3) < 1e-12);
+    assert.equal(est.fixedMonthly[0]?.quantity, 2 * 730);
+    assert.equal(est.fixedMonthlyUsd, 1460);
+  });
+
+  it('counts DynamoDB write and read units', () => {
+    const est = estimateJobCost(job(), S3, UNIT_PRICES, NO_OVERHEAD);
+    assert.equal(lineOf(est, 'DynamoDB write').quantity, 24 * 4 + 6 * 3);
+    // 2 reads of a 4 KB item per invocation (6), and 3,600 one-second polls of the job (1) and 3 tasks (1).
+    assert.equal(lineOf(est, 'DynamoDB read').quantity, 12 + 3600 * 2);
+  });
+
+  it('totals the lines and names the price date', () => {
+    const est = estimateJobCost(job(), S3, UNIT_PRICES);
+    assert.ok(Math.abs(est.totalUsd - est.lines.reduce((s, l) => s + l.usd, 0)) < 1e-9);
+    assert.equal(est.pricesAsOf, '2024-01-02');
+    assert.equal(est.region, 'test-1');
+  });
+});
+
+describe('job projection', () => {
+  const input = {
+    durationSeconds: 2700, sourceBytes: 1024 ** 3, hasAudio: true, segmentSeconds: 10, concurrency: 40,
+    calibration: { encodeSecondsPerSourceSecond: 1.6, threads: 2, outputBytesPerSecond: 500_000 },
+  };
+
+  it('scales Lambda speed with memory', () => {
+    const cases: Array<[number, number]> = [[1769, 1], [10_240, 6], [20_000, 6], [884.5, 0.5], [6004.5, 3.5]];
+    for (const [mb, vcpus] of cases) assert.ok(Math.abs(lambdaVcpus(mb) - vcpus) < 1e-9, `${mb} MB: ${lambdaVcpus(mb)}`);
+    assert.ok(lambdaVcpus(3008) > lambdaVcpus(2048) && lambdaVcpus(2048) > lambdaVcpus(1024));
+    assert.equal(threadSpeedup(1), 1);
+    assert.equal(threadSpeedup(0.5), 0.5);
+    assert.ok(Math.abs(threadSpeedup(8) - 5.86) < 0.01, 'x264 reaches about 5.8x at 8 threads');
+  });
+
+  it('projects segments, waves and wall time for a 45-minute source', () => {
+    const p = projectJob({ ...input, calibration: { ...input.calibration, threads: 1 } }, { ...S3, memoryMb: 1769 }, REAL_PRICES);
+    assert.equal(p.segments, 270);
+    assert.equal(p.waves, 7);
+    // 10 s of source at 1.6 s/s on 1 thread takes the same on 1 vCPU, plus start-up.
+    assert.ok(Math.abs(p.segmentWallSeconds - (1.5 + 16)) < 1e-9);
+    assert.ok(p.wallSeconds > 7 * 17.5 && p.wallSeconds < p.singleProcessSeconds / 10, `${p.wallSeconds} s`);
+    assert.equal(p.job.video.length, 270);
+    const faster = projectJob({ ...input, concurrency: 300 }, { ...S3, memoryMb: 10_240 }, REAL_PRICES);
+    assert.equal(faster.waves, 1);
+    assert.ok(faster.wallSeconds < p.wallSeconds);
+  });
+
+  it('prices a 45-minute 1080p job at cents, and EFS with a monthly endpoint cost', () => {
+    const s3 = projectJob(input, S3, REAL_PRICES).cost;
+    const efs = projectJob(input, { ...S3, storage: 'efs' }, REAL_PRICES).cost;
+    assert.ok(s3.totalUsd > 0.01 && s3.totalUsd < 2, `S3: $${s3.totalUsd}`);
+    assert.ok(efs.totalUsd > 0.01 && efs.totalUsd < 2, `EFS: $${efs.totalUsd}`);
+    assert.ok(Math.abs(efs.fixedMonthlyUsd - 14.6) < 1e-9);
+  });
+});
+
+describe('prices/aws-prices.json', () => {
+  it('has every price the model uses, each with a unit, a date and its source', () => {
+    assert.equal(REAL_PRICES.region, 'us-east-1');
+    assert.equal(REAL_PRICES.currency, 'USD');
+    for (const key of PRICE_KEYS) {
+      const e = REAL_PRICES.prices[key];
+      assert.ok(e, `missing ${key}`);
+      assert.ok(e.usd > 0 && e.usd < 1, `${key} usd`);
+      assert.match(e.date, /^\d{4}-\d{2}-\d{2}$/, `${key} date`);
+      assert.match(e.source, /^https:\/\/aws\.amazon\.com\//, `${key} source`);
+      assert.ok(e.unit.length > 0);
+    }
+    assert.ok(REAL_PRICES.prices.lambdaGbSecondArm.usd < REAL_PRICES.prices.lambdaGbSecondX86.usd);
+  });
+});
