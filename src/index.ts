@@ -1,0 +1,9 @@
+/** shardcast's library API. */
+export { transcode, resume, retry, status, jobs } from './runtime/local-api.js';
+export type { TranscodeApiOptions, ApiOptions } from './runtime/local-api.js';
+export type { JobView } from './app/job-view.js';
+export * from './core/errors.js';
+export type * from './core/types.js';
+export { planSegments, defaultSegmentSeconds } from './core/plan-segments.js';
+export { buildSegmentEncodeArgs, buildAudioEncodeArgs, buildConcatList } from './core/ffmpeg-args.js';
+export { buildMergeArgs } from './core/merge-args.js';
