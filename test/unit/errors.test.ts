@@ -1,0 +1,71 @@
+/**
+ * The one place that decides whether a failed attempt is retried, the exit code each error maps to, and
+ * the one-line message.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  CancelledError, ConditionFailedError, FfmpegError, InputError, isRetryable, JobFailedError, oneLine, SegmentCheckError,
+  ToolMissingError, UsageError, VerifyError,
+} from '../../src/core/errors.js';
+
+const ffmpegFailed = new FfmpegError('ffmpeg exited with 1', { tool: 'ffmpeg', exitCode: 1, stderrTail: 'Conversion failed!', taskKey: 'j/v00001' });
+
+describe('isRetryable', () => {
+  const cases: Array<[name: string, err: unknown, retry: boolean]> = [
+    ['ffmpeg failed (crash, killed, I/O)', ffmpegFailed, true],
+    ['ffmpeg killed by a signal', new FfmpegError('killed', { tool: 'ffmpeg', exitCode: null, signal: 'SIGKILL', stderrTail: '' }), true],
+    ['segment had the wrong frame count', new SegmentCheckError('299 frames, expected 300', 'j/v00001'), true],
+    ['a plain Error (fs hiccup)', new Error('EIO'), true],
+    ['a thrown string', 'ECONNRESET', true],
+    ['cancelled by the user', new CancelledError('stopped'), false],
+    ['bad input', new InputError('not a video'), false],
+    ['bad usage', new UsageError('--crf must be ...'), false],
+    ['ffmpeg missing', new ToolMissingError('no ffmpeg'), false],
+    ['lost a conditional write (someone else has the task)', new ConditionFailedError('task is done', undefined), false],
+  ];
+  for (const [name, err, retry] of cases) {
+    it(`${name}: ${retry ? 'retry' : 'no retry'}`, () => assert.equal(isRetryable(err), retry));
+  }
+});
+
+describe('exit codes and names', () => {
+  const cases: Array<[err: Error & { exitCode: number }, name: string, code: number]> = [
+    [new UsageError('x'), 'UsageError', 2],
+    [new InputError('x'), 'InputError', 2],
+    [new ToolMissingError('x'), 'ToolMissingError', 2],
+    [ffmpegFailed, 'FfmpegError', 1],
+    [new SegmentCheckError('x', 'k'), 'SegmentCheckError', 1],
+    [new VerifyError('x', ['a']), 'VerifyError', 1],
+    [new JobFailedError('x', 'job1', 'job1/v00000'), 'JobFailedError', 1],
+    [new CancelledError('x'), 'CancelledError', 130],
+  ];
+  for (const [err, name, code] of cases) {
+    it(`${name} → exit ${code}`, () => {
+      assert.equal(err.name, name);
+      assert.equal(err.exitCode, code);
+      assert.ok(err instanceof Error);
+    });
+  }
+
+  it('errors carry their context', () => {
+    assert.equal(ffmpegFailed.details.taskKey, 'j/v00001');
+    assert.equal(new SegmentCheckError('x', 'j/v00002').taskKey, 'j/v00002');
+    assert.deepEqual(new VerifyError('x', ['frame count 1, expected 2']).failures, ['frame count 1, expected 2']);
+    const current = { jobId: 'j' } as never;
+    assert.equal(new ConditionFailedError('x', current).current, current);
+  });
+});
+
+describe('oneLine', () => {
+  const cases: Array<[input: unknown, expected: string]> = [
+    [new Error('simple'), 'simple'],
+    [new Error('first line\n  second line\n\nthird'), 'first line | second line | third'],
+    [new Error('  padded  '), 'padded'],
+    ['a string', 'a string'],
+    [42, '42'],
+  ];
+  for (const [input, expected] of cases) {
+    it(JSON.stringify(expected), () => assert.equal(oneLine(input), expected));
+  }
+});
