@@ -73,7 +73,9 @@ export function registerCreateRoute(app: FastifyInstance, ctx: ServerContext): v
       return reply.code(201).send({ id });
     }
     const body = req.body as { source: string } & Record<string, unknown>;
-    if (!body || typeof body !== 'object') throw new HttpError(400, 'bad_request', 'send JSON with a `source`, or a multipart upload');
+    if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '') || !body || typeof body !== 'object') {
+      throw new HttpError(415, 'unsupported_media_type', 'send multipart/form-data with a `file` field, or JSON naming a `source`');
+    }
     const { source, ...raw } = body;
     const real = resolveUnderRoots(source, config.roots);
     const { options, output } = normalizeOptions(req, raw, (c) => files.outputPath(id, c as 'mp4'));

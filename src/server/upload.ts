@@ -48,6 +48,8 @@ export async function receiveUpload(req: FastifyRequest, files: JobFiles, id: st
       }
       const final = join(dir, `source.${safeExtension(part.filename)}`);
       const temp = `${final}.part`;
+      // Stop at the cap at once (busboy would otherwise read and discard the rest of the body).
+      part.file.once('limit', () => part.file.destroy(tooLarge(maxBytes)));
       await pipeline(part.file, createWriteStream(temp, { flags: 'wx' }));
       if (part.file.truncated) throw tooLarge(maxBytes);
       await rename(temp, final);
