@@ -24,8 +24,8 @@ export function stateDirOf(flags: GlobalFlags, env: NodeJS.ProcessEnv): string {
   return resolve(flags.stateDir ?? env.SHARDCAST_HOME ?? join(homedir(), '.shardcast'));
 }
 
-function runtimeFor(flags: GlobalFlags, progress?: ProgressReporter): LocalRuntime {
-  return makeLocalRuntime({ stateDir: stateDirOf(flags, process.env), env: process.env, ...(progress ? { onProgress: progress.onProgress } : {}) });
+function runtimeFor(flags: GlobalFlags): LocalRuntime {
+  return makeLocalRuntime({ stateDir: stateDirOf(flags, process.env), env: process.env });
 }
 
 function print(flags: GlobalFlags, json: unknown, text: string): void {
@@ -87,11 +87,9 @@ async function withSignals<T>(fn: (signal: AbortSignal) => Promise<T>): Promise<
 }
 
 async function drive(flags: GlobalFlags, jobId: string | undefined, run: (rt: LocalRuntime, signal: AbortSignal) => Promise<JobRecord>): Promise<void> {
-  const stateDir = stateDirOf(flags, process.env);
-  const probeRt = makeLocalRuntime({ stateDir, env: process.env });
-  const progress = new ProgressReporter(probeRt.deps.ledger, process.stderr, flags.progress !== false && !flags.json);
-  await probeRt.close();
-  const rt = runtimeFor(flags, progress);
+  let progress: ProgressReporter | undefined;
+  const rt = makeLocalRuntime({ stateDir: stateDirOf(flags, process.env), env: process.env, onProgress: (p) => progress?.onProgress(p) });
+  progress = new ProgressReporter(rt.deps.ledger, process.stderr, flags.progress !== false && !flags.json);
   try {
     if (jobId) progress.start(jobId);
     const job = await withSignals((signal) => run(rt, signal));
