@@ -1,0 +1,203 @@
+/**
+ * `npm run bench`: shardcast transcode vs one plain ffmpeg process with the same encoder settings.
+ *
+ *   BENCH_RUNS=n   pairs of runs per case (default 3; shardcast and plain alternate, order flipped each pair)
+ *   BENCH_QUICK=1  smoke test: one short generated clip, h264 only (1 pair unless BENCH_RUNS is set)
+ *   BENCH_KEEP=1   keep the temp folder with the clips and outputs
+ *   BENCH_NOISE=n  noise strength of the generated clips (default 6; 12 makes x264 CRF 23 spend ~24 Mbit/s
+ *                  on 720p30 coding grain and run at ~0.26 CPU s per frame here, which makes a full run very long)
+ *
+ * Figures, not a test: nothing here fails on a slow result. Results and the machine are in docs/BENCHMARKS.md.
+ */
+import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { VideoCodec } from '../src/core/types.js';
+import { runChecked, runTimed, type TimedRun } from './lib/exec.js';
+import { makeNoiseClip, psnrAverage, sizeOf, videoFrameCount } from './lib/media.js';
+import { plainTranscodeArgs } from './lib/plain-args.js';
+import { fmt, markdownTable, mb, median } from './lib/stats.js';
+
+const repo = resolve(import.meta.dirname, '..');
+const quick = process.env.BENCH_QUICK === '1';
+const runs = Math.max(1, Number(process.env.BENCH_RUNS ?? (quick ? 1 : 3)) || 1);
+const cores = availableParallelism();
+const noise = Math.max(0, Number(process.env.BENCH_NOISE ?? 6) || 0);
+
+interface BenchCase {
+  label: string;
+  source: string;
+  codec: VideoCodec;
+}
+
+interface ShardRun extends TimedRun {
+  timings: { analyzeMs?: number; encodeMs?: number; mergeMs?: number; verifyMs?: number; totalMs?: number };
+  frames?: number;
+  segments?: number;
+  workers?: number;
+}
+
+interface CaseResult {
+  c: BenchCase;
+  shard: ShardRun[];
+  plain: TimedRun[];
+  ratios: number[];
+  shardSize: number;
+  plainSize: number;
+  shardPsnr: number;
+  plainPsnr: number;
+  shardFrames: number;
+  plainFrames: number;
+}
+
+const loadavg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+const log = (s: string) => process.stdout.write(`${s}\n`);
+
+async function runShardcast(c: BenchCase, out: string, tmp: string): Promise<ShardRun> {
+  const args = [join(repo, 'bin/shardcast.js'), 'transcode', c.source, out, '--json', '--no-progress', '-y'];
+  if (c.codec !== 'h264') args.push('--video-codec', c.codec);
+  const r = await runTimed(process.execPath, args, { tmpDir: tmp, env: { ...process.env, SHARDCAST_HOME: join(tmp, 'state') } });
+  if (r.exitCode !== 0) throw new Error(`shardcast failed (exit ${r.exitCode}) on ${c.label}: ${r.stderr.slice(-1500)}\n${r.stdout.slice(-1500)}`);
+  const job = JSON.parse(r.stdout) as { timings?: ShardRun['timings']; frames?: number; segmentsTotal?: number; options?: { workers?: number } };
+  return { ...r, timings: job.timings ?? {}, frames: job.frames, segments: job.segmentsTotal, workers: job.options?.workers };
+}
+
+async function runPlain(c: BenchCase, out: string, tmp: string): Promise<TimedRun> {
+  const r = await runTimed('ffmpeg', plainTranscodeArgs(c.source, out, c.codec), { tmpDir: tmp });
+  if (r.exitCode !== 0) throw new Error(`plain ffmpeg failed (exit ${r.exitCode}) on ${c.label}: ${r.stderr.slice(-1500)}`);
+  return r;
+}
+
+const util = (r: TimedRun) => r.cpuSeconds / r.wallSeconds / cores;
+
+async function runCase(c: BenchCase, tmp: string, n: number): Promise<CaseResult> {
+  const shardOut = join(tmp, `${n}-shardcast.mp4`);
+  const plainOut = join(tmp, `${n}-plain.mp4`);
+  const shard: ShardRun[] = [];
+  const plain: TimedRun[] = [];
+  const ratios: number[] = [];
+  log(`\n## ${c.label}`);
+  log(`plain: ffmpeg ${plainTranscodeArgs(c.source, plainOut, c.codec).join(' ')}`);
+  for (let i = 0; i < runs; i++) {
+    const order = i % 2 === 0 ? (['shardcast', 'plain'] as const) : (['plain', 'shardcast'] as const);
+    let s: ShardRun | undefined;
+    let p: TimedRun | undefined;
+    for (const who of order) {
+      if (who === 'shardcast') {
+        s = await runShardcast(c, shardOut, tmp);
+        const t = s.timings;
+        log(`  pair ${i + 1} shardcast: ${fmt(s.wallSeconds)} s wall, ${fmt(s.cpuSeconds)} s CPU (${fmt(util(s) * 100, 0)}%), other load ${fmt(s.otherLoadCores)} cores; analyze ${t.analyzeMs} encode ${t.encodeMs} merge ${t.mergeMs} verify ${t.verifyMs} total ${t.totalMs} ms; ${s.segments} segments, ${s.workers} workers`);
+      } else {
+        p = await runPlain(c, plainOut, tmp);
+        log(`  pair ${i + 1} plain:     ${fmt(p.wallSeconds)} s wall, ${fmt(p.cpuSeconds)} s CPU (${fmt(util(p) * 100, 0)}%), other load ${fmt(p.otherLoadCores)} cores`);
+      }
+    }
+    shard.push(s!);
+    plain.push(p!);
+    ratios.push(s!.wallSeconds / p!.wallSeconds);
+    log(`  pair ${i + 1} ratio shardcast/plain: ${fmt(ratios[i], 3)}`);
+  }
+  const [shardPsnr, plainPsnr, shardFrames, plainFrames] = [
+    await psnrAverage(shardOut, c.source),
+    await psnrAverage(plainOut, c.source),
+    await videoFrameCount(shardOut),
+    await videoFrameCount(plainOut),
+  ];
+  const r: CaseResult = { c, shard, plain, ratios, shardSize: sizeOf(shardOut), plainSize: sizeOf(plainOut), shardPsnr, plainPsnr, shardFrames, plainFrames };
+  log(`  median ratio ${fmt(median(ratios), 3)}; size ${mb(r.shardSize)} MB vs ${mb(r.plainSize)} MB; PSNR ${fmt(shardPsnr)} dB vs ${fmt(plainPsnr)} dB; frames ${shardFrames} vs ${plainFrames}`);
+  return r;
+}
+
+function report(results: CaseResult[]): string {
+  const pct = (a: number, b: number) => `${a >= b ? '+' : ''}${(((a - b) / b) * 100).toFixed(1)}%`;
+  const main = markdownTable(
+    ['case', 'pairs', 'shardcast wall s (median)', 'plain wall s (median)', 'ratio (median of pairs)', 'ratio min–max', 'CPU util shardcast', 'CPU util plain', 'other load (max, cores)'],
+    results.map((r) => [
+      r.c.label,
+      String(r.ratios.length),
+      fmt(median(r.shard.map((s) => s.wallSeconds))),
+      fmt(median(r.plain.map((p) => p.wallSeconds))),
+      fmt(median(r.ratios), 3),
+      `${fmt(Math.min(...r.ratios), 3)}–${fmt(Math.max(...r.ratios), 3)}`,
+      `${fmt(median(r.shard.map(util)) * 100, 0)}%`,
+      `${fmt(median(r.plain.map(util)) * 100, 0)}%`,
+      fmt(Math.max(...r.shard.map((s) => s.otherLoadCores), ...r.plain.map((p) => p.otherLoadCores))),
+    ]),
+  );
+  const phases = markdownTable(
+    ['case', 'segments × workers', 'analyze ms', 'encode ms', 'merge ms', 'verify ms', 'job total ms', 'process wall ms', 'outside the job ms'],
+    results.map((r) => {
+      const m = (f: (s: ShardRun) => number | undefined) => median(r.shard.map((s) => f(s) ?? NaN));
+      const wallMs = median(r.shard.map((s) => s.wallSeconds * 1000));
+      const total = m((s) => s.timings.totalMs);
+      return [
+        r.c.label,
+        `${r.shard[0]?.segments} × ${r.shard[0]?.workers}`,
+        fmt(m((s) => s.timings.analyzeMs), 0),
+        fmt(m((s) => s.timings.encodeMs), 0),
+        fmt(m((s) => s.timings.mergeMs), 0),
+        fmt(m((s) => s.timings.verifyMs), 0),
+        fmt(total, 0),
+        fmt(wallMs, 0),
+        fmt(wallMs - total, 0),
+      ];
+    }),
+  );
+  const quality = markdownTable(
+    ['case', 'size shardcast MB', 'size plain MB', 'size diff', 'PSNR shardcast dB', 'PSNR plain dB', 'PSNR diff dB', 'frames shardcast / plain'],
+    results.map((r) => [
+      r.c.label,
+      mb(r.shardSize),
+      mb(r.plainSize),
+      pct(r.shardSize, r.plainSize),
+      fmt(r.shardPsnr),
+      fmt(r.plainPsnr),
+      fmt(r.shardPsnr - r.plainPsnr, 3),
+      `${r.shardFrames} / ${r.plainFrames}`,
+    ]),
+  );
+  return [
+    'Wall time and CPU (CPU util = CPU seconds from /usr/bin/time, children included, / wall / cores; other load = machine busy CPU from /proc/stat minus the run\'s own, / wall)',
+    '', main, '', 'shardcast phases (medians of the --json timings)', '', phases, '', 'Output size and PSNR against the source (last run of each)', '', quality,
+  ].join('\n');
+}
+
+async function main(): Promise<void> {
+  const tmp = mkdtempSync(join(tmpdir(), 'shardcast-bench-'));
+  const ver = (await runChecked('ffmpeg', ['-version'])).stdout.split('\n')[0];
+  const cpu = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? 'unknown';
+  log(`# shardcast bench${quick ? ' (quick)' : ''}`);
+  log(`machine: ${cores} cores (${cpu}); ${ver}; node ${process.version}`);
+  log(`pairs per case: ${runs}; generated clips: testsrc2 + noise=alls=${noise}:allf=t; temp: ${tmp}`);
+  log(`load average at start: ${loadavg()}`);
+  try {
+    const cases: BenchCase[] = [];
+    if (quick) {
+      // 8 s: long enough for two segments with the default segment length, so the merge is exercised.
+      const clip = await makeNoiseClip(tmp, { name: 'noise-720p30-8s', seconds: 8, width: 1280, height: 720, fps: 30, noise });
+      cases.push({ label: 'generated 720p30 noise 8 s, h264', source: clip, codec: 'h264' });
+    } else {
+      log('generating clips...');
+      const long = await makeNoiseClip(tmp, { name: 'noise-720p30-60s', seconds: 60, width: 1280, height: 720, fps: 30, noise });
+      const short = await makeNoiseClip(tmp, { name: 'noise-720p30-10s', seconds: 10, width: 1280, height: 720, fps: 30, noise });
+      const bbb = resolve(repo, '../shared/media/bbb_720p24_30s_vp8_vorbis.webm');
+      cases.push({ label: 'generated 720p30 noise 60 s, h264', source: long, codec: 'h264' });
+      if (existsSync(bbb)) cases.push({ label: 'bbb_720p24_30s_vp8_vorbis.webm, h264', source: bbb, codec: 'h264' });
+      else log(`(skipping ${bbb}: not found)`);
+      cases.push({ label: 'generated 720p30 noise 10 s, vp9', source: short, codec: 'vp9' });
+      cases.push({ label: 'generated 720p30 noise 10 s, hevc', source: short, codec: 'hevc' });
+    }
+    const results: CaseResult[] = [];
+    for (const [i, c] of cases.entries()) results.push(await runCase(c, tmp, i));
+    log(`\nload average at end: ${loadavg()}`);
+    log(`\n${report(results)}`);
+  } finally {
+    if (process.env.BENCH_KEEP === '1') log(`kept ${tmp}`);
+    else rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+main().catch((err) => {
+  process.stderr.write(`bench failed: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,28 @@
+/**
+ * The plain single-process ffmpeg command shardcast is compared with: the same encoder, preset, CRF, pixel
+ * format, audio settings and timestamp handling as shardcast's defaults, with ffmpeg's default threading.
+ * Preset and CRF are taken from shardcast's own profile code so the two cannot drift apart.
+ */
+import { DEFAULT_CRF, presetArgs, VIDEO_ENCODERS } from '../../src/core/profile.js';
+import type { VideoCodec } from '../../src/core/types.js';
+
+export function plainVideoArgs(codec: VideoCodec, preset = 'medium'): string[] {
+  const a = ['-c:v', VIDEO_ENCODERS[codec], ...presetArgs(codec, preset), '-crf', String(DEFAULT_CRF[codec]), '-pix_fmt', 'yuv420p'];
+  if (codec === 'vp9') a.push('-b:v', '0'); // constant-quality mode, as shardcast passes
+  if (codec === 'hevc') a.push('-x265-params', 'log-level=error', '-tag:v', 'hvc1');
+  return a;
+}
+
+/** One ffmpeg process: video + every audio track to AAC 128k, MP4 with faststart. */
+export function plainTranscodeArgs(source: string, output: string, codec: VideoCodec): string[] {
+  return [
+    '-nostdin', '-hide_banner', '-nostats', '-v', 'error', '-y',
+    '-i', `file:${source}`,
+    '-map', '0:v:0', '-map', '0:a?',
+    '-vsync', 'passthrough', '-enc_time_base', '-1',
+    ...plainVideoArgs(codec),
+    '-c:a', 'aac', '-b:a', '128k',
+    '-movflags', '+faststart',
+    `file:${output}`,
+  ];
+}
