@@ -6,6 +6,7 @@ import { stat } from 'node:fs/promises';
 import { jobView } from '../app/job-view.js';
 import { NotFoundError } from '../core/errors.js';
 import type { JobRecord, JobStatus, TaskRecord } from '../core/types.js';
+import { jobCostView } from './cost-estimate.js';
 import type { ServerContext } from './server-context.js';
 
 const ACTIVE: JobStatus[] = ['created', 'analyzing', 'encoding', 'merging', 'verifying'];
@@ -50,6 +51,7 @@ export async function jobDetail(ctx: ServerContext, id: string) {
     outputAvailable: outputSize !== undefined,
     outputSizeBytes: outputSize,
     live: ctx.live.forJob(id),
+    costEstimate: jobCostView(job, tasks, ctx.prices),
   };
 }
 

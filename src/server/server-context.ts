@@ -1,6 +1,7 @@
 /**
  * What the routes share, built once by `startServer` (or a test) and passed in explicitly.
  */
+import type { AwsPrices } from '../core/cost-model.js';
 import type { LocalRuntime } from '../runtime/local-runtime.js';
 import type { JobFiles } from './job-files.js';
 import type { JobRunner, LiveProgress } from './job-runner.js';
@@ -12,4 +13,6 @@ export interface ServerContext {
   runner: JobRunner;
   live: LiveProgress;
   files: JobFiles;
+  /** Prices for the cost estimate shown with each done job (undefined: no estimate). */
+  prices?: AwsPrices;
 }

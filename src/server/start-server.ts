@@ -6,6 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import { makeLocalRuntime } from '../runtime/local-runtime.js';
 import { buildApp, type BuildAppOptions } from './app.js';
+import { loadDefaultPrices } from './cost-estimate.js';
 import { JobFiles } from './job-files.js';
 import { JobRunner, LiveProgress } from './job-runner.js';
 import type { ServerConfig } from './server-config.js';
@@ -33,7 +34,8 @@ export async function startServer(config: ServerConfig, opts: BuildAppOptions = 
     warn: (m: string) => app?.log.warn(m),
   };
   const runner = new JobRunner(runtime, live, log);
-  const ctx: ServerContext = { config, runtime, runner, live, files: new JobFiles(config.stateDir) };
+  const prices = loadDefaultPrices();
+  const ctx: ServerContext = { config, runtime, runner, live, files: new JobFiles(config.stateDir), ...(prices ? { prices } : {}) };
   try {
     app = await buildApp(ctx, opts);
     await app.listen({ host: config.host, port: config.port });

@@ -44,3 +44,8 @@ export function commandLine(tool: string, args: string[]): string {
   const q = (a: string) => (/^[A-Za-z0-9_./:=,+@%-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);
   return [tool, ...args.map(q)].join(' ');
 }
+
+export function usd(n: number | undefined): string {
+  if (n === undefined) return '–';
+  return n >= 0.01 ? `$${n.toFixed(2)}` : `$${n.toPrecision(2)}`;
+}

@@ -6,7 +6,7 @@
 import { api, withToken } from './api.js';
 import { fill, h } from './dom.js';
 import { eventList } from './event-list.js';
-import { bytes, clock, seconds, speed } from './format.js';
+import { bytes, clock, seconds, speed, usd } from './format.js';
 import { loadSegmentDetails } from './segment-details.js';
 import { segmentMap } from './segment-map.js';
 import { ACTIVE_STATUSES, jobBadge } from './status.js';
@@ -23,9 +23,11 @@ function totals(job: JobDetail, now: number): HTMLElement {
     ['Output size', bytes(job.outputSizeBytes ?? job.sizeBytes)],
     ['Speed-up vs real time', speed(job.speed)],
     ['Source', s ? `${seconds(s.duration)}, ${s.width}×${s.height} ${s.codec}, ${s.frames} frames` : '–'],
+    ['Cost estimate', job.costEstimate ? `${usd(job.costEstimate.usd)} on AWS (${job.costEstimate.region}, prices of ${job.costEstimate.pricesAsOf})` : 'when done'],
     ['Phases', `analyze ${clock(job.timings.analyzeMs)} · encode ${clock(job.timings.encodeMs)} · merge ${clock(job.timings.mergeMs)} · verify ${clock(job.timings.verifyMs)}`],
   ];
-  return h('dl', { class: 'totals' }, ...items.flatMap(([k, v]) => [h('dt', {}, k), h('dd', { 'data-total': k }, v)]));
+  const notes: Record<string, string | undefined> = { 'Cost estimate': job.costEstimate?.basis };
+  return h('dl', { class: 'totals' }, ...items.flatMap(([k, v]) => [h('dt', {}, k), h('dd', { 'data-total': k, title: notes[k] }, v)]));
 }
 
 export function renderJobPage(root: HTMLElement, id: string): () => void {
@@ -58,6 +60,10 @@ export function renderJobPage(root: HTMLElement, id: string): () => void {
     try {
       update(await api.action(id, action));
       message.textContent = action === 'retry' ? 'Retrying the failed segments.' : action === 'resume' ? 'Resuming.' : 'Cancelled; the job can be resumed.';
+      const shown = message.textContent;
+      setTimeout(() => {
+        if (message.textContent === shown) message.textContent = '';
+      }, 5000);
     } catch (err) {
       message.textContent = (err as Error).message;
       message.classList.add('error');

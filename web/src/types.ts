@@ -80,6 +80,7 @@ export interface JobDetail {
   outputAvailable: boolean;
   outputSizeBytes?: number;
   live: Record<string, number>;
+  costEstimate?: { usd: number; region: string; pricesAsOf: string; basis: string };
 }
 
 export interface TaskRecord extends TaskView {

@@ -1,0 +1,55 @@
+/**
+ * A job's cost estimate for the dashboard: the measured task durations priced as if they had run on the
+ * AWS stack's default deployment (S3, x86_64, 3,008 MB, 4 GB /tmp; see infra/infra-config.ts), through the
+ * shared cost model and prices/aws-prices.json. Undefined while the job is not done or without prices.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { estimateJobCost, type AwsDeployment, type AwsPrices, type MeasuredTask } from '../core/cost-model.js';
+import type { JobRecord, TaskRecord } from '../core/types.js';
+
+export const DEFAULT_DEPLOYMENT: AwsDeployment = { storage: 's3', architecture: 'x86_64', memoryMb: 3008, ephemeralMb: 4096 };
+
+/** prices/aws-prices.json beside the package (from dist/server or src/server); undefined if unreadable. */
+export function loadDefaultPrices(): AwsPrices | undefined {
+  try {
+    const path = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'prices', 'aws-prices.json');
+    return JSON.parse(readFileSync(path, 'utf8')) as AwsPrices;
+  } catch {
+    return undefined;
+  }
+}
+
+export interface JobCostView {
+  usd: number;
+  region: string;
+  pricesAsOf: string;
+  basis: string;
+}
+
+export function jobCostView(job: JobRecord, tasks: TaskRecord[], prices: AwsPrices | undefined): JobCostView | undefined {
+  if (!prices || job.status !== 'done') return undefined;
+  const measured = (t: TaskRecord): MeasuredTask => ({ wallMs: t.wallMs ?? 0, attempts: t.attempts, sizeBytes: t.sizeBytes ?? 0 });
+  const audio = tasks.find((t) => t.kind === 'audio');
+  try {
+    const est = estimateJobCost({
+      video: tasks.filter((t) => t.kind === 'video').map(measured),
+      ...(audio ? { audio: measured(audio) } : {}),
+      analyzeMs: job.timings.analyzeMs ?? 0,
+      mergeMs: job.timings.mergeMs ?? 0,
+      finalizeMs: job.timings.verifyMs ?? 0,
+      sourceBytes: job.analysis?.sizeBytes ?? 0,
+      outputBytes: job.result?.sizeBytes ?? 0,
+      totalMs: job.timings.totalMs ?? 0,
+    }, DEFAULT_DEPLOYMENT, prices);
+    return {
+      usd: est.totalUsd,
+      region: est.region,
+      pricesAsOf: est.pricesAsOf,
+      basis: 'these task durations on AWS Lambda (S3, x86_64, 3008 MB)',
+    };
+  } catch {
+    return undefined;
+  }
+}
