@@ -1,0 +1,176 @@
+/**
+ * The dashboard end to end in a real browser (Debian's Chromium via playwright-core) against a real server:
+ * upload a clip through the page and watch it reach `done` live; open a segment's details; a second job
+ * where one segment fails (the test's own wrapMedia hook makes ffmpeg fail for it), "Retry failed segments"
+ * once the fault is gone, see it finish; play the output. Screenshots go to test-results/ (and the README's
+ * picture to docs/job-page.png).
+ */
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { makeClip, tempDir } from '../support/media.js';
+import { ensureDashboardBuilt, launchChromium } from './support/browser.js';
+import { REPO_ROOT, startTestServer, type TestServer } from './support/server-harness.js';
+
+const RESULTS = join(REPO_ROOT, 'test-results');
+
+async function uploadThroughPage(page: Page, base: string, clip: string, opts: Record<string, string>): Promise<string> {
+  await page.goto(`${base}/`);
+  await page.locator('input[type=file][name=file]').setInputFiles(clip);
+  for (const [name, value] of Object.entries(opts)) {
+    const el = page.locator(`[name=${name}]`);
+    if ((await el.evaluate((e) => e.tagName)) === 'SELECT') await el.selectOption(value);
+    else await el.fill(value);
+  }
+  await page.getByRole('button', { name: 'Upload and transcode' }).click();
+  await page.waitForURL(/\/jobs\/[a-z0-9]{6,32}$/, { timeout: 30_000 });
+  return /\/jobs\/([a-z0-9]+)$/.exec(page.url())![1]!;
+}
+
+async function headStatus(page: Page): Promise<string | null> {
+  return page.locator('.job-head .badge').getAttribute('data-status', { timeout: 1000 }).catch(() => null);
+}
+
+/** Waits for the header badge to show `status`, recording every status it showed on the way. */
+async function watchStatus(page: Page, status: string, timeoutMs = 60_000): Promise<string[]> {
+  const seen: string[] = [];
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const s = await headStatus(page);
+    if (s && seen[seen.length - 1] !== s) seen.push(s);
+    if (s === status) return seen;
+    if (Date.now() > end) throw new Error(`the page never showed ${status}; it showed ${seen.join(' -> ')}`);
+    await page.waitForTimeout(50);
+  }
+}
+
+async function checkPlays(page: Page): Promise<void> {
+  const video = page.locator('.player video');
+  await video.waitFor({ timeout: 15_000 });
+  await video.evaluate(async (v: HTMLVideoElement) => {
+    v.muted = true;
+    await v.play();
+  });
+  await page.waitForFunction(() => {
+    const v = document.querySelector('.player video') as HTMLVideoElement | null;
+    return !!v && v.readyState >= 2 && v.currentTime > 0.2;
+  }, undefined, { timeout: 20_000 });
+}
+
+describe('dashboard in Chromium', () => {
+  let srv: TestServer;
+  let browser: Browser;
+  let media: { dir: string; cleanup: () => void };
+  let clip: string;
+
+  before(async () => {
+    ensureDashboardBuilt();
+    mkdirSync(RESULTS, { recursive: true });
+    media = tempDir('shardcast-e2e-');
+    clip = makeClip(join(media.dir, 'testsrc.mp4'), { seconds: 4, size: '320x240', rate: 25, gop: 25, noise: 0 });
+    srv = await startTestServer();
+    browser = await launchChromium();
+  });
+  after(async () => {
+    await browser?.close();
+    await srv?.close();
+    media?.cleanup();
+  });
+
+  it('uploads a clip, follows it live to done, shows a segment, plays the output', { timeout: 90_000 }, async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    const id = await uploadThroughPage(page, srv.url, clip, { segmentSeconds: '1', preset: 'ultrafast', workers: '2' });
+    await page.evaluate(() => ((window as unknown as { marker: number }).marker = 1));
+    const seen = await watchStatus(page, 'done');
+    assert.equal(await page.evaluate(() => (window as unknown as { marker?: number }).marker), 1, 'the page updated live, without a reload');
+    assert.ok(seen.length >= 1);
+    await page.getByText('4/4 segments done').waitFor();
+    const cells = page.locator('.segment-map .cell[data-kind=video]');
+    assert.equal(await cells.count(), 4);
+    for (let i = 0; i < 4; i++) assert.match((await cells.nth(i).innerText()).replace(/\s+/g, ' '), new RegExp(`${i} ✓ done`));
+    await page.locator('.events li[data-type="job.done"]').waitFor();
+
+    await page.locator('.cell[data-kind=video][data-index="1"]').click();
+    const details = page.locator('aside.details');
+    await details.getByRole('heading', { name: /Segment 1/ }).waitFor();
+    const detailText = await details.innerText();
+    assert.match(detailText, /frames 25–49 \(25\), 1\.000–2\.000 s/);
+    assert.match(await details.locator('pre.cmd').innerText(), /^ffmpeg .*libx264/s);
+    assert.match(detailText, /sha256 [0-9a-f]{64}/);
+
+    await checkPlays(page);
+    await page.screenshot({ path: join(RESULTS, 'job-page-done.png'), fullPage: true });
+
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.waitForTimeout(300);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    assert.ok(overflow <= 1, `the job page is ${overflow}px wider than a phone screen`);
+    await page.screenshot({ path: join(RESULTS, 'job-page-phone.png'), fullPage: false });
+    await page.goto(`${srv.url}/`);
+    await page.locator(`tr[data-job="${id}"] .badge[data-status=done]`).waitFor();
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  it('shows a failed segment, retries only it after the fault is removed, and plays the result', { timeout: 90_000 }, async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    srv.faults.failSegment = 2;
+    await uploadThroughPage(page, srv.url, clip, { segmentSeconds: '1', preset: 'ultrafast', workers: '2', maxAttempts: '2' });
+    await watchStatus(page, 'failed');
+    const bad = page.locator('.cell[data-kind=video][data-index="2"]');
+    await page.waitForFunction(() => document.querySelector('.cell[data-kind=video][data-index="2"]')?.getAttribute('data-status') === 'failed');
+    assert.match(await bad.innerText(), /failed/);
+    assert.match(await bad.getAttribute('aria-label') ?? '', /segment 2: failed, 2 attempts/);
+    assert.match(await page.locator('[data-role=job-error]').innerText(), /segment 2 failed after 2 attempts/);
+    await bad.click();
+    await page.locator('aside.details pre.log').filter({ hasText: 'injected-fault-for-test' }).waitFor();
+    assert.equal(await page.locator('.tl-bar.out-failed').count(), 2);
+
+    srv.faults.failSegment = undefined;
+    const retry = page.getByRole('button', { name: /Retry failed segments/ });
+    assert.ok(await retry.isEnabled());
+    await retry.click();
+    await watchStatus(page, 'done', 60_000);
+    await page.waitForFunction(() => document.querySelector('.cell[data-kind=video][data-index="2"]')?.getAttribute('data-status') === 'done');
+    assert.match(await page.locator('.cell[data-kind=video][data-index="2"]').innerText(), /↻3/);
+    await page.locator('aside.details .badge.st-done').waitFor();
+    await page.locator('.events li[data-type="job.retry"]').waitFor();
+    assert.ok(await page.locator('.tl-bar.retry').count() >= 1);
+    await checkPlays(page);
+    await page.locator('.player video').evaluate((v: HTMLVideoElement) => v.pause());
+    await page.screenshot({ path: join(RESULTS, 'job-page.png'), fullPage: true });
+    copyFileSync(join(RESULTS, 'job-page.png'), join(REPO_ROOT, 'docs', 'job-page.png'));
+    await page.close();
+  });
+});
+
+describe('dashboard token prompt', () => {
+  it('asks for the token once and keeps it for the session', { timeout: 60_000 }, async () => {
+    ensureDashboardBuilt();
+    const srv = await startTestServer({ requireToken: true, token: 'browser-token-123456' });
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage();
+      await page.goto(`${srv.url}/`);
+      const dialog = page.locator('dialog.token-dialog');
+      await dialog.waitFor();
+      await dialog.locator('input[name=token]').fill('wrong');
+      await dialog.getByRole('button', { name: 'Continue' }).click();
+      await dialog.getByText('That token was not accepted.').waitFor();
+      await dialog.locator('input[name=token]').fill('browser-token-123456');
+      await dialog.getByRole('button', { name: 'Continue' }).click();
+      await page.getByText(/No jobs yet/).waitFor();
+      assert.equal(await page.evaluate(() => sessionStorage.getItem('shardcast-token')), 'browser-token-123456');
+      await page.reload();
+      await page.getByText(/No jobs yet/).waitFor();
+      assert.equal(await page.locator('dialog.token-dialog').count(), 0);
+    } finally {
+      await browser.close();
+      await srv.close();
+    }
+  });
+});
