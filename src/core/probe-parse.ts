@@ -234,8 +234,8 @@ export function buildAnalysis(json: FfprobeJson, packets: PacketRow[], sizeBytes
   });
   const subtitles = streams.filter((s) => s.codec_type === 'subtitle').map((s) => streamInfo(s, 'subtitle'));
   const others = streams
-    .filter((s) => (s.codec_type === 'data' || s.codec_type === 'attachment') || (s.codec_type === 'video' && s !== vs))
-    .map((s) => streamInfo(s, s.codec_type === 'attachment' ? 'attachment' : s.codec_type === 'video' ? 'data' : 'data'));
+    .filter((s) => s.codec_type === 'data' || s.codec_type === 'attachment')
+    .map((s) => streamInfo(s, s.codec_type === 'attachment' ? 'attachment' : 'data'));
 
   const containerDuration = num(json.format?.duration);
   const scanned = frameTimes[frameTimes.length - 1]! + lastFrameDuration - (num(json.format?.start_time) ?? frameTimes[0]!);
