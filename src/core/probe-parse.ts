@@ -233,8 +233,9 @@ export function buildAnalysis(json: FfprobeJson, packets: PacketRow[], sizeBytes
     return info;
   });
   const subtitles = streams.filter((s) => s.codec_type === 'subtitle').map((s) => streamInfo(s, 'subtitle'));
+  // Data streams, attachments (fonts) and cover art (an attached-picture video stream, listed as data).
   const others = streams
-    .filter((s) => s.codec_type === 'data' || s.codec_type === 'attachment')
+    .filter((s) => s.codec_type === 'data' || s.codec_type === 'attachment' || (s.codec_type === 'video' && s !== vs && s.disposition?.attached_pic))
     .map((s) => streamInfo(s, s.codec_type === 'attachment' ? 'attachment' : 'data'));
 
   const containerDuration = num(json.format?.duration);
