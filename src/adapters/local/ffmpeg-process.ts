@@ -79,6 +79,31 @@ function procCpuSeconds(pid: number): number | undefined {
   }
 }
 
+/** CPU seconds of this process's reaped children (cutime + cstime); undefined where /proc is not there. */
+function reapedChildrenCpuSeconds(): number | undefined {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[13]) + Number(fields[14])) / CLK_TCK;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Children's CPU is read two ways: sampled from /proc/<pid>/stat while the child runs (misses the last
+ * moments, and all of a short run), and as the growth of this process's reaped-children total when it
+ * exits (exact, unless two children end at the same instant). The larger wins.
+ */
+let lastReaped = reapedChildrenCpuSeconds() ?? 0;
+function cpuOnExit(sampled: number): number {
+  const now = reapedChildrenCpuSeconds();
+  if (now === undefined) return sampled;
+  const delta = now - lastReaped;
+  lastReaped = now;
+  return Math.round(Math.max(sampled, delta) * 1000) / 1000;
+}
+
 export class FfmpegProcess implements MediaTool {
   constructor(private readonly paths: ToolPaths) {}
 
@@ -155,7 +180,9 @@ export class FfmpegProcess implements MediaTool {
         finish();
         reject(new ToolMissingError(`cannot run ${tool} (${this.paths[tool].path}): ${err.message}`));
       });
-      child.on('exit', () => sample());
+      child.on('exit', () => {
+        cpu = cpuOnExit(cpu);
+      });
       child.on('close', (code, signal) => {
         finish();
         if (opts.signal?.aborted) {
