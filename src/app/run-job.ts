@@ -3,14 +3,14 @@
  * executor, merge, verify, commit the output. `resumeJob` and `retryJob` are this plus a repair of the
  * task states first; both re-run only what is not done.
  */
-import { CancelledError, InputError, JobFailedError, oneLine, ShardcastError, VerifyError } from '../core/errors.js';
+import { CancelledError, InputError, JobFailedError, oneLine, ShardcastError } from '../core/errors.js';
 import type { JobRecord, JobStatus, TaskRecord, TranscodeOptions, Backend } from '../core/types.js';
 import type { Executor } from '../ports/executor.js';
 import type { TaskId } from '../ports/ledger.js';
 import { analyzeJob } from './analyze-job.js';
 import type { AppDeps } from './deps.js';
 import { emit } from './deps.js';
-import { mergeJob, verifyOutput } from './merge-job.js';
+import { commitMergedOutput, describeFailedTask, finishJob } from './complete-job.js';
 
 export interface NewJobInput {
   id: string;
@@ -35,7 +35,7 @@ function taskIdOf(t: TaskRecord): TaskId {
 }
 
 /** Encode order: the audio track first (it runs beside the video), then segments longest first. */
-function pendingTasks(job: JobRecord, tasks: TaskRecord[]): TaskId[] {
+export function pendingTasks(job: JobRecord, tasks: TaskRecord[]): TaskId[] {
   const byIndex = new Map(tasks.filter((t) => t.kind === 'video').map((t) => [t.index, t]));
   const order: TaskId[] = tasks.filter((t) => t.kind === 'audio' && t.status !== 'done').map(taskIdOf);
   for (const i of job.plan!.encodeOrder) {
@@ -66,34 +66,11 @@ export async function runJob(deps: AppDeps, executor: Executor, jobId: string, s
     if (signal?.aborted) throw new CancelledError('stopped');
     if (run.failed.length > 0) {
       const first = await deps.ledger.getTask(run.failed[0]!);
-      const which = first ? `${first.kind === 'audio' ? 'the audio track' : `segment ${first.index}`} failed after ${first.attempts} attempts: ${first.error ?? 'unknown error'}` : 'a task failed';
+      const which = first ? describeFailedTask(first) : 'a task failed';
       throw new JobFailedError(`${which}${run.failed.length > 1 ? ` (and ${run.failed.length - 1} more)` : ''}; fix the cause, then run \`shardcast retry ${jobId}\``, jobId, first?.key);
     }
-    const encodeMs = deps.clock() - encodeStart;
-    job = await deps.ledger.updateJob(jobId, ['encoding'], 'merging', { timings: { ...job.timings, encodeMs } });
-    await emit(deps, jobId, 'job.merging', 'merging segments');
-    const mergeStart = deps.clock();
-    const temp = await mergeJob(deps, job);
-    const mergeMs = deps.clock() - mergeStart;
-    job = await deps.ledger.updateJob(jobId, ['merging'], 'verifying', { timings: { ...job.timings, mergeMs } });
-    const verifyStart = deps.clock();
-    if (job.options.verify) {
-      const report = await verifyOutput(deps, job, temp);
-      if (!report.ok) {
-        await deps.blobs.discardLocal(temp);
-        throw new VerifyError(`verification failed: ${report.failures.join('; ')}`, report.failures);
-      }
-      job = await deps.ledger.updateJob(jobId, ['verifying'], 'verifying', {
-        result: { frames: report.frames, videoDuration: report.videoDuration, ...(report.audioDuration !== undefined ? { audioDuration: report.audioDuration } : {}), sizeBytes: 0, verify: report },
-      });
-    }
-    const { sizeBytes } = await deps.blobs.commitOutput(temp, job.output);
-    const now = deps.clock();
-    const timings = { ...job.timings, verifyMs: now - verifyStart, totalMs: (job.timings.totalMs ?? 0) + (now - started) };
-    const result = job.result ? { ...job.result, sizeBytes } : { frames: job.plan!.totalFrames, videoDuration: 0, sizeBytes };
-    job = await deps.ledger.updateJob(jobId, ['verifying'], 'done', { timings, result, finishedAt: now, clearError: true });
-    await emit(deps, jobId, 'job.done', `done: ${job.output}`, { ...timings });
-    await deps.blobs.deletePrefix(`${jobId}/`);
+    await commitMergedOutput(deps, jobId, encodeStart);
+    job = await finishJob(deps, jobId, deps.clock() - started);
     return job;
   } catch (err) {
     const cancelled = signal?.aborted || err instanceof CancelledError;

@@ -1,0 +1,61 @@
+/**
+ * The tail of a job, one implementation for every executor: `commitMergedOutput` merges the segments,
+ * verifies the result and commits it to the output location in one go (the merged temp file is on the
+ * merging machine's own disk, a Lambda function's /tmp on AWS, so these three cannot be split across
+ * invocations); `finishJob` then marks the job done and deletes its temp files. `runJob` calls both in a
+ * row; the workflow's Merge and Finalize steps call one each.
+ */
+import { VerifyError } from '../core/errors.js';
+import type { JobRecord, JobResult, TaskRecord } from '../core/types.js';
+import type { AppDeps } from './deps.js';
+import { emit } from './deps.js';
+import { mergeJob, verifyOutput } from './merge-job.js';
+
+/**
+ * From `encoding` to `verifying` with the output committed and `result` set (the job is not done yet).
+ * `encodeStartedAt` (epoch ms) is when this run's encoding began, for the timings.
+ */
+export async function commitMergedOutput(deps: AppDeps, jobId: string, encodeStartedAt: number): Promise<JobRecord> {
+  let job = (await deps.ledger.getJob(jobId))!;
+  const encodeMs = deps.clock() - encodeStartedAt;
+  job = await deps.ledger.updateJob(jobId, ['encoding'], 'merging', { timings: { ...job.timings, encodeMs } });
+  await emit(deps, jobId, 'job.merging', 'merging segments');
+  const mergeStart = deps.clock();
+  const temp = await mergeJob(deps, job);
+  const mergeMs = deps.clock() - mergeStart;
+  job = await deps.ledger.updateJob(jobId, ['merging'], 'verifying', { timings: { ...job.timings, mergeMs } });
+  const verifyStart = deps.clock();
+  let verified: JobResult | undefined;
+  if (job.options.verify) {
+    const report = await verifyOutput(deps, job, temp);
+    if (!report.ok) {
+      await deps.blobs.discardLocal(temp);
+      throw new VerifyError(`verification failed: ${report.failures.join('; ')}`, report.failures);
+    }
+    verified = {
+      frames: report.frames, videoDuration: report.videoDuration,
+      ...(report.audioDuration !== undefined ? { audioDuration: report.audioDuration } : {}), sizeBytes: 0, verify: report,
+    };
+  }
+  const { sizeBytes } = await deps.blobs.commitOutput(temp, job.output);
+  const result = verified ? { ...verified, sizeBytes } : { frames: job.plan!.totalFrames, videoDuration: 0, sizeBytes };
+  const timings = { ...job.timings, verifyMs: deps.clock() - verifyStart };
+  return deps.ledger.updateJob(jobId, ['verifying'], 'verifying', { timings, result });
+}
+
+/** From `verifying` (output committed) to `done`; adds `elapsedMs` (this run's wall time) to the total. */
+export async function finishJob(deps: AppDeps, jobId: string, elapsedMs: number): Promise<JobRecord> {
+  const job = (await deps.ledger.getJob(jobId))!;
+  const now = deps.clock();
+  const timings = { ...job.timings, totalMs: (job.timings.totalMs ?? 0) + elapsedMs };
+  const done = await deps.ledger.updateJob(jobId, ['verifying'], 'done', { timings, finishedAt: now, clearError: true });
+  await emit(deps, jobId, 'job.done', `done: ${done.output}`, { ...timings });
+  await deps.blobs.deletePrefix(`${jobId}/`);
+  return done;
+}
+
+/** One line for a task that ended failed, e.g. `segment 2 failed after 3 attempts: ffmpeg exited with 1`. */
+export function describeFailedTask(task: TaskRecord, fallbackError = 'unknown error'): string {
+  const what = task.kind === 'audio' ? 'the audio track' : `segment ${task.index}`;
+  return `${what} failed after ${task.attempts} attempts: ${task.error ?? fallbackError}`;
+}
