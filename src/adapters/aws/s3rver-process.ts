@@ -1,10 +1,11 @@
 /**
- * Starts s3rver (an S3 emulator) in a child node process on 127.0.0.1 and a free port. Out of process because
- * s3rver must never share an event loop that a test blocks (sync I/O, CPU-bound work) and because its paged
- * listing needs `--openssl-legacy-provider`, which the child gets and the test process does not.
+ * Starts s3rver (an S3 emulator) in a child node process on 127.0.0.1 and a free port, for the tests and for
+ * `--backend aws-emulated`. Out of process because s3rver must never share an event loop that its caller blocks
+ * (sync I/O, CPU-bound work) and because its paged listing needs `--openssl-legacy-provider`, which the child
+ * gets and the caller does not. Its objects live in a folder: a temp one removed on stop, or one given (kept).
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -31,12 +32,22 @@ process.on('SIGTERM', stop);
 process.on('disconnect', stop);
 `;
 
-const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+/** The package root (same depth in src/ and dist/), where `s3rver` resolves from. */
+const PACKAGE_ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 
-export async function startS3rver(buckets: string[] = [], timeoutMs = 15_000): Promise<S3rverProcess> {
-  const directory = await mkdtemp(join(tmpdir(), 'shardcast-s3rver-'));
+export interface S3rverOptions {
+  /** Keep the objects in this folder (created if missing, kept on stop); default a temp folder. */
+  directory?: string;
+  timeoutMs?: number;
+}
+
+export async function startS3rver(buckets: string[] = [], opts: S3rverOptions = {}): Promise<S3rverProcess> {
+  const timeoutMs = opts.timeoutMs ?? 15_000;
+  const keep = opts.directory !== undefined;
+  const directory = opts.directory ?? (await mkdtemp(join(tmpdir(), 'shardcast-s3rver-')));
+  if (keep) await mkdir(directory, { recursive: true });
   const child = spawn(process.execPath, ['--input-type=module', '-e', CHILD, directory, JSON.stringify(buckets)], {
-    cwd: REPO_ROOT,
+    cwd: PACKAGE_ROOT,
     env: { ...process.env, NODE_OPTIONS: '--openssl-legacy-provider' },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
@@ -56,7 +67,7 @@ export async function startS3rver(buckets: string[] = [], timeoutMs = 15_000): P
     });
   }).catch(async (err: unknown) => {
     child.kill('SIGKILL');
-    await rm(directory, { recursive: true, force: true });
+    if (!keep) await rm(directory, { recursive: true, force: true });
     throw err;
   });
   return {
@@ -68,7 +79,7 @@ export async function startS3rver(buckets: string[] = [], timeoutMs = 15_000): P
         await exited;
         clearTimeout(killer);
       }
-      await rm(directory, { recursive: true, force: true });
+      if (!keep) await rm(directory, { recursive: true, force: true });
     },
   };
 }

@@ -1,0 +1,139 @@
+/**
+ * Composition root for `--backend aws-emulated`: the AWS backend with its cloud replaced by emulators on
+ * 127.0.0.1 (dynalite for DynamoDB, s3rver for S3) and the real state machine definition run by a local
+ * interpreter whose Task states call the real Lambda step functions (src/lambda) in this process.
+ * Emulator state is kept under `<stateDir>/aws-emulated/` (dynalite/, s3/, and efs/ for storage=efs), so
+ * `status`, `jobs` and `retry --backend aws-emulated` find the jobs later.
+ */
+import { join } from 'node:path';
+import { ensureLedgerTable, EMULATOR_CREDENTIALS, EMULATOR_REGION, startDynalite, type DynaliteServer } from '../adapters/aws/dynalite-server.js';
+import { startLocalWorkflow, type WorkflowOutcome, type WorkflowTaskHandlers } from '../adapters/aws/local-workflow.js';
+import { S3RVER_CREDENTIALS, startS3rver, type S3rverProcess } from '../adapters/aws/s3rver-process.js';
+import type { TaskProgress } from '../app/deps.js';
+import { CancelledError, NotFoundError } from '../core/errors.js';
+import { analyzeStep } from '../lambda/analyze.js';
+import { encodeAudioStep } from '../lambda/encode-audio.js';
+import { encodeSegmentStep } from '../lambda/encode-segment.js';
+import { finalizeStep } from '../lambda/finalize.js';
+import type { Step } from '../lambda/lambda-entry.js';
+import { markFailedStep } from '../lambda/mark-failed.js';
+import { mergeStep } from '../lambda/merge.js';
+import type { MediaTool } from '../ports/media-tool.js';
+import { makeAwsRuntime, type AwsRuntime, type StepRuntime } from './aws-runtime.js';
+import { isLocalWorkerAlive, localWorkerId } from './local-runtime.js';
+
+export const EMULATED_BUCKET = 'shardcast-emulated';
+export const EMULATED_TABLE = 'shardcast-ledger';
+/** The deployed stack's default task timeout (Lambda's 900 s + 60 s), so a slow local encode is not cut at 60 s. */
+const TASK_TIMEOUT_SECONDS = 960;
+
+export interface EmulatedAwsConfig {
+  stateDir: string;
+  env: Record<string, string | undefined>;
+  storage?: 's3' | 'efs';
+  /** Buckets to create besides EMULATED_BUCKET (those of s3:// inputs and outputs). */
+  buckets?: string[];
+  /** Start the DynamoDB emulator only (status, jobs). */
+  ledgerOnly?: boolean;
+  onProgress?: (p: TaskProgress) => void;
+  /** Test hooks: wrap the ffmpeg runner (inject faults); replace retry backoff with this many ms. */
+  wrapMedia?: (media: MediaTool) => MediaTool;
+  retryIntervalMs?: number;
+}
+
+export interface EmulatedAws {
+  runtime: AwsRuntime;
+  bucket: string;
+  s3Endpoint: string | undefined;
+  /** One execution of the state machine for the job, to its end; an abort stops it and its encodes. */
+  runWorkflow(jobId: string, signal?: AbortSignal): Promise<WorkflowOutcome>;
+  /** The handlers' step functions, for tests that invoke a step directly (a redelivery). */
+  stepRuntime(): StepRuntime;
+  close(): Promise<void>;
+}
+
+export async function startEmulatedAws(cfg: EmulatedAwsConfig): Promise<EmulatedAws> {
+  const dir = join(cfg.stateDir, 'aws-emulated');
+  let dynamo: DynaliteServer | undefined;
+  let s3: S3rverProcess | undefined;
+  try {
+    dynamo = await startDynalite({ path: join(dir, 'dynalite') });
+    await ensureLedgerTable(dynamo.endpoint, EMULATED_TABLE);
+    if (!cfg.ledgerOnly) s3 = await startS3rver([...new Set([EMULATED_BUCKET, ...(cfg.buckets ?? [])])], { directory: join(dir, 's3') });
+  } catch (err) {
+    await dynamo?.stop();
+    throw err;
+  }
+  const runtime = makeAwsRuntime({
+    settings: {
+      tableName: EMULATED_TABLE, bucket: EMULATED_BUCKET, storage: cfg.storage ?? 's3', efsRoot: join(dir, 'efs'),
+      tempPrefix: 'tmp/', ledgerTtlHours: 48,
+    },
+    env: cfg.env,
+    workerId: localWorkerId(),
+    dynamoDb: { endpoint: dynamo.endpoint, region: EMULATOR_REGION, credentials: EMULATOR_CREDENTIALS },
+    // Without an S3 emulator (ledgerOnly) the client points nowhere and is never used.
+    s3: { endpoint: s3?.endpoint ?? 'http://127.0.0.1:9', region: EMULATOR_REGION, credentials: S3RVER_CREDENTIALS },
+    scratchRoot: join(dir, 'tmp'),
+    encodeThreads: 'job',
+    isWorkerAlive: isLocalWorkerAlive,
+    ...(cfg.onProgress ? { onProgress: cfg.onProgress } : {}),
+    ...(cfg.wrapMedia ? { wrapMedia: cfg.wrapMedia } : {}),
+  });
+
+  async function runWorkflow(jobId: string, signal?: AbortSignal): Promise<WorkflowOutcome> {
+    const job = await runtime.deps.ledger.getJob(jobId);
+    if (!job) throw new NotFoundError(`no job ${jobId}`);
+    // Ctrl-C stops the execution and its running encodes (their tasks go back to pending).
+    const stop = new AbortController();
+    const stepRt: StepRuntime = { ...runtime, signal: stop.signal };
+    const inFlight = new Set<Promise<unknown>>();
+    let ended = false;
+    const call = <O>(step: Step<O>) => (input: unknown): Promise<unknown> => {
+      if (ended || stop.signal.aborted) return Promise.reject(new CancelledError('the execution has ended'));
+      const p = step(stepRt, input);
+      inFlight.add(p);
+      void p.catch(() => undefined).finally(() => inFlight.delete(p));
+      return p;
+    };
+    const handlers: WorkflowTaskHandlers = {
+      Analyze: call(analyzeStep), EncodeSegment: call(encodeSegmentStep), EncodeAudio: call(encodeAudioStep),
+      Merge: call(mergeStep), Finalize: call(finalizeStep), MarkFailed: call(markFailedStep),
+    };
+    const execution = startLocalWorkflow({ jobId }, handlers, {
+      mapMaxConcurrency: job.options.workers,
+      taskTimeoutSeconds: TASK_TIMEOUT_SECONDS,
+      taskRetryAttempts: Math.max(0, job.options.maxAttempts - 1),
+      ...(cfg.retryIntervalMs !== undefined ? { retryIntervalMs: cfg.retryIntervalMs } : {}),
+    });
+    const onAbort = () => {
+      stop.abort();
+      execution.abort();
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      const outcome = await execution.result;
+      // As on AWS, where an invoked function runs to its end whatever happens to the execution: a failed
+      // branch leaves the other branch's running encodes to finish (they are recorded done), and nothing new
+      // starts. Waiting for them means nothing writes to the emulators after they stop.
+      ended = true;
+      while (inFlight.size) await Promise.allSettled([...inFlight]);
+      return outcome;
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  return {
+    runtime,
+    bucket: EMULATED_BUCKET,
+    s3Endpoint: s3?.endpoint,
+    runWorkflow,
+    stepRuntime: () => runtime,
+    async close() {
+      await runtime.close();
+      await s3?.stop();
+      await dynamo?.stop();
+    },
+  };
+}
