@@ -4,11 +4,11 @@
 import { realpathSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { loadJobView } from '../app/job-view.js';
+import { loadJobView, type JobView } from '../app/job-view.js';
 import { createJob, resumeJob, retryJob, runJob } from '../app/run-job.js';
 import { InputError, NotFoundError, UsageError } from '../core/errors.js';
 import { VIDEO_ENCODERS, AUDIO_ENCODERS } from '../core/profile.js';
-import type { JobRecord } from '../core/types.js';
+import type { JobRecord, JobSummary } from '../core/types.js';
 import { makeLocalRuntime, newJobId, type LocalRuntime } from '../runtime/local-runtime.js';
 import { parseTranscodeOptions } from './options.js';
 import { formatClock, ProgressReporter } from './progress.js';
@@ -28,7 +28,7 @@ function runtimeFor(flags: GlobalFlags): LocalRuntime {
   return makeLocalRuntime({ stateDir: stateDirOf(flags, process.env), env: process.env });
 }
 
-function print(flags: GlobalFlags, json: unknown, text: string): void {
+export function print(flags: GlobalFlags, json: unknown, text: string): void {
   process.stdout.write(flags.json ? `${JSON.stringify(json, null, 2)}\n` : `${text}\n`);
 }
 
@@ -64,7 +64,7 @@ export function checkPaths(input: string, output: string, overwrite: boolean): {
   return { source, output: out };
 }
 
-function summary(job: JobRecord): string {
+export function summary(job: JobRecord): string {
   const t = job.timings;
   const r = job.result;
   const parts = [`done: ${job.output}`];
@@ -73,7 +73,7 @@ function summary(job: JobRecord): string {
   return `${parts.join('; ')}\njob ${job.id}`;
 }
 
-async function withSignals<T>(fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+export async function withSignals<T>(fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const ac = new AbortController();
   const stop = () => ac.abort(new Error('interrupted'));
   process.once('SIGINT', stop);
@@ -133,18 +133,27 @@ export async function retryCommand(jobId: string, flags: GlobalFlags): Promise<v
   await drive(flags, jobId, async (rt, signal) => retryJob(rt.deps, rt.executorFor(await existingJob(rt, jobId)), jobId, signal));
 }
 
+export function statusText(view: JobView): string {
+  return [
+    `job ${view.id}: ${view.status}${view.error ? ` (${view.error})` : ''}`,
+    `  ${view.source} -> ${view.output}`,
+    `  segments ${view.segmentsDone}/${view.segmentsTotal} done${view.segmentsFailed ? `, ${view.segmentsFailed} failed` : ''}`,
+    ...view.segments.map((s) => `  ${s.key.split('/')[1]}  ${s.status.padEnd(7)}  ${s.startTime.toFixed(2)}-${s.endTime.toFixed(2)} s  attempts ${s.attempts}${s.wallMs ? `  ${(s.wallMs / 1000).toFixed(1)} s` : ''}${s.error ? `  ${s.error}` : ''}`),
+  ].join('\n');
+}
+
+export function jobsText(jobs: JobSummary[]): string {
+  return jobs.length
+    ? jobs.map((j) => `${j.id}  ${j.status.padEnd(9)}  ${String(j.segmentsDone).padStart(3)}/${j.segmentsTotal}  ${new Date(j.createdAt).toISOString()}  ${j.source}`).join('\n')
+    : 'no jobs';
+}
+
 export async function statusCommand(jobId: string, flags: GlobalFlags): Promise<void> {
   const rt = runtimeFor(flags);
   try {
     const view = await loadJobView(rt.deps.ledger, jobId);
     if (!view) throw new NotFoundError(`no job ${jobId}`);
-    const lines = [
-      `job ${view.id}: ${view.status}${view.error ? ` (${view.error})` : ''}`,
-      `  ${view.source} -> ${view.output}`,
-      `  segments ${view.segmentsDone}/${view.segmentsTotal} done${view.segmentsFailed ? `, ${view.segmentsFailed} failed` : ''}`,
-      ...view.segments.map((s) => `  ${s.key.split('/')[1]}  ${s.status.padEnd(7)}  ${s.startTime.toFixed(2)}-${s.endTime.toFixed(2)} s  attempts ${s.attempts}${s.wallMs ? `  ${(s.wallMs / 1000).toFixed(1)} s` : ''}${s.error ? `  ${s.error}` : ''}`),
-    ];
-    print(flags, view, lines.join('\n'));
+    print(flags, view, statusText(view));
   } finally {
     await rt.close();
   }
@@ -154,10 +163,7 @@ export async function jobsCommand(flags: GlobalFlags): Promise<void> {
   const rt = runtimeFor(flags);
   try {
     const jobs = await rt.deps.ledger.listJobs({ limit: 200 });
-    const text = jobs.length
-      ? jobs.map((j) => `${j.id}  ${j.status.padEnd(9)}  ${String(j.segmentsDone).padStart(3)}/${j.segmentsTotal}  ${new Date(j.createdAt).toISOString()}  ${j.source}`).join('\n')
-      : 'no jobs';
-    print(flags, jobs, text);
+    print(flags, jobs, jobsText(jobs));
   } finally {
     await rt.close();
   }

@@ -8,6 +8,14 @@ import {
   doctorCommand, gcCommand, jobsCommand, resumeCommand, retryCommand, statusCommand, transcodeCommand,
 } from './commands.js';
 import { serveCommand } from './serve-command.js';
+import { registerAwsCommands } from './aws-commands.js';
+import {
+  isWorkflowBackend, workflowJobsCommand, workflowRetryCommand, workflowStatusCommand, workflowTranscodeCommand,
+} from './workflow-commands.js';
+
+const backendOption = () =>
+  new Option('--backend <name>', 'local (default), aws-emulated (the AWS pipeline on emulators here) or aws (the deployed stack)')
+    .choices(['local', 'aws-emulated', 'aws']);
 
 function buildProgram(): Command {
   const program = new Command('shardcast')
@@ -39,18 +47,22 @@ function buildProgram(): Command {
     .option('--no-verify', 'skip verification of the output')
     .option('--no-progress', 'no progress output')
     .option('-y, --overwrite', 'replace the output if it exists')
-    .action(async (input: string, output: string, _o, cmd: Command) => transcodeCommand(input, output, g(cmd)));
+    .addOption(backendOption())
+    .action(async (input: string, output: string, _o, cmd: Command) => {
+      const f = g(cmd);
+      return isWorkflowBackend(f) ? workflowTranscodeCommand(input, output, f) : transcodeCommand(input, output, f);
+    });
 
-  program.command('status').description('show a job and its segments').argument('<jobId>')
-    .action(async (id: string, _o, cmd: Command) => statusCommand(id, g(cmd)));
-  program.command('jobs').description('list jobs, newest first')
-    .action(async (_o, cmd: Command) => jobsCommand(g(cmd)));
+  program.command('status').description('show a job and its segments').argument('<jobId>').addOption(backendOption())
+    .action(async (id: string, _o, cmd: Command) => (isWorkflowBackend(g(cmd)) ? workflowStatusCommand(id, g(cmd)) : statusCommand(id, g(cmd))));
+  program.command('jobs').description('list jobs, newest first').addOption(backendOption())
+    .action(async (_o, cmd: Command) => (isWorkflowBackend(g(cmd)) ? workflowJobsCommand(g(cmd)) : jobsCommand(g(cmd))));
   program.command('resume').description('continue a stopped or crashed job: encodes only the segments not done').argument('<jobId>')
     .option('--no-progress', 'no progress output')
     .action(async (id: string, _o, cmd: Command) => resumeCommand(id, g(cmd)));
   program.command('retry').description('re-run only the failed segments of a failed job').argument('<jobId>')
-    .option('--no-progress', 'no progress output')
-    .action(async (id: string, _o, cmd: Command) => retryCommand(id, g(cmd)));
+    .option('--no-progress', 'no progress output').addOption(backendOption())
+    .action(async (id: string, _o, cmd: Command) => (isWorkflowBackend(g(cmd)) ? workflowRetryCommand(id, g(cmd)) : retryCommand(id, g(cmd))));
   program.command('gc').description("remove old jobs' files and records")
     .requiredOption('--older-than <age>', 'e.g. 7d, 12h')
     .action(async (_o, cmd: Command) => gcCommand(g(cmd) as never));
@@ -62,6 +74,7 @@ function buildProgram(): Command {
     .option('--root <dir>', 'a folder JSON-submitted sources may be read from (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
     .option('--max-upload-mb <n>', 'largest accepted upload in MiB', '4096')
     .action(async (_o, cmd: Command) => serveCommand(g(cmd)));
+  registerAwsCommands(program);
   return program;
 }
 

@@ -6,8 +6,8 @@
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import type { WorkflowOutcome } from './local-workflow.js';
 
-export function makeSfnClient(): SFNClient {
-  return new SFNClient({});
+export function makeSfnClient(opts: { region?: string } = {}): SFNClient {
+  return new SFNClient(opts.region ? { region: opts.region } : {});
 }
 
 /** Starts an execution with input `{jobId}`; names it after the job and the time (names are unique per machine). */

@@ -1,0 +1,182 @@
+/**
+ * `transcode`, `status`, `jobs` and `retry` with `--backend aws-emulated` or `--backend aws`: the job runs as
+ * an execution of the state machine; progress and `--json` are the local mode's, read from the ledger.
+ * A local input is uploaded to the backend's bucket first and a local output downloaded after.
+ */
+import { statSync } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
+import { isS3Uri, parseS3Uri } from '../adapters/aws/s3-uri.js';
+import { downloadFile, uploadFile } from '../adapters/aws/s3-transfer.js';
+import type { WorkflowOutcome } from '../adapters/aws/local-workflow.js';
+import { emit, type TaskProgress } from '../app/deps.js';
+import { loadJobView } from '../app/job-view.js';
+import { createJob } from '../app/run-job.js';
+import { CancelledError, InputError, JobFailedError, NotFoundError } from '../core/errors.js';
+import type { Backend, JobRecord } from '../core/types.js';
+import { openWorkflowBackend, type WorkflowBackend, type WorkflowBackendKind } from '../runtime/workflow-backend.js';
+import { newJobId } from '../runtime/local-runtime.js';
+import { checkPaths, jobsText, print, stateDirOf, statusText, summary, withSignals, type GlobalFlags } from './commands.js';
+import { parseTranscodeOptions } from './options.js';
+import { ProgressReporter } from './progress.js';
+
+export interface BackendFlags extends GlobalFlags {
+  backend?: Backend;
+}
+
+/** The flags of a command run on a workflow backend. */
+export type WorkflowFlags = BackendFlags & Record<string, unknown>;
+
+/** Whether a command runs on a workflow backend (anything but local). */
+export function isWorkflowBackend(flags: BackendFlags): boolean {
+  return flags.backend === 'aws' || flags.backend === 'aws-emulated';
+}
+
+function kindOf(flags: BackendFlags): WorkflowBackendKind {
+  if (flags.backend !== 'aws' && flags.backend !== 'aws-emulated') throw new Error(`not a workflow backend: ${flags.backend}`);
+  return flags.backend;
+}
+
+/** The event that remembers where a job's output is downloaded to (for `retry`). */
+const DOWNLOAD_EVENT = 'job.download-to';
+
+function quietAwsSdk(): void {
+  // The SDK warns on every Node 20 start that its 2027 releases will need Node 22; shardcast pins its SDK.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+}
+
+interface BackendOpenOptions {
+  ledgerOnly?: boolean;
+  buckets?: string[];
+  onProgress?: (p: TaskProgress) => void;
+}
+
+async function withBackend<T>(flags: WorkflowFlags, opts: BackendOpenOptions, fn: (b: WorkflowBackend) => Promise<T>): Promise<T> {
+  quietAwsSdk();
+  const backend = await openWorkflowBackend({
+    kind: kindOf(flags), stateDir: stateDirOf(flags, process.env), env: process.env,
+    ...(opts.ledgerOnly ? { ledgerOnly: true } : {}), ...(opts.buckets ? { buckets: opts.buckets } : {}),
+    ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+  });
+  try {
+    return await fn(backend);
+  } finally {
+    await backend.close();
+  }
+}
+
+/** Checks a local input and/or output; s3:// arguments are checked by the backend. */
+function checkArguments(input: string, output: string, overwrite: boolean): { source: string; output: string } {
+  const localIn = !isS3Uri(input);
+  const localOut = !isS3Uri(output);
+  if (isS3Uri(input)) parseS3Uri(input);
+  if (isS3Uri(output)) parseS3Uri(output);
+  if (localIn && localOut) return checkPaths(input, output, overwrite);
+  if (localIn) {
+    const st = statSync(resolve(input), { throwIfNoEntry: false });
+    if (!st?.isFile() || st.size === 0) throw new InputError(`input not found or not a non-empty file: ${input}`);
+  }
+  if (localOut) {
+    const out = resolve(output);
+    if (!statSync(dirname(out), { throwIfNoEntry: false })?.isDirectory()) throw new InputError(`output folder does not exist: ${dirname(out)}`);
+    if (statSync(out, { throwIfNoEntry: false }) && !overwrite) throw new InputError(`output exists: ${output} (pass --overwrite to replace it)`);
+  }
+  return { source: localIn ? resolve(input) : input, output: localOut ? resolve(output) : output };
+}
+
+function failureError(job: JobRecord | undefined, outcome: WorkflowOutcome): Error {
+  const message = job?.error ?? `the execution failed: ${outcome.error ?? 'unknown error'}${outcome.cause ? `: ${outcome.cause}` : ''}`;
+  if (outcome.error === 'InputError' || outcome.error === 'UsageError') return new InputError(message);
+  return new JobFailedError(message, job?.id ?? '');
+}
+
+/** Runs one execution with the progress display, then downloads the output; prints like the local mode. */
+async function runAndReport(backend: WorkflowBackend, flags: BackendFlags, jobId: string, progress: ProgressReporter, localOutput: string | undefined): Promise<void> {
+  const { deps } = backend.runtime;
+  progress.start(jobId);
+  let outcome: WorkflowOutcome;
+  try {
+    outcome = await withSignals((signal) => backend.run(jobId, signal));
+  } finally {
+    await progress.stop();
+  }
+  let job = await deps.ledger.getJob(jobId);
+  if (outcome.status === 'aborted') {
+    if (backend.kind === 'aws') throw new CancelledError(`stopped watching; the execution goes on in AWS: \`shardcast status ${jobId} --backend aws\``);
+    if (job && job.status !== 'done' && job.status !== 'failed') {
+      await deps.ledger.updateJob(jobId, [job.status], 'cancelled', { error: 'stopped by the user' }).catch(() => undefined);
+    }
+    throw new CancelledError(`stopped; run \`shardcast retry ${jobId} --backend aws-emulated\` to continue`);
+  }
+  if (outcome.status === 'failed' || job?.status !== 'done') {
+    const view = await loadJobView(deps.ledger, jobId);
+    if (flags.json && view) process.stdout.write(`${JSON.stringify(view, null, 2)}\n`);
+    throw failureError(job, outcome);
+  }
+  if (localOutput) await downloadFile(backend.runtime.s3, job.output, localOutput);
+  job = (await deps.ledger.getJob(jobId))!;
+  const view = await loadJobView(deps.ledger, jobId);
+  print(flags, { ...view, ...(localOutput ? { localOutput } : {}) }, summary({ ...job, output: localOutput ?? job.output }));
+}
+
+export async function workflowTranscodeCommand(input: string, output: string, flags: WorkflowFlags): Promise<void> {
+  const paths = checkArguments(input, output, flags.overwrite === true);
+  const buckets = [paths.source, paths.output].filter(isS3Uri).map((u) => parseS3Uri(u).bucket);
+  let progress: ProgressReporter | undefined;
+  await withBackend(flags, { buckets, onProgress: (p) => progress?.onProgress(p) }, async (backend) => {
+    const { deps } = backend.runtime;
+    progress = new ProgressReporter(deps.ledger, process.stderr, flags.progress !== false && !flags.json);
+    const workers = flags.workers === undefined && backend.defaultConcurrency ? String(Math.min(256, backend.defaultConcurrency)) : flags.workers;
+    const options = parseTranscodeOptions({ ...flags, ...(workers !== undefined ? { workers } : {}) }, output);
+    const id = newJobId();
+    let source = paths.source;
+    if (!isS3Uri(source)) {
+      source = `s3://${backend.bucket}/inputs/${id}/${basename(source)}`;
+      if (!flags.json) process.stderr.write(`uploading ${paths.source} to ${source}\n`);
+      await uploadFile(backend.runtime.s3, paths.source, source);
+    } else if ((await deps.sourceSize(source)) === undefined) {
+      throw new InputError(`input not found: ${source}`);
+    }
+    const localOutput = isS3Uri(paths.output) ? undefined : paths.output;
+    const jobOutput = localOutput ? `s3://${backend.bucket}/outputs/${id}/${basename(localOutput)}` : paths.output;
+    await createJob(deps, { id, backend: kindOf(flags), source, output: jobOutput, options });
+    if (localOutput) await emit(deps, id, DOWNLOAD_EVENT, `the output is downloaded to ${localOutput}`, { path: localOutput });
+    if (!flags.json) process.stderr.write(`job ${id}: ${source} -> ${jobOutput} (${kindOf(flags)})\n`);
+    await runAndReport(backend, flags, id, progress, localOutput);
+  });
+}
+
+export async function workflowRetryCommand(jobId: string, flags: WorkflowFlags): Promise<void> {
+  let progress: ProgressReporter | undefined;
+  await withBackend(flags, { onProgress: (p) => progress?.onProgress(p) }, async (backend) => {
+    const { deps } = backend.runtime;
+    const job = await deps.ledger.getJob(jobId);
+    if (!job) throw new NotFoundError(`no job ${jobId} in the ${flags.backend} ledger`);
+    if (job.status !== 'failed' && job.status !== 'cancelled') throw new InputError(`job ${jobId} is ${job.status}; only failed or stopped jobs can be retried`);
+    const failed = (await deps.ledger.listTasks(jobId)).filter((t) => t.status === 'failed');
+    await emit(deps, jobId, 'job.retry', `retrying ${failed.length} failed task(s) in a new execution`, { tasks: failed.map((t) => t.key) });
+    const download = (await deps.ledger.listEvents(jobId)).filter((e) => e.type === DOWNLOAD_EVENT).pop();
+    const localOutput = typeof download?.data?.path === 'string' ? download.data.path : undefined;
+    progress = new ProgressReporter(deps.ledger, process.stderr, flags.progress !== false && !flags.json);
+    await runAndReport(backend, flags, jobId, progress, localOutput);
+  });
+}
+
+export async function workflowStatusCommand(jobId: string, flags: WorkflowFlags): Promise<void> {
+  await withBackend(flags, { ledgerOnly: true }, async (backend) => {
+    const view = await loadJobView(backend.runtime.deps.ledger, jobId);
+    if (!view) throw new NotFoundError(`no job ${jobId} in the ${flags.backend} ledger`);
+    print(flags, view, statusText(view));
+  });
+}
+
+export async function workflowJobsCommand(flags: WorkflowFlags): Promise<void> {
+  await withBackend(flags, { ledgerOnly: true }, async (backend) => {
+    const jobs = await backend.runtime.deps.ledger.listJobs({ limit: 200 });
+    print(flags, jobs, jobsText(jobs));
+  });
+}
+
+/** Runs `fn` over the ledger of a workflow backend (for `cost`). */
+export async function withWorkflowLedger<T>(flags: WorkflowFlags, fn: (ledger: WorkflowBackend['runtime']['deps']['ledger']) => Promise<T>): Promise<T> {
+  return withBackend(flags, { ledgerOnly: true }, (backend) => fn(backend.runtime.deps.ledger));
+}

@@ -1,0 +1,76 @@
+/**
+ * The two backends that run a job as a Step Functions execution, behind one shape for the CLI: `aws` (the
+ * deployed stack: the ledger in its DynamoDB table, executions started with the SDK and watched until they
+ * end) and `aws-emulated` (the same state machine and handlers on emulators in this process). Only
+ * `aws-emulated` is tested here; `aws` is kept to SDK calls that mirror it.
+ */
+import { hostname } from 'node:os';
+import { makeSfnClient, startSfnExecution, waitForSfnExecution } from '../adapters/aws/sfn-workflow.js';
+import type { WorkflowOutcome } from '../adapters/aws/local-workflow.js';
+import type { TaskProgress } from '../app/deps.js';
+import { makeAwsRuntime, type AwsRuntime } from './aws-runtime.js';
+import { startEmulatedAws } from './aws-emulated-runtime.js';
+import { regionOfArn, requireAwsStack } from './aws-stack-config.js';
+
+export type WorkflowBackendKind = 'aws' | 'aws-emulated';
+
+export interface WorkflowBackend {
+  kind: WorkflowBackendKind;
+  runtime: AwsRuntime;
+  /** Where local inputs are uploaded and local outputs are produced before the download. */
+  bucket: string;
+  /** Segments at once when the job does not say (aws: the deployed Map concurrency). */
+  defaultConcurrency?: number;
+  /** Runs one execution for the job and resolves when it ends (or, on abort, when it is left). */
+  run(jobId: string, signal?: AbortSignal): Promise<WorkflowOutcome>;
+  close(): Promise<void>;
+}
+
+export interface WorkflowBackendConfig {
+  kind: WorkflowBackendKind;
+  stateDir: string;
+  env: Record<string, string | undefined>;
+  /** Only the ledger is needed (status, jobs, cost). */
+  ledgerOnly?: boolean;
+  /** aws-emulated: buckets to create (those named by s3:// arguments). */
+  buckets?: string[];
+  onProgress?: (p: TaskProgress) => void;
+}
+
+export async function openWorkflowBackend(cfg: WorkflowBackendConfig): Promise<WorkflowBackend> {
+  if (cfg.kind === 'aws-emulated') {
+    const emu = await startEmulatedAws({
+      stateDir: cfg.stateDir, env: cfg.env, ...(cfg.ledgerOnly ? { ledgerOnly: true } : {}),
+      ...(cfg.buckets ? { buckets: cfg.buckets } : {}), ...(cfg.onProgress ? { onProgress: cfg.onProgress } : {}),
+    });
+    return { kind: 'aws-emulated', runtime: emu.runtime, bucket: emu.bucket, run: emu.runWorkflow, close: emu.close };
+  }
+  const stack = requireAwsStack(cfg.stateDir, cfg.env);
+  const region = cfg.env.AWS_REGION ?? regionOfArn(stack.stateMachineArn);
+  const clientOpts = region ? { region } : {};
+  const runtime: AwsRuntime = makeAwsRuntime({
+    settings: {
+      tableName: stack.table, bucket: stack.bucket, storage: stack.storage, efsRoot: '/mnt/data', tempPrefix: 'tmp/',
+      ledgerTtlHours: stack.ledgerTtlHours,
+    },
+    env: cfg.env,
+    workerId: `cli:${hostname()}:${process.pid}`,
+    s3: clientOpts,
+    dynamoDb: clientOpts,
+  });
+  const sfn = makeSfnClient(clientOpts);
+  return {
+    kind: 'aws',
+    runtime,
+    bucket: stack.bucket,
+    defaultConcurrency: stack.mapMaxConcurrency || undefined,
+    async run(jobId, signal) {
+      const arn = await startSfnExecution(sfn, stack.stateMachineArn, jobId, Date.now());
+      return waitForSfnExecution(sfn, arn, signal ? { signal } : {});
+    },
+    async close() {
+      sfn.destroy();
+      await runtime.close();
+    },
+  };
+}
