@@ -1,0 +1,46 @@
+/**
+ * Encode-speed calibration for `shardcast estimate`: encodes a few seconds from the middle of the source with
+ * the job's settings, exactly as a segment would be encoded, and times it.
+ */
+import { join } from 'node:path/posix';
+import { buildSegmentEncodeArgs } from '../core/ffmpeg-args.js';
+import { FfmpegError } from '../core/errors.js';
+import { planSegments } from '../core/plan-segments.js';
+import type { EncodeProfile, MediaAnalysis } from '../core/types.js';
+import type { AppDeps } from './deps.js';
+import type { CalibrationSample } from './job-cost.js';
+
+export interface CalibrateOptions {
+  /** Seconds of source to encode. */
+  seconds: number;
+  threads: number;
+  /** A blob prefix for the scratch file (removed after). */
+  scratchId: string;
+}
+
+export async function calibrateEncode(deps: AppDeps, source: string, analysis: MediaAnalysis, profile: EncodeProfile, opts: CalibrateOptions): Promise<CalibrationSample> {
+  const plan = planSegments({
+    frameTimes: analysis.video.frameTimes,
+    keyframeIndices: analysis.video.keyframeIndices,
+    lastFrameDuration: analysis.video.lastFrameDuration,
+    targetSeconds: opts.seconds,
+  });
+  const segment = plan.segments[Math.floor(plan.segments.length / 2)]!;
+  const outputPath = join(await deps.blobs.scratchDir(opts.scratchId), 'calibration.mp4');
+  try {
+    const ffmpeg = (await deps.media.info()).find((t) => t.tool === 'ffmpeg');
+    const args = buildSegmentEncodeArgs({
+      sourceLocation: await deps.readableSource(source), analysis, segment, profile, threads: opts.threads, outputPath,
+      avcodecMajor: ffmpeg?.avcodecMajor ?? 0,
+    });
+    const r = await deps.media.run('ffmpeg', args);
+    if (r.exitCode !== 0) {
+      throw new FfmpegError(`calibration encode failed: ${r.stderrTail.trim().split('\n').pop() ?? ''}`, {
+        tool: 'ffmpeg', exitCode: r.exitCode, signal: r.signal, stderrTail: r.stderrTail,
+      });
+    }
+    return { wallMs: r.wallMs, sourceSeconds: segment.endTime - segment.startTime, outputBytes: (await deps.sourceSize(outputPath)) ?? 0, threads: opts.threads };
+  } finally {
+    await deps.blobs.deletePrefix(`${opts.scratchId}/`);
+  }
+}

@@ -1,0 +1,185 @@
+/**
+ * `shardcast deploy` (wraps `npx cdk deploy`, saves the stack outputs), `shardcast cost <jobId>` (what a
+ * finished job did or would cost on AWS) and `shardcast estimate <input> --backend aws` (wall time and cost
+ * before a run, from the probe and an encode-speed calibration on this machine).
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Option, type Command } from 'commander';
+import { analyzeSource } from '../app/analyze-job.js';
+import { calibrateEncode } from '../app/calibrate-encode.js';
+import { calibrationOf, lambdaTaskScale, measuredJobOf } from '../app/job-cost.js';
+import { estimateJobCost, projectJob, type AwsDeployment, type AwsPrices } from '../core/cost-model.js';
+import { NotFoundError, UsageError } from '../core/errors.js';
+import { defaultSegmentSeconds } from '../core/plan-segments.js';
+import type { JobRecord, TaskRecord } from '../core/types.js';
+import type { Ledger } from '../ports/ledger.js';
+import { DEFAULT_DEPLOYMENT, loadAwsStack, saveAwsStack, type AwsStack } from '../runtime/aws-stack-config.js';
+import { makeLocalRuntime, newJobId } from '../runtime/local-runtime.js';
+import { checkPaths, print, stateDirOf, type GlobalFlags } from './commands.js';
+import { costEstimateText, deploymentText, estimateText, segmentWarning, usd } from './cost-text.js';
+import { buildCdkDeployArgs, parseDeployFlags, stackFromCdkOutputs } from './deploy-args.js';
+import { parseTranscodeOptions } from './options.js';
+import { isWorkflowBackend, withWorkflowLedger, type BackendFlags } from './workflow-commands.js';
+
+const PACKAGE_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+export function loadPrices(): AwsPrices {
+  return JSON.parse(readFileSync(join(PACKAGE_ROOT, 'prices', 'aws-prices.json'), 'utf8')) as AwsPrices;
+}
+
+type Flags = GlobalFlags & BackendFlags & Record<string, unknown>;
+
+const num = (flag: string, v: unknown, min: number, max: number): number | undefined => {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < min || n > max) throw new UsageError(`${flag} must be a number from ${min} to ${max}`);
+  return n;
+};
+
+/** The deployment to price: flags, else the deployed stack's settings, else the CDK app's defaults. */
+export function deploymentOf(flags: Record<string, unknown>, stack: AwsStack | undefined): AwsDeployment & { timeoutSeconds: number; mapMaxConcurrency: number } {
+  const base = stack ?? DEFAULT_DEPLOYMENT;
+  const storage = flags.storage ?? base.storage;
+  const architecture = flags.architecture ?? base.architecture;
+  if (storage !== 's3' && storage !== 'efs') throw new UsageError('--storage must be s3 or efs');
+  if (architecture !== 'x86_64' && architecture !== 'arm64') throw new UsageError('--architecture must be x86_64 or arm64');
+  return {
+    storage, architecture,
+    memoryMb: num('--memory', flags.memory, 128, 10_240) ?? base.memoryMb,
+    ephemeralMb: num('--ephemeral', flags.ephemeral, 512, 10_240) ?? base.ephemeralMb,
+    timeoutSeconds: base.timeoutSeconds,
+    mapMaxConcurrency: num('--concurrency', flags.concurrency, 1, 10_000) ?? (base.mapMaxConcurrency || 40),
+  };
+}
+
+async function deployCommand(flags: Flags): Promise<void> {
+  const opts = parseDeployFlags(flags);
+  const dir = mkdtempSync(join(tmpdir(), 'shardcast-deploy-'));
+  const outputsFile = join(dir, 'outputs.json');
+  const args = buildCdkDeployArgs(opts, outputsFile);
+  if (flags.dryRun) {
+    print(flags, { command: 'npx', args, cwd: PACKAGE_ROOT }, `npx ${args.join(' ')}   (in ${PACKAGE_ROOT})`);
+    rmSync(dir, { recursive: true, force: true });
+    return;
+  }
+  try {
+    const code = await new Promise<number | null>((res, rej) => {
+      const child = spawn('npx', args, { cwd: PACKAGE_ROOT, stdio: ['inherit', flags.json ? 'pipe' : 'inherit', 'inherit'] });
+      child.stdout?.pipe(process.stderr);
+      child.once('error', rej);
+      child.once('exit', res);
+    });
+    if (code !== 0) throw new UsageError(`cdk deploy failed (exit ${code}); see its output above`);
+    const stack = stackFromCdkOutputs(JSON.parse(readFileSync(outputsFile, 'utf8')), opts);
+    const stateDir = stateDirOf(flags, process.env);
+    saveAwsStack(stateDir, stack);
+    print(flags, stack, [`deployed ${stack.stackName} (saved to ${join(stateDir, 'aws-stack.json')}):`,
+      `  bucket ${stack.bucket}`, `  table ${stack.table}`, `  state machine ${stack.stateMachineArn}`, `  storage ${stack.storage}`,
+      `run: shardcast transcode <in> <out> --backend aws`].join('\n'));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function loadJob(flags: Flags, jobId: string): Promise<{ job: JobRecord; tasks: TaskRecord[] }> {
+  const read = async (ledger: Ledger) => {
+    const job = await ledger.getJob(jobId);
+    if (!job) throw new NotFoundError(`no job ${jobId} in the ${flags.backend ?? 'local'} ledger`);
+    return { job, tasks: await ledger.listTasks(jobId) };
+  };
+  if (isWorkflowBackend(flags)) return withWorkflowLedger(flags, read);
+  const rt = makeLocalRuntime({ stateDir: stateDirOf(flags, process.env), env: process.env });
+  try {
+    return await read(rt.deps.ledger);
+  } finally {
+    await rt.close();
+  }
+}
+
+async function costCommand(jobId: string, flags: Flags): Promise<void> {
+  const deployment = deploymentOf(flags, loadAwsStack(stateDirOf(flags, process.env), process.env));
+  const { job, tasks } = await loadJob(flags, jobId);
+  if (job.status !== 'done') throw new UsageError(`job ${jobId} is ${job.status}; cost is for finished jobs (try \`shardcast estimate\`)`);
+  const scale = lambdaTaskScale(job, deployment.memoryMb);
+  const estimate = estimateJobCost(measuredJobOf(job, tasks, scale), deployment, loadPrices());
+  const verb = job.backend === 'aws' ? 'cost' : 'would cost';
+  const head = `job ${job.id} (${job.backend}) ${verb} ${usd(estimate.totalUsd)} on AWS: ${deploymentText(deployment)}`;
+  const note = scale === 1 ? [] : [`  segment times measured here with ${job.options.threadsPerWorker} thread(s) each, scaled by ${scale.toFixed(2)} to the function's vCPUs`];
+  print(flags, { jobId: job.id, backend: job.backend, measured: job.backend === 'aws', deployment, segmentTimeScale: scale, estimate },
+    [head, ...note, ...costEstimateText(estimate)].join('\n'));
+}
+
+async function estimateCommand(input: string, flags: Flags): Promise<void> {
+  if (flags.backend !== undefined && flags.backend !== 'aws') throw new UsageError('estimate projects a run on AWS: use --backend aws');
+  const stateDir = stateDirOf(flags, process.env);
+  const deployment = deploymentOf(flags, loadAwsStack(stateDir, process.env));
+  const { source } = checkPaths(input, join(tmpdir(), `shardcast-estimate.${String(flags.format ?? 'mp4')}`), true);
+  const options = parseTranscodeOptions({ ...flags, workers: undefined }, `estimate.${String(flags.format ?? 'mp4')}`);
+  const rt = makeLocalRuntime({ stateDir, env: process.env });
+  try {
+    const analysis = await analyzeSource(rt.deps, source);
+    const seconds = num('--calibrate-seconds', flags.calibrateSeconds, 1, 120) ?? 4;
+    const sample = await calibrateEncode(rt.deps, source, analysis, options.profile, { seconds, threads: availableParallelism(), scratchId: `estimate${newJobId()}` });
+    const durationSeconds = num('--duration', flags.duration, 1, 7 * 86_400) ?? analysis.duration;
+    const sourceBytes = num('--source-bytes', flags.sourceBytes, 1, 1e15) ?? analysis.sizeBytes;
+    const concurrency = deployment.mapMaxConcurrency;
+    const segmentSeconds = options.segmentSeconds ?? defaultSegmentSeconds(durationSeconds, concurrency);
+    const ac = options.profile.audioCodec;
+    const projection = projectJob({
+      durationSeconds, sourceBytes, hasAudio: analysis.audio.length > 0 && (ac === 'aac' || ac === 'opus'), segmentSeconds, concurrency,
+      calibration: calibrationOf(sample),
+    }, deployment, loadPrices());
+    const { job: _job, ...shown } = projection;
+    const text = estimateText({ durationSeconds, sourceBytes, calibration: sample, segmentSeconds, concurrency, deployment, timeoutSeconds: deployment.timeoutSeconds, projection });
+    const warning = segmentWarning(projection, deployment.timeoutSeconds);
+    print(flags, {
+      source: { path: source, durationSeconds, sourceBytes, probedDuration: analysis.duration, probedBytes: analysis.sizeBytes },
+      calibration: { ...sample, ...calibrationOf(sample) }, deployment, concurrency, segmentSeconds, projection: shown, ...(warning ? { warning } : {}),
+    }, text);
+  } finally {
+    await rt.close();
+  }
+}
+
+const backendOption = () => new Option('--backend <name>', 'where the job ran: local | aws-emulated | aws').choices(['local', 'aws-emulated', 'aws']);
+const pricingOptions = (cmd: Command): Command => cmd
+  .option('--memory <MB>', 'function memory (default: the deployed stack, else 3008)')
+  .addOption(new Option('--storage <kind>', 'temp storage (default: the deployed stack, else s3)').choices(['s3', 'efs']))
+  .addOption(new Option('--architecture <arch>', 'function architecture').choices(['x86_64', 'arm64']))
+  .option('--ephemeral <MB>', 'function /tmp size (default 4096)');
+
+export function registerAwsCommands(program: Command): void {
+  const g = (cmd: Command) => cmd.optsWithGlobals() as Flags;
+  program.command('deploy').description('deploy the AWS stack with `npx cdk deploy` and save its outputs for --backend aws')
+    .addOption(new Option('--storage <kind>', 'temp files in the S3 bucket or on EFS').choices(['s3', 'efs']).default('s3'))
+    .option('--memory <MB>', 'memory of the step functions (CPU scales with it; default 3008)')
+    .addOption(new Option('--architecture <arch>', 'function architecture (default x86_64)').choices(['x86_64', 'arm64']))
+    .option('--timeout <s>', 'function timeout, at most 900 (default 900)')
+    .option('--ephemeral <MB>', 'function /tmp size (default 4096)')
+    .option('--concurrency <n>', 'segments encoded at once (Map MaxConcurrency; default 40; above 40 a Distributed Map)')
+    .option('--retries <n>', 'retries of a failed segment (default 2)')
+    .option('--ttl-hours <h>', 'hours a ledger item lives (default 48)')
+    .option('--stack-name <name>', 'CloudFormation stack name', 'Shardcast')
+    .option('--dry-run', 'print the cdk command instead of running it')
+    .action(async (_o, cmd: Command) => deployCommand(g(cmd)));
+  pricingOptions(program.command('cost').description('what a finished job cost on AWS, or would have cost (local jobs), from its measured segment times')
+    .argument('<jobId>').addOption(backendOption()))
+    .action(async (id: string, _o, cmd: Command) => costCommand(id, g(cmd)));
+  pricingOptions(program.command('estimate').description('project wall time and cost of a run on AWS from a probe and a short calibration encode here')
+    .argument('<input>', 'source video file').addOption(new Option('--backend <name>', 'aws (the only one projected)').choices(['aws']))
+    .option('--concurrency <n>', 'segments at once (default: the deployed stack, else 40)')
+    .option('--segment-seconds <s>', 'target segment length (default: from duration and concurrency)')
+    .option('--calibrate-seconds <s>', 'seconds of source encoded to calibrate (default 4)')
+    .option('--duration <s>', 'project a source of this length instead of the probed one (same kind of content)')
+    .option('--source-bytes <n>', 'project a source of this size instead of the probed one')
+    .addOption(new Option('--format <ext>', 'output container').choices(['mp4', 'mkv', 'webm', 'mov']).default('mp4'))
+    .addOption(new Option('--video-codec <codec>', 'h264 | hevc | vp9 | av1'))
+    .option('--crf <n>', 'constant rate factor').option('--preset <name>', 'encoder preset')
+    .option('--height <px>', 'scale to this height').option('--width <px>', 'scale to this width')
+    .option('--audio-codec <codec>', 'aac | opus | copy | none'))
+    .action(async (input: string, _o, cmd: Command) => estimateCommand(resolve(input), g(cmd)));
+}

@@ -1,0 +1,74 @@
+/**
+ * `shardcast deploy`: its flags validated into options, the `npx cdk deploy` argument array built from them
+ * (CDK context keys of infra/infra-config.ts), and the stack outputs read back. Pure: no AWS here.
+ */
+import { z } from 'zod';
+import { UsageError } from '../core/errors.js';
+import { DEFAULT_DEPLOYMENT, type AwsStack } from '../runtime/aws-stack-config.js';
+
+const int = (flag: string, min: number, max: number) =>
+  z.string().regex(/^\d+$/, `${flag} must be a whole number`).transform(Number)
+    .refine((n) => n >= min && n <= max, `${flag} must be from ${min} to ${max}`);
+
+export const deployFlagsSchema = z.object({
+  storage: z.enum(['s3', 'efs'], { message: '--storage must be s3 or efs' }).default('s3'),
+  architecture: z.enum(['x86_64', 'arm64'], { message: '--architecture must be x86_64 or arm64' }).optional(),
+  memory: int('--memory', 128, 10_240).optional(),
+  timeout: int('--timeout', 30, 900).optional(),
+  ephemeral: int('--ephemeral', 512, 10_240).optional(),
+  concurrency: int('--concurrency', 0, 10_000).optional(),
+  retries: int('--retries', 0, 10).optional(),
+  ttlHours: int('--ttl-hours', 1, 24 * 365).optional(),
+  stackName: z.string().regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/, '--stack-name must start with a letter (letters, digits, -)').default('Shardcast'),
+});
+
+export type DeployOptions = z.output<typeof deployFlagsSchema>;
+
+export function parseDeployFlags(flags: Record<string, unknown>): DeployOptions {
+  const r = deployFlagsSchema.safeParse(flags);
+  if (!r.success) throw new UsageError(r.error.issues[0]?.message ?? 'invalid deploy options');
+  return r.data;
+}
+
+/** CDK context (infra/infra-config.ts keys) for the options that were given; storage always. */
+export function deployContext(o: DeployOptions): Record<string, string> {
+  const ctx: Record<string, string> = { stackName: o.stackName, storage: o.storage };
+  if (o.architecture) ctx.architecture = o.architecture;
+  if (o.memory !== undefined) ctx.memoryMb = String(o.memory);
+  if (o.timeout !== undefined) ctx.timeoutSeconds = String(o.timeout);
+  if (o.ephemeral !== undefined) ctx.ephemeralMb = String(o.ephemeral);
+  if (o.concurrency !== undefined) ctx.mapMaxConcurrency = String(o.concurrency);
+  if (o.retries !== undefined) ctx.taskRetryAttempts = String(o.retries);
+  if (o.ttlHours !== undefined) ctx.ledgerTtlHours = String(o.ttlHours);
+  return ctx;
+}
+
+/** Arguments for `npx`: `cdk deploy <stack> --require-approval never --outputs-file <file> -c k=v ...`. */
+export function buildCdkDeployArgs(o: DeployOptions, outputsFile: string): string[] {
+  const context = Object.entries(deployContext(o)).flatMap(([k, v]) => ['-c', `${k}=${v}`]);
+  return ['cdk', 'deploy', o.stackName, '--require-approval', 'never', '--outputs-file', outputsFile, ...context];
+}
+
+/** The stack record saved after a deploy: its outputs (from cdk's outputs file) and the options used. */
+export function stackFromCdkOutputs(outputs: unknown, o: DeployOptions): AwsStack {
+  const all = outputs as Record<string, Record<string, string> | undefined>;
+  const out = all?.[o.stackName];
+  const need = (k: string): string => {
+    const v = out?.[k];
+    if (!v) throw new UsageError(`cdk deploy wrote no ${k} output for stack ${o.stackName}`);
+    return v;
+  };
+  return {
+    stackName: o.stackName,
+    bucket: need('BucketName'),
+    table: need('TableName'),
+    stateMachineArn: need('StateMachineArn'),
+    storage: o.storage,
+    architecture: o.architecture ?? DEFAULT_DEPLOYMENT.architecture,
+    memoryMb: o.memory ?? DEFAULT_DEPLOYMENT.memoryMb,
+    ephemeralMb: o.ephemeral ?? DEFAULT_DEPLOYMENT.ephemeralMb,
+    timeoutSeconds: o.timeout ?? DEFAULT_DEPLOYMENT.timeoutSeconds,
+    mapMaxConcurrency: o.concurrency ?? DEFAULT_DEPLOYMENT.mapMaxConcurrency,
+    ledgerTtlHours: o.ttlHours ?? 48,
+  };
+}
