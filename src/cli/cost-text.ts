@@ -6,7 +6,7 @@ import { formatClock } from './progress.js';
 /** Dollars with enough digits to see small amounts: $12.35, $0.0412, $0.000031. */
 export function usd(n: number): string {
   if (n === 0) return '$0';
-  const digits = n >= 1 ? 2 : Math.min(8, 1 - Math.floor(Math.log10(n)) + 2);
+  const digits = n >= 1 ? 2 : Math.min(8, 2 - Math.floor(Math.log10(n)));
   return `$${n.toFixed(digits)}`;
 }
 

@@ -1,0 +1,92 @@
+/**
+ * The CLI with `--backend aws-emulated`, through bin/shardcast.js as a user runs it: a local clip is uploaded
+ * to the S3 emulator, the state machine runs over the Lambda handlers, the verified output is downloaded, and
+ * the emulators stop; the job stays visible to `status`, `jobs` and `cost` (dynalite is kept under the state
+ * dir); an s3:// input in the emulator becomes an s3:// output. Also `estimate` and `deploy --dry-run`.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { cli } from '../support/cli.js';
+import { ffprobeJson, makeClip, tempDir } from '../support/media.js';
+
+const OPTS = ['--backend', 'aws-emulated', '--preset', 'ultrafast', '--segment-seconds', '1', '--workers', '2', '--no-progress', '--json'];
+
+function emulatorProcesses(needle: string): string[] {
+  const r = spawnSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' });
+  return r.stdout.split('\n').filter((l) => l.includes('s3rver') && l.includes(needle));
+}
+
+describe('CLI: transcode --backend aws-emulated', () => {
+  const t = tempDir('shardcast-cli-aws-');
+  const state = join(t.dir, 'state');
+  let clip: string;
+  let jobId: string;
+  before(() => {
+    clip = makeClip(join(t.dir, 'clip.mp4'), { seconds: 4, gop: 15 });
+  });
+  after(t.cleanup);
+
+  it('uploads, runs the state machine, downloads a verified output, stops the emulators', () => {
+    const out = join(t.dir, 'out.mp4');
+    const r = cli(['transcode', clip, out, ...OPTS], { stateDir: state, timeoutMs: 120_000 });
+    assert.equal(r.status, 0, r.stderr);
+    const view = JSON.parse(r.stdout);
+    jobId = view.id;
+    assert.equal(view.status, 'done');
+    assert.equal(view.backend, 'aws-emulated');
+    assert.match(view.source, /^s3:\/\/shardcast-emulated\/inputs\//);
+    assert.equal(view.localOutput, out);
+    assert.deepEqual([view.segmentsDone, view.segmentsTotal, view.verify.ok], [4, 4, true]);
+    assert.ok(existsSync(out));
+    const probe = ffprobeJson(out, 'stream=codec_type,nb_read_frames', ['-count_frames']);
+    assert.equal(Number(probe.streams.find((s: any) => s.codec_type === 'video').nb_read_frames), 120);
+    assert.deepEqual(emulatorProcesses(t.dir), [], 'no emulator left running');
+    assert.ok(!r.stderr.includes('NodeVersionSupportWarning'), r.stderr);
+  });
+
+  it('status, jobs and cost read the emulated ledger afterwards', () => {
+    const status = cli(['status', jobId, '--backend', 'aws-emulated', '--json'], { stateDir: state });
+    assert.equal(status.status, 0, status.stderr);
+    const view = JSON.parse(status.stdout);
+    assert.equal(view.status, 'done');
+    assert.ok(view.segments.every((s: any) => s.status === 'done' && s.wallMs > 0));
+    const jobs = cli(['jobs', '--backend', 'aws-emulated', '--json'], { stateDir: state });
+    assert.deepEqual(JSON.parse(jobs.stdout).map((j: any) => j.id), [jobId]);
+    assert.deepEqual(JSON.parse(cli(['jobs', '--json'], { stateDir: state }).stdout), [], 'not in the local ledger');
+    const cost = cli(['cost', jobId, '--backend', 'aws-emulated', '--json'], { stateDir: state });
+    assert.equal(cost.status, 0, cost.stderr);
+    const c = JSON.parse(cost.stdout);
+    assert.equal(c.measured, false);
+    assert.ok(c.estimate.totalUsd > 0 && c.estimate.totalUsd < 0.01, String(c.estimate.totalUsd));
+    assert.ok(c.estimate.lines.some((l: any) => /Step Functions/.test(l.item) && l.quantity === 12), 'analyze, parallel, map + 4, audio 3, merge, finalize');
+    const text = cli(['cost', jobId, '--backend', 'aws-emulated'], { stateDir: state });
+    assert.match(text.stdout, /would cost \$0\.\d+ on AWS: 3008 MB x86_64/);
+  });
+
+  it('an s3:// input in the emulator becomes an s3:// output', () => {
+    const input = `s3://shardcast-emulated/inputs/${jobId}/clip.mp4`;
+    const r = cli(['transcode', input, 's3://shardcast-results/again.mkv', ...OPTS], { stateDir: state, timeoutMs: 120_000 });
+    assert.equal(r.status, 0, r.stderr);
+    const view = JSON.parse(r.stdout);
+    assert.deepEqual([view.status, view.source, view.output, view.localOutput], ['done', input, 's3://shardcast-results/again.mkv', undefined]);
+    const missing = cli(['transcode', 's3://shardcast-emulated/nope.mp4', 's3://shardcast-results/x.mp4', ...OPTS], { stateDir: state });
+    assert.equal(missing.status, 2, missing.stderr);
+    assert.match(missing.stderr, /input not found: s3:\/\/shardcast-emulated\/nope\.mp4/);
+  });
+
+  it('estimate projects a run from a calibration encode; deploy --dry-run shows the cdk command', () => {
+    const est = cli(['estimate', clip, '--backend', 'aws', '--preset', 'ultrafast', '--duration', '2700', '--json'], { stateDir: state });
+    assert.equal(est.status, 0, est.stderr);
+    const e = JSON.parse(est.stdout);
+    assert.equal(e.source.durationSeconds, 2700);
+    assert.ok(e.calibration.encodeSecondsPerSourceSecond > 0);
+    assert.equal(e.projection.segments, Math.ceil(2700 / e.segmentSeconds));
+    assert.ok(e.projection.wallSeconds > 0 && e.projection.cost.totalUsd > 0);
+    const dep = cli(['deploy', '--storage', 'efs', '--memory', '4096', '--dry-run', '--json'], { stateDir: state });
+    assert.equal(dep.status, 0, dep.stderr);
+    assert.deepEqual(JSON.parse(dep.stdout).args.slice(-6), ['-c', 'stackName=Shardcast', '-c', 'storage=efs', '-c', 'memoryMb=4096']);
+  });
+});

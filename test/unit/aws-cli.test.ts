@@ -1,0 +1,153 @@
+/**
+ * The pure parts of the AWS commands and handlers: `deploy`'s cdk arguments and outputs, `cost`'s view of a
+ * job (measured times, scaled to a function's vCPUs), `estimate`'s calibration and warning, the handlers'
+ * payload parsing and error naming, and the runtime's settings from the environment. No AWS, no I/O.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { calibrationOf, lambdaTaskScale, measuredJobOf } from '../../src/app/job-cost.js';
+import { deploymentOf } from '../../src/cli/aws-commands.js';
+import { segmentWarning, usd } from '../../src/cli/cost-text.js';
+import { buildCdkDeployArgs, parseDeployFlags, stackFromCdkOutputs } from '../../src/cli/deploy-args.js';
+import { FfmpegError, InputError, SegmentCheckError, UsageError } from '../../src/core/errors.js';
+import { lambdaVcpus, threadSpeedup, type JobProjection } from '../../src/core/cost-model.js';
+import type { TaskRecord } from '../../src/core/types.js';
+import { asWorkflowError, parseEncodeStepInput, parseJobStepInput, parseMarkFailedStepInput } from '../../src/lambda/lambda-entry.js';
+import { parseAwsSettings } from '../../src/runtime/aws-runtime.js';
+import { DEFAULT_DEPLOYMENT, regionOfArn } from '../../src/runtime/aws-stack-config.js';
+import { fullJob } from '../contract/ledger-fixtures.js';
+
+const task = (kind: TaskRecord['kind'], index: number, over: Partial<TaskRecord> = {}): TaskRecord => ({
+  jobId: 'j', kind, index, key: `j/${kind[0]}${index}`, startFrame: 0, frameCount: 1, startTime: 0, endTime: 1,
+  status: 'done', attempts: 1, outputKey: 'k', wallMs: 1000, sizeBytes: 100, ...over,
+});
+
+describe('deploy arguments', () => {
+  it('builds `cdk deploy` with the given context only, storage and stack name always', () => {
+    assert.deepEqual(buildCdkDeployArgs(parseDeployFlags({}), '/tmp/o.json'), [
+      'cdk', 'deploy', 'Shardcast', '--require-approval', 'never', '--outputs-file', '/tmp/o.json',
+      '-c', 'stackName=Shardcast', '-c', 'storage=s3',
+    ]);
+    const args = buildCdkDeployArgs(parseDeployFlags({
+      storage: 'efs', memory: '4096', architecture: 'arm64', timeout: '600', ephemeral: '8192', concurrency: '200',
+      retries: '3', ttlHours: '12', stackName: 'Media-2',
+    }), 'out.json');
+    assert.deepEqual(args.slice(0, 3), ['cdk', 'deploy', 'Media-2']);
+    const ctx = args.slice(7).filter((_, i) => i % 2 === 1);
+    assert.deepEqual(ctx, [
+      'stackName=Media-2', 'storage=efs', 'architecture=arm64', 'memoryMb=4096', 'timeoutSeconds=600', 'ephemeralMb=8192',
+      'mapMaxConcurrency=200', 'taskRetryAttempts=3', 'ledgerTtlHours=12',
+    ]);
+  });
+
+  it('rejects out-of-range flags with the flag named', () => {
+    const cases: Array<[Record<string, unknown>, RegExp]> = [
+      [{ memory: '64' }, /--memory must be from 128 to 10240/],
+      [{ timeout: '901' }, /--timeout/],
+      [{ storage: 'nfs' }, /--storage must be s3 or efs/],
+      [{ memory: '2GB' }, /--memory must be a whole number/],
+      [{ stackName: '1stack' }, /--stack-name/],
+    ];
+    for (const [flags, re] of cases) assert.throws(() => parseDeployFlags(flags), (e: unknown) => e instanceof UsageError && re.test(e.message), JSON.stringify(flags));
+  });
+
+  it('reads the stack outputs into the saved stack record', () => {
+    const opts = parseDeployFlags({ storage: 'efs', memory: '4096' });
+    const outputs = { Shardcast: { BucketName: 'b-1', TableName: 't-1', StateMachineArn: 'arn:aws:states:eu-west-1:1:stateMachine:x', Storage: 'efs' } };
+    const stack = stackFromCdkOutputs(outputs, opts);
+    assert.deepEqual(stack, {
+      stackName: 'Shardcast', bucket: 'b-1', table: 't-1', stateMachineArn: 'arn:aws:states:eu-west-1:1:stateMachine:x', storage: 'efs',
+      architecture: 'x86_64', memoryMb: 4096, ephemeralMb: 4096, timeoutSeconds: 900, mapMaxConcurrency: 40, ledgerTtlHours: 48,
+    });
+    assert.equal(regionOfArn(stack.stateMachineArn), 'eu-west-1');
+    assert.throws(() => stackFromCdkOutputs({ Other: {} }, opts), /no BucketName output for stack Shardcast/);
+  });
+});
+
+describe('cost of a job', () => {
+  it('measures every task, counting attempts, with video times scaled', () => {
+    const job = fullJob('job-cost');
+    const tasks = [task('video', 0), task('video', 1, { attempts: 3, wallMs: 2000 }), task('audio', 0, { wallMs: 500, sizeBytes: 7 })];
+    const m = measuredJobOf(job, tasks, 0.5);
+    assert.deepEqual(m.video, [{ wallMs: 500, attempts: 1, sizeBytes: 100 }, { wallMs: 1000, attempts: 3, sizeBytes: 100 }]);
+    assert.deepEqual(m.audio, { wallMs: 500, attempts: 1, sizeBytes: 7 });
+    assert.deepEqual([m.analyzeMs, m.mergeMs, m.finalizeMs, m.totalMs], [120, 300, 80, 5500]);
+    assert.equal(m.sourceBytes, 123_456);
+    assert.equal(m.outputBytes, 9_876);
+    assert.equal(measuredJobOf(job, [task('video', 0)]).audio, undefined);
+  });
+
+  it('scales local segment times by thread speed-up, and leaves AWS-measured times alone', () => {
+    const local = { ...fullJob('job-local'), backend: 'local' as const, options: { ...fullJob('x').options, threadsPerWorker: 2 } };
+    assert.equal(lambdaTaskScale(local, 3008), threadSpeedup(2) / threadSpeedup(lambdaVcpus(3008)));
+    assert.ok(lambdaTaskScale(local, 10_240) < lambdaTaskScale(local, 1769), 'more memory, more vCPUs, shorter segments');
+    assert.equal(lambdaTaskScale({ ...local, backend: 'aws' }, 3008), 1);
+  });
+
+  it('prices a deployment from flags, else the stack, else the CDK defaults', () => {
+    assert.deepEqual(deploymentOf({}, undefined), DEFAULT_DEPLOYMENT);
+    const stack = {
+      stackName: 'S', bucket: 'bbb', table: 'ttt', stateMachineArn: 'arn:x', storage: 'efs' as const, architecture: 'arm64' as const,
+      memoryMb: 2048, ephemeralMb: 1024, timeoutSeconds: 600, mapMaxConcurrency: 100, ledgerTtlHours: 48,
+    };
+    assert.deepEqual(deploymentOf({ memory: '5000' }, stack), {
+      storage: 'efs', architecture: 'arm64', memoryMb: 5000, ephemeralMb: 1024, timeoutSeconds: 600, mapMaxConcurrency: 100,
+    });
+    assert.throws(() => deploymentOf({ memory: '20000' }, undefined), /--memory must be a number from 128 to 10240/);
+  });
+
+  it('writes small dollar amounts with their significant digits', () => {
+    const cases: Array<[number, string]> = [[0, '$0'], [12.345, '$12.35'], [0.0412, '$0.0412'], [0.000031, '$0.0000310'], [1, '$1.00']];
+    for (const [n, s] of cases) assert.equal(usd(n), s, String(n));
+  });
+});
+
+describe('estimate', () => {
+  it('turns a calibration encode into speed and output rate', () => {
+    assert.deepEqual(calibrationOf({ wallMs: 6000, sourceSeconds: 4, outputBytes: 2_000_000, threads: 2 }), {
+      encodeSecondsPerSourceSecond: 1.5, threads: 2, outputBytesPerSecond: 500_000,
+    });
+  });
+
+  it('warns when a segment would take more than half the function timeout', () => {
+    const p = (s: number) => ({ segmentWallSeconds: s }) as JobProjection;
+    assert.equal(segmentWarning(p(450), 900), undefined);
+    assert.match(segmentWarning(p(451), 900)!, /about 451 s, more than half the 900 s function timeout/);
+  });
+});
+
+describe('Lambda handler edges', () => {
+  it('parses payloads and rejects bad ones as UsageError (not retried)', () => {
+    assert.deepEqual(parseJobStepInput({ jobId: 'abc123def456', extra: 1 }, 'merge'), { jobId: 'abc123def456' });
+    assert.deepEqual(parseEncodeStepInput({ jobId: 'abc123def456', kind: 'video', index: 3 }, 'e'), { jobId: 'abc123def456', kind: 'video', index: 3 });
+    assert.deepEqual(parseMarkFailedStepInput({ jobId: 'abc123def456' }), { jobId: 'abc123def456', error: 'Error', cause: '' });
+    for (const bad of [{}, { jobId: '../x' }, { jobId: 'abc123def456', kind: 'video', index: -1 }, { jobId: 'abc123def456', kind: 'subs', index: 0 }]) {
+      assert.throws(() => parseEncodeStepInput(bad, 'e'), UsageError, JSON.stringify(bad));
+    }
+  });
+
+  it('names retryable failures RetryableTaskError and keeps the names of the others', () => {
+    const ff = new FfmpegError('segment 2: ffmpeg exited with 1', { tool: 'ffmpeg', exitCode: 1, stderrTail: '' });
+    const cases: Array<[unknown, string, string]> = [
+      [ff, 'RetryableTaskError', 'segment 2: ffmpeg exited with 1'],
+      [new SegmentCheckError('has 29 frames, expected 30', 'k'), 'RetryableTaskError', 'has 29 frames, expected 30'],
+      [new Error('socket hang up\nat x'), 'RetryableTaskError', 'socket hang up | at x'],
+      [new InputError('not a readable media file'), 'InputError', 'not a readable media file'],
+      [new UsageError('bad input'), 'UsageError', 'bad input'],
+    ];
+    for (const [err, name, message] of cases) {
+      const out = asWorkflowError(err);
+      assert.equal(out.name, name);
+      assert.equal(out.message, message);
+    }
+  });
+
+  it('reads its settings from the environment, with defaults, and names what is missing', () => {
+    assert.deepEqual(parseAwsSettings({ SHARDCAST_TABLE: 'ledger', SHARDCAST_BUCKET: 'media' }), {
+      tableName: 'ledger', bucket: 'media', storage: 's3', efsRoot: '/mnt/data', tempPrefix: 'tmp/', ledgerTtlHours: 48,
+    });
+    assert.equal(parseAwsSettings({ SHARDCAST_TABLE: 'ledger', SHARDCAST_BUCKET: 'media', SHARDCAST_STORAGE: 'efs', SHARDCAST_LEDGER_TTL_HOURS: '6' }).ledgerTtlHours, 6);
+    assert.throws(() => parseAwsSettings({ SHARDCAST_BUCKET: 'media' }), /SHARDCAST_TABLE/);
+    assert.throws(() => parseAwsSettings({ SHARDCAST_TABLE: 'ledger', SHARDCAST_BUCKET: 'media', SHARDCAST_STORAGE: 'nfs' }), UsageError);
+  });
+});
