@@ -85,17 +85,24 @@ function encodeStartOf(job: JobRecord, tasks: TaskRecord[]): number {
   return starts.length ? Math.min(...starts) : runStart;
 }
 
-/** Merges, verifies and commits the output; a job already past this point is returned as it is. */
+/**
+ * Merges, verifies and commits the output; a job already past this point is returned as it is. A failed job
+ * whose tasks are now all done (a Step Functions redrive re-ran the failed segment) is merged too.
+ */
 export async function mergeStep(deps: AppDeps, jobId: string): Promise<JobRecord> {
   let job = await existingJob(deps, jobId);
   if (job.status === 'done' || (job.status === 'verifying' && job.result)) return job;
-  if (job.status === 'merging' || job.status === 'verifying') {
-    // A previous invocation died half-way: merge again (the output is only ever written whole).
-    job = await deps.ledger.updateJob(jobId, [job.status], 'encoding');
-  }
   const tasks = await deps.ledger.listTasks(jobId);
   const notDone = tasks.filter((t) => t.status !== 'done');
-  if (notDone.length) throw new NotFoundError(`cannot merge job ${jobId}: ${notDone.length} task(s) not done (${notDone[0]!.key} is ${notDone[0]!.status})`);
+  if (!job.plan || notDone.length) {
+    const why = notDone.length ? `${notDone.length} task(s) not done (${notDone[0]!.key} is ${notDone[0]!.status})` : 'it has no plan';
+    throw new NotFoundError(`cannot merge job ${jobId}: ${why}`);
+  }
+  if (job.status !== 'encoding') {
+    // A previous invocation died half-way (merging, verifying), or the execution failed and is redriven from
+    // its failed states (failed): merge again (the output is only ever written whole).
+    job = await deps.ledger.updateJob(jobId, [job.status], 'encoding', { clearError: true });
+  }
   return commitMergedOutput(deps, jobId, encodeStartOf(job, tasks));
 }
 

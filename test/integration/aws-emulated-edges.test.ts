@@ -11,6 +11,9 @@ import { after, before, describe, it } from 'node:test';
 import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { createJob } from '../../src/app/run-job.js';
 import { parseTranscodeOptions } from '../../src/cli/options.js';
+import { encodeSegmentStep } from '../../src/lambda/encode-segment.js';
+import { finalizeStep } from '../../src/lambda/finalize.js';
+import { mergeStep } from '../../src/lambda/merge.js';
 import type { MediaTool, ToolRunResult } from '../../src/ports/media-tool.js';
 import { startEmulatedAws, EMULATED_BUCKET, type EmulatedAws } from '../../src/runtime/aws-emulated-runtime.js';
 import { newJobId } from '../../src/runtime/local-runtime.js';
@@ -20,8 +23,8 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 const KILLED: ToolRunResult = { exitCode: null, signal: 'SIGTERM', stdout: '', stderrTail: 'killed', wallMs: 1, cpuSeconds: 0 };
 
-/** Counts segment encodes; the encode of segment `hang.index` waits until it is aborted. */
-function hanging(real: MediaTool, hang: () => number, encodes: Map<string, number>): MediaTool {
+/** Counts segment encodes; the encode of segment `hang()` waits until it is aborted, that of `fail()` fails. */
+function hanging(real: MediaTool, hang: () => number, fail: () => number, encodes: Map<string, number>): MediaTool {
   return {
     info: () => real.info(),
     run: async (tool, args, opts) => {
@@ -31,6 +34,7 @@ function hanging(real: MediaTool, hang: () => number, encodes: Map<string, numbe
         await new Promise((resolve) => opts?.signal?.addEventListener('abort', resolve, { once: true }));
         return KILLED;
       }
+      if (tool === 'ffmpeg' && seg === `v${String(fail()).padStart(5, '0')}`) return { ...KILLED, exitCode: 1, signal: null, stderrTail: 'injected fault' };
       return real.run(tool, args, opts);
     },
   };
@@ -40,13 +44,14 @@ describe('aws-emulated edges', () => {
   const t = tempDir('shardcast-aws-edges-');
   const encodes = new Map<string, number>();
   let hang = -1;
+  let fail = -1;
   let aws: EmulatedAws;
   const stateDir = join(t.dir, 'state');
   const source = `s3://${EMULATED_BUCKET}/inputs/clip.mp4`;
 
   before(async () => {
     const clip = makeClip(join(t.dir, 'clip.mp4'), { seconds: 4, gop: 15 });
-    aws = await startEmulatedAws({ stateDir, env: process.env, storage: 'efs', retryIntervalMs: 0, wrapMedia: (m) => hanging(m, () => hang, encodes) });
+    aws = await startEmulatedAws({ stateDir, env: process.env, storage: 'efs', retryIntervalMs: 0, wrapMedia: (m) => hanging(m, () => hang, () => fail, encodes) });
     const put = (key: string, body: Buffer) => aws.runtime.s3.send(new PutObjectCommand({ Bucket: EMULATED_BUCKET, Key: key, Body: body }));
     await put('inputs/clip.mp4', readFileSync(clip));
     await put('inputs/not-media.mp4', Buffer.from('this is not a video\n'.repeat(100)));
@@ -114,5 +119,22 @@ describe('aws-emulated edges', () => {
     assert.deepEqual(await aws.runWorkflow(id), { status: 'succeeded' });
     for (const [seg, n] of encodes) assert.equal(n - (before.get(seg) ?? 0), seg === 'v00003' ? 1 : 0, `${seg} in the new execution`);
     assert.equal((await aws.runtime.deps.ledger.getJob(id))!.status, 'done');
+  });
+
+  it('the failed states of a failed job run again (as a redrive would) complete it: encode, merge, finalize', async () => {
+    encodes.clear();
+    fail = 1;
+    const id = await newJob(source, 'redriven');
+    assert.equal((await aws.runWorkflow(id)).status, 'failed');
+    fail = -1;
+    const rt = aws.stepRuntime();
+    await assert.rejects(mergeStep(rt, { jobId: id }), /cannot merge job .*: 1 task\(s\) not done .*v00001 is failed/);
+    assert.equal((await aws.runtime.deps.ledger.getJob(id))!.status, 'failed', 'a refused merge leaves the job as it was');
+    assert.deepEqual(await encodeSegmentStep(rt, { jobId: id, kind: 'video', index: 1 }), { key: `${id}/v00001`, status: 'done', attempts: 3 });
+    assert.deepEqual(await mergeStep(rt, { jobId: id }), { jobId: id, status: 'verifying' });
+    assert.deepEqual(await finalizeStep(rt, { jobId: id }), { jobId: id, status: 'done', output: `s3://${EMULATED_BUCKET}/outputs/redriven.mp4` });
+    const job = (await aws.runtime.deps.ledger.getJob(id))!;
+    assert.deepEqual([job.status, job.error, job.result?.verify?.ok], ['done', undefined, true]);
+    assert.equal(encodes.get('v00001'), 3);
   });
 });
