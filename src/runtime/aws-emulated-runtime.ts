@@ -44,6 +44,7 @@ export interface EmulatedAwsConfig {
 export interface EmulatedAws {
   runtime: AwsRuntime;
   bucket: string;
+  dynamoDbEndpoint: string;
   s3Endpoint: string | undefined;
   /** One execution of the state machine for the job, to its end; an abort stops it and its encodes. */
   runWorkflow(jobId: string, signal?: AbortSignal): Promise<WorkflowOutcome>;
@@ -127,6 +128,7 @@ export async function startEmulatedAws(cfg: EmulatedAwsConfig): Promise<Emulated
   return {
     runtime,
     bucket: EMULATED_BUCKET,
+    dynamoDbEndpoint: dynamo.endpoint,
     s3Endpoint: s3?.endpoint,
     runWorkflow,
     stepRuntime: () => runtime,

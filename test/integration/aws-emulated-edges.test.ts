@@ -14,6 +14,7 @@ import { parseTranscodeOptions } from '../../src/cli/options.js';
 import { encodeSegmentStep } from '../../src/lambda/encode-segment.js';
 import { finalizeStep } from '../../src/lambda/finalize.js';
 import { mergeStep } from '../../src/lambda/merge.js';
+import { handler as markFailedHandler } from '../../src/lambda/mark-failed.js';
 import type { MediaTool, ToolRunResult } from '../../src/ports/media-tool.js';
 import { startEmulatedAws, EMULATED_BUCKET, type EmulatedAws } from '../../src/runtime/aws-emulated-runtime.js';
 import { newJobId } from '../../src/runtime/local-runtime.js';
@@ -136,5 +137,28 @@ describe('aws-emulated edges', () => {
     const job = (await aws.runtime.deps.ledger.getJob(id))!;
     assert.deepEqual([job.status, job.error, job.result?.verify?.ok], ['done', undefined, true]);
     assert.equal(encodes.get('v00001'), 3);
+  });
+
+  it('a Lambda entry point builds its runtime from the environment alone (settings, SDK endpoint, credentials)', async () => {
+    const id = await newJob(source, 'entry');
+    const env = {
+      SHARDCAST_TABLE: 'shardcast-ledger', SHARDCAST_BUCKET: EMULATED_BUCKET, AWS_ENDPOINT_URL_DYNAMODB: aws.dynamoDbEndpoint,
+      AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local',
+    };
+    const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+    Object.assign(process.env, env);
+    try {
+      const out = await markFailedHandler({ jobId: id, error: 'States.Timeout', cause: 'Task timed out after 960 seconds' }, { awsRequestId: 'req-1' });
+      assert.deepEqual(out, {
+        jobId: id, status: 'failed',
+        error: `workflow failed: States.Timeout: Task timed out after 960 seconds; fix the cause, then run \`shardcast retry ${id} --backend aws-emulated\``,
+      });
+      await assert.rejects(markFailedHandler({ jobId: 'no/such' }, { awsRequestId: 'req-2' }), (e: Error) => e.name === 'UsageError');
+    } finally {
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
   });
 });
