@@ -35,6 +35,10 @@ interface ShardRun extends TimedRun {
   frames?: number;
   segments?: number;
   workers?: number;
+  /** CPU seconds of the encode tasks as the job records them (video: encode + decode check; audio: encode). */
+  taskCpuSeconds?: number;
+  /** Sum of the tasks' wall times / (encode phase × workers): how busy the worker slots were. */
+  slotBusy?: number;
 }
 
 interface CaseResult {
@@ -58,8 +62,15 @@ async function runShardcast(c: BenchCase, out: string, tmp: string): Promise<Sha
   if (c.codec !== 'h264') args.push('--video-codec', c.codec);
   const r = await runTimed(process.execPath, args, { tmpDir: tmp, env: { ...process.env, SHARDCAST_HOME: join(tmp, 'state') } });
   if (r.exitCode !== 0) throw new Error(`shardcast failed (exit ${r.exitCode}) on ${c.label}: ${r.stderr.slice(-1500)}\n${r.stdout.slice(-1500)}`);
-  const job = JSON.parse(r.stdout) as { timings?: ShardRun['timings']; frames?: number; segmentsTotal?: number; options?: { workers?: number } };
-  return { ...r, timings: job.timings ?? {}, frames: job.frames, segments: job.segmentsTotal, workers: job.options?.workers };
+  const job = JSON.parse(r.stdout) as {
+    timings?: ShardRun['timings']; frames?: number; segmentsTotal?: number; options?: { workers?: number }; cpuSeconds?: number;
+    segments?: Array<{ wallMs?: number }>;
+  };
+  const workers = job.options?.workers;
+  const taskWallMs = (job.segments ?? []).reduce((s, t) => s + (t.wallMs ?? 0), 0);
+  const encodeMs = job.timings?.encodeMs;
+  const slotBusy = workers && encodeMs ? taskWallMs / (encodeMs * workers) : undefined;
+  return { ...r, timings: job.timings ?? {}, frames: job.frames, segments: job.segmentsTotal, workers, taskCpuSeconds: job.cpuSeconds, slotBusy };
 }
 
 async function runPlain(c: BenchCase, out: string, tmp: string): Promise<TimedRun> {
@@ -86,7 +97,7 @@ async function runCase(c: BenchCase, tmp: string, n: number): Promise<CaseResult
       if (who === 'shardcast') {
         s = await runShardcast(c, shardOut, tmp);
         const t = s.timings;
-        log(`  pair ${i + 1} shardcast: ${fmt(s.wallSeconds)} s wall, ${fmt(s.cpuSeconds)} s CPU (${fmt(util(s) * 100, 0)}%), other load ${fmt(s.otherLoadCores)} cores; analyze ${t.analyzeMs} encode ${t.encodeMs} merge ${t.mergeMs} verify ${t.verifyMs} total ${t.totalMs} ms; ${s.segments} segments, ${s.workers} workers`);
+        log(`  pair ${i + 1} shardcast: ${fmt(s.wallSeconds)} s wall, ${fmt(s.cpuSeconds)} s CPU (${fmt(util(s) * 100, 0)}%), other load ${fmt(s.otherLoadCores)} cores; analyze ${t.analyzeMs} encode ${t.encodeMs} merge ${t.mergeMs} verify ${t.verifyMs} total ${t.totalMs} ms; ${s.segments} segments, ${s.workers} workers, task CPU ${fmt(s.taskCpuSeconds)} s, worker slots busy ${fmt((s.slotBusy ?? NaN) * 100, 0)}%`);
       } else {
         p = await runPlain(c, plainOut, tmp);
         log(`  pair ${i + 1} plain:     ${fmt(p.wallSeconds)} s wall, ${fmt(p.cpuSeconds)} s CPU (${fmt(util(p) * 100, 0)}%), other load ${fmt(p.otherLoadCores)} cores`);
@@ -125,7 +136,7 @@ function report(results: CaseResult[]): string {
     ]),
   );
   const phases = markdownTable(
-    ['case', 'segments × workers', 'analyze ms', 'encode ms', 'merge ms', 'verify ms', 'job total ms', 'process wall ms', 'outside the job ms'],
+    ['case', 'segments × workers', 'analyze ms', 'encode ms', 'merge ms', 'verify ms', 'job total ms', 'process wall ms', 'outside the job ms', 'worker slots busy in encode', 'task CPU s / process CPU s'],
     results.map((r) => {
       const m = (f: (s: ShardRun) => number | undefined) => median(r.shard.map((s) => f(s) ?? NaN));
       const wallMs = median(r.shard.map((s) => s.wallSeconds * 1000));
@@ -140,6 +151,8 @@ function report(results: CaseResult[]): string {
         fmt(total, 0),
         fmt(wallMs, 0),
         fmt(wallMs - total, 0),
+        `${fmt(m((s) => s.slotBusy) * 100, 0)}%`,
+        `${fmt(m((s) => s.taskCpuSeconds), 1)} / ${fmt(median(r.shard.map((s) => s.cpuSeconds)), 1)}`,
       ];
     }),
   );
@@ -158,7 +171,7 @@ function report(results: CaseResult[]): string {
   );
   return [
     'Wall time and CPU (CPU util = CPU seconds from /usr/bin/time, children included, / wall / cores; other load = machine busy CPU from /proc/stat minus the run\'s own, / wall)',
-    '', main, '', 'shardcast phases (medians of the --json timings)', '', phases, '', 'Output size and PSNR against the source (last run of each)', '', quality,
+    '', main, '', 'shardcast phases (medians of the --json timings; task CPU = encode + per-segment decode check + audio encode, as the job records it)', '', phases, '', 'Output size and PSNR against the source (last run of each)', '', quality,
   ].join('\n');
 }
 
