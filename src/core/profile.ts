@@ -69,6 +69,7 @@ export function resolveProfile(p: ProfileInput): EncodeProfile {
       throw new UsageError(`--${name} must be an even whole number from 16 to 8192`);
     }
   }
+  presetArgs(videoCodec, p.preset ?? 'medium'); // validates the preset for this codec (throws UsageError)
   const profile: EncodeProfile = {
     videoCodec,
     crf,
