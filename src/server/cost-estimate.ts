@@ -6,7 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { estimateJobCost, type AwsDeployment, type AwsPrices, type MeasuredTask } from '../core/cost-model.js';
+import { estimateJobCost, type AwsDeployment, type AwsPrices } from '../core/cost-model.js';
+import { measuredJobOf } from '../app/job-cost.js';
 import type { JobRecord, TaskRecord } from '../core/types.js';
 
 export const DEFAULT_DEPLOYMENT: AwsDeployment = { storage: 's3', architecture: 'x86_64', memoryMb: 3008, ephemeralMb: 4096 };
@@ -30,19 +31,8 @@ export interface JobCostView {
 
 export function jobCostView(job: JobRecord, tasks: TaskRecord[], prices: AwsPrices | undefined): JobCostView | undefined {
   if (!prices || job.status !== 'done') return undefined;
-  const measured = (t: TaskRecord): MeasuredTask => ({ wallMs: t.wallMs ?? 0, attempts: t.attempts, sizeBytes: t.sizeBytes ?? 0 });
-  const audio = tasks.find((t) => t.kind === 'audio');
   try {
-    const est = estimateJobCost({
-      video: tasks.filter((t) => t.kind === 'video').map(measured),
-      ...(audio ? { audio: measured(audio) } : {}),
-      analyzeMs: job.timings.analyzeMs ?? 0,
-      mergeMs: job.timings.mergeMs ?? 0,
-      finalizeMs: job.timings.verifyMs ?? 0,
-      sourceBytes: job.analysis?.sizeBytes ?? 0,
-      outputBytes: job.result?.sizeBytes ?? 0,
-      totalMs: job.timings.totalMs ?? 0,
-    }, DEFAULT_DEPLOYMENT, prices);
+    const est = estimateJobCost(measuredJobOf(job, tasks), DEFAULT_DEPLOYMENT, prices);
     return {
       usd: est.totalUsd,
       region: est.region,

@@ -5,13 +5,12 @@
  * Each blob's sha256 is stored as object metadata at upload. Scratch folders are on local disk
  * (os.tmpdir()/shardcast/<jobId>: a Lambda function's /tmp).
  */
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
-import { randomBytes, createHash } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import {
   DeleteObjectsCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, type S3Client,
 } from '@aws-sdk/client-s3';
@@ -21,6 +20,7 @@ import { UsageError } from '../../core/errors.js';
 import type { BlobStore, StoredBlob } from '../../ports/blob-store.js';
 import { moveFile, sha256File } from '../local/local-blob-store.js';
 import { isS3Uri, parseS3Uri, type S3Location } from './s3-uri.js';
+import { downloadObject } from './s3-transfer.js';
 
 export interface S3BlobStoreOptions {
   client: S3Client;
@@ -97,16 +97,8 @@ export class S3BlobStore implements BlobStore {
 
   async getFile(key: string, localPath: string): Promise<void> {
     const loc = this.locationOf(key);
-    const res = await this.opts.client.send(new GetObjectCommand({ Bucket: loc.bucket, Key: loc.key }));
     await mkdir(dirname(localPath), { recursive: true });
-    const part = `${localPath}.${randomBytes(4).toString('hex')}.part`;
-    try {
-      await pipeline(res.Body as Readable, createWriteStream(part));
-      await rename(part, localPath);
-    } catch (err) {
-      await rm(part, { force: true });
-      throw err;
-    }
+    await downloadObject(this.opts.client, loc.bucket, loc.key, localPath);
   }
 
   /** Deletes every object under `<prefix><prefix arg>/` (a page of up to 1,000 at a time), and the job's scratch. */

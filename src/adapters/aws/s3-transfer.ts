@@ -22,6 +22,11 @@ export async function uploadFile(client: S3Client, localPath: string, uri: strin
 
 export async function downloadFile(client: S3Client, uri: string, localPath: string): Promise<void> {
   const { bucket, key } = parseS3Uri(uri);
+  await downloadObject(client, bucket, key, localPath);
+}
+
+/** Streams one object to `localPath` through a temp name and a rename (no partial file on failure). */
+export async function downloadObject(client: S3Client, bucket: string, key: string, localPath: string): Promise<void> {
   const res = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
   const part = `${localPath}.${randomBytes(4).toString('hex')}.part`;
   try {
