@@ -23,7 +23,7 @@ import { checkPaths, print, stateDirOf, type GlobalFlags } from './commands.js';
 import { costEstimateText, deploymentText, estimateText, segmentWarning, usd } from './cost-text.js';
 import { buildCdkDeployArgs, parseDeployFlags, stackFromCdkOutputs } from './deploy-args.js';
 import { parseTranscodeOptions } from './options.js';
-import { isWorkflowBackend, withWorkflowLedger, type BackendFlags } from './workflow-commands.js';
+import { isWorkflowBackend, type BackendFlags } from './backend-flags.js';
 
 const PACKAGE_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -91,7 +91,7 @@ async function loadJob(flags: Flags, jobId: string): Promise<{ job: JobRecord; t
     if (!job) throw new NotFoundError(`no job ${jobId} in the ${flags.backend ?? 'local'} ledger`);
     return { job, tasks: await ledger.listTasks(jobId) };
   };
-  if (isWorkflowBackend(flags)) return withWorkflowLedger(flags, read);
+  if (isWorkflowBackend(flags)) return (await import('./workflow-commands.js')).withWorkflowLedger(flags, read);
   const rt = makeLocalRuntime({ stateDir: stateDirOf(flags, process.env), env: process.env });
   try {
     return await read(rt.deps.ledger);

@@ -7,11 +7,11 @@ import { CancelledError, oneLine, ShardcastError } from '../core/errors.js';
 import {
   doctorCommand, gcCommand, jobsCommand, resumeCommand, retryCommand, statusCommand, transcodeCommand,
 } from './commands.js';
-import { serveCommand } from './serve-command.js';
 import { registerAwsCommands } from './aws-commands.js';
-import {
-  isWorkflowBackend, workflowJobsCommand, workflowRetryCommand, workflowStatusCommand, workflowTranscodeCommand,
-} from './workflow-commands.js';
+import { isWorkflowBackend } from './backend-flags.js';
+
+// The AWS SDK and fastify take about 0.5 s to load: only the commands that use them import them.
+const workflow = () => import('./workflow-commands.js');
 
 const backendOption = () =>
   new Option('--backend <name>', 'local (default), aws-emulated (the AWS pipeline on emulators here) or aws (the deployed stack)')
@@ -50,19 +50,19 @@ function buildProgram(): Command {
     .addOption(backendOption())
     .action(async (input: string, output: string, _o, cmd: Command) => {
       const f = g(cmd);
-      return isWorkflowBackend(f) ? workflowTranscodeCommand(input, output, f) : transcodeCommand(input, output, f);
+      return isWorkflowBackend(f) ? (await workflow()).workflowTranscodeCommand(input, output, f) : transcodeCommand(input, output, f);
     });
 
   program.command('status').description('show a job and its segments').argument('<jobId>').addOption(backendOption())
-    .action(async (id: string, _o, cmd: Command) => (isWorkflowBackend(g(cmd)) ? workflowStatusCommand(id, g(cmd)) : statusCommand(id, g(cmd))));
+    .action(async (id: string, _o, cmd: Command) => (isWorkflowBackend(g(cmd)) ? (await workflow()).workflowStatusCommand(id, g(cmd)) : statusCommand(id, g(cmd))));
   program.command('jobs').description('list jobs, newest first').addOption(backendOption())
-    .action(async (_o, cmd: Command) => (isWorkflowBackend(g(cmd)) ? workflowJobsCommand(g(cmd)) : jobsCommand(g(cmd))));
+    .action(async (_o, cmd: Command) => (isWorkflowBackend(g(cmd)) ? (await workflow()).workflowJobsCommand(g(cmd)) : jobsCommand(g(cmd))));
   program.command('resume').description('continue a stopped or crashed job: encodes only the segments not done').argument('<jobId>')
     .option('--no-progress', 'no progress output')
     .action(async (id: string, _o, cmd: Command) => resumeCommand(id, g(cmd)));
   program.command('retry').description('re-run only the failed segments of a failed job').argument('<jobId>')
     .option('--no-progress', 'no progress output').addOption(backendOption())
-    .action(async (id: string, _o, cmd: Command) => (isWorkflowBackend(g(cmd)) ? workflowRetryCommand(id, g(cmd)) : retryCommand(id, g(cmd))));
+    .action(async (id: string, _o, cmd: Command) => (isWorkflowBackend(g(cmd)) ? (await workflow()).workflowRetryCommand(id, g(cmd)) : retryCommand(id, g(cmd))));
   program.command('gc').description("remove old jobs' files and records")
     .requiredOption('--older-than <age>', 'e.g. 7d, 12h')
     .action(async (_o, cmd: Command) => gcCommand(g(cmd) as never));
@@ -73,7 +73,7 @@ function buildProgram(): Command {
     .option('--port <n>', 'port (0 picks a free one)', '8080')
     .option('--root <dir>', 'a folder JSON-submitted sources may be read from (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
     .option('--max-upload-mb <n>', 'largest accepted upload in MiB', '4096')
-    .action(async (_o, cmd: Command) => serveCommand(g(cmd)));
+    .action(async (_o, cmd: Command) => (await import('./serve-command.js')).serveCommand(g(cmd)));
   registerAwsCommands(program);
   return program;
 }

@@ -12,24 +12,15 @@ import { emit, type TaskProgress } from '../app/deps.js';
 import { loadJobView } from '../app/job-view.js';
 import { createJob } from '../app/run-job.js';
 import { CancelledError, InputError, JobFailedError, NotFoundError } from '../core/errors.js';
-import type { Backend, JobRecord } from '../core/types.js';
+import type { JobRecord } from '../core/types.js';
 import { openWorkflowBackend, type WorkflowBackend, type WorkflowBackendKind } from '../runtime/workflow-backend.js';
 import { newJobId } from '../runtime/local-runtime.js';
-import { checkPaths, jobsText, print, stateDirOf, statusText, summary, withSignals, type GlobalFlags } from './commands.js';
+import { checkPaths, jobsText, print, stateDirOf, statusText, summary, withSignals } from './commands.js';
 import { parseTranscodeOptions } from './options.js';
 import { ProgressReporter } from './progress.js';
+import type { BackendFlags, WorkflowFlags } from './backend-flags.js';
 
-export interface BackendFlags extends GlobalFlags {
-  backend?: Backend;
-}
 
-/** The flags of a command run on a workflow backend. */
-export type WorkflowFlags = BackendFlags & Record<string, unknown>;
-
-/** Whether a command runs on a workflow backend (anything but local). */
-export function isWorkflowBackend(flags: BackendFlags): boolean {
-  return flags.backend === 'aws' || flags.backend === 'aws-emulated';
-}
 
 function kindOf(flags: BackendFlags): WorkflowBackendKind {
   if (flags.backend !== 'aws' && flags.backend !== 'aws-emulated') throw new Error(`not a workflow backend: ${flags.backend}`);
