@@ -6,6 +6,7 @@
  * few lines around these.
  */
 import { NotFoundError } from '../core/errors.js';
+import { segmentThreads } from '../core/segment-threads.js';
 import type { JobRecord, TaskKind, TaskRecord } from '../core/types.js';
 import type { TaskId } from '../ports/ledger.js';
 import { analyzeJob } from './analyze-job.js';
@@ -52,7 +53,7 @@ export async function startRun(deps: AppDeps, jobId: string, staleMs = DEFAULT_S
 }
 
 export interface EncodeStepOptions {
-  /** Threads for ffmpeg; default the job's threadsPerWorker. */
+  /** Threads for ffmpeg; default the job's own for this segment (core/segment-threads.ts). */
   threads?: number;
   signal?: AbortSignal;
   staleMs?: number;
@@ -74,7 +75,11 @@ export async function encodeStep(deps: AppDeps, id: TaskId, opts: EncodeStepOpti
     await deps.ledger.transitionTask(id, ['running'], 'pending', { attempts: task.attempts }, task.attempts);
     await emit(deps, id.jobId, 'task.reclaimed', `${task.key} was left running by ${task.worker}; it will be encoded again`);
   }
-  const threads = opts.threads ?? (await existingJob(deps, id.jobId)).options.threadsPerWorker;
+  let threads = opts.threads;
+  if (threads === undefined) {
+    const job = await existingJob(deps, id.jobId);
+    threads = id.kind === 'video' ? segmentThreads(job.options, job.plan, id.index) : job.options.threadsPerWorker;
+  }
   return encodeTask(deps, id, { threads, ...(opts.signal ? { signal: opts.signal } : {}) });
 }
 

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { Option, type Command } from 'commander';
 import { analyzeSource } from '../app/analyze-job.js';
 import { calibrateEncode } from '../app/calibrate-encode.js';
-import { calibrationOf, lambdaTaskScale, measuredJobOf } from '../app/job-cost.js';
+import { calibrationOf, lambdaTaskScale, lambdaTaskScaleOf, measuredJobOf } from '../app/job-cost.js';
 import { estimateJobCost, projectJob, type AwsDeployment, type AwsPrices } from '../core/cost-model.js';
 import { NotFoundError, UsageError } from '../core/errors.js';
 import { defaultSegmentSeconds } from '../core/plan-segments.js';
@@ -105,10 +105,12 @@ async function costCommand(jobId: string, flags: Flags): Promise<void> {
   const { job, tasks } = await loadJob(flags, jobId);
   if (job.status !== 'done') throw new UsageError(`job ${jobId} is ${job.status}; cost is for finished jobs (try \`shardcast estimate\`)`);
   const scale = lambdaTaskScale(job, deployment.memoryMb);
-  const estimate = estimateJobCost(measuredJobOf(job, tasks, scale), deployment, loadPrices());
+  const estimate = estimateJobCost(measuredJobOf(job, tasks, lambdaTaskScaleOf(job, deployment.memoryMb)), deployment, loadPrices());
   const verb = job.backend === 'aws' ? 'cost' : 'would cost';
   const head = `job ${job.id} (${job.backend}) ${verb} ${usd(estimate.totalUsd)} on AWS: ${deploymentText(deployment)}`;
-  const note = scale === 1 ? [] : [`  segment times measured here with ${job.options.threadsPerWorker} thread(s) each, scaled by ${scale.toFixed(2)} to the function's vCPUs`];
+  const tail = job.options.tailThreads !== undefined && job.options.tailThreads !== job.options.threadsPerWorker
+    ? ` (the last ${job.options.workers} with ${job.options.tailThreads}, scaled accordingly)` : '';
+  const note = scale === 1 ? [] : [`  segment times measured here with ${job.options.threadsPerWorker} thread(s) each${tail}, scaled by ${scale.toFixed(2)} to the function's vCPUs`];
   print(flags, { jobId: job.id, backend: job.backend, measured: job.backend === 'aws', deployment, segmentTimeScale: scale, estimate },
     [head, ...note, ...costEstimateText(estimate)].join('\n'));
 }

@@ -5,6 +5,7 @@ import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { UsageError } from '../core/errors.js';
 import { containerFromPath, resolveProfile } from '../core/profile.js';
+import { tailThreadsFor } from '../core/segment-threads.js';
 import type { TranscodeOptions } from '../core/types.js';
 
 const intFlag = (name: string, min: number, max: number) =>
@@ -55,6 +56,7 @@ export function parseTranscodeOptions(flags: Record<string, unknown>, output: st
     profile,
     workers,
     threadsPerWorker: Math.max(1, Math.floor(cores / workers)),
+    tailThreads: tailThreadsFor(cores, workers),
     maxAttempts: f.maxAttempts ?? 3,
     verify: f.verify,
   };

@@ -148,6 +148,11 @@ export interface TranscodeOptions {
   segmentSeconds?: number;
   workers: number;
   threadsPerWorker: number;
+  /**
+   * Encoder threads of the last `workers` segments in encode order (see core/segment-threads.ts). Absent in
+   * jobs created before it existed: they use threadsPerWorker for every segment.
+   */
+  tailThreads?: number;
   maxAttempts: number;
   verify: boolean;
 }

@@ -12,6 +12,7 @@ import { LocalBlobStore } from '../adapters/local/local-blob-store.js';
 import { WorkerPoolExecutor } from '../adapters/local/worker-pool-executor.js';
 import { encodeTask } from '../app/encode-task.js';
 import type { AppDeps, TaskProgress } from '../app/deps.js';
+import { segmentThreads } from '../core/segment-threads.js';
 import type { JobRecord } from '../core/types.js';
 import type { Executor } from '../ports/executor.js';
 import type { MediaTool } from '../ports/media-tool.js';
@@ -82,7 +83,10 @@ export function makeLocalRuntime(cfg: LocalRuntimeConfig): LocalRuntime {
         concurrency: job.options.workers,
         maxAttempts: job.options.maxAttempts,
         runTask: async (task, signal) => {
-          await encodeTask(deps, task, { threads: job.options.threadsPerWorker, ...(signal ? { signal } : {}) });
+          // The plan is read now: `job` may have been passed in before analysis made it.
+          const current = task.kind === 'video' ? (await ledger.getJob(task.jobId)) ?? job : job;
+          const threads = task.kind === 'video' ? segmentThreads(current.options, current.plan, task.index) : job.options.threadsPerWorker;
+          await encodeTask(deps, task, { threads, ...(signal ? { signal } : {}) });
         },
       });
     },

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { calibrationOf, lambdaTaskScale, measuredJobOf } from '../../src/app/job-cost.js';
+import { calibrationOf, lambdaTaskScale, lambdaTaskScaleOf, measuredJobOf } from '../../src/app/job-cost.js';
 import { deploymentOf } from '../../src/cli/aws-commands.js';
 import { segmentWarning, usd } from '../../src/cli/cost-text.js';
 import { buildCdkDeployArgs, parseDeployFlags, stackFromCdkOutputs } from '../../src/cli/deploy-args.js';
@@ -82,6 +82,17 @@ describe('cost of a job', () => {
     assert.equal(lambdaTaskScale(local, 3008), threadSpeedup(2) / threadSpeedup(lambdaVcpus(3008)));
     assert.ok(lambdaTaskScale(local, 10_240) < lambdaTaskScale(local, 1769), 'more memory, more vCPUs, shorter segments');
     assert.equal(lambdaTaskScale({ ...local, backend: 'aws' }, 3008), 1);
+  });
+
+  it('scales each segment by the threads it ran with: tail segments ran with more', () => {
+    const base = fullJob('job-tail');
+    const job = { ...base, backend: 'local' as const, options: { ...base.options, workers: 1, threadsPerWorker: 1, tailThreads: 4 } };
+    const scaleOf = lambdaTaskScaleOf(job, 3008);
+    // encodeOrder [1, 0] with one worker: segment 0 is last, so it ran with the 4 tail threads.
+    assert.equal(scaleOf(task('video', 0)), threadSpeedup(4) / threadSpeedup(lambdaVcpus(3008)));
+    assert.equal(scaleOf(task('video', 1)), threadSpeedup(1) / threadSpeedup(lambdaVcpus(3008)));
+    const m = measuredJobOf(job, [task('video', 0), task('video', 1)], scaleOf);
+    assert.ok(m.video[0]!.wallMs > m.video[1]!.wallMs, 'the segment measured with more threads is scaled up more');
   });
 
   it('prices a deployment from flags, else the stack, else the CDK defaults', () => {

@@ -16,6 +16,7 @@ describe('parseTranscodeOptions: defaults and good values', () => {
       profile: { videoCodec: 'h264', crf: 23, preset: 'medium', audioCodec: 'aac', audioBitrateKbps: 128, container: 'mp4', pixelFormat: 'yuv420p' },
       workers: cores,
       threadsPerWorker: 1,
+      tailThreads: Math.min(cores, 8),
       maxAttempts: 3,
       verify: true,
     });

@@ -1,0 +1,47 @@
+/**
+ * Per-segment thread counts: the last `workers` segments in encode order get the tail threads, the rest one
+ * worker's share; jobs without tailThreads (made before it) keep threadsPerWorker for every segment.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { segmentThreads, tailThreadsFor } from '../../src/core/segment-threads.js';
+
+describe('tailThreadsFor', () => {
+  const cases: Array<[cores: number, workers: number, tail: number]> = [
+    [2, 2, 2],
+    [2, 1, 2],
+    [1, 1, 1],
+    [4, 8, 4],
+    [16, 16, 8],
+    [16, 2, 8],
+    [32, 1, 32],
+    [64, 4, 16],
+  ];
+  for (const [cores, workers, tail] of cases) {
+    it(`${cores} cores, ${workers} workers → ${tail}`, () => assert.equal(tailThreadsFor(cores, workers), tail));
+  }
+});
+
+describe('segmentThreads', () => {
+  const plan = { encodeOrder: [3, 0, 1, 4, 2] };
+  const options = { workers: 2, threadsPerWorker: 1, tailThreads: 2 };
+
+  it('the last `workers` segments in encode order get the tail threads', () => {
+    const got = [0, 1, 2, 3, 4].map((i) => segmentThreads(options, plan, i));
+    assert.deepEqual(got, [1, 1, 2, 1, 2]);
+  });
+
+  it('fewer segments than workers: every segment is in the tail', () => {
+    const o = { workers: 4, threadsPerWorker: 1, tailThreads: 4 };
+    assert.deepEqual([0, 1].map((i) => segmentThreads(o, { encodeOrder: [1, 0] }, i)), [4, 4]);
+  });
+
+  it('a job made before tailThreads existed, or without a plan yet, uses threadsPerWorker', () => {
+    assert.equal(segmentThreads({ workers: 2, threadsPerWorker: 1 }, plan, 2), 1);
+    assert.equal(segmentThreads(options, undefined, 2), 1);
+  });
+
+  it('an index not in the plan gets threadsPerWorker', () => {
+    assert.equal(segmentThreads(options, plan, 9), 1);
+  });
+});
