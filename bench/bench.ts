@@ -23,6 +23,9 @@ const quick = process.env.BENCH_QUICK === '1';
 const runs = Math.max(1, Number(process.env.BENCH_RUNS ?? (quick ? 1 : 3)) || 1);
 const cores = availableParallelism();
 const noise = Math.max(0, Number(process.env.BENCH_NOISE ?? 6) || 0);
+/** BENCH_CASES=h264,bbb,vp9,hevc (any subset; default all). */
+const only = process.env.BENCH_CASES ? new Set(process.env.BENCH_CASES.split(',').map((x) => x.trim())) : undefined;
+const wanted = (key: string) => !only || only.has(key);
 
 interface BenchCase {
   label: string;
@@ -191,14 +194,20 @@ async function main(): Promise<void> {
       cases.push({ label: 'generated 720p30 noise 8 s, h264', source: clip, codec: 'h264' });
     } else {
       log('generating clips...');
-      const long = await makeNoiseClip(tmp, { name: 'noise-720p30-60s', seconds: 60, width: 1280, height: 720, fps: 30, noise });
-      const short = await makeNoiseClip(tmp, { name: 'noise-720p30-10s', seconds: 10, width: 1280, height: 720, fps: 30, noise });
       const bbb = resolve(repo, '../shared/media/bbb_720p24_30s_vp8_vorbis.webm');
-      cases.push({ label: 'generated 720p30 noise 60 s, h264', source: long, codec: 'h264' });
-      if (existsSync(bbb)) cases.push({ label: 'bbb_720p24_30s_vp8_vorbis.webm, h264', source: bbb, codec: 'h264' });
-      else log(`(skipping ${bbb}: not found)`);
-      cases.push({ label: 'generated 720p30 noise 10 s, vp9', source: short, codec: 'vp9' });
-      cases.push({ label: 'generated 720p30 noise 10 s, hevc', source: short, codec: 'hevc' });
+      if (wanted('h264')) {
+        const long = await makeNoiseClip(tmp, { name: 'noise-720p30-60s', seconds: 60, width: 1280, height: 720, fps: 30, noise });
+        cases.push({ label: 'generated 720p30 noise 60 s, h264', source: long, codec: 'h264' });
+      }
+      if (wanted('bbb')) {
+        if (existsSync(bbb)) cases.push({ label: 'bbb_720p24_30s_vp8_vorbis.webm, h264', source: bbb, codec: 'h264' });
+        else log(`(skipping ${bbb}: not found)`);
+      }
+      if (wanted('vp9') || wanted('hevc')) {
+        const short = await makeNoiseClip(tmp, { name: 'noise-720p30-10s', seconds: 10, width: 1280, height: 720, fps: 30, noise });
+        if (wanted('vp9')) cases.push({ label: 'generated 720p30 noise 10 s, vp9', source: short, codec: 'vp9' });
+        if (wanted('hevc')) cases.push({ label: 'generated 720p30 noise 10 s, hevc', source: short, codec: 'hevc' });
+      }
     }
     const results: CaseResult[] = [];
     for (const [i, c] of cases.entries()) results.push(await runCase(c, tmp, i));

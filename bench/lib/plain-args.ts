@@ -3,12 +3,11 @@
  * format, audio settings and timestamp handling as shardcast's defaults, with ffmpeg's default threading.
  * Preset and CRF are taken from shardcast's own profile code so the two cannot drift apart.
  */
-import { DEFAULT_CRF, presetArgs, VIDEO_ENCODERS } from '../../src/core/profile.js';
+import { codecTuningArgs, DEFAULT_CRF, presetArgs, VIDEO_ENCODERS } from '../../src/core/profile.js';
 import type { VideoCodec } from '../../src/core/types.js';
 
 export function plainVideoArgs(codec: VideoCodec, preset = 'medium'): string[] {
-  const a = ['-c:v', VIDEO_ENCODERS[codec], ...presetArgs(codec, preset), '-crf', String(DEFAULT_CRF[codec]), '-pix_fmt', 'yuv420p'];
-  if (codec === 'vp9') a.push('-b:v', '0'); // constant-quality mode, as shardcast passes
+  const a = ['-c:v', VIDEO_ENCODERS[codec], ...presetArgs(codec, preset), '-crf', String(DEFAULT_CRF[codec]), '-pix_fmt', 'yuv420p', ...codecTuningArgs(codec)];
   if (codec === 'hevc') a.push('-x265-params', 'log-level=error', '-tag:v', 'hvc1');
   return a;
 }

@@ -2,7 +2,7 @@
  * Every ffmpeg/ffprobe command line shardcast runs, built by pure functions that return argument arrays.
  * Nothing here runs a process; `MediaTool` does. User text (paths) only ever appears as a whole argument.
  */
-import { audioIntermediateExt, AUDIO_ENCODERS, presetArgs, VIDEO_ENCODERS } from './profile.js';
+import { audioIntermediateExt, AUDIO_ENCODERS, codecTuningArgs, presetArgs, VIDEO_ENCODERS } from './profile.js';
 import type { EncodeProfile, MediaAnalysis, PlannedSegment, StreamInfo } from './types.js';
 
 const BASE = ['-nostdin', '-hide_banner', '-nostats', '-v', 'error', '-y'];
@@ -24,10 +24,14 @@ export function buildPacketScanArgs(location: string): string[] {
   ];
 }
 
-/** Lists the decoded frames of one stream (decodes it): for codecs whose packets are not one frame each. */
+/**
+ * Lists the decoded frames of one stream (decodes it): for codecs whose packets are not one frame each. Only
+ * timestamps and flags are read, so the deblocking filter is skipped (VP8, H.264; a third faster on a VP8
+ * 720p clip, same frame list).
+ */
 export function buildFrameScanArgs(location: string, streamIndex: number): string[] {
   return [
-    '-v', 'error', '-threads', '0', '-select_streams', String(streamIndex),
+    '-v', 'error', '-threads', '0', '-skip_loop_filter', 'all', '-select_streams', String(streamIndex),
     '-show_entries', 'frame=best_effort_timestamp_time,pkt_duration_time,duration_time,key_frame',
     '-of', 'compact=p=0', literalInput(location),
   ];
@@ -61,7 +65,7 @@ export function colorArgs(analysis: MediaAnalysis): string[] {
 
 export function videoEncoderArgs(profile: EncodeProfile, threads: number): string[] {
   const enc = VIDEO_ENCODERS[profile.videoCodec];
-  const a = ['-c:v', enc, ...presetArgs(profile.videoCodec, profile.preset), '-crf', String(profile.crf), '-pix_fmt', profile.pixelFormat];
+  const a = ['-c:v', enc, ...presetArgs(profile.videoCodec, profile.preset), '-crf', String(profile.crf), '-pix_fmt', profile.pixelFormat, ...codecTuningArgs(profile.videoCodec)];
   switch (profile.videoCodec) {
     case 'h264':
       a.push('-threads', String(threads));
@@ -70,7 +74,7 @@ export function videoEncoderArgs(profile: EncodeProfile, threads: number): strin
       a.push('-x265-params', `log-level=error:pools=${threads}`);
       break;
     case 'vp9':
-      a.push('-b:v', '0', '-threads', String(threads));
+      a.push('-threads', String(threads));
       if (threads > 1) a.push('-row-mt', '1');
       break;
     case 'av1':
@@ -151,9 +155,13 @@ export function audioOutputName(profile: EncodeProfile): string {
   return `audio.${c === 'aac' || c === 'opus' ? audioIntermediateExt(c) : 'none'}`;
 }
 
-/** Decodes a finished segment and counts its frames (errors go to stderr). */
+/**
+ * Decodes a finished segment and counts its frames (errors go to stderr). The deblocking filter is skipped
+ * (H.264/HEVC; other decoders ignore the option): it cannot fail, and skipping it makes the check about 20%
+ * cheaper, while every macroblock is still parsed and reconstructed.
+ */
 export function buildSegmentCheckArgs(path: string): string[] {
-  return ['-v', 'error', '-threads', '1', '-count_frames', '-select_streams', 'v:0', '-show_entries', 'stream=nb_read_frames', '-of', 'csv=p=0', literalInput(path)];
+  return ['-v', 'error', '-threads', '1', '-skip_loop_filter', 'all', '-count_frames', '-select_streams', 'v:0', '-show_entries', 'stream=nb_read_frames', '-of', 'csv=p=0', literalInput(path)];
 }
 
 /** Packet list of every stream of the output (no decode), for verification. */

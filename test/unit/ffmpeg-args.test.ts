@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
-  buildAudioEncodeArgs, buildConcatList, buildSegmentEncodeArgs, literalInput, type SegmentEncodeInput,
+  buildAudioEncodeArgs, buildConcatList, buildSegmentCheckArgs, buildSegmentEncodeArgs, literalInput, type SegmentEncodeInput,
 } from '../../src/core/ffmpeg-args.js';
 import { buildAnalysis, parsePacketScan } from '../../src/core/probe-parse.js';
 import { resolveProfile } from '../../src/core/profile.js';
@@ -171,8 +171,8 @@ describe('buildSegmentEncodeArgs: encoder per codec', () => {
     { codec: 'h264', threads: 1, seqs: [['-c:v', 'libx264', '-preset', 'medium', '-crf', '23', '-pix_fmt', 'yuv420p', '-threads', '1']] },
     { codec: 'h264', threads: 4, seqs: [['-c:v', 'libx264'], ['-pix_fmt', 'yuv420p', '-threads', '4']] },
     { codec: 'hevc', threads: 2, seqs: [['-c:v', 'libx265', '-preset', 'medium', '-crf', '28'], ['-x265-params', 'log-level=error:pools=2']] },
-    { codec: 'vp9', threads: 1, seqs: [['-c:v', 'libvpx-vp9', '-deadline', 'good', '-cpu-used', '3', '-crf', '33'], ['-b:v', '0', '-threads', '1']], absent: ['-row-mt'] },
-    { codec: 'vp9', threads: 2, seqs: [['-b:v', '0', '-threads', '2', '-row-mt', '1']] },
+    { codec: 'vp9', threads: 1, seqs: [['-c:v', 'libvpx-vp9', '-deadline', 'good', '-cpu-used', '3', '-crf', '33'], ['-pix_fmt', 'yuv420p', '-b:v', '0', '-g', '240', '-threads', '1']], absent: ['-row-mt'] },
+    { codec: 'vp9', threads: 2, seqs: [['-b:v', '0', '-g', '240', '-threads', '2', '-row-mt', '1']] },
     { codec: 'av1', threads: 3, seqs: [['-c:v', 'libsvtav1', '-preset', '7', '-crf', '35'], ['-svtav1-params', 'lp=3']] },
   ];
   for (const c of cases) {
@@ -299,4 +299,12 @@ describe('buildConcatList', () => {
   for (const [name, entries, expected] of cases) {
     it(name, () => assert.equal(buildConcatList(entries), expected));
   }
+});
+
+describe('buildSegmentCheckArgs', () => {
+  it('decodes one thread, without the deblocking filter, counting frames of the first video stream', () => {
+    const a = buildSegmentCheckArgs('/tmp/-seg 1.mp4');
+    assert.deepEqual(a.slice(0, 7), ['-v', 'error', '-threads', '1', '-skip_loop_filter', 'all', '-count_frames']);
+    assert.equal(a.at(-1), 'file:/tmp/-seg 1.mp4', 'the path is read literally (a leading dash is no option)');
+  });
 });
