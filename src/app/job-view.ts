@@ -42,7 +42,7 @@ export function jobView(job: JobRecord, tasks: TaskRecord[]) {
     source: job.source,
     output: job.output,
     profile: job.options.profile,
-    options: { segmentSeconds: job.plan?.targetSeconds ?? job.options.segmentSeconds, workers: job.options.workers, threadsPerWorker: job.options.threadsPerWorker, maxAttempts: job.options.maxAttempts, verify: job.options.verify },
+    options: { segmentSeconds: job.plan?.targetSeconds ?? job.options.segmentSeconds, workers: job.options.workers, threadsPerWorker: job.options.threadsPerWorker, tailThreads: job.options.tailThreads ?? job.options.threadsPerWorker, maxAttempts: job.options.maxAttempts, verify: job.options.verify },
     error: job.error,
     createdAt: job.createdAt,
     updatedAt: job.updatedAt,
