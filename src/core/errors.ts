@@ -87,6 +87,8 @@ export function isRetryable(err: unknown): boolean {
   if (err instanceof CancelledError) return false;
   if (err instanceof InputError || err instanceof UsageError || err instanceof ToolMissingError) return false;
   if (err instanceof ConditionFailedError) return false;
+  // A job, plan or task that does not exist will not appear by trying again.
+  if (err instanceof NotFoundError) return false;
   if (err instanceof FfmpegError || err instanceof SegmentCheckError) return true;
   // Unknown errors (I/O hiccups, network) get another attempt.
   return true;
@@ -95,5 +97,5 @@ export function isRetryable(err: unknown): boolean {
 /** One line for a user: the message without a stack. */
 export function oneLine(err: unknown): string {
   const msg = err instanceof Error ? err.message : String(err);
-  return msg.replace(/\s*\n\s*/g, ' | ').trim();
+  return msg.trim().replace(/\s*\n\s*/g, ' | ');
 }

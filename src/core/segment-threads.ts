@@ -4,14 +4,20 @@
  * depends on it) and the output stays byte-identical.
  *
  * Most segments run with `threadsPerWorker` (cores / workers: one thread each when there is a worker per core,
- * the most efficient split for x264). The last `workers` segments in encode order get `tailThreads`: they run
- * while the other workers run out of work, and with one thread each a core would sit idle until the last one
- * ends (measured: worker slots busy only 91% of the encode phase of a 7-segment job on 2 cores). With more
- * threads the last encodes take over the cores freed by the others; while they still overlap, the machine is
- * briefly oversubscribed, which costs far less than an idle core. A job with fewer segments than workers has
- * every segment in the tail, so a short clip still uses every core.
+ * the most efficient split for x264). When there are more segments than workers, the last `workers` segments in
+ * encode order get `tailThreads`: they run while the other workers run out of work, and with one thread each a
+ * core would sit idle until the last one ends (measured on 2 cores, 60 s 720p h264 in 7 segments: worker slots
+ * busy 91% of the encode phase before, 99% after, at the same total CPU). While the tail encodes still
+ * overlap, the machine is briefly oversubscribed, which costs less than an idle core. When there are no more
+ * segments than workers, all of them run at once from the start, so they share the tail threads instead
+ * (a short clip in one segment still uses every core; two segments on two cores stay at one thread each: giving
+ * both two threads for the whole run took about 6% more CPU with VP9 and 15% more with x265 in one bench pair
+ * each, against the one-thread run before).
+ *
+ * x265 is left out of the tail boost: it runs its own frame and lookahead threads beside its pool
+ * (`pools=1` already used 1.35 cores for one 720p segment here) and oversubscribing it wasted CPU.
  */
-import type { SegmentPlan, TranscodeOptions } from './types.js';
+import type { SegmentPlan, TranscodeOptions, VideoCodec } from './types.js';
 
 /** Threads for the tail segments: every core, capped so that `workers` such encodes do not hoard memory. */
 export function tailThreadsFor(cores: number, workers: number): number {
@@ -20,10 +26,14 @@ export function tailThreadsFor(cores: number, workers: number): number {
 }
 
 /** Threads for video segment `index`. Jobs made before `tailThreads` existed use `threadsPerWorker` throughout. */
-export function segmentThreads(options: Pick<TranscodeOptions, 'workers' | 'threadsPerWorker' | 'tailThreads'>, plan: Pick<SegmentPlan, 'encodeOrder'> | undefined, index: number): number {
+export function segmentThreads(options: Pick<TranscodeOptions, 'workers' | 'threadsPerWorker' | 'tailThreads'> & { profile: { videoCodec: VideoCodec } }, plan: Pick<SegmentPlan, 'encodeOrder'> | undefined, index: number): number {
   const tail = options.tailThreads;
-  if (tail === undefined || !plan) return options.threadsPerWorker;
+  const base = options.threadsPerWorker;
+  if (tail === undefined || !plan) return base;
   const pos = plan.encodeOrder.indexOf(index);
-  if (pos < 0) return options.threadsPerWorker;
-  return pos >= plan.encodeOrder.length - Math.max(1, options.workers) ? tail : options.threadsPerWorker;
+  if (pos < 0) return base;
+  const n = plan.encodeOrder.length;
+  const workers = Math.max(1, options.workers);
+  if (n <= workers) return Math.max(base, Math.floor(tail / n));
+  return pos >= n - workers && options.profile.videoCodec !== 'hevc' ? tail : base;
 }

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
-  CancelledError, ConditionFailedError, FfmpegError, InputError, isRetryable, JobFailedError, oneLine, SegmentCheckError,
+  CancelledError, ConditionFailedError, FfmpegError, InputError, isRetryable, JobFailedError, NotFoundError, oneLine, SegmentCheckError,
   ToolMissingError, UsageError, VerifyError,
 } from '../../src/core/errors.js';
 
@@ -23,6 +23,7 @@ describe('isRetryable', () => {
     ['bad usage', new UsageError('--crf must be ...'), false],
     ['ffmpeg missing', new ToolMissingError('no ffmpeg'), false],
     ['lost a conditional write (someone else has the task)', new ConditionFailedError('task is done', undefined), false],
+    ['the job or its plan does not exist', new NotFoundError('job j has no plan'), false],
   ];
   for (const [name, err, retry] of cases) {
     it(`${name}: ${retry ? 'retry' : 'no retry'}`, () => assert.equal(isRetryable(err), retry));
@@ -62,6 +63,8 @@ describe('oneLine', () => {
     [new Error('simple'), 'simple'],
     [new Error('first line\n  second line\n\nthird'), 'first line | second line | third'],
     [new Error('  padded  '), 'padded'],
+    [new Error('ffmpeg said:\nInvalid data\n'), 'ffmpeg said: | Invalid data'],
+    [new Error('\n\nleading blank lines'), 'leading blank lines'],
     ['a string', 'a string'],
     [42, '42'],
   ];

@@ -24,20 +24,30 @@ describe('tailThreadsFor', () => {
 
 describe('segmentThreads', () => {
   const plan = { encodeOrder: [3, 0, 1, 4, 2] };
-  const options = { workers: 2, threadsPerWorker: 1, tailThreads: 2 };
+  const profile = { videoCodec: 'h264' as const };
+  const options = { workers: 2, threadsPerWorker: 1, tailThreads: 2, profile };
 
   it('the last `workers` segments in encode order get the tail threads', () => {
     const got = [0, 1, 2, 3, 4].map((i) => segmentThreads(options, plan, i));
     assert.deepEqual(got, [1, 1, 2, 1, 2]);
   });
 
-  it('fewer segments than workers: every segment is in the tail', () => {
-    const o = { workers: 4, threadsPerWorker: 1, tailThreads: 4 };
-    assert.deepEqual([0, 1].map((i) => segmentThreads(o, { encodeOrder: [1, 0] }, i)), [4, 4]);
+  it('no more segments than workers: they all run at once and share the tail threads', () => {
+    const o = { workers: 4, threadsPerWorker: 1, tailThreads: 4, profile };
+    assert.deepEqual([0, 1].map((i) => segmentThreads(o, { encodeOrder: [1, 0] }, i)), [2, 2]);
+    assert.deepEqual([0].map((i) => segmentThreads(o, { encodeOrder: [0] }, i)), [4], 'one segment gets every core');
+    const two = { workers: 2, threadsPerWorker: 1, tailThreads: 2, profile };
+    assert.deepEqual([0, 1].map((i) => segmentThreads(two, { encodeOrder: [0, 1] }, i)), [1, 1], 'two on two cores: one each');
+  });
+
+  it('x265 gets no tail boost (it runs threads of its own beside its pool), but a lone segment gets every core', () => {
+    const hevc = { ...options, profile: { videoCodec: 'hevc' as const } };
+    assert.deepEqual([0, 1, 2, 3, 4].map((i) => segmentThreads(hevc, plan, i)), [1, 1, 1, 1, 1]);
+    assert.equal(segmentThreads(hevc, { encodeOrder: [0] }, 0), 2);
   });
 
   it('a job made before tailThreads existed, or without a plan yet, uses threadsPerWorker', () => {
-    assert.equal(segmentThreads({ workers: 2, threadsPerWorker: 1 }, plan, 2), 1);
+    assert.equal(segmentThreads({ workers: 2, threadsPerWorker: 1, profile }, plan, 2), 1);
     assert.equal(segmentThreads(options, undefined, 2), 1);
   });
 
