@@ -14,8 +14,10 @@ import { emit } from './deps.js';
 
 export interface EncodeTaskOptions {
   signal?: AbortSignal;
-  /** Threads for this ffmpeg (decoder and encoder). */
+  /** Encoder threads of this ffmpeg. */
   threads: number;
+  /** Decoder threads (default: `threads`). Decoder threads do not change the output. */
+  decodeThreads?: number;
 }
 
 function lastLine(s: string): string {
@@ -27,14 +29,16 @@ function describe(task: TaskRecord): string {
   return `segment ${task.index} (frames ${task.startFrame}-${task.startFrame + task.frameCount - 1}, ${task.startTime.toFixed(3)}-${task.endTime.toFixed(3)} s)`;
 }
 
-function buildArgs(job: JobRecord, task: TaskRecord, sourceLocation: string, outputPath: string, threads: number, avcodecMajor: number): string[] {
+function buildArgs(job: JobRecord, task: TaskRecord, sourceLocation: string, outputPath: string, opts: EncodeTaskOptions, avcodecMajor: number): string[] {
   const analysis = job.analysis!;
   if (task.kind === 'audio') {
     return buildAudioEncodeArgs({ sourceLocation, audio: analysis.audio, profile: job.options.profile, outputPath });
   }
   const segment = job.plan!.segments[task.index];
   if (!segment) throw new NotFoundError(`segment ${task.index} is not in the plan of job ${job.id}`);
-  return buildSegmentEncodeArgs({ sourceLocation, analysis, segment, profile: job.options.profile, threads, outputPath, avcodecMajor });
+  return buildSegmentEncodeArgs({
+    sourceLocation, analysis, segment, profile: job.options.profile, threads: opts.threads, decodeThreads: opts.decodeThreads ?? opts.threads, outputPath, avcodecMajor,
+  });
 }
 
 async function checkSegment(deps: AppDeps, task: TaskRecord, path: string, signal?: AbortSignal): Promise<ToolRunResult> {
@@ -73,7 +77,7 @@ export async function encodeTask(deps: AppDeps, id: TaskId, opts: EncodeTaskOpti
   try {
     const source = await deps.readableSource(job.source);
     const ffmpeg = (await deps.media.info()).find((t) => t.tool === 'ffmpeg');
-    args = buildArgs(job, task, source, partial, opts.threads, ffmpeg?.avcodecMajor ?? 0);
+    args = buildArgs(job, task, source, partial, opts, ffmpeg?.avcodecMajor ?? 0);
     const onStdoutLine = deps.onProgress && task.kind === 'video'
       ? (line: string) => {
           const m = /^frame=(\d+)/.exec(line);

@@ -57,6 +57,8 @@ export async function runJob(deps: AppDeps, executor: Executor, jobId: string, s
   const started = deps.clock();
   try {
     let job = (await deps.ledger.getJob(jobId))!;
+    // Take the job-level lease: a `resume` from another process is refused while this one is alive.
+    if (job.runner !== deps.workerId) job = await deps.ledger.updateJob(jobId, [job.status], job.status, { runner: deps.workerId });
     if (job.status === 'created') job = await analyzeJob(deps, jobId);
     else if (RESTARTABLE.includes(job.status)) job = await deps.ledger.updateJob(jobId, [job.status], 'encoding', { clearError: true });
     const encodeStart = deps.clock();
@@ -103,10 +105,26 @@ export async function reclaimStaleTasks(deps: AppDeps, jobId: string, staleMs: n
   return n;
 }
 
+const ACTIVE: JobStatus[] = ['analyzing', 'encoding', 'merging', 'verifying'];
+
+/**
+ * The job-level lease: a job still being driven by another live local process (a `transcode` in another
+ * terminal, `shardcast serve`) is not resumed or retried beside it, which would race it between tasks and on
+ * the merge. A runner that is dead, on another host, or this process does not block.
+ */
+function refuseIfRunElsewhere(deps: AppDeps, job: JobRecord): void {
+  const runner = job.runner;
+  if (!runner || runner === deps.workerId || !ACTIVE.includes(job.status)) return;
+  if (deps.isWorkerAlive?.(runner) === true) {
+    throw new InputError(`job ${job.id} is ${job.status} in another process (${runner}) that is still running; stop it first (Ctrl-C), then resume`);
+  }
+}
+
 export async function resumeJob(deps: AppDeps, executor: Executor, jobId: string, signal?: AbortSignal): Promise<JobRecord> {
   const job = await deps.ledger.getJob(jobId);
   if (!job) throw new InputError(`no job ${jobId}`);
   if (job.status === 'done') return job;
+  refuseIfRunElsewhere(deps, job);
   await reclaimStaleTasks(deps, jobId, 30_000);
   if (job.status === 'analyzing') await deps.ledger.updateJob(jobId, ['analyzing'], 'created');
   await emit(deps, jobId, 'job.resumed', 'resuming: only tasks not done are run');

@@ -76,11 +76,14 @@ export async function encodeStep(deps: AppDeps, id: TaskId, opts: EncodeStepOpti
     await emit(deps, id.jobId, 'task.reclaimed', `${task.key} was left running by ${task.worker}; it will be encoded again`);
   }
   let threads = opts.threads;
+  let decodeThreads: number | undefined;
   if (threads === undefined) {
+    // On one machine (the emulated workflow): the job's own split, as the local runtime does it.
     const job = await existingJob(deps, id.jobId);
     threads = id.kind === 'video' ? segmentThreads(job.options, job.plan, id.index) : job.options.threadsPerWorker;
+    decodeThreads = job.options.threadsPerWorker;
   }
-  return encodeTask(deps, id, { threads, ...(opts.signal ? { signal: opts.signal } : {}) });
+  return encodeTask(deps, id, { threads, ...(decodeThreads !== undefined ? { decodeThreads } : {}), ...(opts.signal ? { signal: opts.signal } : {}) });
 }
 
 /** Start of this run's encoding: the earliest task started since the run began (or the run's start). */

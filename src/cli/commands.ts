@@ -5,6 +5,7 @@ import { realpathSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { loadJobView, type JobView } from '../app/job-view.js';
+import { removeJob } from '../app/remove-job.js';
 import { createJob, resumeJob, retryJob, runJob } from '../app/run-job.js';
 import { InputError, NotFoundError, UsageError } from '../core/errors.js';
 import { VIDEO_ENCODERS, AUDIO_ENCODERS } from '../core/profile.js';
@@ -181,10 +182,7 @@ export async function gcCommand(flags: GlobalFlags & { olderThan: string }): Pro
   const rt = runtimeFor(flags);
   try {
     const ids = await rt.deps.ledger.listJobIdsUpdatedBefore(Date.now() - age);
-    for (const id of ids) {
-      await rt.deps.blobs.deletePrefix(`${id}/`);
-      await rt.deps.ledger.deleteJob(id);
-    }
+    for (const id of ids) await removeJob(rt.deps, id);
     print(flags, { removed: ids }, `removed ${ids.length} job(s)`);
   } finally {
     await rt.close();

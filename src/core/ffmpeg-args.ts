@@ -89,7 +89,10 @@ export interface SegmentEncodeInput {
   analysis: MediaAnalysis;
   segment: PlannedSegment;
   profile: EncodeProfile;
+  /** Encoder threads. */
   threads: number;
+  /** Decoder threads (default: `threads`); they do not change the output. */
+  decodeThreads?: number;
   outputPath: string;
   /** libavcodec major version of the ffmpeg that runs it (0 = unknown, treated as current). */
   avcodecMajor?: number;
@@ -106,7 +109,7 @@ export function buildSegmentEncodeArgs(i: SegmentEncodeInput): string[] {
   if (scale) filters.push(scale);
   return [
     ...BASE,
-    '-threads', String(i.threads),
+    '-threads', String(i.decodeThreads ?? i.threads),
     ...(seek !== undefined ? ['-ss', seek.toFixed(6)] : []),
     '-i', literalInput(i.sourceLocation),
     '-map', `0:${i.analysis.video.streamIndex}`,

@@ -200,7 +200,10 @@ export function buildAnalysis(json: FfprobeJson, packets: PacketRow[], sizeBytes
   const lastFrameDuration = lastPacket.duration > 0.25 * median ? lastPacket.duration : median || fallbackInterval;
   const minI = intervals.length ? Math.min(...intervals) : 0;
   const maxI = intervals.length ? Math.max(...intervals) : 0;
-  const frameRateMode: 'cfr' | 'vfr' = intervals.length === 0 || maxI - minI <= 0.01 * avgInterval + 1e-4 ? 'cfr' : 'vfr';
+  // Timestamps are whole ticks of the time base, so a CFR stream's intervals vary by up to one tick (23.976 fps
+  // in Matroska's 1 ms time base: 41 and 42 ms).
+  const tick = Math.min(parseRate(vs.time_base), 0.25 * (median || fallbackInterval));
+  const frameRateMode: 'cfr' | 'vfr' = intervals.length === 0 || maxI - minI <= 0.01 * avgInterval + tick + 1e-4 ? 'cfr' : 'vfr';
 
   const video: VideoInfo = {
     streamIndex: vs.index,

@@ -174,6 +174,8 @@ export interface JobRecord {
   error?: string;
   timings: JobTimings;
   result?: JobResult;
+  /** The process (worker id, `host:pid`) that last started driving the job locally: a job-level lease. */
+  runner?: string;
 }
 
 export interface TaskRecord {

@@ -4,6 +4,7 @@
  */
 import { basename, dirname } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { removeJob } from '../app/remove-job.js';
 import { NotFoundError } from '../core/errors.js';
 import type { TaskKind } from '../core/types.js';
 import { HttpError } from './http-errors.js';
@@ -82,9 +83,8 @@ export function registerJobRoutes(app: FastifyInstance, ctx: ServerContext): voi
     if (ctx.runner.isRunning(job.id) || activeElsewhere(ctx, job, tasks)) {
       throw new HttpError(409, 'conflict', `job ${job.id} is running; cancel it first`);
     }
-    await ctx.runtime.deps.blobs.deletePrefix(`${job.id}/`);
     await ctx.files.remove(job.id);
-    await ledger.deleteJob(job.id);
+    await removeJob(ctx.runtime.deps, job.id);
     return { deleted: job.id };
   });
 }

@@ -2,7 +2,7 @@
  * The CLI's everyday commands as a user runs them: progress lines, jobs, status, doctor, gc.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { join } from 'node:path';
 import { cli } from '../support/cli.js';
@@ -45,7 +45,10 @@ describe('CLI commands', () => {
     assert.match(r.stdout, /libx264 yes/);
   });
 
-  it('gc keeps recent jobs and removes old ones with their files', () => {
+  it('gc keeps recent jobs and removes old ones with their files, a merge temp left by a kill included, never the output', () => {
+    // What a kill -9 during the merge leaves beside the output.
+    const mergeTemp = join(t.dir, `.out.mp4.shardcast-${jobId}.tmp`);
+    writeFileSync(mergeTemp, 'partial');
     const keep = JSON.parse(cli(['gc', '--older-than', '1d', '--json'], { stateDir: state }).stdout);
     assert.deepEqual(keep.removed, []);
     const gone = JSON.parse(cli(['gc', '--older-than', '0s', '--json'], { stateDir: state }).stdout);
@@ -53,6 +56,8 @@ describe('CLI commands', () => {
     assert.equal(cli(['status', jobId], { stateDir: state }).status, 2);
     assert.equal(existsSync(join(state, 'jobs', jobId)), false);
     assert.deepEqual(readdirSync(join(state, 'jobs')), []);
+    assert.equal(existsSync(mergeTemp), false, 'the merge temp is removed');
+    assert.equal(existsSync(join(t.dir, 'out.mp4')), true, 'the output stays');
     const bad = cli(['gc', '--older-than', 'soon'], { stateDir: state });
     assert.equal(bad.status, 2);
     assert.match(bad.stderr, /--older-than takes a number and a unit/);

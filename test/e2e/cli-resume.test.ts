@@ -65,6 +65,10 @@ describe('CLI: resume after a crash or Ctrl-C', () => {
   it('kill -9 of the process group, then resume: only unfinished segments re-encoded, identical output', async () => {
     const out = join(t.dir, 'killed.mp4');
     const { child, jobId } = await startAndWait(out);
+    // While the first process lives, a resume from another one is refused (the job-level lease).
+    const racing = cli(['resume', jobId], { stateDir: state });
+    assert.equal(racing.status, 2, racing.stderr);
+    assert.match(racing.stderr, new RegExp(`^shardcast: error: job ${jobId} is \\w+ in another process \\(.+:${child.pid}\\) that is still running; stop it first`, 'm'));
     const exited = exitOf(child);
     process.kill(-child.pid!, 'SIGKILL');
     await exited;

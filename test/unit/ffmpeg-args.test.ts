@@ -186,6 +186,14 @@ describe('buildSegmentEncodeArgs: encoder per codec', () => {
     });
   }
 
+  it('decoder threads (before -i) default to the encoder threads and can be set apart', () => {
+    const same = buildSegmentEncodeArgs(input({ threads: 2 }));
+    assert.deepEqual(valuesOf(same, '-threads'), ['2', '2']);
+    const apart = buildSegmentEncodeArgs(input({ threads: 2, decodeThreads: 1 }));
+    assert.deepEqual(valuesOf(apart, '-threads'), ['1', '2']);
+    assert.ok(apart.indexOf('-threads') < apart.indexOf('-i'), 'the first -threads is the input (decoder) option');
+  });
+
   it('crf, preset and pixel format from the profile', () => {
     const args = buildSegmentEncodeArgs(input({ profile: resolveProfile({ container: 'mp4', crf: 18, preset: 'slow', pixelFormat: 'yuv420p10le' }) }));
     assert.equal(valueOf(args, '-crf'), '18');

@@ -215,17 +215,20 @@ describe('buildAnalysis: color', () => {
 
 describe('buildAnalysis: frame rate mode, frame times, last frame duration', () => {
   const vfrRows: PacketRow[] = [0, 0.033, 0.1, 0.133, 0.5, 0.533].map((pts, i) => ({ pts, duration: 0.033, key: i === 0 }));
-  const cases: Array<{ name: string; rows: PacketRow[]; mode: 'cfr' | 'vfr'; last: number; keys?: number[] }> = [
+  const cases: Array<{ name: string; rows: PacketRow[]; mode: 'cfr' | 'vfr'; last: number; keys?: number[]; timeBase?: string }> = [
     { name: 'CFR 25 fps', rows: cfrRows(100), mode: 'cfr', last: 0.04, keys: [0, 25, 50, 75] },
     { name: 'NTSC 29.97 in a 1/30000 time base is CFR', rows: Array.from({ length: 60 }, (_, i) => ({ pts: (i * 1001) / 30000, duration: 1001 / 30000, key: i === 0 })), mode: 'cfr', last: 1001 / 30000 },
     { name: 'screen recording with pauses is VFR', rows: vfrRows, mode: 'vfr', last: 0.033, keys: [0] },
     { name: 'a single frame is CFR; last duration from its packet', rows: [{ pts: 0, duration: 0.5, key: true }], mode: 'cfr', last: 0.5 },
     { name: 'last packet without duration: the median interval', rows: [...cfrRows(9), { pts: 0.36, duration: 0, key: false }], mode: 'cfr', last: 0.04 },
     { name: 'implausible 1 ms last duration (Matroska): the median interval', rows: [...cfrRows(9), { pts: 0.36, duration: 0.001, key: false }], mode: 'cfr', last: 0.04 },
+    { name: '23.976 fps in a 1 ms time base (41 and 42 ms steps) is CFR', rows: Array.from({ length: 48 }, (_, i) => ({ pts: Math.round((i * 1001) / 24) / 1000, duration: 0.042, key: i === 0 })), mode: 'cfr', last: 0.042, timeBase: '1/1000' },
+    { name: 'a 1 ms time base does not hide a real VFR', rows: vfrRows, mode: 'vfr', last: 0.033, timeBase: '1/1000' },
+    { name: 'a coarse 1/10 time base cannot make 25 fps with a 2-frame gap CFR', rows: [...cfrRows(5), { pts: 0.28, duration: 0.04, key: false }], mode: 'vfr', last: 0.04, timeBase: '1/10' },
   ];
   for (const c of cases) {
     it(c.name, () => {
-      const a = analyze([h264({ duration: undefined })], c.rows);
+      const a = analyze([h264({ duration: undefined, ...(c.timeBase ? { time_base: c.timeBase } : {}) })], c.rows);
       assert.equal(a.video.frameRateMode, c.mode);
       assert.ok(Math.abs(a.video.lastFrameDuration - c.last) < 1e-9, `lastFrameDuration ${a.video.lastFrameDuration}`);
       assert.deepEqual(a.video.frameTimes, c.rows.map((r) => r.pts));
