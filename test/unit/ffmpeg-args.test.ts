@@ -88,6 +88,24 @@ describe('buildSegmentEncodeArgs: seeking', () => {
       ss: '1.700000',
     },
   ];
+  const keyframeCases: Array<{ name: string; analysis: MediaAnalysis; startFrame: number; ss: string }> = [
+    { name: 'keyframe start, 1/15360 time base: a quarter tick before the keyframe (the demuxer lands on it)', analysis: analysisOf(), startFrame: 300, ss: '9.999984' },
+    {
+      name: 'keyframe start, container start 1.4 s, 1/90000: relative to the start',
+      analysis: { ...analysisOf({ start: 1.4, times: Array.from({ length: 500 }, (_, i) => 1.4 + i / 25) }), video: { ...analysisOf().video, frameTimes: Array.from({ length: 500 }, (_, i) => 1.4 + i / 25), timeBase: '1/90000' } },
+      startFrame: 250,
+      ss: '9.999997',
+    },
+    { name: 'keyframe start, Matroska 1 ms: 0.25 ms before', analysis: { ...analysisOf(), video: { ...analysisOf().video, timeBase: '1/1000' } }, startFrame: 300, ss: '9.999750' },
+    { name: 'keyframe start, a 1 µs time base: the halfway point (too fine for the margin)', analysis: { ...analysisOf(), video: { ...analysisOf().video, timeBase: '1/1000000' } }, startFrame: 300, ss: '9.983333' },
+  ];
+  for (const c of keyframeCases) {
+    it(c.name, () => {
+      const segment = { ...segmentOf(c.analysis, c.startFrame, 2), startsOnKeyframe: true };
+      assert.equal(valueOf(buildSegmentEncodeArgs(input({ analysis: c.analysis, segment })), '-ss'), c.ss);
+    });
+  }
+
   for (const c of cases) {
     it(c.name, () => {
       const args = buildSegmentEncodeArgs(input({ analysis: c.analysis, segment: segmentOf(c.analysis, c.startFrame, 2) }));
