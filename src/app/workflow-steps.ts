@@ -6,7 +6,7 @@
  * few lines around these.
  */
 import { NotFoundError } from '../core/errors.js';
-import { segmentThreads } from '../core/segment-threads.js';
+import { taskThreads } from '../core/segment-threads.js';
 import type { JobRecord, TaskKind, TaskRecord } from '../core/types.js';
 import type { TaskId } from '../ports/ledger.js';
 import { analyzeJob } from './analyze-job.js';
@@ -75,15 +75,9 @@ export async function encodeStep(deps: AppDeps, id: TaskId, opts: EncodeStepOpti
     await deps.ledger.transitionTask(id, ['running'], 'pending', { attempts: task.attempts }, task.attempts);
     await emit(deps, id.jobId, 'task.reclaimed', `${task.key} was left running by ${task.worker}; it will be encoded again`);
   }
-  let threads = opts.threads;
-  let decodeThreads: number | undefined;
-  if (threads === undefined) {
-    // On one machine (the emulated workflow): the job's own split, as the local runtime does it.
-    const job = await existingJob(deps, id.jobId);
-    threads = id.kind === 'video' ? segmentThreads(job.options, job.plan, id.index) : job.options.threadsPerWorker;
-    decodeThreads = job.options.threadsPerWorker;
-  }
-  return encodeTask(deps, id, { threads, ...(decodeThreads !== undefined ? { decodeThreads } : {}), ...(opts.signal ? { signal: opts.signal } : {}) });
+  // Without explicit threads (the emulated workflow, on one machine): the job's own split, as locally.
+  const threads = opts.threads !== undefined ? { threads: opts.threads } : taskThreads(await existingJob(deps, id.jobId), id);
+  return encodeTask(deps, id, { ...threads, ...(opts.signal ? { signal: opts.signal } : {}) });
 }
 
 /** Start of this run's encoding: the earliest task started since the run began (or the run's start). */

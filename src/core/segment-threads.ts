@@ -17,7 +17,7 @@
  * x265 is left out of the tail boost: it runs its own frame and lookahead threads beside its pool
  * (`pools=1` already used 1.35 cores for one 720p segment here) and oversubscribing it wasted CPU.
  */
-import type { SegmentPlan, TranscodeOptions, VideoCodec } from './types.js';
+import type { SegmentPlan, TaskKind, TranscodeOptions, VideoCodec } from './types.js';
 
 /** Threads for the tail segments: every core, capped so that `workers` such encodes do not hoard memory. */
 export function tailThreadsFor(cores: number, workers: number): number {
@@ -36,4 +36,18 @@ export function segmentThreads(options: Pick<TranscodeOptions, 'workers' | 'thre
   const workers = Math.max(1, options.workers);
   if (n <= workers) return Math.max(base, Math.floor(tail / n));
   return pos >= n - workers && options.profile.videoCodec !== 'hevc' ? tail : base;
+}
+
+/**
+ * Encoder and decoder threads of one task when the job's own split applies (one machine: the local worker
+ * pool, the emulated workflow). Tail segments get more encoder threads only: a threaded decoder beside them
+ * cost CPU for no gain in wall time (8 s of noisy 720p: 18.5 CPU s with 1 decoder + 1 encoder thread, 20.0
+ * with 1 + 2, 21.9 with 2 + 2). The audio task uses one worker's share.
+ */
+export function taskThreads(
+  job: { options: Parameters<typeof segmentThreads>[0]; plan?: Pick<SegmentPlan, 'encodeOrder'> },
+  task: { kind: TaskKind; index: number },
+): { threads: number; decodeThreads: number } {
+  const base = job.options.threadsPerWorker;
+  return { threads: task.kind === 'video' ? segmentThreads(job.options, job.plan, task.index) : base, decodeThreads: base };
 }

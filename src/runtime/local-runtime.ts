@@ -12,7 +12,7 @@ import { LocalBlobStore } from '../adapters/local/local-blob-store.js';
 import { WorkerPoolExecutor } from '../adapters/local/worker-pool-executor.js';
 import { encodeTask } from '../app/encode-task.js';
 import type { AppDeps, TaskProgress } from '../app/deps.js';
-import { segmentThreads } from '../core/segment-threads.js';
+import { taskThreads } from '../core/segment-threads.js';
 import type { JobRecord } from '../core/types.js';
 import type { Executor } from '../ports/executor.js';
 import type { MediaTool } from '../ports/media-tool.js';
@@ -85,11 +85,7 @@ export function makeLocalRuntime(cfg: LocalRuntimeConfig): LocalRuntime {
         runTask: async (task, signal) => {
           // The plan is read now: `job` may have been passed in before analysis made it.
           const current = task.kind === 'video' ? (await ledger.getJob(task.jobId)) ?? job : job;
-          const threads = task.kind === 'video' ? segmentThreads(current.options, current.plan, task.index) : job.options.threadsPerWorker;
-          // Tail segments get more encoder threads only: a threaded decoder beside them cost about 10% more CPU
-          // for no gain in wall time (8 s of noisy 720p: 20.0 CPU s with 1 decoder + 2 encoder threads, 21.9
-          // with 2 + 2, 18.5 with 1 + 1).
-          await encodeTask(deps, task, { threads, decodeThreads: job.options.threadsPerWorker, ...(signal ? { signal } : {}) });
+          await encodeTask(deps, task, { ...taskThreads(current, task), ...(signal ? { signal } : {}) });
         },
       });
     },

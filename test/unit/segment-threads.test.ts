@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { segmentThreads, tailThreadsFor } from '../../src/core/segment-threads.js';
+import { segmentThreads, tailThreadsFor, taskThreads } from '../../src/core/segment-threads.js';
 
 describe('tailThreadsFor', () => {
   const cases: Array<[cores: number, workers: number, tail: number]> = [
@@ -53,5 +53,16 @@ describe('segmentThreads', () => {
 
   it('an index not in the plan gets threadsPerWorker', () => {
     assert.equal(segmentThreads(options, plan, 9), 1);
+  });
+});
+
+describe('taskThreads', () => {
+  const job = { options: { workers: 2, threadsPerWorker: 1, tailThreads: 2, profile: { videoCodec: 'h264' as const } }, plan: { encodeOrder: [0, 1, 2] } };
+  it('a tail segment: more encoder threads, one worker share of decoder threads', () => {
+    assert.deepEqual(taskThreads(job, { kind: 'video', index: 2 }), { threads: 2, decodeThreads: 1 });
+    assert.deepEqual(taskThreads(job, { kind: 'video', index: 0 }), { threads: 1, decodeThreads: 1 });
+  });
+  it('the audio task: one worker share', () => {
+    assert.deepEqual(taskThreads(job, { kind: 'audio', index: 0 }), { threads: 1, decodeThreads: 1 });
   });
 });
