@@ -37,7 +37,8 @@ function buildArgs(job: JobRecord, task: TaskRecord, sourceLocation: string, out
   const segment = job.plan!.segments[task.index];
   if (!segment) throw new NotFoundError(`segment ${task.index} is not in the plan of job ${job.id}`);
   return buildSegmentEncodeArgs({
-    sourceLocation, analysis, segment, profile: job.options.profile, threads: opts.threads, decodeThreads: opts.decodeThreads ?? opts.threads, outputPath, avcodecMajor,
+    sourceLocation, analysis, segment, profile: job.options.profile, threads: opts.threads, outputPath, avcodecMajor,
+    ...(opts.decodeThreads !== undefined ? { decodeThreads: opts.decodeThreads } : {}),
   });
 }
 

@@ -109,8 +109,8 @@ const ACTIVE: JobStatus[] = ['analyzing', 'encoding', 'merging', 'verifying'];
 
 /**
  * The job-level lease: a job still being driven by another live local process (a `transcode` in another
- * terminal, `shardcast serve`) is not resumed or retried beside it, which would race it between tasks and on
- * the merge. A runner that is dead, on another host, or this process does not block.
+ * terminal, `shardcast serve`) is not resumed beside it, which would race it between tasks and on the merge.
+ * (Retry needs no guard: it only takes failed or stopped jobs.) A runner that is dead, on another host, or this process does not block.
  */
 function refuseIfRunElsewhere(deps: AppDeps, job: JobRecord): void {
   const runner = job.runner;

@@ -20,8 +20,6 @@ import { parseTranscodeOptions } from './options.js';
 import { ProgressReporter } from './progress.js';
 import type { BackendFlags, WorkflowFlags } from './backend-flags.js';
 
-
-
 function kindOf(flags: BackendFlags): WorkflowBackendKind {
   if (flags.backend !== 'aws' && flags.backend !== 'aws-emulated') throw new Error(`not a workflow backend: ${flags.backend}`);
   return flags.backend;

@@ -3,6 +3,7 @@
  * Nothing here runs a process; `MediaTool` does. User text (paths) only ever appears as a whole argument.
  */
 import { audioIntermediateExt, AUDIO_ENCODERS, codecTuningArgs, presetArgs, VIDEO_ENCODERS } from './profile.js';
+import { parseRate } from './probe-parse.js';
 import type { EncodeProfile, MediaAnalysis, PlannedSegment, StreamInfo } from './types.js';
 
 const BASE = ['-nostdin', '-hide_banner', '-nostats', '-v', 'error', '-y'];
@@ -56,17 +57,11 @@ const MIN_KEYFRAME_SEEK_TICK = 8e-6;
 export function seekSecondsFor(analysis: MediaAnalysis, startFrame: number, startsOnKeyframe = false): number | undefined {
   if (startFrame <= 0) return undefined;
   const t = analysis.video.frameTimes;
-  const tick = parseTimeBase(analysis.video.timeBase);
+  const tick = parseRate(analysis.video.timeBase);
   const at = startsOnKeyframe && tick >= MIN_KEYFRAME_SEEK_TICK
     ? t[startFrame]! - tick / 4
     : (t[startFrame - 1]! + t[startFrame]!) / 2;
   return Math.max(0, at - analysis.startTime);
-}
-
-/** Seconds per tick of a `num/den` time base; 0 when unknown. */
-function parseTimeBase(tb: string): number {
-  const [num, den] = tb.split('/').map(Number);
-  return num && den && Number.isFinite(num / den) ? num / den : 0;
 }
 
 export function scaleFilter(profile: EncodeProfile): string | undefined {

@@ -97,7 +97,6 @@ const VPX_CPU_USED: Record<string, number> = {
 };
 const X26X_PRESETS = ['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow', 'slower', 'veryslow', 'placebo'];
 
-/** The encoder's own speed options for a preset name (x264/x265 names; numeric presets pass through). */
 /**
  * Encoder settings of the profile that are neither preset nor CRF, shared by every encode of the codec (and
  * by the benchmark's plain ffmpeg command). VP9: constant quality needs `-b:v 0`; the keyframe interval is
@@ -109,6 +108,7 @@ export function codecTuningArgs(codec: VideoCodec): string[] {
   return codec === 'vp9' ? ['-b:v', '0', '-g', '240'] : [];
 }
 
+/** The encoder's own speed options for a preset name (x264/x265 names; numeric presets pass through). */
 export function presetArgs(codec: VideoCodec, preset: string): string[] {
   const n = /^\d+$/.test(preset) ? Number(preset) : undefined;
   if (codec === 'h264' || codec === 'hevc') {

@@ -6,8 +6,8 @@
  * Most segments run with `threadsPerWorker` (cores / workers: one thread each when there is a worker per core,
  * the most efficient split for x264). When there are more segments than workers, the last `workers` segments in
  * encode order get `tailThreads`: they run while the other workers run out of work, and with one thread each a
- * core would sit idle until the last one ends (measured on 2 cores, 60 s 720p h264 in 7 segments: worker slots
- * busy 91% of the encode phase before, 99% after, at the same total CPU). While the tail encodes still
+ * core would sit idle until the last one ends (measured on 2 cores, 60 s 720p h264 in 7 segments: CPU
+ * utilisation 90% before, 98% after; docs/BENCHMARKS.md). While the tail encodes still
  * overlap, the machine is briefly oversubscribed, which costs less than an idle core. When there are no more
  * segments than workers, all of them run at once from the start, so they share the tail threads instead
  * (a short clip in one segment still uses every core; two segments on two cores stay at one thread each: giving
