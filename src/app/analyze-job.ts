@@ -22,19 +22,28 @@ export async function analyzeSource(deps: AppDeps, source: string): Promise<Medi
   const size = await deps.sourceSize(source);
   const location = await deps.readableSource(source);
   if (size === 0) throw new InputError('the source is an empty file');
-  const probe = await deps.media.run('ffprobe', buildProbeArgs(location), { maxStdoutBytes: 64 * 1024 * 1024 });
-  if (probe.exitCode !== 0) {
-    const why = firstErrorLine(probe.stderrTail);
-    throw new InputError(`not a readable media file${why ? `: ${why}` : ''}`);
+  // The packet scan runs beside the stream probe (it does not need the probe's answer); the frame scan, for the
+  // codecs that need one, starts as soon as the probe names the video stream. Every early exit waits for the
+  // scan to end, so no ffprobe outlives the call.
+  const scanRun = deps.media.run('ffprobe', buildPacketScanArgs(location));
+  const scanSettled = scanRun.then(() => undefined, () => undefined);
+  let vs: ReturnType<typeof pickVideoStream>;
+  let json: ReturnType<typeof parseProbeJson>;
+  let frames: Awaited<typeof scanRun> | undefined;
+  try {
+    const probe = await deps.media.run('ffprobe', buildProbeArgs(location), { maxStdoutBytes: 64 * 1024 * 1024 });
+    if (probe.exitCode !== 0) {
+      const why = firstErrorLine(probe.stderrTail);
+      throw new InputError(`not a readable media file${why ? `: ${why}` : ''}`);
+    }
+    json = parseProbeJson(probe.stdout);
+    vs = pickVideoStream(json);
+    if (!vs) return buildAnalysis(json, [], size ?? 0); // throws the no-video InputError
+    frames = needsFrameScan(vs.codec_name ?? '', vs.field_order) ? await deps.media.run('ffprobe', buildFrameScanArgs(location, vs.index)) : undefined;
+  } finally {
+    await scanSettled;
   }
-  const json = parseProbeJson(probe.stdout);
-  const vs = pickVideoStream(json);
-  if (!vs) return buildAnalysis(json, [], size ?? 0); // throws the no-video InputError
-  const frameScan = needsFrameScan(vs.codec_name ?? '', vs.field_order);
-  const [scan, frames] = await Promise.all([
-    deps.media.run('ffprobe', buildPacketScanArgs(location)),
-    frameScan ? deps.media.run('ffprobe', buildFrameScanArgs(location, vs.index)) : undefined,
-  ]);
+  const scan = await scanRun;
   for (const r of [scan, frames]) {
     if (r && r.exitCode !== 0) throw new InputError(`cannot read the source's packets: ${firstErrorLine(r.stderrTail)}`);
   }
@@ -58,6 +67,7 @@ export async function analyzeJob(deps: AppDeps, jobId: string): Promise<JobRecor
     keyframeIndices: analysis.video.keyframeIndices,
     lastFrameDuration: analysis.video.lastFrameDuration,
     targetSeconds: target,
+    workers: opts.workers,
   });
   const tasks: NewTask[] = plan.segments.map((s) => ({
     jobId,

@@ -7,7 +7,8 @@
  * the most efficient split for x264). When there are more segments than workers, the last `workers` segments in
  * encode order get `tailThreads`: they run while the other workers run out of work, and with one thread each a
  * core would sit idle until the last one ends (measured on 2 cores, 60 s 720p h264 in 7 segments: CPU
- * utilisation 90% before, 98% after; docs/BENCHMARKS.md). While the tail encodes still
+ * utilisation 90% before, 98% after; docs/BENCHMARKS.md). The planner makes those last segments short (the
+ * taper in plan-segments.ts), so few frames pay the extra threads' cost. While the tail encodes still
  * overlap, the machine is briefly oversubscribed, which costs less than an idle core. When there are no more
  * segments than workers, all of them run at once from the start, so they share the tail threads instead
  * (a short clip in one segment still uses every core; two segments on two cores stay at one thread each: giving

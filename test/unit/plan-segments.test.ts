@@ -3,7 +3,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { defaultSegmentSeconds, planSegments, type PlanInput } from '../../src/core/plan-segments.js';
+import { defaultSegmentSeconds, planSegments, taperLengths, type PlanInput } from '../../src/core/plan-segments.js';
 import type { SegmentPlan } from '../../src/core/types.js';
 
 /** Frame times of a constant-rate stream: `count` frames from `start` at `fps`. */
@@ -185,6 +185,38 @@ const cases: PlanCase[] = [
     onKeyframe: [true, true],
   },
   {
+    name: 'taper, 2 workers: 60 s at target 8 ends in 2 × 4 s and 2 × 2 s (keyframes every 2 s)',
+    input: { frameTimes: cfr(1800, 30), keyframeIndices: everyNth(1800, 60), lastFrameDuration: 1 / 30, targetSeconds: 8, workers: 2 },
+    startFrames: [0, 240, 480, 720, 960, 1200, 1440, 1560, 1680, 1740],
+    frameCounts: [240, 240, 240, 240, 240, 240, 120, 120, 60, 60],
+    onKeyframe: [true, true, true, true, true, true, true, true, true, true],
+    check: (plan) => assert.deepEqual(plan.encodeOrder.slice(-2), [8, 9], 'the 2 s segments are encoded last'),
+  },
+  {
+    name: 'taper with one keyframe: the tail pieces are exact cuts',
+    input: { frameTimes: cfr(1200, 25), keyframeIndices: [0], lastFrameDuration: 0.04, targetSeconds: 10, workers: 1 },
+    // 48 s; tail 5 + 2.5 s from 40.5 s: main 0–40.5 s in 10 s segments with the 10.5 s remainder folded
+    startFrames: [0, 250, 500, 750, 1013, 1138],
+    frameCounts: [250, 250, 250, 263, 125, 62],
+    onKeyframe: [true, false, false, false, false, false],
+  },
+  {
+    name: 'taper at target 5, 2 workers: 20 s keeps one round (2 × 5 s) before its 9 s tail',
+    input: { frameTimes: cfr(600, 30), keyframeIndices: everyNth(600, 30), lastFrameDuration: 1 / 30, targetSeconds: 5, workers: 2 },
+    // tail 2.5 + 2.5 + 2 + 2 s from 11 s; 13.5 s lies between the keyframes at 13 s and 14 s: the earlier one
+    startFrames: [0, 150, 330, 390, 480, 540],
+  },
+  {
+    name: 'no taper when less than one round of full segments would come before the tail',
+    input: { frameTimes: cfr(567, 30), keyframeIndices: everyNth(567, 30), lastFrameDuration: 1 / 30, targetSeconds: 5, workers: 2 },
+    // 18.9 s < 9 s tail + 2 × 5 s
+    startFrames: [0, 150, 300, 450],
+    check: (plan) => {
+      const without = planSegments({ frameTimes: cfr(567, 30), keyframeIndices: everyNth(567, 30), lastFrameDuration: 1 / 30, targetSeconds: 5 });
+      assert.deepEqual(starts(plan), starts(without), 'same cuts as without workers');
+    },
+  },
+  {
     name: 'target 0 falls back to 10 s',
     input: { frameTimes: cfr(900, 30), keyframeIndices: everyNth(900, 30), lastFrameDuration: 1 / 30, targetSeconds: 0 },
     startFrames: [0, 300, 600],
@@ -219,6 +251,21 @@ describe('planSegments', () => {
   it('throws on no frames', () => {
     assert.throws(() => planSegments({ frameTimes: [], keyframeIndices: [], lastFrameDuration: 0.04, targetSeconds: 10 }), /no frames/);
   });
+});
+
+describe('taperLengths', () => {
+  const table: Array<[target: number, workers: number, expected: number[]]> = [
+    [8, 2, [4, 4, 2, 2]],
+    [5, 2, [2.5, 2.5, 2, 2]], // a quarter would be 1.25 s: floored at 2 s
+    [56, 3, [28, 28, 28, 14, 14, 14]],
+    [3, 1, [2, 2]], // half and quarter both floored at 2 s
+    [2, 4, []], // nothing shorter than 2 s: no taper
+    [0.5, 2, []],
+    [10, 0, [5, 2.5]], // workers < 1 counts as one
+  ];
+  for (const [t, w, expected] of table) {
+    it(`target ${t} s, ${w} workers → [${expected.join(', ')}]`, () => assert.deepEqual(taperLengths(t, w), expected));
+  }
 });
 
 describe('defaultSegmentSeconds', () => {
@@ -271,7 +318,8 @@ function generate(rand: () => number): PlanInput {
   else if (keyMode === 'all') keys = times.map((_, i) => i);
   const targetSeconds = pick([0, 0.5, 1, 2, 5, 6, 10, 30 * rand()]);
   const lastFrameDuration = pick([1 / fps, 0.001, 0.5, rand()]);
-  return { frameTimes: times, keyframeIndices: keys, lastFrameDuration, targetSeconds };
+  const workers = pick([undefined, undefined, 1, 2, 4, 16]);
+  return { frameTimes: times, keyframeIndices: keys, lastFrameDuration, targetSeconds, ...(workers !== undefined ? { workers } : {}) };
 }
 
 describe('planSegments property test (seeded)', () => {
@@ -279,11 +327,12 @@ describe('planSegments property test (seeded)', () => {
   const N = 400;
   it(`${N} generated inputs satisfy the invariants and the length bounds`, () => {
     let multi = 0;
+    let tapers = 0;
     for (let k = 0; k < N; k++) {
       const input = generate(rand);
       const plan = planSegments(input);
       if (plan.segments.length >= 3) multi++;
-      const label = `case ${k}: ${input.frameTimes.length} frames, target ${input.targetSeconds}`;
+      const label = `case ${k}: ${input.frameTimes.length} frames, target ${input.targetSeconds}, workers ${input.workers}`;
       try {
         assertInvariants(input, plan);
       } catch (err) {
@@ -294,6 +343,23 @@ describe('planSegments property test (seeded)', () => {
       let maxGap = input.lastFrameDuration;
       for (let i = 1; i < times.length; i++) maxGap = Math.max(maxGap, times[i]! - times[i - 1]!);
       const eps = 1e-9;
+      // With a tapered tail, the tail's pieces are shorter than the target: a cut never leaves the segment before
+      // it under half its intended length, the last segment is at least half the last piece, and a piece that
+      // ran on into the next (after a late cut) is at most three pieces long.
+      const pieces = input.workers !== undefined ? taperLengths(target, input.workers) : [];
+      const endOfAll = times.at(-1)! + input.lastFrameDuration;
+      const tapered = pieces.length > 0 && endOfAll - times[0]! >= pieces.reduce((a, b) => a + b, 0) + Math.max(1, input.workers!) * target;
+      if (tapered) {
+        tapers++;
+        const minPiece = Math.min(...pieces);
+        const maxLen = Math.max(1.85 * target, 3 * Math.max(...pieces)) + maxGap;
+        plan.segments.forEach((s, i) => {
+          const d = s.endTime - s.startTime;
+          assert.ok(d >= 0.5 * minPiece - eps, `${label}: tapered segment ${i} lasts ${d}, under half of ${minPiece}`);
+          assert.ok(d <= maxLen + eps, `${label}: tapered segment ${i} lasts ${d}, over ${maxLen}`);
+        });
+        continue;
+      }
       plan.segments.forEach((s, i) => {
         const d = s.endTime - s.startTime;
         const last = i === plan.segments.length - 1;
@@ -310,5 +376,6 @@ describe('planSegments property test (seeded)', () => {
     }
     // Guard against a generator that only makes trivial one-segment plans.
     assert.ok(multi > N / 4, `only ${multi} of ${N} generated plans have 3 or more segments`);
+    assert.ok(tapers > N / 20, `only ${tapers} of ${N} generated plans are tapered`);
   });
 });
