@@ -10,6 +10,11 @@
  * threads (segment-threads.ts) are small: extra threads cost CPU per frame, so the fewer frames run with them,
  * the better (on 2 cores, 60 s of 720p h264 with 8 s segments spent about 2% of its CPU on the tail threads of
  * its two last 8 s segments).
+ *
+ * With `workers` given and no more segments than workers (one round: every segment runs at once), the source is
+ * split into equal parts instead, cut on a keyframe only within 5% of a part, else on the exact frame: the job
+ * lasts as long as its longest segment, and a keyframe 1 s off the middle of a 10 s clip left one core idle for
+ * a fifth of the encode, while an exact cut costs only decoding from the keyframe before.
  */
 import type { PlannedSegment, SegmentPlan } from './types.js';
 
@@ -26,6 +31,9 @@ export interface PlanInput {
 const KEYFRAME_WINDOW = 0.35;
 /** A remainder shorter than this fraction of the target is folded into the segment before it. */
 const MIN_TAIL = 0.5;
+
+/** In a one-round plan, a keyframe is used for a cut only this close to the equal split (fraction of a part). */
+const BALANCE_WINDOW = 0.05;
 
 /** Shortest tapered segment: below this, per-segment start-up (process, encoder, keyframe) starts to count. */
 const TAPER_MIN_SECONDS = 2;
@@ -112,6 +120,25 @@ export function planSegments(input: PlanInput): SegmentPlan {
       // a gap in the timestamps) is skipped: that segment runs on into the next piece.
       if (cut >= total || cut <= start || times[cut]! - times[start]! < before * MIN_TAIL) continue;
       if (endOfAll - times[cut]! < pieces[pieces.length - 1]! * MIN_TAIL) break;
+      cuts.push(cut);
+      start = cut;
+    }
+  }
+
+  const rounds = Math.max(1, Math.floor(input.workers ?? 0));
+  if (input.workers !== undefined && !taper && cuts.length >= 2 && cuts.length <= rounds) {
+    // One round: equal parts, so that the segments, all running at once, also end together.
+    const n = cuts.length;
+    const part = (endOfAll - times[0]!) / n;
+    cuts.length = 1;
+    start = 0;
+    for (let i = 1; i < n; i++) {
+      const at = times[0]! + i * part;
+      const cut = nearestKeyframe(keys, times, start, at, part * BALANCE_WINDOW) ?? firstIndexAtOrAfter(times, at, start + 1);
+      // Past a gap in the timestamps a cut can land late; one that would leave a segment under half a part is
+      // skipped (the segment before runs on into the next part).
+      if (cut >= total || cut <= start || times[cut]! - times[start]! < part * MIN_TAIL) continue;
+      if (endOfAll - times[cut]! < part * MIN_TAIL) break;
       cuts.push(cut);
       start = cut;
     }

@@ -217,6 +217,23 @@ const cases: PlanCase[] = [
     },
   },
   {
+    name: 'one round (2 segments, 2 workers): equal halves, the exact middle rather than a keyframe 1 s off',
+    input: { frameTimes: cfr(300, 30), keyframeIndices: everyNth(300, 60), lastFrameDuration: 1 / 30, targetSeconds: 5, workers: 2 },
+    startFrames: [0, 150],
+    onKeyframe: [true, false],
+    check: (plan) => {
+      const without = planSegments({ frameTimes: cfr(300, 30), keyframeIndices: everyNth(300, 60), lastFrameDuration: 1 / 30, targetSeconds: 5 });
+      assert.deepEqual(starts(without), [0, 120], 'without workers: the keyframe at 4 s');
+    },
+  },
+  {
+    name: 'one round: a keyframe within 5% of a part is used',
+    // 16 s, target 5 → 3 segments, 4 workers: parts of 5.33 s; keyframes at 5.2 s (156) and 10 s (300)
+    input: { frameTimes: cfr(480, 30), keyframeIndices: [0, 156, 300], lastFrameDuration: 1 / 30, targetSeconds: 5, workers: 4 },
+    startFrames: [0, 156, 320],
+    onKeyframe: [true, true, false],
+  },
+  {
     name: 'target 0 falls back to 10 s',
     input: { frameTimes: cfr(900, 30), keyframeIndices: everyNth(900, 30), lastFrameDuration: 1 / 30, targetSeconds: 0 },
     startFrames: [0, 300, 600],
@@ -328,6 +345,7 @@ describe('planSegments property test (seeded)', () => {
   it(`${N} generated inputs satisfy the invariants and the length bounds`, () => {
     let multi = 0;
     let tapers = 0;
+    let balanced = 0;
     for (let k = 0; k < N; k++) {
       const input = generate(rand);
       const plan = planSegments(input);
@@ -349,6 +367,18 @@ describe('planSegments property test (seeded)', () => {
       const pieces = input.workers !== undefined ? taperLengths(target, input.workers) : [];
       const endOfAll = times.at(-1)! + input.lastFrameDuration;
       const tapered = pieces.length > 0 && endOfAll - times[0]! >= pieces.reduce((a, b) => a + b, 0) + Math.max(1, input.workers!) * target;
+      const unbalanced = input.workers !== undefined && !tapered ? planSegments({ ...input, workers: undefined }) : undefined;
+      if (unbalanced && unbalanced.segments.length >= 2 && unbalanced.segments.length <= Math.max(1, input.workers!)) {
+        // One round: equal parts; a skipped cut (past a timestamp gap) merges two parts, and a late one can add a gap.
+        balanced++;
+        const part = (endOfAll - times[0]!) / unbalanced.segments.length;
+        plan.segments.forEach((s, i) => {
+          const d = s.endTime - s.startTime;
+          assert.ok(d >= 0.5 * part - eps, `${label}: balanced segment ${i} lasts ${d}, under half of ${part}`);
+          assert.ok(d <= 2 * part + maxGap + eps, `${label}: balanced segment ${i} lasts ${d}, over 2 × ${part} + a frame gap`);
+        });
+        continue;
+      }
       if (tapered) {
         tapers++;
         const minPiece = Math.min(...pieces);
@@ -377,5 +407,6 @@ describe('planSegments property test (seeded)', () => {
     // Guard against a generator that only makes trivial one-segment plans.
     assert.ok(multi > N / 4, `only ${multi} of ${N} generated plans have 3 or more segments`);
     assert.ok(tapers > N / 20, `only ${tapers} of ${N} generated plans are tapered`);
+    assert.ok(balanced > N / 20, `only ${balanced} of ${N} generated plans are one-round balanced`);
   });
 });
