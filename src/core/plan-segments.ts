@@ -7,14 +7,13 @@
  * With `workers` given and more than one round of work, the end of the source is cut finer ("taper"): `workers`
  * segments of half the target, then `workers` of a quarter (never under 2 s). Encoded longest first, the short
  * ones come last, so the workers run out of work at nearly the same time and the segments that get the tail
- * threads (segment-threads.ts) are small: extra threads cost CPU per frame, so the fewer frames run with them,
- * the better (on 2 cores, 60 s of 720p h264 with 8 s segments spent about 2% of its CPU on the tail threads of
- * its two last 8 s segments).
+ * threads (segment-threads.ts) are small: those threads cost CPU per frame (8 s of noisy 720p: 20.0 CPU s with
+ * one decoder + two encoder threads against 18.5 with one + one), so the fewer frames run with them the better.
  *
  * With `workers` given and no more segments than workers (one round: every segment runs at once), the source is
  * split into equal parts instead, cut on a keyframe only within 5% of a part, else on the exact frame: the job
- * lasts as long as its longest segment, and a keyframe 1 s off the middle of a 10 s clip left one core idle for
- * a fifth of the encode, while an exact cut costs only decoding from the keyframe before.
+ * lasts as long as its longest segment, and an exact cut costs only decoding from the keyframe before (10 s
+ * clip, VP9, 2 cores: 163 + 137 frames on keyframes took 44.0 s, 150 + 150 took 33.1 s, one pair each).
  */
 import type { PlannedSegment, SegmentPlan } from './types.js';
 
@@ -23,7 +22,7 @@ export interface PlanInput {
   keyframeIndices: readonly number[];
   lastFrameDuration: number;
   targetSeconds: number;
-  /** Parallel workers: when given, the last segments are shorter (see the taper above). */
+  /** Parallel workers: when given, a long plan ends in shorter segments and a one-round plan is split evenly. */
   workers?: number;
 }
 
@@ -89,14 +88,30 @@ export function planSegments(input: PlanInput): SegmentPlan {
   const endOfAll = times[total - 1]! + lastFrameDuration;
   const window = target * KEYFRAME_WINDOW;
 
+  const workers = input.workers === undefined ? undefined : Math.max(1, Math.floor(input.workers));
   // The tapered tail applies when the part before it still holds a full round of target-length segments.
-  const pieces = input.workers !== undefined ? taperLengths(target, input.workers) : [];
+  const pieces = workers !== undefined ? taperLengths(target, workers) : [];
   const tailSpan = pieces.reduce((a, b) => a + b, 0);
-  const taper = pieces.length > 0 && endOfAll - times[0]! >= tailSpan + Math.max(1, Math.floor(input.workers ?? 1)) * target;
+  const taper = pieces.length > 0 && endOfAll - times[0]! >= tailSpan + workers! * target;
   const mainEnd = taper ? endOfAll - tailSpan : endOfAll;
 
   const cuts = [0];
   let start = 0;
+  /**
+   * Cuts at fixed times: each on the keyframe nearest it within `window`, else on the exact frame. A cut that
+   * would leave the segment before it under `minBefore` (one that landed late, past a gap in the timestamps)
+   * is skipped, so that segment runs on into the next; none leaves less than `minLast` after it.
+   */
+  const cutAtTimes = (points: Array<{ at: number; window: number; minBefore: number }>, minLast: number): void => {
+    for (const p of points) {
+      const cut = nearestKeyframe(keys, times, start, p.at, p.window) ?? firstIndexAtOrAfter(times, p.at, start + 1);
+      if (cut >= total || cut <= start || times[cut]! - times[start]! < p.minBefore) continue;
+      if (endOfAll - times[cut]! < minLast) break;
+      cuts.push(cut);
+      start = cut;
+    }
+  };
+
   for (;;) {
     const startTime = times[start]!;
     if (mainEnd - startTime < target * (1 + MIN_TAIL)) break;
@@ -109,39 +124,22 @@ export function planSegments(input: PlanInput): SegmentPlan {
     start = cut;
   }
   if (taper) {
-    // Cut points at fixed times (the end of the main part, then after each piece but the last), each on a
-    // keyframe within 35% of the shorter neighbour's length, else on the exact frame.
+    // The end of the main part, then the end of each piece but the last; the keyframe window is 35% of the
+    // shorter neighbour.
     let at = mainEnd;
-    for (let k = 0; k < pieces.length; k++) {
+    cutAtTimes(pieces.map((len, k) => {
       const before = k === 0 ? target : pieces[k - 1]!;
-      const cut = nearestKeyframe(keys, times, start, at, Math.min(before, pieces[k]!) * KEYFRAME_WINDOW) ?? firstIndexAtOrAfter(times, at, start + 1);
-      at += pieces[k]!;
-      // A cut that would leave the segment before it under half its length (after a cut that landed late, past
-      // a gap in the timestamps) is skipped: that segment runs on into the next piece.
-      if (cut >= total || cut <= start || times[cut]! - times[start]! < before * MIN_TAIL) continue;
-      if (endOfAll - times[cut]! < pieces[pieces.length - 1]! * MIN_TAIL) break;
-      cuts.push(cut);
-      start = cut;
-    }
-  }
-
-  const rounds = Math.max(1, Math.floor(input.workers ?? 0));
-  if (input.workers !== undefined && !taper && cuts.length >= 2 && cuts.length <= rounds) {
+      const point = { at, window: Math.min(before, len) * KEYFRAME_WINDOW, minBefore: before * MIN_TAIL };
+      at += len;
+      return point;
+    }), pieces.at(-1)! * MIN_TAIL);
+  } else if (workers !== undefined && cuts.length >= 2 && cuts.length <= workers) {
     // One round: equal parts, so that the segments, all running at once, also end together.
     const n = cuts.length;
     const part = (endOfAll - times[0]!) / n;
     cuts.length = 1;
     start = 0;
-    for (let i = 1; i < n; i++) {
-      const at = times[0]! + i * part;
-      const cut = nearestKeyframe(keys, times, start, at, part * BALANCE_WINDOW) ?? firstIndexAtOrAfter(times, at, start + 1);
-      // Past a gap in the timestamps a cut can land late; one that would leave a segment under half a part is
-      // skipped (the segment before runs on into the next part).
-      if (cut >= total || cut <= start || times[cut]! - times[start]! < part * MIN_TAIL) continue;
-      if (endOfAll - times[cut]! < part * MIN_TAIL) break;
-      cuts.push(cut);
-      start = cut;
-    }
+    cutAtTimes(Array.from({ length: n - 1 }, (_, i) => ({ at: times[0]! + (i + 1) * part, window: part * BALANCE_WINDOW, minBefore: part * MIN_TAIL })), part * MIN_TAIL);
   }
 
   const segments: PlannedSegment[] = cuts.map((s, i) => {
