@@ -5,10 +5,11 @@
  * frame-exact, it only costs decoding from the previous keyframe).
  *
  * With `workers` given and more than one round of work, the end of the source is cut finer ("taper"): `workers`
- * segments of half the target, then `workers` of a quarter (never under 2 s). Encoded longest first, the short
- * ones come last, so the workers run out of work at nearly the same time and the segments that get the tail
- * threads (segment-threads.ts) are small: those threads cost CPU per frame (8 s of noisy 720p: 20.0 CPU s with
- * one decoder + two encoder threads against 18.5 with one + one), so the fewer frames run with them the better.
+ * segments of half the target, then `workers` of a quarter (aimed at 2 s or more; a cut moved onto a keyframe
+ * within 35% of a piece can make one shorter). Encoded longest first, the short ones come last, so the workers
+ * run out of work at nearly the same time and the segments that get the tail threads (segment-threads.ts) are
+ * small: those threads cost CPU per frame (8 s of noisy 720p: 20.0 CPU s with one decoder + two encoder threads
+ * against 18.5 with one + one), so the fewer frames run with them the better.
  *
  * With `workers` given and no more segments than workers (one round: every segment runs at once), the source is
  * split into equal parts instead, cut on a keyframe only within 5% of a part, else on the exact frame: the job
