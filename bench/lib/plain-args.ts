@@ -7,7 +7,7 @@ import { codecTuningArgs, DEFAULT_CRF, presetArgs, VIDEO_ENCODERS } from '../../
 import type { VideoCodec } from '../../src/core/types.js';
 
 export function plainVideoArgs(codec: VideoCodec, preset = 'medium'): string[] {
-  const a = ['-c:v', VIDEO_ENCODERS[codec], ...presetArgs(codec, preset), '-crf', String(DEFAULT_CRF[codec]), '-pix_fmt', 'yuv420p', ...codecTuningArgs(codec)];
+  const a = ['-c:v', VIDEO_ENCODERS[codec], ...presetArgs(codec, preset), '-crf', String(DEFAULT_CRF[codec]), ...codecTuningArgs(codec)];
   if (codec === 'hevc') a.push('-x265-params', 'log-level=error', '-tag:v', 'hvc1');
   return a;
 }

@@ -2,12 +2,13 @@
  * Analyze: one ffprobe for streams and format plus one packet scan of the video stream (no decode), then
  * the segment plan, written once to the ledger.
  */
-import { buildFrameScanArgs, buildPacketScanArgs, buildProbeArgs } from '../core/ffmpeg-args.js';
+import { buildFirstFramesArgs, buildFrameScanArgs, buildPacketScanArgs, buildProbeArgs } from '../core/ffmpeg-args.js';
 import { InputError } from '../core/errors.js';
 import { defaultSegmentSeconds, planSegments } from '../core/plan-segments.js';
-import { buildAnalysis, needsFrameScan, parseFrameScan, parsePacketScan, parseProbeJson, pickVideoStream } from '../core/probe-parse.js';
+import { buildAnalysis, needsFrameScan, parseFirstFrames, parseFrameScan, parsePacketScan, parseProbeJson, pickVideoStream } from '../core/probe-parse.js';
 import { audioBlobKey, taskKey, videoSegmentBlobKey } from '../core/task-keys.js';
 import { audioIntermediateExt } from '../core/profile.js';
+import { chooseOutputFormat } from '../core/output-format.js';
 import type { JobRecord, MediaAnalysis } from '../core/types.js';
 import type { NewTask } from '../ports/ledger.js';
 import type { AppDeps } from './deps.js';
@@ -30,6 +31,7 @@ export async function analyzeSource(deps: AppDeps, source: string): Promise<Medi
   let vs: ReturnType<typeof pickVideoStream>;
   let json: ReturnType<typeof parseProbeJson>;
   let frames: Awaited<typeof scanRun> | undefined;
+  let firstFrames: Awaited<typeof scanRun> | undefined;
   try {
     const probe = await deps.media.run('ffprobe', buildProbeArgs(location), { maxStdoutBytes: 64 * 1024 * 1024 });
     if (probe.exitCode !== 0) {
@@ -39,7 +41,15 @@ export async function analyzeSource(deps: AppDeps, source: string): Promise<Medi
     json = parseProbeJson(probe.stdout);
     vs = pickVideoStream(json);
     if (!vs) return buildAnalysis(json, [], size ?? 0); // throws the no-video InputError
-    frames = needsFrameScan(vs.codec_name ?? '', vs.field_order) ? await deps.media.run('ffprobe', buildFrameScanArgs(location, vs.index)) : undefined;
+    // HDR10 SEI and Dolby Vision RPU live in the frames: a few are decoded beside the scans.
+    const first = deps.media.run('ffprobe', buildFirstFramesArgs(location, vs.index));
+    const firstSettled = first.then(() => undefined, () => undefined);
+    try {
+      frames = needsFrameScan(vs.codec_name ?? '', vs.field_order) ? await deps.media.run('ffprobe', buildFrameScanArgs(location, vs.index)) : undefined;
+    } finally {
+      await firstSettled;
+    }
+    firstFrames = await first;
   } finally {
     await scanSettled;
   }
@@ -51,7 +61,8 @@ export async function analyzeSource(deps: AppDeps, source: string): Promise<Medi
     throw new InputError(`the source is truncated or damaged: ${firstErrorLine(scan.stderrTail)}`);
   }
   const packets = parsePacketScan(scan.stdout, vs.index);
-  return buildAnalysis(json, frames ? parseFrameScan(frames.stdout) : packets.video, size ?? 0, packets.streamEnds);
+  const sideData = firstFrames && firstFrames.exitCode === 0 ? parseFirstFrames(firstFrames.stdout) : [];
+  return buildAnalysis(json, frames ? parseFrameScan(frames.stdout) : packets.video, size ?? 0, packets.streamEnds, sideData);
 }
 
 /** Moves a created job through analysis to `encoding`, with its plan and tasks in the ledger. */
@@ -97,6 +108,11 @@ export async function analyzeJob(deps: AppDeps, jobId: string): Promise<JobRecor
   await deps.ledger.putTasks(tasks);
   const analyzeMs = deps.clock() - started;
   job = await deps.ledger.updateJob(jobId, ['analyzing'], 'encoding', { analysis, plan, timings: { ...job.timings, analyzeMs } });
+  const format = chooseOutputFormat(analysis.video, opts.profile);
+  await emit(deps, jobId, 'job.format', `output ${format.pixelFormat}${format.fullRange ? ', full range' : ''}${format.hdr ? ', HDR10 metadata kept' : ''} (source ${analysis.video.pixelFormat}${analysis.video.color.transfer ? `, ${analysis.video.color.transfer}` : ''})`, {
+    pixelFormat: format.pixelFormat, fullRange: format.fullRange, hdr10: !!format.hdr,
+  });
+  for (const n of format.notices) await emit(deps, jobId, 'job.notice', n);
   await emit(deps, jobId, 'job.planned', `${plan.segments.length} segments of about ${target} s, ${plan.totalFrames} frames`, {
     segments: plan.segments.length,
     frames: plan.totalFrames,

@@ -41,6 +41,8 @@ function buildProgram(): Command {
     .option('--width <px>', 'scale to this width, keeping the aspect ratio')
     .option('--audio-codec <codec>', 'aac | opus | copy | none (default aac; opus for .webm)')
     .option('--audio-bitrate <kbps>', 'audio bitrate in kb/s (default 128)')
+    .option('--pix-fmt <name>', "output pixel format, e.g. yuv420p (default: the source's bit depth and chroma where the codec holds them)")
+    .option('--bit-depth <n>', "output bit depth, 8 or 10 (12 for hevc, vp9), keeping the source's chroma")
     .option('--segment-seconds <s>', 'target segment length (default: from duration and workers)')
     .option('--workers <n>', 'parallel encodes (default: number of cores)')
     .option('--max-attempts <n>', 'attempts per segment before the job fails (default 3)')

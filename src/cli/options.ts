@@ -29,6 +29,8 @@ export const transcodeFlagsSchema = z.object({
     .transform(Number)
     .refine((n) => n >= 0.5 && n <= 3600, '--segment-seconds must be from 0.5 to 3600')
     .optional(),
+  pixFmt: z.string().regex(/^[a-z0-9]+$/, '--pix-fmt must be a pixel format name such as yuv420p10le').optional(),
+  bitDepth: z.enum(['8', '10', '12'], { message: '--bit-depth must be 8, 10 or 12' }).transform(Number).optional(),
   workers: intFlag('--workers', 1, 256).optional(),
   maxAttempts: intFlag('--max-attempts', 1, 20).optional(),
   verify: z.boolean().default(true),
@@ -51,6 +53,8 @@ export function parseTranscodeOptions(flags: Record<string, unknown>, output: st
     ...(f.height !== undefined ? { height: f.height } : {}),
     ...(f.audioCodec ? { audioCodec: f.audioCodec } : {}),
     ...(f.audioBitrate !== undefined ? { audioBitrateKbps: f.audioBitrate } : {}),
+    ...(f.pixFmt !== undefined ? { pixelFormat: f.pixFmt } : {}),
+    ...(f.bitDepth !== undefined ? { bitDepth: f.bitDepth } : {}),
   });
   const opts: TranscodeOptions = {
     profile,

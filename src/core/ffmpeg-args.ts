@@ -3,6 +3,7 @@
  * Nothing here runs a process; `MediaTool` does. User text (paths) only ever appears as a whole argument.
  */
 import { audioIntermediateExt, AUDIO_ENCODERS, codecTuningArgs, presetArgs, VIDEO_ENCODERS } from './profile.js';
+import { chooseOutputFormat, hdrEncoderParams, type OutputFormat } from './output-format.js';
 import { parseRate } from './probe-parse.js';
 import type { EncodeProfile, MediaAnalysis, PlannedSegment, StreamInfo } from './types.js';
 
@@ -38,6 +39,11 @@ export function buildFrameScanArgs(location: string, streamIndex: number): strin
   ];
 }
 
+/** The side data of the first frames of one stream (a few packets decoded): HDR10 SEI, Dolby Vision RPU. */
+export function buildFirstFramesArgs(location: string, streamIndex: number): string[] {
+  return ['-v', 'error', '-select_streams', String(streamIndex), '-read_intervals', '%+#8', '-show_entries', 'frame=side_data_list', '-of', 'json', literalInput(location)];
+}
+
 /** Smallest time-base tick (seconds) for which the keyframe seek below is used: its margin must beat µs rounding. */
 const MIN_KEYFRAME_SEEK_TICK = 8e-6;
 
@@ -64,40 +70,51 @@ export function seekSecondsFor(analysis: MediaAnalysis, startFrame: number, star
   return Math.max(0, at - analysis.startTime);
 }
 
-export function scaleFilter(profile: EncodeProfile): string | undefined {
+/**
+ * The picture filters after the timestamp rebase: the resize, and the conversion to the output's pixel format.
+ * A full-range source is converted full to full (`in_range`/`out_range`): without them swscale squeezes the
+ * values into limited range while the tags still say full (a washed-out picture).
+ */
+export function pictureFilters(profile: EncodeProfile, format: OutputFormat): string[] {
   const { width, height } = profile;
-  if (width && height) return `scale=${width}:${height}:force_original_aspect_ratio=decrease:force_divisible_by=2`;
-  if (height) return `scale=-2:${height}`;
-  if (width) return `scale=${width}:-2`;
-  return undefined;
+  const size = width && height
+    ? [`w=${width}`, `h=${height}`, 'force_original_aspect_ratio=decrease', 'force_divisible_by=2']
+    : height ? ['w=-2', `h=${height}`] : width ? [`w=${width}`, 'h=-2'] : [];
+  const range = format.fullRange ? ['in_range=pc', 'out_range=pc'] : [];
+  const f: string[] = [];
+  if (size.length || range.length) f.push(`scale=${[...size, ...range].join(':')}`);
+  f.push(`format=${format.pixelFormat}`);
+  return f;
 }
 
-export function colorArgs(analysis: MediaAnalysis): string[] {
+export function colorArgs(analysis: MediaAnalysis, format: OutputFormat): string[] {
   const c = analysis.video.color;
   const a: string[] = [];
   if (c.primaries) a.push('-color_primaries', c.primaries);
   if (c.transfer) a.push('-color_trc', c.transfer);
   if (c.space) a.push('-colorspace', c.space);
-  if (c.range) a.push('-color_range', c.range);
+  if (format.fullRange) a.push('-color_range', 'pc');
+  else if (c.range) a.push('-color_range', c.range);
   return a;
 }
 
-export function videoEncoderArgs(profile: EncodeProfile, threads: number): string[] {
+export function videoEncoderArgs(profile: EncodeProfile, format: OutputFormat, threads: number): string[] {
   const enc = VIDEO_ENCODERS[profile.videoCodec];
-  const a = ['-c:v', enc, ...presetArgs(profile.videoCodec, profile.preset), '-crf', String(profile.crf), '-pix_fmt', profile.pixelFormat, ...codecTuningArgs(profile.videoCodec)];
+  const a = ['-c:v', enc, ...presetArgs(profile.videoCodec, profile.preset), '-crf', String(profile.crf), '-pix_fmt', format.pixelFormat, ...codecTuningArgs(profile.videoCodec)];
+  const hdr = hdrEncoderParams(profile.videoCodec, format.hdr);
   switch (profile.videoCodec) {
     case 'h264':
       a.push('-threads', String(threads));
       break;
     case 'hevc':
-      a.push('-x265-params', `log-level=error:pools=${threads}`);
+      a.push('-x265-params', ['log-level=error', `pools=${threads}`, ...hdr].join(':'));
       break;
     case 'vp9':
       a.push('-threads', String(threads));
       if (threads > 1) a.push('-row-mt', '1');
       break;
     case 'av1':
-      a.push('-svtav1-params', `lp=${threads}`);
+      a.push('-svtav1-params', [`lp=${threads}`, ...hdr].join(':'));
       break;
   }
   return a;
@@ -123,9 +140,8 @@ export interface SegmentEncodeInput {
  */
 export function buildSegmentEncodeArgs(i: SegmentEncodeInput): string[] {
   const seek = seekSecondsFor(i.analysis, i.segment.startFrame, i.segment.startsOnKeyframe);
-  const filters = ['setpts=PTS-STARTPTS'];
-  const scale = scaleFilter(i.profile);
-  if (scale) filters.push(scale);
+  const format = chooseOutputFormat(i.analysis.video, i.profile);
+  const filters = ['setpts=PTS-STARTPTS', ...pictureFilters(i.profile, format)];
   return [
     ...BASE,
     '-threads', String(i.decodeThreads ?? i.threads),
@@ -139,8 +155,8 @@ export function buildSegmentEncodeArgs(i: SegmentEncodeInput): string[] {
     // 58) drops a frame with it, so there the encoder's default time base is used.
     ...((i.avcodecMajor ?? 0) === 0 || (i.avcodecMajor ?? 0) >= 59 ? ['-enc_time_base', '-1'] : []),
     '-an', '-sn', '-dn', '-map_metadata', '-1', '-map_chapters', '-1',
-    ...videoEncoderArgs(i.profile, i.threads),
-    ...colorArgs(i.analysis),
+    ...videoEncoderArgs(i.profile, format, i.threads),
+    ...colorArgs(i.analysis, format),
     '-fflags', '+bitexact',
     '-progress', 'pipe:1',
     '-f', 'mp4', i.outputPath,

@@ -3,7 +3,7 @@
  * Pure: the caller runs ffprobe with `buildProbeArgs` / `buildPacketScanArgs` and passes the text in.
  */
 import { InputError } from './errors.js';
-import type { ColorInfo, MediaAnalysis, StreamInfo, VideoInfo } from './types.js';
+import type { ColorInfo, HdrMetadata, MediaAnalysis, StreamInfo, VideoInfo } from './types.js';
 
 interface FfprobeStream {
   index: number;
@@ -175,8 +175,54 @@ export function parseProbeJson(text: string): FfprobeJson {
   }
 }
 
+type SideData = Record<string, unknown>;
+
+/** Side data of the first frames (`buildFirstFramesArgs`): where HEVC/AV1 carry HDR10 SEI / metadata OBUs. */
+export function parseFirstFrames(text: string): SideData[] {
+  try {
+    const j = JSON.parse(text) as { frames?: Array<{ side_data_list?: SideData[] }> };
+    return (j.frames ?? []).flatMap((f) => f.side_data_list ?? []);
+  } catch {
+    return [];
+  }
+}
+
+const ratio = (v: unknown): number | undefined => {
+  if (typeof v === 'number') return v;
+  if (typeof v !== 'string') return undefined;
+  const n = parseRate(v);
+  return Number.isFinite(n) ? n : undefined;
+};
+
+/** HDR10 static metadata and Dolby Vision presence from side data (stream-level first, then frames). */
+export function hdrFromSideData(lists: SideData[]): { hdr?: HdrMetadata; dolbyVision: boolean } {
+  const hdr: HdrMetadata = {};
+  let dolbyVision = false;
+  for (const sd of lists) {
+    const type = String(sd.side_data_type ?? '');
+    if (/dolby vision|dovi/i.test(type)) dolbyVision = true;
+    if (type === 'Mastering display metadata' && !hdr.masteringDisplay) {
+      const xy = (k: string): [number, number] | undefined => {
+        const x = ratio(sd[`${k}_x`]);
+        const y = ratio(sd[`${k}_y`]);
+        return x !== undefined && y !== undefined ? [x, y] : undefined;
+      };
+      const red = xy('red'), green = xy('green'), blue = xy('blue'), whitePoint = xy('white_point');
+      const minLuminance = ratio(sd.min_luminance), maxLuminance = ratio(sd.max_luminance);
+      if (red && green && blue && whitePoint && minLuminance !== undefined && maxLuminance) {
+        hdr.masteringDisplay = { red, green, blue, whitePoint, minLuminance, maxLuminance };
+      }
+    }
+    if (type === 'Content light level metadata' && !hdr.contentLight) {
+      const maxCll = Number(sd.max_content), maxFall = Number(sd.max_average);
+      if (Number.isFinite(maxCll) && Number.isFinite(maxFall) && (maxCll > 0 || maxFall > 0)) hdr.contentLight = { maxCll, maxFall };
+    }
+  }
+  return { ...(hdr.masteringDisplay || hdr.contentLight ? { hdr } : {}), dolbyVision };
+}
+
 /** Builds the analysis; throws InputError for sources shardcast cannot transcode (no video, no frames). */
-export function buildAnalysis(json: FfprobeJson, packets: PacketRow[], sizeBytes: number, streamEnds: Map<number, number> = new Map()): MediaAnalysis {
+export function buildAnalysis(json: FfprobeJson, packets: PacketRow[], sizeBytes: number, streamEnds: Map<number, number> = new Map(), frameSideData: SideData[] = []): MediaAnalysis {
   const vs = pickVideoStream(json);
   if (!vs) {
     const hasAudio = (json.streams ?? []).some((s) => s.codec_type === 'audio');
@@ -222,6 +268,9 @@ export function buildAnalysis(json: FfprobeJson, packets: PacketRow[], sizeBytes
     lastFrameDuration,
   };
   if (vs.field_order && vs.field_order !== 'progressive' && vs.field_order !== 'unknown') video.fieldOrder = vs.field_order;
+  const hdr = hdrFromSideData([...(vs.side_data_list ?? []), ...frameSideData]);
+  if (hdr.hdr) video.hdr = hdr.hdr;
+  if (hdr.dolbyVision) video.dolbyVision = true;
 
   const declared = num(vs.duration);
   const scannedVideo = frameTimes[frameTimes.length - 1]! + lastFrameDuration - frameTimes[0]!;

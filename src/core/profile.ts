@@ -2,6 +2,7 @@
  * Encode profiles: defaults, the encoder behind each codec, and which codecs each container can hold.
  */
 import { UsageError } from './errors.js';
+import { checkPixelOptions } from './output-format.js';
 import type { AudioCodec, Container, EncodeProfile, VideoCodec } from './types.js';
 
 export const VIDEO_ENCODERS: Record<VideoCodec, string> = {
@@ -49,6 +50,7 @@ export interface ProfileInput {
   audioCodec?: AudioCodec;
   audioBitrateKbps?: number;
   pixelFormat?: string;
+  bitDepth?: number;
 }
 
 /** Fills in defaults and checks that the codecs fit the container. */
@@ -70,6 +72,7 @@ export function resolveProfile(p: ProfileInput): EncodeProfile {
     }
   }
   presetArgs(videoCodec, p.preset ?? 'medium'); // validates the preset for this codec (throws UsageError)
+  checkPixelOptions(videoCodec, p.pixelFormat, p.bitDepth);
   const profile: EncodeProfile = {
     videoCodec,
     crf,
@@ -77,8 +80,9 @@ export function resolveProfile(p: ProfileInput): EncodeProfile {
     audioCodec,
     audioBitrateKbps: p.audioBitrateKbps ?? 128,
     container: p.container,
-    pixelFormat: p.pixelFormat ?? 'yuv420p',
   };
+  if (p.pixelFormat !== undefined) profile.pixelFormat = p.pixelFormat;
+  if (p.bitDepth !== undefined) profile.bitDepth = p.bitDepth;
   if (p.width !== undefined) profile.width = p.width;
   if (p.height !== undefined) profile.height = p.height;
   return profile;

@@ -19,8 +19,13 @@ export interface EncodeProfile {
   audioCodec: AudioCodec;
   audioBitrateKbps: number;
   container: Container;
-  /** Output pixel format (default yuv420p: 8-bit 4:2:0). */
-  pixelFormat: string;
+  /**
+   * Output pixel format, when the user chose one (`--pix-fmt`). Absent: the source's bit depth and chroma where
+   * the encoder can hold them (core/output-format.ts). Jobs made before that rule have 'yuv420p' here.
+   */
+  pixelFormat?: string;
+  /** `--bit-depth`: the source's chroma at this depth. */
+  bitDepth?: number;
 }
 
 export interface StreamInfo {
@@ -45,6 +50,19 @@ export interface ColorInfo {
   space?: string;
 }
 
+/** HDR10 static metadata: chromaticities as CIE 1931 x/y, luminance in cd/m². */
+export interface HdrMetadata {
+  masteringDisplay?: {
+    red: [number, number];
+    green: [number, number];
+    blue: [number, number];
+    whitePoint: [number, number];
+    minLuminance: number;
+    maxLuminance: number;
+  };
+  contentLight?: { maxCll: number; maxFall: number };
+}
+
 export interface VideoInfo {
   streamIndex: number;
   codec: string;
@@ -67,6 +85,10 @@ export interface VideoInfo {
   keyframeIndices: number[];
   /** Duration of the last frame (from its packet, else the average interval). */
   lastFrameDuration: number;
+  /** HDR10 static metadata, from the stream or its first frames. */
+  hdr?: HdrMetadata;
+  /** The stream carries Dolby Vision (a configuration record or RPU side data). */
+  dolbyVision?: boolean;
 }
 
 export interface MediaAnalysis {

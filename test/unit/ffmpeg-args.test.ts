@@ -170,10 +170,10 @@ describe('buildSegmentEncodeArgs: frames, timestamps, mapping, output', () => {
 
 describe('buildSegmentEncodeArgs: scale filter', () => {
   const cases: Array<[name: string, dims: { width?: number; height?: number }, vf: string]> = [
-    ['no size: setpts only', {}, 'setpts=PTS-STARTPTS'],
-    ['height only: width follows, even', { height: 480 }, 'setpts=PTS-STARTPTS,scale=-2:480'],
-    ['width only: height follows, even', { width: 640 }, 'setpts=PTS-STARTPTS,scale=640:-2'],
-    ['both: fit inside, keep aspect, even', { width: 640, height: 480 }, 'setpts=PTS-STARTPTS,scale=640:480:force_original_aspect_ratio=decrease:force_divisible_by=2'],
+    ['no size: setpts and the pixel format only', {}, 'setpts=PTS-STARTPTS,format=yuv420p'],
+    ['height only: width follows, even', { height: 480 }, 'setpts=PTS-STARTPTS,scale=w=-2:h=480,format=yuv420p'],
+    ['width only: height follows, even', { width: 640 }, 'setpts=PTS-STARTPTS,scale=w=640:h=-2,format=yuv420p'],
+    ['both: fit inside, keep aspect, even', { width: 640, height: 480 }, 'setpts=PTS-STARTPTS,scale=w=640:h=480:force_original_aspect_ratio=decrease:force_divisible_by=2,format=yuv420p'],
   ];
   for (const [name, dims, vf] of cases) {
     it(name, () => {

@@ -13,7 +13,7 @@ describe('parseTranscodeOptions: defaults and good values', () => {
   it('no flags: default profile for the container, one worker per core, 3 attempts, verify on', () => {
     const o = parseTranscodeOptions({}, '/out/x.mp4');
     assert.deepEqual(o, {
-      profile: { videoCodec: 'h264', crf: 23, preset: 'medium', audioCodec: 'aac', audioBitrateKbps: 128, container: 'mp4', pixelFormat: 'yuv420p' },
+      profile: { videoCodec: 'h264', crf: 23, preset: 'medium', audioCodec: 'aac', audioBitrateKbps: 128, container: 'mp4' },
       workers: cores,
       threadsPerWorker: 1,
       tailThreads: Math.min(cores, 8),
@@ -33,7 +33,7 @@ describe('parseTranscodeOptions: defaults and good values', () => {
       { videoCodec: 'hevc', crf: '20', preset: 'slow', height: '720', width: '1280', audioCodec: 'copy', audioBitrate: '192', segmentSeconds: '2.5', workers: '1', maxAttempts: '5', verify: false },
       'x.mkv',
     );
-    assert.deepEqual(o.profile, { videoCodec: 'hevc', crf: 20, preset: 'slow', width: 1280, height: 720, audioCodec: 'copy', audioBitrateKbps: 192, container: 'mkv', pixelFormat: 'yuv420p' });
+    assert.deepEqual(o.profile, { videoCodec: 'hevc', crf: 20, preset: 'slow', width: 1280, height: 720, audioCodec: 'copy', audioBitrateKbps: 192, container: 'mkv' });
     assert.equal(o.segmentSeconds, 2.5);
     assert.equal(o.workers, 1);
     assert.equal(o.threadsPerWorker, cores, 'one worker gets every core');

@@ -10,10 +10,10 @@ import type { Container, EncodeProfile, VideoCodec } from '../../src/core/types.
 
 describe('resolveProfile: defaults per container', () => {
   const cases: Array<[container: Container, expected: EncodeProfile]> = [
-    ['mp4', { videoCodec: 'h264', crf: 23, preset: 'medium', audioCodec: 'aac', audioBitrateKbps: 128, container: 'mp4', pixelFormat: 'yuv420p' }],
-    ['mov', { videoCodec: 'h264', crf: 23, preset: 'medium', audioCodec: 'aac', audioBitrateKbps: 128, container: 'mov', pixelFormat: 'yuv420p' }],
-    ['mkv', { videoCodec: 'h264', crf: 23, preset: 'medium', audioCodec: 'aac', audioBitrateKbps: 128, container: 'mkv', pixelFormat: 'yuv420p' }],
-    ['webm', { videoCodec: 'vp9', crf: 33, preset: 'medium', audioCodec: 'opus', audioBitrateKbps: 128, container: 'webm', pixelFormat: 'yuv420p' }],
+    ['mp4', { videoCodec: 'h264', crf: 23, preset: 'medium', audioCodec: 'aac', audioBitrateKbps: 128, container: 'mp4' }],
+    ['mov', { videoCodec: 'h264', crf: 23, preset: 'medium', audioCodec: 'aac', audioBitrateKbps: 128, container: 'mov' }],
+    ['mkv', { videoCodec: 'h264', crf: 23, preset: 'medium', audioCodec: 'aac', audioBitrateKbps: 128, container: 'mkv' }],
+    ['webm', { videoCodec: 'vp9', crf: 33, preset: 'medium', audioCodec: 'opus', audioBitrateKbps: 128, container: 'webm' }],
   ];
   for (const [container, expected] of cases) {
     it(container, () => assert.deepEqual(resolveProfile({ container }), expected));
