@@ -53,6 +53,18 @@ export interface MergeInput {
 
 const MUXER: Record<Container, string> = { mp4: 'mp4', mov: 'mov', mkv: 'matroska', webm: 'webm' };
 
+/**
+ * Gives the last packet (in decode order) the duration that ends the video where the source's last frame ends.
+ * Encoders hand their last packet no duration, so a muxer guesses one frame interval: a screen recording whose
+ * last frame is shown for 1.57 s lost that much. The expression is in the stream's own time base (TB), so it
+ * holds for any muxer; `pts`/`dts` are restated because 5.1's setts otherwise sets both to the same value.
+ */
+export function lastFrameDurationFilter(analysis: MediaAnalysis, videoOffset: number): string {
+  const t = analysis.video.frameTimes;
+  const end = videoOffset + (t[t.length - 1]! - t[0]!) + analysis.video.lastFrameDuration;
+  return `setts=pts=PTS:dts=DTS:duration=if(eq(N\\,${t.length - 1})\\,${end.toFixed(6)}/TB-PTS\\,DURATION)`;
+}
+
 export function buildMergeArgs(m: MergeInput): string[] {
   const { analysis, profile } = m;
   const container = profile.container;
@@ -94,7 +106,7 @@ export function buildMergeArgs(m: MergeInput): string[] {
     if (attachments.length) codecs.push('-c:t', 'copy');
     maps.push('-map_metadata', String(src), '-map_chapters', String(src));
   }
-  const out: string[] = [];
+  const out: string[] = ['-bsf:v', lastFrameDurationFilter(analysis, videoOffset)];
   if (profile.videoCodec === 'hevc' && (container === 'mp4' || container === 'mov')) out.push('-tag:v', 'hvc1');
   if (container === 'mp4' || container === 'mov') out.push('-movflags', '+faststart');
   // -copyts: keep every input's own timeline. The segments start at 0 (+ the video offset), the audio file

@@ -220,3 +220,15 @@ describe('audioCopyConflicts', () => {
     });
   }
 });
+
+describe('buildMergeArgs: the last frame keeps its duration', () => {
+  it('the last packet in decode order ends where the source video ends (offset included)', () => {
+    const a = analysisOf({ start: 1, firstFrame: 1.5 });
+    a.video.lastFrameDuration = 2;
+    const args = merge({ analysis: a });
+    const bsf = args[args.indexOf('-bsf:v') + 1];
+    // 249 = last of 250 packets; end = offset 0.5 + 249/25 s + the 2 s last frame.
+    assert.equal(bsf, 'setts=pts=PTS:dts=DTS:duration=if(eq(N\\,249)\\,12.460000/TB-PTS\\,DURATION)');
+    assert.ok(args.indexOf('-bsf:v') > args.lastIndexOf('-i'), 'an output option');
+  });
+});
