@@ -2,6 +2,7 @@
  * The public shape of a job (CLI --json, HTTP API): the record without bulky analysis arrays, with its
  * tasks and derived totals.
  */
+import { chooseOutputFormat } from '../core/output-format.js';
 import type { JobRecord, TaskRecord } from '../core/types.js';
 import type { Ledger } from '../ports/ledger.js';
 
@@ -51,6 +52,8 @@ export function jobView(job: JobRecord, tasks: TaskRecord[]) {
     sourceInfo: a
       ? { format: a.formatName, duration: a.duration, width: a.video.width, height: a.video.height, codec: a.video.codec, frameRateMode: a.video.frameRateMode, frames: a.video.frameTimes.length, rotation: a.video.rotation, audioStreams: a.audio.length, subtitleStreams: a.subtitles.length }
       : undefined,
+    /** The output's pictures as chosen from the source (pixel format, range, HDR10) and what was not kept. */
+    picture: a ? pictureOf(job) : undefined,
     frames: job.result?.frames,
     expectedFrames: job.plan?.totalFrames,
     durations: job.result ? { video: job.result.videoDuration, audio: job.result.audioDuration, source: sourceDuration } : undefined,
@@ -64,6 +67,11 @@ export function jobView(job: JobRecord, tasks: TaskRecord[]) {
     segmentsTotal: videos.length,
     segments: tasks.map(taskView),
   };
+}
+
+function pictureOf(job: JobRecord) {
+  const f = chooseOutputFormat(job.analysis!.video, job.options.profile);
+  return { sourcePixelFormat: job.analysis!.video.pixelFormat, pixelFormat: f.pixelFormat, fullRange: f.fullRange, hdr10: !!f.hdr, notices: f.notices };
 }
 
 export type JobView = ReturnType<typeof jobView>;

@@ -138,6 +138,8 @@ export function statusText(view: JobView): string {
   return [
     `job ${view.id}: ${view.status}${view.error ? ` (${view.error})` : ''}`,
     `  ${view.source} -> ${view.output}`,
+    ...(view.picture ? [`  picture ${view.picture.sourcePixelFormat} -> ${view.picture.pixelFormat}${view.picture.fullRange ? ', full range' : ''}${view.picture.hdr10 ? ', HDR10 metadata kept' : ''}`] : []),
+    ...(view.picture?.notices ?? []).map((n) => `  note: ${n}`),
     `  segments ${view.segmentsDone}/${view.segmentsTotal} done${view.segmentsFailed ? `, ${view.segmentsFailed} failed` : ''}`,
     ...view.segments.map((s) => `  ${s.key.split('/')[1]}  ${s.status.padEnd(7)}  ${s.startTime.toFixed(2)}-${s.endTime.toFixed(2)} s  attempts ${s.attempts}${s.wallMs ? `  ${(s.wallMs / 1000).toFixed(1)} s` : ''}${s.error ? `  ${s.error}` : ''}`),
   ].join('\n');

@@ -41,7 +41,7 @@ export function buildFrameScanArgs(location: string, streamIndex: number): strin
 
 /** The side data of the first frames of one stream (a few packets decoded): HDR10 SEI, Dolby Vision RPU. */
 export function buildFirstFramesArgs(location: string, streamIndex: number): string[] {
-  return ['-v', 'error', '-select_streams', String(streamIndex), '-read_intervals', '%+#8', '-show_entries', 'frame=side_data_list', '-of', 'json', literalInput(location)];
+  return ['-v', 'error', '-select_streams', String(streamIndex), '-read_intervals', '%+#4', '-show_entries', 'frame=side_data_list:frame_side_data', '-of', 'json', literalInput(location)];
 }
 
 /** Smallest time-base tick (seconds) for which the keyframe seek below is used: its margin must beat µs rounding. */

@@ -1,0 +1,132 @@
+/**
+ * What the source is, the output is: full range stays full (in values, not only the tag), 10-bit stays 10-bit,
+ * 4:2:2 stays 4:2:2, HDR10 mastering display and content light level reach the bitstream, and a long last
+ * frame keeps its duration. Generated clips, tiny; each test asserts the property itself.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { after, describe, it } from 'node:test';
+import { join } from 'node:path';
+import { cli } from '../support/cli.js';
+import { ffmpeg, ffprobeJson, sharedMedia, tempDir } from '../support/media.js';
+
+const t = tempDir('shardcast-fidelity-');
+const state = join(t.dir, 'state');
+
+function transcode(src: string, out: string, extra: string[] = []): any {
+  const r = cli(['transcode', src, out, '--preset', 'ultrafast', '--segment-seconds', '1', '--json', '--no-progress', ...extra], { stateDir: state });
+  assert.equal(r.status, 0, r.stderr);
+  return JSON.parse(r.stdout);
+}
+
+const videoStream = (p: string) => (ffprobeJson(p, 'stream=codec_type,pix_fmt,color_range,color_transfer,color_primaries,profile,duration').streams as any[]).find((s) => s.codec_type === 'video');
+
+/** Lowest and highest luma code value of the decoded video (its own values, no range conversion). */
+function lumaRange(p: string): [number, number] {
+  const r = spawnSync('ffmpeg', ['-v', 'error', '-i', p, '-map', '0:v:0', '-vf', 'signalstats,metadata=print:file=-', '-f', 'null', '-'], { encoding: 'utf8' });
+  const lo = [...r.stdout.matchAll(/YMIN=([\d.]+)/g)].map((m) => Number(m[1]));
+  const hi = [...r.stdout.matchAll(/YMAX=([\d.]+)/g)].map((m) => Number(m[1]));
+  assert.ok(lo.length > 0 && hi.length > 0, r.stderr);
+  return [Math.min(...lo), Math.max(...hi)];
+}
+
+function frameSideData(p: string): any[] {
+  const j = ffprobeJson(p, 'frame=side_data_list:frame_side_data', ['-select_streams', 'v:0', '-read_intervals', '%+#3']);
+  return (j.frames as any[]).flatMap((f) => f.side_data_list ?? []);
+}
+
+
+describe('output fidelity', () => {
+  after(t.cleanup);
+
+  it('full-range 8-bit (yuvj420p, as phones record) stays full range in values and tags', () => {
+    const src = join(t.dir, 'full.mp4');
+    // A black-to-white ramp: full range reaches 0 and 255; squeezed into limited it would reach 16 and 235.
+    ffmpeg(['-f', 'lavfi', '-i', 'gradients=s=320x240:c0=black:c1=white:x0=0:y0=0:x1=320:y1=0:d=2:r=25', '-vf', 'format=yuvj420p',
+      '-c:v', 'libx264', '-preset', 'ultrafast', '-qp', '0', '-color_range', 'pc', src]);
+    const out = join(t.dir, 'full.out.mp4');
+    transcode(src, out);
+    const v = videoStream(out);
+    assert.equal(v.color_range, 'pc');
+    const [lo, hi] = lumaRange(out);
+    // Squeezed into limited range the ramp would run from 16 to 235.
+    assert.ok(lo <= 4 && hi >= 251, `luma ${lo}-${hi} in the output (source ${lumaRange(src).join('-')}): the values were squeezed`);
+  });
+
+  it('the hevc_1080p30 phone clip (yuvj420p): regression for 28.8 dB against the source', () => {
+    const src = sharedMedia('hevc_1080p30_10s_aac.mp4');
+    const out = join(t.dir, 'hevc-phone.mp4');
+    transcode(src, out, ['--height', '360']);
+    assert.equal(videoStream(out).color_range, 'pc');
+    const r = spawnSync('ffmpeg', ['-hide_banner', '-i', out, '-i', src, '-lavfi', '[1:v]scale=-2:360,format=yuv420p[r];[0:v]format=yuv420p[o];[o][r]psnr', '-f', 'null', '-'], { encoding: 'utf8' });
+    const m = /average:([\d.]+)/.exec(r.stderr);
+    const psnr = m ? Number(m[1]) : 0;
+    assert.ok(psnr > 38, `PSNR ${psnr} dB against the source (a squeezed range gives under 30)`);
+  });
+
+  it('10-bit 4:2:0 stays 10-bit; --bit-depth 8 is the way down', () => {
+    const src = join(t.dir, 'ten.mkv');
+    ffmpeg(['-f', 'lavfi', '-i', 'testsrc2=s=320x240:r=25:d=2', '-pix_fmt', 'yuv420p10le', '-c:v', 'libx265', '-x265-params', 'log-level=error', '-preset', 'ultrafast', src]);
+    const out = join(t.dir, 'ten.mp4');
+    const job = transcode(src, out);
+    assert.equal(videoStream(out).pix_fmt, 'yuv420p10le');
+    assert.equal(videoStream(out).profile, 'High 10');
+    assert.equal(job.picture.pixelFormat, 'yuv420p10le');
+    const eight = join(t.dir, 'ten-8.mp4');
+    transcode(src, eight, ['--bit-depth', '8']);
+    assert.equal(videoStream(eight).pix_fmt, 'yuv420p');
+  });
+
+  it('4:2:2 10-bit into MKV stays 4:2:2 10-bit (x264 High 4:2:2)', () => {
+    const src = join(t.dir, 'four22.mkv');
+    ffmpeg(['-f', 'lavfi', '-i', 'testsrc2=s=320x240:r=25:d=2', '-pix_fmt', 'yuv422p10le', '-c:v', 'libx264', '-preset', 'ultrafast', src]);
+    const out = join(t.dir, 'four22.out.mkv');
+    transcode(src, out);
+    assert.equal(videoStream(out).pix_fmt, 'yuv422p10le');
+  });
+
+  it('4:2:2 into AV1 (4:2:0 only): encoded 4:2:0 with a notice in the events', () => {
+    const src = join(t.dir, 'four22.mkv');
+    const out = join(t.dir, 'four22.av1.mkv');
+    const job = transcode(src, out, ['--video-codec', 'av1', '--preset', '12']);
+    assert.equal(videoStream(out).pix_fmt, 'yuv420p10le');
+    assert.match(job.picture.notices.join('\n'), /4:2:2 chroma/);
+  });
+
+  it('HDR10: x265 mastering display and content light level reach the HEVC output; H.264 drops them with a notice', () => {
+    const src = join(t.dir, 'hdr10.mp4');
+    ffmpeg(['-f', 'lavfi', '-i', 'testsrc2=s=320x240:r=25:d=2', '-pix_fmt', 'yuv420p10le', '-c:v', 'libx265', '-preset', 'ultrafast',
+      '-x265-params', 'log-level=error:hdr10=1:master-display=G(13250,34500)B(7500,3000)R(34000,16000)WP(15635,16450)L(10000000,1):max-cll=1000,400',
+      '-color_primaries', 'bt2020', '-color_trc', 'smpte2084', '-colorspace', 'bt2020nc', src]);
+    const out = join(t.dir, 'hdr10.out.mp4');
+    transcode(src, out, ['--video-codec', 'hevc']);
+    const v = videoStream(out);
+    assert.equal(v.pix_fmt, 'yuv420p10le');
+    assert.equal(v.color_transfer, 'smpte2084');
+    const sd = frameSideData(out);
+    const md = sd.find((d) => d.side_data_type === 'Mastering display metadata');
+    assert.ok(md, 'mastering display metadata in the output');
+    assert.equal(md.max_luminance, '10000000/10000');
+    assert.equal(md.red_x, '34000/50000');
+    const cll = sd.find((d) => d.side_data_type === 'Content light level metadata');
+    assert.deepEqual([cll?.max_content, cll?.max_average], [1000, 400]);
+
+    const h264 = join(t.dir, 'hdr10.h264.mp4');
+    const job = transcode(src, h264);
+    assert.equal(videoStream(h264).color_transfer, 'smpte2084');
+    assert.match(job.picture.notices.join('\n'), /HDR10 static metadata/);
+  });
+
+  it('VFR with a 2 s last frame: the video still ends 2 s after the last frame starts', () => {
+    const src = join(t.dir, 'longlast.mp4');
+    // 50 frames at 25 fps without B-frames, then (remuxed) the last frame shown for 2 s.
+    ffmpeg(['-f', 'lavfi', '-i', 'testsrc2=s=320x240:r=25:d=2', '-c:v', 'libx264', '-preset', 'ultrafast', src]);
+    const base = join(t.dir, 'longlast-2s.mp4');
+    ffmpeg(['-i', src, '-c', 'copy', '-bsf:v', 'setts=pts=PTS:dts=DTS:duration=if(eq(N\\,49)\\,2/TB\\,DURATION)', base]);
+    assert.equal(Number(videoStream(base).duration), 3.96, 'the generated source lasts 3.96 s');
+    const out = join(t.dir, 'longlast.out.mp4');
+    transcode(base, out);
+    const dur = Number(videoStream(out).duration);
+    assert.ok(Math.abs(dur - (49 / 25 + 2)) < 0.01, `video track lasts ${dur} s, source ${49 / 25 + 2} s`);
+  });
+});
