@@ -334,3 +334,21 @@ describe('buildSegmentCheckArgs', () => {
     assert.equal(a.at(-1), 'file:/tmp/-seg 1.mp4', 'the path is read literally (a leading dash is no option)');
   });
 });
+
+describe('buildSegmentEncodeArgs: later segments start warm (x264)', () => {
+  it('a segment after the first: its keyframe gets the mid-stream ipratio and the info SEI is not repeated', () => {
+    const args = buildSegmentEncodeArgs(input());
+    assert.equal(valueOf(args, '-x264-params'), 'zones=0,0,b=1.4');
+    assert.equal(valueOf(args, '-bsf:v'), 'filter_units=remove_types=6');
+  });
+  it('the first segment is the stream start: neither', () => {
+    const a = analysisOf();
+    const args = buildSegmentEncodeArgs(input({ analysis: a, segment: segmentOf(a, 0, 300, 0) }));
+    assert.equal(args.includes('-x264-params'), false);
+    assert.equal(args.includes('-bsf:v'), false);
+  });
+  it('other encoders: untouched', () => {
+    const args = buildSegmentEncodeArgs(input({ profile: resolveProfile({ container: 'mkv', videoCodec: 'vp9' }) }));
+    assert.equal(args.includes('-bsf:v'), false);
+  });
+});
