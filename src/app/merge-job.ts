@@ -29,7 +29,9 @@ export async function mergeJob(deps: AppDeps, job: JobRecord): Promise<string> {
   if (dropped.length) {
     await emit(deps, job.id, 'job.note', `subtitle streams not supported by .${job.options.profile.container} were dropped: ${dropped.map((d) => `#${d.index} ${d.codec}`).join(', ')}`);
   }
+  const ffmpeg = (await deps.media.info()).find((t) => t.tool === 'ffmpeg');
   const args = buildMergeArgs({
+    avcodecMajor: ffmpeg?.avcodecMajor ?? 0,
     analysis,
     profile: job.options.profile,
     concatListPath: listPath,

@@ -49,6 +49,8 @@ export interface MergeInput {
   audioPath?: string;
   sourceLocation: string;
   outputPath: string;
+  /** libavcodec major version of the ffmpeg that runs it (0 = unknown, treated as current). */
+  avcodecMajor?: number;
 }
 
 const MUXER: Record<Container, string> = { mp4: 'mp4', mov: 'mov', mkv: 'matroska', webm: 'webm' };
@@ -106,7 +108,9 @@ export function buildMergeArgs(m: MergeInput): string[] {
     if (attachments.length) codecs.push('-c:t', 'copy');
     maps.push('-map_metadata', String(src), '-map_chapters', String(src));
   }
-  const out: string[] = ['-bsf:v', lastFrameDurationFilter(analysis, videoOffset)];
+  // The setts filter came with ffmpeg 4.4; older builds (the npm-shipped 4.1) keep the muxer's guess.
+  const major = m.avcodecMajor ?? 0;
+  const out: string[] = major === 0 || major >= 59 ? ['-bsf:v', lastFrameDurationFilter(analysis, videoOffset)] : [];
   if (profile.videoCodec === 'hevc' && (container === 'mp4' || container === 'mov')) out.push('-tag:v', 'hvc1');
   if (container === 'mp4' || container === 'mov') out.push('-movflags', '+faststart');
   // -copyts: keep every input's own timeline. The segments start at 0 (+ the video offset), the audio file

@@ -232,3 +232,11 @@ describe('buildMergeArgs: the last frame keeps its duration', () => {
     assert.ok(args.indexOf('-bsf:v') > args.lastIndexOf('-i'), 'an output option');
   });
 });
+
+describe('buildMergeArgs: ffmpeg 4.x has no setts filter', () => {
+  it('libavcodec 58: no -bsf:v', () => {
+    const m: MergeInput = { analysis: analysisOf(), profile: resolveProfile({ container: 'mp4' }), concatListPath: '/c', sourceLocation: '/s', outputPath: '/o', avcodecMajor: 58 };
+    assert.equal(buildMergeArgs(m).includes('-bsf:v'), false);
+    assert.equal(buildMergeArgs({ ...m, avcodecMajor: 59 }).includes('-bsf:v'), true);
+  });
+});
