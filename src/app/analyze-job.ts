@@ -2,7 +2,7 @@
  * Analyze: one ffprobe for streams and format plus one packet scan of the video stream (no decode), then
  * the segment plan, written once to the ledger.
  */
-import { buildFirstFramesArgs, buildFrameScanArgs, buildPacketScanArgs, buildProbeArgs } from '../core/ffmpeg-args.js';
+import { buildFirstFramesArgs, buildFrameScanArgs, buildPacketScanArgs, buildProbeArgs, cutMethodFor } from '../core/ffmpeg-args.js';
 import { InputError } from '../core/errors.js';
 import { defaultSegmentSeconds, planSegments } from '../core/plan-segments.js';
 import { buildAnalysis, needsFrameScan, parseFirstFrames, parseFrameScan, parsePacketScan, parseProbeJson, pickVideoStream } from '../core/probe-parse.js';
@@ -113,6 +113,8 @@ export async function analyzeJob(deps: AppDeps, jobId: string): Promise<JobRecor
     pixelFormat: format.pixelFormat, fullRange: format.fullRange, hdr10: !!format.hdr,
   });
   for (const n of format.notices) await emit(deps, jobId, 'job.notice', n);
+  const cut = cutMethodFor(analysis);
+  if (cut.reason) await emit(deps, jobId, 'job.cutting', `segments are read by ${cut.method}: ${cut.reason}`, { method: cut.method });
   await emit(deps, jobId, 'job.planned', `${plan.segments.length} segments of about ${target} s, ${plan.totalFrames} frames`, {
     segments: plan.segments.length,
     frames: plan.totalFrames,

@@ -49,7 +49,7 @@ async function checkSegment(deps: AppDeps, task: TaskRecord, path: string, signa
     throw new SegmentCheckError(`${describe(task)} does not decode cleanly: ${lastLine(r.stderrTail) || `ffprobe exit ${r.exitCode}`}`, task.key);
   }
   if (frames !== task.frameCount) {
-    throw new SegmentCheckError(`${describe(task)} has ${frames} frames, expected ${task.frameCount}`, task.key);
+    throw new SegmentCheckError(`${describe(task)} has ${Number.isNaN(frames) ? 'no video frames' : `${frames} frames`}, expected ${task.frameCount}`, task.key);
   }
   return r;
 }

@@ -2,6 +2,7 @@
  * The public shape of a job (CLI --json, HTTP API): the record without bulky analysis arrays, with its
  * tasks and derived totals.
  */
+import { cutMethodFor } from '../core/ffmpeg-args.js';
 import { chooseOutputFormat } from '../core/output-format.js';
 import type { JobRecord, TaskRecord } from '../core/types.js';
 import type { Ledger } from '../ports/ledger.js';
@@ -54,6 +55,8 @@ export function jobView(job: JobRecord, tasks: TaskRecord[]) {
       : undefined,
     /** The output's pictures as chosen from the source (pixel format, range, HDR10) and what was not kept. */
     picture: a ? pictureOf(job) : undefined,
+    /** How segments read their frames from the source, and why (core/ffmpeg-args.ts cutMethodFor). */
+    cutting: a ? cutMethodFor(a) : undefined,
     frames: job.result?.frames,
     expectedFrames: job.plan?.totalFrames,
     durations: job.result ? { video: job.result.videoDuration, audio: job.result.audioDuration, source: sourceDuration } : undefined,

@@ -60,6 +60,47 @@ const MIN_KEYFRAME_SEEK_TICK = 8e-6;
  *   job). With a time base finer than 8 µs the margin would not cover ffprobe's µs rounding, so such
  *   sources keep the halfway point.
  */
+/**
+ * How segments read their frames. `seek`: input seeking lands on the keyframe at or before the cut (index-based
+ * containers: MP4, Matroska, WebM). `preroll`: MPEG-TS and MPEG-PS seek by timestamp, landing on whatever packet
+ * has the DTS (not on a keyframe), and their flagged packets may be recovery points without an IDR (intra
+ * refresh) or open-GOP I-frames the decoder will not start on: measured on an intra-refresh TS, segments started
+ * 38-104 frames late or held no frames at all, and on a plain IDR TS a cut inside a GOP started at the next one,
+ * with the right frame count. There each segment decodes from the second flagged packet before its start (one
+ * whole refresh period of pre-roll), one second early, and the frames are picked by their source times (trim).
+ */
+export type CutMethod = 'seek' | 'preroll';
+
+export function cutMethodFor(analysis: MediaAnalysis): { method: CutMethod; reason?: string } {
+  const f = analysis.formatName.split(',');
+  if (f.includes('mpegts') || f.includes('mpeg') || f.includes('mpegtsraw')) {
+    return { method: 'preroll', reason: `${f[0]} seeks by timestamp and its keyframe flags may mark recovery points, not IDR frames: each segment decodes from the second keyframe before it and keeps its own frames by time` };
+  }
+  return { method: 'seek' };
+}
+
+/** Pre-roll seconds before the second flagged keyframe: covers the seek landing on a DTS before a B-frame delay. */
+const PREROLL_MARGIN_SECONDS = 1;
+
+/** The -ss value of a pre-roll read: one second before the second flagged keyframe before the segment start. */
+export function prerollSeekSeconds(analysis: MediaAnalysis, startFrame: number): number | undefined {
+  const keys = analysis.video.keyframeIndices.filter((k) => k <= startFrame);
+  if (keys.length < 2) return undefined;
+  const at = analysis.video.frameTimes[keys[keys.length - 2]!]! - PREROLL_MARGIN_SECONDS - analysis.startTime;
+  return at > 0 ? at : undefined;
+}
+
+/** The trim window of a pre-roll read, in source times: halfway to the neighbouring frames on either side. */
+export function prerollTrim(analysis: MediaAnalysis, segment: PlannedSegment): string {
+  const t = analysis.video.frameTimes;
+  const s = segment.startFrame;
+  const e = s + segment.frameCount;
+  const parts = [];
+  if (s > 0) parts.push(`start=${((t[s - 1]! + t[s]!) / 2).toFixed(6)}`);
+  if (e < t.length) parts.push(`end=${((t[e - 1]! + t[e]!) / 2).toFixed(6)}`);
+  return parts.length ? `trim=${parts.join(':')}` : 'null';
+}
+
 export function seekSecondsFor(analysis: MediaAnalysis, startFrame: number, startsOnKeyframe = false): number | undefined {
   if (startFrame <= 0) return undefined;
   const t = analysis.video.frameTimes;
@@ -153,13 +194,16 @@ export interface SegmentEncodeInput {
  * `frameCount` frames, timestamps rebased to 0 but otherwise the source's own (VFR stays VFR).
  */
 export function buildSegmentEncodeArgs(i: SegmentEncodeInput): string[] {
-  const seek = seekSecondsFor(i.analysis, i.segment.startFrame, i.segment.startsOnKeyframe);
+  const preroll = cutMethodFor(i.analysis).method === 'preroll';
+  const seek = preroll ? prerollSeekSeconds(i.analysis, i.segment.startFrame) : seekSecondsFor(i.analysis, i.segment.startFrame, i.segment.startsOnKeyframe);
   const format = chooseOutputFormat(i.analysis.video, i.profile);
-  const filters = ['setpts=PTS-STARTPTS', ...pictureFilters(i.profile, format)];
+  const filters = [...(preroll ? [prerollTrim(i.analysis, i.segment)] : []), 'setpts=PTS-STARTPTS', ...pictureFilters(i.profile, format)];
   return [
     ...BASE,
     '-threads', String(i.decodeThreads ?? i.threads),
     ...(seek !== undefined ? ['-ss', seek.toFixed(6)] : []),
+    // Pre-roll: source times stay absolute, so the trim can pick the segment's frames by them.
+    ...(preroll ? ['-copyts'] : []),
     '-i', literalInput(i.sourceLocation),
     '-map', `0:${i.analysis.video.streamIndex}`,
     '-frames:v', String(i.segment.frameCount),

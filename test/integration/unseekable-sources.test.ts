@@ -1,0 +1,64 @@
+/**
+ * Sources that cannot be cut by seeking: MPEG-TS seeks by timestamp (not on keyframes) and its keyframe flags
+ * may mark intra-refresh recovery points or open-GOP I-frames. Segments decode from the second flagged keyframe
+ * before their start and keep their frames by time (core/ffmpeg-args.ts cutMethodFor). With a lossless encode
+ * every decoded frame of the output must hash the same as the source's.
+ */
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import { join } from 'node:path';
+import { cli } from '../support/cli.js';
+import { ffmpeg, frameHashes, tempDir } from '../support/media.js';
+
+const t = tempDir('shardcast-unseekable-');
+const state = join(t.dir, 'state');
+
+function losslessSame(src: string, name: string, segmentSeconds: string): any {
+  const out = join(t.dir, `${name}.mkv`);
+  const r = cli(['transcode', src, out, '--crf', '0', '--preset', 'ultrafast', '--segment-seconds', segmentSeconds, '--audio-codec', 'none', '--json', '--no-progress'], { stateDir: state });
+  assert.equal(r.status, 0, r.stderr);
+  const job = JSON.parse(r.stdout);
+  assert.equal(job.cutting.method, 'preroll');
+  assert.ok(job.segmentsTotal >= 3, `several segments, got ${job.segmentsTotal}`);
+  const a = frameHashes(src);
+  const b = frameHashes(out);
+  assert.equal(b.length, a.length, 'frame count');
+  const firstDiff = a.findIndex((h, i) => h !== b[i]);
+  assert.equal(firstDiff, -1, `first differing frame: ${firstDiff} (a seek that landed late)`);
+  return job;
+}
+
+const lavfi = (seconds: number) => ['-f', 'lavfi', '-i', `testsrc2=size=192x108:rate=30:duration=${seconds}`];
+
+describe('sources that cannot be cut by seeking', () => {
+  after(t.cleanup);
+
+  it('intra-refresh H.264 in MPEG-TS (regression: "segment 4 (frames 480-539) has NaN frames, expected 60")', () => {
+    const src = join(t.dir, 'ir.ts');
+    ffmpeg([...lavfi(10), '-c:v', 'libx264', '-preset', 'ultrafast', '-x264-params', 'keyint=60:intra-refresh=1', '-f', 'mpegts', src]);
+    losslessSame(src, 'ir', '1.5');
+  });
+
+  it('closed-GOP H.264 in MPEG-TS cut inside its GOPs (a cut there started at the next GOP, with the right count)', () => {
+    const src = join(t.dir, 'idr150.ts');
+    ffmpeg([...lavfi(10), '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '150', '-f', 'mpegts', src]);
+    losslessSame(src, 'idr150', '1.3');
+  });
+
+  it('open-GOP MPEG-2 with 4 B-frames in MPEG-TS (cut on its keyframes it came out one GOP late)', () => {
+    const src = join(t.dir, 'mpeg2-bf4.ts');
+    ffmpeg([...lavfi(8), '-c:v', 'mpeg2video', '-q:v', '4', '-g', '15', '-bf', '4', '-flags', '-cgop', '-f', 'mpegts', src]);
+    losslessSame(src, 'mpeg2-bf4', '1');
+  });
+
+  it('timestamps that jump forward by 10 s mid-stream', () => {
+    const a = join(t.dir, 'jump-a.ts');
+    const b = join(t.dir, 'jump-b.ts');
+    ffmpeg([...lavfi(3), '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '30', '-f', 'mpegts', a]);
+    ffmpeg([...lavfi(3), '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '30', '-output_ts_offset', '13', '-f', 'mpegts', b]);
+    const src = join(t.dir, 'jump.ts');
+    ffmpeg(['-i', `concat:${a}|${b}`, '-c', 'copy', '-f', 'mpegts', src]);
+    const job = losslessSame(src, 'jump', '1');
+    assert.equal(job.frames, 180);
+  });
+});
