@@ -4,7 +4,7 @@
  */
 import { buildFirstFramesArgs, buildFrameScanArgs, buildPacketScanArgs, buildProbeArgs, cutMethodFor } from '../core/ffmpeg-args.js';
 import { InputError } from '../core/errors.js';
-import { defaultSegmentSeconds, planSegments } from '../core/plan-segments.js';
+import { defaultSegmentSeconds, minExactCutSeconds, planSegments } from '../core/plan-segments.js';
 import { buildAnalysis, needsFrameScan, parseFirstFrames, parseFrameScan, parsePacketScan, parseProbeJson, pickVideoStream } from '../core/probe-parse.js';
 import { audioBlobKey, taskKey, videoSegmentBlobKey } from '../core/task-keys.js';
 import { audioIntermediateExt } from '../core/profile.js';
@@ -79,6 +79,7 @@ export async function analyzeJob(deps: AppDeps, jobId: string): Promise<JobRecor
     lastFrameDuration: analysis.video.lastFrameDuration,
     targetSeconds: target,
     workers: opts.workers,
+    minExactSeconds: minExactCutSeconds(analysis.video.keyframeCostSeconds),
   });
   const tasks: NewTask[] = plan.segments.map((s) => ({
     jobId,

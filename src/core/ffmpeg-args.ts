@@ -21,7 +21,7 @@ export function buildProbeArgs(location: string): string[] {
 /** Lists every stream's packets (no decode): times, durations and keyframe flags. */
 export function buildPacketScanArgs(location: string): string[] {
   return [
-    '-v', 'error', '-show_entries', 'packet=stream_index,pts_time,dts_time,duration_time,flags',
+    '-v', 'error', '-show_entries', 'packet=stream_index,pts_time,dts_time,duration_time,size,flags',
     '-of', 'compact=p=0', literalInput(location),
   ];
 }
@@ -34,7 +34,7 @@ export function buildPacketScanArgs(location: string): string[] {
 export function buildFrameScanArgs(location: string, streamIndex: number): string[] {
   return [
     '-v', 'error', '-threads', '0', '-skip_loop_filter', 'all', '-select_streams', String(streamIndex),
-    '-show_entries', 'frame=best_effort_timestamp_time,pkt_duration_time,duration_time,key_frame',
+    '-show_entries', 'frame=best_effort_timestamp_time,pkt_duration_time,duration_time,pkt_size,key_frame',
     '-of', 'compact=p=0', literalInput(location),
   ];
 }

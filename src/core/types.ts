@@ -85,6 +85,8 @@ export interface VideoInfo {
   keyframeIndices: number[];
   /** Duration of the last frame (from its packet, else the average interval). */
   lastFrameDuration: number;
+  /** What one extra keyframe costs, in seconds of the source's bitrate (probe-parse.ts keyframeCostSeconds). */
+  keyframeCostSeconds?: number;
   /** HDR10 static metadata, from the stream or its first frames. */
   hdr?: HdrMetadata;
   /** The stream carries Dolby Vision (a configuration record or RPU side data). */
