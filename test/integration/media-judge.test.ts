@@ -4,9 +4,12 @@
  * reference) and video bytes (within 8%). The reference is the judge's own command line.
  *
  * screenrec_h264_extreme_vfr.mp4 is not in the list: it still fails two of the judge's checks (issue 9 is open
- * on it): its mean PSNR is 0.57 dB below the reference, and the judge measures the video span from packet
- * durations, which ffmpeg's MP4 demuxer leaves unset on any track with B-frames (ctts), so the 1.57 s last frame
- * that the output's track duration does keep (8.73 s, tested in output-fidelity.test.ts) is not seen there.
+ * on it). Size: its video is 17% smaller than the reference's at 0.06 dB less, because x264's rate control sees
+ * the source's true frame times (1/57600 s) where the reference's passthrough rounds them to a 1/7.22 s grid;
+ * a one-pass plain encode with `-enc_time_base -1` gives the same 0.827. Duration: the judge measures the video
+ * span from packet durations, which ffmpeg's MP4 demuxer leaves unset on any track with B-frames (ctts), so the
+ * 1.57 s last frame that the output's track duration does keep (8.73 s, as output-fidelity.test.ts tests for a
+ * 2 s last frame) is not seen there.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
