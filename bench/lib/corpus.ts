@@ -6,6 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { judgeReferenceArgs } from './plain-args.js';
 import { fmt, markdownTable } from './stats.js';
 
 /** Files of the corpus shardcast refuses on purpose (no video, truncated, corrupt). */
@@ -34,7 +35,7 @@ export function corpusReport(repo: string, tmp: string, log: (s: string) => void
       rows.push([file, 'n/a', 'n/a', 'n/a', 'n/a', `shardcast failed: ${s.stderr.trim().split('\n').pop() ?? ''}`]);
       continue;
     }
-    spawnSync('ffmpeg', ['-nostdin', '-v', 'error', '-y', '-i', src, '-fps_mode', 'passthrough', '-c:v', 'libx264', '-preset', 'medium', '-crf', '23', '-c:a', 'aac', '-b:a', '128k', '-movflags', '+faststart', ref]);
+    spawnSync('ffmpeg', judgeReferenceArgs(src, ref));
     const j = spawnSync('python3', [judge, src, out, ref], { encoding: 'utf8' });
     let v: Verdict = {};
     try {

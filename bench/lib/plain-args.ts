@@ -25,3 +25,11 @@ export function plainTranscodeArgs(source: string, output: string, codec: VideoC
     `file:${output}`,
   ];
 }
+
+/**
+ * The one-pass reference of the shared judge (../shared/tools/verify_output.py): x264 medium CRF 23, AAC 128k,
+ * the source's own frames (`-fps_mode passthrough`), as its header gives it.
+ */
+export function judgeReferenceArgs(source: string, output: string): string[] {
+  return ['-nostdin', '-v', 'error', '-y', '-i', source, '-fps_mode', 'passthrough', '-c:v', 'libx264', '-preset', 'medium', '-crf', '23', '-c:a', 'aac', '-b:a', '128k', '-movflags', '+faststart', output];
+}

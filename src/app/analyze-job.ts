@@ -42,14 +42,13 @@ export async function analyzeSource(deps: AppDeps, source: string): Promise<Medi
     vs = pickVideoStream(json);
     if (!vs) return buildAnalysis(json, [], size ?? 0); // throws the no-video InputError
     // HDR10 SEI and Dolby Vision RPU live in the frames: a few are decoded beside the scans.
-    const first = deps.media.run('ffprobe', buildFirstFramesArgs(location, vs.index));
-    const firstSettled = first.then(() => undefined, () => undefined);
-    try {
-      frames = needsFrameScan(vs.codec_name ?? '', vs.field_order) ? await deps.media.run('ffprobe', buildFrameScanArgs(location, vs.index)) : undefined;
-    } finally {
-      await firstSettled;
-    }
-    firstFrames = await first;
+    const [frameScan, first] = await Promise.allSettled([
+      needsFrameScan(vs.codec_name ?? '', vs.field_order) ? deps.media.run('ffprobe', buildFrameScanArgs(location, vs.index)) : undefined,
+      deps.media.run('ffprobe', buildFirstFramesArgs(location, vs.index)),
+    ]);
+    if (frameScan.status === 'rejected') throw frameScan.reason;
+    frames = frameScan.value;
+    firstFrames = first.status === 'fulfilled' ? first.value : undefined;
   } finally {
     await scanSettled;
   }

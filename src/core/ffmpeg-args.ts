@@ -9,6 +9,15 @@ import type { EncodeProfile, MediaAnalysis, PlannedSegment, StreamInfo } from '.
 
 const BASE = ['-nostdin', '-hide_banner', '-nostats', '-v', 'error', '-y'];
 
+/**
+ * Whether the ffmpeg that runs a command is 5.x or newer (libavcodec 59; 0 = unknown, taken as current). The
+ * npm-shipped 4.1 build loses a frame with `-enc_time_base -1` and has no `setts` bitstream filter.
+ */
+export function isCurrentFfmpeg(avcodecMajor: number | undefined): boolean {
+  const major = avcodecMajor ?? 0;
+  return major === 0 || major >= 59;
+}
+
 /** Input paths that start with '-' would be read as options; a `file:` prefix makes any path literal. */
 export function literalInput(location: string): string {
   return /^[a-z][a-z0-9+.-]*:\/\//i.test(location) ? location : `file:${location}`;
@@ -211,7 +220,7 @@ export function buildSegmentEncodeArgs(i: SegmentEncodeInput): string[] {
     '-vsync', 'passthrough',
     // The encoder keeps the source's time base, so VFR timestamps survive exactly. ffmpeg 4.x (libavcodec
     // 58) drops a frame with it, so there the encoder's default time base is used.
-    ...((i.avcodecMajor ?? 0) === 0 || (i.avcodecMajor ?? 0) >= 59 ? ['-enc_time_base', '-1'] : []),
+    ...(isCurrentFfmpeg(i.avcodecMajor) ? ['-enc_time_base', '-1'] : []),
     '-an', '-sn', '-dn', '-map_metadata', '-1', '-map_chapters', '-1',
     ...videoEncoderArgs(i.profile, format, i.threads, i.segment.startFrame > 0),
     ...colorArgs(i.analysis, format),

@@ -2,7 +2,7 @@
  * The merge: concatenate the video segments by stream copy, mux the audio encoded once, and carry over the
  * source's subtitles, attachments, chapters and global metadata where the output container allows.
  */
-import { literalInput } from './ffmpeg-args.js';
+import { isCurrentFfmpeg, literalInput } from './ffmpeg-args.js';
 import type { Container, EncodeProfile, MediaAnalysis, StreamInfo } from './types.js';
 
 const TEXT_SUBTITLES = new Set(['subrip', 'srt', 'ass', 'ssa', 'webvtt', 'mov_text', 'text']);
@@ -108,9 +108,8 @@ export function buildMergeArgs(m: MergeInput): string[] {
     if (attachments.length) codecs.push('-c:t', 'copy');
     maps.push('-map_metadata', String(src), '-map_chapters', String(src));
   }
-  // The setts filter came with ffmpeg 4.4; older builds (the npm-shipped 4.1) keep the muxer's guess.
-  const major = m.avcodecMajor ?? 0;
-  const out: string[] = major === 0 || major >= 59 ? ['-bsf:v', lastFrameDurationFilter(analysis, videoOffset)] : [];
+  // The npm-shipped 4.1 build has no setts filter: there the muxer's guess stays.
+  const out: string[] = isCurrentFfmpeg(m.avcodecMajor) ? ['-bsf:v', lastFrameDurationFilter(analysis, videoOffset)] : [];
   if (profile.videoCodec === 'hevc' && (container === 'mp4' || container === 'mov')) out.push('-tag:v', 'hvc1');
   if (container === 'mp4' || container === 'mov') out.push('-movflags', '+faststart');
   // -copyts: keep every input's own timeline. The segments start at 0 (+ the video offset), the audio file

@@ -37,22 +37,24 @@ export interface SourcePixels {
   fullRangeFormat: boolean;
 }
 
+/** Semi-planar and packed YUV formats (hardware decoders' output): chroma and bits per component. */
+const SEMI_PLANAR: Record<string, [Chroma, number]> = {
+  nv12: ['420', 8], nv21: ['420', 8], p010: ['420', 10], p012: ['420', 12], p016: ['420', 16],
+  nv16: ['422', 8], nv20: ['422', 10], p210: ['422', 10], p216: ['422', 16], y210: ['422', 10],
+  nv24: ['444', 8], nv42: ['444', 8], p410: ['444', 10], p416: ['444', 16], xv30: ['444', 10], xv36: ['444', 12], ayuv64: ['444', 16],
+};
+
 /** Reads bit depth, chroma subsampling and alpha from an ffmpeg pixel format name. */
 export function describePixelFormat(name: string): SourcePixels {
   const depthOf = (s: string | undefined) => (s ? Number(s) : 8);
-  let m = /^yuv(j)?(a)?(420|422|440|444|411|410)p(\d+)?(le|be)?$/.exec(name);
+  let m: RegExpExecArray | null = /^yuv(j)?(a)?(420|422|440|444|411|410)p(\d+)?(le|be)?$/.exec(name);
   if (m) {
     const sub = m[3] as string;
     const chroma: Chroma = sub === '411' || sub === '410' ? '420' : (sub as Chroma);
     return { chroma, depth: depthOf(m[4]), alpha: !!m[2], fullRangeFormat: !!m[1] };
   }
-  m = /^(nv12|nv21|p010|p016|p012|nv16|nv20|nv24|nv42|p210|p216|p410|p416|y210|xv30|xv36|ayuv64)(le|be)?$/.exec(name);
-  if (m) {
-    const n = m[1]!;
-    const depth = n === 'p010' || n === 'nv20' || n === 'p210' || n === 'p410' || n === 'y210' || n === 'xv30' ? 10 : n === 'p012' || n === 'xv36' ? 12 : n.startsWith('p01') || n.startsWith('p21') || n.startsWith('p41') || n === 'ayuv64' ? 16 : 8;
-    const chroma: Chroma = /^(nv16|nv20|p21|y210)/.test(n) ? '422' : /^(nv24|nv42|p41|xv3|ayuv)/.test(n) ? '444' : '420';
-    return { chroma, depth, alpha: n === 'ayuv64', fullRangeFormat: false };
-  }
+  const semi = SEMI_PLANAR[name.replace(/(le|be)$/, '')];
+  if (semi) return { chroma: semi[0], depth: semi[1], alpha: name.startsWith('ayuv'), fullRangeFormat: false };
   m = /^gray(a)?(\d+)?(le|be)?$/.exec(name) ?? /^ya(8|16)(le|be)?$/.exec(name);
   if (m) return { chroma: 'gray', depth: depthOf(name.startsWith('ya') ? m[1] : m[2]), alpha: name.startsWith('ya') || !!m[1], fullRangeFormat: false };
   // rgb24, bgr0, rgba, gbrp10le, rgb48le, x2rgb10le, pal8 ...: the depth per component where the name tells it.

@@ -109,8 +109,8 @@ export function planSegments(input: PlanInput): SegmentPlan {
   const endOfAll = times[total - 1]! + lastFrameDuration;
   const window = target * KEYFRAME_WINDOW;
   const minExact = input.minExactSeconds ?? 0;
-  /** The first keyframe after `after` within (times[start], limit], for a segment too short to cut exactly. */
-  const nextKeyframeBefore = (after: number, limit: number): number | undefined => keys.find((k) => k > after && times[k]! <= limit);
+  /** The first keyframe after frame `after` at or before time `limit`. */
+  const firstKeyframeUpTo = (after: number, limit: number): number | undefined => keys.find((k) => k > after && times[k]! <= limit);
 
   const workers = input.workers === undefined ? undefined : Math.max(1, Math.floor(input.workers));
   // The tapered tail applies when the part before it still holds a full round of target-length segments.
@@ -146,7 +146,7 @@ export function planSegments(input: PlanInput): SegmentPlan {
     let cut = nearestKeyframe(keys, times, start, ideal, window);
     if (cut === undefined && target < minExact) {
       // Too short to pay for a keyframe of its own: on to the next source keyframe, at most minExact long.
-      cut = nextKeyframeBefore(start, startTime + minExact) ?? firstIndexAtOrAfter(times, startTime + minExact, start + 1);
+      cut = firstKeyframeUpTo(start, startTime + minExact) ?? firstIndexAtOrAfter(times, startTime + minExact, start + 1);
       if (cut >= total || endOfAll - times[cut]! < (keySet.has(cut) ? target : minExact) * MIN_TAIL) break;
     }
     if (cut === undefined) cut = firstIndexAtOrAfter(times, ideal, start + 1);

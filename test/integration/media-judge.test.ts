@@ -16,7 +16,8 @@ import { spawnSync } from 'node:child_process';
 import { after, describe, it } from 'node:test';
 import { join, resolve } from 'node:path';
 import { cli } from '../support/cli.js';
-import { ffmpeg, REPO, sharedMedia, tempDir } from '../support/media.js';
+import { judgeReferenceArgs } from '../../bench/lib/plain-args.js';
+import { REPO, sharedMedia, tempDir } from '../support/media.js';
 
 const JUDGE = resolve(REPO, '..', 'shared', 'tools', 'verify_output.py');
 
@@ -44,7 +45,8 @@ describe('shared judge on the default transcode of every real file', () => {
       const ref = join(t.dir, `${file}.ref.mp4`);
       const r = cli(['transcode', src, out, '--no-progress'], { stateDir: join(t.dir, 'state') });
       assert.equal(r.status, 0, r.stderr);
-      ffmpeg(['-i', src, '-fps_mode', 'passthrough', '-c:v', 'libx264', '-preset', 'medium', '-crf', '23', '-c:a', 'aac', '-b:a', '128k', '-movflags', '+faststart', ref]);
+      const made = spawnSync('ffmpeg', judgeReferenceArgs(src, ref), { encoding: 'utf8' });
+      assert.equal(made.status, 0, made.stderr);
       const j = spawnSync('python3', [JUDGE, src, out, ref], { encoding: 'utf8', timeout: 300_000 });
       const verdict = JSON.parse(j.stdout.trim().split('\n').pop() ?? '{}');
       const failed = Object.entries(verdict.checks ?? {}).filter(([, c]: [string, any]) => !c.ok).map(([k, c]: [string, any]) => `${k}: ${c.detail}`);
