@@ -75,27 +75,35 @@ const MIN_KEYFRAME_SEEK_TICK = 8e-6;
  * has the DTS (not on a keyframe), and their flagged packets may be recovery points without an IDR (intra
  * refresh) or open-GOP I-frames the decoder will not start on: measured on an intra-refresh TS, segments started
  * 38-104 frames late or held no frames at all, and on a plain IDR TS a cut inside a GOP started at the next one,
- * with the right frame count. There each segment decodes from the second flagged packet before its start (one
- * whole refresh period of pre-roll), one second early, and the frames are picked by their source times (trim).
+ * with the right frame count. There each segment decodes from the third flagged packet before its start (two
+ * refresh periods of pre-roll: with B-frames one recovery spans more than one), one second early, and the frames are picked by their source times (trim).
  */
 export type CutMethod = 'seek' | 'preroll';
 
 export function cutMethodFor(analysis: MediaAnalysis): { method: CutMethod; reason?: string } {
   const f = analysis.formatName.split(',');
   if (f.includes('mpegts') || f.includes('mpeg') || f.includes('mpegtsraw')) {
-    return { method: 'preroll', reason: `${f[0]} seeks by timestamp and its keyframe flags may mark recovery points, not IDR frames: each segment decodes from the second keyframe before it and keeps its own frames by time` };
+    return { method: 'preroll', reason: `${f[0]} seeks by timestamp and its keyframe flags may mark recovery points, not IDR frames: each segment decodes from the third keyframe before it and keeps its own frames by time` };
   }
   return { method: 'seek' };
 }
 
-/** Pre-roll seconds before the second flagged keyframe: covers the seek landing on a DTS before a B-frame delay. */
+/** Pre-roll seconds before the third flagged keyframe: covers the seek landing on a DTS before a B-frame delay. */
 const PREROLL_MARGIN_SECONDS = 1;
 
-/** The -ss value of a pre-roll read: one second before the second flagged keyframe before the segment start. */
+/**
+ * How many flagged keyframes back a pre-roll read starts (counting the one at or before the segment start). An
+ * intra-refresh recovery point completes `recovery_frame_cnt` reference frames later, and with B-frames between
+ * them that is more than one flag interval: x264 keyint 60 with B-frames, recovery_frame_cnt 41, a decode from
+ * the flag two back first output a frame 2 frames after the segment start (the check failed, 121 of 123).
+ */
+const PREROLL_KEYFRAMES = 3;
+
+/** The -ss value of a pre-roll read: one second before the third flagged keyframe before the segment start. */
 export function prerollSeekSeconds(analysis: MediaAnalysis, startFrame: number): number | undefined {
   const keys = analysis.video.keyframeIndices.filter((k) => k <= startFrame);
-  if (keys.length < 2) return undefined;
-  const at = analysis.video.frameTimes[keys[keys.length - 2]!]! - PREROLL_MARGIN_SECONDS - analysis.startTime;
+  if (keys.length < PREROLL_KEYFRAMES) return undefined;
+  const at = analysis.video.frameTimes[keys[keys.length - PREROLL_KEYFRAMES]!]! - PREROLL_MARGIN_SECONDS - analysis.startTime;
   return at > 0 ? at : undefined;
 }
 

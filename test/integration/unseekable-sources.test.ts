@@ -39,6 +39,13 @@ describe('sources that cannot be cut by seeking', () => {
     losslessSame(src, 'ir', '1.5');
   });
 
+  it('intra-refresh H.264 with B-frames in MPEG-TS (regression: "segment 1 (frames 124-246) has 121 frames, expected 123")', () => {
+    // With B-frames the recovery (41 reference frames) spans more than one flag interval.
+    const src = join(t.dir, 'ir-bf.ts');
+    ffmpeg(['-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=30:duration=12', '-c:v', 'libx264', '-preset', 'fast', '-x264-params', 'keyint=60:intra-refresh=1', '-f', 'mpegts', src]);
+    losslessSame(src, 'ir-bf', '4');
+  });
+
   it('closed-GOP H.264 in MPEG-TS cut inside its GOPs (a cut there started at the next GOP, with the right count)', () => {
     const src = join(t.dir, 'idr150.ts');
     // Noise makes a keyframe cost little more than a P frame, so the planner cuts inside the 5 s GOPs.
