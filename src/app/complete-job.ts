@@ -9,6 +9,7 @@ import { VerifyError } from '../core/errors.js';
 import type { JobRecord, JobResult, TaskRecord } from '../core/types.js';
 import type { AppDeps } from './deps.js';
 import { emit } from './deps.js';
+import { measureQuality } from './measure-quality.js';
 import { mergeJob, verifyOutput } from './merge-job.js';
 
 /**
@@ -37,10 +38,28 @@ export async function commitMergedOutput(deps: AppDeps, jobId: string, encodeSta
       ...(report.audioDuration !== undefined ? { audioDuration: report.audioDuration } : {}), sizeBytes: 0, verify: report,
     };
   }
+  const verifyMs = deps.clock() - verifyStart;
+  const quality = job.options.qualityReport ? await qualityOf(deps, job, temp) : undefined;
   const { sizeBytes } = await deps.blobs.commitOutput(temp, job.output);
-  const result = verified ? { ...verified, sizeBytes } : { frames: job.plan!.totalFrames, videoDuration: 0, sizeBytes };
-  const timings = { ...job.timings, verifyMs: deps.clock() - verifyStart };
+  const result: JobResult = {
+    ...(verified ? { ...verified, sizeBytes } : { frames: job.plan!.totalFrames, videoDuration: 0, sizeBytes }),
+    ...(quality ? { quality: quality.report } : {}),
+  };
+  const timings = { ...job.timings, verifyMs, ...(quality ? { qualityMs: quality.ms } : {}) };
   return deps.ledger.updateJob(jobId, ['verifying'], 'verifying', { timings, result });
+}
+
+/**
+ * The quality report of the merged file, before it is committed. A measurement that fails does not fail
+ * the transcode (the output was verified): it is told in the events and the job has no report.
+ */
+async function qualityOf(deps: AppDeps, job: JobRecord, temp: string): Promise<Awaited<ReturnType<typeof measureQuality>> | undefined> {
+  try {
+    return await measureQuality(deps, job, temp);
+  } catch (err) {
+    await emit(deps, job.id, 'job.notice', `no quality report: ${err instanceof Error ? err.message : String(err)}`);
+    return undefined;
+  }
 }
 
 /** From `verifying` (output committed) to `done`; adds `elapsedMs` (this run's wall time) to the total. */

@@ -44,7 +44,7 @@ export function jobView(job: JobRecord, tasks: TaskRecord[]) {
     source: job.source,
     output: job.output,
     profile: job.options.profile,
-    options: { segmentSeconds: job.plan?.targetSeconds ?? job.options.segmentSeconds, workers: job.options.workers, threadsPerWorker: job.options.threadsPerWorker, tailThreads: job.options.tailThreads ?? job.options.threadsPerWorker, maxAttempts: job.options.maxAttempts, verify: job.options.verify },
+    options: { segmentSeconds: job.plan?.targetSeconds ?? job.options.segmentSeconds, workers: job.options.workers, threadsPerWorker: job.options.threadsPerWorker, tailThreads: job.options.tailThreads ?? job.options.threadsPerWorker, maxAttempts: job.options.maxAttempts, verify: job.options.verify, qualityReport: job.options.qualityReport === true },
     error: job.error,
     createdAt: job.createdAt,
     updatedAt: job.updatedAt,
@@ -62,6 +62,8 @@ export function jobView(job: JobRecord, tasks: TaskRecord[]) {
     durations: job.result ? { video: job.result.videoDuration, audio: job.result.audioDuration, source: sourceDuration } : undefined,
     sizeBytes: job.result?.sizeBytes,
     verify: job.result?.verify,
+    /** PSNR/SSIM against the source, whole and per seam (core/quality-report.ts); with --quality-report or when asked. */
+    quality: job.result?.quality,
     timings: job.timings,
     cpuSeconds,
     speed: sourceDuration && wall ? sourceDuration / (wall / 1000) : undefined,

@@ -5,10 +5,12 @@ import { realpathSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { loadJobView, type JobView } from '../app/job-view.js';
+import { addQualityReport } from '../app/measure-quality.js';
 import { removeJob } from '../app/remove-job.js';
 import { createJob, resumeJob, retryJob, runJob } from '../app/run-job.js';
 import { InputError, NotFoundError, UsageError } from '../core/errors.js';
 import { VIDEO_ENCODERS, AUDIO_ENCODERS } from '../core/profile.js';
+import { describeQuality } from '../core/quality-report.js';
 import type { JobRecord, JobSummary } from '../core/types.js';
 import { makeLocalRuntime, newJobId, type LocalRuntime } from '../runtime/local-runtime.js';
 import { parseTranscodeOptions } from './options.js';
@@ -70,8 +72,8 @@ export function summary(job: JobRecord): string {
   const r = job.result;
   const parts = [`done: ${job.output}`];
   if (r) parts.push(`${r.frames} frames, ${r.videoDuration.toFixed(3)} s, ${(r.sizeBytes / 1e6).toFixed(2)} MB`);
-  parts.push(`in ${formatClock(t.totalMs ?? 0)} (analyze ${t.analyzeMs ?? 0} ms, encode ${t.encodeMs ?? 0} ms, merge ${t.mergeMs ?? 0} ms, verify ${t.verifyMs ?? 0} ms)`);
-  return `${parts.join('; ')}\njob ${job.id}`;
+  parts.push(`in ${formatClock(t.totalMs ?? 0)} (analyze ${t.analyzeMs ?? 0} ms, encode ${t.encodeMs ?? 0} ms, merge ${t.mergeMs ?? 0} ms, verify ${t.verifyMs ?? 0} ms${t.qualityMs !== undefined ? `, quality ${t.qualityMs} ms` : ''})`);
+  return [parts.join('; '), ...(r?.quality ? [describeQuality(r.quality)] : []), `job ${job.id}`].join('\n');
 }
 
 export async function withSignals<T>(fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
@@ -141,6 +143,7 @@ export function statusText(view: JobView): string {
     ...(view.picture ? [`  picture ${view.picture.sourcePixelFormat} -> ${view.picture.pixelFormat}${view.picture.fullRange ? ', full range' : ''}${view.picture.hdr10 ? ', HDR10 metadata kept' : ''}`] : []),
     ...(view.picture?.notices ?? []).map((n) => `  note: ${n}`),
     ...(view.cutting?.reason ? [`  cutting: ${view.cutting.method} (${view.cutting.reason})`] : []),
+    ...(view.quality ? describeQuality(view.quality).split('\n').map((l) => `  ${l}`) : []),
     `  segments ${view.segmentsDone}/${view.segmentsTotal} done${view.segmentsFailed ? `, ${view.segmentsFailed} failed` : ''}`,
     ...view.segments.map((s) => `  ${s.key.split('/')[1]}  ${s.status.padEnd(7)}  ${s.startTime.toFixed(2)}-${s.endTime.toFixed(2)} s  attempts ${s.attempts}${s.wallMs ? `  ${(s.wallMs / 1000).toFixed(1)} s` : ''}${s.error ? `  ${s.error}` : ''}`),
   ].join('\n');
@@ -158,6 +161,18 @@ export async function statusCommand(jobId: string, flags: GlobalFlags): Promise<
     const view = await loadJobView(rt.deps.ledger, jobId);
     if (!view) throw new NotFoundError(`no job ${jobId}`);
     print(flags, view, statusText(view));
+  } finally {
+    await rt.close();
+  }
+}
+
+/** Measures a done job's output against its source and stores the report (the job page's button, from here). */
+export async function qualityCommand(jobId: string, flags: GlobalFlags): Promise<void> {
+  const rt = runtimeFor(flags);
+  try {
+    const job = await withSignals((signal) => addQualityReport(rt.deps, jobId, signal));
+    const view = await loadJobView(rt.deps.ledger, job.id);
+    print(flags, view?.quality, describeQuality(job.result!.quality!));
   } finally {
     await rt.close();
   }

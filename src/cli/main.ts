@@ -5,7 +5,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { CancelledError, oneLine, ShardcastError } from '../core/errors.js';
 import {
-  doctorCommand, gcCommand, jobsCommand, resumeCommand, retryCommand, statusCommand, transcodeCommand,
+  doctorCommand, gcCommand, jobsCommand, qualityCommand, resumeCommand, retryCommand, statusCommand, transcodeCommand,
 } from './commands.js';
 import { registerAwsCommands } from './aws-commands.js';
 import { isWorkflowBackend } from './backend-flags.js';
@@ -47,6 +47,7 @@ function buildProgram(): Command {
     .option('--workers <n>', 'parallel encodes (default: number of cores)')
     .option('--max-attempts <n>', 'attempts per segment before the job fails (default 3)')
     .option('--no-verify', 'skip verification of the output')
+    .option('--quality-report', 'also measure PSNR/SSIM against the source, whole and at every seam (one more decode of both)')
     .option('--no-progress', 'no progress output')
     .option('-y, --overwrite', 'replace the output if it exists')
     .addOption(backendOption())
@@ -65,6 +66,8 @@ function buildProgram(): Command {
   program.command('retry').description('re-run only the failed segments of a failed job').argument('<jobId>')
     .option('--no-progress', 'no progress output').addOption(backendOption())
     .action(async (id: string, _o, cmd: Command) => (isWorkflowBackend(g(cmd)) ? (await workflow()).workflowRetryCommand(id, g(cmd)) : retryCommand(id, g(cmd))));
+  program.command('quality').description("measure a done job's output against its source: PSNR/SSIM, whole and at every seam").argument('<jobId>')
+    .action(async (id: string, _o, cmd: Command) => qualityCommand(id, g(cmd)));
   program.command('gc').description("remove old jobs' files and records")
     .requiredOption('--older-than <age>', 'e.g. 7d, 12h')
     .action(async (_o, cmd: Command) => gcCommand(g(cmd) as never));

@@ -34,6 +34,7 @@ export const transcodeFlagsSchema = z.object({
   workers: intFlag('--workers', 1, 256).optional(),
   maxAttempts: intFlag('--max-attempts', 1, 20).optional(),
   verify: z.boolean().default(true),
+  qualityReport: z.boolean().default(false),
 });
 
 export type TranscodeFlags = z.input<typeof transcodeFlagsSchema>;
@@ -65,5 +66,6 @@ export function parseTranscodeOptions(flags: Record<string, unknown>, output: st
     verify: f.verify,
   };
   if (f.segmentSeconds !== undefined) opts.segmentSeconds = f.segmentSeconds;
+  if (f.qualityReport) opts.qualityReport = true;
   return opts;
 }

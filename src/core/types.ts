@@ -145,6 +145,8 @@ export interface JobTimings {
   encodeMs?: number;
   mergeMs?: number;
   verifyMs?: number;
+  /** The quality report's decode of output and source (only with --quality-report or when asked later). */
+  qualityMs?: number;
   totalMs?: number;
 }
 
@@ -165,6 +167,37 @@ export interface JobResult {
   audioDuration?: number;
   sizeBytes: number;
   verify?: VerifyReport;
+  quality?: QualityReport;
+}
+
+/** One cut between two segments, as the quality report measured it (PSNR in dB against the source). */
+export interface SeamQuality {
+  /** The segment that starts at this cut. */
+  index: number;
+  /** Its first frame (source index) and that frame's time on the source timeline. */
+  frame: number;
+  time: number;
+  /** PSNR of the last frame before the cut and of the first frame after it. */
+  psnrBefore: number;
+  psnrAfter: number;
+  /** Mean PSNR of the frames around the cut (core/quality-report.ts SEAM_WINDOW_FRAMES each side). */
+  psnrAround: number;
+  /** How far the worse of the two falls below psnrAround (0 when neither does). */
+  dipDb: number;
+  ssimBefore: number;
+  ssimAfter: number;
+}
+
+export interface QualityReport {
+  frames: number;
+  psnrMean: number;
+  psnrMin: number;
+  psnrMinFrame: number;
+  ssimMean: number;
+  ssimMin: number;
+  seams: SeamQuality[];
+  /** Index (segment) of the seam with the largest dip; absent for a one-segment job. */
+  worstSeam?: number;
 }
 
 export interface TranscodeOptions {
@@ -179,6 +212,8 @@ export interface TranscodeOptions {
   tailThreads?: number;
   maxAttempts: number;
   verify: boolean;
+  /** Measure PSNR/SSIM against the source, per seam and whole (one more decode of both); absent = no. */
+  qualityReport?: boolean;
 }
 
 export interface JobRecord {

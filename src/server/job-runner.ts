@@ -3,13 +3,15 @@
  * run, so a job can be cancelled (it stays resumable) and every run can be stopped on shutdown.
  * Live frame counts of running encodes are kept here for the SSE snapshots.
  */
+import { addQualityReport } from '../app/measure-quality.js';
 import { createJob, resumeJob, retryJob, runJob, type NewJobInput } from '../app/run-job.js';
 import type { TaskProgress } from '../app/deps.js';
 import { ConditionFailedError, InputError } from '../core/errors.js';
 import type { JobRecord } from '../core/types.js';
 import type { LocalRuntime } from '../runtime/local-runtime.js';
 
-export type RunAction = 'run' | 'resume' | 'retry';
+/** `quality` measures a done job's output against its source (app/measure-quality.ts). */
+export type RunAction = 'run' | 'resume' | 'retry' | 'quality';
 
 interface ActiveRun {
   action: RunAction;
@@ -82,6 +84,7 @@ export class JobRunner {
     const executor = this.runtime.executorFor(job);
     if (action === 'resume') return resumeJob(deps, executor, jobId, signal);
     if (action === 'retry') return retryJob(deps, executor, jobId, signal);
+    if (action === 'quality') return addQualityReport(deps, jobId, signal);
     return runJob(deps, executor, jobId, signal);
   }
 

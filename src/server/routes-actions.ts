@@ -1,6 +1,6 @@
 /**
  * Repair and control: POST /api/jobs/:id/retry (failed segments only), /resume (everything not done),
- * /cancel (stops this server's run; the job stays resumable). Retry and resume answer 202 and run in the
+ * /cancel (stops this server's run; the job stays resumable), /quality (a done job's quality report). Retry and resume answer 202 and run in the
  * background; the job's state is then followed through GET /api/jobs/:id or the event stream.
  */
 import type { FastifyInstance } from 'fastify';
@@ -48,6 +48,16 @@ export function registerActionRoutes(app: FastifyInstance, ctx: ServerContext): 
       return reply.code(202).send(await jobDetail(ctx, job.id));
     });
   }
+
+  app.post<{ Params: IdParams }>('/api/jobs/:id/quality', {
+    schema: schema("Measure a done job's output against its source: PSNR and SSIM, whole and at every seam (one decode of each); the report lands in the job's `quality`", 202),
+  }, async (req, reply) => {
+    const job = await loadJob(ctx, req.params.id);
+    if (ctx.runner.isRunning(job.id)) throw new HttpError(409, 'conflict', `job ${job.id} is already running`);
+    if (job.status !== 'done') throw new HttpError(409, 'conflict', `job ${job.id} is ${job.status}; a quality report needs a done job`);
+    ctx.runner.start(job.id, 'quality');
+    return reply.code(202).send(await jobDetail(ctx, job.id));
+  });
 
   app.post<{ Params: IdParams }>('/api/jobs/:id/cancel', {
     schema: schema('Stop a job this server is running; it stays resumable (status cancelled)', 200),

@@ -16,7 +16,7 @@ import { createJobJsonBody, createJobMultipartBody, errorResponses, errorSchema,
 import type { ServerContext } from './server-context.js';
 import { checkDeclaredLength, receiveUpload } from './upload.js';
 
-type JobOptionsInput = { container?: 'mp4' | 'mkv' | 'webm' | 'mov'; verify?: boolean } & Record<string, unknown>;
+type JobOptionsInput = { container?: 'mp4' | 'mkv' | 'webm' | 'mov'; verify?: boolean; qualityReport?: boolean } & Record<string, unknown>;
 
 /** Validates option fields (multipart strings are coerced by the schema) and builds TranscodeOptions. */
 function normalizeOptions(req: FastifyRequest, raw: Record<string, unknown>, output: (container: string) => string): { options: TranscodeOptions; output: string } {
@@ -28,9 +28,9 @@ function normalizeOptions(req: FastifyRequest, raw: Record<string, unknown>, out
     throw new HttpError(400, 'bad_request', `option ${where ?? ''} ${e?.message ?? 'is invalid'}`.replace(/\s+/g, ' '));
   }
   const outputPath = output(input.container ?? 'mp4');
-  const flags: Record<string, unknown> = { verify: input.verify ?? true };
+  const flags: Record<string, unknown> = { verify: input.verify ?? true, qualityReport: input.qualityReport ?? false };
   for (const [k, v] of Object.entries(input)) {
-    if (k !== 'container' && k !== 'verify' && v !== undefined) flags[k] = String(v);
+    if (k !== 'container' && k !== 'verify' && k !== 'qualityReport' && v !== undefined) flags[k] = String(v);
   }
   return { options: parseTranscodeOptions(flags, outputPath), output: outputPath };
 }

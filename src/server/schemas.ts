@@ -45,6 +45,7 @@ export const jobOptionsProperties = {
   workers: { type: 'integer', minimum: 1, maximum: 256 },
   maxAttempts: { type: 'integer', minimum: 1, maximum: 20 },
   verify: { type: 'boolean', default: true },
+  qualityReport: { type: 'boolean', default: false },
 } as const;
 
 export const jobOptionsSchema = {

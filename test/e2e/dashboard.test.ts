@@ -103,6 +103,15 @@ describe('dashboard in Chromium', () => {
     assert.match(detailText, /sha256 [0-9a-f]{64}/);
 
     await checkPlays(page);
+
+    // The quality report, on request: the worst seam is named under the map and marked on its cell.
+    await page.locator('button[data-action=quality]').click();
+    const line = page.locator('[data-role=quality]');
+    await line.waitFor({ timeout: 30_000 });
+    assert.match(await line.innerText(), /PSNR \d+\.\d\d dB, SSIM 0\.\d{4} against the source · worst seam before segment [123]: cut at \d\.000 s/);
+    assert.equal(await page.locator('.segment-map .cell .seam').count(), 3);
+    assert.equal(await page.locator('.segment-map .cell .seam.worst').count(), 1);
+    assert.match(await page.locator('[data-total=Quality]').innerText(), /^PSNR \d+\.\d\d dB/);
     await page.screenshot({ path: join(RESULTS, 'job-page-done.png'), fullPage: true });
 
     await page.setViewportSize({ width: 390, height: 844 });

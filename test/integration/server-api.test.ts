@@ -33,7 +33,7 @@ describe('server API', () => {
     const r = await api(srv.url, 'GET', '/openapi.json');
     assert.equal(r.status, 200);
     const paths = r.body.paths;
-    for (const p of ['/api/jobs', '/api/jobs/{id}', '/api/jobs/{id}/segments/{index}', '/api/jobs/{id}/events', '/api/jobs/{id}/retry', '/api/jobs/{id}/resume', '/api/jobs/{id}/cancel', '/api/jobs/{id}/output']) {
+    for (const p of ['/api/jobs', '/api/jobs/{id}', '/api/jobs/{id}/segments/{index}', '/api/jobs/{id}/events', '/api/jobs/{id}/retry', '/api/jobs/{id}/resume', '/api/jobs/{id}/cancel', '/api/jobs/{id}/quality', '/api/jobs/{id}/output']) {
       assert.ok(paths[p], `missing ${p}`);
     }
     assert.ok(paths['/api/jobs'].post.requestBody.content['multipart/form-data']);
@@ -186,6 +186,21 @@ describe('server API', () => {
     assert.equal(c.status, 409);
     assert.match(c.body.message, /not running/);
     assert.equal((await api(srv.url, 'POST', '/api/jobs/abcdef123456/retry')).status, 404);
+  });
+
+  it('measures a done job\'s quality on request and keeps the report in the job', async () => {
+    const r = await api(srv.url, 'POST', `/api/jobs/${doneId}/quality`);
+    assert.equal(r.status, 202, JSON.stringify(r.body));
+    const job = await waitFor('the quality report', async () => {
+      const j = (await api(srv.url, 'GET', `/api/jobs/${doneId}`)).body;
+      return j.quality && !j.running ? j : undefined;
+    });
+    assert.equal(job.status, 'done');
+    assert.equal(job.quality.frames, 75);
+    assert.deepEqual(job.quality.seams.map((s: any) => s.frame), [25, 50]);
+    assert.ok(job.quality.psnrMean > 30 && job.quality.ssimMean > 0.9 && job.quality.ssimMean <= 1, JSON.stringify(job.quality));
+    assert.ok(job.timings.qualityMs > 0);
+    assert.equal((await api(srv.url, 'POST', '/api/jobs/abcdef123456/quality')).status, 404);
   });
 
   it('retries only the failed segment of a failed job', async () => {

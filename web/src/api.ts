@@ -66,7 +66,7 @@ export const api = {
   job: (id: string) => request<JobDetail>('GET', `/api/jobs/${encodeURIComponent(id)}`),
   segment: (id: string, kind: string, index: number) =>
     request<TaskRecord>('GET', `/api/jobs/${encodeURIComponent(id)}/segments/${index}?kind=${kind}`),
-  action: (id: string, action: 'retry' | 'resume' | 'cancel') => request<JobDetail>('POST', `/api/jobs/${encodeURIComponent(id)}/${action}`),
+  action: (id: string, action: 'retry' | 'resume' | 'cancel' | 'quality') => request<JobDetail>('POST', `/api/jobs/${encodeURIComponent(id)}/${action}`),
   remove: (id: string) => request<{ deleted: string }>('DELETE', `/api/jobs/${encodeURIComponent(id)}`),
 };
 

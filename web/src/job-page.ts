@@ -24,7 +24,8 @@ function totals(job: JobDetail, now: number): HTMLElement {
     ['Speed-up vs real time', speed(job.speed)],
     ['Source', s ? `${seconds(s.duration)}, ${s.width}×${s.height} ${s.codec}, ${s.frames} frames` : '–'],
     ['Cost estimate', job.costEstimate ? `${usd(job.costEstimate.usd)} on AWS (${job.costEstimate.region}, prices of ${job.costEstimate.pricesAsOf})` : 'when done'],
-    ['Phases', `analyze ${clock(job.timings.analyzeMs)} · encode ${clock(job.timings.encodeMs)} · merge ${clock(job.timings.mergeMs)} · verify ${clock(job.timings.verifyMs)}`],
+    ['Phases', `analyze ${clock(job.timings.analyzeMs)} · encode ${clock(job.timings.encodeMs)} · merge ${clock(job.timings.mergeMs)} · verify ${clock(job.timings.verifyMs)}${job.timings.qualityMs !== undefined ? ` · quality ${clock(job.timings.qualityMs)}` : ''}`],
+    ['Quality', job.quality ? `PSNR ${job.quality.psnrMean.toFixed(2)} dB (lowest ${job.quality.psnrMin.toFixed(2)}), SSIM ${job.quality.ssimMean.toFixed(4)}` : 'not measured'],
   ];
   const notes: Record<string, string | undefined> = { 'Cost estimate': job.costEstimate?.basis };
   return h('dl', { class: 'totals' }, ...items.flatMap(([k, v]) => [h('dt', {}, k), h('dd', { 'data-total': k, title: notes[k] }, v)]));
@@ -54,12 +55,13 @@ export function renderJobPage(root: HTMLElement, id: string): () => void {
     h('section', { class: 'card' }, h('h2', {}, 'Event history'), eventsBox),
   );
 
-  const act = (action: 'retry' | 'resume' | 'cancel') => async () => {
-    message.textContent = `${action}…`;
+  const act = (action: 'retry' | 'resume' | 'cancel' | 'quality') => async () => {
+    message.textContent = action === 'quality' ? 'Measuring the output against the source (one decode of each)…' : `${action}…`;
     message.classList.remove('error');
     try {
       update(await api.action(id, action));
-      message.textContent = action === 'retry' ? 'Retrying the failed segments.' : action === 'resume' ? 'Resuming.' : 'Cancelled; the job can be resumed.';
+      message.textContent = action === 'retry' ? 'Retrying the failed segments.' : action === 'resume' ? 'Resuming.'
+        : action === 'quality' ? 'Measuring quality; the report appears on the segment map when done.' : 'Cancelled; the job can be resumed.';
       const shown = message.textContent;
       setTimeout(() => {
         if (message.textContent === shown) message.textContent = '';
@@ -104,6 +106,7 @@ export function renderJobPage(root: HTMLElement, id: string): () => void {
         h('button', { type: 'button', class: 'primary', disabled: !(idle && (j.status === 'failed' || j.status === 'cancelled') && failedTasks > 0), onclick: act('retry') }, '↻ Retry failed segments'),
         h('button', { type: 'button', disabled: !(idle && j.status !== 'done'), onclick: act('resume') }, '▶ Resume'),
         h('button', { type: 'button', disabled: !j.running, onclick: act('cancel') }, '■ Cancel'),
+        h('button', { type: 'button', 'data-action': 'quality', disabled: !(idle && j.status === 'done' && j.outputAvailable), title: 'PSNR and SSIM against the source, whole and at every seam (one decode of each)', onclick: act('quality') }, j.quality ? '◎ Measure quality again' : '◎ Quality report'),
         j.outputAvailable ? h('a', { class: 'button', href: withToken(`/api/jobs/${j.id}/output`), download: `shardcast-${j.id}.${j.profile.container}` }, '⤓ Download') : null,
         h('button', { type: 'button', class: 'danger', disabled: !idle, onclick: remove }, '✕ Delete')));
   }

@@ -50,6 +50,30 @@ export interface TaskView {
   error?: string;
 }
 
+/** One cut as the quality report measured it (PSNR in dB against the source). */
+export interface SeamQuality {
+  index: number;
+  frame: number;
+  time: number;
+  psnrBefore: number;
+  psnrAfter: number;
+  psnrAround: number;
+  dipDb: number;
+  ssimBefore: number;
+  ssimAfter: number;
+}
+
+export interface QualityReport {
+  frames: number;
+  psnrMean: number;
+  psnrMin: number;
+  psnrMinFrame: number;
+  ssimMean: number;
+  ssimMin: number;
+  seams: SeamQuality[];
+  worstSeam?: number;
+}
+
 export interface JobDetail {
   id: string;
   status: JobStatus;
@@ -58,7 +82,7 @@ export interface JobDetail {
   sourceName: string;
   output: string;
   profile: Profile;
-  options: { segmentSeconds?: number; workers: number; maxAttempts: number; verify: boolean };
+  options: { segmentSeconds?: number; workers: number; maxAttempts: number; verify: boolean; qualityReport: boolean };
   error?: string;
   createdAt: number;
   updatedAt: number;
@@ -68,7 +92,8 @@ export interface JobDetail {
   frames?: number;
   expectedFrames?: number;
   sizeBytes?: number;
-  timings: { analyzeMs?: number; encodeMs?: number; mergeMs?: number; verifyMs?: number; totalMs?: number };
+  timings: { analyzeMs?: number; encodeMs?: number; mergeMs?: number; verifyMs?: number; qualityMs?: number; totalMs?: number };
+  quality?: QualityReport;
   cpuSeconds: number;
   speed?: number;
   segmentsDone: number;

@@ -1,0 +1,53 @@
+/**
+ * The quality report as a use-case: measured on the merged file before it is committed (`--quality-report`)
+ * or later on a done job's output (the job page's button, `shardcast quality`), stored in the job's result.
+ */
+import { CancelledError, ConditionFailedError, FfmpegError, NotFoundError } from '../core/errors.js';
+import { chooseOutputFormat } from '../core/output-format.js';
+import { QualityFrameParser, buildQualityArgs, buildQualityReport, describeQuality } from '../core/quality-report.js';
+import type { JobRecord, QualityReport } from '../core/types.js';
+import type { AppDeps } from './deps.js';
+import { emit } from './deps.js';
+
+function lastLine(s: string): string {
+  return s.split('\n').map((l) => l.trim()).filter(Boolean).pop() ?? '';
+}
+
+/** One decode of the output at `outputLocation` and of the job's source; events at start and end. */
+export async function measureQuality(deps: AppDeps, job: JobRecord, outputLocation: string, signal?: AbortSignal): Promise<{ report: QualityReport; ms: number }> {
+  const start = deps.clock();
+  await emit(deps, job.id, 'job.quality', 'quality report: decoding the output beside the source (PSNR and SSIM per frame)');
+  const parser = new QualityFrameParser();
+  const r = await deps.media.run('ffmpeg', buildQualityArgs({
+    outputLocation,
+    sourceLocation: await deps.readableSource(job.source),
+    pixelFormat: chooseOutputFormat(job.analysis!.video, job.options.profile).pixelFormat,
+  }), { ...(signal ? { signal } : {}), onStdoutLine: (l) => parser.line(l), maxStdoutBytes: 1 << 16 });
+  if (signal?.aborted) throw new CancelledError('quality report stopped');
+  if (r.exitCode !== 0) {
+    throw new FfmpegError(`quality report failed: ffmpeg exited with ${r.exitCode ?? r.signal}: ${lastLine(r.stderrTail)}`, {
+      tool: 'ffmpeg', exitCode: r.exitCode, signal: r.signal, stderrTail: r.stderrTail,
+    });
+  }
+  const report = buildQualityReport(parser.frames, job.plan!, job.analysis!.video.frameTimes);
+  const ms = deps.clock() - start;
+  await emit(deps, job.id, 'job.quality', describeQuality(report).replace('\n', '; '), {
+    psnrMean: report.psnrMean, ssimMean: report.ssimMean, worstSeam: report.worstSeam, ms,
+  });
+  return { report, ms };
+}
+
+/** Measures a done job's committed output and stores the report in its result. */
+export async function addQualityReport(deps: AppDeps, jobId: string, signal?: AbortSignal): Promise<JobRecord> {
+  const job = await deps.ledger.getJob(jobId);
+  if (!job) throw new NotFoundError(`no job ${jobId}`);
+  if (job.status !== 'done' || !job.result || !job.plan || !job.analysis) {
+    throw new ConditionFailedError(`job ${jobId} is ${job.status}; a quality report needs a done job`, job);
+  }
+  const { report, ms } = await measureQuality(deps, job, await deps.readableSource(job.output), signal);
+  const now = (await deps.ledger.getJob(jobId))!;
+  return deps.ledger.updateJob(jobId, ['done'], 'done', {
+    result: { ...now.result!, quality: report },
+    timings: { ...now.timings, qualityMs: ms },
+  });
+}

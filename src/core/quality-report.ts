@@ -1,0 +1,138 @@
+/**
+ * The quality report (`transcode --quality-report`, the job page's button, `shardcast quality`): the
+ * output decoded beside its source, frames paired by index (both renumbered, so no timestamp rounding can
+ * pair the wrong ones; the merged file was verified to have the source's frame count), PSNR and SSIM per
+ * frame, then per seam: the frames either side of every cut against the frames around it. Pure: the ffmpeg
+ * command, the parser of its output and the report.
+ */
+import type { QualityReport, SeamQuality, SegmentPlan } from './types.js';
+
+/** Frames each side of a cut that make its neighbourhood (the seam's own two frames left out). */
+export const SEAM_WINDOW_FRAMES = 12;
+/** An identical frame has infinite PSNR; it counts as this (as in ../shared/tools/verify_output.py). */
+export const PSNR_CAP_DB = 100;
+
+export interface QualityArgsInput {
+  outputLocation: string;
+  sourceLocation: string;
+  /** The output's pixel format: the source is converted to it, at the output's size, before comparing. */
+  pixelFormat: string;
+}
+
+/**
+ * One decode of each: the source scaled to the output's size (`scale2ref`) and both in the output's pixel
+ * format, renumbered (`setpts=N`), PSNR then SSIM, every frame's values printed to stdout.
+ */
+export function buildQualityArgs(i: QualityArgsInput): string[] {
+  const norm = `format=${i.pixelFormat},settb=AVTB,setpts=N`;
+  const graph = [
+    '[1:v:0][0:v:0]scale2ref=flags=bicubic[src][out]',
+    `[out]${norm}[o]`,
+    `[src]${norm},split[s1][s2]`,
+    '[o][s1]psnr=shortest=1[p]',
+    '[p][s2]ssim=shortest=1,metadata=mode=print:file=-',
+  ].join(';');
+  return [
+    '-hide_banner', '-nostdin', '-v', 'error', '-i', i.outputLocation, '-i', i.sourceLocation,
+    '-filter_complex', graph, '-fps_mode', 'passthrough', '-f', 'null', '-',
+  ];
+}
+
+export interface FrameQuality {
+  psnr: number[];
+  ssim: number[];
+}
+
+/**
+ * Reads the `metadata=print` lines as they arrive: a `frame:N` header, then `lavfi.psnr.psnr_avg=` and
+ * `lavfi.ssim.All=` among the other keys. Line by line, so a long output is never held as text.
+ */
+export class QualityFrameParser {
+  readonly frames: FrameQuality = { psnr: [], ssim: [] };
+  private frame = -1;
+
+  line(line: string): void {
+    const head = /^frame:(\d+)/.exec(line);
+    if (head) {
+      this.frame = Number(head[1]);
+      return;
+    }
+    const m = this.frame < 0 ? null : /^lavfi\.(psnr\.psnr_avg|ssim\.All)=(\S+)/.exec(line);
+    if (!m) return;
+    const v = m[2] === 'inf' ? PSNR_CAP_DB : Number(m[2]);
+    if (!Number.isFinite(v)) return;
+    if (m[1] === 'ssim.All') this.frames.ssim[this.frame] = v;
+    else this.frames.psnr[this.frame] = Math.min(v, PSNR_CAP_DB);
+  }
+}
+
+export function parseQualityFrames(text: string): FrameQuality {
+  const p = new QualityFrameParser();
+  for (const line of text.split('\n')) p.line(line);
+  return p.frames;
+}
+
+const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / Math.max(1, xs.length);
+const round = (x: number, digits: number) => Number(x.toFixed(digits));
+
+/**
+ * Whole-output figures and one entry per cut. A seam's `dip` is how far the worse of its two frames falls
+ * below the mean of the frames around it (up to SEAM_WINDOW_FRAMES each side, within the two segments):
+ * an IDR that costs quality, a rate-control ramp or a shifted frame shows there; the worst seam is the one
+ * with the largest dip.
+ */
+export function buildQualityReport(q: FrameQuality, plan: SegmentPlan, frameTimes: readonly number[]): QualityReport {
+  const n = q.psnr.length;
+  const holes = Array.from({ length: n }, (_, i) => i).filter((i) => q.psnr[i] === undefined || q.ssim[i] === undefined).length;
+  if (n !== plan.totalFrames || q.ssim.length !== n || holes) {
+    throw new Error(`quality measurement covered ${n} frames with ${q.ssim.length} SSIM values; the plan has ${plan.totalFrames}`);
+  }
+  let minFrame = 0;
+  for (let i = 1; i < n; i++) if (q.psnr[i]! < q.psnr[minFrame]!) minFrame = i;
+  const seams: SeamQuality[] = [];
+  const segs = plan.segments;
+  for (let k = 1; k < segs.length; k++) {
+    const cut = segs[k]!.startFrame;
+    const lo = Math.max(segs[k - 1]!.startFrame, cut - 1 - SEAM_WINDOW_FRAMES);
+    const hi = Math.min(cut + segs[k]!.frameCount, cut + 1 + SEAM_WINDOW_FRAMES);
+    const around = [...q.psnr.slice(lo, cut - 1), ...q.psnr.slice(cut + 1, hi)];
+    const before = q.psnr[cut - 1]!;
+    const after = q.psnr[cut]!;
+    const aroundMean = around.length ? mean(around) : (before + after) / 2;
+    seams.push({
+      index: k,
+      frame: cut,
+      time: round(frameTimes[cut] ?? segs[k]!.startTime, 6),
+      psnrBefore: round(before, 3),
+      psnrAfter: round(after, 3),
+      psnrAround: round(aroundMean, 3),
+      dipDb: round(Math.max(0, aroundMean - Math.min(before, after)), 3),
+      ssimBefore: round(q.ssim[cut - 1]!, 6),
+      ssimAfter: round(q.ssim[cut]!, 6),
+    });
+  }
+  let worst: number | undefined;
+  seams.forEach((s, i) => {
+    if (worst === undefined || s.dipDb > seams[worst]!.dipDb) worst = i;
+  });
+  return {
+    frames: n,
+    psnrMean: round(mean(q.psnr), 3),
+    psnrMin: round(q.psnr[minFrame]!, 3),
+    psnrMinFrame: minFrame,
+    ssimMean: round(mean(q.ssim), 6),
+    ssimMin: round(Math.min(...q.ssim), 6),
+    seams,
+    ...(worst !== undefined ? { worstSeam: seams[worst]!.index } : {}),
+  };
+}
+
+/** Two lines for the CLI and the events: the whole output, and the worst seam (or that there is no cut). */
+export function describeQuality(r: QualityReport): string {
+  const whole = `quality: PSNR ${r.psnrMean.toFixed(2)} dB mean (lowest ${r.psnrMin.toFixed(2)} dB, frame ${r.psnrMinFrame}), SSIM ${r.ssimMean.toFixed(4)} mean (lowest ${r.ssimMin.toFixed(4)}), ${r.frames} frames against the source`;
+  const w = r.seams.find((s) => s.index === r.worstSeam);
+  const seam = w
+    ? `worst seam: before segment ${w.index} at ${w.time.toFixed(3)} s (frame ${w.frame}): ${w.psnrBefore.toFixed(2)} | ${w.psnrAfter.toFixed(2)} dB either side, ${w.dipDb.toFixed(2)} dB below the ${w.psnrAround.toFixed(2)} dB around it (${r.seams.length} seams)`
+    : 'no seams: the output was encoded as one segment';
+  return `${whole}\n${seam}`;
+}
