@@ -4,7 +4,7 @@
  * encodes nothing. The claim is a conditional write, so two workers can never run the same attempt.
  */
 import { basename, join } from 'node:path/posix';
-import { buildAudioEncodeArgs, buildSegmentCheckArgs, buildSegmentEncodeArgs } from '../core/ffmpeg-args.js';
+import { buildAudioEncodeArgs, buildSegmentCheckArgs, buildSegmentEncodeArgs, cutMethodFor, type CutMethod } from '../core/ffmpeg-args.js';
 import { ConditionFailedError, FfmpegError, NotFoundError, oneLine, SegmentCheckError } from '../core/errors.js';
 import type { JobRecord, TaskRecord } from '../core/types.js';
 import type { TaskId } from '../ports/ledger.js';
@@ -29,7 +29,7 @@ function describe(task: TaskRecord): string {
   return `segment ${task.index} (frames ${task.startFrame}-${task.startFrame + task.frameCount - 1}, ${task.startTime.toFixed(3)}-${task.endTime.toFixed(3)} s)`;
 }
 
-function buildArgs(job: JobRecord, task: TaskRecord, sourceLocation: string, outputPath: string, opts: EncodeTaskOptions, avcodecMajor: number): string[] {
+function buildArgs(job: JobRecord, task: TaskRecord, sourceLocation: string, outputPath: string, opts: EncodeTaskOptions, avcodecMajor: number, method?: CutMethod): string[] {
   const analysis = job.analysis!;
   if (task.kind === 'audio') {
     return buildAudioEncodeArgs({ sourceLocation, audio: analysis.audio, profile: job.options.profile, outputPath });
@@ -38,6 +38,7 @@ function buildArgs(job: JobRecord, task: TaskRecord, sourceLocation: string, out
   if (!segment) throw new NotFoundError(`segment ${task.index} is not in the plan of job ${job.id}`);
   return buildSegmentEncodeArgs({
     sourceLocation, analysis, segment, profile: job.options.profile, threads: opts.threads, outputPath, avcodecMajor,
+    ...(method ? { method } : {}),
     ...(opts.decodeThreads !== undefined ? { decodeThreads: opts.decodeThreads } : {}),
   });
 }
@@ -49,9 +50,22 @@ async function checkSegment(deps: AppDeps, task: TaskRecord, path: string, signa
     throw new SegmentCheckError(`${describe(task)} does not decode cleanly: ${lastLine(r.stderrTail) || `ffprobe exit ${r.exitCode}`}`, task.key);
   }
   if (frames !== task.frameCount) {
-    throw new SegmentCheckError(`${describe(task)} has ${Number.isNaN(frames) ? 'no video frames' : `${frames} frames`}, expected ${task.frameCount}`, task.key);
+    throw new SegmentCheckError(`${describe(task)} has ${Number.isNaN(frames) ? 'no video frames' : `${frames} frames`}, expected ${task.frameCount}`, task.key, 'count');
   }
   return r;
+}
+
+/**
+ * Tells the events that this segment is read again by pre-roll, and (first finding only) the job, so its
+ * later segments start with pre-roll. Best effort: a job that moved on keeps its state.
+ */
+async function fallBackToPreroll(deps: AppDeps, job: JobRecord, task: TaskRecord, finding: string): Promise<void> {
+  const reason = `${finding} when read by seeking (its keyframe is not one a decode starts from, e.g. intra refresh): segments decode from the third keyframe before them and keep their own frames by time`;
+  await emit(deps, job.id, 'job.cutting', `${describe(task)}: read again by pre-roll: ${reason}`, { key: task.key, method: 'preroll' });
+  const current = await deps.ledger.getJob(job.id);
+  if (current && !current.cutFallback) {
+    await deps.ledger.updateJob(job.id, [current.status], current.status, { cutFallback: reason }).catch(() => undefined);
+  }
 }
 
 export async function encodeTask(deps: AppDeps, id: TaskId, opts: EncodeTaskOptions): Promise<TaskRecord> {
@@ -78,21 +92,36 @@ export async function encodeTask(deps: AppDeps, id: TaskId, opts: EncodeTaskOpti
   try {
     const source = await deps.readableSource(job.source);
     const ffmpeg = (await deps.media.info()).find((t) => t.tool === 'ffmpeg');
-    args = buildArgs(job, task, source, partial, opts, ffmpeg?.avcodecMajor ?? 0);
     const onStdoutLine = deps.onProgress && task.kind === 'video'
       ? (line: string) => {
           const m = /^frame=(\d+)/.exec(line);
           if (m) deps.onProgress!({ key: task.key, frames: Number(m[1]) });
         }
       : undefined;
-    const run = await deps.media.run('ffmpeg', args, { ...(opts.signal ? { signal: opts.signal } : {}), ...(onStdoutLine ? { onStdoutLine } : {}) });
-    if (run.exitCode !== 0) {
-      throw new FfmpegError(`${describe(task)}: ffmpeg exited with ${run.exitCode ?? run.signal}: ${lastLine(run.stderrTail)}`, {
-        tool: 'ffmpeg', exitCode: run.exitCode, signal: run.signal, stderrTail: run.stderrTail, taskKey: task.key,
-      });
-    }
+    const encode = async (method?: CutMethod): Promise<ToolRunResult> => {
+      args = buildArgs(job, task, source, partial, opts, ffmpeg?.avcodecMajor ?? 0, method);
+      const r = await deps.media.run('ffmpeg', args, { ...(opts.signal ? { signal: opts.signal } : {}), ...(onStdoutLine ? { onStdoutLine } : {}) });
+      if (r.exitCode !== 0) {
+        throw new FfmpegError(`${describe(task)}: ffmpeg exited with ${r.exitCode ?? r.signal}: ${lastLine(r.stderrTail)}`, {
+          tool: 'ffmpeg', exitCode: r.exitCode, signal: r.signal, stderrTail: r.stderrTail, taskKey: task.key,
+        });
+      }
+      return r;
+    };
+    const method = task.kind === 'video' ? cutMethodFor(job.analysis, job.cutFallback).method : undefined;
+    let run = await encode(method);
     let cpu = run.cpuSeconds;
-    if (task.kind === 'video') cpu += (await checkSegment(deps, task, partial, opts.signal)).cpuSeconds;
+    if (task.kind === 'video') {
+      try {
+        cpu += (await checkSegment(deps, task, partial, opts.signal)).cpuSeconds;
+      } catch (err) {
+        // A seek read that came out short started late: its keyframe is not one a decode can start from.
+        if (method !== 'seek' || !(err instanceof SegmentCheckError) || err.failure !== 'count' || opts.signal?.aborted) throw err;
+        await fallBackToPreroll(deps, job, task, err.message);
+        run = await encode('preroll');
+        cpu += run.cpuSeconds + (await checkSegment(deps, task, partial, opts.signal)).cpuSeconds;
+      }
+    }
     const stored = await deps.blobs.putFile(task.outputKey, partial);
     const finished = deps.clock();
     const done = await ledger.transitionTask(id, ['running'], 'done', {

@@ -56,7 +56,7 @@ export function jobView(job: JobRecord, tasks: TaskRecord[]) {
     /** The output's pictures as chosen from the source (pixel format, range, HDR10) and what was not kept. */
     picture: a ? pictureOf(job) : undefined,
     /** How segments read their frames from the source, and why (core/ffmpeg-args.ts cutMethodFor). */
-    cutting: a ? cutMethodFor(a) : undefined,
+    cutting: a ? cutMethodFor(a, job.cutFallback) : undefined,
     frames: job.result?.frames,
     expectedFrames: job.plan?.totalFrames,
     durations: job.result ? { video: job.result.videoDuration, audio: job.result.audioDuration, source: sourceDuration } : undefined,

@@ -38,10 +38,10 @@ export class FfmpegError extends ShardcastError {
   }
 }
 
-/** A task's output did not have the planned frame count (or failed its decode check). */
+/** A task's output did not have the planned frame count (`count`) or failed its decode check (`decode`). */
 export class SegmentCheckError extends ShardcastError {
   readonly exitCode = 1;
-  constructor(message: string, readonly taskKey: string) {
+  constructor(message: string, readonly taskKey: string, readonly failure: 'count' | 'decode' = 'decode') {
     super(message);
   }
 }

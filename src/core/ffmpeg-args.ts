@@ -57,30 +57,23 @@ export function buildFirstFramesArgs(location: string, streamIndex: number): str
 const MIN_KEYFRAME_SEEK_TICK = 8e-6;
 
 /**
- * The -ss value that starts the segment exactly on frame `startFrame`. ffmpeg's input `-ss` does two things:
- * the demuxer seeks to the last keyframe at or before it, then frames before it are dropped after decoding.
- *
- * - A segment that does not start on a keyframe: halfway between the frame and the one before (half a frame of
- *   margin against every rounding on the way), decoding from the keyframe before.
- * - A segment that starts on a keyframe: a quarter of a time-base tick before the keyframe. The seek target
- *   rounds to the keyframe's own tick, so the demuxer lands on it, and the frame before is at least a tick
- *   earlier, so it is still dropped. The halfway point would land on the keyframe *before* and decode a whole
- *   GOP for nothing (measured: 1.8 CPU s per segment on a noisy 720p source with a 2 s GOP, 5% of a 60 s
- *   job). With a time base finer than 8 µs the margin would not cover ffprobe's µs rounding, so such
- *   sources keep the halfway point.
- */
-/**
  * How segments read their frames. `seek`: input seeking lands on the keyframe at or before the cut (index-based
  * containers: MP4, Matroska, WebM). `preroll`: MPEG-TS and MPEG-PS seek by timestamp, landing on whatever packet
  * has the DTS (not on a keyframe), and their flagged packets may be recovery points without an IDR (intra
  * refresh) or open-GOP I-frames the decoder will not start on: measured on an intra-refresh TS, segments started
  * 38-104 frames late or held no frames at all, and on a plain IDR TS a cut inside a GOP started at the next one,
  * with the right frame count. There each segment decodes from the third flagged packet before its start (two
- * refresh periods of pre-roll: with B-frames one recovery spans more than one), one second early, and the frames are picked by their source times (trim).
+ * refresh periods of pre-roll: with B-frames one recovery spans more than one), one second early.
+ *
+ * Either way the segment keeps its frames by their source times (`-copyts`, `trim`), so a decode that starts
+ * late (a flagged keyframe in an MP4 that is an intra-refresh recovery point, not an IDR) comes out short and the
+ * segment check sees it, never a right count of the wrong frames. Such a segment is read again by pre-roll, and
+ * the job remembers it (`fallback`: the first segment's finding) so later segments start with pre-roll.
  */
 export type CutMethod = 'seek' | 'preroll';
 
-export function cutMethodFor(analysis: MediaAnalysis): { method: CutMethod; reason?: string } {
+export function cutMethodFor(analysis: MediaAnalysis, fallback?: string): { method: CutMethod; reason?: string } {
+  if (fallback) return { method: 'preroll', reason: fallback };
   const f = analysis.formatName.split(',');
   if (f.includes('mpegts') || f.includes('mpeg') || f.includes('mpegtsraw')) {
     return { method: 'preroll', reason: `${f[0]} seeks by timestamp and its keyframe flags may mark recovery points, not IDR frames: each segment decodes from the third keyframe before it and keeps its own frames by time` };
@@ -107,8 +100,8 @@ export function prerollSeekSeconds(analysis: MediaAnalysis, startFrame: number):
   return at > 0 ? at : undefined;
 }
 
-/** The trim window of a pre-roll read, in source times: halfway to the neighbouring frames on either side. */
-export function prerollTrim(analysis: MediaAnalysis, segment: PlannedSegment): string {
+/** The trim window of a segment's read, in source times: halfway to the neighbouring frames on either side. */
+export function segmentTrim(analysis: MediaAnalysis, segment: PlannedSegment): string {
   const t = analysis.video.frameTimes;
   const s = segment.startFrame;
   const e = s + segment.frameCount;
@@ -118,6 +111,19 @@ export function prerollTrim(analysis: MediaAnalysis, segment: PlannedSegment): s
   return parts.length ? `trim=${parts.join(':')}` : 'null';
 }
 
+/**
+ * The -ss value that starts the segment exactly on frame `startFrame`. ffmpeg's input `-ss` does two things:
+ * the demuxer seeks to the last keyframe at or before it, then frames before it are dropped after decoding.
+ *
+ * - A segment that does not start on a keyframe: halfway between the frame and the one before (half a frame of
+ *   margin against every rounding on the way), decoding from the keyframe before.
+ * - A segment that starts on a keyframe: a quarter of a time-base tick before the keyframe. The seek target
+ *   rounds to the keyframe's own tick, so the demuxer lands on it, and the frame before is at least a tick
+ *   earlier, so it is still dropped. The halfway point would land on the keyframe *before* and decode a whole
+ *   GOP for nothing (measured: 1.8 CPU s per segment on a noisy 720p source with a 2 s GOP, 5% of a 60 s
+ *   job). With a time base finer than 8 µs the margin would not cover ffprobe's µs rounding, so such
+ *   sources keep the halfway point.
+ */
 export function seekSecondsFor(analysis: MediaAnalysis, startFrame: number, startsOnKeyframe = false): number | undefined {
   if (startFrame <= 0) return undefined;
   const t = analysis.video.frameTimes;
@@ -204,23 +210,26 @@ export interface SegmentEncodeInput {
   outputPath: string;
   /** libavcodec major version of the ffmpeg that runs it (0 = unknown, treated as current). */
   avcodecMajor?: number;
+  /** How to read it (default: `cutMethodFor(analysis)`). */
+  method?: CutMethod;
 }
 
 /**
- * One video segment, read straight from the source: seek (frame-exact, `-ss` before `-i`), take exactly
- * `frameCount` frames, timestamps rebased to 0 but otherwise the source's own (VFR stays VFR).
+ * One video segment, read straight from the source: seek (`-ss` before `-i`: to the cut, or by pre-roll well
+ * before it), keep the segment's frames by their source times, at most `frameCount` of them, timestamps rebased
+ * to 0 but otherwise the source's own (VFR stays VFR).
  */
 export function buildSegmentEncodeArgs(i: SegmentEncodeInput): string[] {
-  const preroll = cutMethodFor(i.analysis).method === 'preroll';
+  const preroll = (i.method ?? cutMethodFor(i.analysis).method) === 'preroll';
   const seek = preroll ? prerollSeekSeconds(i.analysis, i.segment.startFrame) : seekSecondsFor(i.analysis, i.segment.startFrame, i.segment.startsOnKeyframe);
   const format = chooseOutputFormat(i.analysis.video, i.profile);
-  const filters = [...(preroll ? [prerollTrim(i.analysis, i.segment)] : []), 'setpts=PTS-STARTPTS', ...pictureFilters(i.profile, format)];
+  const filters = [segmentTrim(i.analysis, i.segment), 'setpts=PTS-STARTPTS', ...pictureFilters(i.profile, format)].filter((f) => f !== 'null');
   return [
     ...BASE,
     '-threads', String(i.decodeThreads ?? i.threads),
     ...(seek !== undefined ? ['-ss', seek.toFixed(6)] : []),
-    // Pre-roll: source times stay absolute, so the trim can pick the segment's frames by them.
-    ...(preroll ? ['-copyts'] : []),
+    // Source times stay absolute, so the trim can pick the segment's frames by them.
+    '-copyts',
     '-i', literalInput(i.sourceLocation),
     '-map', `0:${i.analysis.video.streamIndex}`,
     '-frames:v', String(i.segment.frameCount),

@@ -235,6 +235,11 @@ export interface JobRecord {
   result?: JobResult;
   /** The process (worker id, `host:pid`) that last started driving the job locally: a job-level lease. */
   runner?: string;
+  /**
+   * Why segments of a job planned for `seek` are read by pre-roll: set by the first segment whose seek read came
+   * out short (core/ffmpeg-args.ts cutMethodFor).
+   */
+  cutFallback?: string;
 }
 
 export interface TaskRecord {

@@ -1,7 +1,8 @@
 /**
  * The shared judge (../shared/tools/verify_output.py) on the default transcode of every real file in
  * ../shared/media that has video: frames, spans, A/V, seams, quality (within 0.3 dB of a one-pass plain ffmpeg
- * reference) and video bytes (within 8%). The reference is the judge's own command line.
+ * reference) and video bytes (within 8%). The reference is the judge's own command line. On the same outputs:
+ * video DTS strictly increase, and the audio's start offset and end gap match the source's within one frame.
  *
  * screenrec_h264_extreme_vfr.mp4 is not in the list: it still fails two of the judge's checks (issue 9 is open
  * on it). Size: its video is 17% smaller than the reference's at 0.06 dB less, because x264's rate control sees
@@ -17,7 +18,7 @@ import { after, describe, it } from 'node:test';
 import { join, resolve } from 'node:path';
 import { cli } from '../support/cli.js';
 import { judgeReferenceArgs } from '../../bench/lib/plain-args.js';
-import { REPO, sharedMedia, tempDir } from '../support/media.js';
+import { REPO, ffprobeJson, sharedMedia, tempDir } from '../support/media.js';
 
 const JUDGE = resolve(REPO, '..', 'shared', 'tools', 'verify_output.py');
 
@@ -35,6 +36,35 @@ const FILES = [
   'vp9_profile2_10bit.webm',
 ];
 
+interface Timing {
+  /** Video packets whose DTS is not above the one before (decode order). */
+  dtsNotIncreasing: number;
+  /** First decoded audio sample minus first video frame, seconds (priming already removed by the decoder). */
+  audioStartOffset?: number;
+  /** End of the last decoded audio frame minus the last video frame's time. */
+  audioEndGap?: number;
+  /** One AAC frame of the output's audio, seconds. */
+  audioFrame?: number;
+}
+
+function timing(path: string): Timing {
+  const v = ffprobeJson(path, 'packet=pts_time,dts_time', ['-select_streams', 'v:0']).packets as Array<{ pts_time?: string; dts_time?: string }>;
+  const dts = v.map((p) => Number(p.dts_time)).filter(Number.isFinite);
+  const pts = v.map((p) => Number(p.pts_time)).filter(Number.isFinite);
+  const t: Timing = { dtsNotIncreasing: dts.filter((d, i) => i > 0 && d <= dts[i - 1]!).length };
+  const probe = ffprobeJson(path, 'frame=pts_time,nb_samples:stream=sample_rate', ['-select_streams', 'a:0']);
+  const a = (probe.frames ?? []) as Array<{ pts_time?: string; nb_samples?: number }>;
+  const rate = Number(probe.streams?.[0]?.sample_rate);
+  if (a.length) {
+    const last = a[a.length - 1]!;
+    t.audioStartOffset = Number(a[0]!.pts_time) - Math.min(...pts);
+    t.audioEndGap = Number(last.pts_time) + last.nb_samples! / rate - Math.max(...pts);
+    t.audioFrame = 1024 / rate;
+    assert.ok(Number.isFinite(t.audioStartOffset) && Number.isFinite(t.audioEndGap), `audio timing of ${path}`);
+  }
+  return t;
+}
+
 describe('shared judge on the default transcode of every real file', () => {
   const t = tempDir('shardcast-judge-');
   after(t.cleanup);
@@ -51,6 +81,16 @@ describe('shared judge on the default transcode of every real file', () => {
       const verdict = JSON.parse(j.stdout.trim().split('\n').pop() ?? '{}');
       const failed = Object.entries(verdict.checks ?? {}).filter(([, c]: [string, any]) => !c.ok).map(([k, c]: [string, any]) => `${k}: ${c.detail}`);
       assert.equal(verdict.ok, true, `${failed.join('; ')} ${j.stderr}`);
+
+      // Exact timing: output DTS strictly increase; the audio starts and ends against the video where the
+      // source's does, within one audio frame.
+      const o = timing(out);
+      const s = timing(src);
+      assert.equal(o.dtsNotIncreasing, 0, 'video DTS not strictly increasing');
+      if (s.audioStartOffset !== undefined) {
+        assert.ok(Math.abs(o.audioStartOffset! - s.audioStartOffset) <= o.audioFrame! + 1e-3, `audio start offset ${o.audioStartOffset} s, source ${s.audioStartOffset} s`);
+        assert.ok(Math.abs(o.audioEndGap! - s.audioEndGap!) <= o.audioFrame! + 1e-3, `audio end gap ${o.audioEndGap} s, source ${s.audioEndGap} s`);
+      }
     });
   }
 });

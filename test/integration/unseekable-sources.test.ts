@@ -1,8 +1,9 @@
 /**
  * Sources that cannot be cut by seeking: MPEG-TS seeks by timestamp (not on keyframes) and its keyframe flags
- * may mark intra-refresh recovery points or open-GOP I-frames. Segments decode from the second flagged keyframe
- * before their start and keep their frames by time (core/ffmpeg-args.ts cutMethodFor). With a lossless encode
- * every decoded frame of the output must hash the same as the source's.
+ * may mark intra-refresh recovery points or open-GOP I-frames. Segments decode from the third flagged keyframe
+ * before their start and keep their frames by time (core/ffmpeg-args.ts cutMethodFor). An MP4 flags intra-refresh
+ * recovery points as sync samples too: there a seek read comes out short, and the segment is read again by
+ * pre-roll. With a lossless encode every decoded frame of the output must hash the same as the source's.
  */
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
@@ -58,6 +59,17 @@ describe('sources that cannot be cut by seeking', () => {
     const src = join(t.dir, 'mpeg2-bf4.ts');
     ffmpeg([...lavfi(8), '-c:v', 'mpeg2video', '-q:v', '4', '-g', '15', '-bf', '4', '-flags', '-cgop', '-f', 'mpegts', src]);
     losslessSame(src, 'mpeg2-bf4', '1');
+  });
+
+  it('intra-refresh H.264 in MP4 (regression: "segment 3 (frames 184-239, 6.133-8.000 s) has 15 frames, expected 56")', () => {
+    // The MP4 muxer marks every recovery point a sync sample: a seek lands there and the decoder shows frames
+    // only once the refresh completes, 41 frames on.
+    const src = join(t.dir, 'ir.mp4');
+    ffmpeg(['-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=30:duration=8', '-c:v', 'libx264', '-preset', 'fast', '-x264-params', 'keyint=60:intra-refresh=1', src]);
+    const job = losslessSame(src, 'ir-mp4', '1');
+    assert.match(job.cutting.reason, /^segment \d .* has \d+ frames, expected \d+ when read by seeking/);
+    const events = cli(['status', job.id], { stateDir: state }).stdout;
+    assert.match(events, /cutting: preroll \(segment \d/);
   });
 
   it('timestamps that jump forward by 10 s mid-stream', () => {

@@ -132,7 +132,18 @@ describe('buildSegmentEncodeArgs: frames, timestamps, mapping, output', () => {
   it('keeps source timestamps: -vsync passthrough -enc_time_base -1, rebased with setpts', () => {
     const args = buildSegmentEncodeArgs(input());
     assert.ok(hasSeq(args, ['-vsync', 'passthrough', '-enc_time_base', '-1']));
-    assert.ok(valueOf(args, '-vf')!.startsWith('setpts=PTS-STARTPTS'));
+    assert.ok(valueOf(args, '-vf')!.includes(',setpts=PTS-STARTPTS,'));
+  });
+
+  it('keeps its frames by source time (a decode that starts late comes out short), seek or pre-roll', () => {
+    for (const method of ['seek', 'preroll'] as const) {
+      const args = buildSegmentEncodeArgs(input({ method }));
+      assert.ok(args.includes('-copyts'), method);
+      // Frames 300-599 at 30 fps: halfway to the frames either side.
+      assert.ok(valueOf(args, '-vf')!.startsWith('trim=start=9.983333:end=19.983333,setpts=PTS-STARTPTS,'), valueOf(args, '-vf'));
+    }
+    const first = buildSegmentEncodeArgs(input({ segment: segmentOf(analysisOf(), 0, 300, 0) }));
+    assert.ok(valueOf(first, '-vf')!.startsWith('trim=end=9.983333,setpts'), valueOf(first, '-vf'));
   });
 
   // ffmpeg 4.x (libavcodec 58, the npm-shipped build) drops a frame with -enc_time_base -1.
@@ -178,7 +189,7 @@ describe('buildSegmentEncodeArgs: scale filter', () => {
   for (const [name, dims, vf] of cases) {
     it(name, () => {
       const args = buildSegmentEncodeArgs(input({ profile: resolveProfile({ container: 'mp4', ...dims }) }));
-      assert.equal(valueOf(args, '-vf'), vf);
+      assert.equal(valueOf(args, '-vf'), `trim=start=9.983333:end=19.983333,${vf}`);
       assert.equal(valuesOf(args, '-vf').length, 1);
     });
   }
