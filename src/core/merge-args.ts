@@ -56,15 +56,38 @@ export interface MergeInput {
 const MUXER: Record<Container, string> = { mp4: 'mp4', mov: 'mov', mkv: 'matroska', webm: 'webm' };
 
 /**
- * Gives the last packet (in decode order) the duration that ends the video where the source's last frame ends.
- * Encoders hand their last packet no duration, so a muxer guesses one frame interval: a screen recording whose
- * last frame is shown for 1.57 s lost that much. The expression is in the stream's own time base (TB), so it
- * holds for any muxer; `pts`/`dts` are restated because 5.1's setts otherwise sets both to the same value.
+ * Ends the video where the source's last frame ends. Encoders hand their last packets no duration, so a muxer
+ * guesses one frame interval: a screen recording whose last frame is shown for 1.57 s lost that much. Two
+ * packets get a duration:
+ * - the last frame shown (the one at the last frame's time): up to the end. Matroska's duration is the latest
+ *   presentation end of any packet.
+ * - the last packet in decode order, which with B-frames is not that frame: in MP4 it closes the track's
+ *   decode-time length (`stts`), which is also where the last frame shown stops. Its duration makes that length
+ *   equal the presentation span. Given "up to the end" instead, the track came out 1-2 frames long, so every
+ *   reader that divides frames by that length got a wrong average rate (23.90 for a 24 fps source), and a decode
+ *   to a muxer on that grid saw two frames in one slot (40 "non monotonically increasing dts" errors where the
+ *   source gave none).
+ * When one packet is both (no B-frame after the last P), the container's own rule decides. `pts`/`dts` are
+ * restated because 5.1's setts otherwise sets both to the same value.
+ *
+ * Times are in the packets' own ticks. For MP4/MOV that is the filter's TB. Not for Matroska: ffmpeg sets the
+ * filter's TB from the stream before the muxer's header turns it into milliseconds, so its packets arrive in
+ * 1/1000 while TB still says the segments' 1/24000, and `10/TB-PTS` gave the last packet 240 s (a 10 s file
+ * whose Matroska duration read 4 minutes).
  */
-export function lastFrameDurationFilter(analysis: MediaAnalysis, videoOffset: number): string {
+export function lastFrameDurationFilter(analysis: MediaAnalysis, videoOffset: number, container: Container): string {
   const t = analysis.video.frameTimes;
-  const end = videoOffset + (t[t.length - 1]! - t[0]!) + analysis.video.lastFrameDuration;
-  return `setts=pts=PTS:dts=DTS:duration=if(eq(N\\,${t.length - 1})\\,${end.toFixed(6)}/TB-PTS\\,DURATION)`;
+  const n = t.length;
+  const lastStart = videoOffset + (t[n - 1]! - t[0]!);
+  const e = (lastStart + analysis.video.lastFrameDuration).toFixed(6);
+  // Halfway to the frame before: only the last frame shown is at or after it.
+  const lastShown = (n > 1 ? lastStart - (t[n - 1]! - t[n - 2]!) / 2 : lastStart - analysis.video.lastFrameDuration / 2).toFixed(6);
+  const mp4 = container === 'mp4' || container === 'mov';
+  const tb = mp4 ? 'TB' : '0.001';
+  const shown = [`gte(PTS\\,${lastShown}/${tb})`, `${e}/${tb}-PTS`];
+  const decoded = [`eq(N\\,${n - 1})`, `${e}/${tb}-STARTPTS-DTS+STARTDTS`];
+  const [first, second] = mp4 ? [decoded, shown] : [shown, decoded];
+  return `setts=pts=PTS:dts=DTS:duration=if(${first[0]}\\,${first[1]}\\,if(${second[0]}\\,${second[1]}\\,DURATION))`;
 }
 
 export function buildMergeArgs(m: MergeInput): string[] {
@@ -109,7 +132,7 @@ export function buildMergeArgs(m: MergeInput): string[] {
     maps.push('-map_metadata', String(src), '-map_chapters', String(src));
   }
   // The npm-shipped 4.1 build has no setts filter: there the muxer's guess stays.
-  const out: string[] = isCurrentFfmpeg(m.avcodecMajor) ? ['-bsf:v', lastFrameDurationFilter(analysis, videoOffset)] : [];
+  const out: string[] = isCurrentFfmpeg(m.avcodecMajor) ? ['-bsf:v', lastFrameDurationFilter(analysis, videoOffset, container)] : [];
   if (profile.videoCodec === 'hevc' && (container === 'mp4' || container === 'mov')) out.push('-tag:v', 'hvc1');
   if (container === 'mp4' || container === 'mov') out.push('-movflags', '+faststart');
   // -copyts: keep every input's own timeline. The segments start at 0 (+ the video offset), the audio file

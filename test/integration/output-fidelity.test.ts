@@ -129,4 +129,19 @@ describe('output fidelity', () => {
     const dur = Number(videoStream(out).duration);
     assert.ok(Math.abs(dur - (49 / 25 + 2)) < 0.01, `video track lasts ${dur} s, source ${49 / 25 + 2} s`);
   });
+
+  it('B-frames at the end: the MP4 track lasts the video span and Matroska its source (regressions: 23.90 fps for 24, a 10 s MKV of 4 minutes)', () => {
+    const src = join(t.dir, 'bframes24.mp4');
+    ffmpeg(['-f', 'lavfi', '-i', 'testsrc2=s=320x240:r=24:d=4', '-c:v', 'libx264', '-preset', 'veryfast', src]);
+    // veryfast keeps 3 B-frames: the last packet decoded is not the last frame shown.
+    const mp4 = join(t.dir, 'bframes24.out.mp4');
+    transcode(src, mp4, ['--preset', 'veryfast']);
+    const v = ffprobeJson(mp4, 'stream=avg_frame_rate,duration', ['-select_streams', 'v:0']).streams[0];
+    assert.equal(v.avg_frame_rate, '24/1');
+    assert.equal(Number(v.duration), 4);
+    const mkv = join(t.dir, 'bframes24.out.mkv');
+    transcode(src, mkv, ['--preset', 'veryfast']);
+    const f = Number(ffprobeJson(mkv, 'format=duration').format.duration);
+    assert.ok(Math.abs(f - 4) < 0.05, `the Matroska output lasts ${f} s, its source 4 s`);
+  });
 });

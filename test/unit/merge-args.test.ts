@@ -222,15 +222,31 @@ describe('audioCopyConflicts', () => {
 });
 
 describe('buildMergeArgs: the last frame keeps its duration', () => {
-  it('the last packet in decode order ends where the source video ends (offset included)', () => {
-    const a = analysisOf({ start: 1, firstFrame: 1.5 });
-    a.video.lastFrameDuration = 2;
-    const args = merge({ analysis: a });
-    const bsf = args[args.indexOf('-bsf:v') + 1];
-    // 249 = last of 250 packets; end = offset 0.5 + 249/25 s + the 2 s last frame.
-    assert.equal(bsf, 'setts=pts=PTS:dts=DTS:duration=if(eq(N\\,249)\\,12.460000/TB-PTS\\,DURATION)');
-    assert.ok(args.indexOf('-bsf:v') > args.lastIndexOf('-i'), 'an output option');
-  });
+  // 250 frames at 25 fps from 1.5 s in a file starting at 1 s: the video starts 0.5 s in; last frame 2 s long.
+  const a = analysisOf({ start: 1, firstFrame: 1.5 });
+  a.video.lastFrameDuration = 2;
+  // end = offset 0.5 + 249/25 s + the 2 s last frame; the last frame shown is at 10.46 s, the one before it
+  // 0.04 s earlier: halfway is 10.44.
+  const shown = 'gte(PTS\\,10.440000/TB)\\,12.460000/TB-PTS';
+  const decoded = 'eq(N\\,249)\\,12.460000/TB-STARTPTS-DTS+STARTDTS';
+  // Matroska's packets are in milliseconds by then, whatever the filter's TB says.
+  const shownMs = shown.replace(/TB/g, '0.001');
+  const decodedMs = decoded.replace(/TB/g, '0.001');
+  const cases: Array<[Container, string]> = [
+    // MP4/MOV: the last packet in decode order closes the track's decode-time length at the presentation span.
+    ['mp4', `setts=pts=PTS:dts=DTS:duration=if(${decoded}\\,if(${shown}\\,DURATION))`],
+    ['mov', `setts=pts=PTS:dts=DTS:duration=if(${decoded}\\,if(${shown}\\,DURATION))`],
+    // Matroska: the latest presentation end, the last frame shown.
+    ['mkv', `setts=pts=PTS:dts=DTS:duration=if(${shownMs}\\,if(${decodedMs}\\,DURATION))`],
+    ['webm', `setts=pts=PTS:dts=DTS:duration=if(${shownMs}\\,if(${decodedMs}\\,DURATION))`],
+  ];
+  for (const [container, bsf] of cases) {
+    it(`${container}: the last frame shown and the last packet decoded both end the video at the source's end`, () => {
+      const args = merge({ analysis: a, container, ...(container === 'webm' ? { profile: { videoCodec: 'vp9', audioCodec: 'opus' } } : {}) });
+      assert.equal(args[args.indexOf('-bsf:v') + 1], bsf);
+      assert.ok(args.indexOf('-bsf:v') > args.lastIndexOf('-i'), 'an output option');
+    });
+  }
 });
 
 describe('buildMergeArgs: ffmpeg 4.x has no setts filter', () => {
