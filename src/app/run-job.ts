@@ -89,14 +89,15 @@ export async function runJob(deps: AppDeps, executor: Executor, jobId: string, s
 
 /**
  * Hands back tasks left `running` by a dead worker (crash, kill -9): the worker's process is gone, or its
- * heartbeat is older than `staleMs`. Returns how many were reclaimed; throws if a live worker holds one.
+ * heartbeat is older than `staleMs`, or (`force`) it cannot be checked from here. Returns how many were
+ * reclaimed; throws if a live worker holds one.
  */
-export async function reclaimStaleTasks(deps: AppDeps, jobId: string, staleMs: number): Promise<number> {
+export async function reclaimStaleTasks(deps: AppDeps, jobId: string, staleMs: number, force = false): Promise<number> {
   let n = 0;
   for (const t of await deps.ledger.listTasks(jobId)) {
     if (t.status !== 'running') continue;
     const alive = t.worker ? deps.isWorkerAlive?.(t.worker) : undefined;
-    const stale = alive === false || deps.clock() - (t.heartbeatAt ?? 0) > staleMs;
+    const stale = alive === false || (force && alive === undefined) || deps.clock() - (t.heartbeatAt ?? 0) > staleMs;
     if (!stale) throw new JobFailedError(`job ${jobId} is still running (task ${t.key} on ${t.worker}); wait for it or stop that process first`, jobId);
     await deps.ledger.transitionTask(taskIdOf(t), ['running'], 'pending', { attempts: t.attempts }, t.attempts);
     await emit(deps, jobId, 'task.reclaimed', `${t.key} was left running by ${t.worker}; it will be encoded again`);
@@ -107,25 +108,50 @@ export async function reclaimStaleTasks(deps: AppDeps, jobId: string, staleMs: n
 
 const ACTIVE: JobStatus[] = ['analyzing', 'encoding', 'merging', 'verifying'];
 
+/** A runner this process cannot check (another host) holds its lease while it showed life this recently. */
+export const RUNNER_LEASE_MS = 60_000;
+
+/** `host:pid` of a worker id (`host:pid/start`), for messages. */
+const shownWorker = (id: string) => id.replace(/\/\d+$/, '');
+
 /**
- * The job-level lease: a job still being driven by another live local process (a `transcode` in another
- * terminal, `shardcast serve`) is not resumed beside it, which would race it between tasks and on the merge.
- * (Retry needs no guard: it only takes failed or stopped jobs.) A runner that is dead, on another host, or this process does not block.
+ * The job-level lease: a job still being driven by another live process (a `transcode` in another terminal,
+ * `shardcast serve`) is not resumed beside it, which would race it between tasks and on the merge. (Retry needs
+ * no guard: it only takes failed or stopped jobs.) A runner of this host is checked as a process (a zombie or
+ * a later process with its pid is dead); one that cannot be checked (another host) holds the lease while the
+ * job or its tasks showed life in the last RUNNER_LEASE_MS, unless `force` takes it over. Returns what the
+ * takeover was, for the events.
  */
-function refuseIfRunElsewhere(deps: AppDeps, job: JobRecord): void {
+async function takeJobLease(deps: AppDeps, job: JobRecord, force: boolean): Promise<string | undefined> {
   const runner = job.runner;
-  if (!runner || runner === deps.workerId || !ACTIVE.includes(job.status)) return;
-  if (deps.isWorkerAlive?.(runner) === true) {
-    throw new InputError(`job ${job.id} is ${job.status} in another process (${runner}) that is still running; stop it first (Ctrl-C), then resume`);
+  if (!runner || runner === deps.workerId || !ACTIVE.includes(job.status)) return undefined;
+  const alive = deps.isWorkerAlive?.(runner);
+  if (alive === true) {
+    throw new InputError(`job ${job.id} is ${job.status} in another process (${shownWorker(runner)}) that is still running; stop it first (Ctrl-C), then resume`);
   }
+  if (alive === false) return `its last runner ${shownWorker(runner)} is gone`;
+  const beats = (await deps.ledger.listTasks(job.id)).filter((t) => t.worker === runner).map((t) => t.heartbeatAt ?? 0);
+  const quiet = deps.clock() - Math.max(job.updatedAt, ...beats);
+  if (quiet < RUNNER_LEASE_MS && !force) {
+    throw new InputError(`job ${job.id} is ${job.status} in ${shownWorker(runner)}, which this host cannot check, last heard from ${Math.round(quiet / 1000)} s ago; if it is gone, run \`shardcast resume ${job.id} --force\``);
+  }
+  return force
+    ? `taken over with --force from ${shownWorker(runner)}, which this host cannot check (last heard from ${Math.round(quiet / 1000)} s ago)`
+    : `taken over from ${shownWorker(runner)}, silent for ${Math.round(quiet / 1000)} s`;
 }
 
-export async function resumeJob(deps: AppDeps, executor: Executor, jobId: string, signal?: AbortSignal): Promise<JobRecord> {
+export interface ResumeOptions {
+  /** Take over a job whose runner cannot be checked (another host) even while its lease is fresh. */
+  force?: boolean;
+}
+
+export async function resumeJob(deps: AppDeps, executor: Executor, jobId: string, signal?: AbortSignal, opts: ResumeOptions = {}): Promise<JobRecord> {
   const job = await deps.ledger.getJob(jobId);
   if (!job) throw new InputError(`no job ${jobId}`);
   if (job.status === 'done') return job;
-  refuseIfRunElsewhere(deps, job);
-  await reclaimStaleTasks(deps, jobId, 30_000);
+  const takeover = await takeJobLease(deps, job, opts.force === true);
+  if (takeover) await emit(deps, jobId, 'job.takeover', `resume: ${takeover}`, { from: job.runner, force: opts.force === true });
+  await reclaimStaleTasks(deps, jobId, 30_000, opts.force === true);
   if (job.status === 'analyzing') await deps.ledger.updateJob(jobId, ['analyzing'], 'created');
   await emit(deps, jobId, 'job.resumed', 'resuming: only tasks not done are run');
   return runJob(deps, executor, jobId, signal);

@@ -15,6 +15,7 @@ import type { JobRecord, JobSummary } from '../core/types.js';
 import { makeLocalRuntime, newJobId, type LocalRuntime } from '../runtime/local-runtime.js';
 import { parseTranscodeOptions } from './options.js';
 import { formatClock, ProgressReporter } from './progress.js';
+import { withSignals } from './signals.js';
 
 export interface GlobalFlags {
   stateDir?: string;
@@ -76,19 +77,6 @@ export function summary(job: JobRecord): string {
   return [parts.join('; '), ...(r?.quality ? [describeQuality(r.quality)] : []), `job ${job.id}`].join('\n');
 }
 
-export async function withSignals<T>(fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  const ac = new AbortController();
-  const stop = () => ac.abort(new Error('interrupted'));
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-  try {
-    return await fn(ac.signal);
-  } finally {
-    process.off('SIGINT', stop);
-    process.off('SIGTERM', stop);
-  }
-}
-
 async function drive(flags: GlobalFlags, jobId: string | undefined, run: (rt: LocalRuntime, signal: AbortSignal) => Promise<JobRecord>): Promise<void> {
   let progress: ProgressReporter | undefined;
   const rt = makeLocalRuntime({ stateDir: stateDirOf(flags, process.env), env: process.env, onProgress: (p) => progress?.onProgress(p) });
@@ -128,8 +116,8 @@ async function existingJob(rt: LocalRuntime, jobId: string): Promise<JobRecord> 
   return job;
 }
 
-export async function resumeCommand(jobId: string, flags: GlobalFlags): Promise<void> {
-  await drive(flags, jobId, async (rt, signal) => resumeJob(rt.deps, rt.executorFor(await existingJob(rt, jobId)), jobId, signal));
+export async function resumeCommand(jobId: string, flags: GlobalFlags & { force?: boolean }): Promise<void> {
+  await drive(flags, jobId, async (rt, signal) => resumeJob(rt.deps, rt.executorFor(await existingJob(rt, jobId)), jobId, signal, { force: flags.force === true }));
 }
 
 export async function retryCommand(jobId: string, flags: GlobalFlags): Promise<void> {

@@ -9,6 +9,7 @@ import {
 } from './commands.js';
 import { registerAwsCommands } from './aws-commands.js';
 import { isWorkflowBackend } from './backend-flags.js';
+import { exitCodeFor, stoppedBy } from './signals.js';
 
 // The AWS SDK and fastify take about 0.5 s to load: only the commands that use them import them.
 const workflow = () => import('./workflow-commands.js');
@@ -61,6 +62,7 @@ function buildProgram(): Command {
   program.command('jobs').description('list jobs, newest first').addOption(backendOption())
     .action(async (_o, cmd: Command) => (isWorkflowBackend(g(cmd)) ? (await workflow()).workflowJobsCommand(g(cmd)) : jobsCommand(g(cmd))));
   program.command('resume').description('continue a stopped or crashed job: encodes only the segments not done').argument('<jobId>')
+    .option('--force', 'take over a job whose runner this host cannot check (another host) while its lease is fresh')
     .option('--no-progress', 'no progress output')
     .action(async (id: string, _o, cmd: Command) => resumeCommand(id, g(cmd)));
   program.command('retry').description('re-run only the failed segments of a failed job').argument('<jobId>')
@@ -95,7 +97,8 @@ export async function main(argv: string[]): Promise<void> {
       process.exitCode = err.exitCode === 0 ? 0 : 2;
       return;
     }
-    const code = err instanceof ShardcastError ? err.exitCode : 1;
+    // Stopped by a signal: the exit code says which (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP).
+    const code = err instanceof CancelledError ? exitCodeFor(stoppedBy()) : err instanceof ShardcastError ? err.exitCode : 1;
     if (debug && err instanceof Error) process.stderr.write(`${err.stack}\n`);
     const prefix = err instanceof CancelledError ? 'shardcast: interrupted: ' : 'shardcast: error: ';
     process.stderr.write(`${prefix}${oneLine(err)}\n`);

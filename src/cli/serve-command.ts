@@ -11,6 +11,7 @@ import { UsageError } from '../core/errors.js';
 import { isLoopback, type ServerConfig } from '../server/server-config.js';
 import { startServer } from '../server/start-server.js';
 import { stateDirOf, type GlobalFlags } from './commands.js';
+import { onStopSignal } from './signals.js';
 
 const serveFlagsSchema = z.object({
   host: z.string().min(1).max(255).regex(/^[A-Za-z0-9.:\-[\]]+$/, '--host must be a host name or an IP address').default('127.0.0.1'),
@@ -62,16 +63,12 @@ export async function serveCommand(flags: GlobalFlags & Record<string, unknown>)
   lines.push('shardcast: Ctrl-C stops the server; running jobs stay resumable');
   process.stdout.write(`${lines.join('\n')}\n`);
   await new Promise<void>((resolveStop) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
+    onStopSignal(() => {
       process.stderr.write('shardcast: stopping; running jobs are cancelled and can be resumed\n');
       server.close().then(resolveStop, (err: unknown) => {
         process.stderr.write(`shardcast: error while stopping: ${err instanceof Error ? err.message : String(err)}\n`);
         resolveStop();
       });
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
+    });
   });
 }

@@ -15,7 +15,8 @@ import { CancelledError, InputError, JobFailedError, NotFoundError } from '../co
 import type { JobRecord } from '../core/types.js';
 import { openWorkflowBackend, type WorkflowBackend, type WorkflowBackendKind } from '../runtime/workflow-backend.js';
 import { newJobId } from '../runtime/local-runtime.js';
-import { checkPaths, jobsText, print, stateDirOf, statusText, summary, withSignals } from './commands.js';
+import { checkPaths, jobsText, print, stateDirOf, statusText, summary } from './commands.js';
+import { withSignals } from './signals.js';
 import { parseTranscodeOptions } from './options.js';
 import { ProgressReporter } from './progress.js';
 import type { BackendFlags, WorkflowFlags } from './backend-flags.js';

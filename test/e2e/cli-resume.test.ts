@@ -1,16 +1,20 @@
 /**
- * Repair: a run killed with `kill -9` of its whole process group, or stopped with Ctrl-C (SIGINT), is
- * resumed with `shardcast resume`; only the segments not done are encoded again, and the output is byte
- * for byte the one an uninterrupted run gives.
+ * Repair: a run killed with `kill -9` of its whole process group (also when the killed process stays an
+ * unreaped zombie, as under a container's PID 1), or stopped with Ctrl-C, SIGTERM or SIGHUP, is resumed with
+ * `shardcast resume`; only the segments not done are encoded again, and the output is byte for byte the one
+ * an uninterrupted run gives.
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import Database from 'better-sqlite3';
 import { after, before, describe, it } from 'node:test';
 import { join } from 'node:path';
-import type { ChildProcess } from 'node:child_process';
-import { cli, cliDetached, sleep, strayProcesses } from '../support/cli.js';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { BIN, cli, cliDetached, sleep, strayProcesses } from '../support/cli.js';
 import { makeClip, tempDir } from '../support/media.js';
+import { isLocalWorkerAlive, localWorkerId } from '../../src/runtime/local-runtime.js';
 
 const sha = (p: string) => createHash('sha256').update(readFileSync(p)).digest('hex');
 const OPTS = ['--preset', 'veryfast', '--segment-seconds', '1', '--workers', '2', '--no-progress'];
@@ -30,8 +34,8 @@ describe('CLI: resume after a crash or Ctrl-C', () => {
   after(t.cleanup);
 
   /** Starts a transcode in its own process group and waits until some (not all) segments are done. */
-  async function startAndWait(out: string): Promise<{ child: ChildProcess; jobId: string }> {
-    const child = cliDetached(['transcode', clip, out, ...OPTS], { stateDir: state });
+  async function startAndWait(out: string, started?: ChildProcess): Promise<{ child: ChildProcess; jobId: string }> {
+    const child = started ?? cliDetached(['transcode', clip, out, ...OPTS], { stateDir: state });
     let stderr = '';
     child.stderr!.on('data', (b) => (stderr += b));
     const deadline = Date.now() + 120_000;
@@ -91,23 +95,107 @@ describe('CLI: resume after a crash or Ctrl-C', () => {
     assert.equal(sha(out), reference, 'byte-identical to an uninterrupted run');
   });
 
-  it('Ctrl-C (SIGINT) stops every ffmpeg, leaves the job resumable, resume completes it', async () => {
-    const out = join(t.dir, 'interrupted.mp4');
+  it('kill -9 that leaves an unreaped zombie (regression: resume refused 3 of 3 "still running" in a container)', async () => {
+    // The transcode's parent is a process that never reaps (`sleep`), as a container's PID 1 may be: killed,
+    // the transcode stays a zombie, which kill(pid, 0) counts as alive.
+    const out = join(t.dir, 'zombie.mp4');
+    const q = (x: string) => `'${x.replace(/'/g, "'\\''")}'`;
+    const cmd = [process.execPath, BIN, '--state-dir', state, 'transcode', clip, out, ...OPTS].map(q).join(' ');
+    const holder = spawn('sh', ['-c', `${cmd} & echo $!; exec sleep 300`], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    holder.stdout!.on('data', (b) => (stdout += b));
+    try {
+      const { jobId } = await startAndWait(out, holder);
+      const pid = Number(stdout.trim().split('\n')[0]);
+      assert.ok(pid > 0, `transcode pid from ${stdout}`);
+      const children = spawnSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' }).stdout.trim().split(/\s+/).filter(Boolean).map(Number);
+      for (const p of [pid, ...children]) process.kill(p, 'SIGKILL');
+      let state_ = '';
+      for (let i = 0; i < 50 && state_ !== 'Z'; i++) {
+        await sleep(20);
+        state_ = spawnSync('ps', ['-o', 'stat=', '-p', String(pid)], { encoding: 'utf8' }).stdout.trim().slice(0, 1);
+      }
+      assert.equal(state_, 'Z', 'the killed transcode is a zombie');
+      // At once, with the zombie still there.
+      const r = cli(['resume', jobId, '--json'], { stateDir: state });
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(JSON.parse(r.stdout).status, 'done');
+      assert.equal(sha(out), reference, 'byte-identical to an uninterrupted run');
+    } finally {
+      try {
+        process.kill(-holder.pid!, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
+  });
+
+  it('tells a live lease holder from a dead one: zombie, pid reused by a later process, another host', async () => {
+    assert.equal(isLocalWorkerAlive(localWorkerId()), true);
+    assert.match(localWorkerId(), new RegExp(`^${hostname()}:${process.pid}/\\d+$`));
+    // This pid, but a process that started at another time: the holder is gone and its pid was reused.
+    assert.equal(isLocalWorkerAlive(`${hostname()}:${process.pid}/1`), false);
+    assert.equal(isLocalWorkerAlive(`${hostname()}:${process.pid}`), true, 'a lease taken before start times were recorded');
+    assert.equal(isLocalWorkerAlive('another-host:1'), undefined);
+    // A zombie: `sleep 0.1` exits under a parent (`sleep 5`) that never reaps it.
+    const z = spawn('sh', ['-c', 'sleep 0.1 & echo $!; exec sleep 5'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    try {
+      const pid = Number(await new Promise<string>((r) => z.stdout!.once('data', (b) => r(String(b)))));
+      await sleep(400);
+      assert.equal(spawnSync('ps', ['-o', 'stat=', '-p', String(pid)], { encoding: 'utf8' }).stdout.trim().slice(0, 1), 'Z');
+      assert.doesNotThrow(() => process.kill(pid, 0), 'kill(pid, 0) counts a zombie alive');
+      assert.equal(isLocalWorkerAlive(`${hostname()}:${pid}`), false);
+    } finally {
+      z.kill('SIGKILL');
+    }
+  });
+
+  it('a runner on another host holds the job while it was heard from; resume --force takes it over and says so', async () => {
+    const out = join(t.dir, 'far.mp4');
     const { child, jobId } = await startAndWait(out);
     const exited = exitOf(child);
-    process.kill(-child.pid!, 'SIGINT');
-    const { code } = await exited;
-    assert.equal(code, 130);
-    await sleep(200);
-    assert.deepEqual(strayProcesses(t.dir), [], 'no ffmpeg left running');
-    assert.equal(existsSync(out), false, 'no partial output');
-    const st = JSON.parse(cli(['status', jobId, '--json'], { stateDir: state }).stdout);
-    assert.equal(st.status, 'cancelled');
-    assert.equal((st.segments as any[]).filter((s) => s.status === 'running').length, 0, 'no task left running');
-
-    const r = cli(['resume', jobId, '--json'], { stateDir: state });
+    process.kill(-child.pid!, 'SIGKILL');
+    await exited;
+    // As if another host had driven the job until a moment ago.
+    const db = new Database(join(state, 'ledger.db'));
+    db.prepare("UPDATE jobs SET data = json_set(data, '$.runner', 'far-host:4242'), updated_at = ? WHERE id = ?").run(Date.now(), jobId);
+    db.close();
+    const refused = cli(['resume', jobId], { stateDir: state });
+    assert.equal(refused.status, 2, refused.stderr);
+    assert.match(refused.stderr, new RegExp(`^shardcast: error: job ${jobId} is encoding in far-host:4242, which this host cannot check, last heard from \\d+ s ago; if it is gone, run \`shardcast resume ${jobId} --force\`$`, 'm'));
+    const r = cli(['resume', jobId, '--force', '--json'], { stateDir: state });
     assert.equal(r.status, 0, r.stderr);
     assert.equal(JSON.parse(r.stdout).status, 'done');
     assert.equal(sha(out), reference, 'byte-identical to an uninterrupted run');
+    const db2 = new Database(join(state, 'ledger.db'), { readonly: true });
+    const takeover = db2.prepare("SELECT message FROM events WHERE job_id = ? AND type = 'job.takeover'").all(jobId) as Array<{ message: string }>;
+    db2.close();
+    assert.equal(takeover.length, 1, 'one takeover event');
+    assert.match(takeover[0]!.message, /^resume: taken over with --force from far-host:4242, which this host cannot check/);
   });
+
+  for (const [signal, expected] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) {
+    it(`${signal} (${signal === 'SIGINT' ? 'Ctrl-C' : signal === 'SIGTERM' ? 'docker stop, systemd' : 'a closed terminal'}) stops every ffmpeg, exits ${expected} naming the resume command, resume completes it`, async () => {
+      const out = join(t.dir, `stopped-${signal}.mp4`);
+      const { child, jobId } = await startAndWait(out);
+      let stderr = '';
+      child.stderr!.on('data', (b) => (stderr += b));
+      const exited = exitOf(child);
+      process.kill(-child.pid!, signal);
+      const { code } = await exited;
+      assert.equal(code, expected, stderr);
+      assert.match(stderr, new RegExp(`shardcast: interrupted: stopped; run \`shardcast resume ${jobId}\` to continue`));
+      await sleep(200);
+      assert.deepEqual(strayProcesses(t.dir), [], 'no ffmpeg left running');
+      assert.equal(existsSync(out), false, 'no partial output');
+      const st = JSON.parse(cli(['status', jobId, '--json'], { stateDir: state }).stdout);
+      assert.equal(st.status, 'cancelled');
+      assert.equal((st.segments as any[]).filter((s) => s.status === 'running').length, 0, 'no task left running');
+
+      const r = cli(['resume', jobId, '--json'], { stateDir: state });
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(JSON.parse(r.stdout).status, 'done');
+      assert.equal(sha(out), reference, 'byte-identical to an uninterrupted run');
+    });
+  }
 });

@@ -90,7 +90,7 @@ export function timeline(job: JobDetail, events: JobEvent[], now: number): HTMLE
           'data-key': b.key,
         }, h('span', {}, `${b.label}${b.outcome === 'failed' ? ' ✗' : ''}${b.attempt > 1 ? ` ↻${b.attempt}` : ''}${b.slow ? ' ⚠slow' : ''}`)));
       }
-      rows.push(h('div', { class: 'tl-row' }, h('div', { class: 'tl-label', title: worker }, `${worker.replace(/^.*?:/, 'pid ')} #${i + 1}`), track));
+      rows.push(h('div', { class: 'tl-row' }, h('div', { class: 'tl-label', title: worker }, `${worker.replace(/^.*?:/, 'pid ').replace(/\/\d+$/, '')} #${i + 1}`), track));
     });
   }
   return h('div', { class: 'timeline' },
