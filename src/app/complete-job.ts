@@ -9,6 +9,8 @@ import { VerifyError } from '../core/errors.js';
 import type { JobRecord, JobResult, TaskRecord } from '../core/types.js';
 import type { AppDeps } from './deps.js';
 import { emit } from './deps.js';
+import { dirname } from 'node:path/posix';
+import { asDiskFull } from './disk-space.js';
 import { measureQuality } from './measure-quality.js';
 import { mergeJob, verifyOutput } from './merge-job.js';
 
@@ -22,7 +24,13 @@ export async function commitMergedOutput(deps: AppDeps, jobId: string, encodeSta
   job = await deps.ledger.updateJob(jobId, ['encoding'], 'merging', { timings: { ...job.timings, encodeMs } });
   await emit(deps, jobId, 'job.merging', 'merging segments');
   const mergeStart = deps.clock();
-  const temp = await mergeJob(deps, job);
+  const temp = await deps.blobs.outputTempPath(job.id, job.output);
+  try {
+    await mergeJob(deps, job, temp);
+  } catch (err) {
+    await deps.blobs.discardLocal(temp);
+    throw await asDiskFull(deps, job, err, dirname(temp), 'the merged output');
+  }
   const mergeMs = deps.clock() - mergeStart;
   job = await deps.ledger.updateJob(jobId, ['merging'], 'verifying', { timings: { ...job.timings, mergeMs } });
   const verifyStart = deps.clock();
@@ -40,7 +48,13 @@ export async function commitMergedOutput(deps: AppDeps, jobId: string, encodeSta
   }
   const verifyMs = deps.clock() - verifyStart;
   const quality = job.options.qualityReport ? await qualityOf(deps, job, temp) : undefined;
-  const { sizeBytes } = await deps.blobs.commitOutput(temp, job.output);
+  let sizeBytes: number;
+  try {
+    ({ sizeBytes } = await deps.blobs.commitOutput(temp, job.output));
+  } catch (err) {
+    await deps.blobs.discardLocal(temp);
+    throw await asDiskFull(deps, job, err, dirname(job.output), 'the output');
+  }
   const result: JobResult = {
     ...(verified ? { ...verified, sizeBytes } : { frames: job.plan!.totalFrames, videoDuration: 0, sizeBytes }),
     ...(quality ? { quality: quality.report } : {}),

@@ -11,6 +11,7 @@ import type { TaskId } from '../ports/ledger.js';
 import type { ToolRunResult } from '../ports/media-tool.js';
 import type { AppDeps } from './deps.js';
 import { emit } from './deps.js';
+import { asDiskFull } from './disk-space.js';
 
 export interface EncodeTaskOptions {
   signal?: AbortSignal;
@@ -132,7 +133,10 @@ export async function encodeTask(deps: AppDeps, id: TaskId, opts: EncodeTaskOpti
       key: task.key, wallMs: finished - now, cpuSeconds: cpu, sizeBytes: stored.sizeBytes,
     });
     return done;
-  } catch (err) {
+  } catch (caught) {
+    // The partial file goes first: on a full disk it holds the last free bytes, which the ledger needs.
+    await deps.blobs.discardLocal(partial).catch(() => undefined);
+    const err = await asDiskFull(deps, job, caught, scratch, describe(task), false);
     if (opts.signal?.aborted) {
       // Stopped by the user: hand the task back untouched (not a failed attempt).
       await ledger.transitionTask(id, ['running'], 'pending', { attempts: current.attempts }, attempt).catch(() => undefined);

@@ -14,8 +14,8 @@ function lastLine(s: string): string {
   return s.split('\n').map((l) => l.trim()).filter(Boolean).pop() ?? '';
 }
 
-/** Writes the merged file to the output's temp path and returns that path. */
-export async function mergeJob(deps: AppDeps, job: JobRecord): Promise<string> {
+/** Writes the merged file to `tempOut` (the blob store's temp path for the job's output). */
+export async function mergeJob(deps: AppDeps, job: JobRecord, tempOut: string): Promise<void> {
   const analysis = job.analysis!;
   const tasks = await deps.ledger.listTasks(job.id);
   const videos = tasks.filter((t) => t.kind === 'video');
@@ -24,7 +24,6 @@ export async function mergeJob(deps: AppDeps, job: JobRecord): Promise<string> {
     videos.map(async (t) => ({ location: await deps.blobs.readLocation(t.outputKey), duration: t.endTime - t.startTime })),
   );
   const listPath = await deps.blobs.writeScratchFile(job.id, 'segments.ffconcat', buildConcatList(entries));
-  const tempOut = await deps.blobs.outputTempPath(job.id, job.output);
   const dropped = planSubtitles(analysis, job.options.profile.container).dropped;
   if (dropped.length) {
     await emit(deps, job.id, 'job.note', `subtitle streams not supported by .${job.options.profile.container} were dropped: ${dropped.map((d) => `#${d.index} ${d.codec}`).join(', ')}`);
@@ -45,7 +44,6 @@ export async function mergeJob(deps: AppDeps, job: JobRecord): Promise<string> {
       tool: 'ffmpeg', exitCode: r.exitCode, signal: r.signal, stderrTail: r.stderrTail,
     });
   }
-  return tempOut;
 }
 
 export async function verifyOutput(deps: AppDeps, job: JobRecord, path: string): Promise<VerifyReport> {

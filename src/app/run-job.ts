@@ -11,6 +11,7 @@ import { analyzeJob } from './analyze-job.js';
 import type { AppDeps } from './deps.js';
 import { emit } from './deps.js';
 import { commitMergedOutput, describeFailedTask, finishJob } from './complete-job.js';
+import { checkSpace } from './disk-space.js';
 
 export interface NewJobInput {
   id: string;
@@ -63,6 +64,8 @@ export async function runJob(deps: AppDeps, executor: Executor, jobId: string, s
     else if (RESTARTABLE.includes(job.status)) job = await deps.ledger.updateJob(jobId, [job.status], 'encoding', { clearError: true });
     const encodeStart = deps.clock();
     const tasks = await deps.ledger.listTasks(jobId);
+    // Before any encode: room for what the rest of the job writes (a failed check leaves the job resumable).
+    await checkSpace(deps, job, tasks);
     const todo = pendingTasks(job, tasks);
     const run = await executor.run(jobId, todo, signal);
     if (signal?.aborted) throw new CancelledError('stopped');

@@ -67,6 +67,26 @@ export class CancelledError extends ShardcastError {
   readonly exitCode = 130;
 }
 
+/**
+ * A folder the job writes ran out of space (ENOSPC from ffmpeg, the file system or SQLite), or has too little
+ * for what the job still needs. Not worth a retry: the message names the folder and the space needed.
+ */
+export class DiskFullError extends ShardcastError {
+  readonly exitCode = 1;
+  constructor(message: string, readonly folder: string) {
+    super(message);
+  }
+}
+
+/** Whether an error is a write that failed for want of space: ffmpeg's stderr, an fs errno, SQLite's code. */
+export function isDiskFull(err: unknown): boolean {
+  if (err instanceof DiskFullError) return true;
+  const e = err as { code?: unknown; message?: unknown; details?: { stderrTail?: unknown } } | undefined;
+  if (e?.code === 'ENOSPC' || e?.code === 'SQLITE_FULL' || e?.code === 'EDQUOT') return true;
+  const text = `${typeof e?.message === 'string' ? e.message : ''}\n${typeof e?.details?.stderrTail === 'string' ? e.details.stderrTail : ''}`;
+  return /No space left on device|Disk quota exceeded|database or disk is full/.test(text);
+}
+
 export class NotFoundError extends ShardcastError {
   readonly exitCode = 2;
 }
@@ -87,6 +107,8 @@ export function isRetryable(err: unknown): boolean {
   if (err instanceof CancelledError) return false;
   if (err instanceof InputError || err instanceof UsageError || err instanceof ToolMissingError) return false;
   if (err instanceof ConditionFailedError) return false;
+  // Out of space: another attempt fills the same disk.
+  if (isDiskFull(err)) return false;
   // A job, plan or task that does not exist will not appear by trying again.
   if (err instanceof NotFoundError) return false;
   if (err instanceof FfmpegError || err instanceof SegmentCheckError) return true;

@@ -34,6 +34,11 @@ export interface BlobStore {
   commitOutput(tempPath: string, output: string): Promise<StoredBlob>;
   /** Removes a local temp file (a merged output that failed verification); no error if it is gone. */
   discardLocal(path: string): Promise<void>;
+  /**
+   * Free bytes and the device id of the file system holding a local folder the job writes (its scratch
+   * folder, the folder of a local output); undefined where that cannot be told.
+   */
+  diskSpace?(folder: string): Promise<{ freeBytes: number; device: number } | undefined>;
   /** Writes a small text file into the job's scratch folder and returns its local path. */
   writeScratchFile(jobId: string, name: string, content: string): Promise<string>;
 }

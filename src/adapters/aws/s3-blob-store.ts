@@ -18,6 +18,7 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { UsageError } from '../../core/errors.js';
 import type { BlobStore, StoredBlob } from '../../ports/blob-store.js';
+import { localDiskSpace } from '../local/disk-space.js';
 import { moveFile, sha256File } from '../local/local-blob-store.js';
 import { isS3Uri, parseS3Uri, type S3Location } from './s3-uri.js';
 import { downloadObject } from './s3-transfer.js';
@@ -149,6 +150,11 @@ export class S3BlobStore implements BlobStore {
     const stored = await this.upload(parseS3Uri(output), tempPath);
     await rm(tempPath, { force: true });
     return stored;
+  }
+
+  /** The scratch folder is local (a Lambda function's /tmp, or this machine's temp dir). */
+  diskSpace(folder: string): Promise<{ freeBytes: number; device: number } | undefined> {
+    return localDiskSpace(folder);
   }
 
   async discardLocal(path: string): Promise<void> {

@@ -8,6 +8,7 @@ import { copyFile, mkdir, rename, rm, stat, unlink, writeFile } from 'node:fs/pr
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { UsageError } from '../../core/errors.js';
 import type { BlobStore, StoredBlob } from '../../ports/blob-store.js';
+import { localDiskSpace } from './disk-space.js';
 
 export async function sha256File(path: string): Promise<string> {
   const h = createHash('sha256');
@@ -22,8 +23,14 @@ export async function moveFile(from: string, to: string): Promise<void> {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
     const tmp = `${to}.${randomBytes(4).toString('hex')}.part`;
-    await copyFile(from, tmp);
-    await rename(tmp, to);
+    try {
+      await copyFile(from, tmp);
+      await rename(tmp, to);
+    } catch (copyErr) {
+      // A disk that filled up mid-copy leaves nothing behind at the destination.
+      await rm(tmp, { force: true });
+      throw copyErr;
+    }
     await unlink(from);
   }
 }
@@ -94,6 +101,10 @@ export class LocalBlobStore implements BlobStore {
     const { size } = await stat(tempPath);
     await moveFile(tempPath, output);
     return { sizeBytes: size, checksum };
+  }
+
+  diskSpace(folder: string): Promise<{ freeBytes: number; device: number } | undefined> {
+    return localDiskSpace(folder);
   }
 
   async discardLocal(path: string): Promise<void> {

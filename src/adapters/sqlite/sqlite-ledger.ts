@@ -6,7 +6,8 @@
  */
 import Database from 'better-sqlite3';
 import type { Database as Db } from 'better-sqlite3';
-import { ConditionFailedError, NotFoundError } from '../../core/errors.js';
+import { dirname } from 'node:path';
+import { ConditionFailedError, DiskFullError, isDiskFull, NotFoundError } from '../../core/errors.js';
 import type { JobEvent, JobRecord, JobStatus, JobSummary, TaskRecord, TaskStatus } from '../../core/types.js';
 import type { JobPatch, Ledger, NewTask, TaskId, TaskPatch } from '../../ports/ledger.js';
 import {
@@ -69,6 +70,13 @@ type Statements = ReturnType<typeof prepareStatements>;
 
 const taskName = (id: TaskId) => `${id.kind} task ${id.index} of job ${id.jobId}`;
 
+const LEDGER_WRITES = ['createJob', 'updateJob', 'putTasks', 'transitionTask', 'heartbeat', 'appendEvent', 'deleteJob'] as const;
+
+function diskFullAs(err: unknown, dbPath: string): unknown {
+  if (!isDiskFull(err)) return err;
+  return new DiskFullError(`the ledger ${dbPath} cannot be written: no space left in ${dirname(dbPath)}; free space there, then run the command again`, dirname(dbPath));
+}
+
 export class SqliteLedger implements Ledger {
   private readonly db: Db;
   private readonly sql: Statements;
@@ -81,7 +89,19 @@ export class SqliteLedger implements Ledger {
       this.sql = prepareStatements(this.db);
     } catch (err) {
       this.db.close();
-      throw err;
+      throw diskFullAs(err, dbPath);
+    }
+    // A write that finds the disk full fails in one line naming the folder (the transaction is rolled back,
+    // so the ledger stays as it was; resume once there is space).
+    for (const name of LEDGER_WRITES) {
+      const write = this[name].bind(this) as (...a: unknown[]) => Promise<unknown>;
+      (this as unknown as Record<string, unknown>)[name] = async (...a: unknown[]) => {
+        try {
+          return await write(...a);
+        } catch (err) {
+          throw diskFullAs(err, dbPath);
+        }
+      };
     }
   }
 
