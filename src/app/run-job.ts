@@ -46,6 +46,30 @@ export function pendingTasks(job: JobRecord, tasks: TaskRecord[]): TaskId[] {
   return order;
 }
 
+/**
+ * A done task whose file is gone or changed (deleted by hand, a job folder removed, a disk that lost it) is
+ * encoded again: back to pending, told in the events. Its size and checksum are held against the ledger's.
+ * Returns the tasks as they now stand.
+ */
+async function repairLostOutputs(deps: AppDeps, jobId: string, tasks: TaskRecord[]): Promise<TaskRecord[]> {
+  const out: TaskRecord[] = [];
+  for (const t of tasks) {
+    if (t.status !== 'done') {
+      out.push(t);
+      continue;
+    }
+    const stored = await deps.blobs.stat(t.outputKey);
+    if (stored && stored.sizeBytes === t.sizeBytes && (!t.checksum || stored.checksum === t.checksum)) {
+      out.push(t);
+      continue;
+    }
+    const what = t.kind === 'audio' ? 'the audio track' : `segment ${t.index}`;
+    out.push(await deps.ledger.transitionTask(taskIdOf(t), ['done'], 'pending', { attempts: t.attempts }, t.attempts));
+    await emit(deps, jobId, 'task.lost', `${what}: its file ${stored ? 'changed' : 'is missing'} (${t.outputKey}); it will be encoded again`, { key: t.key });
+  }
+  return out;
+}
+
 async function fail(deps: AppDeps, jobId: string, err: unknown, status: JobStatus = 'failed'): Promise<void> {
   const cur = await deps.ledger.getJob(jobId);
   if (!cur || cur.status === 'done' || cur.status === status) return;
@@ -63,7 +87,7 @@ export async function runJob(deps: AppDeps, executor: Executor, jobId: string, s
     if (job.status === 'created') job = await analyzeJob(deps, jobId);
     else if (RESTARTABLE.includes(job.status)) job = await deps.ledger.updateJob(jobId, [job.status], 'encoding', { clearError: true });
     const encodeStart = deps.clock();
-    const tasks = await deps.ledger.listTasks(jobId);
+    const tasks = await repairLostOutputs(deps, jobId, await deps.ledger.listTasks(jobId));
     // Before any encode: room for what the rest of the job writes (a failed check leaves the job resumable).
     await checkSpace(deps, job, tasks);
     const todo = pendingTasks(job, tasks);

@@ -78,6 +78,11 @@ export class DiskFullError extends ShardcastError {
   }
 }
 
+/** The ledger file cannot be read as a database (truncated, overwritten): not worth a retry. */
+export class LedgerDamagedError extends ShardcastError {
+  readonly exitCode = 2;
+}
+
 /** Whether an error is a write that failed for want of space: ffmpeg's stderr, an fs errno, SQLite's code. */
 export function isDiskFull(err: unknown): boolean {
   if (err instanceof DiskFullError) return true;
@@ -108,7 +113,7 @@ export function isRetryable(err: unknown): boolean {
   if (err instanceof InputError || err instanceof UsageError || err instanceof ToolMissingError) return false;
   if (err instanceof ConditionFailedError) return false;
   // Out of space: another attempt fills the same disk.
-  if (isDiskFull(err)) return false;
+  if (isDiskFull(err) || err instanceof LedgerDamagedError) return false;
   // A job, plan or task that does not exist will not appear by trying again.
   if (err instanceof NotFoundError) return false;
   if (err instanceof FfmpegError || err instanceof SegmentCheckError) return true;

@@ -6,8 +6,8 @@
  */
 import Database from 'better-sqlite3';
 import type { Database as Db } from 'better-sqlite3';
-import { dirname } from 'node:path';
-import { ConditionFailedError, DiskFullError, isDiskFull, NotFoundError } from '../../core/errors.js';
+import { dirname, join } from 'node:path';
+import { ConditionFailedError, DiskFullError, isDiskFull, LedgerDamagedError, NotFoundError } from '../../core/errors.js';
 import type { JobEvent, JobRecord, JobStatus, JobSummary, TaskRecord, TaskStatus } from '../../core/types.js';
 import type { JobPatch, Ledger, NewTask, TaskId, TaskPatch } from '../../ports/ledger.js';
 import {
@@ -70,11 +70,20 @@ type Statements = ReturnType<typeof prepareStatements>;
 
 const taskName = (id: TaskId) => `${id.kind} task ${id.index} of job ${id.jobId}`;
 
-const LEDGER_WRITES = ['createJob', 'updateJob', 'putTasks', 'transitionTask', 'heartbeat', 'appendEvent', 'deleteJob'] as const;
+const LEDGER_METHODS = [
+  'createJob', 'getJob', 'listJobs', 'updateJob', 'putTasks', 'getTask', 'listTasks', 'transitionTask', 'heartbeat',
+  'appendEvent', 'listEvents', 'deleteJob', 'listJobIdsUpdatedBefore',
+] as const;
 
-function diskFullAs(err: unknown, dbPath: string): unknown {
-  if (!isDiskFull(err)) return err;
-  return new DiskFullError(`the ledger ${dbPath} cannot be written: no space left in ${dirname(dbPath)}; free space there, then run the command again`, dirname(dbPath));
+function ledgerErrorAs(err: unknown, dbPath: string): unknown {
+  if (isDiskFull(err)) {
+    return new DiskFullError(`the ledger ${dbPath} cannot be written: no space left in ${dirname(dbPath)}; free space there, then run the command again`, dirname(dbPath));
+  }
+  const code = (err as { code?: unknown }).code;
+  if (code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB' || (typeof code === 'string' && code.startsWith('SQLITE_CORRUPT'))) {
+    return new LedgerDamagedError(`the ledger ${dbPath} is damaged (${(err as Error).message}); move it aside to start a new one (the jobs recorded in it are lost; their files stay in ${join(dirname(dbPath), 'jobs')})`);
+  }
+  return err;
 }
 
 export class SqliteLedger implements Ledger {
@@ -89,17 +98,17 @@ export class SqliteLedger implements Ledger {
       this.sql = prepareStatements(this.db);
     } catch (err) {
       this.db.close();
-      throw diskFullAs(err, dbPath);
+      throw ledgerErrorAs(err, dbPath);
     }
-    // A write that finds the disk full fails in one line naming the folder (the transaction is rolled back,
-    // so the ledger stays as it was; resume once there is space).
-    for (const name of LEDGER_WRITES) {
-      const write = this[name].bind(this) as (...a: unknown[]) => Promise<unknown>;
+    // A write that finds the disk full, or a read that finds the file damaged, fails in one line naming the
+    // file and what to do (a failed write is rolled back, so the ledger stays as it was).
+    for (const name of LEDGER_METHODS) {
+      const call = this[name].bind(this) as (...a: unknown[]) => Promise<unknown>;
       (this as unknown as Record<string, unknown>)[name] = async (...a: unknown[]) => {
         try {
-          return await write(...a);
+          return await call(...a);
         } catch (err) {
-          throw diskFullAs(err, dbPath);
+          throw ledgerErrorAs(err, dbPath);
         }
       };
     }
