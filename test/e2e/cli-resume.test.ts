@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import Database from 'better-sqlite3';
 import { after, before, describe, it } from 'node:test';
@@ -173,6 +173,42 @@ describe('CLI: resume after a crash or Ctrl-C', () => {
     assert.equal(takeover.length, 1, 'one takeover event');
     assert.match(takeover[0]!.message, /^resume: taken over with --force from far-host:4242, which this host cannot check/);
   });
+
+  for (const phase of ['merging', 'verifying'] as const) {
+    it(`kill -9 while ${phase === 'merging' ? 'the segments are merged' : 'the output is verified and renamed into place'}, then resume: identical output`, async () => {
+      const out = join(t.dir, `killed-${phase}.mp4`);
+      const child = cliDetached(['transcode', clip, out, ...OPTS], { stateDir: state });
+      let stderr = '';
+      child.stderr!.on('data', (b) => (stderr += b));
+      const exited = exitOf(child);
+      // Read the ledger directly, every 2 ms: the phase lasts a fraction of a second.
+      const db = new Database(join(state, 'ledger.db'), { readonly: true, timeout: 5000 });
+      let jobId: string | undefined;
+      let seen: string | undefined;
+      try {
+        for (const deadline = Date.now() + 120_000; Date.now() < deadline && !seen;) {
+          jobId ??= /job ([a-z0-9]+):/.exec(stderr)?.[1];
+          const row = jobId ? (db.prepare('SELECT status FROM jobs WHERE id = ?').get(jobId) as { status: string } | undefined) : undefined;
+          if (row?.status === phase) {
+            process.kill(-child.pid!, 'SIGKILL');
+            seen = row.status;
+          } else if (row?.status === 'done') break;
+          else await sleep(2);
+        }
+      } finally {
+        db.close();
+      }
+      await exited;
+      assert.equal(seen, phase, `killed while ${phase} (${stderr})`);
+      const st = JSON.parse(cli(['status', jobId!, '--json'], { stateDir: state }).stdout);
+      assert.equal(st.status, phase, 'the kill left the job where it was');
+      const r = cli(['resume', jobId!, '--json'], { stateDir: state });
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(JSON.parse(r.stdout).status, 'done');
+      assert.equal(sha(out), reference, 'byte-identical to an uninterrupted run');
+      assert.deepEqual(readdirSync(t.dir).filter((f) => f.includes('.shardcast-')), [], 'no merge temp left beside the output');
+    });
+  }
 
   for (const [signal, expected] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) {
     it(`${signal} (${signal === 'SIGINT' ? 'Ctrl-C' : signal === 'SIGTERM' ? 'docker stop, systemd' : 'a closed terminal'}) stops every ffmpeg, exits ${expected} naming the resume command, resume completes it`, async () => {
