@@ -95,7 +95,9 @@ export async function runJob(deps: AppDeps, executor: Executor, jobId: string, s
     if (signal?.aborted) throw new CancelledError('stopped');
     if (run.failed.length > 0) {
       const first = await deps.ledger.getTask(run.failed[0]!);
-      const which = first ? describeFailedTask(first) : 'a task failed';
+      // The task's own error, or the executor's where the ledger could not record it (a full disk).
+      const fallback = run.firstError !== undefined ? oneLine(run.firstError) : undefined;
+      const which = first ? describeFailedTask(first, fallback) : fallback ?? 'a task failed';
       throw new JobFailedError(`${which}${run.failed.length > 1 ? ` (and ${run.failed.length - 1} more)` : ''}; fix the cause, then run \`shardcast retry ${jobId}\``, jobId, first?.key);
     }
     await commitMergedOutput(deps, jobId, encodeStart);

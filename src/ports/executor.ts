@@ -8,6 +8,8 @@ import type { TaskId } from './ledger.js';
 export interface ExecutorRunResult {
   /** Tasks that ended failed (after their retries). */
   failed: TaskId[];
+  /** The error of the first of them, for when the ledger could not record it (a full disk). */
+  firstError?: unknown;
 }
 
 export interface Executor {

@@ -35,6 +35,7 @@ export class WorkerPoolExecutor implements Executor {
   async run(_jobId: string, tasks: TaskId[], signal?: AbortSignal): Promise<ExecutorRunResult> {
     const queue = [...tasks];
     const failed: TaskId[] = [];
+    let firstError: unknown;
     let firstAbortError: unknown;
     const backoff = this.opts.backoffMs ?? defaultBackoff;
     const worker = async () => {
@@ -52,6 +53,7 @@ export class WorkerPoolExecutor implements Executor {
               return;
             }
             if (!isRetryable(err) || attempt >= this.opts.maxAttempts) {
+              if (!failed.length) firstError = err;
               failed.push(task);
               break;
             }
@@ -63,6 +65,6 @@ export class WorkerPoolExecutor implements Executor {
     const n = Math.max(1, Math.min(this.opts.concurrency, tasks.length));
     await Promise.all(Array.from({ length: n }, worker));
     if (signal?.aborted) throw signal.reason ?? firstAbortError ?? new Error('aborted');
-    return { failed };
+    return failed.length ? { failed, firstError } : { failed };
   }
 }
