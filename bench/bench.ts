@@ -4,7 +4,8 @@
  *   BENCH_RUNS=n   pairs of runs per case (default 3; shardcast and plain alternate, order flipped each pair)
  *   BENCH_QUICK=1  smoke test: one short generated clip, h264 only (1 pair unless BENCH_RUNS is set)
  *   BENCH_KEEP=1   keep the temp folder with the clips and outputs
- *   BENCH_CASES=...   any of h264,bbb,vp9,hevc,corpus (default all; corpus = every shared real file, judged)
+ *   BENCH_CASES=...   any of h264,bbb,vp9,hevc,corpus,throttle (default all; corpus = every shared real file, judged;
+ *                     throttle = a queue model of the workflow's Lambda throttling retrier, no encoding)
  *   BENCH_NOISE=n  noise strength of the generated clips (default 6; 12 makes x264 CRF 23 spend ~24 Mbit/s
  *                  on 720p30 coding grain and run at ~0.26 CPU s per frame here, which makes a full run very long)
  *
@@ -18,6 +19,7 @@ import { runChecked, runTimed, type TimedRun } from './lib/exec.js';
 import { makeNoiseClip, psnrAverage, sizeOf, videoFrameCount } from './lib/media.js';
 import { plainTranscodeArgs } from './lib/plain-args.js';
 import { corpusReport } from './lib/corpus.js';
+import { throttleReport } from './lib/throttle-model.js';
 import { fmt, markdownTable, mb, median } from './lib/stats.js';
 
 const repo = resolve(import.meta.dirname, '..');
@@ -25,7 +27,7 @@ const quick = process.env.BENCH_QUICK === '1';
 const runs = Math.max(1, Number(process.env.BENCH_RUNS ?? (quick ? 1 : 3)) || 1);
 const cores = availableParallelism();
 const noise = Math.max(0, Number(process.env.BENCH_NOISE ?? 6) || 0);
-/** BENCH_CASES=h264,bbb,vp9,hevc,corpus (any subset; default all). */
+/** BENCH_CASES=h264,bbb,vp9,hevc,corpus,throttle (any subset; default all). */
 const only = process.env.BENCH_CASES ? new Set(process.env.BENCH_CASES.split(',').map((x) => x.trim())) : undefined;
 const wanted = (key: string) => !only || only.has(key);
 
@@ -217,6 +219,10 @@ async function main(): Promise<void> {
     if (!quick && wanted('corpus')) {
       log('\n## shared corpus: shardcast defaults vs the judge\'s one-pass reference, judged by verify_output.py');
       corpus = corpusReport(repo, tmp, log);
+    }
+    if (wanted('throttle')) {
+      log('\n## throttling: 160 segments x 30 s, Map MaxConcurrency 40, fewer free Lambda slots (queue model, seeded)');
+      throttleReport(JSON.parse(readFileSync(resolve(repo, 'infra/workflow.asl.json'), 'utf8')), log);
     }
     log(`\nload average at end: ${loadavg()}`);
     if (results.length) log(`\n${report(results)}`);
