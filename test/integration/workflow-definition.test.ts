@@ -4,6 +4,7 @@
  * small recording handlers here (the real Lambda handlers are exercised by the aws-emulated tests).
  */
 import assert from 'node:assert/strict';
+import { encodeThrottleRetrier, simulateThrottledMap } from '../../bench/lib/throttle-model.js';
 import { describe, it } from 'node:test';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { ensurePromiseWithResolvers } from '../../src/adapters/aws/promise-polyfill.js';
@@ -91,17 +92,45 @@ describe('workflow definition', () => {
     assert.deepEqual(dproc.StartAt, iproc.StartAt);
   });
 
-  it('retries Lambda throttling and service errors with backoff and full jitter', () => {
+  it('retries Lambda service errors with backoff and full jitter; the segment retrier after them', () => {
     const map = findSegmentMap(buildWorkflowDefinition(params()));
     const task = ((map.ItemProcessor as Record<string, unknown>).States as Record<string, Record<string, unknown>>).EncodeSegment!;
     const retry = task.Retry as Array<Record<string, unknown>>;
-    assert.deepEqual(retry[0]!.ErrorEquals, [
-      'Lambda.TooManyRequestsException', 'Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException',
+    assert.deepEqual(retry.map((r) => r.ErrorEquals), [
+      ['Lambda.TooManyRequestsException'], ['Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException'], ['RetryableTaskError'],
     ]);
-    assert.equal(retry[0]!.JitterStrategy, 'FULL');
-    assert.ok((retry[0]!.BackoffRate as number) > 1);
-    assert.equal(retry[1]!.MaxAttempts, 2);
+    for (const r of retry.slice(0, 2)) {
+      assert.equal(r.JitterStrategy, 'FULL');
+      assert.ok((r.BackoffRate as number) > 1);
+    }
+    assert.equal(retry[2]!.MaxAttempts, 2);
     assert.ok(Array.isArray(task.Catch));
+  });
+
+  it('a throttled task waits for a slot: fewer free Lambda slots than the Map runs slow a job, never fail it (regression: 5 of 5 runs failed with 10 or 20 of 40 free)', () => {
+    const definition = buildWorkflowDefinition(params()) as never;
+    const retrier = encodeThrottleRetrier(definition);
+    assert.ok(retrier, 'the encode task retries TooManyRequestsException');
+    // Issue 11's scenario, in a seeded queue model of the retry rules (bench/lib/throttle-model.ts).
+    for (const freeSlots of [4, 10, 20, 39]) {
+      for (const seed of [1, 2, 3, 4, 5]) {
+        const r = simulateThrottledMap({ tasks: 160, taskSeconds: 30, maxConcurrency: 40, freeSlots, retrier: retrier!, seed });
+        assert.equal(r.failed, 0, `${freeSlots} free slots, seed ${seed}: ${r.failed} iterations ran out of retries`);
+        assert.ok(r.makespan < (Math.ceil(160 / freeSlots) * 30) * 1.25, `${freeSlots} free slots: ${r.makespan} s`);
+      }
+    }
+    // Every Lambda task of the workflow has the same throttle retrier first.
+    const tasks: Array<Record<string, unknown>> = [];
+    const walk = (states: Record<string, any>) => {
+      for (const st of Object.values(states)) {
+        if (st.Type === 'Task') tasks.push(st);
+        if (st.Branches) for (const b of st.Branches) walk(b.States);
+        if (st.ItemProcessor) walk(st.ItemProcessor.States);
+      }
+    };
+    walk((definition as { States: Record<string, unknown> }).States);
+    assert.ok(tasks.length >= 6);
+    for (const t of tasks) assert.deepEqual((t.Retry as unknown[])[0], retrier);
   });
 
   it('rejects a placeholder without a value', () => {
