@@ -5,6 +5,7 @@
  * (exponential backoff, full jitter) and tries again; an iteration whose retrier runs out fails the Map. Pure
  * and seeded, so a policy can be checked against a scenario in a test.
  */
+import { seededRandom } from '../../src/core/seeded-random.js';
 
 export interface RetrierPolicy {
   IntervalSeconds: number;
@@ -31,18 +32,6 @@ export interface ThrottleOutcome {
   makespan: number;
   /** Refused invocations, in all. */
   throttles: number;
-}
-
-/** mulberry32: a small seeded PRNG, uniform in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** The pause before retry `n` (1-based), as Step Functions computes it. */

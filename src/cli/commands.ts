@@ -148,7 +148,7 @@ export async function statusCommand(jobId: string, flags: GlobalFlags): Promise<
   try {
     const view = await loadJobView(rt.deps.ledger, jobId);
     if (!view) throw new NotFoundError(`no job ${jobId}`);
-    print(flags, view, statusText(view));
+    print(flags, { ...view, events: await rt.deps.ledger.listEvents(jobId) }, statusText(view));
   } finally {
     await rt.close();
   }

@@ -155,7 +155,7 @@ export async function workflowStatusCommand(jobId: string, flags: WorkflowFlags)
   await withBackend(flags, { ledgerOnly: true }, async (backend) => {
     const view = await loadJobView(backend.runtime.deps.ledger, jobId);
     if (!view) throw new NotFoundError(`no job ${jobId} in the ${flags.backend} ledger`);
-    print(flags, view, statusText(view));
+    print(flags, { ...view, events: await backend.runtime.deps.ledger.listEvents(jobId) }, statusText(view));
   });
 }
 

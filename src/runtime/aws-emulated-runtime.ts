@@ -10,7 +10,9 @@ import { ensureLedgerTable, EMULATOR_CREDENTIALS, EMULATOR_REGION, startDynalite
 import { startLocalWorkflow, type WorkflowOutcome, type WorkflowTaskHandlers } from '../adapters/aws/local-workflow.js';
 import { S3RVER_CREDENTIALS, startS3rver, type S3rverProcess } from '../adapters/aws/s3rver-process.js';
 import type { TaskProgress } from '../app/deps.js';
-import { CancelledError, NotFoundError } from '../core/errors.js';
+import { emit } from '../app/deps.js';
+import { CancelledError, NotFoundError, UsageError } from '../core/errors.js';
+import { seededRandom, seedOf } from '../core/seeded-random.js';
 import { analyzeStep } from '../lambda/analyze.js';
 import { encodeAudioStep } from '../lambda/encode-audio.js';
 import { encodeSegmentStep } from '../lambda/encode-segment.js';
@@ -26,6 +28,28 @@ export const EMULATED_BUCKET = 'shardcast-emulated';
 export const EMULATED_TABLE = 'shardcast-ledger';
 /** The deployed stack's default task timeout (Lambda's 900 s + 60 s), so a slow local encode is not cut at 60 s. */
 const TASK_TIMEOUT_SECONDS = 960;
+
+/**
+ * What AWS's Lambda service enforces and the emulators do not, so tests can fail where AWS would:
+ * SHARDCAST_EMULATED_THROTTLE=<fraction> refuses that share of invocations, SHARDCAST_EMULATED_CONCURRENCY=<n>
+ * refuses any beyond n at once (an account's concurrency quota); a refusal is Lambda.TooManyRequestsException,
+ * as the workflow's retriers see it on AWS, and a `lambda.throttled` job event.
+ */
+export interface EmulatedLambdaLimits {
+  throttle: number;
+  concurrency?: number;
+}
+
+export function emulatedLambdaLimits(env: Record<string, string | undefined>): EmulatedLambdaLimits {
+  const t = env.SHARDCAST_EMULATED_THROTTLE;
+  const c = env.SHARDCAST_EMULATED_CONCURRENCY;
+  const throttle = t === undefined || t === '' ? 0 : Number(t);
+  if (!(throttle >= 0 && throttle < 1)) throw new UsageError(`SHARDCAST_EMULATED_THROTTLE must be a fraction from 0 to below 1, got ${JSON.stringify(t)}`);
+  if (c === undefined || c === '') return { throttle };
+  const concurrency = Number(c);
+  if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError(`SHARDCAST_EMULATED_CONCURRENCY must be a whole number from 1, got ${JSON.stringify(c)}`);
+  return { throttle, concurrency };
+}
 
 export interface EmulatedAwsConfig {
   stateDir: string;
@@ -55,6 +79,7 @@ export interface EmulatedAws {
 
 export async function startEmulatedAws(cfg: EmulatedAwsConfig): Promise<EmulatedAws> {
   const dir = join(cfg.stateDir, 'aws-emulated');
+  const limits = emulatedLambdaLimits(cfg.env);
   let dynamo: DynaliteServer | undefined;
   let s3: S3rverProcess | undefined;
   try {
@@ -90,16 +115,28 @@ export async function startEmulatedAws(cfg: EmulatedAwsConfig): Promise<Emulated
     const stepRt: StepRuntime = { ...runtime, signal: stop.signal };
     const inFlight = new Set<Promise<unknown>>();
     let ended = false;
-    const call = <O>(step: Step<O>) => (input: unknown): Promise<unknown> => {
+    // Seeded by the job, so a run's refusals replay the same.
+    const rand = seededRandom(seedOf(jobId));
+    const refusal = (state: string): Error | undefined => {
+      const why = limits.concurrency !== undefined && inFlight.size >= limits.concurrency
+        ? `${inFlight.size} invocations running, the account's quota is ${limits.concurrency}`
+        : limits.throttle > 0 && rand() < limits.throttle ? `throttled (SHARDCAST_EMULATED_THROTTLE ${limits.throttle})` : undefined;
+      if (!why) return undefined;
+      void emit(runtime.deps, jobId, 'lambda.throttled', `${state}: invocation refused, Lambda.TooManyRequestsException: ${why}`, { state });
+      return Object.assign(new Error(`Rate Exceeded. (${why})`), { name: 'Lambda.TooManyRequestsException' });
+    };
+    const call = <O>(step: Step<O>, state: string) => (input: unknown): Promise<unknown> => {
       if (ended || stop.signal.aborted) return Promise.reject(new CancelledError('the execution has ended'));
+      const refused = refusal(state);
+      if (refused) return Promise.reject(refused);
       const p = step(stepRt, input);
       inFlight.add(p);
       void p.catch(() => undefined).finally(() => inFlight.delete(p));
       return p;
     };
     const handlers: WorkflowTaskHandlers = {
-      Analyze: call(analyzeStep), EncodeSegment: call(encodeSegmentStep), EncodeAudio: call(encodeAudioStep),
-      Merge: call(mergeStep), Finalize: call(finalizeStep), MarkFailed: call(markFailedStep),
+      Analyze: call(analyzeStep, 'Analyze'), EncodeSegment: call(encodeSegmentStep, 'EncodeSegment'), EncodeAudio: call(encodeAudioStep, 'EncodeAudio'),
+      Merge: call(mergeStep, 'Merge'), Finalize: call(finalizeStep, 'Finalize'), MarkFailed: call(markFailedStep, 'MarkFailed'),
     };
     const execution = startLocalWorkflow({ jobId }, handlers, {
       mapMaxConcurrency: job.options.workers,
