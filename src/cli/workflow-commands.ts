@@ -11,7 +11,7 @@ import type { WorkflowOutcome } from '../adapters/aws/local-workflow.js';
 import { emit, type TaskProgress } from '../app/deps.js';
 import { loadJobView } from '../app/job-view.js';
 import { createJob } from '../app/run-job.js';
-import { CancelledError, InputError, JobFailedError, NotFoundError } from '../core/errors.js';
+import { CancelledError, InputError, JobFailedError, NotFoundError, UsageError } from '../core/errors.js';
 import type { JobRecord } from '../core/types.js';
 import { openWorkflowBackend, type WorkflowBackend, type WorkflowBackendKind } from '../runtime/workflow-backend.js';
 import { newJobId } from '../runtime/local-runtime.js';
@@ -36,7 +36,6 @@ function quietAwsSdk(): void {
 
 interface BackendOpenOptions {
   ledgerOnly?: boolean;
-  buckets?: string[];
   onProgress?: (p: TaskProgress) => void;
 }
 
@@ -44,7 +43,7 @@ async function withBackend<T>(flags: WorkflowFlags, opts: BackendOpenOptions, fn
   quietAwsSdk();
   const backend = await openWorkflowBackend({
     kind: kindOf(flags), stateDir: stateDirOf(flags, process.env), env: process.env,
-    ...(opts.ledgerOnly ? { ledgerOnly: true } : {}), ...(opts.buckets ? { buckets: opts.buckets } : {}),
+    ...(opts.ledgerOnly ? { ledgerOnly: true } : {}),
     ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
   });
   try {
@@ -108,12 +107,26 @@ async function runAndReport(backend: WorkflowBackend, flags: BackendFlags, jobId
   print(flags, { ...view, ...(localOutput ? { localOutput } : {}) }, summary({ ...job, output: localOutput ?? job.output }));
 }
 
+/**
+ * The stack's functions may read and write its own bucket only (their role's policy), so an s3:// source or
+ * output elsewhere would fail in Analyze, or in Merge after every segment was paid for. Refused before any work.
+ */
+function refuseOtherBuckets(bucket: string, source: string, output: string): void {
+  for (const [uri, what] of [[source, 'source'], [output, 'output']] as const) {
+    if (!isS3Uri(uri) || parseS3Uri(uri).bucket === bucket) continue;
+    const fix = what === 'source'
+      ? `copy it there first (aws s3 cp ${uri} s3://${bucket}/inputs/) or give a local path (uploaded for you)`
+      : `write it under s3://${bucket}/ or to a local path (downloaded for you)`;
+    throw new UsageError(`the ${what} ${uri} is outside the stack's bucket: its functions can read and write only s3://${bucket}/; ${fix}`);
+  }
+}
+
 export async function workflowTranscodeCommand(input: string, output: string, flags: WorkflowFlags): Promise<void> {
   const paths = checkArguments(input, output, flags.overwrite === true);
-  const buckets = [paths.source, paths.output].filter(isS3Uri).map((u) => parseS3Uri(u).bucket);
   let progress: ProgressReporter | undefined;
-  await withBackend(flags, { buckets, onProgress: (p) => progress?.onProgress(p) }, async (backend) => {
+  await withBackend(flags, { onProgress: (p) => progress?.onProgress(p) }, async (backend) => {
     const { deps } = backend.runtime;
+    refuseOtherBuckets(backend.bucket, paths.source, paths.output);
     progress = new ProgressReporter(deps.ledger, process.stderr, flags.progress !== false && !flags.json);
     const workers = flags.workers === undefined && backend.defaultConcurrency ? String(Math.min(256, backend.defaultConcurrency)) : flags.workers;
     const options = parseTranscodeOptions({ ...flags, ...(workers !== undefined ? { workers } : {}) }, output);

@@ -55,8 +55,6 @@ export interface EmulatedAwsConfig {
   stateDir: string;
   env: Record<string, string | undefined>;
   storage?: 's3' | 'efs';
-  /** Buckets to create besides EMULATED_BUCKET (those of s3:// inputs and outputs). */
-  buckets?: string[];
   /** Start the DynamoDB emulator only (status, jobs). */
   ledgerOnly?: boolean;
   onProgress?: (p: TaskProgress) => void;
@@ -85,7 +83,7 @@ export async function startEmulatedAws(cfg: EmulatedAwsConfig): Promise<Emulated
   try {
     dynamo = await startDynalite({ path: join(dir, 'dynalite') });
     await ensureLedgerTable(dynamo.endpoint, EMULATED_TABLE);
-    if (!cfg.ledgerOnly) s3 = await startS3rver([...new Set([EMULATED_BUCKET, ...(cfg.buckets ?? [])])], { directory: join(dir, 's3') });
+    if (!cfg.ledgerOnly) s3 = await startS3rver([EMULATED_BUCKET], { directory: join(dir, 's3') });
   } catch (err) {
     await dynamo?.stop();
     throw err;

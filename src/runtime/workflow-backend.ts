@@ -32,8 +32,6 @@ export interface WorkflowBackendConfig {
   env: Record<string, string | undefined>;
   /** Only the ledger is needed (status, jobs, cost). */
   ledgerOnly?: boolean;
-  /** aws-emulated: buckets to create (those named by s3:// arguments). */
-  buckets?: string[];
   onProgress?: (p: TaskProgress) => void;
 }
 
@@ -41,7 +39,7 @@ export async function openWorkflowBackend(cfg: WorkflowBackendConfig): Promise<W
   if (cfg.kind === 'aws-emulated') {
     const emu = await startEmulatedAws({
       stateDir: cfg.stateDir, env: cfg.env, ...(cfg.ledgerOnly ? { ledgerOnly: true } : {}),
-      ...(cfg.buckets ? { buckets: cfg.buckets } : {}), ...(cfg.onProgress ? { onProgress: cfg.onProgress } : {}),
+      ...(cfg.onProgress ? { onProgress: cfg.onProgress } : {}),
     });
     return { kind: 'aws-emulated', runtime: emu.runtime, bucket: emu.bucket, run: emu.runWorkflow, close: emu.close };
   }

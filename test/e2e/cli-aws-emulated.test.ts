@@ -66,15 +66,25 @@ describe('CLI: transcode --backend aws-emulated', () => {
     assert.match(text.stdout, /would cost \$0\.\d+ on AWS: 3008 MB x86_64/);
   });
 
-  it('an s3:// input in the emulator becomes an s3:// output', () => {
+  it('an s3:// input in the stack\'s bucket becomes an s3:// output there; another bucket is refused before any work', () => {
     const input = `s3://shardcast-emulated/inputs/${jobId}/clip.mp4`;
-    const r = cli(['transcode', input, 's3://shardcast-results/again.mkv', ...OPTS], { stateDir: state, timeoutMs: 120_000 });
+    const r = cli(['transcode', input, 's3://shardcast-emulated/results/again.mkv', ...OPTS], { stateDir: state, timeoutMs: 120_000 });
     assert.equal(r.status, 0, r.stderr);
     const view = JSON.parse(r.stdout);
-    assert.deepEqual([view.status, view.source, view.output, view.localOutput], ['done', input, 's3://shardcast-results/again.mkv', undefined]);
-    const missing = cli(['transcode', 's3://shardcast-emulated/nope.mp4', 's3://shardcast-results/x.mp4', ...OPTS], { stateDir: state });
+    assert.deepEqual([view.status, view.source, view.output, view.localOutput], ['done', input, 's3://shardcast-emulated/results/again.mkv', undefined]);
+    const missing = cli(['transcode', 's3://shardcast-emulated/nope.mp4', 's3://shardcast-emulated/results/x.mp4', ...OPTS], { stateDir: state });
     assert.equal(missing.status, 2, missing.stderr);
     assert.match(missing.stderr, /input not found: s3:\/\/shardcast-emulated\/nope\.mp4/);
+    // Regression: any s3:// was accepted, then Analyze failed ("not a readable media file") or Merge failed
+    // after every segment was paid for, since the functions' role reaches the stack's bucket only.
+    const jobsBefore = JSON.parse(cli(['jobs', '--json', '--backend', 'aws-emulated'], { stateDir: state }).stdout).length;
+    const out = cli(['transcode', input, 's3://shardcast-results/again.mkv', ...OPTS], { stateDir: state });
+    assert.equal(out.status, 2, out.stderr);
+    assert.equal(out.stderr.trim(), "shardcast: error: the output s3://shardcast-results/again.mkv is outside the stack's bucket: its functions can read and write only s3://shardcast-emulated/; write it under s3://shardcast-emulated/ or to a local path (downloaded for you)");
+    const src = cli(['transcode', 's3://elsewhere/in.mp4', join(state, 'x.mp4'), ...OPTS], { stateDir: state });
+    assert.equal(src.status, 2, src.stderr);
+    assert.match(src.stderr, /^shardcast: error: the source s3:\/\/elsewhere\/in\.mp4 is outside the stack's bucket: .*aws s3 cp s3:\/\/elsewhere\/in\.mp4 s3:\/\/shardcast-emulated\/inputs\//);
+    assert.equal(JSON.parse(cli(['jobs', '--json', '--backend', 'aws-emulated'], { stateDir: state }).stdout).length, jobsBefore, 'no job made');
   });
 
   it('estimate projects a run from a calibration encode; deploy --dry-run shows the cdk command', () => {
