@@ -23,15 +23,35 @@ export function literalInput(location: string): string {
   return /^[a-z][a-z0-9+.-]*:\/\//i.test(location) ? location : `file:${location}`;
 }
 
+/**
+ * Options for reading `location` (they go before it): an http(s) input (a presigned S3 URL) reconnects after a
+ * dropped connection or a 5xx instead of ending the read early, up to 10 s between tries. Without them a
+ * connection cut mid-read ended ffmpeg's input as if the file ended there.
+ */
+export function inputOptions(location: string): string[] {
+  if (!/^https?:\/\//i.test(location)) return [];
+  return ['-reconnect', '1', '-reconnect_on_network_error', '1', '-reconnect_on_http_error', '5xx', '-reconnect_delay_max', '10'];
+}
+
+/** `-i` and the input, with its read options before (ffmpeg). */
+export function inputArgs(location: string): string[] {
+  return [...inputOptions(location), '-i', literalInput(location)];
+}
+
+/** The input with its read options before (ffprobe, whose input is positional). */
+export function probeInput(location: string): string[] {
+  return [...inputOptions(location), literalInput(location)];
+}
+
 export function buildProbeArgs(location: string): string[] {
-  return ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', literalInput(location)];
+  return ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', ...probeInput(location)];
 }
 
 /** Lists every stream's packets (no decode): times, durations and keyframe flags. */
 export function buildPacketScanArgs(location: string): string[] {
   return [
     '-v', 'error', '-show_entries', 'packet=stream_index,pts_time,dts_time,duration_time,size,flags',
-    '-of', 'compact=p=0', literalInput(location),
+    '-of', 'compact=p=0', ...probeInput(location),
   ];
 }
 
@@ -44,13 +64,13 @@ export function buildFrameScanArgs(location: string, streamIndex: number): strin
   return [
     '-v', 'error', '-threads', '0', '-skip_loop_filter', 'all', '-select_streams', String(streamIndex),
     '-show_entries', 'frame=best_effort_timestamp_time,pkt_duration_time,duration_time,pkt_size,key_frame',
-    '-of', 'compact=p=0', literalInput(location),
+    '-of', 'compact=p=0', ...probeInput(location),
   ];
 }
 
 /** The side data of the first frames of one stream (a few packets decoded): HDR10 SEI, Dolby Vision RPU. */
 export function buildFirstFramesArgs(location: string, streamIndex: number): string[] {
-  return ['-v', 'error', '-select_streams', String(streamIndex), '-read_intervals', '%+#4', '-show_entries', 'frame=side_data_list:frame_side_data', '-of', 'json', literalInput(location)];
+  return ['-v', 'error', '-select_streams', String(streamIndex), '-read_intervals', '%+#4', '-show_entries', 'frame=side_data_list:frame_side_data', '-of', 'json', ...probeInput(location)];
 }
 
 /** Smallest time-base tick (seconds) for which the keyframe seek below is used: its margin must beat µs rounding. */
@@ -230,7 +250,7 @@ export function buildSegmentEncodeArgs(i: SegmentEncodeInput): string[] {
     ...(seek !== undefined ? ['-ss', seek.toFixed(6)] : []),
     // Source times stay absolute, so the trim can pick the segment's frames by them.
     '-copyts',
-    '-i', literalInput(i.sourceLocation),
+    ...inputArgs(i.sourceLocation),
     '-map', `0:${i.analysis.video.streamIndex}`,
     '-frames:v', String(i.segment.frameCount),
     '-vf', filters.join(','),
@@ -262,7 +282,7 @@ export function buildAudioEncodeArgs(i: AudioEncodeInput): string[] {
   return [
     ...BASE,
     '-threads', '1',
-    '-i', literalInput(i.sourceLocation),
+    ...inputArgs(i.sourceLocation),
     ...maps,
     '-vn', '-sn', '-dn', '-map_metadata', '-1',
     '-c:a', AUDIO_ENCODERS[codec], '-b:a', `${i.profile.audioBitrateKbps}k`,

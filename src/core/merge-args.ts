@@ -2,7 +2,7 @@
  * The merge: concatenate the video segments by stream copy, mux the audio encoded once, and carry over the
  * source's subtitles, attachments, chapters and global metadata where the output container allows.
  */
-import { isCurrentFfmpeg, literalInput } from './ffmpeg-args.js';
+import { inputArgs, isCurrentFfmpeg, literalInput } from './ffmpeg-args.js';
 import type { Container, EncodeProfile, MediaAnalysis, StreamInfo } from './types.js';
 
 const TEXT_SUBTITLES = new Set(['subrip', 'srt', 'ass', 'ssa', 'webvtt', 'mov_text', 'text']);
@@ -105,7 +105,7 @@ export function buildMergeArgs(m: MergeInput): string[] {
 
   let next = 1;
   if (m.audioPath && analysis.audio.length > 0 && (profile.audioCodec === 'aac' || profile.audioCodec === 'opus')) {
-    inputs.push('-i', literalInput(m.audioPath));
+    inputs.push(...inputArgs(m.audioPath));
     maps.push('-map', `${next}:a`);
     codecs.push('-c:a', 'copy');
     next++;
@@ -118,7 +118,7 @@ export function buildMergeArgs(m: MergeInput): string[] {
     const src = next;
     // With -copyts (below) nothing is rebased per input: shift the source like ffmpeg's own default would.
     if (Math.abs(analysis.startTime) > 1e-6) inputs.push('-itsoffset', (-analysis.startTime).toFixed(6));
-    inputs.push('-i', literalInput(m.sourceLocation));
+    inputs.push(...inputArgs(m.sourceLocation));
     if (copyAudio) {
       for (const a of analysis.audio) maps.push('-map', `${src}:${a.index}`);
       codecs.push('-c:a', 'copy');

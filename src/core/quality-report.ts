@@ -5,6 +5,7 @@
  * frame, then per seam: the frames either side of every cut against the frames around it. Pure: the ffmpeg
  * command, the parser of its output and the report.
  */
+import { inputArgs } from './ffmpeg-args.js';
 import type { QualityReport, SeamQuality, SegmentPlan } from './types.js';
 
 /** Frames each side of a cut that make its neighbourhood (the seam's own two frames left out). */
@@ -33,7 +34,7 @@ export function buildQualityArgs(i: QualityArgsInput): string[] {
     '[p][s2]ssim=shortest=1,metadata=mode=print:file=-',
   ].join(';');
   return [
-    '-hide_banner', '-nostdin', '-v', 'error', '-i', i.outputLocation, '-i', i.sourceLocation,
+    '-hide_banner', '-nostdin', '-v', 'error', ...inputArgs(i.outputLocation), ...inputArgs(i.sourceLocation),
     '-filter_complex', graph, '-fps_mode', 'passthrough', '-f', 'null', '-',
   ];
 }

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
-  buildAudioEncodeArgs, buildConcatList, buildSegmentCheckArgs, buildSegmentEncodeArgs, literalInput, type SegmentEncodeInput,
+  buildAudioEncodeArgs, buildConcatList, buildProbeArgs, buildSegmentCheckArgs, buildSegmentEncodeArgs, inputArgs, literalInput, probeInput, type SegmentEncodeInput,
 } from '../../src/core/ffmpeg-args.js';
 import { buildAnalysis, parsePacketScan } from '../../src/core/probe-parse.js';
 import { resolveProfile } from '../../src/core/profile.js';
@@ -176,6 +176,23 @@ describe('buildSegmentEncodeArgs: frames, timestamps, mapping, output', () => {
   it('the source is one literal argument after -i', () => {
     const args = buildSegmentEncodeArgs(input({ sourceLocation: '/media/-x $(rm -rf ~) it\'s.mp4' }));
     assert.equal(valueOf(args, '-i'), "file:/media/-x $(rm -rf ~) it's.mp4");
+  });
+});
+
+describe('inputs read over http(s) reconnect (regression: a dropped connection ended the read as if the file ended)', () => {
+  const url = 'https://bucket.s3.us-east-1.amazonaws.com/in.mkv?X-Amz-Signature=abc';
+  const reconnect = ['-reconnect', '1', '-reconnect_on_network_error', '1', '-reconnect_on_http_error', '5xx', '-reconnect_delay_max', '10'];
+  it('a presigned URL gets the reconnect options right before it, for ffmpeg and ffprobe', () => {
+    assert.deepEqual(inputArgs(url), [...reconnect, '-i', url]);
+    assert.deepEqual(probeInput(url), [...reconnect, url]);
+    const args = buildSegmentEncodeArgs(input({ sourceLocation: url }));
+    assert.ok(hasSeq(args, [...reconnect, '-i', url]));
+    const probe = buildProbeArgs(url);
+    assert.deepEqual(probe.slice(-reconnect.length - 1), [...reconnect, url]);
+  });
+  it('a local path gets none', () => {
+    assert.deepEqual(inputArgs('/media/in.mkv'), ['-i', 'file:/media/in.mkv']);
+    assert.ok(!buildSegmentEncodeArgs(input()).includes('-reconnect'));
   });
 });
 

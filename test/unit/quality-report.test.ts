@@ -83,7 +83,9 @@ describe('quality report', () => {
 
   it('compares the source at the output size and pixel format, frames renumbered', () => {
     const args = buildQualityArgs({ outputLocation: '/o.mp4', sourceLocation: '/s.mkv', pixelFormat: 'yuv420p10le' });
-    assert.deepEqual(args.slice(4, 8), ['-i', '/o.mp4', '-i', '/s.mkv']);
+    assert.deepEqual(args.slice(4, 8), ['-i', 'file:/o.mp4', '-i', 'file:/s.mkv']);
+    const remote = buildQualityArgs({ outputLocation: '/o.mp4', sourceLocation: 'https://b.s3.amazonaws.com/in.mkv?X-Amz-Signature=x', pixelFormat: 'yuv420p' });
+    assert.ok(remote.join(' ').includes('-reconnect 1 -reconnect_on_network_error 1 -reconnect_on_http_error 5xx -reconnect_delay_max 10 -i https://b.s3'), 'a presigned source reconnects');
     const graph = args[args.indexOf('-filter_complex') + 1]!;
     assert.match(graph, /^\[1:v:0\]\[0:v:0\]scale2ref/);
     assert.equal(graph.match(/format=yuv420p10le,settb=AVTB,setpts=N/g)?.length, 2);
