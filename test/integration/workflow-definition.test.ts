@@ -97,13 +97,18 @@ describe('workflow definition', () => {
     const task = ((map.ItemProcessor as Record<string, unknown>).States as Record<string, Record<string, unknown>>).EncodeSegment!;
     const retry = task.Retry as Array<Record<string, unknown>>;
     assert.deepEqual(retry.map((r) => r.ErrorEquals), [
-      ['Lambda.TooManyRequestsException'], ['Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException'], ['RetryableTaskError'],
+      ['Lambda.TooManyRequestsException'], ['Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException'],
+      // Regression: a function that timed out or ran out of memory was retried by no retrier.
+      ['Sandbox.Timedout', 'Lambda.Unknown', 'States.Timeout'],
+      ['RetryableTaskError'],
     ]);
     for (const r of retry.slice(0, 2)) {
       assert.equal(r.JitterStrategy, 'FULL');
       assert.ok((r.BackoffRate as number) > 1);
     }
-    assert.equal(retry[2]!.MaxAttempts, 2);
+    assert.equal(retry[2]!.MaxAttempts, 1);
+    assert.equal(retry[3]!.MaxAttempts, 2);
+    for (const r of retry) assert.deepEqual(Object.keys(r).filter((k) => !['ErrorEquals', 'IntervalSeconds', 'MaxAttempts', 'BackoffRate', 'MaxDelaySeconds', 'JitterStrategy'].includes(k)), [], 'only retrier fields');
     assert.ok(Array.isArray(task.Catch));
   });
 
