@@ -3,7 +3,7 @@
  * the segment plan, written once to the ledger.
  */
 import { buildFirstFramesArgs, buildFrameScanArgs, buildPacketScanArgs, buildProbeArgs, cutMethodFor } from '../core/ffmpeg-args.js';
-import { InputError } from '../core/errors.js';
+import { ConditionFailedError, InputError } from '../core/errors.js';
 import { defaultSegmentSeconds, minExactCutSeconds, planSegments } from '../core/plan-segments.js';
 import { buildAnalysis, needsFrameScan, parseFirstFrames, parseFrameScan, parsePacketScan, parseProbeJson, pickVideoStream } from '../core/probe-parse.js';
 import { audioBlobKey, taskKey, videoSegmentBlobKey } from '../core/task-keys.js';
@@ -105,7 +105,13 @@ export async function analyzeJob(deps: AppDeps, jobId: string): Promise<JobRecor
       outputKey: audioBlobKey(jobId, audioIntermediateExt(ac)),
     });
   }
-  await deps.ledger.putTasks(tasks);
+  try {
+    await deps.ledger.putTasks(tasks);
+  } catch (err) {
+    // An earlier analysis of this job wrote its tasks and stopped before the plan: the plan is the same (same
+    // source, same options), so those tasks stand.
+    if (!(err instanceof ConditionFailedError)) throw err;
+  }
   const analyzeMs = deps.clock() - started;
   job = await deps.ledger.updateJob(jobId, ['analyzing'], 'encoding', { analysis, plan, timings: { ...job.timings, analyzeMs } });
   const format = chooseOutputFormat(analysis.video, opts.profile);

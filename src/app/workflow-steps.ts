@@ -39,7 +39,10 @@ async function existingJob(deps: AppDeps, jobId: string): Promise<JobRecord> {
 export async function startRun(deps: AppDeps, jobId: string, staleMs = DEFAULT_STALE_TASK_MS): Promise<RunPlan> {
   let job = await existingJob(deps, jobId);
   if (job.status === 'done') return { segments: [], audio: false };
-  if (job.status === 'analyzing' && !job.plan) job = await deps.ledger.updateJob(jobId, ['analyzing'], 'created');
+  // No plan yet: the analysis did not finish (interrupted, or failed and now retried): analyze again.
+  if (!job.plan && (job.status === 'analyzing' || job.status === 'failed' || job.status === 'cancelled')) {
+    job = await deps.ledger.updateJob(jobId, [job.status], 'created', { clearError: true });
+  }
   if (job.status === 'created') {
     job = await analyzeJob(deps, jobId);
   } else {

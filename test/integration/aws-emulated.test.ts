@@ -24,11 +24,17 @@ interface Fault {
   remaining: number;
 }
 
+/** Probes of the source left to fail (a read error in Analyze). */
+let failProbes = 0;
+
 /** Counts segment encodes; fails those of the fault's segment while it has failures left. */
 function faulty(real: MediaTool, fault: () => Fault, encodes: Map<string, number>): MediaTool {
   return {
     info: () => real.info(),
     run: async (tool, args, opts) => {
+      if (tool === 'ffprobe' && args.includes('-show_format') && failProbes-- > 0) {
+        return { exitCode: 1, signal: null, stdout: '', stderrTail: 'injected fault: Connection reset by peer', wallMs: 1, cpuSeconds: 0 };
+      }
       const out = args[args.length - 1] ?? '';
       const seg = /(v\d{5})\.mp4\.partial$/.exec(out)?.[1];
       if (tool === 'ffmpeg' && seg) encodes.set(seg, (encodes.get(seg) ?? 0) + 1);
@@ -104,6 +110,21 @@ describe('aws-emulated: the state machine over the Lambda handlers', () => {
     const video = probe.streams.find((s: any) => s.codec_type === 'video');
     assert.equal(Number(video.nb_read_frames), 120);
     assert.ok(probe.streams.some((s: any) => s.codec_type === 'audio'));
+  });
+
+  it('a job that failed in Analyze is analyzed again by a new execution and completes (regression: it could never be retried)', async () => {
+    failProbes = 1;
+    const id = await newJob('analyze-failed');
+    const first = await aws.runWorkflow(id);
+    assert.equal(first.status, 'failed');
+    const failed = (await aws.runtime.deps.ledger.getJob(id))!;
+    assert.equal(failed.status, 'failed');
+    assert.equal(failed.plan, undefined);
+    assert.deepEqual(await aws.runWorkflow(id), { status: 'succeeded' });
+    const job = (await aws.runtime.deps.ledger.getJob(id))!;
+    assert.equal(job.status, 'done');
+    assert.equal(job.result?.verify?.ok, true);
+    assert.equal(job.result?.frames, 120);
   });
 
   it('an encode that fails once is retried by the state machine and the job completes', async () => {
