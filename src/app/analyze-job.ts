@@ -3,7 +3,7 @@
  * the segment plan, written once to the ledger.
  */
 import { buildFirstFramesArgs, buildFrameScanArgs, buildPacketScanArgs, buildProbeArgs, cutMethodFor } from '../core/ffmpeg-args.js';
-import { ConditionFailedError, InputError } from '../core/errors.js';
+import { ConditionFailedError, FfmpegError, InputError } from '../core/errors.js';
 import { defaultSegmentSeconds, minExactCutSeconds, planSegments } from '../core/plan-segments.js';
 import { buildAnalysis, needsFrameScan, parseFirstFrames, parseFrameScan, parsePacketScan, parseProbeJson, pickVideoStream } from '../core/probe-parse.js';
 import { audioBlobKey, taskKey, videoSegmentBlobKey } from '../core/task-keys.js';
@@ -56,12 +56,34 @@ export async function analyzeSource(deps: AppDeps, source: string): Promise<Medi
   for (const r of [scan, frames]) {
     if (r && r.exitCode !== 0) throw new InputError(`cannot read the source's packets: ${firstErrorLine(r.stderrTail)}`);
   }
-  if (/partial file|moov atom not found|Invalid data found/i.test(scan.stderrTail)) {
+  const readError = [scan, frames].find((r) => r && READ_ERROR.test(r.stderrTail));
+  if (!readError && /partial file|moov atom not found|Invalid data found/i.test(scan.stderrTail)) {
     throw new InputError(`the source is truncated or damaged: ${firstErrorLine(scan.stderrTail)}`);
   }
   const packets = parsePacketScan(scan.stdout, vs.index);
   const sideData = firstFrames && firstFrames.exitCode === 0 ? parseFirstFrames(firstFrames.stdout) : [];
-  return buildAnalysis(json, frames ? parseFrameScan(frames.stdout) : packets.video, size ?? 0, packets.streamEnds, sideData);
+  // A read over http(s) that a dropped connection ended early (the reconnects could not mend it) exits 0 with
+  // the packets read so far: never taken as the whole source, nor called a damaged file. Worth another attempt.
+  const cutShort = () => new FfmpegError(`the source's read was cut short: ${firstErrorLine(readError!.stderrTail)}`, { tool: 'ffprobe', exitCode: readError!.exitCode, stderrTail: readError!.stderrTail });
+  let analysis: MediaAnalysis;
+  try {
+    analysis = buildAnalysis(json, frames ? parseFrameScan(frames.stdout) : packets.video, size ?? 0, packets.streamEnds, sideData);
+  } catch (err) {
+    throw readError && err instanceof InputError ? cutShort() : err;
+  }
+  if (readError && endsShort(analysis, packets.streamEnds)) throw cutShort();
+  return analysis;
+}
+
+/** What ffmpeg's http reader says when a connection drops or the server fails (a reconnect may mend it). */
+const READ_ERROR = /Stream ends prematurely|Connection reset by peer|Input\/output error|Server returned 5\d\d/i;
+
+/** Whether the scanned streams end well before the container says the source does. */
+function endsShort(a: MediaAnalysis, streamEnds: Map<number, number>): boolean {
+  if (!a.durationFromContainer) return false;
+  const t = a.video.frameTimes;
+  const end = Math.max(t[t.length - 1]! + a.video.lastFrameDuration, ...streamEnds.values());
+  return end < a.startTime + a.duration - Math.max(0.5, 0.02 * a.duration);
 }
 
 /** Moves a created job through analysis to `encoding`, with its plan and tasks in the ledger. */
