@@ -114,6 +114,8 @@ export function isRetryable(err: unknown): boolean {
   if (err instanceof ConditionFailedError) return false;
   // Out of space: another attempt fills the same disk.
   if (isDiskFull(err) || err instanceof LedgerDamagedError) return false;
+  // A merged output that fails verification fails it again.
+  if (err instanceof VerifyError) return false;
   // A job, plan or task that does not exist will not appear by trying again.
   if (err instanceof NotFoundError) return false;
   if (err instanceof FfmpegError || err instanceof SegmentCheckError) return true;

@@ -1,11 +1,15 @@
 /** Analyze step: plans a new job (or restarts a failed one) and returns the segment indices still to encode. */
 import type { AnalyzeStepOutput } from '../adapters/aws/workflow-payloads.js';
 import { startRun } from '../app/workflow-steps.js';
-import { lambdaHandler, parseJobStepInput, type Step } from './lambda-entry.js';
+import { asWorkflowError, lambdaHandler, parseJobStepInput, type Step } from './lambda-entry.js';
 
 export const analyzeStep: Step<AnalyzeStepOutput> = async (rt, event) => {
   const { jobId } = parseJobStepInput(event, 'analyze');
-  return startRun(rt.deps, jobId, rt.staleTaskMs);
+  try {
+    return await startRun(rt.deps, jobId, rt.staleTaskMs);
+  } catch (err) {
+    throw asWorkflowError(err);
+  }
 };
 
 export const handler = lambdaHandler(analyzeStep);

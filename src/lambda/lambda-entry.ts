@@ -33,8 +33,9 @@ export const parseEncodeStepInput = (event: unknown, step: string): EncodeStepIn
 export const parseMarkFailedStepInput = (event: unknown): MarkFailedStepInput => parse(markFailedInput, event, 'mark-failed');
 
 /**
- * An encode failure worth another attempt (isRetryable decides) is rethrown named RetryableTaskError, which
- * the workflow retries with backoff; any other error keeps its own name and goes to the Catch.
+ * A step's failure worth another attempt (isRetryable decides: an ffmpeg run, a read cut short, an I/O hiccup)
+ * is rethrown named RetryableTaskError, which the workflow retries with backoff (every step: Analyze, the
+ * encodes, Merge, Finalize); any other error keeps its own name and goes to the Catch.
  */
 export function asWorkflowError(err: unknown): Error {
   if (isRetryable(err)) return Object.assign(new Error(oneLine(err)), { name: RETRYABLE_TASK_ERROR });

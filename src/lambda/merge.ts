@@ -5,12 +5,16 @@
  */
 import { mergeStep as mergeJobStep } from '../app/workflow-steps.js';
 import type { JobStatus } from '../core/types.js';
-import { lambdaHandler, parseJobStepInput, type Step } from './lambda-entry.js';
+import { asWorkflowError, lambdaHandler, parseJobStepInput, type Step } from './lambda-entry.js';
 
 export const mergeStep: Step<{ jobId: string; status: JobStatus }> = async (rt, event) => {
   const { jobId } = parseJobStepInput(event, 'merge');
-  const job = await mergeJobStep(rt.deps, jobId);
-  return { jobId, status: job.status };
+  try {
+    const job = await mergeJobStep(rt.deps, jobId);
+    return { jobId, status: job.status };
+  } catch (err) {
+    throw asWorkflowError(err);
+  }
 };
 
 export const handler = lambdaHandler(mergeStep);

@@ -24,14 +24,18 @@ interface Fault {
   remaining: number;
 }
 
-/** Probes of the source left to fail (a read error in Analyze). */
+/** Probes of the source left to fail (a read error in Analyze), and merges left to fail (an S3 read hiccup). */
 let failProbes = 0;
+let failMerges = 0;
 
 /** Counts segment encodes; fails those of the fault's segment while it has failures left. */
 function faulty(real: MediaTool, fault: () => Fault, encodes: Map<string, number>): MediaTool {
   return {
     info: () => real.info(),
     run: async (tool, args, opts) => {
+      if (tool === 'ffmpeg' && args.includes('concat') && failMerges-- > 0) {
+        return { exitCode: 1, signal: null, stdout: '', stderrTail: 'injected fault: Connection reset by peer', wallMs: 1, cpuSeconds: 0 };
+      }
       if (tool === 'ffprobe' && args.includes('-show_format') && failProbes-- > 0) {
         return { exitCode: 1, signal: null, stdout: '', stderrTail: 'injected fault: Connection reset by peer', wallMs: 1, cpuSeconds: 0 };
       }
@@ -125,6 +129,16 @@ describe('aws-emulated: the state machine over the Lambda handlers', () => {
     assert.equal(job.status, 'done');
     assert.equal(job.result?.verify?.ok, true);
     assert.equal(job.result?.frames, 120);
+  });
+
+  it('a merge that fails once (a read hiccup) is retried by the state machine (regression: Merge retried only Lambda service errors)', async () => {
+    failMerges = 1;
+    const id = await newJob('merge-once');
+    assert.deepEqual(await aws.runWorkflow(id), { status: 'succeeded' });
+    assert.equal(failMerges, -1, 'the merge ran twice');
+    const job = (await aws.runtime.deps.ledger.getJob(id))!;
+    assert.equal(job.status, 'done');
+    assert.equal(job.result?.verify?.ok, true);
   });
 
   it('an encode that fails once is retried by the state machine and the job completes', async () => {
