@@ -18,7 +18,7 @@ export const InfraConfigSchema = z.object({
   /** Lambda timeout (15 minutes at most); segments are planned to finish well inside it. */
   timeoutSeconds: int(30, 900, 900),
   /** Lambda /tmp size. */
-  ephemeralMb: int(512, 10_240, 4_096),
+  ephemeralMb: int(512, 10_240, 10_240),
   /** One of CloudWatch Logs' retention periods (1, 3, 5, 7, 14, 30, 60, 90, ... days). */
   logRetentionDays: z.coerce.number().int().refine((d) => LOG_RETENTION_DAYS.includes(d), {
     message: `must be one of ${LOG_RETENTION_DAYS.join(', ')}`,

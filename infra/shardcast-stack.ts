@@ -19,6 +19,7 @@ import type { Construct } from 'constructs';
 import { LEDGER_TABLE } from '../src/adapters/aws/ledger-table.js';
 import { buildWorkflowDefinition } from '../src/adapters/aws/workflow-definition.js';
 import { EFS_MOUNT_PATH, TEMP_PREFIX, type InfraConfig } from './infra-config.js';
+import { ephemeralMbOf } from '../src/core/cost-model.js';
 
 export interface ShardcastStackProps extends StackProps {
   config: InfraConfig;
@@ -27,6 +28,7 @@ export interface ShardcastStackProps extends StackProps {
 /** The workflow steps, each a function running `dist/lambda/<name>.js`'s `handler`. */
 export const STEP_FUNCTIONS = ['analyze', 'encode-segment', 'encode-audio', 'merge', 'finalize', 'mark-failed'] as const;
 export type StepName = (typeof STEP_FUNCTIONS)[number];
+
 
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** Only what the image build needs is sent as its context (dockerignore syntax, allow-list). */
@@ -101,11 +103,8 @@ export class ShardcastStack extends Stack {
     });
     vpc.addGatewayEndpoint('S3Endpoint', { service: ec2.GatewayVpcEndpointAwsService.S3, subnets: [isolated] });
     vpc.addGatewayEndpoint('DynamoDbEndpoint', { service: ec2.GatewayVpcEndpointAwsService.DYNAMODB, subnets: [isolated] });
-    vpc.addInterfaceEndpoint('StepFunctionsEndpoint', {
-      service: ec2.InterfaceVpcEndpointAwsService.STEP_FUNCTIONS,
-      subnets: isolated,
-      privateDnsEnabled: true,
-    });
+    // No Step Functions endpoint: no function calls Step Functions (the CLI starts executions from outside);
+    // an interface endpoint would cost about $14.60 a month for nothing.
     const fileSystem = new efs.FileSystem(this, 'Scratch', {
       vpc,
       vpcSubnets: isolated,
@@ -155,7 +154,7 @@ export class ShardcastStack extends Stack {
         architecture: arm ? lambda.Architecture.ARM_64 : lambda.Architecture.X86_64,
         memorySize: name === 'mark-failed' ? 512 : config.memoryMb,
         timeout: Duration.seconds(name === 'mark-failed' ? 60 : config.timeoutSeconds),
-        ephemeralStorageSize: Size.mebibytes(config.ephemeralMb),
+        ephemeralStorageSize: Size.mebibytes(ephemeralMbOf(name, config.ephemeralMb)),
         logGroup,
         environment,
         ...(efsMount
@@ -167,8 +166,11 @@ export class ShardcastStack extends Stack {
             }
           : {}),
       });
-      this.bucket.grantReadWrite(fn);
-      this.bucket.grantDelete(fn);
+      // Read and write (put, multipart), no delete: CDK's grantReadWrite includes s3:DeleteObject*. Only
+      // Finalize deletes, and only a job's temp objects.
+      this.bucket.grantRead(fn);
+      this.bucket.grantPut(fn);
+      if (name === 'finalize') this.bucket.grantDelete(fn, `${TEMP_PREFIX}*`);
       this.table.grantReadWriteData(fn);
       return [name, fn] as const;
     });

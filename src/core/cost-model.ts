@@ -124,6 +124,17 @@ export function uploadRequests(sizeBytes: number, partSizeBytes: number): number
   return sizeBytes <= partSizeBytes ? 1 : Math.ceil(sizeBytes / partSizeBytes) + 2;
 }
 
+/**
+ * /tmp per function: Merge writes the whole output there (the deployment's size, up to Lambda's 10 GiB); an
+ * encode one segment or the audio track (2 GiB at most); the others nothing large (Lambda's 512 MiB). The stack
+ * (infra/shardcast-stack.ts) sizes its functions by this, and the estimate bills by it.
+ */
+export function ephemeralMbOf(step: string, deploymentMb: number): number {
+  if (step === 'merge') return deploymentMb;
+  if (step === 'encode-segment' || step === 'encode-audio') return Math.min(deploymentMb, 2048);
+  return 512;
+}
+
 export function estimateJobCost(
   job: MeasuredJob,
   deployment: AwsDeployment,
@@ -151,8 +162,10 @@ export function estimateJobCost(
   const gbSecond = deployment.architecture === 'arm64' ? 'lambdaGbSecondArm' : 'lambdaGbSecondX86';
   line(`Lambda compute (${invocations} invocations at ${deployment.memoryMb} MB)`, seconds * (deployment.memoryMb / 1024), gbSecond);
   line('Lambda requests', invocations, 'lambdaRequest');
-  const extraTmpGb = Math.max(0, deployment.ephemeralMb - 512) / 1024;
-  if (extraTmpGb > 0) line(`Lambda /tmp above 512 MB (${deployment.ephemeralMb} MB)`, seconds * extraTmpGb, 'lambdaEphemeralGbSecond');
+  // Billed per function: Merge's /tmp for its seconds, the encodes' for theirs.
+  const extraGb = (step: string) => Math.max(0, ephemeralMbOf(step, deployment.ephemeralMb) - 512) / 1024;
+  const tmpGbSeconds = (job.mergeMs / 1000) * extraGb('merge') + (taskMs / 1000) * extraGb('encode-segment');
+  if (tmpGbSeconds > 0) line(`Lambda /tmp above 512 MB (merge ${ephemeralMbOf('merge', deployment.ephemeralMb)} MB, encodes ${ephemeralMbOf('encode-segment', deployment.ephemeralMb)} MB)`, tmpGbSeconds, 'lambdaEphemeralGbSecond');
   line('Step Functions state transitions', countStateTransitions({ segments: job.video.length, retries, audio: Boolean(job.audio) }), 'sfnStateTransition');
 
   // The source is read from S3 in both setups: analyze, every task attempt; the output is uploaded to S3.

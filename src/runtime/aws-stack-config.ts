@@ -18,7 +18,7 @@ export const awsStackSchema = z.object({
   storage: z.enum(['s3', 'efs']).default('s3'),
   architecture: z.enum(['x86_64', 'arm64']).default('x86_64'),
   memoryMb: z.number().int().min(128).max(10_240).default(3008),
-  ephemeralMb: z.number().int().min(512).max(10_240).default(4096),
+  ephemeralMb: z.number().int().min(512).max(10_240).default(10_240),
   timeoutSeconds: z.number().int().min(30).max(900).default(900),
   mapMaxConcurrency: z.number().int().min(0).default(40),
   ledgerTtlHours: z.number().int().min(1).default(48),
@@ -28,7 +28,7 @@ export type AwsStack = z.output<typeof awsStackSchema>;
 
 /** The defaults of infra/infra-config.ts, for cost and estimate before any deploy. */
 export const DEFAULT_DEPLOYMENT: AwsDeployment & { timeoutSeconds: number; mapMaxConcurrency: number } = {
-  storage: 's3', architecture: 'x86_64', memoryMb: 3008, ephemeralMb: 4096, timeoutSeconds: 900, mapMaxConcurrency: 40,
+  storage: 's3', architecture: 'x86_64', memoryMb: 3008, ephemeralMb: 10240, timeoutSeconds: 900, mapMaxConcurrency: 40,
 };
 
 export function stackFilePath(stateDir: string): string {

@@ -10,7 +10,7 @@ import { estimateJobCost, type AwsDeployment, type AwsPrices } from '../core/cos
 import { measuredJobOf } from '../app/job-cost.js';
 import type { JobRecord, TaskRecord } from '../core/types.js';
 
-export const DEFAULT_DEPLOYMENT: AwsDeployment = { storage: 's3', architecture: 'x86_64', memoryMb: 3008, ephemeralMb: 4096 };
+export const DEFAULT_DEPLOYMENT: AwsDeployment = { storage: 's3', architecture: 'x86_64', memoryMb: 3008, ephemeralMb: 10240 };
 
 /** prices/aws-prices.json beside the package (from dist/server or src/server); undefined if unreadable. */
 export function loadDefaultPrices(): AwsPrices | undefined {

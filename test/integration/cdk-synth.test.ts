@@ -80,7 +80,10 @@ describe('CDK stack (storage=s3)', () => {
       assert.equal(f.Properties.PackageType, 'Image');
       assert.equal(f.Properties.MemorySize, 4096);
       assert.equal(f.Properties.Timeout, 600);
-      assert.deepEqual(f.Properties.EphemeralStorage, { Size: 8192 });
+      // /tmp by what each function writes: Merge the whole output, an encode one segment (regression: every
+      // function got the configured size).
+      const cmd = f.Properties.ImageConfig.Command[0] as string;
+      assert.deepEqual(f.Properties.EphemeralStorage, { Size: cmd.includes('/merge.') ? 8192 : cmd.includes('/encode-') ? 2048 : 512 }, cmd);
       assert.ok(f.Properties.LoggingConfig?.LogGroup, 'logs to its own log group');
       assert.equal(f.Properties.VpcConfig, undefined, 'no VPC with S3 storage');
     }
@@ -148,13 +151,22 @@ describe('CDK stack (storage=efs)', () => {
     }
   });
 
-  it('has VPC endpoints: gateway for S3 and DynamoDB, interface for Step Functions', () => {
+  it('has gateway endpoints for S3 and DynamoDB, and no Step Functions endpoint (no function calls it: $14.60 a month for nothing)', () => {
     const endpoints = Object.values(t.findResources('AWS::EC2::VPCEndpoint')) as any[];
     const kinds = endpoints.map((e) => `${e.Properties.VpcEndpointType}:${JSON.stringify(e.Properties.ServiceName)}`).sort();
-    assert.equal(endpoints.length, 3);
+    assert.equal(endpoints.length, 2, kinds.join(' '));
     assert.ok(kinds.some((k) => k.startsWith('Gateway:') && k.includes('.s3')), kinds.join(' '));
     assert.ok(kinds.some((k) => k.startsWith('Gateway:') && k.includes('.dynamodb')), kinds.join(' '));
-    assert.ok(kinds.some((k) => k.startsWith('Interface:') && k.includes('.states')), kinds.join(' '));
+    assert.ok(!kinds.some((k) => k.startsWith('Interface:')), kinds.join(' '));
+  });
+
+  it('lets only Finalize delete, and only temp objects (regression: every function could delete the whole bucket)', () => {
+    const policies = Object.values(t.findResources('AWS::IAM::Policy')) as any[];
+    const deleting = policies.filter((p) => (p.Properties.PolicyDocument.Statement as any[]).some((st) => asList(st.Action).some((a: string) => a.startsWith('s3:DeleteObject'))));
+    assert.equal(deleting.length, 1, 'one policy grants deletes');
+    assert.match(JSON.stringify(deleting[0].Properties.Roles), /finalize/i);
+    const st = (deleting[0].Properties.PolicyDocument.Statement as any[]).find((x) => asList(x.Action).some((a: string) => a.startsWith('s3:DeleteObject')));
+    assert.match(JSON.stringify(st.Resource), /\/tmp\/\*"/);
   });
 
   it('keeps IAM free of wildcard actions on *', () => {

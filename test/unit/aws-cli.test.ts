@@ -57,7 +57,7 @@ describe('deploy arguments', () => {
     const stack = stackFromCdkOutputs(outputs, opts);
     assert.deepEqual(stack, {
       stackName: 'Shardcast', bucket: 'b-1', table: 't-1', stateMachineArn: 'arn:aws:states:eu-west-1:1:stateMachine:x', storage: 'efs',
-      architecture: 'x86_64', memoryMb: 4096, ephemeralMb: 4096, timeoutSeconds: 900, mapMaxConcurrency: 40, ledgerTtlHours: 48,
+      architecture: 'x86_64', memoryMb: 4096, ephemeralMb: 10_240, timeoutSeconds: 900, mapMaxConcurrency: 40, ledgerTtlHours: 48,
     });
     assert.equal(regionOfArn(stack.stateMachineArn), 'eu-west-1');
     assert.throws(() => stackFromCdkOutputs({ Other: {} }, opts), /no BucketName output for stack Shardcast/);

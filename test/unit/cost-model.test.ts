@@ -65,10 +65,11 @@ describe('cost model', () => {
     assert.equal(lineOf(withOverhead, 'Lambda compute').quantity, 50 + 6 * 2);
   });
 
-  it('uses the Arm price on arm64 and bills /tmp above 512 MB', () => {
+  it('uses the Arm price on arm64 and bills /tmp above 512 MB per function: Merge the deployment\'s size, the encodes 2 GiB', () => {
     const est = estimateJobCost(job(), { ...S3, architecture: 'arm64', ephemeralMb: 10_240 }, UNIT_PRICES, NO_OVERHEAD);
     assert.equal(lineOf(est, 'Lambda compute').usd, 100);
-    assert.equal(lineOf(est, 'Lambda /tmp').quantity, 25 * 9.5);
+    // Merge 1 s at 9.5 GB above 512 MB; the encodes (10 + 10 + 2 s) at 1.5 GB; analyze and finalize at 512 MB.
+    assert.equal(lineOf(est, 'Lambda /tmp').quantity, 1 * 9.5 + 22 * 1.5);
   });
 
   it('charges retried attempts: another invocation, its duration and a transition', () => {
