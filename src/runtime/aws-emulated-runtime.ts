@@ -13,6 +13,7 @@ import type { TaskProgress } from '../app/deps.js';
 import { emit } from '../app/deps.js';
 import { CancelledError, NotFoundError, UsageError } from '../core/errors.js';
 import { seededRandom, seedOf } from '../core/seeded-random.js';
+import { payloadOverLimit } from '../core/state-limits.js';
 import { analyzeStep } from '../lambda/analyze.js';
 import { encodeAudioStep } from '../lambda/encode-audio.js';
 import { encodeSegmentStep } from '../lambda/encode-segment.js';
@@ -127,7 +128,14 @@ export async function startEmulatedAws(cfg: EmulatedAwsConfig): Promise<Emulated
       if (ended || stop.signal.aborted) return Promise.reject(new CancelledError('the execution has ended'));
       const refused = refusal(state);
       if (refused) return Promise.reject(refused);
-      const p = step(stepRt, input);
+      const tooBig = payloadOverLimit(state, 'input', input);
+      if (tooBig) return Promise.reject(tooBig);
+      // The output is checked as Step Functions would: a result over the limit fails the state.
+      const p = step(stepRt, input).then((out) => {
+        const over = payloadOverLimit(state, 'output', out);
+        if (over) throw over;
+        return out;
+      });
       inFlight.add(p);
       void p.catch(() => undefined).finally(() => inFlight.delete(p));
       return p;
