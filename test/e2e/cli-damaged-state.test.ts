@@ -4,15 +4,14 @@
  * or a wrong output: resumed jobs come out byte-identical to an undisturbed run.
  */
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
-import { openSync, readFileSync, renameSync, rmSync, truncateSync, writeFileSync, writeSync, closeSync } from 'node:fs';
+import { openSync, renameSync, rmSync, truncateSync, writeFileSync, writeSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
-import { cli, cliDetached, sleep } from '../support/cli.js';
+import { cli, cliDetached, sleep, sha256Of, undisturbedSha } from '../support/cli.js';
 import { makeClip, tempDir } from '../support/media.js';
 
-const sha = (p: string) => createHash('sha256').update(readFileSync(p)).digest('hex');
+const sha = sha256Of;
 const OPTS = ['--preset', 'veryfast', '--segment-seconds', '1', '--workers', '2', '--no-progress'];
 
 describe('damaged state', () => {
@@ -21,10 +20,7 @@ describe('damaged state', () => {
   let reference: string;
   before(() => {
     clip = makeClip(join(t.dir, 'clip.mp4'), { seconds: 8, size: '640x360', gop: 25 });
-    const out = join(t.dir, 'reference.mp4');
-    const r = cli(['transcode', clip, out, ...OPTS], { stateDir: join(t.dir, 'ref-state') });
-    assert.equal(r.status, 0, r.stderr);
-    reference = sha(out);
+    reference = undisturbedSha(clip, join(t.dir, 'reference.mp4'), OPTS, join(t.dir, 'ref-state'));
   });
   after(t.cleanup);
 

@@ -6,14 +6,13 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statfsSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, rmSync, statfsSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { cli, cliDetached, sleep } from '../support/cli.js';
+import { cli, cliDetached, sleep, sha256Of, undisturbedSha } from '../support/cli.js';
 import { makeClip, tempDir } from '../support/media.js';
 
-const sha = (p: string) => createHash('sha256').update(readFileSync(p)).digest('hex');
+const sha = sha256Of;
 const OPTS = ['--preset', 'veryfast', '--segment-seconds', '1', '--workers', '2', '--no-progress'];
 
 function mountTmpfs(dir: string, size: string): void {
@@ -54,10 +53,7 @@ describe('a full disk', () => {
   let reference: string;
   before(() => {
     clip = makeClip(join(t.dir, 'clip.mp4'), { seconds: 8, size: '640x360', gop: 25 });
-    const out = join(t.dir, 'reference.mp4');
-    const r = cli(['transcode', clip, out, ...OPTS], { stateDir: join(t.dir, 'ref-state') });
-    assert.equal(r.status, 0, r.stderr);
-    reference = sha(out);
+    reference = undisturbedSha(clip, join(t.dir, 'reference.mp4'), OPTS, join(t.dir, 'ref-state'));
   });
   after(() => {
     for (const m of mounts.reverse()) spawnSync('umount', ['-l', m]);

@@ -5,18 +5,17 @@
  * an uninterrupted run gives.
  */
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import Database from 'better-sqlite3';
 import { after, before, describe, it } from 'node:test';
 import { join } from 'node:path';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { BIN, cli, cliDetached, sleep, strayProcesses } from '../support/cli.js';
+import { BIN, cli, cliDetached, sleep, strayProcesses, sha256Of, undisturbedSha } from '../support/cli.js';
 import { makeClip, tempDir } from '../support/media.js';
 import { isLocalWorkerAlive, localWorkerId } from '../../src/runtime/local-runtime.js';
 
-const sha = (p: string) => createHash('sha256').update(readFileSync(p)).digest('hex');
+const sha = sha256Of;
 const OPTS = ['--preset', 'veryfast', '--segment-seconds', '1', '--workers', '2', '--no-progress'];
 
 describe('CLI: resume after a crash or Ctrl-C', () => {
@@ -26,10 +25,7 @@ describe('CLI: resume after a crash or Ctrl-C', () => {
   let reference: string;
   before(() => {
     clip = makeClip(join(t.dir, 'clip.mp4'), { seconds: 12, size: '640x360', gop: 30 });
-    const out = join(t.dir, 'reference.mp4');
-    const r = cli(['transcode', clip, out, ...OPTS], { stateDir: state });
-    assert.equal(r.status, 0, r.stderr);
-    reference = sha(out);
+    reference = undisturbedSha(clip, join(t.dir, 'reference.mp4'), OPTS, state);
   });
   after(t.cleanup);
 

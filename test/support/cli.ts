@@ -2,6 +2,8 @@
  * Runs the built CLI (bin/shardcast.js -> dist/) as a user would, in its own state dir.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO } from './media.js';
 
@@ -42,4 +44,16 @@ export function strayProcesses(needle: string): string[] {
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
+}
+
+/** sha256 of a file, hex (outputs compared byte for byte). */
+export function sha256Of(path: string): string {
+  return createHash('sha256').update(readFileSync(path)).digest('hex');
+}
+
+/** Transcodes `source` to `output` in a run nobody disturbs and returns the output's sha256: the reference. */
+export function undisturbedSha(source: string, output: string, args: string[], stateDir: string): string {
+  const r = cli(['transcode', source, output, ...args], { stateDir });
+  if (r.status !== 0) throw new Error(`the reference run failed: ${r.stderr}`);
+  return sha256Of(output);
 }

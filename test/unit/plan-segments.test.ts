@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { defaultSegmentSeconds, planSegments, taperLengths, type PlanInput } from '../../src/core/plan-segments.js';
+import { seededRandom } from '../../src/core/seeded-random.js';
 import type { SegmentPlan } from '../../src/core/types.js';
 
 /** Frame times of a constant-rate stream: `count` frames from `start` at `fps`. */
@@ -301,17 +302,8 @@ describe('defaultSegmentSeconds', () => {
   }
 });
 
-/** mulberry32: a small seeded generator, so the property test is the same on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded, so the property test is the same on every run. */
+const rng = seededRandom;
 
 function generate(rand: () => number): PlanInput {
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(rand() * xs.length)]!;
