@@ -1,12 +1,14 @@
 /**
- * `shardcast deploy` (wraps `npx cdk deploy`, saves the stack outputs), `shardcast cost <jobId>` (what a
+ * `shardcast deploy` (synthesizes the stack here, checks the CDK bootstrap, runs the CDK CLI's deploy on the
+ * assembly and saves the stack outputs; `--dry-run --out DIR` synthesizes only), `shardcast destroy`, `shardcast cost <jobId>` (what a
  * finished job did or would cost on AWS) and `shardcast estimate <input> --backend aws` (wall time and cost
  * before a run, from the probe and an encode-speed calibration on this machine).
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { availableParallelism, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Option, type Command } from 'commander';
 import { analyzeSource } from '../app/analyze-job.js';
@@ -17,11 +19,13 @@ import { NotFoundError, UsageError } from '../core/errors.js';
 import { defaultSegmentSeconds } from '../core/plan-segments.js';
 import type { JobRecord, TaskRecord } from '../core/types.js';
 import type { Ledger } from '../ports/ledger.js';
-import { DEFAULT_DEPLOYMENT, loadAwsStack, saveAwsStack, type AwsStack } from '../runtime/aws-stack-config.js';
+import { DEFAULT_DEPLOYMENT, loadAwsStack, removeAwsStack, saveAwsStack, type AwsStack } from '../runtime/aws-stack-config.js';
+import { requireCdkBootstrap } from '../adapters/aws/cdk-bootstrap.js';
+import type { SynthResult } from '../infra/synth.js';
 import { makeLocalRuntime, newJobId } from '../runtime/local-runtime.js';
 import { checkPaths, print, stateDirOf, type GlobalFlags } from './commands.js';
 import { costEstimateText, deploymentText, estimateText, segmentWarning, usd } from './cost-text.js';
-import { buildCdkDeployArgs, parseDeployFlags, stackFromCdkOutputs } from './deploy-args.js';
+import { buildCdkDeployArgs, buildCdkDestroyArgs, deployContext, parseDeployFlags, stackFromCdkOutputs, type DeployOptions } from './deploy-args.js';
 import { parseTranscodeOptions } from './options.js';
 import { isWorkflowBackend, type BackendFlags } from './backend-flags.js';
 
@@ -56,33 +60,113 @@ export function deploymentOf(flags: Record<string, unknown>, stack: AwsStack | u
   };
 }
 
+/** The CDK CLI this package depends on (aws-cdk), run with this Node. */
+function cdkCli(): { bin: string; version: string } {
+  const req = createRequire(import.meta.url);
+  let pkgFile: string;
+  try {
+    pkgFile = req.resolve('aws-cdk/package.json');
+  } catch {
+    throw new UsageError('the CDK CLI (npm package aws-cdk) is not installed beside shardcast: reinstall shardcast');
+  }
+  const pkg = JSON.parse(readFileSync(pkgFile, 'utf8')) as { version: string; bin: { cdk: string } };
+  return { bin: join(dirname(pkgFile), pkg.bin.cdk), version: pkg.version };
+}
+
+const bootstrapCommand = (): string => `npx aws-cdk@${cdkCli().version} bootstrap`;
+
+async function runCdk(args: string[], flags: Flags): Promise<void> {
+  const { bin } = cdkCli();
+  const code = await new Promise<number | null>((res, rej) => {
+    const child = spawn(process.execPath, [bin, ...args], { cwd: PACKAGE_ROOT, stdio: ['inherit', flags.json ? 'pipe' : 'inherit', 'inherit'] });
+    child.stdout?.pipe(process.stderr);
+    child.once('error', rej);
+    child.once('exit', res);
+  });
+  if (code !== 0) throw new UsageError(`cdk ${args[0]} failed (exit ${code}); see its output above`);
+}
+
+/** Synthesizes the stack here (no credentials, no Docker): into `out`, else a temp folder that `use` may read. */
+async function withAssembly<T>(opts: DeployOptions, out: string | undefined, use: (synth: SynthResult) => Promise<T>): Promise<T> {
+  const { synthesizeStack } = await import('../infra/synth.js');
+  const dir = out ?? mkdtempSync(join(tmpdir(), 'shardcast-cdk-'));
+  try {
+    if (out) {
+      // An empty folder or an earlier assembly (the CDK rewrites it), never a folder of other files.
+      const existing = existsSync(out) ? readdirSync(out) : [];
+      if (existing.length > 0 && !existing.includes('manifest.json')) throw new UsageError(`--out ${out} is not empty and holds no earlier assembly; give an empty or new folder`);
+      mkdirSync(out, { recursive: true });
+    }
+    let synth: SynthResult;
+    try {
+      synth = synthesizeStack(deployContext(opts), dir);
+    } catch (err) {
+      throw new UsageError(`cannot synthesize the stack: ${(err as Error).message.split('\n')[0]}`);
+    }
+    return await use(synth);
+  } finally {
+    if (!out) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function templateSummary(templateFile: string): { resources: number; byType: Record<string, number> } {
+  const t = JSON.parse(readFileSync(templateFile, 'utf8')) as { Resources?: Record<string, { Type: string }> };
+  const byType: Record<string, number> = {};
+  for (const r of Object.values(t.Resources ?? {})) byType[r.Type] = (byType[r.Type] ?? 0) + 1;
+  return { resources: Object.keys(t.Resources ?? {}).length, byType };
+}
+
 async function deployCommand(flags: Flags): Promise<void> {
   const opts = parseDeployFlags(flags);
-  const dir = mkdtempSync(join(tmpdir(), 'shardcast-deploy-'));
-  const outputsFile = join(dir, 'outputs.json');
-  const args = buildCdkDeployArgs(opts, outputsFile);
+  const out = flags.out === undefined ? undefined : resolve(String(flags.out));
+  if (out && !flags.dryRun) throw new UsageError('--out is for --dry-run (deploy synthesizes into a temp folder)');
   if (flags.dryRun) {
-    print(flags, { command: 'npx', args, cwd: PACKAGE_ROOT }, `npx ${args.join(' ')}   (in ${PACKAGE_ROOT})`);
-    rmSync(dir, { recursive: true, force: true });
+    await withAssembly(opts, out, async (synth) => {
+      const summary = templateSummary(synth.templateFile);
+      const cli = cdkCli();
+      const args = buildCdkDeployArgs(opts, synth.outdir, join(synth.outdir, 'outputs.json'));
+      const kept = out !== undefined;
+      print(flags, {
+        stackName: synth.stackName, config: synth.config, ...(kept ? { assembly: synth.outdir, template: synth.templateFile } : {}),
+        ...summary, cdk: { version: cli.version, args },
+      }, [
+        `synthesized stack ${synth.stackName} (storage ${synth.config.storage}, ${synth.config.memoryMb} MB, ${synth.config.distributedMap ? 'Distributed' : 'inline'} Map, concurrency ${synth.config.mapMaxConcurrency}): ${summary.resources} resources`,
+        kept ? `  template ${synth.templateFile}` : '  (not kept: add --out DIR to keep the assembly)',
+        kept ? `deploy this assembly: npx aws-cdk@${cli.version} ${args.join(' ')}` : 'deploy: the same command without --dry-run',
+      ].join('\n'));
+    });
     return;
   }
-  try {
-    const code = await new Promise<number | null>((res, rej) => {
-      const child = spawn('npx', args, { cwd: PACKAGE_ROOT, stdio: ['inherit', flags.json ? 'pipe' : 'inherit', 'inherit'] });
-      child.stdout?.pipe(process.stderr);
-      child.once('error', rej);
-      child.once('exit', res);
-    });
-    if (code !== 0) throw new UsageError(`cdk deploy failed (exit ${code}); see its output above`);
+  await requireCdkBootstrap(bootstrapCommand());
+  await withAssembly(opts, undefined, async (synth) => {
+    const outputsFile = join(synth.outdir, 'outputs.json');
+    await runCdk(buildCdkDeployArgs(opts, synth.outdir, outputsFile), flags);
     const stack = stackFromCdkOutputs(JSON.parse(readFileSync(outputsFile, 'utf8')), opts);
     const stateDir = stateDirOf(flags, process.env);
     saveAwsStack(stateDir, stack);
     print(flags, stack, [`deployed ${stack.stackName} (saved to ${join(stateDir, 'aws-stack.json')}):`,
       `  bucket ${stack.bucket}`, `  table ${stack.table}`, `  state machine ${stack.stateMachineArn}`, `  storage ${stack.storage}`,
       `run: shardcast transcode <in> <out> --backend aws`].join('\n'));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
+}
+
+async function destroyCommand(flags: Flags): Promise<void> {
+  const stateDir = stateDirOf(flags, process.env);
+  const saved = loadAwsStack(stateDir, {});
+  const stackName = String(flags.stackName ?? saved?.stackName ?? 'Shardcast');
+  const opts = parseDeployFlags({ stackName, storage: saved?.storage });
+  const keptBucket = saved && saved.stackName === stackName ? saved.bucket : undefined;
+  const bucketNote = `the bucket${keptBucket ? ` ${keptBucket}` : ''} is kept (it holds your sources and outputs): empty and remove it with \`aws s3 rb s3://${keptBucket ?? '<bucket>'} --force\``;
+  await withAssembly(opts, undefined, async (synth) => {
+    const args = buildCdkDestroyArgs(stackName, synth.outdir);
+    if (flags.dryRun) {
+      print(flags, { stackName, cdk: { version: cdkCli().version, args }, keptBucket: keptBucket ?? null }, [`would run: cdk ${args.join(' ')}`, bucketNote].join('\n'));
+      return;
+    }
+    await runCdk(args, flags);
+    if (keptBucket) removeAwsStack(stateDir);
+    print(flags, { destroyed: stackName, keptBucket: keptBucket ?? null }, [`destroyed ${stackName}`, bucketNote].join('\n'));
+  });
 }
 
 async function loadJob(flags: Flags, jobId: string): Promise<{ job: JobRecord; tasks: TaskRecord[] }> {
@@ -152,22 +236,27 @@ const pricingOptions = (cmd: Command): Command => cmd
   .option('--memory <MB>', 'function memory (default: the deployed stack, else 3008)')
   .addOption(new Option('--storage <kind>', 'temp storage (default: the deployed stack, else s3)').choices(['s3', 'efs']))
   .addOption(new Option('--architecture <arch>', 'function architecture').choices(['x86_64', 'arm64']))
-  .option('--ephemeral <MB>', 'function /tmp size (default 4096)');
+  .option('--ephemeral <MB>', 'Merge\'s /tmp size (default 10240)');
 
 export function registerAwsCommands(program: Command): void {
   const g = (cmd: Command) => cmd.optsWithGlobals() as Flags;
-  program.command('deploy').description('deploy the AWS stack with `npx cdk deploy` and save its outputs for --backend aws')
+  program.command('deploy').description('deploy the AWS stack (synthesized here, deployed by the CDK CLI) and save its outputs for --backend aws')
     .addOption(new Option('--storage <kind>', 'temp files in the S3 bucket or on EFS').choices(['s3', 'efs']).default('s3'))
     .option('--memory <MB>', 'memory of the step functions (CPU scales with it; default 3008)')
     .addOption(new Option('--architecture <arch>', 'function architecture (default x86_64)').choices(['x86_64', 'arm64']))
     .option('--timeout <s>', 'function timeout, at most 900 (default 900)')
-    .option('--ephemeral <MB>', 'function /tmp size (default 4096)')
+    .option('--ephemeral <MB>', 'Merge\'s /tmp size (default 10240; encodes get 2048, others 512)')
     .option('--concurrency <n>', 'segments encoded at once (Map MaxConcurrency; default 40; above 40 a Distributed Map)')
     .option('--retries <n>', 'retries of a failed segment (default 2)')
     .option('--ttl-hours <h>', 'hours a ledger item lives (default 48)')
     .option('--stack-name <name>', 'CloudFormation stack name', 'Shardcast')
-    .option('--dry-run', 'print the cdk command instead of running it')
+    .option('--dry-run', 'synthesize the stack only (no credentials needed) and print what would be deployed')
+    .option('--out <dir>', 'with --dry-run: keep the synthesized assembly (template, image context) in this folder')
     .action(async (_o, cmd: Command) => deployCommand(g(cmd)));
+  program.command('destroy').description('delete the deployed AWS stack (the bucket with your files is kept)')
+    .option('--stack-name <name>', 'CloudFormation stack name (default: the deployed one)')
+    .option('--dry-run', 'print the cdk command instead of running it')
+    .action(async (_o, cmd: Command) => destroyCommand(g(cmd)));
   pricingOptions(program.command('cost').description('what a finished job cost on AWS, or would have cost (local jobs), from its measured segment times')
     .argument('<jobId>').addOption(backendOption()))
     .action(async (id: string, _o, cmd: Command) => costCommand(id, g(cmd)));

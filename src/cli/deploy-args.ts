@@ -1,6 +1,6 @@
 /**
- * `shardcast deploy`: its flags validated into options, the `npx cdk deploy` argument array built from them
- * (CDK context keys of infra/infra-config.ts), and the stack outputs read back. Pure: no AWS here.
+ * `shardcast deploy`: its flags validated into options and CDK context (the keys of src/infra/infra-config.ts),
+ * the CDK CLI's argument arrays, and the stack outputs read back. Pure: no AWS here.
  */
 import { z } from 'zod';
 import { UsageError } from '../core/errors.js';
@@ -30,7 +30,7 @@ export function parseDeployFlags(flags: Record<string, unknown>): DeployOptions 
   return r.data;
 }
 
-/** CDK context (infra/infra-config.ts keys) for the options that were given; storage always. */
+/** CDK context (src/infra/infra-config.ts keys) for the options that were given; storage always. */
 export function deployContext(o: DeployOptions): Record<string, string> {
   const ctx: Record<string, string> = { stackName: o.stackName, storage: o.storage };
   if (o.architecture) ctx.architecture = o.architecture;
@@ -43,10 +43,17 @@ export function deployContext(o: DeployOptions): Record<string, string> {
   return ctx;
 }
 
-/** Arguments for `npx`: `cdk deploy <stack> --require-approval never --outputs-file <file> -c k=v ...`. */
-export function buildCdkDeployArgs(o: DeployOptions, outputsFile: string): string[] {
-  const context = Object.entries(deployContext(o)).flatMap(([k, v]) => ['-c', `${k}=${v}`]);
-  return ['cdk', 'deploy', o.stackName, '--require-approval', 'never', '--outputs-file', outputsFile, ...context];
+/**
+ * Arguments for the CDK CLI over an assembly already synthesized with deployContext (src/infra/synth.ts):
+ * `deploy <stack> --app <assembly> --require-approval never --outputs-file <file>`.
+ */
+export function buildCdkDeployArgs(o: DeployOptions, assemblyDir: string, outputsFile: string): string[] {
+  return ['deploy', o.stackName, '--app', assemblyDir, '--require-approval', 'never', '--outputs-file', outputsFile];
+}
+
+/** `destroy <stack> --app <assembly> --force`. */
+export function buildCdkDestroyArgs(stackName: string, assemblyDir: string): string[] {
+  return ['destroy', stackName, '--app', assemblyDir, '--force'];
 }
 
 /** The stack record saved after a deploy: its outputs (from cdk's outputs file) and the options used. */

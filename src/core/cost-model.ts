@@ -127,7 +127,7 @@ export function uploadRequests(sizeBytes: number, partSizeBytes: number): number
 /**
  * /tmp per function: Merge writes the whole output there (the deployment's size, up to Lambda's 10 GiB); an
  * encode one segment or the audio track (2 GiB at most); the others nothing large (Lambda's 512 MiB). The stack
- * (infra/shardcast-stack.ts) sizes its functions by this, and the estimate bills by it.
+ * (src/infra/shardcast-stack.ts) sizes its functions by this, and the estimate bills by it.
  */
 export function ephemeralMbOf(step: string, deploymentMb: number): number {
   if (step === 'merge') return deploymentMb;

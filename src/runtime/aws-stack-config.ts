@@ -4,7 +4,7 @@
  * `<stateDir>/aws-stack.json`; SHARDCAST_STATE_MACHINE_ARN, SHARDCAST_TABLE, SHARDCAST_BUCKET and
  * SHARDCAST_STORAGE override the file (or stand in for it, for a stack deployed another way).
  */
-import { readFileSync, writeFileSync, renameSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { UsageError } from '../core/errors.js';
@@ -26,7 +26,7 @@ export const awsStackSchema = z.object({
 
 export type AwsStack = z.output<typeof awsStackSchema>;
 
-/** The defaults of infra/infra-config.ts, for cost and estimate before any deploy. */
+/** The defaults of src/infra/infra-config.ts, for cost and estimate before any deploy. */
 export const DEFAULT_DEPLOYMENT: AwsDeployment & { timeoutSeconds: number; mapMaxConcurrency: number } = {
   storage: 's3', architecture: 'x86_64', memoryMb: 3008, ephemeralMb: 10240, timeoutSeconds: 900, mapMaxConcurrency: 40,
 };
@@ -77,4 +77,9 @@ export function saveAwsStack(stateDir: string, stack: AwsStack): void {
 /** The region of an ARN (arn:aws:states:<region>:<account>:...). */
 export function regionOfArn(arn: string): string | undefined {
   return arn.split(':')[3] || undefined;
+}
+
+/** Forgets the saved stack (after `shardcast destroy`). */
+export function removeAwsStack(stateDir: string): void {
+  rmSync(stackFilePath(stateDir), { force: true });
 }

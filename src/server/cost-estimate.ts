@@ -1,6 +1,6 @@
 /**
  * A job's cost estimate for the dashboard: the measured task durations priced as if they had run on the
- * AWS stack's default deployment (S3, x86_64, 3,008 MB, 4 GB /tmp; see infra/infra-config.ts), through the
+ * AWS stack's default deployment (S3, x86_64, 3,008 MB, 4 GB /tmp; see src/infra/infra-config.ts), through the
  * shared cost model and prices/aws-prices.json. Undefined while the job is not done or without prices.
  */
 import { readFileSync } from 'node:fs';

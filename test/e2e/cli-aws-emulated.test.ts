@@ -87,7 +87,7 @@ describe('CLI: transcode --backend aws-emulated', () => {
     assert.equal(JSON.parse(cli(['jobs', '--json', '--backend', 'aws-emulated'], { stateDir: state }).stdout).length, jobsBefore, 'no job made');
   });
 
-  it('estimate projects a run from a calibration encode; deploy --dry-run shows the cdk command', () => {
+  it('estimate projects a run from a calibration encode; deploy --dry-run synthesizes the stack', () => {
     const est = cli(['estimate', clip, '--backend', 'aws', '--preset', 'ultrafast', '--duration', '2700', '--json'], { stateDir: state });
     assert.equal(est.status, 0, est.stderr);
     const e = JSON.parse(est.stdout);
@@ -97,6 +97,9 @@ describe('CLI: transcode --backend aws-emulated', () => {
     assert.ok(e.projection.wallSeconds > 0 && e.projection.cost.totalUsd > 0);
     const dep = cli(['deploy', '--storage', 'efs', '--memory', '4096', '--dry-run', '--json'], { stateDir: state });
     assert.equal(dep.status, 0, dep.stderr);
-    assert.deepEqual(JSON.parse(dep.stdout).args.slice(-6), ['-c', 'stackName=Shardcast', '-c', 'storage=efs', '-c', 'memoryMb=4096']);
+    const synth = JSON.parse(dep.stdout);
+    assert.equal(synth.config.storage, 'efs');
+    assert.equal(synth.config.memoryMb, 4096);
+    assert.deepEqual(synth.cdk.args.slice(0, 2), ['deploy', 'Shardcast']);
   });
 });

@@ -7,8 +7,8 @@ import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { parseInfraConfig } from '../../infra/infra-config.js';
-import { ShardcastStack, STEP_FUNCTIONS } from '../../infra/shardcast-stack.js';
+import { parseInfraConfig } from '../../src/infra/infra-config.js';
+import { ShardcastStack, STEP_FUNCTIONS } from '../../src/infra/shardcast-stack.js';
 import { ledgerCreateTableInput } from '../../src/adapters/aws/ledger-table.js';
 
 type Resources = Record<string, { Type: string; Properties: Record<string, any> }>;
@@ -91,9 +91,9 @@ describe('CDK stack (storage=s3)', () => {
     t.resourceCountIs('AWS::Logs::LogGroup', STEP_FUNCTIONS.length + 1);
   });
 
-  it('builds the image from a Dockerfile on the Lambda Node 20 base with a static ffmpeg', () => {
+  it('builds the image from a Dockerfile on the Lambda Node 22 base with a static ffmpeg', () => {
     const dockerfile = readFileSync(new URL('../../infra/docker/Dockerfile', import.meta.url), 'utf8');
-    assert.match(dockerfile, /public\.ecr\.aws\/lambda\/nodejs:20/);
+    assert.match(dockerfile, /public\.ecr\.aws\/lambda\/nodejs:22/);
     assert.match(dockerfile, /ffmpeg/);
     assert.match(dockerfile, /FFMPEG_PATH=/);
   });

@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 import { calibrationOf, lambdaTaskScale, lambdaTaskScaleOf, measuredJobOf } from '../../src/app/job-cost.js';
 import { deploymentOf } from '../../src/cli/aws-commands.js';
 import { segmentWarning, usd } from '../../src/cli/cost-text.js';
-import { buildCdkDeployArgs, parseDeployFlags, stackFromCdkOutputs } from '../../src/cli/deploy-args.js';
+import { buildCdkDeployArgs, buildCdkDestroyArgs, deployContext, parseDeployFlags, stackFromCdkOutputs } from '../../src/cli/deploy-args.js';
 import { FfmpegError, InputError, SegmentCheckError, UsageError } from '../../src/core/errors.js';
 import { lambdaVcpus, threadSpeedup, type JobProjection } from '../../src/core/cost-model.js';
 import type { TaskRecord } from '../../src/core/types.js';
@@ -23,21 +23,21 @@ const task = (kind: TaskRecord['kind'], index: number, over: Partial<TaskRecord>
 });
 
 describe('deploy arguments', () => {
-  it('builds `cdk deploy` with the given context only, storage and stack name always', () => {
-    assert.deepEqual(buildCdkDeployArgs(parseDeployFlags({}), '/tmp/o.json'), [
-      'cdk', 'deploy', 'Shardcast', '--require-approval', 'never', '--outputs-file', '/tmp/o.json',
-      '-c', 'stackName=Shardcast', '-c', 'storage=s3',
+  it('builds the context from the given flags only, storage and stack name always, and `cdk deploy` over the assembly', () => {
+    assert.deepEqual(deployContext(parseDeployFlags({})), { stackName: 'Shardcast', storage: 's3' });
+    assert.deepEqual(buildCdkDeployArgs(parseDeployFlags({}), '/asm', '/tmp/o.json'), [
+      'deploy', 'Shardcast', '--app', '/asm', '--require-approval', 'never', '--outputs-file', '/tmp/o.json',
     ]);
-    const args = buildCdkDeployArgs(parseDeployFlags({
+    const opts = parseDeployFlags({
       storage: 'efs', memory: '4096', architecture: 'arm64', timeout: '600', ephemeral: '8192', concurrency: '200',
       retries: '3', ttlHours: '12', stackName: 'Media-2',
-    }), 'out.json');
-    assert.deepEqual(args.slice(0, 3), ['cdk', 'deploy', 'Media-2']);
-    const ctx = args.slice(7).filter((_, i) => i % 2 === 1);
-    assert.deepEqual(ctx, [
-      'stackName=Media-2', 'storage=efs', 'architecture=arm64', 'memoryMb=4096', 'timeoutSeconds=600', 'ephemeralMb=8192',
-      'mapMaxConcurrency=200', 'taskRetryAttempts=3', 'ledgerTtlHours=12',
-    ]);
+    });
+    assert.deepEqual(buildCdkDeployArgs(opts, '/asm', 'out.json').slice(0, 2), ['deploy', 'Media-2']);
+    assert.deepEqual(deployContext(opts), {
+      stackName: 'Media-2', storage: 'efs', architecture: 'arm64', memoryMb: '4096', timeoutSeconds: '600', ephemeralMb: '8192',
+      mapMaxConcurrency: '200', taskRetryAttempts: '3', ledgerTtlHours: '12',
+    });
+    assert.deepEqual(buildCdkDestroyArgs('Media-2', '/asm'), ['destroy', 'Media-2', '--app', '/asm', '--force']);
   });
 
   it('rejects out-of-range flags with the flag named', () => {

@@ -1,5 +1,5 @@
 /**
- * The ledger's one DynamoDB table, defined once for the CDK stack (infra/shardcast-stack.ts) and for the
+ * The ledger's one DynamoDB table, defined once for the CDK stack (src/infra/shardcast-stack.ts) and for the
  * tests that create it in dynalite. Items:
  *   job     pk = JOB#<jobId>  sk = JOB                  (+ gsiPk = JOB, createdAt: the jobs index)
  *   task    pk = JOB#<jobId>  sk = TASK#video#00012 | TASK#audio#00000

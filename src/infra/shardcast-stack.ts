@@ -1,6 +1,6 @@
 /**
  * The AWS deployment: an S3 bucket (sources, outputs, temp files under tmp/), the ledger table, one container
- * image (Node 20 + a static ffmpeg) behind six Lambda functions, and the state machine built from
+ * image (Node 22 + a static ffmpeg) behind six Lambda functions, and the state machine built from
  * infra/workflow.asl.json. With `storage: 'efs'` the functions also mount an EFS access point at /mnt/data
  * for temp files, which puts them in a VPC with endpoints for S3, DynamoDB and Step Functions.
  */
@@ -16,10 +16,10 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import type { Construct } from 'constructs';
-import { LEDGER_TABLE } from '../src/adapters/aws/ledger-table.js';
-import { buildWorkflowDefinition } from '../src/adapters/aws/workflow-definition.js';
+import { LEDGER_TABLE } from '../adapters/aws/ledger-table.js';
+import { buildWorkflowDefinition } from '../adapters/aws/workflow-definition.js';
 import { EFS_MOUNT_PATH, TEMP_PREFIX, type InfraConfig } from './infra-config.js';
-import { ephemeralMbOf } from '../src/core/cost-model.js';
+import { ephemeralMbOf } from '../core/cost-model.js';
 
 export interface ShardcastStackProps extends StackProps {
   config: InfraConfig;
@@ -30,11 +30,16 @@ export const STEP_FUNCTIONS = ['analyze', 'encode-segment', 'encode-audio', 'mer
 export type StepName = (typeof STEP_FUNCTIONS)[number];
 
 
-const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
-/** Only what the image build needs is sent as its context (dockerignore syntax, allow-list). */
-const IMAGE_CONTEXT = [
-  '*', '!package.json', '!package-lock.json', '!tsconfig.json', '!tsconfig.build.json', '!src', '!prices',
-  '!infra', 'infra/*', '!infra/workflow.asl.json', '!infra/docker',
+/** The package root (a checkout or the installed npm package): src/infra/ and dist/infra/ sit two levels below. */
+const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+/**
+ * Only what the image build needs is sent as its context (dockerignore syntax, allow-list): the compiled code
+ * the handlers run (dist/, less the CLI, server, dashboard and the CDK app), the image's own dependency list
+ * and lockfile (infra/docker/runtime), the workflow file and the prices. All of it ships in the npm package.
+ */
+export const IMAGE_CONTEXT = [
+  '*', '!package.json', '!prices', '!infra', 'infra/*', '!infra/workflow.asl.json', '!infra/docker',
+  '!dist', 'dist/*', ...['lambda', 'app', 'core', 'ports', 'adapters', 'runtime'].map((d) => `!dist/${d}`), 'dist/**/*.d.ts',
 ];
 
 interface EfsMount {
