@@ -2,7 +2,7 @@
  * Analyze: one ffprobe for streams and format plus one packet scan of the video stream (no decode), then
  * the segment plan, written once to the ledger.
  */
-import { buildFirstFramesArgs, buildFrameScanArgs, buildPacketScanArgs, buildProbeArgs, cutMethodFor } from '../core/ffmpeg-args.js';
+import { buildFirstFramesArgs, buildFrameScanArgs, buildPacketScanArgs, buildProbeArgs, cutMethodFor, segmentReadOf } from '../core/ffmpeg-args.js';
 import { ConditionFailedError, FfmpegError, InputError } from '../core/errors.js';
 import { defaultSegmentSeconds, minExactCutSeconds, planSegments } from '../core/plan-segments.js';
 import { buildAnalysis, needsFrameScan, parseFirstFrames, parseFrameScan, parsePacketScan, parseProbeJson, pickVideoStream } from '../core/probe-parse.js';
@@ -112,6 +112,7 @@ export async function analyzeJob(deps: AppDeps, jobId: string): Promise<JobRecor
     startTime: s.startTime,
     endTime: s.endTime,
     outputKey: videoSegmentBlobKey(jobId, s.index),
+    read: segmentReadOf(analysis, s),
   }));
   const ac = opts.profile.audioCodec;
   if (analysis.audio.length > 0 && (ac === 'aac' || ac === 'opus')) {

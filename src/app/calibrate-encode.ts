@@ -3,7 +3,7 @@
  * the job's settings, exactly as a segment would be encoded, and times it.
  */
 import { join } from 'node:path/posix';
-import { buildSegmentEncodeArgs } from '../core/ffmpeg-args.js';
+import { buildSegmentEncodeArgs, segmentReadOf } from '../core/ffmpeg-args.js';
 import { FfmpegError } from '../core/errors.js';
 import { planSegments } from '../core/plan-segments.js';
 import type { EncodeProfile, MediaAnalysis } from '../core/types.js';
@@ -30,7 +30,7 @@ export async function calibrateEncode(deps: AppDeps, source: string, analysis: M
   try {
     const ffmpeg = (await deps.media.info()).find((t) => t.tool === 'ffmpeg');
     const args = buildSegmentEncodeArgs({
-      sourceLocation: await deps.readableSource(source), analysis, segment, profile, threads: opts.threads, outputPath,
+      sourceLocation: await deps.readableSource(source), analysis, segment, read: segmentReadOf(analysis, segment), profile, threads: opts.threads, outputPath,
       avcodecMajor: ffmpeg?.avcodecMajor ?? 0,
     });
     const r = await deps.media.run('ffmpeg', args);

@@ -6,7 +6,7 @@
 import { dirname } from 'node:path/posix';
 import { DiskFullError, isDiskFull } from '../core/errors.js';
 import { estimateSpaceNeed, formatBytes, type SpaceNeed } from '../core/disk-space.js';
-import type { JobRecord, TaskRecord } from '../core/types.js';
+import type { JobHead, TaskRecord } from '../core/types.js';
 import type { AppDeps } from './deps.js';
 
 interface Folder {
@@ -17,7 +17,7 @@ interface Folder {
   device: number;
 }
 
-function needOf(job: JobRecord, tasks: TaskRecord[]): SpaceNeed {
+function needOf(job: JobHead, tasks: TaskRecord[]): SpaceNeed {
   const videos = tasks.filter((t) => t.kind === 'video');
   const total = videos.reduce((s, t) => s + t.frameCount, 0);
   const left = videos.filter((t) => t.status !== 'done').reduce((s, t) => s + t.frameCount, 0);
@@ -26,7 +26,7 @@ function needOf(job: JobRecord, tasks: TaskRecord[]): SpaceNeed {
 }
 
 /** The job's local folders with what each must still hold; folders on one file system share its free space. */
-async function folders(deps: AppDeps, job: JobRecord, tasks: TaskRecord[]): Promise<Folder[]> {
+async function folders(deps: AppDeps, job: JobHead, tasks: TaskRecord[]): Promise<Folder[]> {
   if (!deps.blobs.diskSpace) return [];
   const need = needOf(job, tasks);
   const scratch = await deps.blobs.scratchDir(job.id);
@@ -44,10 +44,10 @@ async function folders(deps: AppDeps, job: JobRecord, tasks: TaskRecord[]): Prom
   return found;
 }
 
-const advice = (job: JobRecord, then = true) => `free space (or use a --state-dir on a larger disk)${then ? `, then run \`shardcast resume ${job.id}\`` : ''}`;
+const advice = (job: JobHead, then = true) => `free space (or use a --state-dir on a larger disk)${then ? `, then run \`shardcast resume ${job.id}\`` : ''}`;
 
 /** Throws DiskFullError when a folder of the job has less free space than the rest of the job needs there. */
-export async function checkSpace(deps: AppDeps, job: JobRecord, tasks: TaskRecord[]): Promise<void> {
+export async function checkSpace(deps: AppDeps, job: JobHead, tasks: TaskRecord[]): Promise<void> {
   for (const f of await folders(deps, job, tasks)) {
     if (f.freeBytes < f.needBytes) {
       throw new DiskFullError(`not enough space in ${f.folder}: ${formatBytes(f.freeBytes)} free, the job needs about ${formatBytes(f.needBytes)} there (${f.what}); ${advice(job)}`, f.folder);
@@ -59,7 +59,7 @@ export async function checkSpace(deps: AppDeps, job: JobRecord, tasks: TaskRecor
  * A write of `what` into `folder` that failed for want of space, as one line with the space still needed;
  * any other error as it is. `resumeAdvice`: false where the caller names the command itself (a failed task).
  */
-export async function asDiskFull(deps: AppDeps, job: JobRecord, err: unknown, folder: string, what: string, resumeAdvice = true): Promise<unknown> {
+export async function asDiskFull(deps: AppDeps, job: JobHead, err: unknown, folder: string, what: string, resumeAdvice = true): Promise<unknown> {
   if (!isDiskFull(err) || err instanceof DiskFullError) return err;
   let need = '';
   try {

@@ -4,9 +4,9 @@
  * encodes nothing. The claim is a conditional write, so two workers can never run the same attempt.
  */
 import { basename, join } from 'node:path/posix';
-import { buildAudioEncodeArgs, buildSegmentCheckArgs, buildSegmentEncodeArgs, cutMethodFor, type CutMethod } from '../core/ffmpeg-args.js';
+import { buildAudioEncodeArgs, buildSegmentCheckArgs, buildSegmentEncodeArgs, cutMethodFor, segmentReadOf, type CutMethod } from '../core/ffmpeg-args.js';
 import { ConditionFailedError, FfmpegError, NotFoundError, oneLine, SegmentCheckError } from '../core/errors.js';
-import type { JobRecord, TaskRecord } from '../core/types.js';
+import type { JobHead, SegmentRead, TaskRecord } from '../core/types.js';
 import type { TaskId } from '../ports/ledger.js';
 import type { ToolRunResult } from '../ports/media-tool.js';
 import type { AppDeps } from './deps.js';
@@ -30,15 +30,25 @@ function describe(task: TaskRecord): string {
   return `segment ${task.index} (frames ${task.startFrame}-${task.startFrame + task.frameCount - 1}, ${task.startTime.toFixed(3)}-${task.endTime.toFixed(3)} s)`;
 }
 
-function buildArgs(job: JobRecord, task: TaskRecord, sourceLocation: string, outputPath: string, opts: EncodeTaskOptions, avcodecMajor: number, method?: CutMethod): string[] {
+/**
+ * The segment's read window: planned with its task; for a task planned before the window was stored, worked out
+ * from the whole job (the one read of the frame list such a task needs).
+ */
+async function readOf(deps: AppDeps, task: TaskRecord): Promise<SegmentRead> {
+  if (task.read) return task.read;
+  const job = await deps.ledger.getJob(task.jobId);
+  const segment = job?.plan?.segments[task.index];
+  if (!job?.analysis || !segment) throw new NotFoundError(`segment ${task.index} is not in the plan of job ${task.jobId}`);
+  return segmentReadOf(job.analysis, segment);
+}
+
+function buildArgs(job: JobHead, task: TaskRecord, read: SegmentRead | undefined, sourceLocation: string, outputPath: string, opts: EncodeTaskOptions, avcodecMajor: number, method?: CutMethod): string[] {
   const analysis = job.analysis!;
-  if (task.kind === 'audio') {
+  if (task.kind === 'audio' || !read) {
     return buildAudioEncodeArgs({ sourceLocation, audio: analysis.audio, profile: job.options.profile, outputPath });
   }
-  const segment = job.plan!.segments[task.index];
-  if (!segment) throw new NotFoundError(`segment ${task.index} is not in the plan of job ${job.id}`);
   return buildSegmentEncodeArgs({
-    sourceLocation, analysis, segment, profile: job.options.profile, threads: opts.threads, outputPath, avcodecMajor,
+    sourceLocation, analysis, segment: task, read, profile: job.options.profile, threads: opts.threads, outputPath, avcodecMajor,
     ...(method ? { method } : {}),
     ...(opts.decodeThreads !== undefined ? { decodeThreads: opts.decodeThreads } : {}),
   });
@@ -60,10 +70,10 @@ async function checkSegment(deps: AppDeps, task: TaskRecord, path: string, signa
  * Tells the events that this segment is read again by pre-roll, and (first finding only) the job, so its
  * later segments start with pre-roll. Best effort: a job that moved on keeps its state.
  */
-async function fallBackToPreroll(deps: AppDeps, job: JobRecord, task: TaskRecord, finding: string): Promise<void> {
+async function fallBackToPreroll(deps: AppDeps, job: JobHead, task: TaskRecord, finding: string): Promise<void> {
   const reason = `${finding} when read by seeking (its keyframe is not one a decode starts from, e.g. intra refresh): segments decode from the third keyframe before them and keep their own frames by time`;
   await emit(deps, job.id, 'job.cutting', `${describe(task)}: read again by pre-roll: ${reason}`, { key: task.key, method: 'preroll' });
-  const current = await deps.ledger.getJob(job.id);
+  const current = await deps.ledger.getJobHead(job.id);
   if (current && !current.cutFallback) {
     await deps.ledger.updateJob(job.id, [current.status], current.status, { cutFallback: reason }).catch(() => undefined);
   }
@@ -71,7 +81,7 @@ async function fallBackToPreroll(deps: AppDeps, job: JobRecord, task: TaskRecord
 
 export async function encodeTask(deps: AppDeps, id: TaskId, opts: EncodeTaskOptions): Promise<TaskRecord> {
   const { ledger } = deps;
-  const job = await ledger.getJob(id.jobId);
+  const job = await ledger.getJobHead(id.jobId);
   if (!job || !job.analysis || !job.plan) throw new NotFoundError(`job ${id.jobId} has no plan`);
   const current = await ledger.getTask(id);
   if (!current) throw new NotFoundError(`task ${id.kind} ${id.index} of job ${id.jobId} does not exist`);
@@ -99,8 +109,9 @@ export async function encodeTask(deps: AppDeps, id: TaskId, opts: EncodeTaskOpti
           if (m) deps.onProgress!({ key: task.key, frames: Number(m[1]) });
         }
       : undefined;
+    const read = task.kind === 'video' ? await readOf(deps, task) : undefined;
     const encode = async (method?: CutMethod): Promise<ToolRunResult> => {
-      args = buildArgs(job, task, source, partial, opts, ffmpeg?.avcodecMajor ?? 0, method);
+      args = buildArgs(job, task, read, source, partial, opts, ffmpeg?.avcodecMajor ?? 0, method);
       const r = await deps.media.run('ffmpeg', args, { ...(opts.signal ? { signal: opts.signal } : {}), ...(onStdoutLine ? { onStdoutLine } : {}) });
       if (r.exitCode !== 0) {
         throw new FfmpegError(`${describe(task)}: ffmpeg exited with ${r.exitCode ?? r.signal}: ${lastLine(r.stderrTail)}`, {

@@ -40,13 +40,19 @@ export class ProgressReporter {
 
   private async tick(): Promise<void> {
     if (!this.jobId) return;
-    const tasks = (await this.ledger.listTasks(this.jobId).catch(() => [])).filter((t) => t.kind === 'video');
-    if (tasks.length === 0) return;
-    const total = tasks.length;
-    const done = tasks.filter((t) => t.status === 'done');
-    const totalFrames = tasks.reduce((s, t) => s + t.frameCount, 0);
-    let frames = done.reduce((s, t) => s + t.frameCount, 0);
-    for (const t of tasks) if (t.status === 'running') frames += Math.min(t.frameCount, this.live.get(t.key) ?? 0);
+    // Counts, not the task list: on DynamoDB one small read of the job item per tick, where reading every task
+    // (7,200 for 2 h in 1 s segments) would be thousands of read units twice a second.
+    const counts = await this.ledger.taskProgress(this.jobId).catch(() => undefined);
+    if (!counts || counts.videoTotal === 0) return;
+    const total = counts.videoTotal;
+    const done = { length: counts.videoDone };
+    const totalFrames = counts.framesTotal;
+    let frames = counts.framesDone;
+    // Live frame counts come from encodes in this process (the local backend), whose ledger is a local file.
+    if (this.live.size > 0) {
+      const running = (await this.ledger.listTasks(this.jobId).catch(() => [])).filter((t) => t.kind === 'video' && t.status === 'running');
+      for (const t of running) frames += Math.min(t.frameCount, this.live.get(t.key) ?? 0);
+    }
     const elapsed = Date.now() - this.started;
     const fps = frames / Math.max(0.001, elapsed / 1000);
     const eta = fps > 0 ? ((totalFrames - frames) / fps) * 1000 : NaN;

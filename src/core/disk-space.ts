@@ -3,7 +3,7 @@
  * source's bytes scaled by the output's share of its pixels: a CRF encode of a camera or broadcast source comes
  * out smaller, so this errs high; a screen recording can come out larger. Audio at its bitrate, per track.
  */
-import type { EncodeProfile, MediaAnalysis } from './types.js';
+import type { AnalysisHead, EncodeProfile } from './types.js';
 
 /** Kept free beyond the estimate: the ledger, the concat list, muxer overhead. */
 export const SPACE_MARGIN_BYTES = 16 * 1024 * 1024;
@@ -15,7 +15,7 @@ export interface SpaceNeed {
   outputBytes: number;
 }
 
-function pixelShare(analysis: MediaAnalysis, profile: EncodeProfile): number {
+function pixelShare(analysis: AnalysisHead, profile: EncodeProfile): number {
   const { width: sw, height: sh } = analysis.video;
   if (!sw || !sh) return 1;
   let w = sw;
@@ -38,7 +38,7 @@ function pixelShare(analysis: MediaAnalysis, profile: EncodeProfile): number {
  * @param videoLeft share of the video (by frames) not encoded yet, 0..1
  * @param audioLeft whether the audio file is still to be written
  */
-export function estimateSpaceNeed(analysis: MediaAnalysis, profile: EncodeProfile, videoLeft: number, audioLeft: boolean): SpaceNeed {
+export function estimateSpaceNeed(analysis: AnalysisHead, profile: EncodeProfile, videoLeft: number, audioLeft: boolean): SpaceNeed {
   const video = analysis.sizeBytes * pixelShare(analysis, profile);
   const encodesAudio = profile.audioCodec === 'aac' || profile.audioCodec === 'opus';
   const audio = encodesAudio ? (analysis.audio.length * profile.audioBitrateKbps * 1000 * analysis.duration) / 8 : 0;

@@ -5,7 +5,7 @@
 import { audioIntermediateExt, AUDIO_ENCODERS, codecTuningArgs, presetArgs, VIDEO_ENCODERS } from './profile.js';
 import { chooseOutputFormat, hdrEncoderParams, type OutputFormat } from './output-format.js';
 import { parseRate } from './probe-parse.js';
-import type { EncodeProfile, MediaAnalysis, PlannedSegment, StreamInfo } from './types.js';
+import type { AnalysisHead, EncodeProfile, MediaAnalysis, PlannedSegment, SegmentRead, StreamInfo } from './types.js';
 
 const BASE = ['-nostdin', '-hide_banner', '-nostats', '-v', 'error', '-y'];
 
@@ -92,7 +92,7 @@ const MIN_KEYFRAME_SEEK_TICK = 8e-6;
  */
 export type CutMethod = 'seek' | 'preroll';
 
-export function cutMethodFor(analysis: MediaAnalysis, fallback?: string): { method: CutMethod; reason?: string } {
+export function cutMethodFor(analysis: AnalysisHead, fallback?: string): { method: CutMethod; reason?: string } {
   if (fallback) return { method: 'preroll', reason: fallback };
   const f = analysis.formatName.split(',');
   if (f.includes('mpegts') || f.includes('mpeg') || f.includes('mpegtsraw')) {
@@ -171,7 +171,7 @@ export function pictureFilters(profile: EncodeProfile, format: OutputFormat): st
   return f;
 }
 
-export function colorArgs(analysis: MediaAnalysis, format: OutputFormat): string[] {
+export function colorArgs(analysis: AnalysisHead, format: OutputFormat): string[] {
   const c = analysis.video.color;
   const a: string[] = [];
   if (c.primaries) a.push('-color_primaries', c.primaries);
@@ -218,10 +218,20 @@ export function videoEncoderArgs(profile: EncodeProfile, format: OutputFormat, t
   return a;
 }
 
+/** A segment's read window from the frame list (stored with its task at planning). */
+export function segmentReadOf(analysis: MediaAnalysis, segment: PlannedSegment): SegmentRead {
+  const seek = seekSecondsFor(analysis, segment.startFrame, segment.startsOnKeyframe);
+  const preroll = prerollSeekSeconds(analysis, segment.startFrame);
+  return { ...(seek !== undefined ? { seekSeconds: seek } : {}), ...(preroll !== undefined ? { prerollSeekSeconds: preroll } : {}), trim: segmentTrim(analysis, segment) };
+}
+
 export interface SegmentEncodeInput {
   sourceLocation: string;
-  analysis: MediaAnalysis;
-  segment: PlannedSegment;
+  /** The analysis; its frame list is not read (the read window is in `read`). */
+  analysis: AnalysisHead;
+  segment: Pick<PlannedSegment, 'startFrame' | 'frameCount'>;
+  /** The segment's read window (segmentReadOf). */
+  read: SegmentRead;
   profile: EncodeProfile;
   /** Encoder threads. */
   threads: number;
@@ -241,9 +251,9 @@ export interface SegmentEncodeInput {
  */
 export function buildSegmentEncodeArgs(i: SegmentEncodeInput): string[] {
   const preroll = (i.method ?? cutMethodFor(i.analysis).method) === 'preroll';
-  const seek = preroll ? prerollSeekSeconds(i.analysis, i.segment.startFrame) : seekSecondsFor(i.analysis, i.segment.startFrame, i.segment.startsOnKeyframe);
+  const seek = preroll ? i.read.prerollSeekSeconds : i.read.seekSeconds;
   const format = chooseOutputFormat(i.analysis.video, i.profile);
-  const filters = [segmentTrim(i.analysis, i.segment), 'setpts=PTS-STARTPTS', ...pictureFilters(i.profile, format)].filter((f) => f !== 'null');
+  const filters = [i.read.trim, 'setpts=PTS-STARTPTS', ...pictureFilters(i.profile, format)].filter((f) => f !== 'null');
   return [
     ...BASE,
     '-threads', String(i.decodeThreads ?? i.threads),

@@ -6,7 +6,7 @@
  * Pure: the analysis and the profile in, data out.
  */
 import { UsageError } from './errors.js';
-import type { EncodeProfile, HdrMetadata, VideoCodec, VideoInfo } from './types.js';
+import type { EncodeProfile, HdrMetadata, VideoCodec, VideoHead } from './types.js';
 
 type Chroma = '420' | '422' | '440' | '444';
 
@@ -80,7 +80,7 @@ function pick(supported: number[], want: number): number {
 /** Encoders that write HDR10 static metadata into the bitstream here (x264 and libvpx-vp9 in 5.1 cannot). */
 const WRITES_HDR10: VideoCodec[] = ['hevc', 'av1'];
 
-export function chooseOutputFormat(video: VideoInfo, profile: EncodeProfile): OutputFormat {
+export function chooseOutputFormat(video: VideoHead, profile: EncodeProfile): OutputFormat {
   const codec = profile.videoCodec;
   const enc = ENCODER_FORMATS[codec];
   const src = describePixelFormat(video.pixelFormat);

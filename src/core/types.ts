@@ -107,6 +107,23 @@ export interface MediaAnalysis {
   others: StreamInfo[];
 }
 
+/** The analysis without the frame list: what one segment's encode needs besides its own read window. */
+export type VideoHead = Omit<VideoInfo, 'frameTimes' | 'keyframeIndices'>;
+export type AnalysisHead = Omit<MediaAnalysis, 'video'> & { video: VideoHead };
+
+/**
+ * How a video segment is read from the source, worked out from the frame list at planning time so that the
+ * encode of one segment never needs the whole list (on DynamoDB: hundreds of KB per read for a long source).
+ */
+export interface SegmentRead {
+  /** `-ss` of a seek read (to the cut); none for the first segment. */
+  seekSeconds?: number;
+  /** `-ss` of a pre-roll read (before the third flagged keyframe); none near the start. */
+  prerollSeekSeconds?: number;
+  /** The trim filter that keeps the segment's frames by source time (`trim=start=..:end=..`, or `null`). */
+  trim: string;
+}
+
 /** One planned video segment: frames [startFrame, startFrame + frameCount) of the source. */
 export interface PlannedSegment {
   index: number;
@@ -266,10 +283,22 @@ export interface TaskRecord {
   stderrTail?: string;
   /** Blob key of the finished output; fixed at planning time. */
   outputKey: string;
+  /** Video tasks: how the segment is read (from the plan; tasks planned before it existed have none). */
+  read?: SegmentRead;
   sizeBytes?: number;
   checksum?: string;
   error?: string;
 }
+
+/**
+ * A job as one task reads it: without the frame list (analysis.video.frameTimes, keyframeIndices) and without
+ * the segment list (plan.segments, encodeOrder), which grow with the source; each task carries its own range
+ * and read window. `Ledger.getJobHead`.
+ */
+export type JobHead = Omit<JobRecord, 'analysis' | 'plan'> & {
+  analysis?: AnalysisHead;
+  plan?: Omit<SegmentPlan, 'segments' | 'encodeOrder'>;
+};
 
 export interface JobEvent {
   jobId: string;

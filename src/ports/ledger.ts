@@ -4,7 +4,7 @@
  * and a record in any other state makes the call throw `ConditionFailedError` carrying the current record.
  * Implementations: `SqliteLedger` (adapters/sqlite), `DynamoDbLedger` (adapters/aws).
  */
-import type { JobEvent, JobRecord, JobStatus, JobSummary, TaskKind, TaskRecord, TaskStatus } from '../core/types.js';
+import type { JobEvent, JobHead, JobRecord, JobStatus, JobSummary, TaskKind, TaskRecord, TaskStatus } from '../core/types.js';
 
 export type NewTask = Omit<TaskRecord, 'status' | 'attempts'>;
 
@@ -23,6 +23,13 @@ export type TaskPatch = Partial<
   >
 > & { clearError?: boolean };
 
+export interface TaskProgressCounts {
+  videoTotal: number;
+  videoDone: number;
+  framesTotal: number;
+  framesDone: number;
+}
+
 export interface TaskId {
   jobId: string;
   kind: TaskKind;
@@ -33,6 +40,16 @@ export interface Ledger {
   /** Creates a job; fails with ConditionFailedError if the id exists. */
   createJob(job: JobRecord): Promise<void>;
   getJob(jobId: string): Promise<JobRecord | undefined>;
+  /**
+   * The job without its frame and segment lists (what one task needs): on DynamoDB one small read of the job
+   * item, where getJob also reads the chunk items holding those lists.
+   */
+  getJobHead(jobId: string): Promise<JobHead | undefined>;
+  /**
+   * Video tasks planned and done, and their frames, for progress. On DynamoDB counters on the job item, kept
+   * by transitionTask in a second write (progress only: a crash between the two leaves them off by one task).
+   */
+  taskProgress(jobId: string): Promise<TaskProgressCounts>;
   /** Newest first. */
   listJobs(opts?: { limit?: number }): Promise<JobSummary[]>;
   /** Moves a job to `to` if its status is one of `from`, applying `patch`. Returns the updated record. */

@@ -8,7 +8,11 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import dynalite from 'dynalite';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { gzipSync } from 'node:zlib';
+import { jobHeadOf } from '../../src/core/job-head.js';
+import { segmentReadOf } from '../../src/core/ffmpeg-args.js';
+import { planSegments } from '../../src/core/plan-segments.js';
 import { makeDynamoDbDocumentClient } from '../../src/adapters/aws/aws-clients.js';
 import { DynamoDbLedger } from '../../src/adapters/aws/dynamodb-ledger.js';
 import { ledgerCreateTableInput } from '../../src/adapters/aws/ledger-table.js';
@@ -19,11 +23,12 @@ const TABLE = 'shardcast-ledger-test';
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 let server: ReturnType<typeof dynalite>;
 let doc: DynamoDBDocumentClient;
+let endpoint: string;
 
 before(async () => {
   server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const raw = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials });
   await raw.send(new CreateTableCommand(ledgerCreateTableInput(TABLE)));
   raw.destroy();
@@ -73,7 +78,7 @@ describe('DynamoDbLedger specifics', () => {
     const huge: JobRecord = { ...base, analysis: { ...base.analysis!, video: { ...base.analysis!.video, frameTimes } } };
     await ledger.createJob(huge);
     assert.deepEqual(await ledger.getJob(huge.id), huge);
-    const chunks = (await itemsOf(huge.id)).filter((i) => String(i.sk).startsWith('BLOB#analysis#'));
+    const chunks = (await itemsOf(huge.id)).filter((i) => String(i.sk).startsWith('BLOB#frames#'));
     assert.ok(chunks.length >= 2, `${chunks.length} chunks`);
 
     const smaller = { ...base.analysis!, duration: 99 };
@@ -96,4 +101,114 @@ describe('DynamoDbLedger specifics', () => {
     assert.equal(done.heartbeatAt, 2);
     assert.equal(done.sizeBytes, 3);
   });
+
+  it('reads a job stored before the bulky fields were split (whole analysis and plan, plain result)', async () => {
+    const job = fullJob('job-legacy-layout');
+    const { analysis, plan, result, ...rest } = job;
+    await doc.send(new PutCommand({
+      TableName: TABLE,
+      Item: {
+        ...rest, result, pk: `JOB#${job.id}`, sk: 'JOB', gsiPk: 'JOB', ttl: 2_000_000_000,
+        analysisGz: gzipSync(JSON.stringify(analysis)), planGz: gzipSync(JSON.stringify(plan)),
+      },
+    }));
+    const ledger = makeLedger();
+    assert.deepEqual(await ledger.getJob(job.id), job);
+    assert.deepEqual(await ledger.getJobHead(job.id), jobHeadOf(job));
+    const updated = await ledger.updateJob(job.id, ['done'], 'done', { result: { ...result!, frames: 5 } }, 7);
+    assert.deepEqual(updated, { ...job, result: { ...result!, frames: 5 }, updatedAt: 7 });
+  });
 });
+
+/** Item size as DynamoDB counts it, near enough: attribute names plus values (numbers at their 21-byte most). */
+function itemBytes(v: unknown): number {
+  if (typeof v === 'string') return Buffer.byteLength(v);
+  if (typeof v === 'number') return 21;
+  if (typeof v === 'boolean' || v === null || v === undefined) return 1;
+  if (v instanceof Uint8Array) return v.length;
+  if (Array.isArray(v)) return 3 + v.reduce((s: number, x) => s + 1 + itemBytes(x), 0);
+  return 3 + Object.entries(v as Record<string, unknown>).reduce((s, [k, x]) => s + Buffer.byteLength(k) + 1 + itemBytes(x), 0);
+}
+
+/** A document client whose every call asks for and adds up its consumed capacity. */
+function meteredLedger(): { ledger: DynamoDbLedger; meter: { units: number } } {
+  const raw = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials });
+  const meter = { units: 0 };
+  raw.middlewareStack.add((next) => async (args) => {
+    (args.input as Record<string, unknown>).ReturnConsumedCapacity = 'TOTAL';
+    const r = await next(args);
+    const cc = (r.output as { ConsumedCapacity?: { CapacityUnits?: number } | Array<{ CapacityUnits?: number }> }).ConsumedCapacity;
+    meter.units += (Array.isArray(cc) ? cc : cc ? [cc] : []).reduce((s, c) => s + (c.CapacityUnits ?? 0), 0);
+    return r;
+  }, { step: 'initialize', name: 'meter' });
+  const client = DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndefinedValues: true } });
+  return { ledger: new DynamoDbLedger({ client, tableName: TABLE, destroyClientOnClose: true }), meter };
+}
+
+describe('DynamoDbLedger at scale: a 2 h source at 30 fps in 1 s segments (7,200 tasks)', () => {
+  const fps = 30;
+  const frames = 2 * 3600 * fps;
+  // Real frame times do not gzip to nothing: a little jitter, as a variable-rate camera file has.
+  const frameTimes = Array.from({ length: frames }, (_, i) => Math.round((i / fps + ((i * 7919) % 13) * 1e-5) * 1e6) / 1e6);
+  const keyframeIndices = Array.from({ length: frames / fps }, (_, i) => i * fps);
+  const base = fullJob('job-2h-7200');
+  const analysis = { ...base.analysis!, duration: 7200, video: { ...base.analysis!.video, frameTimes, keyframeIndices, lastFrameDuration: 1 / fps } };
+  const plan = planSegments({ frameTimes, keyframeIndices, lastFrameDuration: 1 / fps, targetSeconds: 1 });
+  const job: JobRecord = { ...base, status: 'encoding', analysis, plan, result: undefined as never };
+  delete (job as Partial<JobRecord>).result;
+  let metered: ReturnType<typeof meteredLedger>;
+
+  before(async () => {
+    assert.equal(plan.segments.length, 7200);
+    const ledger = makeLedger();
+    await ledger.createJob({ ...job, status: 'analyzing', analysis: undefined as never, plan: undefined as never });
+    await ledger.putTasks(plan.segments.map((s) => ({
+      jobId: job.id, kind: 'video' as const, index: s.index, key: `${job.id}/v${String(s.index).padStart(5, '0')}`,
+      startFrame: s.startFrame, frameCount: s.frameCount, startTime: s.startTime, endTime: s.endTime,
+      outputKey: `${job.id}/v${s.index}.mp4`, read: segmentReadOf(analysis, s),
+    })));
+    await ledger.updateJob(job.id, ['analyzing'], 'encoding', { analysis, plan }, job.updatedAt);
+    metered = meteredLedger();
+  });
+  after(async () => metered?.ledger.close());
+
+  it('keeps every item under DynamoDB\'s 400 KB, and the job item small', async () => {
+    const items: Array<Record<string, unknown>> = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const res = await doc.send(new QueryCommand({
+        TableName: TABLE, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `JOB#${job.id}` }, ExclusiveStartKey: start,
+      }));
+      items.push(...(res.Items ?? []) as Array<Record<string, unknown>>);
+      start = res.LastEvaluatedKey;
+    } while (start);
+    assert.equal(items.filter((i) => String(i.sk).startsWith('TASK#')).length, 7200);
+    const largest = Math.max(...items.map(itemBytes));
+    assert.ok(largest < 400 * 1024, `largest item ${largest} bytes`);
+    const jobItem = itemBytes(items.find((i) => i.sk === 'JOB'));
+    assert.ok(jobItem < 8 * 1024, `job item ${jobItem} bytes (every task reads it, every event updates it)`);
+  });
+
+  it('a segment\'s encode reads the job and its task for a few read units; the whole record is what Merge reads', async () => {
+    metered.meter.units = 0;
+    const head = await metered.ledger.getJobHead(job.id);
+    const task = await metered.ledger.getTask({ jobId: job.id, kind: 'video', index: 3600 });
+    const perTask = metered.meter.units;
+    assert.deepEqual(head, jobHeadOf(job));
+    assert.deepEqual(task?.read, segmentReadOf(analysis, plan.segments[3600]!));
+    assert.ok(perTask <= 3, `${perTask} read units per segment (was 73-165 with the frame list read whole)`);
+    metered.meter.units = 0;
+    assert.deepEqual(await metered.ledger.getJob(job.id), job);
+    assert.ok(metered.meter.units > 20 * perTask, `the whole record: ${metered.meter.units} read units`);
+  });
+
+  it('an event costs a few write units; progress is half a read unit', async () => {
+    metered.meter.units = 0;
+    await metered.ledger.appendEvent({ jobId: job.id, at: 1, type: 'task.done', message: 'segment 1 done' });
+    assert.ok(metered.meter.units <= 4, `${metered.meter.units} write units per event`);
+    metered.meter.units = 0;
+    assert.deepEqual(await metered.ledger.taskProgress(job.id), { videoTotal: 7200, videoDone: 0, framesTotal: frames, framesDone: 0 });
+    assert.equal(metered.meter.units, 0.5);
+  });
+});
+

@@ -49,6 +49,35 @@ function defineJobContract(ctx: LedgerContext): void {
       assert.deepEqual(await ctx.ledger.getJob(job.id), job);
     });
 
+    it('getJobHead returns the job without its frame list and segment list, and nothing else missing', async () => {
+      const job = fullJob(uniqueJobId());
+      await ctx.ledger.createJob(job);
+      const head = await ctx.ledger.getJobHead(job.id);
+      const { frameTimes: _t, keyframeIndices: _k, ...video } = job.analysis!.video;
+      const { segments: _s, encodeOrder: _o, ...plan } = job.plan!;
+      assert.deepEqual(head, { ...job, analysis: { ...job.analysis!, video }, plan });
+      assert.equal(await ctx.ledger.getJobHead(uniqueJobId()), undefined);
+      const minimal = minimalJob(uniqueJobId());
+      await ctx.ledger.createJob(minimal);
+      assert.deepEqual(await ctx.ledger.getJobHead(minimal.id), minimal);
+    });
+
+    it('taskProgress counts video tasks and frames done, following moves to and from done', async () => {
+      const id = await jobWithTasks(ctx.ledger, 'encoding', [['video', 0], ['video', 1], ['video', 2], ['audio', 0]]);
+      assert.deepEqual(await ctx.ledger.taskProgress(id), { videoTotal: 3, videoDone: 0, framesTotal: 144, framesDone: 0 });
+      for (const index of [0, 2]) {
+        await ctx.ledger.transitionTask({ jobId: id, kind: 'video', index }, ['pending'], 'running');
+        await ctx.ledger.transitionTask({ jobId: id, kind: 'video', index }, ['running'], 'done');
+      }
+      await ctx.ledger.transitionTask({ jobId: id, kind: 'audio', index: 0 }, ['pending'], 'done');
+      await ctx.ledger.transitionTask({ jobId: id, kind: 'video', index: 1 }, ['pending'], 'failed');
+      assert.deepEqual(await ctx.ledger.taskProgress(id), { videoTotal: 3, videoDone: 2, framesTotal: 144, framesDone: 96 });
+      // A done segment whose output was lost goes back to pending (run-job's repair).
+      await ctx.ledger.transitionTask({ jobId: id, kind: 'video', index: 2 }, ['done'], 'pending');
+      assert.deepEqual(await ctx.ledger.taskProgress(id), { videoTotal: 3, videoDone: 1, framesTotal: 144, framesDone: 48 });
+      assert.deepEqual(await ctx.ledger.taskProgress(uniqueJobId()), { videoTotal: 0, videoDone: 0, framesTotal: 0, framesDone: 0 });
+    });
+
     it('round-trips a minimal job record with optional fields absent', async () => {
       const job = minimalJob(uniqueJobId());
       await ctx.ledger.createJob(job);

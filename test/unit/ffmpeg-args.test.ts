@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
-  buildAudioEncodeArgs, buildConcatList, buildProbeArgs, buildSegmentCheckArgs, buildSegmentEncodeArgs, inputArgs, literalInput, probeInput, type SegmentEncodeInput,
+  buildAudioEncodeArgs, buildConcatList, buildProbeArgs, buildSegmentCheckArgs, buildSegmentEncodeArgs, segmentReadOf, inputArgs, literalInput, probeInput, type SegmentEncodeInput,
 } from '../../src/core/ffmpeg-args.js';
 import { buildAnalysis, parsePacketScan } from '../../src/core/probe-parse.js';
 import { resolveProfile } from '../../src/core/profile.js';
@@ -34,12 +34,15 @@ function segmentOf(analysis: MediaAnalysis, startFrame: number, frameCount: numb
   return { index, startFrame, frameCount, startTime: t[startFrame]!, endTime: t[startFrame + frameCount] ?? t.at(-1)! + 1 / 30, startsOnKeyframe: startFrame === 0 };
 }
 
-function input(o: Partial<SegmentEncodeInput> & { profile?: EncodeProfile } = {}): SegmentEncodeInput {
+/** The args of a segment, its read window worked out from the full analysis as planning does. */
+function input(o: Partial<Omit<SegmentEncodeInput, 'analysis' | 'segment'>> & { analysis?: MediaAnalysis; segment?: PlannedSegment; profile?: EncodeProfile } = {}): SegmentEncodeInput {
   const analysis = o.analysis ?? analysisOf();
+  const segment = o.segment ?? segmentOf(analysis, 300, 300);
   return {
     sourceLocation: '/media/in.mp4',
     analysis,
-    segment: o.segment ?? segmentOf(analysis, 300, 300),
+    segment,
+    read: segmentReadOf(analysis, segment),
     profile: o.profile ?? resolveProfile({ container: 'mp4' }),
     threads: 1,
     outputPath: '/tmp/job/v00001.mp4',

@@ -1,9 +1,9 @@
 /**
  * How ledger records map to items of the one DynamoDB table (see ledger-table.ts for the key design).
- * Records are stored as native attributes, except the job's bulky `analysis` and `plan` (every frame time of
- * the source: about 1 MB of JSON for 45 minutes of video, more than an item's 400 KB), which are stored
- * gzipped: inline in the job item when small, else in chunk items `BLOB#<field>#<rev>#0000` that the job item
- * points to (`<field>Ref`). Chunks are written before the pointer, so a reader never sees half of one.
+ * Records are stored as native attributes, except the job's bulky fields (see BULKY_PARTS: every frame time
+ * of the source is about 1 MB of JSON for 45 minutes of video, more than an item's 400 KB), which are stored
+ * gzipped: inline in the job item when small, else in chunk items `BLOB#<part>#<rev>#0000` that the job item
+ * points to (`<part>Ref`). Chunks are written before the pointer, so a reader never sees half of one.
  */
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { JobRecord, TaskKind, TaskRecord, JobEvent } from '../../core/types.js';
@@ -26,31 +26,50 @@ export const jobPk = (jobId: string): string => `JOB#${jobId}`;
 export const JOB_INTERNAL = {
   /** Last event seq, incremented atomically by appendEvent. */
   eventSeq: 'eventSeq',
-  /** Number of tasks planned; set once by putTasks (its claim). */
+  /** Number of tasks planned; set once by putTasks (its claim), with the video tasks and their frames. */
   taskCount: 'taskCount',
+  videoTotal: 'videoTotal',
+  framesTotal: 'framesTotal',
+  /** Video tasks done and their frames: ADDed by transitionTask after a task moves to or from done. */
+  videoDone: 'videoDone',
+  framesDone: 'framesDone',
 } as const;
 
-export const BULKY_FIELDS = ['analysis', 'plan'] as const;
-export type BulkyField = (typeof BULKY_FIELDS)[number];
-/** Gzipped JSON up to this size stays in the job item. */
-export const INLINE_BULK_BYTES = 96 * 1024;
+/**
+ * The job's fields that grow with the source, each stored gzipped in parts (inline in the job item when small,
+ * else in chunk items): the analysis without the frame list (`analysisHead`), the frame list (`frames`), the
+ * plan without its segments (`planHead`), the segments (`segments`), and the result (whose quality report has
+ * a line per cut). A task reads the job item and the head parts only (getJobHead): a few KB for any source,
+ * where the frame list alone is 291 KB gzipped for 45 minutes at 30 fps. Jobs written before the split keep
+ * `analysis` and `plan` whole (LEGACY_PARTS), and are read as they are.
+ */
+export const BULKY_PARTS = ['analysisHead', 'frames', 'planHead', 'segments', 'result'] as const;
+export type BulkyPart = (typeof BULKY_PARTS)[number];
+const LEGACY_PARTS = ['analysis', 'plan'] as const;
+type PartName = BulkyPart | (typeof LEGACY_PARTS)[number];
+/** The parts a task reads. */
+const HEAD_PARTS: readonly PartName[] = ['analysisHead', 'planHead', 'result', 'analysis', 'plan'];
+/** Job record fields stored as parts. */
+export const BULKY_FIELDS = ['analysis', 'plan', 'result'] as const;
+/** Gzipped JSON up to this size stays in the job item (which every task reads and every event updates). */
+export const INLINE_BULK_BYTES = 4 * 1024;
 /** Size of each chunk item (well under the 400 KB item limit). */
 export const CHUNK_BYTES = 300 * 1024;
 
-const gzAttr = (f: BulkyField) => `${f}Gz`;
-const refAttr = (f: BulkyField) => `${f}Ref`;
-export const chunkPrefix = (f: BulkyField, rev: string) => `BLOB#${f}#${rev}#`;
+const gzAttr = (f: PartName) => `${f}Gz`;
+const refAttr = (f: PartName) => `${f}Ref`;
+export const chunkPrefix = (f: PartName, rev: string) => `BLOB#${f}#${rev}#`;
 
 const INTERNAL_JOB_ATTRS = new Set<string>([
-  PK, SK, TTL, jobsIndex.partitionKey, JOB_INTERNAL.eventSeq, JOB_INTERNAL.taskCount,
-  ...BULKY_FIELDS.flatMap((f) => [gzAttr(f), refAttr(f)]),
+  PK, SK, TTL, jobsIndex.partitionKey, ...Object.values(JOB_INTERNAL),
+  ...[...BULKY_PARTS, ...LEGACY_PARTS].flatMap((f) => [gzAttr(f), refAttr(f)]),
 ]);
 const INTERNAL_ATTRS = new Set<string>([PK, SK, TTL]);
 
 export const ttlFromNow = (nowMs: number, ttlHours: number): number => Math.floor(nowMs / 1000) + Math.round(ttlHours * 3600);
 
 /** Drops undefined fields (the document client would too; this keeps records and items comparable). */
-function defined(obj: Item): Item {
+export function defined(obj: Item): Item {
   return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined));
 }
 
@@ -61,7 +80,7 @@ export interface EncodedBulk {
   chunks: Item[];
 }
 
-export function encodeBulky(jobId: string, field: BulkyField, value: unknown, rev: string, ttl: number): EncodedBulk {
+export function encodeBulky(jobId: string, field: PartName, value: unknown, rev: string, ttl: number): EncodedBulk {
   const gz = gzipSync(Buffer.from(JSON.stringify(value)));
   if (gz.length <= INLINE_BULK_BYTES) return { set: { [gzAttr(field)]: gz }, remove: [refAttr(field)], chunks: [] };
   const chunks: Item[] = [];
@@ -74,10 +93,43 @@ export function encodeBulky(jobId: string, field: BulkyField, value: unknown, re
   return { set: { [refAttr(field)]: { rev, chunks: chunks.length } }, remove: [gzAttr(field)], chunks };
 }
 
+/** The parts of a record's bulky fields (only the fields it has). */
+export function bulkyPartsOf(job: Partial<Pick<JobRecord, 'analysis' | 'plan' | 'result'>>): Partial<Record<BulkyPart, unknown>> {
+  const parts: Partial<Record<BulkyPart, unknown>> = {};
+  if (job.analysis) {
+    const { frameTimes, keyframeIndices, ...video } = job.analysis.video;
+    parts.analysisHead = { ...job.analysis, video };
+    parts.frames = { frameTimes, keyframeIndices };
+  }
+  if (job.plan) {
+    const { segments, encodeOrder, ...head } = job.plan;
+    parts.planHead = head;
+    parts.segments = { segments, encodeOrder };
+  }
+  if (job.result !== undefined) parts.result = job.result;
+  return parts;
+}
+
+/** Encodes every part of the given fields; what a job item then SETs and REMOVEs (the legacy whole fields too). */
+export function encodeBulkyFields(jobId: string, job: Partial<Pick<JobRecord, 'analysis' | 'plan' | 'result'>>, rev: () => string, ttl: number): EncodedBulk {
+  const out: EncodedBulk = { set: {}, remove: [], chunks: [] };
+  for (const [part, value] of Object.entries(bulkyPartsOf(job)) as Array<[BulkyPart, unknown]>) {
+    const e = encodeBulky(jobId, part, value, rev(), ttl);
+    Object.assign(out.set, e.set);
+    out.remove.push(...e.remove);
+    out.chunks.push(...e.chunks);
+  }
+  if (job.analysis) out.remove.push(gzAttr('analysis'), refAttr('analysis'));
+  if (job.plan) out.remove.push(gzAttr('plan'), refAttr('plan'));
+  // A result written before it became a part was a plain attribute.
+  if (job.result !== undefined) out.remove.push('result');
+  return out;
+}
+
 /** Reads the chunk items of a field (in order), given a loader for items whose sk starts with a prefix. */
 export type ChunkLoader = (jobId: string, skPrefix: string) => Promise<Item[]>;
 
-export async function decodeBulky(jobId: string, field: BulkyField, item: Item, load: ChunkLoader): Promise<unknown> {
+export async function decodeBulky(jobId: string, field: PartName, item: Item, load: ChunkLoader): Promise<unknown> {
   const inline = item[gzAttr(field)];
   if (inline instanceof Uint8Array) return JSON.parse(gunzipSync(inline).toString('utf8'));
   const ref = item[refAttr(field)] as { rev: string; chunks: number } | undefined;
@@ -89,18 +141,27 @@ export async function decodeBulky(jobId: string, field: BulkyField, item: Item, 
 
 /** The job item's own attributes for a record, without the bulky fields. */
 export function jobAttributes(job: JobRecord): Item {
-  const { analysis: _a, plan: _p, ...rest } = job;
+  const { analysis: _a, plan: _p, result: _r, ...rest } = job;
   return defined(rest as unknown as Item);
 }
 
-export async function itemToJob(item: Item, load: ChunkLoader): Promise<JobRecord> {
+/**
+ * The record of a job item: whole, or (`head`) without the frame and segment lists, whose chunks are then not
+ * read. A legacy item's whole `analysis` and `plan` are read and, for a head, cut down.
+ */
+export async function itemToJob(item: Item, load: ChunkLoader, opts: { head?: boolean } = {}): Promise<JobRecord> {
   const job: Item = {};
   for (const [k, v] of Object.entries(item)) if (!INTERNAL_JOB_ATTRS.has(k)) job[k] = v;
   const id = job.id as string;
-  for (const f of BULKY_FIELDS) {
-    const value = await decodeBulky(id, f, item, load);
-    if (value !== undefined) job[f] = value;
-  }
+  const part = (f: PartName) => (opts.head && !HEAD_PARTS.includes(f) ? Promise.resolve(undefined) : decodeBulky(id, f, item, load));
+  const [analysisHead, frames, planHead, segments, result, analysis, plan] = await Promise.all(
+    (['analysisHead', 'frames', 'planHead', 'segments', 'result', 'analysis', 'plan'] as const).map(part),
+  ) as [Item | undefined, Item | undefined, Item | undefined, Item | undefined, unknown, unknown, unknown];
+  if (analysis !== undefined) job.analysis = analysis;
+  else if (analysisHead) job.analysis = { ...analysisHead, video: { ...(analysisHead.video as Item), ...(frames ?? {}) } };
+  if (plan !== undefined) job.plan = plan;
+  else if (planHead) job.plan = { ...planHead, ...(segments ?? {}) };
+  if (result !== undefined) job.result = result;
   return job as unknown as JobRecord;
 }
 

@@ -11,10 +11,11 @@
 import { randomUUID } from 'node:crypto';
 import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConditionFailedError, NotFoundError } from '../../core/errors.js';
-import type { JobEvent, JobRecord, JobStatus, JobSummary, TaskRecord, TaskStatus } from '../../core/types.js';
-import type { JobPatch, Ledger, NewTask, TaskId, TaskPatch } from '../../ports/ledger.js';
+import type { JobEvent, JobHead, JobRecord, JobStatus, JobSummary, TaskRecord, TaskStatus } from '../../core/types.js';
+import type { JobPatch, Ledger, NewTask, TaskId, TaskPatch, TaskProgressCounts } from '../../ports/ledger.js';
+import { jobHeadOf } from '../../core/job-head.js';
 import {
-  BULKY_FIELDS, JOB_INTERNAL, JOBS_INDEX_PK_VALUE, buildUpdate, encodeBulky, eventSk, eventToItem, itemToEvent,
+  BULKY_FIELDS, JOB_INTERNAL, JOBS_INDEX_PK_VALUE, buildUpdate, defined, encodeBulkyFields, eventSk, eventToItem, itemToEvent,
   itemToJob, itemToTask, jobAttributes, jobKey, jobPk, statusIn, taskKey, taskToItem, ttlFromNow,
   type Item,
 } from './dynamodb-items.js';
@@ -65,10 +66,10 @@ export class DynamoDbLedger implements Ledger {
 
   async createJob(job: JobRecord): Promise<void> {
     const ttl = this.ttl();
-    const bulky = BULKY_FIELDS.filter((f) => job[f] !== undefined).map((f) => encodeBulky(job.id, f, job[f], randomUUID(), ttl));
-    for (const chunk of bulky.flatMap((b) => b.chunks)) await this.db.send(new PutCommand({ TableName: this.table, Item: chunk }));
+    const bulky = encodeBulkyFields(job.id, job, randomUUID, ttl);
+    await this.putChunks(bulky.chunks);
     const item: Item = {
-      ...jobAttributes(job), ...Object.assign({}, ...bulky.map((b) => b.set)),
+      ...jobAttributes(job), ...bulky.set,
       ...jobKey(job.id), [jobsIndex.partitionKey]: JOBS_INDEX_PK_VALUE, [TTL]: ttl,
     };
     try {
@@ -87,9 +88,37 @@ export class DynamoDbLedger implements Ledger {
     return res.Item as Item | undefined;
   }
 
+  private async putChunks(chunks: Item[]): Promise<void> {
+    await mapLimit(chunks, 4, (Item) => this.db.send(new PutCommand({ TableName: this.table, Item })));
+  }
+
   async getJob(jobId: string): Promise<JobRecord | undefined> {
     const item = await this.getJobItem(jobId);
     return item && itemToJob(item, this.loadChunks);
+  }
+
+  /** One read of the job item (a few KB), plus the head parts' chunks where they did not fit inline. */
+  async getJobHead(jobId: string): Promise<JobHead | undefined> {
+    const item = await this.getJobItem(jobId);
+    return item && jobHeadOf(await itemToJob(item, this.loadChunks, { head: true }));
+  }
+
+  /** The job item's counters, read eventually consistent (a progress display); counted from the tasks for a job planned before them. */
+  async taskProgress(jobId: string): Promise<TaskProgressCounts> {
+    const { videoTotal, framesTotal, videoDone, framesDone } = JOB_INTERNAL;
+    const res = await this.db.send(new GetCommand({
+      TableName: this.table, Key: jobKey(jobId), ProjectionExpression: '#a, #b, #c, #d',
+      ExpressionAttributeNames: { '#a': videoTotal, '#b': framesTotal, '#c': videoDone, '#d': framesDone },
+    }));
+    const item = res.Item as Item | undefined;
+    if (item && typeof item[videoTotal] === 'number') {
+      const n = (k: string) => Number(item[k] ?? 0);
+      return { videoTotal: n(videoTotal), framesTotal: n(framesTotal), videoDone: n(videoDone), framesDone: n(framesDone) };
+    }
+    const videos = (await this.listTasks(jobId)).filter((t) => t.kind === 'video');
+    const done = videos.filter((t) => t.status === 'done');
+    const frames = (ts: TaskRecord[]) => ts.reduce((s, t) => s + t.frameCount, 0);
+    return { videoTotal: videos.length, videoDone: done.length, framesTotal: frames(videos), framesDone: frames(done) };
   }
 
   /** Newest first, from the `jobs` index; each summary counts the job's video tasks with one query. */
@@ -129,13 +158,10 @@ export class DynamoDbLedger implements Ledger {
       if (v === undefined || (BULKY_FIELDS as readonly string[]).includes(k)) continue;
       set[k] = v;
     }
-    for (const f of BULKY_FIELDS) {
-      if (fields[f] === undefined) continue;
-      const encoded = encodeBulky(jobId, f, fields[f], randomUUID(), ttl);
-      for (const chunk of encoded.chunks) await this.db.send(new PutCommand({ TableName: this.table, Item: chunk }));
-      Object.assign(set, encoded.set);
-      remove.push(...encoded.remove);
-    }
+    const encoded = encodeBulkyFields(jobId, fields, randomUUID, ttl);
+    await this.putChunks(encoded.chunks);
+    Object.assign(set, encoded.set);
+    remove.push(...encoded.remove);
     const cond = statusIn(from);
     try {
       const res = await this.db.send(new UpdateCommand({
@@ -158,7 +184,8 @@ export class DynamoDbLedger implements Ledger {
     const byJob = new Map<string, NewTask[]>();
     for (const t of tasks) byJob.set(t.jobId, [...(byJob.get(t.jobId) ?? []), t]);
     for (const [jobId, jobTasks] of byJob) {
-      await this.claimPlan(jobId, jobTasks.length);
+      const videos = jobTasks.filter((t) => t.kind === 'video');
+      await this.claimPlan(jobId, jobTasks.length, videos.length, videos.reduce((s, t) => s + t.frameCount, 0));
       const ttl = this.ttl();
       const items = jobTasks.map((t) => taskToItem({ ...t, status: 'pending', attempts: 0 }, ttl));
       for (let i = 0; i < items.length; i += 25) await this.t.batchWrite(items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })));
@@ -166,11 +193,11 @@ export class DynamoDbLedger implements Ledger {
   }
 
   /** The one conditional write that makes a job's task list write-once. */
-  private async claimPlan(jobId: string, count: number): Promise<void> {
+  private async claimPlan(jobId: string, count: number, videos: number, frames: number): Promise<void> {
     try {
       await this.db.send(new UpdateCommand({
         TableName: this.table, Key: jobKey(jobId),
-        ...buildUpdate({ set: { [JOB_INTERNAL.taskCount]: count } }, {
+        ...buildUpdate({ set: { [JOB_INTERNAL.taskCount]: count, [JOB_INTERNAL.videoTotal]: videos, [JOB_INTERNAL.framesTotal]: frames } }, {
           expression: 'attribute_exists(#pk) AND attribute_not_exists(#tc)',
           names: { '#pk': PK, '#tc': JOB_INTERNAL.taskCount },
         }),
@@ -206,15 +233,23 @@ export class DynamoDbLedger implements Ledger {
     const cond = statusIn(from);
     const attempts = ifAttempts === undefined ? '' : ' AND #attempts = :ifAttempts';
     try {
+      // The item before the write (ALL_OLD), so that a move to or from done can update the job's counters;
+      // the stored result is that item with the SETs and REMOVEs applied.
       const res = await this.db.send(new UpdateCommand({
-        TableName: this.table, Key: taskKey(id), ReturnValues: 'ALL_NEW',
+        TableName: this.table, Key: taskKey(id), ReturnValues: 'ALL_OLD',
         ...buildUpdate({ set, remove }, {
           expression: `attribute_exists(#pk) AND ${cond.expression}${attempts}`,
           names: { '#pk': PK, '#status': 'status', ...(attempts ? { '#attempts': 'attempts' } : {}) },
           values: { ...cond.values, ...(attempts ? { ':ifAttempts': ifAttempts } : {}) },
         }),
       }));
-      return itemToTask(res.Attributes as Item);
+      const old = res.Attributes as Item;
+      const stored: Item = { ...old, ...defined(set) };
+      for (const r of remove) delete stored[r];
+      const task = itemToTask(stored);
+      const delta = (to === 'done' ? 1 : 0) - (old.status === 'done' ? 1 : 0);
+      if (delta !== 0 && task.kind === 'video') await this.countDone(id.jobId, delta, delta * task.frameCount);
+      return task;
     } catch (err) {
       if (!isConditionFailure(err)) throw err;
       const current = await this.getTask(id);
@@ -225,6 +260,18 @@ export class DynamoDbLedger implements Ledger {
         current,
       );
     }
+  }
+
+  /** Moves the job's done counters (a second write after the task's: for progress, not for decisions). */
+  private async countDone(jobId: string, tasks: number, frames: number): Promise<void> {
+    await this.db.send(new UpdateCommand({
+      TableName: this.table, Key: jobKey(jobId),
+      ...buildUpdate({ add: { [JOB_INTERNAL.videoDone]: tasks, [JOB_INTERNAL.framesDone]: frames } }, {
+        expression: 'attribute_exists(#pk) AND attribute_exists(#vt)', names: { '#pk': PK, '#vt': JOB_INTERNAL.videoTotal },
+      }),
+    })).catch((err: unknown) => {
+      if (!isConditionFailure(err)) throw err;
+    });
   }
 
   async heartbeat(id: TaskId, at: number): Promise<void> {

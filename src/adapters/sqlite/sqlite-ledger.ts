@@ -8,8 +8,9 @@ import Database from 'better-sqlite3';
 import type { Database as Db } from 'better-sqlite3';
 import { dirname, join } from 'node:path';
 import { ConditionFailedError, DiskFullError, isDiskFull, LedgerDamagedError, NotFoundError } from '../../core/errors.js';
-import type { JobEvent, JobRecord, JobStatus, JobSummary, TaskRecord, TaskStatus } from '../../core/types.js';
-import type { JobPatch, Ledger, NewTask, TaskId, TaskPatch } from '../../ports/ledger.js';
+import { jobHeadOf } from '../../core/job-head.js';
+import type { JobEvent, JobHead, JobRecord, JobStatus, JobSummary, TaskRecord, TaskStatus } from '../../core/types.js';
+import type { JobPatch, Ledger, NewTask, TaskId, TaskPatch, TaskProgressCounts } from '../../ports/ledger.js';
 import {
   applyPatch, jobToRow, rowToEvent, rowToJob, rowToSummary, rowToTask, taskToRow,
   type EventRow, type JobRow, type JobSummaryRow, type TaskRow,
@@ -27,6 +28,12 @@ function prepareStatements(db: Db) {
        ON CONFLICT (id) DO NOTHING`,
     ),
     getJob: db.prepare<[string], JobRow>('SELECT * FROM jobs WHERE id = ?'),
+    taskProgress: db.prepare<[string], { video_total: number; video_done: number; frames_total: number; frames_done: number }>(
+      `SELECT COUNT(*) AS video_total, COALESCE(SUM(status = 'done'), 0) AS video_done,
+         COALESCE(SUM(json_extract(data, '$.frameCount')), 0) AS frames_total,
+         COALESCE(SUM(CASE WHEN status = 'done' THEN json_extract(data, '$.frameCount') ELSE 0 END), 0) AS frames_done
+       FROM tasks WHERE job_id = ? AND kind = 'video'`,
+    ),
     updateJob: db.prepare<JobRow & { from: string }>(
       `UPDATE jobs SET status = @status, updated_at = @updated_at, error = @error, data = @data
        WHERE id = @id AND ${statusIn}`,
@@ -125,6 +132,16 @@ export class SqliteLedger implements Ledger {
   async getJob(jobId: string): Promise<JobRecord | undefined> {
     const row = this.sql.getJob.get(jobId);
     return row && rowToJob(row);
+  }
+
+  async getJobHead(jobId: string): Promise<JobHead | undefined> {
+    const job = await this.getJob(jobId);
+    return job && jobHeadOf(job);
+  }
+
+  async taskProgress(jobId: string): Promise<TaskProgressCounts> {
+    const r = this.sql.taskProgress.get(jobId)!;
+    return { videoTotal: r.video_total, videoDone: r.video_done, framesTotal: r.frames_total, framesDone: r.frames_done };
   }
 
   async listJobs(opts?: { limit?: number }): Promise<JobSummary[]> {
