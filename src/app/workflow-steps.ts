@@ -19,6 +19,8 @@ import { pendingTasks, reclaimStaleTasks } from './run-job.js';
 /** What a run has still to encode: video segment indices in encode order, and whether the audio is pending. */
 export interface RunPlan {
   segments: number[];
+  /** How many segments (the workflow's Choice picks the Map by it). */
+  segmentCount: number;
   audio: boolean;
 }
 
@@ -38,7 +40,7 @@ async function existingJob(deps: AppDeps, jobId: string): Promise<JobRecord> {
  */
 export async function startRun(deps: AppDeps, jobId: string, staleMs = DEFAULT_STALE_TASK_MS): Promise<RunPlan> {
   let job = await existingJob(deps, jobId);
-  if (job.status === 'done') return { segments: [], audio: false };
+  if (job.status === 'done') return { segments: [], segmentCount: 0, audio: false };
   // No plan yet: the analysis did not finish (interrupted, or failed and now retried): analyze again.
   if (!job.plan && (job.status === 'analyzing' || job.status === 'failed' || job.status === 'cancelled')) {
     job = await deps.ledger.updateJob(jobId, [job.status], 'created', { clearError: true });
@@ -52,7 +54,8 @@ export async function startRun(deps: AppDeps, jobId: string, staleMs = DEFAULT_S
   }
   const tasks = await deps.ledger.listTasks(jobId);
   const todo = pendingTasks(job, tasks);
-  return { segments: todo.filter((t) => t.kind === 'video').map((t) => t.index), audio: todo.some((t) => t.kind === 'audio') };
+  const segments = todo.filter((t) => t.kind === 'video').map((t) => t.index);
+  return { segments, segmentCount: segments.length, audio: todo.some((t) => t.kind === 'audio') };
 }
 
 export interface EncodeStepOptions {
@@ -130,13 +133,17 @@ export interface RunFailure {
 
 /**
  * Records a failed run: the job becomes `failed` with a message naming the failing task (as the local mode
- * words it, from the task's record). A job already done or failed is left as it is.
+ * words it, from the task's record). Where the engine named no task (a Distributed Map reports only
+ * States.ExceedToleratedFailureThreshold; an execution can fail outside any state), the ledger's failed task
+ * is named, the engine's words after it. A job already done or failed is left as it is.
  */
 export async function failRun(deps: AppDeps, jobId: string, failure: RunFailure): Promise<JobRecord> {
   const job = await existingJob(deps, jobId);
   if (job.status === 'done' || job.status === 'failed') return job;
-  const task = failure.task ? await deps.ledger.getTask({ jobId, ...failure.task }) : undefined;
-  const what = task ? describeFailedTask(task, failure.message) : failure.message;
+  const named = failure.task ? await deps.ledger.getTask({ jobId, ...failure.task }) : undefined;
+  const task = named ?? (failure.task ? undefined : (await deps.ledger.listTasks(jobId)).find((t) => t.status === 'failed'));
+  const what = named ? describeFailedTask(named, failure.message)
+    : task ? `${describeFailedTask(task)} (${failure.message})` : failure.message;
   const message = `${what}; fix the cause, then run \`shardcast retry ${jobId} --backend ${job.backend}\``;
   const now = deps.clock();
   const totalMs = (job.timings.totalMs ?? 0) + (job.startedAt ? now - job.startedAt : 0);

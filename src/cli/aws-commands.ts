@@ -17,6 +17,7 @@ import { calibrationOf, lambdaTaskScale, lambdaTaskScaleOf, measuredJobOf } from
 import { estimateJobCost, projectJob, type AwsDeployment, type AwsPrices } from '../core/cost-model.js';
 import { NotFoundError, UsageError } from '../core/errors.js';
 import { defaultSegmentSeconds } from '../core/plan-segments.js';
+import { maxInlineSegments } from '../core/state-limits.js';
 import type { JobRecord, TaskRecord } from '../core/types.js';
 import type { Ledger } from '../ports/ledger.js';
 import { DEFAULT_DEPLOYMENT, loadAwsStack, removeAwsStack, saveAwsStack, type AwsStack } from '../runtime/aws-stack-config.js';
@@ -130,7 +131,7 @@ async function deployCommand(flags: Flags): Promise<void> {
         stackName: synth.stackName, config: synth.config, ...(kept ? { assembly: synth.outdir, template: synth.templateFile } : {}),
         ...summary, cdk: { version: cli.version, args },
       }, [
-        `synthesized stack ${synth.stackName} (storage ${synth.config.storage}, ${synth.config.memoryMb} MB, ${synth.config.distributedMap ? 'Distributed' : 'inline'} Map, concurrency ${synth.config.mapMaxConcurrency}): ${summary.resources} resources`,
+        `synthesized stack ${synth.stackName} (storage ${synth.config.storage}, ${synth.config.memoryMb} MB, ${ { inline: 'inline', distributed: 'Distributed', auto: `inline up to ${maxInlineSegments()} segments, else Distributed` }[synth.config.mapMode] } Map, concurrency ${synth.config.mapMaxConcurrency}): ${summary.resources} resources`,
         kept ? `  template ${synth.templateFile}` : '  (not kept: add --out DIR to keep the assembly)',
         kept ? `deploy this assembly: npx aws-cdk@${cli.version} ${args.join(' ')}` : 'deploy: the same command without --dry-run',
       ].join('\n'));

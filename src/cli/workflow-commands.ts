@@ -11,6 +11,7 @@ import type { WorkflowOutcome } from '../adapters/aws/local-workflow.js';
 import { emit, type TaskProgress } from '../app/deps.js';
 import { loadJobView } from '../app/job-view.js';
 import { createJob } from '../app/run-job.js';
+import { failRun } from '../app/workflow-steps.js';
 import { CancelledError, InputError, JobFailedError, NotFoundError, UsageError } from '../core/errors.js';
 import type { JobRecord } from '../core/types.js';
 import { openWorkflowBackend, type WorkflowBackend, type WorkflowBackendKind } from '../runtime/workflow-backend.js';
@@ -95,6 +96,11 @@ async function runAndReport(backend: WorkflowBackend, flags: BackendFlags, jobId
       await deps.ledger.updateJob(jobId, [job.status], 'cancelled', { error: 'stopped by the user' }).catch(() => undefined);
     }
     throw new CancelledError(`stopped; run \`shardcast retry ${jobId} --backend aws-emulated\` to continue`);
+  }
+  if (outcome.status === 'failed' && job && job.status !== 'failed' && job.status !== 'done') {
+    // The execution failed where the workflow's Catch could not record it (its history overflowed, it was
+    // stopped, it failed outside any state): the ledger would show the job running for ever.
+    job = await failRun(deps, jobId, { message: `the execution failed: ${outcome.error ?? 'unknown error'}${outcome.cause ? `: ${outcome.cause}` : ''}` });
   }
   if (outcome.status === 'failed' || job?.status !== 'done') {
     const view = await loadJobView(deps.ledger, jobId);

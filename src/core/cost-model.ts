@@ -111,8 +111,8 @@ const GIB = 1024 ** 3;
 const HOURS_PER_MONTH = 730;
 
 /** States entered by one execution of infra/workflow.asl.json, retries included (each is billed). */
-export function countStateTransitions(shape: { segments: number; retries: number; audio: boolean }): number {
-  const analyzeAndParallel = 2; // Analyze, EncodeAll
+export function countStateTransitions(shape: { segments: number; retries: number; audio: boolean; mapChoice?: boolean }): number {
+  const analyzeAndParallel = 2 + (shape.mapChoice ? 1 : 0); // Analyze, (ChooseSegmentMap,) EncodeAll
   const map = 1 + shape.segments + shape.retries; // EncodeSegments, one EncodeSegment per item (+ each retry)
   const audioBranch = shape.audio ? 3 : 2; // HasAudio → AudioTask → EncodeAudio, or HasAudio → NoAudio
   const tail = 2; // Merge, Finalize
@@ -166,7 +166,7 @@ export function estimateJobCost(
   const extraGb = (step: string) => Math.max(0, ephemeralMbOf(step, deployment.ephemeralMb) - 512) / 1024;
   const tmpGbSeconds = (job.mergeMs / 1000) * extraGb('merge') + (taskMs / 1000) * extraGb('encode-segment');
   if (tmpGbSeconds > 0) line(`Lambda /tmp above 512 MB (merge ${ephemeralMbOf('merge', deployment.ephemeralMb)} MB, encodes ${ephemeralMbOf('encode-segment', deployment.ephemeralMb)} MB)`, tmpGbSeconds, 'lambdaEphemeralGbSecond');
-  line('Step Functions state transitions', countStateTransitions({ segments: job.video.length, retries, audio: Boolean(job.audio) }), 'sfnStateTransition');
+  line('Step Functions state transitions', countStateTransitions({ segments: job.video.length, retries, audio: Boolean(job.audio), mapChoice: true }), 'sfnStateTransition');
 
   // The source is read from S3 in both setups: analyze, every task attempt; the output is uploaded to S3.
   const sourceGets = (1 + taskAttempts) * a.getsPerSourceRead;

@@ -3,6 +3,7 @@
  * validated into a fully specified config.
  */
 import { z } from 'zod';
+import type { MapMode } from '../core/state-limits.js';
 
 const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
 
@@ -25,7 +26,11 @@ export const InfraConfigSchema = z.object({
   }).default(14),
   /** Segments encoded at once. */
   mapMaxConcurrency: int(0, 10_000, 40),
-  /** Distributed Map (child executions); default: when mapMaxConcurrency is above 40. */
+  /**
+   * Distributed Map (child executions) always (true) or never (false). Default: always when mapMaxConcurrency
+   * is above 40 (an inline Map runs at most 40 at once), else per run: inline up to 2,490 segments, distributed
+   * above (the inline Map's iterations fill the execution's 25,000-event history near 3,500).
+   */
   distributedMap: bool.optional(),
   /** Retries of a segment that failed with a retryable error. */
   taskRetryAttempts: int(0, 10, 2),
@@ -35,7 +40,7 @@ export const InfraConfigSchema = z.object({
   ledgerTtlHours: int(1, 24 * 365, 48),
 });
 
-export type InfraConfig = Omit<z.output<typeof InfraConfigSchema>, 'distributedMap'> & { distributedMap: boolean };
+export type InfraConfig = Omit<z.output<typeof InfraConfigSchema>, 'distributedMap'> & { mapMode: MapMode };
 
 /** The context keys the app reads. */
 export const INFRA_CONTEXT_KEYS = Object.keys(InfraConfigSchema.shape);
@@ -54,5 +59,7 @@ export function parseInfraConfig(context: Record<string, unknown>): InfraConfig 
     throw new Error(`invalid CDK context: ${why}`);
   }
   const c = parsed.data;
-  return { ...c, distributedMap: c.distributedMap ?? c.mapMaxConcurrency > 40 };
+  const { distributedMap, ...rest } = c;
+  const mapMode: MapMode = distributedMap === true ? 'distributed' : distributedMap === false ? 'inline' : c.mapMaxConcurrency > 40 ? 'distributed' : 'auto';
+  return { ...rest, mapMode };
 }

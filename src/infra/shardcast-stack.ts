@@ -185,7 +185,7 @@ export class ShardcastStack extends Stack {
   private makeStateMachine(config: InfraConfig): sfn.StateMachine {
     const f = this.functions;
     const definition = buildWorkflowDefinition({
-      distributed: config.distributedMap,
+      mapMode: config.mapMode,
       analyzeFunctionArn: f.analyze.functionArn,
       encodeSegmentFunctionArn: f['encode-segment'].functionArn,
       encodeAudioFunctionArn: f['encode-audio'].functionArn,
@@ -209,7 +209,7 @@ export class ShardcastStack extends Stack {
       logs: { destination: logGroup, level: sfn.LogLevel.ERROR, includeExecutionData: false },
     });
     for (const fn of Object.values(f)) fn.grantInvoke(machine);
-    if (config.distributedMap) {
+    if (config.mapMode !== 'inline') {
       // A Distributed Map starts child executions of this state machine; scoped to it by name (its ARN
       // would be a circular reference).
       const arn = (resource: string, resourceName: string) =>

@@ -13,7 +13,7 @@ import type { TaskProgress } from '../app/deps.js';
 import { emit } from '../app/deps.js';
 import { CancelledError, NotFoundError, UsageError } from '../core/errors.js';
 import { seededRandom, seedOf } from '../core/seeded-random.js';
-import { payloadOverLimit } from '../core/state-limits.js';
+import { HISTORY_EVENT_LIMIT, maxInlineSegments, payloadOverLimit, type MapMode } from '../core/state-limits.js';
 import { analyzeStep } from '../lambda/analyze.js';
 import { encodeAudioStep } from '../lambda/encode-audio.js';
 import { encodeSegmentStep } from '../lambda/encode-segment.js';
@@ -52,6 +52,27 @@ export function emulatedLambdaLimits(env: Record<string, string | undefined>): E
   return { throttle, concurrency };
 }
 
+/**
+ * What Step Functions enforces on an execution and the interpreter does not: its history (25,000 events;
+ * SHARDCAST_EMULATED_HISTORY_LIMIT=<n> lowers it, so a test can reach it with a few segments), under the
+ * deployment's Map mode (SHARDCAST_EMULATED_MAP=auto|inline|distributed, default auto as `shardcast deploy`
+ * makes it below 41 at once).
+ */
+export interface EmulatedWorkflowLimits {
+  historyEventLimit: number;
+  mapMode: MapMode;
+}
+
+export function emulatedWorkflowLimits(env: Record<string, string | undefined>): EmulatedWorkflowLimits {
+  const h = env.SHARDCAST_EMULATED_HISTORY_LIMIT;
+  const m = env.SHARDCAST_EMULATED_MAP;
+  const historyEventLimit = h === undefined || h === '' ? HISTORY_EVENT_LIMIT : Number(h);
+  if (!Number.isInteger(historyEventLimit) || historyEventLimit < 10) throw new UsageError(`SHARDCAST_EMULATED_HISTORY_LIMIT must be a whole number from 10, got ${JSON.stringify(h)}`);
+  const mapMode = m === undefined || m === '' ? 'auto' : m;
+  if (mapMode !== 'auto' && mapMode !== 'inline' && mapMode !== 'distributed') throw new UsageError(`SHARDCAST_EMULATED_MAP must be auto, inline or distributed, got ${JSON.stringify(m)}`);
+  return { historyEventLimit, mapMode };
+}
+
 export interface EmulatedAwsConfig {
   stateDir: string;
   env: Record<string, string | undefined>;
@@ -79,6 +100,7 @@ export interface EmulatedAws {
 export async function startEmulatedAws(cfg: EmulatedAwsConfig): Promise<EmulatedAws> {
   const dir = join(cfg.stateDir, 'aws-emulated');
   const limits = emulatedLambdaLimits(cfg.env);
+  const workflowLimits = emulatedWorkflowLimits(cfg.env);
   let dynamo: DynaliteServer | undefined;
   let s3: S3rverProcess | undefined;
   try {
@@ -149,6 +171,9 @@ export async function startEmulatedAws(cfg: EmulatedAwsConfig): Promise<Emulated
       taskTimeoutSeconds: TASK_TIMEOUT_SECONDS,
       taskRetryAttempts: Math.max(0, job.options.maxAttempts - 1),
       ...(cfg.retryIntervalMs !== undefined ? { retryIntervalMs: cfg.retryIntervalMs } : {}),
+      historyEventLimit: workflowLimits.historyEventLimit,
+      mapMode: workflowLimits.mapMode,
+      maxInlineSegments: maxInlineSegments(workflowLimits.historyEventLimit),
     });
     const onAbort = () => {
       stop.abort();

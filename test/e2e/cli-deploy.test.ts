@@ -58,7 +58,7 @@ describe('deploy and destroy without an AWS account', () => {
     assert.equal(r.status, 0, r.stderr);
     const j = JSON.parse(r.stdout);
     assert.equal(j.config.storage, 'efs');
-    assert.equal(j.config.distributedMap, true);
+    assert.equal(j.config.mapMode, 'distributed');
     assert.deepEqual(j.cdk.args, ['deploy', 'Shardcast', '--app', out, '--require-approval', 'never', '--outputs-file', join(out, 'outputs.json')]);
     checkAssembly(out, 'efs');
     const again = cli(['deploy', '--dry-run', '--out', out], { stateDir: join(dir, 'state') });

@@ -193,7 +193,9 @@ describe('CDK stack (Distributed Map)', () => {
     assert.throws(() => parseInfraConfig({ storage: 'nfs' }), /storage/);
     assert.throws(() => parseInfraConfig({ logRetentionDays: 10 }), /logRetentionDays/);
     assert.equal(parseInfraConfig({ memoryMb: '2048' }).memoryMb, 2048);
-    assert.equal(parseInfraConfig({ mapMaxConcurrency: '200', distributedMap: 'false' }).distributedMap, false);
-    assert.equal(parseInfraConfig({}).distributedMap, false);
+    assert.equal(parseInfraConfig({ mapMaxConcurrency: '200', distributedMap: 'false' }).mapMode, 'inline');
+    assert.equal(parseInfraConfig({ distributedMap: 'true' }).mapMode, 'distributed');
+    assert.equal(parseInfraConfig({}).mapMode, 'auto');
+    assert.equal(parseInfraConfig({ mapMaxConcurrency: '41' }).mapMode, 'distributed');
   });
 });

@@ -9,8 +9,9 @@ import { describe, it } from 'node:test';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { ensurePromiseWithResolvers } from '../../src/adapters/aws/promise-polyfill.js';
 import {
-  buildWorkflowDefinition, findSegmentMap, loadWorkflowTemplate, substitutePlaceholders, type WorkflowParams,
+  buildWorkflowDefinition, DISTRIBUTED_PARALLEL_STATE, distributedStateName, findSegmentMap, loadWorkflowTemplate, MAP_CHOICE_STATE, substitutePlaceholders, type WorkflowParams,
 } from '../../src/adapters/aws/workflow-definition.js';
+import { historyEventsOfInvocation, mapModeFor, maxInlineSegments } from '../../src/core/state-limits.js';
 import { describeWorkflowFailure, parseWorkflowFailure } from '../../src/adapters/aws/workflow-payloads.js';
 import { countStateTransitions } from '../../src/core/cost-model.js';
 
@@ -18,7 +19,7 @@ ensurePromiseWithResolvers();
 
 const arn = (name: string): string => `arn:aws:lambda:us-east-1:123456789012:function:shardcast-${name}`;
 const params = (over: Partial<WorkflowParams> = {}): WorkflowParams => ({
-  distributed: false,
+  mapMode: 'inline',
   analyzeFunctionArn: arn('analyze'),
   encodeSegmentFunctionArn: arn('encode-segment'),
   encodeAudioFunctionArn: arn('encode-audio'),
@@ -41,7 +42,7 @@ interface Run {
 }
 
 /** Runs the inline-Map definition with recording handlers; `over` replaces single handlers. */
-function runWorkflow(segments: number[], audio: boolean, over: Record<string, Handler> = {}): Run {
+function runWorkflow(segments: number[], audio: boolean, over: Record<string, Handler> = {}, defParams: Partial<WorkflowParams> = {}): Run {
   const calls: Run['calls'] = [];
   const record = (state: string, fallback: Handler) => async (raw: unknown): Promise<never> => {
     const input = raw as Record<string, unknown>;
@@ -49,17 +50,20 @@ function runWorkflow(segments: number[], audio: boolean, over: Record<string, Ha
     return (await (over[state] ?? fallback)(input)) as never;
   };
   const ok: Handler = async (input) => ({ ...input, status: 'done', big: 'x'.repeat(1000) });
-  const machine = new StateMachine(buildWorkflowDefinition(params()) as never);
+  const handlers: Record<string, (raw: unknown) => Promise<never>> = {
+    Analyze: record('Analyze', async () => ({ segments, segmentCount: segments.length, audio, extra: 'dropped' })),
+    EncodeSegment: record('EncodeSegment', ok),
+    EncodeAudio: record('EncodeAudio', ok),
+    Merge: record('Merge', ok),
+    Finalize: record('Finalize', async () => ({ status: 'done' })),
+    MarkFailed: record('MarkFailed', async () => ({ marked: true })),
+  };
+  // The distributed copy's states (auto mode) are the same steps.
+  for (const s of ['EncodeSegment', 'EncodeAudio']) handlers[distributedStateName(s)] = handlers[s]!;
+  const machine = new StateMachine(buildWorkflowDefinition(params(defParams)) as never);
   const execution = machine.run({ jobId: 'job-1' }, {
     overrides: {
-      taskResourceLocalHandlers: {
-        Analyze: record('Analyze', async () => ({ segments, audio, extra: 'dropped' })),
-        EncodeSegment: record('EncodeSegment', ok),
-        EncodeAudio: record('EncodeAudio', ok),
-        Merge: record('Merge', ok),
-        Finalize: record('Finalize', async () => ({ status: 'done' })),
-        MarkFailed: record('MarkFailed', async () => ({ marked: true })),
-      },
+      taskResourceLocalHandlers: handlers,
       retryIntervalOverrides: { EncodeSegment: 0, EncodeAudio: 0, Analyze: 0, Merge: 0 },
     },
   });
@@ -82,7 +86,7 @@ describe('workflow definition', () => {
 
   it('builds a Distributed Map variant with the same item processor', () => {
     const inline = buildWorkflowDefinition(params());
-    const distributed = buildWorkflowDefinition(params({ distributed: true, mapMaxConcurrency: 500 }));
+    const distributed = buildWorkflowDefinition(params({ mapMode: 'distributed', mapMaxConcurrency: 500 }));
     const dmap = findSegmentMap(distributed);
     const dproc = dmap.ItemProcessor as Record<string, unknown>;
     const iproc = findSegmentMap(inline).ItemProcessor as Record<string, unknown>;
@@ -90,6 +94,53 @@ describe('workflow definition', () => {
     assert.equal(dmap.MaxConcurrency, 500);
     assert.deepEqual(dproc.States, iproc.States);
     assert.deepEqual(dproc.StartAt, iproc.StartAt);
+  });
+
+  it('auto: a Choice on the segment count sends a run of more than 2,490 segments to a distributed copy of EncodeAll (the inline Map\'s history fills near 3,500)', () => {
+    assert.equal(maxInlineSegments(), 2490);
+    assert.equal(mapModeFor(2490, 'auto'), 'inline');
+    assert.equal(mapModeFor(2491, 'auto'), 'distributed');
+    assert.equal(mapModeFor(7200, 'inline'), 'inline');
+    const def = buildWorkflowDefinition(params({ mapMode: 'auto' }));
+    assert.equal((def.States.Analyze as Record<string, unknown>).Next, MAP_CHOICE_STATE);
+    assert.deepEqual((def.States[MAP_CHOICE_STATE] as Record<string, unknown>).Choices, [
+      { Variable: '$.analyze.segmentCount', NumericGreaterThan: 2490, Next: DISTRIBUTED_PARALLEL_STATE },
+    ]);
+    assert.equal((def.States[MAP_CHOICE_STATE] as Record<string, unknown>).Default, 'EncodeAll');
+    const inline = findSegmentMap(def);
+    const dist = findSegmentMap(def, DISTRIBUTED_PARALLEL_STATE);
+    assert.deepEqual((inline.ItemProcessor as Record<string, unknown>).ProcessorConfig, { Mode: 'INLINE' });
+    assert.deepEqual((dist.ItemProcessor as Record<string, unknown>).ProcessorConfig, { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' });
+    const inlineStates = (inline.ItemProcessor as Record<string, unknown>).States as Record<string, unknown>;
+    const distStates = (dist.ItemProcessor as Record<string, unknown>).States as Record<string, unknown>;
+    assert.deepEqual(Object.keys(distStates), Object.keys(inlineStates).map(distributedStateName));
+    assert.deepEqual(JSON.parse(JSON.stringify(distStates).replace(/"(\w+)Distributed"/g, '"$1"')), inlineStates);
+    const copy = def.States[DISTRIBUTED_PARALLEL_STATE] as Record<string, unknown>;
+    assert.equal(copy.Next, 'Merge');
+    assert.deepEqual(copy.Catch, (def.States.EncodeAll as Record<string, unknown>).Catch);
+    // The local interpreter runs no Distributed Map: its copy keeps an inline processor.
+    const local = findSegmentMap(buildWorkflowDefinition(params({ mapMode: 'auto', interpreter: true })), DISTRIBUTED_PARALLEL_STATE);
+    assert.deepEqual((local.ItemProcessor as Record<string, unknown>).ProcessorConfig, { Mode: 'INLINE' });
+  });
+
+  it('auto: the interpreter takes the distributed copy above the threshold and the inline Map below it', async () => {
+    for (const [segments, expect] of [[[0, 1], 'EncodeSegments'], [[0, 1, 2], 'EncodeSegmentsDistributed']] as const) {
+      const run = runWorkflow([...segments], false, {}, { mapMode: 'auto', maxInlineSegments: 2, interpreter: true });
+      const maps = new Set<string>();
+      const collect = (async () => {
+        for await (const e of run.events as AsyncGenerator<{ type: string; parentState?: { name: string } }>) if (e.type === 'MapIterationStarted') maps.add(e.parentState!.name);
+      })();
+      await run.result;
+      await collect;
+      assert.deepEqual([...maps], [expect]);
+      assert.equal(callsTo(run, 'EncodeSegment').length, segments.length);
+    }
+  });
+
+  it('models the history Step Functions logs: 7 events per inline segment, 3 per retry', () => {
+    assert.equal(historyEventsOfInvocation({ firstAttempt: true, mapItem: true }), 7);
+    assert.equal(historyEventsOfInvocation({ firstAttempt: false, mapItem: true }), 3);
+    assert.equal(historyEventsOfInvocation({ firstAttempt: true, mapItem: false }), 5);
   });
 
   it('retries Lambda service errors with backoff and full jitter; the segment retrier after them', () => {
@@ -162,7 +213,7 @@ describe('workflow definition', () => {
     assert.deepEqual(callsTo(run, 'Merge'), [{ jobId: 'job-1' }]);
     assert.deepEqual(callsTo(run, 'Finalize'), [{ jobId: 'job-1' }]);
     assert.equal(callsTo(run, 'MarkFailed').length, 0);
-    assert.deepEqual(out, { jobId: 'job-1', analyze: { segments: [2, 0, 1], audio: true }, result: { status: 'done' } });
+    assert.deepEqual(out, { jobId: 'job-1', analyze: { segments: [2, 0, 1], segmentCount: 3, audio: true }, result: { status: 'done' } });
   });
 
   it('skips the audio task when there is none', async () => {
@@ -241,5 +292,14 @@ describe('workflow definition', () => {
       const entered = (counts.get('StateEntered') ?? 0) + (counts.get('StateRetried') ?? 0);
       assert.equal(entered, countStateTransitions({ segments: segments.length, retries, audio }), JSON.stringify([...counts]));
     }
+    // As deployed (auto), the Choice state is one transition more.
+    const run = runWorkflow([0, 1], true, {}, { mapMode: 'auto', interpreter: true });
+    let entered = 0;
+    const collect = (async () => {
+      for await (const e of run.events) if (e.type === 'StateEntered' || e.type === 'StateRetried') entered++;
+    })();
+    await run.result;
+    await collect;
+    assert.equal(entered, countStateTransitions({ segments: 2, retries: 0, audio: true, mapChoice: true }));
   });
 });

@@ -59,7 +59,8 @@ describe('cost model', () => {
     // 1 + 1 + 1 (analyze, merge, finalize) + 10 + 10 (segments) + 2 (audio) = 25 s at 2 GB.
     assert.equal(lineOf(est, 'Lambda compute').quantity, 50);
     assert.equal(lineOf(est, 'Lambda requests').quantity, 6);
-    assert.equal(lineOf(est, 'Step Functions').quantity, 10);
+    // 10 states, plus the Choice that picks the segment Map (the default deployment, mapMode auto).
+    assert.equal(lineOf(est, 'Step Functions').quantity, 11);
     assert.ok(!est.lines.some((l) => l.item.startsWith('Lambda /tmp')), 'the first 512 MB of /tmp are free');
     const withOverhead = estimateJobCost(job(), S3, UNIT_PRICES, { ...NO_OVERHEAD, invocationOverheadMs: 1000 });
     assert.equal(lineOf(withOverhead, 'Lambda compute').quantity, 50 + 6 * 2);
@@ -77,7 +78,7 @@ describe('cost model', () => {
     const est = estimateJobCost(retried, S3, UNIT_PRICES, NO_OVERHEAD);
     assert.equal(lineOf(est, 'Lambda requests').quantity, 8);
     assert.equal(lineOf(est, 'Lambda compute').quantity, (25 + 20) * 2);
-    assert.equal(lineOf(est, 'Step Functions').quantity, 12);
+    assert.equal(lineOf(est, 'Step Functions').quantity, 13);
   });
 
   it('counts S3 requests and temp storage with S3 storage', () => {

@@ -7,7 +7,8 @@
  */
 import { ExecutionAbortedError, StateMachine } from 'aws-local-stepfunctions';
 import { ensurePromiseWithResolvers } from './promise-polyfill.js';
-import { buildWorkflowDefinition } from './workflow-definition.js';
+import { HISTORY_EVENT_LIMIT, historyEventsOfInvocation, INLINE_EVENTS_PER_SEGMENT, WORKFLOW_STATE_EVENTS, type MapMode } from '../../core/state-limits.js';
+import { buildWorkflowDefinition, distributedStateName } from './workflow-definition.js';
 
 /** The Task states of the workflow, by state name. */
 export const WORKFLOW_TASK_STATES = ['Analyze', 'EncodeSegment', 'EncodeAudio', 'Merge', 'Finalize', 'MarkFailed'] as const;
@@ -29,6 +30,11 @@ export interface LocalWorkflowOptions {
   taskRetryAttempts: number;
   /** Replace every retry's backoff with this many ms (tests: 0); default the definition's backoff. */
   retryIntervalMs?: number;
+  /** The deployment's Map mode (default auto, as deployed); the distributed copy runs inline here. */
+  mapMode?: MapMode;
+  maxInlineSegments?: number;
+  /** The history limit enforced on the execution (default Step Functions' 25,000 events). */
+  historyEventLimit?: number;
 }
 
 export interface LocalExecution {
@@ -41,7 +47,9 @@ const fakeArn = (name: string): string => `arn:aws:lambda:us-east-1:000000000000
 export function startLocalWorkflow(input: { jobId: string }, handlers: WorkflowTaskHandlers, opts: LocalWorkflowOptions): LocalExecution {
   ensurePromiseWithResolvers();
   const definition = buildWorkflowDefinition({
-    distributed: false,
+    mapMode: opts.mapMode ?? 'auto',
+    ...(opts.maxInlineSegments !== undefined ? { maxInlineSegments: opts.maxInlineSegments } : {}),
+    interpreter: true,
     analyzeFunctionArn: fakeArn('analyze'),
     encodeSegmentFunctionArn: fakeArn('encode-segment'),
     encodeAudioFunctionArn: fakeArn('encode-audio'),
@@ -53,16 +61,42 @@ export function startLocalWorkflow(input: { jobId: string }, handlers: WorkflowT
     taskRetryAttempts: opts.taskRetryAttempts,
   });
   const machine = new StateMachine(definition as never);
-  const local = Object.fromEntries(WORKFLOW_TASK_STATES.map((s) => [s, async (i: unknown) => (await handlers[s](i)) as never]));
+  // The interpreter enforces no history limit: count what Step Functions would log for this execution, from
+  // the Task invocations, and fail it as Step Functions does past the limit. The distributed copy's segment
+  // iterations would be logged in child executions (each with its own history), so they are not counted.
+  const limit = opts.historyEventLimit ?? HISTORY_EVENT_LIMIT;
+  const history = { events: WORKFLOW_STATE_EVENTS, overflowed: false };
+  const attempted = new Set<string>();
+  let abortExecution = (): void => undefined;
+  const counted = (name: string, run: (i: unknown) => Promise<unknown>) => async (input: unknown): Promise<never> => {
+    if (name !== distributedStateName('EncodeSegment')) {
+      const key = `${name} ${JSON.stringify(input)}`;
+      history.events += historyEventsOfInvocation({ firstAttempt: !attempted.has(key), mapItem: name === 'EncodeSegment' });
+      attempted.add(key);
+      if (history.events > limit && !history.overflowed) {
+        history.overflowed = true;
+        abortExecution();
+      }
+      if (history.overflowed) throw Object.assign(new Error('the execution history is full'), { name: 'States.Runtime' });
+    }
+    return (await run(input)) as never;
+  };
+  // The distributed copy's Task states (EncodeSegmentDistributed, ...) call the same handlers.
+  const names = WORKFLOW_TASK_STATES.flatMap((s) => [[s, s], [distributedStateName(s), s]] as const);
+  const local = Object.fromEntries(names.map(([name, s]) => [name, counted(name, handlers[s])]));
   const retryIntervalOverrides = opts.retryIntervalMs === undefined
     ? undefined
-    : Object.fromEntries(WORKFLOW_TASK_STATES.map((s) => [s, opts.retryIntervalMs!]));
+    : Object.fromEntries(names.map(([name]) => [name, opts.retryIntervalMs!]));
   const execution = machine.run(input, {
     overrides: { taskResourceLocalHandlers: local, ...(retryIntervalOverrides ? { retryIntervalOverrides } : {}) },
   });
+  abortExecution = () => execution.abort();
   const result = execution.result.then(
     (): WorkflowOutcome => ({ status: 'succeeded' }),
     (err: unknown): WorkflowOutcome => {
+      if (history.overflowed) {
+        return { status: 'failed', error: 'States.Runtime', cause: `the execution's history passed Step Functions' limit of ${limit} events (an inline Map logs ${INLINE_EVENTS_PER_SEGMENT} per segment, more with retries): deploy with the Distributed Map` };
+      }
       if (err instanceof ExecutionAbortedError) return { status: 'aborted' };
       const failState = (err as Error).cause as { name?: string; message?: string } | undefined;
       return { status: 'failed', error: failState?.name ?? 'Error', cause: failState?.message ?? String((err as Error).message) };

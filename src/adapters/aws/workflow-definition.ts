@@ -4,13 +4,24 @@
  * exactly one placeholder takes the value's type (so `"MaxConcurrency": "${MapMaxConcurrency}"` becomes a
  * number); a placeholder inside a longer string is interpolated. Unknown or unfilled placeholders throw.
  *
- * `distributed: true` turns the segment Map into a Distributed Map (child STANDARD executions running the
- * same item processor), for more than ~40 concurrent segments; the inline Map is what runs locally.
+ * `mapMode` picks the segment Map: `inline`, `distributed` (child STANDARD executions running the same item
+ * processor; needed above 40 concurrent segments), or `auto`: a Choice on the run's segment count, inline up to
+ * maxInlineSegments (the 25,000-event history), else distributed. The local interpreter runs no Distributed
+ * Map: it gets the same states with the distributed copy's processor left inline.
  */
 import { readFileSync } from 'node:fs';
+import { INLINE_EVENTS_PER_SEGMENT, maxInlineSegments, type MapMode } from '../../core/state-limits.js';
 
 export interface WorkflowParams {
-  distributed: boolean;
+  /** How the segment Map runs (core/state-limits.ts MapMode); `auto` adds a Choice on the segment count. */
+  mapMode: MapMode;
+  /** With `auto`: the most segments run inline (default maxInlineSegments()). */
+  maxInlineSegments?: number;
+  /**
+   * For the local interpreter, which runs no Distributed Map: the distributed copy keeps an inline processor
+   * (it is told apart by its state name, DISTRIBUTED_MAP_STATE).
+   */
+  interpreter?: boolean;
   analyzeFunctionArn: string;
   encodeSegmentFunctionArn: string;
   encodeAudioFunctionArn: string;
@@ -33,6 +44,13 @@ export const WORKFLOW_TEMPLATE_URL = new URL('../../../infra/workflow.asl.json',
 
 /** The name of the segment Map state inside the EncodeAll Parallel state. */
 export const SEGMENT_MAP_STATE = 'EncodeSegments';
+/** With mapMode auto: the Choice after Analyze, and the copy of EncodeAll whose segment Map is distributed. */
+export const MAP_CHOICE_STATE = 'ChooseSegmentMap';
+/** State names are unique across a state machine: the copy's states carry this suffix. */
+export const DISTRIBUTED_SUFFIX = 'Distributed';
+export const distributedStateName = (name: string): string => `${name}${DISTRIBUTED_SUFFIX}`;
+export const DISTRIBUTED_PARALLEL_STATE = distributedStateName('EncodeAll');
+export const DISTRIBUTED_MAP_STATE = distributedStateName(SEGMENT_MAP_STATE);
 
 export function loadWorkflowTemplate(url: URL = WORKFLOW_TEMPLATE_URL): AslDefinition {
   return JSON.parse(readFileSync(url, 'utf8')) as AslDefinition;
@@ -81,30 +99,93 @@ function asObject(v: Json | undefined, what: string): { [key: string]: Json } {
   return v;
 }
 
-/** Finds the segment Map state (inside the first branch of EncodeAll). */
-export function findSegmentMap(def: AslDefinition): { [key: string]: Json } {
-  const parallel = asObject(def.States.EncodeAll, 'state EncodeAll');
+/** Finds the segment Map state (inside a branch of EncodeAll, or of another Parallel state). */
+export function findSegmentMap(def: AslDefinition, parallelState = 'EncodeAll'): { [key: string]: Json } {
+  const parallel = asObject(def.States[parallelState], `state ${parallelState}`);
   const branches = parallel.Branches;
-  if (!Array.isArray(branches)) throw new Error('workflow template: EncodeAll has no Branches');
+  if (!Array.isArray(branches)) throw new Error(`workflow template: ${parallelState} has no Branches`);
   for (const b of branches) {
     const states = asObject(asObject(b, 'branch').States, 'branch States');
-    if (states[SEGMENT_MAP_STATE]) return asObject(states[SEGMENT_MAP_STATE], SEGMENT_MAP_STATE);
+    for (const name of [SEGMENT_MAP_STATE, DISTRIBUTED_MAP_STATE]) if (states[name]) return asObject(states[name], name);
   }
-  throw new Error(`workflow template: no ${SEGMENT_MAP_STATE} state`);
+  throw new Error(`workflow template: no ${SEGMENT_MAP_STATE} state in ${parallelState}`);
 }
 
-/** Turns the segment Map of a (substituted) definition into a Distributed Map, in place. */
-export function makeSegmentMapDistributed(def: AslDefinition): void {
-  const map = findSegmentMap(def);
+/** Turns a segment Map into a Distributed Map, in place. */
+function makeDistributed(map: { [key: string]: Json }): void {
   const processor = asObject(map.ItemProcessor, 'ItemProcessor');
   processor.ProcessorConfig = { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' };
   map.Label = 'Segments';
 }
 
-/** The template with every placeholder filled in, as an inline or a Distributed Map. */
+/** Turns the segment Map of a (substituted) definition into a Distributed Map, in place. */
+export function makeSegmentMapDistributed(def: AslDefinition): void {
+  makeDistributed(findSegmentMap(def));
+}
+
+/**
+ * mapMode auto: Analyze goes to a Choice on `$.analyze.segmentCount`: up to `max` segments the inline EncodeAll,
+ * else a copy of it whose segment Map is distributed (renamed, so the two are told apart in logs).
+ */
+function addMapChoice(def: AslDefinition, max: number, interpreter: boolean): void {
+  const analyze = asObject(def.States.Analyze, 'state Analyze');
+  const after = analyze.Next;
+  analyze.Next = MAP_CHOICE_STATE;
+  const copy = renameStates(JSON.parse(JSON.stringify(def.States.EncodeAll)) as { [key: string]: Json });
+  if (!interpreter) makeDistributed(findSegmentMapIn(copy));
+  copy.Comment = `EncodeAll for runs of more than ${max} segments: the segment Map is distributed, so its iterations do not fill this execution's history (25,000 events).`;
+  def.States[DISTRIBUTED_PARALLEL_STATE] = copy;
+  def.States[MAP_CHOICE_STATE] = {
+    Type: 'Choice',
+    Comment: `An inline Map logs ${INLINE_EVENTS_PER_SEGMENT} history events per segment (more with retries): above ${max} segments the Distributed Map.`,
+    Choices: [{ Variable: '$.analyze.segmentCount', NumericGreaterThan: max, Next: DISTRIBUTED_PARALLEL_STATE }],
+    Default: typeof after === 'string' ? after : 'EncodeAll',
+  };
+}
+
+function findSegmentMapIn(parallel: { [key: string]: Json }): { [key: string]: Json } {
+  for (const b of parallel.Branches as Json[]) {
+    const states = asObject(asObject(b, 'branch').States, 'branch States');
+    if (states[DISTRIBUTED_MAP_STATE]) return asObject(states[DISTRIBUTED_MAP_STATE], DISTRIBUTED_MAP_STATE);
+  }
+  throw new Error(`workflow template: no ${DISTRIBUTED_MAP_STATE} state`);
+}
+
+/**
+ * Suffixes every state name inside a Parallel state's branches (and the references to them: StartAt, Next,
+ * Default), leaving references to states outside (its own Next and Catch targets) as they are.
+ */
+function renameStates(parallel: { [key: string]: Json }): { [key: string]: Json } {
+  const inside = new Set<string>();
+  const collect = (v: Json): void => {
+    if (Array.isArray(v)) v.forEach(collect);
+    else if (v && typeof v === 'object') {
+      if (v.States && typeof v.States === 'object' && !Array.isArray(v.States)) Object.keys(v.States).forEach((k) => inside.add(k));
+      Object.values(v).forEach(collect);
+    }
+  };
+  collect(parallel.Branches!);
+  const rename = (v: Json): Json => {
+    if (Array.isArray(v)) return v.map(rename);
+    if (!v || typeof v !== 'object') return v;
+    const out: { [key: string]: Json } = {};
+    for (const [k, x] of Object.entries(v)) {
+      if (k === 'States' && x && typeof x === 'object' && !Array.isArray(x)) {
+        out[k] = Object.fromEntries(Object.entries(x).map(([name, st]) => [distributedStateName(name), rename(st)]));
+      } else if ((k === 'StartAt' || k === 'Next' || k === 'Default') && typeof x === 'string' && inside.has(x)) {
+        out[k] = distributedStateName(x);
+      } else out[k] = rename(x);
+    }
+    return out;
+  };
+  return { ...parallel, Branches: rename(parallel.Branches!) };
+}
+
+/** The template with every placeholder filled in, with the deployment's Map mode. */
 export function substituteWorkflow(template: AslDefinition, params: WorkflowParams): AslDefinition {
   const def = substitutePlaceholders(template as Json, placeholderValues(params)) as AslDefinition;
-  if (params.distributed) makeSegmentMapDistributed(def);
+  if (params.mapMode === 'distributed' && !params.interpreter) makeSegmentMapDistributed(def);
+  if (params.mapMode === 'auto') addMapChoice(def, params.maxInlineSegments ?? maxInlineSegments(), params.interpreter ?? false);
   return def;
 }
 
