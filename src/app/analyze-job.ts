@@ -2,15 +2,14 @@
  * Analyze: one ffprobe for streams and format plus one packet scan of the video stream (no decode), then
  * the segment plan, written once to the ledger.
  */
-import { buildFirstFramesArgs, buildFrameScanArgs, buildPacketScanArgs, buildProbeArgs, cutMethodFor, segmentReadOf } from '../core/ffmpeg-args.js';
+import { buildFirstFramesArgs, buildFrameScanArgs, buildPacketScanArgs, buildProbeArgs, cutMethodFor } from '../core/ffmpeg-args.js';
 import { ConditionFailedError, FfmpegError, InputError } from '../core/errors.js';
 import { defaultSegmentSeconds, minExactCutSeconds, planSegments } from '../core/plan-segments.js';
 import { buildAnalysis, needsFrameScan, parseFirstFrames, parseFrameScan, parsePacketScan, parseProbeJson, pickVideoStream } from '../core/probe-parse.js';
-import { audioBlobKey, taskKey, videoSegmentBlobKey } from '../core/task-keys.js';
-import { audioIntermediateExt } from '../core/profile.js';
+import { tasksOfPlan } from '../core/task-keys.js';
 import { chooseOutputFormat } from '../core/output-format.js';
 import type { JobRecord, MediaAnalysis } from '../core/types.js';
-import type { NewTask } from '../ports/ledger.js';
+import { calibrateEncode } from './calibrate-encode.js';
 import type { AppDeps } from './deps.js';
 import { emit } from './deps.js';
 
@@ -86,6 +85,31 @@ function endsShort(a: MediaAnalysis, streamEnds: Map<number, number>): boolean {
   return end < a.startTime + a.duration - Math.max(0.5, 0.02 * a.duration);
 }
 
+/** A target below this is not timed: a segment that short finishes in any function timeout worth deploying. */
+const UNTIMED_TARGET_SECONDS = 15;
+/** A segment is planned to take at most this share of the time limit (the rest: start-up, reads, uploads, slower content). */
+const SEGMENT_TIME_SHARE = 0.5;
+
+/**
+ * The segment target, kept short enough that one segment's encode finishes inside deps.segmentTimeLimit
+ * (a function's 900 s at most): a few seconds of the source are encoded here with the job's settings and the
+ * functions' threads, as a segment would be, and the target is lowered where that speed says it must.
+ */
+async function segmentTarget(deps: AppDeps, job: JobRecord, analysis: MediaAnalysis, target: number): Promise<number> {
+  const limit = deps.segmentTimeLimit;
+  if (!limit || target <= UNTIMED_TARGET_SECONDS) return target;
+  const sample = await calibrateEncode(deps, job.source, analysis, job.options.profile, {
+    seconds: Math.min(4, Math.max(1, analysis.duration / 4)), threads: limit.threads, scratchId: `${job.id}timing`,
+  });
+  const perSourceSecond = sample.wallMs / 1000 / Math.max(1e-3, sample.sourceSeconds);
+  const most = Math.max(1, Math.floor((limit.seconds * SEGMENT_TIME_SHARE) / Math.max(1e-6, perSourceSecond)));
+  if (most >= target) return target;
+  await emit(deps, job.id, 'job.segment-limit', `segment target ${target} s lowered to ${most} s: a segment must encode inside the ${limit.seconds} s function timeout, and this source encodes at ${perSourceSecond.toFixed(2)} s per second of source with ${limit.threads} thread(s) (timed on ${sample.sourceSeconds.toFixed(1)} s)`, {
+    requested: target, planned: most, secondsPerSourceSecond: perSourceSecond,
+  });
+  return most;
+}
+
 /** Moves a created job through analysis to `encoding`, with its plan and tasks in the ledger. */
 export async function analyzeJob(deps: AppDeps, jobId: string): Promise<JobRecord> {
   const started = deps.clock();
@@ -93,7 +117,7 @@ export async function analyzeJob(deps: AppDeps, jobId: string): Promise<JobRecor
   await emit(deps, jobId, 'job.analyzing', 'analyzing the source');
   const analysis = await analyzeSource(deps, job.source);
   const opts = job.options;
-  const target = opts.segmentSeconds ?? defaultSegmentSeconds(analysis.duration, opts.workers);
+  const target = await segmentTarget(deps, job, analysis, opts.segmentSeconds ?? defaultSegmentSeconds(analysis.duration, opts.workers));
   const plan = planSegments({
     frameTimes: analysis.video.frameTimes,
     keyframeIndices: analysis.video.keyframeIndices,
@@ -102,32 +126,7 @@ export async function analyzeJob(deps: AppDeps, jobId: string): Promise<JobRecor
     workers: opts.workers,
     minExactSeconds: minExactCutSeconds(analysis.video.keyframeCostSeconds),
   });
-  const tasks: NewTask[] = plan.segments.map((s) => ({
-    jobId,
-    kind: 'video',
-    index: s.index,
-    key: taskKey(jobId, 'video', s.index),
-    startFrame: s.startFrame,
-    frameCount: s.frameCount,
-    startTime: s.startTime,
-    endTime: s.endTime,
-    outputKey: videoSegmentBlobKey(jobId, s.index),
-    read: segmentReadOf(analysis, s),
-  }));
-  const ac = opts.profile.audioCodec;
-  if (analysis.audio.length > 0 && (ac === 'aac' || ac === 'opus')) {
-    tasks.push({
-      jobId,
-      kind: 'audio',
-      index: 0,
-      key: taskKey(jobId, 'audio', 0),
-      startFrame: 0,
-      frameCount: 0,
-      startTime: analysis.startTime,
-      endTime: analysis.startTime + analysis.duration,
-      outputKey: audioBlobKey(jobId, audioIntermediateExt(ac)),
-    });
-  }
+  const tasks = tasksOfPlan(jobId, analysis, plan, opts.profile);
   try {
     await deps.ledger.putTasks(tasks);
   } catch (err) {

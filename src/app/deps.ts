@@ -29,6 +29,11 @@ export interface AppDeps {
   onProgress?: (p: TaskProgress) => void;
   /** Milliseconds between heartbeats of a running task (default 5000). */
   heartbeatMs?: number;
+  /**
+   * Where a segment's encode must finish in a bounded time (a Lambda function's timeout): the planner keeps
+   * segments short enough, from an encode of the source timed here with the functions' threads. Unset locally.
+   */
+  segmentTimeLimit?: { seconds: number; threads: number };
 }
 
 /** Appends an event; never lets a failed event write fail the work itself. */

@@ -22,6 +22,7 @@ import type { JobRecord, TaskRecord } from '../core/types.js';
 import type { Ledger } from '../ports/ledger.js';
 import { DEFAULT_DEPLOYMENT, loadAwsStack, removeAwsStack, saveAwsStack, type AwsStack } from '../runtime/aws-stack-config.js';
 import { requireCdkBootstrap } from '../adapters/aws/cdk-bootstrap.js';
+import { planLimits, type PlanLimits } from '../adapters/aws/plan-limits.js';
 import type { SynthResult } from '../infra/synth.js';
 import { makeLocalRuntime, newJobId } from '../runtime/local-runtime.js';
 import { checkPaths, print, stateDirOf, type GlobalFlags } from './commands.js';
@@ -215,21 +216,40 @@ async function estimateCommand(input: string, flags: Flags): Promise<void> {
     const sourceBytes = num('--source-bytes', flags.sourceBytes, 1, 1e15) ?? analysis.sizeBytes;
     const concurrency = deployment.mapMaxConcurrency;
     const segmentSeconds = options.segmentSeconds ?? defaultSegmentSeconds(durationSeconds, concurrency);
+    // The deployment's Map: a Distributed Map always above 40 at once, else chosen per run (src/infra/infra-config.ts).
+    const limits = planLimits({ analysis, durationSeconds, options, segmentSeconds, concurrency, mapMode: concurrency > 40 ? 'distributed' : 'auto' });
     const ac = options.profile.audioCodec;
     const projection = projectJob({
       durationSeconds, sourceBytes, hasAudio: analysis.audio.length > 0 && (ac === 'aac' || ac === 'opus'), segmentSeconds, concurrency,
-      calibration: calibrationOf(sample),
+      segments: limits.segments, calibration: calibrationOf(sample),
+      // A local output path is downloaded (data transfer out); --no-download prices an output left in S3.
+      downloaded: flags.download !== false,
     }, deployment, loadPrices());
     const { job: _job, ...shown } = projection;
-    const text = estimateText({ durationSeconds, sourceBytes, calibration: sample, segmentSeconds, concurrency, deployment, timeoutSeconds: deployment.timeoutSeconds, projection });
+    const text = [
+      estimateText({ durationSeconds, sourceBytes, calibration: sample, segmentSeconds, concurrency, deployment, timeoutSeconds: deployment.timeoutSeconds, projection }),
+      limitsText(limits),
+    ].join('\n');
     const warning = segmentWarning(projection, deployment.timeoutSeconds);
     print(flags, {
       source: { path: source, durationSeconds, sourceBytes, probedDuration: analysis.duration, probedBytes: analysis.sizeBytes },
-      calibration: { ...sample, ...calibrationOf(sample) }, deployment, concurrency, segmentSeconds, projection: shown, ...(warning ? { warning } : {}),
+      calibration: { ...sample, ...calibrationOf(sample) }, deployment, concurrency, segmentSeconds, projection: shown, limits, ...(warning ? { warning } : {}),
     }, text);
   } finally {
     await rt.close();
   }
+}
+
+const kb = (n: number): string => `${(n / 1024).toFixed(n < 10_240 ? 1 : 0)} KB`;
+
+function limitsText(l: PlanLimits): string {
+  const map = l.mapMode === 'distributed'
+    ? `Distributed Map (${l.deploymentMapMode === 'auto' ? `more than the ${l.maxInlineSegments} run inline` : 'the deployment\'s'})`
+    : `inline Map (${l.historyEvents} of ${l.historyEventLimit} history events)`;
+  return [
+    `AWS limits: ${l.segments} segments planned, ${map}; largest state payload ${kb(l.largestPayloadBytes)} of ${kb(l.payloadLimitBytes)};`,
+    `  ledger: largest item ${kb(l.largestItemBytes)} of ${kb(l.itemLimitBytes)}, job item ${kb(l.jobItemBytes)}, ${l.readUnitsPerSegment} read units per segment`,
+  ].join('\n');
 }
 
 const backendOption = () => new Option('--backend <name>', 'where the job ran: local | aws-emulated | aws').choices(['local', 'aws-emulated', 'aws']);
@@ -268,6 +288,7 @@ export function registerAwsCommands(program: Command): void {
     .option('--calibrate-seconds <s>', 'seconds of source encoded to calibrate (default 4)')
     .option('--duration <s>', 'project a source of this length instead of the probed one (same kind of content)')
     .option('--source-bytes <n>', 'project a source of this size instead of the probed one')
+    .option('--no-download', 'the output stays in S3 (default: downloaded to a local path, billed as data transfer out)')
     .addOption(new Option('--format <ext>', 'output container').choices(['mp4', 'mkv', 'webm', 'mov']).default('mp4'))
     .addOption(new Option('--video-codec <codec>', 'h264 | hevc | vp9 | av1'))
     .option('--crf <n>', 'constant rate factor').option('--preset <name>', 'encoder preset')

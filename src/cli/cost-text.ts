@@ -25,9 +25,8 @@ export function deploymentText(d: AwsDeployment): string {
 
 export function costEstimateText(est: CostEstimate): string[] {
   const lines = [...est.lines.map(costLineText), `  total ${usd(est.totalUsd)} per job (${est.region} prices as of ${est.pricesAsOf})`];
-  if (est.fixedMonthly.length) {
-    lines.push(...est.fixedMonthly.map(costLineText), `  plus ${usd(est.fixedMonthlyUsd)} a month whatever runs (EFS setup: interface endpoint)`);
-  }
+  if (est.keptMonthly.length) lines.push(...est.keptMonthly.map(costLineText), `  plus ${usd(est.keptMonthlyUsd)} a month while the job's files stay in the bucket`);
+  if (est.fixedMonthly.length) lines.push(...est.fixedMonthly.map(costLineText), `  plus ${usd(est.fixedMonthlyUsd)} a month whatever runs`);
   return lines;
 }
 

@@ -8,7 +8,7 @@ export type PriceKey =
   | 'lambdaGbSecondX86' | 'lambdaGbSecondArm' | 'lambdaRequest' | 'lambdaEphemeralGbSecond'
   | 'sfnStateTransition' | 's3PutRequest' | 's3GetRequest' | 's3StorageGbMonth'
   | 'dynamoDbWriteRequestUnit' | 'dynamoDbReadRequestUnit'
-  | 'efsStorageGbMonth' | 'efsElasticReadGb' | 'efsElasticWriteGb' | 'vpcInterfaceEndpointHour';
+  | 'efsStorageGbMonth' | 'efsElasticReadGb' | 'efsElasticWriteGb' | 'ecrStorageGbMonth' | 'dataTransferOutGb';
 
 export interface PriceEntry {
   usd: number;
@@ -54,6 +54,8 @@ export interface MeasuredJob {
   outputBytes: number;
   /** Start to finish: how long the temp files exist. */
   totalMs: number;
+  /** The output is downloaded out of AWS (a local output path): billed as data transfer out. */
+  downloaded?: boolean;
 }
 
 /** What the model cannot measure; each default is explained where it is used. */
@@ -70,10 +72,12 @@ export interface CostAssumptions {
   ledgerWritesPerJob: number;
   /** Size of a job-item write in KB (write units are per KB; the plan and analysis are gzipped). */
   jobItemKb: number;
-  /** Progress polling interval of the CLI, seconds (each poll reads the job and its tasks). */
+  /** Progress polling interval of the CLI, seconds (each poll is one eventually consistent read of the job item). */
   pollSeconds: number;
-  /** Availability Zones with an interface endpoint (EFS storage). */
-  endpointAzs: number;
+  /** Size of a task item in KB (its ffmpeg arguments and stderr tail). */
+  taskItemKb: number;
+  /** The function image in ECR, GB (compressed: the Lambda Node 22 base, a static ffmpeg and ffprobe, the code). */
+  imageGb: number;
 }
 
 export const DEFAULT_COST_ASSUMPTIONS: CostAssumptions = {
@@ -82,9 +86,10 @@ export const DEFAULT_COST_ASSUMPTIONS: CostAssumptions = {
   getsPerSourceRead: 4,
   ledgerWritesPerTask: 6,
   ledgerWritesPerJob: 24,
-  jobItemKb: 4,
+  jobItemKb: 2,
   pollSeconds: 1,
-  endpointAzs: 2,
+  taskItemKb: 2,
+  imageGb: 0.35,
 };
 
 export interface CostLine {
@@ -100,9 +105,12 @@ export interface CostEstimate {
   /** Per job. */
   lines: CostLine[];
   totalUsd: number;
-  /** Paid every month whatever runs (the Step Functions interface endpoint of the EFS setup). */
+  /** Paid every month whatever runs (the function image in ECR). */
   fixedMonthly: CostLine[];
   fixedMonthlyUsd: number;
+  /** Paid every month while the job's files stay in the bucket (the uploaded source under inputs/, the output under outputs/). */
+  keptMonthly: CostLine[];
+  keptMonthlyUsd: number;
   /** The price dates used. */
   pricesAsOf: string;
 }
@@ -189,21 +197,21 @@ export function estimateJobCost(
 
   const writeUnits = a.ledgerWritesPerJob * a.jobItemKb + a.ledgerWritesPerTask * tasks.length + 2 * retries;
   line('DynamoDB write request units', writeUnits, 'dynamoDbWriteRequestUnit');
-  // Each invocation reads its job and task; each poll reads the job and its tasks (4 KB per read unit).
-  const pollReads = Math.ceil(job.totalMs / 1000 / a.pollSeconds) * (a.jobItemKb / 4 + Math.ceil(tasks.length / 4));
-  line('DynamoDB read request units', Math.ceil(2 * invocations * a.jobItemKb / 4) + pollReads, 'dynamoDbReadRequestUnit');
+  // Each invocation reads the job item (its head) and its task, strongly consistent (4 KB per read unit); each
+  // progress poll reads the job item's counters, eventually consistent (half a unit); the end lists the tasks.
+  const invocationReads = invocations * (Math.ceil(a.jobItemKb / 4) + Math.ceil(a.taskItemKb / 4));
+  const pollReads = Math.ceil(job.totalMs / 1000 / a.pollSeconds) * 0.5 + Math.ceil((tasks.length * a.taskItemKb) / 4);
+  line('DynamoDB read request units', invocationReads + pollReads, 'dynamoDbReadRequestUnit');
+  if (job.downloaded) line('Data transfer out (the output downloaded)', job.outputBytes / GIB, 'dataTransferOutGb');
 
-  const fixedMonthly: CostLine[] = [];
-  if (deployment.storage === 'efs') {
-    const q = a.endpointAzs * HOURS_PER_MONTH;
-    const e = p.vpcInterfaceEndpointHour;
-    fixedMonthly.push({ item: `Step Functions interface endpoint (${a.endpointAzs} AZs)`, quantity: q, unit: e.unit, unitUsd: e.usd, usd: q * e.usd });
-  }
+  const entry = (item: string, quantity: number, key: PriceKey): CostLine => ({ item, quantity, unit: p[key].unit, unitUsd: p[key].usd, usd: quantity * p[key].usd });
+  const fixedMonthly = [entry('ECR: the function image', a.imageGb, 'ecrStorageGbMonth')];
+  const keptMonthly = [entry('S3: the source under inputs/ and the output under outputs/', (job.sourceBytes + job.outputBytes) / GIB, 's3StorageGbMonth')];
   const sum = (ls: CostLine[]) => ls.reduce((s, l) => s + l.usd, 0);
   const dates = Object.values(p).map((e) => e.date).sort();
   return {
     region: prices.region, lines, totalUsd: sum(lines), fixedMonthly, fixedMonthlyUsd: sum(fixedMonthly),
-    pricesAsOf: dates[dates.length - 1] ?? '',
+    keptMonthly, keptMonthlyUsd: sum(keptMonthly), pricesAsOf: dates[dates.length - 1] ?? '',
   };
 }
 
@@ -223,9 +231,13 @@ export interface ProjectionInputs {
   hasAudio: boolean;
   /** The planner's target segment length. */
   segmentSeconds: number;
+  /** The planner's segment count for that target, where known (default: duration / target, rounded up). */
+  segments?: number;
   /** Segments encoded at once (the Map's MaxConcurrency, within the account's Lambda concurrency). */
   concurrency: number;
   calibration: EncodeCalibration;
+  /** The output is downloaded out of AWS afterwards (a local output path). */
+  downloaded?: boolean;
 }
 
 export interface ProjectionAssumptions {
@@ -240,6 +252,12 @@ export interface ProjectionAssumptions {
   verifySecondsPerSourceSecond: number;
   /** Container start and first ledger read of an invocation. */
   startupSeconds: number;
+  /**
+   * Encode time on arm64 relative to the x86 functions the calibration stands for. Assumed, not measured (no
+   * arm64 machine here): libx264, libx265 and the AV1/VP9 encoders have less hand-written assembly for Arm
+   * (NEON) than for x86 (AVX2), so a Graviton vCPU encodes slower; the Arm GB-second is 20% cheaper.
+   */
+  arm64EncodeFactor: number;
 }
 
 export const DEFAULT_PROJECTION_ASSUMPTIONS: ProjectionAssumptions = {
@@ -249,6 +267,7 @@ export const DEFAULT_PROJECTION_ASSUMPTIONS: ProjectionAssumptions = {
   mergeBytesPerSecond: 150e6,
   verifySecondsPerSourceSecond: 0.02,
   startupSeconds: 1.5,
+  arm64EncodeFactor: 1.25,
 };
 
 /** vCPUs Lambda gives a function: proportional to memory up to one at 1,769 MB, then linear to six at 10,240 MB. */
@@ -293,10 +312,11 @@ export function projectJob(
 ): JobProjection {
   const a = assumptions;
   const cal = input.calibration;
-  const segments = Math.max(1, Math.ceil(input.durationSeconds / input.segmentSeconds));
+  const segments = Math.max(1, input.segments ?? Math.ceil(input.durationSeconds / input.segmentSeconds));
   const segmentSeconds = input.durationSeconds / segments;
   const vcpus = lambdaVcpus(deployment.memoryMb);
-  const encodeSeconds = segmentSeconds * cal.encodeSecondsPerSourceSecond * (threadSpeedup(cal.threads) / threadSpeedup(vcpus));
+  const arch = deployment.architecture === 'arm64' ? a.arm64EncodeFactor : 1;
+  const encodeSeconds = segmentSeconds * cal.encodeSecondsPerSourceSecond * (threadSpeedup(cal.threads) / threadSpeedup(vcpus)) * arch;
   const segmentWallSeconds = a.startupSeconds + encodeSeconds;
   const waves = Math.ceil(segments / Math.max(1, input.concurrency));
   const readSource = input.sourceBytes / a.s3ReadBytesPerSecond;
@@ -317,6 +337,7 @@ export function projectJob(
     sourceBytes: input.sourceBytes,
     outputBytes,
     totalMs: wallSeconds * 1000,
+    ...(input.downloaded ? { downloaded: true } : {}),
   };
   return {
     segments, waves, vcpus, segmentWallSeconds, analyzeSeconds, audioWallSeconds, mergeSeconds, finalizeSeconds, wallSeconds,

@@ -140,6 +140,7 @@ export class ShardcastStack extends Stack {
       SHARDCAST_TEMP_PREFIX: TEMP_PREFIX,
       SHARDCAST_STORAGE: config.storage,
       SHARDCAST_LEDGER_TTL_HOURS: String(config.ledgerTtlHours),
+      SHARDCAST_FUNCTION_TIMEOUT_SECONDS: String(config.timeoutSeconds),
       ...(efsMount ? { SHARDCAST_EFS_ROOT: EFS_MOUNT_PATH } : {}),
     };
     const entries = STEP_FUNCTIONS.map((name) => {

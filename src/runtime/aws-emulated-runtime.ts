@@ -61,6 +61,8 @@ export function emulatedLambdaLimits(env: Record<string, string | undefined>): E
 export interface EmulatedWorkflowLimits {
   historyEventLimit: number;
   mapMode: MapMode;
+  /** The functions' timeout the planner keeps segments inside (SHARDCAST_EMULATED_FUNCTION_TIMEOUT, default 900 s). */
+  functionTimeoutSeconds: number;
 }
 
 export function emulatedWorkflowLimits(env: Record<string, string | undefined>): EmulatedWorkflowLimits {
@@ -70,7 +72,10 @@ export function emulatedWorkflowLimits(env: Record<string, string | undefined>):
   if (!Number.isInteger(historyEventLimit) || historyEventLimit < 10) throw new UsageError(`SHARDCAST_EMULATED_HISTORY_LIMIT must be a whole number from 10, got ${JSON.stringify(h)}`);
   const mapMode = m === undefined || m === '' ? 'auto' : m;
   if (mapMode !== 'auto' && mapMode !== 'inline' && mapMode !== 'distributed') throw new UsageError(`SHARDCAST_EMULATED_MAP must be auto, inline or distributed, got ${JSON.stringify(m)}`);
-  return { historyEventLimit, mapMode };
+  const f = env.SHARDCAST_EMULATED_FUNCTION_TIMEOUT;
+  const functionTimeoutSeconds = f === undefined || f === '' ? 900 : Number(f);
+  if (!Number.isInteger(functionTimeoutSeconds) || functionTimeoutSeconds < 1 || functionTimeoutSeconds > 900) throw new UsageError(`SHARDCAST_EMULATED_FUNCTION_TIMEOUT must be a whole number of seconds from 1 to 900, got ${JSON.stringify(f)}`);
+  return { historyEventLimit, mapMode, functionTimeoutSeconds };
 }
 
 export interface EmulatedAwsConfig {
@@ -114,7 +119,7 @@ export async function startEmulatedAws(cfg: EmulatedAwsConfig): Promise<Emulated
   const runtime = makeAwsRuntime({
     settings: {
       tableName: EMULATED_TABLE, bucket: EMULATED_BUCKET, storage: cfg.storage ?? 's3', efsRoot: join(dir, 'efs'),
-      tempPrefix: 'tmp/', ledgerTtlHours: 48,
+      tempPrefix: 'tmp/', ledgerTtlHours: 48, functionTimeoutSeconds: workflowLimits.functionTimeoutSeconds,
     },
     env: cfg.env,
     workerId: localWorkerId(),

@@ -27,6 +27,8 @@ export const awsSettingsSchema = z.object({
   SHARDCAST_EFS_ROOT: z.string().startsWith('/').default('/mnt/data'),
   SHARDCAST_TEMP_PREFIX: z.string().regex(/^([A-Za-z0-9._-]+\/)+$/, 'SHARDCAST_TEMP_PREFIX must end with "/"').default('tmp/'),
   SHARDCAST_LEDGER_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 365).default(48),
+  /** The functions' timeout (the stack sets it): segments are planned to encode well inside it. */
+  SHARDCAST_FUNCTION_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(900).default(900),
 });
 
 export interface AwsSettings {
@@ -36,6 +38,8 @@ export interface AwsSettings {
   efsRoot: string;
   tempPrefix: string;
   ledgerTtlHours: number;
+  /** The encode functions' timeout, seconds. */
+  functionTimeoutSeconds?: number;
 }
 
 export function parseAwsSettings(env: Record<string, string | undefined>): AwsSettings {
@@ -45,6 +49,7 @@ export function parseAwsSettings(env: Record<string, string | undefined>): AwsSe
   return {
     tableName: e.SHARDCAST_TABLE, bucket: e.SHARDCAST_BUCKET, storage: e.SHARDCAST_STORAGE, efsRoot: e.SHARDCAST_EFS_ROOT,
     tempPrefix: e.SHARDCAST_TEMP_PREFIX, ledgerTtlHours: e.SHARDCAST_LEDGER_TTL_HOURS,
+    functionTimeoutSeconds: e.SHARDCAST_FUNCTION_TIMEOUT_SECONDS,
   };
 }
 
@@ -122,6 +127,9 @@ export function makeAwsRuntime(cfg: AwsRuntimeConfig): AwsRuntime {
     },
     ...(cfg.isWorkerAlive ? { isWorkerAlive: cfg.isWorkerAlive } : {}),
     ...(cfg.onProgress ? { onProgress: cfg.onProgress } : {}),
+    ...(settings.functionTimeoutSeconds !== undefined
+      ? { segmentTimeLimit: { seconds: settings.functionTimeoutSeconds, threads: cfg.encodeThreads === 'job' || cfg.encodeThreads === undefined ? availableParallelism() : cfg.encodeThreads } }
+      : {}),
   };
   return {
     deps,

@@ -93,8 +93,15 @@ describe('CLI: transcode --backend aws-emulated', () => {
     const e = JSON.parse(est.stdout);
     assert.equal(e.source.durationSeconds, 2700);
     assert.ok(e.calibration.encodeSecondsPerSourceSecond > 0);
-    assert.equal(e.projection.segments, Math.ceil(2700 / e.segmentSeconds));
+    // The planner's own count (its tapered tail included), not duration / target.
+    assert.ok(e.projection.segments >= Math.ceil(2700 / e.segmentSeconds), `${e.projection.segments} segments`);
     assert.ok(e.projection.wallSeconds > 0 && e.projection.cost.totalUsd > 0);
+    // The AWS limits of the plan, beside time and cost.
+    assert.equal(e.concurrency, 40);
+    assert.equal(e.limits.segments, e.projection.segments);
+    assert.equal(e.limits.mapMode, 'inline');
+    assert.ok(e.limits.largestPayloadBytes < e.limits.payloadLimitBytes && e.limits.largestItemBytes < e.limits.itemLimitBytes);
+    assert.ok(e.projection.cost.lines.some((l: any) => /^Data transfer out/.test(l.item)), 'a local output is downloaded');
     const dep = cli(['deploy', '--storage', 'efs', '--memory', '4096', '--dry-run', '--json'], { stateDir: state });
     assert.equal(dep.status, 0, dep.stderr);
     const synth = JSON.parse(dep.stdout);

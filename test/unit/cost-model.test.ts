@@ -10,7 +10,7 @@ import {
 const PRICE_KEYS: PriceKey[] = [
   'lambdaGbSecondX86', 'lambdaGbSecondArm', 'lambdaRequest', 'lambdaEphemeralGbSecond', 'sfnStateTransition',
   's3PutRequest', 's3GetRequest', 's3StorageGbMonth', 'dynamoDbWriteRequestUnit', 'dynamoDbReadRequestUnit',
-  'efsStorageGbMonth', 'efsElasticReadGb', 'efsElasticWriteGb', 'vpcInterfaceEndpointHour',
+  'efsStorageGbMonth', 'efsElasticReadGb', 'efsElasticWriteGb', 'ecrStorageGbMonth', 'dataTransferOutGb',
 ];
 
 /** Every price 1 USD per unit, except Arm at 2, so each line's usd equals its quantity. */
@@ -90,7 +90,7 @@ describe('cost model', () => {
     assert.equal(lineOf(est, 'S3 GET').quantity, 16 + 6);
     const tempGib = (2 * MiB + 100_000) / 1024 ** 3;
     assert.ok(Math.abs(lineOf(est, 'S3 temp storage').quantity - tempGib / 730) < 1e-12);
-    assert.equal(est.fixedMonthly.length, 0);
+    assert.deepEqual(est.fixedMonthly.map((l) => l.item), ['ECR: the function image']);
     assert.ok(!est.lines.some((l) => l.item.startsWith('EFS')));
   });
 
@@ -101,15 +101,38 @@ describe('cost model', () => {
     const temp = 2 * MiB + 100_000;
     assert.ok(Math.abs(lineOf(est, 'EFS elastic throughput, writes').quantity - (temp + 2 * MiB) / 1024 ** 3) < 1e-12);
     assert.ok(Math.abs(lineOf(est, 'EFS elastic throughput, reads').quantity - (temp + 4 * MiB) / 1024 ** 3) < 1e-12);
-    assert.equal(est.fixedMonthly[0]?.quantity, 2 * 730);
-    assert.equal(est.fixedMonthlyUsd, 1460);
+    // No interface endpoint (the stack has none: no function calls Step Functions); the image in ECR, in both setups.
+    assert.deepEqual(est.fixedMonthly.map((l) => l.item), ['ECR: the function image']);
+  });
+
+  it('bills what the earlier model left out: the download, the image in ECR, the files kept in the bucket', () => {
+    const kept = estimateJobCost(job(), S3, UNIT_PRICES, NO_OVERHEAD);
+    assert.ok(!kept.lines.some((l) => l.item.startsWith('Data transfer out')), 'an output left in S3 is not transferred');
+    const downloaded = estimateJobCost(job({ downloaded: true, outputBytes: 2 * 1024 ** 3 }), S3, UNIT_PRICES, NO_OVERHEAD);
+    assert.equal(lineOf(downloaded, 'Data transfer out').quantity, 2);
+    assert.equal(kept.fixedMonthly[0]!.quantity, DEFAULT_COST_ASSUMPTIONS.imageGb);
+    assert.ok(Math.abs(kept.keptMonthly[0]!.quantity - (50 * MiB + 2 * MiB) / 1024 ** 3) < 1e-12);
+    const real = estimateJobCost(job({ downloaded: true, outputBytes: 1024 ** 3 }), S3, REAL_PRICES, NO_OVERHEAD);
+    assert.equal(lineOf(real, 'Data transfer out').usd, 0.09);
+  });
+
+  it('prices arm64 at its own (assumed) encode speed, not x86\'s', () => {
+    const input = {
+      durationSeconds: 600, sourceBytes: 1e8, hasAudio: false, segmentSeconds: 10, concurrency: 60,
+      calibration: { encodeSecondsPerSourceSecond: 1, threads: 2, outputBytesPerSecond: 100_000 },
+    };
+    const x86 = projectJob(input, S3, REAL_PRICES);
+    const arm = projectJob(input, { ...S3, architecture: 'arm64' }, REAL_PRICES);
+    const encode = (p: typeof x86) => p.segmentWallSeconds - 1.5;
+    assert.ok(Math.abs(encode(arm) / encode(x86) - 1.25) < 1e-9);
   });
 
   it('counts DynamoDB write and read units', () => {
     const est = estimateJobCost(job(), S3, UNIT_PRICES, NO_OVERHEAD);
-    assert.equal(lineOf(est, 'DynamoDB write').quantity, 24 * 4 + 6 * 3);
-    // 2 reads of a 4 KB item per invocation (6), and 3,600 one-second polls of the job (1) and 3 tasks (1).
-    assert.equal(lineOf(est, 'DynamoDB read').quantity, 12 + 3600 * 2);
+    assert.equal(lineOf(est, 'DynamoDB write').quantity, 24 * 2 + 6 * 3);
+    // Per invocation (6) the job item and the task, a unit each; 3,600 one-second polls of the job item's
+    // counters, half a unit each (regression: each poll read every task); the tasks listed once at the end.
+    assert.equal(lineOf(est, 'DynamoDB read').quantity, 12 + 1800 + 2);
   });
 
   it('totals the lines and names the price date', () => {
@@ -148,12 +171,13 @@ describe('job projection', () => {
     assert.ok(faster.wallSeconds < p.wallSeconds);
   });
 
-  it('prices a 45-minute 1080p job at cents, and EFS with a monthly endpoint cost', () => {
+  it('prices a 45-minute 1080p job at cents; the image in ECR is the monthly cost of both setups', () => {
     const s3 = projectJob(input, S3, REAL_PRICES).cost;
     const efs = projectJob(input, { ...S3, storage: 'efs' }, REAL_PRICES).cost;
     assert.ok(s3.totalUsd > 0.01 && s3.totalUsd < 2, `S3: $${s3.totalUsd}`);
     assert.ok(efs.totalUsd > 0.01 && efs.totalUsd < 2, `EFS: $${efs.totalUsd}`);
-    assert.ok(Math.abs(efs.fixedMonthlyUsd - 14.6) < 1e-9);
+    assert.ok(Math.abs(efs.fixedMonthlyUsd - 0.035) < 1e-9);
+    assert.equal(s3.fixedMonthlyUsd, efs.fixedMonthlyUsd);
   });
 });
 

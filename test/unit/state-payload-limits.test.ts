@@ -6,7 +6,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { planSegments } from '../../src/core/plan-segments.js';
-import { payloadOverLimit, STATE_PAYLOAD_LIMIT_BYTES } from '../../src/core/state-limits.js';
+import { mapModeFor, payloadOverLimit, STATE_PAYLOAD_LIMIT_BYTES } from '../../src/core/state-limits.js';
+import { planLimits } from '../../src/adapters/aws/plan-limits.js';
+import { parseTranscodeOptions } from '../../src/cli/options.js';
+import type { MediaAnalysis } from '../../src/core/types.js';
 
 describe('state payload limits', () => {
   it('a payload over 256 KiB fails as Step Functions fails it', () => {
@@ -35,4 +38,33 @@ describe('state payload limits', () => {
     assert.equal(payloadOverLimit('EncodeAll', 'input', { jobId: 'abcdef123456', analyze: analyzeOutput }), undefined);
     assert.equal(payloadOverLimit('EncodeSegment', 'input', { jobId: 'abcdef123456', kind: 'video', index: 7199 }), undefined);
   });
+
+  it('estimate\'s limits for that source: the Distributed Map, every payload and ledger item inside its limit, 2 read units per segment', () => {
+    const fps = 30;
+    // One minute probed (jittered frame times, a keyframe a second), projected to 2 h as estimate --duration does.
+    const frameTimes = Array.from({ length: 60 * fps }, (_, i) => Math.round((i / fps + ((i * 7919) % 13) * 1e-5) * 1e6) / 1e6);
+    const analysis: MediaAnalysis = {
+      formatName: 'mov,mp4,m4a,3gp,3g2,mj2', startTime: 0, duration: 60, durationFromContainer: true, sizeBytes: 1e7,
+      video: {
+        streamIndex: 0, codec: 'h264', width: 1920, height: 1080, pixelFormat: 'yuv420p', rotation: 0, color: {}, frameRate: '30/1',
+        avgFrameRate: '30/1', frameRateMode: 'cfr', timeBase: '1/15360', frameTimes, keyframeIndices: frameTimes.map((_, i) => i).filter((i) => i % fps === 0),
+        lastFrameDuration: 1 / fps,
+      },
+      audio: [{ index: 1, type: 'audio', codec: 'aac', channels: 2, sampleRate: 48_000 }], subtitles: [], others: [],
+    };
+    const options = parseTranscodeOptions({ segmentSeconds: '1' }, 'out.mp4');
+    const l = planLimits({ analysis, durationSeconds: 7200, options, segmentSeconds: 1, concurrency: 40, mapMode: 'auto' });
+    assert.equal(l.segments, 7200);
+    assert.equal(l.mapMode, 'distributed');
+    assert.ok(l.largestPayloadBytes < l.payloadLimitBytes / 4, `${l.largestPayloadBytes} bytes`);
+    assert.ok(l.largestItemBytes < l.itemLimitBytes, `${l.largestItemBytes} bytes`);
+    assert.ok(l.jobItemBytes < 8 * 1024, `job item ${l.jobItemBytes} bytes`);
+    assert.equal(l.readUnitsPerSegment, 2);
+    // The same source at 10 s segments runs inline, and its history fits.
+    const short = planLimits({ analysis, durationSeconds: 7200, options, segmentSeconds: 10, concurrency: 40, mapMode: 'auto' });
+    assert.equal(short.mapMode, 'inline');
+    assert.ok(short.historyEvents < short.historyEventLimit, `${short.historyEvents} events`);
+    assert.equal(mapModeFor(7200, 'auto'), 'distributed');
+  });
 });
+

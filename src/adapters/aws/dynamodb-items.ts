@@ -238,3 +238,34 @@ export function statusIn(statuses: readonly string[]): { expression: string; val
   const values = Object.fromEntries(statuses.map((s, i) => [`:s${i}`, s]));
   return { expression: `#status IN (${Object.keys(values).join(', ')})`, values };
 }
+
+/** DynamoDB's limit on one item. */
+export const ITEM_LIMIT_BYTES = 400 * 1024;
+
+/**
+ * An item's size as DynamoDB counts it, near enough: attribute names plus values (strings and binaries by
+ * their bytes, numbers at their 21-byte most, 3 bytes per map or list plus 1 per element).
+ */
+export function dynamoItemBytes(v: unknown): number {
+  if (typeof v === 'string') return Buffer.byteLength(v);
+  if (typeof v === 'number') return 21;
+  if (typeof v === 'boolean' || v === null || v === undefined) return 1;
+  if (v instanceof Uint8Array) return v.length;
+  if (Array.isArray(v)) return 3 + v.reduce((s: number, x) => s + 1 + dynamoItemBytes(x), 0);
+  return 3 + Object.entries(v as Record<string, unknown>).reduce((s, [k, x]) => s + Buffer.byteLength(k) + 1 + dynamoItemBytes(x), 0);
+}
+
+/** The items a planned job is stored as (job item, chunk items, task items): what the ledger writes for it. */
+export function ledgerItemsOf(job: JobRecord, tasks: Array<Omit<TaskRecord, 'status' | 'attempts'>>, ttl = 0): { job: Item; chunks: Item[]; tasks: Item[] } {
+  const bulky = encodeBulkyFields(job.id, job, () => '00000000-0000-0000-0000-000000000000', ttl);
+  const videos = tasks.filter((t) => t.kind === 'video');
+  return {
+    job: {
+      ...jobAttributes(job), ...bulky.set, ...jobKey(job.id), [jobsIndex.partitionKey]: JOBS_INDEX_PK_VALUE, [TTL]: ttl,
+      [JOB_INTERNAL.eventSeq]: 1_000, [JOB_INTERNAL.taskCount]: tasks.length, [JOB_INTERNAL.videoTotal]: videos.length,
+      [JOB_INTERNAL.framesTotal]: 0, [JOB_INTERNAL.videoDone]: 0, [JOB_INTERNAL.framesDone]: 0,
+    },
+    chunks: bulky.chunks,
+    tasks: tasks.map((t) => taskToItem({ ...t, status: 'pending', attempts: 0 }, ttl)),
+  };
+}
