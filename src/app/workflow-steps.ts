@@ -5,7 +5,7 @@
  * returns what it recorded and does nothing again. Provider-neutral: the Lambda handlers (src/lambda) are a
  * few lines around these.
  */
-import { NotFoundError } from '../core/errors.js';
+import { ConditionFailedError, InputError, NotFoundError } from '../core/errors.js';
 import { taskThreads } from '../core/segment-threads.js';
 import type { JobRecord, TaskKind, TaskRecord } from '../core/types.js';
 import type { TaskId } from '../ports/ledger.js';
@@ -122,6 +122,24 @@ export async function finishStep(deps: AppDeps, jobId: string): Promise<JobRecor
     return job;
   }
   return finishJob(deps, jobId, deps.clock() - (job.startedAt ?? deps.clock()));
+}
+
+/**
+ * Claims a failed or stopped job for one new execution (`retry` on a workflow backend): one conditional write
+ * moves it on (to `encoding`, or to `created` when its analysis never finished), so of two retries started at
+ * once only one gets the job and starts an execution; the other is told the job is already being retried.
+ */
+export async function claimRetry(deps: AppDeps, jobId: string): Promise<JobRecord> {
+  const job = await existingJob(deps, jobId);
+  if (job.status !== 'failed' && job.status !== 'cancelled') {
+    throw new InputError(`job ${jobId} is ${job.status}; only failed or stopped jobs can be retried${job.status === 'encoding' || job.status === 'created' || job.status === 'analyzing' ? ' (another retry or run has it)' : ''}`);
+  }
+  try {
+    return await deps.ledger.updateJob(jobId, [job.status], job.plan ? 'encoding' : 'created', { clearError: true });
+  } catch (err) {
+    if (!(err instanceof ConditionFailedError)) throw err;
+    throw new InputError(`job ${jobId} is already being retried (it is ${(err.current as JobRecord | undefined)?.status ?? 'gone'})`);
+  }
 }
 
 export interface RunFailure {

@@ -11,8 +11,8 @@ import type { WorkflowOutcome } from '../adapters/aws/local-workflow.js';
 import { emit, type TaskProgress } from '../app/deps.js';
 import { loadJobView } from '../app/job-view.js';
 import { createJob } from '../app/run-job.js';
-import { failRun } from '../app/workflow-steps.js';
-import { CancelledError, InputError, JobFailedError, NotFoundError, UsageError } from '../core/errors.js';
+import { claimRetry, failRun } from '../app/workflow-steps.js';
+import { CancelledError, InputError, JobFailedError, NotFoundError, oneLine, UsageError } from '../core/errors.js';
 import type { JobRecord } from '../core/types.js';
 import { openWorkflowBackend, type WorkflowBackend, type WorkflowBackendKind } from '../runtime/workflow-backend.js';
 import { newJobId } from '../runtime/local-runtime.js';
@@ -86,6 +86,10 @@ async function runAndReport(backend: WorkflowBackend, flags: BackendFlags, jobId
   let outcome: WorkflowOutcome;
   try {
     outcome = await withSignals((signal) => backend.run(jobId, signal));
+  } catch (err) {
+    // No execution was started (or it could not be followed): the job must not stay claimed by none.
+    await failRun(deps, jobId, { message: `the execution could not be run: ${oneLine(err)}` }).catch(() => undefined);
+    throw err;
   } finally {
     await progress.stop();
   }
@@ -160,8 +164,9 @@ export async function workflowRetryCommand(jobId: string, flags: WorkflowFlags):
     const { deps } = backend.runtime;
     const job = await deps.ledger.getJob(jobId);
     if (!job) throw new NotFoundError(`no job ${jobId} in the ${flags.backend} ledger`);
-    if (job.status !== 'failed' && job.status !== 'cancelled') throw new InputError(`job ${jobId} is ${job.status}; only failed or stopped jobs can be retried`);
     const failed = (await deps.ledger.listTasks(jobId)).filter((t) => t.status === 'failed');
+    // One conditional write: of two retries at once, one starts an execution, the other is refused.
+    await claimRetry(deps, jobId);
     await emit(deps, jobId, 'job.retry', `retrying ${failed.length} failed task(s) in a new execution`, { tasks: failed.map((t) => t.key) });
     const download = (await deps.ledger.listEvents(jobId)).filter((e) => e.type === DOWNLOAD_EVENT).pop();
     const localOutput = typeof download?.data?.path === 'string' ? download.data.path : undefined;

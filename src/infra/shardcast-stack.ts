@@ -25,6 +25,9 @@ export interface ShardcastStackProps extends StackProps {
   config: InfraConfig;
 }
 
+/** What every step does on the ledger table: read its job and tasks, write their status, append events. */
+export const LEDGER_STEP_ACTIONS = ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
+
 /** The workflow steps, each a function running `dist/lambda/<name>.js`'s `handler`. */
 export const STEP_FUNCTIONS = ['analyze', 'encode-segment', 'encode-audio', 'merge', 'finalize', 'mark-failed'] as const;
 export type StepName = (typeof STEP_FUNCTIONS)[number];
@@ -177,7 +180,12 @@ export class ShardcastStack extends Stack {
       this.bucket.grantRead(fn);
       this.bucket.grantPut(fn);
       if (name === 'finalize') this.bucket.grantDelete(fn, `${TEMP_PREFIX}*`);
-      this.table.grantReadWriteData(fn);
+      // The ledger calls a step makes (src/adapters/aws/dynamodb-ledger.ts), on the table only: no Scan, no
+      // DeleteItem, no index (only the CLI lists or deletes jobs); BatchWriteItem for Analyze's tasks.
+      fn.addToRolePolicy(new iam.PolicyStatement({
+        actions: [...LEDGER_STEP_ACTIONS, ...(name === 'analyze' ? ['dynamodb:BatchWriteItem'] : [])],
+        resources: [this.table.tableArn],
+      }));
       return [name, fn] as const;
     });
     return Object.fromEntries(entries) as Record<StepName, lambda.DockerImageFunction>;

@@ -15,6 +15,7 @@ import { segmentReadOf } from '../../src/core/ffmpeg-args.js';
 import { planSegments } from '../../src/core/plan-segments.js';
 import { makeDynamoDbDocumentClient } from '../../src/adapters/aws/aws-clients.js';
 import { DynamoDbLedger } from '../../src/adapters/aws/dynamodb-ledger.js';
+import { dynamoItemBytes } from '../../src/adapters/aws/dynamodb-items.js';
 import { ledgerCreateTableInput } from '../../src/adapters/aws/ledger-table.js';
 import type { JobRecord } from '../../src/core/types.js';
 import { fullJob, minimalJob, newTask, runLedgerContract } from './ledger-contract.js';
@@ -120,16 +121,6 @@ describe('DynamoDbLedger specifics', () => {
   });
 });
 
-/** Item size as DynamoDB counts it, near enough: attribute names plus values (numbers at their 21-byte most). */
-function itemBytes(v: unknown): number {
-  if (typeof v === 'string') return Buffer.byteLength(v);
-  if (typeof v === 'number') return 21;
-  if (typeof v === 'boolean' || v === null || v === undefined) return 1;
-  if (v instanceof Uint8Array) return v.length;
-  if (Array.isArray(v)) return 3 + v.reduce((s: number, x) => s + 1 + itemBytes(x), 0);
-  return 3 + Object.entries(v as Record<string, unknown>).reduce((s, [k, x]) => s + Buffer.byteLength(k) + 1 + itemBytes(x), 0);
-}
-
 /** A document client whose every call asks for and adds up its consumed capacity. */
 function meteredLedger(): { ledger: DynamoDbLedger; meter: { units: number } } {
   const raw = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials });
@@ -183,9 +174,9 @@ describe('DynamoDbLedger at scale: a 2 h source at 30 fps in 1 s segments (7,200
       start = res.LastEvaluatedKey;
     } while (start);
     assert.equal(items.filter((i) => String(i.sk).startsWith('TASK#')).length, 7200);
-    const largest = Math.max(...items.map(itemBytes));
+    const largest = Math.max(...items.map(dynamoItemBytes));
     assert.ok(largest < 400 * 1024, `largest item ${largest} bytes`);
-    const jobItem = itemBytes(items.find((i) => i.sk === 'JOB'));
+    const jobItem = dynamoItemBytes(items.find((i) => i.sk === 'JOB'));
     assert.ok(jobItem < 8 * 1024, `job item ${jobItem} bytes (every task reads it, every event updates it)`);
   });
 

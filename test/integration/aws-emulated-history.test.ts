@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { createJob } from '../../src/app/run-job.js';
-import { startRun } from '../../src/app/workflow-steps.js';
+import { claimRetry, startRun } from '../../src/app/workflow-steps.js';
 import { parseTranscodeOptions } from '../../src/cli/options.js';
 import { markFailedStep } from '../../src/lambda/mark-failed.js';
 import { startEmulatedAws, EMULATED_BUCKET, type EmulatedAws } from '../../src/runtime/aws-emulated-runtime.js';
@@ -65,7 +65,7 @@ describe('aws-emulated: the execution history limit', () => {
   });
 });
 
-describe('aws-emulated: a Distributed Map failure names the segment from the ledger', () => {
+describe('aws-emulated: a Distributed Map failure names the segment from the ledger; two retries at once start one run', () => {
   const t = tempDir('shardcast-aws-dmap-fail-');
   let aws: EmulatedAws;
 
@@ -91,6 +91,12 @@ describe('aws-emulated: a Distributed Map failure names the segment from the led
       jobId: id, error: 'States.ExceedToleratedFailureThreshold', cause: 'The specified tolerated failure threshold was exceeded',
     });
     assert.equal(out.status, 'failed');
+    // Two retries at once (regression: both started an execution): one claims the job, the other is refused.
+    const claims = await Promise.allSettled([claimRetry(aws.runtime.deps, id), claimRetry(aws.runtime.deps, id)]);
+    assert.deepEqual(claims.map((c) => c.status).sort(), ['fulfilled', 'rejected']);
+    const refused = claims.find((c) => c.status === 'rejected') as PromiseRejectedResult;
+    assert.match(String(refused.reason.message), /^job \w+ is (already being retried \(it is encoding\)|encoding; only failed or stopped jobs can be retried \(another retry or run has it\))$/);
+    assert.equal((await ledger.getJob(id))!.status, 'encoding');
     assert.match(out.error!, /^segment 1 failed after 3 attempts: FfmpegError: ffmpeg exited with 1: Invalid data found \(workflow failed: States\.ExceedToleratedFailureThreshold: The specified tolerated failure threshold was exceeded\); fix the cause, then run `shardcast retry /);
   });
 });

@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { parseInfraConfig } from '../../src/infra/infra-config.js';
-import { ShardcastStack, STEP_FUNCTIONS } from '../../src/infra/shardcast-stack.js';
+import { LEDGER_STEP_ACTIONS, ShardcastStack, STEP_FUNCTIONS } from '../../src/infra/shardcast-stack.js';
 import { ledgerCreateTableInput } from '../../src/adapters/aws/ledger-table.js';
 
 type Resources = Record<string, { Type: string; Properties: Record<string, any> }>;
@@ -129,6 +129,18 @@ describe('CDK stack (storage=s3)', () => {
     }
     t.resourceCountIs('AWS::EC2::VPC', 0);
     t.resourceCountIs('AWS::EFS::FileSystem', 0);
+  });
+
+  it('gives the functions only the ledger calls they make, on the table alone (regression: full table access, Scan and DeleteItem included)', () => {
+    const dynamo = allowStatements(t).filter((s) => asList(s.Action).some((a) => a.startsWith('dynamodb:')));
+    const actions = new Set(dynamo.flatMap((s) => asList(s.Action)));
+    assert.deepEqual([...actions].sort(), [...LEDGER_STEP_ACTIONS, 'dynamodb:BatchWriteItem'].sort());
+    for (const s of dynamo) {
+      assert.equal(asList(s.Resource as unknown).length, 1, 'the table, not its index');
+      assert.match(JSON.stringify(s.Resource), /"Ledger[0-9A-F]+","Arn"/);
+    }
+    const batch = dynamo.filter((s) => asList(s.Action).includes('dynamodb:BatchWriteItem'));
+    assert.equal(batch.length, 1, 'only Analyze writes tasks in batches');
   });
 });
 
