@@ -5,7 +5,8 @@
 import { buildFirstFramesArgs, buildFrameScanArgs, buildPacketScanArgs, buildProbeArgs, cutMethodFor } from '../core/ffmpeg-args.js';
 import { ConditionFailedError, FfmpegError, InputError } from '../core/errors.js';
 import { defaultSegmentSeconds, minExactCutSeconds, planSegments } from '../core/plan-segments.js';
-import { buildAnalysis, needsFrameScan, parseFirstFrames, parseFrameScan, parsePacketScan, parseProbeJson, pickVideoStream } from '../core/probe-parse.js';
+import { buildAnalysis, joinIntervalScans, needsFrameScan, parseFirstFrames, parseFrameScan, parsePacketScan, parseProbeJson, pickVideoStream, scanBoundaries, seekableForScan, type PacketScan } from '../core/probe-parse.js';
+import type { ToolRunResult } from '../ports/media-tool.js';
 import { tasksOfPlan } from '../core/task-keys.js';
 import { chooseOutputFormat } from '../core/output-format.js';
 import type { JobRecord, MediaAnalysis } from '../core/types.js';
@@ -25,8 +26,11 @@ export async function analyzeSource(deps: AppDeps, source: string): Promise<Medi
   // The packet scan runs beside the stream probe (it does not need the probe's answer); the frame scan, for the
   // codecs that need one, starts as soon as the probe names the video stream. Every early exit waits for the
   // scan to end, so no ffprobe outlives the call.
-  const scanRun = deps.media.run('ffprobe', buildPacketScanArgs(location));
-  const scanSettled = scanRun.then(() => undefined, () => undefined);
+  // A large source in an indexed container may be scanned in intervals at once, which needs the probe's
+  // format and duration first; any other source is scanned in one read, started at once.
+  const byIntervals = deps.parallelScan !== undefined && deps.parallelScan.ranges > 1 && (size ?? 0) >= deps.parallelScan.minBytes;
+  const scanRun = byIntervals ? undefined : deps.media.run('ffprobe', buildPacketScanArgs(location));
+  const scanSettled = scanRun?.then(() => undefined, () => undefined);
   let vs: ReturnType<typeof pickVideoStream>;
   let json: ReturnType<typeof parseProbeJson>;
   let frames: Awaited<typeof scanRun> | undefined;
@@ -51,7 +55,7 @@ export async function analyzeSource(deps: AppDeps, source: string): Promise<Medi
   } finally {
     await scanSettled;
   }
-  const scan = await scanRun;
+  const { scan, packets: joined } = scanRun ? { scan: await scanRun, packets: undefined } : await scanByIntervals(deps, location, json, vs.index);
   for (const r of [scan, frames]) {
     if (r && r.exitCode !== 0) throw new InputError(`cannot read the source's packets: ${firstErrorLine(r.stderrTail)}`);
   }
@@ -59,7 +63,7 @@ export async function analyzeSource(deps: AppDeps, source: string): Promise<Medi
   if (!readError && /partial file|moov atom not found|Invalid data found/i.test(scan.stderrTail)) {
     throw new InputError(`the source is truncated or damaged: ${firstErrorLine(scan.stderrTail)}`);
   }
-  const packets = parsePacketScan(scan.stdout, vs.index);
+  const packets = joined ?? parsePacketScan(scan.stdout, vs.index);
   const sideData = firstFrames && firstFrames.exitCode === 0 ? parseFirstFrames(firstFrames.stdout) : [];
   // A read over http(s) that a dropped connection ended early (the reconnects could not mend it) exits 0 with
   // the packets read so far: never taken as the whole source, nor called a damaged file. Worth another attempt.
@@ -72,6 +76,28 @@ export async function analyzeSource(deps: AppDeps, source: string): Promise<Medi
   }
   if (readError && endsShort(analysis, packets.streamEnds)) throw cutShort();
   return analysis;
+}
+
+/**
+ * The packet scan in deps.parallelScan.ranges interval reads at once, joined as one read would give it
+ * (joinIntervalScans); where the container has no index, a read failed, or the join cannot prove it covered
+ * every packet, the whole source is scanned in one read as before. The returned `scan` stands for the reads'
+ * exit status and messages (the last interval's: it reads to the end of the file).
+ */
+async function scanByIntervals(deps: AppDeps, location: string, json: ReturnType<typeof parseProbeJson>, videoStream: number): Promise<{ scan: ToolRunResult; packets?: PacketScan }> {
+  const ranges = deps.parallelScan!.ranges;
+  const start = Number(json.format?.start_time ?? 0) || 0;
+  const duration = Number(json.format?.duration);
+  if (seekableForScan(json.format?.format_name ?? '') && Number.isFinite(duration) && duration > 0) {
+    const b = scanBoundaries(start, duration, ranges);
+    const runs = await Promise.all(Array.from({ length: ranges }, (_, i) => deps.media.run('ffprobe', buildPacketScanArgs(location, {
+      ...(i > 0 ? { from: b[i - 1]! } : {}), ...(i < ranges - 1 ? { to: b[i]! } : {}),
+    }))));
+    const clean = runs.every((r) => r.exitCode === 0 && !READ_ERROR.test(r.stderrTail) && !/partial file|moov atom not found|Invalid data found/i.test(r.stderrTail));
+    const packets = clean ? joinIntervalScans(runs.map((r) => r.stdout), videoStream, b) : undefined;
+    if (packets) return { scan: { ...runs[ranges - 1]!, stdout: '' }, packets };
+  }
+  return { scan: await deps.media.run('ffprobe', buildPacketScanArgs(location)) };
 }
 
 /** What ffmpeg's http reader says when a connection drops or the server fails (a reconnect may mend it). */

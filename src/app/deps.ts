@@ -34,6 +34,12 @@ export interface AppDeps {
    * segments short enough, from an encode of the source timed here with the functions' threads. Unset locally.
    */
   segmentTimeLimit?: { seconds: number; threads: number };
+  /**
+   * Sources of at least `minBytes` in a container with an index (Matroska, MP4) are scanned in `ranges` reads
+   * at once, each of an interval (core/probe-parse.ts joinIntervalScans): over S3 one read is bound by one
+   * connection's rate. Unset: one read.
+   */
+  parallelScan?: { minBytes: number; ranges: number };
 }
 
 /** Appends an event; never lets a failed event write fail the work itself. */

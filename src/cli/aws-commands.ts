@@ -26,7 +26,7 @@ import { planLimits, type PlanLimits } from '../adapters/aws/plan-limits.js';
 import type { SynthResult } from '../infra/synth.js';
 import { makeLocalRuntime, newJobId } from '../runtime/local-runtime.js';
 import { checkPaths, print, stateDirOf, type GlobalFlags } from './commands.js';
-import { costEstimateText, deploymentText, estimateText, segmentWarning, usd } from './cost-text.js';
+import { costEstimateText, deploymentText, estimateText, segmentWarning, transferEstimate, usd } from './cost-text.js';
 import { buildCdkDeployArgs, buildCdkDestroyArgs, deployContext, parseDeployFlags, stackFromCdkOutputs, type DeployOptions } from './deploy-args.js';
 import { parseTranscodeOptions } from './options.js';
 import { isWorkflowBackend, type BackendFlags } from './backend-flags.js';
@@ -224,16 +224,18 @@ async function estimateCommand(input: string, flags: Flags): Promise<void> {
       segments: limits.segments, calibration: calibrationOf(sample),
       // A local output path is downloaded (data transfer out); --no-download prices an output left in S3.
       downloaded: flags.download !== false,
+      indexedOutput: options.profile.container === 'mp4' || options.profile.container === 'mov',
     }, deployment, loadPrices());
     const { job: _job, ...shown } = projection;
+    const transfer = transferEstimate(projection, sourceBytes, num('--link-mbps', flags.linkMbps, 1, 100_000) ?? 100, flags.download !== false);
     const text = [
-      estimateText({ durationSeconds, sourceBytes, calibration: sample, segmentSeconds, concurrency, deployment, timeoutSeconds: deployment.timeoutSeconds, projection }),
+      estimateText({ durationSeconds, sourceBytes, calibration: sample, segmentSeconds, concurrency, deployment, timeoutSeconds: deployment.timeoutSeconds, projection, transfer }),
       limitsText(limits),
     ].join('\n');
     const warning = segmentWarning(projection, deployment.timeoutSeconds);
     print(flags, {
       source: { path: source, durationSeconds, sourceBytes, probedDuration: analysis.duration, probedBytes: analysis.sizeBytes },
-      calibration: { ...sample, ...calibrationOf(sample) }, deployment, concurrency, segmentSeconds, projection: shown, limits, ...(warning ? { warning } : {}),
+      calibration: { ...sample, ...calibrationOf(sample) }, deployment, concurrency, segmentSeconds, projection: shown, limits, transfer, ...(warning ? { warning } : {}),
     }, text);
   } finally {
     await rt.close();
@@ -289,6 +291,7 @@ export function registerAwsCommands(program: Command): void {
     .option('--duration <s>', 'project a source of this length instead of the probed one (same kind of content)')
     .option('--source-bytes <n>', 'project a source of this size instead of the probed one')
     .option('--no-download', 'the output stays in S3 (default: downloaded to a local path, billed as data transfer out)')
+    .option('--link-mbps <n>', 'your link to AWS for the upload and download, Mbit/s (default 100)')
     .addOption(new Option('--format <ext>', 'output container').choices(['mp4', 'mkv', 'webm', 'mov']).default('mp4'))
     .addOption(new Option('--video-codec <codec>', 'h264 | hevc | vp9 | av1'))
     .option('--crf <n>', 'constant rate factor').option('--preset <name>', 'encoder preset')

@@ -39,6 +39,24 @@ export interface EstimateTextInput {
   deployment: AwsDeployment;
   timeoutSeconds: number;
   projection: JobProjection;
+  /** The upload of a local source and the download of the output, at the user's link speed. */
+  transfer?: TransferEstimate;
+}
+
+export interface TransferEstimate {
+  linkMbps: number;
+  uploadSeconds: number;
+  downloadSeconds: number;
+  /** Upload, the job, download. */
+  endToEndSeconds: number;
+}
+
+/** Moving the source in and the output out over a link of `linkMbps` (both ways at that rate). */
+export function transferEstimate(p: JobProjection, sourceBytes: number, linkMbps: number, downloaded: boolean): TransferEstimate {
+  const rate = (linkMbps * 1e6) / 8;
+  const uploadSeconds = sourceBytes / rate;
+  const downloadSeconds = downloaded ? p.job.outputBytes / rate : 0;
+  return { linkMbps, uploadSeconds, downloadSeconds, endToEndSeconds: uploadSeconds + p.wallSeconds + downloadSeconds };
 }
 
 /** A segment should finish well inside one invocation: warn above half the function timeout. */
@@ -57,6 +75,7 @@ export function estimateText(e: EstimateTextInput): string {
     `AWS: ${deploymentText(e.deployment)}, ${e.concurrency} segments at once`,
     `plan: ${p.segments} segment(s) of about ${e.segmentSeconds} s in ${p.waves} wave(s); one segment takes about ${p.segmentWallSeconds.toFixed(1)} s in a function (timeout ${e.timeoutSeconds} s)`,
     `wall time: about ${formatClock(p.wallSeconds * 1000)} (analyze ${p.analyzeSeconds.toFixed(0)} s, encode ${(p.waves * p.segmentWallSeconds).toFixed(0)} s, merge ${p.mergeSeconds.toFixed(0)} s, finalize ${p.finalizeSeconds.toFixed(0)} s); one ffmpeg process here: about ${formatClock(p.singleProcessSeconds * 1000)}`,
+    ...(e.transfer ? [`end to end at ${e.transfer.linkMbps} Mbit/s: about ${formatClock(e.transfer.endToEndSeconds * 1000)} (upload ${e.transfer.uploadSeconds.toFixed(0)} s, the job, download ${e.transfer.downloadSeconds.toFixed(0)} s)`] : []),
     'cost:',
     ...costEstimateText(p.cost),
   ];

@@ -47,10 +47,14 @@ export function buildProbeArgs(location: string): string[] {
   return ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', ...probeInput(location)];
 }
 
-/** Lists every stream's packets (no decode): times, durations and keyframe flags. */
-export function buildPacketScanArgs(location: string): string[] {
+/**
+ * Lists every stream's packets (no decode): times, durations and keyframe flags; all of them, or those of one
+ * interval (`from` seeks to the keyframe at or before it; `to` ends the read a second after the boundary).
+ */
+export function buildPacketScanArgs(location: string, interval?: { from?: number; to?: number }): string[] {
+  const range = interval ? ['-read_intervals', `${interval.from !== undefined ? interval.from.toFixed(6) : ''}%${interval.to !== undefined ? (interval.to + 1).toFixed(6) : ''}`] : [];
   return [
-    '-v', 'error', '-show_entries', 'packet=stream_index,pts_time,dts_time,duration_time,size,flags',
+    '-v', 'error', ...range, '-show_entries', 'packet=stream_index,pts_time,dts_time,duration_time,size,flags',
     '-of', 'compact=p=0', ...probeInput(location),
   ];
 }
@@ -319,6 +323,19 @@ export function buildSegmentCheckArgs(path: string): string[] {
 /** Packet list of every stream of the output (no decode), for verification. */
 export function buildVerifyScanArgs(path: string): string[] {
   return ['-v', 'error', '-show_entries', 'packet=stream_index,pts_time,duration_time:stream=index,codec_type', '-of', 'json', literalInput(path)];
+}
+
+/**
+ * For an MP4/MOV output, whose index (the moov box) holds every sample: the streams with their sample counts,
+ * and the packets of the first 2 s and of the last ones from `tailFrom` (a seek by that index), a bounded read
+ * whatever the length. A file cut short ends its packets early (the tail shows it), and its partial last
+ * samples are reported on stderr.
+ */
+export function buildVerifyIndexArgs(path: string, tailFrom: number): string[] {
+  return [
+    '-v', 'error', '-read_intervals', `%+2,${Math.max(0, tailFrom).toFixed(3)}%`,
+    '-show_entries', 'packet=stream_index,pts_time,duration_time:stream=index,codec_type,nb_frames', '-of', 'json', literalInput(path),
+  ];
 }
 
 /** An ffconcat list. Locations are ours (segment files), but quote them properly anyway. */

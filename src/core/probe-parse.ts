@@ -107,6 +107,71 @@ export function parsePacketScan(text: string, videoStream: number): PacketScan {
   return { video: sortAndNudge(video), streamEnds };
 }
 
+/** Containers whose index lets a read start at a time (a seek lands on the keyframe at or before it). */
+export function seekableForScan(formatName: string): boolean {
+  const f = formatName.split(',');
+  return f.includes('matroska') || f.includes('webm') || f.includes('mov') || f.includes('mp4');
+}
+
+/** Where the interval scans of a source split it: `ranges` equal spans of [start, start + duration). */
+export function scanBoundaries(start: number, duration: number, ranges: number): number[] {
+  return Array.from({ length: Math.max(0, ranges - 1) }, (_, i) => start + (duration * (i + 1)) / ranges);
+}
+
+/**
+ * Joins the packet scans of consecutive intervals of one source (buildPacketScanArgs with an interval each,
+ * read at once) into the scan a single read would give, or undefined when their coverage cannot be proven,
+ * and the caller must scan the whole source in one read. Each interval after the first starts with a seek to
+ * the keyframe at or before its boundary and reads on; the one before it reads past that boundary. The join
+ * holds when, at every boundary, the later scan's first video packet is a keyframe at or before the boundary
+ * and the earlier scan read that very packet: then every packet lies in one read or the other (a frame before
+ * that keyframe in decode order is presented before it). Packets read twice are counted once.
+ */
+export function joinIntervalScans(texts: string[], videoStream: number, boundaries: number[]): PacketScan | undefined {
+  const seen = new Set<string>();
+  const video: PacketRow[] = [];
+  const streamEnds = new Map<number, number>();
+  const firstVideo: Array<string | undefined> = [];
+  const firstKey: boolean[] = [];
+  const firstPts: number[] = [];
+  const keysRead: Array<Set<string>> = [];
+  for (const text of texts) {
+    let first: string | undefined;
+    const keys = new Set<string>();
+    for (const r of parseCompact(text)) {
+      const idx = Number(r.stream_index);
+      const flags = r.flags ?? '';
+      const pts = num(r.pts_time) ?? num(r.dts_time);
+      if (idx === videoStream) {
+        const id = `${r.pts_time}|${r.dts_time}|${r.size}`;
+        if (first === undefined) {
+          first = id;
+          firstKey.push(flags.includes('K'));
+          firstPts.push(pts ?? Infinity);
+        }
+        keys.add(id);
+        if (flags.includes('D') || pts === undefined || seen.has(id)) continue;
+        seen.add(id);
+        const size = num(r.size);
+        video.push({ pts, duration: num(r.duration_time) ?? 0, key: flags.includes('K'), ...(size !== undefined ? { size } : {}) });
+      } else if (pts !== undefined && !flags.includes('D')) {
+        streamEnds.set(idx, Math.max(streamEnds.get(idx) ?? -Infinity, pts + (num(r.duration_time) ?? 0)));
+      }
+    }
+    if (first === undefined) {
+      firstKey.push(false);
+      firstPts.push(Infinity);
+    }
+    firstVideo.push(first);
+    keysRead.push(keys);
+  }
+  for (let i = 1; i < texts.length; i++) {
+    const first = firstVideo[i];
+    if (first === undefined || !firstKey[i] || firstPts[i]! > boundaries[i - 1]! + 1e-6 || !keysRead[i - 1]!.has(first)) return undefined;
+  }
+  return { video: sortAndNudge(video), streamEnds };
+}
+
 /** Parses a decoded-frame scan (`buildFrameScanArgs`): for codecs whose packets are not one frame each. */
 export function parseFrameScan(text: string): PacketRow[] {
   const rows: PacketRow[] = [];

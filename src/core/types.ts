@@ -169,6 +169,8 @@ export interface JobTimings {
 
 export interface VerifyReport {
   ok: boolean;
+  /** How the output was read: every packet (`scan`), or its index plus its first and last packets (`index`, MP4/MOV). */
+  method?: 'scan' | 'index';
   expectedFrames: number;
   frames: number;
   expectedDuration: number;

@@ -5,7 +5,7 @@
 import type { MediaAnalysis, SegmentPlan, VerifyReport } from './types.js';
 
 interface ScanJson {
-  streams?: Array<{ index: number; codec_type?: string }>;
+  streams?: Array<{ index: number; codec_type?: string; nb_frames?: string }>;
   packets?: Array<{ stream_index: number; pts_time?: string; duration_time?: string }>;
 }
 
@@ -19,7 +19,11 @@ interface StreamSpan {
   lastPts: number;
 }
 
-export function spansFromScan(text: string): Map<number, StreamSpan & { type: string }> {
+/**
+ * Per stream: packets counted, earliest start, latest end. `countsFromIndex`: the scan read only the head and
+ * the tail (buildVerifyIndexArgs), so the counts are the index's sample counts (nb_frames).
+ */
+export function spansFromScan(text: string, opts: { countsFromIndex?: boolean } = {}): Map<number, StreamSpan & { type: string }> {
   const json = JSON.parse(text) as ScanJson;
   const types = new Map((json.streams ?? []).map((s) => [s.index, s.codec_type ?? 'unknown']));
   const spans = new Map<number, StreamSpan & { type: string }>();
@@ -41,6 +45,13 @@ export function spansFromScan(text: string): Map<number, StreamSpan & { type: st
       }
     }
   }
+  if (opts.countsFromIndex) {
+    for (const st of json.streams ?? []) {
+      const s = spans.get(st.index);
+      const n = Number(st.nb_frames);
+      if (s) s.count = Number.isInteger(n) ? n : -1;
+    }
+  }
   return spans;
 }
 
@@ -52,8 +63,12 @@ export interface VerifyExpectations {
   expectAudio: boolean;
 }
 
-export function buildVerifyReport(scanText: string, e: VerifyExpectations): VerifyReport {
-  const spans = [...spansFromScan(scanText).values()];
+/**
+ * `method`: `scan` (every packet of the output read) or `index` (an MP4/MOV output: counts from its index, the
+ * start and end from its first and last packets; each segment was decoded and counted when it was encoded).
+ */
+export function buildVerifyReport(scanText: string, e: VerifyExpectations, method: 'scan' | 'index' = 'scan'): VerifyReport {
+  const spans = [...spansFromScan(scanText, { countsFromIndex: method === 'index' }).values()];
   const v = e.analysis.video;
   // Some muxers leave packet durations out: then the last frame lasts as planned.
   const video = spans.find((s) => s.type === 'video');
@@ -73,7 +88,7 @@ export function buildVerifyReport(scanText: string, e: VerifyExpectations): Veri
   if (video && Math.abs(videoDuration - expectedDuration) > oneFrame) {
     failures.push(`video duration ${videoDuration.toFixed(3)} s, expected ${expectedDuration.toFixed(3)} s (tolerance one frame, ${oneFrame.toFixed(3)} s)`);
   }
-  const report: VerifyReport = { ok: false, expectedFrames: e.plan.totalFrames, frames, expectedDuration, videoDuration, failures };
+  const report: VerifyReport = { ok: false, method, expectedFrames: e.plan.totalFrames, frames, expectedDuration, videoDuration, failures };
   if (e.expectAudio) {
     if (!audio) failures.push('the output has no audio stream');
     else {

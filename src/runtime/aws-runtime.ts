@@ -19,6 +19,9 @@ import { DEFAULT_STALE_TASK_MS } from '../app/workflow-steps.js';
 import { UsageError } from '../core/errors.js';
 import type { MediaTool } from '../ports/media-tool.js';
 
+/** Sources this large (in an indexed container) are scanned in interval reads at once (app/analyze-job.ts). */
+export const PARALLEL_SCAN = { minBytes: 256 * 1024 * 1024, ranges: 4 };
+
 /** Settings of a deployed (or emulated) stack, as the functions' environment carries them. */
 export const awsSettingsSchema = z.object({
   SHARDCAST_TABLE: z.string({ message: 'SHARDCAST_TABLE (the ledger table) is not set' }).min(3),
@@ -127,6 +130,8 @@ export function makeAwsRuntime(cfg: AwsRuntimeConfig): AwsRuntime {
     },
     ...(cfg.isWorkerAlive ? { isWorkerAlive: cfg.isWorkerAlive } : {}),
     ...(cfg.onProgress ? { onProgress: cfg.onProgress } : {}),
+    // Over S3 one read of the source is bound by one connection's rate: a large one is scanned in 4 at once.
+    parallelScan: PARALLEL_SCAN,
     ...(settings.functionTimeoutSeconds !== undefined
       ? { segmentTimeLimit: { seconds: settings.functionTimeoutSeconds, threads: cfg.encodeThreads === 'job' || cfg.encodeThreads === undefined ? availableParallelism() : cfg.encodeThreads } }
       : {}),

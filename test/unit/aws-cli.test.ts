@@ -155,9 +155,10 @@ describe('Lambda handler edges', () => {
 
   it('reads its settings from the environment, with defaults, and names what is missing', () => {
     assert.deepEqual(parseAwsSettings({ SHARDCAST_TABLE: 'ledger', SHARDCAST_BUCKET: 'media' }), {
-      tableName: 'ledger', bucket: 'media', storage: 's3', efsRoot: '/mnt/data', tempPrefix: 'tmp/', ledgerTtlHours: 48,
+      tableName: 'ledger', bucket: 'media', storage: 's3', efsRoot: '/mnt/data', tempPrefix: 'tmp/', ledgerTtlHours: 48, functionTimeoutSeconds: 900,
     });
     assert.equal(parseAwsSettings({ SHARDCAST_TABLE: 'ledger', SHARDCAST_BUCKET: 'media', SHARDCAST_STORAGE: 'efs', SHARDCAST_LEDGER_TTL_HOURS: '6' }).ledgerTtlHours, 6);
+    assert.equal(parseAwsSettings({ SHARDCAST_TABLE: 'ledger', SHARDCAST_BUCKET: 'media', SHARDCAST_FUNCTION_TIMEOUT_SECONDS: '300' }).functionTimeoutSeconds, 300);
     assert.throws(() => parseAwsSettings({ SHARDCAST_BUCKET: 'media' }), /SHARDCAST_TABLE/);
     assert.throws(() => parseAwsSettings({ SHARDCAST_TABLE: 'ledger', SHARDCAST_BUCKET: 'media', SHARDCAST_STORAGE: 'nfs' }), UsageError);
   });

@@ -171,6 +171,21 @@ describe('job projection', () => {
     assert.ok(faster.wallSeconds < p.wallSeconds);
   });
 
+  it('the serial path of a 45-minute 806 MB source: the scan in 4 reads, verification by the MP4 index, in Merge (regression: 72 of 137 s)', () => {
+    const mkv = { ...input, sourceBytes: 806e6, calibration: { ...input.calibration, outputBytesPerSecond: 150_000 } };
+    const p = projectJob(mkv, S3, REAL_PRICES);
+    // 806 MB at min(4 x 80, 300) MB/s, plus start-up.
+    assert.ok(Math.abs(p.analyzeSeconds - (1.5 + 806 / 300)) < 1e-6, `analyze ${p.analyzeSeconds}`);
+    assert.ok(Math.abs(p.mergeSeconds - (1.5 + (2700 * 150_000) / 150e6 + 0.1)) < 1e-6, `merge ${p.mergeSeconds}`);
+    assert.equal(p.finalizeSeconds, 2);
+    const serial = p.analyzeSeconds + p.mergeSeconds + p.finalizeSeconds;
+    assert.ok(serial < 16, `${serial.toFixed(1)} s serial`);
+    // A Matroska output is read whole to verify it; a small source in one read.
+    const whole = projectJob({ ...mkv, indexedOutput: false }, S3, REAL_PRICES);
+    assert.ok(Math.abs(whole.mergeSeconds - p.mergeSeconds - ((2700 * 150_000) / 210e6 - 0.1)) < 1e-6);
+    assert.ok(Math.abs(projectJob({ ...mkv, sourceBytes: 100e6 }, S3, REAL_PRICES).analyzeSeconds - (1.5 + 100 / 80)) < 1e-6);
+  });
+
   it('prices a 45-minute 1080p job at cents; the image in ECR is the monthly cost of both setups', () => {
     const s3 = projectJob(input, S3, REAL_PRICES).cost;
     const efs = projectJob(input, { ...S3, storage: 'efs' }, REAL_PRICES).cost;

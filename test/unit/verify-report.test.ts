@@ -155,4 +155,21 @@ describe('spansFromScan', () => {
     assert.deepEqual({ count: a.count, start: a.start, end: a.end, endKnown: a.endKnown }, { count: 1, start: 0.5, end: 0.5, endKnown: false });
     assert.equal(spans.get(5)!.type, 'unknown');
   });
+
+  it('with the index read (MP4/MOV), counts are the index\'s sample counts; span ends still come from the packets read', () => {
+    const text = JSON.stringify({
+      streams: [{ index: 0, codec_type: 'video', nb_frames: '300' }, { index: 1, codec_type: 'audio', nb_frames: 'N/A' }],
+      packets: [
+        { stream_index: 0, pts_time: '0.000000', duration_time: '0.040000' },
+        { stream_index: 0, pts_time: '11.960000', duration_time: '0.040000' },
+        { stream_index: 1, pts_time: '11.990000', duration_time: '0.021333' },
+      ],
+    });
+    const indexed = spansFromScan(text, { countsFromIndex: true });
+    assert.equal(indexed.get(0)!.count, 300);
+    assert.ok(Math.abs(indexed.get(0)!.end - 12) < 1e-9);
+    assert.equal(indexed.get(1)!.count, -1, 'an index without a count is no count');
+    assert.equal(spansFromScan(text).get(0)!.count, 2);
+  });
 });
+

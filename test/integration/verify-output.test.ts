@@ -1,0 +1,86 @@
+/**
+ * Verification of the merged output still catches an output cut short and one missing its end, now that an
+ * MP4/MOV output is read by its index plus its first and last packets (a bounded read) where every packet was
+ * read before; Matroska outputs keep the full packet scan. The damage is done to the merged temp file right
+ * after the merge, by wrapping the MediaTool (the runtime's test hook); the job must fail and leave no output.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, renameSync, statSync, truncateSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { createJob, runJob } from '../../src/app/run-job.js';
+import { parseTranscodeOptions } from '../../src/cli/options.js';
+import { makeLocalRuntime, newJobId } from '../../src/runtime/local-runtime.js';
+import type { MediaTool } from '../../src/ports/media-tool.js';
+import { makeClip, tempDir } from '../support/media.js';
+
+type Damage = 'none' | 'truncate' | 'drop-last-second';
+
+/** After the merge (the ffmpeg run reading the concat list), damages the merged file. */
+function damaging(real: MediaTool, damage: Damage, container: 'mp4' | 'mkv'): MediaTool {
+  return {
+    info: () => real.info(),
+    run: async (tool, args, opts) => {
+      const r = await real.run(tool, args, opts);
+      if (tool !== 'ffmpeg' || !args.some((a) => a.endsWith('segments.ffconcat')) || damage === 'none') return r;
+      const out = args[args.length - 1]!;
+      if (damage === 'truncate') truncateSync(out, Math.floor(statSync(out).size * 0.7));
+      else {
+        const cut = `${out}.cut`;
+        const c = spawnSync('ffmpeg', ['-v', 'error', '-y', '-i', out, '-map', '0', '-c', 'copy', '-t', '3', '-f', container === 'mp4' ? 'mp4' : 'matroska', cut]);
+        assert.equal(c.status, 0, String(c.stderr));
+        renameSync(cut, out);
+      }
+      return r;
+    },
+  };
+}
+
+describe('verification of the merged output', () => {
+  const t = tempDir('shardcast-verify-');
+  let clip: string;
+  before(() => {
+    clip = makeClip(join(t.dir, 'clip.mp4'), { seconds: 4, gop: 25, rate: 25 });
+  });
+  after(t.cleanup);
+
+  const run = async (container: 'mp4' | 'mkv', damage: Damage) => {
+    const out = join(t.dir, `${container}-${damage}.${container}`);
+    const rt = makeLocalRuntime({ stateDir: join(t.dir, `state-${container}-${damage}`), env: process.env, wrapMedia: (m) => damaging(m, damage, container) });
+    try {
+      const id = newJobId();
+      const job = await createJob(rt.deps, { id, backend: 'local', source: clip, output: out, options: parseTranscodeOptions({ preset: 'ultrafast', segmentSeconds: '1', workers: '2', verify: true }, out) });
+      const outcome = await runJob(rt.deps, rt.executorFor(job), id).then((j) => j, (e: Error) => e);
+      return { outcome, out, job: (await rt.deps.ledger.getJob(id))! };
+    } finally {
+      await rt.close();
+    }
+  };
+
+  for (const container of ['mp4', 'mkv'] as const) {
+    const method = container === 'mp4' ? 'index' : 'scan';
+    it(`${container}: an undamaged output passes, read by its ${method}`, async () => {
+      const { job, out } = await run(container, 'none');
+      assert.equal(job.status, 'done', job.error);
+      assert.equal(job.result?.verify?.method, method);
+      assert.equal(job.result?.verify?.frames, 100);
+      assert.ok(existsSync(out));
+    });
+
+    it(`${container}: an output cut short fails verification and is not committed`, async () => {
+      const { outcome, job, out } = await run(container, 'truncate');
+      assert.ok(outcome instanceof Error, 'the job fails');
+      assert.equal(job.status, 'failed');
+      assert.match(job.error ?? '', /verification failed|cut short|cannot be read/);
+      assert.ok(!existsSync(out), 'no output file');
+    });
+
+    it(`${container}: an output missing its last second fails verification`, async () => {
+      const { outcome, job, out } = await run(container, 'drop-last-second');
+      assert.ok(outcome instanceof Error);
+      assert.match(job.error ?? '', /verification failed: frame count 75, expected 100/);
+      assert.ok(!existsSync(out));
+    });
+  }
+});
