@@ -61,7 +61,10 @@ export function emulatedLambdaLimits(env: Record<string, string | undefined>): E
 export interface EmulatedWorkflowLimits {
   historyEventLimit: number;
   mapMode: MapMode;
-  /** The functions' timeout the planner keeps segments inside (SHARDCAST_EMULATED_FUNCTION_TIMEOUT, default 900 s). */
+  /**
+   * The functions' timeout (SHARDCAST_EMULATED_FUNCTION_TIMEOUT, default 900 s): enforced on every invocation
+   * as Lambda does (Sandbox.Timedout), and the limit the planner keeps segments inside.
+   */
   functionTimeoutSeconds: number;
 }
 
@@ -157,15 +160,27 @@ export async function startEmulatedAws(cfg: EmulatedAwsConfig): Promise<Emulated
       if (refused) return Promise.reject(refused);
       const tooBig = payloadOverLimit(state, 'input', input);
       if (tooBig) return Promise.reject(tooBig);
+      // As Lambda ends an invocation at the function's timeout (Sandbox.Timedout): its work is stopped (its
+      // running encode handed back) and the workflow's retrier sees the timeout. MarkFailed has its own 60 s.
+      const invocation = new AbortController();
+      const timeoutSeconds = state === 'MarkFailed' ? 60 : workflowLimits.functionTimeoutSeconds;
       // The output is checked as Step Functions would: a result over the limit fails the state.
-      const p = step(stepRt, input).then((out) => {
+      const p = step({ ...stepRt, signal: AbortSignal.any([stop.signal, invocation.signal]) }, input).then((out) => {
         const over = payloadOverLimit(state, 'output', out);
         if (over) throw over;
         return out;
       });
       inFlight.add(p);
       void p.catch(() => undefined).finally(() => inFlight.delete(p));
-      return p;
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          invocation.abort();
+          void emit(runtime.deps, jobId, 'lambda.timeout', `${state}: the invocation ran past the ${timeoutSeconds} s function timeout (Sandbox.Timedout)`, { state });
+          reject(Object.assign(new Error(`Task timed out after ${timeoutSeconds}.00 seconds`), { name: 'Sandbox.Timedout' }));
+        }, timeoutSeconds * 1000);
+      });
+      return Promise.race([p, timedOut]).finally(() => clearTimeout(timer));
     };
     const handlers: WorkflowTaskHandlers = {
       Analyze: call(analyzeStep, 'Analyze'), EncodeSegment: call(encodeSegmentStep, 'EncodeSegment'), EncodeAudio: call(encodeAudioStep, 'EncodeAudio'),

@@ -76,3 +76,46 @@ describe('aws-emulated: segments kept inside the function timeout', () => {
     assert.ok(!events.some((e) => e.type === 'job.segment-limit'));
   });
 });
+
+describe('aws-emulated: the function timeout is enforced', () => {
+  const t = tempDir('shardcast-aws-timeout-');
+  let aws: EmulatedAws;
+  let segment1Encodes = 0;
+
+  before(async () => {
+    const clip = makeClip(join(t.dir, 'clip2.mp4'), { seconds: 2, size: '160x120', rate: 25, gop: 25 });
+    // Segment 1's first encode hangs (6 s, stopped when its invocation is), past a 3 s function timeout.
+    const hang = (m: MediaTool): MediaTool => ({
+      info: () => m.info(),
+      run: async (tool, args, opts) => {
+        if (tool === 'ffmpeg' && args.some((a) => /v00001\.mp4\.partial$/.test(a)) && ++segment1Encodes === 1) {
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, 6000);
+            opts?.signal?.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
+          });
+          return { exitCode: null, signal: 'SIGTERM', stdout: '', stderrTail: 'killed', wallMs: 3000, cpuSeconds: 0 };
+        }
+        return m.run(tool, args, opts);
+      },
+    });
+    aws = await startEmulatedAws({ stateDir: join(t.dir, 'state'), env: { ...process.env, SHARDCAST_EMULATED_FUNCTION_TIMEOUT: '3' }, wrapMedia: hang, retryIntervalMs: 0 });
+    await aws.runtime.s3.send(new PutObjectCommand({ Bucket: EMULATED_BUCKET, Key: 'inputs/clip2.mp4', Body: readFileSync(clip) }));
+  });
+  after(async () => {
+    await aws?.close();
+    t.cleanup();
+  });
+
+  it('an invocation past the timeout fails as Sandbox.Timedout, is retried once, and the job completes', async () => {
+    const output = `s3://${EMULATED_BUCKET}/outputs/t.mp4`;
+    const id = newJobId();
+    await createJob(aws.runtime.deps, { id, backend: 'aws-emulated', source: `s3://${EMULATED_BUCKET}/inputs/clip2.mp4`, output, options: parseTranscodeOptions({ preset: 'ultrafast', segmentSeconds: '1', workers: '2' }, output) });
+    assert.deepEqual(await aws.runWorkflow(id), { status: 'succeeded' });
+    assert.equal((await aws.runtime.deps.ledger.getJob(id))!.status, 'done');
+    assert.equal(segment1Encodes, 2);
+    const timeouts = (await aws.runtime.deps.ledger.listEvents(id)).filter((e) => e.type === 'lambda.timeout');
+    assert.equal(timeouts.length, 1);
+    assert.match(timeouts[0]!.message, /^EncodeSegment: the invocation ran past the 3 s function timeout \(Sandbox\.Timedout\)$/);
+  });
+});
+
