@@ -124,13 +124,14 @@ const SEGMENT_TIME_SHARE = 0.5;
 async function segmentTarget(deps: AppDeps, job: JobRecord, analysis: MediaAnalysis, target: number): Promise<number> {
   const limit = deps.segmentTimeLimit;
   if (!limit || target <= UNTIMED_TARGET_SECONDS) return target;
+  const threads = limit.threads ?? job.options.threadsPerWorker;
   const sample = await calibrateEncode(deps, job.source, analysis, job.options.profile, {
-    seconds: Math.min(4, Math.max(1, analysis.duration / 4)), threads: limit.threads, scratchId: `${job.id}timing`,
+    seconds: Math.min(4, Math.max(1, analysis.duration / 4)), threads, scratchId: `${job.id}timing`,
   });
   const perSourceSecond = sample.wallMs / 1000 / Math.max(1e-3, sample.sourceSeconds);
   const most = Math.max(1, Math.floor((limit.seconds * SEGMENT_TIME_SHARE) / Math.max(1e-6, perSourceSecond)));
   if (most >= target) return target;
-  await emit(deps, job.id, 'job.segment-limit', `segment target ${target} s lowered to ${most} s: a segment must encode inside the ${limit.seconds} s function timeout, and this source encodes at ${perSourceSecond.toFixed(2)} s per second of source with ${limit.threads} thread(s) (timed on ${sample.sourceSeconds.toFixed(1)} s)`, {
+  await emit(deps, job.id, 'job.segment-limit', `segment target ${target} s lowered to ${most} s: a segment must encode inside the ${limit.seconds} s function timeout, and this source encodes at ${perSourceSecond.toFixed(2)} s per second of source with ${threads} thread(s) (timed on ${sample.sourceSeconds.toFixed(1)} s)`, {
     requested: target, planned: most, secondsPerSourceSecond: perSourceSecond,
   });
   return most;
@@ -142,8 +143,17 @@ export async function analyzeJob(deps: AppDeps, jobId: string): Promise<JobRecor
   let job = await deps.ledger.updateJob(jobId, ['created'], 'analyzing', { startedAt: started });
   await emit(deps, jobId, 'job.analyzing', 'analyzing the source');
   const analysis = await analyzeSource(deps, job.source);
-  const opts = job.options;
-  const target = await segmentTarget(deps, job, analysis, opts.segmentSeconds ?? defaultSegmentSeconds(analysis.duration, opts.workers));
+  let opts = job.options;
+  const requested = opts.segmentSeconds ?? defaultSegmentSeconds(analysis.duration, opts.workers);
+  // An earlier analysis that wrote the tasks planned them with the target it stored in the options (a lowered
+  // one) before writing them:
+  // plan with that one, untimed (a new timing could differ, and the plan must match the tasks that stand).
+  const planned = (await deps.ledger.taskProgress(jobId)).videoTotal > 0;
+  const target = planned ? requested : await segmentTarget(deps, job, analysis, requested);
+  if (target !== requested) {
+    opts = { ...opts, segmentSeconds: target };
+    job = await deps.ledger.updateJob(jobId, ['analyzing'], 'analyzing', { options: opts });
+  }
   const plan = planSegments({
     frameTimes: analysis.video.frameTimes,
     keyframeIndices: analysis.video.keyframeIndices,
@@ -157,7 +167,7 @@ export async function analyzeJob(deps: AppDeps, jobId: string): Promise<JobRecor
     await deps.ledger.putTasks(tasks);
   } catch (err) {
     // An earlier analysis of this job wrote its tasks and stopped before the plan: the plan is the same (same
-    // source, same options), so those tasks stand.
+    // source, same options, the same target), so those tasks stand.
     if (!(err instanceof ConditionFailedError)) throw err;
   }
   const analyzeMs = deps.clock() - started;

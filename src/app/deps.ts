@@ -31,9 +31,10 @@ export interface AppDeps {
   heartbeatMs?: number;
   /**
    * Where a segment's encode must finish in a bounded time (a Lambda function's timeout): the planner keeps
-   * segments short enough, from an encode of the source timed here with the functions' threads. Unset locally.
+   * segments short enough, from an encode of the source timed here with the functions' threads (default: the
+   * job's threads per worker, as the emulated functions get). Unset locally.
    */
-  segmentTimeLimit?: { seconds: number; threads: number };
+  segmentTimeLimit?: { seconds: number; threads?: number };
   /**
    * Sources of at least `minBytes` in a container with an index (Matroska, MP4) are scanned in `ranges` reads
    * at once, each of an interval (core/probe-parse.ts joinIntervalScans): over S3 one read is bound by one

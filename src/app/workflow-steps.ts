@@ -135,7 +135,8 @@ export async function claimRetry(deps: AppDeps, jobId: string): Promise<JobRecor
     throw new InputError(`job ${jobId} is ${job.status}; only failed or stopped jobs can be retried${job.status === 'encoding' || job.status === 'created' || job.status === 'analyzing' ? ' (another retry or run has it)' : ''}`);
   }
   try {
-    return await deps.ledger.updateJob(jobId, [job.status], job.plan ? 'encoding' : 'created', { clearError: true });
+    // A new run starts now (its time is what a failure adds to the total).
+    return await deps.ledger.updateJob(jobId, [job.status], job.plan ? 'encoding' : 'created', { clearError: true, startedAt: deps.clock() });
   } catch (err) {
     if (!(err instanceof ConditionFailedError)) throw err;
     throw new InputError(`job ${jobId} is already being retried (it is ${(err.current as JobRecord | undefined)?.status ?? 'gone'})`);
@@ -159,7 +160,9 @@ export async function failRun(deps: AppDeps, jobId: string, failure: RunFailure)
   const job = await existingJob(deps, jobId);
   if (job.status === 'done' || job.status === 'failed') return job;
   const named = failure.task ? await deps.ledger.getTask({ jobId, ...failure.task }) : undefined;
-  const task = named ?? (failure.task ? undefined : (await deps.ledger.listTasks(jobId)).find((t) => t.status === 'failed'));
+  // Only a task that failed in this run: one left failed by an earlier run is not this failure's cause.
+  const runStart = job.startedAt ?? 0;
+  const task = named ?? (failure.task ? undefined : (await deps.ledger.listTasks(jobId)).find((t) => t.status === 'failed' && (t.finishedAt ?? 0) >= runStart));
   const what = named ? describeFailedTask(named, failure.message)
     : task ? `${describeFailedTask(task)} (${failure.message})` : failure.message;
   const message = `${what}; fix the cause, then run \`shardcast retry ${jobId} --backend ${job.backend}\``;

@@ -160,8 +160,9 @@ export async function startEmulatedAws(cfg: EmulatedAwsConfig): Promise<Emulated
       if (refused) return Promise.reject(refused);
       const tooBig = payloadOverLimit(state, 'input', input);
       if (tooBig) return Promise.reject(tooBig);
-      // As Lambda ends an invocation at the function's timeout (Sandbox.Timedout): its work is stopped (its
-      // running encode handed back) and the workflow's retrier sees the timeout. MarkFailed has its own 60 s.
+      // As Lambda ends an invocation at the function's timeout (Sandbox.Timedout): the workflow's retrier sees
+      // the timeout, and an encode is stopped (its task handed back). Unlike Lambda, which ends the process,
+      // Analyze, Merge and Finalize here run on to their end in the background. MarkFailed has its own 60 s.
       const invocation = new AbortController();
       const timeoutSeconds = state === 'MarkFailed' ? 60 : workflowLimits.functionTimeoutSeconds;
       // The output is checked as Step Functions would: a result over the limit fails the state.

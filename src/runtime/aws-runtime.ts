@@ -133,7 +133,7 @@ export function makeAwsRuntime(cfg: AwsRuntimeConfig): AwsRuntime {
     // Over S3 one read of the source is bound by one connection's rate: a large one is scanned in 4 at once.
     parallelScan: PARALLEL_SCAN,
     ...(settings.functionTimeoutSeconds !== undefined
-      ? { segmentTimeLimit: { seconds: settings.functionTimeoutSeconds, threads: cfg.encodeThreads === 'job' || cfg.encodeThreads === undefined ? availableParallelism() : cfg.encodeThreads } }
+      ? { segmentTimeLimit: { seconds: settings.functionTimeoutSeconds, ...(cfg.encodeThreads === 'job' ? {} : { threads: cfg.encodeThreads ?? availableParallelism() }) } }
       : {}),
   };
   return {

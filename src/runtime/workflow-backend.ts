@@ -21,7 +21,10 @@ export interface WorkflowBackend {
   bucket: string;
   /** Segments at once when the job does not say (aws: the deployed Map concurrency). */
   defaultConcurrency?: number;
-  /** Runs one execution for the job and resolves when it ends (or, on abort, when it is left). */
+  /**
+   * Runs one execution for the job and resolves when it ends (or, on abort, when it is left). An error with
+   * `executionNotStarted` means no execution exists; any other error from `aws` leaves one running in AWS.
+   */
   run(jobId: string, signal?: AbortSignal): Promise<WorkflowOutcome>;
   close(): Promise<void>;
 }
@@ -63,7 +66,13 @@ export async function openWorkflowBackend(cfg: WorkflowBackendConfig): Promise<W
     bucket: stack.bucket,
     defaultConcurrency: stack.mapMaxConcurrency || undefined,
     async run(jobId, signal) {
-      const arn = await startSfnExecution(sfn, stack.stateMachineArn, jobId, Date.now());
+      let arn: string;
+      try {
+        arn = await startSfnExecution(sfn, stack.stateMachineArn, jobId, Date.now());
+      } catch (err) {
+        throw Object.assign(err instanceof Error ? err : new Error(String(err)), { executionNotStarted: true });
+      }
+      // Once started, the execution goes on in AWS whatever happens to this process's watching of it.
       return waitForSfnExecution(sfn, arn, signal ? { signal } : {});
     },
     async close() {

@@ -43,18 +43,20 @@ describe('aws-emulated: the execution history limit', () => {
     assert.equal(jobs[0]!.status, 'failed', 'the ledger does not show the job running for ever');
   });
 
-  it('with the default Map mode the same run takes the Distributed Map and completes', () => {
-    const state = join(t.dir, 'state-auto');
-    const out = join(t.dir, 'auto.mp4');
-    const r = cli(['transcode', clip, out, '--backend', 'aws-emulated', '--preset', 'ultrafast', '--segment-seconds', '0.5', '--workers', '4', '--json'], {
-      stateDir: state, env: { SHARDCAST_EMULATED_HISTORY_LIMIT: '60' },
+  for (const mode of ['auto', 'distributed'] as const) {
+    it(`with the ${mode === 'auto' ? 'default Map mode' : 'Distributed Map for every run'} the same run completes (its iterations are child executions)`, () => {
+      const state = join(t.dir, `state-${mode}`);
+      const out = join(t.dir, `${mode}.mp4`);
+      const r = cli(['transcode', clip, out, '--backend', 'aws-emulated', '--preset', 'ultrafast', '--segment-seconds', '0.5', '--workers', '4', '--json'], {
+        stateDir: state, env: { SHARDCAST_EMULATED_HISTORY_LIMIT: '60', ...(mode === 'distributed' ? { SHARDCAST_EMULATED_MAP: 'distributed' } : {}) },
+      });
+      assert.equal(r.status, 0, r.stderr);
+      const view = JSON.parse(r.stdout);
+      assert.equal(view.status, 'done');
+      assert.equal(view.verify.ok, true);
+      assert.equal(view.segmentsTotal, 8, 'enough segments to pass 60 events inline');
     });
-    assert.equal(r.status, 0, r.stderr);
-    const view = JSON.parse(r.stdout);
-    assert.equal(view.status, 'done');
-    assert.equal(view.verify.ok, true);
-    assert.equal(view.segmentsTotal, 8, 'enough segments to pass 60 events inline');
-  });
+  }
 
   it('bad limits are refused in one line', () => {
     for (const [env, re] of [[{ SHARDCAST_EMULATED_MAP: 'sideways' }, /SHARDCAST_EMULATED_MAP must be auto, inline or distributed/], [{ SHARDCAST_EMULATED_HISTORY_LIMIT: '5' }, /SHARDCAST_EMULATED_HISTORY_LIMIT must be a whole number from 10/]] as const) {
@@ -86,7 +88,7 @@ describe('aws-emulated: a Distributed Map failure names the segment from the led
     await startRun(aws.runtime.deps, id);
     const { ledger } = aws.runtime.deps;
     await ledger.transitionTask({ jobId: id, kind: 'video', index: 1 }, ['pending'], 'running', { attempts: 3 });
-    await ledger.transitionTask({ jobId: id, kind: 'video', index: 1 }, ['running'], 'failed', { error: 'FfmpegError: ffmpeg exited with 1: Invalid data found' });
+    await ledger.transitionTask({ jobId: id, kind: 'video', index: 1 }, ['running'], 'failed', { error: 'FfmpegError: ffmpeg exited with 1: Invalid data found', finishedAt: Date.now() });
     const out = await markFailedStep(aws.runtime, {
       jobId: id, error: 'States.ExceedToleratedFailureThreshold', cause: 'The specified tolerated failure threshold was exceeded',
     });
@@ -97,6 +99,9 @@ describe('aws-emulated: a Distributed Map failure names the segment from the led
     const refused = claims.find((c) => c.status === 'rejected') as PromiseRejectedResult;
     assert.match(String(refused.reason.message), /^job \w+ is (already being retried \(it is encoding\)|encoding; only failed or stopped jobs can be retried \(another retry or run has it\))$/);
     assert.equal((await ledger.getJob(id))!.status, 'encoding');
+    // The retried run fails where no segment is named: segment 1, failed in the run before, is not blamed.
+    const again = await markFailedStep(aws.runtime, { jobId: id, error: 'States.Runtime', cause: 'the history is full' });
+    assert.match(again.error!, /^workflow failed: States\.Runtime: the history is full; fix the cause/);
     assert.match(out.error!, /^segment 1 failed after 3 attempts: FfmpegError: ffmpeg exited with 1: Invalid data found \(workflow failed: States\.ExceedToleratedFailureThreshold: The specified tolerated failure threshold was exceeded\); fix the cause, then run `shardcast retry /);
   });
 });

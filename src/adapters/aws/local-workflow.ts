@@ -69,7 +69,9 @@ export function startLocalWorkflow(input: { jobId: string }, handlers: WorkflowT
   const attempted = new Set<string>();
   let abortExecution = (): void => undefined;
   const counted = (name: string, run: (i: unknown) => Promise<unknown>) => async (input: unknown): Promise<never> => {
-    if (name !== distributedStateName('EncodeSegment')) {
+    // With a Distributed Map for every run the segment iterations are all in child executions.
+    const childIteration = name === distributedStateName('EncodeSegment') || (name === 'EncodeSegment' && opts.mapMode === 'distributed');
+    if (!childIteration) {
       const key = `${name} ${JSON.stringify(input)}`;
       history.events += historyEventsOfInvocation({ firstAttempt: !attempted.has(key), mapItem: name === 'EncodeSegment' });
       attempted.add(key);
