@@ -124,6 +124,9 @@ const SEGMENT_TIME_SHARE = 0.5;
 async function segmentTarget(deps: AppDeps, job: JobRecord, analysis: MediaAnalysis, target: number): Promise<number> {
   const limit = deps.segmentTimeLimit;
   if (!limit || target <= UNTIMED_TARGET_SECONDS) return target;
+  // An earlier analysis that wrote the tasks stored the target it planned them with (a lowered one) in the
+  // options first: plan with that, untimed (a new timing could differ; the plan must match those tasks).
+  if ((await deps.ledger.taskProgress(job.id)).videoTotal > 0) return target;
   const threads = limit.threads ?? job.options.threadsPerWorker;
   const sample = await calibrateEncode(deps, job.source, analysis, job.options.profile, {
     seconds: Math.min(4, Math.max(1, analysis.duration / 4)), threads, scratchId: `${job.id}timing`,
@@ -145,11 +148,7 @@ export async function analyzeJob(deps: AppDeps, jobId: string): Promise<JobRecor
   const analysis = await analyzeSource(deps, job.source);
   let opts = job.options;
   const requested = opts.segmentSeconds ?? defaultSegmentSeconds(analysis.duration, opts.workers);
-  // An earlier analysis that wrote the tasks planned them with the target it stored in the options (a lowered
-  // one) before writing them:
-  // plan with that one, untimed (a new timing could differ, and the plan must match the tasks that stand).
-  const planned = (await deps.ledger.taskProgress(jobId)).videoTotal > 0;
-  const target = planned ? requested : await segmentTarget(deps, job, analysis, requested);
+  const target = await segmentTarget(deps, job, analysis, requested);
   if (target !== requested) {
     opts = { ...opts, segmentSeconds: target };
     job = await deps.ledger.updateJob(jobId, ['analyzing'], 'analyzing', { options: opts });

@@ -5,6 +5,7 @@
 import { buildConcatList, buildVerifyIndexArgs, buildVerifyScanArgs } from '../core/ffmpeg-args.js';
 import { FfmpegError, VerifyError } from '../core/errors.js';
 import { buildMergeArgs, planSubtitles } from '../core/merge-args.js';
+import { isMp4Family } from '../core/profile.js';
 import { buildVerifyReport } from '../core/verify-report.js';
 import type { JobRecord, VerifyReport } from '../core/types.js';
 import type { AppDeps } from './deps.js';
@@ -52,7 +53,7 @@ export async function mergeJob(deps: AppDeps, job: JobRecord, tempOut: string): 
  * every packet took 0.8 s); Matroska and WebM, which index only keyframes, have every packet read.
  */
 export async function verifyOutput(deps: AppDeps, job: JobRecord, path: string): Promise<VerifyReport> {
-  const indexed = job.options.profile.container === 'mp4' || job.options.profile.container === 'mov';
+  const indexed = isMp4Family(job.options.profile.container);
   const v = job.analysis!.video;
   const expectedEnd = v.frameTimes[v.frameTimes.length - 1]! + v.lastFrameDuration - v.frameTimes[0]!;
   const r = await deps.media.run('ffprobe', indexed ? buildVerifyIndexArgs(path, expectedEnd - 3) : buildVerifyScanArgs(path));

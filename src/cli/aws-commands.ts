@@ -17,7 +17,8 @@ import { calibrationOf, lambdaTaskScale, lambdaTaskScaleOf, measuredJobOf } from
 import { estimateJobCost, projectJob, type AwsDeployment, type AwsPrices } from '../core/cost-model.js';
 import { NotFoundError, UsageError } from '../core/errors.js';
 import { defaultSegmentSeconds } from '../core/plan-segments.js';
-import { maxInlineSegments } from '../core/state-limits.js';
+import { deploymentMapMode, maxInlineSegments } from '../core/state-limits.js';
+import { isMp4Family } from '../core/profile.js';
 import type { JobRecord, TaskRecord } from '../core/types.js';
 import type { Ledger } from '../ports/ledger.js';
 import { DEFAULT_DEPLOYMENT, loadAwsStack, removeAwsStack, saveAwsStack, type AwsStack } from '../runtime/aws-stack-config.js';
@@ -216,15 +217,14 @@ async function estimateCommand(input: string, flags: Flags): Promise<void> {
     const sourceBytes = num('--source-bytes', flags.sourceBytes, 1, 1e15) ?? analysis.sizeBytes;
     const concurrency = deployment.mapMaxConcurrency;
     const segmentSeconds = options.segmentSeconds ?? defaultSegmentSeconds(durationSeconds, concurrency);
-    // The deployment's Map: a Distributed Map always above 40 at once, else chosen per run (src/infra/infra-config.ts).
-    const limits = planLimits({ analysis, durationSeconds, options, segmentSeconds, concurrency, mapMode: concurrency > 40 ? 'distributed' : 'auto' });
+    const limits = planLimits({ analysis, durationSeconds, options, segmentSeconds, concurrency, mapMode: deploymentMapMode(concurrency) });
     const ac = options.profile.audioCodec;
     const projection = projectJob({
       durationSeconds, sourceBytes, hasAudio: analysis.audio.length > 0 && (ac === 'aac' || ac === 'opus'), segmentSeconds, concurrency,
       segments: limits.segments, calibration: calibrationOf(sample),
       // A local output path is downloaded (data transfer out); --no-download prices an output left in S3.
       downloaded: flags.download !== false,
-      indexedOutput: options.profile.container === 'mp4' || options.profile.container === 'mov',
+      indexedOutput: isMp4Family(options.profile.container),
     }, deployment, loadPrices());
     const { job: _job, ...shown } = projection;
     const transfer = transferEstimate(projection, sourceBytes, num('--link-mbps', flags.linkMbps, 1, 100_000) ?? 100, flags.download !== false);

@@ -87,9 +87,9 @@ async function runAndReport(backend: WorkflowBackend, flags: BackendFlags, jobId
   try {
     outcome = await withSignals((signal) => backend.run(jobId, signal));
   } catch (err) {
-    // No execution runs (none was started; an emulated one ends with this process): the job must not stay
-    // claimed by none. An AWS execution that only could not be watched goes on: the job is left as it is.
-    if (backend.kind === 'aws-emulated' || (err as { executionNotStarted?: boolean }).executionNotStarted) {
+    // No execution runs: the job must not stay claimed by none. An AWS execution that only could not be
+    // watched goes on: the job is left as it is.
+    if ((err as { executionNotStarted?: boolean }).executionNotStarted) {
       await failRun(deps, jobId, { message: `the execution could not be run: ${oneLine(err)}` }).catch(() => undefined);
     }
     throw err;

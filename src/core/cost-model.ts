@@ -4,6 +4,8 @@
  * result, so a reader can check the arithmetic. Sizes in bytes; storage is billed per GiB ("GB" on AWS bills).
  */
 
+import { PARALLEL_SCAN } from './probe-parse.js';
+
 export type PriceKey =
   | 'lambdaGbSecondX86' | 'lambdaGbSecondArm' | 'lambdaRequest' | 'lambdaEphemeralGbSecond'
   | 'sfnStateTransition' | 's3PutRequest' | 's3GetRequest' | 's3StorageGbMonth'
@@ -248,9 +250,8 @@ export interface ProjectionAssumptions {
   audioBytesPerSecond: number;
   /** One read's rate from S3, one connection (the analysis scan and the audio task read the whole source). */
   s3ReadBytesPerSecond: number;
-  /** Reads at once of a large source's analysis scan (runtime/aws-runtime.ts PARALLEL_SCAN) and from what size. */
-  scanRanges: number;
-  scanRangesMinBytes: number;
+  /** Reads at once of a large source's analysis scan, and from what size (core/probe-parse.ts PARALLEL_SCAN). */
+  parallelScan: { minBytes: number; ranges: number };
   /** A function's network rate, all its reads together. */
   functionNetworkBytesPerSecond: number;
   /** Concat copy plus upload of the output. */
@@ -275,8 +276,7 @@ export const DEFAULT_PROJECTION_ASSUMPTIONS: ProjectionAssumptions = {
   audioSecondsPerSourceSecond: 0.02,
   audioBytesPerSecond: 16_000,
   s3ReadBytesPerSecond: 80e6,
-  scanRanges: 4,
-  scanRangesMinBytes: 256 * 1024 * 1024,
+  parallelScan: PARALLEL_SCAN,
   functionNetworkBytesPerSecond: 300e6,
   mergeBytesPerSecond: 150e6,
   // Measured here (docs/aws.md): 168 MB, 540 s of 720p H.264 + AAC, every packet read and parsed in 0.80 s;
@@ -338,7 +338,7 @@ export function projectJob(
   const segmentWallSeconds = a.startupSeconds + encodeSeconds;
   const waves = Math.ceil(segments / Math.max(1, input.concurrency));
   const readSource = input.sourceBytes / a.s3ReadBytesPerSecond;
-  const ranges = input.sourceBytes >= a.scanRangesMinBytes ? a.scanRanges : 1;
+  const ranges = input.sourceBytes >= a.parallelScan.minBytes ? a.parallelScan.ranges : 1;
   const scanSource = input.sourceBytes / Math.min(ranges * a.s3ReadBytesPerSecond, a.functionNetworkBytesPerSecond);
   const analyzeSeconds = a.startupSeconds + scanSource;
   const audioWallSeconds = input.hasAudio ? a.startupSeconds + readSource + input.durationSeconds * a.audioSecondsPerSourceSecond : 0;

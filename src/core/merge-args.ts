@@ -3,6 +3,7 @@
  * source's subtitles, attachments, chapters and global metadata where the output container allows.
  */
 import { inputArgs, isCurrentFfmpeg, literalInput } from './ffmpeg-args.js';
+import { isMp4Family } from './profile.js';
 import type { Container, EncodeProfile, MediaAnalysis, StreamInfo } from './types.js';
 
 const TEXT_SUBTITLES = new Set(['subrip', 'srt', 'ass', 'ssa', 'webvtt', 'mov_text', 'text']);
@@ -27,7 +28,7 @@ export function planSubtitles(analysis: MediaAnalysis, container: Container): { 
   for (const s of analysis.subtitles) {
     const text = TEXT_SUBTITLES.has(s.codec);
     if (container === 'mkv') keep.push({ stream: s, codec: 'copy' });
-    else if ((container === 'mp4' || container === 'mov') && text) keep.push({ stream: s, codec: 'mov_text' });
+    else if (isMp4Family(container) && text) keep.push({ stream: s, codec: 'mov_text' });
     else if (container === 'webm' && text) keep.push({ stream: s, codec: 'webvtt' });
     else dropped.push(s);
   }
@@ -82,7 +83,7 @@ export function lastFrameDurationFilter(analysis: MediaAnalysis, videoOffset: nu
   const e = (lastStart + analysis.video.lastFrameDuration).toFixed(6);
   // Halfway to the frame before: only the last frame shown is at or after it.
   const lastShown = (n > 1 ? lastStart - (t[n - 1]! - t[n - 2]!) / 2 : lastStart - analysis.video.lastFrameDuration / 2).toFixed(6);
-  const mp4 = container === 'mp4' || container === 'mov';
+  const mp4 = isMp4Family(container);
   const tb = mp4 ? 'TB' : '0.001';
   const shown = [`gte(PTS\\,${lastShown}/${tb})`, `${e}/${tb}-PTS`];
   const decoded = [`eq(N\\,${n - 1})`, `${e}/${tb}-STARTPTS-DTS+STARTDTS`];
@@ -133,8 +134,8 @@ export function buildMergeArgs(m: MergeInput): string[] {
   }
   // The npm-shipped 4.1 build has no setts filter: there the muxer's guess stays.
   const out: string[] = isCurrentFfmpeg(m.avcodecMajor) ? ['-bsf:v', lastFrameDurationFilter(analysis, videoOffset, container)] : [];
-  if (profile.videoCodec === 'hevc' && (container === 'mp4' || container === 'mov')) out.push('-tag:v', 'hvc1');
-  if (container === 'mp4' || container === 'mov') out.push('-movflags', '+faststart');
+  if (profile.videoCodec === 'hevc' && isMp4Family(container)) out.push('-tag:v', 'hvc1');
+  if (isMp4Family(container)) out.push('-movflags', '+faststart');
   // -copyts: keep every input's own timeline. The segments start at 0 (+ the video offset), the audio file
   // already starts where the source audio started (ffmpeg rebased it to the container start when encoding).
   // Without it ffmpeg would rebase each input to its first timestamp and drop the audio's start offset.

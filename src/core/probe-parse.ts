@@ -113,6 +113,12 @@ export function seekableForScan(formatName: string): boolean {
   return f.includes('matroska') || f.includes('webm') || f.includes('mov') || f.includes('mp4');
 }
 
+/**
+ * On the AWS path (over S3, where one read is bound by one connection's rate) a source this large in an
+ * indexed container is scanned in this many interval reads at once (app/analyze-job.ts; the cost model too).
+ */
+export const PARALLEL_SCAN = { minBytes: 256 * 1024 * 1024, ranges: 4 };
+
 /** Where the interval scans of a source split it: `ranges` equal spans of [start, start + duration). */
 export function scanBoundaries(start: number, duration: number, ranges: number): number[] {
   return Array.from({ length: Math.max(0, ranges - 1) }, (_, i) => start + (duration * (i + 1)) / ranges);

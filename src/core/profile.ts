@@ -128,3 +128,8 @@ export function presetArgs(codec: VideoCodec, preset: string): string[] {
   if (svt === undefined || svt > 13) throw new UsageError(`--preset for av1 must be an x264 preset name or a number 0-13`);
   return ['-preset', String(svt)];
 }
+
+/** MP4 and MOV (ISO base media): an index (the moov box) of every sample, mov_text subtitles, faststart. */
+export function isMp4Family(container: Container): boolean {
+  return container === 'mp4' || container === 'mov';
+}

@@ -37,6 +37,18 @@ export function maxInlineSegments(limit = HISTORY_EVENT_LIMIT): number {
  */
 export type MapMode = 'inline' | 'distributed' | 'auto';
 
+/** An inline Map runs at most this many iterations at once. */
+export const INLINE_MAP_MAX_CONCURRENCY = 40;
+
+/**
+ * A deployment's Map mode: forced by `distributedMap` when given, else distributed above 40 at once (an inline
+ * Map runs no more), else chosen per run (auto).
+ */
+export function deploymentMapMode(mapMaxConcurrency: number, distributedMap?: boolean): MapMode {
+  if (distributedMap !== undefined) return distributedMap ? 'distributed' : 'inline';
+  return mapMaxConcurrency > INLINE_MAP_MAX_CONCURRENCY ? 'distributed' : 'auto';
+}
+
 /** The Map a run of `segments` segments gets under a deployment's mode. */
 export function mapModeFor(segments: number, mode: MapMode, limit = HISTORY_EVENT_LIMIT): 'inline' | 'distributed' {
   if (mode !== 'auto') return mode;

@@ -3,7 +3,7 @@
  * validated into a fully specified config.
  */
 import { z } from 'zod';
-import type { MapMode } from '../core/state-limits.js';
+import { deploymentMapMode, type MapMode } from '../core/state-limits.js';
 
 const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
 
@@ -60,6 +60,6 @@ export function parseInfraConfig(context: Record<string, unknown>): InfraConfig 
   }
   const c = parsed.data;
   const { distributedMap, ...rest } = c;
-  const mapMode: MapMode = distributedMap === true ? 'distributed' : distributedMap === false ? 'inline' : c.mapMaxConcurrency > 40 ? 'distributed' : 'auto';
+  const mapMode = deploymentMapMode(c.mapMaxConcurrency, distributedMap);
   return { ...rest, mapMode };
 }

@@ -17,10 +17,8 @@ import { FfmpegProcess, resolveToolPaths } from '../adapters/local/ffmpeg-proces
 import type { AppDeps, TaskProgress } from '../app/deps.js';
 import { DEFAULT_STALE_TASK_MS } from '../app/workflow-steps.js';
 import { UsageError } from '../core/errors.js';
+import { PARALLEL_SCAN } from '../core/probe-parse.js';
 import type { MediaTool } from '../ports/media-tool.js';
-
-/** Sources this large (in an indexed container) are scanned in interval reads at once (app/analyze-job.ts). */
-export const PARALLEL_SCAN = { minBytes: 256 * 1024 * 1024, ranges: 4 };
 
 /** Settings of a deployed (or emulated) stack, as the functions' environment carries them. */
 export const awsSettingsSchema = z.object({

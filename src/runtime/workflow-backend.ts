@@ -38,13 +38,22 @@ export interface WorkflowBackendConfig {
   onProgress?: (p: TaskProgress) => void;
 }
 
+/** Marks an error after which no execution of the job runs (WorkflowBackend.run). */
+function notStarted(err: unknown): Error {
+  return Object.assign(err instanceof Error ? err : new Error(String(err)), { executionNotStarted: true });
+}
+
 export async function openWorkflowBackend(cfg: WorkflowBackendConfig): Promise<WorkflowBackend> {
   if (cfg.kind === 'aws-emulated') {
     const emu = await startEmulatedAws({
       stateDir: cfg.stateDir, env: cfg.env, ...(cfg.ledgerOnly ? { ledgerOnly: true } : {}),
       ...(cfg.onProgress ? { onProgress: cfg.onProgress } : {}),
     });
-    return { kind: 'aws-emulated', runtime: emu.runtime, bucket: emu.bucket, run: emu.runWorkflow, close: emu.close };
+    // An emulated execution lives in this process: whatever ends its run with an error, none goes on.
+    const run = (jobId: string, signal?: AbortSignal) => emu.runWorkflow(jobId, signal).catch((err: unknown) => {
+      throw notStarted(err);
+    });
+    return { kind: 'aws-emulated', runtime: emu.runtime, bucket: emu.bucket, run, close: emu.close };
   }
   const stack = requireAwsStack(cfg.stateDir, cfg.env);
   const region = cfg.env.AWS_REGION ?? regionOfArn(stack.stateMachineArn);
@@ -70,7 +79,7 @@ export async function openWorkflowBackend(cfg: WorkflowBackendConfig): Promise<W
       try {
         arn = await startSfnExecution(sfn, stack.stateMachineArn, jobId, Date.now());
       } catch (err) {
-        throw Object.assign(err instanceof Error ? err : new Error(String(err)), { executionNotStarted: true });
+        throw notStarted(err);
       }
       // Once started, the execution goes on in AWS whatever happens to this process's watching of it.
       return waitForSfnExecution(sfn, arn, signal ? { signal } : {});

@@ -84,8 +84,18 @@ describe('a full disk', () => {
     }
   }
 
-  function errorLines(stderr: string): string[] {
-    return stderr.split('\n').filter((l) => l.startsWith('shardcast: '));
+  /** The one error line the CLI printed (asserted to be one). */
+  function oneErrorLine(stderr: string): string {
+    const lines = stderr.split('\n').filter((l) => l.startsWith('shardcast: '));
+    assert.equal(lines.length, 1, stderr);
+    return lines[0]!;
+  }
+
+  /** `resume` finishes the job with the reference's bytes. */
+  function resumesIdentical(state: string, id: string, out: string): void {
+    const r = cli(['resume', id], { stateDir: state });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(sha(out), reference);
   }
 
   it('refuses a job that does not fit before encoding, naming the folder and the space; resume once there is room', () => {
@@ -93,17 +103,14 @@ describe('a full disk', () => {
     const out = join(t.dir, 'refused.mp4');
     const r = cli(['transcode', clip, out, ...OPTS], { stateDir: state });
     assert.equal(r.status, 1, r.stderr);
-    const lines = errorLines(r.stderr);
-    assert.equal(lines.length, 1, r.stderr);
-    assert.match(lines[0]!, new RegExp(`^shardcast: error: not enough space in ${state}/jobs/[a-z0-9]+/scratch: [\\d.]+ [KM]?B free, the job needs about [\\d.]+ MB there \\(segments and audio\\); free space \\(or use a --state-dir on a larger disk\\), then run \`shardcast resume [a-z0-9]+\`$`));
+    const line = oneErrorLine(r.stderr);
+    assert.match(line, new RegExp(`^shardcast: error: not enough space in ${state}/jobs/[a-z0-9]+/scratch: [\\d.]+ [KM]?B free, the job needs about [\\d.]+ MB there \\(segments and audio\\); free space \\(or use a --state-dir on a larger disk\\), then run \`shardcast resume [a-z0-9]+\`$`));
     assert.equal(existsSync(out), false);
-    const id = /resume ([a-z0-9]+)`/.exec(lines[0]!)![1]!;
+    const id = /resume ([a-z0-9]+)`/.exec(line)![1]!;
     const view = JSON.parse(cli(['status', id, '--json'], { stateDir: state }).stdout);
     assert.equal(view.segmentsDone, 0, 'nothing was encoded');
     resize(state, '64m');
-    const again = cli(['resume', id], { stateDir: state });
-    assert.equal(again.status, 0, again.stderr);
-    assert.equal(sha(out), reference);
+    resumesIdentical(state, id, out);
   });
 
   it('a disk that fills while segments are written: the job fails in one line, resume finishes it identical', async () => {
@@ -115,14 +122,11 @@ describe('a full disk', () => {
     const ballast = fill(state, 96 * 1024);
     const code = await run.exit;
     assert.equal(code, 1, run.stderr());
-    const lines = errorLines(run.stderr());
-    assert.equal(lines.length, 1, run.stderr());
-    assert.match(lines[0]!, new RegExp(`^shardcast: error: (segment \\d+|the audio track) failed after 1 attempts: (no space left in ${state}/jobs/${run.id}/scratch writing .* \\([\\d.]+ [KM]?B free; the job needs about [\\d.]+ MB there\\); free space \\(or use a --state-dir on a larger disk\\)|the ledger ${state}/ledger.db cannot be written: no space left in ${state}; free space there, then run the command again)( \\(and \\d+ more\\))?; fix the cause, then run \`shardcast retry ${run.id}\`$`));
+    const line = oneErrorLine(run.stderr());
+    assert.match(line, new RegExp(`^shardcast: error: (segment \\d+|the audio track) failed after 1 attempts: (no space left in ${state}/jobs/${run.id}/scratch writing .* \\([\\d.]+ [KM]?B free; the job needs about [\\d.]+ MB there\\); free space \\(or use a --state-dir on a larger disk\\)|the ledger ${state}/ledger.db cannot be written: no space left in ${state}; free space there, then run the command again)( \\(and \\d+ more\\))?; fix the cause, then run \`shardcast retry ${run.id}\`$`));
     assert.equal(existsSync(out), false, 'nothing at the output path');
     rmSync(ballast);
-    const r = cli(['resume', run.id], { stateDir: state });
-    assert.equal(r.status, 0, r.stderr);
-    assert.equal(sha(out), reference);
+    resumesIdentical(state, run.id, out);
   });
 
   it('an output folder that fills before the merge: nothing partial there, resume finishes it identical', async () => {
@@ -133,14 +137,11 @@ describe('a full disk', () => {
     const ballast = fill(outDir, 64 * 1024);
     const code = await run.exit;
     assert.equal(code, 1, run.stderr());
-    const lines = errorLines(run.stderr());
-    assert.equal(lines.length, 1, run.stderr());
-    assert.match(lines[0]!, new RegExp(`^shardcast: error: no space left in ${outDir} writing the merged output \\([\\d.]+ [KM]?B free; the job needs about [\\d.]+ MB there\\); free space \\(or use a --state-dir on a larger disk\\), then run \`shardcast resume ${run.id}\`$`));
+    const line = oneErrorLine(run.stderr());
+    assert.match(line, new RegExp(`^shardcast: error: no space left in ${outDir} writing the merged output \\([\\d.]+ [KM]?B free; the job needs about [\\d.]+ MB there\\); free space \\(or use a --state-dir on a larger disk\\), then run \`shardcast resume ${run.id}\`$`));
     assert.deepEqual(readdirSync(outDir).sort(), ['ballast'], 'no output and no merge temp left');
     rmSync(ballast);
-    const r = cli(['resume', run.id], { stateDir: state });
-    assert.equal(r.status, 0, r.stderr);
-    assert.equal(sha(out), reference);
+    resumesIdentical(state, run.id, out);
   });
 
   it('a state dir filled to the last byte (the ledger too): one line, no output, resume finishes it identical', async () => {
@@ -150,13 +151,10 @@ describe('a full disk', () => {
     const ballast = fill(state, 0);
     const code = await run.exit;
     assert.notEqual(code, 0, run.stderr());
-    const lines = errorLines(run.stderr());
-    assert.equal(lines.length, 1, run.stderr());
-    assert.match(lines[0]!, /^shardcast: error: .*no space left in /);
+    const line = oneErrorLine(run.stderr());
+    assert.match(line, /^shardcast: error: .*no space left in /);
     assert.equal(existsSync(out), false);
     rmSync(ballast);
-    const r = cli(['resume', run.id], { stateDir: state });
-    assert.equal(r.status, 0, r.stderr);
-    assert.equal(sha(out), reference);
+    resumesIdentical(state, run.id, out);
   });
 });

@@ -8,17 +8,13 @@
  * (States.ExceedToleratedFailureThreshold, which names no segment) is recorded naming the ledger's failed segment.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { createJob } from '../../src/app/run-job.js';
 import { claimRetry, startRun } from '../../src/app/workflow-steps.js';
-import { parseTranscodeOptions } from '../../src/cli/options.js';
 import { markFailedStep } from '../../src/lambda/mark-failed.js';
-import { startEmulatedAws, EMULATED_BUCKET, type EmulatedAws } from '../../src/runtime/aws-emulated-runtime.js';
-import { newJobId } from '../../src/runtime/local-runtime.js';
+import type { EmulatedAws } from '../../src/runtime/aws-emulated-runtime.js';
 import { cli } from '../support/cli.js';
+import { createEmulatedJob, emulatedWithSource } from '../support/emulated.js';
 import { makeClip, tempDir } from '../support/media.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -70,11 +66,11 @@ describe('aws-emulated: the execution history limit', () => {
 describe('aws-emulated: a Distributed Map failure names the segment from the ledger; two retries at once start one run', () => {
   const t = tempDir('shardcast-aws-dmap-fail-');
   let aws: EmulatedAws;
+  let source: string;
 
   before(async () => {
     const clip = makeClip(join(t.dir, 'clip2.mp4'), { seconds: 2, size: '160x120', rate: 25, gop: 25 });
-    aws = await startEmulatedAws({ stateDir: join(t.dir, 'state'), env: process.env });
-    await aws.runtime.s3.send(new PutObjectCommand({ Bucket: EMULATED_BUCKET, Key: 'inputs/clip2.mp4', Body: readFileSync(clip) }));
+    ({ aws, source } = await emulatedWithSource({ stateDir: join(t.dir, 'state'), env: process.env }, clip));
   });
   after(async () => {
     await aws?.close();
@@ -82,9 +78,7 @@ describe('aws-emulated: a Distributed Map failure names the segment from the led
   });
 
   it('States.ExceedToleratedFailureThreshold is recorded as the failed segment with its error', async () => {
-    const output = `s3://${EMULATED_BUCKET}/outputs/x.mp4`;
-    const id = newJobId();
-    await createJob(aws.runtime.deps, { id, backend: 'aws-emulated', source: `s3://${EMULATED_BUCKET}/inputs/clip2.mp4`, output, options: parseTranscodeOptions({ segmentSeconds: '1' }, output) });
+    const id = await createEmulatedJob(aws, source, 'x.mp4', { segmentSeconds: '1' });
     await startRun(aws.runtime.deps, id);
     const { ledger } = aws.runtime.deps;
     await ledger.transitionTask({ jobId: id, kind: 'video', index: 1 }, ['pending'], 'running', { attempts: 3 });

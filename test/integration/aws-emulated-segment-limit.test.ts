@@ -7,15 +7,11 @@
  * second of source), so that the cap falls below the requested 20 s target deterministically.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { createJob } from '../../src/app/run-job.js';
-import { parseTranscodeOptions } from '../../src/cli/options.js';
-import { startEmulatedAws, EMULATED_BUCKET, type EmulatedAws } from '../../src/runtime/aws-emulated-runtime.js';
-import { newJobId } from '../../src/runtime/local-runtime.js';
+import type { EmulatedAws } from '../../src/runtime/aws-emulated-runtime.js';
 import type { MediaTool } from '../../src/ports/media-tool.js';
+import { createEmulatedJob, emulatedWithSource } from '../support/emulated.js';
 import { makeClip, tempDir } from '../support/media.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -35,13 +31,12 @@ describe('aws-emulated: segments kept inside the function timeout', () => {
   const t = tempDir('shardcast-aws-seglimit-');
   let slow: EmulatedAws;
   let plain: EmulatedAws;
-  const source = `s3://${EMULATED_BUCKET}/inputs/clip20.mp4`;
+  let source: string;
 
   before(async () => {
     const clip = makeClip(join(t.dir, 'clip20.mp4'), { seconds: 20, size: '160x120', rate: 25, gop: 25, audio: false });
-    slow = await startEmulatedAws({ stateDir: join(t.dir, 'slow'), env: process.env, wrapMedia: slowTiming });
-    plain = await startEmulatedAws({ stateDir: join(t.dir, 'plain'), env: process.env });
-    for (const aws of [slow, plain]) await aws.runtime.s3.send(new PutObjectCommand({ Bucket: EMULATED_BUCKET, Key: 'inputs/clip20.mp4', Body: readFileSync(clip) }));
+    ({ aws: slow, source } = await emulatedWithSource({ stateDir: join(t.dir, 'slow'), env: process.env, wrapMedia: slowTiming }, clip));
+    ({ aws: plain } = await emulatedWithSource({ stateDir: join(t.dir, 'plain'), env: process.env }, clip));
   });
   after(async () => {
     await slow?.close();
@@ -50,9 +45,7 @@ describe('aws-emulated: segments kept inside the function timeout', () => {
   });
 
   const run = async (aws: EmulatedAws) => {
-    const output = `s3://${EMULATED_BUCKET}/outputs/o.mp4`;
-    const id = newJobId();
-    await createJob(aws.runtime.deps, { id, backend: 'aws-emulated', source, output, options: parseTranscodeOptions({ preset: 'ultrafast', segmentSeconds: '20', workers: '4' }, output) });
+    const id = await createEmulatedJob(aws, source, 'o.mp4', { preset: 'ultrafast', segmentSeconds: '20', workers: '4' });
     assert.deepEqual(await aws.runWorkflow(id), { status: 'succeeded' });
     const job = (await aws.runtime.deps.ledger.getJob(id))!;
     return { job, events: await aws.runtime.deps.ledger.listEvents(id) };
@@ -80,6 +73,7 @@ describe('aws-emulated: segments kept inside the function timeout', () => {
 describe('aws-emulated: the function timeout is enforced', () => {
   const t = tempDir('shardcast-aws-timeout-');
   let aws: EmulatedAws;
+  let source: string;
   let segment1Encodes = 0;
 
   before(async () => {
@@ -98,8 +92,7 @@ describe('aws-emulated: the function timeout is enforced', () => {
         return m.run(tool, args, opts);
       },
     });
-    aws = await startEmulatedAws({ stateDir: join(t.dir, 'state'), env: { ...process.env, SHARDCAST_EMULATED_FUNCTION_TIMEOUT: '3' }, wrapMedia: hang, retryIntervalMs: 0 });
-    await aws.runtime.s3.send(new PutObjectCommand({ Bucket: EMULATED_BUCKET, Key: 'inputs/clip2.mp4', Body: readFileSync(clip) }));
+    ({ aws, source } = await emulatedWithSource({ stateDir: join(t.dir, 'state'), env: { ...process.env, SHARDCAST_EMULATED_FUNCTION_TIMEOUT: '3' }, wrapMedia: hang, retryIntervalMs: 0 }, clip));
   });
   after(async () => {
     await aws?.close();
@@ -107,9 +100,7 @@ describe('aws-emulated: the function timeout is enforced', () => {
   });
 
   it('an invocation past the timeout fails as Sandbox.Timedout, is retried once, and the job completes', async () => {
-    const output = `s3://${EMULATED_BUCKET}/outputs/t.mp4`;
-    const id = newJobId();
-    await createJob(aws.runtime.deps, { id, backend: 'aws-emulated', source: `s3://${EMULATED_BUCKET}/inputs/clip2.mp4`, output, options: parseTranscodeOptions({ preset: 'ultrafast', segmentSeconds: '1', workers: '2' }, output) });
+    const id = await createEmulatedJob(aws, source, 't.mp4', { preset: 'ultrafast', segmentSeconds: '1', workers: '2' });
     assert.deepEqual(await aws.runWorkflow(id), { status: 'succeeded' });
     assert.equal((await aws.runtime.deps.ledger.getJob(id))!.status, 'done');
     assert.equal(segment1Encodes, 2);

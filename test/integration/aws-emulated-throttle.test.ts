@@ -6,15 +6,11 @@
  * retriers' attempt counts: the old 6 attempts (1.2 s) ran out while the 4 slots were busy; 120 give 24 s.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { createJob } from '../../src/app/run-job.js';
-import { parseTranscodeOptions } from '../../src/cli/options.js';
-import { emulatedLambdaLimits, startEmulatedAws, EMULATED_BUCKET, type EmulatedAws } from '../../src/runtime/aws-emulated-runtime.js';
-import { newJobId } from '../../src/runtime/local-runtime.js';
+import { emulatedLambdaLimits, type EmulatedAws } from '../../src/runtime/aws-emulated-runtime.js';
 import { cli } from '../support/cli.js';
+import { createEmulatedJob, emulatedWithSource } from '../support/emulated.js';
 import { makeClip, tempDir } from '../support/media.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -23,16 +19,15 @@ describe('aws-emulated: Lambda throttling and an account concurrency quota', () 
   const t = tempDir('shardcast-aws-throttle-');
   let aws: EmulatedAws;
   let closed = false;
-  const source = `s3://${EMULATED_BUCKET}/inputs/clip30.mp4`;
+  let source: string;
 
   before(async () => {
     const clip = makeClip(join(t.dir, 'clip30.mp4'), { seconds: 30, size: '160x120', rate: 25, gop: 25 });
-    aws = await startEmulatedAws({
+    ({ aws, source } = await emulatedWithSource({
       stateDir: join(t.dir, 'state'),
       env: { ...process.env, SHARDCAST_EMULATED_THROTTLE: '0.3', SHARDCAST_EMULATED_CONCURRENCY: '4' },
       retryIntervalMs: 200,
-    });
-    await aws.runtime.s3.send(new PutObjectCommand({ Bucket: EMULATED_BUCKET, Key: 'inputs/clip30.mp4', Body: readFileSync(clip) }));
+    }, clip));
   });
   after(async () => {
     if (!closed) await aws?.close();
@@ -40,10 +35,7 @@ describe('aws-emulated: Lambda throttling and an account concurrency quota', () 
   });
 
   it('a 30 s job with 30% of invocations throttled and 4 slots for a Map of 8 completes and verifies; every refusal is an event', { timeout: 240_000 }, async () => {
-    const output = `s3://${EMULATED_BUCKET}/outputs/throttled.mp4`;
-    const options = parseTranscodeOptions({ preset: 'ultrafast', segmentSeconds: '1', workers: '8', verify: true }, output);
-    const id = newJobId();
-    await createJob(aws.runtime.deps, { id, backend: 'aws-emulated', source, output, options });
+    const id = await createEmulatedJob(aws, source, 'throttled.mp4', { preset: 'ultrafast', segmentSeconds: '1', workers: '8', verify: true });
     const outcome = await aws.runWorkflow(id);
     assert.deepEqual(outcome, { status: 'succeeded' }, JSON.stringify(outcome));
     const job = (await aws.runtime.deps.ledger.getJob(id))!;

@@ -6,7 +6,7 @@
  */
 import { defaultSegmentSeconds, minExactCutSeconds, planSegments } from '../../core/plan-segments.js';
 import {
-  HISTORY_EVENT_LIMIT, INLINE_EVENTS_PER_SEGMENT, mapModeFor, maxInlineSegments, STATE_PAYLOAD_LIMIT_BYTES, WORKFLOW_STATE_EVENTS, type MapMode,
+  HISTORY_EVENT_LIMIT, historyEventsOfInvocation, INLINE_EVENTS_PER_SEGMENT, mapModeFor, maxInlineSegments, STATE_PAYLOAD_LIMIT_BYTES, WORKFLOW_STATE_EVENTS, type MapMode,
 } from '../../core/state-limits.js';
 import { tasksOfPlan } from '../../core/task-keys.js';
 import type { TranscodeOptions, JobRecord, MediaAnalysis } from '../../core/types.js';
@@ -74,7 +74,9 @@ export function planLimits(input: {
   const inlineEvents = mapMode === 'inline' ? segments * INLINE_EVENTS_PER_SEGMENT : 0;
   return {
     segments, mapMode, deploymentMapMode: input.mapMode, maxInlineSegments: maxInlineSegments(),
-    historyEvents: WORKFLOW_STATE_EVENTS + 5 * (analyze.audio ? 4 : 3) + inlineEvents, historyEventLimit: HISTORY_EVENT_LIMIT,
+    // Analyze, Merge, Finalize (and the audio task) at one attempt each, beside the states and the segments.
+    historyEvents: WORKFLOW_STATE_EVENTS + (analyze.audio ? 4 : 3) * historyEventsOfInvocation({ firstAttempt: true, mapItem: false }) + inlineEvents,
+    historyEventLimit: HISTORY_EVENT_LIMIT,
     largestPayloadBytes, payloadLimitBytes: STATE_PAYLOAD_LIMIT_BYTES,
     jobItemBytes, largestItemBytes, itemLimitBytes: ITEM_LIMIT_BYTES,
     readUnitsPerSegment: Math.ceil(jobItemBytes / 4096) + Math.ceil(Math.max(...taskBytes) / 4096),

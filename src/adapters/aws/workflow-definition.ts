@@ -101,7 +101,11 @@ function asObject(v: Json | undefined, what: string): { [key: string]: Json } {
 
 /** Finds the segment Map state (inside a branch of EncodeAll, or of another Parallel state). */
 export function findSegmentMap(def: AslDefinition, parallelState = 'EncodeAll'): { [key: string]: Json } {
-  const parallel = asObject(def.States[parallelState], `state ${parallelState}`);
+  return segmentMapIn(asObject(def.States[parallelState], `state ${parallelState}`), parallelState);
+}
+
+/** The segment Map (inline or distributed copy) among a Parallel state's branches. */
+function segmentMapIn(parallel: { [key: string]: Json }, parallelState: string): { [key: string]: Json } {
   const branches = parallel.Branches;
   if (!Array.isArray(branches)) throw new Error(`workflow template: ${parallelState} has no Branches`);
   for (const b of branches) {
@@ -132,7 +136,7 @@ function addMapChoice(def: AslDefinition, max: number, interpreter: boolean): vo
   const after = analyze.Next;
   analyze.Next = MAP_CHOICE_STATE;
   const copy = renameStates(JSON.parse(JSON.stringify(def.States.EncodeAll)) as { [key: string]: Json });
-  if (!interpreter) makeDistributed(findSegmentMapIn(copy));
+  if (!interpreter) makeDistributed(segmentMapIn(copy, DISTRIBUTED_PARALLEL_STATE));
   copy.Comment = `EncodeAll for runs of more than ${max} segments: the segment Map is distributed, so its iterations do not fill this execution's history (25,000 events).`;
   def.States[DISTRIBUTED_PARALLEL_STATE] = copy;
   def.States[MAP_CHOICE_STATE] = {
@@ -141,14 +145,6 @@ function addMapChoice(def: AslDefinition, max: number, interpreter: boolean): vo
     Choices: [{ Variable: '$.analyze.segmentCount', NumericGreaterThan: max, Next: DISTRIBUTED_PARALLEL_STATE }],
     Default: typeof after === 'string' ? after : 'EncodeAll',
   };
-}
-
-function findSegmentMapIn(parallel: { [key: string]: Json }): { [key: string]: Json } {
-  for (const b of parallel.Branches as Json[]) {
-    const states = asObject(asObject(b, 'branch').States, 'branch States');
-    if (states[DISTRIBUTED_MAP_STATE]) return asObject(states[DISTRIBUTED_MAP_STATE], DISTRIBUTED_MAP_STATE);
-  }
-  throw new Error(`workflow template: no ${DISTRIBUTED_MAP_STATE} state`);
 }
 
 /**
