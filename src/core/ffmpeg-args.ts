@@ -325,6 +325,10 @@ export function buildVerifyScanArgs(path: string): string[] {
   return ['-v', 'error', '-show_entries', 'packet=stream_index,pts_time,duration_time:stream=index,codec_type', '-of', 'json', literalInput(path)];
 }
 
+/** The head an index verification reads, and the tail before the expected end. */
+export const VERIFY_HEAD_SECONDS = 2;
+export const VERIFY_TAIL_SECONDS = 3;
+
 /**
  * For an MP4/MOV output, whose index (the moov box) holds every sample: the streams with their sample counts,
  * and the packets of the first 2 s and of the last ones from `tailFrom` (a seek by that index), a bounded read
@@ -333,7 +337,7 @@ export function buildVerifyScanArgs(path: string): string[] {
  */
 export function buildVerifyIndexArgs(path: string, tailFrom: number): string[] {
   return [
-    '-v', 'error', '-read_intervals', `%+2,${Math.max(0, tailFrom).toFixed(3)}%`,
+    '-v', 'error', '-read_intervals', `%+${VERIFY_HEAD_SECONDS},${Math.max(0, tailFrom).toFixed(3)}%`,
     '-show_entries', 'packet=stream_index,pts_time,duration_time:stream=index,codec_type,nb_frames', '-of', 'json', literalInput(path),
   ];
 }
