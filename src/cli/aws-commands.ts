@@ -20,17 +20,16 @@ import { defaultSegmentSeconds } from '../core/plan-segments.js';
 import { deploymentMapMode, maxInlineSegments } from '../core/state-limits.js';
 import { isMp4Family } from '../core/profile.js';
 import type { JobRecord, TaskRecord } from '../core/types.js';
-import type { Ledger } from '../ports/ledger.js';
 import { DEFAULT_DEPLOYMENT, loadAwsStack, removeAwsStack, saveAwsStack, type AwsStack } from '../runtime/aws-stack-config.js';
 import { requireCdkBootstrap } from '../adapters/aws/cdk-bootstrap.js';
 import { planLimits, type PlanLimits } from '../adapters/aws/plan-limits.js';
 import type { SynthResult } from '../infra/synth.js';
 import { makeLocalRuntime, newJobId } from '../runtime/local-runtime.js';
-import { checkPaths, print, stateDirOf, type GlobalFlags } from './commands.js';
+import { checkPaths, stateDirOf } from '../runtime/job-paths.js';
+import { print, withBackend, type GlobalFlags } from './commands.js';
 import { costEstimateText, deploymentText, estimateText, segmentWarning, transferEstimate, usd } from './cost-text.js';
 import { buildCdkDeployArgs, buildCdkDestroyArgs, deployContext, parseDeployFlags, stackFromCdkOutputs, type DeployOptions } from './deploy-args.js';
-import { parseTranscodeOptions } from './options.js';
-import { isWorkflowBackend, type BackendFlags } from './backend-flags.js';
+import { parseTranscodeOptions } from '../runtime/transcode-options.js';
 
 const PACKAGE_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -38,7 +37,7 @@ export function loadPrices(): AwsPrices {
   return JSON.parse(readFileSync(join(PACKAGE_ROOT, 'prices', 'aws-prices.json'), 'utf8')) as AwsPrices;
 }
 
-type Flags = GlobalFlags & BackendFlags & Record<string, unknown>;
+type Flags = GlobalFlags & Record<string, unknown>;
 
 const num = (flag: string, v: unknown, min: number, max: number): number | undefined => {
   if (v === undefined) return undefined;
@@ -173,18 +172,11 @@ async function destroyCommand(flags: Flags): Promise<void> {
 }
 
 async function loadJob(flags: Flags, jobId: string): Promise<{ job: JobRecord; tasks: TaskRecord[] }> {
-  const read = async (ledger: Ledger) => {
+  return withBackend(flags, { readOnly: true }, async ({ ledger }) => {
     const job = await ledger.getJob(jobId);
     if (!job) throw new NotFoundError(`no job ${jobId} in the ${flags.backend ?? 'local'} ledger`);
     return { job, tasks: await ledger.listTasks(jobId) };
-  };
-  if (isWorkflowBackend(flags)) return (await import('./workflow-commands.js')).withWorkflowLedger(flags, read);
-  const rt = makeLocalRuntime({ stateDir: stateDirOf(flags, process.env), env: process.env });
-  try {
-    return await read(rt.deps.ledger);
-  } finally {
-    await rt.close();
-  }
+  });
 }
 
 async function costCommand(jobId: string, flags: Flags): Promise<void> {

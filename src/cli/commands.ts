@@ -1,19 +1,16 @@
 /**
- * CLI command handlers: each parses its input, calls one use-case through the local runtime, prints.
+ * CLI command handlers, one per command, each over the Backend its `--backend` names (local by default):
+ * parse the input, call one verb, print. Errors go up to main.ts, which maps them to exit codes.
  */
-import { realpathSync, statSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { loadJobView, type JobView } from '../app/job-view.js';
-import { addQualityReport } from '../app/measure-quality.js';
-import { removeJob } from '../app/remove-job.js';
-import { createJob, resumeJob, retryJob, runJob } from '../app/run-job.js';
-import { InputError, NotFoundError, UsageError } from '../core/errors.js';
+import { loadJobView } from '../app/job-view.js';
+import { UsageError } from '../core/errors.js';
 import { VIDEO_ENCODERS, AUDIO_ENCODERS } from '../core/profile.js';
 import { describeQuality } from '../core/quality-report.js';
-import type { JobRecord, JobSummary } from '../core/types.js';
-import { makeLocalRuntime, newJobId, type LocalRuntime } from '../runtime/local-runtime.js';
-import { parseTranscodeOptions } from './options.js';
+import type { Backend as BackendKind, JobRecord, JobSummary } from '../core/types.js';
+import type { JobView } from '../app/job-view.js';
+import { openBackend, type Backend, type RunHooks, type RunResult } from '../runtime/backend.js';
+import { stateDirOf } from '../runtime/job-paths.js';
+import { makeLocalRuntime } from '../runtime/local-runtime.js';
 import { formatClock, ProgressReporter } from './progress.js';
 import { withSignals } from './signals.js';
 
@@ -22,50 +19,72 @@ export interface GlobalFlags {
   json?: boolean;
   debug?: boolean;
   progress?: boolean;
+  backend?: BackendKind;
 }
 
-export function stateDirOf(flags: GlobalFlags, env: NodeJS.ProcessEnv): string {
-  return resolve(flags.stateDir ?? env.SHARDCAST_HOME ?? join(homedir(), '.shardcast'));
-}
-
-function runtimeFor(flags: GlobalFlags): LocalRuntime {
-  return makeLocalRuntime({ stateDir: stateDirOf(flags, process.env), env: process.env });
-}
+type Flags = GlobalFlags & Record<string, unknown>;
 
 export function print(flags: GlobalFlags, json: unknown, text: string): void {
   process.stdout.write(flags.json ? `${JSON.stringify(json, null, 2)}\n` : `${text}\n`);
 }
 
-/** Checks the input and output paths before anything is created. */
-export function checkPaths(input: string, output: string, overwrite: boolean): { source: string; output: string } {
-  const source = resolve(input);
-  let st;
+/** Opens the home the flags name; `fn` runs with it, and it is closed after. */
+export async function withBackend<T>(flags: GlobalFlags, opts: { readOnly?: boolean; progress?: ProgressReporter }, fn: (b: Backend) => Promise<T>): Promise<T> {
+  const backend = await openBackend({
+    kind: flags.backend ?? 'local', stateDir: stateDirOf(flags, process.env), env: process.env,
+    ...(opts.readOnly ? { readOnly: true } : {}),
+    ...(opts.progress ? { onProgress: opts.progress.onProgress } : {}),
+  });
   try {
-    st = statSync(source);
-  } catch {
-    throw new InputError(`input not found: ${input}`);
+    return await fn(backend);
+  } finally {
+    await backend.close();
   }
-  if (st.isDirectory()) throw new InputError(`input is a directory, not a video file: ${input}`);
-  if (!st.isFile()) throw new InputError(`input is not a regular file: ${input}`);
-  if (st.size === 0) throw new InputError(`input is an empty file: ${input}`);
-  const out = resolve(output);
-  let dirSt;
-  try {
-    dirSt = statSync(dirname(out));
-  } catch {
-    throw new InputError(`output folder does not exist: ${dirname(out)}`);
-  }
-  if (!dirSt.isDirectory()) throw new InputError(`output folder is not a folder: ${dirname(out)}`);
-  let outSt;
-  try {
-    outSt = statSync(out);
-  } catch {
-    outSt = undefined;
-  }
-  if (outSt?.isDirectory()) throw new InputError(`output is a directory: ${output}`);
-  if (outSt && realpathSync(out) === realpathSync(source)) throw new InputError('output path is the input file; choose another output path');
-  if (outSt && !overwrite) throw new InputError(`output exists: ${output} (pass --overwrite to replace it)`);
-  return { source, output: out };
+}
+
+/**
+ * Runs one run verb (submit, resume, retry) with the progress display and stop signals, then prints the job
+ * (with --json, also when it failed).
+ */
+async function drive(flags: GlobalFlags, run: (b: Backend, hooks: RunHooks) => Promise<RunResult>): Promise<void> {
+  const progress = new ProgressReporter(process.stderr, flags.progress !== false && !flags.json);
+  await withBackend(flags, { progress }, async (backend) => {
+    let jobId: string | undefined;
+    const hooks: Omit<RunHooks, 'signal'> = {
+      onJob: (id) => {
+        jobId = id;
+        progress.start(backend.ledger, id);
+      },
+      note: (line) => {
+        if (!flags.json) process.stderr.write(`${line}\n`);
+      },
+    };
+    let result: RunResult;
+    try {
+      result = await withSignals((signal) => run(backend, { ...hooks, signal }));
+    } catch (err) {
+      await progress.stop();
+      const view = flags.json && jobId ? await loadJobView(backend.ledger, jobId).catch(() => undefined) : undefined;
+      if (view) process.stdout.write(`${JSON.stringify(view, null, 2)}\n`);
+      throw err;
+    }
+    await progress.stop();
+    const { job, localOutput } = result;
+    const view = await loadJobView(backend.ledger, job.id);
+    print(flags, { ...view, ...(localOutput ? { localOutput } : {}) }, summary({ ...job, output: localOutput ?? job.output }));
+  });
+}
+
+export async function transcodeCommand(input: string, output: string, flags: Flags): Promise<void> {
+  await drive(flags, (b, hooks) => b.submit({ input, output, options: flags, overwrite: flags.overwrite === true }, hooks));
+}
+
+export async function resumeCommand(jobId: string, flags: GlobalFlags & { force?: boolean }): Promise<void> {
+  await drive(flags, (b, hooks) => b.resume(jobId, { ...hooks, force: flags.force === true }));
+}
+
+export async function retryCommand(jobId: string, flags: GlobalFlags): Promise<void> {
+  await drive(flags, (b, hooks) => b.retry(jobId, hooks));
 }
 
 export function summary(job: JobRecord): string {
@@ -75,53 +94,6 @@ export function summary(job: JobRecord): string {
   if (r) parts.push(`${r.frames} frames, ${r.videoDuration.toFixed(3)} s, ${(r.sizeBytes / 1e6).toFixed(2)} MB`);
   parts.push(`in ${formatClock(t.totalMs ?? 0)} (analyze ${t.analyzeMs ?? 0} ms, encode ${t.encodeMs ?? 0} ms, merge ${t.mergeMs ?? 0} ms, verify ${t.verifyMs ?? 0} ms${t.qualityMs !== undefined ? `, quality ${t.qualityMs} ms` : ''})`);
   return [parts.join('; '), ...(r?.quality ? [describeQuality(r.quality)] : []), `job ${job.id}`].join('\n');
-}
-
-async function drive(flags: GlobalFlags, jobId: string | undefined, run: (rt: LocalRuntime, signal: AbortSignal) => Promise<JobRecord>): Promise<void> {
-  let progress: ProgressReporter | undefined;
-  const rt = makeLocalRuntime({ stateDir: stateDirOf(flags, process.env), env: process.env, onProgress: (p) => progress?.onProgress(p) });
-  progress = new ProgressReporter(rt.deps.ledger, process.stderr, flags.progress !== false && !flags.json);
-  try {
-    if (jobId) progress.start(jobId);
-    const job = await withSignals((signal) => run(rt, signal));
-    await progress.stop();
-    const view = await loadJobView(rt.deps.ledger, job.id);
-    print(flags, view, summary(job));
-  } catch (err) {
-    await progress.stop();
-    if (flags.json && jobId) {
-      const view = await loadJobView(rt.deps.ledger, jobId).catch(() => undefined);
-      if (view) process.stdout.write(`${JSON.stringify(view, null, 2)}\n`);
-    }
-    throw err;
-  } finally {
-    await rt.close();
-  }
-}
-
-export async function transcodeCommand(input: string, output: string, flags: GlobalFlags & Record<string, unknown>): Promise<void> {
-  const options = parseTranscodeOptions(flags, output);
-  const paths = checkPaths(input, output, flags.overwrite === true);
-  const id = newJobId();
-  await drive(flags, id, async (rt, signal) => {
-    await createJob(rt.deps, { id, backend: 'local', source: paths.source, output: paths.output, options });
-    if (!flags.json) process.stderr.write(`job ${id}: ${paths.source} -> ${paths.output}\n`);
-    return runJob(rt.deps, rt.executorFor((await rt.deps.ledger.getJob(id))!), id, signal);
-  });
-}
-
-async function existingJob(rt: LocalRuntime, jobId: string): Promise<JobRecord> {
-  const job = await rt.deps.ledger.getJob(jobId);
-  if (!job) throw new NotFoundError(`no job ${jobId} in ${stateDirOf({}, process.env)}`);
-  return job;
-}
-
-export async function resumeCommand(jobId: string, flags: GlobalFlags & { force?: boolean }): Promise<void> {
-  await drive(flags, jobId, async (rt, signal) => resumeJob(rt.deps, rt.executorFor(await existingJob(rt, jobId)), jobId, signal, { force: flags.force === true }));
-}
-
-export async function retryCommand(jobId: string, flags: GlobalFlags): Promise<void> {
-  await drive(flags, jobId, async (rt, signal) => retryJob(rt.deps, rt.executorFor(await existingJob(rt, jobId)), jobId, signal));
 }
 
 export function statusText(view: JobView): string {
@@ -144,36 +116,26 @@ export function jobsText(jobs: JobSummary[]): string {
 }
 
 export async function statusCommand(jobId: string, flags: GlobalFlags): Promise<void> {
-  const rt = runtimeFor(flags);
-  try {
-    const view = await loadJobView(rt.deps.ledger, jobId);
-    if (!view) throw new NotFoundError(`no job ${jobId}`);
-    print(flags, { ...view, events: await rt.deps.ledger.listEvents(jobId) }, statusText(view));
-  } finally {
-    await rt.close();
-  }
+  await withBackend(flags, { readOnly: true }, async (b) => {
+    const { view, events } = await b.status(jobId);
+    print(flags, { ...view, events }, statusText(view));
+  });
 }
 
 /** Measures a done job's output against its source and stores the report (the job page's button, from here). */
 export async function qualityCommand(jobId: string, flags: GlobalFlags): Promise<void> {
-  const rt = runtimeFor(flags);
-  try {
-    const job = await withSignals((signal) => addQualityReport(rt.deps, jobId, signal));
-    const view = await loadJobView(rt.deps.ledger, job.id);
+  await withBackend(flags, {}, async (b) => {
+    const job = await withSignals((signal) => b.quality(jobId, { signal }));
+    const view = await loadJobView(b.ledger, job.id);
     print(flags, view?.quality, describeQuality(job.result!.quality!));
-  } finally {
-    await rt.close();
-  }
+  });
 }
 
 export async function jobsCommand(flags: GlobalFlags): Promise<void> {
-  const rt = runtimeFor(flags);
-  try {
-    const jobs = await rt.deps.ledger.listJobs({ limit: 200 });
+  await withBackend(flags, { readOnly: true }, async (b) => {
+    const jobs = await b.jobs(200);
     print(flags, jobs, jobsText(jobs));
-  } finally {
-    await rt.close();
-  }
+  });
 }
 
 export function parseAge(text: string): number {
@@ -185,18 +147,15 @@ export function parseAge(text: string): number {
 
 export async function gcCommand(flags: GlobalFlags & { olderThan: string }): Promise<void> {
   const age = parseAge(flags.olderThan);
-  const rt = runtimeFor(flags);
-  try {
-    const ids = await rt.deps.ledger.listJobIdsUpdatedBefore(Date.now() - age);
-    for (const id of ids) await removeJob(rt.deps, id);
+  await withBackend(flags, {}, async (b) => {
+    const ids = await b.gc(age);
     print(flags, { removed: ids }, `removed ${ids.length} job(s)`);
-  } finally {
-    await rt.close();
-  }
+  });
 }
 
+/** The ffmpeg and ffprobe this machine runs (local encodes, `estimate`'s calibration). */
 export async function doctorCommand(flags: GlobalFlags): Promise<void> {
-  const rt = runtimeFor(flags);
+  const rt = makeLocalRuntime({ stateDir: stateDirOf(flags, process.env), env: process.env });
   try {
     const tools = await rt.deps.media.info();
     const enc = await rt.deps.media.run('ffmpeg', ['-hide_banner', '-encoders']);

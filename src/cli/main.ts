@@ -8,11 +8,7 @@ import {
   doctorCommand, gcCommand, jobsCommand, qualityCommand, resumeCommand, retryCommand, statusCommand, transcodeCommand,
 } from './commands.js';
 import { registerAwsCommands } from './aws-commands.js';
-import { isWorkflowBackend } from './backend-flags.js';
 import { exitCodeFor, stoppedBy } from './signals.js';
-
-// The AWS SDK and fastify take about 0.5 s to load: only the commands that use them import them.
-const workflow = () => import('./workflow-commands.js');
 
 const backendOption = () =>
   new Option('--backend <name>', 'local (default), aws-emulated (the AWS pipeline on emulators here) or aws (the deployed stack)')
@@ -52,22 +48,19 @@ function buildProgram(): Command {
     .option('--no-progress', 'no progress output')
     .option('-y, --overwrite', 'replace the output if it exists')
     .addOption(backendOption())
-    .action(async (input: string, output: string, _o, cmd: Command) => {
-      const f = g(cmd);
-      return isWorkflowBackend(f) ? (await workflow()).workflowTranscodeCommand(input, output, f) : transcodeCommand(input, output, f);
-    });
+    .action(async (input: string, output: string, _o, cmd: Command) => transcodeCommand(input, output, g(cmd)));
 
   program.command('status').description('show a job and its segments').argument('<jobId>').addOption(backendOption())
-    .action(async (id: string, _o, cmd: Command) => (isWorkflowBackend(g(cmd)) ? (await workflow()).workflowStatusCommand(id, g(cmd)) : statusCommand(id, g(cmd))));
+    .action(async (id: string, _o, cmd: Command) => statusCommand(id, g(cmd)));
   program.command('jobs').description('list jobs, newest first').addOption(backendOption())
-    .action(async (_o, cmd: Command) => (isWorkflowBackend(g(cmd)) ? (await workflow()).workflowJobsCommand(g(cmd)) : jobsCommand(g(cmd))));
+    .action(async (_o, cmd: Command) => jobsCommand(g(cmd)));
   program.command('resume').description('continue a stopped or crashed job: encodes only the segments not done').argument('<jobId>')
     .option('--force', 'take over a job whose runner this host cannot check (another host) while its lease is fresh')
     .option('--no-progress', 'no progress output')
     .action(async (id: string, _o, cmd: Command) => resumeCommand(id, g(cmd)));
   program.command('retry').description('re-run only the failed segments of a failed job').argument('<jobId>')
     .option('--no-progress', 'no progress output').addOption(backendOption())
-    .action(async (id: string, _o, cmd: Command) => (isWorkflowBackend(g(cmd)) ? (await workflow()).workflowRetryCommand(id, g(cmd)) : retryCommand(id, g(cmd))));
+    .action(async (id: string, _o, cmd: Command) => retryCommand(id, g(cmd)));
   program.command('quality').description("measure a done job's output against its source: PSNR/SSIM, whole and at every seam").argument('<jobId>')
     .action(async (id: string, _o, cmd: Command) => qualityCommand(id, g(cmd)));
   program.command('gc').description("remove old jobs' files and records")

@@ -19,9 +19,9 @@ export class ProgressReporter {
   private started = Date.now();
   private lastDone = -1;
   private jobId: string | undefined;
+  private ledger: Ledger | undefined;
 
   constructor(
-    private readonly ledger: Ledger,
     private readonly out: NodeJS.WriteStream,
     private readonly enabled: boolean,
   ) {}
@@ -30,7 +30,9 @@ export class ProgressReporter {
     this.live.set(p.key, p.frames);
   };
 
-  start(jobId: string): void {
+  /** Follows the job in this ledger (the home's) from now on. */
+  start(ledger: Ledger, jobId: string): void {
+    this.ledger = ledger;
     this.jobId = jobId;
     this.started = Date.now();
     if (!this.enabled) return;
@@ -39,10 +41,11 @@ export class ProgressReporter {
   }
 
   private async tick(): Promise<void> {
-    if (!this.jobId) return;
+    const ledger = this.ledger;
+    if (!this.jobId || !ledger) return;
     // Counts, not the task list: on DynamoDB one small read of the job item per tick, where reading every task
     // (7,200 for 2 h in 1 s segments) would be thousands of read units twice a second.
-    const counts = await this.ledger.taskProgress(this.jobId).catch(() => undefined);
+    const counts = await ledger.taskProgress(this.jobId).catch(() => undefined);
     if (!counts || counts.videoTotal === 0) return;
     const total = counts.videoTotal;
     const done = { length: counts.videoDone };
@@ -50,7 +53,7 @@ export class ProgressReporter {
     let frames = counts.framesDone;
     // Live frame counts come from encodes in this process (the local backend), whose ledger is a local file.
     if (this.live.size > 0) {
-      const running = (await this.ledger.listTasks(this.jobId).catch(() => [])).filter((t) => t.kind === 'video' && t.status === 'running');
+      const running = (await ledger.listTasks(this.jobId).catch(() => [])).filter((t) => t.kind === 'video' && t.status === 'running');
       for (const t of running) frames += Math.min(t.frameCount, this.live.get(t.key) ?? 0);
     }
     const elapsed = Date.now() - this.started;

@@ -10,7 +10,8 @@ import { z } from 'zod';
 import { UsageError } from '../core/errors.js';
 import { isLoopback, type ServerConfig } from '../server/server-config.js';
 import { startServer } from '../server/start-server.js';
-import { stateDirOf, type GlobalFlags } from './commands.js';
+import { stateDirOf } from '../runtime/job-paths.js';
+import type { GlobalFlags } from './commands.js';
 import { onStopSignal } from './signals.js';
 
 const serveFlagsSchema = z.object({

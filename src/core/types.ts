@@ -154,6 +154,9 @@ export type JobStatus =
   | 'failed'
   | 'cancelled';
 
+/** The statuses of a job that something is (or was, until it crashed) working on. */
+export const ACTIVE_STATUSES: readonly JobStatus[] = ['created', 'analyzing', 'encoding', 'merging', 'verifying'];
+
 export type TaskStatus = 'pending' | 'running' | 'done' | 'failed';
 export type TaskKind = 'video' | 'audio';
 

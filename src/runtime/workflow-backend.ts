@@ -1,92 +1,157 @@
 /**
- * The two backends that run a job as a Step Functions execution, behind one shape for the CLI: `aws` (the
- * deployed stack: the ledger in its DynamoDB table, executions started with the SDK and watched until they
- * end) and `aws-emulated` (the same state machine and handlers on emulators in this process). Only
- * `aws-emulated` is tested here; `aws` is kept to SDK calls that mirror it.
+ * The AWS homes as a Backend (`aws-emulated`: the state machine and handlers on emulators in this process;
+ * `aws`: the deployed stack). A job runs as one execution; a local input is uploaded to the stack's bucket
+ * first and a local output downloaded after; the ledger is the stack's table.
  */
-import { hostname } from 'node:os';
-import { makeSfnClient, startSfnExecution, waitForSfnExecution } from '../adapters/aws/sfn-workflow.js';
+import { basename } from 'node:path';
 import type { WorkflowOutcome } from '../adapters/aws/local-workflow.js';
-import type { TaskProgress } from '../app/deps.js';
-import { makeAwsRuntime, type AwsRuntime } from './aws-runtime.js';
-import { startEmulatedAws } from './aws-emulated-runtime.js';
-import { regionOfArn, requireAwsStack } from './aws-stack-config.js';
+import { downloadFile, uploadFile } from '../adapters/aws/s3-transfer.js';
+import { isS3Uri, parseS3Uri } from '../adapters/aws/s3-uri.js';
+import { emit } from '../app/deps.js';
+import { jobView } from '../app/job-view.js';
+import { removeJob, removeJobsOlderThan } from '../app/remove-job.js';
+import { createJob } from '../app/run-job.js';
+import { claimRetry, failRun } from '../app/workflow-steps.js';
+import { CancelledError, InputError, JobFailedError, NotFoundError, oneLine, UsageError } from '../core/errors.js';
+import { ACTIVE_STATUSES, type JobRecord } from '../core/types.js';
+import type { Backend, BackendConfig, RunHooks, RunResult } from './backend.js';
+import { checkLocations } from './job-paths.js';
+import { newJobId } from './local-runtime.js';
+import { parseTranscodeOptions } from './transcode-options.js';
+import { openWorkflowExecutions, type WorkflowExecutions, type WorkflowKind } from './workflow-execution.js';
 
-export type WorkflowBackendKind = 'aws' | 'aws-emulated';
+/** The event that remembers where a job's output is downloaded to (for `retry`). */
+const DOWNLOAD_EVENT = 'job.download-to';
 
-export interface WorkflowBackend {
-  kind: WorkflowBackendKind;
-  runtime: AwsRuntime;
-  /** Where local inputs are uploaded and local outputs are produced before the download. */
-  bucket: string;
-  /** Segments at once when the job does not say (aws: the deployed Map concurrency). */
-  defaultConcurrency?: number;
-  /**
-   * Runs one execution for the job and resolves when it ends (or, on abort, when it is left). An error with
-   * `executionNotStarted` means no execution exists; any other error from `aws` leaves one running in AWS.
-   */
-  run(jobId: string, signal?: AbortSignal): Promise<WorkflowOutcome>;
-  close(): Promise<void>;
+function failureError(job: JobRecord | undefined, outcome: WorkflowOutcome): Error {
+  const message = job?.error ?? `the execution failed: ${outcome.error ?? 'unknown error'}${outcome.cause ? `: ${outcome.cause}` : ''}`;
+  if (outcome.error === 'InputError' || outcome.error === 'UsageError') return new InputError(message);
+  return new JobFailedError(message, job?.id ?? '');
 }
 
-export interface WorkflowBackendConfig {
-  kind: WorkflowBackendKind;
-  stateDir: string;
-  env: Record<string, string | undefined>;
-  /** Only the ledger is needed (status, jobs, cost). */
-  ledgerOnly?: boolean;
-  onProgress?: (p: TaskProgress) => void;
-}
-
-/** Marks an error after which no execution of the job runs (WorkflowBackend.run). */
-function notStarted(err: unknown): Error {
-  return Object.assign(err instanceof Error ? err : new Error(String(err)), { executionNotStarted: true });
-}
-
-export async function openWorkflowBackend(cfg: WorkflowBackendConfig): Promise<WorkflowBackend> {
-  if (cfg.kind === 'aws-emulated') {
-    const emu = await startEmulatedAws({
-      stateDir: cfg.stateDir, env: cfg.env, ...(cfg.ledgerOnly ? { ledgerOnly: true } : {}),
-      ...(cfg.onProgress ? { onProgress: cfg.onProgress } : {}),
-    });
-    // An emulated execution lives in this process: whatever ends its run with an error, none goes on.
-    const run = (jobId: string, signal?: AbortSignal) => emu.runWorkflow(jobId, signal).catch((err: unknown) => {
-      throw notStarted(err);
-    });
-    return { kind: 'aws-emulated', runtime: emu.runtime, bucket: emu.bucket, run, close: emu.close };
+/**
+ * The stack's functions may read and write its own bucket only (their role's policy), so an s3:// source or
+ * output elsewhere would fail in Analyze, or in Merge after every segment was paid for. Refused before any work.
+ */
+function refuseOtherBuckets(bucket: string, source: string, output: string): void {
+  for (const [uri, what] of [[source, 'source'], [output, 'output']] as const) {
+    if (!isS3Uri(uri) || parseS3Uri(uri).bucket === bucket) continue;
+    const fix = what === 'source'
+      ? `copy it there first (aws s3 cp ${uri} s3://${bucket}/inputs/) or give a local path (uploaded for you)`
+      : `write it under s3://${bucket}/ or to a local path (downloaded for you)`;
+    throw new UsageError(`the ${what} ${uri} is outside the stack's bucket: its functions can read and write only s3://${bucket}/; ${fix}`);
   }
-  const stack = requireAwsStack(cfg.stateDir, cfg.env);
-  const region = cfg.env.AWS_REGION ?? regionOfArn(stack.stateMachineArn);
-  const clientOpts = region ? { region } : {};
-  const runtime: AwsRuntime = makeAwsRuntime({
-    settings: {
-      tableName: stack.table, bucket: stack.bucket, storage: stack.storage, efsRoot: '/mnt/data', tempPrefix: 'tmp/',
-      ledgerTtlHours: stack.ledgerTtlHours,
-    },
-    env: cfg.env,
-    workerId: `cli:${hostname()}:${process.pid}`,
-    s3: clientOpts,
-    dynamoDb: clientOpts,
+}
+
+/** Runs one execution of the job to its end, then downloads a local output. */
+async function runExecution(x: WorkflowExecutions, jobId: string, hooks: RunHooks, localOutput: string | undefined, inFlight: Set<string>): Promise<RunResult> {
+  const { deps } = x.runtime;
+  hooks.onJob?.(jobId);
+  let outcome: WorkflowOutcome;
+  inFlight.add(jobId);
+  try {
+    outcome = await x.run(jobId, hooks.signal);
+  } catch (err) {
+    // No execution runs: the job must not stay claimed by none. An AWS execution that only could not be
+    // watched goes on: the job is left as it is.
+    if ((err as { executionNotStarted?: boolean }).executionNotStarted) {
+      await failRun(deps, jobId, { message: `the execution could not be run: ${oneLine(err)}` }).catch(() => undefined);
+    }
+    throw err;
+  } finally {
+    inFlight.delete(jobId);
+  }
+  let job = await deps.ledger.getJob(jobId);
+  if (outcome.status === 'aborted') {
+    if (x.kind === 'aws') throw new CancelledError(`stopped watching; the execution goes on in AWS: \`shardcast status ${jobId} --backend aws\``);
+    if (job && job.status !== 'done' && job.status !== 'failed') {
+      await deps.ledger.updateJob(jobId, [job.status], 'cancelled', { error: 'stopped by the user' }).catch(() => undefined);
+    }
+    throw new CancelledError(`stopped; run \`shardcast retry ${jobId} --backend aws-emulated\` to continue`);
+  }
+  if (outcome.status === 'failed' && job && job.status !== 'failed' && job.status !== 'done') {
+    // The execution failed where the workflow's Catch could not record it (its history overflowed, it was
+    // stopped, it failed outside any state): the ledger would show the job running for ever.
+    job = await failRun(deps, jobId, { message: `the execution failed: ${outcome.error ?? 'unknown error'}${outcome.cause ? `: ${outcome.cause}` : ''}` });
+  }
+  if (outcome.status === 'failed' || job?.status !== 'done') throw failureError(job, outcome);
+  if (localOutput) await downloadFile(x.runtime.s3, job.output, localOutput);
+  return { job: (await deps.ledger.getJob(jobId))!, ...(localOutput ? { localOutput } : {}) };
+}
+
+export async function openWorkflowBackend(cfg: BackendConfig): Promise<Backend> {
+  if (cfg.kind === 'local') throw new Error('not a workflow home: local');
+  const kind: WorkflowKind = cfg.kind;
+  // The SDK warns on every Node 20 start that its 2027 releases will need Node 22; shardcast pins its SDK.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const x = await openWorkflowExecutions({
+    kind, stateDir: cfg.stateDir, env: cfg.env,
+    ...(cfg.readOnly ? { ledgerOnly: true } : {}),
+    ...(cfg.onProgress ? { onProgress: cfg.onProgress } : {}),
   });
-  const sfn = makeSfnClient(clientOpts);
+  const { deps } = x.runtime;
+  /** Jobs whose execution this Backend runs or watches now. */
+  const inFlight = new Set<string>();
+  const existing = async (jobId: string): Promise<JobRecord> => {
+    const job = await deps.ledger.getJob(jobId);
+    if (!job) throw new NotFoundError(`no job ${jobId} in the ${kind} ledger`);
+    return job;
+  };
   return {
-    kind: 'aws',
-    runtime,
-    bucket: stack.bucket,
-    defaultConcurrency: stack.mapMaxConcurrency || undefined,
-    async run(jobId, signal) {
-      let arn: string;
-      try {
-        arn = await startSfnExecution(sfn, stack.stateMachineArn, jobId, Date.now());
-      } catch (err) {
-        throw notStarted(err);
+    kind,
+    ledger: deps.ledger,
+    where: `the ${kind} ledger`,
+    async submit(req, hooks = {}) {
+      const paths = checkLocations(req.input, req.output, req.overwrite);
+      refuseOtherBuckets(x.bucket, paths.source, paths.output);
+      const workers = req.options.workers === undefined && x.defaultConcurrency ? String(Math.min(256, x.defaultConcurrency)) : req.options.workers;
+      const options = parseTranscodeOptions({ ...req.options, ...(workers !== undefined ? { workers } : {}) }, req.output);
+      const id = req.id ?? newJobId();
+      let source = paths.source;
+      if (!isS3Uri(source)) {
+        source = `s3://${x.bucket}/inputs/${id}/${basename(source)}`;
+        hooks.note?.(`uploading ${paths.source} to ${source}`);
+        await uploadFile(x.runtime.s3, paths.source, source);
+        if (hooks.signal?.aborted) throw new CancelledError('stopped before the job was created');
+      } else if ((await deps.sourceSize(source)) === undefined) {
+        throw new InputError(`input not found: ${source}`);
       }
-      // Once started, the execution goes on in AWS whatever happens to this process's watching of it.
-      return waitForSfnExecution(sfn, arn, signal ? { signal } : {});
+      const localOutput = isS3Uri(paths.output) ? undefined : paths.output;
+      const jobOutput = localOutput ? `s3://${x.bucket}/outputs/${id}/${basename(localOutput)}` : paths.output;
+      await createJob(deps, { id, backend: kind, source, output: jobOutput, options });
+      if (localOutput) await emit(deps, id, DOWNLOAD_EVENT, `the output is downloaded to ${localOutput}`, { path: localOutput });
+      hooks.note?.(`job ${id}: ${source} -> ${jobOutput} (${kind})`);
+      return runExecution(x, id, hooks, localOutput, inFlight);
     },
-    async close() {
-      sfn.destroy();
-      await runtime.close();
+    async resume(jobId) {
+      await existing(jobId);
+      // An execution is not resumed: it goes on in AWS by itself, or it ended, and then `retry` starts another.
+      throw new UsageError(`resume continues a job run on this machine; a ${kind} job runs as an execution: \`shardcast status ${jobId} --backend ${kind}\`, and \`shardcast retry ${jobId} --backend ${kind}\` once it failed`);
     },
+    async retry(jobId, hooks = {}) {
+      await existing(jobId);
+      const failed = (await deps.ledger.listTasks(jobId)).filter((t) => t.status === 'failed');
+      // One conditional write: of two retries at once, one starts an execution, the other is refused.
+      await claimRetry(deps, jobId);
+      await emit(deps, jobId, 'job.retry', `retrying ${failed.length} failed task(s) in a new execution`, { tasks: failed.map((t) => t.key) });
+      const download = (await deps.ledger.listEvents(jobId)).filter((e) => e.type === DOWNLOAD_EVENT).pop();
+      const localOutput = typeof download?.data?.path === 'string' ? download.data.path : undefined;
+      return runExecution(x, jobId, hooks, localOutput, inFlight);
+    },
+    async quality(jobId) {
+      await existing(jobId);
+      // Measuring reads the output and the source whole: on AWS that would be a Lambda of its own.
+      throw new UsageError(`quality measures jobs run on this machine (the local backend), not on ${kind}`);
+    },
+    async status(jobId) {
+      const job = await existing(jobId);
+      return { view: jobView(job, await deps.ledger.listTasks(jobId)), events: await deps.ledger.listEvents(jobId) };
+    },
+    jobs: (limit) => deps.ledger.listJobs({ limit }),
+    // An active job not run from here is an execution's elsewhere (an execution holds no lease to check).
+    runsElsewhere: (job) => ACTIVE_STATUSES.includes(job.status) && !inFlight.has(job.id),
+    remove: (jobId) => removeJob(deps, jobId),
+    gc: (olderThanMs) => removeJobsOlderThan(deps, olderThanMs),
+    close: () => x.close(),
   };
 }

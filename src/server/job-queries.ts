@@ -5,22 +5,13 @@
 import { stat } from 'node:fs/promises';
 import { jobView } from '../app/job-view.js';
 import { NotFoundError } from '../core/errors.js';
-import type { JobRecord, JobStatus, TaskRecord } from '../core/types.js';
+import type { JobRecord, TaskRecord } from '../core/types.js';
 import { jobCostView } from './cost-estimate.js';
 import type { ServerContext } from './server-context.js';
 
-const ACTIVE: JobStatus[] = ['created', 'analyzing', 'encoding', 'merging', 'verifying'];
-const FRESH_MS = 30_000;
-
-/** Whether another process (a CLI run) is working on the job now. */
+/** Whether another process (a CLI run, another host's worker, an execution) is working on the job now. */
 export function activeElsewhere(ctx: ServerContext, job: JobRecord, tasks: TaskRecord[]): boolean {
-  const { deps } = ctx.runtime;
-  if (ctx.runner.isRunning(job.id) || !ACTIVE.includes(job.status)) return false;
-  const now = deps.clock();
-  if (tasks.some((t) => t.status === 'running' && now - (t.heartbeatAt ?? 0) < FRESH_MS)) return true;
-  const workers = new Set(tasks.map((t) => t.worker).filter((w): w is string => !!w && w !== deps.workerId));
-  for (const w of workers) if (deps.isWorkerAlive?.(w) === true) return true;
-  return tasks.length === 0 && now - job.updatedAt < 2 * FRESH_MS;
+  return !ctx.runner.isRunning(job.id) && ctx.backend.runsElsewhere(job, tasks);
 }
 
 async function fileSize(path: string): Promise<number | undefined> {
@@ -33,14 +24,14 @@ async function fileSize(path: string): Promise<number | undefined> {
 }
 
 export async function loadJob(ctx: ServerContext, id: string): Promise<JobRecord> {
-  const job = await ctx.runtime.deps.ledger.getJob(id);
+  const job = await ctx.backend.ledger.getJob(id);
   if (!job) throw new NotFoundError(`no job ${id}`);
   return job;
 }
 
 export async function jobDetail(ctx: ServerContext, id: string) {
   const job = await loadJob(ctx, id);
-  const tasks = await ctx.runtime.deps.ledger.listTasks(id);
+  const tasks = await ctx.backend.ledger.listTasks(id);
   const view = jobView(job, tasks);
   const outputSize = job.status === 'done' ? await fileSize(job.output) : undefined;
   return {
@@ -58,7 +49,7 @@ export async function jobDetail(ctx: ServerContext, id: string) {
 export type JobDetail = Awaited<ReturnType<typeof jobDetail>>;
 
 export async function listJobItems(ctx: ServerContext, limit: number) {
-  const { ledger } = ctx.runtime.deps;
+  const { ledger } = ctx.backend;
   const summaries = await ledger.listJobs({ limit });
   const items = [];
   for (const s of summaries) {

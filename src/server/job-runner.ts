@@ -1,14 +1,12 @@
 /**
- * Runs jobs in this process, in the background, with the same runtime as the CLI: one AbortController per
- * run, so a job can be cancelled (it stays resumable) and every run can be stopped on shutdown.
+ * Runs jobs in this process, in the background, with the same Backend verbs as the CLI: one AbortController
+ * per run, so a job can be cancelled (it stays resumable) and every run can be stopped on shutdown.
  * Live frame counts of running encodes are kept here for the SSE snapshots.
  */
-import { addQualityReport } from '../app/measure-quality.js';
-import { createJob, resumeJob, retryJob, runJob, type NewJobInput } from '../app/run-job.js';
 import type { TaskProgress } from '../app/deps.js';
-import { ConditionFailedError, InputError } from '../core/errors.js';
+import { ConditionFailedError } from '../core/errors.js';
 import type { JobRecord } from '../core/types.js';
-import type { LocalRuntime } from '../runtime/local-runtime.js';
+import type { Backend, JobRequest } from '../runtime/backend.js';
 
 /** `quality` measures a done job's output against its source (app/measure-quality.ts). */
 export type RunAction = 'run' | 'resume' | 'retry' | 'quality';
@@ -44,7 +42,7 @@ export class JobRunner {
   private readonly active = new Map<string, ActiveRun>();
 
   constructor(
-    private readonly runtime: LocalRuntime,
+    private readonly backend: Backend,
     private readonly live: LiveProgress,
     private readonly log: RunnerLog,
   ) {}
@@ -53,21 +51,33 @@ export class JobRunner {
     return this.active.has(jobId);
   }
 
-  /** Creates the job in the ledger and starts it in the background. */
-  async create(input: NewJobInput): Promise<JobRecord> {
-    const job = await createJob(this.runtime.deps, input);
-    this.start(job.id, 'run');
-    return job;
+  /**
+   * Submits a job and runs it in the background; resolves once it is in the ledger, rejects with the error
+   * that refused it (bad options, an unusable source) before that.
+   */
+  submit(req: JobRequest & { id: string }): Promise<void> {
+    return new Promise((resolve, reject) => {
+      let created = false;
+      this.start(req.id, 'run', (signal) => this.backend.submit(req, {
+        signal,
+        onJob: () => {
+          created = true;
+          resolve();
+        },
+      }).then((r) => r.job, (err: unknown) => {
+        if (!created) reject(err);
+        throw err;
+      }));
+    });
   }
 
   /** Starts a run in the background; throws ConditionFailedError when this process already runs the job. */
-  start(jobId: string, action: RunAction): void {
+  start(jobId: string, action: RunAction, run: (signal: AbortSignal) => Promise<JobRecord> = (signal) => this.execute(jobId, action, signal)): void {
     if (this.active.has(jobId)) {
       throw new ConditionFailedError(`job ${jobId} is already running in this server`, undefined);
     }
     const controller = new AbortController();
-    const run = this.execute(jobId, action, controller.signal);
-    const done = run.then(
+    const done = run(controller.signal).then(
       (job) => this.log.info(`job ${jobId} ${job.status}`),
       (err: unknown) => this.log.warn(`job ${jobId} ${action} ended: ${err instanceof Error ? err.message : String(err)}`),
     ).finally(() => {
@@ -78,14 +88,10 @@ export class JobRunner {
   }
 
   private async execute(jobId: string, action: RunAction, signal: AbortSignal): Promise<JobRecord> {
-    const { deps } = this.runtime;
-    const job = await deps.ledger.getJob(jobId);
-    if (!job) throw new InputError(`no job ${jobId}`);
-    const executor = this.runtime.executorFor(job);
-    if (action === 'resume') return resumeJob(deps, executor, jobId, signal);
-    if (action === 'retry') return retryJob(deps, executor, jobId, signal);
-    if (action === 'quality') return addQualityReport(deps, jobId, signal);
-    return runJob(deps, executor, jobId, signal);
+    if (action === 'resume') return (await this.backend.resume(jobId, { signal })).job;
+    if (action === 'retry') return (await this.backend.retry(jobId, { signal })).job;
+    if (action === 'quality') return this.backend.quality(jobId, { signal });
+    throw new Error(`a run is started by submit, not by start(${jobId}, run)`);
   }
 
   /** Aborts a run of this process and waits (up to `waitMs`) for it to settle. False when none runs here. */

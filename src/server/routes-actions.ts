@@ -15,7 +15,7 @@ type IdParams = { id: string };
 
 async function checkStartable(ctx: ServerContext, job: JobRecord, action: RunAction): Promise<void> {
   if (ctx.runner.isRunning(job.id)) throw new HttpError(409, 'conflict', `job ${job.id} is already running`);
-  const tasks = await ctx.runtime.deps.ledger.listTasks(job.id);
+  const tasks = await ctx.backend.ledger.listTasks(job.id);
   if (activeElsewhere(ctx, job, tasks)) throw new HttpError(409, 'conflict', `job ${job.id} is running in another process`);
   if (job.status === 'done') throw new HttpError(409, 'conflict', `job ${job.id} is already done`);
   if (action === 'retry') {
@@ -64,7 +64,7 @@ export function registerActionRoutes(app: FastifyInstance, ctx: ServerContext): 
   }, async (req) => {
     const job = await loadJob(ctx, req.params.id);
     if (!(await ctx.runner.cancel(job.id))) {
-      const tasks = await ctx.runtime.deps.ledger.listTasks(job.id);
+      const tasks = await ctx.backend.ledger.listTasks(job.id);
       const where = activeElsewhere(ctx, job, tasks) ? 'it runs in another process; stop that process (Ctrl-C)' : `it is ${job.status}`;
       throw new HttpError(409, 'conflict', `job ${job.id} is not running in this server: ${where}`);
     }

@@ -1,14 +1,12 @@
 /**
  * POST /api/jobs: a multipart upload (field `file` plus option fields) or JSON naming a source under one of
- * the server's roots. Options are validated by schema, then normalized by the CLI's own parser, so the API
- * and the CLI build the same TranscodeOptions. Answers 201 `{ id }`; the job runs in the background.
+ * the server's roots. Options are validated by schema, then submitted to the Backend as the CLI's flags are,
+ * so the API and the CLI build the same TranscodeOptions. Answers 201 `{ id }` once the job is in the ledger;
+ * it runs in the background.
  */
 import { rm } from 'node:fs/promises';
 import type { SwaggerTransform } from '@fastify/swagger';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { checkPaths } from '../cli/commands.js';
-import { parseTranscodeOptions } from '../cli/options.js';
-import type { TranscodeOptions } from '../core/types.js';
 import { newJobId } from '../runtime/local-runtime.js';
 import { HttpError } from './http-errors.js';
 import { resolveUnderRoots } from './job-files.js';
@@ -18,8 +16,8 @@ import { checkDeclaredLength, receiveUpload } from './upload.js';
 
 type JobOptionsInput = { container?: 'mp4' | 'mkv' | 'webm' | 'mov'; verify?: boolean; qualityReport?: boolean } & Record<string, unknown>;
 
-/** Validates option fields (multipart strings are coerced by the schema) and builds TranscodeOptions. */
-function normalizeOptions(req: FastifyRequest, raw: Record<string, unknown>, output: (container: string) => string): { options: TranscodeOptions; output: string } {
+/** Validates option fields (multipart strings are coerced by the schema) into the Backend's option strings. */
+function normalizeOptions(req: FastifyRequest, raw: Record<string, unknown>, output: (container: string) => string): { options: Record<string, unknown>; output: string } {
   const input: JobOptionsInput = { ...raw };
   const validate = req.compileValidationSchema(jobOptionsSchema);
   if (!validate(input)) {
@@ -32,7 +30,7 @@ function normalizeOptions(req: FastifyRequest, raw: Record<string, unknown>, out
   for (const [k, v] of Object.entries(input)) {
     if (k !== 'container' && k !== 'verify' && k !== 'qualityReport' && v !== undefined) flags[k] = String(v);
   }
-  return { options: parseTranscodeOptions(flags, outputPath), output: outputPath };
+  return { options: flags, output: outputPath };
 }
 
 export function registerCreateRoute(app: FastifyInstance, ctx: ServerContext): void {
@@ -64,8 +62,7 @@ export function registerCreateRoute(app: FastifyInstance, ctx: ServerContext): v
       try {
         const { options, output } = normalizeOptions(req, upload.fields, (c) => files.outputPath(id, c as 'mp4'));
         await files.prepareOutput(id);
-        const paths = checkPaths(upload.sourcePath, output, false);
-        await ctx.runner.create({ id, backend: 'local', source: paths.source, output: paths.output, options });
+        await ctx.runner.submit({ id, input: upload.sourcePath, output, options, overwrite: false });
       } catch (err) {
         await files.remove(id);
         throw err;
@@ -81,8 +78,7 @@ export function registerCreateRoute(app: FastifyInstance, ctx: ServerContext): v
     const { options, output } = normalizeOptions(req, raw, (c) => files.outputPath(id, c as 'mp4'));
     await files.prepareOutput(id);
     try {
-      const paths = checkPaths(real, output, false);
-      await ctx.runner.create({ id, backend: 'local', source: paths.source, output: paths.output, options });
+      await ctx.runner.submit({ id, input: real, output, options, overwrite: false });
     } catch (err) {
       await rm(files.outputDir(id), { recursive: true, force: true });
       throw err;

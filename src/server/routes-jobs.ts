@@ -4,7 +4,6 @@
  */
 import { basename, dirname } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { removeJob } from '../app/remove-job.js';
 import { NotFoundError } from '../core/errors.js';
 import type { TaskKind } from '../core/types.js';
 import { HttpError } from './http-errors.js';
@@ -17,7 +16,7 @@ import type { ServerContext } from './server-context.js';
 type IdParams = { id: string };
 
 export function registerJobRoutes(app: FastifyInstance, ctx: ServerContext): void {
-  const { ledger } = ctx.runtime.deps;
+  const { ledger } = ctx.backend;
 
   app.get<{ Querystring: { limit: number } }>('/api/jobs', {
     schema: {
@@ -84,7 +83,7 @@ export function registerJobRoutes(app: FastifyInstance, ctx: ServerContext): voi
       throw new HttpError(409, 'conflict', `job ${job.id} is running; cancel it first`);
     }
     await ctx.files.remove(job.id);
-    await removeJob(ctx.runtime.deps, job.id);
+    await ctx.backend.remove(job.id);
     return { deleted: job.id };
   });
 }

@@ -61,7 +61,7 @@ export function registerEventStream(app: FastifyInstance, ctx: ServerContext, ti
       if (busy || res.writableEnded) return;
       busy = true;
       try {
-        const events = await ctx.runtime.deps.ledger.listEvents(id, lastSeq);
+        const events = await ctx.backend.ledger.listEvents(id, lastSeq);
         for (const e of events) {
           send(res, 'job-event', e, e.seq);
           lastSeq = e.seq;

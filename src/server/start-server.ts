@@ -1,10 +1,10 @@
 /**
- * Starts `shardcast serve`: the local runtime (the same as the CLI's, on the same state dir), the in-process
+ * Starts `shardcast serve`: the local Backend (the same as the CLI's, on the same state dir), the in-process
  * job runner, and the HTTP server. `close` stops every running job (they end `cancelled`, resumable), then
  * the server, then the ledger.
  */
 import type { FastifyInstance } from 'fastify';
-import { makeLocalRuntime } from '../runtime/local-runtime.js';
+import { openLocalBackend } from '../runtime/local-backend.js';
 import { buildApp, type BuildAppOptions } from './app.js';
 import { loadDefaultPrices } from './cost-estimate.js';
 import { JobFiles } from './job-files.js';
@@ -22,7 +22,8 @@ export interface RunningServer {
 
 export async function startServer(config: ServerConfig, opts: BuildAppOptions = {}): Promise<RunningServer> {
   const live = new LiveProgress();
-  const runtime = makeLocalRuntime({
+  const backend = openLocalBackend({
+    kind: 'local',
     stateDir: config.stateDir,
     env: config.env,
     onProgress: live.onProgress,
@@ -33,15 +34,15 @@ export async function startServer(config: ServerConfig, opts: BuildAppOptions = 
     info: (m: string) => app?.log.info(m),
     warn: (m: string) => app?.log.warn(m),
   };
-  const runner = new JobRunner(runtime, live, log);
+  const runner = new JobRunner(backend, live, log);
   const prices = loadDefaultPrices();
-  const ctx: ServerContext = { config, runtime, runner, live, files: new JobFiles(config.stateDir), ...(prices ? { prices } : {}) };
+  const ctx: ServerContext = { config, backend, runner, live, files: new JobFiles(config.stateDir), ...(prices ? { prices } : {}) };
   try {
     app = await buildApp(ctx, opts);
     await app.listen({ host: config.host, port: config.port });
   } catch (err) {
     await app?.close().catch(() => undefined);
-    await runtime.close();
+    await backend.close();
     throw err;
   }
   const addr = app.server.address();
@@ -57,7 +58,7 @@ export async function startServer(config: ServerConfig, opts: BuildAppOptions = 
       closing ??= (async () => {
         await runner.stopAll();
         await server.close();
-        await runtime.close();
+        await backend.close();
       })();
       return closing;
     },

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { createJob } from '../../src/app/run-job.js';
-import { parseTranscodeOptions } from '../../src/cli/options.js';
+import { parseTranscodeOptions } from '../../src/runtime/transcode-options.js';
 import { encodeSegmentStep } from '../../src/lambda/encode-segment.js';
 import { finalizeStep } from '../../src/lambda/finalize.js';
 import { mergeStep } from '../../src/lambda/merge.js';

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { createJob } from '../../src/app/run-job.js';
-import { parseTranscodeOptions } from '../../src/cli/options.js';
+import { parseTranscodeOptions } from '../../src/runtime/transcode-options.js';
 import { encodeSegmentStep } from '../../src/lambda/encode-segment.js';
 import type { MediaTool } from '../../src/ports/media-tool.js';
 import { startEmulatedAws, EMULATED_BUCKET, type EmulatedAws } from '../../src/runtime/aws-emulated-runtime.js';

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { createJob } from '../../src/app/run-job.js';
-import { parseTranscodeOptions } from '../../src/cli/options.js';
+import { parseTranscodeOptions } from '../../src/runtime/transcode-options.js';
 import { EMULATED_BUCKET, startEmulatedAws, type EmulatedAws } from '../../src/runtime/aws-emulated-runtime.js';
 import { newJobId } from '../../src/runtime/local-runtime.js';
 

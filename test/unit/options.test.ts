@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { availableParallelism } from 'node:os';
 import { describe, it } from 'node:test';
 import { UsageError } from '../../src/core/errors.js';
-import { parseTranscodeOptions } from '../../src/cli/options.js';
+import { parseTranscodeOptions } from '../../src/runtime/transcode-options.js';
 
 const cores = availableParallelism();
 

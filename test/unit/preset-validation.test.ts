@@ -1,7 +1,7 @@
 /** Regression: a bad --preset was accepted at the edge and only failed inside a segment encode. */
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { parseTranscodeOptions } from '../../src/cli/options.js';
+import { parseTranscodeOptions } from '../../src/runtime/transcode-options.js';
 import { UsageError } from '../../src/core/errors.js';
 
 it('an unknown --preset is a usage error before any job exists', () => {

@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 import { planSegments } from '../../src/core/plan-segments.js';
 import { mapModeFor, payloadOverLimit, STATE_PAYLOAD_LIMIT_BYTES } from '../../src/core/state-limits.js';
 import { planLimits } from '../../src/adapters/aws/plan-limits.js';
-import { parseTranscodeOptions } from '../../src/cli/options.js';
+import { parseTranscodeOptions } from '../../src/runtime/transcode-options.js';
 import type { MediaAnalysis } from '../../src/core/types.js';
 
 describe('state payload limits', () => {

@@ -1,5 +1,5 @@
 /**
- * Normalizes CLI flags once, with a schema, into a fully specified TranscodeOptions.
+ * Normalizes transcode options (CLI flags, HTTP fields, library options, all as strings) once, with a schema, into a fully specified TranscodeOptions.
  */
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';

@@ -1,0 +1,89 @@
+/**
+ * `Backend`: one home for jobs (this machine; the AWS pipeline on emulators; the deployed stack) behind the
+ * handful of verbs the entry points use. The CLI commands are written once over it; each home is one
+ * implementation (local-backend.ts, workflow-backend.ts), proven by one contract suite
+ * (test/contract/backend-contract.ts). A run verb creates or claims the job, runs it to its end and resolves
+ * with the finished job; it rejects with a typed error, the job then holding why.
+ */
+import type { TaskProgress } from '../app/deps.js';
+import type { JobView } from '../app/job-view.js';
+import type { Backend as BackendKind, JobEvent, JobRecord, JobSummary, TaskRecord } from '../core/types.js';
+import type { Ledger } from '../ports/ledger.js';
+
+export type { BackendKind };
+
+export interface JobRequest {
+  /** A local path, or s3:// on the AWS homes. */
+  input: string;
+  output: string;
+  /** Transcode options as strings, as parsed by parseTranscodeOptions (CLI flags, HTTP fields). */
+  options: Record<string, unknown>;
+  overwrite: boolean;
+  /** The job's id, where the caller chose it (the HTTP API names upload folders after it). */
+  id?: string;
+}
+
+export interface RunHooks {
+  signal?: AbortSignal;
+  /** Called once the job exists in the ledger, before it runs (progress display, an HTTP 201). */
+  onJob?: (jobId: string) => void;
+  /** One-line notes for a person (what is uploaded, where the job runs). */
+  note?: (line: string) => void;
+}
+
+export interface RunResult {
+  job: JobRecord;
+  /** Where the output was downloaded to, when the job wrote it elsewhere (a local output on AWS). */
+  localOutput?: string;
+}
+
+export interface JobStatusReport {
+  view: JobView;
+  events: JobEvent[];
+}
+
+export interface Backend {
+  readonly kind: BackendKind;
+  /** Read side for progress and views: job heads, counters, tasks, events. */
+  readonly ledger: Ledger;
+  /** Where its jobs live, for messages ("~/.shardcast", "the aws ledger"). */
+  readonly where: string;
+  submit(req: JobRequest, hooks?: RunHooks): Promise<RunResult>;
+  /** Continues a stopped or crashed job: runs only what is not done. */
+  resume(jobId: string, hooks?: RunHooks & { force?: boolean }): Promise<RunResult>;
+  /** Re-runs only the failed tasks of a failed job. */
+  retry(jobId: string, hooks?: RunHooks): Promise<RunResult>;
+  /** Measures a done job's output against its source (PSNR/SSIM) and stores the report. */
+  quality(jobId: string, hooks?: RunHooks): Promise<JobRecord>;
+  status(jobId: string): Promise<JobStatusReport>;
+  jobs(limit: number): Promise<JobSummary[]>;
+  /**
+   * Whether something other than this Backend's own runs works on the job now (a CLI run or another host's
+   * worker on the local ledger; an execution on AWS), judged from its records as just read.
+   */
+  runsElsewhere(job: JobRecord, tasks: TaskRecord[]): boolean;
+  /** Removes one job's files and records (never its output). */
+  remove(jobId: string): Promise<void>;
+  /** Removes the files and records of jobs not updated for `olderThanMs`; resolves with their ids. */
+  gc(olderThanMs: number): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+export interface BackendConfig {
+  kind: BackendKind;
+  stateDir: string;
+  env: NodeJS.ProcessEnv;
+  /** Live frame counts of encodes run in this process. */
+  onProgress?: (p: TaskProgress) => void;
+  /** Only the read verbs (status, jobs) will be used: no workers, no emulators' functions. */
+  readOnly?: boolean;
+}
+
+/**
+ * Opens the home `cfg.kind` names. The AWS homes are imported only when asked for: the AWS SDK takes about
+ * 0.4 s to load.
+ */
+export async function openBackend(cfg: BackendConfig): Promise<Backend> {
+  if (cfg.kind === 'local') return (await import('./local-backend.js')).openLocalBackend(cfg);
+  return (await import('./workflow-backend.js')).openWorkflowBackend(cfg);
+}
