@@ -10,7 +10,7 @@ import type { Backend as BackendKind, JobRecord, JobSummary } from '../core/type
 import type { JobView } from '../app/job-view.js';
 import { openBackend, type Backend, type RunHooks, type RunResult } from '../runtime/backend.js';
 import { stateDirOf } from '../runtime/job-paths.js';
-import { makeLocalRuntime } from '../runtime/local-runtime.js';
+import { makeLocalRuntime } from '../runtime/local/local-runtime.js';
 import { formatClock, ProgressReporter } from './progress.js';
 import { withSignals } from './signals.js';
 

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { UsageError } from '../core/errors.js';
-import { DEFAULT_DEPLOYMENT, type AwsStack } from '../runtime/aws-stack-config.js';
+import { DEFAULT_DEPLOYMENT, type AwsStack } from '../runtime/aws/aws-stack-config.js';
 
 const int = (flag: string, min: number, max: number) =>
   z.string().regex(/^\d+$/, `${flag} must be a whole number`).transform(Number)

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { RETRYABLE_TASK_ERROR, type EncodeStepInput, type JobStepInput, type MarkFailedStepInput } from '../adapters/aws/workflow-payloads.js';
 import { isRetryable, oneLine, UsageError } from '../core/errors.js';
 import { JOB_ID_PATTERN } from '../core/task-keys.js';
-import { makeAwsRuntime, parseAwsSettings, type StepRuntime } from '../runtime/aws-runtime.js';
+import { makeAwsRuntime, parseAwsSettings, type StepRuntime } from '../runtime/aws/aws-runtime.js';
 
 /** A workflow step: the same function runs in Lambda and under the local interpreter (aws-emulated). */
 export type Step<O> = (rt: StepRuntime, event: unknown) => Promise<O>;

@@ -9,6 +9,7 @@ import type { TaskProgress } from '../app/deps.js';
 import type { JobView } from '../app/job-view.js';
 import type { Backend as BackendKind, JobEvent, JobRecord, JobSummary, TaskRecord } from '../core/types.js';
 import type { Ledger } from '../ports/ledger.js';
+import type { MediaTool } from '../ports/media-tool.js';
 
 export type { BackendKind };
 
@@ -77,6 +78,8 @@ export interface BackendConfig {
   onProgress?: (p: TaskProgress) => void;
   /** Only the read verbs (status, jobs) will be used: no workers, no emulators' functions. */
   readOnly?: boolean;
+  /** Test hook of the local home: wraps the ffmpeg runner (to inject faults). Only tests set it. */
+  wrapMedia?: (media: MediaTool) => MediaTool;
 }
 
 /**
@@ -84,6 +87,6 @@ export interface BackendConfig {
  * 0.4 s to load.
  */
 export async function openBackend(cfg: BackendConfig): Promise<Backend> {
-  if (cfg.kind === 'local') return (await import('./local-backend.js')).openLocalBackend(cfg);
-  return (await import('./workflow-backend.js')).openWorkflowBackend(cfg);
+  if (cfg.kind === 'local') return (await import('./local/local-backend.js')).openLocalBackend(cfg);
+  return (await import('./aws/workflow-backend.js')).openWorkflowBackend(cfg);
 }

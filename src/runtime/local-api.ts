@@ -6,9 +6,8 @@
  */
 import type { JobView } from '../app/job-view.js';
 import type { JobSummary } from '../core/types.js';
-import type { Backend } from './backend.js';
 import { stateDirOf } from './job-paths.js';
-import { openLocalBackend } from './local-backend.js';
+import { openBackend, type Backend } from './backend.js';
 
 export interface ApiOptions {
   /** Where the ledger and job files live (default: env SHARDCAST_HOME, else ~/.shardcast). */
@@ -32,7 +31,7 @@ export interface TranscodeApiOptions extends ApiOptions {
 }
 
 async function withBackend<T>(opts: ApiOptions, fn: (b: Backend) => Promise<T>): Promise<T> {
-  const backend = openLocalBackend({ kind: 'local', stateDir: stateDirOf(opts, process.env), env: process.env });
+  const backend = await openBackend({ kind: 'local', stateDir: stateDirOf(opts, process.env), env: process.env });
   try {
     return await fn(backend);
   } finally {

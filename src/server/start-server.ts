@@ -4,7 +4,7 @@
  * the server, then the ledger.
  */
 import type { FastifyInstance } from 'fastify';
-import { openLocalBackend } from '../runtime/local-backend.js';
+import { openBackend } from '../runtime/backend.js';
 import { buildApp, type BuildAppOptions } from './app.js';
 import { loadDefaultPrices } from './cost-estimate.js';
 import { JobFiles } from './job-files.js';
@@ -22,7 +22,7 @@ export interface RunningServer {
 
 export async function startServer(config: ServerConfig, opts: BuildAppOptions = {}): Promise<RunningServer> {
   const live = new LiveProgress();
-  const backend = openLocalBackend({
+  const backend = await openBackend({
     kind: 'local',
     stateDir: config.stateDir,
     env: config.env,

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { BIN, cli, cliDetached, sleep, strayProcesses, sha256Of, undisturbedSha } from '../support/cli.js';
 import { makeClip, tempDir } from '../support/media.js';
-import { isLocalWorkerAlive, localWorkerId } from '../../src/runtime/local-runtime.js';
+import { isLocalWorkerAlive, localWorkerId } from '../../src/runtime/local/local-runtime.js';
 
 const sha = sha256Of;
 const OPTS = ['--preset', 'veryfast', '--segment-seconds', '1', '--workers', '2', '--no-progress'];

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { claimRetry, startRun } from '../../src/app/workflow-steps.js';
 import { markFailedStep } from '../../src/lambda/mark-failed.js';
-import type { EmulatedAws } from '../../src/runtime/aws-emulated-runtime.js';
+import type { EmulatedAws } from '../../src/runtime/aws/aws-emulated-runtime.js';
 import { cli } from '../support/cli.js';
 import { createEmulatedJob, emulatedWithSource } from '../support/emulated.js';
 import { makeClip, tempDir } from '../support/media.js';

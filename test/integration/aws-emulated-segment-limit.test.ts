@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { EmulatedAws } from '../../src/runtime/aws-emulated-runtime.js';
+import type { EmulatedAws } from '../../src/runtime/aws/aws-emulated-runtime.js';
 import type { MediaTool } from '../../src/ports/media-tool.js';
 import { createEmulatedJob, emulatedWithSource } from '../support/emulated.js';
 import { makeClip, tempDir } from '../support/media.js';

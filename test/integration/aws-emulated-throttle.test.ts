@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { emulatedLambdaLimits, type EmulatedAws } from '../../src/runtime/aws-emulated-runtime.js';
+import { emulatedLambdaLimits, type EmulatedAws } from '../../src/runtime/aws/aws-emulated-runtime.js';
 import { cli } from '../support/cli.js';
 import { createEmulatedJob, emulatedWithSource } from '../support/emulated.js';
 import { makeClip, tempDir } from '../support/media.js';

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { analyzeSource } from '../../src/app/analyze-job.js';
 import { FfmpegError, isRetryable } from '../../src/core/errors.js';
-import { makeLocalRuntime, type LocalRuntime } from '../../src/runtime/local-runtime.js';
+import { makeLocalRuntime, type LocalRuntime } from '../../src/runtime/local/local-runtime.js';
 import { ffmpeg, tempDir } from '../support/media.js';
 
 /** Serves `data`, cutting every response after 64 KiB; a Range request resumes, or (`resumable` false) gets 403. */

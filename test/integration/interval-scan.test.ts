@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { analyzeSource } from '../../src/app/analyze-job.js';
 import { InputError } from '../../src/core/errors.js';
 import { joinIntervalScans } from '../../src/core/probe-parse.js';
-import { makeLocalRuntime, type LocalRuntime } from '../../src/runtime/local-runtime.js';
+import { makeLocalRuntime, type LocalRuntime } from '../../src/runtime/local/local-runtime.js';
 import type { MediaTool } from '../../src/ports/media-tool.js';
 import { sharedMedia, tempDir } from '../support/media.js';
 

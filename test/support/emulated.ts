@@ -7,8 +7,8 @@ import { basename } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { createJob } from '../../src/app/run-job.js';
 import { parseTranscodeOptions } from '../../src/runtime/transcode-options.js';
-import { EMULATED_BUCKET, startEmulatedAws, type EmulatedAws } from '../../src/runtime/aws-emulated-runtime.js';
-import { newJobId } from '../../src/runtime/local-runtime.js';
+import { EMULATED_BUCKET, startEmulatedAws, type EmulatedAws } from '../../src/runtime/aws/aws-emulated-runtime.js';
+import { newJobId } from '../../src/runtime/local/local-runtime.js';
 
 /** Starts the emulators and puts `clip` at s3://<bucket>/inputs/<its name>; returns that location too. */
 export async function emulatedWithSource(cfg: Parameters<typeof startEmulatedAws>[0], clip: string): Promise<{ aws: EmulatedAws; source: string }> {

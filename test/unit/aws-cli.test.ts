@@ -13,8 +13,8 @@ import { FfmpegError, InputError, SegmentCheckError, UsageError } from '../../sr
 import { lambdaVcpus, threadSpeedup, type JobProjection } from '../../src/core/cost-model.js';
 import type { TaskRecord } from '../../src/core/types.js';
 import { asWorkflowError, parseEncodeStepInput, parseJobStepInput, parseMarkFailedStepInput } from '../../src/lambda/lambda-entry.js';
-import { parseAwsSettings } from '../../src/runtime/aws-runtime.js';
-import { DEFAULT_DEPLOYMENT, regionOfArn } from '../../src/runtime/aws-stack-config.js';
+import { parseAwsSettings } from '../../src/runtime/aws/aws-runtime.js';
+import { DEFAULT_DEPLOYMENT, regionOfArn } from '../../src/runtime/aws/aws-stack-config.js';
 import { fullJob } from '../contract/ledger-fixtures.js';
 
 const task = (kind: TaskRecord['kind'], index: number, over: Partial<TaskRecord> = {}): TaskRecord => ({

@@ -1,6 +1,8 @@
 /**
  * Guards the layering of ../shared/DESIGN.md: core/ and app/ import no I/O (fs, child_process, AWS SDK,
- * SQLite) and nothing under adapters/; core/ reads no clock or environment either.
+ * SQLite) and nothing under adapters/; core/ reads no clock or environment either. The entry points reach a
+ * home only through the Backend port: server/, runtime/ and lambda/ import nothing from cli/; cli/ and
+ * server/ open homes by runtime/backend.ts, never a home's implementation, and cli/ branches on no backend.
  */
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -31,6 +33,28 @@ describe('layering', () => {
       assert.deepEqual(bad, []);
     });
   }
+
+  const importsOf = (f: string): string[] =>
+    [...readFileSync(f, 'utf8').matchAll(/(?:from\s*|import\(\s*)['"]([^'"]+)['"]/g)].map((m) => m[1]!);
+
+  for (const layer of ['server', 'runtime', 'lambda']) {
+    it(`src/${layer} imports nothing from src/cli`, () => {
+      const bad = files(join(REPO, 'src', layer)).flatMap((f) => importsOf(f).filter((s) => /(^|\/)cli\//.test(s)).map((s) => `${relative(REPO, f)}: ${s}`));
+      assert.deepEqual(bad, []);
+    });
+  }
+
+  it('src/cli and src/server open homes through runtime/backend.ts only, and src/cli branches on no backend', () => {
+    const IMPLEMENTATIONS = /runtime\/(local\/local-backend|aws\/workflow-backend|aws\/workflow-execution|aws\/aws-emulated-runtime)\.js$/;
+    const bad: string[] = [];
+    for (const layer of ['cli', 'server']) {
+      for (const f of files(join(REPO, 'src', layer))) {
+        for (const s of importsOf(f)) if (IMPLEMENTATIONS.test(s)) bad.push(`${relative(REPO, f)}: ${s}`);
+        if (layer === 'cli' && /isWorkflowBackend|backend\s*===?\s*'aws-emulated'|\?\s*\(await workflow\(\)\)/.test(readFileSync(f, 'utf8'))) bad.push(`${relative(REPO, f)}: branches on the backend`);
+      }
+    }
+    assert.deepEqual(bad, []);
+  });
 
   it('src/core reads no clock and no environment', () => {
     const bad: string[] = [];

@@ -6,24 +6,24 @@
  * `status`, `jobs` and `retry --backend aws-emulated` find the jobs later.
  */
 import { join } from 'node:path';
-import { ensureLedgerTable, EMULATOR_CREDENTIALS, EMULATOR_REGION, startDynalite, type DynaliteServer } from '../adapters/aws/dynalite-server.js';
-import { startLocalWorkflow, type WorkflowOutcome, type WorkflowTaskHandlers } from '../adapters/aws/local-workflow.js';
-import { S3RVER_CREDENTIALS, startS3rver, type S3rverProcess } from '../adapters/aws/s3rver-process.js';
-import type { TaskProgress } from '../app/deps.js';
-import { emit } from '../app/deps.js';
-import { CancelledError, NotFoundError, UsageError } from '../core/errors.js';
-import { seededRandom, seedOf } from '../core/seeded-random.js';
-import { HISTORY_EVENT_LIMIT, maxInlineSegments, payloadOverLimit, type MapMode } from '../core/state-limits.js';
-import { analyzeStep } from '../lambda/analyze.js';
-import { encodeAudioStep } from '../lambda/encode-audio.js';
-import { encodeSegmentStep } from '../lambda/encode-segment.js';
-import { finalizeStep } from '../lambda/finalize.js';
-import type { Step } from '../lambda/lambda-entry.js';
-import { markFailedStep } from '../lambda/mark-failed.js';
-import { mergeStep } from '../lambda/merge.js';
-import type { MediaTool } from '../ports/media-tool.js';
+import { ensureLedgerTable, EMULATOR_CREDENTIALS, EMULATOR_REGION, startDynalite, type DynaliteServer } from '../../adapters/aws/dynalite-server.js';
+import { startLocalWorkflow, type WorkflowOutcome, type WorkflowTaskHandlers } from '../../adapters/aws/local-workflow.js';
+import { S3RVER_CREDENTIALS, startS3rver, type S3rverProcess } from '../../adapters/aws/s3rver-process.js';
+import type { TaskProgress } from '../../app/deps.js';
+import { emit } from '../../app/deps.js';
+import { CancelledError, NotFoundError, UsageError } from '../../core/errors.js';
+import { seededRandom, seedOf } from '../../core/seeded-random.js';
+import { HISTORY_EVENT_LIMIT, maxInlineSegments, payloadOverLimit, type MapMode } from '../../core/state-limits.js';
+import { analyzeStep } from '../../lambda/analyze.js';
+import { encodeAudioStep } from '../../lambda/encode-audio.js';
+import { encodeSegmentStep } from '../../lambda/encode-segment.js';
+import { finalizeStep } from '../../lambda/finalize.js';
+import type { Step } from '../../lambda/lambda-entry.js';
+import { markFailedStep } from '../../lambda/mark-failed.js';
+import { mergeStep } from '../../lambda/merge.js';
+import type { MediaTool } from '../../ports/media-tool.js';
 import { makeAwsRuntime, type AwsRuntime, type StepRuntime } from './aws-runtime.js';
-import { isLocalWorkerAlive, localWorkerId } from './local-runtime.js';
+import { isLocalWorkerAlive, localWorkerId } from '../local/local-runtime.js';
 
 export const EMULATED_BUCKET = 'shardcast-emulated';
 export const EMULATED_TABLE = 'shardcast-ledger';

@@ -7,8 +7,8 @@
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { UsageError } from '../core/errors.js';
-import type { AwsDeployment } from '../core/cost-model.js';
+import { UsageError } from '../../core/errors.js';
+import type { AwsDeployment } from '../../core/cost-model.js';
 
 export const awsStackSchema = z.object({
   stackName: z.string().default('Shardcast'),

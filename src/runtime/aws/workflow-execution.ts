@@ -5,9 +5,9 @@
  * `aws-emulated` is tested here; `aws` is kept to SDK calls that mirror it.
  */
 import { hostname } from 'node:os';
-import { makeSfnClient, startSfnExecution, waitForSfnExecution } from '../adapters/aws/sfn-workflow.js';
-import type { WorkflowOutcome } from '../adapters/aws/local-workflow.js';
-import type { TaskProgress } from '../app/deps.js';
+import { makeSfnClient, startSfnExecution, waitForSfnExecution } from '../../adapters/aws/sfn-workflow.js';
+import type { WorkflowOutcome } from '../../adapters/aws/local-workflow.js';
+import type { TaskProgress } from '../../app/deps.js';
 import { makeAwsRuntime, type AwsRuntime } from './aws-runtime.js';
 import { startEmulatedAws } from './aws-emulated-runtime.js';
 import { regionOfArn, requireAwsStack } from './aws-stack-config.js';

@@ -2,17 +2,16 @@
  * The local home as a Backend: the SQLite ledger and files under the state dir, encodes in a worker pool of
  * ffmpeg processes on this machine.
  */
-import { addQualityReport } from '../app/measure-quality.js';
-import { jobView } from '../app/job-view.js';
-import { removeJob, removeJobsOlderThan } from '../app/remove-job.js';
-import { createJob, resumeJob, retryJob, runJob } from '../app/run-job.js';
-import { NotFoundError } from '../core/errors.js';
-import { ACTIVE_STATUSES, type JobRecord } from '../core/types.js';
-import type { Backend, BackendConfig } from './backend.js';
-import { checkPaths } from './job-paths.js';
+import { addQualityReport } from '../../app/measure-quality.js';
+import { jobView } from '../../app/job-view.js';
+import { removeJob, removeJobsOlderThan } from '../../app/remove-job.js';
+import { createJob, resumeJob, retryJob, runJob } from '../../app/run-job.js';
+import { NotFoundError } from '../../core/errors.js';
+import { ACTIVE_STATUSES, type JobRecord } from '../../core/types.js';
+import type { Backend, BackendConfig } from '../backend.js';
+import { checkPaths } from '../job-paths.js';
 import { makeLocalRuntime, newJobId, type LocalRuntime } from './local-runtime.js';
-import type { MediaTool } from '../ports/media-tool.js';
-import { parseTranscodeOptions } from './transcode-options.js';
+import { parseTranscodeOptions } from '../transcode-options.js';
 
 /** A heartbeat younger than this says a task's encode is alive. */
 const FRESH_MS = 30_000;
@@ -21,7 +20,7 @@ export interface LocalBackend extends Backend {
   readonly runtime: LocalRuntime;
 }
 
-export function openLocalBackend(cfg: BackendConfig & { wrapMedia?: (m: MediaTool) => MediaTool }): LocalBackend {
+export function openLocalBackend(cfg: BackendConfig): LocalBackend {
   const rt = makeLocalRuntime({
     stateDir: cfg.stateDir, env: cfg.env,
     ...(cfg.onProgress ? { onProgress: cfg.onProgress } : {}),

@@ -4,20 +4,20 @@
  * first and a local output downloaded after; the ledger is the stack's table.
  */
 import { basename } from 'node:path';
-import type { WorkflowOutcome } from '../adapters/aws/local-workflow.js';
-import { downloadFile, uploadFile } from '../adapters/aws/s3-transfer.js';
-import { isS3Uri, parseS3Uri } from '../adapters/aws/s3-uri.js';
-import { emit } from '../app/deps.js';
-import { jobView } from '../app/job-view.js';
-import { removeJob, removeJobsOlderThan } from '../app/remove-job.js';
-import { createJob } from '../app/run-job.js';
-import { claimRetry, failRun } from '../app/workflow-steps.js';
-import { CancelledError, InputError, JobFailedError, NotFoundError, oneLine, UsageError } from '../core/errors.js';
-import { ACTIVE_STATUSES, type JobRecord } from '../core/types.js';
-import type { Backend, BackendConfig, RunHooks, RunResult } from './backend.js';
-import { checkLocations } from './job-paths.js';
-import { newJobId } from './local-runtime.js';
-import { parseTranscodeOptions } from './transcode-options.js';
+import type { WorkflowOutcome } from '../../adapters/aws/local-workflow.js';
+import { downloadFile, uploadFile } from '../../adapters/aws/s3-transfer.js';
+import { isS3Uri, parseS3Uri } from '../../adapters/aws/s3-uri.js';
+import { emit } from '../../app/deps.js';
+import { jobView } from '../../app/job-view.js';
+import { removeJob, removeJobsOlderThan } from '../../app/remove-job.js';
+import { createJob } from '../../app/run-job.js';
+import { claimRetry, failRun } from '../../app/workflow-steps.js';
+import { CancelledError, InputError, JobFailedError, NotFoundError, oneLine, UsageError } from '../../core/errors.js';
+import { ACTIVE_STATUSES, type JobRecord } from '../../core/types.js';
+import type { Backend, BackendConfig, RunHooks, RunResult } from '../backend.js';
+import { checkLocations } from '../job-paths.js';
+import { newJobId } from '../local/local-runtime.js';
+import { parseTranscodeOptions } from '../transcode-options.js';
 import { openWorkflowExecutions, type WorkflowExecutions, type WorkflowKind } from './workflow-execution.js';
 
 /** The event that remembers where a job's output is downloaded to (for `retry`). */

@@ -8,17 +8,17 @@ import { statSync } from 'node:fs';
 import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { z } from 'zod';
-import { makeDynamoDbDocumentClient, makeS3Client, type AwsClientOptions } from '../adapters/aws/aws-clients.js';
-import { DynamoDbLedger } from '../adapters/aws/dynamodb-ledger.js';
-import { EfsBlobStore } from '../adapters/aws/efs-blob-store.js';
-import { S3BlobStore } from '../adapters/aws/s3-blob-store.js';
-import { isS3Uri, parseS3Uri } from '../adapters/aws/s3-uri.js';
-import { FfmpegProcess, resolveToolPaths } from '../adapters/local/ffmpeg-process.js';
-import type { AppDeps, TaskProgress } from '../app/deps.js';
-import { DEFAULT_STALE_TASK_MS } from '../app/workflow-steps.js';
-import { UsageError } from '../core/errors.js';
-import { PARALLEL_SCAN } from '../core/probe-parse.js';
-import type { MediaTool } from '../ports/media-tool.js';
+import { makeDynamoDbDocumentClient, makeS3Client, type AwsClientOptions } from '../../adapters/aws/aws-clients.js';
+import { DynamoDbLedger } from '../../adapters/aws/dynamodb-ledger.js';
+import { EfsBlobStore } from '../../adapters/aws/efs-blob-store.js';
+import { S3BlobStore } from '../../adapters/aws/s3-blob-store.js';
+import { isS3Uri, parseS3Uri } from '../../adapters/aws/s3-uri.js';
+import { FfmpegProcess, resolveToolPaths } from '../../adapters/local/ffmpeg-process.js';
+import type { AppDeps, TaskProgress } from '../../app/deps.js';
+import { DEFAULT_STALE_TASK_MS } from '../../app/workflow-steps.js';
+import { UsageError } from '../../core/errors.js';
+import { PARALLEL_SCAN } from '../../core/probe-parse.js';
+import type { MediaTool } from '../../ports/media-tool.js';
 
 /** Settings of a deployed (or emulated) stack, as the functions' environment carries them. */
 export const awsSettingsSchema = z.object({

@@ -6,16 +6,16 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { makeSqliteLedger } from '../adapters/sqlite/sqlite-ledger.js';
-import { FfmpegProcess, resolveToolPaths } from '../adapters/local/ffmpeg-process.js';
-import { LocalBlobStore } from '../adapters/local/local-blob-store.js';
-import { WorkerPoolExecutor } from '../adapters/local/worker-pool-executor.js';
-import { encodeTask } from '../app/encode-task.js';
-import type { AppDeps, TaskProgress } from '../app/deps.js';
-import { taskThreads } from '../core/segment-threads.js';
-import type { JobRecord } from '../core/types.js';
-import type { Executor } from '../ports/executor.js';
-import type { MediaTool } from '../ports/media-tool.js';
+import { makeSqliteLedger } from '../../adapters/sqlite/sqlite-ledger.js';
+import { FfmpegProcess, resolveToolPaths } from '../../adapters/local/ffmpeg-process.js';
+import { LocalBlobStore } from '../../adapters/local/local-blob-store.js';
+import { WorkerPoolExecutor } from '../../adapters/local/worker-pool-executor.js';
+import { encodeTask } from '../../app/encode-task.js';
+import type { AppDeps, TaskProgress } from '../../app/deps.js';
+import { taskThreads } from '../../core/segment-threads.js';
+import type { JobRecord } from '../../core/types.js';
+import type { Executor } from '../../ports/executor.js';
+import type { MediaTool } from '../../ports/media-tool.js';
 
 export interface LocalRuntimeConfig {
   stateDir: string;
