@@ -9,7 +9,8 @@ import { buildAnalysis, joinIntervalScans, needsFrameScan, parseFirstFrames, par
 import type { ToolRunResult } from '../ports/media-tool.js';
 import { tasksOfPlan } from '../core/task-keys.js';
 import { chooseOutputFormat } from '../core/output-format.js';
-import type { JobRecord, MediaAnalysis } from '../core/types.js';
+import type { JobRecord, MediaAnalysis, SegmentPlan, TaskMediaSegments } from '../core/types.js';
+import { mediaSegmentStarts, planLadderTasks, presentationBase, resolveRungs } from '../core/ladder.js';
 import { calibrateEncode } from './calibrate-encode.js';
 import type { AppDeps } from './deps.js';
 import { emit } from './deps.js';
@@ -153,15 +154,34 @@ export async function analyzeJob(deps: AppDeps, jobId: string): Promise<JobRecor
     opts = { ...opts, segmentSeconds: target };
     job = await deps.ledger.updateJob(jobId, ['analyzing'], 'analyzing', { options: opts });
   }
-  const plan = planSegments({
-    frameTimes: analysis.video.frameTimes,
-    keyframeIndices: analysis.video.keyframeIndices,
-    lastFrameDuration: analysis.video.lastFrameDuration,
-    targetSeconds: target,
-    workers: opts.workers,
-    minExactSeconds: minExactCutSeconds(analysis.video.keyframeCostSeconds),
-  });
-  const tasks = tasksOfPlan(jobId, analysis, plan, opts.profile);
+  let plan: SegmentPlan;
+  let media: TaskMediaSegments[] | undefined;
+  const ladder = opts.profile.ladder;
+  if (ladder) {
+    // The rungs this source gets (never upscaled), fixed in the options before the tasks are written.
+    const { rungs, dropped } = resolveRungs(ladder, analysis.video, opts.profile.videoCodec);
+    if (dropped.length) await emit(deps, jobId, 'job.notice', `ladder: ${dropped.join(', ')} dropped: larger than the source (${analysis.video.width}x${analysis.video.height}); renditions are never upscaled`);
+    const timelineStart = presentationBase(analysis, opts.profile);
+    if (rungs.length !== ladder.rungs.length || rungs.some((r, i) => r.height !== ladder.rungs[i]?.height) || ladder.timelineStart !== timelineStart) {
+      opts = { ...opts, profile: { ...opts.profile, ladder: { ...ladder, rungs, timelineStart } } };
+      job = await deps.ledger.updateJob(jobId, ['analyzing'], 'analyzing', { options: opts });
+    }
+    const starts = mediaSegmentStarts(analysis.video.frameTimes, ladder.segmentSeconds);
+    ({ plan, media } = planLadderTasks({
+      frameTimes: analysis.video.frameTimes, keyframeIndices: analysis.video.keyframeIndices, lastFrameDuration: analysis.video.lastFrameDuration,
+      starts, segmentSeconds: ladder.segmentSeconds, targetSeconds: target, workers: opts.workers,
+    }));
+  } else {
+    plan = planSegments({
+      frameTimes: analysis.video.frameTimes,
+      keyframeIndices: analysis.video.keyframeIndices,
+      lastFrameDuration: analysis.video.lastFrameDuration,
+      targetSeconds: target,
+      workers: opts.workers,
+      minExactSeconds: minExactCutSeconds(analysis.video.keyframeCostSeconds),
+    });
+  }
+  const tasks = tasksOfPlan(jobId, analysis, plan, opts.profile, media);
   try {
     await deps.ledger.putTasks(tasks);
   } catch (err) {
@@ -178,7 +198,8 @@ export async function analyzeJob(deps: AppDeps, jobId: string): Promise<JobRecor
   for (const n of format.notices) await emit(deps, jobId, 'job.notice', n);
   const cut = cutMethodFor(analysis);
   if (cut.reason) await emit(deps, jobId, 'job.cutting', `segments are read by ${cut.method}: ${cut.reason}`, { method: cut.method });
-  await emit(deps, jobId, 'job.planned', `${plan.segments.length} segments of about ${target} s, ${plan.totalFrames} frames`, {
+  const rungsNote = opts.profile.ladder ? ` (each making ${opts.profile.ladder.rungs.map((r) => `${r.height}p`).join(', ')} in ${media!.reduce((a, m) => a + m.starts.length, 0)} media segments of ${opts.profile.ladder.segmentSeconds} s)` : '';
+  await emit(deps, jobId, 'job.planned', `${plan.segments.length} segments of about ${plan.targetSeconds} s${rungsNote}, ${plan.totalFrames} frames`, {
     segments: plan.segments.length,
     frames: plan.totalFrames,
     targetSeconds: target,

@@ -13,6 +13,7 @@ import { dirname } from 'node:path/posix';
 import { asDiskFull } from './disk-space.js';
 import { measureQuality } from './measure-quality.js';
 import { mergeJob, verifyOutput } from './merge-job.js';
+import { publishLadder } from './publish-ladder.js';
 
 /**
  * From `encoding` to `verifying` with the output committed and `result` set (the job is not done yet).
@@ -22,6 +23,7 @@ export async function commitMergedOutput(deps: AppDeps, jobId: string, encodeSta
   let job = (await deps.ledger.getJob(jobId))!;
   const encodeMs = deps.clock() - encodeStartedAt;
   job = await deps.ledger.updateJob(jobId, ['encoding'], 'merging', { timings: { ...job.timings, encodeMs } });
+  if (job.options.profile.ladder) return publishLadderOutput(deps, job);
   await emit(deps, jobId, 'job.merging', 'merging segments');
   const mergeStart = deps.clock();
   const temp = await deps.blobs.outputTempPath(job.id, job.output);
@@ -61,6 +63,26 @@ export async function commitMergedOutput(deps: AppDeps, jobId: string, encodeSta
   };
   const timings = { ...job.timings, verifyMs, ...(quality ? { qualityMs: quality.ms } : {}) };
   return deps.ledger.updateJob(jobId, ['verifying'], 'verifying', { timings, result });
+}
+
+/**
+ * A ladder has nothing to merge: its segments are in the output folder already. Its playlists are written
+ * from the tasks' manifests (publish-ladder.ts), the master last; the verification is their check.
+ */
+async function publishLadderOutput(deps: AppDeps, job: JobRecord): Promise<JobRecord> {
+  await emit(deps, job.id, 'job.merging', 'writing the playlists');
+  const start = deps.clock();
+  let result: JobResult;
+  try {
+    result = await publishLadder(deps, job);
+  } catch (err) {
+    throw await asDiskFull(deps, job, err, dirname(job.output), 'the playlists');
+  }
+  const mergeMs = deps.clock() - start;
+  const r = result.renditions ?? [];
+  await emit(deps, job.id, 'job.ladder', `${r.filter((x) => x.kind === 'video').length} video renditions (${r.filter((x) => x.kind === 'video').map((x) => `${x.height}p ${Math.round(x.averageBitrate / 1000)} kb/s avg, ${Math.round(x.peakBitrate / 1000)} peak`).join('; ')}), ${r.filter((x) => x.kind === 'audio').length} audio, ${r.filter((x) => x.kind === 'subtitles').length} subtitles`, { renditions: r.length });
+  job = await deps.ledger.updateJob(job.id, ['merging'], 'verifying', { timings: { ...job.timings, mergeMs, verifyMs: 0 } });
+  return deps.ledger.updateJob(job.id, ['verifying'], 'verifying', { result });
 }
 
 /**

@@ -12,6 +12,7 @@ import type { ToolRunResult } from '../ports/media-tool.js';
 import type { AppDeps } from './deps.js';
 import { emit } from './deps.js';
 import { asDiskFull } from './disk-space.js';
+import { encodeLadderAudio, encodeLadderSegment } from './ladder-task.js';
 
 export interface EncodeTaskOptions {
   signal?: AbortSignal;
@@ -110,8 +111,9 @@ export async function encodeTask(deps: AppDeps, id: TaskId, opts: EncodeTaskOpti
         }
       : undefined;
     const read = task.kind === 'video' ? await readOf(deps, task) : undefined;
+    const avcodecMajor = ffmpeg?.avcodecMajor ?? 0;
     const encode = async (method?: CutMethod): Promise<ToolRunResult> => {
-      args = buildArgs(job, task, read, source, partial, opts, ffmpeg?.avcodecMajor ?? 0, method);
+      args = buildArgs(job, task, read, source, partial, opts, avcodecMajor, method);
       const r = await deps.media.run('ffmpeg', args, { ...(opts.signal ? { signal: opts.signal } : {}), ...(onStdoutLine ? { onStdoutLine } : {}) });
       if (r.exitCode !== 0) {
         throw new FfmpegError(`${describe(task)}: ffmpeg exited with ${r.exitCode ?? r.signal}: ${lastLine(r.stderrTail)}`, {
@@ -120,21 +122,40 @@ export async function encodeTask(deps: AppDeps, id: TaskId, opts: EncodeTaskOpti
       }
       return r;
     };
-    const method = task.kind === 'video' ? cutMethodFor(job.analysis, job.cutFallback).method : undefined;
-    let run = await encode(method);
-    let cpu = run.cpuSeconds;
-    if (task.kind === 'video') {
-      try {
-        cpu += (await checkSegment(deps, task, partial, opts.signal)).cpuSeconds;
-      } catch (err) {
-        // A seek read that came out short started late: its keyframe is not one a decode can start from.
-        if (method !== 'seek' || !(err instanceof SegmentCheckError) || err.failure !== 'count' || opts.signal?.aborted) throw err;
-        await fallBackToPreroll(deps, job, task, err.message);
-        run = await encode('preroll');
-        cpu += run.cpuSeconds + (await checkSegment(deps, task, partial, opts.signal)).cpuSeconds;
+    const ladder = job.options.profile.ladder
+      ? {
+          deps, job, task, source, scratch, threads: opts.threads, avcodecMajor, check: (p: string) => checkSegment(deps, task, p, opts.signal),
+          ...(opts.decodeThreads !== undefined ? { decodeThreads: opts.decodeThreads } : {}),
+          ...(opts.signal ? { signal: opts.signal } : {}), ...(onStdoutLine ? { onStdoutLine } : {}),
+        }
+      : undefined;
+    const setArgs = (a: string[]) => { args = a; };
+    /** CPU seconds of every run of this attempt (a seek read that came out short is read again). */
+    let cpu = 0;
+    /** One read of the task: its ffmpeg (and check); the file to store at its output key. */
+    const readTask = async (method?: CutMethod): Promise<{ run: ToolRunResult; file: string }> => {
+      if (ladder) {
+        const out = task.kind === 'video' ? await encodeLadderSegment(ladder, read!, method, setArgs) : await encodeLadderAudio(ladder, setArgs);
+        cpu += out.cpuSeconds;
+        return { run: out.run, file: out.manifestPath };
       }
+      const run = await encode(method);
+      cpu += run.cpuSeconds;
+      if (task.kind === 'video') cpu += (await checkSegment(deps, task, partial, opts.signal)).cpuSeconds;
+      return { run, file: partial };
+    };
+    const method = task.kind === 'video' ? cutMethodFor(job.analysis, job.cutFallback).method : undefined;
+    let out: { run: ToolRunResult; file: string };
+    try {
+      out = await readTask(method);
+    } catch (err) {
+      // A seek read that came out short started late: its keyframe is not one a decode can start from.
+      if (method !== 'seek' || !(err instanceof SegmentCheckError) || err.failure !== 'count' || opts.signal?.aborted) throw err;
+      await fallBackToPreroll(deps, job, task, err.message);
+      out = await readTask('preroll');
     }
-    const stored = await deps.blobs.putFile(task.outputKey, partial);
+    const run = out.run;
+    const stored = await deps.blobs.putFile(task.outputKey, out.file);
     const finished = deps.clock();
     const done = await ledger.transitionTask(id, ['running'], 'done', {
       finishedAt: finished, wallMs: finished - now, cpuSeconds: cpu, args, exitCode: 0,

@@ -64,6 +64,8 @@ export function jobView(job: JobRecord, tasks: TaskRecord[]) {
     verify: job.result?.verify,
     /** PSNR/SSIM against the source, whole and per seam (core/quality-report.ts); with --quality-report or when asked. */
     quality: job.result?.quality,
+    /** A ladder's renditions: size, measured peak and average bitrate, segments (publish-ladder.ts). */
+    renditions: job.result?.renditions,
     timings: job.timings,
     cpuSeconds,
     speed: sourceDuration && wall ? sourceDuration / (wall / 1000) : undefined,

@@ -28,9 +28,9 @@ function buildProgram(): Command {
 
   program
     .command('transcode')
-    .description('transcode <input> to <output>; the container comes from the output extension (mp4, mkv, webm, mov)')
+    .description('transcode <input> to <output>; the container comes from the output extension (mp4, mkv, webm, mov); an output ending in .m3u8 is an HLS ladder in that folder')
     .argument('<input>', 'source video file')
-    .argument('<output>', 'output file (.mp4, .mkv, .webm, .mov)')
+    .argument('<output>', 'output file (.mp4, .mkv, .webm, .mov), or DIR/master.m3u8 for an HLS/DASH ladder')
     .addOption(new Option('--video-codec <codec>', 'h264 | hevc | vp9 | av1 (default h264; vp9 for .webm)'))
     .option('--crf <n>', 'constant rate factor (default 23 for h264)')
     .option('--preset <name>', 'encoder speed preset (x264 names; default medium)')
@@ -41,6 +41,9 @@ function buildProgram(): Command {
     .option('--pix-fmt <name>', "output pixel format, e.g. yuv420p (default: the source's bit depth and chroma where the codec holds them)")
     .option('--bit-depth <n>', "output bit depth, 8 or 10 (12 for hevc, vp9), keeping the source's chroma")
     .option('--segment-seconds <s>', 'target segment length (default: from duration and workers)')
+    .option('--ladder <heights>', "ladder rungs, e.g. 1080,720:3000k,480 (height[:bitrate cap]; default: the source's height and the standard rungs below it)")
+    .option('--dash', 'with a ladder: also write manifest.mpd over the same segments')
+    .option('--segment-duration <s>', 'with a ladder: media segment duration in seconds (default 4)')
     .option('--workers <n>', 'parallel encodes (default: number of cores)')
     .option('--max-attempts <n>', 'attempts per segment before the job fails (default 3)')
     .option('--no-verify', 'skip verification of the output')

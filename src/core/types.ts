@@ -26,6 +26,54 @@ export interface EncodeProfile {
   pixelFormat?: string;
   /** `--bit-depth`: the source's chroma at this depth. */
   bitDepth?: number;
+  /** An HLS (and DASH) ladder of fMP4 renditions instead of one file: an output path ending in `.m3u8`. */
+  ladder?: LadderSpec;
+}
+
+/** One rendition of a ladder: its height (the short side, for a portrait source) and its bitrate cap. */
+export interface LadderRung {
+  height: number;
+  /** VBV cap (`-maxrate`, with `-bufsize` twice it): from `--ladder 720:3000k` or the built-in table. */
+  maxrateKbps: number;
+}
+
+export interface LadderSpec {
+  /** Requested rungs, highest first; rungs above the source are dropped at analysis (never upscaled). */
+  rungs: LadderRung[];
+  /** Target media-segment duration (`--segment-duration`): a segment starts at the first frame at or after k × this. */
+  segmentSeconds: number;
+  /** Also write `manifest.mpd` over the same files. */
+  dash: boolean;
+  /** Presentation time (s) of the container's start in the renditions (core/ladder.ts presentationBase); set at analysis. */
+  timelineStart?: number;
+}
+
+/** Where a task's media segments start: the ladder's segment numbers and first frames inside the task. */
+export interface TaskMediaSegments {
+  /** Number of the task's first media segment in every rendition (0-based). */
+  first: number;
+  /** First frame of each of the task's media segments, counted from the task's first frame (starts[0] = 0). */
+  starts: number[];
+}
+
+/** One rendition of a finished ladder, as measured from its segments. */
+export interface RenditionResult {
+  kind: 'video' | 'audio' | 'subtitles';
+  /** Folder name in the output (`v720`, `a0`, `s0`), and its playlist. */
+  name: string;
+  playlist: string;
+  codecs?: string;
+  width?: number;
+  height?: number;
+  language?: string;
+  channels?: number;
+  segments: number;
+  bytes: number;
+  durationSeconds: number;
+  /** Peak over one media segment, and the average over the rendition (bits per second). */
+  peakBitrate: number;
+  averageBitrate: number;
+  frames?: number;
 }
 
 export interface StreamInfo {
@@ -172,8 +220,11 @@ export interface JobTimings {
 
 export interface VerifyReport {
   ok: boolean;
-  /** How the output was read: every packet (`scan`), or its index plus its first and last packets (`index`, MP4/MOV). */
-  method?: 'scan' | 'index';
+  /**
+   * How the output was read: every packet (`scan`), or its index plus its first and last packets (`index`,
+   * MP4/MOV), or (a ladder) from the boxes of every media segment as the tasks split them (`segments`).
+   */
+  method?: 'scan' | 'index' | 'segments';
   expectedFrames: number;
   frames: number;
   expectedDuration: number;
@@ -190,6 +241,8 @@ export interface JobResult {
   sizeBytes: number;
   verify?: VerifyReport;
   quality?: QualityReport;
+  /** A ladder's renditions (video highest first, then audio and subtitles). */
+  renditions?: RenditionResult[];
 }
 
 /** One cut between two segments, as the quality report measured it (PSNR in dB against the source). */
@@ -290,6 +343,8 @@ export interface TaskRecord {
   outputKey: string;
   /** Video tasks: how the segment is read (from the plan; tasks planned before it existed have none). */
   read?: SegmentRead;
+  /** Video tasks of a ladder: the media segments the task makes. */
+  media?: TaskMediaSegments;
   sizeBytes?: number;
   checksum?: string;
   error?: string;

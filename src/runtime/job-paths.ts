@@ -2,11 +2,12 @@
  * Where a job's files come from and go to, checked before anything is created; and where a home keeps its
  * state. Shared by every entry point (CLI, HTTP API, library API).
  */
-import { realpathSync, statSync } from 'node:fs';
+import { mkdirSync, realpathSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { isS3Uri, parseS3Uri } from '../adapters/aws/s3-uri.js';
 import { InputError } from '../core/errors.js';
+import { isLadderOutput } from '../core/ladder.js';
 
 /** The state dir: the flag, else env SHARDCAST_HOME, else ~/.shardcast. */
 export function stateDirOf(flags: { stateDir?: string | undefined }, env: NodeJS.ProcessEnv): string {
@@ -26,6 +27,7 @@ export function checkPaths(input: string, output: string, overwrite: boolean): {
   if (!st.isFile()) throw new InputError(`input is not a regular file: ${input}`);
   if (st.size === 0) throw new InputError(`input is an empty file: ${input}`);
   const out = resolve(output);
+  ensureLadderFolder(out);
   let dirSt;
   try {
     dirSt = statSync(dirname(out));
@@ -45,6 +47,16 @@ export function checkPaths(input: string, output: string, overwrite: boolean): {
   return { source, output: out };
 }
 
+/**
+ * A ladder (DIR/master.m3u8) is written into its own folder: made here when it does not exist yet (its parent
+ * must), so that a new folder per ladder needs no mkdir first.
+ */
+function ensureLadderFolder(out: string): void {
+  if (!isLadderOutput(out) || statSync(dirname(out), { throwIfNoEntry: false })) return;
+  if (!statSync(dirname(dirname(out)), { throwIfNoEntry: false })?.isDirectory()) throw new InputError(`output folder does not exist: ${dirname(dirname(out))}`);
+  mkdirSync(dirname(out));
+}
+
 /** Checks an input and output that may each be local or s3://; an s3:// location is checked by its backend. */
 export function checkLocations(input: string, output: string, overwrite: boolean): { source: string; output: string } {
   const localIn = !isS3Uri(input);
@@ -58,6 +70,7 @@ export function checkLocations(input: string, output: string, overwrite: boolean
   }
   if (localOut) {
     const out = resolve(output);
+    ensureLadderFolder(out);
     if (!statSync(dirname(out), { throwIfNoEntry: false })?.isDirectory()) throw new InputError(`output folder does not exist: ${dirname(out)}`);
     if (statSync(out, { throwIfNoEntry: false }) && !overwrite) throw new InputError(`output exists: ${output} (pass --overwrite to replace it)`);
   }

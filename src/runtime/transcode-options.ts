@@ -7,6 +7,7 @@ import { UsageError } from '../core/errors.js';
 import { containerFromPath, resolveProfile } from '../core/profile.js';
 import { tailThreadsFor } from '../core/segment-threads.js';
 import type { TranscodeOptions } from '../core/types.js';
+import { DEFAULT_MEDIA_SEGMENT_SECONDS, isLadderOutput, LADDER_CODECS, parseLadderRungs } from '../core/ladder.js';
 
 const intFlag = (name: string, min: number, max: number) =>
   z
@@ -33,6 +34,14 @@ export const transcodeFlagsSchema = z.object({
   bitDepth: z.enum(['8', '10', '12'], { message: '--bit-depth must be 8, 10 or 12' }).transform(Number).optional(),
   workers: intFlag('--workers', 1, 256).optional(),
   maxAttempts: intFlag('--max-attempts', 1, 20).optional(),
+  ladder: z.string().optional(),
+  dash: z.boolean().optional(),
+  segmentDuration: z
+    .string()
+    .regex(/^\d+(\.\d+)?$/, '--segment-duration must be a number of seconds')
+    .transform(Number)
+    .refine((n) => n >= 1 && n <= 30, '--segment-duration must be from 1 to 30 seconds')
+    .optional(),
   verify: z.boolean().default(true),
   qualityReport: z.boolean().default(false),
 });
@@ -45,8 +54,19 @@ export function parseTranscodeOptions(flags: Record<string, unknown>, output: st
   const f = r.data;
   const cores = availableParallelism();
   const workers = f.workers ?? cores;
+  const ladder = isLadderOutput(output);
+  if (!ladder) {
+    if (f.ladder !== undefined) throw new UsageError('--ladder needs an HLS output: a path ending in .m3u8 (e.g. out/master.m3u8)');
+    if (f.dash) throw new UsageError('--dash needs an HLS output: a path ending in .m3u8 (the manifest.mpd is written beside it)');
+    if (f.segmentDuration !== undefined) throw new UsageError('--segment-duration needs an HLS output: a path ending in .m3u8');
+  } else {
+    if (f.width !== undefined || f.height !== undefined) throw new UsageError('--width and --height do not apply to a ladder: list the rendition heights with --ladder');
+    if (f.videoCodec && !(LADDER_CODECS as readonly string[]).includes(f.videoCodec)) throw new UsageError(`a ladder is encoded with ${LADDER_CODECS.join(' or ')} (fMP4 renditions players take), not ${f.videoCodec}`);
+    if (f.qualityReport) throw new UsageError('--quality-report measures one output file, not a ladder: run verify_output on a rendition playlist instead');
+    if (f.audioCodec === 'copy') throw new UsageError('--audio-codec copy does not apply to a ladder: its audio rendition is encoded (aac, opus) or left out (none)');
+  }
   const profile = resolveProfile({
-    container: containerFromPath(output),
+    container: ladder ? 'mp4' : containerFromPath(output),
     ...(f.videoCodec ? { videoCodec: f.videoCodec } : {}),
     ...(f.crf !== undefined ? { crf: f.crf } : {}),
     ...(f.preset ? { preset: f.preset } : {}),
@@ -57,6 +77,13 @@ export function parseTranscodeOptions(flags: Record<string, unknown>, output: st
     ...(f.pixFmt !== undefined ? { pixelFormat: f.pixFmt } : {}),
     ...(f.bitDepth !== undefined ? { bitDepth: f.bitDepth } : {}),
   });
+  if (ladder) {
+    profile.ladder = {
+      rungs: parseLadderRungs(f.ladder, profile.videoCodec) ?? [],
+      segmentSeconds: f.segmentDuration ?? DEFAULT_MEDIA_SEGMENT_SECONDS,
+      dash: f.dash === true,
+    };
+  }
   const opts: TranscodeOptions = {
     profile,
     workers,

@@ -144,6 +144,7 @@ export class S3BlobStore implements BlobStore {
     if (!isS3Uri(output)) {
       const checksum = await sha256File(tempPath);
       const { size } = await stat(tempPath);
+      await mkdir(dirname(output), { recursive: true });
       await moveFile(tempPath, output);
       return { sizeBytes: size, checksum };
     }

@@ -99,6 +99,8 @@ export class LocalBlobStore implements BlobStore {
   async commitOutput(tempPath: string, output: string): Promise<StoredBlob> {
     const checksum = await sha256File(tempPath);
     const { size } = await stat(tempPath);
+    // A ladder's files go into folders of the output folder (v720/, a0/).
+    await mkdir(dirname(output), { recursive: true });
     await moveFile(tempPath, output);
     return { sizeBytes: size, checksum };
   }

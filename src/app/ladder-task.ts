@@ -1,0 +1,203 @@
+/**
+ * One task of a ladder: its ffmpeg writes a fragmented MP4 per rung (or per audio track); each is split here
+ * into the rendition's media segments (one or more fragments from a media-segment start to the next), their
+ * decode times moved onto the ladder's timeline, and stored at their final names in the output folder. What the
+ * task made (per rendition: the init's checksum and key, every segment's number, times, frames and bytes) is
+ * its manifest, the task's output blob; the publish step builds the playlists from those manifests alone.
+ */
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path/posix';
+import { FfmpegError, SegmentCheckError } from '../core/errors.js';
+import { readInit, rewriteFragment, splitFragments, type FragmentInfo, type InitInfo } from '../core/fmp4.js';
+import { buildLadderAudioArgs, buildLadderEncodeArgs } from '../core/ladder-args.js';
+import { audioPriming, audioRenditionName, ladderLocation, mediaSegmentName, rungSize, videoRenditionName } from '../core/ladder.js';
+import type { CutMethod } from '../core/ffmpeg-args.js';
+import type { MediaSegmentEntry } from '../core/playlists.js';
+import type { JobHead, SegmentRead, TaskRecord } from '../core/types.js';
+import type { ToolRunResult } from '../ports/media-tool.js';
+import type { AppDeps } from './deps.js';
+
+/** What one task made in one rendition. */
+export interface TaskRendition {
+  name: string;
+  kind: 'video' | 'audio';
+  timescale: number;
+  codecs: string;
+  width?: number;
+  height?: number;
+  channels?: number;
+  sampleRate?: number;
+  /** Blob key of this task's init segment, and its sha256 (every task's must be the same). */
+  initKey: string;
+  initChecksum: string;
+  segments: MediaSegmentEntry[];
+}
+
+export interface TaskManifest {
+  task: string;
+  renditions: TaskRendition[];
+}
+
+export interface LadderTaskContext {
+  deps: AppDeps;
+  job: JobHead;
+  task: TaskRecord;
+  source: string;
+  scratch: string;
+  threads: number;
+  decodeThreads?: number;
+  avcodecMajor: number;
+  signal?: AbortSignal;
+  onStdoutLine?: (line: string) => void;
+  /** Decodes one rung's file and checks its frame count (encode-task's segment check). */
+  check: (path: string) => Promise<ToolRunResult>;
+}
+
+export interface LadderTaskOutput {
+  args: string[];
+  run: ToolRunResult;
+  cpuSeconds: number;
+  /** The manifest, to be stored at the task's output key. */
+  manifestPath: string;
+}
+
+function lastLine(s: string): string {
+  return s.split('\n').map((l) => l.trim()).filter(Boolean).pop() ?? '';
+}
+
+async function runFfmpeg(c: LadderTaskContext, args: string[], what: string): Promise<ToolRunResult> {
+  const r = await c.deps.media.run('ffmpeg', args, { ...(c.signal ? { signal: c.signal } : {}), ...(c.onStdoutLine ? { onStdoutLine: c.onStdoutLine } : {}) });
+  if (r.exitCode !== 0) {
+    throw new FfmpegError(`${what}: ffmpeg exited with ${r.exitCode ?? r.signal}: ${lastLine(r.stderrTail)}`, {
+      tool: 'ffmpeg', exitCode: r.exitCode, signal: r.signal, stderrTail: r.stderrTail, taskKey: c.task.key,
+    });
+  }
+  return r;
+}
+
+/**
+ * Writes each group of fragments as one media segment at its final name in the output folder, and the init
+ * part as a blob of the job. `decodeShift` and `ctsShift` move the fragments onto the ladder's timeline.
+ */
+async function publishGroups(c: LadderTaskContext, name: string, kind: 'video' | 'audio', buf: Buffer, init: InitInfo, initEnd: number,
+  groups: Array<{ number: number; fragments: FragmentInfo[] }>, shift: { decodeShift: number; ctsShift: number }): Promise<TaskRendition> {
+  const segments: MediaSegmentEntry[] = [];
+  for (const g of groups) {
+    // Sequence numbers increase through the rendition: a segment's fragments are numbered after its number.
+    const parts = g.fragments.map((f, k) => rewriteFragment(buf, f, init, { ...shift, sequence: g.number * 1000 + k + 1 }));
+    const bytes = Buffer.concat(parts);
+    const local = join(c.scratch, `${basename(c.task.outputKey)}.${name}.${g.number}.m4s`);
+    await writeFile(local, bytes);
+    const file = mediaSegmentName(g.number);
+    await c.deps.blobs.commitOutput(local, ladderLocation(c.job.output, `${name}/${file}`));
+    segments.push({
+      number: g.number, file, start: g.fragments[0]!.baseDecodeTime + shift.decodeShift,
+      duration: g.fragments.reduce((a, f) => a + f.duration, 0), bytes: bytes.length, frames: g.fragments.reduce((a, f) => a + f.samples, 0),
+    });
+  }
+  const initBytes = buf.subarray(0, initEnd);
+  const initLocal = join(c.scratch, `${basename(c.task.outputKey)}.${name}.init.mp4`);
+  await writeFile(initLocal, initBytes);
+  const initKey = `${c.job.id}/init/${name}-${basename(c.task.outputKey).replace(/\.json$/, '')}.mp4`;
+  const stored = await c.deps.blobs.putFile(initKey, initLocal);
+  return {
+    name, kind, timescale: init.timescale, codecs: init.codecs,
+    ...(init.width !== undefined ? { width: init.width, height: init.height! } : {}),
+    ...(init.channels !== undefined ? { channels: init.channels, sampleRate: init.sampleRate! } : {}),
+    initKey, initChecksum: stored.checksum, segments,
+  };
+}
+
+/** Reads and checks a video segment's fragments before anything is stored; throws SegmentCheckError. */
+function groupVideo(c: LadderTaskContext, name: string, fragments: FragmentInfo[]): Array<{ number: number; fragments: FragmentInfo[] }> {
+  const media = c.task.media!;
+  const startAt = new Map(media.starts.map((s, i) => [s, media.first + i]));
+  const groups: Array<{ number: number; fragments: FragmentInfo[] }> = [];
+  let sample = 0;
+  for (const f of fragments) {
+    const number = startAt.get(sample);
+    if (number !== undefined) {
+      if (!f.firstIsSync) throw new SegmentCheckError(`${name} of segment ${c.task.index}: media segment ${number + 1} does not start on a keyframe`, c.task.key);
+      groups.push({ number, fragments: [f] });
+    } else if (groups.length === 0) {
+      throw new SegmentCheckError(`${name} of segment ${c.task.index}: its first fragment is not a media-segment start`, c.task.key);
+    } else {
+      groups[groups.length - 1]!.fragments.push(f);
+    }
+    sample += f.samples;
+  }
+  if (sample !== c.task.frameCount) throw new SegmentCheckError(`${name} of segment ${c.task.index} has ${sample} frames, expected ${c.task.frameCount}`, c.task.key, 'count');
+  if (groups.length !== media.starts.length) {
+    throw new SegmentCheckError(`${name} of segment ${c.task.index}: ${groups.length} media segments start on a keyframe, expected ${media.starts.length} (a forced keyframe is missing)`, c.task.key);
+  }
+  return groups;
+}
+
+/** A video task: every rung from one decode; its media segments stored, its manifest written. */
+export async function encodeLadderSegment(c: LadderTaskContext, read: SegmentRead, method: CutMethod | undefined, onArgs: (a: string[]) => void): Promise<LadderTaskOutput> {
+  const { job, task } = c;
+  const analysis = job.analysis!;
+  const ladder = job.options.profile.ladder!;
+  const stem = basename(task.outputKey).replace(/\.json$/, '');
+  const rungs = ladder.rungs.map((r) => ({
+    ...rungSize(analysis.video, r.height), maxrateKbps: r.maxrateKbps, name: videoRenditionName(r.height),
+    outputPath: join(c.scratch, `${stem}.${videoRenditionName(r.height)}.partial.mp4`),
+  }));
+  const args = buildLadderEncodeArgs({
+    sourceLocation: c.source, analysis, segment: task, read, profile: job.options.profile, threads: c.threads,
+    avcodecMajor: c.avcodecMajor, rungs, segmentStarts: task.media!.starts,
+    ...(method ? { method } : {}), ...(c.decodeThreads !== undefined ? { decodeThreads: c.decodeThreads } : {}),
+  });
+  onArgs(args);
+  const run = await runFfmpeg(c, args, `segment ${task.index}`);
+  let cpu = run.cpuSeconds;
+  for (const r of rungs) cpu += (await c.check(r.outputPath)).cpuSeconds;
+  const base = job.options.profile.ladder!.timelineStart ?? 0;
+  const split = await Promise.all(rungs.map(async (r) => {
+    const buf = await readFile(r.outputPath);
+    const init = readInit(buf);
+    const { initEnd, fragments } = splitFragments(buf, init);
+    return { r, buf, init, initEnd, fragments, groups: groupVideo(c, r.name, fragments) };
+  }));
+  const renditions: TaskRendition[] = [];
+  for (const s of split) {
+    const first = s.fragments[0]!;
+    // The task's first frame (shown first: its decode runs the encoder's reorder delay, firstCts, ahead) at
+    // its time on the ladder's timeline.
+    const at = Math.round((task.startTime - analysis.startTime + base) * s.init.timescale);
+    renditions.push(await publishGroups(c, s.r.name, 'video', s.buf, s.init, s.initEnd, s.groups, { decodeShift: at - first.firstCts - first.baseDecodeTime, ctsShift: 0 }));
+  }
+  await Promise.all(rungs.map((r) => rm(r.outputPath, { force: true })));
+  const manifestPath = join(c.scratch, `${stem}.manifest.json`);
+  await writeFile(manifestPath, JSON.stringify({ task: task.key, renditions } satisfies TaskManifest));
+  return { args, run, cpuSeconds: cpu, manifestPath };
+}
+
+/** The audio task: every track encoded once, whole, into its own rendition; one fragment per media segment. */
+export async function encodeLadderAudio(c: LadderTaskContext, onArgs: (a: string[]) => void): Promise<LadderTaskOutput> {
+  const { job, task } = c;
+  const analysis = job.analysis!;
+  const profile = job.options.profile;
+  const stem = basename(task.outputKey).replace(/\.json$/, '');
+  const outputs = analysis.audio.map((_, k) => join(c.scratch, `${stem}.${audioRenditionName(k)}.partial.mp4`));
+  const args = buildLadderAudioArgs({ sourceLocation: c.source, audio: analysis.audio, profile, segmentSeconds: profile.ladder!.segmentSeconds, outputPaths: outputs, avcodecMajor: c.avcodecMajor });
+  onArgs(args);
+  const run = await runFfmpeg(c, args, 'the audio track');
+  const base = profile.ladder!.timelineStart ?? 0;
+  const renditions: TaskRendition[] = [];
+  for (const [k, track] of analysis.audio.entries()) {
+    const buf = await readFile(outputs[k]!);
+    const init = readInit(buf);
+    const { initEnd, fragments } = splitFragments(buf, init);
+    if (fragments.length === 0) throw new SegmentCheckError(`audio track ${k + 1} has no audio`, task.key);
+    // The first packet is the encoder's priming, which ffmpeg put at 0: it plays that long before the track's start.
+    const start = (track.startTime ?? analysis.startTime) - analysis.startTime;
+    const at = Math.round((start - audioPriming(profile.audioCodec, init.sampleRate ?? track.sampleRate ?? 48000) + base) * init.timescale);
+    const groups = fragments.map((f, i) => ({ number: i, fragments: [f] }));
+    renditions.push(await publishGroups(c, audioRenditionName(k), 'audio', buf, init, initEnd, groups, { decodeShift: at - fragments[0]!.baseDecodeTime, ctsShift: 0 }));
+  }
+  await Promise.all(outputs.map((o) => rm(o, { force: true })));
+  const manifestPath = join(c.scratch, `${stem}.manifest.json`);
+  await writeFile(manifestPath, JSON.stringify({ task: task.key, renditions } satisfies TaskManifest));
+  return { args, run, cpuSeconds: run.cpuSeconds, manifestPath };
+}

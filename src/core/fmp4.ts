@@ -1,0 +1,291 @@
+/**
+ * Fragmented MP4 (ISO BMFF) as ffmpeg's mp4 muxer writes it with `empty_moov+frag_keyframe+default_base_moof`:
+ * the init part (ftyp + moov), then fragments (moof + mdat). Read: what a player needs from the init (timescale,
+ * codec string, picture size) and, per fragment, its decode time, samples, duration and whether it starts on a
+ * sync sample. Rewrite: a fragment's decode time (`tfdt`), sequence number (`mfhd`) and composition offsets
+ * (`trun`), in place (no size changes). Pure: buffers in, buffers out.
+ */
+
+export interface Box {
+  type: string;
+  start: number;
+  /** Where the payload starts (after the size and type, and the 64-bit size where there is one). */
+  body: number;
+  end: number;
+}
+
+export class Fmp4Error extends Error {}
+
+export function readBoxes(buf: Buffer, start = 0, end = buf.length): Box[] {
+  const out: Box[] = [];
+  let off = start;
+  while (off + 8 <= end) {
+    let size = buf.readUInt32BE(off);
+    const type = buf.toString('latin1', off + 4, off + 8);
+    let body = off + 8;
+    if (size === 1) {
+      size = Number(buf.readBigUInt64BE(off + 8));
+      body = off + 16;
+    } else if (size === 0) {
+      size = end - off;
+    }
+    if (size < body - off || off + size > end) throw new Fmp4Error(`box ${type} at ${off} runs past the end of its parent`);
+    out.push({ type, start: off, body, end: off + size });
+    off += size;
+  }
+  return out;
+}
+
+function child(buf: Buffer, parent: Box | undefined, type: string, skip = 0): Box | undefined {
+  if (!parent) return undefined;
+  return readBoxes(buf, parent.body + skip, parent.end).find((b) => b.type === type);
+}
+
+function children(buf: Buffer, parent: Box, type: string): Box[] {
+  return readBoxes(buf, parent.body, parent.end).filter((b) => b.type === type);
+}
+
+function path(buf: Buffer, from: Box | undefined, ...types: string[]): Box | undefined {
+  let b = from;
+  for (const t of types) b = child(buf, b, t);
+  return b;
+}
+
+export interface InitInfo {
+  timescale: number;
+  /** RFC 6381 codec string (`avc1.64001f`, `hvc1.1.6.L93.B0`, `mp4a.40.2`, `opus`). */
+  codecs: string;
+  sampleEntry: string;
+  width?: number;
+  height?: number;
+  channels?: number;
+  sampleRate?: number;
+  defaults: { duration: number; size: number; flags: number };
+}
+
+const hex2 = (n: number) => n.toString(16).padStart(2, '0');
+
+function reverseBits32(n: number): number {
+  let r = 0;
+  for (let i = 0; i < 32; i++) r = (r << 1) | ((n >>> i) & 1);
+  return r >>> 0;
+}
+
+/** `hvc1.<space><profile>.<compat reversed>.<tier><level>.<constraints>` from an hvcC box (ISO/IEC 14496-15 E.3). */
+function hevcCodecs(entry: string, buf: Buffer, hvcC: Box): string {
+  const p = hvcC.body;
+  const b1 = buf[p + 1]!;
+  const space = ['', 'A', 'B', 'C'][b1 >> 6]!;
+  const tier = (b1 >> 5) & 1 ? 'H' : 'L';
+  const profile = b1 & 0x1f;
+  const compat = reverseBits32(buf.readUInt32BE(p + 2)).toString(16);
+  const cons = [...buf.subarray(p + 6, p + 12)];
+  while (cons.length > 0 && cons[cons.length - 1] === 0) cons.pop();
+  const level = buf[p + 12]!;
+  return [`${entry}`, `${space}${profile}`, compat, `${tier}${level}`, ...cons.map((c) => c.toString(16).toUpperCase())].join('.');
+}
+
+/** The audio object type in an esds box (`mp4a.40.<aot>`). */
+function mp4aCodecs(buf: Buffer, esds: Box | undefined): string {
+  if (!esds) return 'mp4a.40.2';
+  let p = esds.body + 4;
+  const end = esds.end;
+  const descriptor = (): { tag: number; len: number; at: number } => {
+    const tag = buf[p++]!;
+    let len = 0;
+    for (let i = 0; i < 4; i++) {
+      const b = buf[p++]!;
+      len = (len << 7) | (b & 0x7f);
+      if (!(b & 0x80)) break;
+    }
+    return { tag, len, at: p };
+  };
+  let oti = 0x40;
+  while (p < end) {
+    const d = descriptor();
+    if (d.tag === 0x03) {
+      const flags = buf[p + 2]!;
+      p += 3 + (flags & 0x80 ? 2 : 0) + (flags & 0x40 ? 1 + buf[p + 3]! : 0) + (flags & 0x20 ? 2 : 0);
+    } else if (d.tag === 0x04) {
+      oti = buf[p]!;
+      p += 13;
+    } else if (d.tag === 0x05) {
+      const aot = buf[p]! >> 3;
+      return `mp4a.${hex2(oti)}.${aot}`;
+    } else {
+      p = d.at + d.len;
+    }
+  }
+  return `mp4a.${hex2(oti)}.2`;
+}
+
+/** Reads the init part (the boxes before the first moof) of a one-track fragmented MP4. */
+export function readInit(buf: Buffer): InitInfo {
+  const top = readBoxes(buf);
+  const moov = top.find((b) => b.type === 'moov');
+  if (!moov) throw new Fmp4Error('no moov box: not an MP4 init segment');
+  const trak = child(buf, moov, 'trak');
+  const mdhd = path(buf, trak, 'mdia', 'mdhd');
+  if (!mdhd) throw new Fmp4Error('no mdhd box in the track');
+  const timescale = buf.readUInt32BE(mdhd.body + (buf[mdhd.body] === 1 ? 20 : 12));
+  const stsd = path(buf, trak, 'mdia', 'minf', 'stbl', 'stsd');
+  if (!stsd) throw new Fmp4Error('no stsd box in the track');
+  const entry = readBoxes(buf, stsd.body + 8, stsd.end)[0];
+  if (!entry) throw new Fmp4Error('no sample entry');
+  const trex = path(buf, moov, 'mvex', 'trex');
+  const defaults = trex
+    ? { duration: buf.readUInt32BE(trex.body + 12), size: buf.readUInt32BE(trex.body + 16), flags: buf.readUInt32BE(trex.body + 20) }
+    : { duration: 0, size: 0, flags: 0 };
+  const info: InitInfo = { timescale, codecs: entry.type, sampleEntry: entry.type, defaults };
+  if (['avc1', 'avc3', 'hvc1', 'hev1', 'vp09', 'av01'].includes(entry.type)) {
+    info.width = buf.readUInt16BE(entry.body + 24);
+    info.height = buf.readUInt16BE(entry.body + 26);
+    const inner = readBoxes(buf, entry.body + 78, entry.end);
+    const avcC = inner.find((b) => b.type === 'avcC');
+    const hvcC = inner.find((b) => b.type === 'hvcC');
+    if (avcC) info.codecs = `${entry.type}.${hex2(buf[avcC.body + 1]!)}${hex2(buf[avcC.body + 2]!)}${hex2(buf[avcC.body + 3]!)}`;
+    else if (hvcC) info.codecs = hevcCodecs(entry.type, buf, hvcC);
+  } else if (entry.type === 'mp4a' || entry.type === 'Opus') {
+    info.channels = buf.readUInt16BE(entry.body + 16);
+    info.sampleRate = buf.readUInt32BE(entry.body + 24) >>> 16;
+    info.codecs = entry.type === 'Opus' ? 'opus' : mp4aCodecs(buf, readBoxes(buf, entry.body + 28, entry.end).find((b) => b.type === 'esds'));
+  }
+  return info;
+}
+
+export interface FragmentInfo {
+  /** Byte range of the fragment: its moof through its mdat. */
+  start: number;
+  end: number;
+  baseDecodeTime: number;
+  samples: number;
+  /** Sum of the sample durations (timescale ticks). */
+  duration: number;
+  /** Composition offset of the first sample (ticks). */
+  firstCts: number;
+  firstIsSync: boolean;
+}
+
+const NON_SYNC = 0x10000;
+
+interface TrunFields {
+  box: Box;
+  flags: number;
+  count: number;
+  /** Offsets of the per-sample fields. */
+  durations: number[];
+  ctsAt: number[];
+  firstFlags?: number;
+  sampleFlags: number[];
+}
+
+function readTrun(buf: Buffer, trun: Box): TrunFields {
+  const flags = buf.readUInt32BE(trun.body) & 0xffffff;
+  const count = buf.readUInt32BE(trun.body + 4);
+  let p = trun.body + 8;
+  if (flags & 0x1) p += 4;
+  let firstFlags: number | undefined;
+  if (flags & 0x4) {
+    firstFlags = buf.readUInt32BE(p);
+    p += 4;
+  }
+  const f: TrunFields = { box: trun, flags, count, durations: [], ctsAt: [], sampleFlags: [], ...(firstFlags !== undefined ? { firstFlags } : {}) };
+  for (let i = 0; i < count; i++) {
+    if (flags & 0x100) { f.durations.push(buf.readUInt32BE(p)); p += 4; }
+    if (flags & 0x200) p += 4;
+    if (flags & 0x400) { f.sampleFlags.push(buf.readUInt32BE(p)); p += 4; }
+    if (flags & 0x800) { f.ctsAt.push(p); p += 4; }
+  }
+  if (p > trun.end) throw new Fmp4Error('trun box shorter than its samples');
+  return f;
+}
+
+interface TrafFields {
+  tfdt: Box;
+  tfdtVersion: number;
+  defaultDuration: number;
+  defaultFlags: number;
+  truns: TrunFields[];
+}
+
+function readTraf(buf: Buffer, moof: Box, init: InitInfo): TrafFields {
+  const traf = child(buf, moof, 'traf');
+  const tfhd = child(buf, traf, 'tfhd');
+  const tfdt = child(buf, traf, 'tfdt');
+  if (!traf || !tfhd || !tfdt) throw new Fmp4Error('a fragment without traf, tfhd or tfdt');
+  const flags = buf.readUInt32BE(tfhd.body) & 0xffffff;
+  let p = tfhd.body + 8;
+  if (flags & 0x1) p += 8;
+  if (flags & 0x2) p += 4;
+  let defaultDuration = init.defaults.duration;
+  let defaultFlags = init.defaults.flags;
+  if (flags & 0x8) { defaultDuration = buf.readUInt32BE(p); p += 4; }
+  if (flags & 0x10) p += 4;
+  if (flags & 0x20) defaultFlags = buf.readUInt32BE(p);
+  return { tfdt, tfdtVersion: buf[tfdt.body]!, defaultDuration, defaultFlags, truns: children(buf, traf, 'trun').map((t) => readTrun(buf, t)) };
+}
+
+function ctsOf(buf: Buffer, trun: TrunFields, at: number): number {
+  return buf[trun.box.body] === 1 ? buf.readInt32BE(at) : buf.readUInt32BE(at);
+}
+
+/** Splits a fragmented MP4 into its init part and its fragments. */
+export function splitFragments(buf: Buffer, init: InitInfo): { initEnd: number; fragments: FragmentInfo[] } {
+  const top = readBoxes(buf);
+  const firstMoof = top.findIndex((b) => b.type === 'moof');
+  if (firstMoof < 0) throw new Fmp4Error('no fragments (moof boxes)');
+  const initEnd = top[firstMoof]!.start;
+  const fragments: FragmentInfo[] = [];
+  for (let i = firstMoof; i < top.length; i++) {
+    const moof = top[i]!;
+    if (moof.type !== 'moof') continue;
+    const mdat = top.slice(i + 1).find((b) => b.type === 'mdat' || b.type === 'moof');
+    if (!mdat || mdat.type !== 'mdat') throw new Fmp4Error(`the fragment at ${moof.start} has no mdat`);
+    const traf = readTraf(buf, moof, init);
+    const base = traf.tfdtVersion === 1 ? Number(buf.readBigUInt64BE(traf.tfdt.body + 4)) : buf.readUInt32BE(traf.tfdt.body + 4);
+    let samples = 0;
+    let duration = 0;
+    for (const t of traf.truns) {
+      samples += t.count;
+      duration += t.durations.length ? t.durations.reduce((a, b) => a + b, 0) : t.count * traf.defaultDuration;
+    }
+    const t0 = traf.truns[0];
+    const firstFlags = t0?.firstFlags ?? t0?.sampleFlags[0] ?? traf.defaultFlags;
+    fragments.push({
+      start: moof.start, end: mdat.end, baseDecodeTime: base, samples, duration,
+      firstCts: t0 && t0.ctsAt.length ? ctsOf(buf, t0, t0.ctsAt[0]!) : 0,
+      firstIsSync: (firstFlags & NON_SYNC) === 0,
+    });
+  }
+  return { initEnd, fragments };
+}
+
+/**
+ * A copy of one fragment with its decode time moved by `decodeShift` ticks, its sequence number set, and
+ * `ctsShift` taken from every composition offset (the trun then becomes version 1: signed offsets, so that the
+ * first sample's presentation time can equal its decode time, as CMAF has it).
+ */
+export function rewriteFragment(buf: Buffer, frag: FragmentInfo, init: InitInfo, change: { decodeShift: number; sequence: number; ctsShift: number }): Buffer {
+  const out = Buffer.from(buf.subarray(frag.start, frag.end));
+  const moof = readBoxes(out).find((b) => b.type === 'moof');
+  if (!moof) throw new Fmp4Error('not a fragment');
+  const mfhd = child(out, moof, 'mfhd');
+  if (mfhd) out.writeUInt32BE(change.sequence >>> 0, mfhd.body + 4);
+  const traf = readTraf(out, moof, init);
+  const time = frag.baseDecodeTime + change.decodeShift;
+  if (time < 0) throw new Fmp4Error(`a fragment's decode time would be negative (${time})`);
+  if (traf.tfdtVersion === 1) out.writeBigUInt64BE(BigInt(time), traf.tfdt.body + 4);
+  else if (time <= 0xffffffff) out.writeUInt32BE(time, traf.tfdt.body + 4);
+  else throw new Fmp4Error('a version-0 tfdt cannot hold the decode time');
+  if (change.ctsShift !== 0) {
+    for (const t of traf.truns) {
+      const signed = out[t.box.body] === 1;
+      for (const at of t.ctsAt) {
+        const v = (signed ? out.readInt32BE(at) : out.readUInt32BE(at)) - change.ctsShift;
+        out.writeInt32BE(v, at);
+      }
+      out[t.box.body] = 1;
+    }
+  }
+  return out;
+}

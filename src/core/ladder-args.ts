@@ -1,0 +1,124 @@
+/**
+ * The ffmpeg command lines of a ladder: one per task, decoding its frames once and encoding every rung from
+ * them (split filter, one encoder per rung, an IDR forced at each media-segment start), each into a fragmented
+ * MP4 with one fragment per keyframe; one per audio track; one per text subtitle track (WebVTT).
+ */
+import { AUDIO_ENCODERS } from './profile.js';
+import { colorArgs, cutMethodFor, inputArgs, isCurrentFfmpeg, videoEncoderArgs, type SegmentEncodeInput } from './ffmpeg-args.js';
+import { chooseOutputFormat } from './output-format.js';
+import type { StreamInfo, EncodeProfile } from './types.js';
+
+const BASE = ['-nostdin', '-hide_banner', '-nostats', '-v', 'error', '-y'];
+
+/**
+ * Fragmented MP4 whose moov holds no samples: the init segment, then one moof + mdat per fragment. Not `+cmaf`:
+ * that writes signed composition offsets with the first sample's at 0, which ffmpeg's own mp4 reader then
+ * shows the reorder delay late (it adds the largest negative offset to every pts), while browsers take the
+ * offsets as written: the video would be 2 frames apart between the two. Positive offsets read the same
+ * everywhere; the decode simply starts the reorder delay before the first frame is shown.
+ */
+export function fragmentFlags(): string[] {
+  return ['-movflags', '+frag_keyframe+empty_moov+default_base_moof'];
+}
+
+export interface LadderRungOutput {
+  width: number;
+  height: number;
+  maxrateKbps: number;
+  outputPath: string;
+}
+
+export interface LadderEncodeInput extends Omit<SegmentEncodeInput, 'outputPath'> {
+  rungs: LadderRungOutput[];
+  /** First frame of each media segment, counted from the task's first frame (the first is 0). */
+  segmentStarts: number[];
+}
+
+/**
+ * One task of a ladder. The frames are read as a single-file segment's are (seek or pre-roll, kept by source
+ * time, rebased to 0), split once per rung, scaled and encoded; every media-segment start is a forced IDR
+ * (`-force_key_frames` by frame number, so no timestamp rounding can move it).
+ */
+export function buildLadderEncodeArgs(i: LadderEncodeInput): string[] {
+  const preroll = (i.method ?? cutMethodFor(i.analysis).method) === 'preroll';
+  const seek = preroll ? i.read.prerollSeekSeconds : i.read.seekSeconds;
+  const format = chooseOutputFormat(i.analysis.video, i.profile);
+  const n = i.rungs.length;
+  const head = [i.read.trim, 'setpts=PTS-STARTPTS'].filter((f) => f !== 'null').join(',');
+  const graph = [`[0:${i.analysis.video.streamIndex}]${head},split=${n}${i.rungs.map((_, k) => `[s${k}]`).join('')}`];
+  i.rungs.forEach((r, k) => {
+    // Exactly the rung's size, with square pixels (the size rounds the aspect ratio, which scale would
+    // otherwise keep in the SAR); full range kept full, as in a single-file encode (pictureFilters).
+    const pictures = [`scale=w=${r.width}:h=${r.height}${format.fullRange ? ':in_range=pc:out_range=pc' : ''}`, 'setsar=1', `format=${format.pixelFormat}`];
+    graph.push(`[s${k}]${pictures.join(',')}[o${k}]`);
+  });
+  const current = isCurrentFfmpeg(i.avcodecMajor);
+  const later = i.segmentStarts.filter((f) => f > 0);
+  const forced = later.length ? ['-force_key_frames', `expr:${later.map((f) => `eq(n,${f})`).join('+')}`] : [];
+  const outputs = i.rungs.flatMap((r, k) => [
+    '-map', `[o${k}]`,
+    '-frames:v', String(i.segment.frameCount),
+    ...(current ? ['-enc_time_base', '-1'] : []),
+    '-an', '-sn', '-dn', '-map_metadata', '-1', '-map_chapters', '-1',
+    ...videoEncoderArgs(i.profile, format, i.threads, i.segment.startFrame > 0),
+    '-maxrate', `${r.maxrateKbps}k`, '-bufsize', `${r.maxrateKbps * 2}k`,
+    // A forced keyframe is an IDR (x265 would make it a CRA, which a player cannot start a segment on).
+    '-forced-idr', '1', ...forced,
+    ...(i.profile.videoCodec === 'hevc' ? ['-tag:v', 'hvc1'] : []),
+    ...colorArgs(i.analysis, format),
+    '-fflags', '+bitexact',
+    ...fragmentFlags(),
+    '-f', 'mp4', r.outputPath,
+  ]);
+  return [
+    ...BASE,
+    '-threads', String(i.decodeThreads ?? i.threads),
+    ...(seek !== undefined ? ['-ss', seek.toFixed(6)] : []),
+    '-copyts',
+    ...inputArgs(i.sourceLocation),
+    '-filter_complex', graph.join(';'),
+    '-vsync', 'passthrough',
+    '-progress', 'pipe:1',
+    ...outputs,
+  ];
+}
+
+export interface LadderAudioInput {
+  sourceLocation: string;
+  audio: StreamInfo[];
+  profile: EncodeProfile;
+  segmentSeconds: number;
+  /** One output per audio track, in the order of `audio`. */
+  outputPaths: string[];
+  avcodecMajor?: number;
+}
+
+/** Every audio track encoded once, whole, each into its own fragmented MP4 (one fragment per media segment). */
+export function buildLadderAudioArgs(i: LadderAudioInput): string[] {
+  const codec = i.profile.audioCodec;
+  if (codec !== 'aac' && codec !== 'opus') throw new Error(`buildLadderAudioArgs: audio codec ${codec} is not encoded`);
+  const outputs = i.audio.flatMap((s, k) => [
+    '-map', `0:${s.index}`,
+    '-vn', '-sn', '-dn', '-map_metadata', '-1',
+    '-c:a', AUDIO_ENCODERS[codec], '-b:a', `${i.profile.audioBitrateKbps}k`,
+    ...(codec === 'opus' ? ['-af', 'aformat=channel_layouts=7.1|5.1|stereo|mono'] : []),
+    '-frag_duration', String(Math.round(i.segmentSeconds * 1e6)),
+    '-fflags', '+bitexact',
+    ...fragmentFlags(),
+    '-f', 'mp4', i.outputPaths[k]!,
+  ]);
+  return [...BASE, '-threads', '1', ...inputArgs(i.sourceLocation), ...outputs];
+}
+
+/**
+ * One text subtitle track as WebVTT on the renditions' timeline (`-itsoffset` moves the source's times by the
+ * ladder's presentation base less the container start).
+ */
+export function buildWebvttArgs(sourceLocation: string, stream: StreamInfo, offsetSeconds: number, outputPath: string): string[] {
+  return [
+    ...BASE,
+    ...(Math.abs(offsetSeconds) > 1e-6 ? ['-itsoffset', offsetSeconds.toFixed(6)] : []),
+    ...inputArgs(sourceLocation),
+    '-map', `0:${stream.index}`, '-c:s', 'webvtt', '-f', 'webvtt', outputPath,
+  ];
+}

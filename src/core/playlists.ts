@@ -1,0 +1,192 @@
+/**
+ * The HLS playlists (RFC 8216) and the DASH manifest (ISO/IEC 23009-1, live profile with SegmentTimeline) of a
+ * ladder, written from the measured media segments: every duration is the segments' own (their sample
+ * durations), BANDWIDTH is the peak over one segment and AVERAGE-BANDWIDTH the whole rendition's. Pure.
+ */
+
+export interface MediaSegmentEntry {
+  /** 0-based number in the rendition; the file is mediaSegmentName(number). */
+  number: number;
+  file: string;
+  /** Decode time of its first sample, and the sum of its sample durations (timescale ticks). */
+  start: number;
+  duration: number;
+  bytes: number;
+  frames: number;
+}
+
+export interface RenditionIndex {
+  kind: 'video' | 'audio';
+  name: string;
+  timescale: number;
+  codecs: string;
+  width?: number;
+  height?: number;
+  channels?: number;
+  sampleRate?: number;
+  language?: string;
+  init: string;
+  segments: MediaSegmentEntry[];
+}
+
+export interface SubtitleIndex {
+  name: string;
+  file: string;
+  language?: string;
+  durationSeconds: number;
+  bytes?: number;
+}
+
+export interface LadderIndex {
+  video: RenditionIndex[];
+  audio: RenditionIndex[];
+  subtitles: SubtitleIndex[];
+  /** The source's average frame rate (frames per second). */
+  frameRate: number;
+  /** Presentation time (s) of the source's start in the renditions: the DASH presentationTimeOffset. */
+  timelineStart: number;
+}
+
+export interface Bitrates {
+  peak: number;
+  average: number;
+  bytes: number;
+  seconds: number;
+}
+
+/** Peak over one media segment and average over all, in bits per second (rounded up). */
+export function bitratesOf(r: RenditionIndex): Bitrates {
+  let bytes = 0;
+  let ticks = 0;
+  let peak = 0;
+  for (const s of r.segments) {
+    bytes += s.bytes;
+    ticks += s.duration;
+    if (s.duration > 0) peak = Math.max(peak, (s.bytes * 8 * r.timescale) / s.duration);
+  }
+  const seconds = ticks / r.timescale;
+  return { peak: Math.ceil(peak), average: seconds > 0 ? Math.ceil((bytes * 8) / seconds) : 0, bytes, seconds };
+}
+
+/** EXT-X-TARGETDURATION: every EXTINF rounded to the nearest integer is at most it (RFC 8216 4.3.3.1). */
+export function targetDuration(durations: number[]): number {
+  return Math.max(1, ...durations.map((d) => Math.round(d)));
+}
+
+const q = (s: string) => `"${s.replace(/["\r\n]/g, '')}"`;
+
+export function mediaPlaylist(r: RenditionIndex): string {
+  const secs = r.segments.map((s) => s.duration / r.timescale);
+  const lines = [
+    '#EXTM3U', '#EXT-X-VERSION:7', `#EXT-X-TARGETDURATION:${targetDuration(secs)}`, '#EXT-X-MEDIA-SEQUENCE:0',
+    '#EXT-X-PLAYLIST-TYPE:VOD', '#EXT-X-INDEPENDENT-SEGMENTS', `#EXT-X-MAP:URI=${q(r.init)}`,
+  ];
+  r.segments.forEach((s, i) => lines.push(`#EXTINF:${secs[i]!.toFixed(6)},`, s.file));
+  lines.push('#EXT-X-ENDLIST');
+  return lines.join('\n') + '\n';
+}
+
+export function subtitlePlaylist(s: SubtitleIndex): string {
+  return [
+    '#EXTM3U', '#EXT-X-VERSION:7', `#EXT-X-TARGETDURATION:${targetDuration([s.durationSeconds])}`, '#EXT-X-MEDIA-SEQUENCE:0',
+    '#EXT-X-PLAYLIST-TYPE:VOD', `#EXTINF:${s.durationSeconds.toFixed(6)},`, s.file, '#EXT-X-ENDLIST',
+  ].join('\n') + '\n';
+}
+
+const AUDIO_GROUP = 'audio';
+const SUBTITLE_GROUP = 'subs';
+
+/** The master playlist: one EXT-X-STREAM-INF per video rendition, the audio and subtitles as EXT-X-MEDIA groups. */
+export function masterPlaylist(l: LadderIndex): string {
+  const lines = ['#EXTM3U', '#EXT-X-VERSION:7', '#EXT-X-INDEPENDENT-SEGMENTS'];
+  l.audio.forEach((a, i) => {
+    lines.push(`#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=${q(AUDIO_GROUP)},NAME=${q(`${a.language ?? 'audio'} ${i + 1}`)}${a.language ? `,LANGUAGE=${q(a.language)}` : ''},DEFAULT=${i === 0 ? 'YES' : 'NO'},AUTOSELECT=YES${a.channels ? `,CHANNELS=${q(String(a.channels))}` : ''},URI=${q(`${a.name}/index.m3u8`)}`);
+  });
+  l.subtitles.forEach((s, i) => {
+    lines.push(`#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID=${q(SUBTITLE_GROUP)},NAME=${q(`${s.language ?? 'subtitles'} ${i + 1}`)}${s.language ? `,LANGUAGE=${q(s.language)}` : ''},DEFAULT=NO,AUTOSELECT=YES,URI=${q(`${s.name}/index.m3u8`)}`);
+  });
+  const audioRates = l.audio.map(bitratesOf);
+  const audioPeak = Math.max(0, ...audioRates.map((b) => b.peak));
+  const audioAverage = Math.max(0, ...audioRates.map((b) => b.average));
+  const audioCodecs = [...new Set(l.audio.map((a) => a.codecs))];
+  for (const v of l.video) {
+    const b = bitratesOf(v);
+    const attrs = [
+      `BANDWIDTH=${b.peak + audioPeak}`, `AVERAGE-BANDWIDTH=${b.average + audioAverage}`,
+      `CODECS=${q([v.codecs, ...audioCodecs].join(','))}`, `RESOLUTION=${v.width}x${v.height}`,
+      `FRAME-RATE=${l.frameRate.toFixed(3)}`,
+      ...(l.audio.length ? [`AUDIO=${q(AUDIO_GROUP)}`] : []),
+      ...(l.subtitles.length ? [`SUBTITLES=${q(SUBTITLE_GROUP)}`] : []),
+    ];
+    lines.push(`#EXT-X-STREAM-INF:${attrs.join(',')}`, `${v.name}/index.m3u8`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+const xml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+/** ISO 8601 duration, as MPD attributes take it. */
+export function isoDuration(seconds: number): string {
+  return `PT${seconds.toFixed(3)}S`;
+}
+
+/** SegmentTimeline: runs of equal, contiguous segments as one S with a repeat count; `t` wherever a gap or overlap is. */
+function segmentTimeline(r: RenditionIndex): string {
+  const out: string[] = [];
+  let expect: number | undefined;
+  let run: { t?: number; d: number; r: number } | undefined;
+  const flush = () => {
+    if (run) out.push(`<S${run.t !== undefined ? ` t="${run.t}"` : ''} d="${run.d}"${run.r ? ` r="${run.r}"` : ''}/>`);
+  };
+  for (const s of r.segments) {
+    const contiguous = expect === s.start;
+    if (run && contiguous && run.d === s.duration) run.r++;
+    else {
+      flush();
+      run = { ...(contiguous ? {} : { t: s.start }), d: s.duration, r: 0 };
+    }
+    expect = s.start + s.duration;
+  }
+  flush();
+  return `<SegmentTimeline>${out.join('')}</SegmentTimeline>`;
+}
+
+function representation(r: RenditionIndex, timelineStart: number, extra: string, inner = ''): string {
+  const b = bitratesOf(r);
+  const pto = Math.round(timelineStart * r.timescale);
+  const template = `<SegmentTemplate timescale="${r.timescale}"${pto ? ` presentationTimeOffset="${pto}"` : ''} initialization="${xml(`${r.name}/${r.init}`)}" media="${xml(`${r.name}/seg_$Number%05d$.m4s`)}" startNumber="1">${segmentTimeline(r)}</SegmentTemplate>`;
+  return `      <Representation id="${xml(r.name)}" bandwidth="${b.peak}" codecs="${xml(r.codecs)}"${extra}>${inner}${template}</Representation>`;
+}
+
+/** The DASH manifest over the same init and media segment files as the HLS playlists. */
+export function dashManifest(l: LadderIndex): string {
+  const end = Math.max(0, ...[...l.video, ...l.audio].map((r) => {
+    const last = r.segments[r.segments.length - 1];
+    return last ? (last.start + last.duration) / r.timescale - l.timelineStart : 0;
+  }));
+  const maxSegment = Math.max(1, ...[...l.video, ...l.audio].flatMap((r) => r.segments.map((s) => s.duration / r.timescale)));
+  const fps = Number(l.frameRate.toFixed(3));
+  const lines = [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<MPD xmlns="urn:mpeg:dash:schema:mpd:2011" profiles="urn:mpeg:dash:profile:isoff-live:2011" type="static" mediaPresentationDuration="${isoDuration(end)}" minBufferTime="${isoDuration(Math.ceil(maxSegment))}">`,
+    '  <Period id="0" start="PT0S">',
+  ];
+  if (l.video.length) {
+    lines.push(`    <AdaptationSet id="0" contentType="video" mimeType="video/mp4" segmentAlignment="true" startWithSAP="1" frameRate="${fps}">`);
+    for (const v of l.video) lines.push(representation(v, l.timelineStart, ` width="${v.width}" height="${v.height}" sar="1:1"`));
+    lines.push('    </AdaptationSet>');
+  }
+  l.audio.forEach((a, i) => {
+    lines.push(`    <AdaptationSet id="${i + 1}" contentType="audio" mimeType="audio/mp4" segmentAlignment="true" startWithSAP="1"${a.language ? ` lang="${xml(a.language)}"` : ''}>`);
+    const channels = a.channels ? `<AudioChannelConfiguration schemeIdUri="urn:mpeg:dash:23003:3:audio_channel_configuration:2011" value="${a.channels}"/>` : '';
+    lines.push(representation(a, l.timelineStart, a.sampleRate ? ` audioSamplingRate="${a.sampleRate}"` : '', channels));
+    lines.push('    </AdaptationSet>');
+  });
+  l.subtitles.forEach((s, i) => {
+    lines.push(`    <AdaptationSet id="${l.audio.length + i + 1}" contentType="text" mimeType="text/vtt"${s.language ? ` lang="${xml(s.language)}"` : ''}>`);
+    lines.push(`      <Representation id="${xml(s.name)}" bandwidth="256"><BaseURL>${xml(`${s.name}/${s.file}`)}</BaseURL></Representation>`);
+    lines.push('    </AdaptationSet>');
+  });
+  lines.push('  </Period>', '</MPD>');
+  return lines.join('\n') + '\n';
+}
