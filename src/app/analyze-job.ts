@@ -10,7 +10,7 @@ import type { ToolRunResult } from '../ports/media-tool.js';
 import { tasksOfPlan } from '../core/task-keys.js';
 import { chooseOutputFormat } from '../core/output-format.js';
 import type { JobRecord, MediaAnalysis, SegmentPlan, TaskMediaSegments } from '../core/types.js';
-import { mediaSegmentStarts, planLadderTasks, presentationBase, resolveRungs } from '../core/ladder.js';
+import { ladderTimeline, mediaSegmentStarts, planLadderTasks, resolveRungs } from '../core/ladder.js';
 import { calibrateEncode } from './calibrate-encode.js';
 import type { AppDeps } from './deps.js';
 import { emit } from './deps.js';
@@ -161,16 +161,17 @@ export async function analyzeJob(deps: AppDeps, jobId: string): Promise<JobRecor
     // The rungs this source gets (never upscaled), fixed in the options before the tasks are written.
     const { rungs, dropped } = resolveRungs(ladder, analysis.video, opts.profile.videoCodec);
     if (dropped.length) await emit(deps, jobId, 'job.notice', `ladder: ${dropped.join(', ')} dropped: larger than the source (${analysis.video.width}x${analysis.video.height}); renditions are never upscaled`);
-    const timelineStart = presentationBase(analysis, opts.profile);
-    if (rungs.length !== ladder.rungs.length || rungs.some((r, i) => r.height !== ladder.rungs[i]?.height) || ladder.timelineStart !== timelineStart) {
-      opts = { ...opts, profile: { ...opts.profile, ladder: { ...ladder, rungs, timelineStart } } };
-      job = await deps.ledger.updateJob(jobId, ['analyzing'], 'analyzing', { options: opts });
-    }
     const starts = mediaSegmentStarts(analysis.video.frameTimes, ladder.segmentSeconds);
     ({ plan, media } = planLadderTasks({
       frameTimes: analysis.video.frameTimes, keyframeIndices: analysis.video.keyframeIndices, lastFrameDuration: analysis.video.lastFrameDuration,
       starts, segmentSeconds: ladder.segmentSeconds, targetSeconds: target, workers: opts.workers,
     }));
+    const timeline = ladderTimeline(analysis, opts.profile);
+    const fixed = { ...ladder, rungs, ...timeline };
+    if (JSON.stringify(fixed) !== JSON.stringify(ladder)) {
+      opts = { ...opts, profile: { ...opts.profile, ladder: fixed } };
+      job = await deps.ledger.updateJob(jobId, ['analyzing'], 'analyzing', { options: opts });
+    }
   } else {
     plan = planSegments({
       frameTimes: analysis.video.frameTimes,

@@ -8,7 +8,7 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path/posix';
 import { FfmpegError, SegmentCheckError } from '../core/errors.js';
-import { readInit, rewriteFragment, splitFragments, type FragmentInfo, type InitInfo } from '../core/fmp4.js';
+import { Fmp4Error, readInit, readSamples, rebuildFragment, splitFragments, type FragmentInfo, type InitInfo, type Sample } from '../core/fmp4.js';
 import { buildLadderAudioArgs, buildLadderEncodeArgs } from '../core/ladder-args.js';
 import { audioPriming, audioRenditionName, ladderLocation, mediaSegmentName, rungSize, videoRenditionName } from '../core/ladder.js';
 import type { CutMethod } from '../core/ffmpeg-args.js';
@@ -75,24 +75,69 @@ async function runFfmpeg(c: LadderTaskContext, args: string[], what: string): Pr
   return r;
 }
 
+/** A fragment as it is written out: its samples and its decode time on the ladder's timeline. */
+type Timed = Map<FragmentInfo, { samples: Sample[]; base: number }>;
+
+/**
+ * The video's decode times, set anew (core/ladder.ts ladderTimeline): the i-th sample decoded gets the i-th
+ * presentation time less the lead; its duration runs to the next one's, and the last one's to where the next
+ * task's first frame is (`spanTicks` after the first), so the decode times of the tasks join exactly whatever
+ * the encoder's reorder delay and the source's frame intervals there. Presentation times are the encoder's,
+ * moved so the task's first frame is at `at`.
+ */
+export function retimeVideo(buf: Buffer, init: InitInfo, fragments: FragmentInfo[], at: number, lead: number, spanTicks: number): Timed {
+  const per = fragments.map((f) => readSamples(buf, f, init));
+  const pts: number[] = [];
+  fragments.forEach((f, k) => {
+    let dts = f.baseDecodeTime;
+    for (const s of per[k]!) {
+      pts.push(dts + s.cts);
+      dts += s.duration;
+    }
+  });
+  const sorted = [...pts].sort((x, y) => x - y);
+  const p0 = sorted[0]!;
+  const dts = (i: number) => (i < sorted.length ? at - lead + sorted[i]! - p0 : at - lead + spanTicks);
+  const out: Timed = new Map();
+  let i = 0;
+  fragments.forEach((f, k) => {
+    const base = dts(i);
+    const samples = per[k]!.map((s) => {
+      const d = dts(i);
+      const next = { ...s, duration: dts(i + 1) - d, cts: at + pts[i]! - p0 - d };
+      if (next.duration <= 0) throw new Fmp4Error(`sample ${i} of the task would last ${next.duration} ticks`);
+      i++;
+      return next;
+    });
+    out.set(f, { samples, base });
+  });
+  return out;
+}
+
+/** Decode times moved by `shift` ticks, samples as they are (the audio). */
+function shifted(buf: Buffer, init: InitInfo, fragments: FragmentInfo[], shift: number): Timed {
+  return new Map(fragments.map((f) => [f, { samples: readSamples(buf, f, init), base: f.baseDecodeTime + shift }]));
+}
+
 /**
  * Writes each group of fragments as one media segment at its final name in the output folder, and the init
- * part as a blob of the job. `decodeShift` and `ctsShift` move the fragments onto the ladder's timeline.
+ * part as a blob of the job.
  */
 async function publishGroups(c: LadderTaskContext, name: string, kind: 'video' | 'audio', buf: Buffer, init: InitInfo, initEnd: number,
-  groups: Array<{ number: number; fragments: FragmentInfo[] }>, shift: { decodeShift: number; ctsShift: number }): Promise<TaskRendition> {
+  groups: Array<{ number: number; fragments: FragmentInfo[] }>, timed: Timed): Promise<TaskRendition> {
   const segments: MediaSegmentEntry[] = [];
   for (const g of groups) {
     // Sequence numbers increase through the rendition: a segment's fragments are numbered after its number.
-    const parts = g.fragments.map((f, k) => rewriteFragment(buf, f, init, { ...shift, sequence: g.number * 1000 + k + 1 }));
+    const parts = g.fragments.map((f, k) => rebuildFragment(buf, f, init, timed.get(f)!.samples, timed.get(f)!.base, g.number * 1000 + k + 1));
     const bytes = Buffer.concat(parts);
     const local = join(c.scratch, `${basename(c.task.outputKey)}.${name}.${g.number}.m4s`);
     await writeFile(local, bytes);
     const file = mediaSegmentName(g.number);
     await c.deps.blobs.commitOutput(local, ladderLocation(c.job.output, `${name}/${file}`));
+    const samples = g.fragments.flatMap((f) => timed.get(f)!.samples);
     segments.push({
-      number: g.number, file, start: g.fragments[0]!.baseDecodeTime + shift.decodeShift,
-      duration: g.fragments.reduce((a, f) => a + f.duration, 0), bytes: bytes.length, frames: g.fragments.reduce((a, f) => a + f.samples, 0),
+      number: g.number, file, start: timed.get(g.fragments[0]!)!.base,
+      duration: samples.reduce((a, x) => a + x.duration, 0), bytes: bytes.length, frames: samples.length,
     });
   }
   const initBytes = buf.subarray(0, initEnd);
@@ -161,11 +206,12 @@ export async function encodeLadderSegment(c: LadderTaskContext, read: SegmentRea
   }));
   const renditions: TaskRendition[] = [];
   for (const s of split) {
-    const first = s.fragments[0]!;
-    // The task's first frame (shown first: its decode runs the encoder's reorder delay, firstCts, ahead) at
-    // its time on the ladder's timeline.
-    const at = Math.round((task.startTime - analysis.startTime + base) * s.init.timescale);
-    renditions.push(await publishGroups(c, s.r.name, 'video', s.buf, s.init, s.initEnd, s.groups, { decodeShift: at - first.firstCts - first.baseDecodeTime, ctsShift: 0 }));
+    // The task's first frame at its time on the ladder's timeline; the decode times set anew from there.
+    const ts = s.init.timescale;
+    const at = Math.round((task.startTime - analysis.startTime + base) * ts);
+    const lead = Math.round((job.options.profile.ladder!.decodeLead ?? 0) * ts);
+    const span = Math.round((task.endTime - analysis.startTime + base) * ts) - at;
+    renditions.push(await publishGroups(c, s.r.name, 'video', s.buf, s.init, s.initEnd, s.groups, retimeVideo(s.buf, s.init, s.fragments, at, lead, span)));
   }
   await Promise.all(rungs.map((r) => rm(r.outputPath, { force: true })));
   const manifestPath = join(c.scratch, `${stem}.manifest.json`);
@@ -194,7 +240,7 @@ export async function encodeLadderAudio(c: LadderTaskContext, onArgs: (a: string
     const start = (track.startTime ?? analysis.startTime) - analysis.startTime;
     const at = Math.round((start - audioPriming(profile.audioCodec, init.sampleRate ?? track.sampleRate ?? 48000) + base) * init.timescale);
     const groups = fragments.map((f, i) => ({ number: i, fragments: [f] }));
-    renditions.push(await publishGroups(c, audioRenditionName(k), 'audio', buf, init, initEnd, groups, { decodeShift: at - fragments[0]!.baseDecodeTime, ctsShift: 0 }));
+    renditions.push(await publishGroups(c, audioRenditionName(k), 'audio', buf, init, initEnd, groups, shifted(buf, init, fragments, at - fragments[0]!.baseDecodeTime)));
   }
   await Promise.all(outputs.map((o) => rm(o, { force: true })));
   const manifestPath = join(c.scratch, `${stem}.manifest.json`);

@@ -260,32 +260,88 @@ export function splitFragments(buf: Buffer, init: InitInfo): { initEnd: number; 
   return { initEnd, fragments };
 }
 
-/**
- * A copy of one fragment with its decode time moved by `decodeShift` ticks, its sequence number set, and
- * `ctsShift` taken from every composition offset (the trun then becomes version 1: signed offsets, so that the
- * first sample's presentation time can equal its decode time, as CMAF has it).
- */
-export function rewriteFragment(buf: Buffer, frag: FragmentInfo, init: InitInfo, change: { decodeShift: number; sequence: number; ctsShift: number }): Buffer {
-  const out = Buffer.from(buf.subarray(frag.start, frag.end));
-  const moof = readBoxes(out).find((b) => b.type === 'moof');
-  if (!moof) throw new Fmp4Error('not a fragment');
-  const mfhd = child(out, moof, 'mfhd');
-  if (mfhd) out.writeUInt32BE(change.sequence >>> 0, mfhd.body + 4);
-  const traf = readTraf(out, moof, init);
-  const time = frag.baseDecodeTime + change.decodeShift;
-  if (time < 0) throw new Fmp4Error(`a fragment's decode time would be negative (${time})`);
-  if (traf.tfdtVersion === 1) out.writeBigUInt64BE(BigInt(time), traf.tfdt.body + 4);
-  else if (time <= 0xffffffff) out.writeUInt32BE(time, traf.tfdt.body + 4);
-  else throw new Fmp4Error('a version-0 tfdt cannot hold the decode time');
-  if (change.ctsShift !== 0) {
-    for (const t of traf.truns) {
-      const signed = out[t.box.body] === 1;
-      for (const at of t.ctsAt) {
-        const v = (signed ? out.readInt32BE(at) : out.readUInt32BE(at)) - change.ctsShift;
-        out.writeInt32BE(v, at);
-      }
-      out[t.box.body] = 1;
+/** One sample of a fragment, in decode order. */
+export interface Sample {
+  duration: number;
+  size: number;
+  flags: number;
+  /** Composition offset (presentation time less decode time), ticks. */
+  cts: number;
+}
+
+/** Every sample of a fragment with its duration, size, flags and composition offset (defaults applied). */
+export function readSamples(buf: Buffer, frag: FragmentInfo, init: InitInfo): Sample[] {
+  const moof = readBoxes(buf, frag.start, frag.end).find((b) => b.type === 'moof')!;
+  const traf = readTraf(buf, moof, init);
+  const tfhd = child(buf, child(buf, moof, 'traf'), 'tfhd')!;
+  const tflags = buf.readUInt32BE(tfhd.body) & 0xffffff;
+  const p = tfhd.body + 8 + (tflags & 0x1 ? 8 : 0) + (tflags & 0x2 ? 4 : 0) + (tflags & 0x8 ? 4 : 0);
+  const defaultSize = tflags & 0x10 ? buf.readUInt32BE(p) : init.defaults.size;
+  const out: Sample[] = [];
+  for (const t of traf.truns) {
+    let q = t.box.body + 8 + (t.flags & 0x1 ? 4 : 0) + (t.flags & 0x4 ? 4 : 0);
+    for (let i = 0; i < t.count; i++) {
+      const s: Sample = { duration: traf.defaultDuration, size: defaultSize, flags: i === 0 && t.firstFlags !== undefined ? t.firstFlags : traf.defaultFlags, cts: 0 };
+      if (t.flags & 0x100) { s.duration = buf.readUInt32BE(q); q += 4; }
+      if (t.flags & 0x200) { s.size = buf.readUInt32BE(q); q += 4; }
+      if (t.flags & 0x400) { s.flags = buf.readUInt32BE(q); q += 4; }
+      if (t.flags & 0x800) { s.cts = buf[t.box.body] === 1 ? buf.readInt32BE(q) : buf.readUInt32BE(q); q += 4; }
+      out.push(s);
     }
   }
   return out;
+}
+
+function box(type: string, ...parts: Buffer[]): Buffer {
+  const body = Buffer.concat(parts);
+  const head = Buffer.alloc(8);
+  head.writeUInt32BE(body.length + 8, 0);
+  head.write(type, 4, 'latin1');
+  return Buffer.concat([head, body]);
+}
+
+/**
+ * The fragment written again with the given samples (same count and sizes, in the same mdat, which is copied
+ * unchanged) and decode time: its moof is rebuilt with one trun that states every sample's duration, size,
+ * flags and composition offset (version 1, signed offsets, only where one is negative), and its sequence number.
+ */
+export function rebuildFragment(buf: Buffer, frag: FragmentInfo, init: InitInfo, samples: Sample[], baseDecodeTime: number, sequence: number): Buffer {
+  const top = readBoxes(buf, frag.start, frag.end);
+  const moof = top.find((b) => b.type === 'moof')!;
+  const mdat = top.find((b) => b.type === 'mdat')!;
+  const trafBox = child(buf, moof, 'traf')!;
+  const tfhd = child(buf, trafBox, 'tfhd')!;
+  if (!((buf.readUInt32BE(tfhd.body) & 0xffffff) & 0x20000)) throw new Fmp4Error('the fragment does not use moof-relative data offsets (default-base-is-moof)');
+  const old = readTraf(buf, moof, init);
+  if (samples.length !== frag.samples) throw new Fmp4Error(`a fragment of ${frag.samples} samples rebuilt with ${samples.length}`);
+  if (baseDecodeTime < 0) throw new Fmp4Error(`a fragment's decode time would be negative (${baseDecodeTime})`);
+  const firstTrun = old.truns[0]!;
+  const oldOffset = firstTrun.flags & 0x1 ? buf.readInt32BE(firstTrun.box.body + 8) : mdat.body - moof.start;
+  const signed = samples.some((s) => s.cts < 0);
+  const trunBody = Buffer.alloc(12 + samples.length * 16);
+  trunBody.writeUInt32BE(((signed ? 1 : 0) << 24) | 0x1 | 0x100 | 0x200 | 0x400 | 0x800, 0);
+  trunBody.writeUInt32BE(samples.length, 4);
+  samples.forEach((s, i) => {
+    const o = 12 + i * 16;
+    if (s.duration <= 0) throw new Fmp4Error(`sample ${i} would last ${s.duration} ticks`);
+    trunBody.writeUInt32BE(s.duration, o);
+    trunBody.writeUInt32BE(s.size, o + 4);
+    trunBody.writeUInt32BE(s.flags >>> 0, o + 8);
+    if (signed) trunBody.writeInt32BE(s.cts, o + 12);
+    else trunBody.writeUInt32BE(s.cts, o + 12);
+  });
+  const tfdtBody = Buffer.alloc(12);
+  tfdtBody.writeUInt32BE(1 << 24, 0);
+  tfdtBody.writeBigUInt64BE(BigInt(baseDecodeTime), 4);
+  const keepTraf = readBoxes(buf, trafBox.body, trafBox.end).filter((b) => !['tfhd', 'tfdt', 'trun'].includes(b.type)).map((b) => buf.subarray(b.start, b.end));
+  const mfhdBody = Buffer.alloc(8);
+  mfhdBody.writeUInt32BE(sequence >>> 0, 4);
+  const keepMoof = readBoxes(buf, moof.body, moof.end).filter((b) => !['mfhd', 'traf'].includes(b.type)).map((b) => buf.subarray(b.start, b.end));
+  const build = (offset: number) => {
+    trunBody.writeInt32BE(offset, 8);
+    return box('moof', box('mfhd', mfhdBody), box('traf', buf.subarray(tfhd.start, tfhd.end), box('tfdt', tfdtBody), box('trun', trunBody), ...keepTraf), ...keepMoof);
+  };
+  const sized = build(0);
+  const newMoof = build(oldOffset + sized.length - (moof.end - moof.start));
+  return Buffer.concat([newMoof, buf.subarray(moof.end, frag.end)]);
 }

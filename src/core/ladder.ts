@@ -179,27 +179,38 @@ export function audioPriming(codec: EncodeProfile['audioCodec'], sampleRate: num
   return 0;
 }
 
-/** Frames of the source the video's reorder delay is allowed (x264's and x265's defaults delay 2 or 3). */
-const REORDER_ALLOWANCE_FRAMES = 4;
+/**
+ * How many places a frame may be decoded after it would be in presentation order, at most (x264's default
+ * B-frames reorder by 2, x265's by up to 3).
+ */
+const REORDER_FRAMES = 4;
 
 /**
- * The presentation time (s) the container's start gets in every rendition. A fragmented MP4 has no negative
- * times and here no edit list, and both the video and the audio start with samples before their first one
- * shown: the video's decode runs the encoder's reorder delay ahead of its presentation (positive composition
- * offsets, which every reader takes the same way), and the audio encoders' priming plays before the track's
- * first sample. Every rendition is moved later by enough for both, so each keeps the source's relative timing
- * exactly. Fixed at analysis (LadderSpec.timelineStart) from the source's first frames.
+ * The ladder's timeline (LadderSpec.timelineStart, decodeLead), fixed at planning.
+ *
+ * A fragmented MP4 has no negative times and here no edit list, and both the video and the audio begin with
+ * samples before their first one shown. The video's decode times are set by shardcast (ladder-task.ts): the
+ * i-th sample decoded gets the i-th presentation time less `decodeLead`, so the durations are the frame
+ * intervals, every composition offset is positive (every reader takes those alike; ffmpeg's mp4 reader shows
+ * signed ones a reorder delay late, browsers do not) and the decode times run on from one task to the next
+ * with no gap or overlap. That needs the lead to cover REORDER_FRAMES frame intervals anywhere in the source
+ * (4 frames for a CFR source; more where a VFR source holds frames long). The audio encoders' priming plays
+ * before the track's first sample. Every rendition is moved later by `timelineStart`, enough for both, so each
+ * keeps the source's relative timing exactly.
  */
-export function presentationBase(analysis: MediaAnalysis, profile: EncodeProfile): number {
+export function ladderTimeline(analysis: MediaAnalysis, profile: EncodeProfile): { timelineStart: number; decodeLead: number } {
   const t = analysis.video.frameTimes;
-  let base = t.length > REORDER_ALLOWANCE_FRAMES ? t[REORDER_ALLOWANCE_FRAMES]! - t[0]! : REORDER_ALLOWANCE_FRAMES * analysis.video.lastFrameDuration;
+  // A source of no more frames than that: its whole span.
+  let lead = t.length > REORDER_FRAMES ? 0 : t[t.length - 1]! + analysis.video.lastFrameDuration - t[0]!;
+  for (let i = 0; i + REORDER_FRAMES < t.length; i++) lead = Math.max(lead, t[i + REORDER_FRAMES]! - t[i]!);
+  let base = lead;
   if (profile.audioCodec === 'aac' || profile.audioCodec === 'opus') {
     for (const a of analysis.audio) {
       const start = (a.startTime ?? analysis.startTime) - analysis.startTime;
       base = Math.max(base, audioPriming(profile.audioCodec, a.sampleRate ?? 48000) - start);
     }
   }
-  return Number(base.toFixed(6));
+  return { timelineStart: Number(base.toFixed(6)), decodeLead: Number(lead.toFixed(6)) };
 }
 
 /** Folder names of the renditions in the output. */

@@ -44,8 +44,10 @@ export interface LadderSpec {
   segmentSeconds: number;
   /** Also write `manifest.mpd` over the same files. */
   dash: boolean;
-  /** Presentation time (s) of the container's start in the renditions (core/ladder.ts presentationBase); set at analysis. */
+  /** Presentation time (s) of the container's start in the renditions (core/ladder.ts ladderTimeline); set at analysis. */
   timelineStart?: number;
+  /** How long (s) before its first frame is shown every task's video decode starts (ladderTimeline). */
+  decodeLead?: number;
 }
 
 /** Where a task's media segments start: the ladder's segment numbers and first frames inside the task. */
