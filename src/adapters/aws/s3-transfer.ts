@@ -4,11 +4,12 @@
  * name beside the destination and renamed, so a failed download leaves no partial output.
  */
 import { createReadStream, createWriteStream } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
-import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { parseS3Uri } from './s3-uri.js';
 
@@ -36,4 +37,31 @@ export async function downloadObject(client: S3Client, bucket: string, key: stri
     await rm(part, { force: true });
     throw err;
   }
+}
+
+/**
+ * Downloads every object in the folder of `uri` (an HLS ladder's master playlist) into `localDir`, keeping
+ * the relative paths; the object at `uri` itself comes last, so the local folder is whole once it exists.
+ * Returns how many files were written.
+ */
+export async function downloadFolder(client: S3Client, uri: string, localDir: string): Promise<number> {
+  const { bucket, key } = parseS3Uri(uri);
+  const prefix = key.slice(0, key.lastIndexOf('/') + 1);
+  const keys: string[] = [];
+  let token: string | undefined;
+  do {
+    const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
+    for (const o of page.Contents ?? []) if (o.Key && o.Key !== key) keys.push(o.Key);
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+  const get = async (k: string) => {
+    const rel = k.slice(prefix.length);
+    if (!rel || rel.split('/').some((p) => p === '..' || p === '')) return;
+    const dest = join(localDir, rel);
+    await mkdir(dirname(dest), { recursive: true });
+    await downloadObject(client, bucket, k, dest);
+  };
+  for (let i = 0; i < keys.length; i += 8) await Promise.all(keys.slice(i, i + 8).map(get));
+  await get(key);
+  return keys.length + 1;
 }

@@ -3,9 +3,10 @@
  * `aws`: the deployed stack). A job runs as one execution; a local input is uploaded to the stack's bucket
  * first and a local output downloaded after; the ledger is the stack's table.
  */
-import { basename } from 'node:path';
+import { basename, dirname } from 'node:path';
 import type { WorkflowOutcome } from '../../adapters/aws/local-workflow.js';
-import { downloadFile, uploadFile } from '../../adapters/aws/s3-transfer.js';
+import { downloadFile, downloadFolder, uploadFile } from '../../adapters/aws/s3-transfer.js';
+import { isLadderOutput } from '../../core/ladder.js';
 import { isS3Uri, parseS3Uri } from '../../adapters/aws/s3-uri.js';
 import { emit } from '../../app/deps.js';
 import { jobView } from '../../app/job-view.js';
@@ -75,7 +76,8 @@ async function runExecution(x: WorkflowExecutions, jobId: string, hooks: RunHook
     job = await failRun(deps, jobId, { message: `the execution failed: ${outcome.error ?? 'unknown error'}${outcome.cause ? `: ${outcome.cause}` : ''}` });
   }
   if (outcome.status === 'failed' || job?.status !== 'done') throw failureError(job, outcome);
-  if (localOutput) await downloadFile(x.runtime.s3, job.output, localOutput);
+  if (localOutput && isLadderOutput(job.output)) await downloadFolder(x.runtime.s3, job.output, dirname(localOutput));
+  else if (localOutput) await downloadFile(x.runtime.s3, job.output, localOutput);
   return { job: (await deps.ledger.getJob(jobId))!, ...(localOutput ? { localOutput } : {}) };
 }
 
