@@ -4,8 +4,9 @@
  *   BENCH_RUNS=n   pairs of runs per case (default 3; shardcast and plain alternate, order flipped each pair)
  *   BENCH_QUICK=1  smoke test: one short generated clip, h264 only (1 pair unless BENCH_RUNS is set)
  *   BENCH_KEEP=1   keep the temp folder with the clips and outputs
- *   BENCH_CASES=...   any of h264,bbb,vp9,hevc,corpus,throttle (default all; corpus = every shared real file, judged;
- *                     throttle = a queue model of the workflow's Lambda throttling retrier, no encoding)
+ *   BENCH_CASES=...   any of h264,bbb,vp9,hevc,corpus,throttle,ladder (default all; corpus = every shared real file,
+ *                     judged; throttle = a queue model of the workflow's Lambda throttling retrier, no encoding;
+ *                     ladder = the default HLS ladder of bbb and of the 60 s clip against one plain ffmpeg ladder)
  *   BENCH_NOISE=n  noise strength of the generated clips (default 6; 12 makes x264 CRF 23 spend ~24 Mbit/s
  *                  on 720p30 coding grain and run at ~0.26 CPU s per frame here, which makes a full run very long)
  *
@@ -20,6 +21,7 @@ import { makeNoiseClip, psnrAverage, sizeOf, videoFrameCount } from './lib/media
 import { plainTranscodeArgs } from './lib/plain-args.js';
 import { corpusReport } from './lib/corpus.js';
 import { throttleReport } from './lib/throttle-model.js';
+import { ladderReport, type LadderCase } from './lib/ladder.js';
 import { fmt, markdownTable, mb, median } from './lib/stats.js';
 
 const repo = resolve(import.meta.dirname, '..');
@@ -220,12 +222,21 @@ async function main(): Promise<void> {
       log('\n## shared corpus: shardcast defaults vs the judge\'s one-pass reference, judged by verify_output.py');
       corpus = corpusReport(repo, tmp, log);
     }
+    let ladder: string | undefined;
+    if (!quick && wanted('ladder')) {
+      const bbb = resolve(repo, '../shared/media/bbb_720p24_30s_vp8_vorbis.webm');
+      const lc: LadderCase[] = [];
+      if (existsSync(bbb)) lc.push({ label: 'bbb_720p24_30s_vp8_vorbis.webm', source: bbb });
+      lc.push({ label: 'generated 720p30 noise 60 s', source: await makeNoiseClip(tmp, { name: 'noise-720p30-60s', seconds: 60, width: 1280, height: 720, fps: 30, noise }) });
+      ladder = await ladderReport(join(repo, 'bin/shardcast.js'), lc, tmp, runs, cores, log);
+    }
     if (wanted('throttle')) {
       log('\n## throttling: 160 segments x 30 s, Map MaxConcurrency 40, fewer free Lambda slots (queue model, seeded)');
       throttleReport(JSON.parse(readFileSync(resolve(repo, 'infra/workflow.asl.json'), 'utf8')), log);
     }
     log(`\nload average at end: ${loadavg()}`);
     if (results.length) log(`\n${report(results)}`);
+    if (ladder) log(`\n${ladder}`);
     if (corpus) log(`\nFidelity on the shared corpus (video bytes and mean PSNR against the source)\n\n${corpus}`);
   } finally {
     if (process.env.BENCH_KEEP === '1') log(`kept ${tmp}`);

@@ -124,7 +124,7 @@ export async function encodeTask(deps: AppDeps, id: TaskId, opts: EncodeTaskOpti
     };
     const ladder = job.options.profile.ladder
       ? {
-          deps, job, task, source, scratch, threads: opts.threads, avcodecMajor, check: (p: string) => checkSegment(deps, task, p, opts.signal),
+          deps, job, task, source, scratch, threads: opts.threads, avcodecMajor,
           ...(opts.decodeThreads !== undefined ? { decodeThreads: opts.decodeThreads } : {}),
           ...(opts.signal ? { signal: opts.signal } : {}), ...(onStdoutLine ? { onStdoutLine } : {}),
         }

@@ -51,8 +51,9 @@ export class JobFiles {
     return join(this.outputsRoot, this.checkId(id));
   }
 
-  outputPath(id: string, container: Container): string {
-    return join(this.outputDir(id), `output.${container}`);
+  /** The server's output for a job: `output.<container>`, or for a ladder (`hls`) its folder's master playlist. */
+  outputPath(id: string, container: Container | 'hls'): string {
+    return join(this.outputDir(id), container === 'hls' ? 'master.m3u8' : `output.${container}`);
   }
 
   async prepareUpload(id: string): Promise<string> {

@@ -14,7 +14,7 @@ import { createJobJsonBody, createJobMultipartBody, errorResponses, errorSchema,
 import type { ServerContext } from './server-context.js';
 import { checkDeclaredLength, receiveUpload } from './upload.js';
 
-type JobOptionsInput = { container?: 'mp4' | 'mkv' | 'webm' | 'mov'; verify?: boolean; qualityReport?: boolean } & Record<string, unknown>;
+type JobOptionsInput = { container?: 'mp4' | 'mkv' | 'webm' | 'mov' | 'hls'; verify?: boolean; qualityReport?: boolean; dash?: boolean } & Record<string, unknown>;
 
 /** Validates option fields (multipart strings are coerced by the schema) into the Backend's option strings. */
 function normalizeOptions(req: FastifyRequest, raw: Record<string, unknown>, output: (container: string) => string): { options: Record<string, unknown>; output: string } {
@@ -26,9 +26,9 @@ function normalizeOptions(req: FastifyRequest, raw: Record<string, unknown>, out
     throw new HttpError(400, 'bad_request', `option ${where ?? ''} ${e?.message ?? 'is invalid'}`.replace(/\s+/g, ' '));
   }
   const outputPath = output(input.container ?? 'mp4');
-  const flags: Record<string, unknown> = { verify: input.verify ?? true, qualityReport: input.qualityReport ?? false };
+  const flags: Record<string, unknown> = { verify: input.verify ?? true, qualityReport: input.qualityReport ?? false, ...(input.dash ? { dash: true } : {}) };
   for (const [k, v] of Object.entries(input)) {
-    if (k !== 'container' && k !== 'verify' && k !== 'qualityReport' && v !== undefined) flags[k] = String(v);
+    if (k !== 'container' && k !== 'verify' && k !== 'qualityReport' && k !== 'dash' && v !== undefined) flags[k] = String(v);
   }
   return { options: flags, output: outputPath };
 }
@@ -60,7 +60,7 @@ export function registerCreateRoute(app: FastifyInstance, ctx: ServerContext): v
     if (req.isMultipart()) {
       const upload = await receiveUpload(req, files, id, config.maxUploadBytes);
       try {
-        const { options, output } = normalizeOptions(req, upload.fields, (c) => files.outputPath(id, c as 'mp4'));
+        const { options, output } = normalizeOptions(req, upload.fields, (c) => files.outputPath(id, c as 'mp4' | 'hls'));
         await files.prepareOutput(id);
         await ctx.runner.submit({ id, input: upload.sourcePath, output, options, overwrite: false });
       } catch (err) {
@@ -75,7 +75,7 @@ export function registerCreateRoute(app: FastifyInstance, ctx: ServerContext): v
     }
     const { source, ...raw } = body;
     const real = resolveUnderRoots(source, config.roots);
-    const { options, output } = normalizeOptions(req, raw, (c) => files.outputPath(id, c as 'mp4'));
+    const { options, output } = normalizeOptions(req, raw, (c) => files.outputPath(id, c as 'mp4' | 'hls'));
     await files.prepareOutput(id);
     try {
       await ctx.runner.submit({ id, input: real, output, options, overwrite: false });

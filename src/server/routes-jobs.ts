@@ -68,6 +68,24 @@ export function registerJobRoutes(app: FastifyInstance, ctx: ServerContext): voi
     return reply.sendFile(basename(job.output), dirname(job.output), { dotfiles: 'allow', acceptRanges: true, cacheControl: false });
   });
 
+  app.get<{ Params: IdParams & { '*': string } }>('/api/jobs/:id/ladder/*', {
+    schema: {
+      summary: "A file of a finished ladder (HLS/DASH): master.m3u8, manifest.mpd, a rendition's playlist, init or media segment",
+      tags: ['jobs'],
+      querystring: tokenQuery,
+      response: { 200: { type: 'string', format: 'binary' }, 206: { type: 'string', format: 'binary' }, ...errorResponses },
+    },
+  }, async (req, reply) => {
+    const job = await loadJob(ctx, req.params.id);
+    if (!job.options.profile.ladder) throw new HttpError(409, 'conflict', `job ${job.id} made one file, not a ladder: GET /api/jobs/${job.id}/output`);
+    if (job.status !== 'done') throw new HttpError(409, 'conflict', `job ${job.id} is ${job.status}; the ladder is there once it is done`);
+    if (job.output.startsWith('s3://')) throw new HttpError(409, 'conflict', 'the ladder is in S3; serve it from there');
+    const rel = req.params['*'];
+    // Names shardcast writes only: one folder level at most, no dot files, no way up.
+    if (!/^([a-z][a-z0-9]{0,9}\/)?[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}$/.test(rel) || rel.includes('..')) throw new HttpError(404, 'not_found', `no ladder file ${JSON.stringify(rel)}`);
+    return reply.sendFile(rel, dirname(job.output), { dotfiles: 'deny', acceptRanges: true, cacheControl: false });
+  });
+
   app.delete<{ Params: IdParams }>('/api/jobs/:id', {
     schema: {
       summary: 'Delete a job: its ledger records, segment files, upload and server-made output',

@@ -125,6 +125,24 @@ describe('dashboard in Chromium', () => {
     await page.close();
   });
 
+  it('makes an HLS ladder from the form, lists its renditions and plays it with hls.js', { timeout: 90_000 }, async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await uploadThroughPage(page, srv.url, clip, { container: 'hls', ladder: '240,120:200k', segmentDuration: '1', dash: 'true', preset: 'ultrafast', workers: '2' });
+    await watchStatus(page, 'done');
+    const rows = page.locator('.player table.renditions tbody tr');
+    await rows.first().waitFor({ timeout: 15_000 });
+    assert.deepEqual(await rows.evaluateAll((r) => r.map((x) => x.getAttribute('data-rendition'))), ['v240', 'v120', 'a0']);
+    assert.match((await rows.nth(0).innerText()).replace(/\s+/g, ' '), /v240 320×240 avc1\.\w+ 4 \d[\d.]* [kKM]?B \d+ kb\/s \d+ kb\/s/);
+    await page.locator('.player a', { hasText: 'manifest.mpd' }).waitFor();
+    await checkPlays(page);
+    assert.match(await page.locator('.player video').getAttribute('data-level') ?? '', /^(320x240|160x120)$/);
+    assert.equal(await page.locator('.player video').getAttribute('data-error'), null);
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
   it('shows a failed segment, retries only it after the fault is removed, and plays the result', { timeout: 90_000 }, async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     srv.faults.failSegment = 2;

@@ -4,6 +4,7 @@
  * event stream (`job-event` appends to the history, `snapshot` replaces the job).
  */
 import { api, withToken } from './api.js';
+import { playLadder } from './ladder-player.js';
 import { fill, h } from './dom.js';
 import { eventList } from './event-list.js';
 import { bytes, clock, seconds, speed, usd } from './format.js';
@@ -29,6 +30,21 @@ function totals(job: JobDetail, now: number): HTMLElement {
   ];
   const notes: Record<string, string | undefined> = { 'Cost estimate': job.costEstimate?.basis };
   return h('dl', { class: 'totals' }, ...items.flatMap(([k, v]) => [h('dt', {}, k), h('dd', { 'data-total': k, title: notes[k] }, v)]));
+}
+
+/** The renditions of a ladder: size, codec, segments, bytes, measured average and peak bitrate. */
+function renditionTable(j: JobDetail): HTMLElement {
+  const kbps = (b: number) => `${Math.round(b / 1000)} kb/s`;
+  return h('table', { class: 'renditions' },
+    h('thead', {}, h('tr', {}, ...['Rendition', 'Picture / track', 'Codecs', 'Segments', 'Bytes', 'Average', 'Peak'].map((c) => h('th', {}, c)))),
+    h('tbody', {}, ...(j.renditions ?? []).map((r) => h('tr', { 'data-rendition': r.name },
+      h('td', { class: 'mono' }, r.name),
+      h('td', {}, r.kind === 'video' ? `${r.width}×${r.height}` : r.kind === 'audio' ? `audio${r.channels ? ` ${r.channels} ch` : ''}${r.language ? ` (${r.language})` : ''}` : `subtitles${r.language ? ` (${r.language})` : ''}`),
+      h('td', { class: 'mono' }, r.codecs ?? 'webvtt'),
+      h('td', {}, String(r.segments)),
+      h('td', {}, bytes(r.bytes)),
+      h('td', {}, r.kind === 'subtitles' ? '–' : kbps(r.averageBitrate)),
+      h('td', {}, r.kind === 'subtitles' ? '–' : kbps(r.peakBitrate))))));
 }
 
 export function renderJobPage(root: HTMLElement, id: string): () => void {
@@ -107,18 +123,29 @@ export function renderJobPage(root: HTMLElement, id: string): () => void {
         h('button', { type: 'button', disabled: !(idle && j.status !== 'done'), onclick: act('resume') }, '▶ Resume'),
         h('button', { type: 'button', disabled: !j.running, onclick: act('cancel') }, '■ Cancel'),
         h('button', { type: 'button', 'data-action': 'quality', disabled: !(idle && j.status === 'done' && j.outputAvailable), title: 'PSNR and SSIM against the source, whole and at every seam (one decode of each)', onclick: act('quality') }, j.quality ? '◎ Measure quality again' : '◎ Quality report'),
-        j.outputAvailable ? h('a', { class: 'button', href: withToken(`/api/jobs/${j.id}/output`), download: `shardcast-${j.id}.${j.profile.container}` }, '⤓ Download') : null,
+        j.outputAvailable && !j.profile.ladder ? h('a', { class: 'button', href: withToken(`/api/jobs/${j.id}/output`), download: `shardcast-${j.id}.${j.profile.container}` }, '⤓ Download') : null,
         h('button', { type: 'button', class: 'danger', disabled: !idle, onclick: remove }, '✕ Delete')));
   }
 
+  let stopLadder: (() => void) | undefined;
   function renderPlayer(j: JobDetail): void {
     if (!j.outputAvailable) {
+      stopLadder?.();
+      stopLadder = undefined;
       playerBox.hidden = true;
       playerBox.replaceChildren();
       return;
     }
     if (playerBox.querySelector('video')) return;
     playerBox.hidden = false;
+    if (j.renditions) {
+      const video = h('video', { controls: true, muted: true, playsinline: true, 'data-ladder': 'hls' }) as HTMLVideoElement;
+      fill(playerBox, h('h2', {}, 'Output: HLS ladder'), video, renditionTable(j), h('p', { class: 'muted' },
+        h('a', { href: withToken(`/api/jobs/${j.id}/ladder/master.m3u8`) }, 'master.m3u8'),
+        j.profile.ladder?.dash ? ' · ' : '', j.profile.ladder?.dash ? h('a', { href: withToken(`/api/jobs/${j.id}/ladder/manifest.mpd`) }, 'manifest.mpd') : ''));
+      stopLadder = playLadder(video, `/api/jobs/${j.id}/ladder/master.m3u8`);
+      return;
+    }
     fill(playerBox, h('h2', {}, 'Output'),
       h('video', { controls: true, preload: 'metadata', playsinline: true, src: withToken(`/api/jobs/${j.id}/output`) }));
   }
@@ -169,5 +196,6 @@ export function renderJobPage(root: HTMLElement, id: string): () => void {
     closed = true;
     source?.close();
     clearInterval(ticker);
+    stopLadder?.();
   };
 }

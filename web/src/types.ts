@@ -10,6 +10,7 @@ export interface Profile {
   width?: number;
   height?: number;
   audioCodec: string;
+  ladder?: { rungs: Array<{ height: number; maxrateKbps: number }>; segmentSeconds: number; dash: boolean };
 }
 
 export interface JobListItem {
@@ -106,6 +107,25 @@ export interface JobDetail {
   outputSizeBytes?: number;
   live: Record<string, number>;
   costEstimate?: { usd: number; region: string; pricesAsOf: string; basis: string };
+  renditions?: Rendition[];
+}
+
+/** One rendition of a ladder job (HLS/DASH), as measured from its segments. */
+export interface Rendition {
+  kind: 'video' | 'audio' | 'subtitles';
+  name: string;
+  playlist: string;
+  codecs?: string;
+  width?: number;
+  height?: number;
+  channels?: number;
+  language?: string;
+  segments: number;
+  bytes: number;
+  durationSeconds: number;
+  peakBitrate: number;
+  averageBitrate: number;
+  frames?: number;
 }
 
 export interface TaskRecord extends TaskView {

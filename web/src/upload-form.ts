@@ -25,7 +25,7 @@ export function uploadForm(): HTMLElement {
   const form = h('form', { class: 'upload-form', 'aria-label': 'new job' },
     field('Video file', file),
     h('div', { class: 'field-row' },
-      field('Container', select('container', ['mp4', 'mkv', 'webm', 'mov'], 'mp4')),
+      field('Container', select('container', ['mp4', 'mkv', 'webm', 'mov', 'hls'], 'mp4'), 'hls: an HLS/DASH ladder'),
       field('Video codec', select('videoCodec', ['', 'h264', 'hevc', 'vp9', 'av1'])),
       field('CRF', num('crf', { min: 0, max: 63, placeholder: 'default' }), 'lower is better quality'),
       field('Preset', select('preset', ['', 'ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow', 'slower', 'veryslow']))),
@@ -34,6 +34,10 @@ export function uploadForm(): HTMLElement {
       field('Segment seconds', num('segmentSeconds', { min: 0.5, max: 3600, step: 0.5, placeholder: 'auto' })),
       field('Workers', num('workers', { min: 1, max: 256, placeholder: 'cores' })),
       field('Max attempts', num('maxAttempts', { min: 1, max: 20, placeholder: '3' }))),
+    h('div', { class: 'field-row' },
+      field('Ladder rungs', h('input', { type: 'text', name: 'ladder', placeholder: 'source and below', pattern: '[0-9:,kKmM.]*' }), 'hls: e.g. 720,480:1500k,360'),
+      field('Media segment (s)', num('segmentDuration', { min: 1, max: 30, placeholder: '4' }), 'hls'),
+      field('DASH too', select('dash', ['', 'true']))),
     h('div', { class: 'form-actions' }, submit, progress),
     status);
   form.addEventListener('submit', (ev) => {
