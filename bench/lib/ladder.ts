@@ -17,6 +17,8 @@ export interface LadderCase {
 }
 
 interface Rung {
+  /** The rung (short side), which names its folder (`v<rung>`). */
+  rung: number;
   height: number;
   width: number;
   capKbps: number;
@@ -32,7 +34,7 @@ async function displaySize(source: string): Promise<{ width: number; height: num
 function rungsOf(size: { width: number; height: number }): Rung[] {
   const short = Math.min(size.width, size.height);
   const heights = [short, ...STANDARD_RUNGS.map((r) => r.height).filter((h) => h < short)];
-  return heights.map((h) => ({ ...rungSize({ ...size, rotation: 0 }, h), height: h, capKbps: defaultCapKbps(h, "h264") }));
+  return heights.map((h) => ({ rung: h, ...rungSize({ ...size, rotation: 0 }, h), capKbps: defaultCapKbps(h, 'h264') }));
 }
 
 const encoder = (r: Rung) => [
@@ -46,7 +48,7 @@ export function plainLadderArgs(source: string, rungs: Rung[], dir: string): str
   const graph = [`[0:v]split=${rungs.length}${rungs.map((_, k) => `[s${k}]`).join('')}`, ...rungs.map((r, k) => `[s${k}]scale=w=${r.width}:h=${r.height},setsar=1,format=yuv420p[o${k}]`)];
   return [
     '-nostdin', '-hide_banner', '-nostats', '-v', 'error', '-y', '-i', `file:${source}`, '-filter_complex', graph.join(';'),
-    ...rungs.flatMap((r, k) => ['-map', `[o${k}]`, ...encoder(r), '-an', join(dir, `plain-v${r.height}.mp4`)]),
+    ...rungs.flatMap((r, k) => ['-map', `[o${k}]`, ...encoder(r), '-an', join(dir, `plain-v${r.rung}.mp4`)]),
     '-map', '0:a:0?', '-vn', '-c:a', 'aac', '-b:a', '128k', join(dir, 'plain-a0.m4a'),
   ];
 }
@@ -54,7 +56,7 @@ export function plainLadderArgs(source: string, rungs: Rung[], dir: string): str
 /** One rung alone (its own decode of the source), as a task per segment × rung would make it. */
 function plainRungArgs(source: string, r: Rung, dir: string): string[] {
   return ['-nostdin', '-hide_banner', '-nostats', '-v', 'error', '-y', '-i', `file:${source}`, '-map', '0:v:0',
-    '-vf', `scale=w=${r.width}:h=${r.height},setsar=1,format=yuv420p`, ...encoder(r), '-an', join(dir, `alone-v${r.height}.mp4`)];
+    '-vf', `scale=w=${r.width}:h=${r.height},setsar=1,format=yuv420p`, ...encoder(r), '-an', join(dir, `alone-v${r.rung}.mp4`)];
 }
 
 async function videoBytes(path: string): Promise<number> {
@@ -62,18 +64,22 @@ async function videoBytes(path: string): Promise<number> {
   return stdout.trim().split('\n').reduce((a, l) => a + (Number(l) || 0), 0);
 }
 
-/** PSNR of a rendition against the source scaled to its size (what the encode itself lost). */
+/**
+ * PSNR of a rendition against the source scaled to its size (what the encode itself lost), frames paired by
+ * index as the shared judge pairs them (a timestamp pairing mismatches frames of a 1/1000 time-base source).
+ */
 async function rungPsnr(output: string, source: string, r: Rung): Promise<number> {
+  const byIndex = 'settb=1/25,setpts=N';
   const { stderr } = await runChecked('ffmpeg', [
     '-nostdin', '-hide_banner', '-nostats', '-i', output, '-i', `file:${source}`, '-lavfi',
-    `[0:v]setpts=PTS-STARTPTS[a];[1:v]scale=w=${r.width}:h=${r.height},setsar=1,format=yuv420p,setpts=PTS-STARTPTS[b];[a][b]psnr`, '-f', 'null', '-',
+    `[0:v]${byIndex}[a];[1:v]scale=w=${r.width}:h=${r.height},setsar=1,format=yuv420p,${byIndex}[b];[a][b]psnr`, '-f', 'null', '-',
   ]);
   const m = /PSNR .*average:([0-9.]+|inf)/.exec(stderr);
   return m ? (m[1] === 'inf' ? Infinity : Number(m[1])) : NaN;
 }
 
 function shardRungBytes(dir: string, r: Rung): number {
-  const d = join(dir, `v${r.height}`);
+  const d = join(dir, `v${r.rung}`);
   return readdirSync(d).filter((f) => f.endsWith('.m4s')).reduce((a, f) => a + statSync(join(d, f)).size, 0);
 }
 
@@ -87,7 +93,7 @@ export async function ladderReport(bin: string, cases: LadderCase[], tmp: string
     const rungs = rungsOf(size);
     const dir = join(tmp, `ladder-${n}`);
     const out = join(dir, 'hls', 'master.m3u8');
-    log(`\n## ladder: ${c.label} (${rungs.map((r) => `${r.height}p cap ${r.capKbps}k`).join(', ')})`);
+    log(`\n## ladder: ${c.label} (${rungs.map((r) => `${r.rung}p cap ${r.capKbps}k`).join(', ')})`);
     await runChecked('mkdir', ['-p', dir]);
     const plainArgs = plainLadderArgs(c.source, rungs, dir);
     log(`plain: ffmpeg ${plainArgs.join(' ')}`);
@@ -128,9 +134,9 @@ export async function ladderReport(bin: string, cases: LadderCase[], tmp: string
     unit.push([c.label, fmt(median(plain.map((p) => p.cpuSeconds)), 1), fmt(aloneCpu, 1), fmt(aloneWall, 1), fmt(decode.cpuSeconds, 2), `${((aloneCpu / median(plain.map((p) => p.cpuSeconds)) - 1) * 100).toFixed(1)}%`]);
     for (const r of rungs) {
       const sb = shardRungBytes(join(dir, 'hls'), r);
-      const pb = await videoBytes(join(dir, `plain-v${r.height}.mp4`));
-      const sp = await rungPsnr(join(dir, 'hls', `v${r.height}`, 'index.m3u8'), c.source, r);
-      const pp = await rungPsnr(join(dir, `plain-v${r.height}.mp4`), c.source, r);
+      const pb = await videoBytes(join(dir, `plain-v${r.rung}.mp4`));
+      const sp = await rungPsnr(join(dir, 'hls', `v${r.rung}`, 'index.m3u8'), c.source, r);
+      const pp = await rungPsnr(join(dir, `plain-v${r.rung}.mp4`), c.source, r);
       perRung.push([c.label, `${r.width}x${r.height}`, String(r.capKbps), (sb / 1e6).toFixed(3), (pb / 1e6).toFixed(3), `${sb >= pb ? '+' : ''}${(((sb - pb) / pb) * 100).toFixed(1)}%`, fmt(sp, 3), fmt(pp, 3), fmt(sp - pp, 3)]);
     }
   }
