@@ -5,7 +5,6 @@
  * task made (per rendition: the init's checksum and key, every segment's number, times, frames and bytes) is
  * its manifest, the task's output blob; the publish step builds the playlists from those manifests alone.
  */
-import { readFile, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path/posix';
 import { FfmpegError, SegmentCheckError } from '../core/errors.js';
 import { Fmp4Error, readInit, readSamples, rebuildFragment, splitFragments, type FragmentInfo, type InitInfo, type Sample } from '../core/fmp4.js';
@@ -128,8 +127,7 @@ async function publishGroups(c: LadderTaskContext, name: string, kind: 'video' |
     // Sequence numbers increase through the rendition: a segment's fragments are numbered after its number.
     const parts = g.fragments.map((f, k) => rebuildFragment(buf, f, init, timed.get(f)!.samples, timed.get(f)!.base, g.number * 1000 + k + 1));
     const bytes = Buffer.concat(parts);
-    const local = join(c.scratch, `${basename(c.task.outputKey)}.${name}.${g.number}.m4s`);
-    await writeFile(local, bytes);
+    const local = await c.deps.blobs.writeScratchFile(c.job.id, `${basename(c.task.outputKey)}.${name}.${g.number}.m4s`, bytes);
     const file = mediaSegmentName(g.number);
     await c.deps.blobs.commitOutput(local, ladderLocation(c.job.output, `${name}/${file}`));
     const samples = g.fragments.flatMap((f) => timed.get(f)!.samples);
@@ -138,9 +136,7 @@ async function publishGroups(c: LadderTaskContext, name: string, kind: 'video' |
       duration: samples.reduce((a, x) => a + x.duration, 0), bytes: bytes.length, frames: samples.length,
     });
   }
-  const initBytes = buf.subarray(0, initEnd);
-  const initLocal = join(c.scratch, `${basename(c.task.outputKey)}.${name}.init.mp4`);
-  await writeFile(initLocal, initBytes);
+  const initLocal = await c.deps.blobs.writeScratchFile(c.job.id, `${basename(c.task.outputKey)}.${name}.init.mp4`, buf.subarray(0, initEnd));
   const initKey = `${c.job.id}/init/${name}-${basename(c.task.outputKey).replace(/\.json$/, '')}.mp4`;
   const stored = await c.deps.blobs.putFile(initKey, initLocal);
   return {
@@ -199,7 +195,7 @@ export async function encodeLadderSegment(c: LadderTaskContext, read: SegmentRea
   const cpu = run.cpuSeconds;
   const base = job.options.profile.ladder!.timelineStart ?? 0;
   const split = await Promise.all(rungs.map(async (r) => {
-    const buf = await readFile(r.outputPath);
+    const buf = await c.deps.blobs.readLocal(r.outputPath);
     const init = readInit(buf);
     const { initEnd, fragments } = splitFragments(buf, init);
     return { r, buf, init, initEnd, fragments, groups: groupVideo(c, r.name, fragments) };
@@ -213,9 +209,8 @@ export async function encodeLadderSegment(c: LadderTaskContext, read: SegmentRea
     const span = Math.round((task.endTime - analysis.startTime + base) * ts) - at;
     renditions.push(await publishGroups(c, s.r.name, 'video', s.buf, s.init, s.initEnd, s.groups, retimeVideo(s.buf, s.init, s.fragments, at, lead, span)));
   }
-  await Promise.all(rungs.map((r) => rm(r.outputPath, { force: true })));
-  const manifestPath = join(c.scratch, `${stem}.manifest.json`);
-  await writeFile(manifestPath, JSON.stringify({ task: task.key, renditions } satisfies TaskManifest));
+  await Promise.all(rungs.map((r) => c.deps.blobs.discardLocal(r.outputPath)));
+  const manifestPath = await c.deps.blobs.writeScratchFile(job.id, `${stem}.manifest.json`, JSON.stringify({ task: task.key, renditions } satisfies TaskManifest));
   return { args, run, cpuSeconds: cpu, manifestPath };
 }
 
@@ -232,7 +227,7 @@ export async function encodeLadderAudio(c: LadderTaskContext, onArgs: (a: string
   const base = profile.ladder!.timelineStart ?? 0;
   const renditions: TaskRendition[] = [];
   for (const [k, track] of analysis.audio.entries()) {
-    const buf = await readFile(outputs[k]!);
+    const buf = await c.deps.blobs.readLocal(outputs[k]!);
     const init = readInit(buf);
     const { initEnd, fragments } = splitFragments(buf, init);
     if (fragments.length === 0) throw new SegmentCheckError(`audio track ${k + 1} has no audio`, task.key);
@@ -242,8 +237,7 @@ export async function encodeLadderAudio(c: LadderTaskContext, onArgs: (a: string
     const groups = fragments.map((f, i) => ({ number: i, fragments: [f] }));
     renditions.push(await publishGroups(c, audioRenditionName(k), 'audio', buf, init, initEnd, groups, shifted(buf, init, fragments, at - fragments[0]!.baseDecodeTime)));
   }
-  await Promise.all(outputs.map((o) => rm(o, { force: true })));
-  const manifestPath = join(c.scratch, `${stem}.manifest.json`);
-  await writeFile(manifestPath, JSON.stringify({ task: task.key, renditions } satisfies TaskManifest));
+  await Promise.all(outputs.map((o) => c.deps.blobs.discardLocal(o)));
+  const manifestPath = await c.deps.blobs.writeScratchFile(job.id, `${stem}.manifest.json`, JSON.stringify({ task: task.key, renditions } satisfies TaskManifest));
   return { args, run, cpuSeconds: run.cpuSeconds, manifestPath };
 }

@@ -5,7 +5,6 @@
  * segments: media playlists, the subtitles' WebVTT, the DASH manifest when asked for, the master playlist
  * last. No encoded segment is read again; the output is complete once the master playlist exists.
  */
-import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path/posix';
 import { FfmpegError, VerifyError } from '../core/errors.js';
 import { buildWebvttArgs } from '../core/ladder-args.js';
@@ -122,8 +121,8 @@ export async function publishLadder(deps: AppDeps, job: JobRecord): Promise<JobR
   for (const t of tasks) {
     const local = join(scratch, `manifest-${t.kind}-${t.index}.json`);
     await deps.blobs.getFile(t.outputKey, local);
-    manifests.push(JSON.parse(await readFile(local, 'utf8')) as TaskManifest);
-    await rm(local, { force: true });
+    manifests.push(JSON.parse((await deps.blobs.readLocal(local)).toString('utf8')) as TaskManifest);
+    await deps.blobs.discardLocal(local);
   }
   const failures: string[] = [];
   const gathered = gather(manifests, failures);

@@ -39,6 +39,8 @@ export interface BlobStore {
    * folder, the folder of a local output); undefined where that cannot be told.
    */
   diskSpace?(folder: string): Promise<{ freeBytes: number; device: number } | undefined>;
-  /** Writes a small text file into the job's scratch folder and returns its local path. */
-  writeScratchFile(jobId: string, name: string, content: string): Promise<string>;
+  /** Writes a file into the job's scratch folder (text or bytes) and returns its local path. */
+  writeScratchFile(jobId: string, name: string, content: string | Uint8Array): Promise<string>;
+  /** Reads a local file this store's scratch or temp paths named (an ffmpeg output in scratch, a fetched blob). */
+  readLocal(path: string): Promise<Buffer>;
 }

@@ -135,6 +135,8 @@ export function runBlobStoreContract(name: string, makeStore: () => Promise<Blob
       assert.equal(await readFile(p, 'utf8'), "file 'v00000.mkv'\n");
       assert.ok(p.startsWith(dir));
       await assert.rejects(f.store.writeScratchFile(jobId, '../evil.txt', 'x'), UsageError);
+      const bin = await f.store.writeScratchFile(jobId, 'seg.m4s', Uint8Array.from([0, 1, 254, 255]));
+      assert.deepEqual([...(await f.store.readLocal(bin))], [0, 1, 254, 255]);
       await f.store.deletePrefix(`${jobId}-b/`);
     });
 

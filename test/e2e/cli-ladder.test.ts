@@ -14,7 +14,7 @@ import { after, before, describe, it } from 'node:test';
 import { Parser } from 'm3u8-parser';
 import { parse as parseMpd } from 'mpd-parser';
 import { cli } from '../support/cli.js';
-import { ffmpeg, makeClip, REPO, tempDir } from '../support/media.js';
+import { ffmpeg, makeClip, REPO, sharedMedia, tempDir } from '../support/media.js';
 
 const TOOLS = join(REPO, '..', 'shared', 'tools');
 const LADDER = ['--ladder', '360,240:300k', '--dash', '--segment-duration', '2', '--preset', 'veryfast', '--workers', '2', '--no-progress', '--json'];
@@ -176,6 +176,23 @@ describe('CLI: an HLS/DASH ladder (--ladder, --dash)', () => {
     assert.equal(r[0].frames, FRAMES);
     const s = cli(['status', view.id], { stateDir: state });
     assert.match(s.stdout, /v360\s+640x360\s+avc1\.\w+\s+4 segments/);
+  });
+
+  it('makes text subtitles a WebVTT rendition and AC3 audio an AAC one (a real MKV)', () => {
+    const dir = join(t.dir, 'subs');
+    const r = cli(['transcode', sharedMedia('h264_ac3_srt.mkv'), join(dir, 'master.m3u8'), '--ladder', '240', '--preset', 'ultrafast', '--no-progress', '--json'], { stateDir: state });
+    assert.equal(r.status, 0, r.stderr);
+    const master = parseM3u8(join(dir, 'master.m3u8'));
+    const subs = Object.values(master.mediaGroups.SUBTITLES.subs) as any[];
+    assert.equal(subs.length, 1);
+    assert.equal(subs[0].uri, 's0/index.m3u8');
+    assert.equal(master.playlists[0].attributes.SUBTITLES, 'subs');
+    assert.match(master.playlists[0].attributes.CODECS, /mp4a\.40\.2/);
+    const vtt = readFileSync(join(dir, 's0', 'subtitles.vtt'), 'utf8');
+    assert.match(vtt, /^WEBVTT/);
+    assert.match(vtt, /This is the first subtitle\./);
+    assert.equal(parseM3u8(join(dir, 's0', 'index.m3u8')).segments[0].uri, 'subtitles.vtt');
+    assert.deepEqual(JSON.parse(r.stdout).renditions.map((x: any) => x.kind), ['video', 'audio', 'subtitles']);
   });
 
   it('makes the same files through --backend aws-emulated', () => {

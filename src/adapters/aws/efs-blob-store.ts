@@ -55,7 +55,11 @@ export class EfsBlobStore implements BlobStore {
     return this.local.discardLocal(path);
   }
 
-  writeScratchFile(jobId: string, name: string, content: string): Promise<string> {
+  writeScratchFile(jobId: string, name: string, content: string | Uint8Array): Promise<string> {
     return this.local.writeScratchFile(jobId, name, content);
+  }
+
+  readLocal(path: string): Promise<Buffer> {
+    return this.local.readLocal(path);
   }
 }

@@ -6,7 +6,7 @@
  * (os.tmpdir()/shardcast/<jobId>: a Lambda function's /tmp).
  */
 import { createReadStream } from 'node:fs';
-import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -162,11 +162,15 @@ export class S3BlobStore implements BlobStore {
     await rm(path, { force: true });
   }
 
-  async writeScratchFile(jobId: string, name: string, content: string): Promise<string> {
+  async writeScratchFile(jobId: string, name: string, content: string | Uint8Array): Promise<string> {
     if (!/^[A-Za-z0-9._-]+$/.test(name)) throw new UsageError(`invalid scratch file name: ${JSON.stringify(name)}`);
     const p = join(await this.scratchDir(jobId), name);
     await writeFile(p, content);
     return p;
+  }
+
+  readLocal(path: string): Promise<Buffer> {
+    return readFile(path);
   }
 
   /** One streamed multipart upload (a single PUT for small files), with the sha256 as metadata. */

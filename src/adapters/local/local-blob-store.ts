@@ -4,7 +4,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { copyFile, mkdir, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { UsageError } from '../../core/errors.js';
 import type { BlobStore, StoredBlob } from '../../ports/blob-store.js';
@@ -113,10 +113,14 @@ export class LocalBlobStore implements BlobStore {
     await rm(path, { force: true });
   }
 
-  async writeScratchFile(jobId: string, name: string, content: string): Promise<string> {
+  async writeScratchFile(jobId: string, name: string, content: string | Uint8Array): Promise<string> {
     if (!/^[A-Za-z0-9._-]+$/.test(name)) throw new UsageError(`invalid scratch file name: ${JSON.stringify(name)}`);
     const p = join(await this.scratchDir(jobId), name);
     await writeFile(p, content);
     return p;
+  }
+
+  readLocal(path: string): Promise<Buffer> {
+    return readFile(path);
   }
 }

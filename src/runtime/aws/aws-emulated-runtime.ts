@@ -201,6 +201,8 @@ export async function startEmulatedAws(cfg: EmulatedAwsConfig): Promise<Emulated
       execution.abort();
     };
     signal?.addEventListener('abort', onAbort, { once: true });
+    // A signal that fired before the listener was added (Ctrl-C during the upload) stops it all the same.
+    if (signal?.aborted) onAbort();
     try {
       const outcome = await execution.result;
       // As on AWS, where an invoked function runs to its end whatever happens to the execution: a failed
