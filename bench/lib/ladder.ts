@@ -146,6 +146,6 @@ export async function ladderReport(bin: string, cases: LadderCase[], tmp: string
     'Per rung (last run): video bytes (shardcast: its media segments; plain: its video packets) and PSNR against the source scaled to the rung', '',
     markdownTable(['case', 'rung', 'cap kb/s', 'shardcast MB', 'plain MB', 'bytes diff', 'PSNR shardcast dB', 'PSNR plain dB', 'PSNR diff dB'], perRung), '',
     'Task unit: CPU of every rung from one decode (the plain ladder process) against one process per rung, each decoding the source (a task per segment × rung)', '',
-    markdownTable(['case', 'one decode, all rungs: CPU s', 'one process per rung: CPU s (sum)', 'wall s (sum, one after another)', 'one decode of the source: CPU s', 'extra CPU per rung'], unit),
+    markdownTable(['case', 'one decode, all rungs: CPU s', 'one process per rung: CPU s (sum)', 'wall s (sum, one after another)', 'one decode of the source: CPU s', 'extra CPU, one process per rung'], unit),
   ].join('\n');
 }

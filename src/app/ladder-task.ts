@@ -11,26 +11,17 @@ import { Fmp4Error, readInit, readSamples, rebuildFragment, splitFragments, type
 import { buildLadderAudioArgs, buildLadderEncodeArgs } from '../core/ladder-args.js';
 import { audioPriming, audioRenditionName, ladderLocation, mediaSegmentName, rungSize, videoRenditionName } from '../core/ladder.js';
 import type { CutMethod } from '../core/ffmpeg-args.js';
-import type { MediaSegmentEntry } from '../core/playlists.js';
+import type { MediaSegmentEntry, RenditionIndex } from '../core/playlists.js';
 import type { JobHead, SegmentRead, TaskRecord } from '../core/types.js';
 import type { ToolRunResult } from '../ports/media-tool.js';
 import type { AppDeps } from './deps.js';
 
 /** What one task made in one rendition. */
-export interface TaskRendition {
-  name: string;
-  kind: 'video' | 'audio';
-  timescale: number;
-  codecs: string;
-  width?: number;
-  height?: number;
-  channels?: number;
-  sampleRate?: number;
+export type TaskRendition = Omit<RenditionIndex, 'init' | 'language'> & {
   /** Blob key of this task's init segment, and its sha256 (every task's must be the same). */
   initKey: string;
   initChecksum: string;
-  segments: MediaSegmentEntry[];
-}
+};
 
 export interface TaskManifest {
   task: string;

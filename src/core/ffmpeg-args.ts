@@ -253,18 +253,28 @@ export interface SegmentEncodeInput {
  * before it), keep the segment's frames by their source times, at most `frameCount` of them, timestamps rebased
  * to 0 but otherwise the source's own (VFR stays VFR).
  */
-export function buildSegmentEncodeArgs(i: SegmentEncodeInput): string[] {
+/**
+ * How a segment's ffmpeg reads the source (everything up to and with `-i`): decoder threads, the seek (to the
+ * cut, or by pre-roll well before it), and source times kept absolute (`-copyts`) so that the trim can pick
+ * the segment's frames by them. Shared by a single file's segments and a ladder's tasks.
+ */
+export function segmentInputArgs(i: Pick<SegmentEncodeInput, 'method' | 'analysis' | 'read' | 'decodeThreads' | 'threads' | 'sourceLocation'>): string[] {
   const preroll = (i.method ?? cutMethodFor(i.analysis).method) === 'preroll';
   const seek = preroll ? i.read.prerollSeekSeconds : i.read.seekSeconds;
-  const format = chooseOutputFormat(i.analysis.video, i.profile);
-  const filters = [i.read.trim, 'setpts=PTS-STARTPTS', ...pictureFilters(i.profile, format)].filter((f) => f !== 'null');
   return [
     ...BASE,
     '-threads', String(i.decodeThreads ?? i.threads),
     ...(seek !== undefined ? ['-ss', seek.toFixed(6)] : []),
-    // Source times stay absolute, so the trim can pick the segment's frames by them.
     '-copyts',
     ...inputArgs(i.sourceLocation),
+  ];
+}
+
+export function buildSegmentEncodeArgs(i: SegmentEncodeInput): string[] {
+  const format = chooseOutputFormat(i.analysis.video, i.profile);
+  const filters = [i.read.trim, 'setpts=PTS-STARTPTS', ...pictureFilters(i.profile, format)].filter((f) => f !== 'null');
+  return [
+    ...segmentInputArgs(i),
     '-map', `0:${i.analysis.video.streamIndex}`,
     '-frames:v', String(i.segment.frameCount),
     '-vf', filters.join(','),

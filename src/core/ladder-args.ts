@@ -4,7 +4,7 @@
  * MP4 with one fragment per keyframe; one per audio track; one per text subtitle track (WebVTT).
  */
 import { AUDIO_ENCODERS } from './profile.js';
-import { colorArgs, cutMethodFor, inputArgs, isCurrentFfmpeg, videoEncoderArgs, type SegmentEncodeInput } from './ffmpeg-args.js';
+import { colorArgs, inputArgs, isCurrentFfmpeg, segmentInputArgs, videoEncoderArgs, type SegmentEncodeInput } from './ffmpeg-args.js';
 import { chooseOutputFormat } from './output-format.js';
 import type { StreamInfo, EncodeProfile } from './types.js';
 
@@ -49,8 +49,6 @@ export interface LadderEncodeInput extends Omit<SegmentEncodeInput, 'outputPath'
  * (`-force_key_frames` by frame number, so no timestamp rounding can move it).
  */
 export function buildLadderEncodeArgs(i: LadderEncodeInput): string[] {
-  const preroll = (i.method ?? cutMethodFor(i.analysis).method) === 'preroll';
-  const seek = preroll ? i.read.prerollSeekSeconds : i.read.seekSeconds;
   const format = chooseOutputFormat(i.analysis.video, i.profile);
   const n = i.rungs.length;
   const head = [i.read.trim, 'setpts=PTS-STARTPTS'].filter((f) => f !== 'null').join(',');
@@ -89,11 +87,7 @@ export function buildLadderEncodeArgs(i: LadderEncodeInput): string[] {
     '-f', 'mp4', r.outputPath,
   ]);
   return [
-    ...BASE,
-    '-threads', String(i.decodeThreads ?? i.threads),
-    ...(seek !== undefined ? ['-ss', seek.toFixed(6)] : []),
-    '-copyts',
-    ...inputArgs(i.sourceLocation),
+    ...segmentInputArgs(i),
     '-filter_complex', graph.join(';'),
     '-vsync', 'passthrough',
     '-progress', 'pipe:1',

@@ -104,6 +104,30 @@ describe('server API', () => {
     await bad.arrayBuffer();
   });
 
+  it('makes a ladder (container hls) and serves its files, and nothing outside its folder', async () => {
+    const r = await api(srv.url, 'POST', '/api/jobs', { json: { source: clip, container: 'hls', ladder: '240,120:150k', dash: true, segmentDuration: 1, preset: 'ultrafast', workers: 2 } });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    const id = r.body.id as string;
+    const job = await waitForStatus(srv.url, id, ['done', 'failed']);
+    assert.equal(job.status, 'done', job.error);
+    assert.deepEqual(job.renditions.map((x: { name: string }) => x.name), ['v240', 'v120', 'a0']);
+    const master = await fetch(`${srv.url}/api/jobs/${id}/ladder/master.m3u8`);
+    assert.equal(master.status, 200);
+    assert.match(await master.text(), /^#EXTM3U[\s\S]*v240\/index\.m3u8/);
+    const seg = await fetch(`${srv.url}/api/jobs/${id}/ladder/v120/seg_00001.m4s`);
+    assert.equal(seg.status, 200);
+    assert.ok((await seg.arrayBuffer()).byteLength > 100);
+    assert.equal((await fetch(`${srv.url}/api/jobs/${id}/ladder/manifest.mpd`)).status, 200);
+    for (const bad of ['..%2F..%2Fledger.db', 'v120/..%2F..%2Fmaster.m3u8', '.hidden', 'a/b/c.m4s', 'v120/nope.m4s']) {
+      const x = await fetch(`${srv.url}/api/jobs/${id}/ladder/${bad}`);
+      assert.equal(x.status, 404, bad);
+      await x.arrayBuffer();
+    }
+    const single = await fetch(`${srv.url}/api/jobs/${doneId}/ladder/master.m3u8`);
+    assert.equal(single.status, 409);
+    await single.arrayBuffer();
+  });
+
   it('streams the event log and snapshots over SSE, resuming after Last-Event-ID', async () => {
     const all = await readEvents(`${srv.url}/api/jobs/${doneId}/events`, (evs) => evs.some((e) => e.event === 'snapshot'));
     const jobEvents = all.filter((e) => e.event === 'job-event').map((e) => JSON.parse(e.data));
