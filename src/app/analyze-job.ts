@@ -10,7 +10,7 @@ import type { ToolRunResult } from '../ports/media-tool.js';
 import { tasksOfPlan } from '../core/task-keys.js';
 import { chooseOutputFormat } from '../core/output-format.js';
 import type { JobRecord, MediaAnalysis, SegmentPlan, TaskMediaSegments } from '../core/types.js';
-import { ladderTimeline, mediaSegmentStarts, planLadderTasks, resolveRungs } from '../core/ladder.js';
+import { ladderTimeline, ladderWorkFactor, mediaSegmentStarts, planLadderTasks, resolveRungs } from '../core/ladder.js';
 import { calibrateEncode } from './calibrate-encode.js';
 import type { AppDeps } from './deps.js';
 import { emit } from './deps.js';
@@ -132,7 +132,8 @@ async function segmentTarget(deps: AppDeps, job: JobRecord, analysis: MediaAnaly
   const sample = await calibrateEncode(deps, job.source, analysis, job.options.profile, {
     seconds: Math.min(4, Math.max(1, analysis.duration / 4)), threads, scratchId: `${job.id}timing`,
   });
-  const perSourceSecond = sample.wallMs / 1000 / Math.max(1e-3, sample.sourceSeconds);
+  // A ladder's task encodes every rung: timed at the source's size, scaled by the rungs' pixels (at least 1).
+  const perSourceSecond = (sample.wallMs / 1000 / Math.max(1e-3, sample.sourceSeconds)) * ladderWorkFactor(analysis, job.options.profile);
   const most = Math.max(1, Math.floor((limit.seconds * SEGMENT_TIME_SHARE) / Math.max(1e-6, perSourceSecond)));
   if (most >= target) return target;
   await emit(deps, job.id, 'job.segment-limit', `segment target ${target} s lowered to ${most} s: a segment must encode inside the ${limit.seconds} s function timeout, and this source encodes at ${perSourceSecond.toFixed(2)} s per second of source with ${threads} thread(s) (timed on ${sample.sourceSeconds.toFixed(1)} s)`, {

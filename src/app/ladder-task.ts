@@ -198,7 +198,7 @@ export async function encodeLadderSegment(c: LadderTaskContext, read: SegmentRea
     const at = Math.round((task.startTime - analysis.startTime + base) * ts);
     const lead = Math.round((job.options.profile.ladder!.decodeLead ?? 0) * ts);
     const span = Math.round((task.endTime - analysis.startTime + base) * ts) - at;
-    renditions.push(await publishGroups(c, s.r.name, 'video', s.buf, s.init, s.initEnd, s.groups, retimeVideo(s.buf, s.init, s.fragments, at, lead, span)));
+    renditions.push({ ...await publishGroups(c, s.r.name, 'video', s.buf, s.init, s.initEnd, s.groups, retimeVideo(s.buf, s.init, s.fragments, at, lead, span)), presentationOffset: lead });
   }
   await Promise.all(rungs.map((r) => c.deps.blobs.discardLocal(r.outputPath)));
   const manifestPath = await c.deps.blobs.writeScratchFile(job.id, `${stem}.manifest.json`, JSON.stringify({ task: task.key, renditions } satisfies TaskManifest));

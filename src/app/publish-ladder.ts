@@ -90,12 +90,18 @@ async function subtitles(deps: AppDeps, job: JobRecord, scratch: string): Promis
   for (const [k, s] of texts.entries()) {
     const name = subtitleRenditionName(k);
     const local = join(scratch, `${name}.vtt`);
-    const r = await deps.media.run('ffmpeg', buildWebvttArgs(await deps.readableSource(job.source), s, base - analysis.startTime, local));
-    if (r.exitCode !== 0) {
-      throw new FfmpegError(`subtitle track #${s.index}: ffmpeg exited with ${r.exitCode ?? r.signal}`, { tool: 'ffmpeg', exitCode: r.exitCode, signal: r.signal, stderrTail: r.stderrTail });
-    }
-    const stored = await deps.blobs.commitOutput(local, ladderLocation(job.output, `${name}/subtitles.vtt`));
-    out.push({ name, file: 'subtitles.vtt', durationSeconds: analysis.duration, bytes: stored.sizeBytes, ...(s.language && s.language !== 'und' ? { language: s.language } : {}) });
+    // ffmpeg already counts the cues from the container's start (no -copyts): HLS gets them on the renditions'
+    // timeline (moved by the base), DASH on the period's (presentationTimeOffset takes the base off).
+    const vtt = async (offset: number, file: string) => {
+      const r = await deps.media.run('ffmpeg', buildWebvttArgs(await deps.readableSource(job.source), s, offset, local));
+      if (r.exitCode !== 0) {
+        throw new FfmpegError(`subtitle track #${s.index}: ffmpeg exited with ${r.exitCode ?? r.signal}`, { tool: 'ffmpeg', exitCode: r.exitCode, signal: r.signal, stderrTail: r.stderrTail });
+      }
+      return deps.blobs.commitOutput(local, ladderLocation(job.output, `${name}/${file}`));
+    };
+    if (job.options.profile.ladder!.dash) await vtt(0, 'subtitles-dash.vtt');
+    const stored = await vtt(base, 'subtitles.vtt');
+    out.push({ name, file: 'subtitles.vtt', ...(job.options.profile.ladder!.dash ? { dashFile: 'subtitles-dash.vtt' } : {}), durationSeconds: analysis.duration, bytes: stored.sizeBytes, ...(s.language && s.language !== 'und' ? { language: s.language } : {}) });
   }
   return out;
 }
@@ -130,7 +136,8 @@ export async function publishLadder(deps: AppDeps, job: JobRecord): Promise<JobR
   const order = ladder.rungs.map((r) => `v${r.height}`);
   const all = [...gathered.values()];
   const video = all.filter((g) => g.rendition.kind === 'video').sort((a, b) => order.indexOf(a.rendition.name) - order.indexOf(b.rendition.name));
-  const audio = all.filter((g) => g.rendition.kind === 'audio').sort((a, b) => a.rendition.name.localeCompare(b.rendition.name));
+  const trackOf = (g: Gathered) => Number(g.rendition.name.slice(1));
+  const audio = all.filter((g) => g.rendition.kind === 'audio').sort((a, b) => trackOf(a) - trackOf(b));
   job.analysis!.audio.forEach((a, k) => {
     const g = audio[k];
     if (g && a.language && a.language !== 'und') g.rendition.language = a.language;

@@ -64,6 +64,10 @@ export function buildLadderEncodeArgs(i: LadderEncodeInput): string[] {
   const forced = later.length ? ['-force_key_frames', `expr:${later.map((f) => `eq(n,${f})`).join('+')}`] : [];
   const enc = (): string[] => {
     const a = videoEncoderArgs(i.profile, format, i.threads, i.segment.startFrame > 0);
+    // x265 writes its whole option string (threads, vbv-init) as an SEI into the stream headers, which ffmpeg
+    // keeps in the init segment's hvcC: tasks would differ there, and a rendition needs one init for all.
+    const x265 = a.indexOf('-x265-params');
+    if (x265 >= 0) a[x265 + 1] = `${a[x265 + 1]}:info=0`;
     if (i.segment.startFrame === 0) return a;
     const key = i.profile.videoCodec === 'hevc' ? '-x265-params' : '-x264-params';
     const p = a.indexOf(key);

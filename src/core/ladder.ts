@@ -139,14 +139,15 @@ export interface LadderPlanInput {
 }
 
 /**
- * Tasks made of whole media segments: about targetSeconds each (at least one media segment), the segments
+ * Tasks made of whole media segments: at most targetSeconds each (at least one media segment) (at least one media segment), the segments
  * shared out evenly; never fewer tasks than workers while there are segments enough. Longest first.
  */
 export function planLadderTasks(input: LadderPlanInput): { plan: SegmentPlan; media: TaskMediaSegments[] } {
   const { frameTimes: times, starts } = input;
   const total = times.length;
   const m = starts.length;
-  const per = Math.max(1, Math.round(input.targetSeconds / input.segmentSeconds));
+  // Never longer than the target (a time-limited one on AWS), except where one media segment is.
+  const per = Math.max(1, Math.floor(input.targetSeconds / input.segmentSeconds + 1e-9));
   let n = Math.max(1, Math.round(m / per));
   if (input.workers !== undefined) n = Math.max(n, Math.min(m, Math.floor(input.workers)));
   const keySet = new Set(input.keyframeIndices);
@@ -170,6 +171,18 @@ export function planLadderTasks(input: LadderPlanInput): { plan: SegmentPlan; me
     return dy - dx || x - y;
   });
   return { plan: { segments, targetSeconds: per * input.segmentSeconds, totalFrames: total, encodeOrder }, media };
+}
+
+/**
+ * How much more a ladder task encodes than the source's size alone: the rungs' pixels over the source's (1 for
+ * a single file; at least 1). The segment-length calibration times an encode at the source's size.
+ */
+export function ladderWorkFactor(analysis: MediaAnalysis, profile: EncodeProfile): number {
+  if (!profile.ladder) return 1;
+  const v = analysis.video;
+  const rungs = profile.ladder.rungs.length ? profile.ladder.rungs : resolveRungs(profile.ladder, v, profile.videoCodec).rungs;
+  const pixels = rungs.reduce((a, r) => { const s = rungSize(v, r.height); return a + s.width * s.height; }, 0);
+  return Math.max(1, pixels / (v.width * v.height));
 }
 
 /** Encoder priming (samples) ffmpeg's encoders put before the first real sample. */

@@ -27,6 +27,8 @@ export interface RenditionIndex {
   language?: string;
   init: string;
   segments: MediaSegmentEntry[];
+  /** Ticks from a segment's decode time (`start`) to its first frame shown: the video's decode lead; 0 for audio. */
+  presentationOffset?: number;
 }
 
 export interface SubtitleIndex {
@@ -35,6 +37,8 @@ export interface SubtitleIndex {
   language?: string;
   durationSeconds: number;
   bytes?: number;
+  /** The same cues on the DASH period's timeline (the MPD's presentationTimeOffset is not applied to text). */
+  dashFile?: string;
 }
 
 export interface LadderIndex {
@@ -54,18 +58,28 @@ export interface Bitrates {
   seconds: number;
 }
 
-/** Peak over one media segment and average over all, in bits per second (rounded up). */
+/**
+ * Peak and average bit rate (bits per second, rounded up). The peak is RFC 8216's peak segment bit rate: the
+ * largest rate of any run of consecutive segments lasting 0.5 to 1.5 times the target duration (so a one-frame
+ * last segment does not set it alone); a rendition too short for any such run takes its whole average.
+ */
 export function bitratesOf(r: RenditionIndex): Bitrates {
-  let bytes = 0;
-  let ticks = 0;
+  const secs = r.segments.map((s) => s.duration / r.timescale);
+  const bytes = r.segments.reduce((a, s) => a + s.bytes, 0);
+  const seconds = secs.reduce((a, x) => a + x, 0);
+  const average = seconds > 0 ? Math.ceil((bytes * 8) / seconds) : 0;
+  const td = targetDuration(secs);
   let peak = 0;
-  for (const s of r.segments) {
-    bytes += s.bytes;
-    ticks += s.duration;
-    if (s.duration > 0) peak = Math.max(peak, (s.bytes * 8 * r.timescale) / s.duration);
+  for (let i = 0; i < r.segments.length; i++) {
+    let b = 0;
+    let d = 0;
+    for (let j = i; j < r.segments.length && d < 1.5 * td; j++) {
+      b += r.segments[j]!.bytes;
+      d += secs[j]!;
+      if (d >= 0.5 * td && d <= 1.5 * td) peak = Math.max(peak, (b * 8) / d);
+    }
   }
-  const seconds = ticks / r.timescale;
-  return { peak: Math.ceil(peak), average: seconds > 0 ? Math.ceil((bytes * 8) / seconds) : 0, bytes, seconds };
+  return { peak: peak > 0 ? Math.ceil(peak) : average, average, bytes, seconds };
 }
 
 /** EXT-X-TARGETDURATION: every EXTINF rounded to the nearest integer is at most it (RFC 8216 4.3.3.1). */
@@ -138,14 +152,17 @@ function segmentTimeline(r: RenditionIndex): string {
   const flush = () => {
     if (run) out.push(`<S${run.t !== undefined ? ` t="${run.t}"` : ''} d="${run.d}"${run.r ? ` r="${run.r}"` : ''}/>`);
   };
+  // S@t is a segment's earliest presentation time: its first frame's (a closed GOP starts with it).
+  const off = r.presentationOffset ?? 0;
   for (const s of r.segments) {
-    const contiguous = expect === s.start;
+    const t = s.start + off;
+    const contiguous = expect === t;
     if (run && contiguous && run.d === s.duration) run.r++;
     else {
       flush();
-      run = { ...(contiguous ? {} : { t: s.start }), d: s.duration, r: 0 };
+      run = { ...(contiguous ? {} : { t }), d: s.duration, r: 0 };
     }
-    expect = s.start + s.duration;
+    expect = t + s.duration;
   }
   flush();
   return `<SegmentTimeline>${out.join('')}</SegmentTimeline>`;
@@ -162,7 +179,7 @@ function representation(r: RenditionIndex, timelineStart: number, extra: string,
 export function dashManifest(l: LadderIndex): string {
   const end = Math.max(0, ...[...l.video, ...l.audio].map((r) => {
     const last = r.segments[r.segments.length - 1];
-    return last ? (last.start + last.duration) / r.timescale - l.timelineStart : 0;
+    return last ? (last.start + (r.presentationOffset ?? 0) + last.duration) / r.timescale - l.timelineStart : 0;
   }));
   const maxSegment = Math.max(1, ...[...l.video, ...l.audio].flatMap((r) => r.segments.map((s) => s.duration / r.timescale)));
   const fps = Number(l.frameRate.toFixed(3));

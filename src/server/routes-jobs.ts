@@ -81,8 +81,8 @@ export function registerJobRoutes(app: FastifyInstance, ctx: ServerContext): voi
     if (job.status !== 'done') throw new HttpError(409, 'conflict', `job ${job.id} is ${job.status}; the ladder is there once it is done`);
     if (job.output.startsWith('s3://')) throw new HttpError(409, 'conflict', 'the ladder is in S3; serve it from there');
     const rel = req.params['*'];
-    // Names shardcast writes only: one folder level at most, no dot files, no way up.
-    if (!/^([a-z][a-z0-9]{0,9}\/)?[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}$/.test(rel) || rel.includes('..')) throw new HttpError(404, 'not_found', `no ladder file ${JSON.stringify(rel)}`);
+    // Only the names a ladder has (the folder may hold other files of the user's): no way up, no dot files.
+    if (!/^(master\.m3u8|manifest\.mpd|[vas]\d{1,5}\/(index\.m3u8|init\.mp4|seg_\d{5,}\.m4s|subtitles(-dash)?\.vtt))$/.test(rel)) throw new HttpError(404, 'not_found', `no ladder file ${JSON.stringify(rel)}`);
     return reply.sendFile(rel, dirname(job.output), { dotfiles: 'deny', acceptRanges: true, cacheControl: false });
   });
 

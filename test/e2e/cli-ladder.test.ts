@@ -195,6 +195,16 @@ describe('CLI: an HLS/DASH ladder (--ladder, --dash)', () => {
     assert.deepEqual(JSON.parse(r.stdout).renditions.map((x: any) => x.kind), ['video', 'audio', 'subtitles']);
   });
 
+  it('makes an HEVC ladder of several tasks with one init per rendition (x265 writes no per-task option SEI)', () => {
+    const dir = join(t.dir, 'hevc');
+    const r = cli(['transcode', clip, join(dir, 'master.m3u8'), '--video-codec', 'hevc', '--preset', 'ultrafast', '--ladder', '240', '--segment-duration', '2', '--workers', '2', '--audio-codec', 'none', '--no-progress', '--json'], { stateDir: state });
+    assert.equal(r.status, 0, r.stderr);
+    const view = JSON.parse(r.stdout);
+    assert.ok(view.segmentsTotal >= 2);
+    assert.match(view.renditions[0].codecs, /^hvc1\.1\.6\.L\d+/);
+    assert.equal(packets(join(dir, 'v240', 'index.m3u8')).length, FRAMES);
+  });
+
   it('makes the same files through --backend aws-emulated', () => {
     const eout = join(t.dir, 'hls-emulated');
     const r = cli(['transcode', clip, join(eout, 'master.m3u8'), ...LADDER, '--backend', 'aws-emulated'], {

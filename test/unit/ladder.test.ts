@@ -112,6 +112,11 @@ describe('playlists from measured segments', () => {
     assert.deepEqual(bitratesOf(video), { peak: 2_000_000, average: Math.ceil((1_600_000 * 8) / 9.5), bytes: 1_600_000, seconds: 9.5 });
   });
 
+  it("takes the peak over runs of 0.5-1.5 target durations, so a one-frame last segment does not set it", () => {
+    const tail: RenditionIndex = { ...video, segments: [seg(0, 0, 4000, 1_000_000), seg(1, 4000, 40, 60_000)] };
+    assert.equal(bitratesOf(tail).peak, Math.ceil((1_060_000 * 8) / 4.04));
+  });
+
   it('follows the TARGETDURATION rule: every EXTINF rounded is at most it', () => {
     assert.equal(targetDuration([4.0, 4.49, 1]), 4);
     assert.equal(targetDuration([4.5]), 5);
