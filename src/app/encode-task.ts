@@ -5,7 +5,7 @@
  */
 import { basename, join } from 'node:path/posix';
 import { buildAudioEncodeArgs, buildSegmentCheckArgs, buildSegmentEncodeArgs, cutMethodFor, segmentReadOf, type CutMethod } from '../core/ffmpeg-args.js';
-import { ConditionFailedError, FfmpegError, NotFoundError, oneLine, SegmentCheckError } from '../core/errors.js';
+import { ConditionFailedError, FfmpegError, lastLine, NotFoundError, oneLine, SegmentCheckError } from '../core/errors.js';
 import type { JobHead, SegmentRead, TaskRecord } from '../core/types.js';
 import type { TaskId } from '../ports/ledger.js';
 import type { ToolRunResult } from '../ports/media-tool.js';
@@ -20,10 +20,6 @@ export interface EncodeTaskOptions {
   threads: number;
   /** Decoder threads (default: `threads`). Decoder threads do not change the output. */
   decodeThreads?: number;
-}
-
-function lastLine(s: string): string {
-  return s.split('\n').map((l) => l.trim()).filter(Boolean).pop() ?? '';
 }
 
 function describe(task: TaskRecord): string {

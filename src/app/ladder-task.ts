@@ -6,8 +6,8 @@
  * its manifest, the task's output blob; the publish step builds the playlists from those manifests alone.
  */
 import { basename, join } from 'node:path/posix';
-import { FfmpegError, SegmentCheckError } from '../core/errors.js';
-import { Fmp4Error, readInit, readSamples, rebuildFragment, splitFragments, type FragmentInfo, type InitInfo, type Sample } from '../core/fmp4.js';
+import { FfmpegError, lastLine, SegmentCheckError } from '../core/errors.js';
+import { Fmp4Error, readInit, rebuildFragment, splitFragments, type FragmentInfo, type InitInfo, type Sample } from '../core/fmp4.js';
 import { buildLadderAudioArgs, buildLadderEncodeArgs } from '../core/ladder-args.js';
 import { audioPriming, audioRenditionName, ladderLocation, mediaSegmentName, rungSize, videoRenditionName } from '../core/ladder.js';
 import type { CutMethod } from '../core/ffmpeg-args.js';
@@ -49,10 +49,6 @@ export interface LadderTaskOutput {
   manifestPath: string;
 }
 
-function lastLine(s: string): string {
-  return s.split('\n').map((l) => l.trim()).filter(Boolean).pop() ?? '';
-}
-
 async function runFfmpeg(c: LadderTaskContext, args: string[], what: string): Promise<ToolRunResult> {
   const r = await c.deps.media.run('ffmpeg', args, { ...(c.signal ? { signal: c.signal } : {}), ...(c.onStdoutLine ? { onStdoutLine: c.onStdoutLine } : {}) });
   if (r.exitCode !== 0) {
@@ -62,6 +58,9 @@ async function runFfmpeg(c: LadderTaskContext, args: string[], what: string): Pr
   }
   return r;
 }
+
+/** The task's file-name stem (`v00003` of `<jobId>/v00003.json`): its scratch files and init blob are named after it. */
+const stemOf = (task: TaskRecord) => basename(task.outputKey).replace(/\.json$/, '');
 
 /** A fragment as it is written out: its samples and its decode time on the ladder's timeline. */
 type Timed = Map<FragmentInfo, { samples: Sample[]; base: number }>;
@@ -73,8 +72,8 @@ type Timed = Map<FragmentInfo, { samples: Sample[]; base: number }>;
  * the encoder's reorder delay and the source's frame intervals there. Presentation times are the encoder's,
  * moved so the task's first frame is at `at`.
  */
-export function retimeVideo(buf: Buffer, init: InitInfo, fragments: FragmentInfo[], at: number, lead: number, spanTicks: number): Timed {
-  const per = fragments.map((f) => readSamples(buf, f, init));
+export function retimeVideo(fragments: FragmentInfo[], at: number, lead: number, spanTicks: number): Timed {
+  const per = fragments.map((f) => f.samples);
   const pts: number[] = [];
   fragments.forEach((f, k) => {
     let dts = f.baseDecodeTime;
@@ -103,8 +102,8 @@ export function retimeVideo(buf: Buffer, init: InitInfo, fragments: FragmentInfo
 }
 
 /** Decode times moved by `shift` ticks, samples as they are (the audio). */
-function shifted(buf: Buffer, init: InitInfo, fragments: FragmentInfo[], shift: number): Timed {
-  return new Map(fragments.map((f) => [f, { samples: readSamples(buf, f, init), base: f.baseDecodeTime + shift }]));
+function shifted(fragments: FragmentInfo[], shift: number): Timed {
+  return new Map(fragments.map((f) => [f, { samples: f.samples, base: f.baseDecodeTime + shift }]));
 }
 
 /**
@@ -118,7 +117,7 @@ async function publishGroups(c: LadderTaskContext, name: string, kind: 'video' |
     // Sequence numbers increase through the rendition: a segment's fragments are numbered after its number.
     const parts = g.fragments.map((f, k) => rebuildFragment(buf, f, init, timed.get(f)!.samples, timed.get(f)!.base, g.number * 1000 + k + 1));
     const bytes = Buffer.concat(parts);
-    const local = await c.deps.blobs.writeScratchFile(c.job.id, `${basename(c.task.outputKey)}.${name}.${g.number}.m4s`, bytes);
+    const local = await c.deps.blobs.writeScratchFile(c.job.id, `${stemOf(c.task)}.${name}.${g.number}.m4s`, bytes);
     const file = mediaSegmentName(g.number);
     await c.deps.blobs.commitOutput(local, ladderLocation(c.job.output, `${name}/${file}`));
     const samples = g.fragments.flatMap((f) => timed.get(f)!.samples);
@@ -127,8 +126,8 @@ async function publishGroups(c: LadderTaskContext, name: string, kind: 'video' |
       duration: samples.reduce((a, x) => a + x.duration, 0), bytes: bytes.length, frames: samples.length,
     });
   }
-  const initLocal = await c.deps.blobs.writeScratchFile(c.job.id, `${basename(c.task.outputKey)}.${name}.init.mp4`, buf.subarray(0, initEnd));
-  const initKey = `${c.job.id}/init/${name}-${basename(c.task.outputKey).replace(/\.json$/, '')}.mp4`;
+  const initLocal = await c.deps.blobs.writeScratchFile(c.job.id, `${stemOf(c.task)}.${name}.init.mp4`, buf.subarray(0, initEnd));
+  const initKey = `${c.job.id}/init/${name}-${stemOf(c.task)}.mp4`;
   const stored = await c.deps.blobs.putFile(initKey, initLocal);
   return {
     name, kind, timescale: init.timescale, codecs: init.codecs,
@@ -154,7 +153,7 @@ function groupVideo(c: LadderTaskContext, name: string, fragments: FragmentInfo[
     } else {
       groups[groups.length - 1]!.fragments.push(f);
     }
-    sample += f.samples;
+    sample += f.samples.length;
   }
   if (sample !== c.task.frameCount) throw new SegmentCheckError(`${name} of segment ${c.task.index} has ${sample} frames, expected ${c.task.frameCount}`, c.task.key, 'count');
   if (groups.length !== media.starts.length) {
@@ -168,7 +167,7 @@ export async function encodeLadderSegment(c: LadderTaskContext, read: SegmentRea
   const { job, task } = c;
   const analysis = job.analysis!;
   const ladder = job.options.profile.ladder!;
-  const stem = basename(task.outputKey).replace(/\.json$/, '');
+  const stem = stemOf(task);
   const rungs = ladder.rungs.map((r) => ({
     ...rungSize(analysis.video, r.height), maxrateKbps: r.maxrateKbps, name: videoRenditionName(r.height),
     outputPath: join(c.scratch, `${stem}.${videoRenditionName(r.height)}.partial.mp4`),
@@ -198,7 +197,7 @@ export async function encodeLadderSegment(c: LadderTaskContext, read: SegmentRea
     const at = Math.round((task.startTime - analysis.startTime + base) * ts);
     const lead = Math.round((job.options.profile.ladder!.decodeLead ?? 0) * ts);
     const span = Math.round((task.endTime - analysis.startTime + base) * ts) - at;
-    renditions.push({ ...await publishGroups(c, s.r.name, 'video', s.buf, s.init, s.initEnd, s.groups, retimeVideo(s.buf, s.init, s.fragments, at, lead, span)), presentationOffset: lead });
+    renditions.push({ ...await publishGroups(c, s.r.name, 'video', s.buf, s.init, s.initEnd, s.groups, retimeVideo(s.fragments, at, lead, span)), presentationOffset: lead });
   }
   await Promise.all(rungs.map((r) => c.deps.blobs.discardLocal(r.outputPath)));
   const manifestPath = await c.deps.blobs.writeScratchFile(job.id, `${stem}.manifest.json`, JSON.stringify({ task: task.key, renditions } satisfies TaskManifest));
@@ -210,7 +209,7 @@ export async function encodeLadderAudio(c: LadderTaskContext, onArgs: (a: string
   const { job, task } = c;
   const analysis = job.analysis!;
   const profile = job.options.profile;
-  const stem = basename(task.outputKey).replace(/\.json$/, '');
+  const stem = stemOf(task);
   const outputs = analysis.audio.map((_, k) => join(c.scratch, `${stem}.${audioRenditionName(k)}.partial.mp4`));
   const args = buildLadderAudioArgs({ sourceLocation: c.source, audio: analysis.audio, profile, segmentSeconds: profile.ladder!.segmentSeconds, outputPaths: outputs, avcodecMajor: c.avcodecMajor });
   onArgs(args);
@@ -226,7 +225,7 @@ export async function encodeLadderAudio(c: LadderTaskContext, onArgs: (a: string
     const start = (track.startTime ?? analysis.startTime) - analysis.startTime;
     const at = Math.round((start - audioPriming(profile.audioCodec, init.sampleRate ?? track.sampleRate ?? 48000) + base) * init.timescale);
     const groups = fragments.map((f, i) => ({ number: i, fragments: [f] }));
-    renditions.push(await publishGroups(c, audioRenditionName(k), 'audio', buf, init, initEnd, groups, shifted(buf, init, fragments, at - fragments[0]!.baseDecodeTime)));
+    renditions.push(await publishGroups(c, audioRenditionName(k), 'audio', buf, init, initEnd, groups, shifted(fragments, at - fragments[0]!.baseDecodeTime)));
   }
   await Promise.all(outputs.map((o) => c.deps.blobs.discardLocal(o)));
   const manifestPath = await c.deps.blobs.writeScratchFile(job.id, `${stem}.manifest.json`, JSON.stringify({ task: task.key, renditions } satisfies TaskManifest));

@@ -2,16 +2,12 @@
  * The quality report as a use-case: measured on the merged file before it is committed (`--quality-report`)
  * or later on a done job's output (the job page's button, `shardcast quality`), stored in the job's result.
  */
-import { CancelledError, ConditionFailedError, FfmpegError, NotFoundError } from '../core/errors.js';
+import { CancelledError, ConditionFailedError, FfmpegError, lastLine, NotFoundError } from '../core/errors.js';
 import { chooseOutputFormat } from '../core/output-format.js';
 import { QualityFrameParser, buildQualityArgs, buildQualityReport, describeQuality } from '../core/quality-report.js';
 import type { JobRecord, QualityReport } from '../core/types.js';
 import type { AppDeps } from './deps.js';
 import { emit } from './deps.js';
-
-function lastLine(s: string): string {
-  return s.split('\n').map((l) => l.trim()).filter(Boolean).pop() ?? '';
-}
 
 /** One decode of the output at `outputLocation` and of the job's source; events at start and end. */
 export async function measureQuality(deps: AppDeps, job: JobRecord, outputLocation: string, signal?: AbortSignal): Promise<{ report: QualityReport; ms: number }> {

@@ -3,17 +3,13 @@
  * other streams, verify the result against the plan, and only then move it to the output location.
  */
 import { buildConcatList, buildVerifyIndexArgs, buildVerifyScanArgs, VERIFY_HEAD_SECONDS, VERIFY_TAIL_SECONDS } from '../core/ffmpeg-args.js';
-import { FfmpegError, VerifyError } from '../core/errors.js';
+import { FfmpegError, lastLine, VerifyError } from '../core/errors.js';
 import { buildMergeArgs, planSubtitles } from '../core/merge-args.js';
 import { isMp4Family } from '../core/profile.js';
 import { buildVerifyReport } from '../core/verify-report.js';
 import type { JobRecord, VerifyReport } from '../core/types.js';
 import type { AppDeps } from './deps.js';
 import { emit } from './deps.js';
-
-function lastLine(s: string): string {
-  return s.split('\n').map((l) => l.trim()).filter(Boolean).pop() ?? '';
-}
 
 /** Writes the merged file to `tempOut` (the blob store's temp path for the job's output). */
 export async function mergeJob(deps: AppDeps, job: JobRecord, tempOut: string): Promise<void> {

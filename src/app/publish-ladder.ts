@@ -8,6 +8,7 @@
 import { join } from 'node:path/posix';
 import { FfmpegError, VerifyError } from '../core/errors.js';
 import { buildWebvttArgs } from '../core/ladder-args.js';
+import { TEXT_SUBTITLES } from '../core/merge-args.js';
 import { ladderLocation, subtitleRenditionName } from '../core/ladder.js';
 import { parseRate } from '../core/probe-parse.js';
 import { bitratesOf, dashManifest, masterPlaylist, mediaPlaylist, subtitlePlaylist, type LadderIndex, type RenditionIndex, type SubtitleIndex } from '../core/playlists.js';
@@ -16,11 +17,15 @@ import type { AppDeps } from './deps.js';
 import { emit } from './deps.js';
 import type { TaskManifest, TaskRendition } from './ladder-task.js';
 
-const TEXT_SUBTITLES = new Set(['subrip', 'srt', 'ass', 'ssa', 'webvtt', 'mov_text', 'text']);
-
 interface Gathered {
   rendition: RenditionIndex;
   initKey: string;
+}
+
+/** From the first segment's decode time to the last one's end, in seconds. */
+function spanSeconds(r: RenditionIndex): number {
+  const last = r.segments[r.segments.length - 1];
+  return last ? (last.start + last.duration - r.segments[0]!.start) / r.timescale : 0;
 }
 
 /** Joins the tasks' parts of each rendition; a second init that differs from the first fails the job. */
@@ -66,8 +71,7 @@ function checkRenditions(job: JobRecord, video: RenditionIndex[], audio: Renditi
       if (segs.length !== expectedSegments) failures.push(`${r.name}: ${segs.length} media segments, expected ${expectedSegments}`);
       const n = segs.reduce((a, s) => a + s.frames, 0);
       if (n !== frames) failures.push(`${r.name}: ${n} frames, expected ${frames}`);
-      const last = segs[segs.length - 1];
-      const got = last ? (last.start + last.duration - segs[0]!.start) / r.timescale : 0;
+      const got = spanSeconds(r);
       if (Math.abs(got - span) > Math.max(frameSeconds, 0.05)) failures.push(`${r.name}: spans ${got.toFixed(3)} s, expected ${span.toFixed(3)} s`);
     }
   }
@@ -147,7 +151,7 @@ export async function publishLadder(deps: AppDeps, job: JobRecord): Promise<JobR
   checkRenditions(job, video.map((g) => g.rendition), audio.map((g) => g.rendition), expectedSegments, failures);
   const v = job.analysis!.video;
   const top = video[0]?.rendition;
-  const topSpan = top && top.segments.length ? (top.segments[top.segments.length - 1]!.start + top.segments[top.segments.length - 1]!.duration - top.segments[0]!.start) / top.timescale : 0;
+  const topSpan = top ? spanSeconds(top) : 0;
   const report: VerifyReport = {
     ok: failures.length === 0, method: 'segments', expectedFrames: v.frameTimes.length,
     frames: top ? top.segments.reduce((a, s) => a + s.frames, 0) : 0,

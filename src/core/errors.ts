@@ -128,3 +128,8 @@ export function oneLine(err: unknown): string {
   const msg = err instanceof Error ? err.message : String(err);
   return msg.trim().replace(/\s*\n\s*/g, ' | ');
 }
+
+/** The last non-empty line of a tool's stderr (ffmpeg's own one-line reason), trimmed. */
+export function lastLine(s: string): string {
+  return s.split('\n').map((l) => l.trim()).filter(Boolean).pop() ?? '';
+}

@@ -36,9 +36,9 @@ export function readBoxes(buf: Buffer, start = 0, end = buf.length): Box[] {
   return out;
 }
 
-function child(buf: Buffer, parent: Box | undefined, type: string, skip = 0): Box | undefined {
+function child(buf: Buffer, parent: Box | undefined, type: string): Box | undefined {
   if (!parent) return undefined;
-  return readBoxes(buf, parent.body + skip, parent.end).find((b) => b.type === type);
+  return readBoxes(buf, parent.body, parent.end).find((b) => b.type === type);
 }
 
 function children(buf: Buffer, parent: Box, type: string): Box[] {
@@ -153,80 +153,69 @@ export function readInit(buf: Buffer): InitInfo {
   return info;
 }
 
+/** One sample of a fragment, in decode order. */
+export interface Sample {
+  duration: number;
+  size: number;
+  flags: number;
+  /** Composition offset (presentation time less decode time), ticks. */
+  cts: number;
+}
+
 export interface FragmentInfo {
   /** Byte range of the fragment: its moof through its mdat. */
   start: number;
   end: number;
   baseDecodeTime: number;
-  samples: number;
-  /** Sum of the sample durations (timescale ticks). */
-  duration: number;
-  /** Composition offset of the first sample (ticks). */
-  firstCts: number;
+  /** Every sample, defaults applied (tfhd, else trex). */
+  samples: Sample[];
   firstIsSync: boolean;
 }
 
 const NON_SYNC = 0x10000;
 
-interface TrunFields {
-  box: Box;
-  flags: number;
-  count: number;
-  /** Offsets of the per-sample fields. */
-  durations: number[];
-  ctsAt: number[];
-  firstFlags?: number;
-  sampleFlags: number[];
-}
-
-function readTrun(buf: Buffer, trun: Box): TrunFields {
-  const flags = buf.readUInt32BE(trun.body) & 0xffffff;
-  const count = buf.readUInt32BE(trun.body + 4);
-  let p = trun.body + 8;
-  if (flags & 0x1) p += 4;
-  let firstFlags: number | undefined;
-  if (flags & 0x4) {
-    firstFlags = buf.readUInt32BE(p);
-    p += 4;
-  }
-  const f: TrunFields = { box: trun, flags, count, durations: [], ctsAt: [], sampleFlags: [], ...(firstFlags !== undefined ? { firstFlags } : {}) };
-  for (let i = 0; i < count; i++) {
-    if (flags & 0x100) { f.durations.push(buf.readUInt32BE(p)); p += 4; }
-    if (flags & 0x200) p += 4;
-    if (flags & 0x400) { f.sampleFlags.push(buf.readUInt32BE(p)); p += 4; }
-    if (flags & 0x800) { f.ctsAt.push(p); p += 4; }
-  }
-  if (p > trun.end) throw new Fmp4Error('trun box shorter than its samples');
-  return f;
-}
-
 interface TrafFields {
   tfdt: Box;
   tfdtVersion: number;
-  defaultDuration: number;
-  defaultFlags: number;
-  truns: TrunFields[];
+  /** The first trun (where the data offset is read), and every trun's samples in order. */
+  firstTrun: { box: Box; flags: number };
+  samples: Sample[];
 }
 
+/** The one parse of a fragment's traf: tfhd defaults, tfdt, and every trun's samples. */
 function readTraf(buf: Buffer, moof: Box, init: InitInfo): TrafFields {
   const traf = child(buf, moof, 'traf');
   const tfhd = child(buf, traf, 'tfhd');
   const tfdt = child(buf, traf, 'tfdt');
   if (!traf || !tfhd || !tfdt) throw new Fmp4Error('a fragment without traf, tfhd or tfdt');
-  const flags = buf.readUInt32BE(tfhd.body) & 0xffffff;
-  let p = tfhd.body + 8;
-  if (flags & 0x1) p += 8;
-  if (flags & 0x2) p += 4;
-  let defaultDuration = init.defaults.duration;
-  let defaultFlags = init.defaults.flags;
-  if (flags & 0x8) { defaultDuration = buf.readUInt32BE(p); p += 4; }
-  if (flags & 0x10) p += 4;
-  if (flags & 0x20) defaultFlags = buf.readUInt32BE(p);
-  return { tfdt, tfdtVersion: buf[tfdt.body]!, defaultDuration, defaultFlags, truns: children(buf, traf, 'trun').map((t) => readTrun(buf, t)) };
-}
-
-function ctsOf(buf: Buffer, trun: TrunFields, at: number): number {
-  return buf[trun.box.body] === 1 ? buf.readInt32BE(at) : buf.readUInt32BE(at);
+  const tflags = buf.readUInt32BE(tfhd.body) & 0xffffff;
+  let p = tfhd.body + 8 + (tflags & 0x1 ? 8 : 0) + (tflags & 0x2 ? 4 : 0);
+  const defaults = { ...init.defaults };
+  if (tflags & 0x8) { defaults.duration = buf.readUInt32BE(p); p += 4; }
+  if (tflags & 0x10) { defaults.size = buf.readUInt32BE(p); p += 4; }
+  if (tflags & 0x20) defaults.flags = buf.readUInt32BE(p);
+  const truns = children(buf, traf, 'trun');
+  if (truns.length === 0) throw new Fmp4Error('a fragment without a trun');
+  const samples: Sample[] = [];
+  for (const t of truns) {
+    const flags = buf.readUInt32BE(t.body) & 0xffffff;
+    const signed = buf[t.body] === 1;
+    const count = buf.readUInt32BE(t.body + 4);
+    let q = t.body + 8 + (flags & 0x1 ? 4 : 0);
+    let first: number | undefined;
+    if (flags & 0x4) { first = buf.readUInt32BE(q); q += 4; }
+    for (let i = 0; i < count; i++) {
+      const s: Sample = { duration: defaults.duration, size: defaults.size, flags: i === 0 && first !== undefined ? first : defaults.flags, cts: 0 };
+      if (flags & 0x100) { s.duration = buf.readUInt32BE(q); q += 4; }
+      if (flags & 0x200) { s.size = buf.readUInt32BE(q); q += 4; }
+      if (flags & 0x400) { s.flags = buf.readUInt32BE(q); q += 4; }
+      if (flags & 0x800) { s.cts = signed ? buf.readInt32BE(q) : buf.readUInt32BE(q); q += 4; }
+      samples.push(s);
+    }
+    if (q > t.end) throw new Fmp4Error('trun box shorter than its samples');
+  }
+  const firstTrun = { box: truns[0]!, flags: buf.readUInt32BE(truns[0]!.body) & 0xffffff };
+  return { tfdt, tfdtVersion: buf[tfdt.body]!, firstTrun, samples };
 }
 
 /** Splits a fragmented MP4 into its init part and its fragments. */
@@ -243,53 +232,10 @@ export function splitFragments(buf: Buffer, init: InitInfo): { initEnd: number; 
     if (!mdat || mdat.type !== 'mdat') throw new Fmp4Error(`the fragment at ${moof.start} has no mdat`);
     const traf = readTraf(buf, moof, init);
     const base = traf.tfdtVersion === 1 ? Number(buf.readBigUInt64BE(traf.tfdt.body + 4)) : buf.readUInt32BE(traf.tfdt.body + 4);
-    let samples = 0;
-    let duration = 0;
-    for (const t of traf.truns) {
-      samples += t.count;
-      duration += t.durations.length ? t.durations.reduce((a, b) => a + b, 0) : t.count * traf.defaultDuration;
-    }
-    const t0 = traf.truns[0];
-    const firstFlags = t0?.firstFlags ?? t0?.sampleFlags[0] ?? traf.defaultFlags;
-    fragments.push({
-      start: moof.start, end: mdat.end, baseDecodeTime: base, samples, duration,
-      firstCts: t0 && t0.ctsAt.length ? ctsOf(buf, t0, t0.ctsAt[0]!) : 0,
-      firstIsSync: (firstFlags & NON_SYNC) === 0,
-    });
+    const first = traf.samples[0];
+    fragments.push({ start: moof.start, end: mdat.end, baseDecodeTime: base, samples: traf.samples, firstIsSync: !!first && (first.flags & NON_SYNC) === 0 });
   }
   return { initEnd, fragments };
-}
-
-/** One sample of a fragment, in decode order. */
-export interface Sample {
-  duration: number;
-  size: number;
-  flags: number;
-  /** Composition offset (presentation time less decode time), ticks. */
-  cts: number;
-}
-
-/** Every sample of a fragment with its duration, size, flags and composition offset (defaults applied). */
-export function readSamples(buf: Buffer, frag: FragmentInfo, init: InitInfo): Sample[] {
-  const moof = readBoxes(buf, frag.start, frag.end).find((b) => b.type === 'moof')!;
-  const traf = readTraf(buf, moof, init);
-  const tfhd = child(buf, child(buf, moof, 'traf'), 'tfhd')!;
-  const tflags = buf.readUInt32BE(tfhd.body) & 0xffffff;
-  const p = tfhd.body + 8 + (tflags & 0x1 ? 8 : 0) + (tflags & 0x2 ? 4 : 0) + (tflags & 0x8 ? 4 : 0);
-  const defaultSize = tflags & 0x10 ? buf.readUInt32BE(p) : init.defaults.size;
-  const out: Sample[] = [];
-  for (const t of traf.truns) {
-    let q = t.box.body + 8 + (t.flags & 0x1 ? 4 : 0) + (t.flags & 0x4 ? 4 : 0);
-    for (let i = 0; i < t.count; i++) {
-      const s: Sample = { duration: traf.defaultDuration, size: defaultSize, flags: i === 0 && t.firstFlags !== undefined ? t.firstFlags : traf.defaultFlags, cts: 0 };
-      if (t.flags & 0x100) { s.duration = buf.readUInt32BE(q); q += 4; }
-      if (t.flags & 0x200) { s.size = buf.readUInt32BE(q); q += 4; }
-      if (t.flags & 0x400) { s.flags = buf.readUInt32BE(q); q += 4; }
-      if (t.flags & 0x800) { s.cts = buf[t.box.body] === 1 ? buf.readInt32BE(q) : buf.readUInt32BE(q); q += 4; }
-      out.push(s);
-    }
-  }
-  return out;
 }
 
 function box(type: string, ...parts: Buffer[]): Buffer {
@@ -313,10 +259,9 @@ export function rebuildFragment(buf: Buffer, frag: FragmentInfo, init: InitInfo,
   const tfhd = child(buf, trafBox, 'tfhd')!;
   if (!((buf.readUInt32BE(tfhd.body) & 0xffffff) & 0x20000)) throw new Fmp4Error('the fragment does not use moof-relative data offsets (default-base-is-moof)');
   const old = readTraf(buf, moof, init);
-  if (samples.length !== frag.samples) throw new Fmp4Error(`a fragment of ${frag.samples} samples rebuilt with ${samples.length}`);
+  if (samples.length !== frag.samples.length) throw new Fmp4Error(`a fragment of ${frag.samples.length} samples rebuilt with ${samples.length}`);
   if (baseDecodeTime < 0) throw new Fmp4Error(`a fragment's decode time would be negative (${baseDecodeTime})`);
-  const firstTrun = old.truns[0]!;
-  const oldOffset = firstTrun.flags & 0x1 ? buf.readInt32BE(firstTrun.box.body + 8) : mdat.body - moof.start;
+  const oldOffset = old.firstTrun.flags & 0x1 ? buf.readInt32BE(old.firstTrun.box.body + 8) : mdat.body - moof.start;
   const signed = samples.some((s) => s.cts < 0);
   const trunBody = Buffer.alloc(12 + samples.length * 16);
   trunBody.writeUInt32BE(((signed ? 1 : 0) << 24) | 0x1 | 0x100 | 0x200 | 0x400 | 0x800, 0);

@@ -6,7 +6,8 @@ import { inputArgs, isCurrentFfmpeg, literalInput } from './ffmpeg-args.js';
 import { isMp4Family } from './profile.js';
 import type { Container, EncodeProfile, MediaAnalysis, StreamInfo } from './types.js';
 
-const TEXT_SUBTITLES = new Set(['subrip', 'srt', 'ass', 'ssa', 'webvtt', 'mov_text', 'text']);
+/** Subtitle codecs that are text (convertible to mov_text and WebVTT); the rest are bitmaps. */
+export const TEXT_SUBTITLES: ReadonlySet<string> = new Set(['subrip', 'srt', 'ass', 'ssa', 'webvtt', 'mov_text', 'text']);
 
 /** Audio codecs each container accepts as a stream copy (audio `copy`). */
 const COPY_AUDIO: Record<Container, Set<string> | 'any'> = {
