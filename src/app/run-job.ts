@@ -180,7 +180,7 @@ export async function resumeJob(deps: AppDeps, executor: Executor, jobId: string
   if (job.status === 'done') return job;
   const takeover = await takeJobLease(deps, job, opts.force === true);
   if (takeover) await emit(deps, jobId, 'job.takeover', `resume: ${takeover}`, { from: job.runner, force: opts.force === true });
-  await reclaimStaleTasks(deps, jobId, 30_000, opts.force === true);
+  if (!executor.followsRunningTasks) await reclaimStaleTasks(deps, jobId, 30_000, opts.force === true);
   if (job.status === 'analyzing') await deps.ledger.updateJob(jobId, ['analyzing'], 'created');
   await emit(deps, jobId, 'job.resumed', 'resuming: only tasks not done are run');
   return runJob(deps, executor, jobId, signal);
@@ -191,7 +191,7 @@ export async function retryJob(deps: AppDeps, executor: Executor, jobId: string,
   const job = await deps.ledger.getJob(jobId);
   if (!job) throw new InputError(`no job ${jobId}`);
   if (job.status !== 'failed' && job.status !== 'cancelled') throw new InputError(`job ${jobId} is ${job.status}; only failed or stopped jobs can be retried`);
-  await reclaimStaleTasks(deps, jobId, 30_000);
+  if (!executor.followsRunningTasks) await reclaimStaleTasks(deps, jobId, 30_000);
   const failed = (await deps.ledger.listTasks(jobId)).filter((t) => t.status === 'failed');
   await emit(deps, jobId, 'job.retry', `retrying ${failed.length} failed task(s)`, { tasks: failed.map((t) => t.key) });
   if (!job.plan) await deps.ledger.updateJob(jobId, ['failed', 'cancelled'], 'created', { clearError: true });

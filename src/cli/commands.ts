@@ -3,7 +3,7 @@
  * parse the input, call one verb, print. Errors go up to main.ts, which maps them to exit codes.
  */
 import { loadJobView } from '../app/job-view.js';
-import { UsageError } from '../core/errors.js';
+import { ShardcastError, UsageError } from '../core/errors.js';
 import { VIDEO_ENCODERS, AUDIO_ENCODERS } from '../core/profile.js';
 import { describeQuality } from '../core/quality-report.js';
 import type { Backend as BackendKind, JobRecord, JobSummary } from '../core/types.js';
@@ -20,6 +20,10 @@ export interface GlobalFlags {
   debug?: boolean;
   progress?: boolean;
   backend?: BackendKind;
+  /** The cluster's queue and store (`--backend cluster`). */
+  redis?: string;
+  store?: string;
+  s3Endpoint?: string;
 }
 
 type Flags = GlobalFlags & Record<string, unknown>;
@@ -34,6 +38,10 @@ export async function withBackend<T>(flags: GlobalFlags, opts: { readOnly?: bool
     kind: flags.backend ?? 'local', stateDir: stateDirOf(flags, process.env), env: process.env,
     ...(opts.readOnly ? { readOnly: true } : {}),
     ...(opts.progress ? { onProgress: opts.progress.onProgress } : {}),
+    cluster: {
+      ...(flags.redis ? { redis: flags.redis } : {}), ...(flags.store ? { store: flags.store } : {}),
+      ...(flags.s3Endpoint ? { s3Endpoint: flags.s3Endpoint } : {}),
+    },
   });
   try {
     return await fn(backend);
@@ -154,22 +162,36 @@ export async function gcCommand(flags: GlobalFlags & { olderThan: string }): Pro
   });
 }
 
-/** The ffmpeg and ffprobe this machine runs (local encodes, `estimate`'s calibration). */
+class NotReady extends ShardcastError {
+  readonly exitCode = 1;
+}
+
+/**
+ * The ffmpeg and ffprobe this machine runs (local encodes, `estimate`'s calibration), and what the home checks
+ * beyond them (`--backend cluster`: Redis, the store, every worker); exit 1 when a check found a problem.
+ */
 export async function doctorCommand(flags: GlobalFlags): Promise<void> {
   const rt = makeLocalRuntime({ stateDir: stateDirOf(flags, process.env), env: process.env });
+  let tools;
+  let encoders: Record<string, boolean>;
   try {
-    const tools = await rt.deps.media.info();
+    tools = await rt.deps.media.info();
     const enc = await rt.deps.media.run('ffmpeg', ['-hide_banner', '-encoders']);
     const wanted = [...Object.values(VIDEO_ENCODERS), ...Object.values(AUDIO_ENCODERS)];
-    const encoders = Object.fromEntries(wanted.map((e) => [e, new RegExp(`\\s${e}\\s`).test(enc.stdout)]));
-    const stateDir = stateDirOf(flags, process.env);
-    const text = [
-      ...tools.map((t) => `${t.tool}: ${t.version} (${t.path}, from ${t.origin})`),
-      `encoders: ${Object.entries(encoders).map(([e, ok]) => `${e} ${ok ? 'yes' : 'NO'}`).join(', ')}`,
-      `state dir: ${stateDir}`,
-    ].join('\n');
-    print(flags, { tools, encoders, stateDir }, text);
+    encoders = Object.fromEntries(wanted.map((e) => [e, new RegExp(`\\s${e}\\s`).test(enc.stdout)]));
   } finally {
     await rt.close();
   }
+  const stateDir = stateDirOf(flags, process.env);
+  const home = flags.backend && flags.backend !== 'local'
+    ? await withBackend(flags, { readOnly: true }, async (b) => b.checks?.())
+    : undefined;
+  const text = [
+    ...tools.map((t) => `${t.tool}: ${t.version} (${t.path}, from ${t.origin})`),
+    `encoders: ${Object.entries(encoders).map(([e, ok]) => `${e} ${ok ? 'yes' : 'NO'}`).join(', ')}`,
+    `state dir: ${stateDir}`,
+    ...(home?.lines ?? []),
+  ].join('\n');
+  print(flags, { tools, encoders, stateDir, ...(home ? { ok: home.ok, ...home.report } : {}) }, text);
+  if (home && !home.ok) throw new NotReady(`the ${flags.backend} home is not ready: see the PROBLEM lines above`);
 }

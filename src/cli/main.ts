@@ -11,8 +11,16 @@ import { registerAwsCommands } from './aws-commands.js';
 import { exitCodeFor, stoppedBy } from './signals.js';
 
 const backendOption = () =>
-  new Option('--backend <name>', 'local (default), aws-emulated (the AWS pipeline on emulators here) or aws (the deployed stack)')
-    .choices(['local', 'aws-emulated', 'aws']);
+  new Option('--backend <name>', 'local (default), aws-emulated (the AWS pipeline on emulators here), aws (the deployed stack) or cluster (shardcast workers over Redis)')
+    .choices(['local', 'aws-emulated', 'aws', 'cluster']);
+
+/** Where a cluster's queue and store are (`--backend cluster`; `shardcast worker`). */
+function clusterOptions(cmd: Command): Command {
+  return cmd
+    .option('--redis <url>', 'cluster: the Redis of the queue, e.g. redis://10.0.0.5:6379 (env SHARDCAST_REDIS_URL)')
+    .option('--store <location>', 'cluster: a folder every node mounts at the same path, or s3://bucket/prefix (env SHARDCAST_STORE)')
+    .option('--s3-endpoint <url>', 'cluster: the S3-compatible endpoint of an s3:// store, path-style (env SHARDCAST_S3_ENDPOINT)');
+}
 
 function buildProgram(): Command {
   const program = new Command('shardcast')
@@ -26,7 +34,7 @@ function buildProgram(): Command {
 
   const g = (cmd: Command) => cmd.optsWithGlobals();
 
-  program
+  const transcode = program
     .command('transcode')
     .description('transcode <input> to <output>; the container comes from the output extension (mp4, mkv, webm, mov); an output ending in .m3u8 is an HLS ladder in that folder')
     .argument('<input>', 'source video file')
@@ -50,28 +58,36 @@ function buildProgram(): Command {
     .option('--quality-report', 'also measure PSNR/SSIM against the source, whole and at every seam (one more decode of both)')
     .option('--no-progress', 'no progress output')
     .option('-y, --overwrite', 'replace the output if it exists')
-    .addOption(backendOption())
-    .action(async (input: string, output: string, _o, cmd: Command) => transcodeCommand(input, output, g(cmd)));
+    .addOption(backendOption());
+  clusterOptions(transcode).action(async (input: string, output: string, _o, cmd: Command) => transcodeCommand(input, output, g(cmd)));
 
-  program.command('status').description('show a job and its segments').argument('<jobId>').addOption(backendOption())
+  clusterOptions(program.command('status').description('show a job and its segments').argument('<jobId>').addOption(backendOption()))
     .action(async (id: string, _o, cmd: Command) => statusCommand(id, g(cmd)));
   program.command('jobs').description('list jobs, newest first').addOption(backendOption())
     .action(async (_o, cmd: Command) => jobsCommand(g(cmd)));
-  program.command('resume').description('continue a stopped or crashed job: encodes only the segments not done').argument('<jobId>')
+  clusterOptions(program.command('resume').description('continue a stopped or crashed job: encodes only the segments not done').argument('<jobId>')
     .option('--force', 'take over a job whose runner this host cannot check (another host) while its lease is fresh')
-    .option('--no-progress', 'no progress output')
+    .option('--no-progress', 'no progress output').addOption(new Option('--backend <name>', 'local (default) or cluster (a cluster job continues on its workers)').choices(['local', 'cluster'])))
     .action(async (id: string, _o, cmd: Command) => resumeCommand(id, g(cmd)));
-  program.command('retry').description('re-run only the failed segments of a failed job').argument('<jobId>')
-    .option('--no-progress', 'no progress output').addOption(backendOption())
+  clusterOptions(program.command('retry').description('re-run only the failed segments of a failed job').argument('<jobId>')
+    .option('--no-progress', 'no progress output').addOption(backendOption()))
     .action(async (id: string, _o, cmd: Command) => retryCommand(id, g(cmd)));
-  program.command('quality').description("measure a done job's output against its source: PSNR/SSIM, whole and at every seam").argument('<jobId>')
+  clusterOptions(program.command('quality').description("measure a done job's output against its source: PSNR/SSIM, whole and at every seam").argument('<jobId>')
+    .addOption(new Option('--backend <name>', 'where the job ran: local (default) or cluster').choices(['local', 'cluster'])))
     .action(async (id: string, _o, cmd: Command) => qualityCommand(id, g(cmd)));
-  program.command('gc').description("remove old jobs' files and records")
-    .requiredOption('--older-than <age>', 'e.g. 7d, 12h')
+  clusterOptions(program.command('gc').description("remove old jobs' files and records")
+    .requiredOption('--older-than <age>', 'e.g. 7d, 12h').addOption(new Option('--backend <name>', 'local (default) or cluster').choices(['local', 'cluster'])))
     .action(async (_o, cmd: Command) => gcCommand(g(cmd) as never));
-  program.command('doctor').description('show which ffmpeg/ffprobe are used and which encoders exist')
+  clusterOptions(program.command('doctor').description('show which ffmpeg/ffprobe are used and which encoders exist; with --backend cluster, check Redis, the store and every worker')
+    .addOption(new Option('--backend <name>', 'local (default) or cluster').choices(['local', 'cluster'])))
     .action(async (_o, cmd: Command) => doctorCommand(g(cmd)));
-  program.command('serve').description('serve the HTTP API and the web dashboard over the same state dir')
+  clusterOptions(program.command('worker').description('take encode tasks of cluster jobs from the queue (one node of a cluster); SIGTERM drains')
+    .option('--concurrency <n>', 'encodes at once on this node (default: number of cores)')
+    .option('--lock-seconds <s>', "BullMQ's lock: a task of a worker that stops renewing it goes back to the queue after about twice this (default 30)")
+    .option('--drain-seconds <s>', 'on SIGTERM, how long running tasks may finish before they are handed back (default 30)'))
+    .action(async (_o, cmd: Command) => (await import('./cluster-commands.js')).workerCommand(g(cmd)));
+  clusterOptions(program.command('serve').description('serve the HTTP API and the web dashboard over the same state dir')
+    .addOption(new Option('--backend <name>', 'the home its jobs run in: local (default) or cluster').choices(['local', 'cluster'])))
     .option('--host <host>', 'address to bind; other than loopback needs a token (SHARDCAST_TOKEN, or one is printed)', '127.0.0.1')
     .option('--port <n>', 'port (0 picks a free one)', '8080')
     .option('--root <dir>', 'a folder JSON-submitted sources may be read from (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])

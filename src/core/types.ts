@@ -6,7 +6,7 @@
 export type VideoCodec = 'h264' | 'hevc' | 'vp9' | 'av1';
 export type AudioCodec = 'aac' | 'opus' | 'copy' | 'none';
 export type Container = 'mp4' | 'mkv' | 'webm' | 'mov';
-export type Backend = 'local' | 'aws' | 'aws-emulated';
+export type Backend = 'local' | 'aws' | 'aws-emulated' | 'cluster';
 
 /** A fully specified encode profile: what every segment and the audio task are encoded with. */
 export interface EncodeProfile {

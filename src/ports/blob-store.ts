@@ -17,6 +17,11 @@ export interface BlobStore {
    * and returns its size and checksum. The local file is moved or removed.
    */
   putFile(key: string, localPath: string): Promise<StoredBlob>;
+  /**
+   * Moves a stored blob to another key, replacing what is there (a cluster worker's attempt file to its task's
+   * key once the coordinator accepted it): a rename in a folder, a copy and a delete on S3.
+   */
+  moveBlob(fromKey: string, toKey: string): Promise<StoredBlob>;
   /** Size and checksum of a stored blob, or undefined if absent. */
   stat(key: string): Promise<StoredBlob | undefined>;
   /** Copies a blob to a local path (for tools that need a local file). */

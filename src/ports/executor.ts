@@ -1,7 +1,7 @@
 /**
  * Runs the encode tasks of a job (video segments and the audio track), each through the `encodeTask`
- * use-case, and resolves when every task has settled. The local worker pool and the Step Functions state
- * machine are the two implementations.
+ * use-case, and resolves when every task has settled. The local worker pool, the Step Functions state
+ * machine and the cluster's queue (adapters/bullmq) are the implementations.
  */
 import type { TaskId } from './ledger.js';
 
@@ -13,6 +13,11 @@ export interface ExecutorRunResult {
 }
 
 export interface Executor {
+  /**
+   * True where the tasks run on workers the executor's queue tracks (a cluster): a task left `running` when this
+   * process stopped may still be encoding there, so resume and retry hand it to `run` to follow, not reclaim.
+   */
+  readonly followsRunningTasks?: boolean;
   /** Runs `tasks` in the given order with the executor's concurrency; stops early when `signal` aborts. */
   run(jobId: string, tasks: TaskId[], signal?: AbortSignal): Promise<ExecutorRunResult>;
 }

@@ -1,7 +1,7 @@
 /**
  * `Backend`: one home for jobs (this machine; the AWS pipeline on emulators; the deployed stack) behind the
  * handful of verbs the entry points use. The CLI commands are written once over it; each home is one
- * implementation (local-backend.ts, workflow-backend.ts), proven by one contract suite
+ * implementation (local-backend.ts, workflow-backend.ts, cluster-backend.ts), proven by one contract suite
  * (test/contract/backend-contract.ts). A run verb creates or claims the job, runs it to its end and resolves
  * with the finished job; it rejects with a typed error, the job then holding why.
  */
@@ -10,6 +10,7 @@ import type { JobView } from '../app/job-view.js';
 import type { Backend as BackendKind, JobEvent, JobRecord, JobSummary, TaskRecord } from '../core/types.js';
 import type { Ledger } from '../ports/ledger.js';
 import type { MediaTool } from '../ports/media-tool.js';
+import type { WorkerInfo } from '../adapters/bullmq/protocol.js';
 
 export type { BackendKind };
 
@@ -63,11 +64,25 @@ export interface Backend {
    * worker on the local ledger; an execution on AWS), judged from its records as just read.
    */
   runsElsewhere(job: JobRecord, tasks: TaskRecord[]): boolean;
+  /**
+   * What `doctor` checks of the home beyond this machine's ffmpeg (a cluster: Redis, the store, every worker);
+   * absent where there is nothing more to check from here.
+   */
+  checks?(): Promise<DoctorReport>;
+  /** The cluster's workers (host, pid, tasks, last heartbeat); absent on homes without workers of their own. */
+  workers?(): Promise<WorkerInfo[]>;
   /** Removes one job's files and records (never its output). */
   remove(jobId: string): Promise<void>;
   /** Removes the files and records of jobs not updated for `olderThanMs`; resolves with their ids. */
   gc(olderThanMs: number): Promise<string[]>;
   close(): Promise<void>;
+}
+
+export interface DoctorReport {
+  ok: boolean;
+  /** For a person: `PROBLEM: ...` lines say what to fix. */
+  lines: string[];
+  report: Record<string, unknown>;
 }
 
 export interface BackendConfig {
@@ -78,6 +93,8 @@ export interface BackendConfig {
   onProgress?: (p: TaskProgress) => void;
   /** Only the read verbs (status, jobs) will be used: no workers, no emulators' functions. */
   readOnly?: boolean;
+  /** The cluster home's Redis and store (flags; SHARDCAST_REDIS_URL, SHARDCAST_STORE, SHARDCAST_S3_ENDPOINT else). */
+  cluster?: { redis?: string; store?: string; s3Endpoint?: string };
   /** Test hook of the local home: wraps the ffmpeg runner (to inject faults). Only tests set it. */
   wrapMedia?: (media: MediaTool) => MediaTool;
 }
@@ -88,5 +105,6 @@ export interface BackendConfig {
  */
 export async function openBackend(cfg: BackendConfig): Promise<Backend> {
   if (cfg.kind === 'local') return (await import('./local/local-backend.js')).openLocalBackend(cfg);
+  if (cfg.kind === 'cluster') return (await import('./cluster/cluster-backend.js')).openClusterBackend(cfg);
   return (await import('./aws/workflow-backend.js')).openWorkflowBackend(cfg);
 }

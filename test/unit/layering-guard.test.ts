@@ -45,7 +45,7 @@ describe('layering', () => {
   }
 
   it('src/cli and src/server open homes through runtime/backend.ts only, and src/cli branches on no backend', () => {
-    const IMPLEMENTATIONS = /runtime\/(local\/local-backend|aws\/workflow-backend|aws\/workflow-execution|aws\/aws-emulated-runtime)\.js$/;
+    const IMPLEMENTATIONS = /runtime\/(local\/local-backend|aws\/workflow-backend|aws\/workflow-execution|aws\/aws-emulated-runtime|cluster\/cluster-backend)\.js$/;
     const bad: string[] = [];
     for (const layer of ['cli', 'server']) {
       for (const f of files(join(REPO, 'src', layer))) {

@@ -25,6 +25,10 @@ export class EfsBlobStore implements BlobStore {
     return this.local.putFile(key, localPath);
   }
 
+  moveBlob(fromKey: string, toKey: string): Promise<StoredBlob> {
+    return this.local.moveBlob(fromKey, toKey);
+  }
+
   stat(key: string): Promise<StoredBlob | undefined> {
     return this.local.stat(key);
   }

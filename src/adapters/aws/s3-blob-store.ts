@@ -12,7 +12,7 @@ import { basename, dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { createHash } from 'node:crypto';
 import {
-  DeleteObjectsCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, type S3Client,
+  CopyObjectCommand, DeleteObjectCommand, DeleteObjectsCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, type S3Client,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
@@ -81,6 +81,19 @@ export class S3BlobStore implements BlobStore {
   async putFile(key: string, localPath: string): Promise<StoredBlob> {
     const stored = await this.upload(this.locationOf(key), localPath);
     await rm(localPath, { force: true });
+    return stored;
+  }
+
+  /** A copy keeps the object's metadata (its sha256); segments are far below CopyObject's 5 GB. */
+  async moveBlob(fromKey: string, toKey: string): Promise<StoredBlob> {
+    const from = this.locationOf(fromKey);
+    const to = this.locationOf(toKey);
+    await this.opts.client.send(new CopyObjectCommand({
+      Bucket: to.bucket, Key: to.key, CopySource: `${from.bucket}/${from.key.split('/').map(encodeURIComponent).join('/')}`, MetadataDirective: 'COPY',
+    }));
+    await this.opts.client.send(new DeleteObjectCommand({ Bucket: from.bucket, Key: from.key }));
+    const stored = await this.stat(toKey);
+    if (!stored) throw new Error(`s3://${to.bucket}/${to.key} is missing right after it was copied`);
     return stored;
   }
 

@@ -64,6 +64,15 @@ export class LocalBlobStore implements BlobStore {
     return { sizeBytes: size, checksum };
   }
 
+  async moveBlob(fromKey: string, toKey: string): Promise<StoredBlob> {
+    const from = this.pathOf(fromKey);
+    const to = this.pathOf(toKey);
+    await mkdir(dirname(to), { recursive: true });
+    await rename(from, to);
+    const st = await stat(to);
+    return { sizeBytes: st.size, checksum: await sha256File(to) };
+  }
+
   async stat(key: string): Promise<StoredBlob | undefined> {
     const p = this.pathOf(key);
     try {

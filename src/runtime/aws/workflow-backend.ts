@@ -82,7 +82,7 @@ async function runExecution(x: WorkflowExecutions, jobId: string, hooks: RunHook
 }
 
 export async function openWorkflowBackend(cfg: BackendConfig): Promise<Backend> {
-  if (cfg.kind === 'local') throw new Error('not a workflow home: local');
+  if (cfg.kind === 'local' || cfg.kind === 'cluster') throw new Error(`not a workflow home: ${cfg.kind}`);
   const kind: WorkflowKind = cfg.kind;
   // The SDK warns on every Node 20 start that its 2027 releases will need Node 22; shardcast pins its SDK.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';

@@ -1,0 +1,285 @@
+/**
+ * The cluster home: a redis-server of the test's own, `shardcast worker` processes, `--backend cluster` from the
+ * CLI. The output equals the local backend's byte for byte (same segment threads), also after a worker killed
+ * with `kill -9` mid-task, a worker frozen past its lock (its late result refused, the ledger unchanged), a
+ * coordinator killed mid-job and resumed, and with an S3-compatible store (s3rver); a task that always fails
+ * fails the job, and `retry` re-runs only it.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, afterEach, before, describe, it } from 'node:test';
+import { cli, cliDetached, sha256Of, sleep, undisturbedSha } from '../support/cli.js';
+import { startRedis, startWorker, type RedisProcess, type WorkerProcess } from '../support/cluster.js';
+import { makeClip, tempDir } from '../support/media.js';
+import { S3RVER_CREDENTIALS, startS3rver } from '../support/s3rver-process.js';
+
+const OPTS = ['--preset', 'veryfast', '--segment-seconds', '2', '--workers', '2', '--no-progress'];
+
+describe('CLI: --backend cluster (BullMQ workers over Redis)', () => {
+  const t = tempDir('shardcast-cluster-');
+  const state = join(t.dir, 'state');
+  let redis: RedisProcess;
+  let clip: string;
+  let reference: string;
+  const workers: WorkerProcess[] = [];
+  let storeN = 0;
+  const newStore = () => {
+    const d = join(t.dir, `store${++storeN}`);
+    mkdirSync(d);
+    return d;
+  };
+  const spawnWorkers = async (n: number, store: string, extra: Partial<Parameters<typeof startWorker>[0]> = {}) => {
+    const ws = await Promise.all(Array.from({ length: n }, () => startWorker({ redis: redis.url, store, ...extra })));
+    workers.push(...ws);
+    return ws;
+  };
+  const stopAll = async () => {
+    await Promise.all(workers.splice(0).map((w) => w.stop('SIGKILL')));
+  };
+  const clusterArgs = (store: string) => ['--backend', 'cluster', '--redis', redis.url, '--store', store];
+  const status = (id: string) => {
+    const r = cli(['status', id, '--json', '--backend', 'cluster'], { stateDir: state });
+    assert.equal(r.status, 0, r.stderr);
+    return JSON.parse(r.stdout);
+  };
+
+  before(async () => {
+    redis = await startRedis();
+    clip = makeClip(join(t.dir, 'clip.mp4'), { seconds: 12, size: '640x360', gop: 30 });
+    reference = undisturbedSha(clip, join(t.dir, 'reference.mp4'), OPTS, join(t.dir, 'local-state'));
+  });
+  afterEach(stopAll);
+  after(async () => {
+    await stopAll();
+    await redis?.stop();
+    t.cleanup();
+  });
+
+  it('two workers make the same bytes as the local backend; status, jobs, doctor; the flow leaves Redis', async () => {
+    const store = newStore();
+    await spawnWorkers(2, store);
+    const out = join(t.dir, 'out.mp4');
+    const r = cli(['transcode', clip, out, ...OPTS, ...clusterArgs(store), '--json'], { stateDir: state });
+    assert.equal(r.status, 0, r.stderr);
+    const view = JSON.parse(r.stdout);
+    assert.equal(view.status, 'done');
+    assert.equal(sha256Of(out), reference, 'byte-identical to the local backend');
+    const workerIds = new Set((view.segments as any[]).map((s) => s.worker));
+    assert.equal(workerIds.size, 2, `both workers encoded: ${[...workerIds].join(', ')}`);
+    const jobs = cli(['jobs', '--json', '--backend', 'cluster'], { stateDir: state });
+    assert.ok((JSON.parse(jobs.stdout) as any[]).some((j) => j.id === view.id));
+    const st = status(view.id);
+    assert.ok(st.events.some((e: any) => e.type === 'cluster.home'));
+    assert.ok(st.events.filter((e: any) => e.type === 'task.done').length === st.segments.length, 'a task.done event per task');
+    const doctor = cli(['doctor', '--backend', 'cluster', '--redis', redis.url, '--store', store, '--json'], { stateDir: state });
+    assert.equal(doctor.status, 0, doctor.stdout + doctor.stderr);
+    const d = JSON.parse(doctor.stdout);
+    assert.equal(d.ok, true);
+    assert.equal(d.workers.length, 2);
+    for (const w of d.workers) assert.match(w.ffmpeg, /\d/);
+    const keys = await redisKeys(redis.url, `bull:shardcast-*:${view.id}*`);
+    assert.deepEqual(keys, [], 'the flow was removed once the ledger held the outcome');
+    // A worker mounting another folder at the store's path is found by doctor.
+    const other = newStore();
+    await spawnWorkers(1, other);
+    const bad = cli(['doctor', '--backend', 'cluster', '--redis', redis.url, '--store', store], { stateDir: state });
+    assert.equal(bad.status, 1, bad.stdout);
+    assert.match(bad.stdout, /PROBLEM: worker .* uses the store/);
+    await stopAll();
+  });
+
+  it('kill -9 of a worker mid-task: its ffmpeg dies, the task goes back to the queue, another worker encodes it', async () => {
+    const store = newStore();
+    const [a, b] = await spawnWorkers(2, store);
+    const out = join(t.dir, 'killed-worker.mp4');
+    const run = cliDetached(['transcode', clip, out, ...OPTS, ...clusterArgs(store), '--json'], { stateDir: state });
+    const result = collect(run);
+    await a!.waitFor(/(\S+\/v\d+): encoding/, 60_000);
+    const key = /(\S+\/v\d+): encoding/.exec(a!.log())![1]!;
+    let ffmpegs: number[] = [];
+    for (let i = 0; i < 100 && !ffmpegs.length; i++) {
+      ffmpegs = childPids(a!.pid);
+      if (!ffmpegs.length) await sleep(20);
+    }
+    assert.ok(ffmpegs.length > 0, 'the worker runs its ffmpeg');
+    a!.child.kill('SIGKILL');
+    await a!.exited;
+    await sleep(1500);
+    assert.deepEqual(ffmpegs.filter(isAlive), [], 'the killed worker\'s ffmpeg died with it');
+    const { code, stdout } = await result;
+    assert.equal(code, 0, stdout);
+    const view = JSON.parse(stdout);
+    assert.equal(sha256Of(out), reference, 'the same output as with no fault');
+    const seg = (view.segments as any[]).find((s) => s.key === key);
+    assert.ok(seg.worker.includes(`:${b!.pid}/`), `${key} was finished by the other worker (${seg.worker})`);
+    const events = status(view.id).events as any[];
+    assert.ok(events.some((e) => (e.type === 'task.stalled' || e.type === 'task.requeued') && e.data?.key === key), events.map((e) => e.type).join(' '));
+    await stopAll();
+  });
+
+  it('a worker frozen (kill -STOP) past its lock: another encodes its task; after -CONT its late result is refused, the ledger unchanged by it', async () => {
+    const store = newStore();
+    const [a, b] = await spawnWorkers(2, store);
+    const out = join(t.dir, 'frozen.mp4');
+    const run = cliDetached(['transcode', clip, out, ...OPTS, ...clusterArgs(store), '--json'], { stateDir: state });
+    let stderr = '';
+    run.stderr!.on('data', (d) => (stderr += d));
+    const result = collect(run);
+    await a!.waitFor(/(\S+\/v\d+): encoding/, 60_000);
+    const key = /(\S+\/v\d+): encoding/.exec(a!.log())![1]!;
+    await waitUntil(() => childPids(a!.pid).length > 0, 5000, 'the worker runs its ffmpeg');
+    // Frozen with its ffmpeg running: the encode ends while the worker cannot renew its lock or report.
+    a!.child.kill('SIGSTOP');
+    const jobId = /job ([a-z0-9]+):/.exec(stderr)?.[1] ?? /^(\w+)\//.exec(key)![1]!;
+    await waitUntil(() => (status(jobId).events as any[]).some((e) => e.type === 'task.stalled' && e.data?.key === key), 30_000, `${key} back on the queue`);
+    a!.child.kill('SIGCONT');
+    await a!.waitFor(new RegExp(`${key}: done`), 30_000);
+    await a!.waitFor(new RegExp(`worker: .*${jobId}-${key.split('/')[1]}`), 30_000);
+    const { code, stdout } = await result;
+    assert.equal(code, 0, stdout);
+    const view = JSON.parse(stdout);
+    const seg = (view.segments as any[]).find((s) => s.key === key);
+    const events = status(view.id).events as any[];
+    const stalledAt = events.find((e) => e.type === 'task.stalled' && e.data?.key === key).at;
+    // The attempt recorded is one started after the frozen one lost its lock (by either worker: the thawed one
+    // may take the task again as a new attempt), never the frozen attempt's own late result.
+    assert.ok(seg.attempts >= 2, `attempts ${seg.attempts}`);
+    assert.ok(seg.startedAt >= stalledAt, 'the recorded attempt started after the frozen one lost its lock');
+    assert.match(a!.log(), new RegExp(`Lock mismatch for job ${jobId}-${key.split('/')[1]}\\. Cmd moveToFinished`), 'BullMQ refused the late result');
+    assert.equal(events.filter((e) => e.type === 'task.done' && e.data?.key === key).length, 1, 'recorded done once');
+    assert.equal(sha256Of(out), reference);
+    // Nothing the frozen worker does later changes the record.
+    const before = (status(view.id).segments as any[]).find((s) => s.key === key);
+    await sleep(1500);
+    const now = (status(view.id).segments as any[]).find((s) => s.key === key);
+    assert.deepEqual(now, before);
+  });
+
+  it('a task that always fails fails the job; retry on healthy workers re-runs only it', async () => {
+    const store = newStore();
+    // A node whose ffmpeg fails on segment 1 (a broken build, a bad disk): every other task works.
+    const fake = join(t.dir, 'ffmpeg-fails-v00001');
+    writeFileSync(fake, '#!/bin/sh\ncase "$*" in *v00001*) echo "injected fault on this node" >&2; exit 1;; esac\nexec ffmpeg "$@"\n');
+    chmodSync(fake, 0o755);
+    await spawnWorkers(2, store, { env: { FFMPEG_PATH: fake } });
+    const out = join(t.dir, 'failing.mp4');
+    const r = cli(['transcode', clip, out, ...OPTS, ...clusterArgs(store), '--max-attempts', '2', '--json'], { stateDir: state });
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(r.stderr, /segment 1\b.*injected fault/);
+    assert.equal(existsSync(out), false);
+    const failed = JSON.parse(r.stdout);
+    const seg1 = (failed.segments as any[]).find((s) => s.index === 1);
+    assert.equal(seg1.status, 'failed');
+    assert.equal(seg1.attempts, 2, 'the job\'s --max-attempts');
+    const doneBefore = new Map((failed.segments as any[]).filter((s) => s.status === 'done').map((s) => [s.key, s.finishedAt]));
+    assert.equal(doneBefore.size, failed.segments.length - 1);
+    await stopAll();
+    await spawnWorkers(2, store);
+    const retry = cli(['retry', failed.id, '--backend', 'cluster', '--json'], { stateDir: state });
+    assert.equal(retry.status, 0, retry.stderr);
+    const view = JSON.parse(retry.stdout);
+    for (const s of view.segments as any[]) if (doneBefore.has(s.key)) assert.equal(s.finishedAt, doneBefore.get(s.key), `${s.key} not redone`);
+    assert.equal(sha256Of(out), reference);
+    await stopAll();
+  });
+
+  it('the coordinator killed mid-job and resumed: what the workers finished meanwhile is taken up, nothing encoded twice', async () => {
+    const store = newStore();
+    const ws = await spawnWorkers(2, store);
+    const out = join(t.dir, 'coordinator.mp4');
+    const run = cliDetached(['transcode', clip, out, ...OPTS, ...clusterArgs(store)], { stateDir: state });
+    let stderr = '';
+    run.stderr!.on('data', (d) => (stderr += d));
+    await ws[0]!.waitFor(/\/v\d+: done/, 60_000);
+    const jobId = /job ([a-z0-9]+):/.exec(stderr)![1]!;
+    process.kill(-run.pid!, 'SIGKILL');
+    await sleep(3000);
+    const r = cli(['resume', jobId, '--backend', 'cluster', '--json'], { stateDir: state });
+    assert.equal(r.status, 0, r.stderr);
+    const view = JSON.parse(r.stdout);
+    assert.equal(view.status, 'done');
+    assert.equal(sha256Of(out), reference);
+    const encodes = ws.map((w) => (w.log().match(/: encoding/g) ?? []).length).reduce((a, b) => a + b, 0);
+    assert.equal(encodes, view.segments.length, 'each task (segments and audio) encoded once');
+    await stopAll();
+  });
+
+  it('an S3-compatible store (s3rver): workers and coordinator share segments through the bucket', async () => {
+    const s3 = await startS3rver(['media'], { directory: join(t.dir, 's3') });
+    try {
+      const env = { AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey, AWS_REGION: 'us-east-1', NODE_OPTIONS: '--openssl-legacy-provider' };
+      const store = 's3://media/cluster';
+      await spawnWorkers(2, store, { s3Endpoint: s3.endpoint, env });
+      const out = join(t.dir, 's3.mp4');
+      const r = cli(['transcode', clip, out, ...OPTS, '--backend', 'cluster', '--redis', redis.url, '--store', store, '--s3-endpoint', s3.endpoint], { stateDir: state, env });
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(sha256Of(out), reference);
+    } finally {
+      await stopAll();
+      await s3.stop();
+    }
+  });
+
+  it('bad input: no Redis, an unreachable Redis, a relative store: one line, exit 2, no job', () => {
+    const store = newStore();
+    const cases: Array<[string[], RegExp]> = [
+      [['--backend', 'cluster', '--store', store], /needs --redis/],
+      [['--backend', 'cluster', '--redis', 'redis://127.0.0.1:1', '--store', store], /cannot use Redis at redis:\/\/127\.0\.0\.1:1/],
+      [['--backend', 'cluster', '--redis', redis.url, '--store', 'relative/dir'], /--store must be an absolute path/],
+    ];
+    for (const [args, msg] of cases) {
+      const r = cli(['transcode', clip, join(t.dir, 'never.mp4'), ...OPTS, ...args], { stateDir: join(t.dir, 'bad-state'), env: { SHARDCAST_REDIS_URL: '' } });
+      assert.equal(r.status, 2, r.stderr);
+      assert.match(r.stderr, msg);
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    }
+    const w = cli(['worker', '--redis', 'redis://127.0.0.1:1', '--store', store], { stateDir: state, timeoutMs: 20_000 });
+    assert.equal(w.status, 2, w.stderr);
+    assert.match(w.stderr, /cannot use Redis/);
+  });
+});
+
+async function waitUntil(ok: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!ok()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
+    await sleep(100);
+  }
+}
+
+/** Pids of a process's children. */
+function childPids(pid: number): number[] {
+  const r = spawnSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' });
+  return r.stdout.split('\n').map((l) => Number(l.trim())).filter((n) => n > 0);
+}
+
+/** Alive: it exists and is not a zombie. */
+function isAlive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
+    return state !== 'Z' && state !== 'X';
+  } catch {
+    return false;
+  }
+}
+
+function collect(child: import('node:child_process').ChildProcess): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d) => (stdout += d));
+  child.stderr!.on('data', (d) => (stderr += d));
+  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stdout: stdout || stderr, stderr })));
+}
+
+async function redisKeys(url: string, pattern: string): Promise<string[]> {
+  const { Redis } = await import('ioredis');
+  const c = new Redis(url);
+  try {
+    return await c.keys(pattern);
+  } finally {
+    c.disconnect();
+  }
+}
