@@ -47,6 +47,11 @@ export function buildServerConfig(flags: GlobalFlags & Record<string, unknown>, 
     ...(token ? { token } : {}),
     webDir: defaultWebDir(),
     env,
+    ...(flags.backend ? { backend: flags.backend as 'local' | 'cluster' } : {}),
+    cluster: {
+      ...(flags.redis ? { redis: flags.redis } : {}), ...(flags.store ? { store: flags.store } : {}),
+      ...(flags.s3Endpoint ? { s3Endpoint: flags.s3Endpoint } : {}),
+    },
     logRequests: flags.debug === true,
   };
 }
@@ -54,7 +59,7 @@ export function buildServerConfig(flags: GlobalFlags & Record<string, unknown>, 
 export async function serveCommand(flags: GlobalFlags & Record<string, unknown>): Promise<void> {
   const config = buildServerConfig(flags, process.env);
   const server = await startServer(config);
-  const lines = [`shardcast: serving ${server.url}  (state dir ${config.stateDir})`];
+  const lines = [`shardcast: serving ${server.url}  (state dir ${config.stateDir}${config.backend === 'cluster' ? ', jobs run on the cluster' : ''})`];
   if (config.requireToken) {
     lines.push(`shardcast: API token${process.env.SHARDCAST_TOKEN ? ' (from SHARDCAST_TOKEN)' : ''}: ${process.env.SHARDCAST_TOKEN ? '(not shown)' : config.token}`);
     lines.push(`shardcast: open ${server.url}/ and paste the token when asked`);

@@ -1,5 +1,5 @@
 /**
- * Read and delete routes: GET /api/jobs, GET /api/jobs/:id, GET /api/jobs/:id/segments/:index,
+ * Read and delete routes: GET /api/jobs, GET /api/workers, GET /api/jobs/:id, GET /api/jobs/:id/segments/:index,
  * GET /api/jobs/:id/output (Range supported), DELETE /api/jobs/:id.
  */
 import { basename, dirname } from 'node:path';
@@ -9,7 +9,7 @@ import type { TaskKind } from '../core/types.js';
 import { HttpError } from './http-errors.js';
 import { activeElsewhere, jobDetail, listJobItems, loadJob } from './job-queries.js';
 import {
-  errorResponses, jobIdParams, jobListItemSchema, jobViewSchema, segmentDetailSchema, segmentParams, segmentQuery, tokenQuery,
+  errorResponses, jobIdParams, jobListItemSchema, jobViewSchema, segmentDetailSchema, segmentParams, segmentQuery, tokenQuery, workerSchema,
 } from './schemas.js';
 import type { ServerContext } from './server-context.js';
 
@@ -26,6 +26,15 @@ export function registerJobRoutes(app: FastifyInstance, ctx: ServerContext): voi
       response: { 200: { type: 'object', properties: { jobs: { type: 'array', items: jobListItemSchema } } }, ...errorResponses },
     },
   }, async (req) => ({ jobs: await listJobItems(ctx, req.query.limit) }));
+
+  app.get('/api/workers', {
+    schema: {
+      summary: "The home and its workers: a cluster's shardcast workers (host, pid, tasks, last heartbeat); none on other homes",
+      tags: ['jobs'],
+      querystring: tokenQuery,
+      response: { 200: { type: 'object', properties: { backend: { type: 'string' }, workers: { type: 'array', items: workerSchema } } }, ...errorResponses },
+    },
+  }, async () => ({ backend: ctx.backend.kind, workers: (await ctx.backend.workers?.()) ?? [] }));
 
   app.get<{ Params: IdParams }>('/api/jobs/:id', {
     schema: {

@@ -137,6 +137,19 @@ export const segmentDetailSchema = looseObject('a task record: ffmpeg arguments,
   outputKey: { type: 'string' },
 });
 
+export const workerSchema = looseObject('a cluster worker as it reports itself', {
+  id: { type: 'string' },
+  host: { type: 'string' },
+  pid: { type: 'integer' },
+  concurrency: { type: 'integer' },
+  tasks: { type: 'array', items: { type: 'string' }, description: 'keys of the tasks it encodes now' },
+  heartbeatAt: { type: 'number', description: 'epoch ms of its last presence update' },
+  startedAt: { type: 'number' },
+  ffmpeg: { type: 'string' },
+  store: { type: 'string' },
+  draining: { type: 'boolean' },
+});
+
 export const errorResponses = {
   400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema,
 } as const;

@@ -22,6 +22,10 @@ export interface ServerConfig {
   env: Record<string, string | undefined>;
   /** Log requests (pino) to stdout. */
   logRequests: boolean;
+  /** The home its jobs run in: this machine (default) or a cluster of shardcast workers. */
+  backend?: 'local' | 'cluster';
+  /** The cluster's Redis and store (`serve --backend cluster`). */
+  cluster?: { redis?: string; store?: string; s3Endpoint?: string };
   /** Test hook: wraps the ffmpeg runner to inject faults. Never set in production paths. */
   wrapMedia?: (media: MediaTool) => MediaTool;
 }

@@ -1,5 +1,5 @@
 /**
- * Starts `shardcast serve`: the local Backend (the same as the CLI's, on the same state dir), the in-process
+ * Starts `shardcast serve`: the Backend (local, or `--backend cluster`; the same as the CLI's, on the same state dir), the in-process
  * job runner, and the HTTP server. `close` stops every running job (they end `cancelled`, resumable), then
  * the server, then the ledger.
  */
@@ -23,9 +23,10 @@ export interface RunningServer {
 export async function startServer(config: ServerConfig, opts: BuildAppOptions = {}): Promise<RunningServer> {
   const live = new LiveProgress();
   const backend = await openBackend({
-    kind: 'local',
+    kind: config.backend ?? 'local',
     stateDir: config.stateDir,
     env: config.env,
+    ...(config.cluster ? { cluster: config.cluster } : {}),
     onProgress: live.onProgress,
     ...(config.wrapMedia ? { wrapMedia: config.wrapMedia } : {}),
   });

@@ -157,6 +157,38 @@ describe('CLI: --backend cluster (BullMQ workers over Redis)', () => {
     assert.deepEqual(now, before);
   });
 
+  it('SIGTERM drains: a worker finishes its task and exits 0; with --drain-seconds 0 it hands its task back (no attempt counted)', async () => {
+    const store = newStore();
+    const [finisher] = await spawnWorkers(1, store, { args: ['--drain-seconds', '60'] });
+    const [handsBack] = await spawnWorkers(1, store, { args: ['--drain-seconds', '0'] });
+    const out = join(t.dir, 'drained.mp4');
+    const run = cliDetached(['transcode', clip, out, ...OPTS, ...clusterArgs(store), '--json'], { stateDir: state });
+    const result = collect(run);
+    const keyOf = async (w: WorkerProcess) => {
+      await w.waitFor(/(\S+\/v\d+): encoding/, 60_000);
+      await waitUntil(() => childPids(w.pid).length > 0, 5000, 'its ffmpeg runs');
+      return [...w.log().matchAll(/(\S+\/v\d+): encoding/g)].pop()![1]!;
+    };
+    const [kept, returned] = [await keyOf(finisher!), await keyOf(handsBack!)];
+    finisher!.child.kill('SIGTERM');
+    handsBack!.child.kill('SIGTERM');
+    assert.equal(await handsBack!.exited, 0, handsBack!.log());
+    assert.equal(await finisher!.exited, 0, finisher!.log());
+    assert.match(finisher!.log(), new RegExp(`${kept}: done`));
+    assert.match(handsBack!.log(), new RegExp(`${returned}: stopped, handed back`));
+    await spawnWorkers(1, store);
+    const { code, stdout } = await result;
+    assert.equal(code, 0, stdout);
+    const view = JSON.parse(stdout);
+    const seg = (key: string) => (view.segments as any[]).find((s) => s.key === key);
+    assert.ok(seg(kept).worker.includes(`:${finisher!.pid}/`), 'finished by the draining worker');
+    assert.equal(seg(kept).attempts, 1);
+    assert.ok(!seg(returned).worker.includes(`:${handsBack!.pid}/`), 'encoded by another worker');
+    assert.equal(seg(returned).attempts, 1, 'a handed-back task is not a failed attempt');
+    assert.ok((status(view.id).events as any[]).some((e) => e.type === 'task.handed-back' && e.data?.key === returned));
+    assert.equal(sha256Of(out), reference);
+  });
+
   it('a task that always fails fails the job; retry on healthy workers re-runs only it', async () => {
     const store = newStore();
     // A node whose ffmpeg fails on segment 1 (a broken build, a bad disk): every other task works.

@@ -24,10 +24,10 @@ function freePort(): Promise<number> {
   });
 }
 
-function exited(child: ChildProcess): Promise<void> {
+function exited(child: ChildProcess): Promise<number | null> {
   return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) resolve();
-    else child.once('exit', () => resolve());
+    if (child.exitCode !== null || child.signalCode !== null) resolve(child.exitCode);
+    else child.once('exit', (code) => resolve(code));
   });
 }
 
@@ -63,19 +63,22 @@ export async function startRedis(): Promise<RedisProcess> {
   };
 }
 
+
 export interface WorkerProcess {
   child: ChildProcess;
   pid: number;
   log(): string;
   /** Resolves when the log holds `text`. */
   waitFor(text: string | RegExp, timeoutMs?: number): Promise<void>;
-  exited: Promise<void>;
+  /** Its exit code (null when a signal ended it). */
+  exited: Promise<number | null>;
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
-export async function startWorker(opts: { redis: string; store: string; s3Endpoint?: string; concurrency?: number; lockSeconds?: number; env?: Record<string, string> }): Promise<WorkerProcess> {
+export async function startWorker(opts: { redis: string; store: string; s3Endpoint?: string; concurrency?: number; lockSeconds?: number; args?: string[]; env?: Record<string, string> }): Promise<WorkerProcess> {
   const args = [BIN, 'worker', '--redis', opts.redis, '--store', opts.store, '--concurrency', String(opts.concurrency ?? 1), '--lock-seconds', String(opts.lockSeconds ?? 2)];
   if (opts.s3Endpoint) args.push('--s3-endpoint', opts.s3Endpoint);
+  args.push(...(opts.args ?? []));
   const child = spawn(process.execPath, args, { cwd: REPO, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   const waiters: Array<() => void> = [];

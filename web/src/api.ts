@@ -3,7 +3,7 @@
  * sessionStorage; requests send it as a Bearer header, EventSource and <video> as `?token=`.
  */
 import { askForToken } from './token-prompt.js';
-import type { JobDetail, JobListItem, TaskRecord } from './types.js';
+import type { JobDetail, JobListItem, TaskRecord, WorkerInfo } from './types.js';
 
 const TOKEN_KEY = 'shardcast-token';
 
@@ -63,6 +63,7 @@ export async function request<T>(method: string, path: string, body?: unknown): 
 
 export const api = {
   listJobs: () => request<{ jobs: JobListItem[] }>('GET', '/api/jobs').then((r) => r.jobs),
+  workers: () => request<{ backend: string; workers: WorkerInfo[] }>('GET', '/api/workers'),
   job: (id: string) => request<JobDetail>('GET', `/api/jobs/${encodeURIComponent(id)}`),
   segment: (id: string, kind: string, index: number) =>
     request<TaskRecord>('GET', `/api/jobs/${encodeURIComponent(id)}/segments/${index}?kind=${kind}`),

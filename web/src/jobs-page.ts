@@ -3,7 +3,7 @@ import { api } from './api.js';
 import { fill, h } from './dom.js';
 import { bytes, clock, dateTime, seconds, speed } from './format.js';
 import { jobBadge } from './status.js';
-import type { JobListItem } from './types.js';
+import type { JobListItem, WorkerInfo } from './types.js';
 import { uploadForm } from './upload-form.js';
 
 function profileText(j: JobListItem): string {
@@ -32,14 +32,33 @@ function row(j: JobListItem): HTMLElement {
     h('td', { 'data-label': 'Created' }, dateTime(j.createdAt)));
 }
 
+/** One cluster worker: where it runs, what it encodes now, when it was last heard from. */
+function workerRow(w: WorkerInfo, now: number): HTMLElement {
+  const age = Math.max(0, Math.round((now - w.heartbeatAt) / 1000));
+  return h('tr', { 'data-worker': w.id },
+    h('td', { 'data-label': 'Host' }, w.host),
+    h('td', { 'data-label': 'PID', class: 'mono' }, String(w.pid)),
+    h('td', { 'data-label': 'Task', class: 'mono' }, w.tasks.length ? w.tasks.join(', ') : h('span', { class: 'muted' }, 'idle')),
+    h('td', { 'data-label': 'Slots' }, `${w.tasks.length}/${w.concurrency}`),
+    h('td', { 'data-label': 'Heartbeat' }, `${age} s ago${w.draining ? ' (draining)' : ''}`),
+    h('td', { 'data-label': 'ffmpeg', class: 'muted' }, w.ffmpeg));
+}
+
 export function renderJobsPage(root: HTMLElement): () => void {
   const tbody = h('tbody');
   const note = h('p', { class: 'muted' }, 'Loading…');
   const table = h('table', { class: 'jobs-table' },
     h('thead', {}, h('tr', {}, ...['Source', 'Profile', 'Status', 'Progress', 'Duration', 'Wall time', 'Speed-up', 'Output', 'Created'].map((t) => h('th', { scope: 'col' }, t)))),
     tbody);
+  const workersBody = h('tbody');
+  const workersNote = h('p', { class: 'muted' });
+  const workersCard = h('section', { class: 'card workers', hidden: true }, h('h1', {}, 'Workers'), workersNote,
+    h('div', { class: 'table-wrap' }, h('table', { class: 'workers-table' },
+      h('thead', {}, h('tr', {}, ...['Host', 'PID', 'Task', 'Slots', 'Heartbeat', 'ffmpeg'].map((t) => h('th', { scope: 'col' }, t)))),
+      workersBody)));
   root.append(
     h('section', { class: 'card' }, h('h1', {}, 'New job'), uploadForm()),
+    workersCard,
     h('section', { class: 'card' }, h('h1', {}, 'Jobs'), note, h('div', { class: 'table-wrap' }, table)),
   );
   let stopped = false;
@@ -50,6 +69,12 @@ export function renderJobsPage(root: HTMLElement): () => void {
       fill(tbody, ...jobs.map(row));
       note.textContent = jobs.length ? '' : 'No jobs yet: upload a video above, or run `shardcast transcode` with the same state dir.';
       note.classList.remove('error');
+      // The cluster's workers (the card stays hidden on homes without workers of their own).
+      const w = await api.workers();
+      if (stopped) return;
+      workersCard.hidden = w.backend !== 'cluster';
+      fill(workersBody, ...w.workers.map((x) => workerRow(x, Date.now())));
+      workersNote.textContent = w.workers.length ? '' : 'No worker has reported in the last 30 s: start `shardcast worker --redis … --store …` on each node.';
     } catch (err) {
       note.textContent = `Cannot load jobs: ${(err as Error).message}`;
       note.classList.add('error');

@@ -146,3 +146,17 @@ export interface JobEvent {
   message: string;
   data?: Record<string, unknown>;
 }
+
+/** A cluster worker as GET /api/workers gives it. */
+export interface WorkerInfo {
+  id: string;
+  host: string;
+  pid: number;
+  concurrency: number;
+  tasks: string[];
+  heartbeatAt: number;
+  startedAt: number;
+  ffmpeg: string;
+  store: string;
+  draining?: boolean;
+}
