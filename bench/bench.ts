@@ -4,9 +4,11 @@
  *   BENCH_RUNS=n   pairs of runs per case (default 3; shardcast and plain alternate, order flipped each pair)
  *   BENCH_QUICK=1  smoke test: one short generated clip, h264 only (1 pair unless BENCH_RUNS is set)
  *   BENCH_KEEP=1   keep the temp folder with the clips and outputs
- *   BENCH_CASES=...   any of h264,bbb,vp9,hevc,corpus,throttle,ladder (default all; corpus = every shared real file,
+ *   BENCH_CASES=...   any of h264,bbb,vp9,hevc,corpus,throttle,ladder,cluster (default all; also as arguments:
+ *                     `npm run bench -- cluster`; corpus = every shared real file,
  *                     judged; throttle = a queue model of the workflow's Lambda throttling retrier, no encoding;
- *                     ladder = the default HLS ladder of bbb and of the 60 s clip against one plain ffmpeg ladder)
+ *                     ladder = the default HLS ladder of bbb and of the 60 s clip against one plain ffmpeg ladder;
+ *                     cluster = the 60 s clip with 1-3 `shardcast worker`s over a redis-server here vs local)
  *   BENCH_NOISE=n  noise strength of the generated clips (default 6; 12 makes x264 CRF 23 spend ~24 Mbit/s
  *                  on 720p30 coding grain and run at ~0.26 CPU s per frame here, which makes a full run very long)
  *
@@ -22,6 +24,7 @@ import { plainTranscodeArgs } from './lib/plain-args.js';
 import { corpusReport } from './lib/corpus.js';
 import { throttleReport } from './lib/throttle-model.js';
 import { ladderReport, type LadderCase } from './lib/ladder.js';
+import { clusterReport } from './lib/cluster.js';
 import { fmt, markdownTable, mb, median } from './lib/stats.js';
 
 const repo = resolve(import.meta.dirname, '..');
@@ -30,7 +33,8 @@ const runs = Math.max(1, Number(process.env.BENCH_RUNS ?? (quick ? 1 : 3)) || 1)
 const cores = availableParallelism();
 const noise = Math.max(0, Number(process.env.BENCH_NOISE ?? 6) || 0);
 /** BENCH_CASES=h264,bbb,vp9,hevc,corpus,throttle (any subset; default all). */
-const only = process.env.BENCH_CASES ? new Set(process.env.BENCH_CASES.split(',').map((x) => x.trim())) : undefined;
+const named = [...(process.env.BENCH_CASES?.split(',') ?? []), ...process.argv.slice(2)].map((x) => x.trim()).filter(Boolean);
+const only = named.length ? new Set(named) : undefined;
 const wanted = (key: string) => !only || only.has(key);
 
 interface BenchCase {
@@ -230,6 +234,11 @@ async function main(): Promise<void> {
       lc.push({ label: 'generated 720p30 noise 60 s', source: await makeNoiseClip(tmp, { name: 'noise-720p30-60s', seconds: 60, width: 1280, height: 720, fps: 30, noise }) });
       ladder = await ladderReport(join(repo, 'bin/shardcast.js'), lc, tmp, runs, cores, log);
     }
+    let cluster: string | undefined;
+    if (!quick && wanted('cluster')) {
+      const long = await makeNoiseClip(tmp, { name: 'noise-720p30-60s', seconds: 60, width: 1280, height: 720, fps: 30, noise });
+      cluster = await clusterReport(join(repo, 'bin/shardcast.js'), long, 'generated 720p30 noise 60 s, h264', tmp, runs, log);
+    }
     if (wanted('throttle')) {
       log('\n## throttling: 160 segments x 30 s, Map MaxConcurrency 40, fewer free Lambda slots (queue model, seeded)');
       throttleReport(JSON.parse(readFileSync(resolve(repo, 'infra/workflow.asl.json'), 'utf8')), log);
@@ -237,6 +246,7 @@ async function main(): Promise<void> {
     log(`\nload average at end: ${loadavg()}`);
     if (results.length) log(`\n${report(results)}`);
     if (ladder) log(`\n${ladder}`);
+    if (cluster) log(`\n${cluster}`);
     if (corpus) log(`\nFidelity on the shared corpus (video bytes and mean PSNR against the source)\n\n${corpus}`);
   } finally {
     if (process.env.BENCH_KEEP === '1') log(`kept ${tmp}`);

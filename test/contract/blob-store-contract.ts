@@ -94,6 +94,17 @@ export function runBlobStoreContract(name: string, makeStore: () => Promise<Blob
       assert.deepEqual(await readFile(join(work, 'out')), second);
     });
 
+    it('moveBlob moves an attempt\'s file to the task\'s key, replacing what is there, with its size and sha256', async () => {
+      await f.store.putFile(`${jobId}/v00002.mkv`, await localFile('old', Buffer.from('an earlier attempt')));
+      const bytes = randomBytes(40_000);
+      const stored = await f.store.putFile(`${jobId}/attempts/v00002.3ab.mkv`, await localFile('new', bytes));
+      const moved = await f.store.moveBlob(`${jobId}/attempts/v00002.3ab.mkv`, `${jobId}/v00002.mkv`);
+      assert.deepEqual(moved, stored);
+      assert.deepEqual(await f.store.stat(`${jobId}/v00002.mkv`), stored);
+      assert.equal(await f.store.stat(`${jobId}/attempts/v00002.3ab.mkv`), undefined, 'the attempt\'s key is gone');
+      await assert.rejects(f.store.moveBlob(`${jobId}/attempts/none.mkv`, `${jobId}/v00009.mkv`));
+    });
+
     it('readLocation gives a location readable by byte range (ffmpeg seeks in it)', async () => {
       const bytes = randomBytes(50_000);
       await f.store.putFile(`${jobId}/src.mov`, await localFile('src.mov', bytes));

@@ -94,7 +94,8 @@ export class ClusterExecutor implements Executor {
       await events.waitUntilReady();
       // What the workers did while no coordinator listened (a resume after this process died).
       await serial(() => this.reconcile(encodeQueue, apply, tasks, open));
-      await this.addFlow(jobId, job, head, [...open].map((cid) => tasks.get(cid)!), encodeQueue, mergeQueue, flows);
+      const queued = await this.addFlow(jobId, job, head, [...open].map((cid) => tasks.get(cid)!), encodeQueue, mergeQueue, flows);
+      if (open.size) await apply.event('cluster.queued', `${open.size} task(s) on the queue ${queues.encode}${queued ? ` (${queued} added)` : ''}`, { queue: queues.encode, open: open.size, added: queued });
       const reconcileMs = this.opts.reconcileMs ?? 5000;
       let last = this.opts.clock();
       const onAbort = () => wake();
@@ -163,7 +164,8 @@ export class ClusterExecutor implements Executor {
    * Puts the open tasks on the queue: into the job's flow while it still waits on children (a resume; a child
    * that failed for good is replaced), else as a new flow (an earlier run's settled flow is removed first).
    */
-  private async addFlow(jobId: string, job: JobRecord, head: JobHead, open: TaskRecord[], encodeQueue: Queue, mergeQueue: Queue, flows: FlowProducer): Promise<void> {
+  /** Returns how many children it added. */
+  private async addFlow(jobId: string, job: JobRecord, head: JobHead, open: TaskRecord[], encodeQueue: Queue, mergeQueue: Queue, flows: FlowProducer): Promise<number> {
     const child = (t: TaskRecord) => {
       const threads = taskThreads(job, t);
       const data: EncodeMessage = {
@@ -182,6 +184,7 @@ export class ClusterExecutor implements Executor {
     const parent = await mergeQueue.getJob(jobId);
     const state = parent ? await parent.getState() : undefined;
     if (parent && state === 'waiting-children') {
+      let added = 0;
       for (const t of open) {
         const cid = childJobId(jobId, t.key);
         const existing = await encodeQueue.getJob(cid);
@@ -190,14 +193,16 @@ export class ClusterExecutor implements Executor {
         if (existing) await existing.remove().catch(() => undefined);
         const c = child(t);
         await encodeQueue.add(c.name, c.data, { ...c.opts, parent: { id: jobId, queue: mergeQueue.qualifiedName } });
+        added++;
       }
-      return;
+      return added;
     }
     if (parent) await removeFlow(mergeQueue, jobId);
     // Children left without a parent (a flow removed while one was locked) would block their ids.
     for (const t of open) await removeIfQueued(encodeQueue, childJobId(jobId, t.key), true);
-    if (!open.length) return;
+    if (!open.length) return 0;
     await flows.add({ name: 'merge', queueName: mergeQueue.name, data: { jobId }, opts: { jobId }, children: open.map(child) });
+    return open.length;
   }
 }
 
@@ -219,7 +224,7 @@ export async function removeFlow(mergeQueue: Queue, jobId: string): Promise<void
 class Applier {
   constructor(private readonly opts: ClusterExecutorOptions, private readonly jobId: string, private readonly settled: (cid: string, outcome: 'done' | 'failed') => void) {}
 
-  private async event(type: string, message: string, data?: Record<string, unknown>): Promise<void> {
+  async event(type: string, message: string, data?: Record<string, unknown>): Promise<void> {
     await this.opts.ledger.appendEvent({ jobId: this.jobId, at: this.opts.clock(), type, message, ...(data ? { data } : {}) }).catch(() => undefined);
   }
 

@@ -83,8 +83,8 @@ export class ReportLedger implements Ledger {
     return { ...event, seq: ++this.seq };
   }
 
-  private coordinatorOnly(): never {
-    throw new UsageError('only the coordinator reads and writes the ledger');
+  private coordinatorOnly(): Promise<never> {
+    return Promise.reject(new UsageError('only the coordinator reads and writes the ledger'));
   }
 
   createJob(): Promise<void> { return this.coordinatorOnly(); }
