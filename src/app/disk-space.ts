@@ -44,7 +44,7 @@ async function folders(deps: AppDeps, job: JobHead, tasks: TaskRecord[]): Promis
   return found;
 }
 
-const advice = (job: JobHead, then = true) => `free space (or use a --state-dir on a larger disk)${then ? `, then run \`shardcast resume ${job.id}\`` : ''}`;
+const advice = (job: JobHead, then = true) => `free space (or use a --state-dir on a larger disk)${then ? `, then run \`shardcast resume ${job.id}${job.backend && job.backend !== 'local' ? ` --backend ${job.backend}` : ''}\`` : ''}`;
 
 /** Throws DiskFullError when a folder of the job has less free space than the rest of the job needs there. */
 export async function checkSpace(deps: AppDeps, job: JobHead, tasks: TaskRecord[]): Promise<void> {

@@ -77,11 +77,18 @@ async function fail(deps: AppDeps, jobId: string, err: unknown, status: JobStatu
   await emit(deps, jobId, status === 'cancelled' ? 'job.cancelled' : 'job.failed', oneLine(err));
 }
 
+/** The command that continues a job, as a person types it (`--backend` for a job of another home). */
+export function commandFor(verb: 'resume' | 'retry', job: Pick<JobRecord, 'id' | 'backend'>, extra = ''): string {
+  return `shardcast ${verb} ${job.id}${extra}${job.backend && job.backend !== 'local' ? ` --backend ${job.backend}` : ''}`;
+}
+
 /** Runs a job from wherever it stands to `done`. Throws JobFailedError, InputError or CancelledError. */
 export async function runJob(deps: AppDeps, executor: Executor, jobId: string, signal?: AbortSignal): Promise<JobRecord> {
   const started = deps.clock();
+  let home: Pick<JobRecord, 'id' | 'backend'> = { id: jobId, backend: 'local' };
   try {
     let job = (await deps.ledger.getJob(jobId))!;
+    home = job;
     // Take the job-level lease: a `resume` from another process is refused while this one is alive.
     if (job.runner !== deps.workerId) job = await deps.ledger.updateJob(jobId, [job.status], job.status, { runner: deps.workerId });
     if (job.status === 'created') job = await analyzeJob(deps, jobId);
@@ -98,7 +105,7 @@ export async function runJob(deps: AppDeps, executor: Executor, jobId: string, s
       // The task's own error, or the executor's where the ledger could not record it (a full disk).
       const fallback = run.firstError !== undefined ? oneLine(run.firstError) : undefined;
       const which = first ? describeFailedTask(first, fallback) : fallback ?? 'a task failed';
-      throw new JobFailedError(`${which}${run.failed.length > 1 ? ` (and ${run.failed.length - 1} more)` : ''}; fix the cause, then run \`shardcast retry ${jobId}\``, jobId, first?.key);
+      throw new JobFailedError(`${which}${run.failed.length > 1 ? ` (and ${run.failed.length - 1} more)` : ''}; fix the cause, then run \`${commandFor('retry', home)}\``, jobId, first?.key);
     }
     await commitMergedOutput(deps, jobId, encodeStart);
     job = await finishJob(deps, jobId, deps.clock() - started);
@@ -106,10 +113,10 @@ export async function runJob(deps: AppDeps, executor: Executor, jobId: string, s
   } catch (err) {
     const cancelled = signal?.aborted || err instanceof CancelledError;
     const elapsed = deps.clock() - started;
-    await fail(deps, jobId, cancelled ? new CancelledError('stopped by the user; run `shardcast resume ' + jobId + '` to continue') : err, cancelled ? 'cancelled' : 'failed').catch(() => undefined);
+    await fail(deps, jobId, cancelled ? new CancelledError(`stopped by the user; run \`${commandFor('resume', home)}\` to continue`) : err, cancelled ? 'cancelled' : 'failed').catch(() => undefined);
     const cur = await deps.ledger.getJob(jobId);
     if (cur) await deps.ledger.updateJob(jobId, [cur.status], cur.status, { timings: { ...cur.timings, totalMs: (cur.timings.totalMs ?? 0) + elapsed } }).catch(() => undefined);
-    if (cancelled) throw new CancelledError(`stopped; run \`shardcast resume ${jobId}\` to continue`);
+    if (cancelled) throw new CancelledError(`stopped; run \`${commandFor('resume', home)}\` to continue`);
     if (err instanceof InputError || err instanceof JobFailedError) throw err;
     if (err instanceof ShardcastError) throw new JobFailedError(oneLine(err), jobId);
     throw new JobFailedError(`job failed: ${oneLine(err)}`, jobId);
@@ -162,7 +169,7 @@ async function takeJobLease(deps: AppDeps, job: JobRecord, force: boolean): Prom
   const beats = (await deps.ledger.listTasks(job.id)).filter((t) => t.worker === runner).map((t) => t.heartbeatAt ?? 0);
   const quiet = deps.clock() - Math.max(job.updatedAt, ...beats);
   if (quiet < RUNNER_LEASE_MS && !force) {
-    throw new InputError(`job ${job.id} is ${job.status} in ${shownWorker(runner)}, which this host cannot check, last heard from ${Math.round(quiet / 1000)} s ago; if it is gone, run \`shardcast resume ${job.id} --force\``);
+    throw new InputError(`job ${job.id} is ${job.status} in ${shownWorker(runner)}, which this host cannot check, last heard from ${Math.round(quiet / 1000)} s ago; if it is gone, run \`${commandFor('resume', job, ' --force')}\``);
   }
   return force
     ? `taken over with --force from ${shownWorker(runner)}, which this host cannot check (last heard from ${Math.round(quiet / 1000)} s ago)`

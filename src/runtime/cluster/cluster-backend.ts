@@ -5,7 +5,7 @@
  * remembers its Redis and store (a `cluster.home` event), so `resume` and `retry` need no flags.
  */
 import { join } from 'node:path';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { Queue } from 'bullmq';
 import { ClusterExecutor, removeFlow } from '../../adapters/bullmq/cluster-executor.js';
 import { clusterQueues, type WorkerInfo } from '../../adapters/bullmq/protocol.js';
@@ -141,8 +141,12 @@ export function openClusterBackend(cfg: BackendConfig): ClusterBackend {
     resume: (jobId, hooks = {}) => continueJob(jobId, hooks, 'resume', hooks.force === true),
     retry: (jobId, hooks = {}) => continueJob(jobId, hooks, 'retry'),
     async quality(jobId, hooks = {}) {
-      await existing(jobId);
-      return addQualityReport(depsFor(await jobHome(jobId)), jobId, hooks.signal);
+      const job = await existing(jobId);
+      const deps = depsFor(await jobHome(jobId));
+      // The store's copy of the source goes with the job's files once it is done; the original is read instead.
+      const original = (await ledger.listEvents(jobId)).filter((e) => e.type === HOME_EVENT).pop()?.data?.original;
+      const readableSource = async (source: string) => (source === job.source && typeof original === 'string' && existsSync(original) && !existsSync(source) ? original : deps.readableSource(source));
+      return addQualityReport({ ...deps, readableSource }, jobId, hooks.signal);
     },
     async status(jobId) {
       const job = await ledger.getJob(jobId);
