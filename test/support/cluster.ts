@@ -11,6 +11,8 @@ export interface RedisProcess {
   url: string;
   port: number;
   stop(): Promise<void>;
+  /** Kills it (nothing is persisted) and starts a fresh, empty one on the same port. */
+  restart(): Promise<void>;
 }
 
 function freePort(): Promise<number> {
@@ -31,17 +33,16 @@ function exited(child: ChildProcess): Promise<number | null> {
   });
 }
 
-export async function startRedis(): Promise<RedisProcess> {
-  const port = await freePort();
+function spawnRedis(port: number): Promise<ChildProcess> {
   const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction', '--protected-mode', 'yes'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  await new Promise<void>((resolve, reject) => {
+  return new Promise<ChildProcess>((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => reject(new Error(`redis-server did not start: ${out}`)), 10_000);
     child.stdout!.setEncoding('utf8').on('data', (d: string) => {
       out += d;
       if (out.includes('Ready to accept connections')) {
         clearTimeout(timer);
-        resolve();
+        resolve(child);
       }
     });
     child.once('error', (err) => {
@@ -53,6 +54,11 @@ export async function startRedis(): Promise<RedisProcess> {
       reject(new Error(`redis-server exited with ${code}: ${out}`));
     });
   });
+}
+
+export async function startRedis(): Promise<RedisProcess> {
+  const port = await freePort();
+  let child = await spawnRedis(port);
   return {
     url: `redis://127.0.0.1:${port}`,
     port,
@@ -60,9 +66,13 @@ export async function startRedis(): Promise<RedisProcess> {
       child.kill('SIGTERM');
       await exited(child);
     },
+    async restart() {
+      child.kill('SIGKILL');
+      await exited(child);
+      child = await spawnRedis(port);
+    },
   };
 }
-
 
 export interface WorkerProcess {
   child: ChildProcess;

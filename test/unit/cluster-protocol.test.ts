@@ -65,6 +65,7 @@ describe('ReportLedger (a worker\'s view of the ledger)', () => {
   const head = { id: 'job1', status: 'encoding', source: '/s.mp4', output: '/o.mp4' } as unknown as JobHead;
   const task = { jobId: 'job1', kind: 'video', index: 3, key: 'job1/v00003', outputKey: 'job1/attempts/v00003.1a.mp4', status: 'pending', attempts: 0 } as unknown as TaskRecord;
   const id = { jobId: 'job1', kind: 'video' as const, index: 3 };
+  const ak = 'job1/attempts/v00003.1a.mp4';
 
   it('sends the claim, heartbeats with frames, other events and a failure as reports; keeps the done fields', async () => {
     const sent: WorkerReport[] = [];
@@ -81,10 +82,10 @@ describe('ReportLedger (a worker\'s view of the ledger)', () => {
     await l.transitionTask(id, ['running'], 'done', { sizeBytes: 7, checksum: 'ab' }, 1);
     assert.deepEqual(l.donePatch, { sizeBytes: 7, checksum: 'ab' });
     assert.deepEqual(sent, [
-      { t: 'started', worker: 'host:1/9', at: 5, attemptKey: 'job1/attempts/v00003.1a.mp4' },
-      { t: 'beat', worker: 'host:1/9', at: 10, frames: 42 },
-      { t: 'beat', worker: 'host:1/9', at: 11 },
-      { t: 'event', worker: 'host:1/9', type: 'job.cutting', message: 'pre-roll', data: { key: 'job1/v00003' } },
+      { t: 'started', worker: 'host:1/9', at: 5, attemptKey: ak },
+      { t: 'beat', worker: 'host:1/9', at: 10, frames: 42, attemptKey: ak },
+      { t: 'beat', worker: 'host:1/9', at: 11, attemptKey: ak },
+      { t: 'event', worker: 'host:1/9', type: 'job.cutting', message: 'pre-roll', data: { key: 'job1/v00003' }, attemptKey: ak },
     ]);
   });
 
@@ -99,5 +100,11 @@ describe('ReportLedger (a worker\'s view of the ledger)', () => {
     await assert.rejects(l.updateJob('job1', ['encoding'], 'encoding', { cutFallback: 'intra refresh' }), /kept by the coordinator/);
     assert.equal((await l.getJobHead('job1'))!.cutFallback, 'intra refresh');
     assert.deepEqual(sent.map((r) => r.t), ['started', 'failed', 'cut-fallback']);
+    assert.ok(sent.every((r) => r.attemptKey === 'job1/attempts/v00003.1a.mp4' && r.worker === 'w'), 'every report names its attempt');
+    // An attempt that lost its lock says nothing more.
+    l.detach();
+    await l.transitionTask(id, ['failed'], 'running', { attempts: 2 }, 1);
+    await l.heartbeat(id, 20);
+    assert.equal(sent.length, 3);
   });
 });

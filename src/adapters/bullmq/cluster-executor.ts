@@ -2,12 +2,13 @@
  * The cluster's Executor, run by the coordinator: the tasks become one BullMQ flow (a parent join job on the
  * merge queue, an encode child per task with an id derived from its key, so adding again is a no-op) and the
  * workers' reports and results are applied to the ledger here, one at a time, with the ledger's conditions:
- * a report from a worker that no longer holds the task changes nothing, a result for a task already done is
- * refused. The accepted attempt's file is moved to the task's key. The flow is read back on start, so a
- * coordinator that died mid-job and is resumed takes up what the workers did meanwhile.
+ * a report of an attempt that no longer holds the task changes nothing, a result for a task already done is
+ * refused. The accepted attempt's file is moved to the task's key. The flow is read back on start (a coordinator
+ * that died mid-job and is resumed takes up what the workers did meanwhile) and every few seconds (a child that
+ * vanished from Redis, a result that could not be recorded: queued again).
  */
 import { FlowProducer, Queue, QueueEvents, type Job } from 'bullmq';
-import { ConditionFailedError } from '../../core/errors.js';
+import { ConditionFailedError, oneLine } from '../../core/errors.js';
 import { taskThreads } from '../../core/segment-threads.js';
 import type { JobHead, JobRecord, TaskRecord } from '../../core/types.js';
 import type { BlobStore } from '../../ports/blob-store.js';
@@ -31,6 +32,11 @@ export interface ClusterExecutorOptions {
   backoffMs?: number;
 }
 
+/** Settled children stay in Redis this long at most (a coordinator that never comes back leaves them). */
+const KEEP_SETTLED_SECONDS = 7 * 24 * 3600;
+/** Closing the connections waits this long at most (a Redis that went away would hold them). */
+const CLOSE_MS = 5000;
+
 const idOf = (t: TaskRecord): TaskId => ({ jobId: t.jobId, kind: t.kind, index: t.index });
 
 function describe(t: TaskRecord): string {
@@ -41,208 +47,237 @@ function parsed<T>(v: unknown): T {
   return (typeof v === 'string' ? JSON.parse(v) : v) as T;
 }
 
+const within = (ms: number, p: Promise<unknown>) => Promise.race([p, new Promise((r) => setTimeout(r, ms).unref())]);
+
 export class ClusterExecutor implements Executor {
   readonly followsRunningTasks = true;
 
   constructor(private readonly opts: ClusterExecutorOptions) {}
 
   async run(jobId: string, taskIds: TaskId[], signal?: AbortSignal): Promise<ExecutorRunResult> {
-    const { ledger } = this.opts;
-    const connection = redisOptions(this.opts.redisUrl);
-    const job = (await ledger.getJob(jobId))!;
-    const head = (await ledger.getJobHead(jobId))!;
-    const tasks = new Map<string, TaskRecord>();
+    const r = new FlowRun(this.opts, jobId, (await this.opts.ledger.getJob(jobId))!, (await this.opts.ledger.getJobHead(jobId))!);
     for (const id of taskIds) {
-      const t = await ledger.getTask(id);
-      if (t) tasks.set(childJobId(jobId, t.key), t);
+      const t = await this.opts.ledger.getTask(id);
+      if (t) r.tasks.set(childJobId(jobId, t.key), t);
     }
-    /** Children not settled yet (done, or failed with no attempt left). */
-    const open = new Set(tasks.keys());
-    const failed = new Set<string>();
-    const { queues } = this.opts;
-    const encodeQueue = new Queue(queues.encode, { connection });
-    const mergeQueue = new Queue(queues.merge, { connection });
-    const flows = new FlowProducer({ connection });
-    const events = new QueueEvents(queues.encode, { connection });
-    let wake: () => void = () => undefined;
-    // Applied one at a time, in the order they came.
-    let chain: Promise<void> = Promise.resolve();
-    const serial = (fn: () => Promise<void>) => {
-      chain = chain.then(fn).catch(() => undefined).then(() => wake());
-      return chain;
-    };
-    const ours = (childId: string) => jobIdOfChild(childId) === jobId && tasks.has(childId);
-    const apply = new Applier(this.opts, jobId, (childId, outcome) => {
-      open.delete(childId);
-      if (outcome === 'failed') failed.add(childId);
-      else failed.delete(childId);
-    });
+    return r.run(signal);
+  }
+}
+
+/** One run of the executor over one job's tasks. */
+class FlowRun {
+  readonly tasks = new Map<string, TaskRecord>();
+  /** Children not settled yet (done, or failed with no attempt left). */
+  private readonly open = new Set<string>();
+  private readonly failed = new Set<string>();
+  /** The attempt (its file key) the ledger's running record of a task stands for, as this run saw it start. */
+  private readonly attempt = new Map<string, string>();
+  /** Results that could not be recorded, per child: queued again until the job's attempts are spent. */
+  private readonly lostResults = new Map<string, number>();
+  private readonly encodeQueue: Queue;
+  private readonly mergeQueue: Queue;
+  private readonly flows: FlowProducer;
+  private readonly events: QueueEvents;
+  private chain: Promise<void> = Promise.resolve();
+  private wake: () => void = () => undefined;
+
+  constructor(private readonly opts: ClusterExecutorOptions, private readonly jobId: string, private readonly job: JobRecord, private readonly head: JobHead) {
+    const connection = redisOptions(opts.redisUrl);
+    this.encodeQueue = new Queue(opts.queues.encode, { connection });
+    this.mergeQueue = new Queue(opts.queues.merge, { connection });
+    this.flows = new FlowProducer({ connection });
+    this.events = new QueueEvents(opts.queues.encode, { connection });
+  }
+
+  /** Applied one at a time, in the order they came; an error is told in the events, never left silent. */
+  private serial(fn: () => Promise<void>): Promise<void> {
+    this.chain = this.chain.then(fn).catch((err: unknown) => this.event('cluster.error', `the coordinator could not apply a worker's report: ${oneLine(err)}`)).then(() => this.wake());
+    return this.chain;
+  }
+
+  private async event(type: string, message: string, data?: Record<string, unknown>): Promise<void> {
+    await this.opts.ledger.appendEvent({ jobId: this.jobId, at: this.opts.clock(), type, message, ...(data ? { data } : {}) }).catch(() => undefined);
+  }
+
+  private settle(cid: string, outcome: 'done' | 'failed'): void {
+    this.open.delete(cid);
+    if (outcome === 'failed') this.failed.add(cid);
+    else this.failed.delete(cid);
+  }
+
+  async run(signal?: AbortSignal): Promise<ExecutorRunResult> {
+    for (const cid of this.tasks.keys()) this.open.add(cid);
+    const ours = (cid: string) => jobIdOfChild(cid) === this.jobId && this.tasks.has(cid);
+    const { events } = this;
     try {
       events.on('progress', ({ jobId: cid, data }) => {
-        if (ours(cid)) void serial(() => apply.report(tasks.get(cid)!, parsed<WorkerReport>(data)));
+        if (ours(cid)) void this.serial(() => this.report(cid, parsed<WorkerReport>(data)));
       });
       events.on('completed', ({ jobId: cid, returnvalue }) => {
-        if (ours(cid)) void serial(() => apply.result(cid, tasks.get(cid)!, parsed<EncodeResult>(returnvalue)));
+        if (ours(cid)) void this.serial(() => this.result(cid, parsed<EncodeResult>(returnvalue)));
       });
       events.on('failed', ({ jobId: cid, failedReason }) => {
-        if (ours(cid)) void serial(() => this.settleFailure(encodeQueue, apply, cid, tasks.get(cid)!, failedReason));
+        if (ours(cid)) void this.serial(() => this.failure(cid, failedReason));
       });
       events.on('stalled', ({ jobId: cid }) => {
-        if (ours(cid)) void serial(() => apply.stalled(tasks.get(cid)!));
+        if (ours(cid)) void this.serial(() => this.event('task.stalled', `${describe(this.tasks.get(cid)!)}: its worker stopped renewing its lock; back to the queue`, { key: this.tasks.get(cid)!.key }));
       });
       events.on('error', () => undefined);
       await events.waitUntilReady();
-      // What the workers did while no coordinator listened (a resume after this process died).
-      await serial(() => this.reconcile(encodeQueue, apply, tasks, open));
-      const queued = await this.addFlow(jobId, job, head, [...open].map((cid) => tasks.get(cid)!), encodeQueue, mergeQueue, flows);
-      if (open.size) await apply.event('cluster.queued', `${open.size} task(s) on the queue ${queues.encode}${queued ? ` (${queued} added)` : ''}`, { queue: queues.encode, open: open.size, added: queued });
+      // What the workers did while no coordinator listened (a resume after this process died). A child that
+      // failed for good in an earlier run is run again: the caller asked for its task.
+      await this.serial(() => this.reconcile(true));
+      const added = await this.queueOpen();
+      if (this.open.size) await this.event('cluster.queued', `${this.open.size} task(s) on the queue ${this.opts.queues.encode}${added ? ` (${added} added)` : ''}`, { queue: this.opts.queues.encode, open: this.open.size, added });
       const reconcileMs = this.opts.reconcileMs ?? 5000;
       let last = this.opts.clock();
-      const onAbort = () => wake();
+      const onAbort = () => this.wake();
       signal?.addEventListener('abort', onAbort, { once: true });
-      while (open.size && !signal?.aborted) {
+      while (this.open.size && !signal?.aborted) {
         await new Promise<void>((resolve) => {
           const t = setTimeout(resolve, reconcileMs);
-          wake = () => {
+          this.wake = () => {
             clearTimeout(t);
             resolve();
           };
         });
-        if (open.size && this.opts.clock() - last >= reconcileMs) {
+        if (this.open.size && this.opts.clock() - last >= reconcileMs) {
           last = this.opts.clock();
-          await serial(() => this.reconcile(encodeQueue, apply, tasks, open));
+          await this.serial(() => this.reconcile(false));
         }
       }
       signal?.removeEventListener('abort', onAbort);
-      await chain;
       if (signal?.aborted) {
+        await within(CLOSE_MS, this.chain);
         // Stopped: the tasks not started are taken off the queue; the running ones end on their workers and
         // their results are taken up by the next resume.
-        for (const cid of open) await removeIfQueued(encodeQueue, cid);
+        await within(CLOSE_MS, (async () => {
+          for (const cid of this.open) await removeIfQueued(this.encodeQueue, cid);
+        })());
         throw signal.reason ?? new Error('aborted');
       }
+      await this.chain;
       // The ledger holds the outcome now: the flow leaves Redis.
-      await removeFlow(mergeQueue, jobId);
-      const ids = [...failed].map((cid) => idOf(tasks.get(cid)!));
-      return { failed: ids };
+      await removeFlow(this.mergeQueue, this.encodeQueue, this.jobId, [...this.tasks.keys()]);
+      return { failed: [...this.failed].map((cid) => idOf(this.tasks.get(cid)!)) };
     } finally {
-      await Promise.allSettled([events.close(), encodeQueue.close(), mergeQueue.close(), flows.close()]);
+      await within(CLOSE_MS, Promise.allSettled([events.close(), this.encodeQueue.close(), this.mergeQueue.close(), this.flows.close()]));
     }
   }
 
-  /** A failed event: final when the child is in BullMQ's failed state (no attempt left, or not retryable). */
-  private async settleFailure(queue: Queue, apply: Applier, cid: string, task: TaskRecord, reason: string): Promise<void> {
-    const child = await queue.getJob(cid);
-    const state = child ? await child.getState() : 'unknown';
-    if (state === 'failed' || state === 'unknown') await apply.finalFailure(cid, task, reason);
-  }
-
-  /** Reads each open child's state and applies what the events did not bring. */
-  private async reconcile(queue: Queue, apply: Applier, tasks: Map<string, TaskRecord>, open: Set<string>): Promise<void> {
-    for (const cid of [...open]) {
-      const task = tasks.get(cid)!;
+  /** Reads each open child's state and applies what the events did not bring; queues again what vanished. */
+  private async reconcile(initial: boolean): Promise<void> {
+    for (const cid of [...this.open]) {
+      const task = this.tasks.get(cid)!;
       const cur = await this.opts.ledger.getTask(idOf(task));
       if (cur?.status === 'done') {
-        open.delete(cid);
+        this.settle(cid, 'done');
         continue;
       }
-      const child = await queue.getJob(cid);
-      if (!child) continue;
+      const child = await this.encodeQueue.getJob(cid);
+      if (!child) {
+        // Gone from Redis (a Redis restarted without persistence, keys removed by hand): queued again.
+        if (!initial) {
+          await this.event('task.lost', `${describe(task)}: its task is no longer in Redis; queued again`, { key: task.key });
+          await this.enqueue(task);
+        }
+        continue;
+      }
       const state = await child.getState();
-      if (state === 'completed') await apply.result(cid, task, parsed<EncodeResult>(child.returnvalue));
-      else if (state === 'failed') await apply.finalFailure(cid, task, child.failedReason ?? 'failed');
+      if (state === 'completed') await this.result(cid, parsed<EncodeResult>(child.returnvalue));
+      else if (state === 'failed' && !initial) await this.finalFailure(cid, child.failedReason ?? 'failed');
       else if (state === 'active' && cur?.status !== 'running' && child.progress && typeof child.progress === 'object') {
         // Started while no coordinator listened. (A task the ledger shows running is left to the events: the
-        // progress field may hold a late report of a worker that lost the task.)
+        // progress field may hold a late report of an attempt that lost the task.)
         const last = child.progress as WorkerReport;
-        await apply.report(task, { t: 'started', worker: last.worker, at: this.opts.clock(), attemptKey: '' });
+        await this.report(cid, { t: 'started', worker: last.worker, attemptKey: last.attemptKey, at: this.opts.clock() });
       }
     }
+  }
+
+  private childSpec(t: TaskRecord) {
+    const threads = taskThreads(this.job, t);
+    const data: EncodeMessage = {
+      jobId: this.jobId, task: t, head: this.head, threads: threads.threads, decodeThreads: threads.decodeThreads,
+      ...(this.opts.storeId ? { storeId: this.opts.storeId } : {}),
+    };
+    return {
+      name: t.key, queueName: this.encodeQueue.name, data,
+      opts: {
+        jobId: childJobId(this.jobId, t.key), attempts: this.job.options.maxAttempts,
+        backoff: { type: 'exponential', delay: this.opts.backoffMs ?? 500 },
+        ignoreDependencyOnFailure: true,
+        removeOnComplete: { age: KEEP_SETTLED_SECONDS }, removeOnFail: { age: KEEP_SETTLED_SECONDS },
+      },
+    };
   }
 
   /**
-   * Puts the open tasks on the queue: into the job's flow while it still waits on children (a resume; a child
-   * that failed for good is replaced), else as a new flow (an earlier run's settled flow is removed first).
+   * Puts the open tasks on the queue: into the job's flow while it still waits on children (a resume), else
+   * as a new flow (an earlier run's settled flow is removed first). Returns how many it added.
    */
-  /** Returns how many children it added. */
-  private async addFlow(jobId: string, job: JobRecord, head: JobHead, open: TaskRecord[], encodeQueue: Queue, mergeQueue: Queue, flows: FlowProducer): Promise<number> {
-    const child = (t: TaskRecord) => {
-      const threads = taskThreads(job, t);
-      const data: EncodeMessage = {
-        jobId, task: t, head, threads: threads.threads, decodeThreads: threads.decodeThreads,
-        ...(this.opts.storeId ? { storeId: this.opts.storeId } : {}),
-      };
-      return {
-        name: t.key, queueName: encodeQueue.name, data,
-        opts: {
-          jobId: childJobId(jobId, t.key), attempts: job.options.maxAttempts,
-          backoff: { type: 'exponential', delay: this.opts.backoffMs ?? 500 },
-          ignoreDependencyOnFailure: true, removeOnComplete: false, removeOnFail: false,
-        },
-      };
-    };
-    const parent = await mergeQueue.getJob(jobId);
-    const state = parent ? await parent.getState() : undefined;
-    if (parent && state === 'waiting-children') {
+  private async queueOpen(): Promise<number> {
+    const open = [...this.open].map((cid) => this.tasks.get(cid)!);
+    const parent = await this.mergeQueue.getJob(this.jobId);
+    if (parent && (await parent.getState()) === 'waiting-children') {
       let added = 0;
-      for (const t of open) {
-        const cid = childJobId(jobId, t.key);
-        const existing = await encodeQueue.getJob(cid);
-        const s = existing ? await existing.getState() : undefined;
-        if (existing && s !== 'failed') continue;
-        if (existing) await existing.remove().catch(() => undefined);
-        const c = child(t);
-        await encodeQueue.add(c.name, c.data, { ...c.opts, parent: { id: jobId, queue: mergeQueue.qualifiedName } });
-        added++;
-      }
+      for (const t of open) if (await this.enqueue(t)) added++;
       return added;
     }
-    if (parent) await removeFlow(mergeQueue, jobId);
+    if (parent) await removeFlow(this.mergeQueue, this.encodeQueue, this.jobId, [...this.tasks.keys()]);
     // Children left without a parent (a flow removed while one was locked) would block their ids.
-    for (const t of open) await removeIfQueued(encodeQueue, childJobId(jobId, t.key), true);
+    for (const t of open) await removeIfQueued(this.encodeQueue, childJobId(this.jobId, t.key), true);
     if (!open.length) return 0;
-    await flows.add({ name: 'merge', queueName: mergeQueue.name, data: { jobId }, opts: { jobId }, children: open.map(child) });
+    await this.flows.add({ name: 'merge', queueName: this.mergeQueue.name, data: { jobId: this.jobId }, opts: { jobId: this.jobId }, children: open.map((t) => this.childSpec(t)) });
     return open.length;
   }
-}
 
-async function removeIfQueued(queue: Queue, cid: string, settledToo = false): Promise<void> {
-  const job: Job | undefined = await queue.getJob(cid);
-  if (!job) return;
-  const state = await job.getState();
-  const queued = state === 'waiting' || state === 'delayed' || state === 'prioritized' || state === 'waiting-children';
-  if (queued || (settledToo && (state === 'completed' || state === 'failed'))) await job.remove().catch(() => undefined);
-}
-
-/** Removes the job's parent and its children; a child still locked by a worker stays until it ends. */
-export async function removeFlow(mergeQueue: Queue, jobId: string): Promise<void> {
-  const parent = await mergeQueue.getJob(jobId);
-  await parent?.remove({ removeChildren: true }).catch(() => undefined);
-}
-
-/** Applies reports and results to the ledger. */
-class Applier {
-  constructor(private readonly opts: ClusterExecutorOptions, private readonly jobId: string, private readonly settled: (cid: string, outcome: 'done' | 'failed') => void) {}
-
-  async event(type: string, message: string, data?: Record<string, unknown>): Promise<void> {
-    await this.opts.ledger.appendEvent({ jobId: this.jobId, at: this.opts.clock(), type, message, ...(data ? { data } : {}) }).catch(() => undefined);
+  /**
+   * Queues one task again, unless its child is queued or running: a settled child is replaced; the new one
+   * joins the job's flow while that waits on children, else stands alone. Returns whether it added one.
+   */
+  private async enqueue(t: TaskRecord): Promise<boolean> {
+    const cid = childJobId(this.jobId, t.key);
+    const existing = await this.encodeQueue.getJob(cid);
+    if (existing) {
+      const s = await existing.getState();
+      if (s !== 'completed' && s !== 'failed') return false;
+      await existing.remove();
+    }
+    const parent = await this.mergeQueue.getJob(this.jobId);
+    const live = parent && (await parent.getState()) === 'waiting-children';
+    const c = this.childSpec(t);
+    await this.encodeQueue.add(c.name, c.data, { ...c.opts, ...(live ? { parent: { id: this.jobId, queue: this.mergeQueue.qualifiedName } } : {}) });
+    return true;
   }
 
-  async report(task: TaskRecord, r: WorkerReport): Promise<void> {
+  /** Whether a report or result speaks for the attempt the ledger's running record stands for. */
+  private holds(cur: TaskRecord, r: { worker: string; attemptKey: string }): boolean {
+    if (cur.status !== 'running' || cur.worker !== r.worker) return false;
+    const known = this.attempt.get(cur.key);
+    return known === undefined || known === r.attemptKey;
+  }
+
+  private async report(cid: string, r: WorkerReport): Promise<void> {
     const { ledger } = this.opts;
+    const task = this.tasks.get(cid)!;
     const id = idOf(task);
     const cur = await ledger.getTask(id);
     if (!cur || cur.status === 'done') return;
-    const holds = cur.status === 'running' && cur.worker === r.worker;
+    const holds = this.holds(cur, r);
     try {
       switch (r.t) {
         case 'started': {
-          if (holds) return;
+          if (holds) {
+            this.attempt.set(task.key, r.attemptKey);
+            return;
+          }
           const now = this.opts.clock();
           const attempt = cur.attempts + 1;
           await ledger.transitionTask(id, [cur.status], 'running', { attempts: attempt, worker: r.worker, startedAt: r.at, heartbeatAt: now, clearError: true }, cur.attempts);
+          this.attempt.set(task.key, r.attemptKey);
           if (cur.status === 'running' && cur.worker) {
-            await this.event('task.requeued', `${describe(task)}: ${cur.worker} stopped renewing its lock; the task went back to the queue`, { key: task.key, from: cur.worker });
+            await this.event('task.requeued', `${describe(task)}: the attempt on ${cur.worker} lost its lock; the task went back to the queue`, { key: task.key, from: cur.worker });
           }
           await this.event('task.started', `${describe(task)}: attempt ${attempt} on ${r.worker}`, { key: task.key, attempt, worker: r.worker });
           return;
@@ -268,7 +303,8 @@ class Applier {
         case 'handback':
           if (!holds) return;
           await ledger.transitionTask(id, ['running'], 'pending', { attempts: Math.max(0, cur.attempts - 1) }, cur.attempts);
-          await this.event('task.handed-back', `${describe(task)}: ${r.worker} is stopping and handed the task back`, { key: task.key });
+          this.attempt.delete(task.key);
+          await this.event('task.handed-back', `${describe(task)}: ${r.worker} stopped its attempt and handed the task back`, { key: task.key });
           return;
       }
     } catch (err) {
@@ -276,14 +312,18 @@ class Applier {
     }
   }
 
-  /** A result BullMQ accepted (the worker held the lock to its end): recorded, unless the task is done. */
-  async result(cid: string, task: TaskRecord, r: EncodeResult): Promise<void> {
+  /**
+   * A result BullMQ accepted (the worker held the lock to its end): recorded, unless the task is done. One that
+   * cannot be recorded (its file is gone from the store) queues the task again.
+   */
+  private async result(cid: string, r: EncodeResult): Promise<void> {
     const { ledger, blobs } = this.opts;
+    const task = this.tasks.get(cid)!;
     const id = idOf(task);
     const cur = await ledger.getTask(id);
     if (!cur) return;
     if (cur.status === 'done') {
-      this.settled(cid, 'done');
+      this.settle(cid, 'done');
       if (cur.worker !== r.worker || cur.checksum !== r.patch.checksum) {
         await this.event('task.refused', `${describe(task)}: a late result from ${r.worker} was refused (done by ${cur.worker})`, { key: task.key, worker: r.worker });
       }
@@ -291,27 +331,45 @@ class Applier {
     }
     let stored;
     try {
-      stored = await blobs.moveBlob(r.attemptKey, cur.outputKey);
+      try {
+        stored = await blobs.moveBlob(r.attemptKey, cur.outputKey);
+      } catch (err) {
+        // Moved already by a coordinator that stopped before recording it.
+        stored = await blobs.stat(cur.outputKey);
+        if (!stored || stored.checksum !== r.patch.checksum) throw err;
+      }
+      if (stored.checksum !== r.patch.checksum) throw new Error(`the store holds other bytes than ${r.worker} wrote (sha256 ${stored.checksum.slice(0, 12)}, expected ${String(r.patch.checksum).slice(0, 12)})`);
     } catch (err) {
-      // Moved already by a coordinator that stopped before recording it.
-      stored = await blobs.stat(cur.outputKey);
-      if (!stored || stored.checksum !== r.patch.checksum) throw err;
-    }
-    if (stored.checksum !== r.patch.checksum) {
-      await this.finalFailure(cid, task, `the store holds other bytes than ${r.worker} wrote for ${task.key} (sha256 ${stored.checksum.slice(0, 12)}, expected ${String(r.patch.checksum).slice(0, 12)})`);
+      const n = (this.lostResults.get(cid) ?? 0) + 1;
+      this.lostResults.set(cid, n);
+      if (n >= this.job.options.maxAttempts) {
+        await this.finalFailure(cid, `its result could not be recorded ${n} times: ${oneLine(err)}`);
+        return;
+      }
+      await this.event('task.lost', `${describe(task)}: the result of ${r.worker} could not be recorded (${oneLine(err)}); queued again`, { key: task.key });
+      await this.enqueue(task);
       return;
     }
-    const attempts = cur.status === 'running' && cur.worker === r.worker ? cur.attempts : cur.attempts + 1;
+    const attempts = this.holds(cur, r) ? cur.attempts : cur.attempts + 1;
     await ledger.transitionTask(id, [cur.status], 'done', { ...r.patch, attempts, worker: r.worker, sizeBytes: stored.sizeBytes, checksum: stored.checksum, clearError: true }, cur.attempts);
+    this.attempt.delete(task.key);
     const wall = r.patch.wallMs ?? 0;
     await this.event('task.done', `${describe(task)} done in ${(wall / 1000).toFixed(1)} s on ${r.worker}`, {
       key: task.key, wallMs: wall, cpuSeconds: r.patch.cpuSeconds, sizeBytes: stored.sizeBytes, worker: r.worker,
     });
-    this.settled(cid, 'done');
+    this.settle(cid, 'done');
   }
 
-  async finalFailure(cid: string, task: TaskRecord, reason: string): Promise<void> {
+  /** A failed event: final when the child is in BullMQ's failed state (no attempt left, or not retryable). */
+  private async failure(cid: string, reason: string): Promise<void> {
+    const child = await this.encodeQueue.getJob(cid);
+    const state = child ? await child.getState() : 'unknown';
+    if (state === 'failed') await this.finalFailure(cid, reason);
+  }
+
+  private async finalFailure(cid: string, reason: string): Promise<void> {
     const { ledger } = this.opts;
+    const task = this.tasks.get(cid)!;
     const id = idOf(task);
     const cur = await ledger.getTask(id);
     if (!cur || cur.status === 'done') return;
@@ -319,11 +377,29 @@ class Applier {
       await ledger.transitionTask(id, [cur.status], 'failed', { error: reason, finishedAt: this.opts.clock() }, cur.attempts).catch(() => undefined);
       await this.event('task.failed', `${describe(task)} failed: ${reason}`, { key: task.key });
     }
-    this.settled(cid, 'failed');
-  }
-
-  async stalled(task: TaskRecord): Promise<void> {
-    await this.event('task.stalled', `${describe(task)}: its worker stopped renewing its lock; back to the queue`, { key: task.key });
+    this.settle(cid, 'failed');
   }
 }
 
+async function removeIfQueued(queue: Queue, cid: string, settledToo = false): Promise<void> {
+  const job: Job | undefined = await queue.getJob(cid);
+  if (!job) return;
+  const state = await job.getState();
+  const queued = state === 'waiting' || state === 'delayed' || state === 'prioritized' || state === 'waiting-children';
+  if (queued || (settledToo && (state === 'completed' || state === 'failed'))) await job.remove().catch(() => undefined);
+}
+
+/**
+ * Removes the job's parent and its children. BullMQ refuses to remove a flow while a child is locked by a
+ * worker: then every child not running is removed, and what is left expires (KEEP_SETTLED_SECONDS).
+ */
+export async function removeFlow(mergeQueue: Queue, encodeQueue: Queue, jobId: string, childIds: string[]): Promise<void> {
+  const parent = await mergeQueue.getJob(jobId);
+  const removed = parent ? await parent.remove({ removeChildren: true }).then(() => true, () => false) : true;
+  if (removed && !childIds.length) return;
+  for (const cid of childIds) {
+    const child = await encodeQueue.getJob(cid);
+    if (child && (await child.getState()) !== 'active') await child.remove().catch(() => undefined);
+  }
+  if (!removed) await parent?.remove({ removeChildren: false }).catch(() => undefined);
+}

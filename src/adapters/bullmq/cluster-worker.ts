@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { isRetryable, oneLine } from '../../core/errors.js';
+import { CancelledError, isDiskFull, isRetryable, oneLine, ToolMissingError } from '../../core/errors.js';
 import { attemptKeyOf, type EncodeMessage, type EncodeResult, type WorkerInfo, type WorkerReport } from './protocol.js';
 import { openRedis, publishWorker, redisOptions, removeWorker } from './redis.js';
 import { ReportLedger } from './report-ledger.js';
@@ -46,7 +46,7 @@ export interface ClusterWorker {
 
 export async function startClusterWorker(opts: ClusterWorkerOptions): Promise<ClusterWorker> {
   const presence: Redis = openRedis(opts.redisUrl);
-  const active = new Map<string, { key: string; abort: AbortController }>();
+  const active = new Map<string, { key: string; abort: AbortController; ledger: ReportLedger }>();
   let handingBack = false;
   let draining = false;
   const startedAt = Date.now();
@@ -62,18 +62,19 @@ export async function startClusterWorker(opts: ClusterWorkerOptions): Promise<Cl
     const attemptKey = attemptKeyOf(msg.task.outputKey, tag);
     let frames: number | undefined;
     const send = async (r: WorkerReport) => {
-      // A report of a job whose lock this worker lost, or that was removed, is of no use: dropped.
+      // BullMQ takes progress without checking the lock: the coordinator tells stale reports by their attempt.
+      // A job that was removed refuses it: nothing to tell then.
       await job.updateProgress(r).catch(() => undefined);
     };
     const ledger = new ReportLedger(msg.head, { ...msg.task, outputKey: attemptKey, status: 'pending', attempts: 0 }, opts.workerId, send, () => frames);
-    if (msg.storeId && opts.info.storeId && msg.storeId !== opts.info.storeId) {
-      // Another folder is mounted at the store's path here: this node cannot read the job's files.
-      throw new Error(`${opts.info.host}:${opts.info.pid} reads another store at ${opts.info.store} (id ${opts.info.storeId}, the job's is ${msg.storeId}): mount the shared folder at that path on this node`);
-    }
     const abort = new AbortController();
-    active.set(job.id!, { key: msg.task.key, abort });
+    active.set(job.id!, { key: msg.task.key, abort, ledger });
     void publish();
     try {
+      if (msg.storeId && opts.info.storeId && msg.storeId !== opts.info.storeId) {
+        // Another folder is mounted at the store's path here: this node cannot read the job's files.
+        throw new Error(`${opts.info.host}:${opts.info.pid} reads another store at ${opts.info.store} (id ${opts.info.storeId}, the job's is ${msg.storeId}): mount the shared folder at that path on this node`);
+      }
       await opts.encode(msg, { ledger, signal: abort.signal, onFrames: (n) => { frames = n; } });
       if (!ledger.donePatch) throw new Error(`${msg.task.key}: the encode ended without a result`);
       return { worker: opts.workerId, attemptKey, patch: ledger.donePatch };
@@ -82,8 +83,12 @@ export async function startClusterWorker(opts: ClusterWorkerOptions): Promise<Cl
         await job.moveToWait(token);
         throw new WaitingError();
       }
-      // The task's own error decides whether another attempt can help (a missing encoder will not appear).
-      if (!isRetryable(err)) throw new UnrecoverableError(oneLine(err));
+      // Its lock was lost: BullMQ refuses whatever this attempt says now (and if the lock came back, another
+      // attempt is the right outcome).
+      if (abort.signal.aborted) throw new Error(oneLine(abort.signal.reason));
+      // The task's own error decides whether another attempt can help; what is wrong with this node only (its
+      // ffmpeg lacks an encoder, its scratch disk is full) another node may not have: another attempt.
+      if (!isRetryable(err) && !(err instanceof ToolMissingError) && !isDiskFull(err)) throw new UnrecoverableError(oneLine(err));
       throw new Error(oneLine(err));
     } finally {
       active.delete(job.id!);
@@ -101,6 +106,15 @@ export async function startClusterWorker(opts: ClusterWorkerOptions): Promise<Cl
     autorun: false,
   });
   worker.on('error', (err) => opts.onError?.(`worker: ${oneLine(err)}`));
+  // A task whose lock could not be renewed is another worker's by now: its encode stops (its result would be
+  // refused) and frees this node.
+  worker.on('lockRenewalFailed', (jobIds: string[]) => {
+    for (const id of jobIds) {
+      const a = active.get(id);
+      a?.ledger.detach();
+      a?.abort.abort(new CancelledError('its lock was lost: the task went back to the queue'));
+    }
+  });
   await worker.waitUntilReady();
   void worker.run().catch((err: unknown) => opts.onError?.(`worker: ${oneLine(err)}`));
   await publish();
@@ -113,7 +127,7 @@ export async function startClusterWorker(opts: ClusterWorkerOptions): Promise<Cl
     },
     handBack() {
       handingBack = true;
-      for (const a of active.values()) a.abort.abort();
+      for (const a of active.values()) a.abort.abort(new CancelledError('handed back: the worker is stopping'));
     },
     drain() {
       drained ??= (async () => {

@@ -19,8 +19,9 @@ export interface ClusterQueues {
   merge: string;
 }
 
-export function clusterQueues(storeLocation: string): ClusterQueues {
-  const h = createHash('sha256').update(storeLocation).digest('hex').slice(0, 10);
+/** `store`: the store's location and, for S3, its endpoint. */
+export function clusterQueues(store: string): ClusterQueues {
+  const h = createHash('sha256').update(store).digest('hex').slice(0, 10);
   return { encode: `shardcast-encode-${h}`, merge: `shardcast-merge-${h}` };
 }
 /** A worker's presence hash (host, pid, task, heartbeat), expiring unless refreshed. */
@@ -58,13 +59,19 @@ export function attemptKeyOf(outputKey: string, tag: string): string {
   return `${outputKey.slice(0, slash)}/attempts/${stem}.${tag}${ext}`;
 }
 
-export type WorkerReport =
-  | { t: 'started'; worker: string; at: number; attemptKey: string }
-  | { t: 'beat'; worker: string; at: number; frames?: number }
-  | { t: 'event'; worker: string; type: string; message: string; data?: Record<string, unknown> }
-  | { t: 'cut-fallback'; worker: string; reason: string }
-  | { t: 'failed'; worker: string; patch: TaskPatch }
-  | { t: 'handback'; worker: string };
+/**
+ * Every report names its worker and its attempt (`attemptKey`, unique per time a worker takes the task): BullMQ
+ * stores progress without checking the lock, so a worker that lost the task can still report, and the same worker
+ * may hold the task again in a later attempt.
+ */
+export type WorkerReport = { worker: string; attemptKey: string } & (
+  | { t: 'started'; at: number }
+  | { t: 'beat'; at: number; frames?: number }
+  | { t: 'event'; type: string; message: string; data?: Record<string, unknown> }
+  | { t: 'cut-fallback'; reason: string }
+  | { t: 'failed'; patch: TaskPatch }
+  | { t: 'handback' }
+);
 
 export interface EncodeResult {
   worker: string;

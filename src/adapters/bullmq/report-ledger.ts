@@ -15,6 +15,8 @@ import type { WorkerReport } from './protocol.js';
  */
 const TRANSITION_EVENTS = new Set(['task.started', 'task.done', 'task.failed']);
 
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
 export class ReportLedger implements Ledger {
   private task: TaskRecord;
   private head: JobHead;
@@ -25,6 +27,22 @@ export class ReportLedger implements Ledger {
   constructor(head: JobHead, task: TaskRecord, private readonly worker: string, private readonly send: (r: WorkerReport) => Promise<void>, private readonly frames: () => number | undefined) {
     this.head = head;
     this.task = task;
+    this.attemptKey = task.outputKey;
+  }
+
+  /** This attempt's file key: it names the attempt in every report. */
+  private readonly attemptKey: string;
+
+  private detached = false;
+
+  /** This attempt lost the task (its lock): nothing it says from now on is sent. */
+  detach(): void {
+    this.detached = true;
+  }
+
+  private report(r: DistributiveOmit<WorkerReport, 'worker' | 'attemptKey'>): Promise<void> {
+    if (this.detached) return Promise.resolve();
+    return this.send({ ...r, worker: this.worker, attemptKey: this.attemptKey } as WorkerReport);
   }
 
   private mine(id: TaskId): void {
@@ -46,7 +64,7 @@ export class ReportLedger implements Ledger {
     // The one job write an encode makes: a segment that must be read by pre-roll tells the job.
     if (jobId === this.head.id && patch.cutFallback) {
       this.head = { ...this.head, cutFallback: patch.cutFallback };
-      await this.send({ t: 'cut-fallback', worker: this.worker, reason: patch.cutFallback });
+      await this.report({ t: 'cut-fallback', reason: patch.cutFallback });
     }
     // The caller ignores the result (best effort); a full job record is not known here.
     throw new UsageError('the job record is kept by the coordinator');
@@ -62,10 +80,10 @@ export class ReportLedger implements Ledger {
     const next: TaskRecord = { ...cur, ...fields, status: to };
     if (clearError) delete next.error;
     this.task = next;
-    if (to === 'running') await this.send({ t: 'started', worker: this.worker, at: next.startedAt ?? Date.now(), attemptKey: cur.outputKey });
+    if (to === 'running') await this.report({ t: 'started', at: next.startedAt ?? Date.now() });
     else if (to === 'done') this.donePatch = patch;
-    else if (to === 'failed') await this.send({ t: 'failed', worker: this.worker, patch });
-    else if (to === 'pending') await this.send({ t: 'handback', worker: this.worker });
+    else if (to === 'failed') await this.report({ t: 'failed', patch });
+    else if (to === 'pending') await this.report({ t: 'handback' });
     return next;
   }
 
@@ -73,12 +91,12 @@ export class ReportLedger implements Ledger {
     this.mine(id);
     if (this.task.status !== 'running') return;
     const frames = this.frames();
-    await this.send({ t: 'beat', worker: this.worker, at, ...(frames !== undefined ? { frames } : {}) });
+    await this.report({ t: 'beat', at, ...(frames !== undefined ? { frames } : {}) });
   }
 
   async appendEvent(event: Omit<JobEvent, 'seq'>): Promise<JobEvent> {
     if (!TRANSITION_EVENTS.has(event.type)) {
-      await this.send({ t: 'event', worker: this.worker, type: event.type, message: event.message, ...(event.data ? { data: event.data } : {}) });
+      await this.report({ t: 'event', type: event.type, message: event.message, ...(event.data ? { data: event.data } : {}) });
     }
     return { ...event, seq: ++this.seq };
   }

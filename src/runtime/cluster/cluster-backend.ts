@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { existsSync, mkdirSync } from 'node:fs';
 import { Queue } from 'bullmq';
 import { ClusterExecutor, removeFlow } from '../../adapters/bullmq/cluster-executor.js';
-import { clusterQueues, type WorkerInfo } from '../../adapters/bullmq/protocol.js';
+import { childJobId, clusterQueues, type WorkerInfo } from '../../adapters/bullmq/protocol.js';
 import { listWorkers, openRedis, redisFacts, redisOptions, redisProblems, shownRedisUrl } from '../../adapters/bullmq/redis.js';
 import { FfmpegProcess, resolveToolPaths } from '../../adapters/local/ffmpeg-process.js';
 import { makeSqliteLedger } from '../../adapters/sqlite/sqlite-ledger.js';
@@ -25,7 +25,7 @@ import type { Backend, BackendConfig, RunHooks } from '../backend.js';
 import { checkPaths } from '../job-paths.js';
 import { isLocalWorkerAlive, localWorkerId, newJobId } from '../local/local-runtime.js';
 import { parseTranscodeOptions } from '../transcode-options.js';
-import { openClusterStore, parseStore, storeLocation, type ClusterStore } from './cluster-store.js';
+import { openClusterStore, parseStore, storeLocation, storeQueueKey, type ClusterStore } from './cluster-store.js';
 import { clusterDoctor } from './cluster-doctor.js';
 import { clusterSettings, type ClusterSettings } from './cluster-settings.js';
 
@@ -76,7 +76,7 @@ export function openClusterBackend(cfg: BackendConfig): ClusterBackend {
     ...(cfg.onProgress ? { onProgress: cfg.onProgress } : {}),
   });
   const executorFor = (home: Home, deps: AppDeps) => new ClusterExecutor({
-    redisUrl: home.redis, queues: clusterQueues(storeLocation(home.store.spec)), ledger, blobs: deps.blobs, clock: deps.clock,
+    redisUrl: home.redis, queues: clusterQueues(storeQueueKey(home.store.spec)), ledger, blobs: deps.blobs, clock: deps.clock,
     ...(home.storeId ? { storeId: home.storeId } : {}),
     ...(cfg.onProgress ? { onProgress: cfg.onProgress } : {}),
   });
@@ -93,10 +93,18 @@ export function openClusterBackend(cfg: BackendConfig): ClusterBackend {
     if (!job) throw new NotFoundError(`no job ${jobId} in ${dir}`);
     return job;
   };
-  /** The job's own Redis and store (as it was made), or the flags'. */
+  /**
+   * The job's own Redis and store, as it was made; flags given now override them (a Redis that moved), the
+   * environment does not (it names the home of new jobs, and the job's flow may live on its own Redis).
+   */
   const jobHome = async (jobId: string): Promise<Home> => {
     const rec = (await ledger.listEvents(jobId)).filter((e) => e.type === HOME_EVENT).pop()?.data as ClusterSettings | undefined;
-    return homeOf({ ...rec, ...settings.redis ? { redis: settings.redis } : {}, ...settings.store ? { store: settings.store, s3Endpoint: settings.s3Endpoint } : {} });
+    const given = cfg.cluster ?? {};
+    if (!rec) return homeOf(settings);
+    return homeOf({
+      redis: given.redis ?? rec.redis,
+      ...(given.store ? { store: given.store, ...(given.s3Endpoint ? { s3Endpoint: given.s3Endpoint } : {}) } : { ...(rec.store ? { store: rec.store } : {}), ...(rec.s3Endpoint ? { s3Endpoint: rec.s3Endpoint } : {}) }),
+    });
   };
   /** Encodes at once the store's workers offer now (the default --workers of a cluster job). */
   const liveSlots = async (home: Home): Promise<number> => {
@@ -166,11 +174,13 @@ export function openClusterBackend(cfg: BackendConfig): ClusterBackend {
       const home = await jobHome(jobId);
       // A Redis that cannot be reached keeps the flow (its keys hold no files); the files and records go.
       if (await redisFacts(home.redis).then(() => true, () => false)) {
-        const q = new Queue(clusterQueues(storeLocation(home.store.spec)).merge, { connection: redisOptions(home.redis) });
+        const queues = clusterQueues(storeQueueKey(home.store.spec));
+        const merge = new Queue(queues.merge, { connection: redisOptions(home.redis) });
+        const encode = new Queue(queues.encode, { connection: redisOptions(home.redis) });
         try {
-          await removeFlow(q, jobId);
+          await removeFlow(merge, encode, jobId, (await ledger.listTasks(jobId)).map((t) => childJobId(jobId, t.key)));
         } finally {
-          await q.close();
+          await Promise.allSettled([merge.close(), encode.close()]);
         }
       }
       await removeJob({ ledger, blobs: home.store.blobs }, jobId);

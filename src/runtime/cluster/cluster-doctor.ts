@@ -35,7 +35,7 @@ export async function clusterDoctor(s: ClusterSettings, env: NodeJS.ProcessEnv):
     try {
       await store.probe();
       storeId = await store.storeId(true);
-      lines.push(`store: ${storeLocation(spec)}: writable from ${hostname()}, id ${storeId}`);
+      lines.push(`store: ${storeLocation(spec)}: writable from ${hostname()}${storeId ? `, id ${storeId}` : ''}`);
       report.store = { location: storeLocation(spec), id: storeId, writable: true };
     } catch (err) {
       problem((err as Error).message);

@@ -1,8 +1,8 @@
 /**
  * The cluster's store: where segments go between the workers and the coordinator. A folder every node mounts at
  * the same path (NFS, SMB: keys are files under it, like EFS) or an S3-compatible bucket (`s3://bucket/prefix`,
- * path-style, `--s3-endpoint`). It holds a small marker with a random id, so a node that mounts another folder at
- * that path is told apart (`doctor`).
+ * path-style, `--s3-endpoint`). A folder holds a small marker with a random id, so a node that mounts another folder
+ * at that path is told apart (`doctor`, and its workers refuse the tasks).
  */
 import { randomBytes } from 'node:crypto';
 import { copyFile, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
@@ -42,6 +42,11 @@ export function storeLocation(spec: StoreSpec): string {
   return spec.kind === 'folder' ? spec.root : `s3://${spec.bucket}/${spec.prefix}`;
 }
 
+/** What names the store's queues: its location and, for S3, its endpoint (the same bucket name elsewhere differs). */
+export function storeQueueKey(spec: StoreSpec): string {
+  return spec.kind === 's3' && spec.endpoint ? `${storeLocation(spec)} ${spec.endpoint}` : storeLocation(spec);
+}
+
 export interface ClusterStore {
   spec: StoreSpec;
   blobs: BlobStore;
@@ -53,7 +58,10 @@ export interface ClusterStore {
    * job's folder of the store (removed with the job).
    */
   placeSource(jobId: string, localPath: string): Promise<string>;
-  /** The store's id (the marker's), made when `create` and it is missing; undefined: no marker. */
+  /**
+   * A shared folder's id (its marker's), made when `create` and it is missing; undefined: no marker, or a bucket
+   * (which its endpoint and name already tell apart).
+   */
   storeId(create: boolean): Promise<string | undefined>;
   /** Writes, reads back and removes a probe object: throws in one line when the store cannot be used. */
   probe(): Promise<void>;
@@ -107,7 +115,6 @@ export function openClusterStore(spec: StoreSpec, env: NodeJS.ProcessEnv, scratc
   }
   const client = s3Client(spec, env);
   const blobs = new S3BlobStore({ client, bucket: spec.bucket, prefix: spec.prefix, scratchRoot });
-  const markerKey = `${spec.prefix}${MARKER}`;
   const where = `s3://${spec.bucket}/${spec.prefix}${spec.endpoint ? ` at ${spec.endpoint}` : ''}`;
   return {
     spec, blobs,
@@ -126,14 +133,8 @@ export function openClusterStore(spec: StoreSpec, env: NodeJS.ProcessEnv, scratc
       await uploadFile(client, localPath, uri);
       return uri;
     },
-    async storeId(create) {
-      const res = await client.send(new GetObjectCommand({ Bucket: spec.bucket, Key: markerKey })).catch(() => undefined);
-      const id = res?.Body ? (await res.Body.transformToString()).trim() : '';
-      if (id || !create) return id || undefined;
-      const fresh = randomBytes(8).toString('hex');
-      await client.send(new PutObjectCommand({ Bucket: spec.bucket, Key: markerKey, Body: `${fresh}\n` }));
-      return fresh;
-    },
+    // A bucket is named by its endpoint and name, which name the queues too: no marker to compare.
+    storeId: async () => undefined,
     async probe() {
       const key = `${spec.prefix}.probe-${randomBytes(4).toString('hex')}`;
       try {

@@ -14,7 +14,7 @@ import type { AppDeps } from '../../app/deps.js';
 import { encodeTask } from '../../app/encode-task.js';
 import { oneLine, ToolMissingError, UsageError } from '../../core/errors.js';
 import { localWorkerId } from '../local/local-runtime.js';
-import { openClusterStore, parseStore, storeLocation } from './cluster-store.js';
+import { openClusterStore, parseStore, storeLocation, storeQueueKey } from './cluster-store.js';
 
 export interface WorkerConfig {
   redis: string;
@@ -49,7 +49,7 @@ export async function startWorker(cfg: WorkerConfig): Promise<RunningWorker> {
   const id = localWorkerId();
   const storeId = await store.storeId(true);
   const worker = await startClusterWorker({
-    redisUrl: cfg.redis, queue: clusterQueues(storeLocation(spec)).encode, workerId: id, concurrency, lockMs,
+    redisUrl: cfg.redis, queue: clusterQueues(storeQueueKey(spec)).encode, workerId: id, concurrency, lockMs,
     info: { host: hostname(), pid: process.pid, ffmpeg: ffmpeg.version, store: storeLocation(spec), ...(storeId ? { storeId } : {}) },
     onError: (line) => cfg.log(line),
     async encode(msg, ctx) {
@@ -68,7 +68,7 @@ export async function startWorker(cfg: WorkerConfig): Promise<RunningWorker> {
         await encodeTask(deps, { jobId: msg.jobId, kind: msg.task.kind, index: msg.task.index }, { threads: msg.threads, decodeThreads: msg.decodeThreads, signal: ctx.signal });
         cfg.log(`${msg.task.key}: done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
       } catch (err) {
-        cfg.log(`${msg.task.key}: ${ctx.signal.aborted ? 'stopped, handed back' : `failed: ${oneLine(err)}`}`);
+        cfg.log(`${msg.task.key}: ${ctx.signal.aborted ? `stopped, ${oneLine(ctx.signal.reason)}` : `failed: ${oneLine(err)}`}`);
         throw err;
       }
     },
