@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { cli, cliDetached, sha256Of, sleep, undisturbedSha } from '../support/cli.js';
 import { startRedis, startWorker, type RedisProcess, type WorkerProcess } from '../support/cluster.js';
-import { makeClip, tempDir } from '../support/media.js';
+import { ffmpeg, frameHashes, makeClip, tempDir } from '../support/media.js';
 import { S3RVER_CREDENTIALS, startS3rver } from '../support/s3rver-process.js';
 
 const OPTS = ['--preset', 'veryfast', '--segment-seconds', '2', '--workers', '2', '--no-progress'];
@@ -256,6 +256,21 @@ describe('CLI: --backend cluster (BullMQ workers over Redis)', () => {
     assert.equal(sha256Of(out), reference);
     const events = status(view.id).events as any[];
     assert.ok(events.some((e) => e.type === 'task.lost'), events.map((e) => `${e.type}: ${e.message}`).join('\n'));
+  });
+
+  it('a source whose keyframes cannot be trusted (intra-refresh MP4): frame-exact; a worker that found it reads the job\'s next segments by pre-roll', async () => {
+    const store = newStore();
+    await spawnWorkers(1, store);
+    const src = join(t.dir, 'ir.mp4');
+    ffmpeg(['-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=30:duration=8', '-c:v', 'libx264', '-preset', 'fast', '-x264-params', 'keyint=60:intra-refresh=1', src]);
+    const out = join(t.dir, 'ir.mkv');
+    const r = cli(['transcode', src, out, '--crf', '0', '--preset', 'ultrafast', '--segment-seconds', '1', '--workers', '2', '--audio-codec', 'none', '--json', '--no-progress', ...clusterArgs(store)], { stateDir: state });
+    assert.equal(r.status, 0, r.stderr);
+    const job = JSON.parse(r.stdout);
+    assert.equal(job.cutting.method, 'preroll');
+    assert.deepEqual(frameHashes(out), frameHashes(src), 'every frame as the source\'s');
+    const rereads = (status(job.id).events as any[]).filter((e) => e.type === 'job.cutting' && /read again by pre-roll/.test(e.message));
+    assert.equal(rereads.length, 1, `one worker finds it once: ${rereads.map((e) => e.message).join('; ')}`);
   });
 
   it('an S3-compatible store (s3rver): workers and coordinator share segments through the bucket', async () => {

@@ -91,7 +91,8 @@ describe('ReportLedger (a worker\'s view of the ledger)', () => {
 
   it('guards the attempt\'s own sequence, touches only its own task, and leaves the record to the coordinator', async () => {
     const sent: WorkerReport[] = [];
-    const l = new ReportLedger(head, task, 'w', async (r) => { sent.push(r); }, () => undefined);
+    const learned: string[] = [];
+    const l = new ReportLedger(head, task, 'w', async (r) => { sent.push(r); }, () => undefined, (reason) => learned.push(reason));
     await assert.rejects(l.transitionTask(id, ['running'], 'done', {}, 0), ConditionFailedError);
     await assert.rejects(l.getTask({ ...id, index: 4 }), /only its own task/);
     await assert.rejects(l.listTasks(), /only the coordinator/);
@@ -99,6 +100,7 @@ describe('ReportLedger (a worker\'s view of the ledger)', () => {
     await l.transitionTask(id, ['running'], 'failed', { error: 'boom' }, 1);
     await assert.rejects(l.updateJob('job1', ['encoding'], 'encoding', { cutFallback: 'intra refresh' }), /kept by the coordinator/);
     assert.equal((await l.getJobHead('job1'))!.cutFallback, 'intra refresh');
+    assert.deepEqual(learned, ['intra refresh'], 'the worker is told, for the job\'s next tasks');
     assert.deepEqual(sent.map((r) => r.t), ['started', 'failed', 'cut-fallback']);
     assert.ok(sent.every((r) => r.attemptKey === 'job1/attempts/v00003.1a.mp4' && r.worker === 'w'), 'every report names its attempt');
     // An attempt that lost its lock says nothing more.

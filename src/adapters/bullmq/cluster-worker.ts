@@ -48,6 +48,11 @@ export async function startClusterWorker(opts: ClusterWorkerOptions): Promise<Cl
   const presence: Redis = openRedis(opts.redisUrl);
   const active = new Map<string, { key: string; abort: AbortController; ledger: ReportLedger }>();
   let handingBack = false;
+  /**
+   * Jobs whose segments this worker found must be read by pre-roll: a task queued before the coordinator
+   * learned it carries the old head, and would try the seek read first again.
+   */
+  const cutFallbacks = new Map<string, string>();
   let draining = false;
   const startedAt = Date.now();
   const presenceTtl = Math.max(3 * opts.lockMs, 10_000);
@@ -66,7 +71,9 @@ export async function startClusterWorker(opts: ClusterWorkerOptions): Promise<Cl
       // A job that was removed refuses it: nothing to tell then.
       await job.updateProgress(r).catch(() => undefined);
     };
-    const ledger = new ReportLedger(msg.head, { ...msg.task, outputKey: attemptKey, status: 'pending', attempts: 0 }, opts.workerId, send, () => frames);
+    const learned = msg.head.cutFallback ? undefined : cutFallbacks.get(msg.jobId);
+    const head = learned ? { ...msg.head, cutFallback: learned } : msg.head;
+    const ledger = new ReportLedger(head, { ...msg.task, outputKey: attemptKey, status: 'pending', attempts: 0 }, opts.workerId, send, () => frames, (reason) => cutFallbacks.set(msg.jobId, reason));
     const abort = new AbortController();
     active.set(job.id!, { key: msg.task.key, abort, ledger });
     void publish();

@@ -24,7 +24,12 @@ export class ReportLedger implements Ledger {
   /** The done transition's fields, once the encode got there. */
   donePatch: TaskPatch | undefined;
 
-  constructor(head: JobHead, task: TaskRecord, private readonly worker: string, private readonly send: (r: WorkerReport) => Promise<void>, private readonly frames: () => number | undefined) {
+  constructor(
+    head: JobHead, task: TaskRecord, private readonly worker: string, private readonly send: (r: WorkerReport) => Promise<void>,
+    private readonly frames: () => number | undefined,
+    /** Told when the encode finds the job's segments must be read by pre-roll (the worker keeps it for the job's next tasks). */
+    private readonly onCutFallback: (reason: string) => void = () => undefined,
+  ) {
     this.head = head;
     this.task = task;
     this.attemptKey = task.outputKey;
@@ -64,6 +69,7 @@ export class ReportLedger implements Ledger {
     // The one job write an encode makes: a segment that must be read by pre-roll tells the job.
     if (jobId === this.head.id && patch.cutFallback) {
       this.head = { ...this.head, cutFallback: patch.cutFallback };
+      this.onCutFallback(patch.cutFallback);
       await this.report({ t: 'cut-fallback', reason: patch.cutFallback });
     }
     // The caller ignores the result (best effort); a full job record is not known here.
