@@ -19,11 +19,16 @@ export interface BlobStore {
   putFile(key: string, localPath: string): Promise<StoredBlob>;
   /**
    * Moves a stored blob to another key, replacing what is there (a cluster worker's attempt file to its task's
-   * key once the coordinator accepted it): a rename in a folder, a copy and a delete on S3.
+   * key once the coordinator accepted it): a rename in a folder, a copy and a delete on S3. Returns the size and
+   * sha256 of the bytes now at `toKey`, read back from the store, never the checksum their writer recorded: the
+   * coordinator holds it against the one the worker computed before its upload.
    */
   moveBlob(fromKey: string, toKey: string): Promise<StoredBlob>;
-  /** Size and checksum of a stored blob, or undefined if absent. */
-  stat(key: string): Promise<StoredBlob | undefined>;
+  /**
+   * Size and checksum of a stored blob, or undefined if absent. The checksum may be the one recorded when it was
+   * stored (S3 object metadata); with `verify` it is computed from the stored bytes.
+   */
+  stat(key: string, opts?: { verify?: boolean }): Promise<StoredBlob | undefined>;
   /** Copies a blob to a local path (for tools that need a local file). */
   getFile(key: string, localPath: string): Promise<void>;
   /** Deletes every blob under a prefix (`<jobId>/`). */

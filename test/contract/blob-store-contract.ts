@@ -20,6 +20,11 @@ export interface BlobStoreFixture {
   /** A final output location named `name` (a fresh one per test). */
   outputFor(name: string): string;
   readOutput(output: string): Promise<Buffer>;
+  /**
+   * Replaces a stored blob's bytes behind the store's back, keeping whatever it recorded at upload (its S3
+   * metadata): bytes that went wrong in transit or at rest.
+   */
+  tamper(key: string, bytes: Buffer): Promise<void>;
   cleanup(): Promise<void>;
 }
 
@@ -103,6 +108,20 @@ export function runBlobStoreContract(name: string, makeStore: () => Promise<Blob
       assert.deepEqual(await f.store.stat(`${jobId}/v00002.mkv`), stored);
       assert.equal(await f.store.stat(`${jobId}/attempts/v00002.3ab.mkv`), undefined, 'the attempt\'s key is gone');
       await assert.rejects(f.store.moveBlob(`${jobId}/attempts/none.mkv`, `${jobId}/v00009.mkv`));
+    });
+
+    it('moveBlob and a verified stat give the sha256 of the bytes stored, not the one recorded at upload', async () => {
+      const bytes = randomBytes(30_000);
+      const stored = await f.store.putFile(`${jobId}/attempts/v00004.9cd.mkv`, await localFile('att', bytes));
+      assert.equal(stored.checksum, sha256(bytes));
+      const damaged = Buffer.from(bytes);
+      damaged[12_345] = damaged[12_345]! ^ 0xff;
+      await f.tamper(`${jobId}/attempts/v00004.9cd.mkv`, damaged);
+      assert.deepEqual(await f.store.stat(`${jobId}/attempts/v00004.9cd.mkv`, { verify: true }), { sizeBytes: bytes.length, checksum: sha256(damaged) });
+      const moved = await f.store.moveBlob(`${jobId}/attempts/v00004.9cd.mkv`, `${jobId}/v00004.mkv`);
+      assert.deepEqual(moved, { sizeBytes: bytes.length, checksum: sha256(damaged) });
+      assert.deepEqual(await f.store.stat(`${jobId}/v00004.mkv`, { verify: true }), moved);
+      assert.equal(await f.store.stat(`${jobId}/nothing.mkv`, { verify: true }), undefined);
     });
 
     it('readLocation gives a location readable by byte range (ffmpeg seeks in it)', async () => {

@@ -5,7 +5,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { makeS3Client } from '../../src/adapters/aws/aws-clients.js';
 import { S3BlobStore } from '../../src/adapters/aws/s3-blob-store.js';
 import { parseS3Uri } from '../../src/adapters/aws/s3-uri.js';
@@ -40,6 +40,10 @@ runBlobStoreContract('S3BlobStore', async () => ({
   readOutput: async (output) => {
     const { bucket, key } = parseS3Uri(output);
     return getObject(bucket, key);
+  },
+  tamper: async (key, bytes) => {
+    const head = await client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: `tmp/${key}` }));
+    await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: `tmp/${key}`, Body: bytes, Metadata: head.Metadata }));
   },
   cleanup: async () => {},
 }));

@@ -2,17 +2,19 @@
  * The cluster home: a redis-server of the test's own, `shardcast worker` processes, `--backend cluster` from the
  * CLI. The output equals the local backend's byte for byte (same segment threads), also after a worker killed
  * with `kill -9` mid-task, a worker frozen past its lock (its late result refused, the ledger unchanged), a
- * coordinator killed mid-job and resumed, and with an S3-compatible store (s3rver); a task that always fails
- * fails the job, and `retry` re-runs only it.
+ * coordinator killed mid-job and resumed, Redis restarted empty, and with an S3-compatible store (s3rver), also
+ * when a proxy damages a segment's upload (refused, encoded again); a task that always fails fails the job, and
+ * `retry` re-runs only it.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
-import { cli, cliDetached, sha256Of, sleep, undisturbedSha } from '../support/cli.js';
+import { cli, cliAsync, cliDetached, sha256Of, sleep, undisturbedSha } from '../support/cli.js';
 import { startRedis, startWorker, type RedisProcess, type WorkerProcess } from '../support/cluster.js';
 import { ffmpeg, frameHashes, makeClip, tempDir } from '../support/media.js';
+import { startCorruptingProxy } from '../support/corrupting-proxy.js';
 import { S3RVER_CREDENTIALS, startS3rver } from '../support/s3rver-process.js';
 
 const OPTS = ['--preset', 'veryfast', '--segment-seconds', '2', '--workers', '2', '--no-progress'];
@@ -285,6 +287,33 @@ describe('CLI: --backend cluster (BullMQ workers over Redis)', () => {
       assert.equal(sha256Of(out), reference);
     } finally {
       await stopAll();
+      await s3.stop();
+    }
+  });
+
+  it('a segment damaged on its way to the S3 store is refused and encoded again: the bytes are the same', async () => {
+    const s3 = await startS3rver(['media'], { directory: join(t.dir, 's3-damage') });
+    // Between every node and the store: the first upload of a video segment's attempt gets one byte flipped.
+    const proxy = await startCorruptingProxy(s3.endpoint, { match: /\/attempts\/v\d+\./ });
+    try {
+      const env = { AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey, AWS_REGION: 'us-east-1', NODE_OPTIONS: '--openssl-legacy-provider' };
+      const store = 's3://media/damaged';
+      await spawnWorkers(2, store, { s3Endpoint: proxy.endpoint, env });
+      const out = join(t.dir, 's3-damaged.mp4');
+      const r = await cliAsync(['transcode', clip, out, ...OPTS, '--backend', 'cluster', '--redis', redis.url, '--store', store, '--s3-endpoint', proxy.endpoint, '--json'], { stateDir: state, env });
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(proxy.damaged.length, 1, 'one upload was damaged');
+      assert.equal(sha256Of(out), reference, 'the damaged segment was not merged');
+      const st = status(JSON.parse(r.stdout).id);
+      const lost = (st.events as any[]).filter((e) => e.type === 'task.lost');
+      assert.equal(lost.length, 1, (st.events as any[]).map((e) => `${e.type}: ${e.message}`).join('\n'));
+      assert.match(lost[0].message, /the store holds other bytes than .* wrote/);
+      const seg = (st.segments as any[]).find((x) => proxy.damaged[0]!.includes(`${String(x.key).replace('/', '/attempts/')}.`));
+      assert.ok(seg, `the damaged attempt names a segment: ${proxy.damaged[0]}`);
+      assert.equal(seg.status, 'done');
+    } finally {
+      await stopAll();
+      await proxy.stop();
       await s3.stop();
     }
   });

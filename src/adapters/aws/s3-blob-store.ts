@@ -49,12 +49,6 @@ function isNotFound(err: unknown): boolean {
   return e?.name === 'NotFound' || e?.name === 'NoSuchKey' || e?.$metadata?.httpStatusCode === 404;
 }
 
-async function sha256Stream(body: Readable): Promise<string> {
-  const h = createHash('sha256');
-  for await (const chunk of body) h.update(chunk as Buffer);
-  return h.digest('hex');
-}
-
 export class S3BlobStore implements BlobStore {
   private readonly scratchRoot: string;
   constructor(private readonly opts: S3BlobStoreOptions) {
@@ -84,7 +78,10 @@ export class S3BlobStore implements BlobStore {
     return stored;
   }
 
-  /** A copy keeps the object's metadata (its sha256); segments are far below CopyObject's 5 GB. */
+  /**
+   * A copy and a delete (segments are far below CopyObject's 5 GB); the copy is then read back and hashed, so a
+   * blob whose bytes went wrong on the way (a worker's upload, the copy) does not pass on its recorded sha256.
+   */
   async moveBlob(fromKey: string, toKey: string): Promise<StoredBlob> {
     const from = this.locationOf(fromKey);
     const to = this.locationOf(toKey);
@@ -92,17 +89,18 @@ export class S3BlobStore implements BlobStore {
       Bucket: to.bucket, Key: to.key, CopySource: `${from.bucket}/${from.key.split('/').map(encodeURIComponent).join('/')}`, MetadataDirective: 'COPY',
     }));
     await this.opts.client.send(new DeleteObjectCommand({ Bucket: from.bucket, Key: from.key }));
-    const stored = await this.stat(toKey);
+    const stored = await this.stat(toKey, { verify: true });
     if (!stored) throw new Error(`s3://${to.bucket}/${to.key} is missing right after it was copied`);
     return stored;
   }
 
-  async stat(key: string): Promise<StoredBlob | undefined> {
+  async stat(key: string, opts: { verify?: boolean } = {}): Promise<StoredBlob | undefined> {
     const loc = this.locationOf(key);
     try {
+      if (opts.verify) return await this.readBack(loc);
       const head = await this.opts.client.send(new HeadObjectCommand({ Bucket: loc.bucket, Key: loc.key }));
-      const checksum = head.Metadata?.[SHA256_METADATA] ?? (await this.hashObject(loc));
-      return { sizeBytes: head.ContentLength ?? 0, checksum };
+      const recorded = head.Metadata?.[SHA256_METADATA];
+      return recorded ? { sizeBytes: head.ContentLength ?? 0, checksum: recorded } : await this.readBack(loc);
     } catch (err) {
       if (isNotFound(err)) return undefined;
       throw err;
@@ -202,8 +200,15 @@ export class S3BlobStore implements BlobStore {
   }
 
   /** For objects stored without the metadata (put there by another tool). */
-  private async hashObject(loc: S3Location): Promise<string> {
+  /** Size and sha256 of the object's bytes as one GET returns them. */
+  private async readBack(loc: S3Location): Promise<StoredBlob> {
     const res = await this.opts.client.send(new GetObjectCommand({ Bucket: loc.bucket, Key: loc.key }));
-    return sha256Stream(res.Body as Readable);
+    const h = createHash('sha256');
+    let sizeBytes = 0;
+    for await (const chunk of res.Body as Readable) {
+      h.update(chunk as Buffer);
+      sizeBytes += (chunk as Buffer).length;
+    }
+    return { sizeBytes, checksum: h.digest('hex') };
   }
 }

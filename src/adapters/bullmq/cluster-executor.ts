@@ -335,7 +335,7 @@ class FlowRun {
         stored = await blobs.moveBlob(r.attemptKey, cur.outputKey);
       } catch (err) {
         // Moved already by a coordinator that stopped before recording it.
-        stored = await blobs.stat(cur.outputKey);
+        stored = await blobs.stat(cur.outputKey, { verify: true });
         if (!stored || stored.checksum !== r.patch.checksum) throw err;
       }
       if (stored.checksum !== r.patch.checksum) throw new Error(`the store holds other bytes than ${r.worker} wrote (sha256 ${stored.checksum.slice(0, 12)}, expected ${String(r.patch.checksum).slice(0, 12)})`);

@@ -73,7 +73,8 @@ export class LocalBlobStore implements BlobStore {
     return { sizeBytes: st.size, checksum: await sha256File(to) };
   }
 
-  async stat(key: string): Promise<StoredBlob | undefined> {
+  /** The checksum is always computed from the file's bytes (`verify` changes nothing here). */
+  async stat(key: string, _opts?: { verify?: boolean }): Promise<StoredBlob | undefined> {
     const p = this.pathOf(key);
     try {
       const st = await stat(p);
