@@ -18,6 +18,8 @@ import { startCorruptingProxy } from '../support/corrupting-proxy.js';
 import { S3RVER_CREDENTIALS, startS3rver } from '../support/s3rver-process.js';
 
 const OPTS = ['--preset', 'veryfast', '--segment-seconds', '2', '--workers', '2', '--no-progress'];
+/** What every node (workers and coordinator) needs to reach s3rver. */
+const S3_ENV = { AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey, AWS_REGION: 'us-east-1', NODE_OPTIONS: '--openssl-legacy-provider' };
 
 describe('CLI: --backend cluster (BullMQ workers over Redis)', () => {
   const t = tempDir('shardcast-cluster-');
@@ -278,11 +280,10 @@ describe('CLI: --backend cluster (BullMQ workers over Redis)', () => {
   it('an S3-compatible store (s3rver): workers and coordinator share segments through the bucket', async () => {
     const s3 = await startS3rver(['media'], { directory: join(t.dir, 's3') });
     try {
-      const env = { AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey, AWS_REGION: 'us-east-1', NODE_OPTIONS: '--openssl-legacy-provider' };
       const store = 's3://media/cluster';
-      await spawnWorkers(2, store, { s3Endpoint: s3.endpoint, env });
+      await spawnWorkers(2, store, { s3Endpoint: s3.endpoint, env: S3_ENV });
       const out = join(t.dir, 's3.mp4');
-      const r = cli(['transcode', clip, out, ...OPTS, '--backend', 'cluster', '--redis', redis.url, '--store', store, '--s3-endpoint', s3.endpoint], { stateDir: state, env });
+      const r = cli(['transcode', clip, out, ...OPTS, '--backend', 'cluster', '--redis', redis.url, '--store', store, '--s3-endpoint', s3.endpoint], { stateDir: state, env: S3_ENV });
       assert.equal(r.status, 0, r.stderr);
       assert.equal(sha256Of(out), reference);
     } finally {
@@ -296,11 +297,10 @@ describe('CLI: --backend cluster (BullMQ workers over Redis)', () => {
     // Between every node and the store: the first upload of a video segment's attempt gets one byte flipped.
     const proxy = await startCorruptingProxy(s3.endpoint, { match: /\/attempts\/v\d+\./ });
     try {
-      const env = { AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey, AWS_REGION: 'us-east-1', NODE_OPTIONS: '--openssl-legacy-provider' };
       const store = 's3://media/damaged';
-      await spawnWorkers(2, store, { s3Endpoint: proxy.endpoint, env });
+      await spawnWorkers(2, store, { s3Endpoint: proxy.endpoint, env: S3_ENV });
       const out = join(t.dir, 's3-damaged.mp4');
-      const r = await cliAsync(['transcode', clip, out, ...OPTS, '--backend', 'cluster', '--redis', redis.url, '--store', store, '--s3-endpoint', proxy.endpoint, '--json'], { stateDir: state, env });
+      const r = await cliAsync(['transcode', clip, out, ...OPTS, '--backend', 'cluster', '--redis', redis.url, '--store', store, '--s3-endpoint', proxy.endpoint, '--json'], { stateDir: state, env: S3_ENV });
       assert.equal(r.status, 0, r.stderr);
       assert.equal(proxy.damaged.length, 1, 'one upload was damaged');
       assert.equal(sha256Of(out), reference, 'the damaged segment was not merged');

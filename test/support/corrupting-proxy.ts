@@ -1,41 +1,31 @@
 /**
  * An HTTP proxy on 127.0.0.1 in front of an S3 endpoint that damages uploads on their way: the body of the first
- * `times` PUT requests whose path matches has one byte flipped (same length, same headers, so neither the client
- * nor an S3 emulator that checks no checksum can tell). Everything else passes through unchanged.
+ * `times` PUT requests whose path matches has its byte at `offset` (default 4096) flipped: same length, same
+ * headers, so neither the client nor an S3 emulator that checks no checksum can tell. Everything else passes
+ * through unchanged.
  */
 import { createServer, request, type IncomingMessage } from 'node:http';
 import { Transform } from 'node:stream';
 
 export interface CorruptingProxy {
   endpoint: string;
-  /** The paths of the uploads it damaged. */
+  /** The paths of the uploads it damaged (a matched upload shorter than the offset is not). */
   damaged: string[];
   stop(): Promise<void>;
 }
 
-/** Flips the byte at `offset` of the stream (or its last byte, if the stream is shorter). */
-function flipByteAt(offset: number): Transform {
+/** Flips the byte at `offset` of the stream, if it has one, and then calls `onFlip`. */
+function flipByteAt(offset: number, onFlip: () => void): Transform {
   let seen = 0;
-  let flipped = false;
-  let last: Buffer | undefined;
   return new Transform({
     transform(chunk: Buffer, _enc, done) {
-      if (last) this.push(last);
-      const buf = Buffer.from(chunk);
-      if (!flipped && offset >= seen && offset < seen + buf.length) {
-        buf[offset - seen] = buf[offset - seen]! ^ 0xff;
-        flipped = true;
+      if (offset >= seen && offset < seen + chunk.length) {
+        chunk = Buffer.from(chunk);
+        chunk[offset - seen] = chunk[offset - seen]! ^ 0xff;
+        onFlip();
       }
-      seen += buf.length;
-      last = buf;
-      done();
-    },
-    flush(done) {
-      if (last) {
-        if (!flipped && last.length) last[last.length - 1] = last[last.length - 1]! ^ 0xff;
-        this.push(last);
-      }
-      done();
+      seen += chunk.length;
+      done(null, chunk);
     },
   });
 }
@@ -46,11 +36,9 @@ export async function startCorruptingProxy(target: string, opts: { match: RegExp
   let left = opts.times ?? 1;
   const server = createServer((req: IncomingMessage, res) => {
     const path = req.url ?? '/';
-    const damage = req.method === 'PUT' && left > 0 && opts.match.test(path.split('?')[0]!);
-    if (damage) {
-      left--;
-      damaged.push(path.split('?')[0]!);
-    }
+    const pathname = path.split('?')[0]!;
+    const damage = req.method === 'PUT' && left > 0 && opts.match.test(pathname);
+    if (damage) left--;
     const { expect: _expect, ...headers } = req.headers;
     const out = request({ host: upstream.hostname, port: upstream.port, method: req.method, path, headers }, (up) => {
       res.writeHead(up.statusCode ?? 502, up.headers);
@@ -60,7 +48,7 @@ export async function startCorruptingProxy(target: string, opts: { match: RegExp
       if (!res.headersSent) res.writeHead(502);
       res.end(String(err));
     });
-    (damage ? req.pipe(flipByteAt(opts.offset ?? 4096)) : req).pipe(out);
+    (damage ? req.pipe(flipByteAt(opts.offset ?? 4096, () => damaged.push(pathname))) : req).pipe(out);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as { port: number };

@@ -29,8 +29,8 @@ export class EfsBlobStore implements BlobStore {
     return this.local.moveBlob(fromKey, toKey);
   }
 
-  stat(key: string, opts?: { verify?: boolean }): Promise<StoredBlob | undefined> {
-    return this.local.stat(key, opts);
+  stat(key: string): Promise<StoredBlob | undefined> {
+    return this.local.stat(key);
   }
 
   getFile(key: string, localPath: string): Promise<void> {

@@ -199,8 +199,7 @@ export class S3BlobStore implements BlobStore {
     return { sizeBytes: size, checksum };
   }
 
-  /** For objects stored without the metadata (put there by another tool). */
-  /** Size and sha256 of the object's bytes as one GET returns them. */
+  /** Size and sha256 of the object's bytes as one GET returns them (a verified stat, or an object stored without the metadata). */
   private async readBack(loc: S3Location): Promise<StoredBlob> {
     const res = await this.opts.client.send(new GetObjectCommand({ Bucket: loc.bucket, Key: loc.key }));
     const h = createHash('sha256');

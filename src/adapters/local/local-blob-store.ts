@@ -73,8 +73,8 @@ export class LocalBlobStore implements BlobStore {
     return { sizeBytes: st.size, checksum: await sha256File(to) };
   }
 
-  /** The checksum is always computed from the file's bytes (`verify` changes nothing here). */
-  async stat(key: string, _opts?: { verify?: boolean }): Promise<StoredBlob | undefined> {
+  /** The checksum is always computed from the file's bytes, so every stat is a verified one. */
+  async stat(key: string): Promise<StoredBlob | undefined> {
     const p = this.pathOf(key);
     try {
       const st = await stat(p);
