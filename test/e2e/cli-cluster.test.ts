@@ -232,7 +232,9 @@ describe('CLI: --backend cluster (BullMQ workers over Redis)', () => {
     const run = cliDetached(['transcode', clip, out, ...OPTS, ...clusterArgs(store)], { stateDir: state });
     let stderr = '';
     run.stderr!.on('data', (d) => (stderr += d));
-    await ws[0]!.waitFor(/\/v\d+: done/, 60_000);
+    await ws[0]!.waitFor(/\/v\d+: done/, 60_000).catch((err: Error) => {
+      throw new Error(`${err.message}\nthe coordinator's stderr:\n${stderr}\nthe other worker's log:\n${ws[1]!.log()}`);
+    });
     const jobId = /job ([a-z0-9]+):/.exec(stderr)![1]!;
     process.kill(-run.pid!, 'SIGKILL');
     await sleep(3000);
