@@ -1,23 +1,79 @@
 #!/usr/bin/env node
-// Runs every test file under test/ with node's test runner (TypeScript through tsx).
-// Usage: node scripts/run-tests.mjs [folder-or-file ...]   (default: test/unit test/contract test/integration test/e2e)
+// Runs the test files under test/ with node's test runner (TypeScript through tsx), one tier after another,
+// the fast ones first: test/unit, test/contract, test/integration, test/e2e (what `npm test` runs; none of them
+// needs anything beside the checkout). `test/corpus` (the real media files of ../shared, `npm run test:corpus`)
+// runs only when named.
+// Usage: node scripts/run-tests.mjs [folder-or-file ...]
+//
+// Every tier runs even when an earlier one failed (CI shows every failure at once); the exit code is 1 when any
+// test failed. A test that hangs fails by the per-test timeout (its own waits say what they waited for), and a
+// file whose processes or handles outlive its tests is ended by --test-force-exit (the test support kills the
+// process groups it started when a file's process exits).
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 
-const roots = process.argv.slice(2);
-const targets = roots.length ? roots : ['test/unit', 'test/contract', 'test/integration', 'test/e2e'];
-const files = [];
-const walk = (p) => {
+const TIERS = ['test/unit', 'test/contract', 'test/integration', 'test/e2e'];
+/** Per-test limit: the slowest test here takes about a minute on 2 loaded cores. */
+const TEST_TIMEOUT_MS = Number(process.env.SHARDCAST_TEST_TIMEOUT_MS ?? 600_000);
+
+const filesUnder = (p) => {
   let st;
-  try { st = statSync(p); } catch { return; }
-  if (st.isDirectory()) for (const e of readdirSync(p).sort()) walk(join(p, e));
-  else if (/\.test\.ts$/.test(p)) files.push(p);
+  try {
+    st = statSync(p);
+  } catch {
+    return [];
+  }
+  if (st.isDirectory()) return readdirSync(p).sort().flatMap((e) => filesUnder(join(p, e)));
+  return /\.test\.ts$/.test(p) ? [p] : [];
 };
-targets.forEach(walk);
-if (files.length === 0) {
-  console.error('no test files found under', targets.join(' '));
+
+const args = process.argv.slice(2);
+const groups = (args.length ? args : TIERS).map((t) => ({ name: t, files: filesUnder(t) })).filter((g) => g.files.length);
+if (!groups.length) {
+  console.error('no test files found under', (args.length ? args : TIERS).join(' '));
   process.exit(1);
 }
-const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...files], { stdio: 'inherit' });
-process.exit(r.status ?? 1);
+
+/** Runs one tier; resolves with its counts, read from the runner's closing lines while passing its output on. */
+function runTier(g) {
+  return new Promise((resolve) => {
+    // Unit tests share nothing and start no process: two files at once. The rest start servers, ffmpeg and
+    // processes whose timings matter: one file at a time.
+    const concurrency = g.name === 'test/unit' ? 2 : 1;
+    const child = spawn(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, `--test-timeout=${TEST_TIMEOUT_MS}`, '--test-force-exit', ...g.files], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const counts = { pass: 0, fail: 0, cancelled: 0, skipped: 0 };
+    let partial = '';
+    child.stdout.on('data', (b) => {
+      process.stdout.write(b);
+      partial += b.toString('utf8');
+      const lines = partial.split('\n');
+      partial = lines.pop() ?? '';
+      for (const l of lines) {
+        const m = /^# (pass|fail|cancelled|skipped) (\d+)$/.exec(l);
+        if (m) counts[m[1]] = Number(m[2]);
+      }
+    });
+    child.on('close', (code) => resolve({ ...counts, code }));
+  });
+}
+
+const started = Date.now();
+const results = [];
+for (const g of groups) {
+  const t0 = Date.now();
+  console.log(`\n== ${g.name}: ${g.files.length} file(s)`);
+  const r = await runTier(g);
+  results.push({ name: g.name, ...r, seconds: Math.round((Date.now() - t0) / 1000) });
+  console.log(`== ${g.name}: ${r.pass} passed, ${r.fail} failed${r.cancelled ? `, ${r.cancelled} cancelled` : ''} in ${results.at(-1).seconds} s`);
+}
+const failedTiers = results.filter((r) => r.code !== 0 || r.fail > 0 || r.cancelled > 0);
+console.log('');
+for (const r of results) console.log(`${r.name.padEnd(17)} ${String(r.pass).padStart(4)} passed ${String(r.fail).padStart(3)} failed ${String(r.seconds).padStart(5)} s`);
+const pass = results.reduce((a, r) => a + r.pass, 0);
+const fail = results.reduce((a, r) => a + r.fail + r.cancelled, 0) + failedTiers.filter((r) => r.fail === 0 && r.cancelled === 0).length;
+console.log(`in ${Math.round((Date.now() - started) / 1000)} s`);
+console.log(`tests: ${pass} passed, ${fail} failed`);
+process.exit(failedTiers.length ? 1 : 0);

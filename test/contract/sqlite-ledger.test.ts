@@ -2,7 +2,6 @@
  * The ledger contract against SqliteLedger on a real temp file, plus what only SQLite has: sharing one file
  * between connections and processes, reopening, and the schema version.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +14,7 @@ import type { TaskRecord } from '../../src/core/types.js';
 import { makeSqliteLedger, SqliteLedger } from '../../src/adapters/sqlite/sqlite-ledger.js';
 import { LEDGER_SCHEMA_VERSION } from '../../src/adapters/sqlite/sqlite-schema.js';
 import { fullJob, minimalJob, newTask, runLedgerContract } from './ledger-contract.js';
+import { spawnGroup } from '../support/processes.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'shardcast-ledger-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -115,12 +115,12 @@ describe('SqliteLedger on a shared file', () => {
         const l = makeSqliteLedger(${JSON.stringify(path)});
         for (let i = 0; i < ${perWriter}; i++) await l.appendEvent({ jobId: 'job-procs', at: i, type: 'child', message: String(i) });
         await l.close();`;
-      const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      const child = spawnGroup(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
         cwd: fileURLToPath(new URL('../..', import.meta.url)),
         stdio: ['ignore', 'inherit', 'pipe'],
       });
       let stderr = '';
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
       const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
       for (let i = 0; i < perWriter; i++) {
         await ledger.appendEvent({ jobId: 'job-procs', at: i, type: 'parent', message: String(i) });

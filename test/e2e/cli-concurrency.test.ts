@@ -9,6 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { cliDetached } from '../support/cli.js';
 import { frameHashes, makeClip, tempDir } from '../support/media.js';
 import { api, startTestServer, waitForStatus, type TestServer } from './support/server-harness.js';
+import { exitOf } from '../support/processes.js';
 
 function run(args: string[], stateDir: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = cliDetached(args, { stateDir });
@@ -16,7 +17,7 @@ function run(args: string[], stateDir: string): Promise<{ code: number | null; s
   let stderr = '';
   child.stdout!.on('data', (b) => (stdout += b));
   child.stderr!.on('data', (b) => (stderr += b));
-  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })));
+  return exitOf(child, `shardcast ${args[0]}`, 240_000, () => stderr).then(({ code }) => ({ code, stdout, stderr }));
 }
 
 describe('concurrency on one state dir', () => {

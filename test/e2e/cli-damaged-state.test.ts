@@ -10,6 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { cli, cliDetached, sleep, sha256Of, undisturbedSha } from '../support/cli.js';
 import { makeClip, tempDir } from '../support/media.js';
+import { exitOf } from '../support/processes.js';
 
 const sha = sha256Of;
 const OPTS = ['--preset', 'veryfast', '--segment-seconds', '1', '--workers', '2', '--no-progress'];
@@ -29,7 +30,7 @@ describe('damaged state', () => {
     const child = cliDetached(['transcode', clip, out, ...OPTS], { stateDir: state });
     let stderr = '';
     child.stderr!.on('data', (b) => (stderr += b));
-    const exit = new Promise((r) => child.on('exit', r));
+    const exit = exitOf(child, 'shardcast transcode', 240_000, () => stderr);
     for (const deadline = Date.now() + 120_000; ;) {
       assert.ok(Date.now() < deadline, stderr);
       await sleep(100);

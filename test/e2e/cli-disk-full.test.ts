@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { cli, cliDetached, sleep, sha256Of, undisturbedSha } from '../support/cli.js';
 import { makeClip, tempDir } from '../support/media.js';
+import { exitOf } from '../support/processes.js';
 
 const sha = sha256Of;
 const OPTS = ['--preset', 'veryfast', '--segment-seconds', '1', '--workers', '2', '--no-progress'];
@@ -72,7 +73,7 @@ describe('a full disk', () => {
     const child = cliDetached(['transcode', clip, out, ...OPTS], { stateDir: state });
     let stderr = '';
     child.stderr!.on('data', (b) => (stderr += b));
-    const exit = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    const exit = exitOf(child, 'shardcast transcode', 240_000, () => stderr).then(({ code }) => code);
     const deadline = Date.now() + 120_000;
     for (;;) {
       assert.ok(Date.now() < deadline, `no progress: ${stderr}`);

@@ -10,9 +10,10 @@ import { hostname } from 'node:os';
 import Database from 'better-sqlite3';
 import { after, before, describe, it } from 'node:test';
 import { join } from 'node:path';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { BIN, cli, cliDetached, sleep, strayProcesses, sha256Of, undisturbedSha } from '../support/cli.js';
 import { makeClip, tempDir } from '../support/media.js';
+import { exitOf as exitWithin, spawnGroup } from '../support/processes.js';
 import { isLocalWorkerAlive, localWorkerId } from '../../src/runtime/local/local-runtime.js';
 
 const sha = sha256Of;
@@ -53,7 +54,7 @@ describe('CLI: resume after a crash or Ctrl-C', () => {
   }
 
   function exitOf(child: ChildProcess): Promise<{ code: number | null; signal: string | null }> {
-    return new Promise((r) => child.on('exit', (code, signal) => r({ code, signal })));
+    return exitWithin(child, 'the transcode');
   }
 
   function doneTasks(jobId: string): Map<string, number> {
@@ -97,7 +98,7 @@ describe('CLI: resume after a crash or Ctrl-C', () => {
     const out = join(t.dir, 'zombie.mp4');
     const q = (x: string) => `'${x.replace(/'/g, "'\\''")}'`;
     const cmd = [process.execPath, BIN, '--state-dir', state, 'transcode', clip, out, ...OPTS].map(q).join(' ');
-    const holder = spawn('sh', ['-c', `${cmd} & echo $!; exec sleep 300`], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const holder = spawnGroup('sh', ['-c', `${cmd} & echo $!; exec sleep 300`], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     holder.stdout!.on('data', (b) => (stdout += b));
     try {
@@ -134,7 +135,7 @@ describe('CLI: resume after a crash or Ctrl-C', () => {
     assert.equal(isLocalWorkerAlive(`${hostname()}:${process.pid}`), true, 'a lease taken before start times were recorded');
     assert.equal(isLocalWorkerAlive('another-host:1'), undefined);
     // A zombie: `sleep 0.1` exits under a parent (`sleep 5`) that never reaps it.
-    const z = spawn('sh', ['-c', 'sleep 0.1 & echo $!; exec sleep 5'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const z = spawnGroup('sh', ['-c', 'sleep 0.1 & echo $!; exec sleep 5'], { stdio: ['ignore', 'pipe', 'ignore'] });
     try {
       const pid = Number(await new Promise<string>((r) => z.stdout!.once('data', (b) => r(String(b)))));
       await sleep(400);

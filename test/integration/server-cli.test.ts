@@ -4,15 +4,16 @@
  * (SIGINT) stops, leaving its running job cancelled and resumable by the CLI.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { BIN, cli, cliDetached } from '../support/cli.js';
 import { makeClip, REPO, tempDir } from '../support/media.js';
 import { api, waitFor } from '../e2e/support/server-harness.js';
+import { spawnGroup } from '../support/processes.js';
 
 function startServe(stateDir: string, extra: string[] = []): Promise<{ proc: ChildProcess; url: string; output: () => string }> {
-  const proc = spawn(process.execPath, [BIN, '--state-dir', stateDir, 'serve', '--port', '0', ...extra], {
+  const proc = spawnGroup(process.execPath, [BIN, '--state-dir', stateDir, 'serve', '--port', '0', ...extra], {
     cwd: REPO,
     env: { ...process.env, SHARDCAST_TOKEN: '' },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,11 +1,12 @@
 /**
  * Runs the built CLI (bin/shardcast.js -> dist/) as a user would, in its own state dir.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO } from './media.js';
+import { killGroup, spawnGroup } from './processes.js';
 
 export const BIN = join(REPO, 'bin', 'shardcast.js');
 
@@ -29,25 +30,28 @@ export function cli(args: string[], opts: { stateDir: string; env?: Record<strin
 /** cli() without blocking this process (for tests that serve the CLI from here: fake endpoints on 127.0.0.1). */
 export function cliAsync(args: string[], opts: { stateDir: string; env?: Record<string, string>; cwd?: string; timeoutMs?: number }): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, '--state-dir', opts.stateDir, ...args], {
+    const child = spawnGroup(process.execPath, [BIN, '--state-dir', opts.stateDir, ...args], {
       cwd: opts.cwd ?? REPO, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
     let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
-    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 240_000);
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
+    const timer = setTimeout(() => killGroup(child.pid), opts.timeoutMs ?? 240_000);
     child.once('error', reject);
-    child.once('close', (status) => { clearTimeout(timer); resolve({ status, stdout, stderr }); });
+    child.once('close', (status) => {
+      clearTimeout(timer);
+      killGroup(child.pid);
+      resolve({ status, stdout, stderr });
+    });
   });
 }
 
-/** Starts the CLI in its own process group (so the test can kill the whole group). */
+/** Starts the CLI in its own process group (so the test can kill the whole group; killed at the latest when the test file ends). */
 export function cliDetached(args: string[], opts: { stateDir: string; env?: Record<string, string> }): ChildProcess {
-  return spawn(process.execPath, [BIN, '--state-dir', opts.stateDir, ...args], {
+  return spawnGroup(process.execPath, [BIN, '--state-dir', opts.stateDir, ...args], {
     cwd: REPO,
     env: { ...process.env, ...opts.env },
-    detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
 }

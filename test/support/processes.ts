@@ -1,0 +1,72 @@
+/**
+ * Every process a test starts runs in a process group of its own, and every group is killed (SIGKILL) when the
+ * test file's process ends, whether its tests passed, failed or timed out: no redis-server, worker, coordinator,
+ * s3rver or ffmpeg outlives the file that started it. A helper that stops its process earlier kills its group too.
+ */
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+
+const groups = new Set<number>();
+
+/** Kills one process group (the child's pid is its id); nothing happens when it is gone already. */
+export function killGroup(pgid: number | undefined, signal: NodeJS.Signals = 'SIGKILL'): void {
+  if (!pgid) return;
+  try {
+    process.kill(-pgid, signal);
+  } catch {
+    // gone
+  }
+}
+
+export function killAllGroups(): void {
+  for (const g of groups) killGroup(g);
+  groups.clear();
+}
+
+process.on('exit', killAllGroups);
+for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.once(s, () => {
+    killAllGroups();
+    process.exit(128 + ({ SIGINT: 2, SIGTERM: 15, SIGHUP: 1 } as const)[s]);
+  });
+}
+
+/** spawn() in a new process group, killed with this process at the latest. */
+export function spawnGroup(file: string, args: readonly string[], opts: SpawnOptions = {}): ChildProcess {
+  const child = spawn(file, [...args], { ...opts, detached: true });
+  if (child.pid) groups.add(child.pid);
+  return child;
+}
+
+/** Resolves with the exit code (null when a signal ended it) once the process has exited. */
+export function exited(child: ChildProcess): Promise<number | null> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve(child.exitCode);
+    else child.once('exit', (code) => resolve(code));
+  });
+}
+
+/**
+ * Resolves with how the process ended; rejects after `timeoutMs` with `what` it was waiting for and the output
+ * `output()` gives, killing its group, so a test never waits for ever on a process that does not end.
+ */
+export function exitOf(
+  child: ChildProcess,
+  what: string,
+  timeoutMs = 240_000,
+  output: () => string = () => '',
+): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  return new Promise((resolve, reject) => {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      resolve({ code: child.exitCode, signal: child.signalCode });
+      return;
+    }
+    const timer = setTimeout(() => {
+      killGroup(child.pid);
+      reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what} (pid ${child.pid}) to exit; its output:\n${output()}`));
+    }, timeoutMs);
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal });
+    });
+  });
+}
