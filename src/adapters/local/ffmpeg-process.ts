@@ -7,6 +7,7 @@ import { accessSync, constants, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { delimiter, join } from 'node:path';
 import { ToolMissingError } from '../../core/errors.js';
+import { diesWithParent } from './parent-death.js';
 import type { MediaTool, ToolInfo, ToolName, ToolRunOptions, ToolRunResult } from '../../ports/media-tool.js';
 
 const TAIL_BYTES = 8192;
@@ -104,6 +105,12 @@ function cpuOnExit(sampled: number): number {
   return Math.round(Math.max(sampled, delta) * 1000) / 1000;
 }
 
+/** Why a run was stopped, as an Error (an AbortSignal's reason may be any value). */
+function abortReason(signal: AbortSignal): Error {
+  const r: unknown = signal.reason;
+  return r instanceof Error ? r : new Error(typeof r === 'string' ? r : 'aborted');
+}
+
 export class FfmpegProcess implements MediaTool {
   constructor(private readonly paths: ToolPaths) {}
 
@@ -129,10 +136,18 @@ export class FfmpegProcess implements MediaTool {
     const maxStdout = opts.maxStdoutBytes ?? 512 * 1024 * 1024;
     return new Promise((resolve, reject) => {
       if (opts.signal?.aborted) {
-        reject(opts.signal.reason ?? new Error('aborted'));
+        reject(abortReason(opts.signal));
         return;
       }
-      const child = spawn(this.paths[tool].path, [...args], { stdio: ['ignore', 'pipe', 'pipe'], shell: false });
+      const path = this.paths[tool].path;
+      // Checked here: through setpriv, a missing binary would be setpriv's exit 127, not a spawn error.
+      if (!isExecutable(path)) {
+        reject(new ToolMissingError(`cannot run ${tool} (${path}): not an executable file`));
+        return;
+      }
+      // ffmpeg dies with this process (kill -9 included), not only at its next write to a closed pipe.
+      const cmd = diesWithParent(path, args);
+      const child = spawn(cmd.file, cmd.args, { stdio: ['ignore', 'pipe', 'pipe'], shell: false });
       const stdout: Buffer[] = [];
       let stdoutBytes = 0;
       let tail = '';
@@ -186,7 +201,7 @@ export class FfmpegProcess implements MediaTool {
       child.on('close', (code, signal) => {
         finish();
         if (opts.signal?.aborted) {
-          reject(opts.signal.reason ?? new Error('aborted'));
+          reject(abortReason(opts.signal));
           return;
         }
         resolve({
