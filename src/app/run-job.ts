@@ -3,7 +3,7 @@
  * executor, merge, verify, commit the output. `resumeJob` and `retryJob` are this plus a repair of the
  * task states first; both re-run only what is not done.
  */
-import { CancelledError, InputError, JobFailedError, oneLine, ShardcastError } from '../core/errors.js';
+import { CancelledError, HomeUnreachableError, InputError, JobFailedError, oneLine, ShardcastError } from '../core/errors.js';
 import type { JobRecord, JobStatus, TaskRecord, TranscodeOptions, Backend } from '../core/types.js';
 import type { Executor } from '../ports/executor.js';
 import type { TaskId } from '../ports/ledger.js';
@@ -113,11 +113,13 @@ export async function runJob(deps: AppDeps, executor: Executor, jobId: string, s
   } catch (err) {
     const cancelled = signal?.aborted || err instanceof CancelledError;
     const elapsed = deps.clock() - started;
-    await fail(deps, jobId, cancelled ? new CancelledError(`stopped by the user; run \`${commandFor('resume', home)}\` to continue`) : err, cancelled ? 'cancelled' : 'failed').catch(() => undefined);
+    // The home itself went away (a cluster's Redis): nothing is wrong with the job, which resumes once it is back.
+    const failure = !cancelled && err instanceof HomeUnreachableError ? new JobFailedError(`${oneLine(err)}; run \`${commandFor('resume', home)}\` once it is back`, jobId) : err;
+    await fail(deps, jobId, cancelled ? new CancelledError(`stopped by the user; run \`${commandFor('resume', home)}\` to continue`) : failure, cancelled ? 'cancelled' : 'failed').catch(() => undefined);
     const cur = await deps.ledger.getJob(jobId);
     if (cur) await deps.ledger.updateJob(jobId, [cur.status], cur.status, { timings: { ...cur.timings, totalMs: (cur.timings.totalMs ?? 0) + elapsed } }).catch(() => undefined);
     if (cancelled) throw new CancelledError(`stopped; run \`${commandFor('resume', home)}\` to continue`);
-    if (err instanceof InputError || err instanceof JobFailedError) throw err;
+    if (failure instanceof InputError || failure instanceof JobFailedError) throw failure;
     if (err instanceof ShardcastError) throw new JobFailedError(oneLine(err), jobId);
     throw new JobFailedError(`job failed: ${oneLine(err)}`, jobId);
   }

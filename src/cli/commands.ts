@@ -24,6 +24,7 @@ export interface GlobalFlags {
   redis?: string;
   store?: string;
   s3Endpoint?: string;
+  redisWaitSeconds?: string;
 }
 
 type Flags = GlobalFlags & Record<string, unknown>;
@@ -41,6 +42,7 @@ export async function withBackend<T>(flags: GlobalFlags, opts: { readOnly?: bool
     cluster: {
       ...(flags.redis ? { redis: flags.redis } : {}), ...(flags.store ? { store: flags.store } : {}),
       ...(flags.s3Endpoint ? { s3Endpoint: flags.s3Endpoint } : {}),
+      ...(flags.redisWaitSeconds !== undefined ? { redisWaitSeconds: flags.redisWaitSeconds } : {}),
     },
   });
   try {

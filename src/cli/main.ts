@@ -19,7 +19,8 @@ function clusterOptions(cmd: Command): Command {
   return cmd
     .option('--redis <url>', 'cluster: the Redis of the queue, e.g. redis://10.0.0.5:6379 (env SHARDCAST_REDIS_URL)')
     .option('--store <location>', 'cluster: a folder every node mounts at the same path, or s3://bucket/prefix (env SHARDCAST_STORE)')
-    .option('--s3-endpoint <url>', 'cluster: the S3-compatible endpoint of an s3:// store, path-style (env SHARDCAST_S3_ENDPOINT)');
+    .option('--s3-endpoint <url>', 'cluster: the S3-compatible endpoint of an s3:// store, path-style (env SHARDCAST_S3_ENDPOINT)')
+    .option('--redis-wait-seconds <s>', 'cluster: how long a running job waits for a Redis that stopped answering before it stops, resumable (default 60; env SHARDCAST_REDIS_WAIT_SECONDS)');
 }
 
 function buildProgram(): Command {

@@ -13,6 +13,7 @@ import { startServer } from '../server/start-server.js';
 import { stateDirOf } from '../runtime/job-paths.js';
 import type { GlobalFlags } from './commands.js';
 import { onStopSignal } from './signals.js';
+import { flagText } from './flag-text.js';
 
 const serveFlagsSchema = z.object({
   host: z.string().min(1).max(255).regex(/^[A-Za-z0-9.:\-[\]]+$/, '--host must be a host name or an IP address').default('127.0.0.1'),
@@ -30,7 +31,7 @@ export function defaultWebDir(): string {
 }
 
 export function buildServerConfig(flags: GlobalFlags & Record<string, unknown>, env: NodeJS.ProcessEnv): ServerConfig {
-  const r = serveFlagsSchema.safeParse({ ...flags, port: flags.port === undefined ? undefined : String(flags.port) });
+  const r = serveFlagsSchema.safeParse({ ...flags, port: flags.port === undefined ? undefined : flagText(flags.port) });
   if (!r.success) throw new UsageError(r.error.issues[0]?.message ?? 'invalid options');
   const f = r.data;
   const roots = f.root.map((d) => resolve(d));
@@ -51,6 +52,7 @@ export function buildServerConfig(flags: GlobalFlags & Record<string, unknown>, 
     cluster: {
       ...(flags.redis ? { redis: flags.redis } : {}), ...(flags.store ? { store: flags.store } : {}),
       ...(flags.s3Endpoint ? { s3Endpoint: flags.s3Endpoint } : {}),
+      ...(flags.redisWaitSeconds !== undefined ? { redisWaitSeconds: String(flags.redisWaitSeconds) } : {}),
     },
     logRequests: flags.debug === true,
   };

@@ -78,6 +78,14 @@ export class DiskFullError extends ShardcastError {
   }
 }
 
+/**
+ * The home's queue stopped answering for longer than the job waits for it (a cluster's Redis gone): the run
+ * stops, the job stays resumable once it is back. Not worth a retry of a task: no task is at fault.
+ */
+export class HomeUnreachableError extends ShardcastError {
+  readonly exitCode = 1;
+}
+
 /** The ledger file cannot be read as a database (truncated, overwritten): not worth a retry. */
 export class LedgerDamagedError extends ShardcastError {
   readonly exitCode = 2;
@@ -111,7 +119,7 @@ export class ConditionFailedError extends ShardcastError {
 export function isRetryable(err: unknown): boolean {
   if (err instanceof CancelledError) return false;
   if (err instanceof InputError || err instanceof UsageError || err instanceof ToolMissingError) return false;
-  if (err instanceof ConditionFailedError) return false;
+  if (err instanceof ConditionFailedError || err instanceof HomeUnreachableError) return false;
   // Out of space: another attempt fills the same disk.
   if (isDiskFull(err) || err instanceof LedgerDamagedError) return false;
   // A merged output that fails verification fails it again.

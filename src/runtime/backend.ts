@@ -94,7 +94,7 @@ export interface BackendConfig {
   /** Only the read verbs (status, jobs) will be used: no workers, no emulators' functions. */
   readOnly?: boolean;
   /** The cluster home's Redis and store (flags; SHARDCAST_REDIS_URL, SHARDCAST_STORE, SHARDCAST_S3_ENDPOINT else). */
-  cluster?: { redis?: string; store?: string; s3Endpoint?: string };
+  cluster?: { redis?: string; store?: string; s3Endpoint?: string; redisWaitSeconds?: string };
   /** Test hook of the local home: wraps the ffmpeg runner (to inject faults). Only tests set it. */
   wrapMedia?: (media: MediaTool) => MediaTool;
 }

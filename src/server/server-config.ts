@@ -25,7 +25,7 @@ export interface ServerConfig {
   /** The home its jobs run in: this machine (default) or a cluster of shardcast workers. */
   backend?: 'local' | 'cluster';
   /** The cluster's Redis and store (`serve --backend cluster`). */
-  cluster?: { redis?: string; store?: string; s3Endpoint?: string };
+  cluster?: { redis?: string; store?: string; s3Endpoint?: string; redisWaitSeconds?: string };
   /** Test hook: wraps the ffmpeg runner to inject faults. Never set in production paths. */
   wrapMedia?: (media: MediaTool) => MediaTool;
 }

@@ -16,6 +16,7 @@ import { startRedis, startWorker, type RedisProcess, type WorkerProcess } from '
 import { ffmpeg, frameHashes, makeClip, tempDir } from '../support/media.js';
 import { startCorruptingProxy } from '../support/corrupting-proxy.js';
 import { S3RVER_CREDENTIALS, startS3rver } from '../support/s3rver-process.js';
+import { exitOf } from '../support/processes.js';
 
 const OPTS = ['--preset', 'veryfast', '--segment-seconds', '2', '--workers', '2', '--no-progress'];
 /** What every node (workers and coordinator) needs to reach s3rver. */
@@ -110,8 +111,8 @@ describe('CLI: --backend cluster (BullMQ workers over Redis)', () => {
     assert.ok(ffmpegs.length > 0, 'the worker runs its ffmpeg');
     a!.child.kill('SIGKILL');
     await a!.exited;
-    await sleep(1500);
-    assert.deepEqual(ffmpegs.filter(isAlive), [], 'the killed worker\'s ffmpeg died with it');
+    // The kernel's parent-death signal, not the next write to a closed pipe: at once, whatever the load.
+    await waitUntil(() => ffmpegs.filter(isAlive).length === 0, 1000, () => `the killed worker's ffmpeg died with it: ${ffmpegs.filter(isAlive).join(', ')} alive`);
     const { code, stdout } = await result;
     assert.equal(code, 0, stdout);
     const view = JSON.parse(stdout);
@@ -125,7 +126,7 @@ describe('CLI: --backend cluster (BullMQ workers over Redis)', () => {
 
   it('a worker frozen (kill -STOP) past its lock: another encodes its task; after -CONT its late result is refused, the ledger unchanged by it', async () => {
     const store = newStore();
-    const [a, b] = await spawnWorkers(2, store);
+    const [a] = await spawnWorkers(2, store);
     const out = join(t.dir, 'frozen.mp4');
     const run = cliDetached(['transcode', clip, out, ...OPTS, ...clusterArgs(store), '--json'], { stateDir: state });
     let stderr = '';
@@ -227,7 +228,9 @@ describe('CLI: --backend cluster (BullMQ workers over Redis)', () => {
 
   it('the coordinator killed mid-job and resumed: what the workers finished meanwhile is taken up, nothing encoded twice', async () => {
     const store = newStore();
-    const ws = await spawnWorkers(2, store);
+    // A lock long enough that no task is taken back from a live worker on a loaded machine: every encode counted
+    // below is the coordinator's doing.
+    const ws = await spawnWorkers(2, store, { lockSeconds: 10 });
     const out = join(t.dir, 'coordinator.mp4');
     const run = cliDetached(['transcode', clip, out, ...OPTS, ...clusterArgs(store)], { stateDir: state });
     let stderr = '';
@@ -262,6 +265,76 @@ describe('CLI: --backend cluster (BullMQ workers over Redis)', () => {
     assert.equal(sha256Of(out), reference);
     const events = status(view.id).events as any[];
     assert.ok(events.some((e) => e.type === 'task.lost'), events.map((e) => `${e.type}: ${e.message}`).join('\n'));
+  });
+
+  /** A coordinator whose tasks wait on the queue of a Redis of its own (no worker yet), and the job's id. */
+  const waitingCoordinator = async (own: RedisProcess, store: string, out: string, extra: string[] = []) => {
+    const run = cliDetached(['transcode', clip, out, ...OPTS, '--backend', 'cluster', '--redis', own.url, '--store', store, ...extra], { stateDir: state });
+    let stderr = '';
+    run.stderr!.on('data', (d) => (stderr += d));
+    const result = collect(run);
+    let jobId: string | undefined;
+    await waitUntil(() => {
+      jobId ??= /job ([a-z0-9]+):/.exec(stderr)?.[1];
+      return jobId !== undefined && (status(jobId).events as any[]).some((e) => e.type === 'cluster.queued');
+    }, 60_000, () => `the coordinator queued its tasks; its stderr: ${stderr}`);
+    return { run, result, jobId: jobId! };
+  };
+
+  it('Redis gone under a waiting coordinator: SIGTERM stops it within 10 s (exit 143, one line), and the job resumes', async () => {
+    const own = await startRedis();
+    try {
+      const store = newStore();
+      const out = join(t.dir, 'sigterm-redis-gone.mp4');
+      const { run, result, jobId } = await waitingCoordinator(own, store, out);
+      await own.kill();
+      await sleep(1000);
+      const sent = Date.now();
+      run.kill('SIGTERM');
+      const { code, stderr } = await result;
+      const took = Date.now() - sent;
+      assert.ok(took < 10_000, `stopped ${took} ms after SIGTERM`);
+      assert.equal(code, 143, stderr);
+      const lines = stderr.trim().split('\n').filter((l) => l.startsWith('shardcast:'));
+      assert.equal(lines.length, 1, stderr);
+      assert.match(lines[0]!, /interrupted: .*shardcast resume /);
+      assert.equal(status(jobId).status, 'cancelled');
+      await own.start();
+      await spawnWorkers(1, store, { redis: own.url });
+      const r = cli(['resume', jobId, '--backend', 'cluster', '--json'], { stateDir: state });
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(sha256Of(out), reference);
+    } finally {
+      await stopAll();
+      await own.stop();
+    }
+  });
+
+  it('Redis gone for good: the coordinator gives up by itself after --redis-wait-seconds (one line, exit 1), and the job resumes', async () => {
+    const own = await startRedis();
+    try {
+      const store = newStore();
+      const out = join(t.dir, 'redis-gone.mp4');
+      const { result, jobId } = await waitingCoordinator(own, store, out, ['--redis-wait-seconds', '3']);
+      const killed = Date.now();
+      await own.kill();
+      const { code, stderr } = await result;
+      const took = Date.now() - killed;
+      assert.ok(took >= 3000 && took < 13_000, `gave up ${took} ms after Redis went away`);
+      assert.equal(code, 1, stderr);
+      assert.equal(stderr.trim().split('\n').filter((l) => l.startsWith('shardcast:')).length, 1, stderr);
+      assert.match(stderr, /Redis at redis:\/\/127\.0\.0\.1:\d+ has not answered for \d+ s.*run `shardcast resume \w+ --backend cluster` once it is back/);
+      assert.equal(existsSync(out), false, 'no partial output');
+      assert.equal(status(jobId).status, 'failed');
+      await own.start();
+      await spawnWorkers(1, store, { redis: own.url });
+      const r = cli(['resume', jobId, '--backend', 'cluster', '--json'], { stateDir: state });
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(sha256Of(out), reference);
+    } finally {
+      await stopAll();
+      await own.stop();
+    }
   });
 
   it('a source whose keyframes cannot be trusted (intra-refresh MP4): frame-exact; a worker that found it reads the job\'s next segments by pre-roll', async () => {
@@ -339,10 +412,10 @@ describe('CLI: --backend cluster (BullMQ workers over Redis)', () => {
   });
 });
 
-async function waitUntil(ok: () => boolean, timeoutMs: number, what: string): Promise<void> {
+async function waitUntil(ok: () => boolean, timeoutMs: number, what: string | (() => string)): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!ok()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${typeof what === 'string' ? what : what()}`);
     await sleep(100);
   }
 }
@@ -364,12 +437,13 @@ function isAlive(pid: number): boolean {
   }
 }
 
+/** The coordinator's exit and output; fails (and kills it) when it has not exited in 240 s. */
 function collect(child: import('node:child_process').ChildProcess): Promise<{ code: number | null; stdout: string; stderr: string }> {
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (d) => (stdout += d));
   child.stderr!.on('data', (d) => (stderr += d));
-  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stdout: stdout || stderr, stderr })));
+  return exitOf(child, 'the coordinator (shardcast transcode --backend cluster)', 240_000, () => stderr).then(({ code }) => ({ code, stdout: stdout || stderr, stderr }));
 }
 
 async function redisKeys(url: string, pattern: string): Promise<string[]> {

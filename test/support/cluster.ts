@@ -2,10 +2,11 @@
  * A cluster on loopback for tests: a redis-server of its own (persistence off, noeviction) and `shardcast worker`
  * processes started from the built CLI, as a user starts them on each node.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { BIN } from './cli.js';
 import { REPO } from './media.js';
+import { exited, killGroup, spawnGroup } from './processes.js';
 
 export interface RedisProcess {
   url: string;
@@ -13,6 +14,10 @@ export interface RedisProcess {
   stop(): Promise<void>;
   /** Kills it (nothing is persisted) and starts a fresh, empty one on the same port. */
   restart(): Promise<void>;
+  /** Kills it (SIGKILL): Redis is gone until start(). */
+  kill(): Promise<void>;
+  /** Starts a fresh, empty one on the same port. */
+  start(): Promise<void>;
 }
 
 function freePort(): Promise<number> {
@@ -26,15 +31,8 @@ function freePort(): Promise<number> {
   });
 }
 
-function exited(child: ChildProcess): Promise<number | null> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) resolve(child.exitCode);
-    else child.once('exit', (code) => resolve(code));
-  });
-}
-
 function spawnRedis(port: number): Promise<ChildProcess> {
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction', '--protected-mode', 'yes'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawnGroup('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction', '--protected-mode', 'yes'], { stdio: ['ignore', 'pipe', 'pipe'] });
   return new Promise<ChildProcess>((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => reject(new Error(`redis-server did not start: ${out}`)), 10_000);
@@ -59,6 +57,13 @@ function spawnRedis(port: number): Promise<ChildProcess> {
 export async function startRedis(): Promise<RedisProcess> {
   const port = await freePort();
   let child = await spawnRedis(port);
+  const kill = async () => {
+    child.kill('SIGKILL');
+    await exited(child);
+  };
+  const start = async () => {
+    child = await spawnRedis(port);
+  };
   return {
     url: `redis://127.0.0.1:${port}`,
     port,
@@ -67,10 +72,11 @@ export async function startRedis(): Promise<RedisProcess> {
       await exited(child);
     },
     async restart() {
-      child.kill('SIGKILL');
-      await exited(child);
-      child = await spawnRedis(port);
+      await kill();
+      await start();
     },
+    kill,
+    start,
   };
 }
 
@@ -89,7 +95,7 @@ export async function startWorker(opts: { redis: string; store: string; s3Endpoi
   const args = [BIN, 'worker', '--redis', opts.redis, '--store', opts.store, '--concurrency', String(opts.concurrency ?? 1), '--lock-seconds', String(opts.lockSeconds ?? 2)];
   if (opts.s3Endpoint) args.push('--s3-endpoint', opts.s3Endpoint);
   args.push(...(opts.args ?? []));
-  const child = spawn(process.execPath, args, { cwd: REPO, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawnGroup(process.execPath, args, { cwd: REPO, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   const waiters: Array<() => void> = [];
   const onData = (d: string) => {
@@ -119,6 +125,8 @@ export async function startWorker(opts: { redis: string; store: string; s3Endpoi
     async stop(signal = 'SIGTERM') {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       await done;
+      // Whatever it left in its group (an ffmpeg) goes with it.
+      killGroup(child.pid);
     },
   };
   await Promise.race([waitFor(/worker \S+: \d+ at once/), done.then(() => { throw new Error(`worker exited at start: ${log}`); })]);

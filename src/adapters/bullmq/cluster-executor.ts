@@ -8,14 +8,14 @@
  * vanished from Redis, a result that could not be recorded: queued again).
  */
 import { FlowProducer, Queue, QueueEvents, type Job } from 'bullmq';
-import { ConditionFailedError, oneLine } from '../../core/errors.js';
+import { ConditionFailedError, HomeUnreachableError, oneLine } from '../../core/errors.js';
 import { taskThreads } from '../../core/segment-threads.js';
 import type { JobHead, JobRecord, TaskRecord } from '../../core/types.js';
 import type { BlobStore } from '../../ports/blob-store.js';
 import type { Executor, ExecutorRunResult } from '../../ports/executor.js';
 import type { Ledger, TaskId } from '../../ports/ledger.js';
 import { childJobId, jobIdOfChild, type ClusterQueues, type EncodeMessage, type EncodeResult, type WorkerReport } from './protocol.js';
-import { redisOptions } from './redis.js';
+import { redisOptions, shownRedisUrl, watchRedis } from './redis.js';
 
 export interface ClusterExecutorOptions {
   redisUrl: string;
@@ -30,12 +30,23 @@ export interface ClusterExecutorOptions {
   reconcileMs?: number;
   /** Delay before a failed task's next attempt: exponential from this (default 500 ms). */
   backoffMs?: number;
+  /**
+   * How long a Redis that stopped answering is waited for before the run stops (HomeUnreachableError, the job
+   * resumable); a Redis back within it is carried on with (default REDIS_WAIT_MS).
+   */
+  redisWaitMs?: number;
 }
+
+/** The default wait for a Redis that stopped answering: a restart fits in it, a Redis gone for good does not. */
+export const REDIS_WAIT_MS = 60_000;
 
 /** Settled children stay in Redis this long at most (a coordinator that never comes back leaves them). */
 const KEEP_SETTLED_SECONDS = 7 * 24 * 3600;
-/** Closing the connections waits this long at most (a Redis that went away would hold them). */
-const CLOSE_MS = 5000;
+/**
+ * A stopped run's last Redis calls (taking its queued tasks off the queue, closing the connections) wait this
+ * long each at most: a Redis that went away would hold them for ever. Three of them fit in a 10 s stop.
+ */
+const STOP_STEP_MS = 2000;
 
 const idOf = (t: TaskRecord): TaskId => ({ jobId: t.jobId, kind: t.kind, index: t.index });
 
@@ -47,7 +58,15 @@ function parsed<T>(v: unknown): T {
   return (typeof v === 'string' ? JSON.parse(v) : v) as T;
 }
 
-const within = (ms: number, p: Promise<unknown>) => Promise.race([p, new Promise((r) => setTimeout(r, ms).unref())]);
+/** Resolves true when `p` settled within `ms`, false when it did not (it is left to settle on its own). */
+const within = (ms: number, p: Promise<unknown>): Promise<boolean> =>
+  Promise.race([p.then(() => true, () => true), new Promise<boolean>((r) => setTimeout(() => r(false), ms).unref())]);
+
+/** Closes BullMQ's connections, or drops them when closing does not end in time (a Redis gone: quit never answers). */
+async function closeOrDrop(parts: Array<{ close(): Promise<void>; disconnect(): Promise<void> }>): Promise<void> {
+  if (await within(STOP_STEP_MS, Promise.allSettled(parts.map((p) => p.close())))) return;
+  await within(STOP_STEP_MS, Promise.allSettled(parts.map((p) => p.disconnect())));
+}
 
 export class ClusterExecutor implements Executor {
   readonly followsRunningTasks = true;
@@ -109,6 +128,21 @@ class FlowRun {
     for (const cid of this.tasks.keys()) this.open.add(cid);
     const ours = (cid: string) => jobIdOfChild(cid) === this.jobId && this.tasks.has(cid);
     const { events } = this;
+    // The run stops early for two reasons: the caller's signal (Ctrl-C, SIGTERM), or a Redis silent for longer
+    // than redisWaitMs. Every wait on Redis below races `stopped`, so neither waits on a Redis that went away.
+    let stop: ((reason: unknown) => void) | undefined;
+    const stopped = new Promise<never>((_, reject) => (stop = reject));
+    stopped.catch(() => undefined);
+    const guarded = <T>(p: Promise<T>): Promise<T> => Promise.race([p, stopped]);
+    const onAbort = () => stop!(signal!.reason ?? new Error('aborted'));
+    if (signal?.aborted) onAbort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const waitMs = this.opts.redisWaitMs ?? REDIS_WAIT_MS;
+    let lost = false;
+    const watch = watchRedis(this.opts.redisUrl, waitMs, (silentMs) => {
+      lost = true;
+      stop!(new HomeUnreachableError(`Redis at ${shownRedisUrl(this.opts.redisUrl)} has not answered for ${Math.round(silentMs / 1000)} s (the coordinator waits ${Math.round(waitMs / 1000)} s); the workers' tasks stay on its queue`));
+    });
     try {
       events.on('progress', ({ jobId: cid, data }) => {
         if (ours(cid)) void this.serial(() => this.report(cid, parsed<WorkerReport>(data)));
@@ -123,45 +157,52 @@ class FlowRun {
         if (ours(cid)) void this.serial(() => this.event('task.stalled', `${describe(this.tasks.get(cid)!)}: its worker stopped renewing its lock; back to the queue`, { key: this.tasks.get(cid)!.key }));
       });
       events.on('error', () => undefined);
-      await events.waitUntilReady();
+      await guarded(events.waitUntilReady());
       // What the workers did while no coordinator listened (a resume after this process died). A child that
       // failed for good in an earlier run is run again: the caller asked for its task.
-      await this.serial(() => this.reconcile(true));
-      const added = await this.queueOpen();
+      await guarded(this.serial(() => this.reconcile(true)));
+      // In the same line as the reports: a result that arrives meanwhile is applied before or after, never between.
+      let added = 0;
+      await guarded(this.serial(async () => {
+        added = await this.queueOpen();
+      }));
       if (this.open.size) await this.event('cluster.queued', `${this.open.size} task(s) on the queue ${this.opts.queues.encode}${added ? ` (${added} added)` : ''}`, { queue: this.opts.queues.encode, open: this.open.size, added });
       const reconcileMs = this.opts.reconcileMs ?? 5000;
       let last = this.opts.clock();
-      const onAbort = () => this.wake();
-      signal?.addEventListener('abort', onAbort, { once: true });
-      while (this.open.size && !signal?.aborted) {
-        await new Promise<void>((resolve) => {
+      let reconciling = false;
+      while (this.open.size) {
+        await guarded(new Promise<void>((resolve) => {
           const t = setTimeout(resolve, reconcileMs);
           this.wake = () => {
             clearTimeout(t);
             resolve();
           };
-        });
-        if (this.open.size && this.opts.clock() - last >= reconcileMs) {
+        }));
+        // Not awaited: a reconcile waiting on a Redis that went away must not keep the loop from seeing a stop.
+        if (this.open.size && !reconciling && this.opts.clock() - last >= reconcileMs) {
           last = this.opts.clock();
-          await this.serial(() => this.reconcile(false));
+          reconciling = true;
+          void this.serial(() => this.reconcile(false).finally(() => (reconciling = false)));
         }
       }
-      signal?.removeEventListener('abort', onAbort);
-      if (signal?.aborted) {
-        await within(CLOSE_MS, this.chain);
-        // Stopped: the tasks not started are taken off the queue; the running ones end on their workers and
-        // their results are taken up by the next resume.
-        await within(CLOSE_MS, (async () => {
+      await guarded(this.chain);
+      // The ledger holds the outcome now: the flow leaves Redis.
+      await guarded(removeFlow(this.mergeQueue, this.encodeQueue, this.jobId, [...this.tasks.keys()]));
+      return { failed: [...this.failed].map((cid) => idOf(this.tasks.get(cid)!)) };
+    } catch (err) {
+      if (signal?.aborted && !lost) {
+        // Stopped: a report being applied may end; the tasks not started are taken off the queue, the running
+        // ones end on their workers and their results are taken up by the next resume.
+        await within(STOP_STEP_MS, this.chain);
+        await within(STOP_STEP_MS, (async () => {
           for (const cid of this.open) await removeIfQueued(this.encodeQueue, cid);
         })());
-        throw signal.reason ?? new Error('aborted');
       }
-      await this.chain;
-      // The ledger holds the outcome now: the flow leaves Redis.
-      await removeFlow(this.mergeQueue, this.encodeQueue, this.jobId, [...this.tasks.keys()]);
-      return { failed: [...this.failed].map((cid) => idOf(this.tasks.get(cid)!)) };
+      throw err;
     } finally {
-      await within(CLOSE_MS, Promise.allSettled([events.close(), this.encodeQueue.close(), this.mergeQueue.close(), this.flows.close()]));
+      signal?.removeEventListener('abort', onAbort);
+      watch.close();
+      await closeOrDrop([events, this.encodeQueue, this.mergeQueue, this.flows]);
     }
   }
 
@@ -221,27 +262,41 @@ class FlowRun {
     const parent = await this.mergeQueue.getJob(this.jobId);
     if (parent && (await parent.getState()) === 'waiting-children') {
       let added = 0;
-      for (const t of open) if (await this.enqueue(t)) added++;
+      for (const t of open) if (await this.enqueue(t, 'resume')) added++;
       return added;
     }
+    // A child that completed since the flow was read (the flow's last one: its parent stopped waiting) is recorded,
+    // not removed with the flow and encoded again.
+    for (const t of open) {
+      const cid = childJobId(this.jobId, t.key);
+      const child = await this.encodeQueue.getJob(cid);
+      if (child && (await child.getState()) === 'completed') await this.result(cid, parsed<EncodeResult>(child.returnvalue));
+    }
+    const rest = open.filter((t) => this.open.has(childJobId(this.jobId, t.key)));
     if (parent) await removeFlow(this.mergeQueue, this.encodeQueue, this.jobId, [...this.tasks.keys()]);
     // Children left without a parent (a flow removed while one was locked) would block their ids.
-    for (const t of open) await removeIfQueued(this.encodeQueue, childJobId(this.jobId, t.key), true);
-    if (!open.length) return 0;
-    await this.flows.add({ name: 'merge', queueName: this.mergeQueue.name, data: { jobId: this.jobId }, opts: { jobId: this.jobId }, children: open.map((t) => this.childSpec(t)) });
-    return open.length;
+    for (const t of rest) await removeIfQueued(this.encodeQueue, childJobId(this.jobId, t.key), true);
+    if (!rest.length) return 0;
+    await this.flows.add({ name: 'merge', queueName: this.mergeQueue.name, data: { jobId: this.jobId }, opts: { jobId: this.jobId }, children: rest.map((t) => this.childSpec(t)) });
+    return rest.length;
   }
 
   /**
    * Queues one task again, unless its child is queued or running: a settled child is replaced; the new one
    * joins the job's flow while that waits on children, else stands alone. Returns whether it added one.
+   * On a resume (`why` 'resume') a child that completed since the flow was read is not replaced: its result is
+   * recorded (replacing it encoded the task a second time).
    */
-  private async enqueue(t: TaskRecord): Promise<boolean> {
+  private async enqueue(t: TaskRecord, why: 'lost' | 'resume' = 'lost'): Promise<boolean> {
     const cid = childJobId(this.jobId, t.key);
     const existing = await this.encodeQueue.getJob(cid);
     if (existing) {
       const s = await existing.getState();
       if (s !== 'completed' && s !== 'failed') return false;
+      if (s === 'completed' && why === 'resume') {
+        await this.result(cid, parsed<EncodeResult>(existing.returnvalue));
+        return false;
+      }
       await existing.remove();
     }
     const parent = await this.mergeQueue.getJob(this.jobId);

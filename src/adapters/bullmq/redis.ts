@@ -106,3 +106,49 @@ export async function listWorkers(client: Redis): Promise<WorkerInfo[]> {
   return values.flatMap((v) => (v ? [JSON.parse(v) as WorkerInfo] : []))
     .sort((a, b) => a.host.localeCompare(b.host) || a.pid - b.pid);
 }
+
+export interface RedisWatch {
+  /** Milliseconds since Redis last answered a ping. */
+  silentMs(): number;
+  close(): void;
+}
+
+/**
+ * Pings Redis every `everyMs` on a connection of its own (no offline queue: a ping while disconnected fails at
+ * once) and calls `onLost` once when it has not answered for `waitMs`. BullMQ's own connections wait for ever
+ * for a Redis that went away; this is how a coordinator learns that it should stop waiting.
+ */
+export function watchRedis(url: string, waitMs: number, onLost: (silentMs: number) => void, everyMs = 1000): RedisWatch {
+  const client = new Redis({
+    ...redisOptions(url), enableOfflineQueue: false, maxRetriesPerRequest: 0, connectTimeout: Math.min(2000, everyMs * 2),
+    retryStrategy: () => everyMs,
+  });
+  client.on('error', () => undefined);
+  let lastOk = Date.now();
+  let lost = false;
+  let pinging = false;
+  const timer = setInterval(() => {
+    if (!pinging) {
+      pinging = true;
+      const answer = client.ping().then(() => {
+        lastOk = Date.now();
+      }, () => undefined);
+      void Promise.race([answer, new Promise((r) => setTimeout(r, 2 * everyMs).unref())]).finally(() => {
+        pinging = false;
+      });
+    }
+    const silent = Date.now() - lastOk;
+    if (!lost && silent >= waitMs) {
+      lost = true;
+      onLost(silent);
+    }
+  }, everyMs);
+  timer.unref();
+  return {
+    silentMs: () => Date.now() - lastOk,
+    close() {
+      clearInterval(timer);
+      client.disconnect();
+    },
+  };
+}

@@ -79,6 +79,7 @@ export function openClusterBackend(cfg: BackendConfig): ClusterBackend {
     redisUrl: home.redis, queues: clusterQueues(storeQueueKey(home.store.spec)), ledger, blobs: deps.blobs, clock: deps.clock,
     ...(home.storeId ? { storeId: home.storeId } : {}),
     ...(cfg.onProgress ? { onProgress: cfg.onProgress } : {}),
+    ...(settings.redisWaitMs ? { redisWaitMs: settings.redisWaitMs } : {}),
   });
   /** Redis reachable and fit, the store writable and marked: before a job is made or continued. */
   const checkHome = async (home: Home) => {
