@@ -1,6 +1,7 @@
 /**
- * Every file in ../shared/media (real files made by other people, see PROVENANCE.md there) either
- * transcodes and passes verification, or fails with the expected clear one-line error and exit code.
+ * Every file in the media corpus (SHARDCAST_MEDIA, default ../shared/media: real files made by other people, see
+ * PROVENANCE.md there) either transcodes and passes verification, or fails with the expected clear one-line
+ * error and exit code.
  */
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';

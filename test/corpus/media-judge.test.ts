@@ -1,26 +1,25 @@
 /**
- * The shared judge (../shared/tools/verify_output.py) on the default transcode of every real file in
- * ../shared/media that has video: frames, spans, A/V, seams, quality (within 0.3 dB of a one-pass plain ffmpeg
- * reference) and video bytes (within 8%). The reference is the judge's own command line. On the same outputs:
- * video DTS strictly increase, and the audio's start offset and end gap match the source's within one frame.
+ * The shared judge (verify_output.py in SHARDCAST_SHARED_TOOLS, default ../shared/tools) on the default
+ * transcode of every real file in the corpus (SHARDCAST_MEDIA, default ../shared/media) that has video: frames,
+ * spans, A/V, seams, quality (within 0.3 dB of a one-pass plain ffmpeg reference) and video bytes (within 8%).
+ * The reference is the judge's own command line. On the same outputs: video DTS strictly increase, and the
+ * audio's start offset and end gap match the source's within one frame.
  *
  * screenrec_h264_extreme_vfr.mp4 is not in the list: it still fails two of the judge's checks (issue 9 is open
  * on it). Size: its video is 17% smaller than the reference's at 0.06 dB less, because x264's rate control sees
  * the source's true frame times (1/57600 s) where the reference's passthrough rounds them to a 1/7.22 s grid;
  * a one-pass plain encode with `-enc_time_base -1` gives the same 0.827. Duration: the judge measures the video
  * span from packet durations, which ffmpeg's MP4 demuxer leaves unset on any track with B-frames (ctts), so the
- * 1.57 s last frame that the output's track duration does keep (8.73 s, as output-fidelity.test.ts tests for a
- * 2 s last frame) is not seen there.
+ * 1.57 s last frame that the output's track duration does keep (8.73 s, as test/integration/output-fidelity.test.ts
+ * tests for a 2 s last frame) is not seen there.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { after, describe, it } from 'node:test';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { cli } from '../support/cli.js';
 import { judgeReferenceArgs } from '../../bench/lib/plain-args.js';
-import { REPO, ffprobeJson, sharedMedia, tempDir } from '../support/media.js';
-
-const JUDGE = resolve(REPO, '..', 'shared', 'tools', 'verify_output.py');
+import { ffprobeJson, sharedMedia, sharedTool, tempDir } from '../support/media.js';
 
 const FILES = [
   'av1_10bit_hdr10_portrait_aac.mp4',
@@ -77,7 +76,7 @@ describe('shared judge on the default transcode of every real file', () => {
       assert.equal(r.status, 0, r.stderr);
       const made = spawnSync('ffmpeg', judgeReferenceArgs(src, ref), { encoding: 'utf8' });
       assert.equal(made.status, 0, made.stderr);
-      const j = spawnSync('python3', [JUDGE, src, out, ref], { encoding: 'utf8', timeout: 300_000 });
+      const j = spawnSync('python3', [sharedTool('verify_output.py'), src, out, ref], { encoding: 'utf8', timeout: 300_000 });
       const verdict = JSON.parse(j.stdout.trim().split('\n').pop() ?? '{}');
       const failed = Object.entries(verdict.checks ?? {}).filter(([, c]: [string, any]) => !c.ok).map(([k, c]: [string, any]) => `${k}: ${c.detail}`);
       assert.equal(verdict.ok, true, `${failed.join('; ')} ${j.stderr}`);

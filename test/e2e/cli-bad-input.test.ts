@@ -1,16 +1,19 @@
 /**
  * Bad input: each case gets one clear line on stderr and exit 2 (or exit 1 naming the segment for a
  * decodable-but-corrupt source), no stack trace, no file at the output path, no ffmpeg left running, and
- * the input untouched. Paths with awkward characters work like any other.
+ * the input untouched. Paths with awkward characters work like any other. The audio-only and truncated sources
+ * are generated here; the corpus's own bad files (audio-only, truncated, corrupt bitstream) are in
+ * test/corpus/bad-input-corpus.test.ts.
  */
 import assert from 'node:assert/strict';
 import { randomBytes, createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { join } from 'node:path';
 import { seededRandom } from '../../src/core/seeded-random.js';
-import { cli, strayProcesses } from '../support/cli.js';
-import { makeClip, sharedMedia, tempDir } from '../support/media.js';
+import { cli } from '../support/cli.js';
+import { ffmpeg, makeClip, tempDir } from '../support/media.js';
+import { usageErrorCheck } from '../support/usage-error.js';
 
 const sha = (p: string) => createHash('sha256').update(readFileSync(p)).digest('hex');
 
@@ -23,16 +26,7 @@ describe('CLI: bad input', () => {
   });
   after(t.cleanup);
 
-  function expectUsageError(args: string[], message: RegExp, status = 2) {
-    const r = cli(args, { stateDir: state });
-    assert.equal(r.status, status, `exit status; stderr: ${r.stderr}`);
-    const lines = r.stderr.trim().split('\n').filter((l) => l.trim() && !l.startsWith('job '));
-    assert.equal(lines.length, 1, `one line on stderr, got:\n${r.stderr}`);
-    assert.match(lines[0]!, message);
-    assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
-    assert.deepEqual(strayProcesses(t.dir), [], 'no ffmpeg left running');
-    return r;
-  }
+  const expectUsageError = usageErrorCheck(t.dir, state);
 
   const out = () => join(t.dir, `out-${randomBytes(3).toString('hex')}.mp4`);
 
@@ -71,16 +65,19 @@ describe('CLI: bad input', () => {
     assert.equal(sha(p), before, 'input untouched');
   });
 
-  it('an audio-only file', () => {
-    expectUsageError(['transcode', sharedMedia('audio_only_2x_aac51.mp4'), out()], /no video stream/);
+  it('an audio-only file (a generated sine tone in MP4)', () => {
+    const p = join(t.dir, 'audio-only.mp4');
+    ffmpeg(['-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000', '-t', '1', '-c:a', 'aac', p]);
+    expectUsageError(['transcode', p, out()], /no video stream/);
   });
 
-  it('a truncated file', () => {
-    expectUsageError(['transcode', sharedMedia('broken_truncated_after_moov.mp4'), out()], /truncated or damaged/);
-  });
-
-  it('a corrupt bitstream', () => {
-    expectUsageError(['transcode', sharedMedia('broken_vp9_invalid_bitstream.webm'), out()], /no readable video frames/);
+  it('a truncated file (the clip with its moov first, cut to half its bytes)', () => {
+    // +faststart puts the index (moov) before the media data, so the half that is left still probes as an MP4
+    // whose packets run out, as a download cut short would.
+    const p = join(t.dir, 'truncated.mp4');
+    ffmpeg(['-i', clip, '-c', 'copy', '-movflags', '+faststart', p]);
+    truncateSync(p, Math.floor(statSync(p).size / 2));
+    expectUsageError(['transcode', p, out()], /truncated or damaged/);
   });
 
   it('an output path in a missing folder', () => {

@@ -1,5 +1,6 @@
 /**
- * Test helpers: clips generated with ffmpeg's lavfi sources, frame hashes, probes, and the shared corpus.
+ * Test helpers: clips generated with ffmpeg's lavfi sources, frame hashes, probes, and the paths of the real media
+ * corpus and the shared tools (read only by test/corpus).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -8,11 +9,29 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const SHARED_MEDIA = resolve(REPO, '..', 'shared', 'media');
+/**
+ * The real media corpus (files made by other people, see PROVENANCE.md there): `SHARDCAST_MEDIA`, by default
+ * ../shared/media beside the checkout. Only the tests under test/corpus (`npm run test:corpus`) read it.
+ */
+export const SHARED_MEDIA = process.env.SHARDCAST_MEDIA ? resolve(process.env.SHARDCAST_MEDIA) : resolve(REPO, '..', 'shared', 'media');
+/** The shared judge and player (verify_output.py, play_abr.js): `SHARDCAST_SHARED_TOOLS`, by default ../shared/tools. Only test/corpus uses them. */
+export const SHARED_TOOLS = process.env.SHARDCAST_SHARED_TOOLS ? resolve(process.env.SHARDCAST_SHARED_TOOLS) : resolve(REPO, '..', 'shared', 'tools');
 
+/** A file of the media corpus; throws, naming SHARDCAST_MEDIA, when it is not there. */
 export function sharedMedia(name: string): string {
   const p = join(SHARED_MEDIA, name);
-  if (!existsSync(p)) throw new Error(`missing shared media file ${p}: the tests read ../shared/media beside the checkout`);
+  if (!existsSync(p)) {
+    throw new Error(`missing corpus media file ${p}: set SHARDCAST_MEDIA to the media corpus folder (default ../shared/media beside the checkout); only the corpus tests (test/corpus, \`npm run test:corpus\`) read it`);
+  }
+  return p;
+}
+
+/** A shared tool (verify_output.py, play_abr.js); throws, naming SHARDCAST_SHARED_TOOLS, when it is not there. */
+export function sharedTool(name: string): string {
+  const p = join(SHARED_TOOLS, name);
+  if (!existsSync(p)) {
+    throw new Error(`missing shared tool ${p}: set SHARDCAST_SHARED_TOOLS to the folder that holds verify_output.py and play_abr.js (default ../shared/tools beside the checkout); only the corpus tests (test/corpus, \`npm run test:corpus\`) use them`);
+  }
   return p;
 }
 
