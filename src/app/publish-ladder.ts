@@ -15,7 +15,7 @@ import { bitratesOf, dashManifest, masterPlaylist, mediaPlaylist, subtitlePlayli
 import type { JobRecord, JobResult, RenditionResult, VerifyReport } from '../core/types.js';
 import type { AppDeps } from './deps.js';
 import { emit } from './deps.js';
-import type { TaskManifest, TaskRendition } from './ladder-task.js';
+import type { TaskManifest } from './ladder-task.js';
 
 interface Gathered {
   rendition: RenditionIndex;
@@ -32,7 +32,7 @@ function spanSeconds(r: RenditionIndex): number {
 function gather(manifests: TaskManifest[], failures: string[]): Map<string, Gathered> {
   const out = new Map<string, Gathered & { initChecksum: string; from: string }>();
   for (const m of manifests) {
-    for (const r of m.renditions as TaskRendition[]) {
+    for (const r of m.renditions) {
       const have = out.get(r.name);
       if (!have) {
         const { initKey, initChecksum, segments, ...rest } = r;

@@ -30,6 +30,7 @@ import { print, withBackend, type GlobalFlags } from './commands.js';
 import { costEstimateText, deploymentText, estimateText, segmentWarning, transferEstimate, usd } from './cost-text.js';
 import { buildCdkDeployArgs, buildCdkDestroyArgs, deployContext, parseDeployFlags, stackFromCdkOutputs, type DeployOptions } from './deploy-args.js';
 import { parseTranscodeOptions } from '../runtime/transcode-options.js';
+import { flagText } from './flag-text.js';
 
 const PACKAGE_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -120,7 +121,7 @@ function templateSummary(templateFile: string): { resources: number; byType: Rec
 
 async function deployCommand(flags: Flags): Promise<void> {
   const opts = parseDeployFlags(flags);
-  const out = flags.out === undefined ? undefined : resolve(String(flags.out));
+  const out = flags.out === undefined ? undefined : resolve(flagText(flags.out));
   if (out && !flags.dryRun) throw new UsageError('--out is for --dry-run (deploy synthesizes into a temp folder)');
   if (flags.dryRun) {
     await withAssembly(opts, out, async (synth) => {
@@ -155,7 +156,7 @@ async function deployCommand(flags: Flags): Promise<void> {
 async function destroyCommand(flags: Flags): Promise<void> {
   const stateDir = stateDirOf(flags, process.env);
   const saved = loadAwsStack(stateDir, {});
-  const stackName = String(flags.stackName ?? saved?.stackName ?? 'Shardcast');
+  const stackName = flagText(flags.stackName ?? saved?.stackName ?? 'Shardcast');
   const opts = parseDeployFlags({ stackName, storage: saved?.storage });
   const keptBucket = saved && saved.stackName === stackName ? saved.bucket : undefined;
   const bucketNote = `the bucket${keptBucket ? ` ${keptBucket}` : ''} is kept (it holds your sources and outputs): empty and remove it with \`aws s3 rb s3://${keptBucket ?? '<bucket>'} --force\``;
@@ -198,8 +199,8 @@ async function estimateCommand(input: string, flags: Flags): Promise<void> {
   if (flags.backend !== undefined && flags.backend !== 'aws') throw new UsageError('estimate projects a run on AWS: use --backend aws');
   const stateDir = stateDirOf(flags, process.env);
   const deployment = deploymentOf(flags, loadAwsStack(stateDir, process.env));
-  const { source } = checkPaths(input, join(tmpdir(), `shardcast-estimate.${String(flags.format ?? 'mp4')}`), true);
-  const options = parseTranscodeOptions({ ...flags, workers: undefined }, `estimate.${String(flags.format ?? 'mp4')}`);
+  const { source } = checkPaths(input, join(tmpdir(), `shardcast-estimate.${flagText(flags.format ?? 'mp4')}`), true);
+  const options = parseTranscodeOptions({ ...flags, workers: undefined }, `estimate.${flagText(flags.format ?? 'mp4')}`);
   const rt = makeLocalRuntime({ stateDir, env: process.env });
   try {
     const analysis = await analyzeSource(rt.deps, source);
@@ -254,7 +255,7 @@ const pricingOptions = (cmd: Command): Command => cmd
   .option('--ephemeral <MB>', 'Merge\'s /tmp size (default 10240)');
 
 export function registerAwsCommands(program: Command): void {
-  const g = (cmd: Command) => cmd.optsWithGlobals() as Flags;
+  const g = (cmd: Command) => cmd.optsWithGlobals<Flags>();
   program.command('deploy').description('deploy the AWS stack (synthesized here, deployed by the CDK CLI) and save its outputs for --backend aws')
     .addOption(new Option('--storage <kind>', 'temp files in the S3 bucket or on EFS').choices(['s3', 'efs']).default('s3'))
     .option('--memory <MB>', 'memory of the step functions (CPU scales with it; default 3008)')

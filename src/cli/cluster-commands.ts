@@ -7,6 +7,7 @@ import { clusterSettings } from '../runtime/cluster/cluster-settings.js';
 import { startWorker } from '../runtime/cluster/worker-runtime.js';
 import type { GlobalFlags } from './commands.js';
 import { STOP_SIGNALS } from './signals.js';
+import { flagText } from './flag-text.js';
 
 export interface ClusterFlags extends GlobalFlags {
   redis?: string;
@@ -17,7 +18,7 @@ export interface ClusterFlags extends GlobalFlags {
 function whole(flag: string, v: unknown, min: number, max: number): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (!/^\d+$/.test(String(v)) || n < min || n > max) throw new UsageError(`${flag} must be a whole number from ${min} to ${max}`);
+  if (!/^\d+$/.test(flagText(v)) || n < min || n > max) throw new UsageError(`${flag} must be a whole number from ${min} to ${max}`);
   return n;
 }
 

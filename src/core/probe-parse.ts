@@ -274,7 +274,7 @@ export function hdrFromSideData(lists: SideData[]): { hdr?: HdrMetadata; dolbyVi
   const hdr: HdrMetadata = {};
   let dolbyVision = false;
   for (const sd of lists) {
-    const type = String(sd.side_data_type ?? '');
+    const type = typeof sd.side_data_type === 'string' ? sd.side_data_type : '';
     if (/dolby vision|dovi/i.test(type)) dolbyVision = true;
     if (type === 'Mastering display metadata' && !hdr.masteringDisplay) {
       const xy = (k: string): [number, number] | undefined => {

@@ -65,7 +65,7 @@ export class JobRunner {
           resolve();
         },
       }).then((r) => r.job, (err: unknown) => {
-        if (!created) reject(err);
+        if (!created) reject(err instanceof Error ? err : new Error(String(err)));
         throw err;
       }));
     });

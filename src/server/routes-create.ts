@@ -5,7 +5,6 @@
  * it runs in the background.
  */
 import { rm } from 'node:fs/promises';
-import type { SwaggerTransform } from '@fastify/swagger';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { newJobId } from '../runtime/local/local-runtime.js';
 import { HttpError } from './http-errors.js';
@@ -28,7 +27,7 @@ function normalizeOptions(req: FastifyRequest, raw: Record<string, unknown>, out
   const outputPath = output(input.container ?? 'mp4');
   const flags: Record<string, unknown> = { verify: input.verify ?? true, qualityReport: input.qualityReport ?? false, ...(input.dash ? { dash: true } : {}) };
   for (const [k, v] of Object.entries(input)) {
-    if (k !== 'container' && k !== 'verify' && k !== 'qualityReport' && k !== 'dash' && v !== undefined) flags[k] = String(v);
+    if (k !== 'container' && k !== 'verify' && k !== 'qualityReport' && k !== 'dash' && v !== undefined) flags[k] = typeof v === 'string' ? v : JSON.stringify(v);
   }
   return { options: flags, output: outputPath };
 }
@@ -50,7 +49,7 @@ export function registerCreateRoute(app: FastifyInstance, ctx: ServerContext): v
       swaggerTransform: ({ schema, url }) => ({
         url,
         schema: { ...schema, body: { content: { 'application/json': { schema: createJobJsonBody }, 'multipart/form-data': { schema: createJobMultipartBody } } } },
-      }) as ReturnType<SwaggerTransform>,
+      }),
     },
     preValidation: async (req) => {
       if (req.isMultipart()) checkDeclaredLength(req, config.maxUploadBytes);

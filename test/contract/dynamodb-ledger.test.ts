@@ -145,14 +145,14 @@ describe('DynamoDbLedger at scale: a 2 h source at 30 fps in 1 s segments (7,200
   const base = fullJob('job-2h-7200');
   const analysis = { ...base.analysis!, duration: 7200, video: { ...base.analysis!.video, frameTimes, keyframeIndices, lastFrameDuration: 1 / fps } };
   const plan = planSegments({ frameTimes, keyframeIndices, lastFrameDuration: 1 / fps, targetSeconds: 1 });
-  const job: JobRecord = { ...base, status: 'encoding', analysis, plan, result: undefined as never };
+  const job: JobRecord = { ...base, status: 'encoding', analysis, plan, result: undefined };
   delete (job as Partial<JobRecord>).result;
   let metered: ReturnType<typeof meteredLedger>;
 
   before(async () => {
     assert.equal(plan.segments.length, 7200);
     const ledger = makeLedger();
-    await ledger.createJob({ ...job, status: 'analyzing', analysis: undefined as never, plan: undefined as never });
+    await ledger.createJob({ ...job, status: 'analyzing', analysis: undefined, plan: undefined });
     await ledger.putTasks(plan.segments.map((s) => ({
       jobId: job.id, kind: 'video' as const, index: s.index, key: `${job.id}/v${String(s.index).padStart(5, '0')}`,
       startFrame: s.startFrame, frameCount: s.frameCount, startTime: s.startTime, endTime: s.endTime,

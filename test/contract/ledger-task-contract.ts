@@ -101,7 +101,7 @@ export function defineTaskContract(ctx: LedgerContext): void {
       assert.equal(won.length, 1, 'exactly one claimer wins');
       assert.equal(lost.length, 1);
       assert.ok(lost[0]!.reason instanceof ConditionFailedError, `loser gets ConditionFailedError, got ${String(lost[0]!.reason)}`);
-      const current = (lost[0]!.reason as ConditionFailedError).current as TaskRecord | undefined;
+      const current = (lost[0]!.reason).current as TaskRecord | undefined;
       assert.equal(current?.status, 'running');
       assert.equal(current?.attempts, 1);
       assert.equal(current?.worker, won[0]!.value.worker);

@@ -54,7 +54,7 @@ async function checkPlays(page: Page): Promise<void> {
     await v.play();
   });
   await page.waitForFunction(() => {
-    const v = document.querySelector('.player video') as HTMLVideoElement | null;
+    const v = document.querySelector<HTMLVideoElement>('.player video');
     return !!v && v.readyState >= 2 && v.currentTime > 0.2;
   }, undefined, { timeout: 20_000 });
 }

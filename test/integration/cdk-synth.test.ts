@@ -11,8 +11,6 @@ import { parseInfraConfig } from '../../src/infra/infra-config.js';
 import { LEDGER_STEP_ACTIONS, ShardcastStack, STEP_FUNCTIONS } from '../../src/infra/shardcast-stack.js';
 import { ledgerCreateTableInput } from '../../src/adapters/aws/ledger-table.js';
 
-type Resources = Record<string, { Type: string; Properties: Record<string, any> }>;
-
 function synth(context: Record<string, unknown>): Template {
   const app = new App();
   const stack = new ShardcastStack(app, 'Shardcast', { config: parseInfraConfig(context) });
@@ -115,7 +113,7 @@ describe('CDK stack (storage=s3)', () => {
     for (const s of allowStatements(t)) {
       const actions = asList(s.Action);
       assert.ok(!actions.includes('*'), `Action "*" in ${JSON.stringify(s)}`);
-      if (asList(s.Resource as unknown).includes('*')) {
+      if (asList(s.Resource).includes('*')) {
         assert.ok(actions.every((a) => !a.includes('*')), `wildcard action on "*": ${JSON.stringify(s)}`);
       }
     }
@@ -125,7 +123,7 @@ describe('CDK stack (storage=s3)', () => {
     const invoke = allowStatements(t).filter((s) => asList(s.Action).includes('lambda:InvokeFunction'));
     assert.ok(invoke.length > 0);
     for (const s of invoke) {
-      for (const r of asList(s.Resource as unknown)) assert.notEqual(r, '*', 'invoke is scoped to the functions');
+      for (const r of asList(s.Resource)) assert.notEqual(r, '*', 'invoke is scoped to the functions');
     }
     t.resourceCountIs('AWS::EC2::VPC', 0);
     t.resourceCountIs('AWS::EFS::FileSystem', 0);
@@ -136,7 +134,7 @@ describe('CDK stack (storage=s3)', () => {
     const actions = new Set(dynamo.flatMap((s) => asList(s.Action)));
     assert.deepEqual([...actions].sort(), [...LEDGER_STEP_ACTIONS, 'dynamodb:BatchWriteItem'].sort());
     for (const s of dynamo) {
-      assert.equal(asList(s.Resource as unknown).length, 1, 'the table, not its index');
+      assert.equal(asList(s.Resource).length, 1, 'the table, not its index');
       assert.match(JSON.stringify(s.Resource), /"Ledger[0-9A-F]+","Arn"/);
     }
     const batch = dynamo.filter((s) => asList(s.Action).includes('dynamodb:BatchWriteItem'));
@@ -183,7 +181,7 @@ describe('CDK stack (storage=efs)', () => {
 
   it('keeps IAM free of wildcard actions on *', () => {
     for (const s of allowStatements(t)) {
-      if (asList(s.Resource as unknown).includes('*')) {
+      if (asList(s.Resource).includes('*')) {
         assert.ok(asList(s.Action).every((a) => !a.includes('*')), `wildcard action on "*": ${JSON.stringify(s)}`);
       }
     }

@@ -25,7 +25,7 @@ function upload(base: string, bytes: number, cutAfter?: number): Promise<{ statu
     let sent = 0;
     req.on('response', (res) => {
       let body = '';
-      res.on('data', (c: Buffer) => (body += c));
+      res.on('data', (c: Buffer) => (body += c.toString()));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
     });
     req.on('error', (err) => (cutAfter !== undefined ? resolve('cut') : reject(err)));
@@ -73,7 +73,7 @@ function getJson(base: string, path: string): Promise<{ status: number; body: an
   return new Promise((resolve, reject) => {
     const req = request({ host: u.hostname, port: u.port, path: u.pathname, agent: false, headers: { connection: 'close' } }, (res) => {
       let text = '';
-      res.on('data', (c: Buffer) => (text += c));
+      res.on('data', (c: Buffer) => (text += c.toString()));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : undefined }));
     });
     req.on('error', reject);

@@ -63,7 +63,7 @@ function sendLargeUpload(base: string, totalBytes: number, declared: boolean): P
 
 function filesUnder(dir: string): Array<{ path: string; size: number }> {
   const out: Array<{ path: string; size: number }> = [];
-  let names: string[] = [];
+  let names: string[];
   try {
     names = readdirSync(dir);
   } catch {

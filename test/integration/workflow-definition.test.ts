@@ -173,7 +173,7 @@ describe('workflow definition', () => {
     // Issue 11's scenario, in a seeded queue model of the retry rules (bench/lib/throttle-model.ts).
     for (const freeSlots of [4, 10, 20, 39]) {
       for (const seed of [1, 2, 3, 4, 5]) {
-        const r = simulateThrottledMap({ tasks: 160, taskSeconds: 30, maxConcurrency: 40, freeSlots, retrier: retrier!, seed });
+        const r = simulateThrottledMap({ tasks: 160, taskSeconds: 30, maxConcurrency: 40, freeSlots, retrier: retrier, seed });
         assert.equal(r.failed, 0, `${freeSlots} free slots, seed ${seed}: ${r.failed} iterations ran out of retries`);
         assert.ok(r.makespan < (Math.ceil(160 / freeSlots) * 30) * 1.25, `${freeSlots} free slots: ${r.makespan} s`);
       }

@@ -162,7 +162,7 @@ function cfrRows(n: number, fps = 25, start = 0, keyEvery = 25): PacketRow[] {
 }
 
 function analyze(streams: Stream[], rows: PacketRow[] = cfrRows(100), format: Record<string, string> = { format_name: 'mov,mp4,m4a,3gp,3g2,mj2', start_time: '0.000000', duration: '4.000000' }, ends?: Map<number, number>) {
-  return buildAnalysis({ streams: streams as never, format }, rows, 1234, ends);
+  return buildAnalysis({ streams: streams, format }, rows, 1234, ends);
 }
 
 describe('buildAnalysis: unusable sources', () => {

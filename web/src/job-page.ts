@@ -49,7 +49,7 @@ function renditionTable(j: JobDetail): HTMLElement {
 
 export function renderJobPage(root: HTMLElement, id: string): () => void {
   let job: JobDetail | undefined;
-  let events: JobEvent[] = [];
+  const events: JobEvent[] = [];
   let selected: { kind: string; index: number; sig: string } | undefined;
   const head = h('section', { class: 'card job-head' }, h('p', { class: 'muted' }, 'Loading…'));
   const message = h('p', { class: 'form-status', role: 'status' });
@@ -71,7 +71,8 @@ export function renderJobPage(root: HTMLElement, id: string): () => void {
     h('section', { class: 'card' }, h('h2', {}, 'Event history'), eventsBox),
   );
 
-  const act = (action: 'retry' | 'resume' | 'cancel' | 'quality') => async () => {
+  const act = (action: 'retry' | 'resume' | 'cancel' | 'quality') => () => void acting(action);
+  const acting = async (action: 'retry' | 'resume' | 'cancel' | 'quality') => {
     message.textContent = action === 'quality' ? 'Measuring the output against the source (one decode of each)…' : `${action}…`;
     message.classList.remove('error');
     try {
@@ -124,7 +125,7 @@ export function renderJobPage(root: HTMLElement, id: string): () => void {
         h('button', { type: 'button', disabled: !j.running, onclick: act('cancel') }, '■ Cancel'),
         h('button', { type: 'button', 'data-action': 'quality', disabled: !(idle && j.status === 'done' && j.outputAvailable), title: 'PSNR and SSIM against the source, whole and at every seam (one decode of each)', onclick: act('quality') }, j.quality ? '◎ Measure quality again' : '◎ Quality report'),
         j.outputAvailable && !j.profile.ladder ? h('a', { class: 'button', href: withToken(`/api/jobs/${j.id}/output`), download: `shardcast-${j.id}.${j.profile.container}` }, '⤓ Download') : null,
-        h('button', { type: 'button', class: 'danger', disabled: !idle, onclick: remove }, '✕ Delete')));
+        h('button', { type: 'button', class: 'danger', disabled: !idle, onclick: () => void remove() }, '✕ Delete')));
   }
 
   let stopLadder: (() => void) | undefined;
@@ -139,7 +140,7 @@ export function renderJobPage(root: HTMLElement, id: string): () => void {
     if (playerBox.querySelector('video')) return;
     playerBox.hidden = false;
     if (j.renditions) {
-      const video = h('video', { controls: true, muted: true, playsinline: true, 'data-ladder': 'hls' }) as HTMLVideoElement;
+      const video = h('video', { controls: true, muted: true, playsinline: true, 'data-ladder': 'hls' });
       fill(playerBox, h('h2', {}, 'Output: HLS ladder'), video, renditionTable(j), h('p', { class: 'muted' },
         h('a', { href: withToken(`/api/jobs/${j.id}/ladder/master.m3u8`) }, 'master.m3u8'),
         j.profile.ladder?.dash ? ' · ' : '', j.profile.ladder?.dash ? h('a', { href: withToken(`/api/jobs/${j.id}/ladder/manifest.mpd`) }, 'manifest.mpd') : ''));

@@ -142,7 +142,7 @@ export async function decodeBulky(jobId: string, field: PartName, item: Item, lo
 /** The job item's own attributes for a record, without the bulky fields. */
 export function jobAttributes(job: JobRecord): Item {
   const { analysis: _a, plan: _p, result: _r, ...rest } = job;
-  return defined(rest as unknown as Item);
+  return defined(rest);
 }
 
 /**

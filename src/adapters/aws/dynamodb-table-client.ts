@@ -8,7 +8,7 @@ type Query = Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey'>;
 
 /** Runs `fn` over `items` with at most `limit` at once, keeping the order of results. */
 export async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
+  const out = new Array<R>(items.length);
   let next = 0;
   const worker = async () => {
     while (next < items.length) {
@@ -63,8 +63,8 @@ export class DynamoDbTableClient {
     for (let attempt = 0; pending.length; attempt++) {
       if (attempt > 8) throw new Error(`DynamoDB left ${pending.length} writes unprocessed after ${attempt} attempts`);
       if (attempt) await new Promise((r) => setTimeout(r, Math.min(2000, 50 * 2 ** attempt) * Math.random()));
-      const res = await this.db.send(new BatchWriteCommand({ RequestItems: { [this.table]: pending as never } }));
-      pending = (res.UnprocessedItems?.[this.table] ?? []) as Item[];
+      const res = await this.db.send(new BatchWriteCommand({ RequestItems: { [this.table]: pending } }));
+      pending = (res.UnprocessedItems?.[this.table] ?? []);
     }
   }
 }

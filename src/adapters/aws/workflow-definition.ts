@@ -179,7 +179,7 @@ function renameStates(parallel: { [key: string]: Json }): { [key: string]: Json 
 
 /** The template with every placeholder filled in, with the deployment's Map mode. */
 export function substituteWorkflow(template: AslDefinition, params: WorkflowParams): AslDefinition {
-  const def = substitutePlaceholders(template as Json, placeholderValues(params)) as AslDefinition;
+  const def = substitutePlaceholders(template, placeholderValues(params)) as AslDefinition;
   if (params.mapMode === 'distributed' && !params.interpreter) makeSegmentMapDistributed(def);
   if (params.mapMode === 'auto') addMapChoice(def, params.maxInlineSegments ?? maxInlineSegments(), params.interpreter ?? false);
   return def;

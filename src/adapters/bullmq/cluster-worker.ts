@@ -92,11 +92,11 @@ export async function startClusterWorker(opts: ClusterWorkerOptions): Promise<Cl
       }
       // Its lock was lost: BullMQ refuses whatever this attempt says now (and if the lock came back, another
       // attempt is the right outcome).
-      if (abort.signal.aborted) throw new Error(oneLine(abort.signal.reason));
+      if (abort.signal.aborted) throw new Error(oneLine(abort.signal.reason), { cause: err });
       // The task's own error decides whether another attempt can help; what is wrong with this node only (its
       // ffmpeg lacks an encoder, its scratch disk is full) another node may not have: another attempt.
       if (!isRetryable(err) && !(err instanceof ToolMissingError) && !isDiskFull(err)) throw new UnrecoverableError(oneLine(err));
-      throw new Error(oneLine(err));
+      throw new Error(oneLine(err), { cause: err });
     } finally {
       active.delete(job.id!);
       void publish();

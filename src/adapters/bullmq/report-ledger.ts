@@ -47,7 +47,7 @@ export class ReportLedger implements Ledger {
 
   private report(r: DistributiveOmit<WorkerReport, 'worker' | 'attemptKey'>): Promise<void> {
     if (this.detached) return Promise.resolve();
-    return this.send({ ...r, worker: this.worker, attemptKey: this.attemptKey } as WorkerReport);
+    return this.send({ ...r, worker: this.worker, attemptKey: this.attemptKey });
   }
 
   private mine(id: TaskId): void {

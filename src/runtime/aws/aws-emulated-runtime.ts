@@ -102,7 +102,8 @@ export interface EmulatedAws {
   runWorkflow(jobId: string, signal?: AbortSignal): Promise<WorkflowOutcome>;
   /** The handlers' step functions, for tests that invoke a step directly (a redelivery). */
   stepRuntime(): StepRuntime;
-  close(): Promise<void>;
+  /** Stops the emulators (no `this`: callers pass it on as a function). */
+  close: () => Promise<void>;
 }
 
 export async function startEmulatedAws(cfg: EmulatedAwsConfig): Promise<EmulatedAws> {

@@ -50,9 +50,9 @@ export function storeQueueKey(spec: StoreSpec): string {
 export interface ClusterStore {
   spec: StoreSpec;
   blobs: BlobStore;
-  /** A location ffmpeg on this node can read a job's source from. */
-  readableSource(source: string): Promise<string>;
-  sourceSize(source: string): Promise<number | undefined>;
+  /** A location ffmpeg on this node can read a job's source from (no `this`: passed on as a function). */
+  readableSource: (source: string) => Promise<string>;
+  sourceSize: (source: string) => Promise<number | undefined>;
   /**
    * Where the workers read a job's source: a file already in the store folder as it is; else a copy in the
    * job's folder of the store (removed with the job).
