@@ -74,16 +74,29 @@ async function runShardcast(c: BenchCase, out: string, tmp: string): Promise<Sha
   const args = [join(repo, 'bin/shardcast.js'), 'transcode', c.source, out, '--json', '--no-progress', '-y'];
   if (c.codec !== 'h264') args.push('--video-codec', c.codec);
   const r = await runTimed(process.execPath, args, { tmpDir: tmp, env: { ...process.env, SHARDCAST_HOME: join(tmp, 'state') } });
-  if (r.exitCode !== 0) throw new Error(`shardcast failed (exit ${r.exitCode}) on ${c.label}: ${r.stderr.slice(-1500)}\n${r.stdout.slice(-1500)}`);
+  if (r.exitCode !== 0)
+    throw new Error(`shardcast failed (exit ${r.exitCode}) on ${c.label}: ${r.stderr.slice(-1500)}\n${r.stdout.slice(-1500)}`);
   const job = JSON.parse(r.stdout) as {
-    timings?: ShardRun['timings']; frames?: number; segmentsTotal?: number; options?: { workers?: number }; cpuSeconds?: number;
+    timings?: ShardRun['timings'];
+    frames?: number;
+    segmentsTotal?: number;
+    options?: { workers?: number };
+    cpuSeconds?: number;
     segments?: Array<{ wallMs?: number }>;
   };
   const workers = job.options?.workers;
   const taskWallMs = (job.segments ?? []).reduce((s, t) => s + (t.wallMs ?? 0), 0);
   const encodeMs = job.timings?.encodeMs;
   const slotBusy = workers && encodeMs ? taskWallMs / (encodeMs * workers) : undefined;
-  return { ...r, timings: job.timings ?? {}, frames: job.frames, segments: job.segmentsTotal, workers, taskCpuSeconds: job.cpuSeconds, slotBusy };
+  return {
+    ...r,
+    timings: job.timings ?? {},
+    frames: job.frames,
+    segments: job.segmentsTotal,
+    workers,
+    taskCpuSeconds: job.cpuSeconds,
+    slotBusy,
+  };
 }
 
 async function runPlain(c: BenchCase, out: string, tmp: string): Promise<TimedRun> {
@@ -110,10 +123,14 @@ async function runCase(c: BenchCase, tmp: string, n: number): Promise<CaseResult
       if (who === 'shardcast') {
         s = await runShardcast(c, shardOut, tmp);
         const t = s.timings;
-        log(`  pair ${i + 1} shardcast: ${fmt(s.wallSeconds)} s wall, ${fmt(s.cpuSeconds)} s CPU (${fmt(util(s) * 100, 0)}%), other load ${fmt(s.otherLoadCores)} cores; analyze ${t.analyzeMs} encode ${t.encodeMs} merge ${t.mergeMs} verify ${t.verifyMs} total ${t.totalMs} ms; ${s.segments} segments, ${s.workers} workers, task CPU ${fmt(s.taskCpuSeconds)} s, worker slots busy ${fmt((s.slotBusy ?? NaN) * 100, 0)}%`);
+        log(
+          `  pair ${i + 1} shardcast: ${fmt(s.wallSeconds)} s wall, ${fmt(s.cpuSeconds)} s CPU (${fmt(util(s) * 100, 0)}%), other load ${fmt(s.otherLoadCores)} cores; analyze ${t.analyzeMs} encode ${t.encodeMs} merge ${t.mergeMs} verify ${t.verifyMs} total ${t.totalMs} ms; ${s.segments} segments, ${s.workers} workers, task CPU ${fmt(s.taskCpuSeconds)} s, worker slots busy ${fmt((s.slotBusy ?? NaN) * 100, 0)}%`,
+        );
       } else {
         p = await runPlain(c, plainOut, tmp);
-        log(`  pair ${i + 1} plain:     ${fmt(p.wallSeconds)} s wall, ${fmt(p.cpuSeconds)} s CPU (${fmt(util(p) * 100, 0)}%), other load ${fmt(p.otherLoadCores)} cores`);
+        log(
+          `  pair ${i + 1} plain:     ${fmt(p.wallSeconds)} s wall, ${fmt(p.cpuSeconds)} s CPU (${fmt(util(p) * 100, 0)}%), other load ${fmt(p.otherLoadCores)} cores`,
+        );
       }
     }
     shard.push(s!);
@@ -127,15 +144,38 @@ async function runCase(c: BenchCase, tmp: string, n: number): Promise<CaseResult
     await videoFrameCount(shardOut),
     await videoFrameCount(plainOut),
   ];
-  const r: CaseResult = { c, shard, plain, ratios, shardSize: sizeOf(shardOut), plainSize: sizeOf(plainOut), shardPsnr, plainPsnr, shardFrames, plainFrames };
-  log(`  median ratio ${fmt(median(ratios), 3)}; size ${mb(r.shardSize)} MB vs ${mb(r.plainSize)} MB; PSNR ${fmt(shardPsnr)} dB vs ${fmt(plainPsnr)} dB; frames ${shardFrames} vs ${plainFrames}`);
+  const r: CaseResult = {
+    c,
+    shard,
+    plain,
+    ratios,
+    shardSize: sizeOf(shardOut),
+    plainSize: sizeOf(plainOut),
+    shardPsnr,
+    plainPsnr,
+    shardFrames,
+    plainFrames,
+  };
+  log(
+    `  median ratio ${fmt(median(ratios), 3)}; size ${mb(r.shardSize)} MB vs ${mb(r.plainSize)} MB; PSNR ${fmt(shardPsnr)} dB vs ${fmt(plainPsnr)} dB; frames ${shardFrames} vs ${plainFrames}`,
+  );
   return r;
 }
 
 function report(results: CaseResult[]): string {
   const pct = (a: number, b: number) => `${a >= b ? '+' : ''}${(((a - b) / b) * 100).toFixed(1)}%`;
   const main = markdownTable(
-    ['case', 'pairs', 'shardcast wall s (median)', 'plain wall s (median)', 'ratio (median of pairs)', 'ratio min–max', 'CPU util shardcast', 'CPU util plain', 'other load (max, cores)'],
+    [
+      'case',
+      'pairs',
+      'shardcast wall s (median)',
+      'plain wall s (median)',
+      'ratio (median of pairs)',
+      'ratio min–max',
+      'CPU util shardcast',
+      'CPU util plain',
+      'other load (max, cores)',
+    ],
     results.map((r) => [
       r.c.label,
       String(r.ratios.length),
@@ -149,7 +189,19 @@ function report(results: CaseResult[]): string {
     ]),
   );
   const phases = markdownTable(
-    ['case', 'segments × workers', 'analyze ms', 'encode ms', 'merge ms', 'verify ms', 'job total ms', 'process wall ms', 'outside the job ms', 'worker slots busy in encode', 'task CPU s / process CPU s'],
+    [
+      'case',
+      'segments × workers',
+      'analyze ms',
+      'encode ms',
+      'merge ms',
+      'verify ms',
+      'job total ms',
+      'process wall ms',
+      'outside the job ms',
+      'worker slots busy in encode',
+      'task CPU s / process CPU s',
+    ],
     results.map((r) => {
       const m = (f: (s: ShardRun) => number | undefined) => median(r.shard.map((s) => f(s) ?? NaN));
       const wallMs = median(r.shard.map((s) => s.wallSeconds * 1000));
@@ -157,20 +209,44 @@ function report(results: CaseResult[]): string {
       return [
         r.c.label,
         `${r.shard[0]?.segments} × ${r.shard[0]?.workers}`,
-        fmt(m((s) => s.timings.analyzeMs), 0),
-        fmt(m((s) => s.timings.encodeMs), 0),
-        fmt(m((s) => s.timings.mergeMs), 0),
-        fmt(m((s) => s.timings.verifyMs), 0),
+        fmt(
+          m((s) => s.timings.analyzeMs),
+          0,
+        ),
+        fmt(
+          m((s) => s.timings.encodeMs),
+          0,
+        ),
+        fmt(
+          m((s) => s.timings.mergeMs),
+          0,
+        ),
+        fmt(
+          m((s) => s.timings.verifyMs),
+          0,
+        ),
         fmt(total, 0),
         fmt(wallMs, 0),
         fmt(wallMs - total, 0),
         `${fmt(m((s) => s.slotBusy) * 100, 0)}%`,
-        `${fmt(m((s) => s.taskCpuSeconds), 1)} / ${fmt(median(r.shard.map((s) => s.cpuSeconds)), 1)}`,
+        `${fmt(
+          m((s) => s.taskCpuSeconds),
+          1,
+        )} / ${fmt(median(r.shard.map((s) => s.cpuSeconds)), 1)}`,
       ];
     }),
   );
   const quality = markdownTable(
-    ['case', 'size shardcast MB', 'size plain MB', 'size diff', 'PSNR shardcast dB', 'PSNR plain dB', 'PSNR diff dB', 'frames shardcast / plain'],
+    [
+      'case',
+      'size shardcast MB',
+      'size plain MB',
+      'size diff',
+      'PSNR shardcast dB',
+      'PSNR plain dB',
+      'PSNR diff dB',
+      'frames shardcast / plain',
+    ],
     results.map((r) => [
       r.c.label,
       mb(r.shardSize),
@@ -183,8 +259,17 @@ function report(results: CaseResult[]): string {
     ]),
   );
   return [
-    'Wall time and CPU (CPU util = CPU seconds from /usr/bin/time, children included, / wall / cores; other load = machine busy CPU from /proc/stat minus the run\'s own, / wall)',
-    '', main, '', 'shardcast phases (medians of the --json timings; task CPU = encode + per-segment decode check + audio encode, as the job records it)', '', phases, '', 'Output size and PSNR against the source (last run of each)', '', quality,
+    "Wall time and CPU (CPU util = CPU seconds from /usr/bin/time, children included, / wall / cores; other load = machine busy CPU from /proc/stat minus the run's own, / wall)",
+    '',
+    main,
+    '',
+    'shardcast phases (medians of the --json timings; task CPU = encode + per-segment decode check + audio encode, as the job records it)',
+    '',
+    phases,
+    '',
+    'Output size and PSNR against the source (last run of each)',
+    '',
+    quality,
   ].join('\n');
 }
 
@@ -223,7 +308,7 @@ async function main(): Promise<void> {
     for (const [i, c] of cases.entries()) results.push(await runCase(c, tmp, i));
     let corpus: string | undefined;
     if (!quick && wanted('corpus')) {
-      log('\n## shared corpus: shardcast defaults vs the judge\'s one-pass reference, judged by verify_output.py');
+      log("\n## shared corpus: shardcast defaults vs the judge's one-pass reference, judged by verify_output.py");
       corpus = corpusReport(repo, tmp, log);
     }
     let ladder: string | undefined;
@@ -231,7 +316,10 @@ async function main(): Promise<void> {
       const bbb = resolve(repo, '../shared/media/bbb_720p24_30s_vp8_vorbis.webm');
       const lc: LadderCase[] = [];
       if (existsSync(bbb)) lc.push({ label: 'bbb_720p24_30s_vp8_vorbis.webm', source: bbb });
-      lc.push({ label: 'generated 720p30 noise 60 s', source: await makeNoiseClip(tmp, { name: 'noise-720p30-60s', seconds: 60, width: 1280, height: 720, fps: 30, noise }) });
+      lc.push({
+        label: 'generated 720p30 noise 60 s',
+        source: await makeNoiseClip(tmp, { name: 'noise-720p30-60s', seconds: 60, width: 1280, height: 720, fps: 30, noise }),
+      });
       ladder = await ladderReport(join(repo, 'bin/shardcast.js'), lc, tmp, runs, cores, log);
     }
     let cluster: string | undefined;

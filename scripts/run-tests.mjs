@@ -24,7 +24,10 @@ const filesUnder = (p) => {
   } catch {
     return [];
   }
-  if (st.isDirectory()) return readdirSync(p).sort().flatMap((e) => filesUnder(join(p, e)));
+  if (st.isDirectory())
+    return readdirSync(p)
+      .sort()
+      .flatMap((e) => filesUnder(join(p, e)));
   return /\.test\.ts$/.test(p) ? [p] : [];
 };
 
@@ -41,9 +44,21 @@ function runTier(g) {
     // Unit tests share nothing and start no process: two files at once. The rest start servers, ffmpeg and
     // processes whose timings matter: one file at a time.
     const concurrency = g.name === 'test/unit' ? 2 : 1;
-    const child = spawn(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, `--test-timeout=${TEST_TIMEOUT_MS}`, '--test-force-exit', ...g.files], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '--test',
+        `--test-concurrency=${concurrency}`,
+        `--test-timeout=${TEST_TIMEOUT_MS}`,
+        '--test-force-exit',
+        ...g.files,
+      ],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     const counts = { pass: 0, fail: 0, cancelled: 0, skipped: 0 };
     let partial = '';
     child.stdout.on('data', (b) => {
@@ -67,11 +82,16 @@ for (const g of groups) {
   console.log(`\n== ${g.name}: ${g.files.length} file(s)`);
   const r = await runTier(g);
   results.push({ name: g.name, ...r, seconds: Math.round((Date.now() - t0) / 1000) });
-  console.log(`== ${g.name}: ${r.pass} passed, ${r.fail} failed${r.cancelled ? `, ${r.cancelled} cancelled` : ''} in ${results.at(-1).seconds} s`);
+  console.log(
+    `== ${g.name}: ${r.pass} passed, ${r.fail} failed${r.cancelled ? `, ${r.cancelled} cancelled` : ''} in ${results.at(-1).seconds} s`,
+  );
 }
 const failedTiers = results.filter((r) => r.code !== 0 || r.fail > 0 || r.cancelled > 0);
 console.log('');
-for (const r of results) console.log(`${r.name.padEnd(17)} ${String(r.pass).padStart(4)} passed ${String(r.fail).padStart(3)} failed ${String(r.seconds).padStart(5)} s`);
+for (const r of results)
+  console.log(
+    `${r.name.padEnd(17)} ${String(r.pass).padStart(4)} passed ${String(r.fail).padStart(3)} failed ${String(r.seconds).padStart(5)} s`,
+  );
 const pass = results.reduce((a, r) => a + r.pass, 0);
 const fail = results.reduce((a, r) => a + r.fail + r.cancelled, 0) + failedTiers.filter((r) => r.fail === 0 && r.cancelled === 0).length;
 console.log(`in ${Math.round((Date.now() - started) / 1000)} s`);

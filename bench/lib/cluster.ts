@@ -14,8 +14,18 @@ import { startRedis, startWorker, type WorkerProcess } from '../../test/support/
 import { machineBusySeconds, runTimed } from './exec.js';
 import { fmt, markdownTable, median } from './stats.js';
 
-interface Task { key: string; worker: string; startedAt: number; finishedAt: number; cpuSeconds?: number }
-interface Event { type: string; at: number; data?: { key?: string } }
+interface Task {
+  key: string;
+  worker: string;
+  startedAt: number;
+  finishedAt: number;
+  cpuSeconds?: number;
+}
+interface Event {
+  type: string;
+  at: number;
+  data?: { key?: string };
+}
 
 interface ClusterRun {
   workers: number;
@@ -35,7 +45,15 @@ function pct(xs: number[], q: number): number {
   return s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
 }
 
-async function runOne(bin: string, source: string, tmp: string, backend: 'cluster' | 'local', n: number, cluster: { redis: string; store: string } | undefined, log: (s: string) => void): Promise<ClusterRun> {
+async function runOne(
+  bin: string,
+  source: string,
+  tmp: string,
+  backend: 'cluster' | 'local',
+  n: number,
+  cluster: { redis: string; store: string } | undefined,
+  log: (s: string) => void,
+): Promise<ClusterRun> {
   const state = join(tmp, `state-${backend}-${n}`);
   const out = join(tmp, `out-${backend}-${n}.mp4`);
   const args = [bin, '--state-dir', state, 'transcode', source, out, '--json', '--no-progress', '-y', '--workers', String(n)];
@@ -48,7 +66,9 @@ async function runOne(bin: string, source: string, tmp: string, backend: 'cluste
   const taskCpu = job.segments.reduce((sum, t) => sum + (t.cpuSeconds ?? 0), 0);
   const run: ClusterRun = { workers: n, backend, wall: r.wallSeconds, cpu, taskCpu, gaps: [], toLedger: [] };
   if (backend === 'cluster') {
-    const st = await runTimed(process.execPath, [bin, '--state-dir', state, 'status', job.id, '--json', '--backend', 'cluster'], { tmpDir: tmp });
+    const st = await runTimed(process.execPath, [bin, '--state-dir', state, 'status', job.id, '--json', '--backend', 'cluster'], {
+      tmpDir: tmp,
+    });
     const { events } = JSON.parse(st.stdout) as { events: Event[] };
     const byWorker = new Map<string, Task[]>();
     for (const t of job.segments) byWorker.set(t.worker, [...(byWorker.get(t.worker) ?? []), t]);
@@ -63,11 +83,20 @@ async function runOne(bin: string, source: string, tmp: string, backend: 'cluste
     const encoding = events.find((e) => e.type === 'cluster.queued')?.at;
     if (encoding) run.firstStart = Math.min(...job.segments.map((t) => t.startedAt)) - encoding;
   }
-  log(`  ${backend} x${n}: wall ${fmt(r.wallSeconds)} s, machine CPU ${fmt(cpu, 1)} s, tasks' CPU ${fmt(taskCpu, 1)} s${run.gaps.length ? `, gap median ${fmt(median(run.gaps), 0)} ms, to ledger median ${fmt(median(run.toLedger), 0)} ms` : ''}`);
+  log(
+    `  ${backend} x${n}: wall ${fmt(r.wallSeconds)} s, machine CPU ${fmt(cpu, 1)} s, tasks' CPU ${fmt(taskCpu, 1)} s${run.gaps.length ? `, gap median ${fmt(median(run.gaps), 0)} ms, to ledger median ${fmt(median(run.toLedger), 0)} ms` : ''}`,
+  );
   return run;
 }
 
-export async function clusterReport(bin: string, source: string, label: string, tmp: string, runs: number, log: (s: string) => void): Promise<string> {
+export async function clusterReport(
+  bin: string,
+  source: string,
+  label: string,
+  tmp: string,
+  runs: number,
+  log: (s: string) => void,
+): Promise<string> {
   log(`\n## cluster: ${label}, 1-3 workers (one encode each) on this machine vs the local backend`);
   const redis = await startRedis();
   const results: ClusterRun[] = [];
@@ -76,11 +105,14 @@ export async function clusterReport(bin: string, source: string, label: string, 
       for (const n of [1, 2, 3]) {
         const store = join(tmp, `store-${pair}-${n}`);
         mkdirSync(store, { recursive: true });
-        const ws: WorkerProcess[] = await Promise.all(Array.from({ length: n }, () => startWorker({ redis: redis.url, store, concurrency: 1, lockSeconds: 30 })));
+        const ws: WorkerProcess[] = await Promise.all(
+          Array.from({ length: n }, () => startWorker({ redis: redis.url, store, concurrency: 1, lockSeconds: 30 })),
+        );
         try {
           // Alternate which goes first, as the other cases do.
           const order: Array<'cluster' | 'local'> = pair % 2 === 0 ? ['cluster', 'local'] : ['local', 'cluster'];
-          for (const b of order) results.push(await runOne(bin, source, tmp, b, n, b === 'cluster' ? { redis: redis.url, store } : undefined, log));
+          for (const b of order)
+            results.push(await runOne(bin, source, tmp, b, n, b === 'cluster' ? { redis: redis.url, store } : undefined, log));
         } finally {
           await Promise.all(ws.map((w) => w.stop()));
         }
@@ -96,13 +128,29 @@ export async function clusterReport(bin: string, source: string, label: string, 
     const led = c.flatMap((r) => r.toLedger);
     const first = c.flatMap((r) => (r.firstStart !== undefined ? [r.firstStart] : []));
     return [
-      String(n), fmt(median(c.map((r) => r.wall))), fmt(median(l.map((r) => r.wall))), fmt(median(c.map((r) => r.wall)) / median(l.map((r) => r.wall)), 3),
-      `${fmt(median(c.map((r) => r.cpu)), 1)} (${fmt(median(c.map((r) => r.taskCpu)), 1)})`, `${fmt(median(l.map((r) => r.cpu)), 1)} (${fmt(median(l.map((r) => r.taskCpu)), 1)})`,
-      `${fmt(median(gaps), 0)} / ${fmt(pct(gaps, 0.95), 0)}`, `${fmt(median(led), 0)} / ${fmt(pct(led, 0.95), 0)}`, first.length ? fmt(median(first), 0) : 'n/a',
+      String(n),
+      fmt(median(c.map((r) => r.wall))),
+      fmt(median(l.map((r) => r.wall))),
+      fmt(median(c.map((r) => r.wall)) / median(l.map((r) => r.wall)), 3),
+      `${fmt(median(c.map((r) => r.cpu)), 1)} (${fmt(median(c.map((r) => r.taskCpu)), 1)})`,
+      `${fmt(median(l.map((r) => r.cpu)), 1)} (${fmt(median(l.map((r) => r.taskCpu)), 1)})`,
+      `${fmt(median(gaps), 0)} / ${fmt(pct(gaps, 0.95), 0)}`,
+      `${fmt(median(led), 0)} / ${fmt(pct(led, 0.95), 0)}`,
+      first.length ? fmt(median(first), 0) : 'n/a',
     ];
   });
   return `Cluster on one machine (${label}; ${runs} run(s) each; medians)\n\n${markdownTable(
-    ['workers', 'cluster wall s', 'local wall s', 'cluster/local', 'cluster CPU s (tasks)', 'local CPU s (tasks)', 'dispatch gap ms (median / p95)', 'result to ledger ms (median / p95)', 'first task start ms'],
+    [
+      'workers',
+      'cluster wall s',
+      'local wall s',
+      'cluster/local',
+      'cluster CPU s (tasks)',
+      'local CPU s (tasks)',
+      'dispatch gap ms (median / p95)',
+      'result to ledger ms (median / p95)',
+      'first task start ms',
+    ],
     rows,
   )}`;
 }

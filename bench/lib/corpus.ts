@@ -29,7 +29,8 @@ export function corpusReport(repo: string, tmp: string, log: (s: string) => void
     const out = join(tmp, `corpus-${file}.mp4`);
     const ref = join(tmp, `corpus-${file}.ref.mp4`);
     const s = spawnSync(process.execPath, [join(repo, 'bin/shardcast.js'), 'transcode', src, out, '--no-progress', '-y'], {
-      encoding: 'utf8', env: { ...process.env, SHARDCAST_HOME: join(tmp, 'corpus-state') },
+      encoding: 'utf8',
+      env: { ...process.env, SHARDCAST_HOME: join(tmp, 'corpus-state') },
     });
     if (s.status !== 0) {
       rows.push([file, 'n/a', 'n/a', 'n/a', 'n/a', `shardcast failed: ${s.stderr.trim().split('\n').pop() ?? ''}`]);
@@ -44,13 +45,20 @@ export function corpusReport(repo: string, tmp: string, log: (s: string) => void
       /* reported as n/a below */
     }
     const f = v.figures ?? {};
-    const failed = Object.entries(v.checks ?? {}).filter(([, c]) => !c.ok).map(([k]) => k);
+    const failed = Object.entries(v.checks ?? {})
+      .filter(([, c]) => !c.ok)
+      .map(([k]) => k);
     const row = [
       file,
       fmt(f.video_size_ratio, 4),
       fmt(f.psnr_vs_source, 3),
       fmt(f.reference_psnr_vs_source, 3),
-      fmt(f.psnr_vs_source !== undefined && f.reference_psnr_vs_source !== undefined ? f.psnr_vs_source - f.reference_psnr_vs_source : undefined, 3),
+      fmt(
+        f.psnr_vs_source !== undefined && f.reference_psnr_vs_source !== undefined
+          ? f.psnr_vs_source - f.reference_psnr_vs_source
+          : undefined,
+        3,
+      ),
       v.ok ? 'pass' : `fail: ${failed.join(', ') || 'no verdict'}`,
     ];
     log(`  ${row.join(' | ')}`);

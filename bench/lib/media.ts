@@ -23,13 +23,38 @@ export interface NoiseClipSpec {
 export async function makeNoiseClip(dir: string, spec: NoiseClipSpec): Promise<string> {
   const out = join(dir, `${spec.name}.mp4`);
   await runChecked('ffmpeg', [
-    '-nostdin', '-hide_banner', '-v', 'error', '-y',
-    '-f', 'lavfi', '-i', `testsrc2=size=${spec.width}x${spec.height}:rate=${spec.fps},noise=alls=${spec.noise}:allf=t`,
-    '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000',
-    '-t', String(spec.seconds),
-    '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '12', '-g', String(spec.fps * 2), '-pix_fmt', 'yuv420p',
-    '-c:a', 'aac', '-b:a', '192k',
-    '-movflags', '+faststart', out,
+    '-nostdin',
+    '-hide_banner',
+    '-v',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    `testsrc2=size=${spec.width}x${spec.height}:rate=${spec.fps},noise=alls=${spec.noise}:allf=t`,
+    '-f',
+    'lavfi',
+    '-i',
+    'sine=frequency=440:sample_rate=48000',
+    '-t',
+    String(spec.seconds),
+    '-c:v',
+    'libx264',
+    '-preset',
+    'veryfast',
+    '-crf',
+    '12',
+    '-g',
+    String(spec.fps * 2),
+    '-pix_fmt',
+    'yuv420p',
+    '-c:a',
+    'aac',
+    '-b:a',
+    '192k',
+    '-movflags',
+    '+faststart',
+    out,
   ]);
   return out;
 }
@@ -37,9 +62,18 @@ export async function makeNoiseClip(dir: string, spec: NoiseClipSpec): Promise<s
 /** Average PSNR (all planes, ffmpeg's `average`) of `output` against `source`, both rebased to t=0. */
 export async function psnrAverage(output: string, source: string): Promise<number> {
   const { stderr } = await runChecked('ffmpeg', [
-    '-nostdin', '-hide_banner', '-nostats', '-i', `file:${output}`, '-i', `file:${source}`,
-    '-lavfi', '[0:v]setpts=PTS-STARTPTS[a];[1:v]setpts=PTS-STARTPTS[b];[a][b]psnr',
-    '-f', 'null', '-',
+    '-nostdin',
+    '-hide_banner',
+    '-nostats',
+    '-i',
+    `file:${output}`,
+    '-i',
+    `file:${source}`,
+    '-lavfi',
+    '[0:v]setpts=PTS-STARTPTS[a];[1:v]setpts=PTS-STARTPTS[b];[a][b]psnr',
+    '-f',
+    'null',
+    '-',
   ]);
   const m = /PSNR .*average:([0-9.]+|inf)/.exec(stderr);
   if (!m) throw new Error(`no PSNR in ffmpeg output for ${output}: ${stderr.slice(-500)}`);
@@ -49,7 +83,16 @@ export async function psnrAverage(output: string, source: string): Promise<numbe
 /** Number of video packets (= frames) in the first video stream, without decoding. */
 export async function videoFrameCount(path: string): Promise<number> {
   const { stdout } = await runChecked('ffprobe', [
-    '-v', 'error', '-select_streams', 'v:0', '-count_packets', '-show_entries', 'stream=nb_read_packets', '-of', 'csv=p=0', `file:${path}`,
+    '-v',
+    'error',
+    '-select_streams',
+    'v:0',
+    '-count_packets',
+    '-show_entries',
+    'stream=nb_read_packets',
+    '-of',
+    'csv=p=0',
+    `file:${path}`,
   ]);
   return Number(stdout.trim());
 }

@@ -15,13 +15,29 @@ export function plainVideoArgs(codec: VideoCodec, preset = 'medium'): string[] {
 /** One ffmpeg process: video + every audio track to AAC 128k, MP4 with faststart. */
 export function plainTranscodeArgs(source: string, output: string, codec: VideoCodec): string[] {
   return [
-    '-nostdin', '-hide_banner', '-nostats', '-v', 'error', '-y',
-    '-i', `file:${source}`,
-    '-map', '0:v:0', '-map', '0:a?',
-    '-vsync', 'passthrough', '-enc_time_base', '-1',
+    '-nostdin',
+    '-hide_banner',
+    '-nostats',
+    '-v',
+    'error',
+    '-y',
+    '-i',
+    `file:${source}`,
+    '-map',
+    '0:v:0',
+    '-map',
+    '0:a?',
+    '-vsync',
+    'passthrough',
+    '-enc_time_base',
+    '-1',
     ...plainVideoArgs(codec),
-    '-c:a', 'aac', '-b:a', '128k',
-    '-movflags', '+faststart',
+    '-c:a',
+    'aac',
+    '-b:a',
+    '128k',
+    '-movflags',
+    '+faststart',
     `file:${output}`,
   ];
 }
@@ -31,5 +47,27 @@ export function plainTranscodeArgs(source: string, output: string, codec: VideoC
  * the source's own frames (`-fps_mode passthrough`), as its header gives it.
  */
 export function judgeReferenceArgs(source: string, output: string): string[] {
-  return ['-nostdin', '-v', 'error', '-y', '-i', source, '-fps_mode', 'passthrough', '-c:v', 'libx264', '-preset', 'medium', '-crf', '23', '-c:a', 'aac', '-b:a', '128k', '-movflags', '+faststart', output];
+  return [
+    '-nostdin',
+    '-v',
+    'error',
+    '-y',
+    '-i',
+    source,
+    '-fps_mode',
+    'passthrough',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'medium',
+    '-crf',
+    '23',
+    '-c:a',
+    'aac',
+    '-b:a',
+    '128k',
+    '-movflags',
+    '+faststart',
+    output,
+  ];
 }

@@ -120,7 +120,11 @@ export function throttleReport(definition: { States: Record<string, AslState> },
   log('| free slots | runs that fail (of 5) | iterations out of retries, per run | makespan s, per run |');
   log('|---|---|---|---|');
   for (const freeSlots of [10, 20, 30, 39, 40]) {
-    const runs = [1, 2, 3, 4, 5].map((seed) => simulateThrottledMap({ tasks: 160, taskSeconds: 30, maxConcurrency: 40, freeSlots, retrier, seed }));
-    log(`| ${freeSlots} | ${runs.filter((r) => r.failed > 0).length} | ${runs.map((r) => r.failed).join(', ')} | ${runs.map((r) => Math.round(r.makespan)).join(', ')} |`);
+    const runs = [1, 2, 3, 4, 5].map((seed) =>
+      simulateThrottledMap({ tasks: 160, taskSeconds: 30, maxConcurrency: 40, freeSlots, retrier, seed }),
+    );
+    log(
+      `| ${freeSlots} | ${runs.filter((r) => r.failed > 0).length} | ${runs.map((r) => r.failed).join(', ')} | ${runs.map((r) => Math.round(r.makespan)).join(', ')} |`,
+    );
   }
 }

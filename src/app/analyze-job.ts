@@ -5,7 +5,19 @@
 import { buildFirstFramesArgs, buildFrameScanArgs, buildPacketScanArgs, buildProbeArgs, cutMethodFor } from '../core/ffmpeg-args.js';
 import { ConditionFailedError, FfmpegError, InputError } from '../core/errors.js';
 import { defaultSegmentSeconds, minExactCutSeconds, planSegments } from '../core/plan-segments.js';
-import { buildAnalysis, joinIntervalScans, needsFrameScan, parseFirstFrames, parseFrameScan, parsePacketScan, parseProbeJson, pickVideoStream, scanBoundaries, seekableForScan, type PacketScan } from '../core/probe-parse.js';
+import {
+  buildAnalysis,
+  joinIntervalScans,
+  needsFrameScan,
+  parseFirstFrames,
+  parseFrameScan,
+  parsePacketScan,
+  parseProbeJson,
+  pickVideoStream,
+  scanBoundaries,
+  seekableForScan,
+  type PacketScan,
+} from '../core/probe-parse.js';
 import type { ToolRunResult } from '../ports/media-tool.js';
 import { tasksOfPlan } from '../core/task-keys.js';
 import { chooseOutputFormat } from '../core/output-format.js';
@@ -16,7 +28,12 @@ import type { AppDeps } from './deps.js';
 import { emit } from './deps.js';
 
 function firstErrorLine(stderr: string): string {
-  const line = stderr.split('\n').map((l) => l.trim()).filter(Boolean).pop() ?? '';
+  const line =
+    stderr
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean)
+      .pop() ?? '';
   return line.replace(/^\[[^\]]* @ 0x[0-9a-f]+\]\s*/, '').replace(/^file:/, '');
 }
 
@@ -31,7 +48,10 @@ export async function analyzeSource(deps: AppDeps, source: string): Promise<Medi
   // format and duration first; any other source is scanned in one read, started at once.
   const byIntervals = deps.parallelScan !== undefined && deps.parallelScan.ranges > 1 && (size ?? 0) >= deps.parallelScan.minBytes;
   const scanRun = byIntervals ? undefined : deps.media.run('ffprobe', buildPacketScanArgs(location));
-  const scanSettled = scanRun?.then(() => undefined, () => undefined);
+  const scanSettled = scanRun?.then(
+    () => undefined,
+    () => undefined,
+  );
   let vs: ReturnType<typeof pickVideoStream>;
   let json: ReturnType<typeof parseProbeJson>;
   let frames: Awaited<typeof scanRun> | undefined;
@@ -56,7 +76,9 @@ export async function analyzeSource(deps: AppDeps, source: string): Promise<Medi
   } finally {
     await scanSettled;
   }
-  const { scan, packets: joined } = scanRun ? { scan: await scanRun, packets: undefined } : await scanByIntervals(deps, location, json, vs.index);
+  const { scan, packets: joined } = scanRun
+    ? { scan: await scanRun, packets: undefined }
+    : await scanByIntervals(deps, location, json, vs.index);
   for (const r of [scan, frames]) {
     if (r && r.exitCode !== 0) throw new InputError(`cannot read the source's packets: ${firstErrorLine(r.stderrTail)}`);
   }
@@ -68,7 +90,12 @@ export async function analyzeSource(deps: AppDeps, source: string): Promise<Medi
   const sideData = firstFrames && firstFrames.exitCode === 0 ? parseFirstFrames(firstFrames.stdout) : [];
   // A read over http(s) that a dropped connection ended early (the reconnects could not mend it) exits 0 with
   // the packets read so far: never taken as the whole source, nor called a damaged file. Worth another attempt.
-  const cutShort = () => new FfmpegError(`the source's read was cut short: ${firstErrorLine(readError!.stderrTail)}`, { tool: 'ffprobe', exitCode: readError!.exitCode, stderrTail: readError!.stderrTail });
+  const cutShort = () =>
+    new FfmpegError(`the source's read was cut short: ${firstErrorLine(readError!.stderrTail)}`, {
+      tool: 'ffprobe',
+      exitCode: readError!.exitCode,
+      stderrTail: readError!.stderrTail,
+    });
   let analysis: MediaAnalysis;
   try {
     analysis = buildAnalysis(json, frames ? parseFrameScan(frames.stdout) : packets.video, size ?? 0, packets.streamEnds, sideData);
@@ -85,17 +112,39 @@ export async function analyzeSource(deps: AppDeps, source: string): Promise<Medi
  * every packet, the whole source is scanned in one read as before. The returned `scan` stands for the reads'
  * exit status and messages (the last interval's: it reads to the end of the file).
  */
-async function scanByIntervals(deps: AppDeps, location: string, json: ReturnType<typeof parseProbeJson>, videoStream: number): Promise<{ scan: ToolRunResult; packets?: PacketScan }> {
+async function scanByIntervals(
+  deps: AppDeps,
+  location: string,
+  json: ReturnType<typeof parseProbeJson>,
+  videoStream: number,
+): Promise<{ scan: ToolRunResult; packets?: PacketScan }> {
   const ranges = deps.parallelScan!.ranges;
   const start = Number(json.format?.start_time ?? 0) || 0;
   const duration = Number(json.format?.duration);
   if (seekableForScan(json.format?.format_name ?? '') && Number.isFinite(duration) && duration > 0) {
     const b = scanBoundaries(start, duration, ranges);
-    const runs = await Promise.all(Array.from({ length: ranges }, (_, i) => deps.media.run('ffprobe', buildPacketScanArgs(location, {
-      ...(i > 0 ? { from: b[i - 1]! } : {}), ...(i < ranges - 1 ? { to: b[i]! } : {}),
-    }))));
-    const clean = runs.every((r) => r.exitCode === 0 && !READ_ERROR.test(r.stderrTail) && !/partial file|moov atom not found|Invalid data found/i.test(r.stderrTail));
-    const packets = clean ? joinIntervalScans(runs.map((r) => r.stdout), videoStream, b) : undefined;
+    const runs = await Promise.all(
+      Array.from({ length: ranges }, (_, i) =>
+        deps.media.run(
+          'ffprobe',
+          buildPacketScanArgs(location, {
+            ...(i > 0 ? { from: b[i - 1]! } : {}),
+            ...(i < ranges - 1 ? { to: b[i]! } : {}),
+          }),
+        ),
+      ),
+    );
+    const clean = runs.every(
+      (r) =>
+        r.exitCode === 0 && !READ_ERROR.test(r.stderrTail) && !/partial file|moov atom not found|Invalid data found/i.test(r.stderrTail),
+    );
+    const packets = clean
+      ? joinIntervalScans(
+          runs.map((r) => r.stdout),
+          videoStream,
+          b,
+        )
+      : undefined;
     if (packets) return { scan: { ...runs[ranges - 1]!, stdout: '' }, packets };
   }
   return { scan: await deps.media.run('ffprobe', buildPacketScanArgs(location)) };
@@ -130,15 +179,25 @@ async function segmentTarget(deps: AppDeps, job: JobRecord, analysis: MediaAnaly
   if ((await deps.ledger.taskProgress(job.id)).videoTotal > 0) return target;
   const threads = limit.threads ?? job.options.threadsPerWorker;
   const sample = await calibrateEncode(deps, job.source, analysis, job.options.profile, {
-    seconds: Math.min(4, Math.max(1, analysis.duration / 4)), threads, scratchId: `${job.id}timing`,
+    seconds: Math.min(4, Math.max(1, analysis.duration / 4)),
+    threads,
+    scratchId: `${job.id}timing`,
   });
   // A ladder's task encodes every rung: timed at the source's size, scaled by the rungs' pixels (at least 1).
   const perSourceSecond = (sample.wallMs / 1000 / Math.max(1e-3, sample.sourceSeconds)) * ladderWorkFactor(analysis, job.options.profile);
   const most = Math.max(1, Math.floor((limit.seconds * SEGMENT_TIME_SHARE) / Math.max(1e-6, perSourceSecond)));
   if (most >= target) return target;
-  await emit(deps, job.id, 'job.segment-limit', `segment target ${target} s lowered to ${most} s: a segment must encode inside the ${limit.seconds} s function timeout, and this source encodes at ${perSourceSecond.toFixed(2)} s per second of source with ${threads} thread(s) (timed on ${sample.sourceSeconds.toFixed(1)} s)`, {
-    requested: target, planned: most, secondsPerSourceSecond: perSourceSecond,
-  });
+  await emit(
+    deps,
+    job.id,
+    'job.segment-limit',
+    `segment target ${target} s lowered to ${most} s: a segment must encode inside the ${limit.seconds} s function timeout, and this source encodes at ${perSourceSecond.toFixed(2)} s per second of source with ${threads} thread(s) (timed on ${sample.sourceSeconds.toFixed(1)} s)`,
+    {
+      requested: target,
+      planned: most,
+      secondsPerSourceSecond: perSourceSecond,
+    },
+  );
   return most;
 }
 
@@ -161,11 +220,22 @@ export async function analyzeJob(deps: AppDeps, jobId: string): Promise<JobRecor
   if (ladder) {
     // The rungs this source gets (never upscaled), fixed in the options before the tasks are written.
     const { rungs, dropped } = resolveRungs(ladder, analysis.video, opts.profile.videoCodec);
-    if (dropped.length) await emit(deps, jobId, 'job.notice', `ladder: ${dropped.join(', ')} dropped: larger than the source (${analysis.video.width}x${analysis.video.height}); renditions are never upscaled`);
+    if (dropped.length)
+      await emit(
+        deps,
+        jobId,
+        'job.notice',
+        `ladder: ${dropped.join(', ')} dropped: larger than the source (${analysis.video.width}x${analysis.video.height}); renditions are never upscaled`,
+      );
     const starts = mediaSegmentStarts(analysis.video.frameTimes, ladder.segmentSeconds);
     ({ plan, media } = planLadderTasks({
-      frameTimes: analysis.video.frameTimes, keyframeIndices: analysis.video.keyframeIndices, lastFrameDuration: analysis.video.lastFrameDuration,
-      starts, segmentSeconds: ladder.segmentSeconds, targetSeconds: target, workers: opts.workers,
+      frameTimes: analysis.video.frameTimes,
+      keyframeIndices: analysis.video.keyframeIndices,
+      lastFrameDuration: analysis.video.lastFrameDuration,
+      starts,
+      segmentSeconds: ladder.segmentSeconds,
+      targetSeconds: target,
+      workers: opts.workers,
     }));
     const timeline = ladderTimeline(analysis, opts.profile);
     const fixed = { ...ladder, rungs, ...timeline };
@@ -194,17 +264,33 @@ export async function analyzeJob(deps: AppDeps, jobId: string): Promise<JobRecor
   const analyzeMs = deps.clock() - started;
   job = await deps.ledger.updateJob(jobId, ['analyzing'], 'encoding', { analysis, plan, timings: { ...job.timings, analyzeMs } });
   const format = chooseOutputFormat(analysis.video, opts.profile);
-  await emit(deps, jobId, 'job.format', `output ${format.pixelFormat}${format.fullRange ? ', full range' : ''}${format.hdr ? ', HDR10 metadata kept' : ''} (source ${analysis.video.pixelFormat}${analysis.video.color.transfer ? `, ${analysis.video.color.transfer}` : ''})`, {
-    pixelFormat: format.pixelFormat, fullRange: format.fullRange, hdr10: !!format.hdr,
-  });
+  await emit(
+    deps,
+    jobId,
+    'job.format',
+    `output ${format.pixelFormat}${format.fullRange ? ', full range' : ''}${format.hdr ? ', HDR10 metadata kept' : ''} (source ${analysis.video.pixelFormat}${analysis.video.color.transfer ? `, ${analysis.video.color.transfer}` : ''})`,
+    {
+      pixelFormat: format.pixelFormat,
+      fullRange: format.fullRange,
+      hdr10: !!format.hdr,
+    },
+  );
   for (const n of format.notices) await emit(deps, jobId, 'job.notice', n);
   const cut = cutMethodFor(analysis);
   if (cut.reason) await emit(deps, jobId, 'job.cutting', `segments are read by ${cut.method}: ${cut.reason}`, { method: cut.method });
-  const rungsNote = opts.profile.ladder ? ` (each making ${opts.profile.ladder.rungs.map((r) => `${r.height}p`).join(', ')} in ${media!.reduce((a, m) => a + m.starts.length, 0)} media segments of ${opts.profile.ladder.segmentSeconds} s)` : '';
-  await emit(deps, jobId, 'job.planned', `${plan.segments.length} segments of about ${plan.targetSeconds} s${rungsNote}, ${plan.totalFrames} frames`, {
-    segments: plan.segments.length,
-    frames: plan.totalFrames,
-    targetSeconds: target,
-  });
+  const rungsNote = opts.profile.ladder
+    ? ` (each making ${opts.profile.ladder.rungs.map((r) => `${r.height}p`).join(', ')} in ${media!.reduce((a, m) => a + m.starts.length, 0)} media segments of ${opts.profile.ladder.segmentSeconds} s)`
+    : '';
+  await emit(
+    deps,
+    jobId,
+    'job.planned',
+    `${plan.segments.length} segments of about ${plan.targetSeconds} s${rungsNote}, ${plan.totalFrames} frames`,
+    {
+      segments: plan.segments.length,
+      frames: plan.totalFrames,
+      targetSeconds: target,
+    },
+  );
   return job;
 }

@@ -18,7 +18,13 @@ export interface CalibrateOptions {
   scratchId: string;
 }
 
-export async function calibrateEncode(deps: AppDeps, source: string, analysis: MediaAnalysis, profile: EncodeProfile, opts: CalibrateOptions): Promise<CalibrationSample> {
+export async function calibrateEncode(
+  deps: AppDeps,
+  source: string,
+  analysis: MediaAnalysis,
+  profile: EncodeProfile,
+  opts: CalibrateOptions,
+): Promise<CalibrationSample> {
   const plan = planSegments({
     frameTimes: analysis.video.frameTimes,
     keyframeIndices: analysis.video.keyframeIndices,
@@ -30,16 +36,30 @@ export async function calibrateEncode(deps: AppDeps, source: string, analysis: M
   try {
     const ffmpeg = (await deps.media.info()).find((t) => t.tool === 'ffmpeg');
     const args = buildSegmentEncodeArgs({
-      sourceLocation: await deps.readableSource(source), analysis, segment, read: segmentReadOf(analysis, segment), profile, threads: opts.threads, outputPath,
+      sourceLocation: await deps.readableSource(source),
+      analysis,
+      segment,
+      read: segmentReadOf(analysis, segment),
+      profile,
+      threads: opts.threads,
+      outputPath,
       avcodecMajor: ffmpeg?.avcodecMajor ?? 0,
     });
     const r = await deps.media.run('ffmpeg', args);
     if (r.exitCode !== 0) {
       throw new FfmpegError(`calibration encode failed: ${r.stderrTail.trim().split('\n').pop() ?? ''}`, {
-        tool: 'ffmpeg', exitCode: r.exitCode, signal: r.signal, stderrTail: r.stderrTail,
+        tool: 'ffmpeg',
+        exitCode: r.exitCode,
+        signal: r.signal,
+        stderrTail: r.stderrTail,
       });
     }
-    return { wallMs: r.wallMs, sourceSeconds: segment.endTime - segment.startTime, outputBytes: (await deps.sourceSize(outputPath)) ?? 0, threads: opts.threads };
+    return {
+      wallMs: r.wallMs,
+      sourceSeconds: segment.endTime - segment.startTime,
+      outputBytes: (await deps.sourceSize(outputPath)) ?? 0,
+      threads: opts.threads,
+    };
   } finally {
     await deps.blobs.deletePrefix(`${opts.scratchId}/`);
   }

@@ -44,8 +44,11 @@ export async function commitMergedOutput(deps: AppDeps, jobId: string, encodeSta
       throw new VerifyError(`verification failed: ${report.failures.join('; ')}`, report.failures);
     }
     verified = {
-      frames: report.frames, videoDuration: report.videoDuration,
-      ...(report.audioDuration !== undefined ? { audioDuration: report.audioDuration } : {}), sizeBytes: 0, verify: report,
+      frames: report.frames,
+      videoDuration: report.videoDuration,
+      ...(report.audioDuration !== undefined ? { audioDuration: report.audioDuration } : {}),
+      sizeBytes: 0,
+      verify: report,
     };
   }
   const verifyMs = deps.clock() - verifyStart;
@@ -80,7 +83,16 @@ async function publishLadderOutput(deps: AppDeps, job: JobRecord): Promise<JobRe
   }
   const mergeMs = deps.clock() - start;
   const r = result.renditions ?? [];
-  await emit(deps, job.id, 'job.ladder', `${r.filter((x) => x.kind === 'video').length} video renditions (${r.filter((x) => x.kind === 'video').map((x) => `${x.height}p ${Math.round(x.averageBitrate / 1000)} kb/s avg, ${Math.round(x.peakBitrate / 1000)} peak`).join('; ')}), ${r.filter((x) => x.kind === 'audio').length} audio, ${r.filter((x) => x.kind === 'subtitles').length} subtitles`, { renditions: r.length });
+  await emit(
+    deps,
+    job.id,
+    'job.ladder',
+    `${r.filter((x) => x.kind === 'video').length} video renditions (${r
+      .filter((x) => x.kind === 'video')
+      .map((x) => `${x.height}p ${Math.round(x.averageBitrate / 1000)} kb/s avg, ${Math.round(x.peakBitrate / 1000)} peak`)
+      .join('; ')}), ${r.filter((x) => x.kind === 'audio').length} audio, ${r.filter((x) => x.kind === 'subtitles').length} subtitles`,
+    { renditions: r.length },
+  );
   job = await deps.ledger.updateJob(job.id, ['merging'], 'verifying', { timings: { ...job.timings, mergeMs, verifyMs: 0 } });
   return deps.ledger.updateJob(job.id, ['verifying'], 'verifying', { result });
 }

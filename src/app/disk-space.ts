@@ -32,7 +32,10 @@ async function folders(deps: AppDeps, job: JobHead, tasks: TaskRecord[]): Promis
   const scratch = await deps.blobs.scratchDir(job.id);
   const out = dirname(await deps.blobs.outputTempPath(job.id, job.output));
   const found: Folder[] = [];
-  for (const [folder, what, needBytes] of [[scratch, 'segments and audio', need.scratchBytes], [out, 'the merged output', need.outputBytes]] as const) {
+  for (const [folder, what, needBytes] of [
+    [scratch, 'segments and audio', need.scratchBytes],
+    [out, 'the merged output', need.outputBytes],
+  ] as const) {
     const space = await deps.blobs.diskSpace(folder);
     if (!space) continue;
     const same = found.find((f) => f.device === space.device);
@@ -44,13 +47,17 @@ async function folders(deps: AppDeps, job: JobHead, tasks: TaskRecord[]): Promis
   return found;
 }
 
-const advice = (job: JobHead, then = true) => `free space (or use a --state-dir on a larger disk)${then ? `, then run \`shardcast resume ${job.id}${job.backend && job.backend !== 'local' ? ` --backend ${job.backend}` : ''}\`` : ''}`;
+const advice = (job: JobHead, then = true) =>
+  `free space (or use a --state-dir on a larger disk)${then ? `, then run \`shardcast resume ${job.id}${job.backend && job.backend !== 'local' ? ` --backend ${job.backend}` : ''}\`` : ''}`;
 
 /** Throws DiskFullError when a folder of the job has less free space than the rest of the job needs there. */
 export async function checkSpace(deps: AppDeps, job: JobHead, tasks: TaskRecord[]): Promise<void> {
   for (const f of await folders(deps, job, tasks)) {
     if (f.freeBytes < f.needBytes) {
-      throw new DiskFullError(`not enough space in ${f.folder}: ${formatBytes(f.freeBytes)} free, the job needs about ${formatBytes(f.needBytes)} there (${f.what}); ${advice(job)}`, f.folder);
+      throw new DiskFullError(
+        `not enough space in ${f.folder}: ${formatBytes(f.freeBytes)} free, the job needs about ${formatBytes(f.needBytes)} there (${f.what}); ${advice(job)}`,
+        f.folder,
+      );
     }
   }
 }
@@ -59,11 +66,20 @@ export async function checkSpace(deps: AppDeps, job: JobHead, tasks: TaskRecord[
  * A write of `what` into `folder` that failed for want of space, as one line with the space still needed;
  * any other error as it is. `resumeAdvice`: false where the caller names the command itself (a failed task).
  */
-export async function asDiskFull(deps: AppDeps, job: JobHead, err: unknown, folder: string, what: string, resumeAdvice = true): Promise<unknown> {
+export async function asDiskFull(
+  deps: AppDeps,
+  job: JobHead,
+  err: unknown,
+  folder: string,
+  what: string,
+  resumeAdvice = true,
+): Promise<unknown> {
   if (!isDiskFull(err) || err instanceof DiskFullError) return err;
   let need = '';
   try {
-    const f = (await folders(deps, job, await deps.ledger.listTasks(job.id))).find((x) => folder.startsWith(x.folder) || x.folder.startsWith(folder));
+    const f = (await folders(deps, job, await deps.ledger.listTasks(job.id))).find(
+      (x) => folder.startsWith(x.folder) || x.folder.startsWith(folder),
+    );
     if (f) need = ` (${formatBytes(f.freeBytes)} free; the job needs about ${formatBytes(f.needBytes)} there)`;
   } catch {
     /* the estimate is a courtesy */

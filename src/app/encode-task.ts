@@ -4,7 +4,14 @@
  * encodes nothing. The claim is a conditional write, so two workers can never run the same attempt.
  */
 import { basename, join } from 'node:path/posix';
-import { buildAudioEncodeArgs, buildSegmentCheckArgs, buildSegmentEncodeArgs, cutMethodFor, segmentReadOf, type CutMethod } from '../core/ffmpeg-args.js';
+import {
+  buildAudioEncodeArgs,
+  buildSegmentCheckArgs,
+  buildSegmentEncodeArgs,
+  cutMethodFor,
+  segmentReadOf,
+  type CutMethod,
+} from '../core/ffmpeg-args.js';
 import { ConditionFailedError, FfmpegError, lastLine, NotFoundError, oneLine, SegmentCheckError } from '../core/errors.js';
 import type { JobHead, SegmentRead, TaskRecord } from '../core/types.js';
 import type { TaskId } from '../ports/ledger.js';
@@ -39,13 +46,29 @@ async function readOf(deps: AppDeps, task: TaskRecord): Promise<SegmentRead> {
   return segmentReadOf(job.analysis, segment);
 }
 
-function buildArgs(job: JobHead, task: TaskRecord, read: SegmentRead | undefined, sourceLocation: string, outputPath: string, opts: EncodeTaskOptions, avcodecMajor: number, method?: CutMethod): string[] {
+function buildArgs(
+  job: JobHead,
+  task: TaskRecord,
+  read: SegmentRead | undefined,
+  sourceLocation: string,
+  outputPath: string,
+  opts: EncodeTaskOptions,
+  avcodecMajor: number,
+  method?: CutMethod,
+): string[] {
   const analysis = job.analysis!;
   if (task.kind === 'audio' || !read) {
     return buildAudioEncodeArgs({ sourceLocation, audio: analysis.audio, profile: job.options.profile, outputPath });
   }
   return buildSegmentEncodeArgs({
-    sourceLocation, analysis, segment: task, read, profile: job.options.profile, threads: opts.threads, outputPath, avcodecMajor,
+    sourceLocation,
+    analysis,
+    segment: task,
+    read,
+    profile: job.options.profile,
+    threads: opts.threads,
+    outputPath,
+    avcodecMajor,
     ...(method ? { method } : {}),
     ...(opts.decodeThreads !== undefined ? { decodeThreads: opts.decodeThreads } : {}),
   });
@@ -55,10 +78,17 @@ async function checkSegment(deps: AppDeps, task: TaskRecord, path: string, signa
   const r = await deps.media.run('ffprobe', buildSegmentCheckArgs(path), signal ? { signal } : {});
   const frames = Number.parseInt(r.stdout.trim(), 10);
   if (r.exitCode !== 0 || r.stderrTail.trim()) {
-    throw new SegmentCheckError(`${describe(task)} does not decode cleanly: ${lastLine(r.stderrTail) || `ffprobe exit ${r.exitCode}`}`, task.key);
+    throw new SegmentCheckError(
+      `${describe(task)} does not decode cleanly: ${lastLine(r.stderrTail) || `ffprobe exit ${r.exitCode}`}`,
+      task.key,
+    );
   }
   if (frames !== task.frameCount) {
-    throw new SegmentCheckError(`${describe(task)} has ${Number.isNaN(frames) ? 'no video frames' : `${frames} frames`}, expected ${task.frameCount}`, task.key, 'count');
+    throw new SegmentCheckError(
+      `${describe(task)} has ${Number.isNaN(frames) ? 'no video frames' : `${frames} frames`}, expected ${task.frameCount}`,
+      task.key,
+      'count',
+    );
   }
   return r;
 }
@@ -86,9 +116,19 @@ export async function encodeTask(deps: AppDeps, id: TaskId, opts: EncodeTaskOpti
 
   const now = deps.clock();
   const attempt = current.attempts + 1;
-  const task = await ledger.transitionTask(id, ['pending', 'failed'], 'running', {
-    attempts: attempt, worker: deps.workerId, startedAt: now, heartbeatAt: now, clearError: true,
-  }, current.attempts);
+  const task = await ledger.transitionTask(
+    id,
+    ['pending', 'failed'],
+    'running',
+    {
+      attempts: attempt,
+      worker: deps.workerId,
+      startedAt: now,
+      heartbeatAt: now,
+      clearError: true,
+    },
+    current.attempts,
+  );
   await emit(deps, id.jobId, 'task.started', `${describe(task)}: attempt ${attempt} on ${deps.workerId}`, { key: task.key, attempt });
 
   const scratch = await deps.blobs.scratchDir(id.jobId);
@@ -100,38 +140,56 @@ export async function encodeTask(deps: AppDeps, id: TaskId, opts: EncodeTaskOpti
   try {
     const source = await deps.readableSource(job.source);
     const ffmpeg = (await deps.media.info()).find((t) => t.tool === 'ffmpeg');
-    const onStdoutLine = deps.onProgress && task.kind === 'video'
-      ? (line: string) => {
-          const m = /^frame=(\d+)/.exec(line);
-          if (m) deps.onProgress!({ key: task.key, frames: Number(m[1]) });
-        }
-      : undefined;
+    const onStdoutLine =
+      deps.onProgress && task.kind === 'video'
+        ? (line: string) => {
+            const m = /^frame=(\d+)/.exec(line);
+            if (m) deps.onProgress!({ key: task.key, frames: Number(m[1]) });
+          }
+        : undefined;
     const read = task.kind === 'video' ? await readOf(deps, task) : undefined;
     const avcodecMajor = ffmpeg?.avcodecMajor ?? 0;
     const encode = async (method?: CutMethod): Promise<ToolRunResult> => {
       args = buildArgs(job, task, read, source, partial, opts, avcodecMajor, method);
-      const r = await deps.media.run('ffmpeg', args, { ...(opts.signal ? { signal: opts.signal } : {}), ...(onStdoutLine ? { onStdoutLine } : {}) });
+      const r = await deps.media.run('ffmpeg', args, {
+        ...(opts.signal ? { signal: opts.signal } : {}),
+        ...(onStdoutLine ? { onStdoutLine } : {}),
+      });
       if (r.exitCode !== 0) {
         throw new FfmpegError(`${describe(task)}: ffmpeg exited with ${r.exitCode ?? r.signal}: ${lastLine(r.stderrTail)}`, {
-          tool: 'ffmpeg', exitCode: r.exitCode, signal: r.signal, stderrTail: r.stderrTail, taskKey: task.key,
+          tool: 'ffmpeg',
+          exitCode: r.exitCode,
+          signal: r.signal,
+          stderrTail: r.stderrTail,
+          taskKey: task.key,
         });
       }
       return r;
     };
     const ladder = job.options.profile.ladder
       ? {
-          deps, job, task, source, scratch, threads: opts.threads, avcodecMajor,
+          deps,
+          job,
+          task,
+          source,
+          scratch,
+          threads: opts.threads,
+          avcodecMajor,
           ...(opts.decodeThreads !== undefined ? { decodeThreads: opts.decodeThreads } : {}),
-          ...(opts.signal ? { signal: opts.signal } : {}), ...(onStdoutLine ? { onStdoutLine } : {}),
+          ...(opts.signal ? { signal: opts.signal } : {}),
+          ...(onStdoutLine ? { onStdoutLine } : {}),
         }
       : undefined;
-    const setArgs = (a: string[]) => { args = a; };
+    const setArgs = (a: string[]) => {
+      args = a;
+    };
     /** CPU seconds of every run of this attempt (a seek read that came out short is read again). */
     let cpu = 0;
     /** One read of the task: its ffmpeg (and check); the file to store at its output key. */
     const readTask = async (method?: CutMethod): Promise<{ run: ToolRunResult; file: string }> => {
       if (ladder) {
-        const out = task.kind === 'video' ? await encodeLadderSegment(ladder, read!, method, setArgs) : await encodeLadderAudio(ladder, setArgs);
+        const out =
+          task.kind === 'video' ? await encodeLadderSegment(ladder, read!, method, setArgs) : await encodeLadderAudio(ladder, setArgs);
         cpu += out.cpuSeconds;
         return { run: out.run, file: out.manifestPath };
       }
@@ -153,12 +211,27 @@ export async function encodeTask(deps: AppDeps, id: TaskId, opts: EncodeTaskOpti
     const run = out.run;
     const stored = await deps.blobs.putFile(task.outputKey, out.file);
     const finished = deps.clock();
-    const done = await ledger.transitionTask(id, ['running'], 'done', {
-      finishedAt: finished, wallMs: finished - now, cpuSeconds: cpu, args, exitCode: 0,
-      stderrTail: run.stderrTail, sizeBytes: stored.sizeBytes, checksum: stored.checksum,
-    }, attempt);
+    const done = await ledger.transitionTask(
+      id,
+      ['running'],
+      'done',
+      {
+        finishedAt: finished,
+        wallMs: finished - now,
+        cpuSeconds: cpu,
+        args,
+        exitCode: 0,
+        stderrTail: run.stderrTail,
+        sizeBytes: stored.sizeBytes,
+        checksum: stored.checksum,
+      },
+      attempt,
+    );
     await emit(deps, id.jobId, 'task.done', `${describe(task)} done in ${((finished - now) / 1000).toFixed(1)} s`, {
-      key: task.key, wallMs: finished - now, cpuSeconds: cpu, sizeBytes: stored.sizeBytes,
+      key: task.key,
+      wallMs: finished - now,
+      cpuSeconds: cpu,
+      sizeBytes: stored.sizeBytes,
     });
     return done;
   } catch (caught) {
@@ -171,7 +244,9 @@ export async function encodeTask(deps: AppDeps, id: TaskId, opts: EncodeTaskOpti
       throw err;
     }
     const patch = {
-      finishedAt: deps.clock(), error: oneLine(err), args,
+      finishedAt: deps.clock(),
+      error: oneLine(err),
+      args,
       ...(err instanceof FfmpegError ? { exitCode: err.details.exitCode ?? -1, stderrTail: err.details.stderrTail } : {}),
     };
     await ledger.transitionTask(id, ['running'], 'failed', patch, attempt).catch((e) => {

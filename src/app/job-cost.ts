@@ -28,7 +28,9 @@ export function lambdaTaskScaleOf(job: JobRecord, memoryMb: number): (t: TaskRec
 export function measuredJobOf(job: JobRecord, tasks: TaskRecord[], videoScale: number | ((t: TaskRecord) => number) = 1): MeasuredJob {
   const scaleOf = typeof videoScale === 'number' ? () => videoScale : videoScale;
   const measure = (t: TaskRecord, scale: number): MeasuredTask => ({
-    wallMs: (t.wallMs ?? 0) * scale, attempts: Math.max(1, t.attempts), sizeBytes: t.sizeBytes ?? 0,
+    wallMs: (t.wallMs ?? 0) * scale,
+    attempts: Math.max(1, t.attempts),
+    sizeBytes: t.sizeBytes ?? 0,
   });
   const audio = tasks.find((t) => t.kind === 'audio');
   return {

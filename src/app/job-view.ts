@@ -44,14 +44,33 @@ export function jobView(job: JobRecord, tasks: TaskRecord[]) {
     source: job.source,
     output: job.output,
     profile: job.options.profile,
-    options: { segmentSeconds: job.plan?.targetSeconds ?? job.options.segmentSeconds, workers: job.options.workers, threadsPerWorker: job.options.threadsPerWorker, tailThreads: job.options.tailThreads ?? job.options.threadsPerWorker, maxAttempts: job.options.maxAttempts, verify: job.options.verify, qualityReport: job.options.qualityReport === true },
+    options: {
+      segmentSeconds: job.plan?.targetSeconds ?? job.options.segmentSeconds,
+      workers: job.options.workers,
+      threadsPerWorker: job.options.threadsPerWorker,
+      tailThreads: job.options.tailThreads ?? job.options.threadsPerWorker,
+      maxAttempts: job.options.maxAttempts,
+      verify: job.options.verify,
+      qualityReport: job.options.qualityReport === true,
+    },
     error: job.error,
     createdAt: job.createdAt,
     updatedAt: job.updatedAt,
     startedAt: job.startedAt,
     finishedAt: job.finishedAt,
     sourceInfo: a
-      ? { format: a.formatName, duration: a.duration, width: a.video.width, height: a.video.height, codec: a.video.codec, frameRateMode: a.video.frameRateMode, frames: a.video.frameTimes.length, rotation: a.video.rotation, audioStreams: a.audio.length, subtitleStreams: a.subtitles.length }
+      ? {
+          format: a.formatName,
+          duration: a.duration,
+          width: a.video.width,
+          height: a.video.height,
+          codec: a.video.codec,
+          frameRateMode: a.video.frameRateMode,
+          frames: a.video.frameTimes.length,
+          rotation: a.video.rotation,
+          audioStreams: a.audio.length,
+          subtitleStreams: a.subtitles.length,
+        }
       : undefined,
     /** The output's pictures as chosen from the source (pixel format, range, HDR10) and what was not kept. */
     picture: a ? pictureOf(job) : undefined,
@@ -78,7 +97,13 @@ export function jobView(job: JobRecord, tasks: TaskRecord[]) {
 
 function pictureOf(job: JobRecord) {
   const f = chooseOutputFormat(job.analysis!.video, job.options.profile);
-  return { sourcePixelFormat: job.analysis!.video.pixelFormat, pixelFormat: f.pixelFormat, fullRange: f.fullRange, hdr10: !!f.hdr, notices: f.notices };
+  return {
+    sourcePixelFormat: job.analysis!.video.pixelFormat,
+    pixelFormat: f.pixelFormat,
+    fullRange: f.fullRange,
+    hdr10: !!f.hdr,
+    notices: f.notices,
+  };
 }
 
 export type JobView = ReturnType<typeof jobView>;

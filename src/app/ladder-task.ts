@@ -50,10 +50,17 @@ export interface LadderTaskOutput {
 }
 
 async function runFfmpeg(c: LadderTaskContext, args: string[], what: string): Promise<ToolRunResult> {
-  const r = await c.deps.media.run('ffmpeg', args, { ...(c.signal ? { signal: c.signal } : {}), ...(c.onStdoutLine ? { onStdoutLine: c.onStdoutLine } : {}) });
+  const r = await c.deps.media.run('ffmpeg', args, {
+    ...(c.signal ? { signal: c.signal } : {}),
+    ...(c.onStdoutLine ? { onStdoutLine: c.onStdoutLine } : {}),
+  });
   if (r.exitCode !== 0) {
     throw new FfmpegError(`${what}: ffmpeg exited with ${r.exitCode ?? r.signal}: ${lastLine(r.stderrTail)}`, {
-      tool: 'ffmpeg', exitCode: r.exitCode, signal: r.signal, stderrTail: r.stderrTail, taskKey: c.task.key,
+      tool: 'ffmpeg',
+      exitCode: r.exitCode,
+      signal: r.signal,
+      stderrTail: r.stderrTail,
+      taskKey: c.task.key,
     });
   }
   return r;
@@ -110,30 +117,49 @@ function shifted(fragments: FragmentInfo[], shift: number): Timed {
  * Writes each group of fragments as one media segment at its final name in the output folder, and the init
  * part as a blob of the job.
  */
-async function publishGroups(c: LadderTaskContext, name: string, kind: 'video' | 'audio', buf: Buffer, init: InitInfo, initEnd: number,
-  groups: Array<{ number: number; fragments: FragmentInfo[] }>, timed: Timed): Promise<TaskRendition> {
+async function publishGroups(
+  c: LadderTaskContext,
+  name: string,
+  kind: 'video' | 'audio',
+  buf: Buffer,
+  init: InitInfo,
+  initEnd: number,
+  groups: Array<{ number: number; fragments: FragmentInfo[] }>,
+  timed: Timed,
+): Promise<TaskRendition> {
   const segments: MediaSegmentEntry[] = [];
   for (const g of groups) {
     // Sequence numbers increase through the rendition: a segment's fragments are numbered after its number.
-    const parts = g.fragments.map((f, k) => rebuildFragment(buf, f, init, timed.get(f)!.samples, timed.get(f)!.base, g.number * 1000 + k + 1));
+    const parts = g.fragments.map((f, k) =>
+      rebuildFragment(buf, f, init, timed.get(f)!.samples, timed.get(f)!.base, g.number * 1000 + k + 1),
+    );
     const bytes = Buffer.concat(parts);
     const local = await c.deps.blobs.writeScratchFile(c.job.id, `${stemOf(c.task)}.${name}.${g.number}.m4s`, bytes);
     const file = mediaSegmentName(g.number);
     await c.deps.blobs.commitOutput(local, ladderLocation(c.job.output, `${name}/${file}`));
     const samples = g.fragments.flatMap((f) => timed.get(f)!.samples);
     segments.push({
-      number: g.number, file, start: timed.get(g.fragments[0]!)!.base,
-      duration: samples.reduce((a, x) => a + x.duration, 0), bytes: bytes.length, frames: samples.length,
+      number: g.number,
+      file,
+      start: timed.get(g.fragments[0]!)!.base,
+      duration: samples.reduce((a, x) => a + x.duration, 0),
+      bytes: bytes.length,
+      frames: samples.length,
     });
   }
   const initLocal = await c.deps.blobs.writeScratchFile(c.job.id, `${stemOf(c.task)}.${name}.init.mp4`, buf.subarray(0, initEnd));
   const initKey = `${c.job.id}/init/${name}-${stemOf(c.task)}.mp4`;
   const stored = await c.deps.blobs.putFile(initKey, initLocal);
   return {
-    name, kind, timescale: init.timescale, codecs: init.codecs,
+    name,
+    kind,
+    timescale: init.timescale,
+    codecs: init.codecs,
     ...(init.width !== undefined ? { width: init.width, height: init.height! } : {}),
     ...(init.channels !== undefined ? { channels: init.channels, sampleRate: init.sampleRate! } : {}),
-    initKey, initChecksum: stored.checksum, segments,
+    initKey,
+    initChecksum: stored.checksum,
+    segments,
   };
 }
 
@@ -146,7 +172,11 @@ function groupVideo(c: LadderTaskContext, name: string, fragments: FragmentInfo[
   for (const f of fragments) {
     const number = startAt.get(sample);
     if (number !== undefined) {
-      if (!f.firstIsSync) throw new SegmentCheckError(`${name} of segment ${c.task.index}: media segment ${number + 1} does not start on a keyframe`, c.task.key);
+      if (!f.firstIsSync)
+        throw new SegmentCheckError(
+          `${name} of segment ${c.task.index}: media segment ${number + 1} does not start on a keyframe`,
+          c.task.key,
+        );
       groups.push({ number, fragments: [f] });
     } else if (groups.length === 0) {
       throw new SegmentCheckError(`${name} of segment ${c.task.index}: its first fragment is not a media-segment start`, c.task.key);
@@ -155,27 +185,50 @@ function groupVideo(c: LadderTaskContext, name: string, fragments: FragmentInfo[
     }
     sample += f.samples.length;
   }
-  if (sample !== c.task.frameCount) throw new SegmentCheckError(`${name} of segment ${c.task.index} has ${sample} frames, expected ${c.task.frameCount}`, c.task.key, 'count');
+  if (sample !== c.task.frameCount)
+    throw new SegmentCheckError(
+      `${name} of segment ${c.task.index} has ${sample} frames, expected ${c.task.frameCount}`,
+      c.task.key,
+      'count',
+    );
   if (groups.length !== media.starts.length) {
-    throw new SegmentCheckError(`${name} of segment ${c.task.index}: ${groups.length} media segments start on a keyframe, expected ${media.starts.length} (a forced keyframe is missing)`, c.task.key);
+    throw new SegmentCheckError(
+      `${name} of segment ${c.task.index}: ${groups.length} media segments start on a keyframe, expected ${media.starts.length} (a forced keyframe is missing)`,
+      c.task.key,
+    );
   }
   return groups;
 }
 
 /** A video task: every rung from one decode; its media segments stored, its manifest written. */
-export async function encodeLadderSegment(c: LadderTaskContext, read: SegmentRead, method: CutMethod | undefined, onArgs: (a: string[]) => void): Promise<LadderTaskOutput> {
+export async function encodeLadderSegment(
+  c: LadderTaskContext,
+  read: SegmentRead,
+  method: CutMethod | undefined,
+  onArgs: (a: string[]) => void,
+): Promise<LadderTaskOutput> {
   const { job, task } = c;
   const analysis = job.analysis!;
   const ladder = job.options.profile.ladder!;
   const stem = stemOf(task);
   const rungs = ladder.rungs.map((r) => ({
-    ...rungSize(analysis.video, r.height), maxrateKbps: r.maxrateKbps, name: videoRenditionName(r.height),
+    ...rungSize(analysis.video, r.height),
+    maxrateKbps: r.maxrateKbps,
+    name: videoRenditionName(r.height),
     outputPath: join(c.scratch, `${stem}.${videoRenditionName(r.height)}.partial.mp4`),
   }));
   const args = buildLadderEncodeArgs({
-    sourceLocation: c.source, analysis, segment: task, read, profile: job.options.profile, threads: c.threads,
-    avcodecMajor: c.avcodecMajor, rungs, segmentStarts: task.media!.starts,
-    ...(method ? { method } : {}), ...(c.decodeThreads !== undefined ? { decodeThreads: c.decodeThreads } : {}),
+    sourceLocation: c.source,
+    analysis,
+    segment: task,
+    read,
+    profile: job.options.profile,
+    threads: c.threads,
+    avcodecMajor: c.avcodecMajor,
+    rungs,
+    segmentStarts: task.media!.starts,
+    ...(method ? { method } : {}),
+    ...(c.decodeThreads !== undefined ? { decodeThreads: c.decodeThreads } : {}),
   });
   onArgs(args);
   // Checked from the boxes (every sample counted, every segment start a sync sample), not by decoding each
@@ -184,12 +237,14 @@ export async function encodeLadderSegment(c: LadderTaskContext, read: SegmentRea
   const run = await runFfmpeg(c, args, `segment ${task.index}`);
   const cpu = run.cpuSeconds;
   const base = job.options.profile.ladder!.timelineStart ?? 0;
-  const split = await Promise.all(rungs.map(async (r) => {
-    const buf = await c.deps.blobs.readLocal(r.outputPath);
-    const init = readInit(buf);
-    const { initEnd, fragments } = splitFragments(buf, init);
-    return { r, buf, init, initEnd, fragments, groups: groupVideo(c, r.name, fragments) };
-  }));
+  const split = await Promise.all(
+    rungs.map(async (r) => {
+      const buf = await c.deps.blobs.readLocal(r.outputPath);
+      const init = readInit(buf);
+      const { initEnd, fragments } = splitFragments(buf, init);
+      return { r, buf, init, initEnd, fragments, groups: groupVideo(c, r.name, fragments) };
+    }),
+  );
   const renditions: TaskRendition[] = [];
   for (const s of split) {
     // The task's first frame at its time on the ladder's timeline; the decode times set anew from there.
@@ -197,10 +252,17 @@ export async function encodeLadderSegment(c: LadderTaskContext, read: SegmentRea
     const at = Math.round((task.startTime - analysis.startTime + base) * ts);
     const lead = Math.round((job.options.profile.ladder!.decodeLead ?? 0) * ts);
     const span = Math.round((task.endTime - analysis.startTime + base) * ts) - at;
-    renditions.push({ ...await publishGroups(c, s.r.name, 'video', s.buf, s.init, s.initEnd, s.groups, retimeVideo(s.fragments, at, lead, span)), presentationOffset: lead });
+    renditions.push({
+      ...(await publishGroups(c, s.r.name, 'video', s.buf, s.init, s.initEnd, s.groups, retimeVideo(s.fragments, at, lead, span))),
+      presentationOffset: lead,
+    });
   }
   await Promise.all(rungs.map((r) => c.deps.blobs.discardLocal(r.outputPath)));
-  const manifestPath = await c.deps.blobs.writeScratchFile(job.id, `${stem}.manifest.json`, JSON.stringify({ task: task.key, renditions } satisfies TaskManifest));
+  const manifestPath = await c.deps.blobs.writeScratchFile(
+    job.id,
+    `${stem}.manifest.json`,
+    JSON.stringify({ task: task.key, renditions } satisfies TaskManifest),
+  );
   return { args, run, cpuSeconds: cpu, manifestPath };
 }
 
@@ -211,7 +273,14 @@ export async function encodeLadderAudio(c: LadderTaskContext, onArgs: (a: string
   const profile = job.options.profile;
   const stem = stemOf(task);
   const outputs = analysis.audio.map((_, k) => join(c.scratch, `${stem}.${audioRenditionName(k)}.partial.mp4`));
-  const args = buildLadderAudioArgs({ sourceLocation: c.source, audio: analysis.audio, profile, segmentSeconds: profile.ladder!.segmentSeconds, outputPaths: outputs, avcodecMajor: c.avcodecMajor });
+  const args = buildLadderAudioArgs({
+    sourceLocation: c.source,
+    audio: analysis.audio,
+    profile,
+    segmentSeconds: profile.ladder!.segmentSeconds,
+    outputPaths: outputs,
+    avcodecMajor: c.avcodecMajor,
+  });
   onArgs(args);
   const run = await runFfmpeg(c, args, 'the audio track');
   const base = profile.ladder!.timelineStart ?? 0;
@@ -225,9 +294,24 @@ export async function encodeLadderAudio(c: LadderTaskContext, onArgs: (a: string
     const start = (track.startTime ?? analysis.startTime) - analysis.startTime;
     const at = Math.round((start - audioPriming(profile.audioCodec, init.sampleRate ?? track.sampleRate ?? 48000) + base) * init.timescale);
     const groups = fragments.map((f, i) => ({ number: i, fragments: [f] }));
-    renditions.push(await publishGroups(c, audioRenditionName(k), 'audio', buf, init, initEnd, groups, shifted(fragments, at - fragments[0]!.baseDecodeTime)));
+    renditions.push(
+      await publishGroups(
+        c,
+        audioRenditionName(k),
+        'audio',
+        buf,
+        init,
+        initEnd,
+        groups,
+        shifted(fragments, at - fragments[0]!.baseDecodeTime),
+      ),
+    );
   }
   await Promise.all(outputs.map((o) => c.deps.blobs.discardLocal(o)));
-  const manifestPath = await c.deps.blobs.writeScratchFile(job.id, `${stem}.manifest.json`, JSON.stringify({ task: task.key, renditions } satisfies TaskManifest));
+  const manifestPath = await c.deps.blobs.writeScratchFile(
+    job.id,
+    `${stem}.manifest.json`,
+    JSON.stringify({ task: task.key, renditions } satisfies TaskManifest),
+  );
   return { args, run, cpuSeconds: run.cpuSeconds, manifestPath };
 }

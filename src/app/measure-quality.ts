@@ -10,25 +10,40 @@ import type { AppDeps } from './deps.js';
 import { emit } from './deps.js';
 
 /** One decode of the output at `outputLocation` and of the job's source; events at start and end. */
-export async function measureQuality(deps: AppDeps, job: JobRecord, outputLocation: string, signal?: AbortSignal): Promise<{ report: QualityReport; ms: number }> {
+export async function measureQuality(
+  deps: AppDeps,
+  job: JobRecord,
+  outputLocation: string,
+  signal?: AbortSignal,
+): Promise<{ report: QualityReport; ms: number }> {
   const start = deps.clock();
   await emit(deps, job.id, 'job.quality', 'quality report: decoding the output beside the source (PSNR and SSIM per frame)');
   const parser = new QualityFrameParser();
-  const r = await deps.media.run('ffmpeg', buildQualityArgs({
-    outputLocation,
-    sourceLocation: await deps.readableSource(job.source),
-    pixelFormat: chooseOutputFormat(job.analysis!.video, job.options.profile).pixelFormat,
-  }), { ...(signal ? { signal } : {}), onStdoutLine: (l) => parser.line(l), maxStdoutBytes: 1 << 16 });
+  const r = await deps.media.run(
+    'ffmpeg',
+    buildQualityArgs({
+      outputLocation,
+      sourceLocation: await deps.readableSource(job.source),
+      pixelFormat: chooseOutputFormat(job.analysis!.video, job.options.profile).pixelFormat,
+    }),
+    { ...(signal ? { signal } : {}), onStdoutLine: (l) => parser.line(l), maxStdoutBytes: 1 << 16 },
+  );
   if (signal?.aborted) throw new CancelledError('quality report stopped');
   if (r.exitCode !== 0) {
     throw new FfmpegError(`quality report failed: ffmpeg exited with ${r.exitCode ?? r.signal}: ${lastLine(r.stderrTail)}`, {
-      tool: 'ffmpeg', exitCode: r.exitCode, signal: r.signal, stderrTail: r.stderrTail,
+      tool: 'ffmpeg',
+      exitCode: r.exitCode,
+      signal: r.signal,
+      stderrTail: r.stderrTail,
     });
   }
   const report = buildQualityReport(parser.frames, job.plan!, job.analysis!.video.frameTimes);
   const ms = deps.clock() - start;
   await emit(deps, job.id, 'job.quality', describeQuality(report).replace('\n', '; '), {
-    psnrMean: report.psnrMean, ssimMean: report.ssimMean, worstSeam: report.worstSeam, ms,
+    psnrMean: report.psnrMean,
+    ssimMean: report.ssimMean,
+    worstSeam: report.worstSeam,
+    ms,
   });
   return { report, ms };
 }

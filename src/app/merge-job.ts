@@ -2,7 +2,13 @@
  * Merge and verify: concatenate the segments by stream copy with the audio encoded once and the source's
  * other streams, verify the result against the plan, and only then move it to the output location.
  */
-import { buildConcatList, buildVerifyIndexArgs, buildVerifyScanArgs, VERIFY_HEAD_SECONDS, VERIFY_TAIL_SECONDS } from '../core/ffmpeg-args.js';
+import {
+  buildConcatList,
+  buildVerifyIndexArgs,
+  buildVerifyScanArgs,
+  VERIFY_HEAD_SECONDS,
+  VERIFY_TAIL_SECONDS,
+} from '../core/ffmpeg-args.js';
 import { FfmpegError, lastLine, VerifyError } from '../core/errors.js';
 import { buildMergeArgs, planSubtitles } from '../core/merge-args.js';
 import { isMp4Family } from '../core/profile.js';
@@ -23,7 +29,12 @@ export async function mergeJob(deps: AppDeps, job: JobRecord, tempOut: string): 
   const listPath = await deps.blobs.writeScratchFile(job.id, 'segments.ffconcat', buildConcatList(entries));
   const dropped = planSubtitles(analysis, job.options.profile.container).dropped;
   if (dropped.length) {
-    await emit(deps, job.id, 'job.note', `subtitle streams not supported by .${job.options.profile.container} were dropped: ${dropped.map((d) => `#${d.index} ${d.codec}`).join(', ')}`);
+    await emit(
+      deps,
+      job.id,
+      'job.note',
+      `subtitle streams not supported by .${job.options.profile.container} were dropped: ${dropped.map((d) => `#${d.index} ${d.codec}`).join(', ')}`,
+    );
   }
   const ffmpeg = (await deps.media.info()).find((t) => t.tool === 'ffmpeg');
   const args = buildMergeArgs({
@@ -38,7 +49,10 @@ export async function mergeJob(deps: AppDeps, job: JobRecord, tempOut: string): 
   const r = await deps.media.run('ffmpeg', args);
   if (r.exitCode !== 0) {
     throw new FfmpegError(`merge failed: ffmpeg exited with ${r.exitCode ?? r.signal}: ${lastLine(r.stderrTail)}`, {
-      tool: 'ffmpeg', exitCode: r.exitCode, signal: r.signal, stderrTail: r.stderrTail,
+      tool: 'ffmpeg',
+      exitCode: r.exitCode,
+      signal: r.signal,
+      stderrTail: r.stderrTail,
     });
   }
 }
@@ -57,7 +71,8 @@ export async function verifyOutput(deps: AppDeps, job: JobRecord, path: string):
   const tailFrom = expectedEnd - VERIFY_TAIL_SECONDS;
   const p = job.options.profile;
   const rate = 48000;
-  const audioFrameSeconds = p.audioCodec === 'aac' ? 1024 / (job.analysis!.audio[0]?.sampleRate ?? rate) : p.audioCodec === 'opus' ? 0.02 : 1024 / rate;
+  const audioFrameSeconds =
+    p.audioCodec === 'aac' ? 1024 / (job.analysis!.audio[0]?.sampleRate ?? rate) : p.audioCodec === 'opus' ? 0.02 : 1024 / rate;
   const expectations = {
     analysis: job.analysis!,
     plan: job.plan!,
@@ -67,7 +82,8 @@ export async function verifyOutput(deps: AppDeps, job: JobRecord, path: string):
   const read = async (method: 'index' | 'scan'): Promise<VerifyReport> => {
     const r = await deps.media.run('ffprobe', method === 'index' ? buildVerifyIndexArgs(path, tailFrom) : buildVerifyScanArgs(path));
     if (r.exitCode !== 0) throw new VerifyError(`the merged output cannot be read: ${lastLine(r.stderrTail)}`, ['unreadable']);
-    if (/partial file/i.test(r.stderrTail)) throw new VerifyError(`the merged output is cut short: ${lastLine(r.stderrTail)}`, ['truncated']);
+    if (/partial file/i.test(r.stderrTail))
+      throw new VerifyError(`the merged output is cut short: ${lastLine(r.stderrTail)}`, ['truncated']);
     return buildVerifyReport(r.stdout, expectations, method);
   };
   if (isMp4Family(p.container) && tailFrom > VERIFY_HEAD_SECONDS) {

@@ -11,7 +11,16 @@ import { buildWebvttArgs } from '../core/ladder-args.js';
 import { TEXT_SUBTITLES } from '../core/merge-args.js';
 import { ladderLocation, subtitleRenditionName } from '../core/ladder.js';
 import { parseRate } from '../core/probe-parse.js';
-import { bitratesOf, dashManifest, masterPlaylist, mediaPlaylist, subtitlePlaylist, type LadderIndex, type RenditionIndex, type SubtitleIndex } from '../core/playlists.js';
+import {
+  bitratesOf,
+  dashManifest,
+  masterPlaylist,
+  mediaPlaylist,
+  subtitlePlaylist,
+  type LadderIndex,
+  type RenditionIndex,
+  type SubtitleIndex,
+} from '../core/playlists.js';
 import type { JobRecord, JobResult, RenditionResult, VerifyReport } from '../core/types.js';
 import type { AppDeps } from './deps.js';
 import { emit } from './deps.js';
@@ -40,7 +49,9 @@ function gather(manifests: TaskManifest[], failures: string[]): Map<string, Gath
         continue;
       }
       if (have.initChecksum !== r.initChecksum || have.rendition.timescale !== r.timescale) {
-        failures.push(`${r.name}: the codec configuration of ${m.task} differs from ${have.from}'s (its init segment): the renditions' segments cannot share one init`);
+        failures.push(
+          `${r.name}: the codec configuration of ${m.task} differs from ${have.from}'s (its init segment): the renditions' segments cannot share one init`,
+        );
       }
       have.rendition.segments.push(...r.segments);
     }
@@ -50,7 +61,13 @@ function gather(manifests: TaskManifest[], failures: string[]): Map<string, Gath
 }
 
 /** The checks a ladder passes before its master playlist is written, from the segments the tasks measured. */
-function checkRenditions(job: JobRecord, video: RenditionIndex[], audio: RenditionIndex[], expectedSegments: number, failures: string[]): void {
+function checkRenditions(
+  job: JobRecord,
+  video: RenditionIndex[],
+  audio: RenditionIndex[],
+  expectedSegments: number,
+  failures: string[],
+): void {
   const v = job.analysis!.video;
   const frames = v.frameTimes.length;
   const span = v.frameTimes[frames - 1]! + v.lastFrameDuration - v.frameTimes[0]!;
@@ -65,14 +82,18 @@ function checkRenditions(job: JobRecord, video: RenditionIndex[], audio: Renditi
     const slack = r.kind === 'video' ? Math.max(1, Math.round(frameSeconds * r.timescale)) : Math.round(0.05 * r.timescale);
     for (let i = 1; i < segs.length; i++) {
       const gap = segs[i]!.start - (segs[i - 1]!.start + segs[i - 1]!.duration);
-      if (Math.abs(gap) > slack) failures.push(`${r.name}: a ${gap > 0 ? 'gap' : 'overlap'} of ${(Math.abs(gap) / r.timescale).toFixed(3)} s before media segment ${i + 1}`);
+      if (Math.abs(gap) > slack)
+        failures.push(
+          `${r.name}: a ${gap > 0 ? 'gap' : 'overlap'} of ${(Math.abs(gap) / r.timescale).toFixed(3)} s before media segment ${i + 1}`,
+        );
     }
     if (r.kind === 'video') {
       if (segs.length !== expectedSegments) failures.push(`${r.name}: ${segs.length} media segments, expected ${expectedSegments}`);
       const n = segs.reduce((a, s) => a + s.frames, 0);
       if (n !== frames) failures.push(`${r.name}: ${n} frames, expected ${frames}`);
       const got = spanSeconds(r);
-      if (Math.abs(got - span) > Math.max(frameSeconds, 0.05)) failures.push(`${r.name}: spans ${got.toFixed(3)} s, expected ${span.toFixed(3)} s`);
+      if (Math.abs(got - span) > Math.max(frameSeconds, 0.05))
+        failures.push(`${r.name}: spans ${got.toFixed(3)} s, expected ${span.toFixed(3)} s`);
     }
   }
 }
@@ -90,7 +111,13 @@ async function subtitles(deps: AppDeps, job: JobRecord, scratch: string): Promis
   const base = job.options.profile.ladder!.timelineStart ?? 0;
   const texts = analysis.subtitles.filter((s) => TEXT_SUBTITLES.has(s.codec));
   const dropped = analysis.subtitles.filter((s) => !TEXT_SUBTITLES.has(s.codec));
-  if (dropped.length) await emit(deps, job.id, 'job.note', `bitmap subtitle streams cannot be WebVTT and were dropped: ${dropped.map((d) => `#${d.index} ${d.codec}`).join(', ')}`);
+  if (dropped.length)
+    await emit(
+      deps,
+      job.id,
+      'job.note',
+      `bitmap subtitle streams cannot be WebVTT and were dropped: ${dropped.map((d) => `#${d.index} ${d.codec}`).join(', ')}`,
+    );
   for (const [k, s] of texts.entries()) {
     const name = subtitleRenditionName(k);
     const local = join(scratch, `${name}.vtt`);
@@ -99,13 +126,25 @@ async function subtitles(deps: AppDeps, job: JobRecord, scratch: string): Promis
     const vtt = async (offset: number, file: string) => {
       const r = await deps.media.run('ffmpeg', buildWebvttArgs(await deps.readableSource(job.source), s, offset, local));
       if (r.exitCode !== 0) {
-        throw new FfmpegError(`subtitle track #${s.index}: ffmpeg exited with ${r.exitCode ?? r.signal}`, { tool: 'ffmpeg', exitCode: r.exitCode, signal: r.signal, stderrTail: r.stderrTail });
+        throw new FfmpegError(`subtitle track #${s.index}: ffmpeg exited with ${r.exitCode ?? r.signal}`, {
+          tool: 'ffmpeg',
+          exitCode: r.exitCode,
+          signal: r.signal,
+          stderrTail: r.stderrTail,
+        });
       }
       return deps.blobs.commitOutput(local, ladderLocation(job.output, `${name}/${file}`));
     };
     if (job.options.profile.ladder!.dash) await vtt(0, 'subtitles-dash.vtt');
     const stored = await vtt(base, 'subtitles.vtt');
-    out.push({ name, file: 'subtitles.vtt', ...(job.options.profile.ladder!.dash ? { dashFile: 'subtitles-dash.vtt' } : {}), durationSeconds: analysis.duration, bytes: stored.sizeBytes, ...(s.language && s.language !== 'und' ? { language: s.language } : {}) });
+    out.push({
+      name,
+      file: 'subtitles.vtt',
+      ...(job.options.profile.ladder!.dash ? { dashFile: 'subtitles-dash.vtt' } : {}),
+      durationSeconds: analysis.duration,
+      bytes: stored.sizeBytes,
+      ...(s.language && s.language !== 'und' ? { language: s.language } : {}),
+    });
   }
   return out;
 }
@@ -113,12 +152,18 @@ async function subtitles(deps: AppDeps, job: JobRecord, scratch: string): Promis
 function renditionResult(r: RenditionIndex): RenditionResult {
   const b = bitratesOf(r);
   return {
-    kind: r.kind, name: r.name, playlist: `${r.name}/index.m3u8`, codecs: r.codecs,
+    kind: r.kind,
+    name: r.name,
+    playlist: `${r.name}/index.m3u8`,
+    codecs: r.codecs,
     ...(r.width !== undefined ? { width: r.width, height: r.height! } : {}),
     ...(r.channels !== undefined ? { channels: r.channels } : {}),
     ...(r.language ? { language: r.language } : {}),
-    segments: r.segments.length, bytes: b.bytes, durationSeconds: Number(b.seconds.toFixed(6)),
-    peakBitrate: b.peak, averageBitrate: b.average,
+    segments: r.segments.length,
+    bytes: b.bytes,
+    durationSeconds: Number(b.seconds.toFixed(6)),
+    peakBitrate: b.peak,
+    averageBitrate: b.average,
     ...(r.kind === 'video' ? { frames: r.segments.reduce((a, s) => a + s.frames, 0) } : {}),
   };
 }
@@ -139,7 +184,9 @@ export async function publishLadder(deps: AppDeps, job: JobRecord): Promise<JobR
   const ladder = job.options.profile.ladder!;
   const order = ladder.rungs.map((r) => `v${r.height}`);
   const all = [...gathered.values()];
-  const video = all.filter((g) => g.rendition.kind === 'video').sort((a, b) => order.indexOf(a.rendition.name) - order.indexOf(b.rendition.name));
+  const video = all
+    .filter((g) => g.rendition.kind === 'video')
+    .sort((a, b) => order.indexOf(a.rendition.name) - order.indexOf(b.rendition.name));
   const trackOf = (g: Gathered) => Number(g.rendition.name.slice(1));
   const audio = all.filter((g) => g.rendition.kind === 'audio').sort((a, b) => trackOf(a) - trackOf(b));
   job.analysis!.audio.forEach((a, k) => {
@@ -148,17 +195,31 @@ export async function publishLadder(deps: AppDeps, job: JobRecord): Promise<JobR
   });
   if (video.length !== ladder.rungs.length) failures.push(`${video.length} video renditions, expected ${ladder.rungs.length}`);
   const expectedSegments = tasks.filter((t) => t.kind === 'video').reduce((a, t) => a + (t.media?.starts.length ?? 0), 0);
-  checkRenditions(job, video.map((g) => g.rendition), audio.map((g) => g.rendition), expectedSegments, failures);
+  checkRenditions(
+    job,
+    video.map((g) => g.rendition),
+    audio.map((g) => g.rendition),
+    expectedSegments,
+    failures,
+  );
   const v = job.analysis!.video;
   const top = video[0]?.rendition;
   const topSpan = top ? spanSeconds(top) : 0;
   const report: VerifyReport = {
-    ok: failures.length === 0, method: 'segments', expectedFrames: v.frameTimes.length,
+    ok: failures.length === 0,
+    method: 'segments',
+    expectedFrames: v.frameTimes.length,
     frames: top ? top.segments.reduce((a, s) => a + s.frames, 0) : 0,
-    expectedDuration: v.frameTimes[v.frameTimes.length - 1]! + v.lastFrameDuration - v.frameTimes[0]!, videoDuration: topSpan,
-    ...(audio[0] ? { audioDuration: bitratesOf(audio[0].rendition).seconds } : {}), failures,
+    expectedDuration: v.frameTimes[v.frameTimes.length - 1]! + v.lastFrameDuration - v.frameTimes[0]!,
+    videoDuration: topSpan,
+    ...(audio[0] ? { audioDuration: bitratesOf(audio[0].rendition).seconds } : {}),
+    failures,
   };
-  if (!report.ok) throw new VerifyError(`verification failed: ${failures.slice(0, 5).join('; ')}${failures.length > 5 ? ` (and ${failures.length - 5} more)` : ''}`, failures);
+  if (!report.ok)
+    throw new VerifyError(
+      `verification failed: ${failures.slice(0, 5).join('; ')}${failures.length > 5 ? ` (and ${failures.length - 5} more)` : ''}`,
+      failures,
+    );
 
   for (const g of [...video, ...audio]) {
     const local = join(scratch, `${g.rendition.name}-init.mp4`);
@@ -169,16 +230,38 @@ export async function publishLadder(deps: AppDeps, job: JobRecord): Promise<JobR
   const subs = await subtitles(deps, job, scratch);
   for (const s of subs) await writeOutputFile(deps, job, `${s.name}/index.m3u8`, subtitlePlaylist(s));
   const frameRate = v.frameTimes.length / Math.max(1e-9, report.expectedDuration) || parseRate(v.avgFrameRate);
-  const index: LadderIndex = { video: video.map((g) => g.rendition), audio: audio.map((g) => g.rendition), subtitles: subs, frameRate, timelineStart: ladder.timelineStart ?? 0 };
+  const index: LadderIndex = {
+    video: video.map((g) => g.rendition),
+    audio: audio.map((g) => g.rendition),
+    subtitles: subs,
+    frameRate,
+    timelineStart: ladder.timelineStart ?? 0,
+  };
   if (ladder.dash) await writeOutputFile(deps, job, 'manifest.mpd', dashManifest(index));
   const master = masterPlaylist(index);
   const local = await deps.blobs.writeScratchFile(job.id, 'master.m3u8', master);
   await deps.blobs.commitOutput(local, job.output);
-  const renditions = [...index.video.map(renditionResult), ...index.audio.map(renditionResult),
-    ...subs.map((s): RenditionResult => ({ kind: 'subtitles', name: s.name, playlist: `${s.name}/index.m3u8`, segments: 1, bytes: s.bytes ?? 0, durationSeconds: s.durationSeconds, peakBitrate: 0, averageBitrate: 0, ...(s.language ? { language: s.language } : {}) }))];
+  const renditions = [
+    ...index.video.map(renditionResult),
+    ...index.audio.map(renditionResult),
+    ...subs.map((s): RenditionResult => ({
+      kind: 'subtitles',
+      name: s.name,
+      playlist: `${s.name}/index.m3u8`,
+      segments: 1,
+      bytes: s.bytes ?? 0,
+      durationSeconds: s.durationSeconds,
+      peakBitrate: 0,
+      averageBitrate: 0,
+      ...(s.language ? { language: s.language } : {}),
+    })),
+  ];
   return {
-    frames: report.frames, videoDuration: report.videoDuration,
+    frames: report.frames,
+    videoDuration: report.videoDuration,
     ...(report.audioDuration !== undefined ? { audioDuration: report.audioDuration } : {}),
-    sizeBytes: renditions.reduce((a, r) => a + r.bytes, 0), verify: report, renditions,
+    sizeBytes: renditions.reduce((a, r) => a + r.bytes, 0),
+    verify: report,
+    renditions,
   };
 }

@@ -65,7 +65,13 @@ async function repairLostOutputs(deps: AppDeps, jobId: string, tasks: TaskRecord
     }
     const what = t.kind === 'audio' ? 'the audio track' : `segment ${t.index}`;
     out.push(await deps.ledger.transitionTask(taskIdOf(t), ['done'], 'pending', { attempts: t.attempts }, t.attempts));
-    await emit(deps, jobId, 'task.lost', `${what}: its file ${stored ? 'changed' : 'is missing'} (${t.outputKey}); it will be encoded again`, { key: t.key });
+    await emit(
+      deps,
+      jobId,
+      'task.lost',
+      `${what}: its file ${stored ? 'changed' : 'is missing'} (${t.outputKey}); it will be encoded again`,
+      { key: t.key },
+    );
   }
   return out;
 }
@@ -104,8 +110,12 @@ export async function runJob(deps: AppDeps, executor: Executor, jobId: string, s
       const first = await deps.ledger.getTask(run.failed[0]!);
       // The task's own error, or the executor's where the ledger could not record it (a full disk).
       const fallback = run.firstError !== undefined ? oneLine(run.firstError) : undefined;
-      const which = first ? describeFailedTask(first, fallback) : fallback ?? 'a task failed';
-      throw new JobFailedError(`${which}${run.failed.length > 1 ? ` (and ${run.failed.length - 1} more)` : ''}; fix the cause, then run \`${commandFor('retry', home)}\``, jobId, first?.key);
+      const which = first ? describeFailedTask(first, fallback) : (fallback ?? 'a task failed');
+      throw new JobFailedError(
+        `${which}${run.failed.length > 1 ? ` (and ${run.failed.length - 1} more)` : ''}; fix the cause, then run \`${commandFor('retry', home)}\``,
+        jobId,
+        first?.key,
+      );
     }
     await commitMergedOutput(deps, jobId, encodeStart);
     job = await finishJob(deps, jobId, deps.clock() - started);
@@ -114,10 +124,21 @@ export async function runJob(deps: AppDeps, executor: Executor, jobId: string, s
     const cancelled = signal?.aborted || err instanceof CancelledError;
     const elapsed = deps.clock() - started;
     // The home itself went away (a cluster's Redis): nothing is wrong with the job, which resumes once it is back.
-    const failure = !cancelled && err instanceof HomeUnreachableError ? new JobFailedError(`${oneLine(err)}; run \`${commandFor('resume', home)}\` once it is back`, jobId) : err;
-    await fail(deps, jobId, cancelled ? new CancelledError(`stopped by the user; run \`${commandFor('resume', home)}\` to continue`) : failure, cancelled ? 'cancelled' : 'failed').catch(() => undefined);
+    const failure =
+      !cancelled && err instanceof HomeUnreachableError
+        ? new JobFailedError(`${oneLine(err)}; run \`${commandFor('resume', home)}\` once it is back`, jobId)
+        : err;
+    await fail(
+      deps,
+      jobId,
+      cancelled ? new CancelledError(`stopped by the user; run \`${commandFor('resume', home)}\` to continue`) : failure,
+      cancelled ? 'cancelled' : 'failed',
+    ).catch(() => undefined);
     const cur = await deps.ledger.getJob(jobId);
-    if (cur) await deps.ledger.updateJob(jobId, [cur.status], cur.status, { timings: { ...cur.timings, totalMs: (cur.timings.totalMs ?? 0) + elapsed } }).catch(() => undefined);
+    if (cur)
+      await deps.ledger
+        .updateJob(jobId, [cur.status], cur.status, { timings: { ...cur.timings, totalMs: (cur.timings.totalMs ?? 0) + elapsed } })
+        .catch(() => undefined);
     if (cancelled) throw new CancelledError(`stopped; run \`${commandFor('resume', home)}\` to continue`);
     if (failure instanceof InputError || failure instanceof JobFailedError) throw failure;
     if (err instanceof ShardcastError) throw new JobFailedError(oneLine(err), jobId);
@@ -136,7 +157,11 @@ export async function reclaimStaleTasks(deps: AppDeps, jobId: string, staleMs: n
     if (t.status !== 'running') continue;
     const alive = t.worker ? deps.isWorkerAlive?.(t.worker) : undefined;
     const stale = alive === false || (force && alive === undefined) || deps.clock() - (t.heartbeatAt ?? 0) > staleMs;
-    if (!stale) throw new JobFailedError(`job ${jobId} is still running (task ${t.key} on ${t.worker}); wait for it or stop that process first`, jobId);
+    if (!stale)
+      throw new JobFailedError(
+        `job ${jobId} is still running (task ${t.key} on ${t.worker}); wait for it or stop that process first`,
+        jobId,
+      );
     await deps.ledger.transitionTask(taskIdOf(t), ['running'], 'pending', { attempts: t.attempts }, t.attempts);
     await emit(deps, jobId, 'task.reclaimed', `${t.key} was left running by ${t.worker}; it will be encoded again`);
     n++;
@@ -165,13 +190,17 @@ async function takeJobLease(deps: AppDeps, job: JobRecord, force: boolean): Prom
   if (!runner || runner === deps.workerId || !ACTIVE.includes(job.status)) return undefined;
   const alive = deps.isWorkerAlive?.(runner);
   if (alive === true) {
-    throw new InputError(`job ${job.id} is ${job.status} in another process (${shownWorker(runner)}) that is still running; stop it first (Ctrl-C), then resume`);
+    throw new InputError(
+      `job ${job.id} is ${job.status} in another process (${shownWorker(runner)}) that is still running; stop it first (Ctrl-C), then resume`,
+    );
   }
   if (alive === false) return `its last runner ${shownWorker(runner)} is gone`;
   const beats = (await deps.ledger.listTasks(job.id)).filter((t) => t.worker === runner).map((t) => t.heartbeatAt ?? 0);
   const quiet = deps.clock() - Math.max(job.updatedAt, ...beats);
   if (quiet < RUNNER_LEASE_MS && !force) {
-    throw new InputError(`job ${job.id} is ${job.status} in ${shownWorker(runner)}, which this host cannot check, last heard from ${Math.round(quiet / 1000)} s ago; if it is gone, run \`${commandFor('resume', job, ' --force')}\``);
+    throw new InputError(
+      `job ${job.id} is ${job.status} in ${shownWorker(runner)}, which this host cannot check, last heard from ${Math.round(quiet / 1000)} s ago; if it is gone, run \`${commandFor('resume', job, ' --force')}\``,
+    );
   }
   return force
     ? `taken over with --force from ${shownWorker(runner)}, which this host cannot check (last heard from ${Math.round(quiet / 1000)} s ago)`
@@ -183,7 +212,13 @@ export interface ResumeOptions {
   force?: boolean;
 }
 
-export async function resumeJob(deps: AppDeps, executor: Executor, jobId: string, signal?: AbortSignal, opts: ResumeOptions = {}): Promise<JobRecord> {
+export async function resumeJob(
+  deps: AppDeps,
+  executor: Executor,
+  jobId: string,
+  signal?: AbortSignal,
+  opts: ResumeOptions = {},
+): Promise<JobRecord> {
   const job = await deps.ledger.getJob(jobId);
   if (!job) throw new InputError(`no job ${jobId}`);
   if (job.status === 'done') return job;
@@ -199,7 +234,8 @@ export async function resumeJob(deps: AppDeps, executor: Executor, jobId: string
 export async function retryJob(deps: AppDeps, executor: Executor, jobId: string, signal?: AbortSignal): Promise<JobRecord> {
   const job = await deps.ledger.getJob(jobId);
   if (!job) throw new InputError(`no job ${jobId}`);
-  if (job.status !== 'failed' && job.status !== 'cancelled') throw new InputError(`job ${jobId} is ${job.status}; only failed or stopped jobs can be retried`);
+  if (job.status !== 'failed' && job.status !== 'cancelled')
+    throw new InputError(`job ${jobId} is ${job.status}; only failed or stopped jobs can be retried`);
   if (!executor.followsRunningTasks) await reclaimStaleTasks(deps, jobId, 30_000);
   const failed = (await deps.ledger.listTasks(jobId)).filter((t) => t.status === 'failed');
   await emit(deps, jobId, 'job.retry', `retrying ${failed.length} failed task(s)`, { tasks: failed.map((t) => t.key) });

@@ -132,11 +132,16 @@ export async function finishStep(deps: AppDeps, jobId: string): Promise<JobRecor
 export async function claimRetry(deps: AppDeps, jobId: string): Promise<JobRecord> {
   const job = await existingJob(deps, jobId);
   if (job.status !== 'failed' && job.status !== 'cancelled') {
-    throw new InputError(`job ${jobId} is ${job.status}; only failed or stopped jobs can be retried${job.status === 'encoding' || job.status === 'created' || job.status === 'analyzing' ? ' (another retry or run has it)' : ''}`);
+    throw new InputError(
+      `job ${jobId} is ${job.status}; only failed or stopped jobs can be retried${job.status === 'encoding' || job.status === 'created' || job.status === 'analyzing' ? ' (another retry or run has it)' : ''}`,
+    );
   }
   try {
     // A new run starts now (its time is what a failure adds to the total).
-    return await deps.ledger.updateJob(jobId, [job.status], job.plan ? 'encoding' : 'created', { clearError: true, startedAt: deps.clock() });
+    return await deps.ledger.updateJob(jobId, [job.status], job.plan ? 'encoding' : 'created', {
+      clearError: true,
+      startedAt: deps.clock(),
+    });
   } catch (err) {
     if (!(err instanceof ConditionFailedError)) throw err;
     throw new InputError(`job ${jobId} is already being retried (it is ${(err.current as JobRecord | undefined)?.status ?? 'gone'})`);
@@ -162,13 +167,22 @@ export async function failRun(deps: AppDeps, jobId: string, failure: RunFailure)
   const named = failure.task ? await deps.ledger.getTask({ jobId, ...failure.task }) : undefined;
   // Only a task that failed in this run: one left failed by an earlier run is not this failure's cause.
   const runStart = job.startedAt ?? 0;
-  const task = named ?? (failure.task ? undefined : (await deps.ledger.listTasks(jobId)).find((t) => t.status === 'failed' && (t.finishedAt ?? 0) >= runStart));
-  const what = named ? describeFailedTask(named, failure.message)
-    : task ? `${describeFailedTask(task)} (${failure.message})` : failure.message;
+  const task =
+    named ??
+    (failure.task ? undefined : (await deps.ledger.listTasks(jobId)).find((t) => t.status === 'failed' && (t.finishedAt ?? 0) >= runStart));
+  const what = named
+    ? describeFailedTask(named, failure.message)
+    : task
+      ? `${describeFailedTask(task)} (${failure.message})`
+      : failure.message;
   const message = `${what}; fix the cause, then run \`shardcast retry ${jobId} --backend ${job.backend}\``;
   const now = deps.clock();
   const totalMs = (job.timings.totalMs ?? 0) + (job.startedAt ? now - job.startedAt : 0);
-  const failed = await deps.ledger.updateJob(jobId, [job.status], 'failed', { error: message, finishedAt: now, timings: { ...job.timings, totalMs } });
+  const failed = await deps.ledger.updateJob(jobId, [job.status], 'failed', {
+    error: message,
+    finishedAt: now,
+    timings: { ...job.timings, totalMs },
+  });
   await emit(deps, jobId, 'job.failed', message, task ? { key: task.key } : undefined);
   return failed;
 }

@@ -28,7 +28,14 @@ import { makeLocalRuntime, newJobId } from '../runtime/local/local-runtime.js';
 import { checkPaths, stateDirOf } from '../runtime/job-paths.js';
 import { print, withBackend, type GlobalFlags } from './commands.js';
 import { costEstimateText, deploymentText, estimateText, segmentWarning, transferEstimate, usd } from './cost-text.js';
-import { buildCdkDeployArgs, buildCdkDestroyArgs, deployContext, parseDeployFlags, stackFromCdkOutputs, type DeployOptions } from './deploy-args.js';
+import {
+  buildCdkDeployArgs,
+  buildCdkDestroyArgs,
+  deployContext,
+  parseDeployFlags,
+  stackFromCdkOutputs,
+  type DeployOptions,
+} from './deploy-args.js';
 import { parseTranscodeOptions } from '../runtime/transcode-options.js';
 import { flagText } from './flag-text.js';
 
@@ -48,14 +55,18 @@ const num = (flag: string, v: unknown, min: number, max: number): number | undef
 };
 
 /** The deployment to price: flags, else the deployed stack's settings, else the CDK app's defaults. */
-export function deploymentOf(flags: Record<string, unknown>, stack: AwsStack | undefined): AwsDeployment & { timeoutSeconds: number; mapMaxConcurrency: number } {
+export function deploymentOf(
+  flags: Record<string, unknown>,
+  stack: AwsStack | undefined,
+): AwsDeployment & { timeoutSeconds: number; mapMaxConcurrency: number } {
   const base = stack ?? DEFAULT_DEPLOYMENT;
   const storage = flags.storage ?? base.storage;
   const architecture = flags.architecture ?? base.architecture;
   if (storage !== 's3' && storage !== 'efs') throw new UsageError('--storage must be s3 or efs');
   if (architecture !== 'x86_64' && architecture !== 'arm64') throw new UsageError('--architecture must be x86_64 or arm64');
   return {
-    storage, architecture,
+    storage,
+    architecture,
     memoryMb: num('--memory', flags.memory, 128, 10_240) ?? base.memoryMb,
     ephemeralMb: num('--ephemeral', flags.ephemeral, 512, 10_240) ?? base.ephemeralMb,
     timeoutSeconds: base.timeoutSeconds,
@@ -81,7 +92,10 @@ const bootstrapCommand = (): string => `npx aws-cdk@${cdkCli().version} bootstra
 async function runCdk(args: string[], flags: Flags): Promise<void> {
   const { bin } = cdkCli();
   const code = await new Promise<number | null>((res, rej) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd: PACKAGE_ROOT, stdio: ['inherit', flags.json ? 'pipe' : 'inherit', 'inherit'] });
+    const child = spawn(process.execPath, [bin, ...args], {
+      cwd: PACKAGE_ROOT,
+      stdio: ['inherit', flags.json ? 'pipe' : 'inherit', 'inherit'],
+    });
     child.stdout?.pipe(process.stderr);
     child.once('error', rej);
     child.once('exit', res);
@@ -97,7 +111,8 @@ async function withAssembly<T>(opts: DeployOptions, out: string | undefined, use
     if (out) {
       // An empty folder or an earlier assembly (the CDK rewrites it), never a folder of other files.
       const existing = existsSync(out) ? readdirSync(out) : [];
-      if (existing.length > 0 && !existing.includes('manifest.json')) throw new UsageError(`--out ${out} is not empty and holds no earlier assembly; give an empty or new folder`);
+      if (existing.length > 0 && !existing.includes('manifest.json'))
+        throw new UsageError(`--out ${out} is not empty and holds no earlier assembly; give an empty or new folder`);
       mkdirSync(out, { recursive: true });
     }
     let synth: SynthResult;
@@ -129,14 +144,21 @@ async function deployCommand(flags: Flags): Promise<void> {
       const cli = cdkCli();
       const args = buildCdkDeployArgs(opts, synth.outdir, join(synth.outdir, 'outputs.json'));
       const kept = out !== undefined;
-      print(flags, {
-        stackName: synth.stackName, config: synth.config, ...(kept ? { assembly: synth.outdir, template: synth.templateFile } : {}),
-        ...summary, cdk: { version: cli.version, args },
-      }, [
-        `synthesized stack ${synth.stackName} (storage ${synth.config.storage}, ${synth.config.memoryMb} MB, ${ { inline: 'inline', distributed: 'Distributed', auto: `inline up to ${maxInlineSegments()} segments, else Distributed` }[synth.config.mapMode] } Map, concurrency ${synth.config.mapMaxConcurrency}): ${summary.resources} resources`,
-        kept ? `  template ${synth.templateFile}` : '  (not kept: add --out DIR to keep the assembly)',
-        kept ? `deploy this assembly: npx aws-cdk@${cli.version} ${args.join(' ')}` : 'deploy: the same command without --dry-run',
-      ].join('\n'));
+      print(
+        flags,
+        {
+          stackName: synth.stackName,
+          config: synth.config,
+          ...(kept ? { assembly: synth.outdir, template: synth.templateFile } : {}),
+          ...summary,
+          cdk: { version: cli.version, args },
+        },
+        [
+          `synthesized stack ${synth.stackName} (storage ${synth.config.storage}, ${synth.config.memoryMb} MB, ${{ inline: 'inline', distributed: 'Distributed', auto: `inline up to ${maxInlineSegments()} segments, else Distributed` }[synth.config.mapMode]} Map, concurrency ${synth.config.mapMaxConcurrency}): ${summary.resources} resources`,
+          kept ? `  template ${synth.templateFile}` : '  (not kept: add --out DIR to keep the assembly)',
+          kept ? `deploy this assembly: npx aws-cdk@${cli.version} ${args.join(' ')}` : 'deploy: the same command without --dry-run',
+        ].join('\n'),
+      );
     });
     return;
   }
@@ -147,9 +169,18 @@ async function deployCommand(flags: Flags): Promise<void> {
     const stack = stackFromCdkOutputs(JSON.parse(readFileSync(outputsFile, 'utf8')), opts);
     const stateDir = stateDirOf(flags, process.env);
     saveAwsStack(stateDir, stack);
-    print(flags, stack, [`deployed ${stack.stackName} (saved to ${join(stateDir, 'aws-stack.json')}):`,
-      `  bucket ${stack.bucket}`, `  table ${stack.table}`, `  state machine ${stack.stateMachineArn}`, `  storage ${stack.storage}`,
-      `run: shardcast transcode <in> <out> --backend aws`].join('\n'));
+    print(
+      flags,
+      stack,
+      [
+        `deployed ${stack.stackName} (saved to ${join(stateDir, 'aws-stack.json')}):`,
+        `  bucket ${stack.bucket}`,
+        `  table ${stack.table}`,
+        `  state machine ${stack.stateMachineArn}`,
+        `  storage ${stack.storage}`,
+        `run: shardcast transcode <in> <out> --backend aws`,
+      ].join('\n'),
+    );
   });
 }
 
@@ -163,7 +194,11 @@ async function destroyCommand(flags: Flags): Promise<void> {
   await withAssembly(opts, undefined, async (synth) => {
     const args = buildCdkDestroyArgs(stackName, synth.outdir);
     if (flags.dryRun) {
-      print(flags, { stackName, cdk: { version: cdkCli().version, args }, keptBucket: keptBucket ?? null }, [`would run: cdk ${args.join(' ')}`, bucketNote].join('\n'));
+      print(
+        flags,
+        { stackName, cdk: { version: cdkCli().version, args }, keptBucket: keptBucket ?? null },
+        [`would run: cdk ${args.join(' ')}`, bucketNote].join('\n'),
+      );
       return;
     }
     await runCdk(args, flags);
@@ -188,11 +223,21 @@ async function costCommand(jobId: string, flags: Flags): Promise<void> {
   const estimate = estimateJobCost(measuredJobOf(job, tasks, lambdaTaskScaleOf(job, deployment.memoryMb)), deployment, loadPrices());
   const verb = job.backend === 'aws' ? 'cost' : 'would cost';
   const head = `job ${job.id} (${job.backend}) ${verb} ${usd(estimate.totalUsd)} on AWS: ${deploymentText(deployment)}`;
-  const tail = job.options.tailThreads !== undefined && job.options.tailThreads !== job.options.threadsPerWorker
-    ? ` (the last ${job.options.workers} with ${job.options.tailThreads}, scaled accordingly)` : '';
-  const note = scale === 1 ? [] : [`  segment times measured here with ${job.options.threadsPerWorker} thread(s) each${tail}, scaled by ${scale.toFixed(2)} to the function's vCPUs`];
-  print(flags, { jobId: job.id, backend: job.backend, measured: job.backend === 'aws', deployment, segmentTimeScale: scale, estimate },
-    [head, ...note, ...costEstimateText(estimate)].join('\n'));
+  const tail =
+    job.options.tailThreads !== undefined && job.options.tailThreads !== job.options.threadsPerWorker
+      ? ` (the last ${job.options.workers} with ${job.options.tailThreads}, scaled accordingly)`
+      : '';
+  const note =
+    scale === 1
+      ? []
+      : [
+          `  segment times measured here with ${job.options.threadsPerWorker} thread(s) each${tail}, scaled by ${scale.toFixed(2)} to the function's vCPUs`,
+        ];
+  print(
+    flags,
+    { jobId: job.id, backend: job.backend, measured: job.backend === 'aws', deployment, segmentTimeScale: scale, estimate },
+    [head, ...note, ...costEstimateText(estimate)].join('\n'),
+  );
 }
 
 async function estimateCommand(input: string, flags: Flags): Promise<void> {
@@ -205,31 +250,70 @@ async function estimateCommand(input: string, flags: Flags): Promise<void> {
   try {
     const analysis = await analyzeSource(rt.deps, source);
     const seconds = num('--calibrate-seconds', flags.calibrateSeconds, 1, 120) ?? 4;
-    const sample = await calibrateEncode(rt.deps, source, analysis, options.profile, { seconds, threads: availableParallelism(), scratchId: `estimate${newJobId()}` });
+    const sample = await calibrateEncode(rt.deps, source, analysis, options.profile, {
+      seconds,
+      threads: availableParallelism(),
+      scratchId: `estimate${newJobId()}`,
+    });
     const durationSeconds = num('--duration', flags.duration, 1, 7 * 86_400) ?? analysis.duration;
     const sourceBytes = num('--source-bytes', flags.sourceBytes, 1, 1e15) ?? analysis.sizeBytes;
     const concurrency = deployment.mapMaxConcurrency;
     const segmentSeconds = options.segmentSeconds ?? defaultSegmentSeconds(durationSeconds, concurrency);
     const limits = planLimits({ analysis, durationSeconds, options, segmentSeconds, concurrency, mapMode: deploymentMapMode(concurrency) });
     const ac = options.profile.audioCodec;
-    const projection = projectJob({
-      durationSeconds, sourceBytes, hasAudio: analysis.audio.length > 0 && (ac === 'aac' || ac === 'opus'), segmentSeconds, concurrency,
-      segments: limits.segments, calibration: calibrationOf(sample),
-      // A local output path is downloaded (data transfer out); --no-download prices an output left in S3.
-      downloaded: flags.download !== false,
-      indexedOutput: isMp4Family(options.profile.container),
-    }, deployment, loadPrices());
+    const projection = projectJob(
+      {
+        durationSeconds,
+        sourceBytes,
+        hasAudio: analysis.audio.length > 0 && (ac === 'aac' || ac === 'opus'),
+        segmentSeconds,
+        concurrency,
+        segments: limits.segments,
+        calibration: calibrationOf(sample),
+        // A local output path is downloaded (data transfer out); --no-download prices an output left in S3.
+        downloaded: flags.download !== false,
+        indexedOutput: isMp4Family(options.profile.container),
+      },
+      deployment,
+      loadPrices(),
+    );
     const { job: _job, ...shown } = projection;
-    const transfer = transferEstimate(projection, sourceBytes, num('--link-mbps', flags.linkMbps, 1, 100_000) ?? 100, flags.download !== false);
+    const transfer = transferEstimate(
+      projection,
+      sourceBytes,
+      num('--link-mbps', flags.linkMbps, 1, 100_000) ?? 100,
+      flags.download !== false,
+    );
     const text = [
-      estimateText({ durationSeconds, sourceBytes, calibration: sample, segmentSeconds, concurrency, deployment, timeoutSeconds: deployment.timeoutSeconds, projection, transfer }),
+      estimateText({
+        durationSeconds,
+        sourceBytes,
+        calibration: sample,
+        segmentSeconds,
+        concurrency,
+        deployment,
+        timeoutSeconds: deployment.timeoutSeconds,
+        projection,
+        transfer,
+      }),
       limitsText(limits),
     ].join('\n');
     const warning = segmentWarning(projection, deployment.timeoutSeconds);
-    print(flags, {
-      source: { path: source, durationSeconds, sourceBytes, probedDuration: analysis.duration, probedBytes: analysis.sizeBytes },
-      calibration: { ...sample, ...calibrationOf(sample) }, deployment, concurrency, segmentSeconds, projection: shown, limits, transfer, ...(warning ? { warning } : {}),
-    }, text);
+    print(
+      flags,
+      {
+        source: { path: source, durationSeconds, sourceBytes, probedDuration: analysis.duration, probedBytes: analysis.sizeBytes },
+        calibration: { ...sample, ...calibrationOf(sample) },
+        deployment,
+        concurrency,
+        segmentSeconds,
+        projection: shown,
+        limits,
+        transfer,
+        ...(warning ? { warning } : {}),
+      },
+      text,
+    );
   } finally {
     await rt.close();
   }
@@ -238,30 +322,35 @@ async function estimateCommand(input: string, flags: Flags): Promise<void> {
 const kb = (n: number): string => `${(n / 1024).toFixed(n < 10_240 ? 1 : 0)} KB`;
 
 function limitsText(l: PlanLimits): string {
-  const map = l.mapMode === 'distributed'
-    ? `Distributed Map (${l.deploymentMapMode === 'auto' ? `more than the ${l.maxInlineSegments} run inline` : 'the deployment\'s'})`
-    : `inline Map (${l.historyEvents} of ${l.historyEventLimit} history events)`;
+  const map =
+    l.mapMode === 'distributed'
+      ? `Distributed Map (${l.deploymentMapMode === 'auto' ? `more than the ${l.maxInlineSegments} run inline` : "the deployment's"})`
+      : `inline Map (${l.historyEvents} of ${l.historyEventLimit} history events)`;
   return [
     `AWS limits: ${l.segments} segments planned, ${map}; largest state payload ${kb(l.largestPayloadBytes)} of ${kb(l.payloadLimitBytes)};`,
     `  ledger: largest item ${kb(l.largestItemBytes)} of ${kb(l.itemLimitBytes)}, job item ${kb(l.jobItemBytes)}, ${l.readUnitsPerSegment} read units per segment`,
   ].join('\n');
 }
 
-const backendOption = () => new Option('--backend <name>', 'where the job ran: local | aws-emulated | aws').choices(['local', 'aws-emulated', 'aws']);
-const pricingOptions = (cmd: Command): Command => cmd
-  .option('--memory <MB>', 'function memory (default: the deployed stack, else 3008)')
-  .addOption(new Option('--storage <kind>', 'temp storage (default: the deployed stack, else s3)').choices(['s3', 'efs']))
-  .addOption(new Option('--architecture <arch>', 'function architecture').choices(['x86_64', 'arm64']))
-  .option('--ephemeral <MB>', 'Merge\'s /tmp size (default 10240)');
+const backendOption = () =>
+  new Option('--backend <name>', 'where the job ran: local | aws-emulated | aws').choices(['local', 'aws-emulated', 'aws']);
+const pricingOptions = (cmd: Command): Command =>
+  cmd
+    .option('--memory <MB>', 'function memory (default: the deployed stack, else 3008)')
+    .addOption(new Option('--storage <kind>', 'temp storage (default: the deployed stack, else s3)').choices(['s3', 'efs']))
+    .addOption(new Option('--architecture <arch>', 'function architecture').choices(['x86_64', 'arm64']))
+    .option('--ephemeral <MB>', "Merge's /tmp size (default 10240)");
 
 export function registerAwsCommands(program: Command): void {
   const g = (cmd: Command) => cmd.optsWithGlobals<Flags>();
-  program.command('deploy').description('deploy the AWS stack (synthesized here, deployed by the CDK CLI) and save its outputs for --backend aws')
+  program
+    .command('deploy')
+    .description('deploy the AWS stack (synthesized here, deployed by the CDK CLI) and save its outputs for --backend aws')
     .addOption(new Option('--storage <kind>', 'temp files in the S3 bucket or on EFS').choices(['s3', 'efs']).default('s3'))
     .option('--memory <MB>', 'memory of the step functions (CPU scales with it; default 3008)')
     .addOption(new Option('--architecture <arch>', 'function architecture (default x86_64)').choices(['x86_64', 'arm64']))
     .option('--timeout <s>', 'function timeout, at most 900 (default 900)')
-    .option('--ephemeral <MB>', 'Merge\'s /tmp size (default 10240; encodes get 2048, others 512)')
+    .option('--ephemeral <MB>', "Merge's /tmp size (default 10240; encodes get 2048, others 512)")
     .option('--concurrency <n>', 'segments encoded at once (Map MaxConcurrency; default 40; above 40 a Distributed Map)')
     .option('--retries <n>', 'retries of a failed segment (default 2)')
     .option('--ttl-hours <h>', 'hours a ledger item lives (default 48)')
@@ -269,26 +358,38 @@ export function registerAwsCommands(program: Command): void {
     .option('--dry-run', 'synthesize the stack only (no credentials needed) and print what would be deployed')
     .option('--out <dir>', 'with --dry-run: keep the synthesized assembly (template, image context) in this folder')
     .action(async (_o, cmd: Command) => deployCommand(g(cmd)));
-  program.command('destroy').description('delete the deployed AWS stack (the bucket with your files is kept)')
+  program
+    .command('destroy')
+    .description('delete the deployed AWS stack (the bucket with your files is kept)')
     .option('--stack-name <name>', 'CloudFormation stack name (default: the deployed one)')
     .option('--dry-run', 'print the cdk command instead of running it')
     .action(async (_o, cmd: Command) => destroyCommand(g(cmd)));
-  pricingOptions(program.command('cost').description('what a finished job cost on AWS, or would have cost (local jobs), from its measured segment times')
-    .argument('<jobId>').addOption(backendOption()))
-    .action(async (id: string, _o, cmd: Command) => costCommand(id, g(cmd)));
-  pricingOptions(program.command('estimate').description('project wall time and cost of a run on AWS from a probe and a short calibration encode here')
-    .argument('<input>', 'source video file').addOption(new Option('--backend <name>', 'aws (the only one projected)').choices(['aws']))
-    .option('--concurrency <n>', 'segments at once (default: the deployed stack, else 40)')
-    .option('--segment-seconds <s>', 'target segment length (default: from duration and concurrency)')
-    .option('--calibrate-seconds <s>', 'seconds of source encoded to calibrate (default 4)')
-    .option('--duration <s>', 'project a source of this length instead of the probed one (same kind of content)')
-    .option('--source-bytes <n>', 'project a source of this size instead of the probed one')
-    .option('--no-download', 'the output stays in S3 (default: downloaded to a local path, billed as data transfer out)')
-    .option('--link-mbps <n>', 'your link to AWS for the upload and download, Mbit/s (default 100)')
-    .addOption(new Option('--format <ext>', 'output container').choices(['mp4', 'mkv', 'webm', 'mov']).default('mp4'))
-    .addOption(new Option('--video-codec <codec>', 'h264 | hevc | vp9 | av1'))
-    .option('--crf <n>', 'constant rate factor').option('--preset <name>', 'encoder preset')
-    .option('--height <px>', 'scale to this height').option('--width <px>', 'scale to this width')
-    .option('--audio-codec <codec>', 'aac | opus | copy | none'))
-    .action(async (input: string, _o, cmd: Command) => estimateCommand(resolve(input), g(cmd)));
+  pricingOptions(
+    program
+      .command('cost')
+      .description('what a finished job cost on AWS, or would have cost (local jobs), from its measured segment times')
+      .argument('<jobId>')
+      .addOption(backendOption()),
+  ).action(async (id: string, _o, cmd: Command) => costCommand(id, g(cmd)));
+  pricingOptions(
+    program
+      .command('estimate')
+      .description('project wall time and cost of a run on AWS from a probe and a short calibration encode here')
+      .argument('<input>', 'source video file')
+      .addOption(new Option('--backend <name>', 'aws (the only one projected)').choices(['aws']))
+      .option('--concurrency <n>', 'segments at once (default: the deployed stack, else 40)')
+      .option('--segment-seconds <s>', 'target segment length (default: from duration and concurrency)')
+      .option('--calibrate-seconds <s>', 'seconds of source encoded to calibrate (default 4)')
+      .option('--duration <s>', 'project a source of this length instead of the probed one (same kind of content)')
+      .option('--source-bytes <n>', 'project a source of this size instead of the probed one')
+      .option('--no-download', 'the output stays in S3 (default: downloaded to a local path, billed as data transfer out)')
+      .option('--link-mbps <n>', 'your link to AWS for the upload and download, Mbit/s (default 100)')
+      .addOption(new Option('--format <ext>', 'output container').choices(['mp4', 'mkv', 'webm', 'mov']).default('mp4'))
+      .addOption(new Option('--video-codec <codec>', 'h264 | hevc | vp9 | av1'))
+      .option('--crf <n>', 'constant rate factor')
+      .option('--preset <name>', 'encoder preset')
+      .option('--height <px>', 'scale to this height')
+      .option('--width <px>', 'scale to this width')
+      .option('--audio-codec <codec>', 'aac | opus | copy | none'),
+  ).action(async (input: string, _o, cmd: Command) => estimateCommand(resolve(input), g(cmd)));
 }

@@ -26,18 +26,27 @@ function whole(flag: string, v: unknown, min: number, max: number): number | und
  * Runs until stopped. The first SIGTERM/SIGINT drains: no new tasks; the running ones finish within
  * --drain-seconds, else their ffmpeg is stopped and they go back to the queue. A second signal hands back at once.
  */
-export async function workerCommand(flags: ClusterFlags & { concurrency?: string; lockSeconds?: string; drainSeconds?: string }): Promise<void> {
+export async function workerCommand(
+  flags: ClusterFlags & { concurrency?: string; lockSeconds?: string; drainSeconds?: string },
+): Promise<void> {
   const s = clusterSettings(flags, process.env);
   if (!s.redis) throw new UsageError('shardcast worker needs --redis URL (or SHARDCAST_REDIS_URL)');
-  if (!s.store) throw new UsageError('shardcast worker needs --store LOCATION (or SHARDCAST_STORE): the folder every node mounts, or s3://bucket/prefix');
+  if (!s.store)
+    throw new UsageError(
+      'shardcast worker needs --store LOCATION (or SHARDCAST_STORE): the folder every node mounts, or s3://bucket/prefix',
+    );
   const concurrency = whole('--concurrency', flags.concurrency, 1, 256);
   const lockSeconds = whole('--lock-seconds', flags.lockSeconds, 1, 3600);
   const drainSeconds = whole('--drain-seconds', flags.drainSeconds, 0, 86_400) ?? 30;
   const log = (line: string) => process.stdout.write(`${new Date().toISOString()} ${line}\n`);
   const w = await startWorker({
-    redis: s.redis, store: s.store, ...(s.s3Endpoint ? { s3Endpoint: s.s3Endpoint } : {}),
-    ...(concurrency !== undefined ? { concurrency } : {}), ...(lockSeconds !== undefined ? { lockMs: lockSeconds * 1000 } : {}),
-    env: process.env, log,
+    redis: s.redis,
+    store: s.store,
+    ...(s.s3Endpoint ? { s3Endpoint: s.s3Endpoint } : {}),
+    ...(concurrency !== undefined ? { concurrency } : {}),
+    ...(lockSeconds !== undefined ? { lockMs: lockSeconds * 1000 } : {}),
+    env: process.env,
+    log,
   });
   log(`worker ${w.id}: ${w.concurrency} at once, queue ${shownRedisUrl(s.redis)}, store ${s.store}`);
   await new Promise<void>((resolve) => {

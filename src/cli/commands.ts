@@ -34,13 +34,20 @@ export function print(flags: GlobalFlags, json: unknown, text: string): void {
 }
 
 /** Opens the home the flags name; `fn` runs with it, and it is closed after. */
-export async function withBackend<T>(flags: GlobalFlags, opts: { readOnly?: boolean; progress?: ProgressReporter }, fn: (b: Backend) => Promise<T>): Promise<T> {
+export async function withBackend<T>(
+  flags: GlobalFlags,
+  opts: { readOnly?: boolean; progress?: ProgressReporter },
+  fn: (b: Backend) => Promise<T>,
+): Promise<T> {
   const backend = await openBackend({
-    kind: flags.backend ?? 'local', stateDir: stateDirOf(flags, process.env), env: process.env,
+    kind: flags.backend ?? 'local',
+    stateDir: stateDirOf(flags, process.env),
+    env: process.env,
     ...(opts.readOnly ? { readOnly: true } : {}),
     ...(opts.progress ? { onProgress: opts.progress.onProgress } : {}),
     cluster: {
-      ...(flags.redis ? { redis: flags.redis } : {}), ...(flags.store ? { store: flags.store } : {}),
+      ...(flags.redis ? { redis: flags.redis } : {}),
+      ...(flags.store ? { store: flags.store } : {}),
       ...(flags.s3Endpoint ? { s3Endpoint: flags.s3Endpoint } : {}),
       ...(flags.redisWaitSeconds !== undefined ? { redisWaitSeconds: flags.redisWaitSeconds } : {}),
     },
@@ -102,7 +109,9 @@ export function summary(job: JobRecord): string {
   const r = job.result;
   const parts = [`done: ${job.output}`];
   if (r) parts.push(`${r.frames} frames, ${r.videoDuration.toFixed(3)} s, ${(r.sizeBytes / 1e6).toFixed(2)} MB`);
-  parts.push(`in ${formatClock(t.totalMs ?? 0)} (analyze ${t.analyzeMs ?? 0} ms, encode ${t.encodeMs ?? 0} ms, merge ${t.mergeMs ?? 0} ms, verify ${t.verifyMs ?? 0} ms${t.qualityMs !== undefined ? `, quality ${t.qualityMs} ms` : ''})`);
+  parts.push(
+    `in ${formatClock(t.totalMs ?? 0)} (analyze ${t.analyzeMs ?? 0} ms, encode ${t.encodeMs ?? 0} ms, merge ${t.mergeMs ?? 0} ms, verify ${t.verifyMs ?? 0} ms${t.qualityMs !== undefined ? `, quality ${t.qualityMs} ms` : ''})`,
+  );
   return [parts.join('; '), ...(r?.quality ? [describeQuality(r.quality)] : []), `job ${job.id}`].join('\n');
 }
 
@@ -110,19 +119,38 @@ export function statusText(view: JobView): string {
   return [
     `job ${view.id}: ${view.status}${view.error ? ` (${view.error})` : ''}`,
     `  ${view.source} -> ${view.output}`,
-    ...(view.picture ? [`  picture ${view.picture.sourcePixelFormat} -> ${view.picture.pixelFormat}${view.picture.fullRange ? ', full range' : ''}${view.picture.hdr10 ? ', HDR10 metadata kept' : ''}`] : []),
+    ...(view.picture
+      ? [
+          `  picture ${view.picture.sourcePixelFormat} -> ${view.picture.pixelFormat}${view.picture.fullRange ? ', full range' : ''}${view.picture.hdr10 ? ', HDR10 metadata kept' : ''}`,
+        ]
+      : []),
     ...(view.picture?.notices ?? []).map((n) => `  note: ${n}`),
     ...(view.cutting?.reason ? [`  cutting: ${view.cutting.method} (${view.cutting.reason})`] : []),
-    ...(view.quality ? describeQuality(view.quality).split('\n').map((l) => `  ${l}`) : []),
-    ...(view.renditions ?? []).map((r) => `  ${r.name.padEnd(5)} ${r.kind === 'video' ? `${r.width}x${r.height}`.padEnd(10) : r.kind.padEnd(10)} ${r.codecs ?? 'webvtt'}  ${r.segments} segments  ${(r.bytes / 1e6).toFixed(2)} MB${r.kind !== 'subtitles' ? `  ${Math.round(r.averageBitrate / 1000)} kb/s avg, ${Math.round(r.peakBitrate / 1000)} kb/s peak` : ''}`),
+    ...(view.quality
+      ? describeQuality(view.quality)
+          .split('\n')
+          .map((l) => `  ${l}`)
+      : []),
+    ...(view.renditions ?? []).map(
+      (r) =>
+        `  ${r.name.padEnd(5)} ${r.kind === 'video' ? `${r.width}x${r.height}`.padEnd(10) : r.kind.padEnd(10)} ${r.codecs ?? 'webvtt'}  ${r.segments} segments  ${(r.bytes / 1e6).toFixed(2)} MB${r.kind !== 'subtitles' ? `  ${Math.round(r.averageBitrate / 1000)} kb/s avg, ${Math.round(r.peakBitrate / 1000)} kb/s peak` : ''}`,
+    ),
     `  segments ${view.segmentsDone}/${view.segmentsTotal} done${view.segmentsFailed ? `, ${view.segmentsFailed} failed` : ''}`,
-    ...view.segments.map((s) => `  ${s.key.split('/')[1]}  ${s.status.padEnd(7)}  ${s.startTime.toFixed(2)}-${s.endTime.toFixed(2)} s  attempts ${s.attempts}${s.wallMs ? `  ${(s.wallMs / 1000).toFixed(1)} s` : ''}${s.worker && s.status !== 'pending' ? `  on ${s.worker.replace(/\/\d+$/, '')}` : ''}${s.error ? `  ${s.error}` : ''}`),
+    ...view.segments.map(
+      (s) =>
+        `  ${s.key.split('/')[1]}  ${s.status.padEnd(7)}  ${s.startTime.toFixed(2)}-${s.endTime.toFixed(2)} s  attempts ${s.attempts}${s.wallMs ? `  ${(s.wallMs / 1000).toFixed(1)} s` : ''}${s.worker && s.status !== 'pending' ? `  on ${s.worker.replace(/\/\d+$/, '')}` : ''}${s.error ? `  ${s.error}` : ''}`,
+    ),
   ].join('\n');
 }
 
 export function jobsText(jobs: JobSummary[]): string {
   return jobs.length
-    ? jobs.map((j) => `${j.id}  ${j.status.padEnd(9)}  ${String(j.segmentsDone).padStart(3)}/${j.segmentsTotal}  ${new Date(j.createdAt).toISOString()}  ${j.source}`).join('\n')
+    ? jobs
+        .map(
+          (j) =>
+            `${j.id}  ${j.status.padEnd(9)}  ${String(j.segmentsDone).padStart(3)}/${j.segmentsTotal}  ${new Date(j.createdAt).toISOString()}  ${j.source}`,
+        )
+        .join('\n')
     : 'no jobs';
 }
 
@@ -185,12 +213,13 @@ export async function doctorCommand(flags: GlobalFlags): Promise<void> {
     await rt.close();
   }
   const stateDir = stateDirOf(flags, process.env);
-  const home = flags.backend && flags.backend !== 'local'
-    ? await withBackend(flags, { readOnly: true }, async (b) => b.checks?.())
-    : undefined;
+  const home =
+    flags.backend && flags.backend !== 'local' ? await withBackend(flags, { readOnly: true }, async (b) => b.checks?.()) : undefined;
   const text = [
     ...tools.map((t) => `${t.tool}: ${t.version} (${t.path}, from ${t.origin})`),
-    `encoders: ${Object.entries(encoders).map(([e, ok]) => `${e} ${ok ? 'yes' : 'NO'}`).join(', ')}`,
+    `encoders: ${Object.entries(encoders)
+      .map(([e, ok]) => `${e} ${ok ? 'yes' : 'NO'}`)
+      .join(', ')}`,
     `state dir: ${stateDir}`,
     ...(home?.lines ?? []),
   ].join('\n');

@@ -25,8 +25,10 @@ export function deploymentText(d: AwsDeployment): string {
 
 export function costEstimateText(est: CostEstimate): string[] {
   const lines = [...est.lines.map(costLineText), `  total ${usd(est.totalUsd)} per job (${est.region} prices as of ${est.pricesAsOf})`];
-  if (est.keptMonthly.length) lines.push(...est.keptMonthly.map(costLineText), `  plus ${usd(est.keptMonthlyUsd)} a month while the job's files stay in the bucket`);
-  if (est.fixedMonthly.length) lines.push(...est.fixedMonthly.map(costLineText), `  plus ${usd(est.fixedMonthlyUsd)} a month whatever runs`);
+  if (est.keptMonthly.length)
+    lines.push(...est.keptMonthly.map(costLineText), `  plus ${usd(est.keptMonthlyUsd)} a month while the job's files stay in the bucket`);
+  if (est.fixedMonthly.length)
+    lines.push(...est.fixedMonthly.map(costLineText), `  plus ${usd(est.fixedMonthlyUsd)} a month whatever runs`);
   return lines;
 }
 
@@ -75,7 +77,11 @@ export function estimateText(e: EstimateTextInput): string {
     `AWS: ${deploymentText(e.deployment)}, ${e.concurrency} segments at once`,
     `plan: ${p.segments} segment(s) of about ${e.segmentSeconds} s in ${p.waves} wave(s); one segment takes about ${p.segmentWallSeconds.toFixed(1)} s in a function (timeout ${e.timeoutSeconds} s)`,
     `wall time: about ${formatClock(p.wallSeconds * 1000)} (analyze ${p.analyzeSeconds.toFixed(0)} s, encode ${(p.waves * p.segmentWallSeconds).toFixed(0)} s, merge ${p.mergeSeconds.toFixed(0)} s, finalize ${p.finalizeSeconds.toFixed(0)} s); one ffmpeg process here: about ${formatClock(p.singleProcessSeconds * 1000)}`,
-    ...(e.transfer ? [`end to end at ${e.transfer.linkMbps} Mbit/s: about ${formatClock(e.transfer.endToEndSeconds * 1000)} (upload ${e.transfer.uploadSeconds.toFixed(0)} s, the job, download ${e.transfer.downloadSeconds.toFixed(0)} s)`] : []),
+    ...(e.transfer
+      ? [
+          `end to end at ${e.transfer.linkMbps} Mbit/s: about ${formatClock(e.transfer.endToEndSeconds * 1000)} (upload ${e.transfer.uploadSeconds.toFixed(0)} s, the job, download ${e.transfer.downloadSeconds.toFixed(0)} s)`,
+        ]
+      : []),
     'cost:',
     ...costEstimateText(p.cost),
   ];

@@ -7,7 +7,10 @@ import { UsageError } from '../core/errors.js';
 import { DEFAULT_DEPLOYMENT, type AwsStack } from '../runtime/aws/aws-stack-config.js';
 
 const int = (flag: string, min: number, max: number) =>
-  z.string().regex(/^\d+$/, `${flag} must be a whole number`).transform(Number)
+  z
+    .string()
+    .regex(/^\d+$/, `${flag} must be a whole number`)
+    .transform(Number)
     .refine((n) => n >= min && n <= max, `${flag} must be from ${min} to ${max}`);
 
 export const deployFlagsSchema = z.object({
@@ -19,7 +22,10 @@ export const deployFlagsSchema = z.object({
   concurrency: int('--concurrency', 0, 10_000).optional(),
   retries: int('--retries', 0, 10).optional(),
   ttlHours: int('--ttl-hours', 1, 24 * 365).optional(),
-  stackName: z.string().regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/, '--stack-name must start with a letter (letters, digits, -)').default('Shardcast'),
+  stackName: z
+    .string()
+    .regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/, '--stack-name must start with a letter (letters, digits, -)')
+    .default('Shardcast'),
 });
 
 export type DeployOptions = z.output<typeof deployFlagsSchema>;

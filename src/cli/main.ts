@@ -5,14 +5,23 @@
 import { Command, CommanderError, Option } from 'commander';
 import { CancelledError, oneLine, ShardcastError } from '../core/errors.js';
 import {
-  doctorCommand, gcCommand, jobsCommand, qualityCommand, resumeCommand, retryCommand, statusCommand, transcodeCommand,
+  doctorCommand,
+  gcCommand,
+  jobsCommand,
+  qualityCommand,
+  resumeCommand,
+  retryCommand,
+  statusCommand,
+  transcodeCommand,
 } from './commands.js';
 import { registerAwsCommands } from './aws-commands.js';
 import { exitCodeFor, stoppedBy } from './signals.js';
 
 const backendOption = () =>
-  new Option('--backend <name>', 'local (default), aws-emulated (the AWS pipeline on emulators here), aws (the deployed stack) or cluster (shardcast workers over Redis)')
-    .choices(['local', 'aws-emulated', 'aws', 'cluster']);
+  new Option(
+    '--backend <name>',
+    'local (default), aws-emulated (the AWS pipeline on emulators here), aws (the deployed stack) or cluster (shardcast workers over Redis)',
+  ).choices(['local', 'aws-emulated', 'aws', 'cluster']);
 
 /** Where a cluster's queue and store are (`--backend cluster`; `shardcast worker`). */
 function clusterOptions(cmd: Command): Command {
@@ -20,7 +29,10 @@ function clusterOptions(cmd: Command): Command {
     .option('--redis <url>', 'cluster: the Redis of the queue, e.g. redis://10.0.0.5:6379 (env SHARDCAST_REDIS_URL)')
     .option('--store <location>', 'cluster: a folder every node mounts at the same path, or s3://bucket/prefix (env SHARDCAST_STORE)')
     .option('--s3-endpoint <url>', 'cluster: the S3-compatible endpoint of an s3:// store, path-style (env SHARDCAST_S3_ENDPOINT)')
-    .option('--redis-wait-seconds <s>', 'cluster: how long a running job waits for a Redis that stopped answering before it stops, resumable (default 60; env SHARDCAST_REDIS_WAIT_SECONDS)');
+    .option(
+      '--redis-wait-seconds <s>',
+      'cluster: how long a running job waits for a Redis that stopped answering before it stops, resumable (default 60; env SHARDCAST_REDIS_WAIT_SECONDS)',
+    );
 }
 
 function buildProgram(): Command {
@@ -37,7 +49,9 @@ function buildProgram(): Command {
 
   const transcode = program
     .command('transcode')
-    .description('transcode <input> to <output>; the container comes from the output extension (mp4, mkv, webm, mov); an output ending in .m3u8 is an HLS ladder in that folder')
+    .description(
+      'transcode <input> to <output>; the container comes from the output extension (mp4, mkv, webm, mov); an output ending in .m3u8 is an HLS ladder in that folder',
+    )
     .argument('<input>', 'source video file')
     .argument('<output>', 'output file (.mp4, .mkv, .webm, .mov), or DIR/master.m3u8 for an HLS/DASH ladder')
     .addOption(new Option('--video-codec <codec>', 'h264 | hevc | vp9 | av1 (default h264; vp9 for .webm)'))
@@ -50,7 +64,10 @@ function buildProgram(): Command {
     .option('--pix-fmt <name>', "output pixel format, e.g. yuv420p (default: the source's bit depth and chroma where the codec holds them)")
     .option('--bit-depth <n>', "output bit depth, 8 or 10 (12 for hevc, vp9), keeping the source's chroma")
     .option('--segment-seconds <s>', 'target segment length (default: from duration and workers)')
-    .option('--ladder <heights>', "ladder rungs, e.g. 1080,720:3000k,480 (height[:bitrate cap]; default: the source's height and the standard rungs below it)")
+    .option(
+      '--ladder <heights>',
+      "ladder rungs, e.g. 1080,720:3000k,480 (height[:bitrate cap]; default: the source's height and the standard rungs below it)",
+    )
     .option('--dash', 'with a ladder: also write manifest.mpd over the same segments')
     .option('--segment-duration <s>', 'with a ladder: media segment duration in seconds (default 4)')
     .option('--workers <n>', 'parallel encodes (default: number of cores)')
@@ -62,36 +79,80 @@ function buildProgram(): Command {
     .addOption(backendOption());
   clusterOptions(transcode).action(async (input: string, output: string, _o, cmd: Command) => transcodeCommand(input, output, g(cmd)));
 
-  clusterOptions(program.command('status').description('show a job and its segments').argument('<jobId>').addOption(backendOption()))
-    .action(async (id: string, _o, cmd: Command) => statusCommand(id, g(cmd)));
-  program.command('jobs').description('list jobs, newest first').addOption(backendOption())
+  clusterOptions(
+    program.command('status').description('show a job and its segments').argument('<jobId>').addOption(backendOption()),
+  ).action(async (id: string, _o, cmd: Command) => statusCommand(id, g(cmd)));
+  program
+    .command('jobs')
+    .description('list jobs, newest first')
+    .addOption(backendOption())
     .action(async (_o, cmd: Command) => jobsCommand(g(cmd)));
-  clusterOptions(program.command('resume').description('continue a stopped or crashed job: encodes only the segments not done').argument('<jobId>')
-    .option('--force', 'take over a job whose runner this host cannot check (another host) while its lease is fresh')
-    .option('--no-progress', 'no progress output').addOption(new Option('--backend <name>', 'local (default) or cluster (a cluster job continues on its workers)').choices(['local', 'cluster'])))
-    .action(async (id: string, _o, cmd: Command) => resumeCommand(id, g(cmd)));
-  clusterOptions(program.command('retry').description('re-run only the failed segments of a failed job').argument('<jobId>')
-    .option('--no-progress', 'no progress output').addOption(backendOption()))
-    .action(async (id: string, _o, cmd: Command) => retryCommand(id, g(cmd)));
-  clusterOptions(program.command('quality').description("measure a done job's output against its source: PSNR/SSIM, whole and at every seam").argument('<jobId>')
-    .addOption(new Option('--backend <name>', 'where the job ran: local (default) or cluster').choices(['local', 'cluster'])))
-    .action(async (id: string, _o, cmd: Command) => qualityCommand(id, g(cmd)));
-  clusterOptions(program.command('gc').description("remove old jobs' files and records")
-    .requiredOption('--older-than <age>', 'e.g. 7d, 12h').addOption(new Option('--backend <name>', 'local (default) or cluster').choices(['local', 'cluster'])))
-    .action(async (_o, cmd: Command) => gcCommand(g(cmd) as never));
-  clusterOptions(program.command('doctor').description('show which ffmpeg/ffprobe are used and which encoders exist; with --backend cluster, check Redis, the store and every worker')
-    .addOption(new Option('--backend <name>', 'local (default) or cluster').choices(['local', 'cluster'])))
-    .action(async (_o, cmd: Command) => doctorCommand(g(cmd)));
-  clusterOptions(program.command('worker').description('take encode tasks of cluster jobs from the queue (one node of a cluster); SIGTERM drains')
-    .option('--concurrency <n>', 'encodes at once on this node (default: number of cores)')
-    .option('--lock-seconds <s>', "BullMQ's lock: a task of a worker that stops renewing it goes back to the queue after about twice this (default 30)")
-    .option('--drain-seconds <s>', 'on SIGTERM, how long running tasks may finish before they are handed back (default 30)'))
-    .action(async (_o, cmd: Command) => (await import('./cluster-commands.js')).workerCommand(g(cmd)));
-  clusterOptions(program.command('serve').description('serve the HTTP API and the web dashboard over the same state dir')
-    .addOption(new Option('--backend <name>', 'the home its jobs run in: local (default) or cluster').choices(['local', 'cluster'])))
+  clusterOptions(
+    program
+      .command('resume')
+      .description('continue a stopped or crashed job: encodes only the segments not done')
+      .argument('<jobId>')
+      .option('--force', 'take over a job whose runner this host cannot check (another host) while its lease is fresh')
+      .option('--no-progress', 'no progress output')
+      .addOption(
+        new Option('--backend <name>', 'local (default) or cluster (a cluster job continues on its workers)').choices(['local', 'cluster']),
+      ),
+  ).action(async (id: string, _o, cmd: Command) => resumeCommand(id, g(cmd)));
+  clusterOptions(
+    program
+      .command('retry')
+      .description('re-run only the failed segments of a failed job')
+      .argument('<jobId>')
+      .option('--no-progress', 'no progress output')
+      .addOption(backendOption()),
+  ).action(async (id: string, _o, cmd: Command) => retryCommand(id, g(cmd)));
+  clusterOptions(
+    program
+      .command('quality')
+      .description("measure a done job's output against its source: PSNR/SSIM, whole and at every seam")
+      .argument('<jobId>')
+      .addOption(new Option('--backend <name>', 'where the job ran: local (default) or cluster').choices(['local', 'cluster'])),
+  ).action(async (id: string, _o, cmd: Command) => qualityCommand(id, g(cmd)));
+  clusterOptions(
+    program
+      .command('gc')
+      .description("remove old jobs' files and records")
+      .requiredOption('--older-than <age>', 'e.g. 7d, 12h')
+      .addOption(new Option('--backend <name>', 'local (default) or cluster').choices(['local', 'cluster'])),
+  ).action(async (_o, cmd: Command) => gcCommand(g(cmd) as never));
+  clusterOptions(
+    program
+      .command('doctor')
+      .description(
+        'show which ffmpeg/ffprobe are used and which encoders exist; with --backend cluster, check Redis, the store and every worker',
+      )
+      .addOption(new Option('--backend <name>', 'local (default) or cluster').choices(['local', 'cluster'])),
+  ).action(async (_o, cmd: Command) => doctorCommand(g(cmd)));
+  clusterOptions(
+    program
+      .command('worker')
+      .description('take encode tasks of cluster jobs from the queue (one node of a cluster); SIGTERM drains')
+      .option('--concurrency <n>', 'encodes at once on this node (default: number of cores)')
+      .option(
+        '--lock-seconds <s>',
+        "BullMQ's lock: a task of a worker that stops renewing it goes back to the queue after about twice this (default 30)",
+      )
+      .option('--drain-seconds <s>', 'on SIGTERM, how long running tasks may finish before they are handed back (default 30)'),
+  ).action(async (_o, cmd: Command) => (await import('./cluster-commands.js')).workerCommand(g(cmd)));
+  clusterOptions(
+    program
+      .command('serve')
+      .description('serve the HTTP API and the web dashboard over the same state dir')
+      .addOption(new Option('--backend <name>', 'the home its jobs run in: local (default) or cluster').choices(['local', 'cluster'])),
+  )
     .option('--host <host>', 'address to bind; other than loopback needs a token (SHARDCAST_TOKEN, or one is printed)', '127.0.0.1')
     .option('--port <n>', 'port (0 picks a free one)', '8080')
-    .option('--root <dir>', 'a folder JSON-submitted sources may be read from (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option(
+      '--root <dir>',
+      'a folder JSON-submitted sources may be read from (repeatable)',
+      (v: string, prev: string[]) => [...prev, v],
+      [] as string[],
+    )
     .option('--max-upload-mb <n>', 'largest accepted upload in MiB', '4096')
     .action(async (_o, cmd: Command) => (await import('./serve-command.js')).serveCommand(g(cmd)));
   registerAwsCommands(program);

@@ -64,7 +64,9 @@ export class ProgressReporter {
       const width = 24;
       const fill = Math.round((frames / Math.max(1, totalFrames)) * width);
       const bar = '#'.repeat(fill) + '-'.repeat(width - fill);
-      this.out.write(`\r\x1b[2K[${bar}] ${done.length}/${total} segments  ${fps.toFixed(1)} fps  elapsed ${formatClock(elapsed)}  ETA ${etaText}`);
+      this.out.write(
+        `\r\x1b[2K[${bar}] ${done.length}/${total} segments  ${fps.toFixed(1)} fps  elapsed ${formatClock(elapsed)}  ETA ${etaText}`,
+      );
     } else if (done.length !== this.lastDone) {
       this.out.write(`segments ${done.length}/${total} done, ${fps.toFixed(1)} fps, elapsed ${formatClock(elapsed)}, ETA ${etaText}\n`);
     }

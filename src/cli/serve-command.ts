@@ -16,12 +16,25 @@ import { onStopSignal } from './signals.js';
 import { flagText } from './flag-text.js';
 
 const serveFlagsSchema = z.object({
-  host: z.string().min(1).max(255).regex(/^[A-Za-z0-9.:\-[\]]+$/, '--host must be a host name or an IP address').default('127.0.0.1'),
-  port: z.string().regex(/^\d+$/, '--port must be a number').transform(Number)
-    .refine((n) => n >= 0 && n <= 65535, '--port must be from 0 to 65535').default(8080),
+  host: z
+    .string()
+    .min(1)
+    .max(255)
+    .regex(/^[A-Za-z0-9.:\-[\]]+$/, '--host must be a host name or an IP address')
+    .default('127.0.0.1'),
+  port: z
+    .string()
+    .regex(/^\d+$/, '--port must be a number')
+    .transform(Number)
+    .refine((n) => n >= 0 && n <= 65535, '--port must be from 0 to 65535')
+    .default(8080),
   root: z.array(z.string().min(1)).default([]),
-  maxUploadMb: z.string().regex(/^\d+$/, '--max-upload-mb must be a whole number').transform(Number)
-    .refine((n) => n >= 1 && n <= 1_048_576, '--max-upload-mb must be from 1 to 1048576').default(4096),
+  maxUploadMb: z
+    .string()
+    .regex(/^\d+$/, '--max-upload-mb must be a whole number')
+    .transform(Number)
+    .refine((n) => n >= 1 && n <= 1_048_576, '--max-upload-mb must be from 1 to 1048576')
+    .default(4096),
   quiet: z.boolean().optional(),
 });
 
@@ -50,7 +63,8 @@ export function buildServerConfig(flags: GlobalFlags & Record<string, unknown>, 
     env,
     ...(flags.backend ? { backend: flags.backend as 'local' | 'cluster' } : {}),
     cluster: {
-      ...(flags.redis ? { redis: flags.redis } : {}), ...(flags.store ? { store: flags.store } : {}),
+      ...(flags.redis ? { redis: flags.redis } : {}),
+      ...(flags.store ? { store: flags.store } : {}),
       ...(flags.s3Endpoint ? { s3Endpoint: flags.s3Endpoint } : {}),
       ...(flags.redisWaitSeconds !== undefined ? { redisWaitSeconds: String(flags.redisWaitSeconds) } : {}),
     },
@@ -61,9 +75,13 @@ export function buildServerConfig(flags: GlobalFlags & Record<string, unknown>, 
 export async function serveCommand(flags: GlobalFlags & Record<string, unknown>): Promise<void> {
   const config = buildServerConfig(flags, process.env);
   const server = await startServer(config);
-  const lines = [`shardcast: serving ${server.url}  (state dir ${config.stateDir}${config.backend === 'cluster' ? ', jobs run on the cluster' : ''})`];
+  const lines = [
+    `shardcast: serving ${server.url}  (state dir ${config.stateDir}${config.backend === 'cluster' ? ', jobs run on the cluster' : ''})`,
+  ];
   if (config.requireToken) {
-    lines.push(`shardcast: API token${process.env.SHARDCAST_TOKEN ? ' (from SHARDCAST_TOKEN)' : ''}: ${process.env.SHARDCAST_TOKEN ? '(not shown)' : config.token}`);
+    lines.push(
+      `shardcast: API token${process.env.SHARDCAST_TOKEN ? ' (from SHARDCAST_TOKEN)' : ''}: ${process.env.SHARDCAST_TOKEN ? '(not shown)' : config.token}`,
+    );
     lines.push(`shardcast: open ${server.url}/ and paste the token when asked`);
   }
   if (config.roots.length) lines.push(`shardcast: JSON jobs may read sources under ${config.roots.join(', ')}`);

@@ -7,10 +7,21 @@
 import { PARALLEL_SCAN } from './probe-parse.js';
 
 export type PriceKey =
-  | 'lambdaGbSecondX86' | 'lambdaGbSecondArm' | 'lambdaRequest' | 'lambdaEphemeralGbSecond'
-  | 'sfnStateTransition' | 's3PutRequest' | 's3GetRequest' | 's3StorageGbMonth'
-  | 'dynamoDbWriteRequestUnit' | 'dynamoDbReadRequestUnit'
-  | 'efsStorageGbMonth' | 'efsElasticReadGb' | 'efsElasticWriteGb' | 'ecrStorageGbMonth' | 'dataTransferOutGb';
+  | 'lambdaGbSecondX86'
+  | 'lambdaGbSecondArm'
+  | 'lambdaRequest'
+  | 'lambdaEphemeralGbSecond'
+  | 'sfnStateTransition'
+  | 's3PutRequest'
+  | 's3GetRequest'
+  | 's3StorageGbMonth'
+  | 'dynamoDbWriteRequestUnit'
+  | 'dynamoDbReadRequestUnit'
+  | 'efsStorageGbMonth'
+  | 'efsElasticReadGb'
+  | 'efsElasticWriteGb'
+  | 'ecrStorageGbMonth'
+  | 'dataTransferOutGb';
 
 export interface PriceEntry {
   usd: number;
@@ -175,8 +186,17 @@ export function estimateJobCost(
   // Billed per function: Merge's /tmp for its seconds, the encodes' for theirs.
   const extraGb = (step: string) => Math.max(0, ephemeralMbOf(step, deployment.ephemeralMb) - 512) / 1024;
   const tmpGbSeconds = (job.mergeMs / 1000) * extraGb('merge') + (taskMs / 1000) * extraGb('encode-segment');
-  if (tmpGbSeconds > 0) line(`Lambda /tmp above 512 MB (merge ${ephemeralMbOf('merge', deployment.ephemeralMb)} MB, encodes ${ephemeralMbOf('encode-segment', deployment.ephemeralMb)} MB)`, tmpGbSeconds, 'lambdaEphemeralGbSecond');
-  line('Step Functions state transitions', countStateTransitions({ segments: job.video.length, retries, audio: Boolean(job.audio), mapChoice: true }), 'sfnStateTransition');
+  if (tmpGbSeconds > 0)
+    line(
+      `Lambda /tmp above 512 MB (merge ${ephemeralMbOf('merge', deployment.ephemeralMb)} MB, encodes ${ephemeralMbOf('encode-segment', deployment.ephemeralMb)} MB)`,
+      tmpGbSeconds,
+      'lambdaEphemeralGbSecond',
+    );
+  line(
+    'Step Functions state transitions',
+    countStateTransitions({ segments: job.video.length, retries, audio: Boolean(job.audio), mapChoice: true }),
+    'sfnStateTransition',
+  );
 
   // The source is read from S3 in both setups: analyze, every task attempt; the output is uploaded to S3.
   const sourceGets = (1 + taskAttempts) * a.getsPerSourceRead;
@@ -206,14 +226,30 @@ export function estimateJobCost(
   line('DynamoDB read request units', invocationReads + pollReads, 'dynamoDbReadRequestUnit');
   if (job.downloaded) line('Data transfer out (the output downloaded)', job.outputBytes / GIB, 'dataTransferOutGb');
 
-  const entry = (item: string, quantity: number, key: PriceKey): CostLine => ({ item, quantity, unit: p[key].unit, unitUsd: p[key].usd, usd: quantity * p[key].usd });
+  const entry = (item: string, quantity: number, key: PriceKey): CostLine => ({
+    item,
+    quantity,
+    unit: p[key].unit,
+    unitUsd: p[key].usd,
+    usd: quantity * p[key].usd,
+  });
   const fixedMonthly = [entry('ECR: the function image', a.imageGb, 'ecrStorageGbMonth')];
-  const keptMonthly = [entry('S3: the source under inputs/ and the output under outputs/', (job.sourceBytes + job.outputBytes) / GIB, 's3StorageGbMonth')];
+  const keptMonthly = [
+    entry('S3: the source under inputs/ and the output under outputs/', (job.sourceBytes + job.outputBytes) / GIB, 's3StorageGbMonth'),
+  ];
   const sum = (ls: CostLine[]) => ls.reduce((s, l) => s + l.usd, 0);
-  const dates = Object.values(p).map((e) => e.date).sort();
+  const dates = Object.values(p)
+    .map((e) => e.date)
+    .sort();
   return {
-    region: prices.region, lines, totalUsd: sum(lines), fixedMonthly, fixedMonthlyUsd: sum(fixedMonthly),
-    keptMonthly, keptMonthlyUsd: sum(keptMonthly), pricesAsOf: dates[dates.length - 1] ?? '',
+    region: prices.region,
+    lines,
+    totalUsd: sum(lines),
+    fixedMonthly,
+    fixedMonthlyUsd: sum(fixedMonthly),
+    keptMonthly,
+    keptMonthlyUsd: sum(keptMonthly),
+    pricesAsOf: dates[dates.length - 1] ?? '',
   };
 }
 
@@ -362,7 +398,15 @@ export function projectJob(
     ...(input.downloaded ? { downloaded: true } : {}),
   };
   return {
-    segments, waves, vcpus, segmentWallSeconds, analyzeSeconds, audioWallSeconds, mergeSeconds, finalizeSeconds, wallSeconds,
+    segments,
+    waves,
+    vcpus,
+    segmentWallSeconds,
+    analyzeSeconds,
+    audioWallSeconds,
+    mergeSeconds,
+    finalizeSeconds,
+    wallSeconds,
     singleProcessSeconds: input.durationSeconds * cal.encodeSecondsPerSourceSecond,
     job,
     cost: estimateJobCost(job, deployment, prices, costAssumptions),

@@ -41,7 +41,11 @@ export class FfmpegError extends ShardcastError {
 /** A task's output did not have the planned frame count (`count`) or failed its decode check (`decode`). */
 export class SegmentCheckError extends ShardcastError {
   readonly exitCode = 1;
-  constructor(message: string, readonly taskKey: string, readonly failure: 'count' | 'decode' = 'decode') {
+  constructor(
+    message: string,
+    readonly taskKey: string,
+    readonly failure: 'count' | 'decode' = 'decode',
+  ) {
     super(message);
   }
 }
@@ -49,7 +53,10 @@ export class SegmentCheckError extends ShardcastError {
 /** The merged output failed verification. */
 export class VerifyError extends ShardcastError {
   readonly exitCode = 1;
-  constructor(message: string, readonly failures: string[]) {
+  constructor(
+    message: string,
+    readonly failures: string[],
+  ) {
     super(message);
   }
 }
@@ -57,7 +64,11 @@ export class VerifyError extends ShardcastError {
 /** The job finished as failed; the message names the failing segment when there is one. */
 export class JobFailedError extends ShardcastError {
   readonly exitCode = 1;
-  constructor(message: string, readonly jobId: string, readonly taskKey?: string) {
+  constructor(
+    message: string,
+    readonly jobId: string,
+    readonly taskKey?: string,
+  ) {
     super(message);
   }
 }
@@ -73,7 +84,10 @@ export class CancelledError extends ShardcastError {
  */
 export class DiskFullError extends ShardcastError {
   readonly exitCode = 1;
-  constructor(message: string, readonly folder: string) {
+  constructor(
+    message: string,
+    readonly folder: string,
+  ) {
     super(message);
   }
 }
@@ -139,5 +153,11 @@ export function oneLine(err: unknown): string {
 
 /** The last non-empty line of a tool's stderr (ffmpeg's own one-line reason), trimmed. */
 export function lastLine(s: string): string {
-  return s.split('\n').map((l) => l.trim()).filter(Boolean).pop() ?? '';
+  return (
+    s
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean)
+      .pop() ?? ''
+  );
 }

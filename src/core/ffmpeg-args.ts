@@ -52,10 +52,21 @@ export function buildProbeArgs(location: string): string[] {
  * interval (`from` seeks to the keyframe at or before it; `to` ends the read a second after the boundary).
  */
 export function buildPacketScanArgs(location: string, interval?: { from?: number; to?: number }): string[] {
-  const range = interval ? ['-read_intervals', `${interval.from !== undefined ? interval.from.toFixed(6) : ''}%${interval.to !== undefined ? (interval.to + 1).toFixed(6) : ''}`] : [];
+  const range = interval
+    ? [
+        '-read_intervals',
+        `${interval.from !== undefined ? interval.from.toFixed(6) : ''}%${interval.to !== undefined ? (interval.to + 1).toFixed(6) : ''}`,
+      ]
+    : [];
   return [
-    '-v', 'error', ...range, '-show_entries', 'packet=stream_index,pts_time,dts_time,duration_time,size,flags',
-    '-of', 'compact=p=0', ...probeInput(location),
+    '-v',
+    'error',
+    ...range,
+    '-show_entries',
+    'packet=stream_index,pts_time,dts_time,duration_time,size,flags',
+    '-of',
+    'compact=p=0',
+    ...probeInput(location),
   ];
 }
 
@@ -66,15 +77,37 @@ export function buildPacketScanArgs(location: string, interval?: { from?: number
  */
 export function buildFrameScanArgs(location: string, streamIndex: number): string[] {
   return [
-    '-v', 'error', '-threads', '0', '-skip_loop_filter', 'all', '-select_streams', String(streamIndex),
-    '-show_entries', 'frame=best_effort_timestamp_time,pkt_duration_time,duration_time,pkt_size,key_frame',
-    '-of', 'compact=p=0', ...probeInput(location),
+    '-v',
+    'error',
+    '-threads',
+    '0',
+    '-skip_loop_filter',
+    'all',
+    '-select_streams',
+    String(streamIndex),
+    '-show_entries',
+    'frame=best_effort_timestamp_time,pkt_duration_time,duration_time,pkt_size,key_frame',
+    '-of',
+    'compact=p=0',
+    ...probeInput(location),
   ];
 }
 
 /** The side data of the first frames of one stream (a few packets decoded): HDR10 SEI, Dolby Vision RPU. */
 export function buildFirstFramesArgs(location: string, streamIndex: number): string[] {
-  return ['-v', 'error', '-select_streams', String(streamIndex), '-read_intervals', '%+#4', '-show_entries', 'frame=side_data_list:frame_side_data', '-of', 'json', ...probeInput(location)];
+  return [
+    '-v',
+    'error',
+    '-select_streams',
+    String(streamIndex),
+    '-read_intervals',
+    '%+#4',
+    '-show_entries',
+    'frame=side_data_list:frame_side_data',
+    '-of',
+    'json',
+    ...probeInput(location),
+  ];
 }
 
 /** Smallest time-base tick (seconds) for which the keyframe seek below is used: its margin must beat µs rounding. */
@@ -100,7 +133,10 @@ export function cutMethodFor(analysis: AnalysisHead, fallback?: string): { metho
   if (fallback) return { method: 'preroll', reason: fallback };
   const f = analysis.formatName.split(',');
   if (f.includes('mpegts') || f.includes('mpeg') || f.includes('mpegtsraw')) {
-    return { method: 'preroll', reason: `${f[0]} seeks by timestamp and its keyframe flags may mark recovery points, not IDR frames: each segment decodes from the third keyframe before it and keeps its own frames by time` };
+    return {
+      method: 'preroll',
+      reason: `${f[0]} seeks by timestamp and its keyframe flags may mark recovery points, not IDR frames: each segment decodes from the third keyframe before it and keeps its own frames by time`,
+    };
   }
   return { method: 'seek' };
 }
@@ -152,9 +188,7 @@ export function seekSecondsFor(analysis: MediaAnalysis, startFrame: number, star
   if (startFrame <= 0) return undefined;
   const t = analysis.video.frameTimes;
   const tick = parseRate(analysis.video.timeBase);
-  const at = startsOnKeyframe && tick >= MIN_KEYFRAME_SEEK_TICK
-    ? t[startFrame]! - tick / 4
-    : (t[startFrame - 1]! + t[startFrame]!) / 2;
+  const at = startsOnKeyframe && tick >= MIN_KEYFRAME_SEEK_TICK ? t[startFrame]! - tick / 4 : (t[startFrame - 1]! + t[startFrame]!) / 2;
   return Math.max(0, at - analysis.startTime);
 }
 
@@ -165,9 +199,14 @@ export function seekSecondsFor(analysis: MediaAnalysis, startFrame: number, star
  */
 export function pictureFilters(profile: EncodeProfile, format: OutputFormat): string[] {
   const { width, height } = profile;
-  const size = width && height
-    ? [`w=${width}`, `h=${height}`, 'force_original_aspect_ratio=decrease', 'force_divisible_by=2']
-    : height ? ['w=-2', `h=${height}`] : width ? [`w=${width}`, 'h=-2'] : [];
+  const size =
+    width && height
+      ? [`w=${width}`, `h=${height}`, 'force_original_aspect_ratio=decrease', 'force_divisible_by=2']
+      : height
+        ? ['w=-2', `h=${height}`]
+        : width
+          ? [`w=${width}`, 'h=-2']
+          : [];
   const range = format.fullRange ? ['in_range=pc', 'out_range=pc'] : [];
   const f: string[] = [];
   if (size.length || range.length) f.push(`scale=${[...size, ...range].join(':')}`);
@@ -201,7 +240,16 @@ const X264_WARM_START = 'zones=0,0,b=1.4';
  */
 export function videoEncoderArgs(profile: EncodeProfile, format: OutputFormat, threads: number, continuation = false): string[] {
   const enc = VIDEO_ENCODERS[profile.videoCodec];
-  const a = ['-c:v', enc, ...presetArgs(profile.videoCodec, profile.preset), '-crf', String(profile.crf), '-pix_fmt', format.pixelFormat, ...codecTuningArgs(profile.videoCodec)];
+  const a = [
+    '-c:v',
+    enc,
+    ...presetArgs(profile.videoCodec, profile.preset),
+    '-crf',
+    String(profile.crf),
+    '-pix_fmt',
+    format.pixelFormat,
+    ...codecTuningArgs(profile.videoCodec),
+  ];
   const hdr = hdrEncoderParams(profile.videoCodec, format.hdr);
   switch (profile.videoCodec) {
     case 'h264':
@@ -226,7 +274,11 @@ export function videoEncoderArgs(profile: EncodeProfile, format: OutputFormat, t
 export function segmentReadOf(analysis: MediaAnalysis, segment: PlannedSegment): SegmentRead {
   const seek = seekSecondsFor(analysis, segment.startFrame, segment.startsOnKeyframe);
   const preroll = prerollSeekSeconds(analysis, segment.startFrame);
-  return { ...(seek !== undefined ? { seekSeconds: seek } : {}), ...(preroll !== undefined ? { prerollSeekSeconds: preroll } : {}), trim: segmentTrim(analysis, segment) };
+  return {
+    ...(seek !== undefined ? { seekSeconds: seek } : {}),
+    ...(preroll !== undefined ? { prerollSeekSeconds: preroll } : {}),
+    trim: segmentTrim(analysis, segment),
+  };
 }
 
 export interface SegmentEncodeInput {
@@ -258,12 +310,15 @@ export interface SegmentEncodeInput {
  * cut, or by pre-roll well before it), and source times kept absolute (`-copyts`) so that the trim can pick
  * the segment's frames by them. Shared by a single file's segments and a ladder's tasks.
  */
-export function segmentInputArgs(i: Pick<SegmentEncodeInput, 'method' | 'analysis' | 'read' | 'decodeThreads' | 'threads' | 'sourceLocation'>): string[] {
+export function segmentInputArgs(
+  i: Pick<SegmentEncodeInput, 'method' | 'analysis' | 'read' | 'decodeThreads' | 'threads' | 'sourceLocation'>,
+): string[] {
   const preroll = (i.method ?? cutMethodFor(i.analysis).method) === 'preroll';
   const seek = preroll ? i.read.prerollSeekSeconds : i.read.seekSeconds;
   return [
     ...BASE,
-    '-threads', String(i.decodeThreads ?? i.threads),
+    '-threads',
+    String(i.decodeThreads ?? i.threads),
     ...(seek !== undefined ? ['-ss', seek.toFixed(6)] : []),
     '-copyts',
     ...inputArgs(i.sourceLocation),
@@ -275,19 +330,33 @@ export function buildSegmentEncodeArgs(i: SegmentEncodeInput): string[] {
   const filters = [i.read.trim, 'setpts=PTS-STARTPTS', ...pictureFilters(i.profile, format)].filter((f) => f !== 'null');
   return [
     ...segmentInputArgs(i),
-    '-map', `0:${i.analysis.video.streamIndex}`,
-    '-frames:v', String(i.segment.frameCount),
-    '-vf', filters.join(','),
-    '-vsync', 'passthrough',
+    '-map',
+    `0:${i.analysis.video.streamIndex}`,
+    '-frames:v',
+    String(i.segment.frameCount),
+    '-vf',
+    filters.join(','),
+    '-vsync',
+    'passthrough',
     // The encoder keeps the source's time base, so VFR timestamps survive exactly. ffmpeg 4.x (libavcodec
     // 58) drops a frame with it, so there the encoder's default time base is used.
     ...(isCurrentFfmpeg(i.avcodecMajor) ? ['-enc_time_base', '-1'] : []),
-    '-an', '-sn', '-dn', '-map_metadata', '-1', '-map_chapters', '-1',
+    '-an',
+    '-sn',
+    '-dn',
+    '-map_metadata',
+    '-1',
+    '-map_chapters',
+    '-1',
     ...videoEncoderArgs(i.profile, format, i.threads, i.segment.startFrame > 0),
     ...colorArgs(i.analysis, format),
-    '-fflags', '+bitexact',
-    '-progress', 'pipe:1',
-    '-f', 'mp4', i.outputPath,
+    '-fflags',
+    '+bitexact',
+    '-progress',
+    'pipe:1',
+    '-f',
+    'mp4',
+    i.outputPath,
   ];
 }
 
@@ -305,14 +374,25 @@ export function buildAudioEncodeArgs(i: AudioEncodeInput): string[] {
   const maps = i.audio.flatMap((s) => ['-map', `0:${s.index}`]);
   return [
     ...BASE,
-    '-threads', '1',
+    '-threads',
+    '1',
     ...inputArgs(i.sourceLocation),
     ...maps,
-    '-vn', '-sn', '-dn', '-map_metadata', '-1',
-    '-c:a', AUDIO_ENCODERS[codec], '-b:a', `${i.profile.audioBitrateKbps}k`,
+    '-vn',
+    '-sn',
+    '-dn',
+    '-map_metadata',
+    '-1',
+    '-c:a',
+    AUDIO_ENCODERS[codec],
+    '-b:a',
+    `${i.profile.audioBitrateKbps}k`,
     ...(codec === 'opus' ? ['-af', 'aformat=channel_layouts=7.1|5.1|stereo|mono'] : []),
-    '-fflags', '+bitexact',
-    '-f', codec === 'aac' ? 'mp4' : 'matroska', i.outputPath,
+    '-fflags',
+    '+bitexact',
+    '-f',
+    codec === 'aac' ? 'mp4' : 'matroska',
+    i.outputPath,
   ];
 }
 
@@ -327,12 +407,35 @@ export function audioOutputName(profile: EncodeProfile): string {
  * cheaper, while every macroblock is still parsed and reconstructed.
  */
 export function buildSegmentCheckArgs(path: string): string[] {
-  return ['-v', 'error', '-threads', '1', '-skip_loop_filter', 'all', '-count_frames', '-select_streams', 'v:0', '-show_entries', 'stream=nb_read_frames', '-of', 'csv=p=0', literalInput(path)];
+  return [
+    '-v',
+    'error',
+    '-threads',
+    '1',
+    '-skip_loop_filter',
+    'all',
+    '-count_frames',
+    '-select_streams',
+    'v:0',
+    '-show_entries',
+    'stream=nb_read_frames',
+    '-of',
+    'csv=p=0',
+    literalInput(path),
+  ];
 }
 
 /** Packet list of every stream of the output (no decode), for verification. */
 export function buildVerifyScanArgs(path: string): string[] {
-  return ['-v', 'error', '-show_entries', 'packet=stream_index,pts_time,duration_time:stream=index,codec_type', '-of', 'json', literalInput(path)];
+  return [
+    '-v',
+    'error',
+    '-show_entries',
+    'packet=stream_index,pts_time,duration_time:stream=index,codec_type',
+    '-of',
+    'json',
+    literalInput(path),
+  ];
 }
 
 /** The head an index verification reads, and the tail before the expected end. */
@@ -347,8 +450,15 @@ export const VERIFY_TAIL_SECONDS = 3;
  */
 export function buildVerifyIndexArgs(path: string, tailFrom: number): string[] {
   return [
-    '-v', 'error', '-read_intervals', `%+${VERIFY_HEAD_SECONDS},${Math.max(0, tailFrom).toFixed(3)}%`,
-    '-show_entries', 'packet=stream_index,pts_time,duration_time:stream=index,codec_type,nb_frames', '-of', 'json', literalInput(path),
+    '-v',
+    'error',
+    '-read_intervals',
+    `%+${VERIFY_HEAD_SECONDS},${Math.max(0, tailFrom).toFixed(3)}%`,
+    '-show_entries',
+    'packet=stream_index,pts_time,duration_time:stream=index,codec_type,nb_frames',
+    '-of',
+    'json',
+    literalInput(path),
   ];
 }
 

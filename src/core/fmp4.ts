@@ -148,7 +148,13 @@ export function readInit(buf: Buffer): InitInfo {
   } else if (entry.type === 'mp4a' || entry.type === 'Opus') {
     info.channels = buf.readUInt16BE(entry.body + 16);
     info.sampleRate = buf.readUInt32BE(entry.body + 24) >>> 16;
-    info.codecs = entry.type === 'Opus' ? 'opus' : mp4aCodecs(buf, readBoxes(buf, entry.body + 28, entry.end).find((b) => b.type === 'esds'));
+    info.codecs =
+      entry.type === 'Opus'
+        ? 'opus'
+        : mp4aCodecs(
+            buf,
+            readBoxes(buf, entry.body + 28, entry.end).find((b) => b.type === 'esds'),
+          );
   }
   return info;
 }
@@ -191,8 +197,14 @@ function readTraf(buf: Buffer, moof: Box, init: InitInfo): TrafFields {
   const tflags = buf.readUInt32BE(tfhd.body) & 0xffffff;
   let p = tfhd.body + 8 + (tflags & 0x1 ? 8 : 0) + (tflags & 0x2 ? 4 : 0);
   const defaults = { ...init.defaults };
-  if (tflags & 0x8) { defaults.duration = buf.readUInt32BE(p); p += 4; }
-  if (tflags & 0x10) { defaults.size = buf.readUInt32BE(p); p += 4; }
+  if (tflags & 0x8) {
+    defaults.duration = buf.readUInt32BE(p);
+    p += 4;
+  }
+  if (tflags & 0x10) {
+    defaults.size = buf.readUInt32BE(p);
+    p += 4;
+  }
   if (tflags & 0x20) defaults.flags = buf.readUInt32BE(p);
   const truns = children(buf, traf, 'trun');
   if (truns.length === 0) throw new Fmp4Error('a fragment without a trun');
@@ -203,13 +215,33 @@ function readTraf(buf: Buffer, moof: Box, init: InitInfo): TrafFields {
     const count = buf.readUInt32BE(t.body + 4);
     let q = t.body + 8 + (flags & 0x1 ? 4 : 0);
     let first: number | undefined;
-    if (flags & 0x4) { first = buf.readUInt32BE(q); q += 4; }
+    if (flags & 0x4) {
+      first = buf.readUInt32BE(q);
+      q += 4;
+    }
     for (let i = 0; i < count; i++) {
-      const s: Sample = { duration: defaults.duration, size: defaults.size, flags: i === 0 && first !== undefined ? first : defaults.flags, cts: 0 };
-      if (flags & 0x100) { s.duration = buf.readUInt32BE(q); q += 4; }
-      if (flags & 0x200) { s.size = buf.readUInt32BE(q); q += 4; }
-      if (flags & 0x400) { s.flags = buf.readUInt32BE(q); q += 4; }
-      if (flags & 0x800) { s.cts = signed ? buf.readInt32BE(q) : buf.readUInt32BE(q); q += 4; }
+      const s: Sample = {
+        duration: defaults.duration,
+        size: defaults.size,
+        flags: i === 0 && first !== undefined ? first : defaults.flags,
+        cts: 0,
+      };
+      if (flags & 0x100) {
+        s.duration = buf.readUInt32BE(q);
+        q += 4;
+      }
+      if (flags & 0x200) {
+        s.size = buf.readUInt32BE(q);
+        q += 4;
+      }
+      if (flags & 0x400) {
+        s.flags = buf.readUInt32BE(q);
+        q += 4;
+      }
+      if (flags & 0x800) {
+        s.cts = signed ? buf.readInt32BE(q) : buf.readUInt32BE(q);
+        q += 4;
+      }
       samples.push(s);
     }
     if (q > t.end) throw new Fmp4Error('trun box shorter than its samples');
@@ -233,7 +265,13 @@ export function splitFragments(buf: Buffer, init: InitInfo): { initEnd: number; 
     const traf = readTraf(buf, moof, init);
     const base = traf.tfdtVersion === 1 ? Number(buf.readBigUInt64BE(traf.tfdt.body + 4)) : buf.readUInt32BE(traf.tfdt.body + 4);
     const first = traf.samples[0];
-    fragments.push({ start: moof.start, end: mdat.end, baseDecodeTime: base, samples: traf.samples, firstIsSync: !!first && (first.flags & NON_SYNC) === 0 });
+    fragments.push({
+      start: moof.start,
+      end: mdat.end,
+      baseDecodeTime: base,
+      samples: traf.samples,
+      firstIsSync: !!first && (first.flags & NON_SYNC) === 0,
+    });
   }
   return { initEnd, fragments };
 }
@@ -251,15 +289,24 @@ function box(type: string, ...parts: Buffer[]): Buffer {
  * unchanged) and decode time: its moof is rebuilt with one trun that states every sample's duration, size,
  * flags and composition offset (version 1, signed offsets, only where one is negative), and its sequence number.
  */
-export function rebuildFragment(buf: Buffer, frag: FragmentInfo, init: InitInfo, samples: Sample[], baseDecodeTime: number, sequence: number): Buffer {
+export function rebuildFragment(
+  buf: Buffer,
+  frag: FragmentInfo,
+  init: InitInfo,
+  samples: Sample[],
+  baseDecodeTime: number,
+  sequence: number,
+): Buffer {
   const top = readBoxes(buf, frag.start, frag.end);
   const moof = top.find((b) => b.type === 'moof')!;
   const mdat = top.find((b) => b.type === 'mdat')!;
   const trafBox = child(buf, moof, 'traf')!;
   const tfhd = child(buf, trafBox, 'tfhd')!;
-  if (!((buf.readUInt32BE(tfhd.body) & 0xffffff) & 0x20000)) throw new Fmp4Error('the fragment does not use moof-relative data offsets (default-base-is-moof)');
+  if (!(buf.readUInt32BE(tfhd.body) & 0xffffff & 0x20000))
+    throw new Fmp4Error('the fragment does not use moof-relative data offsets (default-base-is-moof)');
   const old = readTraf(buf, moof, init);
-  if (samples.length !== frag.samples.length) throw new Fmp4Error(`a fragment of ${frag.samples.length} samples rebuilt with ${samples.length}`);
+  if (samples.length !== frag.samples.length)
+    throw new Fmp4Error(`a fragment of ${frag.samples.length} samples rebuilt with ${samples.length}`);
   if (baseDecodeTime < 0) throw new Fmp4Error(`a fragment's decode time would be negative (${baseDecodeTime})`);
   const oldOffset = old.firstTrun.flags & 0x1 ? buf.readInt32BE(old.firstTrun.box.body + 8) : mdat.body - moof.start;
   const signed = samples.some((s) => s.cts < 0);
@@ -278,13 +325,22 @@ export function rebuildFragment(buf: Buffer, frag: FragmentInfo, init: InitInfo,
   const tfdtBody = Buffer.alloc(12);
   tfdtBody.writeUInt32BE(1 << 24, 0);
   tfdtBody.writeBigUInt64BE(BigInt(baseDecodeTime), 4);
-  const keepTraf = readBoxes(buf, trafBox.body, trafBox.end).filter((b) => !['tfhd', 'tfdt', 'trun'].includes(b.type)).map((b) => buf.subarray(b.start, b.end));
+  const keepTraf = readBoxes(buf, trafBox.body, trafBox.end)
+    .filter((b) => !['tfhd', 'tfdt', 'trun'].includes(b.type))
+    .map((b) => buf.subarray(b.start, b.end));
   const mfhdBody = Buffer.alloc(8);
   mfhdBody.writeUInt32BE(sequence >>> 0, 4);
-  const keepMoof = readBoxes(buf, moof.body, moof.end).filter((b) => !['mfhd', 'traf'].includes(b.type)).map((b) => buf.subarray(b.start, b.end));
+  const keepMoof = readBoxes(buf, moof.body, moof.end)
+    .filter((b) => !['mfhd', 'traf'].includes(b.type))
+    .map((b) => buf.subarray(b.start, b.end));
   const build = (offset: number) => {
     trunBody.writeInt32BE(offset, 8);
-    return box('moof', box('mfhd', mfhdBody), box('traf', buf.subarray(tfhd.start, tfhd.end), box('tfdt', tfdtBody), box('trun', trunBody), ...keepTraf), ...keepMoof);
+    return box(
+      'moof',
+      box('mfhd', mfhdBody),
+      box('traf', buf.subarray(tfhd.start, tfhd.end), box('tfdt', tfdtBody), box('trun', trunBody), ...keepTraf),
+      ...keepMoof,
+    );
   };
   const sized = build(0);
   const newMoof = build(oldOffset + sized.length - (moof.end - moof.start));

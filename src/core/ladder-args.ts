@@ -56,7 +56,11 @@ export function buildLadderEncodeArgs(i: LadderEncodeInput): string[] {
   i.rungs.forEach((r, k) => {
     // Exactly the rung's size, with square pixels (the size rounds the aspect ratio, which scale would
     // otherwise keep in the SAR); full range kept full, as in a single-file encode (pictureFilters).
-    const pictures = [`scale=w=${r.width}:h=${r.height}${format.fullRange ? ':in_range=pc:out_range=pc' : ''}`, 'setsar=1', `format=${format.pixelFormat}`];
+    const pictures = [
+      `scale=w=${r.width}:h=${r.height}${format.fullRange ? ':in_range=pc:out_range=pc' : ''}`,
+      'setsar=1',
+      `format=${format.pixelFormat}`,
+    ];
     graph.push(`[s${k}]${pictures.join(',')}[o${k}]`);
   });
   const current = isCurrentFfmpeg(i.avcodecMajor);
@@ -76,27 +80,37 @@ export function buildLadderEncodeArgs(i: LadderEncodeInput): string[] {
     return a;
   };
   const outputs = i.rungs.flatMap((r, k) => [
-    '-map', `[o${k}]`,
-    '-frames:v', String(i.segment.frameCount),
+    '-map',
+    `[o${k}]`,
+    '-frames:v',
+    String(i.segment.frameCount),
     ...(current ? ['-enc_time_base', '-1'] : []),
-    '-an', '-sn', '-dn', '-map_metadata', '-1', '-map_chapters', '-1',
+    '-an',
+    '-sn',
+    '-dn',
+    '-map_metadata',
+    '-1',
+    '-map_chapters',
+    '-1',
     ...enc(),
-    '-maxrate', `${r.maxrateKbps}k`, '-bufsize', `${r.maxrateKbps * 2}k`,
+    '-maxrate',
+    `${r.maxrateKbps}k`,
+    '-bufsize',
+    `${r.maxrateKbps * 2}k`,
     // A forced keyframe is an IDR (x265 would make it a CRA, which a player cannot start a segment on).
-    '-forced-idr', '1', ...forced,
+    '-forced-idr',
+    '1',
+    ...forced,
     ...(i.profile.videoCodec === 'hevc' ? ['-tag:v', 'hvc1'] : []),
     ...colorArgs(i.analysis, format),
-    '-fflags', '+bitexact',
+    '-fflags',
+    '+bitexact',
     ...fragmentFlags(),
-    '-f', 'mp4', r.outputPath,
+    '-f',
+    'mp4',
+    r.outputPath,
   ]);
-  return [
-    ...segmentInputArgs(i),
-    '-filter_complex', graph.join(';'),
-    '-vsync', 'passthrough',
-    '-progress', 'pipe:1',
-    ...outputs,
-  ];
+  return [...segmentInputArgs(i), '-filter_complex', graph.join(';'), '-vsync', 'passthrough', '-progress', 'pipe:1', ...outputs];
 }
 
 export interface LadderAudioInput {
@@ -114,14 +128,26 @@ export function buildLadderAudioArgs(i: LadderAudioInput): string[] {
   const codec = i.profile.audioCodec;
   if (codec !== 'aac' && codec !== 'opus') throw new Error(`buildLadderAudioArgs: audio codec ${codec} is not encoded`);
   const outputs = i.audio.flatMap((s, k) => [
-    '-map', `0:${s.index}`,
-    '-vn', '-sn', '-dn', '-map_metadata', '-1',
-    '-c:a', AUDIO_ENCODERS[codec], '-b:a', `${i.profile.audioBitrateKbps}k`,
+    '-map',
+    `0:${s.index}`,
+    '-vn',
+    '-sn',
+    '-dn',
+    '-map_metadata',
+    '-1',
+    '-c:a',
+    AUDIO_ENCODERS[codec],
+    '-b:a',
+    `${i.profile.audioBitrateKbps}k`,
     ...(codec === 'opus' ? ['-af', 'aformat=channel_layouts=7.1|5.1|stereo|mono'] : []),
-    '-frag_duration', String(Math.round(i.segmentSeconds * 1e6)),
-    '-fflags', '+bitexact',
+    '-frag_duration',
+    String(Math.round(i.segmentSeconds * 1e6)),
+    '-fflags',
+    '+bitexact',
     ...fragmentFlags(),
-    '-f', 'mp4', i.outputPaths[k]!,
+    '-f',
+    'mp4',
+    i.outputPaths[k]!,
   ]);
   return [...BASE, '-threads', '1', ...inputArgs(i.sourceLocation), ...outputs];
 }
@@ -135,6 +161,12 @@ export function buildWebvttArgs(sourceLocation: string, stream: StreamInfo, offs
     ...BASE,
     ...(Math.abs(offsetSeconds) > 1e-6 ? ['-itsoffset', offsetSeconds.toFixed(6)] : []),
     ...inputArgs(sourceLocation),
-    '-map', `0:${stream.index}`, '-c:s', 'webvtt', '-f', 'webvtt', outputPath,
+    '-map',
+    `0:${stream.index}`,
+    '-c:s',
+    'webvtt',
+    '-f',
+    'webvtt',
+    outputPath,
   ];
 }

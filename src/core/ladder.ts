@@ -8,7 +8,16 @@
  * of whole media segments, so the encoded pieces *are* the HLS/DASH media segments: nothing is remuxed after.
  */
 import { UsageError } from './errors.js';
-import type { EncodeProfile, MediaAnalysis, LadderRung, LadderSpec, PlannedSegment, SegmentPlan, TaskMediaSegments, VideoHead } from './types.js';
+import type {
+  EncodeProfile,
+  MediaAnalysis,
+  LadderRung,
+  LadderSpec,
+  PlannedSegment,
+  SegmentPlan,
+  TaskMediaSegments,
+  VideoHead,
+} from './types.js';
 
 /**
  * Built-in rungs (short side, px) and their caps (kb/s, `-maxrate`; `-bufsize` is twice it): about Apple's HLS
@@ -60,13 +69,17 @@ function parseKbps(text: string, what: string): number {
  */
 export function parseLadderRungs(text: string | undefined, codec: string): LadderRung[] | undefined {
   if (text === undefined) return undefined;
-  const parts = text.split(',').map((p) => p.trim()).filter(Boolean);
+  const parts = text
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
   if (parts.length === 0) throw new UsageError('--ladder must list rendition heights, e.g. 1080,720,480');
   const rungs = parts.map((p) => {
     const m = /^(\d+)(?::(.+))?$/.exec(p);
     if (!m) throw new UsageError(`--ladder: "${p}" must be a height, or height:bitrate (e.g. 720:3000k)`);
     const height = Number(m[1]);
-    if (height < 64 || height > 4320 || height % 2 !== 0) throw new UsageError(`--ladder: height ${height} must be an even number from 64 to 4320`);
+    if (height < 64 || height > 4320 || height % 2 !== 0)
+      throw new UsageError(`--ladder: height ${height} must be an even number from 64 to 4320`);
     return { height, maxrateKbps: m[2] !== undefined ? parseKbps(m[2], '--ladder') : defaultCapKbps(height, codec) };
   });
   const seen = new Set<number>();
@@ -95,16 +108,26 @@ export function rungSize(video: Pick<VideoHead, 'width' | 'height' | 'rotation'>
  * The rungs a job is made with: the requested ones no larger than the source (never upscaled), or by default
  * the source's own size and the standard rungs below it. `dropped` lists requested heights above the source.
  */
-export function resolveRungs(spec: LadderSpec, video: Pick<VideoHead, 'width' | 'height' | 'rotation'>, codec: string): { rungs: LadderRung[]; dropped: number[] } {
+export function resolveRungs(
+  spec: LadderSpec,
+  video: Pick<VideoHead, 'width' | 'height' | 'rotation'>,
+  codec: string,
+): { rungs: LadderRung[]; dropped: number[] } {
   const d = displaySize(video);
   const short = Math.min(d.width, d.height) - (Math.min(d.width, d.height) % 2);
   if (spec.rungs.length > 0) {
     const rungs = spec.rungs.filter((r) => r.height <= short);
     const dropped = spec.rungs.filter((r) => r.height > short).map((r) => r.height);
-    if (rungs.length === 0) throw new UsageError(`--ladder: every rung (${spec.rungs.map((r) => r.height).join(', ')}) is larger than the source (${d.width}x${d.height}); renditions are never upscaled`);
+    if (rungs.length === 0)
+      throw new UsageError(
+        `--ladder: every rung (${spec.rungs.map((r) => r.height).join(', ')}) is larger than the source (${d.width}x${d.height}); renditions are never upscaled`,
+      );
     return { rungs, dropped };
   }
-  const below = STANDARD_RUNGS.filter((r) => r.height < short).map((r) => ({ height: r.height, maxrateKbps: defaultCapKbps(r.height, codec) }));
+  const below = STANDARD_RUNGS.filter((r) => r.height < short).map((r) => ({
+    height: r.height,
+    maxrateKbps: defaultCapKbps(r.height, codec),
+  }));
   return { rungs: [{ height: short, maxrateKbps: defaultCapKbps(short, codec) }, ...below], dropped: [] };
 }
 
@@ -160,16 +183,22 @@ export function planLadderTasks(input: LadderPlanInput): { plan: SegmentPlan; me
     const startFrame = starts[a]!;
     const next = b < m ? starts[b]! : total;
     segments.push({
-      index: i, startFrame, frameCount: next - startFrame, startTime: times[startFrame]!,
-      endTime: next < total ? times[next]! : endOfAll, startsOnKeyframe: startFrame === 0 || keySet.has(startFrame),
+      index: i,
+      startFrame,
+      frameCount: next - startFrame,
+      startTime: times[startFrame]!,
+      endTime: next < total ? times[next]! : endOfAll,
+      startsOnKeyframe: startFrame === 0 || keySet.has(startFrame),
     });
     media.push({ first: a, starts: starts.slice(a, b).map((s) => s - startFrame) });
   }
-  const encodeOrder = segments.map((s) => s.index).sort((x, y) => {
-    const dx = segments[x]!.endTime - segments[x]!.startTime;
-    const dy = segments[y]!.endTime - segments[y]!.startTime;
-    return dy - dx || x - y;
-  });
+  const encodeOrder = segments
+    .map((s) => s.index)
+    .sort((x, y) => {
+      const dx = segments[x]!.endTime - segments[x]!.startTime;
+      const dy = segments[y]!.endTime - segments[y]!.startTime;
+      return dy - dx || x - y;
+    });
   return { plan: { segments, targetSeconds: per * input.segmentSeconds, totalFrames: total, encodeOrder }, media };
 }
 
@@ -181,7 +210,10 @@ export function ladderWorkFactor(analysis: MediaAnalysis, profile: EncodeProfile
   if (!profile.ladder) return 1;
   const v = analysis.video;
   const rungs = profile.ladder.rungs.length ? profile.ladder.rungs : resolveRungs(profile.ladder, v, profile.videoCodec).rungs;
-  const pixels = rungs.reduce((a, r) => { const s = rungSize(v, r.height); return a + s.width * s.height; }, 0);
+  const pixels = rungs.reduce((a, r) => {
+    const s = rungSize(v, r.height);
+    return a + s.width * s.height;
+  }, 0);
   return Math.max(1, pixels / (v.width * v.height));
 }
 

@@ -141,9 +141,21 @@ export function buildMergeArgs(m: MergeInput): string[] {
   // already starts where the source audio started (ffmpeg rebased it to the container start when encoding).
   // Without it ffmpeg would rebase each input to its first timestamp and drop the audio's start offset.
   return [
-    '-nostdin', '-hide_banner', '-nostats', '-v', 'error', '-y', '-copyts',
-    ...inputs, ...maps, ...codecs, ...out,
-    '-fflags', '+bitexact',
-    '-f', MUXER[container], m.outputPath,
+    '-nostdin',
+    '-hide_banner',
+    '-nostats',
+    '-v',
+    'error',
+    '-y',
+    '-copyts',
+    ...inputs,
+    ...maps,
+    ...codecs,
+    ...out,
+    '-fflags',
+    '+bitexact',
+    '-f',
+    MUXER[container],
+    m.outputPath,
   ];
 }

@@ -39,9 +39,23 @@ export interface SourcePixels {
 
 /** Semi-planar and packed YUV formats (hardware decoders' output): chroma and bits per component. */
 const SEMI_PLANAR: Record<string, [Chroma, number]> = {
-  nv12: ['420', 8], nv21: ['420', 8], p010: ['420', 10], p012: ['420', 12], p016: ['420', 16],
-  nv16: ['422', 8], nv20: ['422', 10], p210: ['422', 10], p216: ['422', 16], y210: ['422', 10],
-  nv24: ['444', 8], nv42: ['444', 8], p410: ['444', 10], p416: ['444', 16], xv30: ['444', 10], xv36: ['444', 12], ayuv64: ['444', 16],
+  nv12: ['420', 8],
+  nv21: ['420', 8],
+  p010: ['420', 10],
+  p012: ['420', 12],
+  p016: ['420', 16],
+  nv16: ['422', 8],
+  nv20: ['422', 10],
+  p210: ['422', 10],
+  p216: ['422', 16],
+  y210: ['422', 10],
+  nv24: ['444', 8],
+  nv42: ['444', 8],
+  p410: ['444', 10],
+  p416: ['444', 16],
+  xv30: ['444', 10],
+  xv36: ['444', 12],
+  ayuv64: ['444', 16],
 };
 
 /** Reads bit depth, chroma subsampling and alpha from an ffmpeg pixel format name. */
@@ -56,7 +70,13 @@ export function describePixelFormat(name: string): SourcePixels {
   const semi = SEMI_PLANAR[name.replace(/(le|be)$/, '')];
   if (semi) return { chroma: semi[0], depth: semi[1], alpha: name.startsWith('ayuv'), fullRangeFormat: false };
   m = /^gray(a)?(\d+)?(le|be)?$/.exec(name) ?? /^ya(8|16)(le|be)?$/.exec(name);
-  if (m) return { chroma: 'gray', depth: depthOf(name.startsWith('ya') ? m[1] : m[2]), alpha: name.startsWith('ya') || !!m[1], fullRangeFormat: false };
+  if (m)
+    return {
+      chroma: 'gray',
+      depth: depthOf(name.startsWith('ya') ? m[1] : m[2]),
+      alpha: name.startsWith('ya') || !!m[1],
+      fullRangeFormat: false,
+    };
   // rgb24, bgr0, rgba, gbrp10le, rgb48le, x2rgb10le, pal8 ...: the depth per component where the name tells it.
   const planar = /^gbra?p(\d+)/.exec(name);
   const depth = planar ? Number(planar[1]) : /(48|64)(le|be)?$/.test(name) ? 16 : /^x2(rgb|bgr)10/.test(name) ? 10 : 8;
@@ -92,7 +112,8 @@ export function chooseOutputFormat(video: VideoHead, profile: EncodeProfile): Ou
   } else {
     const wantDepth = profile.bitDepth ?? src.depth;
     const depth = pick(enc.depths, wantDepth);
-    if (depth < wantDepth) notices.push(`${codec} output holds at most ${depth}-bit here: the ${wantDepth}-bit source is encoded at ${depth} bits`);
+    if (depth < wantDepth)
+      notices.push(`${codec} output holds at most ${depth}-bit here: the ${wantDepth}-bit source is encoded at ${depth} bits`);
     let chroma: Chroma = '420';
     if (src.chroma === 'rgb') notices.push(`the RGB source (${video.pixelFormat}) is encoded as YUV 4:2:0, as players expect`);
     else if (src.chroma === 'gray') chroma = '420';
@@ -104,9 +125,13 @@ export function chooseOutputFormat(video: VideoHead, profile: EncodeProfile): Ou
   const out: OutputFormat = { pixelFormat, fullRange, notices };
   if (video.hdr && (video.hdr.masteringDisplay || video.hdr.contentLight)) {
     if (WRITES_HDR10.includes(codec)) out.hdr = video.hdr;
-    else notices.push(`HDR10 static metadata (mastering display, content light level) cannot be written by the ${codec} encoder here: dropped (the PQ/BT.2020 color tags are kept)`);
+    else
+      notices.push(
+        `HDR10 static metadata (mastering display, content light level) cannot be written by the ${codec} encoder here: dropped (the PQ/BT.2020 color tags are kept)`,
+      );
   }
-  if (video.dolbyVision) notices.push('Dolby Vision metadata (RPU) cannot be re-encoded: dropped; the base layer is encoded with its color tags');
+  if (video.dolbyVision)
+    notices.push('Dolby Vision metadata (RPU) cannot be re-encoded: dropped; the base layer is encoded with its color tags');
   return out;
 }
 
@@ -132,14 +157,20 @@ export function hdrEncoderParams(codec: VideoCodec, hdr: HdrMetadata | undefined
     // x265: chromaticities in 0.00002 units, luminance in 0.0001 cd/m².
     const c = (xy: [number, number]) => `(${Math.round(xy[0] * 50000)},${Math.round(xy[1] * 50000)})`;
     const p = ['hdr10=1'];
-    if (md) p.push(`master-display=G${c(md.green)}B${c(md.blue)}R${c(md.red)}WP${c(md.whitePoint)}L(${Math.round(md.maxLuminance * 10000)},${Math.round(md.minLuminance * 10000)})`);
+    if (md)
+      p.push(
+        `master-display=G${c(md.green)}B${c(md.blue)}R${c(md.red)}WP${c(md.whitePoint)}L(${Math.round(md.maxLuminance * 10000)},${Math.round(md.minLuminance * 10000)})`,
+      );
     if (cl) p.push(`max-cll=${cl.maxCll},${cl.maxFall}`);
     return p;
   }
   if (codec === 'av1') {
     const c = (xy: [number, number]) => `(${r4(xy[0])},${r4(xy[1])})`;
     const p: string[] = [];
-    if (md) p.push(`mastering-display=G${c(md.green)}B${c(md.blue)}R${c(md.red)}WP${c(md.whitePoint)}L(${r4(md.maxLuminance)},${r4(md.minLuminance)})`);
+    if (md)
+      p.push(
+        `mastering-display=G${c(md.green)}B${c(md.blue)}R${c(md.red)}WP${c(md.whitePoint)}L(${r4(md.maxLuminance)},${r4(md.minLuminance)})`,
+      );
     if (cl) p.push(`content-light=${cl.maxCll},${cl.maxFall}`);
     return p;
   }

@@ -84,7 +84,13 @@ function firstIndexAtOrAfter(times: readonly number[], t: number, from: number):
   return lo;
 }
 
-function nearestKeyframe(keys: readonly number[], times: readonly number[], after: number, target: number, window: number): number | undefined {
+function nearestKeyframe(
+  keys: readonly number[],
+  times: readonly number[],
+  after: number,
+  target: number,
+  window: number,
+): number | undefined {
   let best: number | undefined;
   let bestDist = Infinity;
   for (const k of keys) {
@@ -159,19 +165,29 @@ export function planSegments(input: PlanInput): SegmentPlan {
     // The end of the main part, then the end of each piece but the last; the keyframe window is 35% of the
     // shorter neighbour.
     let at = mainEnd;
-    cutAtTimes(pieces.map((len, k) => {
-      const before = k === 0 ? target : pieces[k - 1]!;
-      const point = { at, window: Math.min(before, len) * KEYFRAME_WINDOW, minBefore: before * MIN_TAIL };
-      at += len;
-      return point;
-    }), pieces.at(-1)! * MIN_TAIL);
+    cutAtTimes(
+      pieces.map((len, k) => {
+        const before = k === 0 ? target : pieces[k - 1]!;
+        const point = { at, window: Math.min(before, len) * KEYFRAME_WINDOW, minBefore: before * MIN_TAIL };
+        at += len;
+        return point;
+      }),
+      pieces.at(-1)! * MIN_TAIL,
+    );
   } else if (workers !== undefined && cuts.length >= 2 && cuts.length <= workers) {
     // One round: equal parts, so that the segments, all running at once, also end together.
     const n = cuts.length;
     const part = (endOfAll - times[0]!) / n;
     cuts.length = 1;
     start = 0;
-    cutAtTimes(Array.from({ length: n - 1 }, (_, i) => ({ at: times[0]! + (i + 1) * part, window: part * BALANCE_WINDOW, minBefore: part * MIN_TAIL })), part * MIN_TAIL);
+    cutAtTimes(
+      Array.from({ length: n - 1 }, (_, i) => ({
+        at: times[0]! + (i + 1) * part,
+        window: part * BALANCE_WINDOW,
+        minBefore: part * MIN_TAIL,
+      })),
+      part * MIN_TAIL,
+    );
   }
 
   const segments: PlannedSegment[] = cuts.map((s, i) => {

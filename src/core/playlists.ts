@@ -92,8 +92,13 @@ const q = (s: string) => `"${s.replace(/["\r\n]/g, '')}"`;
 export function mediaPlaylist(r: RenditionIndex): string {
   const secs = r.segments.map((s) => s.duration / r.timescale);
   const lines = [
-    '#EXTM3U', '#EXT-X-VERSION:7', `#EXT-X-TARGETDURATION:${targetDuration(secs)}`, '#EXT-X-MEDIA-SEQUENCE:0',
-    '#EXT-X-PLAYLIST-TYPE:VOD', '#EXT-X-INDEPENDENT-SEGMENTS', `#EXT-X-MAP:URI=${q(r.init)}`,
+    '#EXTM3U',
+    '#EXT-X-VERSION:7',
+    `#EXT-X-TARGETDURATION:${targetDuration(secs)}`,
+    '#EXT-X-MEDIA-SEQUENCE:0',
+    '#EXT-X-PLAYLIST-TYPE:VOD',
+    '#EXT-X-INDEPENDENT-SEGMENTS',
+    `#EXT-X-MAP:URI=${q(r.init)}`,
   ];
   r.segments.forEach((s, i) => lines.push(`#EXTINF:${secs[i]!.toFixed(6)},`, s.file));
   lines.push('#EXT-X-ENDLIST');
@@ -101,10 +106,18 @@ export function mediaPlaylist(r: RenditionIndex): string {
 }
 
 export function subtitlePlaylist(s: SubtitleIndex): string {
-  return [
-    '#EXTM3U', '#EXT-X-VERSION:7', `#EXT-X-TARGETDURATION:${targetDuration([s.durationSeconds])}`, '#EXT-X-MEDIA-SEQUENCE:0',
-    '#EXT-X-PLAYLIST-TYPE:VOD', `#EXTINF:${s.durationSeconds.toFixed(6)},`, s.file, '#EXT-X-ENDLIST',
-  ].join('\n') + '\n';
+  return (
+    [
+      '#EXTM3U',
+      '#EXT-X-VERSION:7',
+      `#EXT-X-TARGETDURATION:${targetDuration([s.durationSeconds])}`,
+      '#EXT-X-MEDIA-SEQUENCE:0',
+      '#EXT-X-PLAYLIST-TYPE:VOD',
+      `#EXTINF:${s.durationSeconds.toFixed(6)},`,
+      s.file,
+      '#EXT-X-ENDLIST',
+    ].join('\n') + '\n'
+  );
 }
 
 const AUDIO_GROUP = 'audio';
@@ -114,10 +127,14 @@ const SUBTITLE_GROUP = 'subs';
 export function masterPlaylist(l: LadderIndex): string {
   const lines = ['#EXTM3U', '#EXT-X-VERSION:7', '#EXT-X-INDEPENDENT-SEGMENTS'];
   l.audio.forEach((a, i) => {
-    lines.push(`#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=${q(AUDIO_GROUP)},NAME=${q(`${a.language ?? 'audio'} ${i + 1}`)}${a.language ? `,LANGUAGE=${q(a.language)}` : ''},DEFAULT=${i === 0 ? 'YES' : 'NO'},AUTOSELECT=YES${a.channels ? `,CHANNELS=${q(String(a.channels))}` : ''},URI=${q(`${a.name}/index.m3u8`)}`);
+    lines.push(
+      `#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=${q(AUDIO_GROUP)},NAME=${q(`${a.language ?? 'audio'} ${i + 1}`)}${a.language ? `,LANGUAGE=${q(a.language)}` : ''},DEFAULT=${i === 0 ? 'YES' : 'NO'},AUTOSELECT=YES${a.channels ? `,CHANNELS=${q(String(a.channels))}` : ''},URI=${q(`${a.name}/index.m3u8`)}`,
+    );
   });
   l.subtitles.forEach((s, i) => {
-    lines.push(`#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID=${q(SUBTITLE_GROUP)},NAME=${q(`${s.language ?? 'subtitles'} ${i + 1}`)}${s.language ? `,LANGUAGE=${q(s.language)}` : ''},DEFAULT=NO,AUTOSELECT=YES,URI=${q(`${s.name}/index.m3u8`)}`);
+    lines.push(
+      `#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID=${q(SUBTITLE_GROUP)},NAME=${q(`${s.language ?? 'subtitles'} ${i + 1}`)}${s.language ? `,LANGUAGE=${q(s.language)}` : ''},DEFAULT=NO,AUTOSELECT=YES,URI=${q(`${s.name}/index.m3u8`)}`,
+    );
   });
   const audioRates = l.audio.map(bitratesOf);
   const audioPeak = Math.max(0, ...audioRates.map((b) => b.peak));
@@ -126,8 +143,10 @@ export function masterPlaylist(l: LadderIndex): string {
   for (const v of l.video) {
     const b = bitratesOf(v);
     const attrs = [
-      `BANDWIDTH=${b.peak + audioPeak}`, `AVERAGE-BANDWIDTH=${b.average + audioAverage}`,
-      `CODECS=${q([v.codecs, ...audioCodecs].join(','))}`, `RESOLUTION=${v.width}x${v.height}`,
+      `BANDWIDTH=${b.peak + audioPeak}`,
+      `AVERAGE-BANDWIDTH=${b.average + audioAverage}`,
+      `CODECS=${q([v.codecs, ...audioCodecs].join(','))}`,
+      `RESOLUTION=${v.width}x${v.height}`,
       `FRAME-RATE=${l.frameRate.toFixed(3)}`,
       ...(l.audio.length ? [`AUDIO=${q(AUDIO_GROUP)}`] : []),
       ...(l.subtitles.length ? [`SUBTITLES=${q(SUBTITLE_GROUP)}`] : []),
@@ -177,10 +196,13 @@ function representation(r: RenditionIndex, timelineStart: number, extra: string,
 
 /** The DASH manifest over the same init and media segment files as the HLS playlists. */
 export function dashManifest(l: LadderIndex): string {
-  const end = Math.max(0, ...[...l.video, ...l.audio].map((r) => {
-    const last = r.segments[r.segments.length - 1];
-    return last ? (last.start + (r.presentationOffset ?? 0) + last.duration) / r.timescale - l.timelineStart : 0;
-  }));
+  const end = Math.max(
+    0,
+    ...[...l.video, ...l.audio].map((r) => {
+      const last = r.segments[r.segments.length - 1];
+      return last ? (last.start + (r.presentationOffset ?? 0) + last.duration) / r.timescale - l.timelineStart : 0;
+    }),
+  );
   const maxSegment = Math.max(1, ...[...l.video, ...l.audio].flatMap((r) => r.segments.map((s) => s.duration / r.timescale)));
   const fps = Number(l.frameRate.toFixed(3));
   const lines = [
@@ -189,19 +211,29 @@ export function dashManifest(l: LadderIndex): string {
     '  <Period id="0" start="PT0S">',
   ];
   if (l.video.length) {
-    lines.push(`    <AdaptationSet id="0" contentType="video" mimeType="video/mp4" segmentAlignment="true" startWithSAP="1" frameRate="${fps}">`);
+    lines.push(
+      `    <AdaptationSet id="0" contentType="video" mimeType="video/mp4" segmentAlignment="true" startWithSAP="1" frameRate="${fps}">`,
+    );
     for (const v of l.video) lines.push(representation(v, l.timelineStart, ` width="${v.width}" height="${v.height}" sar="1:1"`));
     lines.push('    </AdaptationSet>');
   }
   l.audio.forEach((a, i) => {
-    lines.push(`    <AdaptationSet id="${i + 1}" contentType="audio" mimeType="audio/mp4" segmentAlignment="true" startWithSAP="1"${a.language ? ` lang="${xml(a.language)}"` : ''}>`);
-    const channels = a.channels ? `<AudioChannelConfiguration schemeIdUri="urn:mpeg:dash:23003:3:audio_channel_configuration:2011" value="${a.channels}"/>` : '';
+    lines.push(
+      `    <AdaptationSet id="${i + 1}" contentType="audio" mimeType="audio/mp4" segmentAlignment="true" startWithSAP="1"${a.language ? ` lang="${xml(a.language)}"` : ''}>`,
+    );
+    const channels = a.channels
+      ? `<AudioChannelConfiguration schemeIdUri="urn:mpeg:dash:23003:3:audio_channel_configuration:2011" value="${a.channels}"/>`
+      : '';
     lines.push(representation(a, l.timelineStart, a.sampleRate ? ` audioSamplingRate="${a.sampleRate}"` : '', channels));
     lines.push('    </AdaptationSet>');
   });
   l.subtitles.forEach((s, i) => {
-    lines.push(`    <AdaptationSet id="${l.audio.length + i + 1}" contentType="text" mimeType="text/vtt"${s.language ? ` lang="${xml(s.language)}"` : ''}>`);
-    lines.push(`      <Representation id="${xml(s.name)}" bandwidth="256"><BaseURL>${xml(`${s.name}/${s.file}`)}</BaseURL></Representation>`);
+    lines.push(
+      `    <AdaptationSet id="${l.audio.length + i + 1}" contentType="text" mimeType="text/vtt"${s.language ? ` lang="${xml(s.language)}"` : ''}>`,
+    );
+    lines.push(
+      `      <Representation id="${xml(s.name)}" bandwidth="256"><BaseURL>${xml(`${s.name}/${s.file}`)}</BaseURL></Representation>`,
+    );
     lines.push('    </AdaptationSet>');
   });
   lines.push('  </Period>', '</MPD>');

@@ -185,7 +185,12 @@ export function parseFrameScan(text: string): PacketRow[] {
     const pts = num(r.best_effort_timestamp_time);
     if (pts === undefined) continue;
     const size = num(r.pkt_size);
-    rows.push({ pts, duration: num(r.duration_time) ?? num(r.pkt_duration_time) ?? 0, key: r.key_frame === '1', ...(size !== undefined ? { size } : {}) });
+    rows.push({
+      pts,
+      duration: num(r.duration_time) ?? num(r.pkt_duration_time) ?? 0,
+      key: r.key_frame === '1',
+      ...(size !== undefined ? { size } : {}),
+    });
   }
   return sortAndNudge(rows);
 }
@@ -282,14 +287,19 @@ export function hdrFromSideData(lists: SideData[]): { hdr?: HdrMetadata; dolbyVi
         const y = ratio(sd[`${k}_y`]);
         return x !== undefined && y !== undefined ? [x, y] : undefined;
       };
-      const red = xy('red'), green = xy('green'), blue = xy('blue'), whitePoint = xy('white_point');
-      const minLuminance = ratio(sd.min_luminance), maxLuminance = ratio(sd.max_luminance);
+      const red = xy('red'),
+        green = xy('green'),
+        blue = xy('blue'),
+        whitePoint = xy('white_point');
+      const minLuminance = ratio(sd.min_luminance),
+        maxLuminance = ratio(sd.max_luminance);
       if (red && green && blue && whitePoint && minLuminance !== undefined && maxLuminance) {
         hdr.masteringDisplay = { red, green, blue, whitePoint, minLuminance, maxLuminance };
       }
     }
     if (type === 'Content light level metadata' && !hdr.contentLight) {
-      const maxCll = Number(sd.max_content), maxFall = Number(sd.max_average);
+      const maxCll = Number(sd.max_content),
+        maxFall = Number(sd.max_average);
       if (Number.isFinite(maxCll) && Number.isFinite(maxFall) && (maxCll > 0 || maxFall > 0)) hdr.contentLight = { maxCll, maxFall };
     }
   }
@@ -303,9 +313,18 @@ export function hdrFromSideData(lists: SideData[]): { hdr?: HdrMetadata; dolbyVi
  */
 export function keyframeCostSeconds(packets: PacketRow[]): number | undefined {
   if (packets.length < 2 || packets.some((p) => p.size === undefined)) return undefined;
-  let keyBytes = 0, keys = 0, otherBytes = 0, others = 0;
+  let keyBytes = 0,
+    keys = 0,
+    otherBytes = 0,
+    others = 0;
   for (const p of packets) {
-    if (p.key) { keyBytes += p.size!; keys++; } else { otherBytes += p.size!; others++; }
+    if (p.key) {
+      keyBytes += p.size!;
+      keys++;
+    } else {
+      otherBytes += p.size!;
+      others++;
+    }
   }
   const span = packets[packets.length - 1]!.pts - packets[0]!.pts;
   if (!keys || !others || span <= 0) return undefined;
@@ -314,11 +333,19 @@ export function keyframeCostSeconds(packets: PacketRow[]): number | undefined {
 }
 
 /** Builds the analysis; throws InputError for sources shardcast cannot transcode (no video, no frames). */
-export function buildAnalysis(json: FfprobeJson, packets: PacketRow[], sizeBytes: number, streamEnds: Map<number, number> = new Map(), frameSideData: SideData[] = []): MediaAnalysis {
+export function buildAnalysis(
+  json: FfprobeJson,
+  packets: PacketRow[],
+  sizeBytes: number,
+  streamEnds: Map<number, number> = new Map(),
+  frameSideData: SideData[] = [],
+): MediaAnalysis {
   const vs = pickVideoStream(json);
   if (!vs) {
     const hasAudio = (json.streams ?? []).some((s) => s.codec_type === 'audio');
-    throw new InputError(hasAudio ? 'the source has no video stream (audio-only files are not supported)' : 'the source has no video stream');
+    throw new InputError(
+      hasAudio ? 'the source has no video stream (audio-only files are not supported)' : 'the source has no video stream',
+    );
   }
   if (packets.length === 0) throw new InputError('the source has no readable video frames');
   const frameTimes = packets.map((p) => p.pts);
@@ -369,19 +396,26 @@ export function buildAnalysis(json: FfprobeJson, packets: PacketRow[], sizeBytes
   const declared = num(vs.duration);
   const scannedVideo = frameTimes[frameTimes.length - 1]! + lastFrameDuration - frameTimes[0]!;
   if (declared !== undefined && declared > 2 && scannedVideo < 0.9 * declared - 1) {
-    throw new InputError(`the source is truncated or damaged: its video stream should last ${declared.toFixed(2)} s but only ${scannedVideo.toFixed(2)} s can be read`);
+    throw new InputError(
+      `the source is truncated or damaged: its video stream should last ${declared.toFixed(2)} s but only ${scannedVideo.toFixed(2)} s can be read`,
+    );
   }
   const streams = json.streams ?? [];
-  const audio = streams.filter((s) => s.codec_type === 'audio').map((s) => {
-    const info = streamInfo(s, 'audio');
-    const end = streamEnds.get(s.index);
-    if (end !== undefined) info.endTime = end;
-    return info;
-  });
+  const audio = streams
+    .filter((s) => s.codec_type === 'audio')
+    .map((s) => {
+      const info = streamInfo(s, 'audio');
+      const end = streamEnds.get(s.index);
+      if (end !== undefined) info.endTime = end;
+      return info;
+    });
   const subtitles = streams.filter((s) => s.codec_type === 'subtitle').map((s) => streamInfo(s, 'subtitle'));
   // Data streams, attachments (fonts) and cover art (an attached-picture video stream, listed as data).
   const others = streams
-    .filter((s) => s.codec_type === 'data' || s.codec_type === 'attachment' || (s.codec_type === 'video' && s !== vs && s.disposition?.attached_pic))
+    .filter(
+      (s) =>
+        s.codec_type === 'data' || s.codec_type === 'attachment' || (s.codec_type === 'video' && s !== vs && s.disposition?.attached_pic),
+    )
     .map((s) => streamInfo(s, s.codec_type === 'attachment' ? 'attachment' : 'data'));
 
   const containerDuration = num(json.format?.duration);

@@ -57,16 +57,24 @@ export interface ProfileInput {
 export function resolveProfile(p: ProfileInput): EncodeProfile {
   const videoCodec = p.videoCodec ?? (p.container === 'webm' ? 'vp9' : 'h264');
   if (!CONTAINER_VIDEO[p.container].includes(videoCodec)) {
-    throw new UsageError(`a .${p.container} output cannot hold ${videoCodec} video; choose one of: ${CONTAINER_VIDEO[p.container].join(', ')}`);
+    throw new UsageError(
+      `a .${p.container} output cannot hold ${videoCodec} video; choose one of: ${CONTAINER_VIDEO[p.container].join(', ')}`,
+    );
   }
   const audioCodec = p.audioCodec ?? (p.container === 'webm' ? 'opus' : 'aac');
   if ((audioCodec === 'aac' || audioCodec === 'opus') && !CONTAINER_AUDIO[p.container].includes(audioCodec)) {
-    throw new UsageError(`a .${p.container} output cannot hold ${audioCodec} audio; choose one of: ${CONTAINER_AUDIO[p.container].join(', ')}, copy, none`);
+    throw new UsageError(
+      `a .${p.container} output cannot hold ${audioCodec} audio; choose one of: ${CONTAINER_AUDIO[p.container].join(', ')}, copy, none`,
+    );
   }
   const crf = p.crf ?? DEFAULT_CRF[videoCodec];
   const maxCrf = videoCodec === 'h264' || videoCodec === 'hevc' ? 51 : 63;
-  if (!Number.isInteger(crf) || crf < 0 || crf > maxCrf) throw new UsageError(`--crf must be a whole number from 0 to ${maxCrf} for ${videoCodec}`);
-  for (const [name, v] of [['width', p.width], ['height', p.height]] as const) {
+  if (!Number.isInteger(crf) || crf < 0 || crf > maxCrf)
+    throw new UsageError(`--crf must be a whole number from 0 to ${maxCrf} for ${videoCodec}`);
+  for (const [name, v] of [
+    ['width', p.width],
+    ['height', p.height],
+  ] as const) {
     if (v !== undefined && (!Number.isInteger(v) || v < 16 || v > 8192 || v % 2 !== 0)) {
       throw new UsageError(`--${name} must be an even whole number from 16 to 8192`);
     }
@@ -94,10 +102,28 @@ export function audioIntermediateExt(codec: 'aac' | 'opus'): string {
 }
 
 const SVT_PRESETS: Record<string, number> = {
-  ultrafast: 12, superfast: 11, veryfast: 10, faster: 9, fast: 8, medium: 7, slow: 5, slower: 4, veryslow: 2, placebo: 1,
+  ultrafast: 12,
+  superfast: 11,
+  veryfast: 10,
+  faster: 9,
+  fast: 8,
+  medium: 7,
+  slow: 5,
+  slower: 4,
+  veryslow: 2,
+  placebo: 1,
 };
 const VPX_CPU_USED: Record<string, number> = {
-  ultrafast: 8, superfast: 7, veryfast: 6, faster: 5, fast: 4, medium: 3, slow: 2, slower: 1, veryslow: 0, placebo: 0,
+  ultrafast: 8,
+  superfast: 7,
+  veryfast: 6,
+  faster: 5,
+  fast: 4,
+  medium: 3,
+  slow: 2,
+  slower: 1,
+  veryslow: 0,
+  placebo: 0,
 };
 const X26X_PRESETS = ['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow', 'slower', 'veryslow', 'placebo'];
 

@@ -34,8 +34,19 @@ export function buildQualityArgs(i: QualityArgsInput): string[] {
     '[p][s2]ssim=shortest=1,metadata=mode=print:file=-',
   ].join(';');
   return [
-    '-hide_banner', '-nostdin', '-v', 'error', ...inputArgs(i.outputLocation), ...inputArgs(i.sourceLocation),
-    '-filter_complex', graph, '-fps_mode', 'passthrough', '-f', 'null', '-',
+    '-hide_banner',
+    '-nostdin',
+    '-v',
+    'error',
+    ...inputArgs(i.outputLocation),
+    ...inputArgs(i.sourceLocation),
+    '-filter_complex',
+    graph,
+    '-fps_mode',
+    'passthrough',
+    '-f',
+    'null',
+    '-',
   ];
 }
 

@@ -27,7 +27,11 @@ export function tailThreadsFor(cores: number, workers: number): number {
 }
 
 /** Threads for video segment `index`. Jobs made before `tailThreads` existed use `threadsPerWorker` throughout. */
-export function segmentThreads(options: Pick<TranscodeOptions, 'workers' | 'threadsPerWorker' | 'tailThreads'> & { profile: { videoCodec: VideoCodec } }, plan: Pick<SegmentPlan, 'encodeOrder'> | undefined, index: number): number {
+export function segmentThreads(
+  options: Pick<TranscodeOptions, 'workers' | 'threadsPerWorker' | 'tailThreads'> & { profile: { videoCodec: VideoCodec } },
+  plan: Pick<SegmentPlan, 'encodeOrder'> | undefined,
+  index: number,
+): number {
   const tail = options.tailThreads;
   const base = options.threadsPerWorker;
   if (tail === undefined || !plan) return base;

@@ -5,7 +5,9 @@ export const STATE_PAYLOAD_LIMIT_BYTES = 256 * 1024;
 export function payloadOverLimit(state: string, which: 'input' | 'output', payload: unknown): Error | undefined {
   const bytes = new TextEncoder().encode(JSON.stringify(payload ?? null) ?? 'null').length;
   if (bytes <= STATE_PAYLOAD_LIMIT_BYTES) return undefined;
-  return Object.assign(new Error(`${state}: the state ${which} is ${bytes} bytes, over Step Functions' ${STATE_PAYLOAD_LIMIT_BYTES}`), { name: 'States.DataLimitExceeded' });
+  return Object.assign(new Error(`${state}: the state ${which} is ${bytes} bytes, over Step Functions' ${STATE_PAYLOAD_LIMIT_BYTES}`), {
+    name: 'States.DataLimitExceeded',
+  });
 }
 
 /**

@@ -24,19 +24,38 @@ export const JOB_ID_PATTERN = /^[a-z0-9]{6,32}$/;
  * tasks also carry their media segments (`media`, one per task of the plan), and their output is the manifest
  * of what they made (`.json`); the media segments themselves go to the output folder.
  */
-export function tasksOfPlan(jobId: string, analysis: MediaAnalysis, plan: SegmentPlan, profile: EncodeProfile, media?: TaskMediaSegments[]): Array<Omit<TaskRecord, 'status' | 'attempts'>> {
+export function tasksOfPlan(
+  jobId: string,
+  analysis: MediaAnalysis,
+  plan: SegmentPlan,
+  profile: EncodeProfile,
+  media?: TaskMediaSegments[],
+): Array<Omit<TaskRecord, 'status' | 'attempts'>> {
   const manifest = (kind: TaskKind, index: number) => `${taskKey(jobId, kind, index)}.json`;
   const tasks: Array<Omit<TaskRecord, 'status' | 'attempts'>> = plan.segments.map((s) => ({
-    jobId, kind: 'video', index: s.index, key: taskKey(jobId, 'video', s.index),
-    startFrame: s.startFrame, frameCount: s.frameCount, startTime: s.startTime, endTime: s.endTime,
-    outputKey: media ? manifest('video', s.index) : videoSegmentBlobKey(jobId, s.index), read: segmentReadOf(analysis, s),
+    jobId,
+    kind: 'video',
+    index: s.index,
+    key: taskKey(jobId, 'video', s.index),
+    startFrame: s.startFrame,
+    frameCount: s.frameCount,
+    startTime: s.startTime,
+    endTime: s.endTime,
+    outputKey: media ? manifest('video', s.index) : videoSegmentBlobKey(jobId, s.index),
+    read: segmentReadOf(analysis, s),
     ...(media ? { media: media[s.index]! } : {}),
   }));
   const ac = profile.audioCodec;
   if (analysis.audio.length > 0 && (ac === 'aac' || ac === 'opus')) {
     tasks.push({
-      jobId, kind: 'audio', index: 0, key: taskKey(jobId, 'audio', 0), startFrame: 0, frameCount: 0,
-      startTime: analysis.startTime, endTime: analysis.startTime + analysis.duration,
+      jobId,
+      kind: 'audio',
+      index: 0,
+      key: taskKey(jobId, 'audio', 0),
+      startFrame: 0,
+      frameCount: 0,
+      startTime: analysis.startTime,
+      endTime: analysis.startTime + analysis.duration,
       outputKey: media ? manifest('audio', 0) : audioBlobKey(jobId, audioIntermediateExt(ac)),
     });
   }

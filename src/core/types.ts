@@ -194,15 +194,7 @@ export interface SegmentPlan {
   encodeOrder: number[];
 }
 
-export type JobStatus =
-  | 'created'
-  | 'analyzing'
-  | 'encoding'
-  | 'merging'
-  | 'verifying'
-  | 'done'
-  | 'failed'
-  | 'cancelled';
+export type JobStatus = 'created' | 'analyzing' | 'encoding' | 'merging' | 'verifying' | 'done' | 'failed' | 'cancelled';
 
 /** The statuses of a job that something is (or was, until it crashed) working on. */
 export const ACTIVE_STATUSES: readonly JobStatus[] = ['created', 'analyzing', 'encoding', 'merging', 'verifying'];

@@ -86,7 +86,9 @@ export function buildVerifyReport(scanText: string, e: VerifyExpectations, metho
   if (!video) failures.push('the output has no video stream');
   if (frames !== e.plan.totalFrames) failures.push(`frame count ${frames}, expected ${e.plan.totalFrames}`);
   if (video && Math.abs(videoDuration - expectedDuration) > oneFrame) {
-    failures.push(`video duration ${videoDuration.toFixed(3)} s, expected ${expectedDuration.toFixed(3)} s (tolerance one frame, ${oneFrame.toFixed(3)} s)`);
+    failures.push(
+      `video duration ${videoDuration.toFixed(3)} s, expected ${expectedDuration.toFixed(3)} s (tolerance one frame, ${oneFrame.toFixed(3)} s)`,
+    );
   }
   const report: VerifyReport = { ok: false, method, expectedFrames: e.plan.totalFrames, frames, expectedDuration, videoDuration, failures };
   if (e.expectAudio) {
@@ -101,7 +103,9 @@ export function buildVerifyReport(scanText: string, e: VerifyExpectations, metho
         const outGap = audio.end - video.lastPts;
         const tol = (e.audioFrameSeconds ?? 0.025) + 2e-3;
         if (Math.abs(outGap - srcGap) > tol) {
-          failures.push(`audio ends ${outGap.toFixed(3)} s after the last video frame starts, in the source ${srcGap.toFixed(3)} s (tolerance one audio frame, ${tol.toFixed(3)} s)`);
+          failures.push(
+            `audio ends ${outGap.toFixed(3)} s after the last video frame starts, in the source ${srcGap.toFixed(3)} s (tolerance one audio frame, ${tol.toFixed(3)} s)`,
+          );
         }
       }
     }

@@ -21,9 +21,13 @@ export const InfraConfigSchema = z.object({
   /** Lambda /tmp size. */
   ephemeralMb: int(512, 10_240, 10_240),
   /** One of CloudWatch Logs' retention periods (1, 3, 5, 7, 14, 30, 60, 90, ... days). */
-  logRetentionDays: z.coerce.number().int().refine((d) => LOG_RETENTION_DAYS.includes(d), {
-    message: `must be one of ${LOG_RETENTION_DAYS.join(', ')}`,
-  }).default(14),
+  logRetentionDays: z.coerce
+    .number()
+    .int()
+    .refine((d) => LOG_RETENTION_DAYS.includes(d), {
+      message: `must be one of ${LOG_RETENTION_DAYS.join(', ')}`,
+    })
+    .default(14),
   /** Segments encoded at once. */
   mapMaxConcurrency: int(0, 10_000, 40),
   /**

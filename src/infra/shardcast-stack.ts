@@ -32,7 +32,6 @@ export const LEDGER_STEP_ACTIONS = ['dynamodb:GetItem', 'dynamodb:Query', 'dynam
 export const STEP_FUNCTIONS = ['analyze', 'encode-segment', 'encode-audio', 'merge', 'finalize', 'mark-failed'] as const;
 export type StepName = (typeof STEP_FUNCTIONS)[number];
 
-
 /** The package root (a checkout or the installed npm package): src/infra/ and dist/infra/ sit two levels below. */
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /**
@@ -41,8 +40,17 @@ const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
  * and lockfile (infra/docker/runtime), the workflow file and the prices. All of it ships in the npm package.
  */
 export const IMAGE_CONTEXT = [
-  '*', '!package.json', '!prices', '!infra', 'infra/*', '!infra/workflow.asl.json', '!infra/docker',
-  '!dist', 'dist/*', ...['lambda', 'app', 'core', 'ports', 'adapters', 'runtime'].map((d) => `!dist/${d}`), 'dist/**/*.d.ts',
+  '*',
+  '!package.json',
+  '!prices',
+  '!infra',
+  'infra/*',
+  '!infra/workflow.asl.json',
+  '!infra/docker',
+  '!dist',
+  'dist/*',
+  ...['lambda', 'app', 'core', 'ports', 'adapters', 'runtime'].map((d) => `!dist/${d}`),
+  'dist/**/*.d.ts',
 ];
 
 interface EfsMount {
@@ -132,10 +140,7 @@ export class ShardcastStack extends Stack {
     return { vpc, accessPoint, securityGroup };
   }
 
-  private makeFunctions(
-    config: InfraConfig,
-    efsMount: EfsMount | undefined,
-  ): Record<StepName, lambda.DockerImageFunction> {
+  private makeFunctions(config: InfraConfig, efsMount: EfsMount | undefined): Record<StepName, lambda.DockerImageFunction> {
     const arm = config.architecture === 'arm64';
     const environment: Record<string, string> = {
       SHARDCAST_BUCKET: this.bucket.bucketName,
@@ -182,10 +187,12 @@ export class ShardcastStack extends Stack {
       if (name === 'finalize') this.bucket.grantDelete(fn, `${TEMP_PREFIX}*`);
       // The ledger calls a step makes (src/adapters/aws/dynamodb-ledger.ts), on the table only: no Scan, no
       // DeleteItem, no index (only the CLI lists or deletes jobs); BatchWriteItem for Analyze's tasks.
-      fn.addToRolePolicy(new iam.PolicyStatement({
-        actions: [...LEDGER_STEP_ACTIONS, ...(name === 'analyze' ? ['dynamodb:BatchWriteItem'] : [])],
-        resources: [this.table.tableArn],
-      }));
+      fn.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: [...LEDGER_STEP_ACTIONS, ...(name === 'analyze' ? ['dynamodb:BatchWriteItem'] : [])],
+          resources: [this.table.tableArn],
+        }),
+      );
       return [name, fn] as const;
     });
     return Object.fromEntries(entries) as Record<StepName, lambda.DockerImageFunction>;
@@ -223,14 +230,18 @@ export class ShardcastStack extends Stack {
       // would be a circular reference).
       const arn = (resource: string, resourceName: string) =>
         this.formatArn({ service: 'states', resource, resourceName, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
-      machine.addToRolePolicy(new iam.PolicyStatement({
-        actions: ['states:StartExecution'],
-        resources: [arn('stateMachine', stateMachineName)],
-      }));
-      machine.addToRolePolicy(new iam.PolicyStatement({
-        actions: ['states:DescribeExecution', 'states:StopExecution'],
-        resources: [arn('execution', `${stateMachineName}/*`)],
-      }));
+      machine.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['states:StartExecution'],
+          resources: [arn('stateMachine', stateMachineName)],
+        }),
+      );
+      machine.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['states:DescribeExecution', 'states:StopExecution'],
+          resources: [arn('execution', `${stateMachineName}/*`)],
+        }),
+      );
     }
     return machine;
   }

@@ -4,7 +4,12 @@
  * runtime from the function's environment for one invocation (no state kept between invocations).
  */
 import { z } from 'zod';
-import { RETRYABLE_TASK_ERROR, type EncodeStepInput, type JobStepInput, type MarkFailedStepInput } from '../adapters/aws/workflow-payloads.js';
+import {
+  RETRYABLE_TASK_ERROR,
+  type EncodeStepInput,
+  type JobStepInput,
+  type MarkFailedStepInput,
+} from '../adapters/aws/workflow-payloads.js';
 import { isRetryable, oneLine, UsageError } from '../core/errors.js';
 import { JOB_ID_PATTERN } from '../core/task-keys.js';
 import { makeAwsRuntime, parseAwsSettings, type StepRuntime } from '../runtime/aws/aws-runtime.js';

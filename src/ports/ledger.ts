@@ -9,7 +9,9 @@ import type { JobEvent, JobHead, JobRecord, JobStatus, JobSummary, TaskKind, Tas
 export type NewTask = Omit<TaskRecord, 'status' | 'attempts'>;
 
 /** Fields a job update may set besides its status (undefined fields are left as they are). */
-export type JobPatch = Partial<Pick<JobRecord, 'analysis' | 'plan' | 'startedAt' | 'finishedAt' | 'error' | 'timings' | 'result' | 'options' | 'runner' | 'cutFallback'>> & {
+export type JobPatch = Partial<
+  Pick<JobRecord, 'analysis' | 'plan' | 'startedAt' | 'finishedAt' | 'error' | 'timings' | 'result' | 'options' | 'runner' | 'cutFallback'>
+> & {
   /** Set `error` to null to clear it. */
   clearError?: boolean;
 };
@@ -18,8 +20,19 @@ export type JobPatch = Partial<Pick<JobRecord, 'analysis' | 'plan' | 'startedAt'
 export type TaskPatch = Partial<
   Pick<
     TaskRecord,
-    | 'attempts' | 'worker' | 'startedAt' | 'finishedAt' | 'heartbeatAt' | 'cpuSeconds' | 'wallMs' | 'args'
-    | 'exitCode' | 'stderrTail' | 'sizeBytes' | 'checksum' | 'error'
+    | 'attempts'
+    | 'worker'
+    | 'startedAt'
+    | 'finishedAt'
+    | 'heartbeatAt'
+    | 'cpuSeconds'
+    | 'wallMs'
+    | 'args'
+    | 'exitCode'
+    | 'stderrTail'
+    | 'sizeBytes'
+    | 'checksum'
+    | 'error'
   >
 > & { clearError?: boolean };
 
@@ -60,13 +73,7 @@ export interface Ledger {
   /** All tasks of a job: video segments by index, then audio. */
   listTasks(jobId: string): Promise<TaskRecord[]>;
   /** Moves a task to `to` if its status is one of `from` (and, when given, its attempts equal `ifAttempts`). */
-  transitionTask(
-    id: TaskId,
-    from: readonly TaskStatus[],
-    to: TaskStatus,
-    patch?: TaskPatch,
-    ifAttempts?: number,
-  ): Promise<TaskRecord>;
+  transitionTask(id: TaskId, from: readonly TaskStatus[], to: TaskStatus, patch?: TaskPatch, ifAttempts?: number): Promise<TaskRecord>;
   /** Refreshes a running task's heartbeat; no-op if it is no longer running. */
   heartbeat(id: TaskId, at: number): Promise<void>;
   /** Appends an event; the ledger assigns `seq` (increasing per job). */

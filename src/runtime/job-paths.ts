@@ -42,7 +42,8 @@ export function checkPaths(input: string, output: string, overwrite: boolean): {
     outSt = undefined;
   }
   if (outSt?.isDirectory()) throw new InputError(`output is a directory: ${output}`);
-  if (outSt && realpathSync(out) === realpathSync(source)) throw new InputError('output path is the input file; choose another output path');
+  if (outSt && realpathSync(out) === realpathSync(source))
+    throw new InputError('output path is the input file; choose another output path');
   if (outSt && !overwrite) throw new InputError(`output exists: ${output} (pass --overwrite to replace it)`);
   return { source, output: out };
 }
@@ -53,7 +54,8 @@ export function checkPaths(input: string, output: string, overwrite: boolean): {
  */
 function ensureLadderFolder(out: string): void {
   if (!isLadderOutput(out) || statSync(dirname(out), { throwIfNoEntry: false })) return;
-  if (!statSync(dirname(dirname(out)), { throwIfNoEntry: false })?.isDirectory()) throw new InputError(`output folder does not exist: ${dirname(dirname(out))}`);
+  if (!statSync(dirname(dirname(out)), { throwIfNoEntry: false })?.isDirectory())
+    throw new InputError(`output folder does not exist: ${dirname(dirname(out))}`);
   mkdirSync(dirname(out));
 }
 
@@ -71,8 +73,10 @@ export function checkLocations(input: string, output: string, overwrite: boolean
   if (localOut) {
     const out = resolve(output);
     ensureLadderFolder(out);
-    if (!statSync(dirname(out), { throwIfNoEntry: false })?.isDirectory()) throw new InputError(`output folder does not exist: ${dirname(out)}`);
-    if (statSync(out, { throwIfNoEntry: false }) && !overwrite) throw new InputError(`output exists: ${output} (pass --overwrite to replace it)`);
+    if (!statSync(dirname(out), { throwIfNoEntry: false })?.isDirectory())
+      throw new InputError(`output folder does not exist: ${dirname(out)}`);
+    if (statSync(out, { throwIfNoEntry: false }) && !overwrite)
+      throw new InputError(`output exists: ${output} (pass --overwrite to replace it)`);
   }
   return { source: localIn ? resolve(input) : input, output: localOut ? resolve(output) : output };
 }

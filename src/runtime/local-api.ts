@@ -44,7 +44,18 @@ const signalOf = (opts: ApiOptions) => (opts.signal ? { signal: opts.signal } : 
 /** Transcodes `input` to `output` and resolves with the finished job; rejects with a typed error. */
 export async function transcode(input: string, output: string, opts: TranscodeApiOptions = {}): Promise<JobView> {
   const options: Record<string, unknown> = { verify: opts.verify ?? true };
-  for (const k of ['videoCodec', 'crf', 'preset', 'height', 'width', 'audioCodec', 'audioBitrate', 'segmentSeconds', 'workers', 'maxAttempts'] as const) {
+  for (const k of [
+    'videoCodec',
+    'crf',
+    'preset',
+    'height',
+    'width',
+    'audioCodec',
+    'audioBitrate',
+    'segmentSeconds',
+    'workers',
+    'maxAttempts',
+  ] as const) {
     if (opts[k] !== undefined) options[k] = String(opts[k]);
   }
   return withBackend(opts, async (b) => {

@@ -19,7 +19,10 @@ const intFlag = (name: string, min: number, max: number) =>
 export const transcodeFlagsSchema = z.object({
   videoCodec: z.enum(['h264', 'hevc', 'vp9', 'av1'], { message: '--video-codec must be one of h264, hevc, vp9, av1' }).optional(),
   crf: intFlag('--crf', 0, 63).optional(),
-  preset: z.string().regex(/^[a-z0-9]+$/, '--preset must be a preset name or number').optional(),
+  preset: z
+    .string()
+    .regex(/^[a-z0-9]+$/, '--preset must be a preset name or number')
+    .optional(),
   height: intFlag('--height', 16, 8192).optional(),
   width: intFlag('--width', 16, 8192).optional(),
   audioCodec: z.enum(['aac', 'opus', 'copy', 'none'], { message: '--audio-codec must be one of aac, opus, copy, none' }).optional(),
@@ -30,7 +33,10 @@ export const transcodeFlagsSchema = z.object({
     .transform(Number)
     .refine((n) => n >= 0.5 && n <= 3600, '--segment-seconds must be from 0.5 to 3600')
     .optional(),
-  pixFmt: z.string().regex(/^[a-z0-9]+$/, '--pix-fmt must be a pixel format name such as yuv420p10le').optional(),
+  pixFmt: z
+    .string()
+    .regex(/^[a-z0-9]+$/, '--pix-fmt must be a pixel format name such as yuv420p10le')
+    .optional(),
   bitDepth: z.enum(['8', '10', '12'], { message: '--bit-depth must be 8, 10 or 12' }).transform(Number).optional(),
   workers: intFlag('--workers', 1, 256).optional(),
   maxAttempts: intFlag('--max-attempts', 1, 20).optional(),
@@ -60,10 +66,14 @@ export function parseTranscodeOptions(flags: Record<string, unknown>, output: st
     if (f.dash) throw new UsageError('--dash needs an HLS output: a path ending in .m3u8 (the manifest.mpd is written beside it)');
     if (f.segmentDuration !== undefined) throw new UsageError('--segment-duration needs an HLS output: a path ending in .m3u8');
   } else {
-    if (f.width !== undefined || f.height !== undefined) throw new UsageError('--width and --height do not apply to a ladder: list the rendition heights with --ladder');
-    if (f.videoCodec && !(LADDER_CODECS as readonly string[]).includes(f.videoCodec)) throw new UsageError(`a ladder is encoded with ${LADDER_CODECS.join(' or ')} (fMP4 renditions players take), not ${f.videoCodec}`);
-    if (f.qualityReport) throw new UsageError('--quality-report measures one output file, not a ladder: run verify_output on a rendition playlist instead');
-    if (f.audioCodec === 'copy') throw new UsageError('--audio-codec copy does not apply to a ladder: its audio rendition is encoded (aac, opus) or left out (none)');
+    if (f.width !== undefined || f.height !== undefined)
+      throw new UsageError('--width and --height do not apply to a ladder: list the rendition heights with --ladder');
+    if (f.videoCodec && !(LADDER_CODECS as readonly string[]).includes(f.videoCodec))
+      throw new UsageError(`a ladder is encoded with ${LADDER_CODECS.join(' or ')} (fMP4 renditions players take), not ${f.videoCodec}`);
+    if (f.qualityReport)
+      throw new UsageError('--quality-report measures one output file, not a ladder: run verify_output on a rendition playlist instead');
+    if (f.audioCodec === 'copy')
+      throw new UsageError('--audio-codec copy does not apply to a ladder: its audio rendition is encoded (aac, opus) or left out (none)');
   }
   const profile = resolveProfile({
     container: ladder ? 'mp4' : containerFromPath(output),

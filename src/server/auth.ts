@@ -63,7 +63,11 @@ export function installAuth(app: FastifyInstance, opts: AuthOptions): void {
       if (originHost !== host) throw new HttpError(403, 'forbidden', 'cross-origin requests are not accepted');
     }
     if (opts.requireToken && !tokenMatches(givenToken(req), opts.token!)) {
-      throw new HttpError(401, 'unauthorized', 'this server needs a token: send "Authorization: Bearer <token>" (printed by `shardcast serve`, or SHARDCAST_TOKEN)');
+      throw new HttpError(
+        401,
+        'unauthorized',
+        'this server needs a token: send "Authorization: Bearer <token>" (printed by `shardcast serve`, or SHARDCAST_TOKEN)',
+      );
     }
   });
 }

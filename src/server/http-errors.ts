@@ -4,12 +4,22 @@
  */
 import type { FastifyError, FastifyInstance } from 'fastify';
 import {
-  CancelledError, ConditionFailedError, InputError, JobFailedError, NotFoundError, ShardcastError, UsageError,
+  CancelledError,
+  ConditionFailedError,
+  InputError,
+  JobFailedError,
+  NotFoundError,
+  ShardcastError,
+  UsageError,
 } from '../core/errors.js';
 
 /** An error with an HTTP status, thrown by route handlers. */
 export class HttpError extends Error {
-  constructor(readonly statusCode: number, readonly code: string, message: string) {
+  constructor(
+    readonly statusCode: number,
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
     this.name = 'HttpError';
   }

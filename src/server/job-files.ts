@@ -12,7 +12,23 @@ import type { Container } from '../core/types.js';
 import { HttpError } from './http-errors.js';
 
 const SOURCE_EXTENSIONS = new Set([
-  'mp4', 'm4v', 'mov', 'mkv', 'webm', 'avi', 'ts', 'mts', 'm2ts', 'mpg', 'mpeg', 'flv', 'wmv', '3gp', 'ogv', 'y4m', 'mxf',
+  'mp4',
+  'm4v',
+  'mov',
+  'mkv',
+  'webm',
+  'avi',
+  'ts',
+  'mts',
+  'm2ts',
+  'mpg',
+  'mpeg',
+  'flv',
+  'wmv',
+  '3gp',
+  'ogv',
+  'y4m',
+  'mxf',
 ]);
 
 /** The extension kept for an upload: a known video extension of the client's file name, else `bin`. */
@@ -101,7 +117,8 @@ export class JobFiles {
  * Relative paths are taken relative to the first root.
  */
 export function resolveUnderRoots(source: string, roots: string[]): string {
-  if (roots.length === 0) throw new HttpError(403, 'forbidden', 'this server reads no local paths (start it with --root <dir>); upload the file instead');
+  if (roots.length === 0)
+    throw new HttpError(403, 'forbidden', 'this server reads no local paths (start it with --root <dir>); upload the file instead');
   if (source.includes('\0')) throw new UsageError('invalid source path');
   const outside = () => new HttpError(403, 'forbidden', 'source is outside the folders this server may read (see --root)');
   const under = (p: string, root: string) => p.startsWith(root.endsWith(sep) ? root : root + sep);

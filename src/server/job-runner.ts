@@ -58,32 +58,45 @@ export class JobRunner {
   submit(req: JobRequest & { id: string }): Promise<void> {
     return new Promise((resolve, reject) => {
       let created = false;
-      this.start(req.id, 'run', (signal) => this.backend.submit(req, {
-        signal,
-        onJob: () => {
-          created = true;
-          resolve();
-        },
-      }).then((r) => r.job, (err: unknown) => {
-        if (!created) reject(err instanceof Error ? err : new Error(String(err)));
-        throw err;
-      }));
+      this.start(req.id, 'run', (signal) =>
+        this.backend
+          .submit(req, {
+            signal,
+            onJob: () => {
+              created = true;
+              resolve();
+            },
+          })
+          .then(
+            (r) => r.job,
+            (err: unknown) => {
+              if (!created) reject(err instanceof Error ? err : new Error(String(err)));
+              throw err;
+            },
+          ),
+      );
     });
   }
 
   /** Starts a run in the background; throws ConditionFailedError when this process already runs the job. */
-  start(jobId: string, action: RunAction, run: (signal: AbortSignal) => Promise<JobRecord> = (signal) => this.execute(jobId, action, signal)): void {
+  start(
+    jobId: string,
+    action: RunAction,
+    run: (signal: AbortSignal) => Promise<JobRecord> = (signal) => this.execute(jobId, action, signal),
+  ): void {
     if (this.active.has(jobId)) {
       throw new ConditionFailedError(`job ${jobId} is already running in this server`, undefined);
     }
     const controller = new AbortController();
-    const done = run(controller.signal).then(
-      (job) => this.log.info(`job ${jobId} ${job.status}`),
-      (err: unknown) => this.log.warn(`job ${jobId} ${action} ended: ${err instanceof Error ? err.message : String(err)}`),
-    ).finally(() => {
-      this.active.delete(jobId);
-      this.live.clear(jobId);
-    });
+    const done = run(controller.signal)
+      .then(
+        (job) => this.log.info(`job ${jobId} ${job.status}`),
+        (err: unknown) => this.log.warn(`job ${jobId} ${action} ended: ${err instanceof Error ? err.message : String(err)}`),
+      )
+      .finally(() => {
+        this.active.delete(jobId);
+        this.live.clear(jobId);
+      });
     this.active.set(jobId, { action, controller, done });
   }
 

@@ -13,10 +13,10 @@ export async function registerOpenApi(app: FastifyInstance, requireToken: boolea
         title: 'shardcast API',
         version: '0.1.0',
         description:
-          'Submit, watch, inspect and repair segment-parallel transcoding jobs. The same ledger as the CLI: jobs '
-          + 'started with `shardcast transcode` appear here live. Off loopback every request needs '
-          + '`Authorization: Bearer <token>` (or `?token=` for EventSource and media elements). Errors are '
-          + '`{ "error": code, "message": text }`.',
+          'Submit, watch, inspect and repair segment-parallel transcoding jobs. The same ledger as the CLI: jobs ' +
+          'started with `shardcast transcode` appear here live. Off loopback every request needs ' +
+          '`Authorization: Bearer <token>` (or `?token=` for EventSource and media elements). Errors are ' +
+          '`{ "error": code, "message": text }`.',
       },
       tags: [{ name: 'jobs', description: 'transcoding jobs' }],
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },

@@ -38,9 +38,10 @@ export function registerActionRoutes(app: FastifyInstance, ctx: ServerContext): 
   });
 
   for (const action of ['retry', 'resume'] as const) {
-    const summary = action === 'retry'
-      ? 'Re-run only the failed segments of a failed or cancelled job'
-      : 'Continue a stopped, failed or crashed job: runs only what is not done';
+    const summary =
+      action === 'retry'
+        ? 'Re-run only the failed segments of a failed or cancelled job'
+        : 'Continue a stopped, failed or crashed job: runs only what is not done';
     app.post<{ Params: IdParams }>(`/api/jobs/:id/${action}`, { schema: schema(summary, 202) }, async (req, reply) => {
       const job = await loadJob(ctx, req.params.id);
       await checkStartable(ctx, job, action);
@@ -49,25 +50,36 @@ export function registerActionRoutes(app: FastifyInstance, ctx: ServerContext): 
     });
   }
 
-  app.post<{ Params: IdParams }>('/api/jobs/:id/quality', {
-    schema: schema("Measure a done job's output against its source: PSNR and SSIM, whole and at every seam (one decode of each); the report lands in the job's `quality`", 202),
-  }, async (req, reply) => {
-    const job = await loadJob(ctx, req.params.id);
-    if (ctx.runner.isRunning(job.id)) throw new HttpError(409, 'conflict', `job ${job.id} is already running`);
-    if (job.status !== 'done') throw new HttpError(409, 'conflict', `job ${job.id} is ${job.status}; a quality report needs a done job`);
-    ctx.runner.start(job.id, 'quality');
-    return reply.code(202).send(await jobDetail(ctx, job.id));
-  });
+  app.post<{ Params: IdParams }>(
+    '/api/jobs/:id/quality',
+    {
+      schema: schema(
+        "Measure a done job's output against its source: PSNR and SSIM, whole and at every seam (one decode of each); the report lands in the job's `quality`",
+        202,
+      ),
+    },
+    async (req, reply) => {
+      const job = await loadJob(ctx, req.params.id);
+      if (ctx.runner.isRunning(job.id)) throw new HttpError(409, 'conflict', `job ${job.id} is already running`);
+      if (job.status !== 'done') throw new HttpError(409, 'conflict', `job ${job.id} is ${job.status}; a quality report needs a done job`);
+      ctx.runner.start(job.id, 'quality');
+      return reply.code(202).send(await jobDetail(ctx, job.id));
+    },
+  );
 
-  app.post<{ Params: IdParams }>('/api/jobs/:id/cancel', {
-    schema: schema('Stop a job this server is running; it stays resumable (status cancelled)', 200),
-  }, async (req) => {
-    const job = await loadJob(ctx, req.params.id);
-    if (!(await ctx.runner.cancel(job.id))) {
-      const tasks = await ctx.backend.ledger.listTasks(job.id);
-      const where = activeElsewhere(ctx, job, tasks) ? 'it runs in another process; stop that process (Ctrl-C)' : `it is ${job.status}`;
-      throw new HttpError(409, 'conflict', `job ${job.id} is not running in this server: ${where}`);
-    }
-    return jobDetail(ctx, job.id);
-  });
+  app.post<{ Params: IdParams }>(
+    '/api/jobs/:id/cancel',
+    {
+      schema: schema('Stop a job this server is running; it stays resumable (status cancelled)', 200),
+    },
+    async (req) => {
+      const job = await loadJob(ctx, req.params.id);
+      if (!(await ctx.runner.cancel(job.id))) {
+        const tasks = await ctx.backend.ledger.listTasks(job.id);
+        const where = activeElsewhere(ctx, job, tasks) ? 'it runs in another process; stop that process (Ctrl-C)' : `it is ${job.status}`;
+        throw new HttpError(409, 'conflict', `job ${job.id} is not running in this server: ${where}`);
+      }
+      return jobDetail(ctx, job.id);
+    },
+  );
 }

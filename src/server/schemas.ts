@@ -33,7 +33,12 @@ export const segmentQuery = {
 
 /** The encode options accepted by POST /api/jobs (JSON properties or multipart fields). */
 export const jobOptionsProperties = {
-  container: { type: 'string', enum: ['mp4', 'mkv', 'webm', 'mov', 'hls'], default: 'mp4', description: 'hls: an HLS ladder (master.m3u8 and its renditions), see ladder/dash/segmentDuration' },
+  container: {
+    type: 'string',
+    enum: ['mp4', 'mkv', 'webm', 'mov', 'hls'],
+    default: 'mp4',
+    description: 'hls: an HLS ladder (master.m3u8 and its renditions), see ladder/dash/segmentDuration',
+  },
   videoCodec: { type: 'string', enum: ['h264', 'hevc', 'vp9', 'av1'] },
   crf: { type: 'integer', minimum: 0, maximum: 63 },
   preset: { type: 'string', pattern: '^[a-z0-9]{1,20}$' },
@@ -44,7 +49,11 @@ export const jobOptionsProperties = {
   segmentSeconds: { type: 'number', minimum: 0.5, maximum: 3600 },
   workers: { type: 'integer', minimum: 1, maximum: 256 },
   maxAttempts: { type: 'integer', minimum: 1, maximum: 20 },
-  ladder: { type: 'string', pattern: '^[0-9]{2,4}(:[0-9.]+[kKmM]?)?(,[0-9]{2,4}(:[0-9.]+[kKmM]?)?){0,11}$', description: 'with container hls: rungs, e.g. 1080,720:3000k,480' },
+  ladder: {
+    type: 'string',
+    pattern: '^[0-9]{2,4}(:[0-9.]+[kKmM]?)?(,[0-9]{2,4}(:[0-9.]+[kKmM]?)?){0,11}$',
+    description: 'with container hls: rungs, e.g. 1080,720:3000k,480',
+  },
   dash: { type: 'boolean', default: false, description: 'with container hls: also manifest.mpd' },
   segmentDuration: { type: 'number', minimum: 1, maximum: 30, description: 'with container hls: media segment duration (s)' },
   verify: { type: 'boolean', default: true },
@@ -108,11 +117,19 @@ export const jobViewSchema = looseObject('a job with its segments and totals', {
   segmentsTotal: { type: 'integer' },
   segments: { type: 'array', items: taskViewSchema },
   renditions: {
-    type: 'array', description: "a ladder's renditions, measured from their segments",
+    type: 'array',
+    description: "a ladder's renditions, measured from their segments",
     items: looseObject('one rendition', {
-      kind: { type: 'string', enum: ['video', 'audio', 'subtitles'] }, name: { type: 'string' }, playlist: { type: 'string' },
-      width: { type: 'integer' }, height: { type: 'integer' }, codecs: { type: 'string' }, segments: { type: 'integer' },
-      bytes: { type: 'integer' }, peakBitrate: { type: 'integer' }, averageBitrate: { type: 'integer' },
+      kind: { type: 'string', enum: ['video', 'audio', 'subtitles'] },
+      name: { type: 'string' },
+      playlist: { type: 'string' },
+      width: { type: 'integer' },
+      height: { type: 'integer' },
+      codecs: { type: 'string' },
+      segments: { type: 'integer' },
+      bytes: { type: 'integer' },
+      peakBitrate: { type: 'integer' },
+      averageBitrate: { type: 'integer' },
     }),
   },
 });
@@ -151,5 +168,9 @@ export const workerSchema = looseObject('a cluster worker as it reports itself',
 });
 
 export const errorResponses = {
-  400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema,
+  400: errorSchema,
+  401: errorSchema,
+  403: errorSchema,
+  404: errorSchema,
+  409: errorSchema,
 } as const;

@@ -28,81 +28,88 @@ export function registerEventStream(app: FastifyInstance, ctx: ServerContext, ti
     for (const close of [...open]) close();
   });
 
-  app.get<{ Params: { id: string }; Querystring: { after?: number } }>('/api/jobs/:id/events', {
-    schema: {
-      summary: 'Server-Sent Events: `job-event` (the ledger event log, id = seq) and `snapshot` (the job detail); `gone` when deleted',
-      tags: ['jobs'],
-      params: jobIdParams,
-      querystring: {
-        type: 'object',
-        properties: { after: { type: 'integer', minimum: 0, description: 'send events after this seq' }, token: { type: 'string', maxLength: 512 } },
+  app.get<{ Params: { id: string }; Querystring: { after?: number } }>(
+    '/api/jobs/:id/events',
+    {
+      schema: {
+        summary: 'Server-Sent Events: `job-event` (the ledger event log, id = seq) and `snapshot` (the job detail); `gone` when deleted',
+        tags: ['jobs'],
+        params: jobIdParams,
+        querystring: {
+          type: 'object',
+          properties: {
+            after: { type: 'integer', minimum: 0, description: 'send events after this seq' },
+            token: { type: 'string', maxLength: 512 },
+          },
+        },
+        response: { 200: { description: 'text/event-stream', type: 'string' }, ...errorResponses },
       },
-      response: { 200: { description: 'text/event-stream', type: 'string' }, ...errorResponses },
     },
-  }, async (req, reply) => {
-    const id = req.params.id;
-    await loadJob(ctx, id);
-    const header = Number(req.headers['last-event-id']);
-    let lastSeq = Number.isInteger(header) && header >= 0 ? header : (req.query.after ?? 0);
-    reply.hijack();
-    const res = reply.raw;
-    res.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache, no-transform',
-      connection: 'keep-alive',
-      'x-accel-buffering': 'no',
-    });
-    res.write('retry: 2000\n\n');
-    let busy = false;
-    let lastSnapshot = 0;
-    let lastWrite = Date.now();
-    let lastSnapshotJson = '';
-    const tick = async () => {
-      if (busy || res.writableEnded) return;
-      busy = true;
-      try {
-        const events = await ctx.backend.ledger.listEvents(id, lastSeq);
-        for (const e of events) {
-          send(res, 'job-event', e, e.seq);
-          lastSeq = e.seq;
-        }
-        const now = Date.now();
-        const live = Object.keys(ctx.live.forJob(id)).length > 0;
-        if (events.length > 0 || live || now - lastSnapshot >= timing.snapshotMs) {
-          const detail = await jobDetail(ctx, id).catch(() => undefined);
-          if (!detail) {
-            send(res, 'gone', { id });
-            stop();
-            return;
+    async (req, reply) => {
+      const id = req.params.id;
+      await loadJob(ctx, id);
+      const header = Number(req.headers['last-event-id']);
+      let lastSeq = Number.isInteger(header) && header >= 0 ? header : (req.query.after ?? 0);
+      reply.hijack();
+      const res = reply.raw;
+      res.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache, no-transform',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+      });
+      res.write('retry: 2000\n\n');
+      let busy = false;
+      let lastSnapshot = 0;
+      let lastWrite = Date.now();
+      let lastSnapshotJson = '';
+      const tick = async () => {
+        if (busy || res.writableEnded) return;
+        busy = true;
+        try {
+          const events = await ctx.backend.ledger.listEvents(id, lastSeq);
+          for (const e of events) {
+            send(res, 'job-event', e, e.seq);
+            lastSeq = e.seq;
           }
-          const json = JSON.stringify(detail);
-          if (json !== lastSnapshotJson || now - lastSnapshot >= timing.snapshotMs) {
-            res.write(`event: snapshot\ndata: ${json}\n\n`);
-            lastSnapshotJson = json;
-            lastSnapshot = now;
+          const now = Date.now();
+          const live = Object.keys(ctx.live.forJob(id)).length > 0;
+          if (events.length > 0 || live || now - lastSnapshot >= timing.snapshotMs) {
+            const detail = await jobDetail(ctx, id).catch(() => undefined);
+            if (!detail) {
+              send(res, 'gone', { id });
+              stop();
+              return;
+            }
+            const json = JSON.stringify(detail);
+            if (json !== lastSnapshotJson || now - lastSnapshot >= timing.snapshotMs) {
+              res.write(`event: snapshot\ndata: ${json}\n\n`);
+              lastSnapshotJson = json;
+              lastSnapshot = now;
+              lastWrite = now;
+            }
+          }
+          if (events.length > 0) lastWrite = now;
+          if (now - lastWrite >= timing.keepAliveMs) {
+            res.write(': keep-alive\n\n');
             lastWrite = now;
           }
+        } catch (err) {
+          req.log.warn({ err }, 'event stream poll failed');
+        } finally {
+          busy = false;
         }
-        if (events.length > 0) lastWrite = now;
-        if (now - lastWrite >= timing.keepAliveMs) {
-          res.write(': keep-alive\n\n');
-          lastWrite = now;
-        }
-      } catch (err) {
-        req.log.warn({ err }, 'event stream poll failed');
-      } finally {
-        busy = false;
+      };
+      const timer = setInterval(() => void tick(), timing.pollMs);
+      function stop() {
+        clearInterval(timer);
+        open.delete(stop);
+        if (!res.writableEnded) res.end();
       }
-    };
-    const timer = setInterval(() => void tick(), timing.pollMs);
-    function stop() {
-      clearInterval(timer);
-      open.delete(stop);
-      if (!res.writableEnded) res.end();
-    }
-    open.add(stop);
-    res.on('close', stop);
-    res.on('error', stop);
-    void tick();
-  });
+      open.add(stop);
+      res.on('close', stop);
+      res.on('error', stop);
+      void tick();
+    },
+  );
 }

@@ -27,6 +27,9 @@ export async function registerStaticWeb(app: FastifyInstance, webDir: string | u
       if (built) return reply.sendFile('index.html', webDir, { cacheControl: false });
       return reply.type('text/html; charset=utf-8').send(NOT_BUILT);
     }
-    return reply.code(404).type('application/json').send({ error: 'not_found', message: `no route ${req.method} ${path}` });
+    return reply
+      .code(404)
+      .type('application/json')
+      .send({ error: 'not_found', message: `no route ${req.method} ${path}` });
   });
 }

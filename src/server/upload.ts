@@ -18,7 +18,11 @@ export interface ReceivedUpload {
 }
 
 const tooLarge = (maxBytes: number) =>
-  new HttpError(413, 'too_large', `the upload is larger than this server accepts (${Math.floor(maxBytes / 1048576)} MiB; see --max-upload-mb)`);
+  new HttpError(
+    413,
+    'too_large',
+    `the upload is larger than this server accepts (${Math.floor(maxBytes / 1048576)} MiB; see --max-upload-mb)`,
+  );
 
 /** Refuses a request whose declared length is over the cap before a byte of its body is read. */
 export function checkDeclaredLength(req: FastifyRequest, maxBytes: number): void {
@@ -28,7 +32,8 @@ export function checkDeclaredLength(req: FastifyRequest, maxBytes: number): void
 }
 
 export async function receiveUpload(req: FastifyRequest, files: JobFiles, id: string, maxBytes: number): Promise<ReceivedUpload> {
-  if (!req.isMultipart()) throw new HttpError(415, 'unsupported_media_type', 'send multipart/form-data with a `file` field, or JSON naming a `source`');
+  if (!req.isMultipart())
+    throw new HttpError(415, 'unsupported_media_type', 'send multipart/form-data with a `file` field, or JSON naming a `source`');
   const dir = await files.prepareUpload(id);
   const fields: Record<string, string> = {};
   let sourcePath: string | undefined;

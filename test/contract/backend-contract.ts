@@ -31,7 +31,10 @@ export function runBackendContract(name: string, open: (stateDir: string) => Pro
       const seen: string[] = [];
       const notes: string[] = [];
       const output = join(t.dir, 'out.mp4');
-      const r = await backend.submit({ input: clip, output, options, overwrite: false }, { onJob: (id) => seen.push(id), note: (l) => notes.push(l) });
+      const r = await backend.submit(
+        { input: clip, output, options, overwrite: false },
+        { onJob: (id) => seen.push(id), note: (l) => notes.push(l) },
+      );
       doneId = r.job.id;
       assert.deepEqual(seen, [r.job.id]);
       assert.equal(r.job.status, 'done');
@@ -39,7 +42,10 @@ export function runBackendContract(name: string, open: (stateDir: string) => Pro
       assert.equal(r.job.backend, backend.kind);
       assert.equal(r.localOutput ?? r.job.output, output);
       assert.ok(existsSync(output), 'the output is at the path asked for');
-      assert.ok(notes.some((l) => l.includes(r.job.id)), 'a note names the job');
+      assert.ok(
+        notes.some((l) => l.includes(r.job.id)),
+        'a note names the job',
+      );
     });
 
     it('status shows the job, its segments and its events; jobs lists it', async () => {
@@ -47,7 +53,10 @@ export function runBackendContract(name: string, open: (stateDir: string) => Pro
       assert.equal(view.status, 'done');
       assert.equal(view.segmentsDone, view.segmentsTotal);
       assert.ok(view.segmentsTotal >= 2);
-      assert.ok(events.some((e) => e.type === 'job.done' || /done/.test(e.type)), events.map((e) => e.type).join(', '));
+      assert.ok(
+        events.some((e) => e.type === 'job.done' || /done/.test(e.type)),
+        events.map((e) => e.type).join(', '),
+      );
       assert.ok((await backend.jobs(50)).some((j) => j.id === doneId));
       assert.equal(backend.runsElsewhere((await backend.ledger.getJob(doneId))!, await backend.ledger.listTasks(doneId)), false);
     });
@@ -58,8 +67,14 @@ export function runBackendContract(name: string, open: (stateDir: string) => Pro
 
     it('bad options and a missing input are refused before any job exists', async () => {
       const before = (await backend.jobs(50)).length;
-      await assert.rejects(backend.submit({ input: clip, output: join(t.dir, 'bad.mp4'), options: { crf: 'high' }, overwrite: false }), UsageError);
-      await assert.rejects(backend.submit({ input: join(t.dir, 'missing.mp4'), output: join(t.dir, 'm.mp4'), options, overwrite: false }), InputError);
+      await assert.rejects(
+        backend.submit({ input: clip, output: join(t.dir, 'bad.mp4'), options: { crf: 'high' }, overwrite: false }),
+        UsageError,
+      );
+      await assert.rejects(
+        backend.submit({ input: join(t.dir, 'missing.mp4'), output: join(t.dir, 'm.mp4'), options, overwrite: false }),
+        InputError,
+      );
       await assert.rejects(backend.submit({ input: clip, output: join(t.dir, 'out.mp4'), options, overwrite: false }), /output exists/);
       assert.equal((await backend.jobs(50)).length, before);
     });
@@ -73,13 +88,21 @@ export function runBackendContract(name: string, open: (stateDir: string) => Pro
       const junk = join(t.dir, 'junk.mp4');
       writeFileSync(junk, 'not a video at all\n'.repeat(64));
       let id = '';
-      const err = await backend.submit({ input: junk, output: join(t.dir, 'junk-out.mp4'), options, overwrite: false }, { onJob: (j) => (id = j) }).then(() => undefined, (e: unknown) => e);
+      const err = await backend
+        .submit({ input: junk, output: join(t.dir, 'junk-out.mp4'), options, overwrite: false }, { onJob: (j) => (id = j) })
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
       assert.ok(err instanceof ShardcastError, String(err));
       assert.ok(id, 'the job was created');
       const failed = (await backend.ledger.getJob(id))!;
       assert.equal(failed.status, 'failed');
       assert.match(failed.error ?? '', /media|read|invalid|analy/i);
-      const again = await backend.retry(id).then(() => undefined, (e: unknown) => e);
+      const again = await backend.retry(id).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       assert.ok(again instanceof ShardcastError, String(again));
       assert.equal((await backend.ledger.getJob(id))!.status, 'failed');
       assert.ok((await backend.ledger.listEvents(id)).some((e) => e.type === 'job.retry'));

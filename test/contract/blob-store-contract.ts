@@ -99,14 +99,14 @@ export function runBlobStoreContract(name: string, makeStore: () => Promise<Blob
       assert.deepEqual(await readFile(join(work, 'out')), second);
     });
 
-    it('moveBlob moves an attempt\'s file to the task\'s key, replacing what is there, with its size and sha256', async () => {
+    it("moveBlob moves an attempt's file to the task's key, replacing what is there, with its size and sha256", async () => {
       await f.store.putFile(`${jobId}/v00002.mkv`, await localFile('old', Buffer.from('an earlier attempt')));
       const bytes = randomBytes(40_000);
       const stored = await f.store.putFile(`${jobId}/attempts/v00002.3ab.mkv`, await localFile('new', bytes));
       const moved = await f.store.moveBlob(`${jobId}/attempts/v00002.3ab.mkv`, `${jobId}/v00002.mkv`);
       assert.deepEqual(moved, stored);
       assert.deepEqual(await f.store.stat(`${jobId}/v00002.mkv`), stored);
-      assert.equal(await f.store.stat(`${jobId}/attempts/v00002.3ab.mkv`), undefined, 'the attempt\'s key is gone');
+      assert.equal(await f.store.stat(`${jobId}/attempts/v00002.3ab.mkv`), undefined, "the attempt's key is gone");
       await assert.rejects(f.store.moveBlob(`${jobId}/attempts/none.mkv`, `${jobId}/v00009.mkv`));
     });
 
@@ -117,7 +117,10 @@ export function runBlobStoreContract(name: string, makeStore: () => Promise<Blob
       const damaged = Buffer.from(bytes);
       damaged[12_345] = damaged[12_345]! ^ 0xff;
       await f.tamper(`${jobId}/attempts/v00004.9cd.mkv`, damaged);
-      assert.deepEqual(await f.store.stat(`${jobId}/attempts/v00004.9cd.mkv`, { verify: true }), { sizeBytes: bytes.length, checksum: sha256(damaged) });
+      assert.deepEqual(await f.store.stat(`${jobId}/attempts/v00004.9cd.mkv`, { verify: true }), {
+        sizeBytes: bytes.length,
+        checksum: sha256(damaged),
+      });
       const moved = await f.store.moveBlob(`${jobId}/attempts/v00004.9cd.mkv`, `${jobId}/v00004.mkv`);
       assert.deepEqual(moved, { sizeBytes: bytes.length, checksum: sha256(damaged) });
       assert.deepEqual(await f.store.stat(`${jobId}/v00004.mkv`, { verify: true }), moved);
@@ -132,7 +135,7 @@ export function runBlobStoreContract(name: string, makeStore: () => Promise<Blob
       assert.deepEqual(await readRange(location, 49_990, 49_999), bytes.subarray(49_990));
     });
 
-    it('deletePrefix removes the job\'s blobs and nothing else', async () => {
+    it("deletePrefix removes the job's blobs and nothing else", async () => {
       const other = `${jobId}-other`;
       for (const key of [`${jobId}/v00000.mkv`, `${jobId}/v00001.mkv`, `${jobId}/a00000.mka`, `${other}/v00000.mkv`]) {
         await f.store.putFile(key, await localFile(randomUUID(), randomBytes(100)));

@@ -46,9 +46,13 @@ const makeLedger = (over: Partial<ConstructorParameters<typeof DynamoDbLedger>[0
 runLedgerContract('DynamoDbLedger (dynalite)', async () => makeLedger());
 
 async function itemsOf(jobId: string): Promise<Array<Record<string, unknown>>> {
-  const res = await doc.send(new QueryCommand({
-    TableName: TABLE, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `JOB#${jobId}` },
-  }));
+  const res = await doc.send(
+    new QueryCommand({
+      TableName: TABLE,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': `JOB#${jobId}` },
+    }),
+  );
   return (res.Items ?? []) as Array<Record<string, unknown>>;
 }
 
@@ -106,13 +110,21 @@ describe('DynamoDbLedger specifics', () => {
   it('reads a job stored before the bulky fields were split (whole analysis and plan, plain result)', async () => {
     const job = fullJob('job-legacy-layout');
     const { analysis, plan, result, ...rest } = job;
-    await doc.send(new PutCommand({
-      TableName: TABLE,
-      Item: {
-        ...rest, result, pk: `JOB#${job.id}`, sk: 'JOB', gsiPk: 'JOB', ttl: 2_000_000_000,
-        analysisGz: gzipSync(JSON.stringify(analysis)), planGz: gzipSync(JSON.stringify(plan)),
-      },
-    }));
+    await doc.send(
+      new PutCommand({
+        TableName: TABLE,
+        Item: {
+          ...rest,
+          result,
+          pk: `JOB#${job.id}`,
+          sk: 'JOB',
+          gsiPk: 'JOB',
+          ttl: 2_000_000_000,
+          analysisGz: gzipSync(JSON.stringify(analysis)),
+          planGz: gzipSync(JSON.stringify(plan)),
+        },
+      }),
+    );
     const ledger = makeLedger();
     assert.deepEqual(await ledger.getJob(job.id), job);
     assert.deepEqual(await ledger.getJobHead(job.id), jobHeadOf(job));
@@ -125,13 +137,16 @@ describe('DynamoDbLedger specifics', () => {
 function meteredLedger(): { ledger: DynamoDbLedger; meter: { units: number } } {
   const raw = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials });
   const meter = { units: 0 };
-  raw.middlewareStack.add((next) => async (args) => {
-    (args.input as Record<string, unknown>).ReturnConsumedCapacity = 'TOTAL';
-    const r = await next(args);
-    const cc = (r.output as { ConsumedCapacity?: { CapacityUnits?: number } | Array<{ CapacityUnits?: number }> }).ConsumedCapacity;
-    meter.units += (Array.isArray(cc) ? cc : cc ? [cc] : []).reduce((s, c) => s + (c.CapacityUnits ?? 0), 0);
-    return r;
-  }, { step: 'initialize', name: 'meter' });
+  raw.middlewareStack.add(
+    (next) => async (args) => {
+      (args.input as Record<string, unknown>).ReturnConsumedCapacity = 'TOTAL';
+      const r = await next(args);
+      const cc = (r.output as { ConsumedCapacity?: { CapacityUnits?: number } | Array<{ CapacityUnits?: number }> }).ConsumedCapacity;
+      meter.units += (Array.isArray(cc) ? cc : cc ? [cc] : []).reduce((s, c) => s + (c.CapacityUnits ?? 0), 0);
+      return r;
+    },
+    { step: 'initialize', name: 'meter' },
+  );
   const client = DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndefinedValues: true } });
   return { ledger: new DynamoDbLedger({ client, tableName: TABLE, destroyClientOnClose: true }), meter };
 }
@@ -143,7 +158,11 @@ describe('DynamoDbLedger at scale: a 2 h source at 30 fps in 1 s segments (7,200
   const frameTimes = Array.from({ length: frames }, (_, i) => Math.round((i / fps + ((i * 7919) % 13) * 1e-5) * 1e6) / 1e6);
   const keyframeIndices = Array.from({ length: frames / fps }, (_, i) => i * fps);
   const base = fullJob('job-2h-7200');
-  const analysis = { ...base.analysis!, duration: 7200, video: { ...base.analysis!.video, frameTimes, keyframeIndices, lastFrameDuration: 1 / fps } };
+  const analysis = {
+    ...base.analysis!,
+    duration: 7200,
+    video: { ...base.analysis!.video, frameTimes, keyframeIndices, lastFrameDuration: 1 / fps },
+  };
   const plan = planSegments({ frameTimes, keyframeIndices, lastFrameDuration: 1 / fps, targetSeconds: 1 });
   const job: JobRecord = { ...base, status: 'encoding', analysis, plan, result: undefined };
   delete (job as Partial<JobRecord>).result;
@@ -153,24 +172,38 @@ describe('DynamoDbLedger at scale: a 2 h source at 30 fps in 1 s segments (7,200
     assert.equal(plan.segments.length, 7200);
     const ledger = makeLedger();
     await ledger.createJob({ ...job, status: 'analyzing', analysis: undefined, plan: undefined });
-    await ledger.putTasks(plan.segments.map((s) => ({
-      jobId: job.id, kind: 'video' as const, index: s.index, key: `${job.id}/v${String(s.index).padStart(5, '0')}`,
-      startFrame: s.startFrame, frameCount: s.frameCount, startTime: s.startTime, endTime: s.endTime,
-      outputKey: `${job.id}/v${s.index}.mp4`, read: segmentReadOf(analysis, s),
-    })));
+    await ledger.putTasks(
+      plan.segments.map((s) => ({
+        jobId: job.id,
+        kind: 'video' as const,
+        index: s.index,
+        key: `${job.id}/v${String(s.index).padStart(5, '0')}`,
+        startFrame: s.startFrame,
+        frameCount: s.frameCount,
+        startTime: s.startTime,
+        endTime: s.endTime,
+        outputKey: `${job.id}/v${s.index}.mp4`,
+        read: segmentReadOf(analysis, s),
+      })),
+    );
     await ledger.updateJob(job.id, ['analyzing'], 'encoding', { analysis, plan }, job.updatedAt);
     metered = meteredLedger();
   });
   after(async () => metered?.ledger.close());
 
-  it('keeps every item under DynamoDB\'s 400 KB, and the job item small', async () => {
+  it("keeps every item under DynamoDB's 400 KB, and the job item small", async () => {
     const items: Array<Record<string, unknown>> = [];
     let start: Record<string, unknown> | undefined;
     do {
-      const res = await doc.send(new QueryCommand({
-        TableName: TABLE, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `JOB#${job.id}` }, ExclusiveStartKey: start,
-      }));
-      items.push(...(res.Items ?? []) as Array<Record<string, unknown>>);
+      const res = await doc.send(
+        new QueryCommand({
+          TableName: TABLE,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': `JOB#${job.id}` },
+          ExclusiveStartKey: start,
+        }),
+      );
+      items.push(...((res.Items ?? []) as Array<Record<string, unknown>>));
       start = res.LastEvaluatedKey;
     } while (start);
     assert.equal(items.filter((i) => String(i.sk).startsWith('TASK#')).length, 7200);
@@ -180,7 +213,7 @@ describe('DynamoDbLedger at scale: a 2 h source at 30 fps in 1 s segments (7,200
     assert.ok(jobItem < 8 * 1024, `job item ${jobItem} bytes (every task reads it, every event updates it)`);
   });
 
-  it('a segment\'s encode reads the job and its task for a few read units; the whole record is what Merge reads', async () => {
+  it("a segment's encode reads the job and its task for a few read units; the whole record is what Merge reads", async () => {
     metered.meter.units = 0;
     const head = await metered.ledger.getJobHead(job.id);
     const task = await metered.ledger.getTask({ jobId: job.id, kind: 'video', index: 3600 });
@@ -202,4 +235,3 @@ describe('DynamoDbLedger at scale: a 2 h source at 30 fps in 1 s segments (7,200
     assert.equal(metered.meter.units, 0.5);
   });
 });
-

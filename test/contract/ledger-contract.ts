@@ -14,11 +14,7 @@ import { defineTaskContract } from './ledger-task-contract.js';
 
 export { fullJob, minimalJob, newTask } from './ledger-fixtures.js';
 
-export function runLedgerContract(
-  name: string,
-  makeLedger: () => Promise<Ledger>,
-  cleanup?: (l: Ledger) => Promise<void>,
-): void {
+export function runLedgerContract(name: string, makeLedger: () => Promise<Ledger>, cleanup?: (l: Ledger) => Promise<void>): void {
   describe(name, () => {
     const ctx = {} as LedgerContext;
     beforeEach(async () => {
@@ -63,7 +59,12 @@ function defineJobContract(ctx: LedgerContext): void {
     });
 
     it('taskProgress counts video tasks and frames done, following moves to and from done', async () => {
-      const id = await jobWithTasks(ctx.ledger, 'encoding', [['video', 0], ['video', 1], ['video', 2], ['audio', 0]]);
+      const id = await jobWithTasks(ctx.ledger, 'encoding', [
+        ['video', 0],
+        ['video', 1],
+        ['video', 2],
+        ['audio', 0],
+      ]);
       assert.deepEqual(await ctx.ledger.taskProgress(id), { videoTotal: 3, videoDone: 0, framesTotal: 144, framesDone: 0 });
       for (const index of [0, 2]) {
         await ctx.ledger.transitionTask({ jobId: id, kind: 'video', index }, ['pending'], 'running');
@@ -122,8 +123,13 @@ function defineJobContract(ctx: LedgerContext): void {
         1_700_000_001_000,
       );
       const expected: JobRecord = {
-        ...job, status: 'encoding', startedAt: 1_700_000_000_500, analysis: full.analysis, plan: full.plan,
-        timings: { analyzeMs: 99 }, updatedAt: 1_700_000_001_000,
+        ...job,
+        status: 'encoding',
+        startedAt: 1_700_000_000_500,
+        analysis: full.analysis,
+        plan: full.plan,
+        timings: { analyzeMs: 99 },
+        updatedAt: 1_700_000_001_000,
       };
       assert.equal(analyzing.updatedAt, 1_700_000_000_600);
       assert.deepEqual(encoding, expected);
@@ -141,7 +147,13 @@ function defineJobContract(ctx: LedgerContext): void {
     it('updateJob sets an error and clearError removes it', async () => {
       const job = minimalJob(uniqueJobId());
       await ctx.ledger.createJob(job);
-      const failed = await ctx.ledger.updateJob(job.id, ['created'], 'failed', { error: 'ffmpeg exited with 1', finishedAt: 1_700_000_002_000 }, 1_700_000_002_000);
+      const failed = await ctx.ledger.updateJob(
+        job.id,
+        ['created'],
+        'failed',
+        { error: 'ffmpeg exited with 1', finishedAt: 1_700_000_002_000 },
+        1_700_000_002_000,
+      );
       assert.equal(failed.error, 'ffmpeg exited with 1');
       assert.equal((await ctx.ledger.getJob(job.id))?.error, 'ffmpeg exited with 1');
       const resumed = await ctx.ledger.updateJob(job.id, ['failed'], 'encoding', { clearError: true }, 1_700_000_003_000);
@@ -160,7 +172,11 @@ function defineJobContract(ctx: LedgerContext): void {
       await ctx.ledger.createJob(minimalJob(b, { createdAt: base + 1, updatedAt: base + 1, status: 'failed', error: 'boom' }));
       await ctx.ledger.createJob(minimalJob(c, { createdAt: base + 2, updatedAt: base + 2, status: 'encoding' }));
       await ctx.ledger.putTasks([newTask(c, 'video', 0), newTask(c, 'video', 1), newTask(c, 'video', 2), newTask(c, 'audio', 0)]);
-      for (const [kind, index] of [['video', 0], ['video', 2], ['audio', 0]] as const) {
+      for (const [kind, index] of [
+        ['video', 0],
+        ['video', 2],
+        ['audio', 0],
+      ] as const) {
         await ctx.ledger.transitionTask({ jobId: c, kind, index }, ['pending'], 'running');
         await ctx.ledger.transitionTask({ jobId: c, kind, index }, ['running'], 'done');
       }
@@ -169,20 +185,45 @@ function defineJobContract(ctx: LedgerContext): void {
       const ours = (await ctx.ledger.listJobs()).filter((s) => [a, b, c].includes(s.id));
       assert.deepEqual(ours, [
         {
-          id: c, status: 'encoding', backend: 'local', source: '/videos/in.mov', output: '/videos/out.mp4',
-          createdAt: base + 2, updatedAt: base + 2, segmentsDone: 2, segmentsTotal: 3,
+          id: c,
+          status: 'encoding',
+          backend: 'local',
+          source: '/videos/in.mov',
+          output: '/videos/out.mp4',
+          createdAt: base + 2,
+          updatedAt: base + 2,
+          segmentsDone: 2,
+          segmentsTotal: 3,
         },
         {
-          id: b, status: 'failed', backend: 'local', source: '/videos/in.mov', output: '/videos/out.mp4',
-          createdAt: base + 1, updatedAt: base + 1, segmentsDone: 0, segmentsTotal: 0, error: 'boom',
+          id: b,
+          status: 'failed',
+          backend: 'local',
+          source: '/videos/in.mov',
+          output: '/videos/out.mp4',
+          createdAt: base + 1,
+          updatedAt: base + 1,
+          segmentsDone: 0,
+          segmentsTotal: 0,
+          error: 'boom',
         },
         {
-          id: a, status: 'created', backend: 'local', source: '/videos/in.mov', output: '/videos/out.mp4',
-          createdAt: base, updatedAt: base, segmentsDone: 0, segmentsTotal: 0,
+          id: a,
+          status: 'created',
+          backend: 'local',
+          source: '/videos/in.mov',
+          output: '/videos/out.mp4',
+          createdAt: base,
+          updatedAt: base,
+          segmentsDone: 0,
+          segmentsTotal: 0,
         },
       ]);
       assert.ok(!('error' in ours[0]!), 'a job without an error has no error in its summary');
-      assert.deepEqual((await ctx.ledger.listJobs({ limit: 2 })).map((s) => s.id), [c, b]);
+      assert.deepEqual(
+        (await ctx.ledger.listJobs({ limit: 2 })).map((s) => s.id),
+        [c, b],
+      );
     });
 
     it('listJobIdsUpdatedBefore returns jobs last updated before a time', async () => {
@@ -200,7 +241,11 @@ function defineJobContract(ctx: LedgerContext): void {
     });
 
     it('deleteJob removes the job, its tasks and its events', async () => {
-      const id = await jobWithTasks(ctx.ledger, 'encoding', [['video', 0], ['video', 1], ['audio', 0]]);
+      const id = await jobWithTasks(ctx.ledger, 'encoding', [
+        ['video', 0],
+        ['video', 1],
+        ['audio', 0],
+      ]);
       await ctx.ledger.appendEvent({ jobId: id, at: 1, type: 'job.created', message: 'created' });
       await ctx.ledger.appendEvent({ jobId: id, at: 2, type: 'job.encoding', message: 'encoding' });
       await ctx.ledger.deleteJob(id);
@@ -224,11 +269,24 @@ function defineEventContract(ctx: LedgerContext): void {
       const id = await jobWithTasks(ctx.ledger, 'created', []);
       const other = await jobWithTasks(ctx.ledger, 'created', []);
       const e1 = await ctx.ledger.appendEvent({ jobId: id, at: 100, type: 'job.created', message: 'created' });
-      const e2 = await ctx.ledger.appendEvent({ jobId: id, at: 200, type: 'task.done', message: 'segment 0 done', data: { index: 0, sizes: [1, 2], nested: { ok: true } } });
+      const e2 = await ctx.ledger.appendEvent({
+        jobId: id,
+        at: 200,
+        type: 'task.done',
+        message: 'segment 0 done',
+        data: { index: 0, sizes: [1, 2], nested: { ok: true } },
+      });
       const o1 = await ctx.ledger.appendEvent({ jobId: other, at: 150, type: 'job.created', message: 'other' });
       const e3 = await ctx.ledger.appendEvent({ jobId: id, at: 300, type: 'job.done', message: 'done' });
       assert.deepEqual(e1, { jobId: id, seq: 1, at: 100, type: 'job.created', message: 'created' });
-      assert.deepEqual(e2, { jobId: id, seq: 2, at: 200, type: 'task.done', message: 'segment 0 done', data: { index: 0, sizes: [1, 2], nested: { ok: true } } });
+      assert.deepEqual(e2, {
+        jobId: id,
+        seq: 2,
+        at: 200,
+        type: 'task.done',
+        message: 'segment 0 done',
+        data: { index: 0, sizes: [1, 2], nested: { ok: true } },
+      });
       assert.equal(o1.seq, 1, 'sequences are per job');
       assert.equal(e3.seq, 3);
       const all = await ctx.ledger.listEvents(id);
@@ -245,8 +303,14 @@ function defineEventContract(ctx: LedgerContext): void {
       const events = await Promise.all(
         Array.from({ length: 10 }, (_, i) => ctx.ledger.appendEvent({ jobId: id, at: i, type: 'tick', message: `tick ${i}` })),
       );
-      assert.deepEqual(events.map((e) => e.seq).sort((x, y) => x - y), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
-      assert.deepEqual((await ctx.ledger.listEvents(id)).map((e) => e.seq), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+      assert.deepEqual(
+        events.map((e) => e.seq).sort((x, y) => x - y),
+        [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+      );
+      assert.deepEqual(
+        (await ctx.ledger.listEvents(id)).map((e) => e.seq),
+        [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+      );
     });
   });
 }

@@ -13,11 +13,20 @@ export function defineTaskContract(ctx: LedgerContext): void {
     it('putTasks writes pending tasks; listTasks gives video by index, then audio', async () => {
       const id = uniqueJobId();
       await ctx.ledger.createJob(minimalJob(id, { status: 'encoding' }));
-      const input = [newTask(id, 'audio', 0), newTask(id, 'video', 10), newTask(id, 'video', 2), newTask(id, 'video', 0), newTask(id, 'video', 1)];
+      const input = [
+        newTask(id, 'audio', 0),
+        newTask(id, 'video', 10),
+        newTask(id, 'video', 2),
+        newTask(id, 'video', 0),
+        newTask(id, 'video', 1),
+      ];
       input[1] = { ...input[1]!, args: ['-ss', '20'], worker: 'w1' };
       await ctx.ledger.putTasks(input);
       const tasks = await ctx.ledger.listTasks(id);
-      assert.deepEqual(tasks.map((t) => `${t.kind}${t.index}`), ['video0', 'video1', 'video2', 'video10', 'audio0']);
+      assert.deepEqual(
+        tasks.map((t) => `${t.kind}${t.index}`),
+        ['video0', 'video1', 'video2', 'video10', 'audio0'],
+      );
       for (const t of tasks) {
         const expected = input.find((n) => n.kind === t.kind && n.index === t.index)!;
         assert.deepEqual(t, { ...expected, status: 'pending', attempts: 0 });
@@ -26,9 +35,15 @@ export function defineTaskContract(ctx: LedgerContext): void {
     });
 
     it('a second putTasks for the same job throws and inserts nothing', async () => {
-      const id = await jobWithTasks(ctx.ledger, 'encoding', [['video', 0], ['video', 1]]);
+      const id = await jobWithTasks(ctx.ledger, 'encoding', [
+        ['video', 0],
+        ['video', 1],
+      ]);
       await conditionFailed(ctx.ledger.putTasks([newTask(id, 'video', 2), newTask(id, 'audio', 0)]));
-      assert.deepEqual((await ctx.ledger.listTasks(id)).map((t) => `${t.kind}${t.index}`), ['video0', 'video1']);
+      assert.deepEqual(
+        (await ctx.ledger.listTasks(id)).map((t) => `${t.kind}${t.index}`),
+        ['video0', 'video1'],
+      );
       assert.equal(await ctx.ledger.getTask({ jobId: id, kind: 'video', index: 2 }), undefined);
       assert.equal(await ctx.ledger.getTask({ jobId: id, kind: 'audio', index: 0 }), undefined);
     });
@@ -41,28 +56,66 @@ export function defineTaskContract(ctx: LedgerContext): void {
     });
 
     it('transitionTask moves pending → running → done, applying patches', async () => {
-      const id = await jobWithTasks(ctx.ledger, 'encoding', [['video', 0], ['audio', 0]]);
+      const id = await jobWithTasks(ctx.ledger, 'encoding', [
+        ['video', 0],
+        ['audio', 0],
+      ]);
       const tid: TaskId = { jobId: id, kind: 'video', index: 0 };
       const base = { ...newTask(id, 'video', 0) };
-      const running = await ctx.ledger.transitionTask(tid, ['pending', 'failed'], 'running', {
-        attempts: 1, worker: 'worker-3', startedAt: 1_000, heartbeatAt: 1_000,
-      }, 0);
-      const expectedRunning: TaskRecord = { ...base, status: 'running', attempts: 1, worker: 'worker-3', startedAt: 1_000, heartbeatAt: 1_000 };
+      const running = await ctx.ledger.transitionTask(
+        tid,
+        ['pending', 'failed'],
+        'running',
+        {
+          attempts: 1,
+          worker: 'worker-3',
+          startedAt: 1_000,
+          heartbeatAt: 1_000,
+        },
+        0,
+      );
+      const expectedRunning: TaskRecord = {
+        ...base,
+        status: 'running',
+        attempts: 1,
+        worker: 'worker-3',
+        startedAt: 1_000,
+        heartbeatAt: 1_000,
+      };
       assert.deepEqual(running, expectedRunning);
       assert.deepEqual(await ctx.ledger.getTask(tid), expectedRunning);
 
       const done = await ctx.ledger.transitionTask(tid, ['running'], 'done', {
-        finishedAt: 5_000, cpuSeconds: 7.25, wallMs: 4_000, args: ['-i', 'in.mov', '-c:v', 'libx264'], exitCode: 0,
-        stderrTail: 'frame=48', sizeBytes: 123_456, checksum: 'sha256:abc', worker: undefined,
+        finishedAt: 5_000,
+        cpuSeconds: 7.25,
+        wallMs: 4_000,
+        args: ['-i', 'in.mov', '-c:v', 'libx264'],
+        exitCode: 0,
+        stderrTail: 'frame=48',
+        sizeBytes: 123_456,
+        checksum: 'sha256:abc',
+        worker: undefined,
       });
       const expectedDone: TaskRecord = {
-        ...expectedRunning, status: 'done', finishedAt: 5_000, cpuSeconds: 7.25, wallMs: 4_000,
-        args: ['-i', 'in.mov', '-c:v', 'libx264'], exitCode: 0, stderrTail: 'frame=48', sizeBytes: 123_456, checksum: 'sha256:abc',
+        ...expectedRunning,
+        status: 'done',
+        finishedAt: 5_000,
+        cpuSeconds: 7.25,
+        wallMs: 4_000,
+        args: ['-i', 'in.mov', '-c:v', 'libx264'],
+        exitCode: 0,
+        stderrTail: 'frame=48',
+        sizeBytes: 123_456,
+        checksum: 'sha256:abc',
       };
       assert.deepEqual(done, expectedDone);
       assert.deepEqual(await ctx.ledger.getTask(tid), expectedDone);
       // The other task is untouched.
-      assert.deepEqual(await ctx.ledger.getTask({ jobId: id, kind: 'audio', index: 0 }), { ...newTask(id, 'audio', 0), status: 'pending', attempts: 0 });
+      assert.deepEqual(await ctx.ledger.getTask({ jobId: id, kind: 'audio', index: 0 }), {
+        ...newTask(id, 'audio', 0),
+        status: 'pending',
+        attempts: 0,
+      });
     });
 
     it('transitionTask sets an error and clearError removes it', async () => {
@@ -101,7 +154,7 @@ export function defineTaskContract(ctx: LedgerContext): void {
       assert.equal(won.length, 1, 'exactly one claimer wins');
       assert.equal(lost.length, 1);
       assert.ok(lost[0]!.reason instanceof ConditionFailedError, `loser gets ConditionFailedError, got ${String(lost[0]!.reason)}`);
-      const current = (lost[0]!.reason).current as TaskRecord | undefined;
+      const current = lost[0]!.reason.current as TaskRecord | undefined;
       assert.equal(current?.status, 'running');
       assert.equal(current?.attempts, 1);
       assert.equal(current?.worker, won[0]!.value.worker);
@@ -122,12 +175,18 @@ export function defineTaskContract(ctx: LedgerContext): void {
       const id = await jobWithTasks(ctx.ledger, 'encoding', [['video', 0]]);
       await assert.rejects(ctx.ledger.transitionTask({ jobId: id, kind: 'video', index: 7 }, ['pending'], 'running'), NotFoundError);
       await assert.rejects(ctx.ledger.transitionTask({ jobId: id, kind: 'audio', index: 0 }, ['pending'], 'running'), NotFoundError);
-      await assert.rejects(ctx.ledger.transitionTask({ jobId: uniqueJobId(), kind: 'video', index: 0 }, ['pending'], 'running'), NotFoundError);
+      await assert.rejects(
+        ctx.ledger.transitionTask({ jobId: uniqueJobId(), kind: 'video', index: 0 }, ['pending'], 'running'),
+        NotFoundError,
+      );
       assert.equal(await ctx.ledger.getTask({ jobId: id, kind: 'video', index: 7 }), undefined, 'nothing was created');
     });
 
     it('heartbeat refreshes a running task only', async () => {
-      const id = await jobWithTasks(ctx.ledger, 'encoding', [['video', 0], ['video', 1]]);
+      const id = await jobWithTasks(ctx.ledger, 'encoding', [
+        ['video', 0],
+        ['video', 1],
+      ]);
       const tid: TaskId = { jobId: id, kind: 'video', index: 0 };
       await ctx.ledger.heartbeat(tid, 500);
       assert.equal((await ctx.ledger.getTask(tid))?.heartbeatAt, undefined, 'no heartbeat while pending');

@@ -78,7 +78,8 @@ describe('S3BlobStore specifics', () => {
     const body = randomBytes(1000);
     await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: `tmp/${jobId}/x.mkv`, Body: body }));
     assert.deepEqual(await store.stat(`${jobId}/x.mkv`), {
-      sizeBytes: 1000, checksum: createHash('sha256').update(body).digest('hex'),
+      sizeBytes: 1000,
+      checksum: createHash('sha256').update(body).digest('hex'),
     });
     assert.deepEqual(await readRange(await store.readLocation(`${jobId}/x.mkv`), 0, 9), body.subarray(0, 10));
   });

@@ -128,7 +128,10 @@ describe('SqliteLedger on a shared file', () => {
       }
       assert.equal(await exited, 0, `child failed: ${stderr}`);
       const events = await ledger.listEvents('job-procs');
-      assert.deepEqual(events.map((e) => e.seq), Array.from({ length: 2 * perWriter }, (_, i) => i + 1));
+      assert.deepEqual(
+        events.map((e) => e.seq),
+        Array.from({ length: 2 * perWriter }, (_, i) => i + 1),
+      );
       assert.equal(events.filter((e) => e.type === 'child').length, perWriter);
     } finally {
       await ledger.close();

@@ -34,7 +34,10 @@ describe('frame-exact segmenting (lossless encode) on the corpus', () => {
       assert.equal(job.status, 'done');
       assert.ok(job.segmentsTotal >= 3, `expected several segments, got ${job.segmentsTotal}`);
       const status = JSON.parse(cli(['status', job.id, '--json'], { stateDir: state }).stdout);
-      assert.ok(status.segments.some((s: { kind: string; index: number; startsOnKeyframe?: boolean }) => s.kind === 'video' && s.index > 0), 'has cuts');
+      assert.ok(
+        status.segments.some((s: { kind: string; index: number; startsOnKeyframe?: boolean }) => s.kind === 'video' && s.index > 0),
+        'has cuts',
+      );
       assertSameFrames(src, out);
     });
   }

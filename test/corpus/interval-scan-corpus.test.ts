@@ -22,7 +22,8 @@ describe('packet scan by intervals', () => {
   let wholeReads = 0;
   before(() => {
     rt = makeLocalRuntime({
-      stateDir: join(t.dir, 'state'), env: process.env,
+      stateDir: join(t.dir, 'state'),
+      env: process.env,
       wrapMedia: (m: MediaTool): MediaTool => ({
         info: () => m.info(),
         run: (tool, args, opts) => {
@@ -43,9 +44,14 @@ describe('packet scan by intervals', () => {
   const byIntervals = () => ({ ...rt.deps, parallelScan: { minBytes: 1, ranges: 4 } });
 
   for (const [file, expectIntervals] of [
-    ['bbb_720p24_10s_h264_aac.mp4', true], ['h264_ac3_srt.mkv', true], ['hevc_1080p30_10s_aac.mp4', true],
-    ['phone_h264_720p_rot180_vfr.mp4', true], ['real_640x360_40s_noaudio.mp4', true], ['av1_10bit_hdr10_portrait_aac.mp4', true],
-    ['bbb_720p24_30s_vp8_vorbis.webm', true], ['mpeg2_1080p24_mp2_bbb.ts', false],
+    ['bbb_720p24_10s_h264_aac.mp4', true],
+    ['h264_ac3_srt.mkv', true],
+    ['hevc_1080p30_10s_aac.mp4', true],
+    ['phone_h264_720p_rot180_vfr.mp4', true],
+    ['real_640x360_40s_noaudio.mp4', true],
+    ['av1_10bit_hdr10_portrait_aac.mp4', true],
+    ['bbb_720p24_30s_vp8_vorbis.webm', true],
+    ['mpeg2_1080p24_mp2_bbb.ts', false],
   ] as const) {
     it(`${file}: the same analysis as one read${expectIntervals ? '' : ' (no index: one read)'}`, async () => {
       const path = sharedMedia(file);
@@ -62,6 +68,9 @@ describe('packet scan by intervals', () => {
   }
 
   it('a truncated source is still named truncated', async () => {
-    await assert.rejects(analyzeSource(byIntervals(), sharedMedia('broken_truncated_after_moov.mp4')), (e: unknown) => e instanceof InputError && /truncated|damaged|packets/.test((e as Error).message));
+    await assert.rejects(
+      analyzeSource(byIntervals(), sharedMedia('broken_truncated_after_moov.mp4')),
+      (e: unknown) => e instanceof InputError && /truncated|damaged|packets/.test((e as Error).message),
+    );
   });
 });

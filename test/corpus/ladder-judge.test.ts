@@ -26,24 +26,62 @@ describe('CLI: an HLS/DASH ladder judged by the shared tools', () => {
   });
 
   it('each rendition passes verify_output.py against a plain one-pass encode at its height', () => {
-    for (const [dir, size, cap] of [['v360', '640:360', 800], ['v240', '426:240', 300]] as const) {
+    for (const [dir, size, cap] of [
+      ['v360', '640:360', 800],
+      ['v240', '426:240', 300],
+    ] as const) {
       const ref = join(t.dir, `ref-${dir}.mp4`);
-      ffmpeg(['-v', 'error', '-y', '-i', clip, '-map', '0:v', '-vf', `scale=${size},setsar=1`, '-fps_mode', 'passthrough', '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '23',
-        '-maxrate', `${cap}k`, '-bufsize', `${cap * 2}k`, '-force_key_frames', 'expr:gte(t,n_forced*2)', ref]);
-      const r = spawnSync('python3', [sharedTool('verify_output.py'), clip, join(out, dir, 'index.m3u8'), ref], { encoding: 'utf8', timeout: 300_000 });
+      ffmpeg([
+        '-v',
+        'error',
+        '-y',
+        '-i',
+        clip,
+        '-map',
+        '0:v',
+        '-vf',
+        `scale=${size},setsar=1`,
+        '-fps_mode',
+        'passthrough',
+        '-c:v',
+        'libx264',
+        '-preset',
+        'veryfast',
+        '-crf',
+        '23',
+        '-maxrate',
+        `${cap}k`,
+        '-bufsize',
+        `${cap * 2}k`,
+        '-force_key_frames',
+        'expr:gte(t,n_forced*2)',
+        ref,
+      ]);
+      const r = spawnSync('python3', [sharedTool('verify_output.py'), clip, join(out, dir, 'index.m3u8'), ref], {
+        encoding: 'utf8',
+        timeout: 300_000,
+      });
       const res = JSON.parse(r.stdout);
       assert.equal(res.ok, true, `${dir}: ${JSON.stringify(res.checks)}`);
     }
   });
 
   it('plays every rendition to its end in Chromium: hls.js the master playlist, dash.js the manifest', () => {
-    for (const [manifest, kind] of [['master.m3u8', 'hls'], ['manifest.mpd', 'dash']] as const) {
+    for (const [manifest, kind] of [
+      ['master.m3u8', 'hls'],
+      ['manifest.mpd', 'dash'],
+    ] as const) {
       const r = spawnSync(process.execPath, [sharedTool('play_abr.js'), out, manifest, kind], {
-        encoding: 'utf8', timeout: 240_000, env: { ...process.env, NODE_PATH: join(REPO, 'node_modules') },
+        encoding: 'utf8',
+        timeout: 240_000,
+        env: { ...process.env, NODE_PATH: join(REPO, 'node_modules') },
       });
       const res = JSON.parse(r.stdout.trim().split('\n').pop()!);
       assert.equal(res.ok, true, `${kind}: ${r.stdout} ${r.stderr}`);
-      assert.deepEqual(res.renditions.map((x: any) => [x.width, x.videoHeight, x.ended, x.frames >= FRAMES - 2]).sort(), [[426, 240, true, true], [640, 360, true, true]]);
+      assert.deepEqual(res.renditions.map((x: any) => [x.width, x.videoHeight, x.ended, x.frames >= FRAMES - 2]).sort(), [
+        [426, 240, true, true],
+        [640, 360, true, true],
+      ]);
     }
   });
 });
@@ -51,7 +89,20 @@ describe('CLI: an HLS/DASH ladder judged by the shared tools', () => {
 describe('CLI: a ladder of a real MKV with subtitles and AC3 audio', () => {
   it('makes text subtitles a WebVTT rendition and AC3 audio an AAC one (a real MKV)', () => {
     const dir = join(t.dir, 'subs');
-    const r = cli(['transcode', sharedMedia('h264_ac3_srt.mkv'), join(dir, 'master.m3u8'), '--ladder', '240', '--preset', 'ultrafast', '--no-progress', '--json'], { stateDir: state });
+    const r = cli(
+      [
+        'transcode',
+        sharedMedia('h264_ac3_srt.mkv'),
+        join(dir, 'master.m3u8'),
+        '--ladder',
+        '240',
+        '--preset',
+        'ultrafast',
+        '--no-progress',
+        '--json',
+      ],
+      { stateDir: state },
+    );
     assert.equal(r.status, 0, r.stderr);
     const master = parseM3u8(join(dir, 'master.m3u8'));
     const subs = Object.values<any>(master.mediaGroups.SUBTITLES.subs);
@@ -63,6 +114,9 @@ describe('CLI: a ladder of a real MKV with subtitles and AC3 audio', () => {
     assert.match(vtt, /^WEBVTT/);
     assert.match(vtt, /This is the first subtitle\./);
     assert.equal(parseM3u8(join(dir, 's0', 'index.m3u8')).segments[0].uri, 'subtitles.vtt');
-    assert.deepEqual(JSON.parse(r.stdout).renditions.map((x: any) => x.kind), ['video', 'audio', 'subtitles']);
+    assert.deepEqual(
+      JSON.parse(r.stdout).renditions.map((x: any) => x.kind),
+      ['video', 'audio', 'subtitles'],
+    );
   });
 });

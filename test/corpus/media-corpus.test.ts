@@ -36,12 +36,20 @@ const CASES: Case[] = [
   { file: 'screenrec_h264_extreme_vfr.mp4' },
   {
     file: 'h264_ac3_srt.mkv',
-    check: (p) => assert.ok(streams(p).some((s) => s.codec_name === 'mov_text'), 'subtitles carried as mov_text'),
+    check: (p) =>
+      assert.ok(
+        streams(p).some((s) => s.codec_name === 'mov_text'),
+        'subtitles carried as mov_text',
+      ),
   },
   {
     file: 'h264_ac3_srt.mkv',
     out: 'mkv',
-    check: (p) => assert.ok(streams(p).some((s) => s.codec_name === 'subrip'), 'subtitles copied into mkv'),
+    check: (p) =>
+      assert.ok(
+        streams(p).some((s) => s.codec_name === 'subrip'),
+        'subtitles copied into mkv',
+      ),
   },
   {
     file: 'av1_10bit_hdr10_portrait_aac.mp4',
@@ -70,16 +78,24 @@ describe('shared media corpus', () => {
   it('covers every file in the corpus', () => {
     const files = readdirSync(SHARED_MEDIA).filter((f) => !f.endsWith('.md'));
     const covered = new Set(CASES.map((c) => c.file));
-    assert.deepEqual(files.filter((f) => !covered.has(f)), []);
+    assert.deepEqual(
+      files.filter((f) => !covered.has(f)),
+      [],
+    );
   });
 
   for (const c of CASES) {
     it(`${c.file} -> .${c.out ?? 'mp4'}${c.fails ? ' fails clearly' : ''}`, () => {
       const out = join(t.dir, `${c.file}.${c.out ?? 'mp4'}`);
-      const r = cli(['transcode', sharedMedia(c.file), out, '--preset', 'ultrafast', '--segment-seconds', '2', '--json', '--no-progress'], { stateDir: state });
+      const r = cli(['transcode', sharedMedia(c.file), out, '--preset', 'ultrafast', '--segment-seconds', '2', '--json', '--no-progress'], {
+        stateDir: state,
+      });
       if (c.fails) {
         assert.equal(r.status, c.fails.status, r.stderr);
-        const lines = r.stderr.trim().split('\n').filter((l) => l.startsWith('shardcast:'));
+        const lines = r.stderr
+          .trim()
+          .split('\n')
+          .filter((l) => l.startsWith('shardcast:'));
         assert.equal(lines.length, 1, r.stderr);
         assert.match(lines[0]!, c.fails.message);
         assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');

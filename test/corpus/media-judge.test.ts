@@ -47,7 +47,10 @@ interface Timing {
 }
 
 function timing(path: string): Timing {
-  const v = ffprobeJson(path, 'packet=pts_time,dts_time', ['-select_streams', 'v:0']).packets as Array<{ pts_time?: string; dts_time?: string }>;
+  const v = ffprobeJson(path, 'packet=pts_time,dts_time', ['-select_streams', 'v:0']).packets as Array<{
+    pts_time?: string;
+    dts_time?: string;
+  }>;
   const dts = v.map((p) => Number(p.dts_time)).filter(Number.isFinite);
   const pts = v.map((p) => Number(p.pts_time)).filter(Number.isFinite);
   const t: Timing = { dtsNotIncreasing: dts.filter((d, i) => i > 0 && d <= dts[i - 1]!).length };
@@ -78,7 +81,9 @@ describe('shared judge on the default transcode of every real file', () => {
       assert.equal(made.status, 0, made.stderr);
       const j = spawnSync('python3', [sharedTool('verify_output.py'), src, out, ref], { encoding: 'utf8', timeout: 300_000 });
       const verdict = JSON.parse(j.stdout.trim().split('\n').pop() ?? '{}');
-      const failed = Object.entries(verdict.checks ?? {}).filter(([, c]: [string, any]) => !c.ok).map(([k, c]: [string, any]) => `${k}: ${c.detail}`);
+      const failed = Object.entries(verdict.checks ?? {})
+        .filter(([, c]: [string, any]) => !c.ok)
+        .map(([k, c]: [string, any]) => `${k}: ${c.detail}`);
       assert.equal(verdict.ok, true, `${failed.join('; ')} ${j.stderr}`);
 
       // Exact timing: output DTS strictly increase; the audio starts and ends against the video where the
@@ -87,8 +92,14 @@ describe('shared judge on the default transcode of every real file', () => {
       const s = timing(src);
       assert.equal(o.dtsNotIncreasing, 0, 'video DTS not strictly increasing');
       if (s.audioStartOffset !== undefined) {
-        assert.ok(Math.abs(o.audioStartOffset! - s.audioStartOffset) <= o.audioFrame! + 1e-3, `audio start offset ${o.audioStartOffset} s, source ${s.audioStartOffset} s`);
-        assert.ok(Math.abs(o.audioEndGap! - s.audioEndGap!) <= o.audioFrame! + 1e-3, `audio end gap ${o.audioEndGap} s, source ${s.audioEndGap} s`);
+        assert.ok(
+          Math.abs(o.audioStartOffset! - s.audioStartOffset) <= o.audioFrame! + 1e-3,
+          `audio start offset ${o.audioStartOffset} s, source ${s.audioStartOffset} s`,
+        );
+        assert.ok(
+          Math.abs(o.audioEndGap! - s.audioEndGap!) <= o.audioFrame! + 1e-3,
+          `audio end gap ${o.audioEndGap} s, source ${s.audioEndGap} s`,
+        );
       }
     });
   }

@@ -54,25 +54,36 @@ describe('CLI: transcode --backend aws-emulated', () => {
     assert.equal(view.status, 'done');
     assert.ok(view.segments.every((s: any) => s.status === 'done' && s.wallMs > 0));
     const jobs = cli(['jobs', '--backend', 'aws-emulated', '--json'], { stateDir: state });
-    assert.deepEqual(JSON.parse(jobs.stdout).map((j: any) => j.id), [jobId]);
+    assert.deepEqual(
+      JSON.parse(jobs.stdout).map((j: any) => j.id),
+      [jobId],
+    );
     assert.deepEqual(JSON.parse(cli(['jobs', '--json'], { stateDir: state }).stdout), [], 'not in the local ledger');
     const cost = cli(['cost', jobId, '--backend', 'aws-emulated', '--json'], { stateDir: state });
     assert.equal(cost.status, 0, cost.stderr);
     const c = JSON.parse(cost.stdout);
     assert.equal(c.measured, false);
     assert.ok(c.estimate.totalUsd > 0 && c.estimate.totalUsd < 0.01, String(c.estimate.totalUsd));
-    assert.ok(c.estimate.lines.some((l: any) => /Step Functions/.test(l.item) && l.quantity === 13), 'analyze, the Map choice, parallel, map + 4, audio 3, merge, finalize');
+    assert.ok(
+      c.estimate.lines.some((l: any) => /Step Functions/.test(l.item) && l.quantity === 13),
+      'analyze, the Map choice, parallel, map + 4, audio 3, merge, finalize',
+    );
     const text = cli(['cost', jobId, '--backend', 'aws-emulated'], { stateDir: state });
     assert.match(text.stdout, /would cost \$0\.\d+ on AWS: 3008 MB x86_64/);
   });
 
-  it('an s3:// input in the stack\'s bucket becomes an s3:// output there; another bucket is refused before any work', () => {
+  it("an s3:// input in the stack's bucket becomes an s3:// output there; another bucket is refused before any work", () => {
     const input = `s3://shardcast-emulated/inputs/${jobId}/clip.mp4`;
     const r = cli(['transcode', input, 's3://shardcast-emulated/results/again.mkv', ...OPTS], { stateDir: state, timeoutMs: 120_000 });
     assert.equal(r.status, 0, r.stderr);
     const view = JSON.parse(r.stdout);
-    assert.deepEqual([view.status, view.source, view.output, view.localOutput], ['done', input, 's3://shardcast-emulated/results/again.mkv', undefined]);
-    const missing = cli(['transcode', 's3://shardcast-emulated/nope.mp4', 's3://shardcast-emulated/results/x.mp4', ...OPTS], { stateDir: state });
+    assert.deepEqual(
+      [view.status, view.source, view.output, view.localOutput],
+      ['done', input, 's3://shardcast-emulated/results/again.mkv', undefined],
+    );
+    const missing = cli(['transcode', 's3://shardcast-emulated/nope.mp4', 's3://shardcast-emulated/results/x.mp4', ...OPTS], {
+      stateDir: state,
+    });
     assert.equal(missing.status, 2, missing.stderr);
     assert.match(missing.stderr, /input not found: s3:\/\/shardcast-emulated\/nope\.mp4/);
     // Regression: any s3:// was accepted, then Analyze failed ("not a readable media file") or Merge failed
@@ -80,11 +91,21 @@ describe('CLI: transcode --backend aws-emulated', () => {
     const jobsBefore = JSON.parse(cli(['jobs', '--json', '--backend', 'aws-emulated'], { stateDir: state }).stdout).length;
     const out = cli(['transcode', input, 's3://shardcast-results/again.mkv', ...OPTS], { stateDir: state });
     assert.equal(out.status, 2, out.stderr);
-    assert.equal(out.stderr.trim(), "shardcast: error: the output s3://shardcast-results/again.mkv is outside the stack's bucket: its functions can read and write only s3://shardcast-emulated/; write it under s3://shardcast-emulated/ or to a local path (downloaded for you)");
+    assert.equal(
+      out.stderr.trim(),
+      "shardcast: error: the output s3://shardcast-results/again.mkv is outside the stack's bucket: its functions can read and write only s3://shardcast-emulated/; write it under s3://shardcast-emulated/ or to a local path (downloaded for you)",
+    );
     const src = cli(['transcode', 's3://elsewhere/in.mp4', join(state, 'x.mp4'), ...OPTS], { stateDir: state });
     assert.equal(src.status, 2, src.stderr);
-    assert.match(src.stderr, /^shardcast: error: the source s3:\/\/elsewhere\/in\.mp4 is outside the stack's bucket: .*aws s3 cp s3:\/\/elsewhere\/in\.mp4 s3:\/\/shardcast-emulated\/inputs\//);
-    assert.equal(JSON.parse(cli(['jobs', '--json', '--backend', 'aws-emulated'], { stateDir: state }).stdout).length, jobsBefore, 'no job made');
+    assert.match(
+      src.stderr,
+      /^shardcast: error: the source s3:\/\/elsewhere\/in\.mp4 is outside the stack's bucket: .*aws s3 cp s3:\/\/elsewhere\/in\.mp4 s3:\/\/shardcast-emulated\/inputs\//,
+    );
+    assert.equal(
+      JSON.parse(cli(['jobs', '--json', '--backend', 'aws-emulated'], { stateDir: state }).stdout).length,
+      jobsBefore,
+      'no job made',
+    );
   });
 
   it('estimate projects a run from a calibration encode; deploy --dry-run synthesizes the stack', () => {
@@ -101,7 +122,10 @@ describe('CLI: transcode --backend aws-emulated', () => {
     assert.equal(e.limits.segments, e.projection.segments);
     assert.equal(e.limits.mapMode, 'inline');
     assert.ok(e.limits.largestPayloadBytes < e.limits.payloadLimitBytes && e.limits.largestItemBytes < e.limits.itemLimitBytes);
-    assert.ok(e.projection.cost.lines.some((l: any) => /^Data transfer out/.test(l.item)), 'a local output is downloaded');
+    assert.ok(
+      e.projection.cost.lines.some((l: any) => /^Data transfer out/.test(l.item)),
+      'a local output is downloaded',
+    );
     const dep = cli(['deploy', '--storage', 'efs', '--memory', '4096', '--dry-run', '--json'], { stateDir: state });
     assert.equal(dep.status, 0, dep.stderr);
     const synth = JSON.parse(dep.stdout);

@@ -20,7 +20,12 @@ import { exitOf } from '../support/processes.js';
 
 const OPTS = ['--preset', 'veryfast', '--segment-seconds', '2', '--workers', '2', '--no-progress'];
 /** What every node (workers and coordinator) needs to reach s3rver. */
-const S3_ENV = { AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey, AWS_REGION: 'us-east-1', NODE_OPTIONS: '--openssl-legacy-provider' };
+const S3_ENV = {
+  AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
+  AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
+  AWS_REGION: 'us-east-1',
+  NODE_OPTIONS: '--openssl-legacy-provider',
+};
 
 describe('CLI: --backend cluster (BullMQ workers over Redis)', () => {
   const t = tempDir('shardcast-cluster-');
@@ -112,7 +117,11 @@ describe('CLI: --backend cluster (BullMQ workers over Redis)', () => {
     a!.child.kill('SIGKILL');
     await a!.exited;
     // The kernel's parent-death signal, not the next write to a closed pipe: at once, whatever the load.
-    await waitUntil(() => ffmpegs.filter(isAlive).length === 0, 1000, () => `the killed worker's ffmpeg died with it: ${ffmpegs.filter(isAlive).join(', ')} alive`);
+    await waitUntil(
+      () => ffmpegs.filter(isAlive).length === 0,
+      1000,
+      () => `the killed worker's ffmpeg died with it: ${ffmpegs.filter(isAlive).join(', ')} alive`,
+    );
     const { code, stdout } = await result;
     assert.equal(code, 0, stdout);
     const view = JSON.parse(stdout);
@@ -120,7 +129,10 @@ describe('CLI: --backend cluster (BullMQ workers over Redis)', () => {
     const seg = (view.segments as any[]).find((s) => s.key === key);
     assert.ok(seg.worker.includes(`:${b!.pid}/`), `${key} was finished by the other worker (${seg.worker})`);
     const events = status(view.id).events as any[];
-    assert.ok(events.some((e) => (e.type === 'task.stalled' || e.type === 'task.requeued') && e.data?.key === key), events.map((e) => e.type).join(' '));
+    assert.ok(
+      events.some((e) => (e.type === 'task.stalled' || e.type === 'task.requeued') && e.data?.key === key),
+      events.map((e) => e.type).join(' '),
+    );
     await stopAll();
   });
 
@@ -138,7 +150,11 @@ describe('CLI: --backend cluster (BullMQ workers over Redis)', () => {
     // Frozen with its ffmpeg running: the encode ends while the worker cannot renew its lock or report.
     a!.child.kill('SIGSTOP');
     const jobId = /job ([a-z0-9]+):/.exec(stderr)?.[1] ?? /^(\w+)\//.exec(key)![1]!;
-    await waitUntil(() => (status(jobId).events as any[]).some((e) => e.type === 'task.stalled' && e.data?.key === key), 30_000, `${key} back on the queue`);
+    await waitUntil(
+      () => (status(jobId).events as any[]).some((e) => e.type === 'task.stalled' && e.data?.key === key),
+      30_000,
+      `${key} back on the queue`,
+    );
     a!.child.kill('SIGCONT');
     // Thawed, the frozen attempt either ends (its ffmpeg ran on) and BullMQ refuses its result, or is stopped
     // first by its failed lock renewal: either way it never reaches the ledger.
@@ -213,7 +229,7 @@ describe('CLI: --backend cluster (BullMQ workers over Redis)', () => {
     const failed = JSON.parse(r.stdout);
     const seg1 = (failed.segments as any[]).find((s) => s.index === 1);
     assert.equal(seg1.status, 'failed');
-    assert.equal(seg1.attempts, 2, 'the job\'s --max-attempts');
+    assert.equal(seg1.attempts, 2, "the job's --max-attempts");
     const doneBefore = new Map((failed.segments as any[]).filter((s) => s.status === 'done').map((s) => [s.key, s.finishedAt]));
     assert.equal(doneBefore.size, failed.segments.length - 1);
     await stopAll();
@@ -221,7 +237,8 @@ describe('CLI: --backend cluster (BullMQ workers over Redis)', () => {
     const retry = cli(['retry', failed.id, '--backend', 'cluster', '--json'], { stateDir: state });
     assert.equal(retry.status, 0, retry.stderr);
     const view = JSON.parse(retry.stdout);
-    for (const s of view.segments as any[]) if (doneBefore.has(s.key)) assert.equal(s.finishedAt, doneBefore.get(s.key), `${s.key} not redone`);
+    for (const s of view.segments as any[])
+      if (doneBefore.has(s.key)) assert.equal(s.finishedAt, doneBefore.get(s.key), `${s.key} not redone`);
     assert.equal(sha256Of(out), reference);
     await stopAll();
   });
@@ -264,20 +281,29 @@ describe('CLI: --backend cluster (BullMQ workers over Redis)', () => {
     const view = JSON.parse(stdout);
     assert.equal(sha256Of(out), reference);
     const events = status(view.id).events as any[];
-    assert.ok(events.some((e) => e.type === 'task.lost'), events.map((e) => `${e.type}: ${e.message}`).join('\n'));
+    assert.ok(
+      events.some((e) => e.type === 'task.lost'),
+      events.map((e) => `${e.type}: ${e.message}`).join('\n'),
+    );
   });
 
   /** A coordinator whose tasks wait on the queue of a Redis of its own (no worker yet), and the job's id. */
   const waitingCoordinator = async (own: RedisProcess, store: string, out: string, extra: string[] = []) => {
-    const run = cliDetached(['transcode', clip, out, ...OPTS, '--backend', 'cluster', '--redis', own.url, '--store', store, ...extra], { stateDir: state });
+    const run = cliDetached(['transcode', clip, out, ...OPTS, '--backend', 'cluster', '--redis', own.url, '--store', store, ...extra], {
+      stateDir: state,
+    });
     let stderr = '';
     run.stderr!.on('data', (d) => (stderr += d));
     const result = collect(run);
     let jobId: string | undefined;
-    await waitUntil(() => {
-      jobId ??= /job ([a-z0-9]+):/.exec(stderr)?.[1];
-      return jobId !== undefined && (status(jobId).events as any[]).some((e) => e.type === 'cluster.queued');
-    }, 60_000, () => `the coordinator queued its tasks; its stderr: ${stderr}`);
+    await waitUntil(
+      () => {
+        jobId ??= /job ([a-z0-9]+):/.exec(stderr)?.[1];
+        return jobId !== undefined && (status(jobId).events as any[]).some((e) => e.type === 'cluster.queued');
+      },
+      60_000,
+      () => `the coordinator queued its tasks; its stderr: ${stderr}`,
+    );
     return { run, result, jobId: jobId! };
   };
 
@@ -295,7 +321,10 @@ describe('CLI: --backend cluster (BullMQ workers over Redis)', () => {
       const took = Date.now() - sent;
       assert.ok(took < 10_000, `stopped ${took} ms after SIGTERM`);
       assert.equal(code, 143, stderr);
-      const lines = stderr.trim().split('\n').filter((l) => l.startsWith('shardcast:'));
+      const lines = stderr
+        .trim()
+        .split('\n')
+        .filter((l) => l.startsWith('shardcast:'));
       assert.equal(lines.length, 1, stderr);
       assert.match(lines[0]!, /interrupted: .*shardcast resume /);
       assert.equal(status(jobId).status, 'cancelled');
@@ -322,8 +351,18 @@ describe('CLI: --backend cluster (BullMQ workers over Redis)', () => {
       const took = Date.now() - killed;
       assert.ok(took >= 3000 && took < 13_000, `gave up ${took} ms after Redis went away`);
       assert.equal(code, 1, stderr);
-      assert.equal(stderr.trim().split('\n').filter((l) => l.startsWith('shardcast:')).length, 1, stderr);
-      assert.match(stderr, /Redis at redis:\/\/127\.0\.0\.1:\d+ has not answered for \d+ s.*run `shardcast resume \w+ --backend cluster` once it is back/);
+      assert.equal(
+        stderr
+          .trim()
+          .split('\n')
+          .filter((l) => l.startsWith('shardcast:')).length,
+        1,
+        stderr,
+      );
+      assert.match(
+        stderr,
+        /Redis at redis:\/\/127\.0\.0\.1:\d+ has not answered for \d+ s.*run `shardcast resume \w+ --backend cluster` once it is back/,
+      );
       assert.equal(existsSync(out), false, 'no partial output');
       assert.equal(status(jobId).status, 'failed');
       await own.start();
@@ -337,17 +376,49 @@ describe('CLI: --backend cluster (BullMQ workers over Redis)', () => {
     }
   });
 
-  it('a source whose keyframes cannot be trusted (intra-refresh MP4): frame-exact; a worker that found it reads the job\'s next segments by pre-roll', async () => {
+  it("a source whose keyframes cannot be trusted (intra-refresh MP4): frame-exact; a worker that found it reads the job's next segments by pre-roll", async () => {
     const store = newStore();
     await spawnWorkers(1, store);
     const src = join(t.dir, 'ir.mp4');
-    ffmpeg(['-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=30:duration=8', '-c:v', 'libx264', '-preset', 'fast', '-x264-params', 'keyint=60:intra-refresh=1', src]);
+    ffmpeg([
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=size=320x240:rate=30:duration=8',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'fast',
+      '-x264-params',
+      'keyint=60:intra-refresh=1',
+      src,
+    ]);
     const out = join(t.dir, 'ir.mkv');
-    const r = cli(['transcode', src, out, '--crf', '0', '--preset', 'ultrafast', '--segment-seconds', '1', '--workers', '2', '--audio-codec', 'none', '--json', '--no-progress', ...clusterArgs(store)], { stateDir: state });
+    const r = cli(
+      [
+        'transcode',
+        src,
+        out,
+        '--crf',
+        '0',
+        '--preset',
+        'ultrafast',
+        '--segment-seconds',
+        '1',
+        '--workers',
+        '2',
+        '--audio-codec',
+        'none',
+        '--json',
+        '--no-progress',
+        ...clusterArgs(store),
+      ],
+      { stateDir: state },
+    );
     assert.equal(r.status, 0, r.stderr);
     const job = JSON.parse(r.stdout);
     assert.equal(job.cutting.method, 'preroll');
-    assert.deepEqual(frameHashes(out), frameHashes(src), 'every frame as the source\'s');
+    assert.deepEqual(frameHashes(out), frameHashes(src), "every frame as the source's");
     const rereads = (status(job.id).events as any[]).filter((e) => e.type === 'job.cutting' && /read again by pre-roll/.test(e.message));
     assert.equal(rereads.length, 1, `one worker finds it once: ${rereads.map((e) => e.message).join('; ')}`);
   });
@@ -358,7 +429,10 @@ describe('CLI: --backend cluster (BullMQ workers over Redis)', () => {
       const store = 's3://media/cluster';
       await spawnWorkers(2, store, { s3Endpoint: s3.endpoint, env: S3_ENV });
       const out = join(t.dir, 's3.mp4');
-      const r = cli(['transcode', clip, out, ...OPTS, '--backend', 'cluster', '--redis', redis.url, '--store', store, '--s3-endpoint', s3.endpoint], { stateDir: state, env: S3_ENV });
+      const r = cli(
+        ['transcode', clip, out, ...OPTS, '--backend', 'cluster', '--redis', redis.url, '--store', store, '--s3-endpoint', s3.endpoint],
+        { stateDir: state, env: S3_ENV },
+      );
       assert.equal(r.status, 0, r.stderr);
       assert.equal(sha256Of(out), reference);
     } finally {
@@ -375,7 +449,24 @@ describe('CLI: --backend cluster (BullMQ workers over Redis)', () => {
       const store = 's3://media/damaged';
       await spawnWorkers(2, store, { s3Endpoint: proxy.endpoint, env: S3_ENV });
       const out = join(t.dir, 's3-damaged.mp4');
-      const r = await cliAsync(['transcode', clip, out, ...OPTS, '--backend', 'cluster', '--redis', redis.url, '--store', store, '--s3-endpoint', proxy.endpoint, '--json'], { stateDir: state, env: S3_ENV });
+      const r = await cliAsync(
+        [
+          'transcode',
+          clip,
+          out,
+          ...OPTS,
+          '--backend',
+          'cluster',
+          '--redis',
+          redis.url,
+          '--store',
+          store,
+          '--s3-endpoint',
+          proxy.endpoint,
+          '--json',
+        ],
+        { stateDir: state, env: S3_ENV },
+      );
       assert.equal(r.status, 0, r.stderr);
       assert.equal(proxy.damaged.length, 1, 'one upload was damaged');
       assert.equal(sha256Of(out), reference, 'the damaged segment was not merged');
@@ -401,7 +492,10 @@ describe('CLI: --backend cluster (BullMQ workers over Redis)', () => {
       [['--backend', 'cluster', '--redis', redis.url, '--store', 'relative/dir'], /--store must be an absolute path/],
     ];
     for (const [args, msg] of cases) {
-      const r = cli(['transcode', clip, join(t.dir, 'never.mp4'), ...OPTS, ...args], { stateDir: join(t.dir, 'bad-state'), env: { SHARDCAST_REDIS_URL: '' } });
+      const r = cli(['transcode', clip, join(t.dir, 'never.mp4'), ...OPTS, ...args], {
+        stateDir: join(t.dir, 'bad-state'),
+        env: { SHARDCAST_REDIS_URL: '' },
+      });
       assert.equal(r.status, 2, r.stderr);
       assert.match(r.stderr, msg);
       assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
@@ -423,7 +517,10 @@ async function waitUntil(ok: () => boolean, timeoutMs: number, what: string | ((
 /** Pids of a process's children. */
 function childPids(pid: number): number[] {
   const r = spawnSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' });
-  return r.stdout.split('\n').map((l) => Number(l.trim())).filter((n) => n > 0);
+  return r.stdout
+    .split('\n')
+    .map((l) => Number(l.trim()))
+    .filter((n) => n > 0);
 }
 
 /** Alive: it exists and is not a zombie. */
@@ -443,7 +540,11 @@ function collect(child: import('node:child_process').ChildProcess): Promise<{ co
   let stderr = '';
   child.stdout!.on('data', (d) => (stdout += d));
   child.stderr!.on('data', (d) => (stderr += d));
-  return exitOf(child, 'the coordinator (shardcast transcode --backend cluster)', 240_000, () => stderr).then(({ code }) => ({ code, stdout: stdout || stderr, stderr }));
+  return exitOf(child, 'the coordinator (shardcast transcode --backend cluster)', 240_000, () => stderr).then(({ code }) => ({
+    code,
+    stdout: stdout || stderr,
+    stderr,
+  }));
 }
 
 async function redisKeys(url: string, pattern: string): Promise<string[]> {

@@ -48,7 +48,9 @@ describe('damaged state', () => {
   function events(state: string, id: string, type: string): string[] {
     const db = new Database(join(state, 'ledger.db'), { readonly: true });
     try {
-      return (db.prepare('SELECT message FROM events WHERE job_id = ? AND type = ? ORDER BY seq').all(id, type) as Array<{ message: string }>).map((e) => e.message);
+      return (
+        db.prepare('SELECT message FROM events WHERE job_id = ? AND type = ? ORDER BY seq').all(id, type) as Array<{ message: string }>
+      ).map((e) => e.message);
     } finally {
       db.close();
     }
@@ -77,12 +79,18 @@ describe('damaged state', () => {
   }
 
   for (const [name, damage] of [
-    ['a done segment file deleted', (state: string, job: { id: string; done: string[] }) => rmSync(join(state, 'jobs', `${job.done[0]}.mp4`))],
-    ['a done segment file changed', (state: string, job: { id: string; done: string[] }) => {
-      const fd = openSync(join(state, 'jobs', `${job.done[0]}.mp4`), 'r+');
-      writeSync(fd, Buffer.from('damaged'), 0, 7, 2000);
-      closeSync(fd);
-    }],
+    [
+      'a done segment file deleted',
+      (state: string, job: { id: string; done: string[] }) => rmSync(join(state, 'jobs', `${job.done[0]}.mp4`)),
+    ],
+    [
+      'a done segment file changed',
+      (state: string, job: { id: string; done: string[] }) => {
+        const fd = openSync(join(state, 'jobs', `${job.done[0]}.mp4`), 'r+');
+        writeSync(fd, Buffer.from('damaged'), 0, 7, 2000);
+        closeSync(fd);
+      },
+    ],
     ['the job folder removed by hand', (state: string, job: { id: string }) => rmSync(join(state, 'jobs', job.id), { recursive: true })],
   ] as const) {
     it(`${name}: resume encodes it again, identical output`, async () => {

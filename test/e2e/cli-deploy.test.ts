@@ -30,7 +30,9 @@ describe('deploy and destroy without an AWS account', () => {
     // SSM's JSON protocol: the SDK posts {"Name": ...} with X-Amz-Target AmazonSSM.GetParameter.
     ssm = createServer((req, res) => {
       let body = '';
-      req.on('data', (d) => { body += d; });
+      req.on('data', (d) => {
+        body += d;
+      });
       req.on('end', () => {
         ssmCalls.push(`${String(req.headers['x-amz-target'])} ${body}`);
         res.setHeader('content-type', 'application/x-amz-json-1.1');
@@ -38,7 +40,11 @@ describe('deploy and destroy without an AWS account', () => {
           res.statusCode = 400;
           res.end(JSON.stringify({ __type: 'ParameterNotFound', message: 'not found' }));
         } else {
-          res.end(JSON.stringify({ Parameter: { Name: '/cdk-bootstrap/hnb659fds/version', Type: 'String', Value: bootstrapVersion, Version: 1 } }));
+          res.end(
+            JSON.stringify({
+              Parameter: { Name: '/cdk-bootstrap/hnb659fds/version', Type: 'String', Value: bootstrapVersion, Version: 1 },
+            }),
+          );
         }
       });
     });
@@ -53,13 +59,23 @@ describe('deploy and destroy without an AWS account', () => {
   it('--dry-run --out synthesizes the stack with no credentials and keeps the assembly', () => {
     const out = join(dir, 'asm');
     const r = cli(['deploy', '--dry-run', '--out', out, '--storage', 'efs', '--concurrency', '200', '--json'], {
-      stateDir: join(dir, 'state'), env: { AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_PROFILE: 'none-such', AWS_REGION: '' },
+      stateDir: join(dir, 'state'),
+      env: { AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_PROFILE: 'none-such', AWS_REGION: '' },
     });
     assert.equal(r.status, 0, r.stderr);
     const j = JSON.parse(r.stdout);
     assert.equal(j.config.storage, 'efs');
     assert.equal(j.config.mapMode, 'distributed');
-    assert.deepEqual(j.cdk.args, ['deploy', 'Shardcast', '--app', out, '--require-approval', 'never', '--outputs-file', join(out, 'outputs.json')]);
+    assert.deepEqual(j.cdk.args, [
+      'deploy',
+      'Shardcast',
+      '--app',
+      out,
+      '--require-approval',
+      'never',
+      '--outputs-file',
+      join(out, 'outputs.json'),
+    ]);
     checkAssembly(out, 'efs');
     const again = cli(['deploy', '--dry-run', '--out', out], { stateDir: join(dir, 'state') });
     assert.equal(again.status, 0, `an earlier assembly may be overwritten: ${again.stderr}`);
@@ -79,7 +95,12 @@ describe('deploy and destroy without an AWS account', () => {
     assert.match(r2.stderr, /--out is for --dry-run/);
   });
 
-  const awsEnv = () => ({ AWS_ENDPOINT_URL_SSM: ssmUrl, AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' });
+  const awsEnv = () => ({
+    AWS_ENDPOINT_URL_SSM: ssmUrl,
+    AWS_REGION: 'eu-west-1',
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+  });
 
   it('a deploy to an account that was never bootstrapped stops before synthesizing, with the command to run', async () => {
     bootstrapVersion = undefined;
@@ -87,7 +108,10 @@ describe('deploy and destroy without an AWS account', () => {
     const r = await cliAsync(['deploy'], { stateDir: join(dir, 'state'), env: awsEnv() });
     assert.equal(r.status, 2, r.stderr);
     // The last line: on Node 20 the AWS SDK first warns that its releases after January 2027 need Node 22.
-    assert.equal(lastLine(r.stderr), `shardcast: error: this AWS account (region eu-west-1) is not bootstrapped for the CDK: run \`npx aws-cdk@${cdkVersion} bootstrap\` once, then deploy again`);
+    assert.equal(
+      lastLine(r.stderr),
+      `shardcast: error: this AWS account (region eu-west-1) is not bootstrapped for the CDK: run \`npx aws-cdk@${cdkVersion} bootstrap\` once, then deploy again`,
+    );
     assert.equal(ssmCalls.length, 1);
     assert.match(ssmCalls[0]!, /^AmazonSSM\.GetParameter .*"\/cdk-bootstrap\/hnb659fds\/version"/);
     assert.ok(!existsSync(join(dir, 'state', 'aws-stack.json')), 'nothing saved');
@@ -97,15 +121,25 @@ describe('deploy and destroy without an AWS account', () => {
     bootstrapVersion = '5';
     const r = await cliAsync(['deploy'], { stateDir: join(dir, 'state'), env: awsEnv() });
     assert.equal(r.status, 2, r.stderr);
-    assert.match(lastLine(r.stderr), /^shardcast: error: this AWS account \(region eu-west-1\) has CDK bootstrap version 5; the stack needs 6 or later: run `npx aws-cdk@[\d.]+ bootstrap`$/);
+    assert.match(
+      lastLine(r.stderr),
+      /^shardcast: error: this AWS account \(region eu-west-1\) has CDK bootstrap version 5; the stack needs 6 or later: run `npx aws-cdk@[\d.]+ bootstrap`$/,
+    );
   });
 
   it('destroy --dry-run names the saved stack and says the bucket is kept', () => {
     const state = join(dir, 'state-destroy');
     mkdirSync(state, { recursive: true });
-    writeFileSync(join(state, 'aws-stack.json'), JSON.stringify({
-      stackName: 'Media-2', bucket: 'media-2-bucket', table: 'media-2-table', stateMachineArn: 'arn:aws:states:eu-west-1:1:stateMachine:m', storage: 's3',
-    }));
+    writeFileSync(
+      join(state, 'aws-stack.json'),
+      JSON.stringify({
+        stackName: 'Media-2',
+        bucket: 'media-2-bucket',
+        table: 'media-2-table',
+        stateMachineArn: 'arn:aws:states:eu-west-1:1:stateMachine:m',
+        storage: 's3',
+      }),
+    );
     const r = cli(['destroy', '--dry-run', '--json'], { stateDir: state });
     assert.equal(r.status, 0, r.stderr);
     const j = JSON.parse(r.stdout);

@@ -105,7 +105,12 @@ describe('a full disk', () => {
     const r = cli(['transcode', clip, out, ...OPTS], { stateDir: state });
     assert.equal(r.status, 1, r.stderr);
     const line = oneErrorLine(r.stderr);
-    assert.match(line, new RegExp(`^shardcast: error: not enough space in ${state}/jobs/[a-z0-9]+/scratch: [\\d.]+ [KM]?B free, the job needs about [\\d.]+ MB there \\(segments and audio\\); free space \\(or use a --state-dir on a larger disk\\), then run \`shardcast resume [a-z0-9]+\`$`));
+    assert.match(
+      line,
+      new RegExp(
+        `^shardcast: error: not enough space in ${state}/jobs/[a-z0-9]+/scratch: [\\d.]+ [KM]?B free, the job needs about [\\d.]+ MB there \\(segments and audio\\); free space \\(or use a --state-dir on a larger disk\\), then run \`shardcast resume [a-z0-9]+\`$`,
+      ),
+    );
     assert.equal(existsSync(out), false);
     const id = /resume ([a-z0-9]+)`/.exec(line)![1]!;
     const view = JSON.parse(cli(['status', id, '--json'], { stateDir: state }).stdout);
@@ -124,7 +129,12 @@ describe('a full disk', () => {
     const code = await run.exit;
     assert.equal(code, 1, run.stderr());
     const line = oneErrorLine(run.stderr());
-    assert.match(line, new RegExp(`^shardcast: error: (segment \\d+|the audio track) failed after 1 attempts: (no space left in ${state}/jobs/${run.id}/scratch writing .* \\([\\d.]+ [KM]?B free; the job needs about [\\d.]+ MB there\\); free space \\(or use a --state-dir on a larger disk\\)|the ledger ${state}/ledger.db cannot be written: no space left in ${state}; free space there, then run the command again)( \\(and \\d+ more\\))?; fix the cause, then run \`shardcast retry ${run.id}\`$`));
+    assert.match(
+      line,
+      new RegExp(
+        `^shardcast: error: (segment \\d+|the audio track) failed after 1 attempts: (no space left in ${state}/jobs/${run.id}/scratch writing .* \\([\\d.]+ [KM]?B free; the job needs about [\\d.]+ MB there\\); free space \\(or use a --state-dir on a larger disk\\)|the ledger ${state}/ledger.db cannot be written: no space left in ${state}; free space there, then run the command again)( \\(and \\d+ more\\))?; fix the cause, then run \`shardcast retry ${run.id}\`$`,
+      ),
+    );
     assert.equal(existsSync(out), false, 'nothing at the output path');
     rmSync(ballast);
     resumesIdentical(state, run.id, out);
@@ -139,7 +149,12 @@ describe('a full disk', () => {
     const code = await run.exit;
     assert.equal(code, 1, run.stderr());
     const line = oneErrorLine(run.stderr());
-    assert.match(line, new RegExp(`^shardcast: error: no space left in ${outDir} writing the merged output \\([\\d.]+ [KM]?B free; the job needs about [\\d.]+ MB there\\); free space \\(or use a --state-dir on a larger disk\\), then run \`shardcast resume ${run.id}\`$`));
+    assert.match(
+      line,
+      new RegExp(
+        `^shardcast: error: no space left in ${outDir} writing the merged output \\([\\d.]+ [KM]?B free; the job needs about [\\d.]+ MB there\\); free space \\(or use a --state-dir on a larger disk\\), then run \`shardcast resume ${run.id}\`$`,
+      ),
+    );
     assert.deepEqual(readdirSync(outDir).sort(), ['ballast'], 'no output and no merge temp left');
     rmSync(ballast);
     resumesIdentical(state, run.id, out);

@@ -18,13 +18,20 @@ import { FRAMES, LADDER, makeLadder, parseM3u8, SEGMENT_FRAMES } from '../suppor
 import { ffmpeg, tempDir } from '../support/media.js';
 
 function packets(path: string): Array<{ pts: number; dts: number; key: boolean }> {
-  const r = spawnSync('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'packet=pts_time,dts_time,flags', '-of', 'csv=p=0', path], { encoding: 'utf8' });
+  const r = spawnSync(
+    'ffprobe',
+    ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'packet=pts_time,dts_time,flags', '-of', 'csv=p=0', path],
+    { encoding: 'utf8' },
+  );
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stderr.trim(), '', `ffprobe complained reading ${path}`);
-  return r.stdout.trim().split('\n').map((l) => {
-    const [pts, dts, flags] = l.split(',');
-    return { pts: Number(pts), dts: Number(dts), key: flags!.startsWith('K') };
-  });
+  return r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => {
+      const [pts, dts, flags] = l.split(',');
+      return { pts: Number(pts), dts: Number(dts), key: flags!.startsWith('K') };
+    });
 }
 
 describe('CLI: an HLS/DASH ladder (--ladder, --dash)', () => {
@@ -42,7 +49,13 @@ describe('CLI: an HLS/DASH ladder (--ladder, --dash)', () => {
     const master = parseM3u8(join(out, 'master.m3u8'));
     assert.equal(master.playlists.length, 2);
     const [hi, lo] = master.playlists;
-    assert.deepEqual([hi.attributes.RESOLUTION, lo.attributes.RESOLUTION], [{ width: 640, height: 360 }, { width: 426, height: 240 }]);
+    assert.deepEqual(
+      [hi.attributes.RESOLUTION, lo.attributes.RESOLUTION],
+      [
+        { width: 640, height: 360 },
+        { width: 426, height: 240 },
+      ],
+    );
     for (const p of master.playlists) {
       assert.match(p.attributes.CODECS, /^avc1\.[0-9a-f]{6},mp4a\.40\.2$/);
       assert.equal(p.attributes['FRAME-RATE'], 24);
@@ -59,9 +72,15 @@ describe('CLI: an HLS/DASH ladder (--ladder, --dash)', () => {
       return { peak: Math.max(...bits), average: total / media.segments.reduce((a: number, s: any) => a + s.duration, 0) };
     };
     const a = rate('a0');
-    for (const [p, dir] of [[hi, 'v360'], [lo, 'v240']] as const) {
+    for (const [p, dir] of [
+      [hi, 'v360'],
+      [lo, 'v240'],
+    ] as const) {
       const v = rate(dir);
-      assert.ok(Math.abs(p.attributes.BANDWIDTH - (v.peak + a.peak)) <= 2, `${dir}: BANDWIDTH ${p.attributes.BANDWIDTH}, measured ${v.peak + a.peak}`);
+      assert.ok(
+        Math.abs(p.attributes.BANDWIDTH - (v.peak + a.peak)) <= 2,
+        `${dir}: BANDWIDTH ${p.attributes.BANDWIDTH}, measured ${v.peak + a.peak}`,
+      );
       assert.ok(Math.abs(p.attributes['AVERAGE-BANDWIDTH'] - (v.average + a.average)) <= 2, `${dir}: AVERAGE-BANDWIDTH`);
     }
     // The 240p rung's own cap (300k) bounds its peak; the built-in one (800k) the 360p rung's.
@@ -130,10 +149,16 @@ describe('CLI: an HLS/DASH ladder (--ladder, --dash)', () => {
     assert.equal(view.verify.ok, true);
     assert.equal(view.verify.method, 'segments');
     const r = view.renditions as any[];
-    assert.deepEqual(r.map((x) => x.name), ['v360', 'v240', 'a0']);
+    assert.deepEqual(
+      r.map((x) => x.name),
+      ['v360', 'v240', 'a0'],
+    );
     for (const x of r) {
       const files = readdirSync(join(out, x.name)).filter((f) => f.endsWith('.m4s'));
-      assert.equal(x.bytes, files.reduce((a, f) => a + statSync(join(out, x.name, f)).size, 0));
+      assert.equal(
+        x.bytes,
+        files.reduce((a, f) => a + statSync(join(out, x.name, f)).size, 0),
+      );
       assert.ok(x.peakBitrate >= x.averageBitrate && x.averageBitrate > 0);
     }
     assert.equal(r[0].frames, FRAMES);
@@ -143,7 +168,28 @@ describe('CLI: an HLS/DASH ladder (--ladder, --dash)', () => {
 
   it('makes an HEVC ladder of several tasks with one init per rendition (x265 writes no per-task option SEI)', () => {
     const dir = join(t.dir, 'hevc');
-    const r = cli(['transcode', clip, join(dir, 'master.m3u8'), '--video-codec', 'hevc', '--preset', 'ultrafast', '--ladder', '240', '--segment-duration', '2', '--workers', '2', '--audio-codec', 'none', '--no-progress', '--json'], { stateDir: state });
+    const r = cli(
+      [
+        'transcode',
+        clip,
+        join(dir, 'master.m3u8'),
+        '--video-codec',
+        'hevc',
+        '--preset',
+        'ultrafast',
+        '--ladder',
+        '240',
+        '--segment-duration',
+        '2',
+        '--workers',
+        '2',
+        '--audio-codec',
+        'none',
+        '--no-progress',
+        '--json',
+      ],
+      { stateDir: state },
+    );
     assert.equal(r.status, 0, r.stderr);
     const view = JSON.parse(r.stdout);
     assert.ok(view.segmentsTotal >= 2);
@@ -154,13 +200,22 @@ describe('CLI: an HLS/DASH ladder (--ladder, --dash)', () => {
   it('makes the same files through --backend aws-emulated', () => {
     const eout = join(t.dir, 'hls-emulated');
     const r = cli(['transcode', clip, join(eout, 'master.m3u8'), ...LADDER, '--backend', 'aws-emulated'], {
-      stateDir: join(t.dir, 'state-emulated'), timeoutMs: 180_000, env: { NODE_OPTIONS: '--openssl-legacy-provider' },
+      stateDir: join(t.dir, 'state-emulated'),
+      timeoutMs: 180_000,
+      env: { NODE_OPTIONS: '--openssl-legacy-provider' },
     });
     assert.equal(r.status, 0, r.stderr);
     assert.equal(JSON.parse(r.stdout).status, 'done');
     for (const dir of ['', 'v360', 'v240', 'a0']) {
-      const names = readdirSync(join(out, dir)).filter((f) => !statSync(join(out, dir, f)).isDirectory()).sort();
-      assert.deepEqual(readdirSync(join(eout, dir)).filter((f) => !statSync(join(eout, dir, f)).isDirectory()).sort(), names);
+      const names = readdirSync(join(out, dir))
+        .filter((f) => !statSync(join(out, dir, f)).isDirectory())
+        .sort();
+      assert.deepEqual(
+        readdirSync(join(eout, dir))
+          .filter((f) => !statSync(join(eout, dir, f)).isDirectory())
+          .sort(),
+        names,
+      );
       for (const f of names) assert.ok(readFileSync(join(out, dir, f)).equals(readFileSync(join(eout, dir, f))), `${dir}/${f} differs`);
     }
   });

@@ -69,7 +69,13 @@ describe('CLI: resume after a crash or Ctrl-C', () => {
     // While the first process lives, a resume from another one is refused (the job-level lease).
     const racing = cli(['resume', jobId], { stateDir: state });
     assert.equal(racing.status, 2, racing.stderr);
-    assert.match(racing.stderr, new RegExp(`^shardcast: error: job ${jobId} is \\w+ in another process \\(.+:${child.pid}\\) that is still running; stop it first`, 'm'));
+    assert.match(
+      racing.stderr,
+      new RegExp(
+        `^shardcast: error: job ${jobId} is \\w+ in another process \\(.+:${child.pid}\\) that is still running; stop it first`,
+        'm',
+      ),
+    );
     const exited = exitOf(child);
     process.kill(-child.pid!, 'SIGKILL');
     await exited;
@@ -105,12 +111,18 @@ describe('CLI: resume after a crash or Ctrl-C', () => {
       const { jobId } = await startAndWait(out, holder);
       const pid = Number(stdout.trim().split('\n')[0]);
       assert.ok(pid > 0, `transcode pid from ${stdout}`);
-      const children = spawnSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' }).stdout.trim().split(/\s+/).filter(Boolean).map(Number);
+      const children = spawnSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' })
+        .stdout.trim()
+        .split(/\s+/)
+        .filter(Boolean)
+        .map(Number);
       for (const p of [pid, ...children]) process.kill(p, 'SIGKILL');
       let state_ = '';
       for (let i = 0; i < 50 && state_ !== 'Z'; i++) {
         await sleep(20);
-        state_ = spawnSync('ps', ['-o', 'stat=', '-p', String(pid)], { encoding: 'utf8' }).stdout.trim().slice(0, 1);
+        state_ = spawnSync('ps', ['-o', 'stat=', '-p', String(pid)], { encoding: 'utf8' })
+          .stdout.trim()
+          .slice(0, 1);
       }
       assert.equal(state_, 'Z', 'the killed transcode is a zombie');
       // At once, with the zombie still there.
@@ -139,7 +151,12 @@ describe('CLI: resume after a crash or Ctrl-C', () => {
     try {
       const pid = Number(await new Promise<string>((r) => z.stdout!.once('data', (b) => r(String(b)))));
       await sleep(400);
-      assert.equal(spawnSync('ps', ['-o', 'stat=', '-p', String(pid)], { encoding: 'utf8' }).stdout.trim().slice(0, 1), 'Z');
+      assert.equal(
+        spawnSync('ps', ['-o', 'stat=', '-p', String(pid)], { encoding: 'utf8' })
+          .stdout.trim()
+          .slice(0, 1),
+        'Z',
+      );
       assert.doesNotThrow(() => process.kill(pid, 0), 'kill(pid, 0) counts a zombie alive');
       assert.equal(isLocalWorkerAlive(`${hostname()}:${pid}`), false);
     } finally {
@@ -159,13 +176,21 @@ describe('CLI: resume after a crash or Ctrl-C', () => {
     db.close();
     const refused = cli(['resume', jobId], { stateDir: state });
     assert.equal(refused.status, 2, refused.stderr);
-    assert.match(refused.stderr, new RegExp(`^shardcast: error: job ${jobId} is encoding in far-host:4242, which this host cannot check, last heard from \\d+ s ago; if it is gone, run \`shardcast resume ${jobId} --force\`$`, 'm'));
+    assert.match(
+      refused.stderr,
+      new RegExp(
+        `^shardcast: error: job ${jobId} is encoding in far-host:4242, which this host cannot check, last heard from \\d+ s ago; if it is gone, run \`shardcast resume ${jobId} --force\`$`,
+        'm',
+      ),
+    );
     const r = cli(['resume', jobId, '--force', '--json'], { stateDir: state });
     assert.equal(r.status, 0, r.stderr);
     assert.equal(JSON.parse(r.stdout).status, 'done');
     assert.equal(sha(out), reference, 'byte-identical to an uninterrupted run');
     const db2 = new Database(join(state, 'ledger.db'), { readonly: true });
-    const takeover = db2.prepare("SELECT message FROM events WHERE job_id = ? AND type = 'job.takeover'").all(jobId) as Array<{ message: string }>;
+    const takeover = db2.prepare("SELECT message FROM events WHERE job_id = ? AND type = 'job.takeover'").all(jobId) as Array<{
+      message: string;
+    }>;
     db2.close();
     assert.equal(takeover.length, 1, 'one takeover event');
     assert.match(takeover[0]!.message, /^resume: taken over with --force from far-host:4242, which this host cannot check/);
@@ -203,11 +228,19 @@ describe('CLI: resume after a crash or Ctrl-C', () => {
       assert.equal(r.status, 0, r.stderr);
       assert.equal(JSON.parse(r.stdout).status, 'done');
       assert.equal(sha(out), reference, 'byte-identical to an uninterrupted run');
-      assert.deepEqual(readdirSync(t.dir).filter((f) => f.includes('.shardcast-')), [], 'no merge temp left beside the output');
+      assert.deepEqual(
+        readdirSync(t.dir).filter((f) => f.includes('.shardcast-')),
+        [],
+        'no merge temp left beside the output',
+      );
     });
   }
 
-  for (const [signal, expected] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) {
+  for (const [signal, expected] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+    ['SIGHUP', 129],
+  ] as const) {
     it(`${signal} (${signal === 'SIGINT' ? 'Ctrl-C' : signal === 'SIGTERM' ? 'docker stop, systemd' : 'a closed terminal'}) stops every ffmpeg, exits ${expected} naming the resume command, resume completes it`, async () => {
       const out = join(t.dir, `stopped-${signal}.mp4`);
       const { child, jobId } = await startAndWait(out);

@@ -61,13 +61,22 @@ describe('dashboard on a cluster server', () => {
     await page.getByRole('button', { name: 'Upload and transcode' }).click();
     await page.waitForURL(/\/jobs\/[a-z0-9]{6,32}$/, { timeout: 30_000 });
     const id = /\/jobs\/([a-z0-9]+)$/.exec(page.url())![1]!;
-    const job = await waitFor('the job to finish', async () => {
-      const j = await api(srv.url, 'GET', `/api/jobs/${id}`);
-      return j.body.status === 'done' || j.body.status === 'failed' ? j.body : undefined;
-    }, 60_000, 250);
+    const job = await waitFor(
+      'the job to finish',
+      async () => {
+        const j = await api(srv.url, 'GET', `/api/jobs/${id}`);
+        return j.body.status === 'done' || j.body.status === 'failed' ? j.body : undefined;
+      },
+      60_000,
+      250,
+    );
     assert.equal(job.status, 'done', job.error);
     const pids = new Set((job.segments as any[]).map((s) => Number(/:(\d+)\//.exec(s.worker)?.[1])));
-    for (const p of pids) assert.ok(workers.some((w) => w.pid === p), `segment encoded by worker ${p}, one of the cluster's`);
+    for (const p of pids)
+      assert.ok(
+        workers.some((w) => w.pid === p),
+        `segment encoded by worker ${p}, one of the cluster's`,
+      );
     await page.close();
   });
 });

@@ -30,7 +30,10 @@ async function uploadThroughPage(page: Page, base: string, clip: string, opts: R
 }
 
 async function headStatus(page: Page): Promise<string | null> {
-  return page.locator('.job-head .badge').getAttribute('data-status', { timeout: 1000 }).catch(() => null);
+  return page
+    .locator('.job-head .badge')
+    .getAttribute('data-status', { timeout: 1000 })
+    .catch(() => null);
 }
 
 /** Waits for the header badge to show `status`, recording every status it showed on the way. */
@@ -53,10 +56,14 @@ async function checkPlays(page: Page): Promise<void> {
     v.muted = true;
     await v.play();
   });
-  await page.waitForFunction(() => {
-    const v = document.querySelector<HTMLVideoElement>('.player video');
-    return !!v && v.readyState >= 2 && v.currentTime > 0.2;
-  }, undefined, { timeout: 20_000 });
+  await page.waitForFunction(
+    () => {
+      const v = document.querySelector<HTMLVideoElement>('.player video');
+      return !!v && v.readyState >= 2 && v.currentTime > 0.2;
+    },
+    undefined,
+    { timeout: 20_000 },
+  );
 }
 
 describe('dashboard in Chromium', () => {
@@ -86,7 +93,11 @@ describe('dashboard in Chromium', () => {
     const id = await uploadThroughPage(page, srv.url, clip, { segmentSeconds: '1', preset: 'ultrafast', workers: '2' });
     await page.evaluate(() => ((window as unknown as { marker: number }).marker = 1));
     const seen = await watchStatus(page, 'done');
-    assert.equal(await page.evaluate(() => (window as unknown as { marker?: number }).marker), 1, 'the page updated live, without a reload');
+    assert.equal(
+      await page.evaluate(() => (window as unknown as { marker?: number }).marker),
+      1,
+      'the page updated live, without a reload',
+    );
     assert.ok(seen.length >= 1);
     await page.getByText('4/4 segments done').waitFor();
     const cells = page.locator('.segment-map .cell[data-kind=video]');
@@ -108,7 +119,10 @@ describe('dashboard in Chromium', () => {
     await page.locator('button[data-action=quality]').click();
     const line = page.locator('[data-role=quality]');
     await line.waitFor({ timeout: 30_000 });
-    assert.match(await line.innerText(), /PSNR \d+\.\d\d dB, SSIM 0\.\d{4} against the source · worst seam before segment [123]: cut at \d\.000 s/);
+    assert.match(
+      await line.innerText(),
+      /PSNR \d+\.\d\d dB, SSIM 0\.\d{4} against the source · worst seam before segment [123]: cut at \d\.000 s/,
+    );
     assert.equal(await page.locator('.segment-map .cell .seam').count(), 3);
     assert.equal(await page.locator('.segment-map .cell .seam.worst').count(), 1);
     assert.match(await page.locator('[data-total=Quality]').innerText(), /^PSNR \d+\.\d\d dB/);
@@ -129,7 +143,14 @@ describe('dashboard in Chromium', () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
-    await uploadThroughPage(page, srv.url, clip, { container: 'hls', ladder: '240,120:200k', segmentDuration: '1', dash: 'true', preset: 'ultrafast', workers: '2' });
+    await uploadThroughPage(page, srv.url, clip, {
+      container: 'hls',
+      ladder: '240,120:200k',
+      segmentDuration: '1',
+      dash: 'true',
+      preset: 'ultrafast',
+      workers: '2',
+    });
     await watchStatus(page, 'done');
     const rows = page.locator('.player table.renditions tbody tr');
     await rows.first().waitFor({ timeout: 15_000 });
@@ -137,7 +158,7 @@ describe('dashboard in Chromium', () => {
     assert.match((await rows.nth(0).innerText()).replace(/\s+/g, ' '), /v240 320×240 avc1\.\w+ 4 \d[\d.]* [kKM]?B \d+ kb\/s \d+ kb\/s/);
     await page.locator('.player a', { hasText: 'manifest.mpd' }).waitFor();
     await checkPlays(page);
-    assert.match(await page.locator('.player video').getAttribute('data-level') ?? '', /^(320x240|160x120)$/);
+    assert.match((await page.locator('.player video').getAttribute('data-level')) ?? '', /^(320x240|160x120)$/);
     assert.equal(await page.locator('.player video').getAttribute('data-error'), null);
     assert.deepEqual(errors, []);
     await page.close();
@@ -149,9 +170,11 @@ describe('dashboard in Chromium', () => {
     await uploadThroughPage(page, srv.url, clip, { segmentSeconds: '1', preset: 'ultrafast', workers: '2', maxAttempts: '2' });
     await watchStatus(page, 'failed');
     const bad = page.locator('.cell[data-kind=video][data-index="2"]');
-    await page.waitForFunction(() => document.querySelector('.cell[data-kind=video][data-index="2"]')?.getAttribute('data-status') === 'failed');
+    await page.waitForFunction(
+      () => document.querySelector('.cell[data-kind=video][data-index="2"]')?.getAttribute('data-status') === 'failed',
+    );
     assert.match(await bad.innerText(), /failed/);
-    assert.match(await bad.getAttribute('aria-label') ?? '', /segment 2: failed, 2 attempts/);
+    assert.match((await bad.getAttribute('aria-label')) ?? '', /segment 2: failed, 2 attempts/);
     assert.match(await page.locator('[data-role=job-error]').innerText(), /segment 2 failed after 2 attempts/);
     await bad.click();
     await page.locator('aside.details pre.log').filter({ hasText: 'injected-fault-for-test' }).waitFor();
@@ -162,17 +185,20 @@ describe('dashboard in Chromium', () => {
     assert.ok(await retry.isEnabled());
     await retry.click();
     await watchStatus(page, 'done', 60_000);
-    await page.waitForFunction(() => document.querySelector('.cell[data-kind=video][data-index="2"]')?.getAttribute('data-status') === 'done');
+    await page.waitForFunction(
+      () => document.querySelector('.cell[data-kind=video][data-index="2"]')?.getAttribute('data-status') === 'done',
+    );
     assert.match(await page.locator('.cell[data-kind=video][data-index="2"]').innerText(), /↻3/);
     await page.locator('aside.details .badge.st-done').waitFor();
     await page.locator('.events li[data-type="job.retry"]').waitFor();
-    assert.ok(await page.locator('.tl-bar.retry').count() >= 1);
+    assert.ok((await page.locator('.tl-bar.retry').count()) >= 1);
     await checkPlays(page);
     await page.locator('.player video').evaluate((v: HTMLVideoElement) => v.pause());
     await page.screenshot({ path: join(RESULTS, 'job-page.png'), fullPage: true });
     // The README's picture: refreshed on request (SHARDCAST_UPDATE_SCREENSHOT=1), so a test run leaves docs/ alone.
     const readmePicture = join(REPO_ROOT, 'docs', 'job-page.png');
-    if (process.env.SHARDCAST_UPDATE_SCREENSHOT === '1' || !existsSync(readmePicture)) copyFileSync(join(RESULTS, 'job-page.png'), readmePicture);
+    if (process.env.SHARDCAST_UPDATE_SCREENSHOT === '1' || !existsSync(readmePicture))
+      copyFileSync(join(RESULTS, 'job-page.png'), readmePicture);
     await page.close();
   });
 });

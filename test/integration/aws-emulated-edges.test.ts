@@ -35,7 +35,8 @@ function hanging(real: MediaTool, hang: () => number, fail: () => number, encode
         await new Promise((resolve) => opts?.signal?.addEventListener('abort', resolve, { once: true }));
         return KILLED;
       }
-      if (tool === 'ffmpeg' && seg === `v${String(fail()).padStart(5, '0')}`) return { ...KILLED, exitCode: 1, signal: null, stderrTail: 'injected fault' };
+      if (tool === 'ffmpeg' && seg === `v${String(fail()).padStart(5, '0')}`)
+        return { ...KILLED, exitCode: 1, signal: null, stderrTail: 'injected fault' };
       return real.run(tool, args, opts);
     },
   };
@@ -52,7 +53,19 @@ describe('aws-emulated edges', () => {
 
   before(async () => {
     const clip = makeClip(join(t.dir, 'clip.mp4'), { seconds: 4, gop: 15 });
-    aws = await startEmulatedAws({ stateDir, env: process.env, storage: 'efs', retryIntervalMs: 0, wrapMedia: (m) => hanging(m, () => hang, () => fail, encodes) });
+    aws = await startEmulatedAws({
+      stateDir,
+      env: process.env,
+      storage: 'efs',
+      retryIntervalMs: 0,
+      wrapMedia: (m) =>
+        hanging(
+          m,
+          () => hang,
+          () => fail,
+          encodes,
+        ),
+    });
     const put = (key: string, body: Buffer) => aws.runtime.s3.send(new PutObjectCommand({ Bucket: EMULATED_BUCKET, Key: key, Body: body }));
     await put('inputs/clip.mp4', readFileSync(clip));
     await put('inputs/not-media.mp4', Buffer.from('this is not a video\n'.repeat(100)));
@@ -64,7 +77,10 @@ describe('aws-emulated edges', () => {
 
   async function newJob(src: string, name: string) {
     const output = `s3://${EMULATED_BUCKET}/outputs/${name}.mp4`;
-    const options = parseTranscodeOptions({ preset: 'ultrafast', segmentSeconds: '1', workers: '4', maxAttempts: '2', verify: true }, output);
+    const options = parseTranscodeOptions(
+      { preset: 'ultrafast', segmentSeconds: '1', workers: '4', maxAttempts: '2', verify: true },
+      output,
+    );
     const id = newJobId();
     await createJob(aws.runtime.deps, { id, backend: 'aws-emulated', source: src, output, options });
     return id;
@@ -131,9 +147,17 @@ describe('aws-emulated edges', () => {
     const rt = aws.stepRuntime();
     await assert.rejects(mergeStep(rt, { jobId: id }), /cannot merge job .*: 1 task\(s\) not done .*v00001 is failed/);
     assert.equal((await aws.runtime.deps.ledger.getJob(id))!.status, 'failed', 'a refused merge leaves the job as it was');
-    assert.deepEqual(await encodeSegmentStep(rt, { jobId: id, kind: 'video', index: 1 }), { key: `${id}/v00001`, status: 'done', attempts: 3 });
+    assert.deepEqual(await encodeSegmentStep(rt, { jobId: id, kind: 'video', index: 1 }), {
+      key: `${id}/v00001`,
+      status: 'done',
+      attempts: 3,
+    });
     assert.deepEqual(await mergeStep(rt, { jobId: id }), { jobId: id, status: 'verifying' });
-    assert.deepEqual(await finalizeStep(rt, { jobId: id }), { jobId: id, status: 'done', output: `s3://${EMULATED_BUCKET}/outputs/redriven.mp4` });
+    assert.deepEqual(await finalizeStep(rt, { jobId: id }), {
+      jobId: id,
+      status: 'done',
+      output: `s3://${EMULATED_BUCKET}/outputs/redriven.mp4`,
+    });
     const job = (await aws.runtime.deps.ledger.getJob(id))!;
     assert.deepEqual([job.status, job.error, job.result?.verify?.ok], ['done', undefined, true]);
     assert.equal(encodes.get('v00001'), 3);
@@ -142,15 +166,23 @@ describe('aws-emulated edges', () => {
   it('a Lambda entry point builds its runtime from the environment alone (settings, SDK endpoint, credentials)', async () => {
     const id = await newJob(source, 'entry');
     const env = {
-      SHARDCAST_TABLE: 'shardcast-ledger', SHARDCAST_BUCKET: EMULATED_BUCKET, AWS_ENDPOINT_URL_DYNAMODB: aws.dynamoDbEndpoint,
-      AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local',
+      SHARDCAST_TABLE: 'shardcast-ledger',
+      SHARDCAST_BUCKET: EMULATED_BUCKET,
+      AWS_ENDPOINT_URL_DYNAMODB: aws.dynamoDbEndpoint,
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
     };
     const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
     Object.assign(process.env, env);
     try {
-      const out = await markFailedHandler({ jobId: id, error: 'States.Timeout', cause: 'Task timed out after 960 seconds' }, { awsRequestId: 'req-1' });
+      const out = await markFailedHandler(
+        { jobId: id, error: 'States.Timeout', cause: 'Task timed out after 960 seconds' },
+        { awsRequestId: 'req-1' },
+      );
       assert.deepEqual(out, {
-        jobId: id, status: 'failed',
+        jobId: id,
+        status: 'failed',
         error: `workflow failed: States.Timeout: Task timed out after 960 seconds; fix the cause, then run \`shardcast retry ${id} --backend aws-emulated\``,
       });
       await assert.rejects(markFailedHandler({ jobId: 'no/such' }, { awsRequestId: 'req-2' }), (e: Error) => e.name === 'UsageError');

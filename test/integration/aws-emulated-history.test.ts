@@ -31,10 +31,28 @@ describe('aws-emulated: the execution history limit', () => {
   it('an inline Map whose history would pass the limit fails the execution as Step Functions does, and the job is recorded failed', () => {
     const state = join(t.dir, 'state-inline');
     const env = { SHARDCAST_EMULATED_MAP: 'inline', SHARDCAST_EMULATED_HISTORY_LIMIT: '60' };
-    const r = cli(['transcode', clip, join(t.dir, 'inline.mp4'), '--backend', 'aws-emulated', '--preset', 'ultrafast', '--segment-seconds', '0.5', '--workers', '4'], { stateDir: state, env });
+    const r = cli(
+      [
+        'transcode',
+        clip,
+        join(t.dir, 'inline.mp4'),
+        '--backend',
+        'aws-emulated',
+        '--preset',
+        'ultrafast',
+        '--segment-seconds',
+        '0.5',
+        '--workers',
+        '4',
+      ],
+      { stateDir: state, env },
+    );
     assert.equal(r.status, 1, r.stderr);
     assert.match(r.stderr, /the execution failed: States\.Runtime: the execution's history passed Step Functions' limit of 60 events/);
-    const jobs = JSON.parse(cli(['jobs', '--json', '--backend', 'aws-emulated'], { stateDir: state }).stdout) as Array<{ id: string; status: string }>;
+    const jobs = JSON.parse(cli(['jobs', '--json', '--backend', 'aws-emulated'], { stateDir: state }).stdout) as Array<{
+      id: string;
+      status: string;
+    }>;
     assert.equal(jobs.length, 1);
     assert.equal(jobs[0]!.status, 'failed', 'the ledger does not show the job running for ever');
   });
@@ -43,9 +61,26 @@ describe('aws-emulated: the execution history limit', () => {
     it(`with the ${mode === 'auto' ? 'default Map mode' : 'Distributed Map for every run'} the same run completes (its iterations are child executions)`, () => {
       const state = join(t.dir, `state-${mode}`);
       const out = join(t.dir, `${mode}.mp4`);
-      const r = cli(['transcode', clip, out, '--backend', 'aws-emulated', '--preset', 'ultrafast', '--segment-seconds', '0.5', '--workers', '4', '--json'], {
-        stateDir: state, env: { SHARDCAST_EMULATED_HISTORY_LIMIT: '60', ...(mode === 'distributed' ? { SHARDCAST_EMULATED_MAP: 'distributed' } : {}) },
-      });
+      const r = cli(
+        [
+          'transcode',
+          clip,
+          out,
+          '--backend',
+          'aws-emulated',
+          '--preset',
+          'ultrafast',
+          '--segment-seconds',
+          '0.5',
+          '--workers',
+          '4',
+          '--json',
+        ],
+        {
+          stateDir: state,
+          env: { SHARDCAST_EMULATED_HISTORY_LIMIT: '60', ...(mode === 'distributed' ? { SHARDCAST_EMULATED_MAP: 'distributed' } : {}) },
+        },
+      );
       assert.equal(r.status, 0, r.stderr);
       const view = JSON.parse(r.stdout);
       assert.equal(view.status, 'done');
@@ -55,7 +90,10 @@ describe('aws-emulated: the execution history limit', () => {
   }
 
   it('bad limits are refused in one line', () => {
-    for (const [env, re] of [[{ SHARDCAST_EMULATED_MAP: 'sideways' }, /SHARDCAST_EMULATED_MAP must be auto, inline or distributed/], [{ SHARDCAST_EMULATED_HISTORY_LIMIT: '5' }, /SHARDCAST_EMULATED_HISTORY_LIMIT must be a whole number from 10/]] as const) {
+    for (const [env, re] of [
+      [{ SHARDCAST_EMULATED_MAP: 'sideways' }, /SHARDCAST_EMULATED_MAP must be auto, inline or distributed/],
+      [{ SHARDCAST_EMULATED_HISTORY_LIMIT: '5' }, /SHARDCAST_EMULATED_HISTORY_LIMIT must be a whole number from 10/],
+    ] as const) {
       const r = cli(['transcode', clip, join(t.dir, 'x.mp4'), '--backend', 'aws-emulated'], { stateDir: join(t.dir, 'state-bad'), env });
       assert.equal(r.status, 2, r.stderr);
       assert.match(r.stderr.trim().split('\n').pop()!, re);
@@ -82,20 +120,31 @@ describe('aws-emulated: a Distributed Map failure names the segment from the led
     await startRun(aws.runtime.deps, id);
     const { ledger } = aws.runtime.deps;
     await ledger.transitionTask({ jobId: id, kind: 'video', index: 1 }, ['pending'], 'running', { attempts: 3 });
-    await ledger.transitionTask({ jobId: id, kind: 'video', index: 1 }, ['running'], 'failed', { error: 'FfmpegError: ffmpeg exited with 1: Invalid data found', finishedAt: Date.now() });
+    await ledger.transitionTask({ jobId: id, kind: 'video', index: 1 }, ['running'], 'failed', {
+      error: 'FfmpegError: ffmpeg exited with 1: Invalid data found',
+      finishedAt: Date.now(),
+    });
     const out = await markFailedStep(aws.runtime, {
-      jobId: id, error: 'States.ExceedToleratedFailureThreshold', cause: 'The specified tolerated failure threshold was exceeded',
+      jobId: id,
+      error: 'States.ExceedToleratedFailureThreshold',
+      cause: 'The specified tolerated failure threshold was exceeded',
     });
     assert.equal(out.status, 'failed');
     // Two retries at once (regression: both started an execution): one claims the job, the other is refused.
     const claims = await Promise.allSettled([claimRetry(aws.runtime.deps, id), claimRetry(aws.runtime.deps, id)]);
     assert.deepEqual(claims.map((c) => c.status).sort(), ['fulfilled', 'rejected']);
     const refused = claims.find((c) => c.status === 'rejected') as PromiseRejectedResult;
-    assert.match(String(refused.reason.message), /^job \w+ is (already being retried \(it is encoding\)|encoding; only failed or stopped jobs can be retried \(another retry or run has it\))$/);
+    assert.match(
+      String(refused.reason.message),
+      /^job \w+ is (already being retried \(it is encoding\)|encoding; only failed or stopped jobs can be retried \(another retry or run has it\))$/,
+    );
     assert.equal((await ledger.getJob(id))!.status, 'encoding');
     // The retried run fails where no segment is named: segment 1, failed in the run before, is not blamed.
     const again = await markFailedStep(aws.runtime, { jobId: id, error: 'States.Runtime', cause: 'the history is full' });
     assert.match(again.error!, /^workflow failed: States\.Runtime: the history is full; fix the cause/);
-    assert.match(out.error!, /^segment 1 failed after 3 attempts: FfmpegError: ffmpeg exited with 1: Invalid data found \(workflow failed: States\.ExceedToleratedFailureThreshold: The specified tolerated failure threshold was exceeded\); fix the cause, then run `shardcast retry /);
+    assert.match(
+      out.error!,
+      /^segment 1 failed after 3 attempts: FfmpegError: ffmpeg exited with 1: Invalid data found \(workflow failed: States\.ExceedToleratedFailureThreshold: The specified tolerated failure threshold was exceeded\); fix the cause, then run `shardcast retry /,
+    );
   });
 });

@@ -85,14 +85,29 @@ describe('aws-emulated: the function timeout is enforced', () => {
         if (tool === 'ffmpeg' && args.some((a) => /v00001\.mp4\.partial$/.test(a)) && ++segment1Encodes === 1) {
           await new Promise<void>((resolve) => {
             const timer = setTimeout(resolve, 6000);
-            opts?.signal?.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
+            opts?.signal?.addEventListener(
+              'abort',
+              () => {
+                clearTimeout(timer);
+                resolve();
+              },
+              { once: true },
+            );
           });
           return { exitCode: null, signal: 'SIGTERM', stdout: '', stderrTail: 'killed', wallMs: 3000, cpuSeconds: 0 };
         }
         return m.run(tool, args, opts);
       },
     });
-    ({ aws, source } = await emulatedWithSource({ stateDir: join(t.dir, 'state'), env: { ...process.env, SHARDCAST_EMULATED_FUNCTION_TIMEOUT: '3' }, wrapMedia: hang, retryIntervalMs: 0 }, clip));
+    ({ aws, source } = await emulatedWithSource(
+      {
+        stateDir: join(t.dir, 'state'),
+        env: { ...process.env, SHARDCAST_EMULATED_FUNCTION_TIMEOUT: '3' },
+        wrapMedia: hang,
+        retryIntervalMs: 0,
+      },
+      clip,
+    ));
   });
   after(async () => {
     await aws?.close();
@@ -109,4 +124,3 @@ describe('aws-emulated: the function timeout is enforced', () => {
     assert.match(timeouts[0]!.message, /^EncodeSegment: the invocation ran past the 3 s function timeout \(Sandbox\.Timedout\)$/);
   });
 });
-

@@ -23,44 +23,71 @@ describe('aws-emulated: Lambda throttling and an account concurrency quota', () 
 
   before(async () => {
     const clip = makeClip(join(t.dir, 'clip30.mp4'), { seconds: 30, size: '160x120', rate: 25, gop: 25 });
-    ({ aws, source } = await emulatedWithSource({
-      stateDir: join(t.dir, 'state'),
-      env: { ...process.env, SHARDCAST_EMULATED_THROTTLE: '0.3', SHARDCAST_EMULATED_CONCURRENCY: '4' },
-      retryIntervalMs: 200,
-    }, clip));
+    ({ aws, source } = await emulatedWithSource(
+      {
+        stateDir: join(t.dir, 'state'),
+        env: { ...process.env, SHARDCAST_EMULATED_THROTTLE: '0.3', SHARDCAST_EMULATED_CONCURRENCY: '4' },
+        retryIntervalMs: 200,
+      },
+      clip,
+    ));
   });
   after(async () => {
     if (!closed) await aws?.close();
     t.cleanup();
   });
 
-  it('a 30 s job with 30% of invocations throttled and 4 slots for a Map of 8 completes and verifies; every refusal is an event', { timeout: 240_000 }, async () => {
-    const id = await createEmulatedJob(aws, source, 'throttled.mp4', { preset: 'ultrafast', segmentSeconds: '1', workers: '8', verify: true });
-    const outcome = await aws.runWorkflow(id);
-    assert.deepEqual(outcome, { status: 'succeeded' }, JSON.stringify(outcome));
-    const job = (await aws.runtime.deps.ledger.getJob(id))!;
-    assert.equal(job.status, 'done');
-    assert.equal(job.result?.verify?.ok, true);
-    assert.equal(job.result?.frames, 750);
-    const throttled = (await aws.runtime.deps.ledger.listEvents(id)).filter((e) => e.type === 'lambda.throttled');
-    assert.ok(throttled.length >= 10, `${throttled.length} refusals`);
-    assert.ok(throttled.some((e) => /quota is 4/.test(e.message)), 'the quota refused some');
-    assert.ok(throttled.some((e) => /SHARDCAST_EMULATED_THROTTLE 0.3/.test(e.message)), 'the throttle refused some');
-    assert.match(throttled[0]!.message, /^\w+: invocation refused, Lambda\.TooManyRequestsException: /);
-    // status --json, from another process over the same emulator state, includes the events.
-    await aws.close();
-    closed = true;
-    const r = cli(['status', id, '--json', '--backend', 'aws-emulated'], { stateDir: join(t.dir, 'state') });
-    assert.equal(r.status, 0, r.stderr);
-    const view = JSON.parse(r.stdout);
-    assert.equal(view.events.filter((e: { type: string }) => e.type === 'lambda.throttled').length, throttled.length);
-  });
+  it(
+    'a 30 s job with 30% of invocations throttled and 4 slots for a Map of 8 completes and verifies; every refusal is an event',
+    { timeout: 240_000 },
+    async () => {
+      const id = await createEmulatedJob(aws, source, 'throttled.mp4', {
+        preset: 'ultrafast',
+        segmentSeconds: '1',
+        workers: '8',
+        verify: true,
+      });
+      const outcome = await aws.runWorkflow(id);
+      assert.deepEqual(outcome, { status: 'succeeded' }, JSON.stringify(outcome));
+      const job = (await aws.runtime.deps.ledger.getJob(id))!;
+      assert.equal(job.status, 'done');
+      assert.equal(job.result?.verify?.ok, true);
+      assert.equal(job.result?.frames, 750);
+      const throttled = (await aws.runtime.deps.ledger.listEvents(id)).filter((e) => e.type === 'lambda.throttled');
+      assert.ok(throttled.length >= 10, `${throttled.length} refusals`);
+      assert.ok(
+        throttled.some((e) => /quota is 4/.test(e.message)),
+        'the quota refused some',
+      );
+      assert.ok(
+        throttled.some((e) => /SHARDCAST_EMULATED_THROTTLE 0.3/.test(e.message)),
+        'the throttle refused some',
+      );
+      assert.match(throttled[0]!.message, /^\w+: invocation refused, Lambda\.TooManyRequestsException: /);
+      // status --json, from another process over the same emulator state, includes the events.
+      await aws.close();
+      closed = true;
+      const r = cli(['status', id, '--json', '--backend', 'aws-emulated'], { stateDir: join(t.dir, 'state') });
+      assert.equal(r.status, 0, r.stderr);
+      const view = JSON.parse(r.stdout);
+      assert.equal(view.events.filter((e: { type: string }) => e.type === 'lambda.throttled').length, throttled.length);
+    },
+  );
 
   it('bad limits are refused in one line', () => {
     assert.deepEqual(emulatedLambdaLimits({}), { throttle: 0 });
-    assert.deepEqual(emulatedLambdaLimits({ SHARDCAST_EMULATED_THROTTLE: '0.3', SHARDCAST_EMULATED_CONCURRENCY: '4' }), { throttle: 0.3, concurrency: 4 });
-    assert.throws(() => emulatedLambdaLimits({ SHARDCAST_EMULATED_THROTTLE: '1.5' }), /^UsageError: SHARDCAST_EMULATED_THROTTLE must be a fraction/);
-    assert.throws(() => emulatedLambdaLimits({ SHARDCAST_EMULATED_CONCURRENCY: 'four' }), /SHARDCAST_EMULATED_CONCURRENCY must be a whole number/);
+    assert.deepEqual(emulatedLambdaLimits({ SHARDCAST_EMULATED_THROTTLE: '0.3', SHARDCAST_EMULATED_CONCURRENCY: '4' }), {
+      throttle: 0.3,
+      concurrency: 4,
+    });
+    assert.throws(
+      () => emulatedLambdaLimits({ SHARDCAST_EMULATED_THROTTLE: '1.5' }),
+      /^UsageError: SHARDCAST_EMULATED_THROTTLE must be a fraction/,
+    );
+    assert.throws(
+      () => emulatedLambdaLimits({ SHARDCAST_EMULATED_CONCURRENCY: 'four' }),
+      /SHARDCAST_EMULATED_CONCURRENCY must be a whole number/,
+    );
     const state = join(t.dir, 'cli-state');
     const bad = cli(['jobs', '--backend', 'aws-emulated'], { stateDir: state, env: { SHARDCAST_EMULATED_CONCURRENCY: '0' } });
     assert.equal(bad.status, 2, bad.stderr);

@@ -63,7 +63,9 @@ describe('aws-emulated: the state machine over the Lambda handlers', () => {
   before(async () => {
     const clip = makeClip(join(t.dir, 'clip.mp4'), { seconds: 4, gop: 15 });
     aws = await startEmulatedAws({
-      stateDir: join(t.dir, 'state'), env: process.env, retryIntervalMs: 0,
+      stateDir: join(t.dir, 'state'),
+      env: process.env,
+      retryIntervalMs: 0,
       wrapMedia: (m) => faulty(m, () => fault, encodes),
     });
     await aws.runtime.s3.send(new PutObjectCommand({ Bucket: EMULATED_BUCKET, Key: 'inputs/clip.mp4', Body: readFileSync(clip) }));
@@ -76,7 +78,10 @@ describe('aws-emulated: the state machine over the Lambda handlers', () => {
   /** Four 1 s segments, all encoded at once (Map MaxConcurrency 4), so none waits in the queue when one fails. */
   async function newJob(name: string) {
     const output = `s3://${EMULATED_BUCKET}/outputs/${name}.mp4`;
-    const options = parseTranscodeOptions({ preset: 'ultrafast', segmentSeconds: '1', workers: '4', maxAttempts: '3', verify: true }, output);
+    const options = parseTranscodeOptions(
+      { preset: 'ultrafast', segmentSeconds: '1', workers: '4', maxAttempts: '3', verify: true },
+      output,
+    );
     const id = newJobId();
     await createJob(aws.runtime.deps, { id, backend: 'aws-emulated', source, output, options });
     return id;
@@ -96,7 +101,8 @@ describe('aws-emulated: the state machine over the Lambda handlers', () => {
     assert.equal(job.status, 'done');
     assert.equal(job.result?.verify?.ok, true);
     assert.equal(job.result?.frames, 120);
-    for (const k of ['analyzeMs', 'encodeMs', 'mergeMs', 'verifyMs', 'totalMs'] as const) assert.ok((job.timings[k] ?? -1) >= 0, `${k} ${job.timings[k]}`);
+    for (const k of ['analyzeMs', 'encodeMs', 'mergeMs', 'verifyMs', 'totalMs'] as const)
+      assert.ok((job.timings[k] ?? -1) >= 0, `${k} ${job.timings[k]}`);
     const tasks = await aws.runtime.deps.ledger.listTasks(id);
     assert.equal(tasks.filter((x) => x.kind === 'video').length, 4);
     assert.ok(tasks.some((x) => x.kind === 'audio'));
@@ -170,7 +176,8 @@ describe('aws-emulated: the state machine over the Lambda handlers', () => {
     fault = { index: -1, remaining: 0 };
     const before = new Map(encodes);
     assert.deepEqual(await aws.runWorkflow(id), { status: 'succeeded' });
-    for (const [seg, n] of encodes) assert.equal(n - (before.get(seg) ?? 0), seg === 'v00002' ? 1 : 0, `${seg} encodes in the new execution`);
+    for (const [seg, n] of encodes)
+      assert.equal(n - (before.get(seg) ?? 0), seg === 'v00002' ? 1 : 0, `${seg} encodes in the new execution`);
     const done = (await aws.runtime.deps.ledger.getJob(id))!;
     assert.equal(done.status, 'done');
     assert.equal(done.error, undefined);

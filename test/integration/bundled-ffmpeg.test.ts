@@ -27,7 +27,10 @@ describe('npm-shipped ffmpeg build', () => {
   it('transcodes and verifies a clip', () => {
     const clip = makeClip(join(t.dir, 'clip.mp4'), { seconds: 3, gop: 20 });
     const out = join(t.dir, 'out.mp4');
-    const r = cli(['transcode', clip, out, '--preset', 'ultrafast', '--segment-seconds', '1', '--json', '--no-progress'], { stateDir: join(t.dir, 'state'), env });
+    const r = cli(['transcode', clip, out, '--preset', 'ultrafast', '--segment-seconds', '1', '--json', '--no-progress'], {
+      stateDir: join(t.dir, 'state'),
+      env,
+    });
     assert.equal(r.status, 0, r.stderr);
     const job = JSON.parse(r.stdout);
     assert.equal(job.status, 'done');

@@ -21,7 +21,8 @@ function synth(context: Record<string, unknown>): Template {
 function definitionOf(template: Template): any {
   const machine = Object.values(template.findResources('AWS::StepFunctions::StateMachine'))[0] as any;
   const body = machine.Properties.DefinitionString;
-  const text = typeof body === 'string' ? body : (body['Fn::Join'][1] as unknown[]).map((p) => (typeof p === 'string' ? p : '<ref>')).join('');
+  const text =
+    typeof body === 'string' ? body : (body['Fn::Join'][1] as unknown[]).map((p) => (typeof p === 'string' ? p : '<ref>')).join('');
   return JSON.parse(text);
 }
 
@@ -40,7 +41,12 @@ describe('CDK stack (storage=s3)', () => {
 
   it('has a private, encrypted bucket that denies non-TLS access and expires temp objects', () => {
     t.hasResourceProperties('AWS::S3::Bucket', {
-      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
       BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
       LifecycleConfiguration: { Rules: Match.arrayWith([Match.objectLike({ Prefix: 'tmp/', ExpirationInDays: 2, Status: 'Enabled' })]) },
     });
@@ -55,7 +61,8 @@ describe('CDK stack (storage=s3)', () => {
 
   it('has an on-demand ledger table with TTL on `ttl`, keyed like the table the tests create', () => {
     const local = ledgerCreateTableInput('x');
-    const sortBy = <T extends { AttributeName?: string }>(a: T[]) => [...a].sort((x, y) => String(x.AttributeName).localeCompare(String(y.AttributeName)));
+    const sortBy = <T extends { AttributeName?: string }>(a: T[]) =>
+      [...a].sort((x, y) => String(x.AttributeName).localeCompare(String(y.AttributeName)));
     t.resourceCountIs('AWS::DynamoDB::Table', 1);
     const table = Object.values(t.findResources('AWS::DynamoDB::Table'))[0] as any;
     const p = table.Properties;
@@ -81,7 +88,11 @@ describe('CDK stack (storage=s3)', () => {
       // /tmp by what each function writes: Merge the whole output, an encode one segment (regression: every
       // function got the configured size).
       const cmd = f.Properties.ImageConfig.Command[0] as string;
-      assert.deepEqual(f.Properties.EphemeralStorage, { Size: cmd.includes('/merge.') ? 8192 : cmd.includes('/encode-') ? 2048 : 512 }, cmd);
+      assert.deepEqual(
+        f.Properties.EphemeralStorage,
+        { Size: cmd.includes('/merge.') ? 8192 : cmd.includes('/encode-') ? 2048 : 512 },
+        cmd,
+      );
       assert.ok(f.Properties.LoggingConfig?.LogGroup, 'logs to its own log group');
       assert.equal(f.Properties.VpcConfig, undefined, 'no VPC with S3 storage');
     }
@@ -114,7 +125,10 @@ describe('CDK stack (storage=s3)', () => {
       const actions = asList(s.Action);
       assert.ok(!actions.includes('*'), `Action "*" in ${JSON.stringify(s)}`);
       if (asList(s.Resource).includes('*')) {
-        assert.ok(actions.every((a) => !a.includes('*')), `wildcard action on "*": ${JSON.stringify(s)}`);
+        assert.ok(
+          actions.every((a) => !a.includes('*')),
+          `wildcard action on "*": ${JSON.stringify(s)}`,
+        );
       }
     }
     const text = JSON.stringify(allowStatements(t));
@@ -165,24 +179,37 @@ describe('CDK stack (storage=efs)', () => {
     const endpoints = Object.values(t.findResources('AWS::EC2::VPCEndpoint')) as any[];
     const kinds = endpoints.map((e) => `${e.Properties.VpcEndpointType}:${JSON.stringify(e.Properties.ServiceName)}`).sort();
     assert.equal(endpoints.length, 2, kinds.join(' '));
-    assert.ok(kinds.some((k) => k.startsWith('Gateway:') && k.includes('.s3')), kinds.join(' '));
-    assert.ok(kinds.some((k) => k.startsWith('Gateway:') && k.includes('.dynamodb')), kinds.join(' '));
+    assert.ok(
+      kinds.some((k) => k.startsWith('Gateway:') && k.includes('.s3')),
+      kinds.join(' '),
+    );
+    assert.ok(
+      kinds.some((k) => k.startsWith('Gateway:') && k.includes('.dynamodb')),
+      kinds.join(' '),
+    );
     assert.ok(!kinds.some((k) => k.startsWith('Interface:')), kinds.join(' '));
   });
 
   it('lets only Finalize delete, and only temp objects (regression: every function could delete the whole bucket)', () => {
     const policies = Object.values(t.findResources('AWS::IAM::Policy')) as any[];
-    const deleting = policies.filter((p) => (p.Properties.PolicyDocument.Statement as any[]).some((st) => asList(st.Action).some((a: string) => a.startsWith('s3:DeleteObject'))));
+    const deleting = policies.filter((p) =>
+      (p.Properties.PolicyDocument.Statement as any[]).some((st) => asList(st.Action).some((a: string) => a.startsWith('s3:DeleteObject'))),
+    );
     assert.equal(deleting.length, 1, 'one policy grants deletes');
     assert.match(JSON.stringify(deleting[0].Properties.Roles), /finalize/i);
-    const st = (deleting[0].Properties.PolicyDocument.Statement as any[]).find((x) => asList(x.Action).some((a: string) => a.startsWith('s3:DeleteObject')));
+    const st = (deleting[0].Properties.PolicyDocument.Statement as any[]).find((x) =>
+      asList(x.Action).some((a: string) => a.startsWith('s3:DeleteObject')),
+    );
     assert.match(JSON.stringify(st.Resource), /\/tmp\/\*"/);
   });
 
   it('keeps IAM free of wildcard actions on *', () => {
     for (const s of allowStatements(t)) {
       if (asList(s.Resource).includes('*')) {
-        assert.ok(asList(s.Action).every((a) => !a.includes('*')), `wildcard action on "*": ${JSON.stringify(s)}`);
+        assert.ok(
+          asList(s.Action).every((a) => !a.includes('*')),
+          `wildcard action on "*": ${JSON.stringify(s)}`,
+        );
       }
     }
   });

@@ -15,7 +15,11 @@ describe('encoder pixel formats', () => {
       const r = spawnSync('ffmpeg', ['-hide_banner', '-h', `encoder=${VIDEO_ENCODERS[codec]}`], { encoding: 'utf8' });
       const line = /Supported pixel formats:(.*)/.exec(r.stdout)?.[1] ?? '';
       const supported = new Set(line.trim().split(/\s+/));
-      assert.deepEqual(pixelFormatsFor(codec).filter((f) => !supported.has(f)), [], `ffmpeg lists: ${line}`);
+      assert.deepEqual(
+        pixelFormatsFor(codec).filter((f) => !supported.has(f)),
+        [],
+        `ffmpeg lists: ${line}`,
+      );
     });
   }
 });

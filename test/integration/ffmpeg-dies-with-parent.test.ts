@@ -13,7 +13,11 @@ import { exited, spawnGroup } from '../support/processes.js';
 /** Pids of a process's ffmpeg children (tsx has an esbuild child too). */
 function ffmpegChildren(pid: number): number[] {
   const r = spawnSync('ps', ['-o', 'pid=,comm=', '--ppid', String(pid)], { encoding: 'utf8' });
-  return r.stdout.split('\n').map((l) => l.trim().split(/\s+/)).filter(([, comm]) => comm === 'ffmpeg').map(([p]) => Number(p));
+  return r.stdout
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/))
+    .filter(([, comm]) => comm === 'ffmpeg')
+    .map(([p]) => Number(p));
 }
 
 /** Alive: it exists and is not a zombie. */
@@ -30,7 +34,7 @@ function isAlive(pid: number): boolean {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('ffmpeg dies with its parent', { skip: process.platform !== 'linux' ? 'parent-death signals are Linux only' : false }, () => {
-  it('a silent ffmpeg is gone within 1 s of its parent\'s kill -9', async () => {
+  it("a silent ffmpeg is gone within 1 s of its parent's kill -9", async () => {
     const moduleUrl = new URL('../../src/adapters/local/ffmpeg-process.ts', import.meta.url).href;
     // Real time, no stats, no log: ffmpeg writes nothing to its pipes for the 60 s it runs.
     const script = `

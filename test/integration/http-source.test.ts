@@ -26,7 +26,8 @@ function flakyServer(data: Buffer, resumable: boolean): Promise<Server> {
     }
     const body = data.subarray(start);
     res.writeHead(m ? 206 : 200, {
-      'content-length': body.length, 'accept-ranges': 'bytes',
+      'content-length': body.length,
+      'accept-ranges': 'bytes',
       ...(m ? { 'content-range': `bytes ${start}-${data.length - 1}/${data.length}` } : {}),
     });
     res.write(body.subarray(0, 65536), () => res.socket?.destroy());
@@ -41,7 +42,21 @@ describe('a source over http whose connection drops', () => {
   const servers: Server[] = [];
   before(() => {
     clip = join(t.dir, 'clip.mp4');
-    ffmpeg(['-f', 'lavfi', '-i', 'testsrc2=s=320x240:r=25:d=6', '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '25', '-movflags', '+faststart', clip]);
+    ffmpeg([
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=s=320x240:r=25:d=6',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      '-g',
+      '25',
+      '-movflags',
+      '+faststart',
+      clip,
+    ]);
     rt = makeLocalRuntime({ stateDir: join(t.dir, 'state'), env: process.env });
   });
   after(async () => {
@@ -61,14 +76,18 @@ describe('a source over http whose connection drops', () => {
     assert.deepEqual(remote.video.keyframeIndices, local.video.keyframeIndices);
   });
 
-  it('a read that stays cut short fails the analysis, worth a retry (regression: 18 of 150 packets passed as the whole source)', { timeout: 120_000 }, async () => {
-    const srv = await flakyServer(readFileSync(clip), false);
-    servers.push(srv);
-    await assert.rejects(analyzeSource(rt.deps, url(srv)), (err: unknown) => {
-      assert.ok(err instanceof FfmpegError, String(err));
-      assert.match((err as Error).message, /^the source's read was cut short: /);
-      assert.equal(isRetryable(err), true);
-      return true;
-    });
-  });
+  it(
+    'a read that stays cut short fails the analysis, worth a retry (regression: 18 of 150 packets passed as the whole source)',
+    { timeout: 120_000 },
+    async () => {
+      const srv = await flakyServer(readFileSync(clip), false);
+      servers.push(srv);
+      await assert.rejects(analyzeSource(rt.deps, url(srv)), (err: unknown) => {
+        assert.ok(err instanceof FfmpegError, String(err));
+        assert.match((err as Error).message, /^the source's read was cut short: /);
+        assert.equal(isRetryable(err), true);
+        return true;
+      });
+    },
+  );
 });

@@ -10,7 +10,8 @@ import { joinIntervalScans } from '../../src/core/probe-parse.js';
 
 describe('packet scan by intervals', () => {
   it('a join that cannot prove its coverage is refused (the caller reads the whole source)', () => {
-    const row = (pts: number, key = false) => `stream_index=0|pts_time=${pts.toFixed(6)}|dts_time=${pts.toFixed(6)}|duration_time=0.040000|size=100|flags=${key ? 'K_' : '__'}`;
+    const row = (pts: number, key = false) =>
+      `stream_index=0|pts_time=${pts.toFixed(6)}|dts_time=${pts.toFixed(6)}|duration_time=0.040000|size=100|flags=${key ? 'K_' : '__'}`;
     const a = [row(0, true), row(0.04), row(0.08), row(0.12, true), row(0.16)].join('\n');
     const b = [row(0.12, true), row(0.16), row(0.2)].join('\n');
     assert.equal(joinIntervalScans([a, b], 0, [0.14])?.video.length, 6);

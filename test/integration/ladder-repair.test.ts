@@ -23,7 +23,8 @@ function faulty(real: MediaTool, index: number, active: () => boolean, encodes: 
       const seg = /(v\d{5})\.v\d+\.partial\.mp4$/.exec(args[args.length - 1] ?? '')?.[1];
       if (tool === 'ffmpeg' && seg) {
         encodes.set(seg, (encodes.get(seg) ?? 0) + 1);
-        if (seg === `v${String(index).padStart(5, '0')}` && active()) return { exitCode: 1, signal: null, stdout: '', stderrTail: 'injected fault: disk on fire', wallMs: 1, cpuSeconds: 0 };
+        if (seg === `v${String(index).padStart(5, '0')}` && active())
+          return { exitCode: 1, signal: null, stdout: '', stderrTail: 'injected fault: disk on fire', wallMs: 1, cpuSeconds: 0 };
       }
       return real.run(tool, args, opts);
     },
@@ -37,12 +38,17 @@ describe('ladder: retry, resume, rungs', () => {
     clip = makeClip(join(t.dir, 'clip.mp4'), { seconds: 4, size: '320x240', rate: 24, gop: 96 });
   });
   after(t.cleanup);
-  const options = (out: string) => parseTranscodeOptions({ preset: 'ultrafast', ladder: '480,240,120', segmentDuration: '1', workers: '2', maxAttempts: '2' }, out);
+  const options = (out: string) =>
+    parseTranscodeOptions({ preset: 'ultrafast', ladder: '480,240,120', segmentDuration: '1', workers: '2', maxAttempts: '2' }, out);
 
   it('a failing task fails the job with no master playlist; retry re-encodes only it', async () => {
     let broken = true;
     const encodes = new Map<string, number>();
-    const rt = makeLocalRuntime({ stateDir: join(t.dir, 'state1'), env: process.env, wrapMedia: (m) => faulty(m, 1, () => broken, encodes) });
+    const rt = makeLocalRuntime({
+      stateDir: join(t.dir, 'state1'),
+      env: process.env,
+      wrapMedia: (m) => faulty(m, 1, () => broken, encodes),
+    });
     try {
       const out = join(t.dir, 'one', 'master.m3u8');
       const id = newJobId();
@@ -55,7 +61,10 @@ describe('ladder: retry, resume, rungs', () => {
       assert.equal(existsSync(out), false, 'no master playlist for a failed ladder');
       const failed = (await rt.deps.ledger.getJob(id))!;
       // 480 is above the 240-line source: dropped, and said so.
-      assert.deepEqual(failed.options.profile.ladder!.rungs.map((r) => r.height), [240, 120]);
+      assert.deepEqual(
+        failed.options.profile.ladder!.rungs.map((r) => r.height),
+        [240, 120],
+      );
       assert.ok((await rt.deps.ledger.listEvents(id)).some((e) => /480 dropped: larger than the source/.test(e.message)));
       broken = false;
       const before = new Map(encodes);
@@ -63,7 +72,10 @@ describe('ladder: retry, resume, rungs', () => {
       assert.equal(done.status, 'done');
       for (const [seg, n] of encodes) assert.equal(n - (before.get(seg) ?? 0), seg === 'v00001' ? 1 : 0, `${seg} encodes during retry`);
       assert.equal(done.result!.verify!.ok, true);
-      assert.equal(done.result!.renditions!.filter((r) => r.kind === 'video').every((r) => r.frames === 96), true);
+      assert.equal(
+        done.result!.renditions!.filter((r) => r.kind === 'video').every((r) => r.frames === 96),
+        true,
+      );
       assert.ok(existsSync(out));
     } finally {
       await rt.close();
@@ -72,7 +84,11 @@ describe('ladder: retry, resume, rungs', () => {
 
   it('resume encodes again only a task whose manifest was lost', async () => {
     const encodes = new Map<string, number>();
-    const rt = makeLocalRuntime({ stateDir: join(t.dir, 'state2'), env: process.env, wrapMedia: (m) => faulty(m, 99, () => false, encodes) });
+    const rt = makeLocalRuntime({
+      stateDir: join(t.dir, 'state2'),
+      env: process.env,
+      wrapMedia: (m) => faulty(m, 99, () => false, encodes),
+    });
     try {
       const out = join(t.dir, 'two', 'master.m3u8');
       const id = newJobId();

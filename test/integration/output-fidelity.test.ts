@@ -15,16 +15,23 @@ const t = tempDir('shardcast-fidelity-');
 const state = join(t.dir, 'state');
 
 function transcode(src: string, out: string, extra: string[] = []): any {
-  const r = cli(['transcode', src, out, '--preset', 'ultrafast', '--segment-seconds', '1', '--json', '--no-progress', ...extra], { stateDir: state });
+  const r = cli(['transcode', src, out, '--preset', 'ultrafast', '--segment-seconds', '1', '--json', '--no-progress', ...extra], {
+    stateDir: state,
+  });
   assert.equal(r.status, 0, r.stderr);
   return JSON.parse(r.stdout);
 }
 
-const videoStream = (p: string) => (ffprobeJson(p, 'stream=codec_type,pix_fmt,color_range,color_transfer,color_primaries,profile,duration').streams as any[]).find((s) => s.codec_type === 'video');
+const videoStream = (p: string) =>
+  (ffprobeJson(p, 'stream=codec_type,pix_fmt,color_range,color_transfer,color_primaries,profile,duration').streams as any[]).find(
+    (s) => s.codec_type === 'video',
+  );
 
 /** Lowest and highest luma code value of the decoded video (its own values, no range conversion). */
 function lumaRange(p: string): [number, number] {
-  const r = spawnSync('ffmpeg', ['-v', 'error', '-i', p, '-map', '0:v:0', '-vf', 'signalstats,metadata=print:file=-', '-f', 'null', '-'], { encoding: 'utf8' });
+  const r = spawnSync('ffmpeg', ['-v', 'error', '-i', p, '-map', '0:v:0', '-vf', 'signalstats,metadata=print:file=-', '-f', 'null', '-'], {
+    encoding: 'utf8',
+  });
   const lo = [...r.stdout.matchAll(/YMIN=([\d.]+)/g)].map((m) => Number(m[1]));
   const hi = [...r.stdout.matchAll(/YMAX=([\d.]+)/g)].map((m) => Number(m[1]));
   assert.ok(lo.length > 0 && hi.length > 0, r.stderr);
@@ -36,15 +43,29 @@ function frameSideData(p: string): any[] {
   return (j.frames as any[]).flatMap((f) => f.side_data_list ?? []);
 }
 
-
 describe('output fidelity', () => {
   after(t.cleanup);
 
   it('full-range 8-bit (yuvj420p, as phones record) stays full range in values and tags', () => {
     const src = join(t.dir, 'full.mp4');
     // A black-to-white ramp: full range reaches 0 and 255; squeezed into limited it would reach 16 and 235.
-    ffmpeg(['-f', 'lavfi', '-i', 'gradients=s=320x240:c0=black:c1=white:x0=0:y0=0:x1=320:y1=0:d=2:r=25', '-vf', 'format=yuvj420p',
-      '-c:v', 'libx264', '-preset', 'ultrafast', '-qp', '0', '-color_range', 'pc', src]);
+    ffmpeg([
+      '-f',
+      'lavfi',
+      '-i',
+      'gradients=s=320x240:c0=black:c1=white:x0=0:y0=0:x1=320:y1=0:d=2:r=25',
+      '-vf',
+      'format=yuvj420p',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      '-qp',
+      '0',
+      '-color_range',
+      'pc',
+      src,
+    ]);
     const out = join(t.dir, 'full.out.mp4');
     transcode(src, out);
     const v = videoStream(out);
@@ -56,7 +77,21 @@ describe('output fidelity', () => {
 
   it('10-bit 4:2:0 stays 10-bit; --bit-depth 8 is the way down', () => {
     const src = join(t.dir, 'ten.mkv');
-    ffmpeg(['-f', 'lavfi', '-i', 'testsrc2=s=320x240:r=25:d=2', '-pix_fmt', 'yuv420p10le', '-c:v', 'libx265', '-x265-params', 'log-level=error', '-preset', 'ultrafast', src]);
+    ffmpeg([
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=s=320x240:r=25:d=2',
+      '-pix_fmt',
+      'yuv420p10le',
+      '-c:v',
+      'libx265',
+      '-x265-params',
+      'log-level=error',
+      '-preset',
+      'ultrafast',
+      src,
+    ]);
     const out = join(t.dir, 'ten.mp4');
     const job = transcode(src, out);
     assert.equal(videoStream(out).pix_fmt, 'yuv420p10le');
@@ -85,9 +120,27 @@ describe('output fidelity', () => {
 
   it('HDR10: x265 mastering display and content light level reach the HEVC output; H.264 drops them with a notice', () => {
     const src = join(t.dir, 'hdr10.mp4');
-    ffmpeg(['-f', 'lavfi', '-i', 'testsrc2=s=320x240:r=25:d=2', '-pix_fmt', 'yuv420p10le', '-c:v', 'libx265', '-preset', 'ultrafast',
-      '-x265-params', 'log-level=error:hdr10=1:master-display=G(13250,34500)B(7500,3000)R(34000,16000)WP(15635,16450)L(10000000,1):max-cll=1000,400',
-      '-color_primaries', 'bt2020', '-color_trc', 'smpte2084', '-colorspace', 'bt2020nc', src]);
+    ffmpeg([
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=s=320x240:r=25:d=2',
+      '-pix_fmt',
+      'yuv420p10le',
+      '-c:v',
+      'libx265',
+      '-preset',
+      'ultrafast',
+      '-x265-params',
+      'log-level=error:hdr10=1:master-display=G(13250,34500)B(7500,3000)R(34000,16000)WP(15635,16450)L(10000000,1):max-cll=1000,400',
+      '-color_primaries',
+      'bt2020',
+      '-color_trc',
+      'smpte2084',
+      '-colorspace',
+      'bt2020nc',
+      src,
+    ]);
     const out = join(t.dir, 'hdr10.out.mp4');
     transcode(src, out, ['--video-codec', 'hevc']);
     const v = videoStream(out);

@@ -18,9 +18,15 @@ const state = join(t.dir, 'state');
 function meanPsnr(a: string, b: string): number {
   const stats = join(t.dir, 'psnr.log');
   const norm = 'format=yuv420p,settb=1/25,setpts=N';
-  const r = spawnSync('ffmpeg', ['-v', 'error', '-i', a, '-i', b, '-lavfi', `[0:v:0]${norm}[a];[1:v:0]${norm}[b];[a][b]psnr=stats_file=${stats}`, '-f', 'null', '-'], { encoding: 'utf8' });
+  const r = spawnSync(
+    'ffmpeg',
+    ['-v', 'error', '-i', a, '-i', b, '-lavfi', `[0:v:0]${norm}[a];[1:v:0]${norm}[b];[a][b]psnr=stats_file=${stats}`, '-f', 'null', '-'],
+    { encoding: 'utf8' },
+  );
   assert.equal(r.status, 0, r.stderr);
-  const vals = [...spawnSync('cat', [stats], { encoding: 'utf8' }).stdout.matchAll(/psnr_avg:(\S+)/g)].map((m) => (m[1] === 'inf' ? 100 : Number(m[1])));
+  const vals = [...spawnSync('cat', [stats], { encoding: 'utf8' }).stdout.matchAll(/psnr_avg:(\S+)/g)].map((m) =>
+    m[1] === 'inf' ? 100 : Number(m[1]),
+  );
   return vals.reduce((s, v) => s + v, 0) / vals.length;
 }
 
@@ -31,15 +37,24 @@ describe('quality report', () => {
   let jobId = '';
 
   it('transcode --quality-report keeps PSNR/SSIM, whole and per seam, in the job', () => {
-    const r = cli(['transcode', src, out, '--preset', 'ultrafast', '--segment-seconds', '1', '--quality-report', '--json', '--no-progress'], { stateDir: state });
+    const r = cli(
+      ['transcode', src, out, '--preset', 'ultrafast', '--segment-seconds', '1', '--quality-report', '--json', '--no-progress'],
+      { stateDir: state },
+    );
     assert.equal(r.status, 0, r.stderr);
     const view = JSON.parse(r.stdout);
     jobId = view.id;
     const q = view.quality;
     assert.ok(q, 'no quality report in the job');
     assert.equal(q.frames, 100);
-    assert.deepEqual(q.seams.map((s: any) => s.frame), [25, 50, 75]);
-    assert.deepEqual(q.seams.map((s: any) => s.time), [1, 2, 3]);
+    assert.deepEqual(
+      q.seams.map((s: any) => s.frame),
+      [25, 50, 75],
+    );
+    assert.deepEqual(
+      q.seams.map((s: any) => s.time),
+      [1, 2, 3],
+    );
     assert.ok(Math.abs(q.psnrMean - meanPsnr(out, src)) < 0.05, `report ${q.psnrMean} dB, ffmpeg psnr ${meanPsnr(out, src)} dB`);
     assert.ok(q.ssimMean > 0.9 && q.ssimMean <= 1 && q.ssimMin <= q.ssimMean);
     assert.ok(view.timings.qualityMs > 0);
@@ -52,7 +67,20 @@ describe('quality report', () => {
   it('shardcast quality on a done job finds the seam that was damaged', () => {
     // Blur the two frames either side of the cut at frame 50 (losslessly re-encoded, every other frame kept).
     const damaged = join(t.dir, 'damaged.mp4');
-    ffmpeg(['-i', out, '-vf', "boxblur=8:enable='between(n,49,50)'", '-c:v', 'libx264', '-preset', 'ultrafast', '-qp', '0', '-an', damaged]);
+    ffmpeg([
+      '-i',
+      out,
+      '-vf',
+      "boxblur=8:enable='between(n,49,50)'",
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      '-qp',
+      '0',
+      '-an',
+      damaged,
+    ]);
     copyFileSync(damaged, out);
     const r = cli(['quality', jobId, '--json'], { stateDir: state });
     assert.equal(r.status, 0, r.stderr);

@@ -45,7 +45,8 @@ describe('faults: retries and retry of failed segments', () => {
     let failures = 1;
     const encodes = new Map<string, number>();
     const rt = makeLocalRuntime({
-      stateDir: join(t.dir, 'state1'), env: process.env,
+      stateDir: join(t.dir, 'state1'),
+      env: process.env,
       wrapMedia: (m) => faulty(m, 1, () => failures-- > 0, encodes),
     });
     try {
@@ -67,7 +68,8 @@ describe('faults: retries and retry of failed segments', () => {
     let broken = true;
     const encodes = new Map<string, number>();
     const rt = makeLocalRuntime({
-      stateDir: join(t.dir, 'state2'), env: process.env,
+      stateDir: join(t.dir, 'state2'),
+      env: process.env,
       wrapMedia: (m) => faulty(m, 2, () => broken, encodes),
     });
     try {
@@ -102,7 +104,11 @@ describe('faults: retries and retry of failed segments', () => {
 
   it('an encode invoked again for a finished segment returns its record without encoding', async () => {
     const encodes = new Map<string, number>();
-    const rt = makeLocalRuntime({ stateDir: join(t.dir, 'state3'), env: process.env, wrapMedia: (m) => faulty(m, 99, () => false, encodes) });
+    const rt = makeLocalRuntime({
+      stateDir: join(t.dir, 'state3'),
+      env: process.env,
+      wrapMedia: (m) => faulty(m, 99, () => false, encodes),
+    });
     try {
       const out = join(t.dir, 'idem.mp4');
       const id = newJobId();
@@ -112,7 +118,10 @@ describe('faults: retries and retry of failed segments', () => {
       const { encodeTask } = await import('../../src/app/encode-task.js');
       const rec = await encodeTask(rt.deps, { jobId: id, kind: 'video', index: 0 }, { threads: 1 });
       assert.equal(rec.status, 'done');
-      assert.equal([...encodes.values()].reduce((a, b) => a + b, 0), total);
+      assert.equal(
+        [...encodes.values()].reduce((a, b) => a + b, 0),
+        total,
+      );
     } finally {
       await rt.close();
     }

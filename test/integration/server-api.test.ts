@@ -33,7 +33,17 @@ describe('server API', () => {
     const r = await api(srv.url, 'GET', '/openapi.json');
     assert.equal(r.status, 200);
     const paths = r.body.paths;
-    for (const p of ['/api/jobs', '/api/jobs/{id}', '/api/jobs/{id}/segments/{index}', '/api/jobs/{id}/events', '/api/jobs/{id}/retry', '/api/jobs/{id}/resume', '/api/jobs/{id}/cancel', '/api/jobs/{id}/quality', '/api/jobs/{id}/output']) {
+    for (const p of [
+      '/api/jobs',
+      '/api/jobs/{id}',
+      '/api/jobs/{id}/segments/{index}',
+      '/api/jobs/{id}/events',
+      '/api/jobs/{id}/retry',
+      '/api/jobs/{id}/resume',
+      '/api/jobs/{id}/cancel',
+      '/api/jobs/{id}/quality',
+      '/api/jobs/{id}/output',
+    ]) {
       assert.ok(paths[p], `missing ${p}`);
     }
     assert.ok(paths['/api/jobs'].post.requestBody.content['multipart/form-data']);
@@ -105,12 +115,17 @@ describe('server API', () => {
   });
 
   it('makes a ladder (container hls) and serves its files, and nothing outside its folder', async () => {
-    const r = await api(srv.url, 'POST', '/api/jobs', { json: { source: clip, container: 'hls', ladder: '240,120:150k', dash: true, segmentDuration: 1, preset: 'ultrafast', workers: 2 } });
+    const r = await api(srv.url, 'POST', '/api/jobs', {
+      json: { source: clip, container: 'hls', ladder: '240,120:150k', dash: true, segmentDuration: 1, preset: 'ultrafast', workers: 2 },
+    });
     assert.equal(r.status, 201, JSON.stringify(r.body));
     const id = r.body.id as string;
     const job = await waitForStatus(srv.url, id, ['done', 'failed']);
     assert.equal(job.status, 'done', job.error);
-    assert.deepEqual(job.renditions.map((x: { name: string }) => x.name), ['v240', 'v120', 'a0']);
+    assert.deepEqual(
+      job.renditions.map((x: { name: string }) => x.name),
+      ['v240', 'v120', 'a0'],
+    );
     const master = await fetch(`${srv.url}/api/jobs/${id}/ladder/master.m3u8`);
     assert.equal(master.status, 200);
     assert.match(await master.text(), /^#EXTM3U[\s\S]*v240\/index\.m3u8/);
@@ -133,10 +148,15 @@ describe('server API', () => {
     const jobEvents = all.filter((e) => e.event === 'job-event').map((e) => JSON.parse(e.data));
     assert.equal(jobEvents[0].type, 'job.created');
     assert.ok(jobEvents.some((e: any) => e.type === 'job.done'));
-    assert.deepEqual(jobEvents.map((e: any) => e.seq), jobEvents.map((_: unknown, i: number) => i + 1));
+    assert.deepEqual(
+      jobEvents.map((e: any) => e.seq),
+      jobEvents.map((_: unknown, i: number) => i + 1),
+    );
     const snap = JSON.parse(all.find((e) => e.event === 'snapshot')!.data);
     assert.equal(snap.status, 'done');
-    const later = await readEvents(`${srv.url}/api/jobs/${doneId}/events`, (evs) => evs.some((e) => e.event === 'snapshot'), { 'last-event-id': '3' });
+    const later = await readEvents(`${srv.url}/api/jobs/${doneId}/events`, (evs) => evs.some((e) => e.event === 'snapshot'), {
+      'last-event-id': '3',
+    });
     const seqs = later.filter((e) => e.event === 'job-event').map((e) => Number(e.id));
     assert.equal(seqs[0], 4);
     assert.equal((await api(srv.url, 'GET', '/api/jobs/abcdef123456/events')).status, 404);
@@ -145,8 +165,12 @@ describe('server API', () => {
   it('follows a new job live over SSE until done', async () => {
     const r = await api(srv.url, 'POST', '/api/jobs', { json: { source: clip, ...FAST } });
     assert.equal(r.status, 201);
-    const evs = await readEvents(`${srv.url}/api/jobs/${r.body.id}/events`, (list) =>
-      list.some((e) => e.event === 'snapshot' && JSON.parse(e.data).status === 'done'), {}, 90_000);
+    const evs = await readEvents(
+      `${srv.url}/api/jobs/${r.body.id}/events`,
+      (list) => list.some((e) => e.event === 'snapshot' && JSON.parse(e.data).status === 'done'),
+      {},
+      90_000,
+    );
     const types = evs.filter((e) => e.event === 'job-event').map((e) => JSON.parse(e.data).type);
     assert.ok(types.includes('task.started') && types.includes('task.done') && types.includes('job.done'), types.join(','));
   });
@@ -197,7 +221,10 @@ describe('server API', () => {
     assert.equal((await api(srv.url, 'POST', '/api/jobs', { body: noFile })).status, 400);
     const text = await api(srv.url, 'POST', '/api/jobs', { body: 'hello', headers: { 'content-type': 'text/plain' } });
     assert.equal(text.status, 415);
-    assert.deepEqual(readdirSync(join(srv.stateDir, 'uploads')).filter((d) => !readdirSync(join(srv.stateDir, 'uploads', d)).length), []);
+    assert.deepEqual(
+      readdirSync(join(srv.stateDir, 'uploads')).filter((d) => !readdirSync(join(srv.stateDir, 'uploads', d)).length),
+      [],
+    );
     const unknown = await api(srv.url, 'GET', '/api/nope');
     assert.equal(unknown.status, 404);
     assert.equal(unknown.body.error, 'not_found');
@@ -212,7 +239,7 @@ describe('server API', () => {
     assert.equal((await api(srv.url, 'POST', '/api/jobs/abcdef123456/retry')).status, 404);
   });
 
-  it('measures a done job\'s quality on request and keeps the report in the job', async () => {
+  it("measures a done job's quality on request and keeps the report in the job", async () => {
     const r = await api(srv.url, 'POST', `/api/jobs/${doneId}/quality`);
     assert.equal(r.status, 202, JSON.stringify(r.body));
     const job = await waitFor('the quality report', async () => {
@@ -221,7 +248,10 @@ describe('server API', () => {
     });
     assert.equal(job.status, 'done');
     assert.equal(job.quality.frames, 75);
-    assert.deepEqual(job.quality.seams.map((s: any) => s.frame), [25, 50]);
+    assert.deepEqual(
+      job.quality.seams.map((s: any) => s.frame),
+      [25, 50],
+    );
     assert.ok(job.quality.psnrMean > 30 && job.quality.ssimMean > 0.9 && job.quality.ssimMean <= 1, JSON.stringify(job.quality));
     assert.ok(job.timings.qualityMs > 0);
     assert.equal((await api(srv.url, 'POST', '/api/jobs/abcdef123456/quality')).status, 404);
@@ -252,7 +282,12 @@ describe('server API', () => {
     srv.faults.holdSegment = 2;
     const r = await api(srv.url, 'POST', '/api/jobs', { json: { source: clip, ...FAST } });
     const id = r.body.id;
-    await waitFor('segment 2 to run', async () => (await api(srv.url, 'GET', `/api/jobs/${id}`)).body.segments?.find((s: any) => s.index === 2 && s.kind === 'video')?.status === 'running');
+    await waitFor(
+      'segment 2 to run',
+      async () =>
+        (await api(srv.url, 'GET', `/api/jobs/${id}`)).body.segments?.find((s: any) => s.index === 2 && s.kind === 'video')?.status ===
+        'running',
+    );
     const del = await api(srv.url, 'DELETE', `/api/jobs/${id}`);
     assert.equal(del.status, 409);
     assert.equal((await api(srv.url, 'POST', `/api/jobs/${id}/resume`)).status, 409);

@@ -67,17 +67,36 @@ describe('shardcast serve (CLI)', () => {
     procs.push(serve.proc);
     assert.match(serve.output(), /Ctrl-C/);
     assert.equal((await api(serve.url, 'GET', '/api/jobs')).status, 200);
-    const run = cliDetached(['transcode', longClip, join(tmp.dir, 'from-cli.mp4'), '--segment-seconds', '1', '--workers', '1', '--preset', 'medium', '--no-progress'], { stateDir });
+    const run = cliDetached(
+      [
+        'transcode',
+        longClip,
+        join(tmp.dir, 'from-cli.mp4'),
+        '--segment-seconds',
+        '1',
+        '--workers',
+        '1',
+        '--preset',
+        'medium',
+        '--no-progress',
+      ],
+      { stateDir },
+    );
     procs.push(run);
     const seen = new Set<string>();
-    const job = await waitFor('the CLI job to be done in the server', async () => {
-      const list = (await api(serve.url, 'GET', '/api/jobs')).body.jobs;
-      const j = list.find((x: any) => x.source === longClip);
-      if (!j) return undefined;
-      const detail = (await api(serve.url, 'GET', `/api/jobs/${j.id}`)).body;
-      seen.add(`${detail.status}${detail.runningElsewhere ? '+elsewhere' : ''}`);
-      return detail.status === 'done' ? detail : undefined;
-    }, 120_000, 100);
+    const job = await waitFor(
+      'the CLI job to be done in the server',
+      async () => {
+        const list = (await api(serve.url, 'GET', '/api/jobs')).body.jobs;
+        const j = list.find((x: any) => x.source === longClip);
+        if (!j) return undefined;
+        const detail = (await api(serve.url, 'GET', `/api/jobs/${j.id}`)).body;
+        seen.add(`${detail.status}${detail.runningElsewhere ? '+elsewhere' : ''}`);
+        return detail.status === 'done' ? detail : undefined;
+      },
+      120_000,
+      100,
+    );
     assert.equal(await exitOf(run, 30_000), 0);
     assert.ok(seen.has('encoding+elsewhere'), `states seen: ${[...seen].join(', ')}`);
     assert.equal(job.segmentsDone, 6);
@@ -92,7 +111,12 @@ describe('shardcast serve (CLI)', () => {
     const r = await api(serve.url, 'POST', '/api/jobs', { json: { source: longClip, segmentSeconds: 1, workers: 1, preset: 'medium' } });
     assert.equal(r.status, 201, JSON.stringify(r.body));
     const id = r.body.id as string;
-    await waitFor('a segment to be done', async () => (await api(serve.url, 'GET', `/api/jobs/${id}`)).body.segmentsDone >= 1, 120_000, 100);
+    await waitFor(
+      'a segment to be done',
+      async () => (await api(serve.url, 'GET', `/api/jobs/${id}`)).body.segmentsDone >= 1,
+      120_000,
+      100,
+    );
     serve.proc.kill('SIGINT');
     assert.equal(await exitOf(serve.proc, 30_000), 0);
     assert.match(serve.output(), /running jobs are cancelled and can be resumed/);

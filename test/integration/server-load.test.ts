@@ -13,7 +13,9 @@ import { makeClip, tempDir } from '../support/media.js';
 import { api, startTestServer, waitForStatus, type TestServer } from '../e2e/support/server-harness.js';
 
 const BOUNDARY = '----shardcast-load-boundary';
-const HEAD = Buffer.from(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="big.mp4"\r\nContent-Type: video/mp4\r\n\r\n`);
+const HEAD = Buffer.from(
+  `--${BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="big.mp4"\r\nContent-Type: video/mp4\r\n\r\n`,
+);
 const TAIL = Buffer.from(`\r\n--${BOUNDARY}--\r\n`);
 
 /** Streams a multipart upload of `bytes` generated on the fly; `cutAfter` destroys the connection midway. */
@@ -21,7 +23,13 @@ function upload(base: string, bytes: number, cutAfter?: number): Promise<{ statu
   const u = new URL(base);
   const chunk = Buffer.alloc(1024 * 1024, 0x42);
   return new Promise((resolve, reject) => {
-    const req = request({ host: u.hostname, port: u.port, path: '/api/jobs', method: 'POST', headers: { 'content-type': `multipart/form-data; boundary=${BOUNDARY}`, 'content-length': HEAD.length + bytes + TAIL.length } });
+    const req = request({
+      host: u.hostname,
+      port: u.port,
+      path: '/api/jobs',
+      method: 'POST',
+      headers: { 'content-type': `multipart/form-data; boundary=${BOUNDARY}`, 'content-length': HEAD.length + bytes + TAIL.length },
+    });
     let sent = 0;
     req.on('response', (res) => {
       let body = '';
@@ -94,13 +102,14 @@ async function jobWhen(base: string, id: string, statuses: string[]): Promise<an
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
 const handles = () => process.getActiveResourcesInfo().filter((r) => r !== 'TTYWrap').length;
 /** What this process has open, by target (sockets, pipes and files). */
-const openFiles = () => readdirSync('/proc/self/fd').map((fd) => {
-  try {
-    return readlinkSync(`/proc/self/fd/${fd}`);
-  } catch {
-    return 'gone';
-  }
-});
+const openFiles = () =>
+  readdirSync('/proc/self/fd').map((fd) => {
+    try {
+      return readlinkSync(`/proc/self/fd/${fd}`);
+    } catch {
+      return 'gone';
+    }
+  });
 const mb = (n: number) => Math.round(n / 1048576);
 
 describe('server under load', () => {
@@ -115,45 +124,65 @@ describe('server under load', () => {
     media.cleanup();
   });
 
-  it('200 concurrent requests and 20 event streams that come and go while a job encodes: none fails, nothing leaks', { timeout: 180_000 }, async () => {
-    const clip = makeClip(join(media.dir, 'clip.mp4'), { seconds: 16, size: '640x360', gop: 25 });
-    const created = await api(srv.url, 'POST', '/api/jobs', { json: { source: clip, preset: 'veryfast', segmentSeconds: 1, workers: 2 } });
-    assert.equal(created.status, 201);
-    jobId = created.body.id;
-    const polled = await jobWhen(srv.url, jobId, ['encoding', 'done', 'failed']);
-    assert.equal(polled.status, 'encoding', 'the load runs while the job encodes');
-    // The baseline, with the job running (its ffmpeg pipes open) and the harness's one kept-alive connection.
-    const baseHandles = handles();
-    const baseFiles = openFiles();
-    const rss0 = process.memoryUsage().rss;
-    const paths = ['/api/jobs', `/api/jobs/${jobId}`, `/api/jobs/${jobId}/segments/0`, '/openapi.json'];
-    const latencies: number[] = [];
-    const statuses: number[] = [];
-    for (let round = 0; round < 3; round++) {
-      const streams = Array.from({ length: 20 }, (_, i) => sse(srv.url, jobId, 300 + 40 * i));
-      await Promise.all(Array.from({ length: 200 }, async (_, i) => {
-        const t0 = performance.now();
-        const status = await get(srv.url, paths[i % paths.length]!);
-        latencies.push(performance.now() - t0);
-        statuses.push(status);
-      }));
-      const snaps = await Promise.all(streams);
-      assert.ok(snaps.every((n) => n >= 1), `every stream got a snapshot: ${snaps.join(',')}`);
-    }
-    const rss1 = process.memoryUsage().rss;
-    const bad = statuses.filter((s) => s !== 200 && s !== 404);
-    assert.deepEqual(bad, [], 'no request failed');
-    // Segment 0 may not exist for the first requests only; everything else answers 200.
-    assert.ok(statuses.filter((s) => s === 200).length >= 550, `${statuses.filter((s) => s === 200).length} of 600 answered 200`);
-    const job = await jobWhen(srv.url, jobId, ['done', 'failed']);
-    assert.equal(job.status, 'done', job.error);
-    await new Promise((r) => setTimeout(r, 500));
-    console.log(`# load: 600 requests in 3 rounds of 200 beside 20 event streams: p50 ${pct(latencies, 50).toFixed(1)} ms, p99 ${pct(latencies, 99).toFixed(1)} ms; rss ${mb(rss0)} -> ${mb(rss1)} MiB; handles ${baseHandles} -> ${handles()}; open files ${baseFiles.length} -> ${openFiles().length}`);
-    assert.ok(handles() <= baseHandles + 2, `active handles ${baseHandles} -> ${handles()}: ${process.getActiveResourcesInfo().join(',')}`);
-    const added = openFiles().filter((f) => !baseFiles.includes(f));
-    assert.deepEqual(added.filter((f) => f.startsWith('socket:') || f.startsWith('pipe:') || f.includes('/jobs/') || f.includes('/uploads/')), [], `left open: ${added.join(', ')}`);
-    assert.ok(rss1 - rss0 < 150 * 1048576, `rss grew ${mb(rss1 - rss0)} MiB`);
-  });
+  it(
+    '200 concurrent requests and 20 event streams that come and go while a job encodes: none fails, nothing leaks',
+    { timeout: 180_000 },
+    async () => {
+      const clip = makeClip(join(media.dir, 'clip.mp4'), { seconds: 16, size: '640x360', gop: 25 });
+      const created = await api(srv.url, 'POST', '/api/jobs', {
+        json: { source: clip, preset: 'veryfast', segmentSeconds: 1, workers: 2 },
+      });
+      assert.equal(created.status, 201);
+      jobId = created.body.id;
+      const polled = await jobWhen(srv.url, jobId, ['encoding', 'done', 'failed']);
+      assert.equal(polled.status, 'encoding', 'the load runs while the job encodes');
+      // The baseline, with the job running (its ffmpeg pipes open) and the harness's one kept-alive connection.
+      const baseHandles = handles();
+      const baseFiles = openFiles();
+      const rss0 = process.memoryUsage().rss;
+      const paths = ['/api/jobs', `/api/jobs/${jobId}`, `/api/jobs/${jobId}/segments/0`, '/openapi.json'];
+      const latencies: number[] = [];
+      const statuses: number[] = [];
+      for (let round = 0; round < 3; round++) {
+        const streams = Array.from({ length: 20 }, (_, i) => sse(srv.url, jobId, 300 + 40 * i));
+        await Promise.all(
+          Array.from({ length: 200 }, async (_, i) => {
+            const t0 = performance.now();
+            const status = await get(srv.url, paths[i % paths.length]!);
+            latencies.push(performance.now() - t0);
+            statuses.push(status);
+          }),
+        );
+        const snaps = await Promise.all(streams);
+        assert.ok(
+          snaps.every((n) => n >= 1),
+          `every stream got a snapshot: ${snaps.join(',')}`,
+        );
+      }
+      const rss1 = process.memoryUsage().rss;
+      const bad = statuses.filter((s) => s !== 200 && s !== 404);
+      assert.deepEqual(bad, [], 'no request failed');
+      // Segment 0 may not exist for the first requests only; everything else answers 200.
+      assert.ok(statuses.filter((s) => s === 200).length >= 550, `${statuses.filter((s) => s === 200).length} of 600 answered 200`);
+      const job = await jobWhen(srv.url, jobId, ['done', 'failed']);
+      assert.equal(job.status, 'done', job.error);
+      await new Promise((r) => setTimeout(r, 500));
+      console.log(
+        `# load: 600 requests in 3 rounds of 200 beside 20 event streams: p50 ${pct(latencies, 50).toFixed(1)} ms, p99 ${pct(latencies, 99).toFixed(1)} ms; rss ${mb(rss0)} -> ${mb(rss1)} MiB; handles ${baseHandles} -> ${handles()}; open files ${baseFiles.length} -> ${openFiles().length}`,
+      );
+      assert.ok(
+        handles() <= baseHandles + 2,
+        `active handles ${baseHandles} -> ${handles()}: ${process.getActiveResourcesInfo().join(',')}`,
+      );
+      const added = openFiles().filter((f) => !baseFiles.includes(f));
+      assert.deepEqual(
+        added.filter((f) => f.startsWith('socket:') || f.startsWith('pipe:') || f.includes('/jobs/') || f.includes('/uploads/')),
+        [],
+        `left open: ${added.join(', ')}`,
+      );
+      assert.ok(rss1 - rss0 < 150 * 1048576, `rss grew ${mb(rss1 - rss0)} MiB`);
+    },
+  );
 
   it('an upload cut off midway leaves no file and no job; the server goes on', async () => {
     const before = (await api(srv.url, 'GET', '/api/jobs')).body.jobs.length;
@@ -161,7 +190,11 @@ describe('server under load', () => {
     await new Promise((r) => setTimeout(r, 500));
     const uploads = join(srv.stateDir, 'uploads');
     const left = existsSync(uploads) ? readdirSync(uploads).flatMap((d) => readdirSync(join(uploads, d)).map((f) => `${d}/${f}`)) : [];
-    assert.deepEqual(left.filter((f) => !f.endsWith('/source.mp4') || !f.startsWith(jobId)), [], 'no partial upload left');
+    assert.deepEqual(
+      left.filter((f) => !f.endsWith('/source.mp4') || !f.startsWith(jobId)),
+      [],
+      'no partial upload left',
+    );
     assert.equal((await api(srv.url, 'GET', '/api/jobs')).body.jobs.length, before, 'no job made');
   });
 

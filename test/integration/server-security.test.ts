@@ -84,7 +84,16 @@ describe('server security: paths, hosts, origins', () => {
   });
 
   it('refuses job ids that are not ids (traversal, encoded slashes, dots)', async () => {
-    for (const id of ['..%2F..%2Fetc%2Fpasswd', '..%2F..', '%2e%2e', 'ABCDEF123456', 'abc', 'abcdef123456%00', 'a'.repeat(33), 'abcdef12345%2F']) {
+    for (const id of [
+      '..%2F..%2Fetc%2Fpasswd',
+      '..%2F..',
+      '%2e%2e',
+      'ABCDEF123456',
+      'abc',
+      'abcdef123456%00',
+      'a'.repeat(33),
+      'abcdef12345%2F',
+    ]) {
       for (const suffix of ['', '/segments/0', '/output', '/events']) {
         const r = await rawGet(srv.url, `/api/jobs/${id}${suffix}`);
         assert.ok(r.status === 400 || r.status === 404, `${id}${suffix}: ${r.status}`);

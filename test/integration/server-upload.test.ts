@@ -12,7 +12,9 @@ import { api, startTestServer, type TestServer } from '../e2e/support/server-har
 
 const CAP = 5 * 1024 * 1024;
 const BOUNDARY = '----shardcast-test-boundary';
-const HEAD = Buffer.from(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="segmentSeconds"\r\n\r\n1\r\n--${BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="big.mp4"\r\nContent-Type: video/mp4\r\n\r\n`);
+const HEAD = Buffer.from(
+  `--${BOUNDARY}\r\nContent-Disposition: form-data; name="segmentSeconds"\r\n\r\n1\r\n--${BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="big.mp4"\r\nContent-Type: video/mp4\r\n\r\n`,
+);
 
 interface SendResult {
   status: number;

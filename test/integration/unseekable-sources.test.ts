@@ -16,7 +16,24 @@ const state = join(t.dir, 'state');
 
 function losslessSame(src: string, name: string, segmentSeconds: string): any {
   const out = join(t.dir, `${name}.mkv`);
-  const r = cli(['transcode', src, out, '--crf', '0', '--preset', 'ultrafast', '--segment-seconds', segmentSeconds, '--audio-codec', 'none', '--json', '--no-progress'], { stateDir: state });
+  const r = cli(
+    [
+      'transcode',
+      src,
+      out,
+      '--crf',
+      '0',
+      '--preset',
+      'ultrafast',
+      '--segment-seconds',
+      segmentSeconds,
+      '--audio-codec',
+      'none',
+      '--json',
+      '--no-progress',
+    ],
+    { stateDir: state },
+  );
   assert.equal(r.status, 0, r.stderr);
   const job = JSON.parse(r.stdout);
   assert.equal(job.cutting.method, 'preroll');
@@ -43,16 +60,47 @@ describe('sources that cannot be cut by seeking', () => {
   it('intra-refresh H.264 with B-frames in MPEG-TS (regression: "segment 1 (frames 124-246) has 121 frames, expected 123")', () => {
     // With B-frames the recovery (41 reference frames) spans more than one flag interval.
     const src = join(t.dir, 'ir-bf.ts');
-    ffmpeg(['-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=30:duration=12', '-c:v', 'libx264', '-preset', 'fast', '-x264-params', 'keyint=60:intra-refresh=1', '-f', 'mpegts', src]);
+    ffmpeg([
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=size=640x360:rate=30:duration=12',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'fast',
+      '-x264-params',
+      'keyint=60:intra-refresh=1',
+      '-f',
+      'mpegts',
+      src,
+    ]);
     losslessSame(src, 'ir-bf', '4');
   });
 
   it('closed-GOP H.264 in MPEG-TS cut inside its GOPs (a cut there started at the next GOP, with the right count)', () => {
     const src = join(t.dir, 'idr150.ts');
     // Noise makes a keyframe cost little more than a P frame, so the planner cuts inside the 5 s GOPs.
-    ffmpeg(['-f', 'lavfi', '-i', 'testsrc2=size=192x108:rate=30:duration=10,noise=alls=30:allf=t', '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '150', '-f', 'mpegts', src]);
+    ffmpeg([
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=size=192x108:rate=30:duration=10,noise=alls=30:allf=t',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      '-g',
+      '150',
+      '-f',
+      'mpegts',
+      src,
+    ]);
     const job = losslessSame(src, 'idr150', '1.3');
-    assert.ok(job.segments.some((s: any) => s.kind === 'video' && s.startFrame % 150 !== 0), 'a cut inside a GOP');
+    assert.ok(
+      job.segments.some((s: any) => s.kind === 'video' && s.startFrame % 150 !== 0),
+      'a cut inside a GOP',
+    );
   });
 
   it('open-GOP MPEG-2 with 4 B-frames in MPEG-TS (cut on its keyframes it came out one GOP late)', () => {
@@ -65,7 +113,19 @@ describe('sources that cannot be cut by seeking', () => {
     // The MP4 muxer marks every recovery point a sync sample: a seek lands there and the decoder shows frames
     // only once the refresh completes, 41 frames on.
     const src = join(t.dir, 'ir.mp4');
-    ffmpeg(['-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=30:duration=8', '-c:v', 'libx264', '-preset', 'fast', '-x264-params', 'keyint=60:intra-refresh=1', src]);
+    ffmpeg([
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=size=320x240:rate=30:duration=8',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'fast',
+      '-x264-params',
+      'keyint=60:intra-refresh=1',
+      src,
+    ]);
     const job = losslessSame(src, 'ir-mp4', '1');
     assert.match(job.cutting.reason, /^segment \d .* has \d+ frames, expected \d+ when read by seeking/);
     const events = cli(['status', job.id], { stateDir: state }).stdout;

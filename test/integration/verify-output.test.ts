@@ -35,7 +35,22 @@ function damaging(real: MediaTool, damage: Damage, container: 'mp4' | 'mkv'): Me
       if (damage === 'truncate') truncateSync(out, Math.floor(statSync(out).size * 0.7));
       else {
         const cut = `${out}.cut`;
-        const c = spawnSync('ffmpeg', ['-v', 'error', '-y', '-i', out, '-map', '0', '-c', 'copy', '-t', '7', '-f', container === 'mp4' ? 'mp4' : 'matroska', cut]);
+        const c = spawnSync('ffmpeg', [
+          '-v',
+          'error',
+          '-y',
+          '-i',
+          out,
+          '-map',
+          '0',
+          '-c',
+          'copy',
+          '-t',
+          '7',
+          '-f',
+          container === 'mp4' ? 'mp4' : 'matroska',
+          cut,
+        ]);
         assert.equal(c.status, 0, String(c.stderr));
         renameSync(cut, out);
       }
@@ -55,11 +70,24 @@ describe('verification of the merged output', () => {
 
   const run = async (container: 'mp4' | 'mkv', damage: Damage) => {
     const out = join(t.dir, `${container}-${damage}.${container}`);
-    const rt = makeLocalRuntime({ stateDir: join(t.dir, `state-${container}-${damage}`), env: process.env, wrapMedia: (m) => damaging(m, damage, container) });
+    const rt = makeLocalRuntime({
+      stateDir: join(t.dir, `state-${container}-${damage}`),
+      env: process.env,
+      wrapMedia: (m) => damaging(m, damage, container),
+    });
     try {
       const id = newJobId();
-      const job = await createJob(rt.deps, { id, backend: 'local', source: clip, output: out, options: parseTranscodeOptions({ preset: 'ultrafast', segmentSeconds: '2', workers: '2', verify: true }, out) });
-      const outcome = await runJob(rt.deps, rt.executorFor(job), id).then((j) => j, (e: Error) => e);
+      const job = await createJob(rt.deps, {
+        id,
+        backend: 'local',
+        source: clip,
+        output: out,
+        options: parseTranscodeOptions({ preset: 'ultrafast', segmentSeconds: '2', workers: '2', verify: true }, out),
+      });
+      const outcome = await runJob(rt.deps, rt.executorFor(job), id).then(
+        (j) => j,
+        (e: Error) => e,
+      );
       return { outcome, out, job: (await rt.deps.ledger.getJob(id))! };
     } finally {
       await rt.close();

@@ -9,7 +9,14 @@ import { describe, it } from 'node:test';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { ensurePromiseWithResolvers } from '../../src/adapters/aws/promise-polyfill.js';
 import {
-  buildWorkflowDefinition, DISTRIBUTED_PARALLEL_STATE, distributedStateName, findSegmentMap, loadWorkflowTemplate, MAP_CHOICE_STATE, substitutePlaceholders, type WorkflowParams,
+  buildWorkflowDefinition,
+  DISTRIBUTED_PARALLEL_STATE,
+  distributedStateName,
+  findSegmentMap,
+  loadWorkflowTemplate,
+  MAP_CHOICE_STATE,
+  substitutePlaceholders,
+  type WorkflowParams,
 } from '../../src/adapters/aws/workflow-definition.js';
 import { historyEventsOfInvocation, mapModeFor, maxInlineSegments } from '../../src/core/state-limits.js';
 import { describeWorkflowFailure, parseWorkflowFailure } from '../../src/adapters/aws/workflow-payloads.js';
@@ -45,11 +52,13 @@ interface Run {
 /** Runs the inline-Map definition with recording handlers; `over` replaces single handlers. */
 function runWorkflow(segments: number[], audio: boolean, over: Record<string, Handler> = {}, defParams: Partial<WorkflowParams> = {}): Run {
   const calls: Run['calls'] = [];
-  const record = (state: string, fallback: Handler) => async (raw: unknown): Promise<never> => {
-    const input = raw as Record<string, unknown>;
-    calls.push([state, input]);
-    return (await (over[state] ?? fallback)(input)) as never;
-  };
+  const record =
+    (state: string, fallback: Handler) =>
+    async (raw: unknown): Promise<never> => {
+      const input = raw as Record<string, unknown>;
+      calls.push([state, input]);
+      return (await (over[state] ?? fallback)(input)) as never;
+    };
   const ok: Handler = async (input) => ({ ...input, status: 'done', big: 'x'.repeat(1000) });
   const handlers: Record<string, (raw: unknown) => Promise<never>> = {
     Analyze: record('Analyze', async () => ({ segments, segmentCount: segments.length, audio, extra: 'dropped' })),
@@ -62,12 +71,15 @@ function runWorkflow(segments: number[], audio: boolean, over: Record<string, Ha
   // The distributed copy's states (auto mode) are the same steps.
   for (const s of ['EncodeSegment', 'EncodeAudio']) handlers[distributedStateName(s)] = handlers[s]!;
   const machine = new StateMachine(buildWorkflowDefinition(params(defParams)) as never);
-  const execution = machine.run({ jobId: 'job-1' }, {
-    overrides: {
-      taskResourceLocalHandlers: handlers,
-      retryIntervalOverrides: { EncodeSegment: 0, EncodeAudio: 0, Analyze: 0, Merge: 0 },
+  const execution = machine.run(
+    { jobId: 'job-1' },
+    {
+      overrides: {
+        taskResourceLocalHandlers: handlers,
+        retryIntervalOverrides: { EncodeSegment: 0, EncodeAudio: 0, Analyze: 0, Merge: 0 },
+      },
     },
-  });
+  );
   return { calls, result: execution.result, events: execution.eventLogs as AsyncGenerator<{ type: string }> };
 }
 
@@ -97,7 +109,7 @@ describe('workflow definition', () => {
     assert.deepEqual(dproc.StartAt, iproc.StartAt);
   });
 
-  it('auto: a Choice on the segment count sends a run of more than 2,490 segments to a distributed copy of EncodeAll (the inline Map\'s history fills near 3,500)', () => {
+  it("auto: a Choice on the segment count sends a run of more than 2,490 segments to a distributed copy of EncodeAll (the inline Map's history fills near 3,500)", () => {
     assert.equal(maxInlineSegments(), 2490);
     assert.equal(mapModeFor(2490, 'auto'), 'inline');
     assert.equal(mapModeFor(2491, 'auto'), 'distributed');
@@ -125,11 +137,15 @@ describe('workflow definition', () => {
   });
 
   it('auto: the interpreter takes the distributed copy above the threshold and the inline Map below it', async () => {
-    for (const [segments, expect] of [[[0, 1], 'EncodeSegments'], [[0, 1, 2], 'EncodeSegmentsDistributed']] as const) {
+    for (const [segments, expect] of [
+      [[0, 1], 'EncodeSegments'],
+      [[0, 1, 2], 'EncodeSegmentsDistributed'],
+    ] as const) {
       const run = runWorkflow([...segments], false, {}, { mapMode: 'auto', maxInlineSegments: 2, interpreter: true });
       const maps = new Set<string>();
       const collect = (async () => {
-        for await (const e of run.events as AsyncGenerator<{ type: string; parentState?: { name: string } }>) if (e.type === 'MapIterationStarted') maps.add(e.parentState!.name);
+        for await (const e of run.events as AsyncGenerator<{ type: string; parentState?: { name: string } }>)
+          if (e.type === 'MapIterationStarted') maps.add(e.parentState!.name);
       })();
       await run.result;
       await collect;
@@ -148,12 +164,16 @@ describe('workflow definition', () => {
     const map = findSegmentMap(buildWorkflowDefinition(params()));
     const task = ((map.ItemProcessor as Record<string, unknown>).States as Record<string, Record<string, unknown>>).EncodeSegment!;
     const retry = task.Retry as Array<Record<string, unknown>>;
-    assert.deepEqual(retry.map((r) => r.ErrorEquals), [
-      ['Lambda.TooManyRequestsException'], ['Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException'],
-      // Regression: a function that timed out or ran out of memory was retried by no retrier.
-      ['Sandbox.Timedout', 'Lambda.Unknown', 'States.Timeout'],
-      ['RetryableTaskError'],
-    ]);
+    assert.deepEqual(
+      retry.map((r) => r.ErrorEquals),
+      [
+        ['Lambda.TooManyRequestsException'],
+        ['Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException'],
+        // Regression: a function that timed out or ran out of memory was retried by no retrier.
+        ['Sandbox.Timedout', 'Lambda.Unknown', 'States.Timeout'],
+        ['RetryableTaskError'],
+      ],
+    );
     for (const r of retry.slice(0, 2)) {
       assert.equal(r.JitterStrategy, 'FULL');
       assert.ok((r.BackoffRate as number) > 1);
@@ -162,7 +182,14 @@ describe('workflow definition', () => {
     // After a timeout the dead invocation's task is still running: the retry must come after it is stale (regression: 2 s, refused as busy).
     assert.ok((retry[2]!.IntervalSeconds as number) * 1000 > DEFAULT_STALE_TASK_MS, String(retry[2]!.IntervalSeconds));
     assert.equal(retry[3]!.MaxAttempts, 2);
-    for (const r of retry) assert.deepEqual(Object.keys(r).filter((k) => !['ErrorEquals', 'IntervalSeconds', 'MaxAttempts', 'BackoffRate', 'MaxDelaySeconds', 'JitterStrategy'].includes(k)), [], 'only retrier fields');
+    for (const r of retry)
+      assert.deepEqual(
+        Object.keys(r).filter(
+          (k) => !['ErrorEquals', 'IntervalSeconds', 'MaxAttempts', 'BackoffRate', 'MaxDelaySeconds', 'JitterStrategy'].includes(k),
+        ),
+        [],
+        'only retrier fields',
+      );
     assert.ok(Array.isArray(task.Catch));
   });
 
@@ -175,7 +202,7 @@ describe('workflow definition', () => {
       for (const seed of [1, 2, 3, 4, 5]) {
         const r = simulateThrottledMap({ tasks: 160, taskSeconds: 30, maxConcurrency: 40, freeSlots, retrier: retrier, seed });
         assert.equal(r.failed, 0, `${freeSlots} free slots, seed ${seed}: ${r.failed} iterations ran out of retries`);
-        assert.ok(r.makespan < (Math.ceil(160 / freeSlots) * 30) * 1.25, `${freeSlots} free slots: ${r.makespan} s`);
+        assert.ok(r.makespan < Math.ceil(160 / freeSlots) * 30 * 1.25, `${freeSlots} free slots: ${r.makespan} s`);
       }
     }
     // Every Lambda task of the workflow has the same throttle retrier first.
@@ -237,7 +264,11 @@ describe('workflow definition', () => {
     };
     const run = runWorkflow([0, 1, 2], true, { EncodeSegment: flaky });
     await run.result;
-    assert.deepEqual([...failures.entries()].sort(), [['0', 1], ['1', 2], ['2', 3]]);
+    assert.deepEqual([...failures.entries()].sort(), [
+      ['0', 1],
+      ['1', 2],
+      ['2', 3],
+    ]);
     assert.equal(callsTo(run, 'Finalize').length, 1);
   });
 
@@ -262,19 +293,30 @@ describe('workflow definition', () => {
   });
 
   it('an audio failure names the audio task; a merge failure names no task', async () => {
-    const audioRun = runWorkflow([0], true, { EncodeAudio: async () => { throw named('FfmpegError', 'no audio decoder'); } });
+    const audioRun = runWorkflow([0], true, {
+      EncodeAudio: async () => {
+        throw named('FfmpegError', 'no audio decoder');
+      },
+    });
     await assert.rejects(audioRun.result);
     const audioFailure = parseWorkflowFailure(callsTo(audioRun, 'MarkFailed')[0] as { error: string; cause: string });
     assert.deepEqual(audioFailure.task, { kind: 'audio', index: 0 });
 
-    const mergeRun = runWorkflow([0], false, { Merge: async () => { throw named('VerifyError', 'frame count 47, expected 48'); } });
+    const mergeRun = runWorkflow([0], false, {
+      Merge: async () => {
+        throw named('VerifyError', 'frame count 47, expected 48');
+      },
+    });
     await assert.rejects(mergeRun.result);
     const mergeFailure = parseWorkflowFailure(callsTo(mergeRun, 'MarkFailed')[0] as { error: string; cause: string });
     assert.deepEqual(mergeFailure, { error: 'VerifyError', message: 'frame count 47, expected 48' });
   });
 
   it('enters as many states as the cost model bills (retries included)', async () => {
-    for (const [segments, audio, flakyIndex] of [[[0, 1, 2, 3, 4], true, 2], [[0], false, -1]] as const) {
+    for (const [segments, audio, flakyIndex] of [
+      [[0, 1, 2, 3, 4], true, 2],
+      [[0], false, -1],
+    ] as const) {
       let failedOnce = false;
       const run = runWorkflow([...segments], audio, {
         EncodeSegment: async (input) => {

@@ -28,15 +28,24 @@ export function cli(args: string[], opts: { stateDir: string; env?: Record<strin
 }
 
 /** cli() without blocking this process (for tests that serve the CLI from here: fake endpoints on 127.0.0.1). */
-export function cliAsync(args: string[], opts: { stateDir: string; env?: Record<string, string>; cwd?: string; timeoutMs?: number }): Promise<CliResult> {
+export function cliAsync(
+  args: string[],
+  opts: { stateDir: string; env?: Record<string, string>; cwd?: string; timeoutMs?: number },
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawnGroup(process.execPath, [BIN, '--state-dir', opts.stateDir, ...args], {
-      cwd: opts.cwd ?? REPO, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: opts.cwd ?? REPO,
+      env: { ...process.env, ...opts.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
     let stderr = '';
-    child.stdout!.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
-    child.stderr!.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+      stdout += d;
+    });
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d;
+    });
     const timer = setTimeout(() => killGroup(child.pid), opts.timeoutMs ?? 240_000);
     child.once('error', reject);
     child.once('close', (status) => {

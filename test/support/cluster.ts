@@ -32,7 +32,24 @@ function freePort(): Promise<number> {
 }
 
 function spawnRedis(port: number): Promise<ChildProcess> {
-  const child = spawnGroup('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction', '--protected-mode', 'yes'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawnGroup(
+    'redis-server',
+    [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--maxmemory-policy',
+      'noeviction',
+      '--protected-mode',
+      'yes',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   return new Promise<ChildProcess>((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => reject(new Error(`redis-server did not start: ${out}`)), 10_000);
@@ -91,8 +108,27 @@ export interface WorkerProcess {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
-export async function startWorker(opts: { redis: string; store: string; s3Endpoint?: string; concurrency?: number; lockSeconds?: number; args?: string[]; env?: Record<string, string> }): Promise<WorkerProcess> {
-  const args = [BIN, 'worker', '--redis', opts.redis, '--store', opts.store, '--concurrency', String(opts.concurrency ?? 1), '--lock-seconds', String(opts.lockSeconds ?? 2)];
+export async function startWorker(opts: {
+  redis: string;
+  store: string;
+  s3Endpoint?: string;
+  concurrency?: number;
+  lockSeconds?: number;
+  args?: string[];
+  env?: Record<string, string>;
+}): Promise<WorkerProcess> {
+  const args = [
+    BIN,
+    'worker',
+    '--redis',
+    opts.redis,
+    '--store',
+    opts.store,
+    '--concurrency',
+    String(opts.concurrency ?? 1),
+    '--lock-seconds',
+    String(opts.lockSeconds ?? 2),
+  ];
   if (opts.s3Endpoint) args.push('--s3-endpoint', opts.s3Endpoint);
   args.push(...(opts.args ?? []));
   const child = spawnGroup(process.execPath, args, { cwd: REPO, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -105,23 +141,28 @@ export async function startWorker(opts: { redis: string; store: string; s3Endpoi
   child.stdout!.setEncoding('utf8').on('data', onData);
   child.stderr!.setEncoding('utf8').on('data', onData);
   const done = exited(child);
-  const waitFor = (text: string | RegExp, timeoutMs = 20_000) => new Promise<void>((resolve, reject) => {
-    const check = () => {
-      if (typeof text === 'string' ? log.includes(text) : text.test(log)) {
-        clearTimeout(timer);
+  const waitFor = (text: string | RegExp, timeoutMs = 20_000) =>
+    new Promise<void>((resolve, reject) => {
+      const check = () => {
+        if (typeof text === 'string' ? log.includes(text) : text.test(log)) {
+          clearTimeout(timer);
+          waiters.splice(waiters.indexOf(check), 1);
+          resolve();
+        }
+      };
+      const timer = setTimeout(() => {
         waiters.splice(waiters.indexOf(check), 1);
-        resolve();
-      }
-    };
-    const timer = setTimeout(() => {
-      waiters.splice(waiters.indexOf(check), 1);
-      reject(new Error(`worker ${child.pid} did not log ${String(text)} in ${timeoutMs} ms; its log:\n${log}`));
-    }, timeoutMs);
-    waiters.push(check);
-    check();
-  });
+        reject(new Error(`worker ${child.pid} did not log ${String(text)} in ${timeoutMs} ms; its log:\n${log}`));
+      }, timeoutMs);
+      waiters.push(check);
+      check();
+    });
   const w: WorkerProcess = {
-    child, pid: child.pid!, log: () => log, waitFor, exited: done,
+    child,
+    pid: child.pid!,
+    log: () => log,
+    waitFor,
+    exited: done,
     async stop(signal = 'SIGTERM') {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       await done;
@@ -129,6 +170,11 @@ export async function startWorker(opts: { redis: string; store: string; s3Endpoi
       killGroup(child.pid);
     },
   };
-  await Promise.race([waitFor(/worker \S+: \d+ at once/), done.then(() => { throw new Error(`worker exited at start: ${log}`); })]);
+  await Promise.race([
+    waitFor(/worker \S+: \d+ at once/),
+    done.then(() => {
+      throw new Error(`worker exited at start: ${log}`);
+    }),
+  ]);
   return w;
 }

@@ -30,7 +30,10 @@ function flipByteAt(offset: number, onFlip: () => void): Transform {
   });
 }
 
-export async function startCorruptingProxy(target: string, opts: { match: RegExp; times?: number; offset?: number }): Promise<CorruptingProxy> {
+export async function startCorruptingProxy(
+  target: string,
+  opts: { match: RegExp; times?: number; offset?: number },
+): Promise<CorruptingProxy> {
   const upstream = new URL(target);
   const damaged: string[] = [];
   let left = opts.times ?? 1;
@@ -55,9 +58,10 @@ export async function startCorruptingProxy(target: string, opts: { match: RegExp
   return {
     endpoint: `http://127.0.0.1:${port}`,
     damaged,
-    stop: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

@@ -11,7 +11,10 @@ import { EMULATED_BUCKET, startEmulatedAws, type EmulatedAws } from '../../src/r
 import { newJobId } from '../../src/runtime/local/local-runtime.js';
 
 /** Starts the emulators and puts `clip` at s3://<bucket>/inputs/<its name>; returns that location too. */
-export async function emulatedWithSource(cfg: Parameters<typeof startEmulatedAws>[0], clip: string): Promise<{ aws: EmulatedAws; source: string }> {
+export async function emulatedWithSource(
+  cfg: Parameters<typeof startEmulatedAws>[0],
+  clip: string,
+): Promise<{ aws: EmulatedAws; source: string }> {
   const aws = await startEmulatedAws(cfg);
   const key = `inputs/${basename(clip)}`;
   await aws.runtime.s3.send(new PutObjectCommand({ Bucket: EMULATED_BUCKET, Key: key, Body: readFileSync(clip) }));

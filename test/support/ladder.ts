@@ -9,7 +9,19 @@ import { Parser } from 'm3u8-parser';
 import { cli } from './cli.js';
 import { makeClip } from './media.js';
 
-export const LADDER = ['--ladder', '360,240:300k', '--dash', '--segment-duration', '2', '--preset', 'veryfast', '--workers', '2', '--no-progress', '--json'];
+export const LADDER = [
+  '--ladder',
+  '360,240:300k',
+  '--dash',
+  '--segment-duration',
+  '2',
+  '--preset',
+  'veryfast',
+  '--workers',
+  '2',
+  '--no-progress',
+  '--json',
+];
 /** The clip's frames: 8 s at 24 fps; media segments start every 2 s (48 frames). */
 export const FRAMES = 192;
 export const SEGMENT_FRAMES = 48;

@@ -15,13 +15,17 @@ export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
  */
 export const SHARED_MEDIA = process.env.SHARDCAST_MEDIA ? resolve(process.env.SHARDCAST_MEDIA) : resolve(REPO, '..', 'shared', 'media');
 /** The shared judge and player (verify_output.py, play_abr.js): `SHARDCAST_SHARED_TOOLS`, by default ../shared/tools. Only test/corpus uses them. */
-export const SHARED_TOOLS = process.env.SHARDCAST_SHARED_TOOLS ? resolve(process.env.SHARDCAST_SHARED_TOOLS) : resolve(REPO, '..', 'shared', 'tools');
+export const SHARED_TOOLS = process.env.SHARDCAST_SHARED_TOOLS
+  ? resolve(process.env.SHARDCAST_SHARED_TOOLS)
+  : resolve(REPO, '..', 'shared', 'tools');
 
 /** A file of the media corpus; throws, naming SHARDCAST_MEDIA, when it is not there. */
 export function sharedMedia(name: string): string {
   const p = join(SHARED_MEDIA, name);
   if (!existsSync(p)) {
-    throw new Error(`missing corpus media file ${p}: set SHARDCAST_MEDIA to the media corpus folder (default ../shared/media beside the checkout); only the corpus tests (test/corpus, \`npm run test:corpus\`) read it`);
+    throw new Error(
+      `missing corpus media file ${p}: set SHARDCAST_MEDIA to the media corpus folder (default ../shared/media beside the checkout); only the corpus tests (test/corpus, \`npm run test:corpus\`) read it`,
+    );
   }
   return p;
 }
@@ -30,7 +34,9 @@ export function sharedMedia(name: string): string {
 export function sharedTool(name: string): string {
   const p = join(SHARED_TOOLS, name);
   if (!existsSync(p)) {
-    throw new Error(`missing shared tool ${p}: set SHARDCAST_SHARED_TOOLS to the folder that holds verify_output.py and play_abr.js (default ../shared/tools beside the checkout); only the corpus tests (test/corpus, \`npm run test:corpus\`) use them`);
+    throw new Error(
+      `missing shared tool ${p}: set SHARDCAST_SHARED_TOOLS to the folder that holds verify_output.py and play_abr.js (default ../shared/tools beside the checkout); only the corpus tests (test/corpus, \`npm run test:corpus\`) use them`,
+    );
   }
   return p;
 }
@@ -46,7 +52,10 @@ export function ffmpeg(args: string[]): void {
 }
 
 export function ffprobeJson(path: string, entries: string, extra: string[] = []): any {
-  const r = spawnSync('ffprobe', ['-v', 'error', ...extra, '-show_entries', entries, '-of', 'json', `file:${path}`], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  const r = spawnSync('ffprobe', ['-v', 'error', ...extra, '-show_entries', entries, '-of', 'json', `file:${path}`], {
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+  });
   if (r.status !== 0) throw new Error(`ffprobe failed on ${path}: ${r.stderr}`);
   return JSON.parse(r.stdout);
 }
@@ -79,9 +88,15 @@ export function makeClip(path: string, o: ClipOptions): string {
 
 /** MD5 of every decoded video frame, in presentation order (pixels only, not timestamps). */
 export function frameHashes(path: string): string[] {
-  const r = spawnSync('ffmpeg', ['-v', 'error', '-i', `file:${path}`, '-map', '0:v:0', '-vsync', 'passthrough', '-f', 'framemd5', '-'], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  const r = spawnSync('ffmpeg', ['-v', 'error', '-i', `file:${path}`, '-map', '0:v:0', '-vsync', 'passthrough', '-f', 'framemd5', '-'], {
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+  });
   if (r.status !== 0) throw new Error(`framemd5 failed: ${r.stderr}`);
-  return r.stdout.split('\n').filter((l) => l && !l.startsWith('#')).map((l) => l.split(',').pop()!.trim());
+  return r.stdout
+    .split('\n')
+    .filter((l) => l && !l.startsWith('#'))
+    .map((l) => l.split(',').pop()!.trim());
 }
 
 /** Presentation times of the video packets, sorted. */

@@ -10,7 +10,10 @@ export function usageErrorCheck(dir: string, stateDir: string): (args: string[],
   return (args, message, status = 2) => {
     const r = cli(args, { stateDir });
     assert.equal(r.status, status, `exit status; stderr: ${r.stderr}`);
-    const lines = r.stderr.trim().split('\n').filter((l) => l.trim() && !l.startsWith('job '));
+    const lines = r.stderr
+      .trim()
+      .split('\n')
+      .filter((l) => l.trim() && !l.startsWith('job '));
     assert.equal(lines.length, 1, `one line on stderr, got:\n${r.stderr}`);
     assert.match(lines[0]!, message);
     assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');

@@ -8,7 +8,13 @@ import { describe, it } from 'node:test';
 import { calibrationOf, lambdaTaskScale, lambdaTaskScaleOf, measuredJobOf } from '../../src/app/job-cost.js';
 import { deploymentOf } from '../../src/cli/aws-commands.js';
 import { segmentWarning, usd } from '../../src/cli/cost-text.js';
-import { buildCdkDeployArgs, buildCdkDestroyArgs, deployContext, parseDeployFlags, stackFromCdkOutputs } from '../../src/cli/deploy-args.js';
+import {
+  buildCdkDeployArgs,
+  buildCdkDestroyArgs,
+  deployContext,
+  parseDeployFlags,
+  stackFromCdkOutputs,
+} from '../../src/cli/deploy-args.js';
 import { FfmpegError, InputError, SegmentCheckError, UsageError } from '../../src/core/errors.js';
 import { lambdaVcpus, threadSpeedup, type JobProjection } from '../../src/core/cost-model.js';
 import type { TaskRecord } from '../../src/core/types.js';
@@ -18,24 +24,57 @@ import { DEFAULT_DEPLOYMENT, regionOfArn } from '../../src/runtime/aws/aws-stack
 import { fullJob } from '../contract/ledger-fixtures.js';
 
 const task = (kind: TaskRecord['kind'], index: number, over: Partial<TaskRecord> = {}): TaskRecord => ({
-  jobId: 'j', kind, index, key: `j/${kind[0]}${index}`, startFrame: 0, frameCount: 1, startTime: 0, endTime: 1,
-  status: 'done', attempts: 1, outputKey: 'k', wallMs: 1000, sizeBytes: 100, ...over,
+  jobId: 'j',
+  kind,
+  index,
+  key: `j/${kind[0]}${index}`,
+  startFrame: 0,
+  frameCount: 1,
+  startTime: 0,
+  endTime: 1,
+  status: 'done',
+  attempts: 1,
+  outputKey: 'k',
+  wallMs: 1000,
+  sizeBytes: 100,
+  ...over,
 });
 
 describe('deploy arguments', () => {
   it('builds the context from the given flags only, storage and stack name always, and `cdk deploy` over the assembly', () => {
     assert.deepEqual(deployContext(parseDeployFlags({})), { stackName: 'Shardcast', storage: 's3' });
     assert.deepEqual(buildCdkDeployArgs(parseDeployFlags({}), '/asm', '/tmp/o.json'), [
-      'deploy', 'Shardcast', '--app', '/asm', '--require-approval', 'never', '--outputs-file', '/tmp/o.json',
+      'deploy',
+      'Shardcast',
+      '--app',
+      '/asm',
+      '--require-approval',
+      'never',
+      '--outputs-file',
+      '/tmp/o.json',
     ]);
     const opts = parseDeployFlags({
-      storage: 'efs', memory: '4096', architecture: 'arm64', timeout: '600', ephemeral: '8192', concurrency: '200',
-      retries: '3', ttlHours: '12', stackName: 'Media-2',
+      storage: 'efs',
+      memory: '4096',
+      architecture: 'arm64',
+      timeout: '600',
+      ephemeral: '8192',
+      concurrency: '200',
+      retries: '3',
+      ttlHours: '12',
+      stackName: 'Media-2',
     });
     assert.deepEqual(buildCdkDeployArgs(opts, '/asm', 'out.json').slice(0, 2), ['deploy', 'Media-2']);
     assert.deepEqual(deployContext(opts), {
-      stackName: 'Media-2', storage: 'efs', architecture: 'arm64', memoryMb: '4096', timeoutSeconds: '600', ephemeralMb: '8192',
-      mapMaxConcurrency: '200', taskRetryAttempts: '3', ledgerTtlHours: '12',
+      stackName: 'Media-2',
+      storage: 'efs',
+      architecture: 'arm64',
+      memoryMb: '4096',
+      timeoutSeconds: '600',
+      ephemeralMb: '8192',
+      mapMaxConcurrency: '200',
+      taskRetryAttempts: '3',
+      ledgerTtlHours: '12',
     });
     assert.deepEqual(buildCdkDestroyArgs('Media-2', '/asm'), ['destroy', 'Media-2', '--app', '/asm', '--force']);
   });
@@ -48,16 +87,32 @@ describe('deploy arguments', () => {
       [{ memory: '2GB' }, /--memory must be a whole number/],
       [{ stackName: '1stack' }, /--stack-name/],
     ];
-    for (const [flags, re] of cases) assert.throws(() => parseDeployFlags(flags), (e: unknown) => e instanceof UsageError && re.test(e.message), JSON.stringify(flags));
+    for (const [flags, re] of cases)
+      assert.throws(
+        () => parseDeployFlags(flags),
+        (e: unknown) => e instanceof UsageError && re.test(e.message),
+        JSON.stringify(flags),
+      );
   });
 
   it('reads the stack outputs into the saved stack record', () => {
     const opts = parseDeployFlags({ storage: 'efs', memory: '4096' });
-    const outputs = { Shardcast: { BucketName: 'b-1', TableName: 't-1', StateMachineArn: 'arn:aws:states:eu-west-1:1:stateMachine:x', Storage: 'efs' } };
+    const outputs = {
+      Shardcast: { BucketName: 'b-1', TableName: 't-1', StateMachineArn: 'arn:aws:states:eu-west-1:1:stateMachine:x', Storage: 'efs' },
+    };
     const stack = stackFromCdkOutputs(outputs, opts);
     assert.deepEqual(stack, {
-      stackName: 'Shardcast', bucket: 'b-1', table: 't-1', stateMachineArn: 'arn:aws:states:eu-west-1:1:stateMachine:x', storage: 'efs',
-      architecture: 'x86_64', memoryMb: 4096, ephemeralMb: 10_240, timeoutSeconds: 900, mapMaxConcurrency: 40, ledgerTtlHours: 48,
+      stackName: 'Shardcast',
+      bucket: 'b-1',
+      table: 't-1',
+      stateMachineArn: 'arn:aws:states:eu-west-1:1:stateMachine:x',
+      storage: 'efs',
+      architecture: 'x86_64',
+      memoryMb: 4096,
+      ephemeralMb: 10_240,
+      timeoutSeconds: 900,
+      mapMaxConcurrency: 40,
+      ledgerTtlHours: 48,
     });
     assert.equal(regionOfArn(stack.stateMachineArn), 'eu-west-1');
     assert.throws(() => stackFromCdkOutputs({ Other: {} }, opts), /no BucketName output for stack Shardcast/);
@@ -69,7 +124,10 @@ describe('cost of a job', () => {
     const job = fullJob('job-cost');
     const tasks = [task('video', 0), task('video', 1, { attempts: 3, wallMs: 2000 }), task('audio', 0, { wallMs: 500, sizeBytes: 7 })];
     const m = measuredJobOf(job, tasks, 0.5);
-    assert.deepEqual(m.video, [{ wallMs: 500, attempts: 1, sizeBytes: 100 }, { wallMs: 1000, attempts: 3, sizeBytes: 100 }]);
+    assert.deepEqual(m.video, [
+      { wallMs: 500, attempts: 1, sizeBytes: 100 },
+      { wallMs: 1000, attempts: 3, sizeBytes: 100 },
+    ]);
     assert.deepEqual(m.audio, { wallMs: 500, attempts: 1, sizeBytes: 7 });
     assert.deepEqual([m.analyzeMs, m.mergeMs, m.finalizeMs, m.totalMs], [120, 300, 80, 5500]);
     assert.equal(m.sourceBytes, 123_456);
@@ -98,17 +156,37 @@ describe('cost of a job', () => {
   it('prices a deployment from flags, else the stack, else the CDK defaults', () => {
     assert.deepEqual(deploymentOf({}, undefined), DEFAULT_DEPLOYMENT);
     const stack = {
-      stackName: 'S', bucket: 'bbb', table: 'ttt', stateMachineArn: 'arn:x', storage: 'efs' as const, architecture: 'arm64' as const,
-      memoryMb: 2048, ephemeralMb: 1024, timeoutSeconds: 600, mapMaxConcurrency: 100, ledgerTtlHours: 48,
+      stackName: 'S',
+      bucket: 'bbb',
+      table: 'ttt',
+      stateMachineArn: 'arn:x',
+      storage: 'efs' as const,
+      architecture: 'arm64' as const,
+      memoryMb: 2048,
+      ephemeralMb: 1024,
+      timeoutSeconds: 600,
+      mapMaxConcurrency: 100,
+      ledgerTtlHours: 48,
     };
     assert.deepEqual(deploymentOf({ memory: '5000' }, stack), {
-      storage: 'efs', architecture: 'arm64', memoryMb: 5000, ephemeralMb: 1024, timeoutSeconds: 600, mapMaxConcurrency: 100,
+      storage: 'efs',
+      architecture: 'arm64',
+      memoryMb: 5000,
+      ephemeralMb: 1024,
+      timeoutSeconds: 600,
+      mapMaxConcurrency: 100,
     });
     assert.throws(() => deploymentOf({ memory: '20000' }, undefined), /--memory must be a number from 128 to 10240/);
   });
 
   it('writes small dollar amounts with their significant digits', () => {
-    const cases: Array<[number, string]> = [[0, '$0'], [12.345, '$12.35'], [0.0412, '$0.0412'], [0.000031, '$0.0000310'], [1, '$1.00']];
+    const cases: Array<[number, string]> = [
+      [0, '$0'],
+      [12.345, '$12.35'],
+      [0.0412, '$0.0412'],
+      [0.000031, '$0.0000310'],
+      [1, '$1.00'],
+    ];
     for (const [n, s] of cases) assert.equal(usd(n), s, String(n));
   });
 });
@@ -116,7 +194,9 @@ describe('cost of a job', () => {
 describe('estimate', () => {
   it('turns a calibration encode into speed and output rate', () => {
     assert.deepEqual(calibrationOf({ wallMs: 6000, sourceSeconds: 4, outputBytes: 2_000_000, threads: 2 }), {
-      encodeSecondsPerSourceSecond: 1.5, threads: 2, outputBytesPerSecond: 500_000,
+      encodeSecondsPerSourceSecond: 1.5,
+      threads: 2,
+      outputBytesPerSecond: 500_000,
     });
   });
 
@@ -130,9 +210,18 @@ describe('estimate', () => {
 describe('Lambda handler edges', () => {
   it('parses payloads and rejects bad ones as UsageError (not retried)', () => {
     assert.deepEqual(parseJobStepInput({ jobId: 'abc123def456', extra: 1 }, 'merge'), { jobId: 'abc123def456' });
-    assert.deepEqual(parseEncodeStepInput({ jobId: 'abc123def456', kind: 'video', index: 3 }, 'e'), { jobId: 'abc123def456', kind: 'video', index: 3 });
+    assert.deepEqual(parseEncodeStepInput({ jobId: 'abc123def456', kind: 'video', index: 3 }, 'e'), {
+      jobId: 'abc123def456',
+      kind: 'video',
+      index: 3,
+    });
     assert.deepEqual(parseMarkFailedStepInput({ jobId: 'abc123def456' }), { jobId: 'abc123def456', error: 'Error', cause: '' });
-    for (const bad of [{}, { jobId: '../x' }, { jobId: 'abc123def456', kind: 'video', index: -1 }, { jobId: 'abc123def456', kind: 'subs', index: 0 }]) {
+    for (const bad of [
+      {},
+      { jobId: '../x' },
+      { jobId: 'abc123def456', kind: 'video', index: -1 },
+      { jobId: 'abc123def456', kind: 'subs', index: 0 },
+    ]) {
       assert.throws(() => parseEncodeStepInput(bad, 'e'), UsageError, JSON.stringify(bad));
     }
   });
@@ -155,10 +244,24 @@ describe('Lambda handler edges', () => {
 
   it('reads its settings from the environment, with defaults, and names what is missing', () => {
     assert.deepEqual(parseAwsSettings({ SHARDCAST_TABLE: 'ledger', SHARDCAST_BUCKET: 'media' }), {
-      tableName: 'ledger', bucket: 'media', storage: 's3', efsRoot: '/mnt/data', tempPrefix: 'tmp/', ledgerTtlHours: 48, functionTimeoutSeconds: 900,
+      tableName: 'ledger',
+      bucket: 'media',
+      storage: 's3',
+      efsRoot: '/mnt/data',
+      tempPrefix: 'tmp/',
+      ledgerTtlHours: 48,
+      functionTimeoutSeconds: 900,
     });
-    assert.equal(parseAwsSettings({ SHARDCAST_TABLE: 'ledger', SHARDCAST_BUCKET: 'media', SHARDCAST_STORAGE: 'efs', SHARDCAST_LEDGER_TTL_HOURS: '6' }).ledgerTtlHours, 6);
-    assert.equal(parseAwsSettings({ SHARDCAST_TABLE: 'ledger', SHARDCAST_BUCKET: 'media', SHARDCAST_FUNCTION_TIMEOUT_SECONDS: '300' }).functionTimeoutSeconds, 300);
+    assert.equal(
+      parseAwsSettings({ SHARDCAST_TABLE: 'ledger', SHARDCAST_BUCKET: 'media', SHARDCAST_STORAGE: 'efs', SHARDCAST_LEDGER_TTL_HOURS: '6' })
+        .ledgerTtlHours,
+      6,
+    );
+    assert.equal(
+      parseAwsSettings({ SHARDCAST_TABLE: 'ledger', SHARDCAST_BUCKET: 'media', SHARDCAST_FUNCTION_TIMEOUT_SECONDS: '300' })
+        .functionTimeoutSeconds,
+      300,
+    );
     assert.throws(() => parseAwsSettings({ SHARDCAST_BUCKET: 'media' }), /SHARDCAST_TABLE/);
     assert.throws(() => parseAwsSettings({ SHARDCAST_TABLE: 'ledger', SHARDCAST_BUCKET: 'media', SHARDCAST_STORAGE: 'nfs' }), UsageError);
   });

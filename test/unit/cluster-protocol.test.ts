@@ -52,7 +52,12 @@ describe('cluster protocol', () => {
 
   it('store locations: an absolute folder, or s3://bucket/prefix with an optional endpoint', () => {
     assert.deepEqual(parseStore('/mnt/shardcast/', undefined), { kind: 'folder', root: '/mnt/shardcast' });
-    assert.deepEqual(parseStore('s3://media/cluster', 'http://127.0.0.1:9000'), { kind: 's3', bucket: 'media', prefix: 'cluster/', endpoint: 'http://127.0.0.1:9000' });
+    assert.deepEqual(parseStore('s3://media/cluster', 'http://127.0.0.1:9000'), {
+      kind: 's3',
+      bucket: 'media',
+      prefix: 'cluster/',
+      endpoint: 'http://127.0.0.1:9000',
+    });
     assert.equal(storeLocation(parseStore('s3://media/cluster', undefined)), 's3://media/cluster/');
     assert.throws(() => parseStore(undefined, undefined), /needs --store/);
     assert.throws(() => parseStore('relative', undefined), /absolute path/);
@@ -61,16 +66,32 @@ describe('cluster protocol', () => {
   });
 });
 
-describe('ReportLedger (a worker\'s view of the ledger)', () => {
+describe("ReportLedger (a worker's view of the ledger)", () => {
   const head = { id: 'job1', status: 'encoding', source: '/s.mp4', output: '/o.mp4' } as unknown as JobHead;
-  const task = { jobId: 'job1', kind: 'video', index: 3, key: 'job1/v00003', outputKey: 'job1/attempts/v00003.1a.mp4', status: 'pending', attempts: 0 } as unknown as TaskRecord;
+  const task = {
+    jobId: 'job1',
+    kind: 'video',
+    index: 3,
+    key: 'job1/v00003',
+    outputKey: 'job1/attempts/v00003.1a.mp4',
+    status: 'pending',
+    attempts: 0,
+  } as unknown as TaskRecord;
   const id = { jobId: 'job1', kind: 'video' as const, index: 3 };
   const ak = 'job1/attempts/v00003.1a.mp4';
 
   it('sends the claim, heartbeats with frames, other events and a failure as reports; keeps the done fields', async () => {
     const sent: WorkerReport[] = [];
     let frames: number | undefined = 42;
-    const l = new ReportLedger(head, task, 'host:1/9', async (r) => { sent.push(r); }, () => frames);
+    const l = new ReportLedger(
+      head,
+      task,
+      'host:1/9',
+      async (r) => {
+        sent.push(r);
+      },
+      () => frames,
+    );
     assert.equal((await l.getTask(id))!.outputKey, 'job1/attempts/v00003.1a.mp4');
     const running = await l.transitionTask(id, ['pending', 'failed'], 'running', { attempts: 1, worker: 'host:1/9', startedAt: 5 }, 0);
     assert.equal(running.status, 'running');
@@ -89,10 +110,19 @@ describe('ReportLedger (a worker\'s view of the ledger)', () => {
     ]);
   });
 
-  it('guards the attempt\'s own sequence, touches only its own task, and leaves the record to the coordinator', async () => {
+  it("guards the attempt's own sequence, touches only its own task, and leaves the record to the coordinator", async () => {
     const sent: WorkerReport[] = [];
     const learned: string[] = [];
-    const l = new ReportLedger(head, task, 'w', async (r) => { sent.push(r); }, () => undefined, (reason) => learned.push(reason));
+    const l = new ReportLedger(
+      head,
+      task,
+      'w',
+      async (r) => {
+        sent.push(r);
+      },
+      () => undefined,
+      (reason) => learned.push(reason),
+    );
     await assert.rejects(l.transitionTask(id, ['running'], 'done', {}, 0), ConditionFailedError);
     await assert.rejects(l.getTask({ ...id, index: 4 }), /only its own task/);
     await assert.rejects(l.listTasks(), /only the coordinator/);
@@ -100,9 +130,15 @@ describe('ReportLedger (a worker\'s view of the ledger)', () => {
     await l.transitionTask(id, ['running'], 'failed', { error: 'boom' }, 1);
     await assert.rejects(l.updateJob('job1', ['encoding'], 'encoding', { cutFallback: 'intra refresh' }), /kept by the coordinator/);
     assert.equal((await l.getJobHead('job1'))!.cutFallback, 'intra refresh');
-    assert.deepEqual(learned, ['intra refresh'], 'the worker is told, for the job\'s next tasks');
-    assert.deepEqual(sent.map((r) => r.t), ['started', 'failed', 'cut-fallback']);
-    assert.ok(sent.every((r) => r.attemptKey === 'job1/attempts/v00003.1a.mp4' && r.worker === 'w'), 'every report names its attempt');
+    assert.deepEqual(learned, ['intra refresh'], "the worker is told, for the job's next tasks");
+    assert.deepEqual(
+      sent.map((r) => r.t),
+      ['started', 'failed', 'cut-fallback'],
+    );
+    assert.ok(
+      sent.every((r) => r.attemptKey === 'job1/attempts/v00003.1a.mp4' && r.worker === 'w'),
+      'every report names its attempt',
+    );
     // An attempt that lost its lock says nothing more.
     l.detach();
     await l.transitionTask(id, ['failed'], 'running', { attempts: 2 }, 1);

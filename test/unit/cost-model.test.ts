@@ -3,21 +3,45 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import {
-  DEFAULT_COST_ASSUMPTIONS, countStateTransitions, estimateJobCost, lambdaVcpus, projectJob, threadSpeedup,
-  uploadRequests, type AwsDeployment, type AwsPrices, type CostEstimate, type MeasuredJob, type PriceKey,
+  DEFAULT_COST_ASSUMPTIONS,
+  countStateTransitions,
+  estimateJobCost,
+  lambdaVcpus,
+  projectJob,
+  threadSpeedup,
+  uploadRequests,
+  type AwsDeployment,
+  type AwsPrices,
+  type CostEstimate,
+  type MeasuredJob,
+  type PriceKey,
 } from '../../src/core/cost-model.js';
 
 const PRICE_KEYS: PriceKey[] = [
-  'lambdaGbSecondX86', 'lambdaGbSecondArm', 'lambdaRequest', 'lambdaEphemeralGbSecond', 'sfnStateTransition',
-  's3PutRequest', 's3GetRequest', 's3StorageGbMonth', 'dynamoDbWriteRequestUnit', 'dynamoDbReadRequestUnit',
-  'efsStorageGbMonth', 'efsElasticReadGb', 'efsElasticWriteGb', 'ecrStorageGbMonth', 'dataTransferOutGb',
+  'lambdaGbSecondX86',
+  'lambdaGbSecondArm',
+  'lambdaRequest',
+  'lambdaEphemeralGbSecond',
+  'sfnStateTransition',
+  's3PutRequest',
+  's3GetRequest',
+  's3StorageGbMonth',
+  'dynamoDbWriteRequestUnit',
+  'dynamoDbReadRequestUnit',
+  'efsStorageGbMonth',
+  'efsElasticReadGb',
+  'efsElasticWriteGb',
+  'ecrStorageGbMonth',
+  'dataTransferOutGb',
 ];
 
 /** Every price 1 USD per unit, except Arm at 2, so each line's usd equals its quantity. */
 const UNIT_PRICES: AwsPrices = {
   region: 'test-1',
   currency: 'USD',
-  prices: Object.fromEntries(PRICE_KEYS.map((k) => [k, { usd: k === 'lambdaGbSecondArm' ? 2 : 1, unit: 'u', date: '2024-01-02', source: 'test' }])) as AwsPrices['prices'],
+  prices: Object.fromEntries(
+    PRICE_KEYS.map((k) => [k, { usd: k === 'lambdaGbSecondArm' ? 2 : 1, unit: 'u', date: '2024-01-02', source: 'test' }]),
+  ) as AwsPrices['prices'],
 };
 const REAL_PRICES = JSON.parse(readFileSync(new URL('../../prices/aws-prices.json', import.meta.url), 'utf8')) as AwsPrices;
 const NO_OVERHEAD = { ...DEFAULT_COST_ASSUMPTIONS, invocationOverheadMs: 0 };
@@ -25,10 +49,17 @@ const S3: AwsDeployment = { storage: 's3', architecture: 'x86_64', memoryMb: 204
 const MiB = 1024 * 1024;
 
 const job = (over: Partial<MeasuredJob> = {}): MeasuredJob => ({
-  video: [{ wallMs: 10_000, attempts: 1, sizeBytes: MiB }, { wallMs: 10_000, attempts: 1, sizeBytes: MiB }],
+  video: [
+    { wallMs: 10_000, attempts: 1, sizeBytes: MiB },
+    { wallMs: 10_000, attempts: 1, sizeBytes: MiB },
+  ],
   audio: { wallMs: 2_000, attempts: 1, sizeBytes: 100_000 },
-  analyzeMs: 1_000, mergeMs: 1_000, finalizeMs: 1_000,
-  sourceBytes: 50 * MiB, outputBytes: 2 * MiB, totalMs: 3_600_000,
+  analyzeMs: 1_000,
+  mergeMs: 1_000,
+  finalizeMs: 1_000,
+  sourceBytes: 50 * MiB,
+  outputBytes: 2 * MiB,
+  totalMs: 3_600_000,
   ...over,
 });
 const lineOf = (est: CostEstimate, prefix: string) => {
@@ -50,7 +81,13 @@ describe('cost model', () => {
 
   it('counts the PUT requests of an upload', () => {
     const part = 16 * MiB;
-    const cases: Array<[number, number]> = [[0, 1], [1, 1], [part, 1], [part + 1, 4], [3.5 * part, 6]];
+    const cases: Array<[number, number]> = [
+      [0, 1],
+      [1, 1],
+      [part, 1],
+      [part + 1, 4],
+      [3.5 * part, 6],
+    ];
     for (const [size, expected] of cases) assert.equal(uploadRequests(size, part), expected, `size ${size}`);
   });
 
@@ -66,7 +103,7 @@ describe('cost model', () => {
     assert.equal(lineOf(withOverhead, 'Lambda compute').quantity, 50 + 6 * 2);
   });
 
-  it('uses the Arm price on arm64 and bills /tmp above 512 MB per function: Merge the deployment\'s size, the encodes 2 GiB', () => {
+  it("uses the Arm price on arm64 and bills /tmp above 512 MB per function: Merge the deployment's size, the encodes 2 GiB", () => {
     const est = estimateJobCost(job(), { ...S3, architecture: 'arm64', ephemeralMb: 10_240 }, UNIT_PRICES, NO_OVERHEAD);
     assert.equal(lineOf(est, 'Lambda compute').usd, 100);
     // Merge 1 s at 9.5 GB above 512 MB; the encodes (10 + 10 + 2 s) at 1.5 GB; analyze and finalize at 512 MB.
@@ -74,7 +111,12 @@ describe('cost model', () => {
   });
 
   it('charges retried attempts: another invocation, its duration and a transition', () => {
-    const retried = job({ video: [{ wallMs: 10_000, attempts: 3, sizeBytes: MiB }, { wallMs: 10_000, attempts: 1, sizeBytes: MiB }] });
+    const retried = job({
+      video: [
+        { wallMs: 10_000, attempts: 3, sizeBytes: MiB },
+        { wallMs: 10_000, attempts: 1, sizeBytes: MiB },
+      ],
+    });
     const est = estimateJobCost(retried, S3, UNIT_PRICES, NO_OVERHEAD);
     assert.equal(lineOf(est, 'Lambda requests').quantity, 8);
     assert.equal(lineOf(est, 'Lambda compute').quantity, (25 + 20) * 2);
@@ -90,7 +132,10 @@ describe('cost model', () => {
     assert.equal(lineOf(est, 'S3 GET').quantity, 16 + 6);
     const tempGib = (2 * MiB + 100_000) / 1024 ** 3;
     assert.ok(Math.abs(lineOf(est, 'S3 temp storage').quantity - tempGib / 730) < 1e-12);
-    assert.deepEqual(est.fixedMonthly.map((l) => l.item), ['ECR: the function image']);
+    assert.deepEqual(
+      est.fixedMonthly.map((l) => l.item),
+      ['ECR: the function image'],
+    );
     assert.ok(!est.lines.some((l) => l.item.startsWith('EFS')));
   });
 
@@ -102,7 +147,10 @@ describe('cost model', () => {
     assert.ok(Math.abs(lineOf(est, 'EFS elastic throughput, writes').quantity - (temp + 2 * MiB) / 1024 ** 3) < 1e-12);
     assert.ok(Math.abs(lineOf(est, 'EFS elastic throughput, reads').quantity - (temp + 4 * MiB) / 1024 ** 3) < 1e-12);
     // No interface endpoint (the stack has none: no function calls Step Functions); the image in ECR, in both setups.
-    assert.deepEqual(est.fixedMonthly.map((l) => l.item), ['ECR: the function image']);
+    assert.deepEqual(
+      est.fixedMonthly.map((l) => l.item),
+      ['ECR: the function image'],
+    );
   });
 
   it('bills what the earlier model left out: the download, the image in ECR, the files kept in the bucket', () => {
@@ -116,9 +164,13 @@ describe('cost model', () => {
     assert.equal(lineOf(real, 'Data transfer out').usd, 0.09);
   });
 
-  it('prices arm64 at its own (assumed) encode speed, not x86\'s', () => {
+  it("prices arm64 at its own (assumed) encode speed, not x86's", () => {
     const input = {
-      durationSeconds: 600, sourceBytes: 1e8, hasAudio: false, segmentSeconds: 10, concurrency: 60,
+      durationSeconds: 600,
+      sourceBytes: 1e8,
+      hasAudio: false,
+      segmentSeconds: 10,
+      concurrency: 60,
       calibration: { encodeSecondsPerSourceSecond: 1, threads: 2, outputBytesPerSecond: 100_000 },
     };
     const x86 = projectJob(input, S3, REAL_PRICES);
@@ -145,12 +197,22 @@ describe('cost model', () => {
 
 describe('job projection', () => {
   const input = {
-    durationSeconds: 2700, sourceBytes: 1024 ** 3, hasAudio: true, segmentSeconds: 10, concurrency: 40,
+    durationSeconds: 2700,
+    sourceBytes: 1024 ** 3,
+    hasAudio: true,
+    segmentSeconds: 10,
+    concurrency: 40,
     calibration: { encodeSecondsPerSourceSecond: 1.6, threads: 2, outputBytesPerSecond: 500_000 },
   };
 
   it('scales Lambda speed with memory', () => {
-    const cases: Array<[number, number]> = [[1769, 1], [10_240, 6], [20_000, 6], [884.5, 0.5], [6004.5, 3.5]];
+    const cases: Array<[number, number]> = [
+      [1769, 1],
+      [10_240, 6],
+      [20_000, 6],
+      [884.5, 0.5],
+      [6004.5, 3.5],
+    ];
     for (const [mb, vcpus] of cases) assert.ok(Math.abs(lambdaVcpus(mb) - vcpus) < 1e-9, `${mb} MB: ${lambdaVcpus(mb)}`);
     assert.ok(lambdaVcpus(3008) > lambdaVcpus(2048) && lambdaVcpus(2048) > lambdaVcpus(1024));
     assert.equal(threadSpeedup(1), 1);

@@ -5,11 +5,26 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
-  CancelledError, ConditionFailedError, FfmpegError, InputError, isRetryable, JobFailedError, NotFoundError, oneLine, SegmentCheckError,
-  ToolMissingError, UsageError, VerifyError,
+  CancelledError,
+  ConditionFailedError,
+  FfmpegError,
+  InputError,
+  isRetryable,
+  JobFailedError,
+  NotFoundError,
+  oneLine,
+  SegmentCheckError,
+  ToolMissingError,
+  UsageError,
+  VerifyError,
 } from '../../src/core/errors.js';
 
-const ffmpegFailed = new FfmpegError('ffmpeg exited with 1', { tool: 'ffmpeg', exitCode: 1, stderrTail: 'Conversion failed!', taskKey: 'j/v00001' });
+const ffmpegFailed = new FfmpegError('ffmpeg exited with 1', {
+  tool: 'ffmpeg',
+  exitCode: 1,
+  stderrTail: 'Conversion failed!',
+  taskKey: 'j/v00001',
+});
 
 describe('isRetryable', () => {
   const cases: Array<[name: string, err: unknown, retry: boolean]> = [

@@ -10,12 +10,29 @@ import { keyframeCostSeconds, type PacketRow } from '../../src/core/probe-parse.
 describe('keyframeCostSeconds', () => {
   it('keyframe bytes over other frames, in seconds of the mean bitrate', () => {
     // 10 frames over 0.9 s (10 fps): one 10 000-byte keyframe, nine of 1 000: 19 000 bytes / 0.9 s.
-    const rows: PacketRow[] = Array.from({ length: 10 }, (_, i) => ({ pts: i / 10, duration: 0.1, key: i === 0, size: i === 0 ? 10_000 : 1_000 }));
+    const rows: PacketRow[] = Array.from({ length: 10 }, (_, i) => ({
+      pts: i / 10,
+      duration: 0.1,
+      key: i === 0,
+      size: i === 0 ? 10_000 : 1_000,
+    }));
     assert.equal(keyframeCostSeconds(rows)!.toFixed(4), (9_000 / (19_000 / 0.9)).toFixed(4));
   });
   it('undefined without sizes, or without both kinds of frame', () => {
-    assert.equal(keyframeCostSeconds([{ pts: 0, duration: 0.1, key: true }, { pts: 0.1, duration: 0.1, key: false }]), undefined);
-    assert.equal(keyframeCostSeconds([{ pts: 0, duration: 0.1, key: true, size: 5 }, { pts: 0.1, duration: 0.1, key: true, size: 5 }]), undefined);
+    assert.equal(
+      keyframeCostSeconds([
+        { pts: 0, duration: 0.1, key: true },
+        { pts: 0.1, duration: 0.1, key: false },
+      ]),
+      undefined,
+    );
+    assert.equal(
+      keyframeCostSeconds([
+        { pts: 0, duration: 0.1, key: true, size: 5 },
+        { pts: 0.1, duration: 0.1, key: true, size: 5 },
+      ]),
+      undefined,
+    );
   });
   it('minExactCutSeconds: 1.5% of a segment per keyframe; 0 when unknown', () => {
     assert.equal(minExactCutSeconds(0.39).toFixed(1), '26.0');

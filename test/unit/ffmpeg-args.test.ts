@@ -4,13 +4,24 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
-  buildAudioEncodeArgs, buildConcatList, buildProbeArgs, buildSegmentCheckArgs, buildSegmentEncodeArgs, segmentReadOf, inputArgs, literalInput, probeInput, type SegmentEncodeInput,
+  buildAudioEncodeArgs,
+  buildConcatList,
+  buildProbeArgs,
+  buildSegmentCheckArgs,
+  buildSegmentEncodeArgs,
+  segmentReadOf,
+  inputArgs,
+  literalInput,
+  probeInput,
+  type SegmentEncodeInput,
 } from '../../src/core/ffmpeg-args.js';
 import { buildAnalysis, parsePacketScan } from '../../src/core/probe-parse.js';
 import { resolveProfile } from '../../src/core/profile.js';
 import type { ColorInfo, EncodeProfile, MediaAnalysis, PlannedSegment, StreamInfo } from '../../src/core/types.js';
 
-function analysisOf(o: { start?: number; times?: number[]; color?: ColorInfo; streamIndex?: number; audio?: StreamInfo[] } = {}): MediaAnalysis {
+function analysisOf(
+  o: { start?: number; times?: number[]; color?: ColorInfo; streamIndex?: number; audio?: StreamInfo[] } = {},
+): MediaAnalysis {
   const times = o.times ?? Array.from({ length: 900 }, (_, i) => i / 30);
   return {
     formatName: 'mov,mp4,m4a,3gp,3g2,mj2',
@@ -19,9 +30,20 @@ function analysisOf(o: { start?: number; times?: number[]; color?: ColorInfo; st
     durationFromContainer: true,
     sizeBytes: 1,
     video: {
-      streamIndex: o.streamIndex ?? 0, codec: 'h264', width: 1280, height: 720, pixelFormat: 'yuv420p', rotation: 0,
-      color: o.color ?? {}, frameRate: '30/1', avgFrameRate: '30/1', frameRateMode: 'cfr', timeBase: '1/15360',
-      frameTimes: times, keyframeIndices: [0], lastFrameDuration: 1 / 30,
+      streamIndex: o.streamIndex ?? 0,
+      codec: 'h264',
+      width: 1280,
+      height: 720,
+      pixelFormat: 'yuv420p',
+      rotation: 0,
+      color: o.color ?? {},
+      frameRate: '30/1',
+      avgFrameRate: '30/1',
+      frameRateMode: 'cfr',
+      timeBase: '1/15360',
+      frameTimes: times,
+      keyframeIndices: [0],
+      lastFrameDuration: 1 / 30,
     },
     audio: o.audio ?? [],
     subtitles: [],
@@ -31,11 +53,24 @@ function analysisOf(o: { start?: number; times?: number[]; color?: ColorInfo; st
 
 function segmentOf(analysis: MediaAnalysis, startFrame: number, frameCount: number, index = 1): PlannedSegment {
   const t = analysis.video.frameTimes;
-  return { index, startFrame, frameCount, startTime: t[startFrame]!, endTime: t[startFrame + frameCount] ?? t.at(-1)! + 1 / 30, startsOnKeyframe: startFrame === 0 };
+  return {
+    index,
+    startFrame,
+    frameCount,
+    startTime: t[startFrame]!,
+    endTime: t[startFrame + frameCount] ?? t.at(-1)! + 1 / 30,
+    startsOnKeyframe: startFrame === 0,
+  };
 }
 
 /** The args of a segment, its read window worked out from the full analysis as planning does. */
-function input(o: Partial<Omit<SegmentEncodeInput, 'analysis' | 'segment'>> & { analysis?: MediaAnalysis; segment?: PlannedSegment; profile?: EncodeProfile } = {}): SegmentEncodeInput {
+function input(
+  o: Partial<Omit<SegmentEncodeInput, 'analysis' | 'segment'>> & {
+    analysis?: MediaAnalysis;
+    segment?: PlannedSegment;
+    profile?: EncodeProfile;
+  } = {},
+): SegmentEncodeInput {
   const analysis = o.analysis ?? analysisOf();
   const segment = o.segment ?? segmentOf(analysis, 300, 300);
   return {
@@ -58,8 +93,7 @@ const valueOf = (args: string[], flag: string): string | undefined => {
 /** All values following each occurrence of `flag`. */
 const valuesOf = (args: string[], flag: string): string[] => args.flatMap((a, i) => (a === flag ? [args[i + 1]!] : []));
 /** True when `seq` appears contiguously in `args`. */
-const hasSeq = (args: string[], seq: string[]): boolean =>
-  args.some((_, i) => seq.every((s, j) => args[i + j] === s));
+const hasSeq = (args: string[], seq: string[]): boolean => args.some((_, i) => seq.every((s, j) => args[i + j] === s));
 
 describe('buildSegmentEncodeArgs: seeking', () => {
   const cases: Array<{ name: string; analysis: MediaAnalysis; startFrame: number; ss: string | undefined }> = [
@@ -92,15 +126,33 @@ describe('buildSegmentEncodeArgs: seeking', () => {
     },
   ];
   const keyframeCases: Array<{ name: string; analysis: MediaAnalysis; startFrame: number; ss: string }> = [
-    { name: 'keyframe start, 1/15360 time base: a quarter tick before the keyframe (the demuxer lands on it)', analysis: analysisOf(), startFrame: 300, ss: '9.999984' },
+    {
+      name: 'keyframe start, 1/15360 time base: a quarter tick before the keyframe (the demuxer lands on it)',
+      analysis: analysisOf(),
+      startFrame: 300,
+      ss: '9.999984',
+    },
     {
       name: 'keyframe start, container start 1.4 s, 1/90000: relative to the start',
-      analysis: { ...analysisOf({ start: 1.4, times: Array.from({ length: 500 }, (_, i) => 1.4 + i / 25) }), video: { ...analysisOf().video, frameTimes: Array.from({ length: 500 }, (_, i) => 1.4 + i / 25), timeBase: '1/90000' } },
+      analysis: {
+        ...analysisOf({ start: 1.4, times: Array.from({ length: 500 }, (_, i) => 1.4 + i / 25) }),
+        video: { ...analysisOf().video, frameTimes: Array.from({ length: 500 }, (_, i) => 1.4 + i / 25), timeBase: '1/90000' },
+      },
       startFrame: 250,
       ss: '9.999997',
     },
-    { name: 'keyframe start, Matroska 1 ms: 0.25 ms before', analysis: { ...analysisOf(), video: { ...analysisOf().video, timeBase: '1/1000' } }, startFrame: 300, ss: '9.999750' },
-    { name: 'keyframe start, a 1 µs time base: the halfway point (too fine for the margin)', analysis: { ...analysisOf(), video: { ...analysisOf().video, timeBase: '1/1000000' } }, startFrame: 300, ss: '9.983333' },
+    {
+      name: 'keyframe start, Matroska 1 ms: 0.25 ms before',
+      analysis: { ...analysisOf(), video: { ...analysisOf().video, timeBase: '1/1000' } },
+      startFrame: 300,
+      ss: '9.999750',
+    },
+    {
+      name: 'keyframe start, a 1 µs time base: the halfway point (too fine for the margin)',
+      analysis: { ...analysisOf(), video: { ...analysisOf().video, timeBase: '1/1000000' } },
+      startFrame: 300,
+      ss: '9.983333',
+    },
   ];
   for (const c of keyframeCases) {
     it(c.name, () => {
@@ -151,7 +203,13 @@ describe('buildSegmentEncodeArgs: frames, timestamps, mapping, output', () => {
 
   // ffmpeg 4.x (libavcodec 58, the npm-shipped build) drops a frame with -enc_time_base -1.
   const timeBaseCases: Array<[avcodecMajor: number | undefined, withEncTimeBase: boolean]> = [
-    [undefined, true], [0, true], [59, true], [60, true], [61, true], [58, false], [57, false],
+    [undefined, true],
+    [0, true],
+    [59, true],
+    [60, true],
+    [61, true],
+    [58, false],
+    [57, false],
   ];
   for (const [avcodecMajor, withEncTimeBase] of timeBaseCases) {
     it(`libavcodec ${avcodecMajor ?? 'unknown'}: -enc_time_base -1 ${withEncTimeBase ? 'present' : 'absent'}, -vsync passthrough always`, () => {
@@ -177,14 +235,23 @@ describe('buildSegmentEncodeArgs: frames, timestamps, mapping, output', () => {
   });
 
   it('the source is one literal argument after -i', () => {
-    const args = buildSegmentEncodeArgs(input({ sourceLocation: '/media/-x $(rm -rf ~) it\'s.mp4' }));
+    const args = buildSegmentEncodeArgs(input({ sourceLocation: "/media/-x $(rm -rf ~) it's.mp4" }));
     assert.equal(valueOf(args, '-i'), "file:/media/-x $(rm -rf ~) it's.mp4");
   });
 });
 
 describe('inputs read over http(s) reconnect (regression: a dropped connection ended the read as if the file ended)', () => {
   const url = 'https://bucket.s3.us-east-1.amazonaws.com/in.mkv?X-Amz-Signature=abc';
-  const reconnect = ['-reconnect', '1', '-reconnect_on_network_error', '1', '-reconnect_on_http_error', '5xx', '-reconnect_delay_max', '10'];
+  const reconnect = [
+    '-reconnect',
+    '1',
+    '-reconnect_on_network_error',
+    '1',
+    '-reconnect_on_http_error',
+    '5xx',
+    '-reconnect_delay_max',
+    '10',
+  ];
   it('a presigned URL gets the reconnect options right before it, for ffmpeg and ffprobe', () => {
     assert.deepEqual(inputArgs(url), [...reconnect, '-i', url]);
     assert.deepEqual(probeInput(url), [...reconnect, url]);
@@ -204,7 +271,11 @@ describe('buildSegmentEncodeArgs: scale filter', () => {
     ['no size: setpts and the pixel format only', {}, 'setpts=PTS-STARTPTS,format=yuv420p'],
     ['height only: width follows, even', { height: 480 }, 'setpts=PTS-STARTPTS,scale=w=-2:h=480,format=yuv420p'],
     ['width only: height follows, even', { width: 640 }, 'setpts=PTS-STARTPTS,scale=w=640:h=-2,format=yuv420p'],
-    ['both: fit inside, keep aspect, even', { width: 640, height: 480 }, 'setpts=PTS-STARTPTS,scale=w=640:h=480:force_original_aspect_ratio=decrease:force_divisible_by=2,format=yuv420p'],
+    [
+      'both: fit inside, keep aspect, even',
+      { width: 640, height: 480 },
+      'setpts=PTS-STARTPTS,scale=w=640:h=480:force_original_aspect_ratio=decrease:force_divisible_by=2,format=yuv420p',
+    ],
   ];
   for (const [name, dims, vf] of cases) {
     it(name, () => {
@@ -218,15 +289,46 @@ describe('buildSegmentEncodeArgs: scale filter', () => {
 describe('buildSegmentEncodeArgs: encoder per codec', () => {
   const cases: Array<{ codec: 'h264' | 'hevc' | 'vp9' | 'av1'; threads: number; seqs: string[][]; absent?: string[] }> = [
     { codec: 'h264', threads: 1, seqs: [['-c:v', 'libx264', '-preset', 'medium', '-crf', '23', '-pix_fmt', 'yuv420p', '-threads', '1']] },
-    { codec: 'h264', threads: 4, seqs: [['-c:v', 'libx264'], ['-pix_fmt', 'yuv420p', '-threads', '4']] },
-    { codec: 'hevc', threads: 2, seqs: [['-c:v', 'libx265', '-preset', 'medium', '-crf', '28'], ['-x265-params', 'log-level=error:pools=2']] },
-    { codec: 'vp9', threads: 1, seqs: [['-c:v', 'libvpx-vp9', '-deadline', 'good', '-cpu-used', '3', '-crf', '33'], ['-pix_fmt', 'yuv420p', '-b:v', '0', '-g', '240', '-threads', '1']], absent: ['-row-mt'] },
+    {
+      codec: 'h264',
+      threads: 4,
+      seqs: [
+        ['-c:v', 'libx264'],
+        ['-pix_fmt', 'yuv420p', '-threads', '4'],
+      ],
+    },
+    {
+      codec: 'hevc',
+      threads: 2,
+      seqs: [
+        ['-c:v', 'libx265', '-preset', 'medium', '-crf', '28'],
+        ['-x265-params', 'log-level=error:pools=2'],
+      ],
+    },
+    {
+      codec: 'vp9',
+      threads: 1,
+      seqs: [
+        ['-c:v', 'libvpx-vp9', '-deadline', 'good', '-cpu-used', '3', '-crf', '33'],
+        ['-pix_fmt', 'yuv420p', '-b:v', '0', '-g', '240', '-threads', '1'],
+      ],
+      absent: ['-row-mt'],
+    },
     { codec: 'vp9', threads: 2, seqs: [['-b:v', '0', '-g', '240', '-threads', '2', '-row-mt', '1']] },
-    { codec: 'av1', threads: 3, seqs: [['-c:v', 'libsvtav1', '-preset', '7', '-crf', '35'], ['-svtav1-params', 'lp=3']] },
+    {
+      codec: 'av1',
+      threads: 3,
+      seqs: [
+        ['-c:v', 'libsvtav1', '-preset', '7', '-crf', '35'],
+        ['-svtav1-params', 'lp=3'],
+      ],
+    },
   ];
   for (const c of cases) {
     it(`${c.codec}, ${c.threads} thread(s)`, () => {
-      const args = buildSegmentEncodeArgs(input({ profile: resolveProfile({ container: 'mkv', videoCodec: c.codec }), threads: c.threads }));
+      const args = buildSegmentEncodeArgs(
+        input({ profile: resolveProfile({ container: 'mkv', videoCodec: c.codec }), threads: c.threads }),
+      );
       for (const s of c.seqs) assert.ok(hasSeq(args, s), `expected ${s.join(' ')} in ${args.join(' ')}`);
       for (const a of c.absent ?? []) assert.ok(!args.includes(a), `unexpected ${a}`);
       // The decoder side is limited to the same thread count (the -threads before -i).
@@ -244,7 +346,9 @@ describe('buildSegmentEncodeArgs: encoder per codec', () => {
   });
 
   it('crf, preset and pixel format from the profile', () => {
-    const args = buildSegmentEncodeArgs(input({ profile: resolveProfile({ container: 'mp4', crf: 18, preset: 'slow', pixelFormat: 'yuv420p10le' }) }));
+    const args = buildSegmentEncodeArgs(
+      input({ profile: resolveProfile({ container: 'mp4', crf: 18, preset: 'slow', pixelFormat: 'yuv420p10le' }) }),
+    );
     assert.equal(valueOf(args, '-crf'), '18');
     assert.equal(valueOf(args, '-preset'), 'slow');
     assert.equal(valueOf(args, '-pix_fmt'), 'yuv420p10le');
@@ -255,9 +359,17 @@ describe('buildSegmentEncodeArgs: color metadata', () => {
   const flags = ['-color_primaries', '-color_trc', '-colorspace', '-color_range'];
   const cases: Array<[name: string, color: ColorInfo, expected: Record<string, string>]> = [
     ['none known: no color args', {}, {}],
-    ['HDR10', { primaries: 'bt2020', transfer: 'smpte2084', space: 'bt2020nc', range: 'tv' }, { '-color_primaries': 'bt2020', '-color_trc': 'smpte2084', '-colorspace': 'bt2020nc', '-color_range': 'tv' }],
+    [
+      'HDR10',
+      { primaries: 'bt2020', transfer: 'smpte2084', space: 'bt2020nc', range: 'tv' },
+      { '-color_primaries': 'bt2020', '-color_trc': 'smpte2084', '-colorspace': 'bt2020nc', '-color_range': 'tv' },
+    ],
     ['range only', { range: 'pc' }, { '-color_range': 'pc' }],
-    ['bt709 without range', { primaries: 'bt709', transfer: 'bt709', space: 'bt709' }, { '-color_primaries': 'bt709', '-color_trc': 'bt709', '-colorspace': 'bt709' }],
+    [
+      'bt709 without range',
+      { primaries: 'bt709', transfer: 'bt709', space: 'bt709' },
+      { '-color_primaries': 'bt709', '-color_trc': 'bt709', '-colorspace': 'bt709' },
+    ],
   ];
   for (const [name, color, expected] of cases) {
     it(name, () => {
@@ -270,13 +382,29 @@ describe('buildSegmentEncodeArgs: color metadata', () => {
 
   it('"unknown" and "reserved" from ffprobe never reach the command line', () => {
     const json = {
-      streams: [{ index: 0, codec_type: 'video', codec_name: 'h264', color_range: 'unknown', color_space: 'reserved', color_transfer: 'unknown', color_primaries: 'bt709' }],
+      streams: [
+        {
+          index: 0,
+          codec_type: 'video',
+          codec_name: 'h264',
+          color_range: 'unknown',
+          color_space: 'reserved',
+          color_transfer: 'unknown',
+          color_primaries: 'bt709',
+        },
+      ],
       format: { start_time: '0', duration: '1' },
     };
-    const scan = parsePacketScan('stream_index=0|pts_time=0|dts_time=0|duration_time=0.04|flags=K__\nstream_index=0|pts_time=0.04|dts_time=0.04|duration_time=0.04|flags=___\n', 0);
+    const scan = parsePacketScan(
+      'stream_index=0|pts_time=0|dts_time=0|duration_time=0.04|flags=K__\nstream_index=0|pts_time=0.04|dts_time=0.04|duration_time=0.04|flags=___\n',
+      0,
+    );
     const analysis = buildAnalysis(json, scan.video, 1);
     const args = buildSegmentEncodeArgs(input({ analysis, segment: segmentOf(analysis, 0, 2, 0) }));
-    assert.deepEqual(flags.filter((f) => args.includes(f)), ['-color_primaries']);
+    assert.deepEqual(
+      flags.filter((f) => args.includes(f)),
+      ['-color_primaries'],
+    );
     assert.ok(!args.includes('unknown') && !args.includes('reserved'));
   });
 });
@@ -294,7 +422,11 @@ describe('literalInput', () => {
     ['non-ASCII letters', '/media/vidéo 日本語 ñ.mp4', 'file:/media/vidéo 日本語 ñ.mp4'],
     ['relative path with a colon', 'clips/a:b.mp4', 'file:clips/a:b.mp4'],
     ['http URL unchanged', 'http://127.0.0.1:9000/bucket/in.mp4', 'http://127.0.0.1:9000/bucket/in.mp4'],
-    ['presigned https URL unchanged', 'https://b.s3.amazonaws.com/k.mp4?X-Amz-Signature=abc&X-Amz-Date=1', 'https://b.s3.amazonaws.com/k.mp4?X-Amz-Signature=abc&X-Amz-Date=1'],
+    [
+      'presigned https URL unchanged',
+      'https://b.s3.amazonaws.com/k.mp4?X-Amz-Signature=abc&X-Amz-Date=1',
+      'https://b.s3.amazonaws.com/k.mp4?X-Amz-Signature=abc&X-Amz-Date=1',
+    ],
     ['upper-case scheme unchanged', 'HTTPS://example.com/x.mp4', 'HTTPS://example.com/x.mp4'],
   ];
   for (const [name, location, expected] of cases) {
@@ -307,18 +439,42 @@ describe('buildAudioEncodeArgs', () => {
   const commentary: StreamInfo = { index: 3, type: 'audio', codec: 'ac3', channels: 6 };
   const base = { sourceLocation: '/media/-in.mkv', outputPath: '/tmp/job/audio.m4a' };
 
-  const cases: Array<{ name: string; audio: StreamInfo[]; profile: EncodeProfile; seqs: string[][]; maps: string[]; format: string; absent?: string[] }> = [
+  const cases: Array<{
+    name: string;
+    audio: StreamInfo[];
+    profile: EncodeProfile;
+    seqs: string[][];
+    maps: string[];
+    format: string;
+    absent?: string[];
+  }> = [
     {
-      name: 'aac 128k, one track', audio: [stereo], profile: resolveProfile({ container: 'mp4' }),
-      seqs: [['-c:a', 'aac', '-b:a', '128k']], maps: ['0:1'], format: 'mp4', absent: ['-af'],
+      name: 'aac 128k, one track',
+      audio: [stereo],
+      profile: resolveProfile({ container: 'mp4' }),
+      seqs: [['-c:a', 'aac', '-b:a', '128k']],
+      maps: ['0:1'],
+      format: 'mp4',
+      absent: ['-af'],
     },
     {
-      name: 'aac 192k, every track mapped', audio: [stereo, commentary], profile: resolveProfile({ container: 'mkv', audioBitrateKbps: 192 }),
-      seqs: [['-c:a', 'aac', '-b:a', '192k']], maps: ['0:1', '0:3'], format: 'mp4',
+      name: 'aac 192k, every track mapped',
+      audio: [stereo, commentary],
+      profile: resolveProfile({ container: 'mkv', audioBitrateKbps: 192 }),
+      seqs: [['-c:a', 'aac', '-b:a', '192k']],
+      maps: ['0:1', '0:3'],
+      format: 'mp4',
     },
     {
-      name: 'opus into matroska, channel layouts libopus accepts', audio: [stereo, commentary], profile: resolveProfile({ container: 'webm' }),
-      seqs: [['-c:a', 'libopus', '-b:a', '128k'], ['-af', 'aformat=channel_layouts=7.1|5.1|stereo|mono']], maps: ['0:1', '0:3'], format: 'matroska',
+      name: 'opus into matroska, channel layouts libopus accepts',
+      audio: [stereo, commentary],
+      profile: resolveProfile({ container: 'webm' }),
+      seqs: [
+        ['-c:a', 'libopus', '-b:a', '128k'],
+        ['-af', 'aformat=channel_layouts=7.1|5.1|stereo|mono'],
+      ],
+      maps: ['0:1', '0:3'],
+      format: 'matroska',
     },
   ];
   for (const c of cases) {
@@ -336,7 +492,10 @@ describe('buildAudioEncodeArgs', () => {
 
   for (const codec of ['copy', 'none'] as const) {
     it(`audio codec ${codec} is not encoded: throws`, () => {
-      assert.throws(() => buildAudioEncodeArgs({ ...base, audio: [stereo], profile: resolveProfile({ container: 'mp4', audioCodec: codec }) }), /not encoded/);
+      assert.throws(
+        () => buildAudioEncodeArgs({ ...base, audio: [stereo], profile: resolveProfile({ container: 'mp4', audioCodec: codec }) }),
+        /not encoded/,
+      );
     });
   }
 });
@@ -346,12 +505,23 @@ describe('buildConcatList', () => {
     ['empty', [], 'ffconcat version 1.0\n'],
     [
       'two segments with durations to the microsecond',
-      [{ location: '/tmp/j/v00000.mp4', duration: 10 }, { location: '/tmp/j/v00001.mp4', duration: 1 / 3 }],
+      [
+        { location: '/tmp/j/v00000.mp4', duration: 10 },
+        { location: '/tmp/j/v00001.mp4', duration: 1 / 3 },
+      ],
       "ffconcat version 1.0\nfile '/tmp/j/v00000.mp4'\nduration 10.000000\nfile '/tmp/j/v00001.mp4'\nduration 0.333333\n",
     ],
-    ['a single quote is closed, escaped, reopened', [{ location: "/tmp/it's.mp4", duration: 2 }], "ffconcat version 1.0\nfile '/tmp/it'\\''s.mp4'\nduration 2.000000\n"],
+    [
+      'a single quote is closed, escaped, reopened',
+      [{ location: "/tmp/it's.mp4", duration: 2 }],
+      "ffconcat version 1.0\nfile '/tmp/it'\\''s.mp4'\nduration 2.000000\n",
+    ],
     ['two quotes', [{ location: "/a'b'c", duration: 1 }], "ffconcat version 1.0\nfile '/a'\\''b'\\''c'\nduration 1.000000\n"],
-    ['spaces and dollar signs stay inside the quotes', [{ location: '/tmp/a b/$x.mp4', duration: 1 }], "ffconcat version 1.0\nfile '/tmp/a b/$x.mp4'\nduration 1.000000\n"],
+    [
+      'spaces and dollar signs stay inside the quotes',
+      [{ location: '/tmp/a b/$x.mp4', duration: 1 }],
+      "ffconcat version 1.0\nfile '/tmp/a b/$x.mp4'\nduration 1.000000\n",
+    ],
   ];
   for (const [name, entries, expected] of cases) {
     it(name, () => assert.equal(buildConcatList(entries), expected));

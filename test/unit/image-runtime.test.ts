@@ -51,7 +51,8 @@ describe('the Lambda image dependencies', () => {
   it('are locked: the lockfile was made from this list', () => {
     const lock = readJson<{ packages: Record<string, Pkg & { version?: string }> }>('infra/docker/runtime/package-lock.json');
     assert.deepEqual(lock.packages['']?.dependencies, image.dependencies);
-    for (const [name, version] of Object.entries(image.dependencies ?? {})) assert.equal(lock.packages[`node_modules/${name}`]?.version, version, name);
+    for (const [name, version] of Object.entries(image.dependencies ?? {}))
+      assert.equal(lock.packages[`node_modules/${name}`]?.version, version, name);
   });
 
   it('the Dockerfile installs from that lockfile on a supported Node and copies the built dist/, compiling nothing', () => {

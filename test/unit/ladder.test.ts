@@ -6,8 +6,24 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Parser } from 'm3u8-parser';
 import { UsageError } from '../../src/core/errors.js';
-import { defaultCapKbps, ladderTimeline, mediaSegmentStarts, parseLadderRungs, planLadderTasks, resolveRungs, rungSize } from '../../src/core/ladder.js';
-import { bitratesOf, dashManifest, masterPlaylist, mediaPlaylist, targetDuration, type LadderIndex, type RenditionIndex } from '../../src/core/playlists.js';
+import {
+  defaultCapKbps,
+  ladderTimeline,
+  mediaSegmentStarts,
+  parseLadderRungs,
+  planLadderTasks,
+  resolveRungs,
+  rungSize,
+} from '../../src/core/ladder.js';
+import {
+  bitratesOf,
+  dashManifest,
+  masterPlaylist,
+  mediaPlaylist,
+  targetDuration,
+  type LadderIndex,
+  type RenditionIndex,
+} from '../../src/core/playlists.js';
 import { parseTranscodeOptions } from '../../src/runtime/transcode-options.js';
 import type { MediaAnalysis } from '../../src/core/types.js';
 
@@ -16,7 +32,9 @@ const landscape = { width: 1280, height: 720, rotation: 0 };
 describe('ladder rungs', () => {
   it('parses heights with optional caps, highest first, with the built-in table where none is given', () => {
     assert.deepEqual(parseLadderRungs('480,720:3500k,360:1M', 'h264'), [
-      { height: 720, maxrateKbps: 3500 }, { height: 480, maxrateKbps: 1500 }, { height: 360, maxrateKbps: 1000 },
+      { height: 720, maxrateKbps: 3500 },
+      { height: 480, maxrateKbps: 1500 },
+      { height: 360, maxrateKbps: 1000 },
     ]);
     assert.equal(parseLadderRungs(undefined, 'h264'), undefined);
     assert.equal(defaultCapKbps(1080, 'hevc'), 3600);
@@ -32,12 +50,26 @@ describe('ladder rungs', () => {
   });
 
   it('defaults to the source size and the standard rungs below it, and never upscales', () => {
-    assert.deepEqual(resolveRungs({ rungs: [], segmentSeconds: 4, dash: false }, landscape, 'h264').rungs.map((r) => r.height), [720, 480, 360]);
-    assert.deepEqual(resolveRungs({ rungs: [], segmentSeconds: 4, dash: false }, { width: 3026, height: 1386, rotation: 0 }, 'h264').rungs.map((r) => r.height), [1386, 1080, 720, 480, 360]);
+    assert.deepEqual(
+      resolveRungs({ rungs: [], segmentSeconds: 4, dash: false }, landscape, 'h264').rungs.map((r) => r.height),
+      [720, 480, 360],
+    );
+    assert.deepEqual(
+      resolveRungs({ rungs: [], segmentSeconds: 4, dash: false }, { width: 3026, height: 1386, rotation: 0 }, 'h264').rungs.map(
+        (r) => r.height,
+      ),
+      [1386, 1080, 720, 480, 360],
+    );
     const asked = resolveRungs({ rungs: parseLadderRungs('1080,720,480', 'h264')!, segmentSeconds: 4, dash: false }, landscape, 'h264');
-    assert.deepEqual(asked.rungs.map((r) => r.height), [720, 480]);
+    assert.deepEqual(
+      asked.rungs.map((r) => r.height),
+      [720, 480],
+    );
     assert.deepEqual(asked.dropped, [1080]);
-    assert.throws(() => resolveRungs({ rungs: parseLadderRungs('1080', 'h264')!, segmentSeconds: 4, dash: false }, landscape, 'h264'), /never upscaled/);
+    assert.throws(
+      () => resolveRungs({ rungs: parseLadderRungs('1080', 'h264')!, segmentSeconds: 4, dash: false }, landscape, 'h264'),
+      /never upscaled/,
+    );
   });
 
   it('sizes a rung on the short side, keeping the displayed aspect ratio, even', () => {
@@ -49,7 +81,14 @@ describe('ladder rungs', () => {
 
   it('takes a ladder only for an .m3u8 output, with h264 or hevc, and no --width/--height, copy audio or quality report', () => {
     const o = parseTranscodeOptions({ ladder: '720,480', dash: true, segmentDuration: '6' }, '/x/master.m3u8');
-    assert.deepEqual(o.profile.ladder, { rungs: [{ height: 720, maxrateKbps: 3000 }, { height: 480, maxrateKbps: 1500 }], segmentSeconds: 6, dash: true });
+    assert.deepEqual(o.profile.ladder, {
+      rungs: [
+        { height: 720, maxrateKbps: 3000 },
+        { height: 480, maxrateKbps: 1500 },
+      ],
+      segmentSeconds: 6,
+      dash: true,
+    });
     assert.equal(o.profile.container, 'mp4');
     assert.equal(o.profile.audioCodec, 'aac');
     assert.throws(() => parseTranscodeOptions({ ladder: '720' }, '/x/out.mp4'), /needs an HLS output/);
@@ -75,27 +114,57 @@ describe('media segments and tasks', () => {
 
   it('groups whole media segments into tasks: evenly, at least one per worker, longest first', () => {
     const starts = mediaSegmentStarts(cfr, 1);
-    const { plan, media } = planLadderTasks({ frameTimes: cfr, keyframeIndices: [0], lastFrameDuration: 1 / 24, starts, segmentSeconds: 1, targetSeconds: 3, workers: 2 });
+    const { plan, media } = planLadderTasks({
+      frameTimes: cfr,
+      keyframeIndices: [0],
+      lastFrameDuration: 1 / 24,
+      starts,
+      segmentSeconds: 1,
+      targetSeconds: 3,
+      workers: 2,
+    });
     assert.equal(plan.segments.length, 3);
-    assert.deepEqual(plan.segments.map((s) => [s.startFrame, s.frameCount]), [[0, 72], [72, 72], [144, 96]]);
-    assert.deepEqual(media.map((m) => m.first), [0, 3, 6]);
+    assert.deepEqual(
+      plan.segments.map((s) => [s.startFrame, s.frameCount]),
+      [
+        [0, 72],
+        [72, 72],
+        [144, 96],
+      ],
+    );
+    assert.deepEqual(
+      media.map((m) => m.first),
+      [0, 3, 6],
+    );
     assert.deepEqual(media[2]!.starts, [0, 24, 48, 72]);
     assert.deepEqual(plan.encodeOrder, [2, 0, 1]);
     assert.equal(plan.totalFrames, 240);
-    const few = planLadderTasks({ frameTimes: cfr, keyframeIndices: [0], lastFrameDuration: 1 / 24, starts, segmentSeconds: 1, targetSeconds: 60, workers: 4 });
+    const few = planLadderTasks({
+      frameTimes: cfr,
+      keyframeIndices: [0],
+      lastFrameDuration: 1 / 24,
+      starts,
+      segmentSeconds: 1,
+      targetSeconds: 60,
+      workers: 4,
+    });
     assert.equal(few.plan.segments.length, 4);
   });
 
   it('fixes a timeline that covers the reorder delay anywhere in the source and the audio priming', () => {
     const analysis = {
-      startTime: 0, audio: [{ index: 1, type: 'audio', codec: 'aac', sampleRate: 48000, startTime: 0 }],
+      startTime: 0,
+      audio: [{ index: 1, type: 'audio', codec: 'aac', sampleRate: 48000, startTime: 0 }],
       video: { frameTimes: [0, 0.5, 0.6, 0.7, 0.8, 3.0, 3.1], lastFrameDuration: 0.1 },
     } as unknown as MediaAnalysis;
     const aac = parseTranscodeOptions({}, '/x/master.m3u8').profile;
     assert.deepEqual(ladderTimeline(analysis, aac), { timelineStart: 2.5, decodeLead: 2.5 });
     const cfrAnalysis = { ...analysis, video: { frameTimes: cfr, lastFrameDuration: 1 / 24 } } as unknown as MediaAnalysis;
     assert.deepEqual(ladderTimeline(cfrAnalysis, aac), { timelineStart: 0.166667, decodeLead: 0.166667 });
-    const silent = { ...cfrAnalysis, audio: [{ index: 1, type: 'audio', codec: 'aac', sampleRate: 8000, startTime: 0 }] } as unknown as MediaAnalysis;
+    const silent = {
+      ...cfrAnalysis,
+      audio: [{ index: 1, type: 'audio', codec: 'aac', sampleRate: 8000, startTime: 0 }],
+    } as unknown as MediaAnalysis;
     assert.equal(ladderTimeline(silent, aac).timelineStart, 0.166667);
     const late = { ...cfrAnalysis, video: { frameTimes: cfr.slice(0, 3), lastFrameDuration: 1 / 24 } } as unknown as MediaAnalysis;
     assert.equal(ladderTimeline(late, aac).decodeLead, 0.125);
@@ -103,16 +172,48 @@ describe('media segments and tasks', () => {
 });
 
 describe('playlists from measured segments', () => {
-  const seg = (number: number, start: number, duration: number, bytes: number) => ({ number, file: `seg_${String(number + 1).padStart(5, '0')}.m4s`, start, duration, bytes, frames: 1 });
-  const video: RenditionIndex = { kind: 'video', name: 'v720', timescale: 1000, codecs: 'avc1.64001f', width: 1280, height: 720, init: 'init.mp4', segments: [seg(0, 0, 4000, 1_000_000), seg(1, 4000, 4000, 500_000), seg(2, 8000, 1500, 100_000)] };
-  const audio: RenditionIndex = { kind: 'audio', name: 'a0', timescale: 48000, codecs: 'mp4a.40.2', channels: 2, sampleRate: 48000, language: 'eng', init: 'init.mp4', segments: [seg(0, 0, 192000, 64_000), seg(1, 192000, 240000, 64_000)] };
-  const ladder: LadderIndex = { video: [video], audio: [audio], subtitles: [{ name: 's0', file: 'subtitles.vtt', durationSeconds: 9.5, language: 'eng' }], frameRate: 23.976, timelineStart: 0.1 };
+  const seg = (number: number, start: number, duration: number, bytes: number) => ({
+    number,
+    file: `seg_${String(number + 1).padStart(5, '0')}.m4s`,
+    start,
+    duration,
+    bytes,
+    frames: 1,
+  });
+  const video: RenditionIndex = {
+    kind: 'video',
+    name: 'v720',
+    timescale: 1000,
+    codecs: 'avc1.64001f',
+    width: 1280,
+    height: 720,
+    init: 'init.mp4',
+    segments: [seg(0, 0, 4000, 1_000_000), seg(1, 4000, 4000, 500_000), seg(2, 8000, 1500, 100_000)],
+  };
+  const audio: RenditionIndex = {
+    kind: 'audio',
+    name: 'a0',
+    timescale: 48000,
+    codecs: 'mp4a.40.2',
+    channels: 2,
+    sampleRate: 48000,
+    language: 'eng',
+    init: 'init.mp4',
+    segments: [seg(0, 0, 192000, 64_000), seg(1, 192000, 240000, 64_000)],
+  };
+  const ladder: LadderIndex = {
+    video: [video],
+    audio: [audio],
+    subtitles: [{ name: 's0', file: 'subtitles.vtt', durationSeconds: 9.5, language: 'eng' }],
+    frameRate: 23.976,
+    timelineStart: 0.1,
+  };
 
   it('measures peak over one segment and average over all', () => {
     assert.deepEqual(bitratesOf(video), { peak: 2_000_000, average: Math.ceil((1_600_000 * 8) / 9.5), bytes: 1_600_000, seconds: 9.5 });
   });
 
-  it("takes the peak over runs of 0.5-1.5 target durations, so a one-frame last segment does not set it", () => {
+  it('takes the peak over runs of 0.5-1.5 target durations, so a one-frame last segment does not set it', () => {
     const tail: RenditionIndex = { ...video, segments: [seg(0, 0, 4000, 1_000_000), seg(1, 4000, 40, 60_000)] };
     assert.equal(bitratesOf(tail).peak, Math.ceil((1_060_000 * 8) / 4.04));
   });
@@ -124,7 +225,10 @@ describe('playlists from measured segments', () => {
     p.push(mediaPlaylist(video));
     p.end();
     assert.equal(p.manifest.targetDuration, 4);
-    assert.deepEqual(p.manifest.segments.map((s) => s.duration), [4, 4, 1.5]);
+    assert.deepEqual(
+      p.manifest.segments.map((s) => s.duration),
+      [4, 4, 1.5],
+    );
   });
 
   it('writes a master playlist whose BANDWIDTH adds the audio peak and whose CODECS name both', () => {

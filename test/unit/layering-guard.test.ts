@@ -17,7 +17,15 @@ function files(dir: string): string[] {
   });
 }
 
-const FORBIDDEN_IMPORTS = [/['"]node:child_process['"]/, /['"]node:fs(\/promises)?['"]/, /['"](child_process|fs|fs\/promises)['"]/, /['"]@aws-sdk\//, /['"]better-sqlite3['"]/, /['"][./]*adapters\//, /['"]\.\.\/(runtime|cli|server|lambda)\//];
+const FORBIDDEN_IMPORTS = [
+  /['"]node:child_process['"]/,
+  /['"]node:fs(\/promises)?['"]/,
+  /['"](child_process|fs|fs\/promises)['"]/,
+  /['"]@aws-sdk\//,
+  /['"]better-sqlite3['"]/,
+  /['"][./]*adapters\//,
+  /['"]\.\.\/(runtime|cli|server|lambda)\//,
+];
 
 describe('layering', () => {
   for (const layer of ['core', 'app']) {
@@ -39,18 +47,27 @@ describe('layering', () => {
 
   for (const layer of ['server', 'runtime', 'lambda']) {
     it(`src/${layer} imports nothing from src/cli`, () => {
-      const bad = files(join(REPO, 'src', layer)).flatMap((f) => importsOf(f).filter((s) => /(^|\/)cli\//.test(s)).map((s) => `${relative(REPO, f)}: ${s}`));
+      const bad = files(join(REPO, 'src', layer)).flatMap((f) =>
+        importsOf(f)
+          .filter((s) => /(^|\/)cli\//.test(s))
+          .map((s) => `${relative(REPO, f)}: ${s}`),
+      );
       assert.deepEqual(bad, []);
     });
   }
 
   it('src/cli and src/server open homes through runtime/backend.ts only, and src/cli branches on no backend', () => {
-    const IMPLEMENTATIONS = /runtime\/(local\/local-backend|aws\/workflow-backend|aws\/workflow-execution|aws\/aws-emulated-runtime|cluster\/cluster-backend)\.js$/;
+    const IMPLEMENTATIONS =
+      /runtime\/(local\/local-backend|aws\/workflow-backend|aws\/workflow-execution|aws\/aws-emulated-runtime|cluster\/cluster-backend)\.js$/;
     const bad: string[] = [];
     for (const layer of ['cli', 'server']) {
       for (const f of files(join(REPO, 'src', layer))) {
         for (const s of importsOf(f)) if (IMPLEMENTATIONS.test(s)) bad.push(`${relative(REPO, f)}: ${s}`);
-        if (layer === 'cli' && /isWorkflowBackend|backend\s*===?\s*'aws-emulated'|\?\s*\(await workflow\(\)\)/.test(readFileSync(f, 'utf8'))) bad.push(`${relative(REPO, f)}: branches on the backend`);
+        if (
+          layer === 'cli' &&
+          /isWorkflowBackend|backend\s*===?\s*'aws-emulated'|\?\s*\(await workflow\(\)\)/.test(readFileSync(f, 'utf8'))
+        )
+          bad.push(`${relative(REPO, f)}: branches on the backend`);
       }
     }
     assert.deepEqual(bad, []);

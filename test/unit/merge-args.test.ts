@@ -16,7 +16,9 @@ const movText: StreamInfo = { index: 6, type: 'subtitle', codec: 'mov_text' };
 const webvtt: StreamInfo = { index: 7, type: 'subtitle', codec: 'webvtt' };
 const font: StreamInfo = { index: 8, type: 'attachment', codec: 'ttf' };
 
-function analysisOf(o: { start?: number; firstFrame?: number; audio?: StreamInfo[]; subtitles?: StreamInfo[]; others?: StreamInfo[] } = {}): MediaAnalysis {
+function analysisOf(
+  o: { start?: number; firstFrame?: number; audio?: StreamInfo[]; subtitles?: StreamInfo[]; others?: StreamInfo[] } = {},
+): MediaAnalysis {
   const first = o.firstFrame ?? o.start ?? 0;
   return {
     formatName: 'matroska,webm',
@@ -25,9 +27,20 @@ function analysisOf(o: { start?: number; firstFrame?: number; audio?: StreamInfo
     durationFromContainer: true,
     sizeBytes: 1,
     video: {
-      streamIndex: 0, codec: 'h264', width: 1280, height: 720, pixelFormat: 'yuv420p', rotation: 0, color: {},
-      frameRate: '25/1', avgFrameRate: '25/1', frameRateMode: 'cfr', timeBase: '1/1000',
-      frameTimes: Array.from({ length: 250 }, (_, i) => first + i / 25), keyframeIndices: [0], lastFrameDuration: 0.04,
+      streamIndex: 0,
+      codec: 'h264',
+      width: 1280,
+      height: 720,
+      pixelFormat: 'yuv420p',
+      rotation: 0,
+      color: {},
+      frameRate: '25/1',
+      avgFrameRate: '25/1',
+      frameRateMode: 'cfr',
+      timeBase: '1/1000',
+      frameTimes: Array.from({ length: 250 }, (_, i) => first + i / 25),
+      keyframeIndices: [0],
+      lastFrameDuration: 0.04,
     },
     audio: o.audio ?? [aac],
     subtitles: o.subtitles ?? [],
@@ -35,7 +48,9 @@ function analysisOf(o: { start?: number; firstFrame?: number; audio?: StreamInfo
   };
 }
 
-function merge(o: { analysis?: MediaAnalysis; profile?: Partial<ProfileInput>; container?: Container; audioPath?: string | null } = {}): string[] {
+function merge(
+  o: { analysis?: MediaAnalysis; profile?: Partial<ProfileInput>; container?: Container; audioPath?: string | null } = {},
+): string[] {
   const container = o.container ?? 'mp4';
   const m: MergeInput = {
     analysis: o.analysis ?? analysisOf(),
@@ -71,7 +86,10 @@ describe('buildMergeArgs: inputs and offsets', () => {
   it('concat list first, stream-copied video, source last for metadata and chapters', () => {
     const args = merge();
     const inputs = inputsOf(args);
-    assert.deepEqual(inputs.map((i) => i.url), ['file:/tmp/job/concat.txt', 'file:/tmp/job/audio.m4a', 'file:/media/in put.mkv']);
+    assert.deepEqual(
+      inputs.map((i) => i.url),
+      ['file:/tmp/job/concat.txt', 'file:/tmp/job/audio.m4a', 'file:/media/in put.mkv'],
+    );
     assert.ok(hasSeq(inputs[0]!.options, ['-f', 'concat', '-safe', '0']));
     assert.ok(hasSeq(args, ['-c:v', 'copy']));
     assert.ok(hasSeq(args, ['-map', '0:v:0']));
@@ -84,7 +102,13 @@ describe('buildMergeArgs: inputs and offsets', () => {
   const offsetCases: Array<{ name: string; start: number; firstFrame: number; video: string | undefined; source: string | undefined }> = [
     { name: 'video at the container start: no offsets', start: 0, firstFrame: 0, video: undefined, source: undefined },
     { name: 'video starts 0.5 s after the container start (audio first)', start: 0, firstFrame: 0.5, video: '0.500000', source: undefined },
-    { name: 'MPEG-TS start 1.4 s, video first: source shifted back, video not', start: 1.4, firstFrame: 1.4, video: undefined, source: '-1.400000' },
+    {
+      name: 'MPEG-TS start 1.4 s, video first: source shifted back, video not',
+      start: 1.4,
+      firstFrame: 1.4,
+      video: undefined,
+      source: '-1.400000',
+    },
     { name: 'MPEG-TS start 1.4 s, video at 1.5 s', start: 1.4, firstFrame: 1.5, video: '0.100000', source: '-1.400000' },
     { name: 'negative start (edit list), video first', start: -0.066, firstFrame: -0.066, video: undefined, source: '0.066000' },
   ];
@@ -99,14 +123,60 @@ describe('buildMergeArgs: inputs and offsets', () => {
 });
 
 describe('buildMergeArgs: audio', () => {
-  const cases: Array<{ name: string; audioCodec: 'aac' | 'opus' | 'copy' | 'none'; audio: StreamInfo[]; audioPath?: string | null; container?: Container; inputs: number; audioMaps: string[]; audioCopy: boolean }> = [
-    { name: 'aac encoded once: the audio file is input 1, all its tracks mapped', audioCodec: 'aac', audio: [aac], inputs: 3, audioMaps: ['1:a'], audioCopy: true },
-    { name: 'opus in mkv', audioCodec: 'opus', audio: [aac], container: 'mkv', audioPath: '/tmp/job/audio.mka', inputs: 3, audioMaps: ['1:a'], audioCopy: true },
-    { name: 'audio none: no audio input, source is input 1', audioCodec: 'none', audio: [aac], audioPath: null, inputs: 2, audioMaps: [], audioCopy: false },
-    { name: 'aac but the source has no audio: no audio input even if a path is given', audioCodec: 'aac', audio: [], inputs: 2, audioMaps: [], audioCopy: false },
+  const cases: Array<{
+    name: string;
+    audioCodec: 'aac' | 'opus' | 'copy' | 'none';
+    audio: StreamInfo[];
+    audioPath?: string | null;
+    container?: Container;
+    inputs: number;
+    audioMaps: string[];
+    audioCopy: boolean;
+  }> = [
     {
-      name: 'audio copy: every source audio stream mapped from the source input', audioCodec: 'copy', container: 'mkv', audioPath: null,
-      audio: [aac, { index: 3, type: 'audio', codec: 'ac3' }], inputs: 2, audioMaps: ['1:1', '1:3'], audioCopy: true,
+      name: 'aac encoded once: the audio file is input 1, all its tracks mapped',
+      audioCodec: 'aac',
+      audio: [aac],
+      inputs: 3,
+      audioMaps: ['1:a'],
+      audioCopy: true,
+    },
+    {
+      name: 'opus in mkv',
+      audioCodec: 'opus',
+      audio: [aac],
+      container: 'mkv',
+      audioPath: '/tmp/job/audio.mka',
+      inputs: 3,
+      audioMaps: ['1:a'],
+      audioCopy: true,
+    },
+    {
+      name: 'audio none: no audio input, source is input 1',
+      audioCodec: 'none',
+      audio: [aac],
+      audioPath: null,
+      inputs: 2,
+      audioMaps: [],
+      audioCopy: false,
+    },
+    {
+      name: 'aac but the source has no audio: no audio input even if a path is given',
+      audioCodec: 'aac',
+      audio: [],
+      inputs: 2,
+      audioMaps: [],
+      audioCopy: false,
+    },
+    {
+      name: 'audio copy: every source audio stream mapped from the source input',
+      audioCodec: 'copy',
+      container: 'mkv',
+      audioPath: null,
+      audio: [aac, { index: 3, type: 'audio', codec: 'ac3' }],
+      inputs: 2,
+      audioMaps: ['1:1', '1:3'],
+      audioCopy: true,
     },
   ];
   for (const c of cases) {
@@ -129,10 +199,32 @@ describe('buildMergeArgs: audio', () => {
 describe('buildMergeArgs: subtitles, attachments, container flags', () => {
   const cases: Array<{ container: Container; subtitles: StreamInfo[]; expected: Array<[map: string, codec: string]> }> = [
     { container: 'mp4', subtitles: [srt], expected: [['2:2', 'mov_text']] },
-    { container: 'mp4', subtitles: [srt, pgs, ass], expected: [['2:2', 'mov_text'], ['2:3', 'mov_text']] },
+    {
+      container: 'mp4',
+      subtitles: [srt, pgs, ass],
+      expected: [
+        ['2:2', 'mov_text'],
+        ['2:3', 'mov_text'],
+      ],
+    },
     { container: 'mov', subtitles: [movText, dvdsub], expected: [['2:6', 'mov_text']] },
-    { container: 'mkv', subtitles: [srt, pgs, dvdsub], expected: [['2:2', 'copy'], ['2:4', 'copy'], ['2:5', 'copy']] },
-    { container: 'webm', subtitles: [srt, pgs, webvtt], expected: [['2:2', 'webvtt'], ['2:7', 'webvtt']] },
+    {
+      container: 'mkv',
+      subtitles: [srt, pgs, dvdsub],
+      expected: [
+        ['2:2', 'copy'],
+        ['2:4', 'copy'],
+        ['2:5', 'copy'],
+      ],
+    },
+    {
+      container: 'webm',
+      subtitles: [srt, pgs, webvtt],
+      expected: [
+        ['2:2', 'webvtt'],
+        ['2:7', 'webvtt'],
+      ],
+    },
     { container: 'mp4', subtitles: [pgs, dvdsub], expected: [] },
   ];
   for (const c of cases) {
@@ -140,7 +232,10 @@ describe('buildMergeArgs: subtitles, attachments, container flags', () => {
       const audioPath = c.container === 'webm' ? '/tmp/job/audio.mka' : '/tmp/job/audio.m4a';
       const args = merge({ container: c.container, analysis: analysisOf({ subtitles: c.subtitles }), audioPath });
       const subMaps = valuesOf(args, '-map').filter((m) => m !== '0:v:0' && m !== '1:a');
-      assert.deepEqual(subMaps, c.expected.map(([m]) => m));
+      assert.deepEqual(
+        subMaps,
+        c.expected.map(([m]) => m),
+      );
       c.expected.forEach(([, codec], i) => assert.equal(valueOf(args, `-c:s:${i}`), codec, `-c:s:${i}`));
       assert.equal(valueOf(args, `-c:s:${c.expected.length}`), undefined);
     });
@@ -157,7 +252,13 @@ describe('buildMergeArgs: subtitles, attachments, container flags', () => {
     assert.ok(!mp4.includes('-c:t'));
   });
 
-  const flagCases: Array<{ container: Container; videoCodec: 'h264' | 'hevc' | 'vp9' | 'av1'; faststart: boolean; hvc1: boolean; muxer: string }> = [
+  const flagCases: Array<{
+    container: Container;
+    videoCodec: 'h264' | 'hevc' | 'vp9' | 'av1';
+    faststart: boolean;
+    hvc1: boolean;
+    muxer: string;
+  }> = [
     { container: 'mp4', videoCodec: 'h264', faststart: true, hvc1: false, muxer: 'mp4' },
     { container: 'mp4', videoCodec: 'hevc', faststart: true, hvc1: true, muxer: 'mp4' },
     { container: 'mov', videoCodec: 'hevc', faststart: true, hvc1: true, muxer: 'mov' },
@@ -182,16 +283,60 @@ describe('buildMergeArgs: subtitles, attachments, container flags', () => {
 describe('planSubtitles', () => {
   const all = [srt, ass, pgs, dvdsub, movText, webvtt];
   const cases: Array<[container: Container, keep: Array<[index: number, codec: string]>, dropped: number[]]> = [
-    ['mp4', [[2, 'mov_text'], [3, 'mov_text'], [6, 'mov_text'], [7, 'mov_text']], [4, 5]],
-    ['mov', [[2, 'mov_text'], [3, 'mov_text'], [6, 'mov_text'], [7, 'mov_text']], [4, 5]],
-    ['mkv', [[2, 'copy'], [3, 'copy'], [4, 'copy'], [5, 'copy'], [6, 'copy'], [7, 'copy']], []],
-    ['webm', [[2, 'webvtt'], [3, 'webvtt'], [6, 'webvtt'], [7, 'webvtt']], [4, 5]],
+    [
+      'mp4',
+      [
+        [2, 'mov_text'],
+        [3, 'mov_text'],
+        [6, 'mov_text'],
+        [7, 'mov_text'],
+      ],
+      [4, 5],
+    ],
+    [
+      'mov',
+      [
+        [2, 'mov_text'],
+        [3, 'mov_text'],
+        [6, 'mov_text'],
+        [7, 'mov_text'],
+      ],
+      [4, 5],
+    ],
+    [
+      'mkv',
+      [
+        [2, 'copy'],
+        [3, 'copy'],
+        [4, 'copy'],
+        [5, 'copy'],
+        [6, 'copy'],
+        [7, 'copy'],
+      ],
+      [],
+    ],
+    [
+      'webm',
+      [
+        [2, 'webvtt'],
+        [3, 'webvtt'],
+        [6, 'webvtt'],
+        [7, 'webvtt'],
+      ],
+      [4, 5],
+    ],
   ];
   for (const [container, keep, dropped] of cases) {
     it(`${container}: text kept (converted as needed), bitmap ${dropped.length ? 'dropped' : 'copied'}`, () => {
       const plan = planSubtitles(analysisOf({ subtitles: all }), container);
-      assert.deepEqual(plan.keep.map((k) => [k.stream.index, k.codec]), keep);
-      assert.deepEqual(plan.dropped.map((d) => d.index), dropped);
+      assert.deepEqual(
+        plan.keep.map((k) => [k.stream.index, k.codec]),
+        keep,
+      );
+      assert.deepEqual(
+        plan.dropped.map((d) => d.index),
+        dropped,
+      );
     });
   }
 
@@ -242,7 +387,11 @@ describe('buildMergeArgs: the last frame keeps its duration', () => {
   ];
   for (const [container, bsf] of cases) {
     it(`${container}: the last frame shown and the last packet decoded both end the video at the source's end`, () => {
-      const args = merge({ analysis: a, container, ...(container === 'webm' ? { profile: { videoCodec: 'vp9', audioCodec: 'opus' } } : {}) });
+      const args = merge({
+        analysis: a,
+        container,
+        ...(container === 'webm' ? { profile: { videoCodec: 'vp9', audioCodec: 'opus' } } : {}),
+      });
       assert.equal(args[args.indexOf('-bsf:v') + 1], bsf);
       assert.ok(args.indexOf('-bsf:v') > args.lastIndexOf('-i'), 'an output option');
     });
@@ -251,7 +400,14 @@ describe('buildMergeArgs: the last frame keeps its duration', () => {
 
 describe('buildMergeArgs: ffmpeg 4.x has no setts filter', () => {
   it('libavcodec 58: no -bsf:v', () => {
-    const m: MergeInput = { analysis: analysisOf(), profile: resolveProfile({ container: 'mp4' }), concatListPath: '/c', sourceLocation: '/s', outputPath: '/o', avcodecMajor: 58 };
+    const m: MergeInput = {
+      analysis: analysisOf(),
+      profile: resolveProfile({ container: 'mp4' }),
+      concatListPath: '/c',
+      sourceLocation: '/s',
+      outputPath: '/o',
+      avcodecMajor: 58,
+    };
     assert.equal(buildMergeArgs(m).includes('-bsf:v'), false);
     assert.equal(buildMergeArgs({ ...m, avcodecMajor: 59 }).includes('-bsf:v'), true);
   });

@@ -30,10 +30,31 @@ describe('parseTranscodeOptions: defaults and good values', () => {
 
   it('every flag given as the CLI gives it (strings)', () => {
     const o = parseTranscodeOptions(
-      { videoCodec: 'hevc', crf: '20', preset: 'slow', height: '720', width: '1280', audioCodec: 'copy', audioBitrate: '192', segmentSeconds: '2.5', workers: '1', maxAttempts: '5', verify: false },
+      {
+        videoCodec: 'hevc',
+        crf: '20',
+        preset: 'slow',
+        height: '720',
+        width: '1280',
+        audioCodec: 'copy',
+        audioBitrate: '192',
+        segmentSeconds: '2.5',
+        workers: '1',
+        maxAttempts: '5',
+        verify: false,
+      },
       'x.mkv',
     );
-    assert.deepEqual(o.profile, { videoCodec: 'hevc', crf: 20, preset: 'slow', width: 1280, height: 720, audioCodec: 'copy', audioBitrateKbps: 192, container: 'mkv' });
+    assert.deepEqual(o.profile, {
+      videoCodec: 'hevc',
+      crf: 20,
+      preset: 'slow',
+      width: 1280,
+      height: 720,
+      audioCodec: 'copy',
+      audioBitrateKbps: 192,
+      container: 'mkv',
+    });
     assert.equal(o.segmentSeconds, 2.5);
     assert.equal(o.workers, 1);
     assert.equal(o.threadsPerWorker, cores, 'one worker gets every core');
@@ -93,11 +114,14 @@ describe('parseTranscodeOptions: bad values → UsageError naming the flag', () 
   ];
   for (const [flags, output, message] of cases) {
     it(`${JSON.stringify(flags)} → ${output}`, () => {
-      assert.throws(() => parseTranscodeOptions(flags, output), (err: unknown) => {
-        assert.ok(err instanceof UsageError, `UsageError, got ${String(err)}`);
-        assert.match(err.message, message);
-        return true;
-      });
+      assert.throws(
+        () => parseTranscodeOptions(flags, output),
+        (err: unknown) => {
+          assert.ok(err instanceof UsageError, `UsageError, got ${String(err)}`);
+          assert.match(err.message, message);
+          return true;
+        },
+      );
     });
   }
 });

@@ -6,7 +6,11 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { pictureFilters, colorArgs } from '../../src/core/ffmpeg-args.js';
 import {
-  checkPixelOptions, chooseOutputFormat, describePixelFormat, hdrEncoderParams, pixelFormatsFor,
+  checkPixelOptions,
+  chooseOutputFormat,
+  describePixelFormat,
+  hdrEncoderParams,
+  pixelFormatsFor,
 } from '../../src/core/output-format.js';
 import { hdrFromSideData, parseFirstFrames } from '../../src/core/probe-parse.js';
 import { resolveProfile } from '../../src/core/profile.js';
@@ -14,15 +18,35 @@ import type { ColorInfo, HdrMetadata, MediaAnalysis, VideoCodec, VideoInfo } fro
 
 function video(pixelFormat: string, color: ColorInfo = {}, extra: Partial<VideoInfo> = {}): VideoInfo {
   return {
-    streamIndex: 0, codec: 'hevc', width: 1920, height: 1080, pixelFormat, rotation: 0, color, frameRate: '30/1', avgFrameRate: '30/1',
-    frameRateMode: 'cfr', timeBase: '1/30', frameTimes: [0], keyframeIndices: [0], lastFrameDuration: 1 / 30, ...extra,
+    streamIndex: 0,
+    codec: 'hevc',
+    width: 1920,
+    height: 1080,
+    pixelFormat,
+    rotation: 0,
+    color,
+    frameRate: '30/1',
+    avgFrameRate: '30/1',
+    frameRateMode: 'cfr',
+    timeBase: '1/30',
+    frameTimes: [0],
+    keyframeIndices: [0],
+    lastFrameDuration: 1 / 30,
+    ...extra,
   };
 }
 const profile = (videoCodec: VideoCodec, o: { pixelFormat?: string; bitDepth?: number } = {}) =>
   resolveProfile({ container: 'mkv', videoCodec, ...o });
 
 const HDR: HdrMetadata = {
-  masteringDisplay: { red: [0.68, 0.32], green: [0.265, 0.69], blue: [0.15, 0.06], whitePoint: [0.3127, 0.329], minLuminance: 0.0001, maxLuminance: 1000 },
+  masteringDisplay: {
+    red: [0.68, 0.32],
+    green: [0.265, 0.69],
+    blue: [0.15, 0.06],
+    whitePoint: [0.3127, 0.329],
+    minLuminance: 0.0001,
+    maxLuminance: 1000,
+  },
   contentLight: { maxCll: 1000, maxFall: 400 },
 };
 
@@ -49,7 +73,9 @@ describe('describePixelFormat', () => {
 });
 
 describe('chooseOutputFormat: the source kept where the encoder can hold it', () => {
-  const cases: Array<[name: string, src: string, codec: VideoCodec, opts: { pixelFormat?: string; bitDepth?: number }, out: string, notices: number]> = [
+  const cases: Array<
+    [name: string, src: string, codec: VideoCodec, opts: { pixelFormat?: string; bitDepth?: number }, out: string, notices: number]
+  > = [
     ['8-bit 4:2:0 stays', 'yuv420p', 'h264', {}, 'yuv420p', 0],
     ['10-bit stays 10-bit in x264', 'yuv420p10le', 'h264', {}, 'yuv420p10le', 0],
     ['10-bit stays 10-bit in vp9', 'yuv420p10le', 'vp9', {}, 'yuv420p10le', 0],
@@ -106,12 +132,15 @@ describe('chooseOutputFormat: the source kept where the encoder can hold it', ()
 describe('hdrEncoderParams', () => {
   it('x265: units of 0.00002 and 0.0001 cd/m², hdr10 on', () => {
     assert.deepEqual(hdrEncoderParams('hevc', HDR), [
-      'hdr10=1', 'master-display=G(13250,34500)B(7500,3000)R(34000,16000)WP(15635,16450)L(10000000,1)', 'max-cll=1000,400',
+      'hdr10=1',
+      'master-display=G(13250,34500)B(7500,3000)R(34000,16000)WP(15635,16450)L(10000000,1)',
+      'max-cll=1000,400',
     ]);
   });
   it('SVT-AV1: decimal chromaticities and cd/m²', () => {
     assert.deepEqual(hdrEncoderParams('av1', HDR), [
-      'mastering-display=G(0.265,0.69)B(0.15,0.06)R(0.68,0.32)WP(0.3127,0.329)L(1000,0.0001)', 'content-light=1000,400',
+      'mastering-display=G(0.265,0.69)B(0.15,0.06)R(0.68,0.32)WP(0.3127,0.329)L(1000,0.0001)',
+      'content-light=1000,400',
     ]);
   });
   it('content light alone; nothing without metadata or for other codecs', () => {
@@ -122,12 +151,29 @@ describe('hdrEncoderParams', () => {
 });
 
 describe('hdrFromSideData (ffprobe side data of the stream and the first frames)', () => {
-  const frames = JSON.stringify({ frames: [{ side_data_list: [
-    { side_data_type: 'Mastering display metadata', red_x: '34000/50000', red_y: '16000/50000', green_x: '13250/50000', green_y: '34500/50000',
-      blue_x: '7500/50000', blue_y: '3000/50000', white_point_x: '15635/50000', white_point_y: '16450/50000', min_luminance: '1/10000', max_luminance: '10000000/10000' },
-    { side_data_type: 'Content light level metadata', max_content: 1000, max_average: 400 },
-    { side_data_type: 'H.26[45] User Data Unregistered SEI message' },
-  ] }] });
+  const frames = JSON.stringify({
+    frames: [
+      {
+        side_data_list: [
+          {
+            side_data_type: 'Mastering display metadata',
+            red_x: '34000/50000',
+            red_y: '16000/50000',
+            green_x: '13250/50000',
+            green_y: '34500/50000',
+            blue_x: '7500/50000',
+            blue_y: '3000/50000',
+            white_point_x: '15635/50000',
+            white_point_y: '16450/50000',
+            min_luminance: '1/10000',
+            max_luminance: '10000000/10000',
+          },
+          { side_data_type: 'Content light level metadata', max_content: 1000, max_average: 400 },
+          { side_data_type: 'H.26[45] User Data Unregistered SEI message' },
+        ],
+      },
+    ],
+  });
   it('mastering display and content light level', () => {
     const r = hdrFromSideData(parseFirstFrames(frames));
     assert.deepEqual(r, { hdr: HDR, dolbyVision: false });

@@ -42,7 +42,11 @@ function assertInvariants(input: PlanInput, plan: SegmentPlan): void {
   });
   assert.equal(next, total, 'segments cover every frame exactly once');
   const order = plan.encodeOrder;
-  assert.deepEqual([...order].sort((a, b) => a - b), plan.segments.map((s) => s.index), 'encodeOrder is a permutation');
+  assert.deepEqual(
+    [...order].sort((a, b) => a - b),
+    plan.segments.map((s) => s.index),
+    'encodeOrder is a permutation',
+  );
   for (let i = 1; i < order.length; i++) {
     const prev = durationOf(plan, order[i - 1]!);
     const cur = durationOf(plan, order[i]!);
@@ -213,7 +217,12 @@ const cases: PlanCase[] = [
     // 18.9 s < 9 s tail + 2 × 5 s
     startFrames: [0, 150, 300, 450],
     check: (plan) => {
-      const without = planSegments({ frameTimes: cfr(567, 30), keyframeIndices: everyNth(567, 30), lastFrameDuration: 1 / 30, targetSeconds: 5 });
+      const without = planSegments({
+        frameTimes: cfr(567, 30),
+        keyframeIndices: everyNth(567, 30),
+        lastFrameDuration: 1 / 30,
+        targetSeconds: 5,
+      });
       assert.deepEqual(starts(plan), starts(without), 'same cuts as without workers');
     },
   },
@@ -223,7 +232,12 @@ const cases: PlanCase[] = [
     startFrames: [0, 150],
     onKeyframe: [true, false],
     check: () => {
-      const without = planSegments({ frameTimes: cfr(300, 30), keyframeIndices: everyNth(300, 60), lastFrameDuration: 1 / 30, targetSeconds: 5 });
+      const without = planSegments({
+        frameTimes: cfr(300, 30),
+        keyframeIndices: everyNth(300, 60),
+        lastFrameDuration: 1 / 30,
+        targetSeconds: 5,
+      });
       assert.deepEqual(starts(without), [0, 120], 'without workers: the keyframe at 4 s');
     },
   },
@@ -249,19 +263,34 @@ describe('planSegments', () => {
       assertInvariants(c.input, plan);
       assert.deepEqual(starts(plan), c.startFrames, 'start frames');
       if (c.frameCounts) assert.deepEqual(counts(plan), c.frameCounts, 'frame counts');
-      if (c.onKeyframe) assert.deepEqual(plan.segments.map((s) => s.startsOnKeyframe), c.onKeyframe, 'startsOnKeyframe');
+      if (c.onKeyframe)
+        assert.deepEqual(
+          plan.segments.map((s) => s.startsOnKeyframe),
+          c.onKeyframe,
+          'startsOnKeyframe',
+        );
       c.check?.(plan);
     });
   }
 
   it('encodeOrder puts the longest segment first (the folded tail)', () => {
-    const plan = planSegments({ frameTimes: cfr(720, 30), keyframeIndices: everyNth(720, 30), lastFrameDuration: 1 / 30, targetSeconds: 10 });
+    const plan = planSegments({
+      frameTimes: cfr(720, 30),
+      keyframeIndices: everyNth(720, 30),
+      lastFrameDuration: 1 / 30,
+      targetSeconds: 10,
+    });
     assert.deepEqual(plan.encodeOrder, [1, 0]);
   });
 
   it('encodeOrder breaks ties by index', () => {
     // 32 fps: every frame time is exact in binary, so the three segments last exactly 10 s each.
-    const plan = planSegments({ frameTimes: cfr(960, 32), keyframeIndices: everyNth(960, 32), lastFrameDuration: 1 / 32, targetSeconds: 10 });
+    const plan = planSegments({
+      frameTimes: cfr(960, 32),
+      keyframeIndices: everyNth(960, 32),
+      lastFrameDuration: 1 / 32,
+      targetSeconds: 10,
+    });
     assert.deepEqual(counts(plan), [320, 320, 320]);
     assert.deepEqual(plan.encodeOrder, [0, 1, 2]);
   });

@@ -6,7 +6,14 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { InputError } from '../../src/core/errors.js';
 import {
-  buildAnalysis, needsFrameScan, parseCompact, parseFrameScan, parsePacketScan, parseProbeJson, parseRate, type PacketRow,
+  buildAnalysis,
+  needsFrameScan,
+  parseCompact,
+  parseFrameScan,
+  parsePacketScan,
+  parseProbeJson,
+  parseRate,
+  type PacketRow,
 } from '../../src/core/probe-parse.js';
 
 /** One compact packet line as `buildPacketScanArgs` makes ffprobe print it. */
@@ -15,26 +22,44 @@ const pkt = (stream: number, pts: string, dts: string, dur: string, flags: strin
 
 describe('parseCompact', () => {
   it('key=value records, one per line; blank lines and CRLF ignored; "=" inside values kept', () => {
-    assert.deepEqual(parseCompact('a=1|b=N/A\r\n\n  c=x=y|d=  \n'), [{ a: '1', b: 'N/A' }, { c: 'x=y', d: '' }]);
+    assert.deepEqual(parseCompact('a=1|b=N/A\r\n\n  c=x=y|d=  \n'), [
+      { a: '1', b: 'N/A' },
+      { c: 'x=y', d: '' },
+    ]);
   });
 });
 
 describe('parsePacketScan', () => {
-  const cases: Array<{ name: string; lines: string[]; video: Array<[pts: number, duration: number, key: boolean]>; ends?: Array<[number, number]> }> = [
+  const cases: Array<{
+    name: string;
+    lines: string[];
+    video: Array<[pts: number, duration: number, key: boolean]>;
+    ends?: Array<[number, number]>;
+  }> = [
     {
       name: 'keyframe flags, durations, one row per video packet',
       lines: [pkt(0, '0.000000', '-0.066667', '0.033333', 'K__'), pkt(0, '0.033333', '-0.033333', '0.033333', '___')],
-      video: [[0, 0.033333, true], [0.033333, 0.033333, false]],
+      video: [
+        [0, 0.033333, true],
+        [0.033333, 0.033333, false],
+      ],
     },
     {
       name: 'discarded packets (flag D) are dropped',
-      lines: [pkt(0, '-0.040000', '-0.040000', '0.040000', '_D_'), pkt(0, '0.000000', '0.000000', '0.040000', 'KD_'), pkt(0, '0.040000', '0.040000', '0.040000', 'K__')],
+      lines: [
+        pkt(0, '-0.040000', '-0.040000', '0.040000', '_D_'),
+        pkt(0, '0.000000', '0.000000', '0.040000', 'KD_'),
+        pkt(0, '0.040000', '0.040000', '0.040000', 'K__'),
+      ],
       video: [[0.04, 0.04, true]],
     },
     {
       name: 'dts used where pts is N/A',
       lines: [pkt(0, 'N/A', '0.000000', '0.040000', 'K__'), pkt(0, 'N/A', '0.040000', '0.040000', '___')],
-      video: [[0, 0.04, true], [0.04, 0.04, false]],
+      video: [
+        [0, 0.04, true],
+        [0.04, 0.04, false],
+      ],
     },
     {
       name: 'neither pts nor dts: the packet is skipped',
@@ -44,30 +69,59 @@ describe('parsePacketScan', () => {
     {
       name: 'B-frames in decode order are sorted by pts',
       lines: [
-        pkt(0, '0.000000', '-0.080000', '0.040000', 'K__'), pkt(0, '0.160000', '-0.040000', '0.040000', '___'),
-        pkt(0, '0.080000', '0.000000', '0.040000', '___'), pkt(0, '0.040000', '0.040000', '0.040000', '___'), pkt(0, '0.120000', '0.080000', '0.040000', '___'),
+        pkt(0, '0.000000', '-0.080000', '0.040000', 'K__'),
+        pkt(0, '0.160000', '-0.040000', '0.040000', '___'),
+        pkt(0, '0.080000', '0.000000', '0.040000', '___'),
+        pkt(0, '0.040000', '0.040000', '0.040000', '___'),
+        pkt(0, '0.120000', '0.080000', '0.040000', '___'),
       ],
-      video: [[0, 0.04, true], [0.04, 0.04, false], [0.08, 0.04, false], [0.12, 0.04, false], [0.16, 0.04, false]],
+      video: [
+        [0, 0.04, true],
+        [0.04, 0.04, false],
+        [0.08, 0.04, false],
+        [0.12, 0.04, false],
+        [0.16, 0.04, false],
+      ],
     },
     {
       name: 'duplicate timestamps are nudged a microsecond apart, in order',
-      lines: [pkt(0, '1.000000', '1.000000', '0.040000', 'K__'), pkt(0, '1.000000', '1.000000', '0.040000', '___'), pkt(0, '1.000000', '1.000000', '0.040000', '___'), pkt(0, '1.040000', '1.040000', '0.040000', '___')],
-      video: [[1, 0.04, true], [1.000001, 0.04, false], [1.000002, 0.04, false], [1.04, 0.04, false]],
+      lines: [
+        pkt(0, '1.000000', '1.000000', '0.040000', 'K__'),
+        pkt(0, '1.000000', '1.000000', '0.040000', '___'),
+        pkt(0, '1.000000', '1.000000', '0.040000', '___'),
+        pkt(0, '1.040000', '1.040000', '0.040000', '___'),
+      ],
+      video: [
+        [1, 0.04, true],
+        [1.000001, 0.04, false],
+        [1.000002, 0.04, false],
+        [1.04, 0.04, false],
+      ],
     },
     {
       name: 'missing duration counts as 0',
       lines: [pkt(0, '0.000000', '0.000000', 'N/A', 'K__'), 'stream_index=0|pts_time=0.5|dts_time=0.5|flags=___'],
-      video: [[0, 0, true], [0.5, 0, false]],
+      video: [
+        [0, 0, true],
+        [0.5, 0, false],
+      ],
     },
     {
       name: 'other streams: only their end (last pts + duration) is kept, discarded packets ignored',
       lines: [
-        pkt(1, '-0.021333', '-0.021333', '0.021333', 'K__'), pkt(0, '0.000000', '0.000000', '0.040000', 'K__'),
-        pkt(1, '0.000000', '0.000000', '0.021333', 'K__'), pkt(1, '0.021333', '0.021333', '0.021333', 'K__'),
-        pkt(2, '5.000000', '5.000000', '2.000000', 'K__'), pkt(2, '1.000000', '1.000000', '1.000000', 'K__'), pkt(1, '9.000000', '9.000000', '1.000000', '_D_'),
+        pkt(1, '-0.021333', '-0.021333', '0.021333', 'K__'),
+        pkt(0, '0.000000', '0.000000', '0.040000', 'K__'),
+        pkt(1, '0.000000', '0.000000', '0.021333', 'K__'),
+        pkt(1, '0.021333', '0.021333', '0.021333', 'K__'),
+        pkt(2, '5.000000', '5.000000', '2.000000', 'K__'),
+        pkt(2, '1.000000', '1.000000', '1.000000', 'K__'),
+        pkt(1, '9.000000', '9.000000', '1.000000', '_D_'),
       ],
       video: [[0, 0.04, true]],
-      ends: [[1, 0.042666], [2, 7]],
+      ends: [
+        [1, 0.042666],
+        [2, 7],
+      ],
     },
   ];
   for (const c of cases) {
@@ -90,8 +144,14 @@ describe('parsePacketScan', () => {
   }
 
   it('selects the video stream by index, not by position', () => {
-    const scan = parsePacketScan([pkt(0, '0.0', '0.0', '0.02', 'K__'), pkt(3, '0.0', '0.0', '0.04', 'K__'), pkt(3, '0.04', '0.04', '0.04', '___')].join('\n'), 3);
-    assert.deepEqual(scan.video.map((r) => r.pts), [0, 0.04]);
+    const scan = parsePacketScan(
+      [pkt(0, '0.0', '0.0', '0.02', 'K__'), pkt(3, '0.0', '0.0', '0.04', 'K__'), pkt(3, '0.04', '0.04', '0.04', '___')].join('\n'),
+      3,
+    );
+    assert.deepEqual(
+      scan.video.map((r) => r.pts),
+      [0, 0.04],
+    );
     assert.deepEqual([...scan.streamEnds], [[0, 0.02]]);
   });
 
@@ -112,8 +172,14 @@ describe('parseFrameScan', () => {
       'best_effort_timestamp_time=0.033000|pkt_duration_time=0.033000|key_frame=0',
     ].join('\n');
     const rows = parseFrameScan(text);
-    assert.deepEqual(rows.map((r) => r.key), [true, false, false, false]);
-    assert.deepEqual(rows.map((r) => r.duration), [0.033, 0, 0.033, 0.033]);
+    assert.deepEqual(
+      rows.map((r) => r.key),
+      [true, false, false, false],
+    );
+    assert.deepEqual(
+      rows.map((r) => r.duration),
+      [0.033, 0, 0.033, 0.033],
+    );
     const pts = rows.map((r) => r.pts);
     assert.deepEqual([pts[0], pts[1], pts[3]], [0, 0.033, 0.066]);
     assert.ok(Math.abs(pts[2]! - 0.033001) < 1e-9, 'duplicate nudged by 1 µs');
@@ -139,8 +205,17 @@ describe('needsFrameScan', () => {
 });
 
 describe('parseRate and parseProbeJson', () => {
-  const rates: Array<[string | undefined, number]> = [['30/1', 30], ['30000/1001', 30000 / 1001], ['25', 25], ['0/0', 0], [undefined, 0], ['', 0], ['abc', 0]];
-  for (const [rate, expected] of rates) it(`parseRate(${JSON.stringify(rate)}) = ${expected}`, () => assert.equal(parseRate(rate), expected));
+  const rates: Array<[string | undefined, number]> = [
+    ['30/1', 30],
+    ['30000/1001', 30000 / 1001],
+    ['25', 25],
+    ['0/0', 0],
+    [undefined, 0],
+    ['', 0],
+    ['abc', 0],
+  ];
+  for (const [rate, expected] of rates)
+    it(`parseRate(${JSON.stringify(rate)}) = ${expected}`, () => assert.equal(parseRate(rate), expected));
 
   it('not JSON → InputError', () => {
     assert.throws(() => parseProbeJson('Invalid data found when processing input'), InputError);
@@ -152,16 +227,39 @@ describe('parseRate and parseProbeJson', () => {
 
 type Stream = Record<string, unknown> & { index: number };
 const h264 = (extra: Record<string, unknown> = {}): Stream => ({
-  index: 0, codec_type: 'video', codec_name: 'h264', width: 1280, height: 720, pix_fmt: 'yuv420p',
-  r_frame_rate: '25/1', avg_frame_rate: '25/1', time_base: '1/12800', duration: '4.000000', ...extra,
+  index: 0,
+  codec_type: 'video',
+  codec_name: 'h264',
+  width: 1280,
+  height: 720,
+  pix_fmt: 'yuv420p',
+  r_frame_rate: '25/1',
+  avg_frame_rate: '25/1',
+  time_base: '1/12800',
+  duration: '4.000000',
+  ...extra,
 });
-const aacStream: Stream = { index: 1, codec_type: 'audio', codec_name: 'aac', channels: 2, sample_rate: '48000', start_time: '0.000000', duration: '4.010000', tags: { language: 'eng' } };
+const aacStream: Stream = {
+  index: 1,
+  codec_type: 'audio',
+  codec_name: 'aac',
+  channels: 2,
+  sample_rate: '48000',
+  start_time: '0.000000',
+  duration: '4.010000',
+  tags: { language: 'eng' },
+};
 
 function cfrRows(n: number, fps = 25, start = 0, keyEvery = 25): PacketRow[] {
   return Array.from({ length: n }, (_, i) => ({ pts: start + i / fps, duration: 1 / fps, key: i % keyEvery === 0 }));
 }
 
-function analyze(streams: Stream[], rows: PacketRow[] = cfrRows(100), format: Record<string, string> = { format_name: 'mov,mp4,m4a,3gp,3g2,mj2', start_time: '0.000000', duration: '4.000000' }, ends?: Map<number, number>) {
+function analyze(
+  streams: Stream[],
+  rows: PacketRow[] = cfrRows(100),
+  format: Record<string, string> = { format_name: 'mov,mp4,m4a,3gp,3g2,mj2', start_time: '0.000000', duration: '4.000000' },
+  ends?: Map<number, number>,
+) {
   return buildAnalysis({ streams: streams, format }, rows, 1234, ends);
 }
 
@@ -171,11 +269,19 @@ describe('buildAnalysis: unusable sources', () => {
     ['no streams at all', [], cfrRows(10), /no video stream$/],
     ['only cover art', [{ ...h264(), codec_name: 'mjpeg', disposition: { attached_pic: 1 } }, aacStream], cfrRows(10), /audio-only/],
     ['no video packets', [h264()], [], /no readable video frames/],
-    ['truncated: stream says 60 s, 4 s readable', [h264({ duration: '60.000000' })], cfrRows(100), /truncated or damaged.*60\.00 s.*4\.00 s/],
+    [
+      'truncated: stream says 60 s, 4 s readable',
+      [h264({ duration: '60.000000' })],
+      cfrRows(100),
+      /truncated or damaged.*60\.00 s.*4\.00 s/,
+    ],
   ];
   for (const [name, streams, rows, message] of cases) {
     it(`${name} → InputError`, () => {
-      assert.throws(() => analyze(streams, rows), (err: unknown) => err instanceof InputError && message.test(err.message));
+      assert.throws(
+        () => analyze(streams, rows),
+        (err: unknown) => err instanceof InputError && message.test(err.message),
+      );
     });
   }
 
@@ -204,8 +310,16 @@ describe('buildAnalysis: rotation', () => {
 describe('buildAnalysis: color', () => {
   const cases: Array<[name: string, extra: Record<string, unknown>, color: Record<string, string>]> = [
     ['nothing reported', {}, {}],
-    ['unknown and reserved dropped', { color_range: 'unknown', color_space: 'unknown', color_transfer: 'reserved', color_primaries: 'unknown' }, {}],
-    ['HDR10 kept', { color_range: 'tv', color_space: 'bt2020nc', color_transfer: 'smpte2084', color_primaries: 'bt2020' }, { range: 'tv', space: 'bt2020nc', transfer: 'smpte2084', primaries: 'bt2020' }],
+    [
+      'unknown and reserved dropped',
+      { color_range: 'unknown', color_space: 'unknown', color_transfer: 'reserved', color_primaries: 'unknown' },
+      {},
+    ],
+    [
+      'HDR10 kept',
+      { color_range: 'tv', color_space: 'bt2020nc', color_transfer: 'smpte2084', color_primaries: 'bt2020' },
+      { range: 'tv', space: 'bt2020nc', transfer: 'smpte2084', primaries: 'bt2020' },
+    ],
     ['mixed', { color_range: 'pc', color_space: 'unknown', color_primaries: 'bt709' }, { range: 'pc', primaries: 'bt709' }],
   ];
   for (const [name, extra, color] of cases) {
@@ -217,21 +331,51 @@ describe('buildAnalysis: frame rate mode, frame times, last frame duration', () 
   const vfrRows: PacketRow[] = [0, 0.033, 0.1, 0.133, 0.5, 0.533].map((pts, i) => ({ pts, duration: 0.033, key: i === 0 }));
   const cases: Array<{ name: string; rows: PacketRow[]; mode: 'cfr' | 'vfr'; last: number; keys?: number[]; timeBase?: string }> = [
     { name: 'CFR 25 fps', rows: cfrRows(100), mode: 'cfr', last: 0.04, keys: [0, 25, 50, 75] },
-    { name: 'NTSC 29.97 in a 1/30000 time base is CFR', rows: Array.from({ length: 60 }, (_, i) => ({ pts: (i * 1001) / 30000, duration: 1001 / 30000, key: i === 0 })), mode: 'cfr', last: 1001 / 30000 },
+    {
+      name: 'NTSC 29.97 in a 1/30000 time base is CFR',
+      rows: Array.from({ length: 60 }, (_, i) => ({ pts: (i * 1001) / 30000, duration: 1001 / 30000, key: i === 0 })),
+      mode: 'cfr',
+      last: 1001 / 30000,
+    },
     { name: 'screen recording with pauses is VFR', rows: vfrRows, mode: 'vfr', last: 0.033, keys: [0] },
     { name: 'a single frame is CFR; last duration from its packet', rows: [{ pts: 0, duration: 0.5, key: true }], mode: 'cfr', last: 0.5 },
-    { name: 'last packet without duration: the median interval', rows: [...cfrRows(9), { pts: 0.36, duration: 0, key: false }], mode: 'cfr', last: 0.04 },
-    { name: 'implausible 1 ms last duration (Matroska): the median interval', rows: [...cfrRows(9), { pts: 0.36, duration: 0.001, key: false }], mode: 'cfr', last: 0.04 },
-    { name: '23.976 fps in a 1 ms time base (41 and 42 ms steps) is CFR', rows: Array.from({ length: 48 }, (_, i) => ({ pts: Math.round((i * 1001) / 24) / 1000, duration: 0.042, key: i === 0 })), mode: 'cfr', last: 0.042, timeBase: '1/1000' },
+    {
+      name: 'last packet without duration: the median interval',
+      rows: [...cfrRows(9), { pts: 0.36, duration: 0, key: false }],
+      mode: 'cfr',
+      last: 0.04,
+    },
+    {
+      name: 'implausible 1 ms last duration (Matroska): the median interval',
+      rows: [...cfrRows(9), { pts: 0.36, duration: 0.001, key: false }],
+      mode: 'cfr',
+      last: 0.04,
+    },
+    {
+      name: '23.976 fps in a 1 ms time base (41 and 42 ms steps) is CFR',
+      rows: Array.from({ length: 48 }, (_, i) => ({ pts: Math.round((i * 1001) / 24) / 1000, duration: 0.042, key: i === 0 })),
+      mode: 'cfr',
+      last: 0.042,
+      timeBase: '1/1000',
+    },
     { name: 'a 1 ms time base does not hide a real VFR', rows: vfrRows, mode: 'vfr', last: 0.033, timeBase: '1/1000' },
-    { name: 'a coarse 1/10 time base cannot make 25 fps with a 2-frame gap CFR', rows: [...cfrRows(5), { pts: 0.28, duration: 0.04, key: false }], mode: 'vfr', last: 0.04, timeBase: '1/10' },
+    {
+      name: 'a coarse 1/10 time base cannot make 25 fps with a 2-frame gap CFR',
+      rows: [...cfrRows(5), { pts: 0.28, duration: 0.04, key: false }],
+      mode: 'vfr',
+      last: 0.04,
+      timeBase: '1/10',
+    },
   ];
   for (const c of cases) {
     it(c.name, () => {
       const a = analyze([h264({ duration: undefined, ...(c.timeBase ? { time_base: c.timeBase } : {}) })], c.rows);
       assert.equal(a.video.frameRateMode, c.mode);
       assert.ok(Math.abs(a.video.lastFrameDuration - c.last) < 1e-9, `lastFrameDuration ${a.video.lastFrameDuration}`);
-      assert.deepEqual(a.video.frameTimes, c.rows.map((r) => r.pts));
+      assert.deepEqual(
+        a.video.frameTimes,
+        c.rows.map((r) => r.pts),
+      );
       if (c.keys) assert.deepEqual(a.video.keyframeIndices, c.keys);
     });
   }
@@ -265,17 +409,46 @@ describe('buildAnalysis: start time, duration, streams', () => {
     const a = analyze([cover, { ...h264(), index: 1 }, { ...aacStream, index: 2 }]);
     assert.equal(a.video.streamIndex, 1);
     assert.equal(a.video.codec, 'h264');
-    assert.deepEqual(a.others.map((o) => [o.index, o.type, o.isAttachedPic]), [[0, 'data', true]]);
+    assert.deepEqual(
+      a.others.map((o) => [o.index, o.type, o.isAttachedPic]),
+      [[0, 'data', true]],
+    );
   });
 
   it('audio, subtitle, data and attachment streams are listed with their details; audio end from the scan', () => {
     const a = analyze(
-      [h264(), aacStream, { index: 2, codec_type: 'subtitle', codec_name: 'subrip', tags: { language: 'fre' } }, { index: 3, codec_type: 'data', codec_name: 'bin_data' }, { index: 4, codec_type: 'attachment', codec_name: 'ttf' }],
-      cfrRows(100), undefined, new Map([[1, 4.021333]]),
+      [
+        h264(),
+        aacStream,
+        { index: 2, codec_type: 'subtitle', codec_name: 'subrip', tags: { language: 'fre' } },
+        { index: 3, codec_type: 'data', codec_name: 'bin_data' },
+        { index: 4, codec_type: 'attachment', codec_name: 'ttf' },
+      ],
+      cfrRows(100),
+      undefined,
+      new Map([[1, 4.021333]]),
     );
-    assert.deepEqual(a.audio, [{ index: 1, type: 'audio', codec: 'aac', language: 'eng', channels: 2, sampleRate: 48000, startTime: 0, duration: 4.01, endTime: 4.021333 }]);
+    assert.deepEqual(a.audio, [
+      {
+        index: 1,
+        type: 'audio',
+        codec: 'aac',
+        language: 'eng',
+        channels: 2,
+        sampleRate: 48000,
+        startTime: 0,
+        duration: 4.01,
+        endTime: 4.021333,
+      },
+    ]);
     assert.deepEqual(a.subtitles, [{ index: 2, type: 'subtitle', codec: 'subrip', language: 'fre' }]);
-    assert.deepEqual(a.others.map((o) => [o.index, o.type]), [[3, 'data'], [4, 'attachment']]);
+    assert.deepEqual(
+      a.others.map((o) => [o.index, o.type]),
+      [
+        [3, 'data'],
+        [4, 'attachment'],
+      ],
+    );
   });
 
   it('field order kept only when interlaced', () => {

@@ -19,14 +19,37 @@ describe('resolveProfile: defaults per container', () => {
     it(container, () => assert.deepEqual(resolveProfile({ container }), expected));
   }
 
-  const crfDefaults: Array<[VideoCodec, number]> = [['h264', 23], ['hevc', 28], ['vp9', 33], ['av1', 35]];
+  const crfDefaults: Array<[VideoCodec, number]> = [
+    ['h264', 23],
+    ['hevc', 28],
+    ['vp9', 33],
+    ['av1', 35],
+  ];
   for (const [videoCodec, crf] of crfDefaults) {
     it(`default CRF for ${videoCodec} is ${crf}`, () => assert.equal(resolveProfile({ container: 'mkv', videoCodec }).crf, crf));
   }
 
   it('explicit values are kept; width/height only when given', () => {
-    const p = resolveProfile({ container: 'mkv', videoCodec: 'hevc', crf: 20, preset: 'slow', height: 480, audioCodec: 'opus', audioBitrateKbps: 96, pixelFormat: 'yuv420p10le' });
-    assert.deepEqual(p, { videoCodec: 'hevc', crf: 20, preset: 'slow', height: 480, audioCodec: 'opus', audioBitrateKbps: 96, container: 'mkv', pixelFormat: 'yuv420p10le' });
+    const p = resolveProfile({
+      container: 'mkv',
+      videoCodec: 'hevc',
+      crf: 20,
+      preset: 'slow',
+      height: 480,
+      audioCodec: 'opus',
+      audioBitrateKbps: 96,
+      pixelFormat: 'yuv420p10le',
+    });
+    assert.deepEqual(p, {
+      videoCodec: 'hevc',
+      crf: 20,
+      preset: 'slow',
+      height: 480,
+      audioCodec: 'opus',
+      audioBitrateKbps: 96,
+      container: 'mkv',
+      pixelFormat: 'yuv420p10le',
+    });
     assert.ok(!('width' in p));
   });
 });
@@ -58,12 +81,15 @@ describe('resolveProfile: what each container can hold', () => {
     it(`${label}: ${ok ? 'ok' : 'UsageError'}`, () => {
       if (ok) assert.doesNotThrow(() => resolveProfile(input));
       else {
-        assert.throws(() => resolveProfile(input), (err: unknown) => {
-          assert.ok(err instanceof UsageError);
-          assert.match(err.message, new RegExp(`\\.${input.container} output cannot hold`));
-          assert.match(err.message, /choose one of/);
-          return true;
-        });
+        assert.throws(
+          () => resolveProfile(input),
+          (err: unknown) => {
+            assert.ok(err instanceof UsageError);
+            assert.match(err.message, new RegExp(`\\.${input.container} output cannot hold`));
+            assert.match(err.message, /choose one of/);
+            return true;
+          },
+        );
       }
     });
   }
@@ -71,16 +97,29 @@ describe('resolveProfile: what each container can hold', () => {
 
 describe('resolveProfile: CRF range', () => {
   const cases: Array<[videoCodec: VideoCodec, crf: number, ok: boolean]> = [
-    ['h264', 0, true], ['h264', 51, true], ['h264', 52, false], ['h264', -1, false], ['h264', 22.5, false], ['h264', NaN, false],
-    ['hevc', 51, true], ['hevc', 52, false],
-    ['vp9', 63, true], ['vp9', 64, false], ['vp9', 0, true],
-    ['av1', 63, true], ['av1', 64, false],
+    ['h264', 0, true],
+    ['h264', 51, true],
+    ['h264', 52, false],
+    ['h264', -1, false],
+    ['h264', 22.5, false],
+    ['h264', NaN, false],
+    ['hevc', 51, true],
+    ['hevc', 52, false],
+    ['vp9', 63, true],
+    ['vp9', 64, false],
+    ['vp9', 0, true],
+    ['av1', 63, true],
+    ['av1', 64, false],
   ];
   for (const [videoCodec, crf, ok] of cases) {
     it(`${videoCodec} crf ${crf}: ${ok ? 'ok' : 'UsageError'}`, () => {
       const run = () => resolveProfile({ container: 'mkv', videoCodec, crf });
       if (ok) assert.equal(run().crf, crf);
-      else assert.throws(run, (err: unknown) => err instanceof UsageError && /--crf must be a whole number from 0 to (51|63)/.test(err.message));
+      else
+        assert.throws(
+          run,
+          (err: unknown) => err instanceof UsageError && /--crf must be a whole number from 0 to (51|63)/.test(err.message),
+        );
     });
   }
 });
@@ -128,7 +167,10 @@ describe('containerFromPath', () => {
   const bad = ['out', 'out.avi', 'out.ts', '/a/b.mp4/', 'out.mp4.tmp', '.mp4x', ''];
   for (const path of bad) {
     it(`${JSON.stringify(path)} → UsageError that says which extensions work`, () => {
-      assert.throws(() => containerFromPath(path), (err: unknown) => err instanceof UsageError && /\.mp4, \.mkv, \.webm or \.mov/.test(err.message));
+      assert.throws(
+        () => containerFromPath(path),
+        (err: unknown) => err instanceof UsageError && /\.mp4, \.mkv, \.webm or \.mov/.test(err.message),
+      );
     });
   }
 });
@@ -164,7 +206,10 @@ describe('presetArgs', () => {
   ];
   for (const [codec, preset, message] of bad) {
     it(`${codec} ${preset} → UsageError`, () => {
-      assert.throws(() => presetArgs(codec, preset), (err: unknown) => err instanceof UsageError && message.test(err.message));
+      assert.throws(
+        () => presetArgs(codec, preset),
+        (err: unknown) => err instanceof UsageError && message.test(err.message),
+      );
     });
   }
 });

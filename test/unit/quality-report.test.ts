@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
-  PSNR_CAP_DB, SEAM_WINDOW_FRAMES, buildQualityArgs, buildQualityReport, describeQuality, parseQualityFrames,
+  PSNR_CAP_DB,
+  SEAM_WINDOW_FRAMES,
+  buildQualityArgs,
+  buildQualityReport,
+  describeQuality,
+  parseQualityFrames,
 } from '../../src/core/quality-report.js';
 import type { SegmentPlan } from '../../src/core/types.js';
 
@@ -18,15 +23,19 @@ function planOf(lengths: number[]): SegmentPlan {
 const times = (n: number) => Array.from({ length: n }, (_, i) => i / 25);
 
 function printed(psnr: Array<number | 'inf'>, ssim: number[]): string {
-  return psnr.map((p, i) => [
-    `frame:${i}    pts:${i}       pts_time:${i / 1e6}`,
-    'lavfi.psnr.mse_avg=1.0',
-    `lavfi.psnr.psnr.y=${p}`,
-    `lavfi.psnr.psnr_avg=${p}`,
-    'lavfi.ssim.Y=0.9',
-    `lavfi.ssim.All=${ssim[i]}`,
-    'lavfi.ssim.dB=20.0',
-  ].join('\n')).join('\n');
+  return psnr
+    .map((p, i) =>
+      [
+        `frame:${i}    pts:${i}       pts_time:${i / 1e6}`,
+        'lavfi.psnr.mse_avg=1.0',
+        `lavfi.psnr.psnr.y=${p}`,
+        `lavfi.psnr.psnr_avg=${p}`,
+        'lavfi.ssim.Y=0.9',
+        `lavfi.ssim.All=${ssim[i]}`,
+        'lavfi.ssim.dB=20.0',
+      ].join('\n'),
+    )
+    .join('\n');
 }
 
 describe('quality report', () => {
@@ -45,12 +54,21 @@ describe('quality report', () => {
     const r = buildQualityReport(parseQualityFrames(printed(psnr, ssim)), plan, times(150));
     assert.equal(r.frames, 150);
     assert.equal(r.seams.length, 2);
-    assert.deepEqual(r.seams.map((s) => [s.index, s.frame, s.psnrBefore, s.psnrAfter, s.psnrAround, s.dipDb]), [[1, 50, 44, 45, 45, 1], [2, 100, 45, 41, 45, 4]]);
+    assert.deepEqual(
+      r.seams.map((s) => [s.index, s.frame, s.psnrBefore, s.psnrAfter, s.psnrAround, s.dipDb]),
+      [
+        [1, 50, 44, 45, 45, 1],
+        [2, 100, 45, 41, 45, 4],
+      ],
+    );
     assert.equal(r.seams[1]!.time, 4);
     assert.equal(r.worstSeam, 2);
     assert.equal(r.psnrMin, 41);
     assert.equal(r.psnrMinFrame, 100);
-    assert.match(describeQuality(r), /worst seam: before segment 2 at 4\.000 s \(frame 100\): 45\.00 \| 41\.00 dB either side, 4\.00 dB below/);
+    assert.match(
+      describeQuality(r),
+      /worst seam: before segment 2 at 4\.000 s \(frame 100\): 45\.00 \| 41\.00 dB either side, 4\.00 dB below/,
+    );
   });
 
   it('keeps a seam neighbourhood inside the two segments beside it', () => {
@@ -86,8 +104,17 @@ describe('quality report', () => {
   it('compares the source at the output size and pixel format, frames renumbered', () => {
     const args = buildQualityArgs({ outputLocation: '/o.mp4', sourceLocation: '/s.mkv', pixelFormat: 'yuv420p10le' });
     assert.deepEqual(args.slice(4, 8), ['-i', 'file:/o.mp4', '-i', 'file:/s.mkv']);
-    const remote = buildQualityArgs({ outputLocation: '/o.mp4', sourceLocation: 'https://b.s3.amazonaws.com/in.mkv?X-Amz-Signature=x', pixelFormat: 'yuv420p' });
-    assert.ok(remote.join(' ').includes('-reconnect 1 -reconnect_on_network_error 1 -reconnect_on_http_error 5xx -reconnect_delay_max 10 -i https://b.s3'), 'a presigned source reconnects');
+    const remote = buildQualityArgs({
+      outputLocation: '/o.mp4',
+      sourceLocation: 'https://b.s3.amazonaws.com/in.mkv?X-Amz-Signature=x',
+      pixelFormat: 'yuv420p',
+    });
+    assert.ok(
+      remote
+        .join(' ')
+        .includes('-reconnect 1 -reconnect_on_network_error 1 -reconnect_on_http_error 5xx -reconnect_delay_max 10 -i https://b.s3'),
+      'a presigned source reconnects',
+    );
     const graph = args[args.indexOf('-filter_complex') + 1]!;
     assert.match(graph, /^\[1:v:0\]\[0:v:0\]scale2ref/);
     assert.equal(graph.match(/format=yuv420p10le,settb=AVTB,setpts=N/g)?.length, 2);

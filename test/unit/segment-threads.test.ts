@@ -34,15 +34,29 @@ describe('segmentThreads', () => {
 
   it('no more segments than workers: they all run at once and share the tail threads', () => {
     const o = { workers: 4, threadsPerWorker: 1, tailThreads: 4, profile };
-    assert.deepEqual([0, 1].map((i) => segmentThreads(o, { encodeOrder: [1, 0] }, i)), [2, 2]);
-    assert.deepEqual([0].map((i) => segmentThreads(o, { encodeOrder: [0] }, i)), [4], 'one segment gets every core');
+    assert.deepEqual(
+      [0, 1].map((i) => segmentThreads(o, { encodeOrder: [1, 0] }, i)),
+      [2, 2],
+    );
+    assert.deepEqual(
+      [0].map((i) => segmentThreads(o, { encodeOrder: [0] }, i)),
+      [4],
+      'one segment gets every core',
+    );
     const two = { workers: 2, threadsPerWorker: 1, tailThreads: 2, profile };
-    assert.deepEqual([0, 1].map((i) => segmentThreads(two, { encodeOrder: [0, 1] }, i)), [1, 1], 'two on two cores: one each');
+    assert.deepEqual(
+      [0, 1].map((i) => segmentThreads(two, { encodeOrder: [0, 1] }, i)),
+      [1, 1],
+      'two on two cores: one each',
+    );
   });
 
   it('x265 gets no tail boost (it runs threads of its own beside its pool), but a lone segment gets every core', () => {
     const hevc = { ...options, profile: { videoCodec: 'hevc' as const } };
-    assert.deepEqual([0, 1, 2, 3, 4].map((i) => segmentThreads(hevc, plan, i)), [1, 1, 1, 1, 1]);
+    assert.deepEqual(
+      [0, 1, 2, 3, 4].map((i) => segmentThreads(hevc, plan, i)),
+      [1, 1, 1, 1, 1],
+    );
     assert.equal(segmentThreads(hevc, { encodeOrder: [0] }, 0), 2);
   });
 
@@ -57,7 +71,10 @@ describe('segmentThreads', () => {
 });
 
 describe('taskThreads', () => {
-  const job = { options: { workers: 2, threadsPerWorker: 1, tailThreads: 2, profile: { videoCodec: 'h264' as const } }, plan: { encodeOrder: [0, 1, 2] } };
+  const job = {
+    options: { workers: 2, threadsPerWorker: 1, tailThreads: 2, profile: { videoCodec: 'h264' as const } },
+    plan: { encodeOrder: [0, 1, 2] },
+  };
   it('a tail segment: more encoder threads, one worker share of decoder threads', () => {
     assert.deepEqual(taskThreads(job, { kind: 'video', index: 2 }), { threads: 2, decodeThreads: 1 });
     assert.deepEqual(taskThreads(job, { kind: 'video', index: 0 }), { threads: 1, decodeThreads: 1 });

@@ -20,7 +20,7 @@ describe('state payload limits', () => {
     assert.equal(payloadOverLimit('Merge', 'input', { jobId: 'abcdef123456' }), undefined);
   });
 
-  it('a 2 h source in 1 s segments (7,200) keeps Analyze\'s output, the Map items and every step input inside the limit', () => {
+  it("a 2 h source in 1 s segments (7,200) keeps Analyze's output, the Map items and every step input inside the limit", () => {
     const fps = 30;
     const frames = 2 * 3600 * fps;
     const plan = planSegments({
@@ -39,18 +39,35 @@ describe('state payload limits', () => {
     assert.equal(payloadOverLimit('EncodeSegment', 'input', { jobId: 'abcdef123456', kind: 'video', index: 7199 }), undefined);
   });
 
-  it('estimate\'s limits for that source: the Distributed Map, every payload and ledger item inside its limit, 2 read units per segment', () => {
+  it("estimate's limits for that source: the Distributed Map, every payload and ledger item inside its limit, 2 read units per segment", () => {
     const fps = 30;
     // One minute probed (jittered frame times, a keyframe a second), projected to 2 h as estimate --duration does.
     const frameTimes = Array.from({ length: 60 * fps }, (_, i) => Math.round((i / fps + ((i * 7919) % 13) * 1e-5) * 1e6) / 1e6);
     const analysis: MediaAnalysis = {
-      formatName: 'mov,mp4,m4a,3gp,3g2,mj2', startTime: 0, duration: 60, durationFromContainer: true, sizeBytes: 1e7,
+      formatName: 'mov,mp4,m4a,3gp,3g2,mj2',
+      startTime: 0,
+      duration: 60,
+      durationFromContainer: true,
+      sizeBytes: 1e7,
       video: {
-        streamIndex: 0, codec: 'h264', width: 1920, height: 1080, pixelFormat: 'yuv420p', rotation: 0, color: {}, frameRate: '30/1',
-        avgFrameRate: '30/1', frameRateMode: 'cfr', timeBase: '1/15360', frameTimes, keyframeIndices: frameTimes.map((_, i) => i).filter((i) => i % fps === 0),
+        streamIndex: 0,
+        codec: 'h264',
+        width: 1920,
+        height: 1080,
+        pixelFormat: 'yuv420p',
+        rotation: 0,
+        color: {},
+        frameRate: '30/1',
+        avgFrameRate: '30/1',
+        frameRateMode: 'cfr',
+        timeBase: '1/15360',
+        frameTimes,
+        keyframeIndices: frameTimes.map((_, i) => i).filter((i) => i % fps === 0),
         lastFrameDuration: 1 / fps,
       },
-      audio: [{ index: 1, type: 'audio', codec: 'aac', channels: 2, sampleRate: 48_000 }], subtitles: [], others: [],
+      audio: [{ index: 1, type: 'audio', codec: 'aac', channels: 2, sampleRate: 48_000 }],
+      subtitles: [],
+      others: [],
     };
     const options = parseTranscodeOptions({ segmentSeconds: '1' }, 'out.mp4');
     const l = planLimits({ analysis, durationSeconds: 7200, options, segmentSeconds: 1, concurrency: 40, mapMode: 'auto' });
@@ -67,4 +84,3 @@ describe('state payload limits', () => {
     assert.equal(mapModeFor(7200, 'auto'), 'distributed');
   });
 });
-

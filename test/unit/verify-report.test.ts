@@ -10,10 +10,16 @@ const FPS = 25;
 const FRAMES = 100; // 4 s
 const AAC = 1024 / 48000;
 
-interface Packet { stream_index: number; pts_time?: string; duration_time?: string }
+interface Packet {
+  stream_index: number;
+  pts_time?: string;
+  duration_time?: string;
+}
 
 /** Video packets: `n` frames at 25 fps from `start`; options to drop durations or move the last one. */
-function videoPackets(o: { n?: number; start?: number; durations?: boolean; lastPts?: number; lastDuration?: number; stream?: number } = {}): Packet[] {
+function videoPackets(
+  o: { n?: number; start?: number; durations?: boolean; lastPts?: number; lastDuration?: number; stream?: number } = {},
+): Packet[] {
   const n = o.n ?? FRAMES;
   return Array.from({ length: n }, (_, i) => {
     const pts = i === n - 1 && o.lastPts !== undefined ? o.lastPts : (o.start ?? 0) + i / FPS;
@@ -39,15 +45,43 @@ function scan(packets: Packet[], types: string[] = ['video', 'audio']): string {
   return JSON.stringify({ packets, streams: types.map((codec_type, index) => ({ index, codec_type })) });
 }
 
-function expectations(o: { sourceAudioEnd?: number | null; expectAudio?: boolean; audioFrameSeconds?: number | null; totalFrames?: number } = {}): VerifyExpectations {
+function expectations(
+  o: { sourceAudioEnd?: number | null; expectAudio?: boolean; audioFrameSeconds?: number | null; totalFrames?: number } = {},
+): VerifyExpectations {
   const analysis: MediaAnalysis = {
-    formatName: 'mov,mp4,m4a,3gp,3g2,mj2', startTime: 0, duration: 4, durationFromContainer: true, sizeBytes: 1,
+    formatName: 'mov,mp4,m4a,3gp,3g2,mj2',
+    startTime: 0,
+    duration: 4,
+    durationFromContainer: true,
+    sizeBytes: 1,
     video: {
-      streamIndex: 0, codec: 'h264', width: 640, height: 360, pixelFormat: 'yuv420p', rotation: 0, color: {},
-      frameRate: '25/1', avgFrameRate: '25/1', frameRateMode: 'cfr', timeBase: '1/12800',
-      frameTimes: Array.from({ length: FRAMES }, (_, i) => i / FPS), keyframeIndices: [0], lastFrameDuration: 1 / FPS,
+      streamIndex: 0,
+      codec: 'h264',
+      width: 640,
+      height: 360,
+      pixelFormat: 'yuv420p',
+      rotation: 0,
+      color: {},
+      frameRate: '25/1',
+      avgFrameRate: '25/1',
+      frameRateMode: 'cfr',
+      timeBase: '1/12800',
+      frameTimes: Array.from({ length: FRAMES }, (_, i) => i / FPS),
+      keyframeIndices: [0],
+      lastFrameDuration: 1 / FPS,
     },
-    audio: [{ index: 1, type: 'audio', codec: 'aac', channels: 2, sampleRate: 48000, startTime: 0, duration: 4, ...(o.sourceAudioEnd === null ? {} : { endTime: o.sourceAudioEnd ?? 4 }) }],
+    audio: [
+      {
+        index: 1,
+        type: 'audio',
+        codec: 'aac',
+        channels: 2,
+        sampleRate: 48000,
+        startTime: 0,
+        duration: 4,
+        ...(o.sourceAudioEnd === null ? {} : { endTime: o.sourceAudioEnd ?? 4 }),
+      },
+    ],
     subtitles: [],
     others: [],
   };
@@ -68,44 +102,104 @@ interface VerifyCase {
 
 const cases: VerifyCase[] = [
   { name: 'exact output: ok', packets: [...videoPackets(), ...audioPackets({ end: 4 })], failures: [] },
-  { name: 'AAC priming (audio starts at -1024 samples): ok', packets: [...videoPackets(), ...audioPackets({ start: -AAC, end: 4 })], failures: [] },
-  { name: 'one frame missing', packets: [...videoPackets({ n: 99 })], e: { expectAudio: false }, failures: [/^frame count 99, expected 100$/] },
-  { name: 'one frame too many', packets: [...videoPackets({ n: 101 })], e: { expectAudio: false }, failures: [/^frame count 101, expected 100$/] },
+  {
+    name: 'AAC priming (audio starts at -1024 samples): ok',
+    packets: [...videoPackets(), ...audioPackets({ start: -AAC, end: 4 })],
+    failures: [],
+  },
+  {
+    name: 'one frame missing',
+    packets: [...videoPackets({ n: 99 })],
+    e: { expectAudio: false },
+    failures: [/^frame count 99, expected 100$/],
+  },
+  {
+    name: 'one frame too many',
+    packets: [...videoPackets({ n: 101 })],
+    e: { expectAudio: false },
+    failures: [/^frame count 101, expected 100$/],
+  },
   {
     name: 'right frame count, video 0.14 s too long (a gap): duration failure',
-    packets: videoPackets({ lastPts: 4.1 }), e: { expectAudio: false },
+    packets: videoPackets({ lastPts: 4.1 }),
+    e: { expectAudio: false },
     failures: [/^video duration 4\.140 s, expected 4\.000 s \(tolerance one frame, 0\.041 s\)$/],
   },
-  { name: 'last frame 0.07 s instead of 0.04 s: within one frame', packets: videoPackets({ lastDuration: 0.07 }), e: { expectAudio: false }, failures: [] },
-  { name: 'last frame 0.09 s: over one frame', packets: videoPackets({ lastDuration: 0.09 }), e: { expectAudio: false }, failures: [/^video duration 4\.050 s/] },
-  { name: 'no packet durations at all (muxer left them out): the planned last frame duration is used', packets: [...videoPackets({ durations: false }), ...audioPackets({ end: 4, durations: false })], failures: [] },
+  {
+    name: 'last frame 0.07 s instead of 0.04 s: within one frame',
+    packets: videoPackets({ lastDuration: 0.07 }),
+    e: { expectAudio: false },
+    failures: [],
+  },
+  {
+    name: 'last frame 0.09 s: over one frame',
+    packets: videoPackets({ lastDuration: 0.09 }),
+    e: { expectAudio: false },
+    failures: [/^video duration 4\.050 s/],
+  },
+  {
+    name: 'no packet durations at all (muxer left them out): the planned last frame duration is used',
+    packets: [...videoPackets({ durations: false }), ...audioPackets({ end: 4, durations: false })],
+    failures: [],
+  },
   {
     name: 'audio ends 0.1 s early',
     packets: [...videoPackets(), ...audioPackets({ end: 3.9 })],
-    failures: [/^audio ends -0\.0\d\d s after the last video frame starts, in the source 0\.040 s \(tolerance one audio frame, 0\.023 s\)$/],
+    failures: [
+      /^audio ends -0\.0\d\d s after the last video frame starts, in the source 0\.040 s \(tolerance one audio frame, 0\.023 s\)$/,
+    ],
   },
   // The exact output's audio ends 0.0507 s after the last frame starts (AAC packets end at 4.0107 s).
-  { name: 'gap 0.019 s off the source: within one AAC frame', packets: [...videoPackets(), ...audioPackets({ end: 4 })], e: { sourceAudioEnd: 4.03 }, failures: [] },
-  { name: 'gap 0.029 s off the source: over one AAC frame', packets: [...videoPackets(), ...audioPackets({ end: 4 })], e: { sourceAudioEnd: 4.04 }, failures: [/^audio ends 0\.051 s after the last video frame starts, in the source 0\.080 s/] },
+  {
+    name: 'gap 0.019 s off the source: within one AAC frame',
+    packets: [...videoPackets(), ...audioPackets({ end: 4 })],
+    e: { sourceAudioEnd: 4.03 },
+    failures: [],
+  },
+  {
+    name: 'gap 0.029 s off the source: over one AAC frame',
+    packets: [...videoPackets(), ...audioPackets({ end: 4 })],
+    e: { sourceAudioEnd: 4.04 },
+    failures: [/^audio ends 0\.051 s after the last video frame starts, in the source 0\.080 s/],
+  },
   {
     name: 'source audio runs 0.5 s past the video and the output keeps it: ok',
-    packets: [...videoPackets(), ...audioPackets({ end: 4.5 })], e: { sourceAudioEnd: 4.5 }, failures: [],
+    packets: [...videoPackets(), ...audioPackets({ end: 4.5 })],
+    e: { sourceAudioEnd: 4.5 },
+    failures: [],
   },
   {
     name: 'source audio runs 0.5 s past the video but the output cut it at the video end',
-    packets: [...videoPackets(), ...audioPackets({ end: 4 })], e: { sourceAudioEnd: 4.5 }, failures: [/^audio ends .* in the source 0\.540 s/],
+    packets: [...videoPackets(), ...audioPackets({ end: 4 })],
+    e: { sourceAudioEnd: 4.5 },
+    failures: [/^audio ends .* in the source 0\.540 s/],
   },
   {
     name: 'unknown audio frame size: default tolerance 27 ms',
-    packets: [...videoPackets(), ...audioPackets({ end: 4 })], e: { audioFrameSeconds: null, sourceAudioEnd: 4.035 }, failures: [],
+    packets: [...videoPackets(), ...audioPackets({ end: 4 })],
+    e: { audioFrameSeconds: null, sourceAudioEnd: 4.035 },
+    failures: [],
   },
-  { name: 'source audio end unknown: no gap check', packets: [...videoPackets(), ...audioPackets({ end: 2 })], e: { sourceAudioEnd: null }, failures: [] },
+  {
+    name: 'source audio end unknown: no gap check',
+    packets: [...videoPackets(), ...audioPackets({ end: 2 })],
+    e: { sourceAudioEnd: null },
+    failures: [],
+  },
   { name: 'audio expected but missing', packets: videoPackets(), types: ['video'], failures: [/^the output has no audio stream$/] },
   { name: 'audio not expected and absent: ok', packets: videoPackets(), types: ['video'], e: { expectAudio: false }, failures: [] },
-  { name: 'no video stream at all', packets: audioPackets({ end: 4 }), types: ['data', 'audio'], e: { expectAudio: false }, failures: [/^the output has no video stream$/, /^frame count 0, expected 100$/] },
+  {
+    name: 'no video stream at all',
+    packets: audioPackets({ end: 4 }),
+    types: ['data', 'audio'],
+    e: { expectAudio: false },
+    failures: [/^the output has no video stream$/, /^frame count 0, expected 100$/],
+  },
   {
     name: 'a subtitle stream does not count as video or audio',
-    packets: [...videoPackets(), ...audioPackets({ end: 4 }), { stream_index: 2, pts_time: '1.0', duration_time: '9.0' }], types: ['video', 'audio', 'subtitle'], failures: [],
+    packets: [...videoPackets(), ...audioPackets({ end: 4 }), { stream_index: 2, pts_time: '1.0', duration_time: '9.0' }],
+    types: ['video', 'audio', 'subtitle'],
+    failures: [],
   },
 ];
 
@@ -137,28 +231,42 @@ describe('buildVerifyReport', () => {
 
 describe('spansFromScan', () => {
   it('counts packets, takes the earliest start and the latest end per stream, skips packets without pts', () => {
-    const spans = spansFromScan(JSON.stringify({
-      streams: [{ index: 0, codec_type: 'video' }, { index: 1, codec_type: 'audio' }],
-      packets: [
-        { stream_index: 0, pts_time: '0.080000', duration_time: '0.040000' },
-        { stream_index: 0, pts_time: '0.000000', duration_time: '0.040000' },
-        { stream_index: 0, pts_time: '0.040000', duration_time: '0.040000' },
-        { stream_index: 1, duration_time: '0.021333' },
-        { stream_index: 1, pts_time: '0.500000' },
-        { stream_index: 5, pts_time: '1.000000', duration_time: '1.000000' },
-      ],
-    }));
+    const spans = spansFromScan(
+      JSON.stringify({
+        streams: [
+          { index: 0, codec_type: 'video' },
+          { index: 1, codec_type: 'audio' },
+        ],
+        packets: [
+          { stream_index: 0, pts_time: '0.080000', duration_time: '0.040000' },
+          { stream_index: 0, pts_time: '0.000000', duration_time: '0.040000' },
+          { stream_index: 0, pts_time: '0.040000', duration_time: '0.040000' },
+          { stream_index: 1, duration_time: '0.021333' },
+          { stream_index: 1, pts_time: '0.500000' },
+          { stream_index: 5, pts_time: '1.000000', duration_time: '1.000000' },
+        ],
+      }),
+    );
     const v = spans.get(0)!;
-    assert.deepEqual({ type: v.type, count: v.count, start: v.start, lastPts: v.lastPts, endKnown: v.endKnown }, { type: 'video', count: 3, start: 0, lastPts: 0.08, endKnown: true });
+    assert.deepEqual(
+      { type: v.type, count: v.count, start: v.start, lastPts: v.lastPts, endKnown: v.endKnown },
+      { type: 'video', count: 3, start: 0, lastPts: 0.08, endKnown: true },
+    );
     assert.ok(Math.abs(v.end - 0.12) < 1e-9);
     const a = spans.get(1)!;
-    assert.deepEqual({ count: a.count, start: a.start, end: a.end, endKnown: a.endKnown }, { count: 1, start: 0.5, end: 0.5, endKnown: false });
+    assert.deepEqual(
+      { count: a.count, start: a.start, end: a.end, endKnown: a.endKnown },
+      { count: 1, start: 0.5, end: 0.5, endKnown: false },
+    );
     assert.equal(spans.get(5)!.type, 'unknown');
   });
 
-  it('with the index read (MP4/MOV), counts are the index\'s sample counts; span ends still come from the packets read', () => {
+  it("with the index read (MP4/MOV), counts are the index's sample counts; span ends still come from the packets read", () => {
     const text = JSON.stringify({
-      streams: [{ index: 0, codec_type: 'video', nb_frames: '300' }, { index: 1, codec_type: 'audio', nb_frames: 'N/A' }],
+      streams: [
+        { index: 0, codec_type: 'video', nb_frames: '300' },
+        { index: 1, codec_type: 'audio', nb_frames: 'N/A' },
+      ],
       packets: [
         { stream_index: 0, pts_time: '0.000000', duration_time: '0.040000' },
         { stream_index: 0, pts_time: '11.960000', duration_time: '0.040000' },
@@ -172,4 +280,3 @@ describe('spansFromScan', () => {
     assert.equal(spansFromScan(text).get(0)!.count, 2);
   });
 });
-

@@ -8,7 +8,10 @@ import type { JobDetail, JobListItem, TaskRecord, WorkerInfo } from './types.js'
 const TOKEN_KEY = 'shardcast-token';
 
 export class ApiError extends Error {
-  constructor(readonly status: number, message: string) {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -67,7 +70,8 @@ export const api = {
   job: (id: string) => request<JobDetail>('GET', `/api/jobs/${encodeURIComponent(id)}`),
   segment: (id: string, kind: string, index: number) =>
     request<TaskRecord>('GET', `/api/jobs/${encodeURIComponent(id)}/segments/${index}?kind=${kind}`),
-  action: (id: string, action: 'retry' | 'resume' | 'cancel' | 'quality') => request<JobDetail>('POST', `/api/jobs/${encodeURIComponent(id)}/${action}`),
+  action: (id: string, action: 'retry' | 'resume' | 'cancel' | 'quality') =>
+    request<JobDetail>('POST', `/api/jobs/${encodeURIComponent(id)}/${action}`),
   remove: (id: string) => request<{ deleted: string }>('DELETE', `/api/jobs/${encodeURIComponent(id)}`),
 };
 

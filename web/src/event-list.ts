@@ -12,9 +12,21 @@ function kindOf(type: string): string {
 export function eventList(events: JobEvent[]): HTMLElement {
   if (events.length === 0) return h('p', { class: 'muted' }, 'No events yet.');
   const t0 = events[0]!.at;
-  return h('ol', { class: 'events' }, ...events.map((e) =>
-    h('li', { class: kindOf(e.type), 'data-type': e.type },
-      h('time', { datetime: new Date(e.at).toISOString(), title: new Date(e.at).toLocaleString() }, `+${((e.at - t0) / 1000).toFixed(2)} s`),
-      h('code', { class: 'ev-type' }, e.type),
-      h('span', { class: 'ev-msg' }, e.message))));
+  return h(
+    'ol',
+    { class: 'events' },
+    ...events.map((e) =>
+      h(
+        'li',
+        { class: kindOf(e.type), 'data-type': e.type },
+        h(
+          'time',
+          { datetime: new Date(e.at).toISOString(), title: new Date(e.at).toLocaleString() },
+          `+${((e.at - t0) / 1000).toFixed(2)} s`,
+        ),
+        h('code', { class: 'ev-type' }, e.type),
+        h('span', { class: 'ev-msg' }, e.message),
+      ),
+    ),
+  );
 }

@@ -13,15 +13,26 @@ function profileText(j: JobListItem): string {
 
 function progressCell(j: JobListItem): HTMLElement {
   const frac = j.segmentsTotal ? j.segmentsDone / j.segmentsTotal : j.status === 'done' ? 1 : 0;
-  return h('div', { class: 'progress-cell' },
+  return h(
+    'div',
+    { class: 'progress-cell' },
     h('progress', { max: 1, value: frac, 'aria-label': `${j.segmentsDone} of ${j.segmentsTotal} segments` }),
-    h('span', {}, `${j.segmentsDone}/${j.segmentsTotal || '?'}`));
+    h('span', {}, `${j.segmentsDone}/${j.segmentsTotal || '?'}`),
+  );
 }
 
 function row(j: JobListItem): HTMLElement {
   const link = h('a', { href: `/jobs/${j.id}`, 'data-link': true, class: 'job-link' }, j.sourceName);
-  return h('tr', { 'data-job': j.id },
-    h('td', { 'data-label': 'Source' }, link, h('div', { class: 'muted mono' }, j.id), j.error ? h('div', { class: 'error small' }, j.error) : null),
+  return h(
+    'tr',
+    { 'data-job': j.id },
+    h(
+      'td',
+      { 'data-label': 'Source' },
+      link,
+      h('div', { class: 'muted mono' }, j.id),
+      j.error ? h('div', { class: 'error small' }, j.error) : null,
+    ),
     h('td', { 'data-label': 'Profile' }, profileText(j)),
     h('td', { 'data-label': 'Status' }, jobBadge(j.status)),
     h('td', { 'data-label': 'Progress' }, progressCell(j)),
@@ -29,33 +40,62 @@ function row(j: JobListItem): HTMLElement {
     h('td', { 'data-label': 'Wall time' }, clock(j.wallMs)),
     h('td', { 'data-label': 'Speed-up' }, h('span', { title: 'source duration / wall time' }, speed(j.speed))),
     h('td', { 'data-label': 'Output' }, bytes(j.sizeBytes)),
-    h('td', { 'data-label': 'Created' }, dateTime(j.createdAt)));
+    h('td', { 'data-label': 'Created' }, dateTime(j.createdAt)),
+  );
 }
 
 /** One cluster worker: where it runs, what it encodes now, when it was last heard from. */
 function workerRow(w: WorkerInfo, now: number): HTMLElement {
   const age = Math.max(0, Math.round((now - w.heartbeatAt) / 1000));
-  return h('tr', { 'data-worker': w.id },
+  return h(
+    'tr',
+    { 'data-worker': w.id },
     h('td', { 'data-label': 'Host' }, w.host),
     h('td', { 'data-label': 'PID', class: 'mono' }, String(w.pid)),
     h('td', { 'data-label': 'Task', class: 'mono' }, w.tasks.length ? w.tasks.join(', ') : h('span', { class: 'muted' }, 'idle')),
     h('td', { 'data-label': 'Slots' }, `${w.tasks.length}/${w.concurrency}`),
     h('td', { 'data-label': 'Heartbeat' }, `${age} s ago${w.draining ? ' (draining)' : ''}`),
-    h('td', { 'data-label': 'ffmpeg', class: 'muted' }, w.ffmpeg));
+    h('td', { 'data-label': 'ffmpeg', class: 'muted' }, w.ffmpeg),
+  );
 }
 
 export function renderJobsPage(root: HTMLElement): () => void {
   const tbody = h('tbody');
   const note = h('p', { class: 'muted' }, 'Loading…');
-  const table = h('table', { class: 'jobs-table' },
-    h('thead', {}, h('tr', {}, ...['Source', 'Profile', 'Status', 'Progress', 'Duration', 'Wall time', 'Speed-up', 'Output', 'Created'].map((t) => h('th', { scope: 'col' }, t)))),
-    tbody);
+  const table = h(
+    'table',
+    { class: 'jobs-table' },
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        ...['Source', 'Profile', 'Status', 'Progress', 'Duration', 'Wall time', 'Speed-up', 'Output', 'Created'].map((t) =>
+          h('th', { scope: 'col' }, t),
+        ),
+      ),
+    ),
+    tbody,
+  );
   const workersBody = h('tbody');
   const workersNote = h('p', { class: 'muted' });
-  const workersCard = h('section', { class: 'card workers', hidden: true }, h('h1', {}, 'Workers'), workersNote,
-    h('div', { class: 'table-wrap' }, h('table', { class: 'workers-table' },
-      h('thead', {}, h('tr', {}, ...['Host', 'PID', 'Task', 'Slots', 'Heartbeat', 'ffmpeg'].map((t) => h('th', { scope: 'col' }, t)))),
-      workersBody)));
+  const workersCard = h(
+    'section',
+    { class: 'card workers', hidden: true },
+    h('h1', {}, 'Workers'),
+    workersNote,
+    h(
+      'div',
+      { class: 'table-wrap' },
+      h(
+        'table',
+        { class: 'workers-table' },
+        h('thead', {}, h('tr', {}, ...['Host', 'PID', 'Task', 'Slots', 'Heartbeat', 'ffmpeg'].map((t) => h('th', { scope: 'col' }, t)))),
+        workersBody,
+      ),
+    ),
+  );
   root.append(
     h('section', { class: 'card' }, h('h1', {}, 'New job'), uploadForm()),
     workersCard,
@@ -74,7 +114,9 @@ export function renderJobsPage(root: HTMLElement): () => void {
       if (stopped) return;
       workersCard.hidden = w.backend !== 'cluster';
       fill(workersBody, ...w.workers.map((x) => workerRow(x, Date.now())));
-      workersNote.textContent = w.workers.length ? '' : 'No worker has reported in the last 30 s: start `shardcast worker --redis … --store …` on each node.';
+      workersNote.textContent = w.workers.length
+        ? ''
+        : 'No worker has reported in the last 30 s: start `shardcast worker --redis … --store …` on each node.';
     } catch (err) {
       note.textContent = `Cannot load jobs: ${(err as Error).message}`;
       note.classList.add('error');

@@ -13,13 +13,22 @@ function dl(rows: Array<[string, Node | string | undefined]>): HTMLElement {
 
 export function renderSegmentDetails(panel: HTMLElement, t: TaskRecord, onClose: () => void): void {
   const title = t.kind === 'audio' ? 'Audio track' : `Segment ${t.index}`;
-  fill(panel,
-    h('div', { class: 'panel-head' },
+  fill(
+    panel,
+    h(
+      'div',
+      { class: 'panel-head' },
       h('h2', {}, title, ' ', h('span', { class: `badge st-${t.status}` }, taskIcon(t.status), ` ${t.status}`)),
-      h('button', { type: 'button', class: 'ghost', onclick: onClose, 'aria-label': 'close details' }, '✕')),
+      h('button', { type: 'button', class: 'ghost', onclick: onClose, 'aria-label': 'close details' }, '✕'),
+    ),
     dl([
       ['Key', h('code', {}, t.key)],
-      ['Range', t.kind === 'audio' ? 'whole track' : `frames ${t.startFrame}–${t.startFrame + t.frameCount - 1} (${t.frameCount}), ${t.startTime.toFixed(3)}–${t.endTime.toFixed(3)} s`],
+      [
+        'Range',
+        t.kind === 'audio'
+          ? 'whole track'
+          : `frames ${t.startFrame}–${t.startFrame + t.frameCount - 1} (${t.frameCount}), ${t.startTime.toFixed(3)}–${t.endTime.toFixed(3)} s`,
+      ],
       ['Attempts', String(t.attempts)],
       ['Worker', t.worker],
       ['Started', t.startedAt ? time(t.startedAt) : undefined],
@@ -34,10 +43,17 @@ export function renderSegmentDetails(panel: HTMLElement, t: TaskRecord, onClose:
     h('h3', {}, 'ffmpeg command'),
     t.args?.length ? h('pre', { class: 'cmd' }, commandLine('ffmpeg', t.args)) : h('p', { class: 'muted' }, 'Not run yet.'),
     h('h3', {}, 'Log (stderr tail)'),
-    t.stderrTail?.trim() ? h('pre', { class: 'log' }, t.stderrTail) : h('p', { class: 'muted' }, 'Empty.'));
+    t.stderrTail?.trim() ? h('pre', { class: 'log' }, t.stderrTail) : h('p', { class: 'muted' }, 'Empty.'),
+  );
 }
 
-export async function loadSegmentDetails(panel: HTMLElement, jobId: string, kind: string, index: number, onClose: () => void): Promise<void> {
+export async function loadSegmentDetails(
+  panel: HTMLElement,
+  jobId: string,
+  kind: string,
+  index: number,
+  onClose: () => void,
+): Promise<void> {
   panel.hidden = false;
   try {
     renderSegmentDetails(panel, await api.segment(jobId, kind, index), onClose);

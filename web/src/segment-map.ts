@@ -16,42 +16,68 @@ function seamText(s: SeamQuality): string {
 }
 
 function seamMark(s: SeamQuality, worst: boolean): HTMLElement {
-  return h('span', {
-    class: `seam${worst ? ' worst' : ''}`,
-    'data-seam': s.index,
-    'data-dip': s.dipDb.toFixed(2),
-    title: `${worst ? 'worst seam: ' : 'seam: '}${seamText(s)}`,
-  }, `${s.dipDb.toFixed(1)} dB`);
+  return h(
+    'span',
+    {
+      class: `seam${worst ? ' worst' : ''}`,
+      'data-seam': s.index,
+      'data-dip': s.dipDb.toFixed(2),
+      title: `${worst ? 'worst seam: ' : 'seam: '}${seamText(s)}`,
+    },
+    `${s.dipDb.toFixed(1)} dB`,
+  );
 }
 
 function qualityLine(q: QualityReport): HTMLElement {
   const w = q.seams.find((s) => s.index === q.worstSeam);
-  return h('p', { class: 'quality-line', 'data-role': 'quality' },
+  return h(
+    'p',
+    { class: 'quality-line', 'data-role': 'quality' },
     `PSNR ${q.psnrMean.toFixed(2)} dB, SSIM ${q.ssimMean.toFixed(4)} against the source · `,
-    w ? `worst seam before segment ${w.index}: ${seamText(w)}` : 'one segment, no seams');
+    w ? `worst seam before segment ${w.index}: ${seamText(w)}` : 'one segment, no seams',
+  );
 }
 
-function cell(t: TaskView, live: Record<string, number>, selected: boolean, onSelect: SelectTask, seam?: { s: SeamQuality; worst: boolean }): HTMLElement {
+function cell(
+  t: TaskView,
+  live: Record<string, number>,
+  selected: boolean,
+  onSelect: SelectTask,
+  seam?: { s: SeamQuality; worst: boolean },
+): HTMLElement {
   const frames = live[t.key];
-  const pct = t.status === 'done' ? 100 : t.status === 'running' && frames !== undefined ? Math.min(100, (frames / Math.max(1, t.frameCount)) * 100) : 0;
+  const pct =
+    t.status === 'done'
+      ? 100
+      : t.status === 'running' && frames !== undefined
+        ? Math.min(100, (frames / Math.max(1, t.frameCount)) * 100)
+        : 0;
   const name = t.kind === 'audio' ? 'audio' : `segment ${t.index}`;
   const label = `${name}: ${t.status}${t.attempts > 1 ? `, ${t.attempts} attempts` : ''}`;
-  return h('button', {
-    type: 'button',
-    class: `cell st-${t.status}${selected ? ' selected' : ''}`,
-    'data-kind': t.kind,
-    'data-index': t.index,
-    'data-status': t.status,
-    title: `${label} · ${t.startTime.toFixed(2)}–${t.endTime.toFixed(2)} s${seam ? ` · ${seamText(seam.s)}` : ''}`,
-    'aria-label': label,
-    'aria-pressed': selected ? 'true' : 'false',
-    style: `--fill:${pct.toFixed(0)}%`,
-    onclick: () => onSelect(t.kind, t.index),
-  },
-  h('span', { class: 'cell-index' }, t.kind === 'audio' ? '♪' : String(t.index)),
-  h('span', { class: 'cell-state' }, h('span', { 'aria-hidden': 'true' }, taskIcon(t.status)), h('span', { class: 'cell-word' }, t.status)),
-  t.attempts > 1 ? h('span', { class: 'cell-attempts', title: `${t.attempts} attempts` }, `↻${t.attempts}`) : null,
-  seam ? seamMark(seam.s, seam.worst) : null);
+  return h(
+    'button',
+    {
+      type: 'button',
+      class: `cell st-${t.status}${selected ? ' selected' : ''}`,
+      'data-kind': t.kind,
+      'data-index': t.index,
+      'data-status': t.status,
+      title: `${label} · ${t.startTime.toFixed(2)}–${t.endTime.toFixed(2)} s${seam ? ` · ${seamText(seam.s)}` : ''}`,
+      'aria-label': label,
+      'aria-pressed': selected ? 'true' : 'false',
+      style: `--fill:${pct.toFixed(0)}%`,
+      onclick: () => onSelect(t.kind, t.index),
+    },
+    h('span', { class: 'cell-index' }, t.kind === 'audio' ? '♪' : String(t.index)),
+    h(
+      'span',
+      { class: 'cell-state' },
+      h('span', { 'aria-hidden': 'true' }, taskIcon(t.status)),
+      h('span', { class: 'cell-word' }, t.status),
+    ),
+    t.attempts > 1 ? h('span', { class: 'cell-attempts', title: `${t.attempts} attempts` }, `↻${t.attempts}`) : null,
+    seam ? seamMark(seam.s, seam.worst) : null,
+  );
 }
 
 export function segmentMap(job: JobDetail, selected: string | undefined, onSelect: SelectTask): HTMLElement {
@@ -65,9 +91,13 @@ export function segmentMap(job: JobDetail, selected: string | undefined, onSelec
     const n = job.segments.filter((t) => t.kind === 'video' && t.status === s).length;
     return h('li', { class: `legend-item st-${s}` }, h('span', { class: 'swatch', 'aria-hidden': 'true' }, taskIcon(s)), ` ${s} ${n}`);
   });
-  return h('div', { class: 'segment-map-wrap' },
-    cells.length ? h('div', { class: 'segment-map', role: 'group', 'aria-label': 'segments' }, ...cells)
+  return h(
+    'div',
+    { class: 'segment-map-wrap' },
+    cells.length
+      ? h('div', { class: 'segment-map', role: 'group', 'aria-label': 'segments' }, ...cells)
       : h('p', { class: 'muted' }, 'No segments yet: the source is being analyzed.'),
     h('ul', { class: 'legend' }, ...counts),
-    q ? qualityLine(q) : null);
+    q ? qualityLine(q) : null,
+  );
 }

@@ -3,12 +3,24 @@ import { h } from './dom.js';
 import type { JobStatus, TaskStatus } from './types.js';
 
 const JOB_ICONS: Record<JobStatus, string> = {
-  created: '○', analyzing: '◔', encoding: '▶', merging: '⇶', verifying: '◎', done: '✓', failed: '✗', cancelled: '■',
+  created: '○',
+  analyzing: '◔',
+  encoding: '▶',
+  merging: '⇶',
+  verifying: '◎',
+  done: '✓',
+  failed: '✗',
+  cancelled: '■',
 };
 const TASK_ICONS: Record<TaskStatus, string> = { pending: '·', running: '▶', done: '✓', failed: '✗' };
 
 export function jobBadge(status: JobStatus): HTMLElement {
-  return h('span', { class: `badge st-${status}`, 'data-status': status }, h('span', { 'aria-hidden': 'true' }, JOB_ICONS[status]), ` ${status}`);
+  return h(
+    'span',
+    { class: `badge st-${status}`, 'data-status': status },
+    h('span', { 'aria-hidden': 'true' }, JOB_ICONS[status]),
+    ` ${status}`,
+  );
 }
 
 export function taskIcon(status: TaskStatus): string {

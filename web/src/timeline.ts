@@ -29,7 +29,15 @@ export function buildBars(job: JobDetail, events: JobEvent[]): Bar[] {
     if (e.type === 'task.started') {
       const worker = /\son (\S+)$/.exec(e.message)?.[1] ?? 'worker';
       const short = key.split('/')[1] ?? key;
-      const bar: Bar = { key, label: short.startsWith('a') ? 'audio' : String(Number(short.slice(1))), worker, attempt: Number(e.data?.attempt ?? 1), start: e.at, outcome: 'running', frames: frames.get(key) ?? 0 };
+      const bar: Bar = {
+        key,
+        label: short.startsWith('a') ? 'audio' : String(Number(short.slice(1))),
+        worker,
+        attempt: Number(e.data?.attempt ?? 1),
+        start: e.at,
+        outcome: 'running',
+        frames: frames.get(key) ?? 0,
+      };
       const prev = open.get(key);
       if (prev) Object.assign(prev, { end: e.at, outcome: 'stopped' });
       open.set(key, bar);
@@ -47,10 +55,14 @@ export function buildBars(job: JobDetail, events: JobEvent[]): Bar[] {
   // Bars still open belong to a task that is no longer running: the run ended without an event for them.
   const running = new Set(job.segments.filter((t) => t.status === 'running').map((t) => t.key));
   for (const [key, bar] of open) if (!running.has(key)) Object.assign(bar, { outcome: 'stopped', end: bar.start });
-  const perFrame = bars.filter((b) => b.outcome === 'done' && b.end && b.frames > 0 && !b.label.startsWith('a')).map((b) => (b.end! - b.start) / b.frames).sort((a, b) => a - b);
+  const perFrame = bars
+    .filter((b) => b.outcome === 'done' && b.end && b.frames > 0 && !b.label.startsWith('a'))
+    .map((b) => (b.end! - b.start) / b.frames)
+    .sort((a, b) => a - b);
   const median = perFrame[Math.floor(perFrame.length / 2)];
   if (median !== undefined && perFrame.length >= 3) {
-    for (const b of bars) if (b.outcome === 'done' && b.end && b.frames && (b.end - b.start) / b.frames > 1.6 * median && b.end - b.start > 300) b.slow = true;
+    for (const b of bars)
+      if (b.outcome === 'done' && b.end && b.frames && (b.end - b.start) / b.frames > 1.6 * median && b.end - b.start > 300) b.slow = true;
   }
   return bars;
 }
@@ -81,20 +93,46 @@ export function timeline(job: JobDetail, events: JobEvent[], now: number): HTMLE
       for (const b of lane) {
         const left = ((b.start - t0) / span) * 100;
         const width = Math.max(0.8, (((b.end ?? now) - b.start) / span) * 100);
-        const marks = [b.outcome === 'failed' ? '✗ failed' : null, b.attempt > 1 ? `retry ${b.attempt}` : null, b.slow ? 'slow' : null].filter(Boolean).join(', ');
+        const marks = [b.outcome === 'failed' ? '✗ failed' : null, b.attempt > 1 ? `retry ${b.attempt}` : null, b.slow ? 'slow' : null]
+          .filter(Boolean)
+          .join(', ');
         const dur = (((b.end ?? now) - b.start) / 1000).toFixed(2);
-        track.append(h('div', {
-          class: `tl-bar out-${b.outcome}${b.attempt > 1 ? ' retry' : ''}${b.slow ? ' slow' : ''}`,
-          style: `left:${left}%;width:${width}%`,
-          title: `${b.label === 'audio' ? 'audio' : `segment ${b.label}`} attempt ${b.attempt}: ${b.outcome}, ${dur} s${marks ? ` (${marks})` : ''}`,
-          'data-key': b.key,
-        }, h('span', {}, `${b.label}${b.outcome === 'failed' ? ' ✗' : ''}${b.attempt > 1 ? ` ↻${b.attempt}` : ''}${b.slow ? ' ⚠slow' : ''}`)));
+        track.append(
+          h(
+            'div',
+            {
+              class: `tl-bar out-${b.outcome}${b.attempt > 1 ? ' retry' : ''}${b.slow ? ' slow' : ''}`,
+              style: `left:${left}%;width:${width}%`,
+              title: `${b.label === 'audio' ? 'audio' : `segment ${b.label}`} attempt ${b.attempt}: ${b.outcome}, ${dur} s${marks ? ` (${marks})` : ''}`,
+              'data-key': b.key,
+            },
+            h(
+              'span',
+              {},
+              `${b.label}${b.outcome === 'failed' ? ' ✗' : ''}${b.attempt > 1 ? ` ↻${b.attempt}` : ''}${b.slow ? ' ⚠slow' : ''}`,
+            ),
+          ),
+        );
       }
-      rows.push(h('div', { class: 'tl-row' }, h('div', { class: 'tl-label', title: worker }, `${worker.replace(/^.*?:/, 'pid ').replace(/\/\d+$/, '')} #${i + 1}`), track));
+      rows.push(
+        h(
+          'div',
+          { class: 'tl-row' },
+          h('div', { class: 'tl-label', title: worker }, `${worker.replace(/^.*?:/, 'pid ').replace(/\/\d+$/, '')} #${i + 1}`),
+          track,
+        ),
+      );
     });
   }
-  return h('div', { class: 'timeline' },
+  return h(
+    'div',
+    { class: 'timeline' },
     ...rows,
     h('div', { class: 'tl-axis' }, h('span', {}, '0 s'), h('span', {}, `${(span / 1000).toFixed(1)} s`)),
-    h('p', { class: 'legend small' }, '✗ failed attempt · ↻n retry (attempt n) · ⚠slow straggler (over 1.6× the median time per frame) · lanes: concurrent encodes per worker process'));
+    h(
+      'p',
+      { class: 'legend small' },
+      '✗ failed attempt · ↻n retry (attempt n) · ⚠slow straggler (over 1.6× the median time per frame) · lanes: concurrent encodes per worker process',
+    ),
+  );
 }

@@ -22,24 +22,43 @@ export function uploadForm(): HTMLElement {
   const status = h('p', { class: 'form-status', role: 'status' });
   const progress = h('progress', { max: 1, value: 0, hidden: true });
   const submit = h('button', { type: 'submit', class: 'primary' }, 'Upload and transcode');
-  const form = h('form', { class: 'upload-form', 'aria-label': 'new job' },
+  const form = h(
+    'form',
+    { class: 'upload-form', 'aria-label': 'new job' },
     field('Video file', file),
-    h('div', { class: 'field-row' },
+    h(
+      'div',
+      { class: 'field-row' },
       field('Container', select('container', ['mp4', 'mkv', 'webm', 'mov', 'hls'], 'mp4'), 'hls: an HLS/DASH ladder'),
       field('Video codec', select('videoCodec', ['', 'h264', 'hevc', 'vp9', 'av1'])),
       field('CRF', num('crf', { min: 0, max: 63, placeholder: 'default' }), 'lower is better quality'),
-      field('Preset', select('preset', ['', 'ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow', 'slower', 'veryslow']))),
-    h('div', { class: 'field-row' },
+      field(
+        'Preset',
+        select('preset', ['', 'ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow', 'slower', 'veryslow']),
+      ),
+    ),
+    h(
+      'div',
+      { class: 'field-row' },
       field('Height (px)', num('height', { min: 16, max: 8192, placeholder: 'source' })),
       field('Segment seconds', num('segmentSeconds', { min: 0.5, max: 3600, step: 0.5, placeholder: 'auto' })),
       field('Workers', num('workers', { min: 1, max: 256, placeholder: 'cores' })),
-      field('Max attempts', num('maxAttempts', { min: 1, max: 20, placeholder: '3' }))),
-    h('div', { class: 'field-row' },
-      field('Ladder rungs', h('input', { type: 'text', name: 'ladder', placeholder: 'source and below', pattern: '[0-9:,kKmM.]*' }), 'hls: e.g. 720,480:1500k,360'),
+      field('Max attempts', num('maxAttempts', { min: 1, max: 20, placeholder: '3' })),
+    ),
+    h(
+      'div',
+      { class: 'field-row' },
+      field(
+        'Ladder rungs',
+        h('input', { type: 'text', name: 'ladder', placeholder: 'source and below', pattern: '[0-9:,kKmM.]*' }),
+        'hls: e.g. 720,480:1500k,360',
+      ),
       field('Media segment (s)', num('segmentDuration', { min: 1, max: 30, placeholder: '4' }), 'hls'),
-      field('DASH too', select('dash', ['', 'true']))),
+      field('DASH too', select('dash', ['', 'true'])),
+    ),
     h('div', { class: 'form-actions' }, submit, progress),
-    status);
+    status,
+  );
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
     const chosen = file.files?.[0];
@@ -56,15 +75,18 @@ export function uploadForm(): HTMLElement {
     status.textContent = `Uploading ${chosen.name}…`;
     upload(data, (f) => {
       progress.value = f;
-    }).then((id) => {
-      status.textContent = `Job ${id} created.`;
-      navigate(`/jobs/${id}`);
-    }, (err: Error) => {
-      status.textContent = `Upload refused: ${err.message}`;
-      status.classList.add('error');
-      submit.disabled = false;
-      progress.hidden = true;
-    });
+    }).then(
+      (id) => {
+        status.textContent = `Job ${id} created.`;
+        navigate(`/jobs/${id}`);
+      },
+      (err: Error) => {
+        status.textContent = `Upload refused: ${err.message}`;
+        status.classList.add('error');
+        submit.disabled = false;
+        progress.hidden = true;
+      },
+    );
   });
   return form;
 }

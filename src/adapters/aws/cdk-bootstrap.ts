@@ -18,7 +18,8 @@ export async function cdkBootstrapVersion(client: SSMClient = new SSMClient({}))
     const e = err as Error & { name?: string };
     if (e.name === 'ParameterNotFound') return undefined;
     if (/region is missing/i.test(e.message)) throw new UsageError('no AWS region: set AWS_REGION (or a region in your AWS profile)');
-    if (e.name === 'CredentialsProviderError' || /credential/i.test(e.message)) throw new UsageError(`no usable AWS credentials: ${e.message}`);
+    if (e.name === 'CredentialsProviderError' || /credential/i.test(e.message))
+      throw new UsageError(`no usable AWS credentials: ${e.message}`);
     throw new UsageError(`cannot check the CDK bootstrap (SSM ${BOOTSTRAP_VERSION_PARAMETER}): ${e.name ?? 'error'}: ${e.message}`);
   } finally {
     client.destroy();
@@ -30,7 +31,11 @@ export async function requireCdkBootstrap(bootstrapCommand: string, client: SSMC
   const region = await client.config.region().catch(() => undefined);
   const version = await cdkBootstrapVersion(client);
   const where = region ? ` (region ${region})` : '';
-  if (version === undefined) throw new UsageError(`this AWS account${where} is not bootstrapped for the CDK: run \`${bootstrapCommand}\` once, then deploy again`);
-  if (!(version >= MIN_BOOTSTRAP_VERSION)) throw new UsageError(`this AWS account${where} has CDK bootstrap version ${version}; the stack needs ${MIN_BOOTSTRAP_VERSION} or later: run \`${bootstrapCommand}\``);
+  if (version === undefined)
+    throw new UsageError(`this AWS account${where} is not bootstrapped for the CDK: run \`${bootstrapCommand}\` once, then deploy again`);
+  if (!(version >= MIN_BOOTSTRAP_VERSION))
+    throw new UsageError(
+      `this AWS account${where} has CDK bootstrap version ${version}; the stack needs ${MIN_BOOTSTRAP_VERSION} or later: run \`${bootstrapCommand}\``,
+    );
   return version;
 }

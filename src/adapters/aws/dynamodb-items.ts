@@ -61,7 +61,11 @@ const refAttr = (f: PartName) => `${f}Ref`;
 export const chunkPrefix = (f: PartName, rev: string) => `BLOB#${f}#${rev}#`;
 
 const INTERNAL_JOB_ATTRS = new Set<string>([
-  PK, SK, TTL, jobsIndex.partitionKey, ...Object.values(JOB_INTERNAL),
+  PK,
+  SK,
+  TTL,
+  jobsIndex.partitionKey,
+  ...Object.values(JOB_INTERNAL),
   ...[...BULKY_PARTS, ...LEGACY_PARTS].flatMap((f) => [gzAttr(f), refAttr(f)]),
 ]);
 const INTERNAL_ATTRS = new Set<string>([PK, SK, TTL]);
@@ -86,8 +90,10 @@ export function encodeBulky(jobId: string, field: PartName, value: unknown, rev:
   const chunks: Item[] = [];
   for (let i = 0, n = 0; i < gz.length; i += CHUNK_BYTES, n++) {
     chunks.push({
-      [PK]: jobPk(jobId), [SK]: `${chunkPrefix(field, rev)}${String(n).padStart(4, '0')}`,
-      [TTL]: ttl, data: gz.subarray(i, i + CHUNK_BYTES),
+      [PK]: jobPk(jobId),
+      [SK]: `${chunkPrefix(field, rev)}${String(n).padStart(4, '0')}`,
+      [TTL]: ttl,
+      data: gz.subarray(i, i + CHUNK_BYTES),
     });
   }
   return { set: { [refAttr(field)]: { rev, chunks: chunks.length } }, remove: [gzAttr(field)], chunks };
@@ -111,7 +117,12 @@ export function bulkyPartsOf(job: Partial<Pick<JobRecord, 'analysis' | 'plan' | 
 }
 
 /** Encodes every part of the given fields; what a job item then SETs and REMOVEs (the legacy whole fields too). */
-export function encodeBulkyFields(jobId: string, job: Partial<Pick<JobRecord, 'analysis' | 'plan' | 'result'>>, rev: () => string, ttl: number): EncodedBulk {
+export function encodeBulkyFields(
+  jobId: string,
+  job: Partial<Pick<JobRecord, 'analysis' | 'plan' | 'result'>>,
+  rev: () => string,
+  ttl: number,
+): EncodedBulk {
   const out: EncodedBulk = { set: {}, remove: [], chunks: [] };
   for (const [part, value] of Object.entries(bulkyPartsOf(job)) as Array<[BulkyPart, unknown]>) {
     const e = encodeBulky(jobId, part, value, rev(), ttl);
@@ -154,9 +165,9 @@ export async function itemToJob(item: Item, load: ChunkLoader, opts: { head?: bo
   for (const [k, v] of Object.entries(item)) if (!INTERNAL_JOB_ATTRS.has(k)) job[k] = v;
   const id = job.id as string;
   const part = (f: PartName) => (opts.head && !HEAD_PARTS.includes(f) ? Promise.resolve(undefined) : decodeBulky(id, f, item, load));
-  const [analysisHead, frames, planHead, segments, result, analysis, plan] = await Promise.all(
+  const [analysisHead, frames, planHead, segments, result, analysis, plan] = (await Promise.all(
     (['analysisHead', 'frames', 'planHead', 'segments', 'result', 'analysis', 'plan'] as const).map(part),
-  ) as [Item | undefined, Item | undefined, Item | undefined, Item | undefined, unknown, unknown, unknown];
+  )) as [Item | undefined, Item | undefined, Item | undefined, Item | undefined, unknown, unknown, unknown];
   if (analysis !== undefined) job.analysis = analysis;
   else if (analysisHead) job.analysis = { ...analysisHead, video: { ...(analysisHead.video as Item), ...(frames ?? {}) } };
   if (plan !== undefined) job.plan = plan;
@@ -208,11 +219,13 @@ export function buildUpdate(
     names[key] = attr;
     return key;
   };
-  const sets = Object.entries(parts.set ?? {}).filter(([, v]) => v !== undefined).map(([attr, v]) => {
-    const nk = name(attr);
-    values[`:v${n}`] = v;
-    return `${nk} = :v${n}`;
-  });
+  const sets = Object.entries(parts.set ?? {})
+    .filter(([, v]) => v !== undefined)
+    .map(([attr, v]) => {
+      const nk = name(attr);
+      values[`:v${n}`] = v;
+      return `${nk} = :v${n}`;
+    });
   const removes = (parts.remove ?? []).map((attr) => name(attr));
   const adds = Object.entries(parts.add ?? {}).map(([attr, v]) => {
     const nk = name(attr);
@@ -256,14 +269,26 @@ export function dynamoItemBytes(v: unknown): number {
 }
 
 /** The items a planned job is stored as (job item, chunk items, task items): what the ledger writes for it. */
-export function ledgerItemsOf(job: JobRecord, tasks: Array<Omit<TaskRecord, 'status' | 'attempts'>>, ttl = 0): { job: Item; chunks: Item[]; tasks: Item[] } {
+export function ledgerItemsOf(
+  job: JobRecord,
+  tasks: Array<Omit<TaskRecord, 'status' | 'attempts'>>,
+  ttl = 0,
+): { job: Item; chunks: Item[]; tasks: Item[] } {
   const bulky = encodeBulkyFields(job.id, job, () => '00000000-0000-0000-0000-000000000000', ttl);
   const videos = tasks.filter((t) => t.kind === 'video');
   return {
     job: {
-      ...jobAttributes(job), ...bulky.set, ...jobKey(job.id), [jobsIndex.partitionKey]: JOBS_INDEX_PK_VALUE, [TTL]: ttl,
-      [JOB_INTERNAL.eventSeq]: 1_000, [JOB_INTERNAL.taskCount]: tasks.length, [JOB_INTERNAL.videoTotal]: videos.length,
-      [JOB_INTERNAL.framesTotal]: 0, [JOB_INTERNAL.videoDone]: 0, [JOB_INTERNAL.framesDone]: 0,
+      ...jobAttributes(job),
+      ...bulky.set,
+      ...jobKey(job.id),
+      [jobsIndex.partitionKey]: JOBS_INDEX_PK_VALUE,
+      [TTL]: ttl,
+      [JOB_INTERNAL.eventSeq]: 1_000,
+      [JOB_INTERNAL.taskCount]: tasks.length,
+      [JOB_INTERNAL.videoTotal]: videos.length,
+      [JOB_INTERNAL.framesTotal]: 0,
+      [JOB_INTERNAL.videoDone]: 0,
+      [JOB_INTERNAL.framesDone]: 0,
     },
     chunks: bulky.chunks,
     tasks: tasks.map((t) => taskToItem({ ...t, status: 'pending', attempts: 0 }, ttl)),

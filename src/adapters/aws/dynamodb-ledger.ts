@@ -15,8 +15,24 @@ import type { JobEvent, JobHead, JobRecord, JobStatus, JobSummary, TaskRecord, T
 import type { JobPatch, Ledger, NewTask, TaskId, TaskPatch, TaskProgressCounts } from '../../ports/ledger.js';
 import { jobHeadOf } from '../../core/job-head.js';
 import {
-  BULKY_FIELDS, JOB_INTERNAL, JOBS_INDEX_PK_VALUE, buildUpdate, defined, encodeBulkyFields, eventSk, eventToItem, itemToEvent,
-  itemToJob, itemToTask, jobAttributes, jobKey, jobPk, statusIn, taskKey, taskToItem, ttlFromNow,
+  BULKY_FIELDS,
+  JOB_INTERNAL,
+  JOBS_INDEX_PK_VALUE,
+  buildUpdate,
+  defined,
+  encodeBulkyFields,
+  eventSk,
+  eventToItem,
+  itemToEvent,
+  itemToJob,
+  itemToTask,
+  jobAttributes,
+  jobKey,
+  jobPk,
+  statusIn,
+  taskKey,
+  taskToItem,
+  ttlFromNow,
   type Item,
 } from './dynamodb-items.js';
 import { DynamoDbTableClient, mapLimit } from './dynamodb-table-client.js';
@@ -69,14 +85,21 @@ export class DynamoDbLedger implements Ledger {
     const bulky = encodeBulkyFields(job.id, job, randomUUID, ttl);
     await this.putChunks(bulky.chunks);
     const item: Item = {
-      ...jobAttributes(job), ...bulky.set,
-      ...jobKey(job.id), [jobsIndex.partitionKey]: JOBS_INDEX_PK_VALUE, [TTL]: ttl,
+      ...jobAttributes(job),
+      ...bulky.set,
+      ...jobKey(job.id),
+      [jobsIndex.partitionKey]: JOBS_INDEX_PK_VALUE,
+      [TTL]: ttl,
     };
     try {
-      await this.db.send(new PutCommand({
-        TableName: this.table, Item: item,
-        ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': PK },
-      }));
+      await this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: item,
+          ConditionExpression: 'attribute_not_exists(#pk)',
+          ExpressionAttributeNames: { '#pk': PK },
+        }),
+      );
     } catch (err) {
       if (!isConditionFailure(err)) throw err;
       throw new ConditionFailedError(`job ${job.id} already exists`, await this.getJob(job.id));
@@ -106,10 +129,14 @@ export class DynamoDbLedger implements Ledger {
   /** The job item's counters, read eventually consistent (a progress display); counted from the tasks for a job planned before them. */
   async taskProgress(jobId: string): Promise<TaskProgressCounts> {
     const { videoTotal, framesTotal, videoDone, framesDone } = JOB_INTERNAL;
-    const res = await this.db.send(new GetCommand({
-      TableName: this.table, Key: jobKey(jobId), ProjectionExpression: '#a, #b, #c, #d',
-      ExpressionAttributeNames: { '#a': videoTotal, '#b': framesTotal, '#c': videoDone, '#d': framesDone },
-    }));
+    const res = await this.db.send(
+      new GetCommand({
+        TableName: this.table,
+        Key: jobKey(jobId),
+        ProjectionExpression: '#a, #b, #c, #d',
+        ExpressionAttributeNames: { '#a': videoTotal, '#b': framesTotal, '#c': videoDone, '#d': framesDone },
+      }),
+    );
     const item = res.Item as Item | undefined;
     if (item && typeof item[videoTotal] === 'number') {
       const n = (k: string) => Number(item[k] ?? 0);
@@ -123,16 +150,28 @@ export class DynamoDbLedger implements Ledger {
 
   /** Newest first, from the `jobs` index; each summary counts the job's video tasks with one query. */
   async listJobs(opts?: { limit?: number }): Promise<JobSummary[]> {
-    const items = await this.t.queryPages({
-      IndexName: jobsIndex.name, KeyConditionExpression: '#g = :g', ExpressionAttributeNames: { '#g': jobsIndex.partitionKey },
-      ExpressionAttributeValues: { ':g': JOBS_INDEX_PK_VALUE }, ScanIndexForward: false,
-    }, opts?.limit);
+    const items = await this.t.queryPages(
+      {
+        IndexName: jobsIndex.name,
+        KeyConditionExpression: '#g = :g',
+        ExpressionAttributeNames: { '#g': jobsIndex.partitionKey },
+        ExpressionAttributeValues: { ':g': JOBS_INDEX_PK_VALUE },
+        ScanIndexForward: false,
+      },
+      opts?.limit,
+    );
     return mapLimit(items, 8, async (item) => {
       const { done, total } = await this.countVideoTasks(item.id as string);
       const summary: JobSummary = {
-        id: item.id as string, status: item.status as JobStatus, backend: item.backend as JobSummary['backend'],
-        source: item.source as string, output: item.output as string, createdAt: item.createdAt as number,
-        updatedAt: item.updatedAt as number, segmentsDone: done, segmentsTotal: total,
+        id: item.id as string,
+        status: item.status as JobStatus,
+        backend: item.backend as JobSummary['backend'],
+        source: item.source as string,
+        output: item.output as string,
+        createdAt: item.createdAt as number,
+        updatedAt: item.updatedAt as number,
+        segmentsDone: done,
+        segmentsTotal: total,
       };
       if (typeof item.error === 'string') summary.error = item.error;
       return summary;
@@ -142,7 +181,8 @@ export class DynamoDbLedger implements Ledger {
   /** Done video tasks (the filter's count) of all video tasks (the key condition's). */
   private async countVideoTasks(jobId: string): Promise<{ done: number; total: number }> {
     const { count: done, scanned: total } = await this.t.count({
-      KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)', FilterExpression: '#status = :done',
+      KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+      FilterExpression: '#status = :done',
       ExpressionAttributeNames: { '#pk': PK, '#sk': SK, '#status': 'status' },
       ExpressionAttributeValues: { ':pk': jobPk(jobId), ':prefix': 'TASK#video#', ':done': 'done' },
     });
@@ -164,13 +204,21 @@ export class DynamoDbLedger implements Ledger {
     remove.push(...encoded.remove);
     const cond = statusIn(from);
     try {
-      const res = await this.db.send(new UpdateCommand({
-        TableName: this.table, Key: jobKey(jobId), ReturnValues: 'ALL_NEW',
-        ...buildUpdate({ set, remove }, {
-          expression: `attribute_exists(#pk) AND ${cond.expression}`,
-          names: { '#pk': PK, '#status': 'status' }, values: cond.values,
+      const res = await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: jobKey(jobId),
+          ReturnValues: 'ALL_NEW',
+          ...buildUpdate(
+            { set, remove },
+            {
+              expression: `attribute_exists(#pk) AND ${cond.expression}`,
+              names: { '#pk': PK, '#status': 'status' },
+              values: cond.values,
+            },
+          ),
         }),
-      }));
+      );
       return itemToJob(res.Attributes as Item, this.loadChunks);
     } catch (err) {
       if (!isConditionFailure(err)) throw err;
@@ -185,7 +233,12 @@ export class DynamoDbLedger implements Ledger {
     for (const t of tasks) byJob.set(t.jobId, [...(byJob.get(t.jobId) ?? []), t]);
     for (const [jobId, jobTasks] of byJob) {
       const videos = jobTasks.filter((t) => t.kind === 'video');
-      await this.claimPlan(jobId, jobTasks.length, videos.length, videos.reduce((s, t) => s + t.frameCount, 0));
+      await this.claimPlan(
+        jobId,
+        jobTasks.length,
+        videos.length,
+        videos.reduce((s, t) => s + t.frameCount, 0),
+      );
       const ttl = this.ttl();
       const items = jobTasks.map((t) => taskToItem({ ...t, status: 'pending', attempts: 0 }, ttl));
       for (let i = 0; i < items.length; i += 25) await this.t.batchWrite(items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })));
@@ -195,20 +248,31 @@ export class DynamoDbLedger implements Ledger {
   /** The one conditional write that makes a job's task list write-once. */
   private async claimPlan(jobId: string, count: number, videos: number, frames: number): Promise<void> {
     try {
-      await this.db.send(new UpdateCommand({
-        TableName: this.table, Key: jobKey(jobId),
-        ...buildUpdate({ set: { [JOB_INTERNAL.taskCount]: count, [JOB_INTERNAL.videoTotal]: videos, [JOB_INTERNAL.framesTotal]: frames } }, {
-          expression: 'attribute_exists(#pk) AND attribute_not_exists(#tc)',
-          names: { '#pk': PK, '#tc': JOB_INTERNAL.taskCount },
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: jobKey(jobId),
+          ...buildUpdate(
+            { set: { [JOB_INTERNAL.taskCount]: count, [JOB_INTERNAL.videoTotal]: videos, [JOB_INTERNAL.framesTotal]: frames } },
+            {
+              expression: 'attribute_exists(#pk) AND attribute_not_exists(#tc)',
+              names: { '#pk': PK, '#tc': JOB_INTERNAL.taskCount },
+            },
+          ),
         }),
-      }));
+      );
     } catch (err) {
       if (!isConditionFailure(err)) throw err;
       if (!(await this.getJobItem(jobId))) throw new NotFoundError(`job ${jobId} not found`);
-      const [existing] = await this.t.queryPages({
-        ConsistentRead: true, KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
-        ExpressionAttributeNames: { '#pk': PK, '#sk': SK }, ExpressionAttributeValues: { ':pk': jobPk(jobId), ':prefix': 'TASK#' },
-      }, 1);
+      const [existing] = await this.t.queryPages(
+        {
+          ConsistentRead: true,
+          KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+          ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
+          ExpressionAttributeValues: { ':pk': jobPk(jobId), ':prefix': 'TASK#' },
+        },
+        1,
+      );
       throw new ConditionFailedError(`job ${jobId} already has tasks`, existing && itemToTask(existing));
     }
   }
@@ -225,7 +289,11 @@ export class DynamoDbLedger implements Ledger {
   }
 
   async transitionTask(
-    id: TaskId, from: readonly TaskStatus[], to: TaskStatus, patch?: TaskPatch, ifAttempts?: number,
+    id: TaskId,
+    from: readonly TaskStatus[],
+    to: TaskStatus,
+    patch?: TaskPatch,
+    ifAttempts?: number,
   ): Promise<TaskRecord> {
     const { clearError, ...fields } = patch ?? {};
     const set: Item = { ...fields, status: to, [TTL]: this.ttl() };
@@ -235,14 +303,21 @@ export class DynamoDbLedger implements Ledger {
     try {
       // The item before the write (ALL_OLD), so that a move to or from done can update the job's counters;
       // the stored result is that item with the SETs and REMOVEs applied.
-      const res = await this.db.send(new UpdateCommand({
-        TableName: this.table, Key: taskKey(id), ReturnValues: 'ALL_OLD',
-        ...buildUpdate({ set, remove }, {
-          expression: `attribute_exists(#pk) AND ${cond.expression}${attempts}`,
-          names: { '#pk': PK, '#status': 'status', ...(attempts ? { '#attempts': 'attempts' } : {}) },
-          values: { ...cond.values, ...(attempts ? { ':ifAttempts': ifAttempts } : {}) },
+      const res = await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: taskKey(id),
+          ReturnValues: 'ALL_OLD',
+          ...buildUpdate(
+            { set, remove },
+            {
+              expression: `attribute_exists(#pk) AND ${cond.expression}${attempts}`,
+              names: { '#pk': PK, '#status': 'status', ...(attempts ? { '#attempts': 'attempts' } : {}) },
+              values: { ...cond.values, ...(attempts ? { ':ifAttempts': ifAttempts } : {}) },
+            },
+          ),
         }),
-      }));
+      );
       const old = res.Attributes as Item;
       const stored: Item = { ...old, ...defined(set) };
       for (const r of remove) delete stored[r];
@@ -264,25 +339,41 @@ export class DynamoDbLedger implements Ledger {
 
   /** Moves the job's done counters (a second write after the task's: for progress, not for decisions). */
   private async countDone(jobId: string, tasks: number, frames: number): Promise<void> {
-    await this.db.send(new UpdateCommand({
-      TableName: this.table, Key: jobKey(jobId),
-      ...buildUpdate({ add: { [JOB_INTERNAL.videoDone]: tasks, [JOB_INTERNAL.framesDone]: frames } }, {
-        expression: 'attribute_exists(#pk) AND attribute_exists(#vt)', names: { '#pk': PK, '#vt': JOB_INTERNAL.videoTotal },
-      }),
-    })).catch(() => {
-      // Progress only: the task's own transition stands whatever happens to its counter.
-    });
+    await this.db
+      .send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: jobKey(jobId),
+          ...buildUpdate(
+            { add: { [JOB_INTERNAL.videoDone]: tasks, [JOB_INTERNAL.framesDone]: frames } },
+            {
+              expression: 'attribute_exists(#pk) AND attribute_exists(#vt)',
+              names: { '#pk': PK, '#vt': JOB_INTERNAL.videoTotal },
+            },
+          ),
+        }),
+      )
+      .catch(() => {
+        // Progress only: the task's own transition stands whatever happens to its counter.
+      });
   }
 
   async heartbeat(id: TaskId, at: number): Promise<void> {
     try {
-      await this.db.send(new UpdateCommand({
-        TableName: this.table, Key: taskKey(id),
-        ...buildUpdate({ set: { heartbeatAt: at } }, {
-          expression: 'attribute_exists(#pk) AND #status = :running',
-          names: { '#pk': PK, '#status': 'status' }, values: { ':running': 'running' },
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: taskKey(id),
+          ...buildUpdate(
+            { set: { heartbeatAt: at } },
+            {
+              expression: 'attribute_exists(#pk) AND #status = :running',
+              names: { '#pk': PK, '#status': 'status' },
+              values: { ':running': 'running' },
+            },
+          ),
         }),
-      }));
+      );
     } catch (err) {
       if (!isConditionFailure(err)) throw err;
     }
@@ -291,10 +382,14 @@ export class DynamoDbLedger implements Ledger {
   async appendEvent(event: Omit<JobEvent, 'seq'>): Promise<JobEvent> {
     let seq: number;
     try {
-      const res = await this.db.send(new UpdateCommand({
-        TableName: this.table, Key: jobKey(event.jobId), ReturnValues: 'UPDATED_NEW',
-        ...buildUpdate({ add: { [JOB_INTERNAL.eventSeq]: 1 } }, { expression: 'attribute_exists(#pk)', names: { '#pk': PK } }),
-      }));
+      const res = await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: jobKey(event.jobId),
+          ReturnValues: 'UPDATED_NEW',
+          ...buildUpdate({ add: { [JOB_INTERNAL.eventSeq]: 1 } }, { expression: 'attribute_exists(#pk)', names: { '#pk': PK } }),
+        }),
+      );
       seq = Number((res.Attributes as Item)[JOB_INTERNAL.eventSeq]);
     } catch (err) {
       if (!isConditionFailure(err)) throw err;
@@ -319,8 +414,10 @@ export class DynamoDbLedger implements Ledger {
   /** Deletes the tasks, events and chunks first and the job item last, so a crash leaves a retryable job. */
   async deleteJob(jobId: string): Promise<void> {
     const keys = await this.t.queryAll({
-      KeyConditionExpression: '#pk = :pk', ProjectionExpression: '#pk, #sk',
-      ExpressionAttributeNames: { '#pk': PK, '#sk': SK }, ExpressionAttributeValues: { ':pk': jobPk(jobId) },
+      KeyConditionExpression: '#pk = :pk',
+      ProjectionExpression: '#pk, #sk',
+      ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
+      ExpressionAttributeValues: { ':pk': jobPk(jobId) },
       ConsistentRead: true,
     });
     const children = keys.filter((k) => k[SK] !== jobKey(jobId)[SK]);
@@ -332,8 +429,10 @@ export class DynamoDbLedger implements Ledger {
 
   async listJobIdsUpdatedBefore(before: number): Promise<string[]> {
     const items = await this.t.queryPages({
-      IndexName: jobsIndex.name, ProjectionExpression: '#id',
-      KeyConditionExpression: '#g = :g', FilterExpression: '#u < :before',
+      IndexName: jobsIndex.name,
+      ProjectionExpression: '#id',
+      KeyConditionExpression: '#g = :g',
+      FilterExpression: '#u < :before',
       ExpressionAttributeNames: { '#g': jobsIndex.partitionKey, '#u': 'updatedAt', '#id': 'id' },
       ExpressionAttributeValues: { ':g': JOBS_INDEX_PK_VALUE, ':before': before },
     });

@@ -1,7 +1,5 @@
 /** Paging and batching over one DynamoDB table: the loops every ledger query needs. */
-import {
-  BatchWriteCommand, QueryCommand, type DynamoDBDocumentClient, type QueryCommandInput,
-} from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, QueryCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { Item } from './dynamodb-items.js';
 
 type Query = Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey'>;
@@ -21,17 +19,24 @@ export async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) =>
 }
 
 export class DynamoDbTableClient {
-  constructor(private readonly db: DynamoDBDocumentClient, private readonly table: string) {}
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
 
   /** Items of a query, page by page, stopping once `limit` items are in (all when no limit). */
   async queryPages(input: Query, limit?: number): Promise<Item[]> {
     const items: Item[] = [];
     let start: Record<string, unknown> | undefined;
     do {
-      const page = await this.db.send(new QueryCommand({
-        TableName: this.table, ...input, ExclusiveStartKey: start,
-        ...(limit !== undefined ? { Limit: limit - items.length } : {}),
-      }));
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          ...input,
+          ExclusiveStartKey: start,
+          ...(limit !== undefined ? { Limit: limit - items.length } : {}),
+        }),
+      );
       items.push(...((page.Items ?? []) as Item[]));
       start = page.LastEvaluatedKey;
     } while (start && (limit === undefined || items.length < limit));
@@ -64,7 +69,7 @@ export class DynamoDbTableClient {
       if (attempt > 8) throw new Error(`DynamoDB left ${pending.length} writes unprocessed after ${attempt} attempts`);
       if (attempt) await new Promise((r) => setTimeout(r, Math.min(2000, 50 * 2 ** attempt) * Math.random()));
       const res = await this.db.send(new BatchWriteCommand({ RequestItems: { [this.table]: pending } }));
-      pending = (res.UnprocessedItems?.[this.table] ?? []);
+      pending = res.UnprocessedItems?.[this.table] ?? [];
     }
   }
 }

@@ -13,7 +13,10 @@ export class EfsBlobStore implements BlobStore {
   private readonly local: LocalBlobStore;
 
   /** `root`: the mount path (e.g. /mnt/data); `outputs`: commits outputs (its temp prefix is unused). */
-  constructor(root: string, private readonly outputs: S3BlobStore) {
+  constructor(
+    root: string,
+    private readonly outputs: S3BlobStore,
+  ) {
     this.local = new LocalBlobStore(root);
   }
 

@@ -7,7 +7,13 @@
  */
 import { ExecutionAbortedError, StateMachine } from 'aws-local-stepfunctions';
 import { ensurePromiseWithResolvers } from './promise-polyfill.js';
-import { HISTORY_EVENT_LIMIT, historyEventsOfInvocation, INLINE_EVENTS_PER_SEGMENT, WORKFLOW_STATE_EVENTS, type MapMode } from '../../core/state-limits.js';
+import {
+  HISTORY_EVENT_LIMIT,
+  historyEventsOfInvocation,
+  INLINE_EVENTS_PER_SEGMENT,
+  WORKFLOW_STATE_EVENTS,
+  type MapMode,
+} from '../../core/state-limits.js';
 import { buildWorkflowDefinition, distributedStateName } from './workflow-definition.js';
 
 /** The Task states of the workflow, by state name. */
@@ -68,27 +74,34 @@ export function startLocalWorkflow(input: { jobId: string }, handlers: WorkflowT
   const history = { events: WORKFLOW_STATE_EVENTS, overflowed: false };
   const attempted = new Set<string>();
   let abortExecution = (): void => undefined;
-  const counted = (name: string, run: (i: unknown) => Promise<unknown>) => async (input: unknown): Promise<never> => {
-    // With a Distributed Map for every run the segment iterations are all in child executions.
-    const childIteration = name === distributedStateName('EncodeSegment') || (name === 'EncodeSegment' && opts.mapMode === 'distributed');
-    if (!childIteration) {
-      const key = `${name} ${JSON.stringify(input)}`;
-      history.events += historyEventsOfInvocation({ firstAttempt: !attempted.has(key), mapItem: name === 'EncodeSegment' });
-      attempted.add(key);
-      if (history.events > limit && !history.overflowed) {
-        history.overflowed = true;
-        abortExecution();
+  const counted =
+    (name: string, run: (i: unknown) => Promise<unknown>) =>
+    async (input: unknown): Promise<never> => {
+      // With a Distributed Map for every run the segment iterations are all in child executions.
+      const childIteration = name === distributedStateName('EncodeSegment') || (name === 'EncodeSegment' && opts.mapMode === 'distributed');
+      if (!childIteration) {
+        const key = `${name} ${JSON.stringify(input)}`;
+        history.events += historyEventsOfInvocation({ firstAttempt: !attempted.has(key), mapItem: name === 'EncodeSegment' });
+        attempted.add(key);
+        if (history.events > limit && !history.overflowed) {
+          history.overflowed = true;
+          abortExecution();
+        }
+        if (history.overflowed) throw Object.assign(new Error('the execution history is full'), { name: 'States.Runtime' });
       }
-      if (history.overflowed) throw Object.assign(new Error('the execution history is full'), { name: 'States.Runtime' });
-    }
-    return (await run(input)) as never;
-  };
+      return (await run(input)) as never;
+    };
   // The distributed copy's Task states (EncodeSegmentDistributed, ...) call the same handlers.
-  const names = WORKFLOW_TASK_STATES.flatMap((s) => [[s, s], [distributedStateName(s), s]] as const);
+  const names = WORKFLOW_TASK_STATES.flatMap(
+    (s) =>
+      [
+        [s, s],
+        [distributedStateName(s), s],
+      ] as const,
+  );
   const local = Object.fromEntries(names.map(([name, s]) => [name, counted(name, handlers[s])]));
-  const retryIntervalOverrides = opts.retryIntervalMs === undefined
-    ? undefined
-    : Object.fromEntries(names.map(([name]) => [name, opts.retryIntervalMs!]));
+  const retryIntervalOverrides =
+    opts.retryIntervalMs === undefined ? undefined : Object.fromEntries(names.map(([name]) => [name, opts.retryIntervalMs!]));
   const execution = machine.run(input, {
     overrides: { taskResourceLocalHandlers: local, ...(retryIntervalOverrides ? { retryIntervalOverrides } : {}) },
   });
@@ -97,7 +110,11 @@ export function startLocalWorkflow(input: { jobId: string }, handlers: WorkflowT
     (): WorkflowOutcome => ({ status: 'succeeded' }),
     (err: unknown): WorkflowOutcome => {
       if (history.overflowed) {
-        return { status: 'failed', error: 'States.Runtime', cause: `the execution's history passed Step Functions' limit of ${limit} events (an inline Map logs ${INLINE_EVENTS_PER_SEGMENT} per segment, more with retries): deploy with the Distributed Map` };
+        return {
+          status: 'failed',
+          error: 'States.Runtime',
+          cause: `the execution's history passed Step Functions' limit of ${limit} events (an inline Map logs ${INLINE_EVENTS_PER_SEGMENT} per segment, more with retries): deploy with the Distributed Map`,
+        };
       }
       if (err instanceof ExecutionAbortedError) return { status: 'aborted' };
       const failState = (err as Error).cause as { name?: string; message?: string } | undefined;

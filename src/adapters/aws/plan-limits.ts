@@ -6,7 +6,14 @@
  */
 import { defaultSegmentSeconds, minExactCutSeconds, planSegments } from '../../core/plan-segments.js';
 import {
-  HISTORY_EVENT_LIMIT, historyEventsOfInvocation, INLINE_EVENTS_PER_SEGMENT, mapModeFor, maxInlineSegments, STATE_PAYLOAD_LIMIT_BYTES, WORKFLOW_STATE_EVENTS, type MapMode,
+  HISTORY_EVENT_LIMIT,
+  historyEventsOfInvocation,
+  INLINE_EVENTS_PER_SEGMENT,
+  mapModeFor,
+  maxInlineSegments,
+  STATE_PAYLOAD_LIMIT_BYTES,
+  WORKFLOW_STATE_EVENTS,
+  type MapMode,
 } from '../../core/state-limits.js';
 import { tasksOfPlan } from '../../core/task-keys.js';
 import type { TranscodeOptions, JobRecord, MediaAnalysis } from '../../core/types.js';
@@ -48,22 +55,40 @@ export function framesForDuration(analysis: MediaAnalysis, durationSeconds: numb
 }
 
 export function planLimits(input: {
-  analysis: MediaAnalysis; durationSeconds: number; options: TranscodeOptions; segmentSeconds?: number; concurrency: number; mapMode: MapMode;
+  analysis: MediaAnalysis;
+  durationSeconds: number;
+  options: TranscodeOptions;
+  segmentSeconds?: number;
+  concurrency: number;
+  mapMode: MapMode;
 }): PlanLimits {
   const analysis = framesForDuration(input.analysis, input.durationSeconds);
   const v = analysis.video;
   const plan = planSegments({
-    frameTimes: v.frameTimes, keyframeIndices: v.keyframeIndices, lastFrameDuration: v.lastFrameDuration,
+    frameTimes: v.frameTimes,
+    keyframeIndices: v.keyframeIndices,
+    lastFrameDuration: v.lastFrameDuration,
     targetSeconds: input.segmentSeconds ?? defaultSegmentSeconds(analysis.duration, input.concurrency),
-    workers: input.concurrency, minExactSeconds: minExactCutSeconds(v.keyframeCostSeconds),
+    workers: input.concurrency,
+    minExactSeconds: minExactCutSeconds(v.keyframeCostSeconds),
   });
   const segments = plan.segments.length;
   const mapMode = mapModeFor(segments, input.mapMode);
   const id = 'estimate0000';
   const tasks = tasksOfPlan(id, analysis, plan, input.options.profile);
   const job: JobRecord = {
-    id, status: 'encoding', backend: 'aws', source: 's3://bucket/inputs/source', output: 's3://bucket/outputs/output.mp4',
-    options: input.options, createdAt: 0, updatedAt: 0, startedAt: 0, timings: { analyzeMs: 0 }, analysis, plan,
+    id,
+    status: 'encoding',
+    backend: 'aws',
+    source: 's3://bucket/inputs/source',
+    output: 's3://bucket/outputs/output.mp4',
+    options: input.options,
+    createdAt: 0,
+    updatedAt: 0,
+    startedAt: 0,
+    timings: { analyzeMs: 0 },
+    analysis,
+    plan,
   };
   const items = ledgerItemsOf(job, tasks);
   const jobItemBytes = dynamoItemBytes(items.job);
@@ -73,12 +98,19 @@ export function planLimits(input: {
   const largestPayloadBytes = Buffer.byteLength(JSON.stringify({ jobId: id, analyze }));
   const inlineEvents = mapMode === 'inline' ? segments * INLINE_EVENTS_PER_SEGMENT : 0;
   return {
-    segments, mapMode, deploymentMapMode: input.mapMode, maxInlineSegments: maxInlineSegments(),
+    segments,
+    mapMode,
+    deploymentMapMode: input.mapMode,
+    maxInlineSegments: maxInlineSegments(),
     // Analyze, Merge, Finalize (and the audio task) at one attempt each, beside the states and the segments.
-    historyEvents: WORKFLOW_STATE_EVENTS + (analyze.audio ? 4 : 3) * historyEventsOfInvocation({ firstAttempt: true, mapItem: false }) + inlineEvents,
+    historyEvents:
+      WORKFLOW_STATE_EVENTS + (analyze.audio ? 4 : 3) * historyEventsOfInvocation({ firstAttempt: true, mapItem: false }) + inlineEvents,
     historyEventLimit: HISTORY_EVENT_LIMIT,
-    largestPayloadBytes, payloadLimitBytes: STATE_PAYLOAD_LIMIT_BYTES,
-    jobItemBytes, largestItemBytes, itemLimitBytes: ITEM_LIMIT_BYTES,
+    largestPayloadBytes,
+    payloadLimitBytes: STATE_PAYLOAD_LIMIT_BYTES,
+    jobItemBytes,
+    largestItemBytes,
+    itemLimitBytes: ITEM_LIMIT_BYTES,
     readUnitsPerSegment: Math.ceil(jobItemBytes / 4096) + Math.ceil(Math.max(...taskBytes) / 4096),
   };
 }

@@ -12,7 +12,13 @@ import { basename, dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { createHash } from 'node:crypto';
 import {
-  CopyObjectCommand, DeleteObjectCommand, DeleteObjectsCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, type S3Client,
+  CopyObjectCommand,
+  DeleteObjectCommand,
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  type S3Client,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
@@ -85,9 +91,14 @@ export class S3BlobStore implements BlobStore {
   async moveBlob(fromKey: string, toKey: string): Promise<StoredBlob> {
     const from = this.locationOf(fromKey);
     const to = this.locationOf(toKey);
-    await this.opts.client.send(new CopyObjectCommand({
-      Bucket: to.bucket, Key: to.key, CopySource: `${from.bucket}/${from.key.split('/').map(encodeURIComponent).join('/')}`, MetadataDirective: 'COPY',
-    }));
+    await this.opts.client.send(
+      new CopyObjectCommand({
+        Bucket: to.bucket,
+        Key: to.key,
+        CopySource: `${from.bucket}/${from.key.split('/').map(encodeURIComponent).join('/')}`,
+        MetadataDirective: 'COPY',
+      }),
+    );
     await this.opts.client.send(new DeleteObjectCommand({ Bucket: from.bucket, Key: from.key }));
     const stored = await this.stat(toKey, { verify: true });
     if (!stored) throw new Error(`s3://${to.bucket}/${to.key} is missing right after it was copied`);
@@ -119,17 +130,27 @@ export class S3BlobStore implements BlobStore {
     const listPrefix = `${this.locationOf(clean).key}/`;
     let token: string | undefined;
     do {
-      const page = await this.opts.client.send(new ListObjectsV2Command({
-        Bucket: this.opts.bucket, Prefix: listPrefix, ContinuationToken: token, MaxKeys: this.opts.listPageSize,
-      }));
+      const page = await this.opts.client.send(
+        new ListObjectsV2Command({
+          Bucket: this.opts.bucket,
+          Prefix: listPrefix,
+          ContinuationToken: token,
+          MaxKeys: this.opts.listPageSize,
+        }),
+      );
       const keys = (page.Contents ?? []).flatMap((o) => (o.Key ? [{ Key: o.Key }] : []));
       if (keys.length) {
-        const res = await this.opts.client.send(new DeleteObjectsCommand({
-          Bucket: this.opts.bucket, Delete: { Objects: keys, Quiet: true },
-        }));
+        const res = await this.opts.client.send(
+          new DeleteObjectsCommand({
+            Bucket: this.opts.bucket,
+            Delete: { Objects: keys, Quiet: true },
+          }),
+        );
         if (res.Errors?.length) {
           const first = res.Errors[0]!;
-          throw new Error(`could not delete ${res.Errors.length} objects under s3://${this.opts.bucket}/${listPrefix}: ${first.Key}: ${first.Message}`);
+          throw new Error(
+            `could not delete ${res.Errors.length} objects under s3://${this.opts.bucket}/${listPrefix}: ${first.Key}: ${first.Message}`,
+          );
         }
       }
       token = page.IsTruncated ? page.NextContinuationToken : undefined;

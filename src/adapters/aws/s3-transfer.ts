@@ -16,8 +16,11 @@ import { parseS3Uri } from './s3-uri.js';
 export async function uploadFile(client: S3Client, localPath: string, uri: string): Promise<void> {
   const { bucket, key } = parseS3Uri(uri);
   await new Upload({
-    client, params: { Bucket: bucket, Key: key, Body: createReadStream(localPath) },
-    partSize: 16 * 1024 * 1024, queueSize: 4, leavePartsOnError: false,
+    client,
+    params: { Bucket: bucket, Key: key, Body: createReadStream(localPath) },
+    partSize: 16 * 1024 * 1024,
+    queueSize: 4,
+    leavePartsOnError: false,
   }).done();
 }
 

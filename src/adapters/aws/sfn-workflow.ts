@@ -12,9 +12,13 @@ export function makeSfnClient(opts: { region?: string } = {}): SFNClient {
 
 /** Starts an execution with input `{jobId}`; names it after the job and the time (names are unique per machine). */
 export async function startSfnExecution(client: SFNClient, stateMachineArn: string, jobId: string, now: number): Promise<string> {
-  const res = await client.send(new StartExecutionCommand({
-    stateMachineArn, name: `${jobId}-${now}`, input: JSON.stringify({ jobId }),
-  }));
+  const res = await client.send(
+    new StartExecutionCommand({
+      stateMachineArn,
+      name: `${jobId}-${now}`,
+      input: JSON.stringify({ jobId }),
+    }),
+  );
   if (!res.executionArn) throw new Error('StartExecution returned no execution ARN');
   return res.executionArn;
 }
@@ -37,7 +41,14 @@ export async function waitForSfnExecution(
     }
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, opts.pollMs ?? 2000);
-      opts.signal?.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
+      opts.signal?.addEventListener(
+        'abort',
+        () => {
+          clearTimeout(timer);
+          resolve();
+        },
+        { once: true },
+      );
     });
   }
 }

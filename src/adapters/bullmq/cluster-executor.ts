@@ -60,7 +60,13 @@ function parsed<T>(v: unknown): T {
 
 /** Resolves true when `p` settled within `ms`, false when it did not (it is left to settle on its own). */
 const within = (ms: number, p: Promise<unknown>): Promise<boolean> =>
-  Promise.race([p.then(() => true, () => true), new Promise<boolean>((r) => setTimeout(() => r(false), ms).unref())]);
+  Promise.race([
+    p.then(
+      () => true,
+      () => true,
+    ),
+    new Promise<boolean>((r) => setTimeout(() => r(false), ms).unref()),
+  ]);
 
 /** Closes BullMQ's connections, or drops them when closing does not end in time (a Redis gone: quit never answers). */
 async function closeOrDrop(parts: Array<{ close(): Promise<void>; disconnect(): Promise<void> }>): Promise<void> {
@@ -100,7 +106,12 @@ class FlowRun {
   private chain: Promise<void> = Promise.resolve();
   private wake: () => void = () => undefined;
 
-  constructor(private readonly opts: ClusterExecutorOptions, private readonly jobId: string, private readonly job: JobRecord, private readonly head: JobHead) {
+  constructor(
+    private readonly opts: ClusterExecutorOptions,
+    private readonly jobId: string,
+    private readonly job: JobRecord,
+    private readonly head: JobHead,
+  ) {
     const connection = redisOptions(opts.redisUrl);
     this.encodeQueue = new Queue(opts.queues.encode, { connection });
     this.mergeQueue = new Queue(opts.queues.merge, { connection });
@@ -110,12 +121,17 @@ class FlowRun {
 
   /** Applied one at a time, in the order they came; an error is told in the events, never left silent. */
   private serial(fn: () => Promise<void>): Promise<void> {
-    this.chain = this.chain.then(fn).catch((err: unknown) => this.event('cluster.error', `the coordinator could not apply a worker's report: ${oneLine(err)}`)).then(() => this.wake());
+    this.chain = this.chain
+      .then(fn)
+      .catch((err: unknown) => this.event('cluster.error', `the coordinator could not apply a worker's report: ${oneLine(err)}`))
+      .then(() => this.wake());
     return this.chain;
   }
 
   private async event(type: string, message: string, data?: Record<string, unknown>): Promise<void> {
-    await this.opts.ledger.appendEvent({ jobId: this.jobId, at: this.opts.clock(), type, message, ...(data ? { data } : {}) }).catch(() => undefined);
+    await this.opts.ledger
+      .appendEvent({ jobId: this.jobId, at: this.opts.clock(), type, message, ...(data ? { data } : {}) })
+      .catch(() => undefined);
   }
 
   private settle(cid: string, outcome: 'done' | 'failed'): void {
@@ -141,7 +157,11 @@ class FlowRun {
     let lost = false;
     const watch = watchRedis(this.opts.redisUrl, waitMs, (silentMs) => {
       lost = true;
-      stop!(new HomeUnreachableError(`Redis at ${shownRedisUrl(this.opts.redisUrl)} has not answered for ${Math.round(silentMs / 1000)} s (the coordinator waits ${Math.round(waitMs / 1000)} s); the workers' tasks stay on its queue`));
+      stop!(
+        new HomeUnreachableError(
+          `Redis at ${shownRedisUrl(this.opts.redisUrl)} has not answered for ${Math.round(silentMs / 1000)} s (the coordinator waits ${Math.round(waitMs / 1000)} s); the workers' tasks stay on its queue`,
+        ),
+      );
     });
     try {
       events.on('progress', ({ jobId: cid, data }) => {
@@ -154,7 +174,12 @@ class FlowRun {
         if (ours(cid)) void this.serial(() => this.failure(cid, failedReason));
       });
       events.on('stalled', ({ jobId: cid }) => {
-        if (ours(cid)) void this.serial(() => this.event('task.stalled', `${describe(this.tasks.get(cid)!)}: its worker stopped renewing its lock; back to the queue`, { key: this.tasks.get(cid)!.key }));
+        if (ours(cid))
+          void this.serial(() =>
+            this.event('task.stalled', `${describe(this.tasks.get(cid)!)}: its worker stopped renewing its lock; back to the queue`, {
+              key: this.tasks.get(cid)!.key,
+            }),
+          );
       });
       events.on('error', () => undefined);
       await guarded(events.waitUntilReady());
@@ -163,21 +188,30 @@ class FlowRun {
       await guarded(this.serial(() => this.reconcile(true)));
       // In the same line as the reports: a result that arrives meanwhile is applied before or after, never between.
       let added = 0;
-      await guarded(this.serial(async () => {
-        added = await this.queueOpen();
-      }));
-      if (this.open.size) await this.event('cluster.queued', `${this.open.size} task(s) on the queue ${this.opts.queues.encode}${added ? ` (${added} added)` : ''}`, { queue: this.opts.queues.encode, open: this.open.size, added });
+      await guarded(
+        this.serial(async () => {
+          added = await this.queueOpen();
+        }),
+      );
+      if (this.open.size)
+        await this.event(
+          'cluster.queued',
+          `${this.open.size} task(s) on the queue ${this.opts.queues.encode}${added ? ` (${added} added)` : ''}`,
+          { queue: this.opts.queues.encode, open: this.open.size, added },
+        );
       const reconcileMs = this.opts.reconcileMs ?? 5000;
       let last = this.opts.clock();
       let reconciling = false;
       while (this.open.size) {
-        await guarded(new Promise<void>((resolve) => {
-          const t = setTimeout(resolve, reconcileMs);
-          this.wake = () => {
-            clearTimeout(t);
-            resolve();
-          };
-        }));
+        await guarded(
+          new Promise<void>((resolve) => {
+            const t = setTimeout(resolve, reconcileMs);
+            this.wake = () => {
+              clearTimeout(t);
+              resolve();
+            };
+          }),
+        );
         // Not awaited: a reconcile waiting on a Redis that went away must not keep the loop from seeing a stop.
         if (this.open.size && !reconciling && this.opts.clock() - last >= reconcileMs) {
           last = this.opts.clock();
@@ -194,9 +228,12 @@ class FlowRun {
         // Stopped: a report being applied may end; the tasks not started are taken off the queue, the running
         // ones end on their workers and their results are taken up by the next resume.
         await within(STOP_STEP_MS, this.chain);
-        await within(STOP_STEP_MS, (async () => {
-          for (const cid of this.open) await removeIfQueued(this.encodeQueue, cid);
-        })());
+        await within(
+          STOP_STEP_MS,
+          (async () => {
+            for (const cid of this.open) await removeIfQueued(this.encodeQueue, cid);
+          })(),
+        );
       }
       throw err;
     } finally {
@@ -239,16 +276,24 @@ class FlowRun {
   private childSpec(t: TaskRecord) {
     const threads = taskThreads(this.job, t);
     const data: EncodeMessage = {
-      jobId: this.jobId, task: t, head: this.head, threads: threads.threads, decodeThreads: threads.decodeThreads,
+      jobId: this.jobId,
+      task: t,
+      head: this.head,
+      threads: threads.threads,
+      decodeThreads: threads.decodeThreads,
       ...(this.opts.storeId ? { storeId: this.opts.storeId } : {}),
     };
     return {
-      name: t.key, queueName: this.encodeQueue.name, data,
+      name: t.key,
+      queueName: this.encodeQueue.name,
+      data,
       opts: {
-        jobId: childJobId(this.jobId, t.key), attempts: this.job.options.maxAttempts,
+        jobId: childJobId(this.jobId, t.key),
+        attempts: this.job.options.maxAttempts,
         backoff: { type: 'exponential', delay: this.opts.backoffMs ?? 500 },
         ignoreDependencyOnFailure: true,
-        removeOnComplete: { age: KEEP_SETTLED_SECONDS }, removeOnFail: { age: KEEP_SETTLED_SECONDS },
+        removeOnComplete: { age: KEEP_SETTLED_SECONDS },
+        removeOnFail: { age: KEEP_SETTLED_SECONDS },
       },
     };
   }
@@ -277,7 +322,13 @@ class FlowRun {
     // Children left without a parent (a flow removed while one was locked) would block their ids.
     for (const t of rest) await removeIfQueued(this.encodeQueue, childJobId(this.jobId, t.key), true);
     if (!rest.length) return 0;
-    await this.flows.add({ name: 'merge', queueName: this.mergeQueue.name, data: { jobId: this.jobId }, opts: { jobId: this.jobId }, children: rest.map((t) => this.childSpec(t)) });
+    await this.flows.add({
+      name: 'merge',
+      queueName: this.mergeQueue.name,
+      data: { jobId: this.jobId },
+      opts: { jobId: this.jobId },
+      children: rest.map((t) => this.childSpec(t)),
+    });
     return rest.length;
   }
 
@@ -302,7 +353,10 @@ class FlowRun {
     const parent = await this.mergeQueue.getJob(this.jobId);
     const live = parent && (await parent.getState()) === 'waiting-children';
     const c = this.childSpec(t);
-    await this.encodeQueue.add(c.name, c.data, { ...c.opts, ...(live ? { parent: { id: this.jobId, queue: this.mergeQueue.qualifiedName } } : {}) });
+    await this.encodeQueue.add(c.name, c.data, {
+      ...c.opts,
+      ...(live ? { parent: { id: this.jobId, queue: this.mergeQueue.qualifiedName } } : {}),
+    });
     return true;
   }
 
@@ -329,12 +383,26 @@ class FlowRun {
           }
           const now = this.opts.clock();
           const attempt = cur.attempts + 1;
-          await ledger.transitionTask(id, [cur.status], 'running', { attempts: attempt, worker: r.worker, startedAt: r.at, heartbeatAt: now, clearError: true }, cur.attempts);
+          await ledger.transitionTask(
+            id,
+            [cur.status],
+            'running',
+            { attempts: attempt, worker: r.worker, startedAt: r.at, heartbeatAt: now, clearError: true },
+            cur.attempts,
+          );
           this.attempt.set(task.key, r.attemptKey);
           if (cur.status === 'running' && cur.worker) {
-            await this.event('task.requeued', `${describe(task)}: the attempt on ${cur.worker} lost its lock; the task went back to the queue`, { key: task.key, from: cur.worker });
+            await this.event(
+              'task.requeued',
+              `${describe(task)}: the attempt on ${cur.worker} lost its lock; the task went back to the queue`,
+              { key: task.key, from: cur.worker },
+            );
           }
-          await this.event('task.started', `${describe(task)}: attempt ${attempt} on ${r.worker}`, { key: task.key, attempt, worker: r.worker });
+          await this.event('task.started', `${describe(task)}: attempt ${attempt} on ${r.worker}`, {
+            key: task.key,
+            attempt,
+            worker: r.worker,
+          });
           return;
         }
         case 'beat':
@@ -353,13 +421,19 @@ class FlowRun {
         case 'failed':
           if (!holds) return;
           await ledger.transitionTask(id, ['running'], 'failed', r.patch, cur.attempts);
-          await this.event('task.failed', `${describe(task)} attempt ${cur.attempts} failed on ${r.worker}: ${r.patch.error ?? 'unknown error'}`, { key: task.key, attempt: cur.attempts });
+          await this.event(
+            'task.failed',
+            `${describe(task)} attempt ${cur.attempts} failed on ${r.worker}: ${r.patch.error ?? 'unknown error'}`,
+            { key: task.key, attempt: cur.attempts },
+          );
           return;
         case 'handback':
           if (!holds) return;
           await ledger.transitionTask(id, ['running'], 'pending', { attempts: Math.max(0, cur.attempts - 1) }, cur.attempts);
           this.attempt.delete(task.key);
-          await this.event('task.handed-back', `${describe(task)}: ${r.worker} stopped its attempt and handed the task back`, { key: task.key });
+          await this.event('task.handed-back', `${describe(task)}: ${r.worker} stopped its attempt and handed the task back`, {
+            key: task.key,
+          });
           return;
       }
     } catch (err) {
@@ -380,7 +454,10 @@ class FlowRun {
     if (cur.status === 'done') {
       this.settle(cid, 'done');
       if (cur.worker !== r.worker || cur.checksum !== r.patch.checksum) {
-        await this.event('task.refused', `${describe(task)}: a late result from ${r.worker} was refused (done by ${cur.worker})`, { key: task.key, worker: r.worker });
+        await this.event('task.refused', `${describe(task)}: a late result from ${r.worker} was refused (done by ${cur.worker})`, {
+          key: task.key,
+          worker: r.worker,
+        });
       }
       return;
     }
@@ -393,7 +470,10 @@ class FlowRun {
         stored = await blobs.stat(cur.outputKey, { verify: true });
         if (!stored || stored.checksum !== r.patch.checksum) throw err;
       }
-      if (stored.checksum !== r.patch.checksum) throw new Error(`the store holds other bytes than ${r.worker} wrote (sha256 ${stored.checksum.slice(0, 12)}, expected ${String(r.patch.checksum).slice(0, 12)})`);
+      if (stored.checksum !== r.patch.checksum)
+        throw new Error(
+          `the store holds other bytes than ${r.worker} wrote (sha256 ${stored.checksum.slice(0, 12)}, expected ${String(r.patch.checksum).slice(0, 12)})`,
+        );
     } catch (err) {
       const n = (this.lostResults.get(cid) ?? 0) + 1;
       this.lostResults.set(cid, n);
@@ -401,16 +481,28 @@ class FlowRun {
         await this.finalFailure(cid, `its result could not be recorded ${n} times: ${oneLine(err)}`);
         return;
       }
-      await this.event('task.lost', `${describe(task)}: the result of ${r.worker} could not be recorded (${oneLine(err)}); queued again`, { key: task.key });
+      await this.event('task.lost', `${describe(task)}: the result of ${r.worker} could not be recorded (${oneLine(err)}); queued again`, {
+        key: task.key,
+      });
       await this.enqueue(task);
       return;
     }
     const attempts = this.holds(cur, r) ? cur.attempts : cur.attempts + 1;
-    await ledger.transitionTask(id, [cur.status], 'done', { ...r.patch, attempts, worker: r.worker, sizeBytes: stored.sizeBytes, checksum: stored.checksum, clearError: true }, cur.attempts);
+    await ledger.transitionTask(
+      id,
+      [cur.status],
+      'done',
+      { ...r.patch, attempts, worker: r.worker, sizeBytes: stored.sizeBytes, checksum: stored.checksum, clearError: true },
+      cur.attempts,
+    );
     this.attempt.delete(task.key);
     const wall = r.patch.wallMs ?? 0;
     await this.event('task.done', `${describe(task)} done in ${(wall / 1000).toFixed(1)} s on ${r.worker}`, {
-      key: task.key, wallMs: wall, cpuSeconds: r.patch.cpuSeconds, sizeBytes: stored.sizeBytes, worker: r.worker,
+      key: task.key,
+      wallMs: wall,
+      cpuSeconds: r.patch.cpuSeconds,
+      sizeBytes: stored.sizeBytes,
+      worker: r.worker,
     });
     this.settle(cid, 'done');
   }
@@ -429,7 +521,9 @@ class FlowRun {
     const cur = await ledger.getTask(id);
     if (!cur || cur.status === 'done') return;
     if (cur.status !== 'failed') {
-      await ledger.transitionTask(id, [cur.status], 'failed', { error: reason, finishedAt: this.opts.clock() }, cur.attempts).catch(() => undefined);
+      await ledger
+        .transitionTask(id, [cur.status], 'failed', { error: reason, finishedAt: this.opts.clock() }, cur.attempts)
+        .catch(() => undefined);
       await this.event('task.failed', `${describe(task)} failed: ${reason}`, { key: task.key });
     }
     this.settle(cid, 'failed');
@@ -450,7 +544,12 @@ async function removeIfQueued(queue: Queue, cid: string, settledToo = false): Pr
  */
 export async function removeFlow(mergeQueue: Queue, encodeQueue: Queue, jobId: string, childIds: string[]): Promise<void> {
   const parent = await mergeQueue.getJob(jobId);
-  const removed = parent ? await parent.remove({ removeChildren: true }).then(() => true, () => false) : true;
+  const removed = parent
+    ? await parent.remove({ removeChildren: true }).then(
+        () => true,
+        () => false,
+      )
+    : true;
   if (removed && !childIds.length) return;
   for (const cid of childIds) {
     const child = await encodeQueue.getJob(cid);

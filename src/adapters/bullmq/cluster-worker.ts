@@ -56,10 +56,20 @@ export async function startClusterWorker(opts: ClusterWorkerOptions): Promise<Cl
   let draining = false;
   const startedAt = Date.now();
   const presenceTtl = Math.max(3 * opts.lockMs, 10_000);
-  const publish = () => publishWorker(presence, {
-    id: opts.workerId, ...opts.info, concurrency: opts.concurrency, tasks: [...active.values()].map((a) => a.key),
-    heartbeatAt: Date.now(), startedAt, ...(draining ? { draining } : {}),
-  }, presenceTtl).catch(() => undefined);
+  const publish = () =>
+    publishWorker(
+      presence,
+      {
+        id: opts.workerId,
+        ...opts.info,
+        concurrency: opts.concurrency,
+        tasks: [...active.values()].map((a) => a.key),
+        heartbeatAt: Date.now(),
+        startedAt,
+        ...(draining ? { draining } : {}),
+      },
+      presenceTtl,
+    ).catch(() => undefined);
 
   const processor = async (job: Job<EncodeMessage>, token?: string): Promise<EncodeResult> => {
     const msg = job.data;
@@ -73,16 +83,31 @@ export async function startClusterWorker(opts: ClusterWorkerOptions): Promise<Cl
     };
     const learned = msg.head.cutFallback ? undefined : cutFallbacks.get(msg.jobId);
     const head = learned ? { ...msg.head, cutFallback: learned } : msg.head;
-    const ledger = new ReportLedger(head, { ...msg.task, outputKey: attemptKey, status: 'pending', attempts: 0 }, opts.workerId, send, () => frames, (reason) => cutFallbacks.set(msg.jobId, reason));
+    const ledger = new ReportLedger(
+      head,
+      { ...msg.task, outputKey: attemptKey, status: 'pending', attempts: 0 },
+      opts.workerId,
+      send,
+      () => frames,
+      (reason) => cutFallbacks.set(msg.jobId, reason),
+    );
     const abort = new AbortController();
     active.set(job.id!, { key: msg.task.key, abort, ledger });
     void publish();
     try {
       if (msg.storeId && opts.info.storeId && msg.storeId !== opts.info.storeId) {
         // Another folder is mounted at the store's path here: this node cannot read the job's files.
-        throw new Error(`${opts.info.host}:${opts.info.pid} reads another store at ${opts.info.store} (id ${opts.info.storeId}, the job's is ${msg.storeId}): mount the shared folder at that path on this node`);
+        throw new Error(
+          `${opts.info.host}:${opts.info.pid} reads another store at ${opts.info.store} (id ${opts.info.storeId}, the job's is ${msg.storeId}): mount the shared folder at that path on this node`,
+        );
       }
-      await opts.encode(msg, { ledger, signal: abort.signal, onFrames: (n) => { frames = n; } });
+      await opts.encode(msg, {
+        ledger,
+        signal: abort.signal,
+        onFrames: (n) => {
+          frames = n;
+        },
+      });
       if (!ledger.donePatch) throw new Error(`${msg.task.key}: the encode ended without a result`);
       return { worker: opts.workerId, attemptKey, patch: ledger.donePatch };
     } catch (err) {

@@ -15,7 +15,8 @@ export function redisOptions(url: string): RedisOptions {
   } catch {
     throw new UsageError(`--redis must be a URL such as redis://127.0.0.1:6379, got ${JSON.stringify(url)}`);
   }
-  if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') throw new UsageError(`--redis must start with redis:// or rediss://, got ${JSON.stringify(url)}`);
+  if (u.protocol !== 'redis:' && u.protocol !== 'rediss:')
+    throw new UsageError(`--redis must start with redis:// or rediss://, got ${JSON.stringify(url)}`);
   const db = u.pathname && u.pathname !== '/' ? Number(u.pathname.slice(1)) : 0;
   if (!Number.isInteger(db) || db < 0) throw new UsageError(`the Redis database in ${JSON.stringify(url)} must be a number`);
   return {
@@ -52,7 +53,14 @@ const MIN_VERSION = [6, 2];
 
 /** Connects once (3 s at most), reads the server's version and eviction policy, and disconnects. */
 export async function redisFacts(url: string): Promise<RedisFacts> {
-  const client = new Redis({ ...redisOptions(url), lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null, connectTimeout: 3000, enableOfflineQueue: false });
+  const client = new Redis({
+    ...redisOptions(url),
+    lazyConnect: true,
+    maxRetriesPerRequest: 1,
+    retryStrategy: () => null,
+    connectTimeout: 3000,
+    enableOfflineQueue: false,
+  });
   client.on('error', () => undefined);
   try {
     await client.connect();
@@ -70,7 +78,8 @@ export async function redisFacts(url: string): Promise<RedisFacts> {
 export function redisProblems(facts: RedisFacts): string[] {
   const out: string[] = [];
   const [major = 0, minor = 0] = facts.version.split('.').map(Number);
-  if (major < MIN_VERSION[0]! || (major === MIN_VERSION[0] && minor < MIN_VERSION[1]!)) out.push(`Redis ${facts.version} is older than ${MIN_VERSION.join('.')}, which BullMQ needs`);
+  if (major < MIN_VERSION[0]! || (major === MIN_VERSION[0] && minor < MIN_VERSION[1]!))
+    out.push(`Redis ${facts.version} is older than ${MIN_VERSION.join('.')}, which BullMQ needs`);
   if (facts.maxmemoryPolicy && facts.maxmemoryPolicy !== 'noeviction') {
     out.push(`maxmemory-policy is ${facts.maxmemoryPolicy}: Redis may evict queued tasks under memory pressure; set it to noeviction`);
   }
@@ -103,8 +112,7 @@ export async function listWorkers(client: Redis): Promise<WorkerInfo[]> {
   } while (cursor !== '0');
   if (!keys.length) return [];
   const values = await client.mget(...keys);
-  return values.flatMap((v) => (v ? [JSON.parse(v) as WorkerInfo] : []))
-    .sort((a, b) => a.host.localeCompare(b.host) || a.pid - b.pid);
+  return values.flatMap((v) => (v ? [JSON.parse(v) as WorkerInfo] : [])).sort((a, b) => a.host.localeCompare(b.host) || a.pid - b.pid);
 }
 
 export interface RedisWatch {
@@ -120,7 +128,10 @@ export interface RedisWatch {
  */
 export function watchRedis(url: string, waitMs: number, onLost: (silentMs: number) => void, everyMs = 1000): RedisWatch {
   const client = new Redis({
-    ...redisOptions(url), enableOfflineQueue: false, maxRetriesPerRequest: 0, connectTimeout: Math.min(2000, everyMs * 2),
+    ...redisOptions(url),
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    connectTimeout: Math.min(2000, everyMs * 2),
     retryStrategy: () => everyMs,
   });
   client.on('error', () => undefined);
@@ -130,9 +141,12 @@ export function watchRedis(url: string, waitMs: number, onLost: (silentMs: numbe
   const timer = setInterval(() => {
     if (!pinging) {
       pinging = true;
-      const answer = client.ping().then(() => {
-        lastOk = Date.now();
-      }, () => undefined);
+      const answer = client.ping().then(
+        () => {
+          lastOk = Date.now();
+        },
+        () => undefined,
+      );
       void Promise.race([answer, new Promise((r) => setTimeout(r, 2 * everyMs).unref())]).finally(() => {
         pinging = false;
       });

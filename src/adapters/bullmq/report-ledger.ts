@@ -25,7 +25,10 @@ export class ReportLedger implements Ledger {
   donePatch: TaskPatch | undefined;
 
   constructor(
-    head: JobHead, task: TaskRecord, private readonly worker: string, private readonly send: (r: WorkerReport) => Promise<void>,
+    head: JobHead,
+    task: TaskRecord,
+    private readonly worker: string,
+    private readonly send: (r: WorkerReport) => Promise<void>,
     private readonly frames: () => number | undefined,
     /** Told when the encode finds the job's segments must be read by pre-roll (the worker keeps it for the job's next tasks). */
     private readonly onCutFallback: (reason: string) => void = () => undefined,
@@ -76,7 +79,13 @@ export class ReportLedger implements Ledger {
     throw new UsageError('the job record is kept by the coordinator');
   }
 
-  async transitionTask(id: TaskId, from: readonly TaskStatus[], to: TaskStatus, patch: TaskPatch = {}, ifAttempts?: number): Promise<TaskRecord> {
+  async transitionTask(
+    id: TaskId,
+    from: readonly TaskStatus[],
+    to: TaskStatus,
+    patch: TaskPatch = {},
+    ifAttempts?: number,
+  ): Promise<TaskRecord> {
     this.mine(id);
     const cur = this.task;
     if (!from.includes(cur.status) || (ifAttempts !== undefined && ifAttempts !== cur.attempts)) {
@@ -111,14 +120,32 @@ export class ReportLedger implements Ledger {
     return Promise.reject(new UsageError('only the coordinator reads and writes the ledger'));
   }
 
-  createJob(): Promise<void> { return this.coordinatorOnly(); }
-  getJob(): Promise<undefined> { return this.coordinatorOnly(); }
-  taskProgress(): Promise<never> { return this.coordinatorOnly(); }
-  listJobs(): Promise<never> { return this.coordinatorOnly(); }
-  putTasks(): Promise<void> { return this.coordinatorOnly(); }
-  listTasks(): Promise<never> { return this.coordinatorOnly(); }
-  listEvents(): Promise<never> { return this.coordinatorOnly(); }
-  deleteJob(): Promise<void> { return this.coordinatorOnly(); }
-  listJobIdsUpdatedBefore(): Promise<never> { return this.coordinatorOnly(); }
+  createJob(): Promise<void> {
+    return this.coordinatorOnly();
+  }
+  getJob(): Promise<undefined> {
+    return this.coordinatorOnly();
+  }
+  taskProgress(): Promise<never> {
+    return this.coordinatorOnly();
+  }
+  listJobs(): Promise<never> {
+    return this.coordinatorOnly();
+  }
+  putTasks(): Promise<void> {
+    return this.coordinatorOnly();
+  }
+  listTasks(): Promise<never> {
+    return this.coordinatorOnly();
+  }
+  listEvents(): Promise<never> {
+    return this.coordinatorOnly();
+  }
+  deleteJob(): Promise<void> {
+    return this.coordinatorOnly();
+  }
+  listJobIdsUpdatedBefore(): Promise<never> {
+    return this.coordinatorOnly();
+  }
   async close(): Promise<void> {}
 }

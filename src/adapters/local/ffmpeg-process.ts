@@ -61,7 +61,9 @@ export function resolveToolPaths(env: Record<string, string | undefined>, opts: 
     if (a) return { path: a, origin: (opts.preferNpm ? 'npm' : 'path') as ToolInfo['origin'] };
     const b = second();
     if (b) return { path: b, origin: (opts.preferNpm ? 'path' : 'npm') as ToolInfo['origin'] };
-    throw new ToolMissingError(`${tool} not found: install ffmpeg (e.g. apt-get install ffmpeg), set ${envVar}, or run npm ci to get the bundled build`);
+    throw new ToolMissingError(
+      `${tool} not found: install ffmpeg (e.g. apt-get install ffmpeg), set ${envVar}, or run npm ci to get the bundled build`,
+    );
   };
   return {
     ffmpeg: one('ffmpeg', 'FFMPEG_PATH', '@ffmpeg-installer/ffmpeg'),

@@ -12,8 +12,17 @@ import { jobHeadOf } from '../../core/job-head.js';
 import type { JobEvent, JobHead, JobRecord, JobStatus, JobSummary, TaskRecord, TaskStatus } from '../../core/types.js';
 import type { JobPatch, Ledger, NewTask, TaskId, TaskPatch, TaskProgressCounts } from '../../ports/ledger.js';
 import {
-  applyPatch, jobToRow, rowToEvent, rowToJob, rowToSummary, rowToTask, taskToRow,
-  type EventRow, type JobRow, type JobSummaryRow, type TaskRow,
+  applyPatch,
+  jobToRow,
+  rowToEvent,
+  rowToJob,
+  rowToSummary,
+  rowToTask,
+  taskToRow,
+  type EventRow,
+  type JobRow,
+  type JobSummaryRow,
+  type TaskRow,
 } from './sqlite-rows.js';
 import { configureLedgerConnection, migrateLedgerSchema } from './sqlite-schema.js';
 
@@ -78,17 +87,33 @@ type Statements = ReturnType<typeof prepareStatements>;
 const taskName = (id: TaskId) => `${id.kind} task ${id.index} of job ${id.jobId}`;
 
 const LEDGER_METHODS = [
-  'createJob', 'getJob', 'listJobs', 'updateJob', 'putTasks', 'getTask', 'listTasks', 'transitionTask', 'heartbeat',
-  'appendEvent', 'listEvents', 'deleteJob', 'listJobIdsUpdatedBefore',
+  'createJob',
+  'getJob',
+  'listJobs',
+  'updateJob',
+  'putTasks',
+  'getTask',
+  'listTasks',
+  'transitionTask',
+  'heartbeat',
+  'appendEvent',
+  'listEvents',
+  'deleteJob',
+  'listJobIdsUpdatedBefore',
 ] as const;
 
 function ledgerErrorAs(err: unknown, dbPath: string): unknown {
   if (isDiskFull(err)) {
-    return new DiskFullError(`the ledger ${dbPath} cannot be written: no space left in ${dirname(dbPath)}; free space there, then run the command again`, dirname(dbPath));
+    return new DiskFullError(
+      `the ledger ${dbPath} cannot be written: no space left in ${dirname(dbPath)}; free space there, then run the command again`,
+      dirname(dbPath),
+    );
   }
   const code = (err as { code?: unknown }).code;
   if (code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB' || (typeof code === 'string' && code.startsWith('SQLITE_CORRUPT'))) {
-    return new LedgerDamagedError(`the ledger ${dbPath} is damaged (${(err as Error).message}); move it aside to start a new one (the jobs recorded in it are lost; their files stay in ${join(dirname(dbPath), 'jobs')})`);
+    return new LedgerDamagedError(
+      `the ledger ${dbPath} is damaged (${(err as Error).message}); move it aside to start a new one (the jobs recorded in it are lost; their files stay in ${join(dirname(dbPath), 'jobs')})`,
+    );
   }
   return err;
 }
@@ -149,28 +174,32 @@ export class SqliteLedger implements Ledger {
   }
 
   async updateJob(jobId: string, from: readonly JobStatus[], to: JobStatus, patch?: JobPatch, now?: number): Promise<JobRecord> {
-    return this.db.transaction(() => {
-      const row = this.sql.getJob.get(jobId);
-      if (!row) throw new NotFoundError(`job ${jobId} not found`);
-      const current = rowToJob(row);
-      const next = applyPatch<JobRecord>({ ...current, status: to, updatedAt: now ?? Date.now() }, patch);
-      const { changes } = this.sql.updateJob.run({ ...jobToRow(next), from: JSON.stringify(from) });
-      if (changes === 0) {
-        throw new ConditionFailedError(`job ${jobId} is ${current.status}, not ${from.join(' or ')}`, current);
-      }
-      return next;
-    }).immediate();
+    return this.db
+      .transaction(() => {
+        const row = this.sql.getJob.get(jobId);
+        if (!row) throw new NotFoundError(`job ${jobId} not found`);
+        const current = rowToJob(row);
+        const next = applyPatch<JobRecord>({ ...current, status: to, updatedAt: now ?? Date.now() }, patch);
+        const { changes } = this.sql.updateJob.run({ ...jobToRow(next), from: JSON.stringify(from) });
+        if (changes === 0) {
+          throw new ConditionFailedError(`job ${jobId} is ${current.status}, not ${from.join(' or ')}`, current);
+        }
+        return next;
+      })
+      .immediate();
   }
 
   async putTasks(tasks: NewTask[]): Promise<void> {
-    this.db.transaction(() => {
-      for (const jobId of new Set(tasks.map((t) => t.jobId))) {
-        if (!this.sql.getJob.get(jobId)) throw new NotFoundError(`job ${jobId} not found`);
-        const existing = this.sql.firstTask.get(jobId);
-        if (existing) throw new ConditionFailedError(`job ${jobId} already has tasks`, rowToTask(existing));
-      }
-      for (const task of tasks) this.sql.insertTask.run(taskToRow({ ...task, status: 'pending', attempts: 0 }));
-    }).immediate();
+    this.db
+      .transaction(() => {
+        for (const jobId of new Set(tasks.map((t) => t.jobId))) {
+          if (!this.sql.getJob.get(jobId)) throw new NotFoundError(`job ${jobId} not found`);
+          const existing = this.sql.firstTask.get(jobId);
+          if (existing) throw new ConditionFailedError(`job ${jobId} already has tasks`, rowToTask(existing));
+        }
+        for (const task of tasks) this.sql.insertTask.run(taskToRow({ ...task, status: 'pending', attempts: 0 }));
+      })
+      .immediate();
   }
 
   async getTask(id: TaskId): Promise<TaskRecord | undefined> {
@@ -189,25 +218,27 @@ export class SqliteLedger implements Ledger {
     patch?: TaskPatch,
     ifAttempts?: number,
   ): Promise<TaskRecord> {
-    return this.db.transaction(() => {
-      const row = this.sql.getTask.get(id.jobId, id.kind, id.index);
-      if (!row) throw new NotFoundError(`${taskName(id)} not found`);
-      const current = rowToTask(row);
-      const next = applyPatch<TaskRecord>({ ...current, status: to }, patch);
-      const { changes } = this.sql.updateTask.run({
-        ...taskToRow(next),
-        from: JSON.stringify(from),
-        if_attempts: ifAttempts ?? null,
-      });
-      if (changes === 0) {
-        const attempts = ifAttempts === undefined ? '' : ` with ${ifAttempts} attempts`;
-        throw new ConditionFailedError(
-          `${taskName(id)} is ${current.status} with ${current.attempts} attempts, not ${from.join(' or ')}${attempts}`,
-          current,
-        );
-      }
-      return next;
-    }).immediate();
+    return this.db
+      .transaction(() => {
+        const row = this.sql.getTask.get(id.jobId, id.kind, id.index);
+        if (!row) throw new NotFoundError(`${taskName(id)} not found`);
+        const current = rowToTask(row);
+        const next = applyPatch<TaskRecord>({ ...current, status: to }, patch);
+        const { changes } = this.sql.updateTask.run({
+          ...taskToRow(next),
+          from: JSON.stringify(from),
+          if_attempts: ifAttempts ?? null,
+        });
+        if (changes === 0) {
+          const attempts = ifAttempts === undefined ? '' : ` with ${ifAttempts} attempts`;
+          throw new ConditionFailedError(
+            `${taskName(id)} is ${current.status} with ${current.attempts} attempts, not ${from.join(' or ')}${attempts}`,
+            current,
+          );
+        }
+        return next;
+      })
+      .immediate();
   }
 
   async heartbeat(id: TaskId, at: number): Promise<void> {
@@ -215,21 +246,23 @@ export class SqliteLedger implements Ledger {
   }
 
   async appendEvent(event: Omit<JobEvent, 'seq'>): Promise<JobEvent> {
-    return this.db.transaction(() => {
-      if (!this.sql.getJob.get(event.jobId)) throw new NotFoundError(`job ${event.jobId} not found`);
-      const seq = this.sql.nextSeq.get(event.jobId)!;
-      const stored: JobEvent = { ...event, seq };
-      if (stored.data === undefined) delete stored.data;
-      this.sql.insertEvent.run({
-        job_id: stored.jobId,
-        seq,
-        at: stored.at,
-        type: stored.type,
-        message: stored.message,
-        data: stored.data === undefined ? null : JSON.stringify(stored.data),
-      });
-      return stored;
-    }).immediate();
+    return this.db
+      .transaction(() => {
+        if (!this.sql.getJob.get(event.jobId)) throw new NotFoundError(`job ${event.jobId} not found`);
+        const seq = this.sql.nextSeq.get(event.jobId)!;
+        const stored: JobEvent = { ...event, seq };
+        if (stored.data === undefined) delete stored.data;
+        this.sql.insertEvent.run({
+          job_id: stored.jobId,
+          seq,
+          at: stored.at,
+          type: stored.type,
+          message: stored.message,
+          data: stored.data === undefined ? null : JSON.stringify(stored.data),
+        });
+        return stored;
+      })
+      .immediate();
   }
 
   async listEvents(jobId: string, afterSeq = 0): Promise<JobEvent[]> {
@@ -237,11 +270,13 @@ export class SqliteLedger implements Ledger {
   }
 
   async deleteJob(jobId: string): Promise<void> {
-    this.db.transaction(() => {
-      this.sql.deleteEvents.run(jobId);
-      this.sql.deleteTasks.run(jobId);
-      this.sql.deleteJob.run(jobId);
-    }).immediate();
+    this.db
+      .transaction(() => {
+        this.sql.deleteEvents.run(jobId);
+        this.sql.deleteTasks.run(jobId);
+        this.sql.deleteJob.run(jobId);
+      })
+      .immediate();
   }
 
   async listJobIdsUpdatedBefore(before: number): Promise<string[]> {

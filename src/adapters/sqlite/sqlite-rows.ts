@@ -48,7 +48,11 @@ type TaskData = Omit<TaskRecord, 'jobId' | 'kind' | 'index' | 'status' | 'attemp
 export function jobToRow(job: JobRecord): JobRow {
   const { id, status, backend, source, output, createdAt, updatedAt, error, ...data } = job;
   return {
-    id, status, backend, source, output,
+    id,
+    status,
+    backend,
+    source,
+    output,
     created_at: createdAt,
     updated_at: updatedAt,
     error: error ?? null,

@@ -69,9 +69,7 @@ export function readSchemaVersion(db: Database): number {
 export function migrateLedgerSchema(db: Database): void {
   const start = readSchemaVersion(db);
   if (start > LEDGER_SCHEMA_VERSION) {
-    throw new Error(
-      `ledger schema version ${start} is newer than this shardcast supports (${LEDGER_SCHEMA_VERSION}); upgrade shardcast`,
-    );
+    throw new Error(`ledger schema version ${start} is newer than this shardcast supports (${LEDGER_SCHEMA_VERSION}); upgrade shardcast`);
   }
   for (let target = start + 1; target <= LEDGER_SCHEMA_VERSION; target++) {
     const migration = MIGRATIONS[target - 1]!;

@@ -6,7 +6,13 @@
  * `status`, `jobs` and `retry --backend aws-emulated` find the jobs later.
  */
 import { join } from 'node:path';
-import { ensureLedgerTable, EMULATOR_CREDENTIALS, EMULATOR_REGION, startDynalite, type DynaliteServer } from '../../adapters/aws/dynalite-server.js';
+import {
+  ensureLedgerTable,
+  EMULATOR_CREDENTIALS,
+  EMULATOR_REGION,
+  startDynalite,
+  type DynaliteServer,
+} from '../../adapters/aws/dynalite-server.js';
 import { startLocalWorkflow, type WorkflowOutcome, type WorkflowTaskHandlers } from '../../adapters/aws/local-workflow.js';
 import { S3RVER_CREDENTIALS, startS3rver, type S3rverProcess } from '../../adapters/aws/s3rver-process.js';
 import type { TaskProgress } from '../../app/deps.js';
@@ -45,10 +51,12 @@ export function emulatedLambdaLimits(env: Record<string, string | undefined>): E
   const t = env.SHARDCAST_EMULATED_THROTTLE;
   const c = env.SHARDCAST_EMULATED_CONCURRENCY;
   const throttle = t === undefined || t === '' ? 0 : Number(t);
-  if (!(throttle >= 0 && throttle < 1)) throw new UsageError(`SHARDCAST_EMULATED_THROTTLE must be a fraction from 0 to below 1, got ${JSON.stringify(t)}`);
+  if (!(throttle >= 0 && throttle < 1))
+    throw new UsageError(`SHARDCAST_EMULATED_THROTTLE must be a fraction from 0 to below 1, got ${JSON.stringify(t)}`);
   if (c === undefined || c === '') return { throttle };
   const concurrency = Number(c);
-  if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError(`SHARDCAST_EMULATED_CONCURRENCY must be a whole number from 1, got ${JSON.stringify(c)}`);
+  if (!Number.isInteger(concurrency) || concurrency < 1)
+    throw new UsageError(`SHARDCAST_EMULATED_CONCURRENCY must be a whole number from 1, got ${JSON.stringify(c)}`);
   return { throttle, concurrency };
 }
 
@@ -72,12 +80,15 @@ export function emulatedWorkflowLimits(env: Record<string, string | undefined>):
   const h = env.SHARDCAST_EMULATED_HISTORY_LIMIT;
   const m = env.SHARDCAST_EMULATED_MAP;
   const historyEventLimit = h === undefined || h === '' ? HISTORY_EVENT_LIMIT : Number(h);
-  if (!Number.isInteger(historyEventLimit) || historyEventLimit < 10) throw new UsageError(`SHARDCAST_EMULATED_HISTORY_LIMIT must be a whole number from 10, got ${JSON.stringify(h)}`);
+  if (!Number.isInteger(historyEventLimit) || historyEventLimit < 10)
+    throw new UsageError(`SHARDCAST_EMULATED_HISTORY_LIMIT must be a whole number from 10, got ${JSON.stringify(h)}`);
   const mapMode = m === undefined || m === '' ? 'auto' : m;
-  if (mapMode !== 'auto' && mapMode !== 'inline' && mapMode !== 'distributed') throw new UsageError(`SHARDCAST_EMULATED_MAP must be auto, inline or distributed, got ${JSON.stringify(m)}`);
+  if (mapMode !== 'auto' && mapMode !== 'inline' && mapMode !== 'distributed')
+    throw new UsageError(`SHARDCAST_EMULATED_MAP must be auto, inline or distributed, got ${JSON.stringify(m)}`);
   const f = env.SHARDCAST_EMULATED_FUNCTION_TIMEOUT;
   const functionTimeoutSeconds = f === undefined || f === '' ? 900 : Number(f);
-  if (!Number.isInteger(functionTimeoutSeconds) || functionTimeoutSeconds < 1 || functionTimeoutSeconds > 900) throw new UsageError(`SHARDCAST_EMULATED_FUNCTION_TIMEOUT must be a whole number of seconds from 1 to 900, got ${JSON.stringify(f)}`);
+  if (!Number.isInteger(functionTimeoutSeconds) || functionTimeoutSeconds < 1 || functionTimeoutSeconds > 900)
+    throw new UsageError(`SHARDCAST_EMULATED_FUNCTION_TIMEOUT must be a whole number of seconds from 1 to 900, got ${JSON.stringify(f)}`);
   return { historyEventLimit, mapMode, functionTimeoutSeconds };
 }
 
@@ -122,8 +133,13 @@ export async function startEmulatedAws(cfg: EmulatedAwsConfig): Promise<Emulated
   }
   const runtime = makeAwsRuntime({
     settings: {
-      tableName: EMULATED_TABLE, bucket: EMULATED_BUCKET, storage: cfg.storage ?? 's3', efsRoot: join(dir, 'efs'),
-      tempPrefix: 'tmp/', ledgerTtlHours: 48, functionTimeoutSeconds: workflowLimits.functionTimeoutSeconds,
+      tableName: EMULATED_TABLE,
+      bucket: EMULATED_BUCKET,
+      storage: cfg.storage ?? 's3',
+      efsRoot: join(dir, 'efs'),
+      tempPrefix: 'tmp/',
+      ledgerTtlHours: 48,
+      functionTimeoutSeconds: workflowLimits.functionTimeoutSeconds,
     },
     env: cfg.env,
     workerId: localWorkerId(),
@@ -148,45 +164,62 @@ export async function startEmulatedAws(cfg: EmulatedAwsConfig): Promise<Emulated
     // Seeded by the job, so a run's refusals replay the same.
     const rand = seededRandom(seedOf(jobId));
     const refusal = (state: string): Error | undefined => {
-      const why = limits.concurrency !== undefined && inFlight.size >= limits.concurrency
-        ? `${inFlight.size} invocations running, the account's quota is ${limits.concurrency}`
-        : limits.throttle > 0 && rand() < limits.throttle ? `throttled (SHARDCAST_EMULATED_THROTTLE ${limits.throttle})` : undefined;
+      const why =
+        limits.concurrency !== undefined && inFlight.size >= limits.concurrency
+          ? `${inFlight.size} invocations running, the account's quota is ${limits.concurrency}`
+          : limits.throttle > 0 && rand() < limits.throttle
+            ? `throttled (SHARDCAST_EMULATED_THROTTLE ${limits.throttle})`
+            : undefined;
       if (!why) return undefined;
-      void emit(runtime.deps, jobId, 'lambda.throttled', `${state}: invocation refused, Lambda.TooManyRequestsException: ${why}`, { state });
+      void emit(runtime.deps, jobId, 'lambda.throttled', `${state}: invocation refused, Lambda.TooManyRequestsException: ${why}`, {
+        state,
+      });
       return Object.assign(new Error(`Rate Exceeded. (${why})`), { name: 'Lambda.TooManyRequestsException' });
     };
-    const call = <O>(step: Step<O>, state: string) => (input: unknown): Promise<unknown> => {
-      if (ended || stop.signal.aborted) return Promise.reject(new CancelledError('the execution has ended'));
-      const refused = refusal(state);
-      if (refused) return Promise.reject(refused);
-      const tooBig = payloadOverLimit(state, 'input', input);
-      if (tooBig) return Promise.reject(tooBig);
-      // As Lambda ends an invocation at the function's timeout (Sandbox.Timedout): the workflow's retrier sees
-      // the timeout, and an encode is stopped (its task handed back). Unlike Lambda, which ends the process,
-      // Analyze, Merge and Finalize here run on to their end in the background. MarkFailed has its own 60 s.
-      const invocation = new AbortController();
-      const timeoutSeconds = state === 'MarkFailed' ? 60 : workflowLimits.functionTimeoutSeconds;
-      // The output is checked as Step Functions would: a result over the limit fails the state.
-      const p = step({ ...stepRt, signal: AbortSignal.any([stop.signal, invocation.signal]) }, input).then((out) => {
-        const over = payloadOverLimit(state, 'output', out);
-        if (over) throw over;
-        return out;
-      });
-      inFlight.add(p);
-      void p.catch(() => undefined).finally(() => inFlight.delete(p));
-      let timer: NodeJS.Timeout | undefined;
-      const timedOut = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => {
-          invocation.abort();
-          void emit(runtime.deps, jobId, 'lambda.timeout', `${state}: the invocation ran past the ${timeoutSeconds} s function timeout (Sandbox.Timedout)`, { state });
-          reject(Object.assign(new Error(`Task timed out after ${timeoutSeconds}.00 seconds`), { name: 'Sandbox.Timedout' }));
-        }, timeoutSeconds * 1000);
-      });
-      return Promise.race([p, timedOut]).finally(() => clearTimeout(timer));
-    };
+    const call =
+      <O>(step: Step<O>, state: string) =>
+      (input: unknown): Promise<unknown> => {
+        if (ended || stop.signal.aborted) return Promise.reject(new CancelledError('the execution has ended'));
+        const refused = refusal(state);
+        if (refused) return Promise.reject(refused);
+        const tooBig = payloadOverLimit(state, 'input', input);
+        if (tooBig) return Promise.reject(tooBig);
+        // As Lambda ends an invocation at the function's timeout (Sandbox.Timedout): the workflow's retrier sees
+        // the timeout, and an encode is stopped (its task handed back). Unlike Lambda, which ends the process,
+        // Analyze, Merge and Finalize here run on to their end in the background. MarkFailed has its own 60 s.
+        const invocation = new AbortController();
+        const timeoutSeconds = state === 'MarkFailed' ? 60 : workflowLimits.functionTimeoutSeconds;
+        // The output is checked as Step Functions would: a result over the limit fails the state.
+        const p = step({ ...stepRt, signal: AbortSignal.any([stop.signal, invocation.signal]) }, input).then((out) => {
+          const over = payloadOverLimit(state, 'output', out);
+          if (over) throw over;
+          return out;
+        });
+        inFlight.add(p);
+        void p.catch(() => undefined).finally(() => inFlight.delete(p));
+        let timer: NodeJS.Timeout | undefined;
+        const timedOut = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => {
+            invocation.abort();
+            void emit(
+              runtime.deps,
+              jobId,
+              'lambda.timeout',
+              `${state}: the invocation ran past the ${timeoutSeconds} s function timeout (Sandbox.Timedout)`,
+              { state },
+            );
+            reject(Object.assign(new Error(`Task timed out after ${timeoutSeconds}.00 seconds`), { name: 'Sandbox.Timedout' }));
+          }, timeoutSeconds * 1000);
+        });
+        return Promise.race([p, timedOut]).finally(() => clearTimeout(timer));
+      };
     const handlers: WorkflowTaskHandlers = {
-      Analyze: call(analyzeStep, 'Analyze'), EncodeSegment: call(encodeSegmentStep, 'EncodeSegment'), EncodeAudio: call(encodeAudioStep, 'EncodeAudio'),
-      Merge: call(mergeStep, 'Merge'), Finalize: call(finalizeStep, 'Finalize'), MarkFailed: call(markFailedStep, 'MarkFailed'),
+      Analyze: call(analyzeStep, 'Analyze'),
+      EncodeSegment: call(encodeSegmentStep, 'EncodeSegment'),
+      EncodeAudio: call(encodeAudioStep, 'EncodeAudio'),
+      Merge: call(mergeStep, 'Merge'),
+      Finalize: call(finalizeStep, 'Finalize'),
+      MarkFailed: call(markFailedStep, 'MarkFailed'),
     };
     const execution = startLocalWorkflow({ jobId }, handlers, {
       mapMaxConcurrency: job.options.workers,

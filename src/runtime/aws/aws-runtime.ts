@@ -26,8 +26,16 @@ export const awsSettingsSchema = z.object({
   SHARDCAST_BUCKET: z.string({ message: 'SHARDCAST_BUCKET (the media bucket) is not set' }).min(3),
   SHARDCAST_STORAGE: z.enum(['s3', 'efs']).default('s3'),
   SHARDCAST_EFS_ROOT: z.string().startsWith('/').default('/mnt/data'),
-  SHARDCAST_TEMP_PREFIX: z.string().regex(/^([A-Za-z0-9._-]+\/)+$/, 'SHARDCAST_TEMP_PREFIX must end with "/"').default('tmp/'),
-  SHARDCAST_LEDGER_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 365).default(48),
+  SHARDCAST_TEMP_PREFIX: z
+    .string()
+    .regex(/^([A-Za-z0-9._-]+\/)+$/, 'SHARDCAST_TEMP_PREFIX must end with "/"')
+    .default('tmp/'),
+  SHARDCAST_LEDGER_TTL_HOURS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 365)
+    .default(48),
   /** The functions' timeout (the stack sets it): segments are planned to encode well inside it. */
   SHARDCAST_FUNCTION_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(900).default(900),
 });
@@ -48,8 +56,12 @@ export function parseAwsSettings(env: Record<string, string | undefined>): AwsSe
   if (!r.success) throw new UsageError(`AWS settings: ${r.error.issues.map((i) => i.message).join('; ')}`);
   const e = r.data;
   return {
-    tableName: e.SHARDCAST_TABLE, bucket: e.SHARDCAST_BUCKET, storage: e.SHARDCAST_STORAGE, efsRoot: e.SHARDCAST_EFS_ROOT,
-    tempPrefix: e.SHARDCAST_TEMP_PREFIX, ledgerTtlHours: e.SHARDCAST_LEDGER_TTL_HOURS,
+    tableName: e.SHARDCAST_TABLE,
+    bucket: e.SHARDCAST_BUCKET,
+    storage: e.SHARDCAST_STORAGE,
+    efsRoot: e.SHARDCAST_EFS_ROOT,
+    tempPrefix: e.SHARDCAST_TEMP_PREFIX,
+    ledgerTtlHours: e.SHARDCAST_LEDGER_TTL_HOURS,
     functionTimeoutSeconds: e.SHARDCAST_FUNCTION_TIMEOUT_SECONDS,
   };
 }
@@ -97,11 +109,16 @@ export function makeAwsRuntime(cfg: AwsRuntimeConfig): AwsRuntime {
   const { settings } = cfg;
   const s3 = makeS3Client(cfg.s3 ?? {});
   const ledger = new DynamoDbLedger({
-    client: makeDynamoDbDocumentClient(cfg.dynamoDb ?? {}), tableName: settings.tableName,
-    ttlHours: settings.ledgerTtlHours, destroyClientOnClose: true,
+    client: makeDynamoDbDocumentClient(cfg.dynamoDb ?? {}),
+    tableName: settings.tableName,
+    ttlHours: settings.ledgerTtlHours,
+    destroyClientOnClose: true,
   });
   const s3Blobs = new S3BlobStore({
-    client: s3, bucket: settings.bucket, prefix: settings.tempPrefix, ...(cfg.scratchRoot ? { scratchRoot: cfg.scratchRoot } : {}),
+    client: s3,
+    bucket: settings.bucket,
+    prefix: settings.tempPrefix,
+    ...(cfg.scratchRoot ? { scratchRoot: cfg.scratchRoot } : {}),
   });
   const blobs = settings.storage === 'efs' ? new EfsBlobStore(settings.efsRoot, s3Blobs) : s3Blobs;
   const real = new FfmpegProcess(resolveToolPaths(cfg.env));
@@ -131,7 +148,12 @@ export function makeAwsRuntime(cfg: AwsRuntimeConfig): AwsRuntime {
     // Over S3 one read of the source is bound by one connection's rate: a large one is scanned in 4 at once.
     parallelScan: PARALLEL_SCAN,
     ...(settings.functionTimeoutSeconds !== undefined
-      ? { segmentTimeLimit: { seconds: settings.functionTimeoutSeconds, ...(cfg.encodeThreads === 'job' ? {} : { threads: cfg.encodeThreads ?? availableParallelism() }) } }
+      ? {
+          segmentTimeLimit: {
+            seconds: settings.functionTimeoutSeconds,
+            ...(cfg.encodeThreads === 'job' ? {} : { threads: cfg.encodeThreads ?? availableParallelism() }),
+          },
+        }
       : {}),
   };
   return {

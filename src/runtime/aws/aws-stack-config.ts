@@ -28,7 +28,12 @@ export type AwsStack = z.output<typeof awsStackSchema>;
 
 /** The defaults of src/infra/infra-config.ts, for cost and estimate before any deploy. */
 export const DEFAULT_DEPLOYMENT: AwsDeployment & { timeoutSeconds: number; mapMaxConcurrency: number } = {
-  storage: 's3', architecture: 'x86_64', memoryMb: 3008, ephemeralMb: 10240, timeoutSeconds: 900, mapMaxConcurrency: 40,
+  storage: 's3',
+  architecture: 'x86_64',
+  memoryMb: 3008,
+  ephemeralMb: 10240,
+  timeoutSeconds: 900,
+  mapMaxConcurrency: 40,
 };
 
 export function stackFilePath(stateDir: string): string {
@@ -56,14 +61,19 @@ export function loadAwsStack(stateDir: string, env: Record<string, string | unde
   };
   if (!merged.stateMachineArn && !merged.table && !merged.bucket) return undefined;
   const r = awsStackSchema.safeParse(merged);
-  if (!r.success) throw new UsageError(`AWS stack settings (${stackFilePath(stateDir)} or SHARDCAST_* env): ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  if (!r.success)
+    throw new UsageError(
+      `AWS stack settings (${stackFilePath(stateDir)} or SHARDCAST_* env): ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
   return r.data;
 }
 
 export function requireAwsStack(stateDir: string, env: Record<string, string | undefined>): AwsStack {
   const stack = loadAwsStack(stateDir, env);
   if (!stack) {
-    throw new UsageError(`no AWS stack known: run \`shardcast deploy\` first, or set SHARDCAST_STATE_MACHINE_ARN, SHARDCAST_TABLE and SHARDCAST_BUCKET`);
+    throw new UsageError(
+      `no AWS stack known: run \`shardcast deploy\` first, or set SHARDCAST_STATE_MACHINE_ARN, SHARDCAST_TABLE and SHARDCAST_BUCKET`,
+    );
   }
   return stack;
 }

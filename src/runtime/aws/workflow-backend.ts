@@ -35,17 +35,27 @@ function failureError(job: JobRecord | undefined, outcome: WorkflowOutcome): Err
  * output elsewhere would fail in Analyze, or in Merge after every segment was paid for. Refused before any work.
  */
 function refuseOtherBuckets(bucket: string, source: string, output: string): void {
-  for (const [uri, what] of [[source, 'source'], [output, 'output']] as const) {
+  for (const [uri, what] of [
+    [source, 'source'],
+    [output, 'output'],
+  ] as const) {
     if (!isS3Uri(uri) || parseS3Uri(uri).bucket === bucket) continue;
-    const fix = what === 'source'
-      ? `copy it there first (aws s3 cp ${uri} s3://${bucket}/inputs/) or give a local path (uploaded for you)`
-      : `write it under s3://${bucket}/ or to a local path (downloaded for you)`;
+    const fix =
+      what === 'source'
+        ? `copy it there first (aws s3 cp ${uri} s3://${bucket}/inputs/) or give a local path (uploaded for you)`
+        : `write it under s3://${bucket}/ or to a local path (downloaded for you)`;
     throw new UsageError(`the ${what} ${uri} is outside the stack's bucket: its functions can read and write only s3://${bucket}/; ${fix}`);
   }
 }
 
 /** Runs one execution of the job to its end, then downloads a local output. */
-async function runExecution(x: WorkflowExecutions, jobId: string, hooks: RunHooks, localOutput: string | undefined, inFlight: Set<string>): Promise<RunResult> {
+async function runExecution(
+  x: WorkflowExecutions,
+  jobId: string,
+  hooks: RunHooks,
+  localOutput: string | undefined,
+  inFlight: Set<string>,
+): Promise<RunResult> {
   const { deps } = x.runtime;
   hooks.onJob?.(jobId);
   let outcome: WorkflowOutcome;
@@ -64,7 +74,8 @@ async function runExecution(x: WorkflowExecutions, jobId: string, hooks: RunHook
   }
   let job = await deps.ledger.getJob(jobId);
   if (outcome.status === 'aborted') {
-    if (x.kind === 'aws') throw new CancelledError(`stopped watching; the execution goes on in AWS: \`shardcast status ${jobId} --backend aws\``);
+    if (x.kind === 'aws')
+      throw new CancelledError(`stopped watching; the execution goes on in AWS: \`shardcast status ${jobId} --backend aws\``);
     if (job && job.status !== 'done' && job.status !== 'failed') {
       await deps.ledger.updateJob(jobId, [job.status], 'cancelled', { error: 'stopped by the user' }).catch(() => undefined);
     }
@@ -73,7 +84,9 @@ async function runExecution(x: WorkflowExecutions, jobId: string, hooks: RunHook
   if (outcome.status === 'failed' && job && job.status !== 'failed' && job.status !== 'done') {
     // The execution failed where the workflow's Catch could not record it (its history overflowed, it was
     // stopped, it failed outside any state): the ledger would show the job running for ever.
-    job = await failRun(deps, jobId, { message: `the execution failed: ${outcome.error ?? 'unknown error'}${outcome.cause ? `: ${outcome.cause}` : ''}` });
+    job = await failRun(deps, jobId, {
+      message: `the execution failed: ${outcome.error ?? 'unknown error'}${outcome.cause ? `: ${outcome.cause}` : ''}`,
+    });
   }
   if (outcome.status === 'failed' || job?.status !== 'done') throw failureError(job, outcome);
   if (localOutput && isLadderOutput(job.output)) await downloadFolder(x.runtime.s3, job.output, dirname(localOutput));
@@ -87,7 +100,9 @@ export async function openWorkflowBackend(cfg: BackendConfig): Promise<Backend> 
   // The SDK warns on every Node 20 start that its 2027 releases will need Node 22; shardcast pins its SDK.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const x = await openWorkflowExecutions({
-    kind, stateDir: cfg.stateDir, env: cfg.env,
+    kind,
+    stateDir: cfg.stateDir,
+    env: cfg.env,
     ...(cfg.readOnly ? { ledgerOnly: true } : {}),
     ...(cfg.onProgress ? { onProgress: cfg.onProgress } : {}),
   });
@@ -106,7 +121,8 @@ export async function openWorkflowBackend(cfg: BackendConfig): Promise<Backend> 
     async submit(req, hooks = {}) {
       const paths = checkLocations(req.input, req.output, req.overwrite);
       refuseOtherBuckets(x.bucket, paths.source, paths.output);
-      const workers = req.options.workers === undefined && x.defaultConcurrency ? String(Math.min(256, x.defaultConcurrency)) : req.options.workers;
+      const workers =
+        req.options.workers === undefined && x.defaultConcurrency ? String(Math.min(256, x.defaultConcurrency)) : req.options.workers;
       const options = parseTranscodeOptions({ ...req.options, ...(workers !== undefined ? { workers } : {}) }, req.output);
       const id = req.id ?? newJobId();
       let source = paths.source;
@@ -128,14 +144,18 @@ export async function openWorkflowBackend(cfg: BackendConfig): Promise<Backend> 
     async resume(jobId) {
       await existing(jobId);
       // An execution is not resumed: it goes on in AWS by itself, or it ended, and then `retry` starts another.
-      throw new UsageError(`resume continues a job run on this machine; a ${kind} job runs as an execution: \`shardcast status ${jobId} --backend ${kind}\`, and \`shardcast retry ${jobId} --backend ${kind}\` once it failed`);
+      throw new UsageError(
+        `resume continues a job run on this machine; a ${kind} job runs as an execution: \`shardcast status ${jobId} --backend ${kind}\`, and \`shardcast retry ${jobId} --backend ${kind}\` once it failed`,
+      );
     },
     async retry(jobId, hooks = {}) {
       await existing(jobId);
       const failed = (await deps.ledger.listTasks(jobId)).filter((t) => t.status === 'failed');
       // One conditional write: of two retries at once, one starts an execution, the other is refused.
       await claimRetry(deps, jobId);
-      await emit(deps, jobId, 'job.retry', `retrying ${failed.length} failed task(s) in a new execution`, { tasks: failed.map((t) => t.key) });
+      await emit(deps, jobId, 'job.retry', `retrying ${failed.length} failed task(s) in a new execution`, {
+        tasks: failed.map((t) => t.key),
+      });
       const download = (await deps.ledger.listEvents(jobId)).filter((e) => e.type === DOWNLOAD_EVENT).pop();
       const localOutput = typeof download?.data?.path === 'string' ? download.data.path : undefined;
       return runExecution(x, jobId, hooks, localOutput, inFlight);

@@ -46,13 +46,16 @@ function notStarted(err: unknown): Error {
 export async function openWorkflowExecutions(cfg: WorkflowExecutionsConfig): Promise<WorkflowExecutions> {
   if (cfg.kind === 'aws-emulated') {
     const emu = await startEmulatedAws({
-      stateDir: cfg.stateDir, env: cfg.env, ...(cfg.ledgerOnly ? { ledgerOnly: true } : {}),
+      stateDir: cfg.stateDir,
+      env: cfg.env,
+      ...(cfg.ledgerOnly ? { ledgerOnly: true } : {}),
       ...(cfg.onProgress ? { onProgress: cfg.onProgress } : {}),
     });
     // An emulated execution lives in this process: whatever ends its run with an error, none goes on.
-    const run = (jobId: string, signal?: AbortSignal) => emu.runWorkflow(jobId, signal).catch((err: unknown) => {
-      throw notStarted(err);
-    });
+    const run = (jobId: string, signal?: AbortSignal) =>
+      emu.runWorkflow(jobId, signal).catch((err: unknown) => {
+        throw notStarted(err);
+      });
     return { kind: 'aws-emulated', runtime: emu.runtime, bucket: emu.bucket, run, close: emu.close };
   }
   const stack = requireAwsStack(cfg.stateDir, cfg.env);
@@ -60,7 +63,11 @@ export async function openWorkflowExecutions(cfg: WorkflowExecutionsConfig): Pro
   const clientOpts = region ? { region } : {};
   const runtime: AwsRuntime = makeAwsRuntime({
     settings: {
-      tableName: stack.table, bucket: stack.bucket, storage: stack.storage, efsRoot: '/mnt/data', tempPrefix: 'tmp/',
+      tableName: stack.table,
+      bucket: stack.bucket,
+      storage: stack.storage,
+      efsRoot: '/mnt/data',
+      tempPrefix: 'tmp/',
       ledgerTtlHours: stack.ledgerTtlHours,
     },
     env: cfg.env,

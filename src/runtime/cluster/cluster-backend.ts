@@ -67,7 +67,9 @@ export function openClusterBackend(cfg: BackendConfig): ClusterBackend {
     return home;
   };
   const depsFor = (home: Home): AppDeps => ({
-    ledger, media, blobs: home.store.blobs,
+    ledger,
+    media,
+    blobs: home.store.blobs,
     clock: () => Date.now(),
     workerId: localWorkerId(),
     readableSource: home.store.readableSource,
@@ -75,12 +77,17 @@ export function openClusterBackend(cfg: BackendConfig): ClusterBackend {
     isWorkerAlive: isLocalWorkerAlive,
     ...(cfg.onProgress ? { onProgress: cfg.onProgress } : {}),
   });
-  const executorFor = (home: Home, deps: AppDeps) => new ClusterExecutor({
-    redisUrl: home.redis, queues: clusterQueues(storeQueueKey(home.store.spec)), ledger, blobs: deps.blobs, clock: deps.clock,
-    ...(home.storeId ? { storeId: home.storeId } : {}),
-    ...(cfg.onProgress ? { onProgress: cfg.onProgress } : {}),
-    ...(settings.redisWaitMs ? { redisWaitMs: settings.redisWaitMs } : {}),
-  });
+  const executorFor = (home: Home, deps: AppDeps) =>
+    new ClusterExecutor({
+      redisUrl: home.redis,
+      queues: clusterQueues(storeQueueKey(home.store.spec)),
+      ledger,
+      blobs: deps.blobs,
+      clock: deps.clock,
+      ...(home.storeId ? { storeId: home.storeId } : {}),
+      ...(cfg.onProgress ? { onProgress: cfg.onProgress } : {}),
+      ...(settings.redisWaitMs ? { redisWaitMs: settings.redisWaitMs } : {}),
+    });
   /** Redis reachable and fit, the store writable and marked: before a job is made or continued. */
   const checkHome = async (home: Home) => {
     const problems = redisProblems(await redisFacts(home.redis)).filter((p) => !p.startsWith('maxmemory-policy'));
@@ -104,14 +111,18 @@ export function openClusterBackend(cfg: BackendConfig): ClusterBackend {
     if (!rec) return homeOf(settings);
     return homeOf({
       redis: given.redis ?? rec.redis,
-      ...(given.store ? { store: given.store, ...(given.s3Endpoint ? { s3Endpoint: given.s3Endpoint } : {}) } : { ...(rec.store ? { store: rec.store } : {}), ...(rec.s3Endpoint ? { s3Endpoint: rec.s3Endpoint } : {}) }),
+      ...(given.store
+        ? { store: given.store, ...(given.s3Endpoint ? { s3Endpoint: given.s3Endpoint } : {}) }
+        : { ...(rec.store ? { store: rec.store } : {}), ...(rec.s3Endpoint ? { s3Endpoint: rec.s3Endpoint } : {}) }),
     });
   };
   /** Encodes at once the store's workers offer now (the default --workers of a cluster job). */
   const liveSlots = async (home: Home): Promise<number> => {
     if (!presence) return 0;
     const where = storeLocation(home.store.spec);
-    return (await listWorkers(presence).catch(() => [])).filter((w) => !w.draining && w.store === where).reduce((n, w) => n + w.concurrency, 0);
+    return (await listWorkers(presence).catch(() => []))
+      .filter((w) => !w.draining && w.store === where)
+      .reduce((n, w) => n + w.concurrency, 0);
   };
   const continueJob = async (jobId: string, hooks: RunHooks, verb: 'resume' | 'retry', force = false) => {
     await existing(jobId);
@@ -120,7 +131,10 @@ export function openClusterBackend(cfg: BackendConfig): ClusterBackend {
     const deps = depsFor(home);
     hooks.onJob?.(jobId);
     const executor = executorFor(home, deps);
-    const job = verb === 'resume' ? await resumeJob(deps, executor, jobId, hooks.signal, { force }) : await retryJob(deps, executor, jobId, hooks.signal);
+    const job =
+      verb === 'resume'
+        ? await resumeJob(deps, executor, jobId, hooks.signal, { force })
+        : await retryJob(deps, executor, jobId, hooks.signal);
     return { job };
   };
 
@@ -129,19 +143,26 @@ export function openClusterBackend(cfg: BackendConfig): ClusterBackend {
     ledger,
     where: dir,
     async submit(req, hooks = {}) {
-      if (isLadderOutput(req.output)) throw new UsageError('the cluster backend writes one output file; make HLS/DASH ladders with --backend local or aws');
+      if (isLadderOutput(req.output))
+        throw new UsageError('the cluster backend writes one output file; make HLS/DASH ladders with --backend local or aws');
       const home = homeOf(settings);
       const paths = checkPaths(req.input, req.output, req.overwrite);
       await checkHome(home);
       const slots = req.options.workers === undefined ? await liveSlots(home) : 0;
-      const options = parseTranscodeOptions({ ...req.options, ...(slots > 0 ? { workers: String(Math.min(256, slots)) } : {}) }, req.output);
+      const options = parseTranscodeOptions(
+        { ...req.options, ...(slots > 0 ? { workers: String(Math.min(256, slots)) } : {}) },
+        req.output,
+      );
       const id = req.id ?? newJobId();
       const deps = depsFor(home);
       hooks.note?.(`placing ${paths.source} in the store ${storeLocation(home.store.spec)}`);
       const source = await home.store.placeSource(id, paths.source);
       await createJob(deps, { id, backend: 'cluster', source, output: paths.output, options });
       await emit(deps, id, HOME_EVENT, `queue ${shownRedisUrl(home.redis)}, store ${storeLocation(home.store.spec)}`, {
-        redis: home.redis, store: settings.store, ...(settings.s3Endpoint ? { s3Endpoint: settings.s3Endpoint } : {}), original: paths.source,
+        redis: home.redis,
+        store: settings.store,
+        ...(settings.s3Endpoint ? { s3Endpoint: settings.s3Endpoint } : {}),
+        original: paths.source,
       });
       hooks.note?.(`job ${id}: ${paths.source} -> ${paths.output} (cluster, ${slots || options.workers} worker slots)`);
       hooks.onJob?.(id);
@@ -154,7 +175,10 @@ export function openClusterBackend(cfg: BackendConfig): ClusterBackend {
       const deps = depsFor(await jobHome(jobId));
       // The store's copy of the source goes with the job's files once it is done; the original is read instead.
       const original = (await ledger.listEvents(jobId)).filter((e) => e.type === HOME_EVENT).pop()?.data?.original;
-      const readableSource = async (source: string) => (source === job.source && typeof original === 'string' && existsSync(original) && !existsSync(source) ? original : deps.readableSource(source));
+      const readableSource = async (source: string) =>
+        source === job.source && typeof original === 'string' && existsSync(original) && !existsSync(source)
+          ? original
+          : deps.readableSource(source);
       return addQualityReport({ ...deps, readableSource }, jobId, hooks.signal);
     },
     async status(jobId) {
@@ -174,12 +198,22 @@ export function openClusterBackend(cfg: BackendConfig): ClusterBackend {
     async remove(jobId) {
       const home = await jobHome(jobId);
       // A Redis that cannot be reached keeps the flow (its keys hold no files); the files and records go.
-      if (await redisFacts(home.redis).then(() => true, () => false)) {
+      if (
+        await redisFacts(home.redis).then(
+          () => true,
+          () => false,
+        )
+      ) {
         const queues = clusterQueues(storeQueueKey(home.store.spec));
         const merge = new Queue(queues.merge, { connection: redisOptions(home.redis) });
         const encode = new Queue(queues.encode, { connection: redisOptions(home.redis) });
         try {
-          await removeFlow(merge, encode, jobId, (await ledger.listTasks(jobId)).map((t) => childJobId(jobId, t.key)));
+          await removeFlow(
+            merge,
+            encode,
+            jobId,
+            (await ledger.listTasks(jobId)).map((t) => childJobId(jobId, t.key)),
+          );
         } finally {
           await Promise.allSettled([merge.close(), encode.close()]);
         }

@@ -51,9 +51,15 @@ export async function clusterDoctor(s: ClusterSettings, env: NodeJS.ProcessEnv):
     if (!workers.length) lines.push('workers: none has reported in the last 30 s (start `shardcast worker` on each node)');
     for (const w of workers) {
       const age = Math.round((Date.now() - w.heartbeatAt) / 1000);
-      lines.push(`worker ${w.host}:${w.pid}: ${w.concurrency} at once, ${w.tasks.length} running, ffmpeg ${w.ffmpeg}, heard from ${age} s ago${w.draining ? ', draining' : ''}`);
-      if (w.store !== (s.store ? storeLocation(parseStore(s.store, s.s3Endpoint)) : w.store)) problem(`worker ${w.host}:${w.pid} uses the store ${w.store}, not ${s.store}`);
-      else if (storeId && w.storeId !== storeId) problem(`worker ${w.host}:${w.pid} sees ${w.storeId ? `another store (id ${w.storeId})` : 'no store marker'} at ${w.store}: that path is not the same folder there; mount the shared folder at the same path, then restart the worker`);
+      lines.push(
+        `worker ${w.host}:${w.pid}: ${w.concurrency} at once, ${w.tasks.length} running, ffmpeg ${w.ffmpeg}, heard from ${age} s ago${w.draining ? ', draining' : ''}`,
+      );
+      if (w.store !== (s.store ? storeLocation(parseStore(s.store, s.s3Endpoint)) : w.store))
+        problem(`worker ${w.host}:${w.pid} uses the store ${w.store}, not ${s.store}`);
+      else if (storeId && w.storeId !== storeId)
+        problem(
+          `worker ${w.host}:${w.pid} sees ${w.storeId ? `another store (id ${w.storeId})` : 'no store marker'} at ${w.store}: that path is not the same folder there; mount the shared folder at the same path, then restart the worker`,
+        );
     }
   } finally {
     redis.disconnect();

@@ -25,8 +25,14 @@ export function clusterSettings(flags: ClusterFlags | undefined, env: NodeJS.Pro
   let redisWaitMs: number | undefined;
   if (wait !== undefined && wait !== '') {
     const n = Number(wait);
-    if (!/^\d+$/.test(String(wait)) || n < 1 || n > 86_400) throw new UsageError(`--redis-wait-seconds must be a whole number from 1 to 86400, got ${JSON.stringify(wait)}`);
+    if (!/^\d+$/.test(String(wait)) || n < 1 || n > 86_400)
+      throw new UsageError(`--redis-wait-seconds must be a whole number from 1 to 86400, got ${JSON.stringify(wait)}`);
     redisWaitMs = n * 1000;
   }
-  return { ...(redis ? { redis } : {}), ...(store ? { store } : {}), ...(s3Endpoint ? { s3Endpoint } : {}), ...(redisWaitMs ? { redisWaitMs } : {}) };
+  return {
+    ...(redis ? { redis } : {}),
+    ...(store ? { store } : {}),
+    ...(s3Endpoint ? { s3Endpoint } : {}),
+    ...(redisWaitMs ? { redisWaitMs } : {}),
+  };
 }

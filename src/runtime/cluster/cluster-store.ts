@@ -20,20 +20,20 @@ import type { BlobStore } from '../../ports/blob-store.js';
 
 const MARKER = '.shardcast-store';
 
-export type StoreSpec =
-  | { kind: 'folder'; root: string }
-  | { kind: 's3'; bucket: string; prefix: string; endpoint?: string };
+export type StoreSpec = { kind: 'folder'; root: string } | { kind: 's3'; bucket: string; prefix: string; endpoint?: string };
 
 export function parseStore(location: string | undefined, s3Endpoint: string | undefined): StoreSpec {
   if (!location) throw new UsageError('the cluster needs --store: a folder every node mounts at the same path, or s3://bucket/prefix');
   if (isS3Uri(location)) {
     const { bucket, key } = parseS3Uri(location);
     const prefix = key && !key.endsWith('/') ? `${key}/` : key;
-    if (s3Endpoint !== undefined && !/^https?:\/\//.test(s3Endpoint)) throw new UsageError(`--s3-endpoint must be an http(s) URL, got ${JSON.stringify(s3Endpoint)}`);
+    if (s3Endpoint !== undefined && !/^https?:\/\//.test(s3Endpoint))
+      throw new UsageError(`--s3-endpoint must be an http(s) URL, got ${JSON.stringify(s3Endpoint)}`);
     return { kind: 's3', bucket, prefix, ...(s3Endpoint ? { endpoint: s3Endpoint } : {}) };
   }
   if (s3Endpoint) throw new UsageError('--s3-endpoint goes with an s3:// --store');
-  if (!isAbsolute(location)) throw new UsageError(`--store must be an absolute path (the same on every node), got ${JSON.stringify(location)}`);
+  if (!isAbsolute(location))
+    throw new UsageError(`--store must be an absolute path (the same on every node), got ${JSON.stringify(location)}`);
   return { kind: 'folder', root: resolve(location) };
 }
 
@@ -80,7 +80,8 @@ export function openClusterStore(spec: StoreSpec, env: NodeJS.ProcessEnv, scratc
     const blobs = new LocalBlobStore(spec.root);
     const marker = join(spec.root, MARKER);
     return {
-      spec, blobs,
+      spec,
+      blobs,
       readableSource: async (source) => source,
       sourceSize: async (source) => (await stat(source).catch(() => undefined))?.size,
       async placeSource(jobId, localPath) {
@@ -100,7 +101,8 @@ export function openClusterStore(spec: StoreSpec, env: NodeJS.ProcessEnv, scratc
       },
       async probe() {
         const st = await stat(spec.root).catch(() => undefined);
-        if (!st?.isDirectory()) throw new UsageError(`the store folder ${spec.root} does not exist on this node (mount it at the same path on every node)`);
+        if (!st?.isDirectory())
+          throw new UsageError(`the store folder ${spec.root} does not exist on this node (mount it at the same path on every node)`);
         const p = join(spec.root, `.probe-${randomBytes(4).toString('hex')}`);
         try {
           await writeFile(p, 'shardcast');
@@ -117,7 +119,8 @@ export function openClusterStore(spec: StoreSpec, env: NodeJS.ProcessEnv, scratc
   const blobs = new S3BlobStore({ client, bucket: spec.bucket, prefix: spec.prefix, scratchRoot });
   const where = `s3://${spec.bucket}/${spec.prefix}${spec.endpoint ? ` at ${spec.endpoint}` : ''}`;
   return {
-    spec, blobs,
+    spec,
+    blobs,
     async readableSource(source) {
       if (!isS3Uri(source)) return source;
       const { bucket, key } = parseS3Uri(source);

@@ -35,7 +35,8 @@ export interface RunningWorker {
 
 export async function startWorker(cfg: WorkerConfig): Promise<RunningWorker> {
   const concurrency = cfg.concurrency ?? availableParallelism();
-  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) throw new UsageError('--concurrency must be a whole number from 1 to 256');
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256)
+    throw new UsageError('--concurrency must be a whole number from 1 to 256');
   const lockMs = cfg.lockMs ?? 30_000;
   const problems = redisProblems(await redisFacts(cfg.redis));
   for (const p of problems) cfg.log(`warning: ${p}`);
@@ -49,12 +50,18 @@ export async function startWorker(cfg: WorkerConfig): Promise<RunningWorker> {
   const id = localWorkerId();
   const storeId = await store.storeId(true);
   const worker = await startClusterWorker({
-    redisUrl: cfg.redis, queue: clusterQueues(storeQueueKey(spec)).encode, workerId: id, concurrency, lockMs,
+    redisUrl: cfg.redis,
+    queue: clusterQueues(storeQueueKey(spec)).encode,
+    workerId: id,
+    concurrency,
+    lockMs,
     info: { host: hostname(), pid: process.pid, ffmpeg: ffmpeg.version, store: storeLocation(spec), ...(storeId ? { storeId } : {}) },
     onError: (line) => cfg.log(line),
     async encode(msg, ctx) {
       const deps: AppDeps = {
-        ledger: ctx.ledger, blobs: store.blobs, media,
+        ledger: ctx.ledger,
+        blobs: store.blobs,
+        media,
         clock: () => Date.now(),
         workerId: id,
         readableSource: store.readableSource,
@@ -65,7 +72,11 @@ export async function startWorker(cfg: WorkerConfig): Promise<RunningWorker> {
       const started = Date.now();
       cfg.log(`${msg.task.key}: encoding (${msg.threads} threads)`);
       try {
-        await encodeTask(deps, { jobId: msg.jobId, kind: msg.task.kind, index: msg.task.index }, { threads: msg.threads, decodeThreads: msg.decodeThreads, signal: ctx.signal });
+        await encodeTask(
+          deps,
+          { jobId: msg.jobId, kind: msg.task.kind, index: msg.task.index },
+          { threads: msg.threads, decodeThreads: msg.decodeThreads, signal: ctx.signal },
+        );
         cfg.log(`${msg.task.key}: done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
       } catch (err) {
         cfg.log(`${msg.task.key}: ${ctx.signal.aborted ? `stopped, ${oneLine(ctx.signal.reason)}` : `failed: ${oneLine(err)}`}`);

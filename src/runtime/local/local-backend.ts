@@ -22,7 +22,8 @@ export interface LocalBackend extends Backend {
 
 export function openLocalBackend(cfg: BackendConfig): LocalBackend {
   const rt = makeLocalRuntime({
-    stateDir: cfg.stateDir, env: cfg.env,
+    stateDir: cfg.stateDir,
+    env: cfg.env,
     ...(cfg.onProgress ? { onProgress: cfg.onProgress } : {}),
     ...(cfg.wrapMedia ? { wrapMedia: cfg.wrapMedia } : {}),
   });

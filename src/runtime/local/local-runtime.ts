@@ -112,7 +112,7 @@ export function makeLocalRuntime(cfg: LocalRuntimeConfig): LocalRuntime {
         maxAttempts: job.options.maxAttempts,
         runTask: async (task, signal) => {
           // The plan is read now: `job` may have been passed in before analysis made it.
-          const current = task.kind === 'video' ? (await ledger.getJob(task.jobId)) ?? job : job;
+          const current = task.kind === 'video' ? ((await ledger.getJob(task.jobId)) ?? job) : job;
           await encodeTask(deps, task, { ...taskThreads(current, task), ...(signal ? { signal } : {}) });
         },
       });

@@ -43,7 +43,11 @@ export class FaultSwitch {
       if (tool === 'ffmpeg' && index !== undefined && index === this.failSegment) {
         this.failures++;
         // A real ffmpeg run that fails: reading a file that does not exist.
-        return inner.run('ffmpeg', ['-nostdin', '-hide_banner', '-v', 'error', '-i', 'file:/nonexistent/injected-fault-for-test.mp4', '-f', 'null', '-'], opts);
+        return inner.run(
+          'ffmpeg',
+          ['-nostdin', '-hide_banner', '-v', 'error', '-i', 'file:/nonexistent/injected-fault-for-test.mp4', '-f', 'null', '-'],
+          opts,
+        );
       }
       return inner.run(tool, args, opts);
     },
@@ -99,7 +103,8 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | undefined |
     } catch (err) {
       last = err;
     }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${last instanceof Error ? last.message : JSON.stringify(last)}` : ''}`);
+    if (Date.now() > end)
+      throw new Error(`timed out waiting for ${what}${last ? `: ${last instanceof Error ? last.message : JSON.stringify(last)}` : ''}`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }
@@ -110,7 +115,12 @@ export interface JsonResponse<T = any> {
   body: T;
 }
 
-export async function api<T = any>(base: string, method: string, path: string, opts: { json?: unknown; headers?: Record<string, string>; body?: BodyInit } = {}): Promise<JsonResponse<T>> {
+export async function api<T = any>(
+  base: string,
+  method: string,
+  path: string,
+  opts: { json?: unknown; headers?: Record<string, string>; body?: BodyInit } = {},
+): Promise<JsonResponse<T>> {
   const headers: Record<string, string> = { ...opts.headers };
   let body = opts.body;
   if (opts.json !== undefined) {
@@ -129,9 +139,19 @@ export async function api<T = any>(base: string, method: string, path: string, o
 }
 
 /** Waits until the job reaches one of `statuses` (through GET /api/jobs/:id). */
-export async function waitForStatus(base: string, id: string, statuses: string[], timeoutMs = 90_000, headers: Record<string, string> = {}): Promise<any> {
-  return waitFor(`job ${id} to be ${statuses.join('/')}`, async () => {
-    const r = await api(base, 'GET', `/api/jobs/${id}`, { headers });
-    return statuses.includes(r.body.status) && !r.body.running ? r.body : undefined;
-  }, timeoutMs);
+export async function waitForStatus(
+  base: string,
+  id: string,
+  statuses: string[],
+  timeoutMs = 90_000,
+  headers: Record<string, string> = {},
+): Promise<any> {
+  return waitFor(
+    `job ${id} to be ${statuses.join('/')}`,
+    async () => {
+      const r = await api(base, 'GET', `/api/jobs/${id}`, { headers });
+      return statuses.includes(r.body.status) && !r.body.running ? r.body : undefined;
+    },
+    timeoutMs,
+  );
 }

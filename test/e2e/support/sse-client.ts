@@ -5,7 +5,12 @@ export interface SseEvent {
   id?: string;
 }
 
-export async function readEvents(url: string, until: (events: SseEvent[]) => boolean, headers: Record<string, string> = {}, timeoutMs = 30_000): Promise<SseEvent[]> {
+export async function readEvents(
+  url: string,
+  until: (events: SseEvent[]) => boolean,
+  headers: Record<string, string> = {},
+  timeoutMs = 30_000,
+): Promise<SseEvent[]> {
   const ac = new AbortController();
   const timer = setTimeout(() => ac.abort(new Error(`no matching events from ${url} within ${timeoutMs} ms`)), timeoutMs);
   const events: SseEvent[] = [];
