@@ -100,7 +100,7 @@ describe('CLI: --backend cluster (BullMQ workers over Redis)', () => {
     await stopAll();
   });
 
-  it('kill -9 of a worker mid-task: its ffmpeg dies, the task goes back to the queue, another worker encodes it', async () => {
+  it('kill -9 of a worker mid-task: its ffmpeg dies, the task goes back to the queue, another worker encodes it', async (tc) => {
     const store = newStore();
     const [a, b] = await spawnWorkers(2, store);
     const out = join(t.dir, 'killed-worker.mp4');
@@ -115,6 +115,7 @@ describe('CLI: --backend cluster (BullMQ workers over Redis)', () => {
     }
     assert.ok(ffmpegs.length > 0, 'the worker runs its ffmpeg');
     a!.child.kill('SIGKILL');
+    const killedAt = Date.now();
     await a!.exited;
     // The kernel's parent-death signal, not the next write to a closed pipe: at once, whatever the load.
     await waitUntil(
@@ -122,6 +123,7 @@ describe('CLI: --backend cluster (BullMQ workers over Redis)', () => {
       1000,
       () => `the killed worker's ffmpeg died with it: ${ffmpegs.filter(isAlive).join(', ')} alive`,
     );
+    tc.diagnostic(`the killed worker's ffmpeg was gone ${Date.now() - killedAt} ms after the kill`);
     const { code, stdout } = await result;
     assert.equal(code, 0, stdout);
     const view = JSON.parse(stdout);
@@ -307,7 +309,7 @@ describe('CLI: --backend cluster (BullMQ workers over Redis)', () => {
     return { run, result, jobId: jobId! };
   };
 
-  it('Redis gone under a waiting coordinator: SIGTERM stops it within 10 s (exit 143, one line), and the job resumes', async () => {
+  it('Redis gone under a waiting coordinator: SIGTERM stops it within 10 s (exit 143, one line), and the job resumes', async (tc) => {
     const own = await startRedis();
     try {
       const store = newStore();
@@ -319,6 +321,7 @@ describe('CLI: --backend cluster (BullMQ workers over Redis)', () => {
       run.kill('SIGTERM');
       const { code, stderr } = await result;
       const took = Date.now() - sent;
+      tc.diagnostic(`the coordinator exited ${took} ms after SIGTERM`);
       assert.ok(took < 10_000, `stopped ${took} ms after SIGTERM`);
       assert.equal(code, 143, stderr);
       const lines = stderr
@@ -339,7 +342,7 @@ describe('CLI: --backend cluster (BullMQ workers over Redis)', () => {
     }
   });
 
-  it('Redis gone for good: the coordinator gives up by itself after --redis-wait-seconds (one line, exit 1), and the job resumes', async () => {
+  it('Redis gone for good: the coordinator gives up by itself after --redis-wait-seconds (one line, exit 1), and the job resumes', async (tc) => {
     const own = await startRedis();
     try {
       const store = newStore();
@@ -349,6 +352,7 @@ describe('CLI: --backend cluster (BullMQ workers over Redis)', () => {
       await own.kill();
       const { code, stderr } = await result;
       const took = Date.now() - killed;
+      tc.diagnostic(`the coordinator gave up ${took} ms after Redis was killed (--redis-wait-seconds 3)`);
       assert.ok(took >= 3000 && took < 13_000, `gave up ${took} ms after Redis went away`);
       assert.equal(code, 1, stderr);
       assert.equal(

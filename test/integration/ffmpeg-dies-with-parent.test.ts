@@ -34,7 +34,7 @@ function isAlive(pid: number): boolean {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('ffmpeg dies with its parent', { skip: process.platform !== 'linux' ? 'parent-death signals are Linux only' : false }, () => {
-  it("a silent ffmpeg is gone within 1 s of its parent's kill -9", async () => {
+  it("a silent ffmpeg is gone within 1 s of its parent's kill -9", async (t) => {
     const moduleUrl = new URL('../../src/adapters/local/ffmpeg-process.ts', import.meta.url).href;
     // Real time, no stats, no log: ffmpeg writes nothing to its pipes for the 60 s it runs.
     const script = `
@@ -63,6 +63,7 @@ describe('ffmpeg dies with its parent', { skip: process.platform !== 'linux' ? '
     await exited(parent);
     const killed = Date.now();
     while (isAlive(ffmpegs[0]!) && Date.now() - killed < 1000) await sleep(10);
+    t.diagnostic(`ffmpeg gone ${Date.now() - killed} ms after its parent's kill -9`);
     assert.equal(isAlive(ffmpegs[0]!), false, `ffmpeg ${ffmpegs[0]} still runs ${Date.now() - killed} ms after its parent was killed`);
   });
 });
