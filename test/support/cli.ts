@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO } from './media.js';
 import { killGroup, spawnGroup } from './processes.js';
+import { diesWithParent } from '../../src/adapters/local/parent-death.js';
 
 export const BIN = join(REPO, 'bin', 'shardcast.js');
 
@@ -17,7 +18,9 @@ export interface CliResult {
 }
 
 export function cli(args: string[], opts: { stateDir: string; env?: Record<string, string>; cwd?: string; timeoutMs?: number }): CliResult {
-  const r = spawnSync(process.execPath, [BIN, '--state-dir', opts.stateDir, ...args], {
+  // Killed with this process whatever ends it (its ffmpeg then dies with it the same way).
+  const cmd = diesWithParent(process.execPath, [BIN, '--state-dir', opts.stateDir, ...args]);
+  const r = spawnSync(cmd.file, cmd.args, {
     encoding: 'utf8',
     cwd: opts.cwd ?? REPO,
     env: { ...process.env, ...opts.env },

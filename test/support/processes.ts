@@ -2,8 +2,11 @@
  * Every process a test starts runs in a process group of its own, and every group is killed (SIGKILL) when the
  * test file's process ends, whether its tests passed, failed or timed out: no redis-server, worker, coordinator,
  * s3rver or ffmpeg outlives the file that started it. A helper that stops its process earlier kills its group too.
+ * Should the test process itself be killed outright (no exit handler runs), each child it started directly gets
+ * SIGKILL from the kernel (parent-death signal), and their ffmpeg the same way.
  */
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { diesWithParent } from '../../src/adapters/local/parent-death.js';
 
 const groups = new Set<number>();
 
@@ -30,9 +33,13 @@ for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   });
 }
 
-/** spawn() in a new process group, killed with this process at the latest. */
+/**
+ * spawn() in a new process group, killed with this process at the latest: its group when this process exits, and
+ * the child itself by the kernel's parent-death signal when this process is killed outright.
+ */
 export function spawnGroup(file: string, args: readonly string[], opts: SpawnOptions = {}): ChildProcess {
-  const child = spawn(file, [...args], { ...opts, detached: true });
+  const cmd = diesWithParent(file, args);
+  const child = spawn(cmd.file, cmd.args, { ...opts, detached: true });
   if (child.pid) groups.add(child.pid);
   return child;
 }

@@ -37,8 +37,13 @@ export interface ClusterExecutorOptions {
   redisWaitMs?: number;
 }
 
-/** The default wait for a Redis that stopped answering: a restart fits in it, a Redis gone for good does not. */
-export const REDIS_WAIT_MS = 60_000;
+/**
+ * The default wait for a Redis that stopped answering: a restart fits in it, a Redis gone for good does not. With
+ * the ping interval and the stop, the coordinator is gone within 60 s of Redis's last answer.
+ */
+export const REDIS_WAIT_MS = 55_000;
+/** Redis counts as answering while its last ping answer is this recent (it is pinged every second). */
+const ANSWERING_MS = 2500;
 
 /** Settled children stay in Redis this long at most (a coordinator that never comes back leaves them). */
 const KEEP_SETTLED_SECONDS = 7 * 24 * 3600;
@@ -68,9 +73,12 @@ const within = (ms: number, p: Promise<unknown>): Promise<boolean> =>
     new Promise<boolean>((r) => setTimeout(() => r(false), ms).unref()),
   ]);
 
-/** Closes BullMQ's connections, or drops them when closing does not end in time (a Redis gone: quit never answers). */
-async function closeOrDrop(parts: Array<{ close(): Promise<void>; disconnect(): Promise<void> }>): Promise<void> {
-  if (await within(STOP_STEP_MS, Promise.allSettled(parts.map((p) => p.close())))) return;
+/**
+ * Closes BullMQ's connections while Redis answers, or drops them (at once when it does not answer, else when closing
+ * does not end in time): a Redis gone never answers the QUIT that closing sends.
+ */
+async function closeOrDrop(parts: Array<{ close(): Promise<void>; disconnect(): Promise<void> }>, answering: boolean): Promise<void> {
+  if (answering && (await within(STOP_STEP_MS, Promise.allSettled(parts.map((p) => p.close()))))) return;
   await within(STOP_STEP_MS, Promise.allSettled(parts.map((p) => p.disconnect())));
 }
 
@@ -225,21 +233,23 @@ class FlowRun {
       return { failed: [...this.failed].map((cid) => idOf(this.tasks.get(cid)!)) };
     } catch (err) {
       if (signal?.aborted && !lost) {
-        // Stopped: a report being applied may end; the tasks not started are taken off the queue, the running
-        // ones end on their workers and their results are taken up by the next resume.
+        // Stopped: a report being applied may end; the tasks not started are taken off the queue (while Redis
+        // answers), the running ones end on their workers and their results are taken up by the next resume.
         await within(STOP_STEP_MS, this.chain);
-        await within(
-          STOP_STEP_MS,
-          (async () => {
-            for (const cid of this.open) await removeIfQueued(this.encodeQueue, cid);
-          })(),
-        );
+        if (watch.silentMs() < ANSWERING_MS)
+          await within(
+            STOP_STEP_MS,
+            (async () => {
+              for (const cid of this.open) await removeIfQueued(this.encodeQueue, cid);
+            })(),
+          );
       }
       throw err;
     } finally {
       signal?.removeEventListener('abort', onAbort);
+      const answering = !lost && watch.silentMs() < ANSWERING_MS;
       watch.close();
-      await closeOrDrop([events, this.encodeQueue, this.mergeQueue, this.flows]);
+      await closeOrDrop([events, this.encodeQueue, this.mergeQueue, this.flows], answering);
     }
   }
 
