@@ -31,7 +31,7 @@ function clusterOptions(cmd: Command): Command {
     .option('--s3-endpoint <url>', 'cluster: the S3-compatible endpoint of an s3:// store, path-style (env SHARDCAST_S3_ENDPOINT)')
     .option(
       '--redis-wait-seconds <s>',
-      'cluster: how long a running job waits for a Redis that stopped answering before it stops, resumable (default 55: gone within 60 s; env SHARDCAST_REDIS_WAIT_SECONDS)',
+      'cluster: how long a running job waits for a Redis that stopped answering before it stops, resumable (default 50: gone within 60 s; env SHARDCAST_REDIS_WAIT_SECONDS)',
     );
 }
 

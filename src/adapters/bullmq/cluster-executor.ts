@@ -41,7 +41,7 @@ export interface ClusterExecutorOptions {
  * The default wait for a Redis that stopped answering: a restart fits in it, a Redis gone for good does not. With
  * the ping interval and the stop, the coordinator is gone within 60 s of Redis's last answer.
  */
-export const REDIS_WAIT_MS = 55_000;
+export const REDIS_WAIT_MS = 50_000;
 /** Redis counts as answering while its last ping answer is this recent (it is pinged every second). */
 const ANSWERING_MS = 2500;
 
