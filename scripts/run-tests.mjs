@@ -6,9 +6,9 @@
 // Usage: node scripts/run-tests.mjs [folder-or-file ...]
 //
 // Every tier runs even when an earlier one failed (CI shows every failure at once); the exit code is 1 when any
-// test failed. A test that hangs fails by the per-test timeout (its own waits say what they waited for), and a
-// file whose processes or handles outlive its tests is ended by --test-force-exit (the test support kills the
-// process groups it started when a file's process exits).
+// test failed. A test that hangs fails by the per-test timeout (its own waits say what they waited for); the
+// processes a file started are killed with their groups once its tests are over (test/support/processes.ts).
+// Not --test-force-exit: with it node 20 lost the reports of some tests now and then (536 of 548 counted).
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
@@ -46,15 +46,7 @@ function runTier(g) {
     const concurrency = g.name === 'test/unit' ? 2 : 1;
     const child = spawn(
       process.execPath,
-      [
-        '--import',
-        'tsx',
-        '--test',
-        `--test-concurrency=${concurrency}`,
-        `--test-timeout=${TEST_TIMEOUT_MS}`,
-        '--test-force-exit',
-        ...g.files,
-      ],
+      ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, `--test-timeout=${TEST_TIMEOUT_MS}`, ...g.files],
       {
         stdio: ['ignore', 'pipe', 'inherit'],
       },

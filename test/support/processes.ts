@@ -6,6 +6,7 @@
  * SIGKILL from the kernel (parent-death signal), and their ffmpeg the same way.
  */
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { after } from 'node:test';
 import { diesWithParent } from '../../src/adapters/local/parent-death.js';
 
 const groups = new Set<number>();
@@ -26,6 +27,9 @@ export function killAllGroups(): void {
 }
 
 process.on('exit', killAllGroups);
+// Under the test runner, also once the file's tests are over: a child still running would hold the pipes that
+// keep this process alive, and the file would never end. (Not in a bench that imports the helpers.)
+if (process.env.NODE_TEST_CONTEXT) after(killAllGroups);
 for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   process.once(s, () => {
     killAllGroups();
