@@ -7,24 +7,13 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { after, describe, it } from 'node:test';
 import { join } from 'node:path';
-import { cli } from '../support/cli.js';
-import { ffprobeJson, sharedMedia, tempDir } from '../support/media.js';
+import { sharedMedia, tempDir } from '../support/media.js';
+import { transcodeWith, videoStream } from '../support/fidelity.js';
 
 const t = tempDir('shardcast-fidelity-corpus-');
 const state = join(t.dir, 'state');
 
-function transcode(src: string, out: string, extra: string[] = []): any {
-  const r = cli(['transcode', src, out, '--preset', 'ultrafast', '--segment-seconds', '1', '--json', '--no-progress', ...extra], {
-    stateDir: state,
-  });
-  assert.equal(r.status, 0, r.stderr);
-  return JSON.parse(r.stdout);
-}
-
-const videoStream = (p: string) =>
-  (ffprobeJson(p, 'stream=codec_type,pix_fmt,color_range,color_transfer,color_primaries,profile,duration').streams as any[]).find(
-    (s) => s.codec_type === 'video',
-  );
+const transcode = (src: string, out: string, extra: string[] = []): any => transcodeWith(state, src, out, extra);
 
 describe('output fidelity (corpus)', () => {
   after(t.cleanup);

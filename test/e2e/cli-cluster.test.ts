@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { cli, cliAsync, cliDetached, sha256Of, sleep, undisturbedSha } from '../support/cli.js';
@@ -16,7 +16,7 @@ import { startRedis, startWorker, type RedisProcess, type WorkerProcess } from '
 import { ffmpeg, frameHashes, makeClip, tempDir } from '../support/media.js';
 import { startCorruptingProxy } from '../support/corrupting-proxy.js';
 import { S3RVER_CREDENTIALS, startS3rver } from '../support/s3rver-process.js';
-import { exitOf } from '../support/processes.js';
+import { exitOf, isAlive } from '../support/processes.js';
 
 const OPTS = ['--preset', 'veryfast', '--segment-seconds', '2', '--workers', '2', '--no-progress'];
 /** What every node (workers and coordinator) needs to reach s3rver. */
@@ -326,6 +326,15 @@ describe('CLI: --backend cluster (BullMQ workers over Redis)', () => {
     return { run, result, jobId: jobId! };
   };
 
+  /** Redis back (empty), a worker, `resume`: the job ends with the reference's bytes. */
+  const resumesOnRedisBack = async (own: RedisProcess, store: string, jobId: string, out: string) => {
+    await own.start();
+    await spawnWorkers(1, store, { redis: own.url });
+    const r = cli(['resume', jobId, '--backend', 'cluster', '--json'], { stateDir: state });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(sha256Of(out), reference);
+  };
+
   it('Redis gone under a waiting coordinator: SIGTERM stops it within 10 s (exit 143, one line), and the job resumes', async (tc) => {
     const own = await startRedis();
     try {
@@ -348,11 +357,7 @@ describe('CLI: --backend cluster (BullMQ workers over Redis)', () => {
       assert.equal(lines.length, 1, stderr);
       assert.match(lines[0]!, /interrupted: .*shardcast resume /);
       assert.equal(status(jobId).status, 'cancelled');
-      await own.start();
-      await spawnWorkers(1, store, { redis: own.url });
-      const r = cli(['resume', jobId, '--backend', 'cluster', '--json'], { stateDir: state });
-      assert.equal(r.status, 0, r.stderr);
-      assert.equal(sha256Of(out), reference);
+      await resumesOnRedisBack(own, store, jobId, out);
     } finally {
       await stopAll();
       await own.stop();
@@ -386,11 +391,7 @@ describe('CLI: --backend cluster (BullMQ workers over Redis)', () => {
       );
       assert.equal(existsSync(out), false, 'no partial output');
       assert.equal(status(jobId).status, 'failed');
-      await own.start();
-      await spawnWorkers(1, store, { redis: own.url });
-      const r = cli(['resume', jobId, '--backend', 'cluster', '--json'], { stateDir: state });
-      assert.equal(r.status, 0, r.stderr);
-      assert.equal(sha256Of(out), reference);
+      await resumesOnRedisBack(own, store, jobId, out);
     } finally {
       await stopAll();
       await own.stop();
@@ -542,17 +543,6 @@ function childPids(pid: number): number[] {
     .split('\n')
     .map((l) => Number(l.trim()))
     .filter((n) => n > 0);
-}
-
-/** Alive: it exists and is not a zombie. */
-function isAlive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const state = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
-    return state !== 'Z' && state !== 'X';
-  } catch {
-    return false;
-  }
 }
 
 /** The coordinator's exit and output; fails (and kills it) when it has not exited in 240 s. */

@@ -5,10 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
-import { exited, spawnGroup } from '../support/processes.js';
+import { exited, isAlive, spawnGroup } from '../support/processes.js';
 
 /** Pids of a process's ffmpeg children (tsx has an esbuild child too). */
 function ffmpegChildren(pid: number): number[] {
@@ -18,17 +17,6 @@ function ffmpegChildren(pid: number): number[] {
     .map((l) => l.trim().split(/\s+/))
     .filter(([, comm]) => comm === 'ffmpeg')
     .map(([p]) => Number(p));
-}
-
-/** Alive: it exists and is not a zombie. */
-function isAlive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const state = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
-    return state !== 'Z' && state !== 'X';
-  } catch {
-    return false;
-  }
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -6,6 +6,7 @@
  * SIGKILL from the kernel (parent-death signal), and their ffmpeg the same way.
  */
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { after } from 'node:test';
 import { diesWithParent } from '../../src/adapters/local/parent-death.js';
 
@@ -80,4 +81,15 @@ export function exitOf(
       resolve({ code, signal });
     });
   });
+}
+
+/** Alive: the process exists and is not a zombie (a process killed with -9 can stay one for a moment). */
+export function isAlive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
+    return state !== 'Z' && state !== 'X';
+  } catch {
+    return false;
+  }
 }
