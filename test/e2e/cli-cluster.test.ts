@@ -7,7 +7,6 @@
  * `retry` re-runs only it.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
@@ -16,7 +15,7 @@ import { startRedis, startWorker, type RedisProcess, type WorkerProcess } from '
 import { ffmpeg, frameHashes, makeClip, tempDir } from '../support/media.js';
 import { startCorruptingProxy } from '../support/corrupting-proxy.js';
 import { S3RVER_CREDENTIALS, startS3rver } from '../support/s3rver-process.js';
-import { exitOf, isAlive } from '../support/processes.js';
+import { childPids, exitOf, isAlive } from '../support/processes.js';
 
 const OPTS = ['--preset', 'veryfast', '--segment-seconds', '2', '--workers', '2', '--no-progress'];
 /** What every node (workers and coordinator) needs to reach s3rver. */
@@ -534,15 +533,6 @@ async function waitUntil(ok: () => boolean, timeoutMs: number, what: string | ((
     if (Date.now() > deadline) throw new Error(`timed out waiting for: ${typeof what === 'string' ? what : what()}`);
     await sleep(100);
   }
-}
-
-/** Pids of a process's children. */
-function childPids(pid: number): number[] {
-  const r = spawnSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' });
-  return r.stdout
-    .split('\n')
-    .map((l) => Number(l.trim()))
-    .filter((n) => n > 0);
 }
 
 /** The coordinator's exit and output; fails (and kills it) when it has not exited in 240 s. */

@@ -4,20 +4,9 @@
  * set through setpriv. Without it, this ffmpeg ran on for its whole 60 s input.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
-import { exited, isAlive, spawnGroup } from '../support/processes.js';
-
-/** Pids of a process's ffmpeg children (tsx has an esbuild child too). */
-function ffmpegChildren(pid: number): number[] {
-  const r = spawnSync('ps', ['-o', 'pid=,comm=', '--ppid', String(pid)], { encoding: 'utf8' });
-  return r.stdout
-    .split('\n')
-    .map((l) => l.trim().split(/\s+/))
-    .filter(([, comm]) => comm === 'ffmpeg')
-    .map(([p]) => Number(p));
-}
+import { childPids, exited, isAlive, spawnGroup } from '../support/processes.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -41,7 +30,7 @@ describe('ffmpeg dies with its parent', { skip: process.platform !== 'linux' ? '
     });
     let ffmpegs: number[] = [];
     for (let i = 0; i < 100 && !ffmpegs.length; i++) {
-      ffmpegs = ffmpegChildren(parent.pid!);
+      ffmpegs = childPids(parent.pid!, 'ffmpeg'); // (tsx has an esbuild child too)
       if (!ffmpegs.length) await sleep(20);
     }
     assert.equal(ffmpegs.length, 1, 'the parent runs one ffmpeg');

@@ -5,7 +5,7 @@
  * Should the test process itself be killed outright (no exit handler runs), each child it started directly gets
  * SIGKILL from the kernel (parent-death signal), and their ffmpeg the same way.
  */
-import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { after } from 'node:test';
 import { diesWithParent } from '../../src/adapters/local/parent-death.js';
@@ -92,4 +92,14 @@ export function isAlive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** Pids of a process's children, or of those running the command `comm` only (e.g. 'ffmpeg'). */
+export function childPids(pid: number, comm?: string): number[] {
+  const r = spawnSync('ps', ['-o', 'pid=,comm=', '--ppid', String(pid)], { encoding: 'utf8' });
+  return r.stdout
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/))
+    .filter(([p, c]) => Number(p) > 0 && (comm === undefined || c === comm))
+    .map(([p]) => Number(p));
 }
