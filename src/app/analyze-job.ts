@@ -26,6 +26,7 @@ import { ladderTimeline, ladderWorkFactor, mediaSegmentStarts, planLadderTasks, 
 import { calibrateEncode } from './calibrate-encode.js';
 import type { AppDeps } from './deps.js';
 import { emit } from './deps.js';
+import { beginAnalysis, finishAnalysis, fixAnalyzedOptions } from './transitions.js';
 
 function firstErrorLine(stderr: string): string {
   const line =
@@ -204,7 +205,7 @@ async function segmentTarget(deps: AppDeps, job: JobRecord, analysis: MediaAnaly
 /** Moves a created job through analysis to `encoding`, with its plan and tasks in the ledger. */
 export async function analyzeJob(deps: AppDeps, jobId: string): Promise<JobRecord> {
   const started = deps.clock();
-  let job = await deps.ledger.updateJob(jobId, ['created'], 'analyzing', { startedAt: started });
+  let job = await beginAnalysis(deps.ledger, jobId, started);
   await emit(deps, jobId, 'job.analyzing', 'analyzing the source');
   const analysis = await analyzeSource(deps, job.source);
   let opts = job.options;
@@ -212,7 +213,7 @@ export async function analyzeJob(deps: AppDeps, jobId: string): Promise<JobRecor
   const target = await segmentTarget(deps, job, analysis, requested);
   if (target !== requested) {
     opts = { ...opts, segmentSeconds: target };
-    job = await deps.ledger.updateJob(jobId, ['analyzing'], 'analyzing', { options: opts });
+    job = await fixAnalyzedOptions(deps.ledger, jobId, opts);
   }
   let plan: SegmentPlan;
   let media: TaskMediaSegments[] | undefined;
@@ -241,7 +242,7 @@ export async function analyzeJob(deps: AppDeps, jobId: string): Promise<JobRecor
     const fixed = { ...ladder, rungs, ...timeline };
     if (JSON.stringify(fixed) !== JSON.stringify(ladder)) {
       opts = { ...opts, profile: { ...opts.profile, ladder: fixed } };
-      job = await deps.ledger.updateJob(jobId, ['analyzing'], 'analyzing', { options: opts });
+      job = await fixAnalyzedOptions(deps.ledger, jobId, opts);
     }
   } else {
     plan = planSegments({
@@ -262,7 +263,7 @@ export async function analyzeJob(deps: AppDeps, jobId: string): Promise<JobRecor
     if (!(err instanceof ConditionFailedError)) throw err;
   }
   const analyzeMs = deps.clock() - started;
-  job = await deps.ledger.updateJob(jobId, ['analyzing'], 'encoding', { analysis, plan, timings: { ...job.timings, analyzeMs } });
+  job = await finishAnalysis(deps.ledger, jobId, { analysis, plan, timings: { ...job.timings, analyzeMs } });
   const format = chooseOutputFormat(analysis.video, opts.profile);
   await emit(
     deps,

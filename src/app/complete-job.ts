@@ -6,7 +6,7 @@
  * row; the workflow's Merge and Finalize steps call one each.
  */
 import { VerifyError } from '../core/errors.js';
-import type { JobRecord, JobResult, TaskRecord } from '../core/types.js';
+import type { JobRecord, JobResult } from '../core/types.js';
 import type { AppDeps } from './deps.js';
 import { emit } from './deps.js';
 import { dirname } from 'node:path/posix';
@@ -14,6 +14,7 @@ import { asDiskFull } from './disk-space.js';
 import { measureQuality } from './measure-quality.js';
 import { mergeJob, verifyOutput } from './merge-job.js';
 import { publishLadder } from './publish-ladder.js';
+import { beginMerge, beginVerify, completeJob, recordResult } from './transitions.js';
 
 /**
  * From `encoding` to `verifying` with the output committed and `result` set (the job is not done yet).
@@ -22,7 +23,7 @@ import { publishLadder } from './publish-ladder.js';
 export async function commitMergedOutput(deps: AppDeps, jobId: string, encodeStartedAt: number): Promise<JobRecord> {
   let job = (await deps.ledger.getJob(jobId))!;
   const encodeMs = deps.clock() - encodeStartedAt;
-  job = await deps.ledger.updateJob(jobId, ['encoding'], 'merging', { timings: { ...job.timings, encodeMs } });
+  job = await beginMerge(deps.ledger, jobId, { ...job.timings, encodeMs });
   if (job.options.profile.ladder) return publishLadderOutput(deps, job);
   await emit(deps, jobId, 'job.merging', 'merging segments');
   const mergeStart = deps.clock();
@@ -34,7 +35,7 @@ export async function commitMergedOutput(deps: AppDeps, jobId: string, encodeSta
     throw await asDiskFull(deps, job, err, dirname(temp), 'the merged output');
   }
   const mergeMs = deps.clock() - mergeStart;
-  job = await deps.ledger.updateJob(jobId, ['merging'], 'verifying', { timings: { ...job.timings, mergeMs } });
+  job = await beginVerify(deps.ledger, jobId, { ...job.timings, mergeMs });
   const verifyStart = deps.clock();
   let verified: JobResult | undefined;
   if (job.options.verify) {
@@ -65,7 +66,7 @@ export async function commitMergedOutput(deps: AppDeps, jobId: string, encodeSta
     ...(quality ? { quality: quality.report } : {}),
   };
   const timings = { ...job.timings, verifyMs, ...(quality ? { qualityMs: quality.ms } : {}) };
-  return deps.ledger.updateJob(jobId, ['verifying'], 'verifying', { timings, result });
+  return recordResult(deps.ledger, jobId, { timings, result });
 }
 
 /**
@@ -93,8 +94,8 @@ async function publishLadderOutput(deps: AppDeps, job: JobRecord): Promise<JobRe
       .join('; ')}), ${r.filter((x) => x.kind === 'audio').length} audio, ${r.filter((x) => x.kind === 'subtitles').length} subtitles`,
     { renditions: r.length },
   );
-  job = await deps.ledger.updateJob(job.id, ['merging'], 'verifying', { timings: { ...job.timings, mergeMs, verifyMs: 0 } });
-  return deps.ledger.updateJob(job.id, ['verifying'], 'verifying', { result });
+  job = await beginVerify(deps.ledger, job.id, { ...job.timings, mergeMs, verifyMs: 0 });
+  return recordResult(deps.ledger, job.id, { result });
 }
 
 /**
@@ -115,14 +116,8 @@ export async function finishJob(deps: AppDeps, jobId: string, elapsedMs: number)
   const job = (await deps.ledger.getJob(jobId))!;
   const now = deps.clock();
   const timings = { ...job.timings, totalMs: (job.timings.totalMs ?? 0) + elapsedMs };
-  const done = await deps.ledger.updateJob(jobId, ['verifying'], 'done', { timings, finishedAt: now, clearError: true });
+  const done = await completeJob(deps.ledger, jobId, timings, now);
   await emit(deps, jobId, 'job.done', `done: ${done.output}`, { ...timings });
   await deps.blobs.deletePrefix(`${jobId}/`);
   return done;
-}
-
-/** One line for a task that ended failed, e.g. `segment 2 failed after 3 attempts: ffmpeg exited with 1`. */
-export function describeFailedTask(task: TaskRecord, fallbackError = 'unknown error'): string {
-  const what = task.kind === 'audio' ? 'the audio track' : `segment ${task.index}`;
-  return `${what} failed after ${task.attempts} attempts: ${task.error ?? fallbackError}`;
 }

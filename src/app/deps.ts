@@ -1,6 +1,7 @@
 /**
  * What the use-cases need, passed in explicitly (no globals). Built by src/runtime.
  */
+import type { EventType } from '../core/lifecycle.js';
 import type { BlobStore } from '../ports/blob-store.js';
 import type { Ledger } from '../ports/ledger.js';
 import type { MediaTool } from '../ports/media-tool.js';
@@ -44,7 +45,7 @@ export interface AppDeps {
 }
 
 /** Appends an event; never lets a failed event write fail the work itself. */
-export async function emit(deps: AppDeps, jobId: string, type: string, message: string, data?: Record<string, unknown>): Promise<void> {
+export async function emit(deps: AppDeps, jobId: string, type: EventType, message: string, data?: Record<string, unknown>): Promise<void> {
   try {
     await deps.ledger.appendEvent({ jobId, at: deps.clock(), type, message, ...(data ? { data } : {}) });
   } catch {

@@ -20,6 +20,7 @@ import type { AppDeps } from './deps.js';
 import { emit } from './deps.js';
 import { asDiskFull } from './disk-space.js';
 import { encodeLadderAudio, encodeLadderSegment } from './ladder-task.js';
+import { claimTask, completeTask, failAttempt, handBackTask, noteCutFallback } from './transitions.js';
 
 export interface EncodeTaskOptions {
   signal?: AbortSignal;
@@ -102,7 +103,7 @@ async function fallBackToPreroll(deps: AppDeps, job: JobHead, task: TaskRecord, 
   await emit(deps, job.id, 'job.cutting', `${describe(task)}: read again by pre-roll: ${reason}`, { key: task.key, method: 'preroll' });
   const current = await deps.ledger.getJobHead(job.id);
   if (current && !current.cutFallback) {
-    await deps.ledger.updateJob(job.id, [current.status], current.status, { cutFallback: reason }).catch(() => undefined);
+    await noteCutFallback(deps.ledger, current, reason).catch(() => undefined);
   }
 }
 
@@ -116,19 +117,13 @@ export async function encodeTask(deps: AppDeps, id: TaskId, opts: EncodeTaskOpti
 
   const now = deps.clock();
   const attempt = current.attempts + 1;
-  const task = await ledger.transitionTask(
-    id,
-    ['pending', 'failed'],
-    'running',
-    {
-      attempts: attempt,
-      worker: deps.workerId,
-      startedAt: now,
-      heartbeatAt: now,
-      clearError: true,
-    },
-    current.attempts,
-  );
+  const task = await claimTask(ledger, current, {
+    attempts: attempt,
+    worker: deps.workerId,
+    startedAt: now,
+    heartbeatAt: now,
+    clearError: true,
+  });
   await emit(deps, id.jobId, 'task.started', `${describe(task)}: attempt ${attempt} on ${deps.workerId}`, { key: task.key, attempt });
 
   const scratch = await deps.blobs.scratchDir(id.jobId);
@@ -211,10 +206,9 @@ export async function encodeTask(deps: AppDeps, id: TaskId, opts: EncodeTaskOpti
     const run = out.run;
     const stored = await deps.blobs.putFile(task.outputKey, out.file);
     const finished = deps.clock();
-    const done = await ledger.transitionTask(
+    const done = await completeTask(
+      ledger,
       id,
-      ['running'],
-      'done',
       {
         finishedAt: finished,
         wallMs: finished - now,
@@ -240,7 +234,7 @@ export async function encodeTask(deps: AppDeps, id: TaskId, opts: EncodeTaskOpti
     const err = await asDiskFull(deps, job, caught, scratch, describe(task), false);
     if (opts.signal?.aborted) {
       // Stopped by the user: hand the task back untouched (not a failed attempt).
-      await ledger.transitionTask(id, ['running'], 'pending', { attempts: current.attempts }, attempt).catch(() => undefined);
+      await handBackTask(ledger, id, current.attempts, attempt).catch(() => undefined);
       throw err;
     }
     const patch = {
@@ -249,7 +243,7 @@ export async function encodeTask(deps: AppDeps, id: TaskId, opts: EncodeTaskOpti
       args,
       ...(err instanceof FfmpegError ? { exitCode: err.details.exitCode ?? -1, stderrTail: err.details.stderrTail } : {}),
     };
-    await ledger.transitionTask(id, ['running'], 'failed', patch, attempt).catch((e) => {
+    await failAttempt(ledger, id, patch, attempt).catch((e) => {
       if (!(e instanceof ConditionFailedError)) throw e;
     });
     await emit(deps, id.jobId, 'task.failed', `${describe(task)} attempt ${attempt} failed: ${oneLine(err)}`, { key: task.key, attempt });

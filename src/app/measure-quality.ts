@@ -8,6 +8,7 @@ import { QualityFrameParser, buildQualityArgs, buildQualityReport, describeQuali
 import type { JobRecord, QualityReport } from '../core/types.js';
 import type { AppDeps } from './deps.js';
 import { emit } from './deps.js';
+import { storeQualityReport } from './transitions.js';
 
 /** One decode of the output at `outputLocation` and of the job's source; events at start and end. */
 export async function measureQuality(
@@ -57,7 +58,7 @@ export async function addQualityReport(deps: AppDeps, jobId: string, signal?: Ab
   }
   const { report, ms } = await measureQuality(deps, job, await deps.readableSource(job.output), signal);
   const now = (await deps.ledger.getJob(jobId))!;
-  return deps.ledger.updateJob(jobId, ['done'], 'done', {
+  return storeQualityReport(deps.ledger, now, {
     result: { ...now.result!, quality: report },
     timings: { ...now.timings, qualityMs: ms },
   });

@@ -1,5 +1,5 @@
 /** The encode step shared by encode-segment and encode-audio: one task, idempotent, retryable failures named so. */
-import { encodeStep } from '../app/workflow-steps.js';
+import { encodeStep } from '../app/run-steps.js';
 import type { TaskKind, TaskStatus } from '../core/types.js';
 import { asWorkflowError, parseEncodeStepInput, type Step } from './lambda-entry.js';
 

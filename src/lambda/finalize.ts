@@ -1,5 +1,5 @@
 /** Finalize step: marks the merged job done and deletes its temp files (again, harmlessly, if redelivered). */
-import { finishStep } from '../app/workflow-steps.js';
+import { finishStep } from '../app/run-steps.js';
 import type { JobStatus } from '../core/types.js';
 import { asWorkflowError, lambdaHandler, parseJobStepInput, type Step } from './lambda-entry.js';
 

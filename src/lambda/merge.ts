@@ -3,7 +3,7 @@
  * location, all in one invocation, because the merged temp file is in this function's own /tmp (or on EFS).
  * Finalize then only marks the job done and cleans up.
  */
-import { mergeStep as mergeJobStep } from '../app/workflow-steps.js';
+import { mergeStep as mergeJobStep } from '../app/run-steps.js';
 import type { JobStatus } from '../core/types.js';
 import { asWorkflowError, lambdaHandler, parseJobStepInput, type Step } from './lambda-entry.js';
 

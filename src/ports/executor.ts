@@ -1,7 +1,8 @@
 /**
- * Runs the encode tasks of a job (video segments and the audio track), each through the `encodeTask`
- * use-case, and resolves when every task has settled. The local worker pool, the Step Functions state
- * machine and the cluster's queue (adapters/bullmq) are the implementations.
+ * Runs the encode tasks of a job (video segments and the audio track) in this process's run (runJob), each
+ * through the encode step, and resolves when every task has settled. The local worker pool
+ * (adapters/local) and the cluster's queue (adapters/bullmq) are the implementations. The AWS home has none:
+ * its workflow's Map invokes the same encode step once per task (app/run-steps.ts).
  */
 import type { TaskId } from './ledger.js';
 

@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { claimRetry, startRun } from '../../src/app/workflow-steps.js';
+import { claimRetry, startRun } from '../../src/app/run-steps.js';
 import { markFailedStep } from '../../src/lambda/mark-failed.js';
 import type { EmulatedAws } from '../../src/runtime/aws/aws-emulated-runtime.js';
 import { cli } from '../support/cli.js';

@@ -21,7 +21,7 @@ import {
 import { historyEventsOfInvocation, mapModeFor, maxInlineSegments } from '../../src/core/state-limits.js';
 import { describeWorkflowFailure, parseWorkflowFailure } from '../../src/adapters/aws/workflow-payloads.js';
 import { countStateTransitions } from '../../src/core/cost-model.js';
-import { DEFAULT_STALE_TASK_MS } from '../../src/app/workflow-steps.js';
+import { STALE_TASK_MS } from '../../src/app/job-lease.js';
 
 ensurePromiseWithResolvers();
 
@@ -180,7 +180,7 @@ describe('workflow definition', () => {
     }
     assert.equal(retry[2]!.MaxAttempts, 1);
     // After a timeout the dead invocation's task is still running: the retry must come after it is stale (regression: 2 s, refused as busy).
-    assert.ok((retry[2]!.IntervalSeconds as number) * 1000 > DEFAULT_STALE_TASK_MS, String(retry[2]!.IntervalSeconds));
+    assert.ok((retry[2]!.IntervalSeconds as number) * 1000 > STALE_TASK_MS, String(retry[2]!.IntervalSeconds));
     assert.equal(retry[3]!.MaxAttempts, 2);
     for (const r of retry)
       assert.deepEqual(

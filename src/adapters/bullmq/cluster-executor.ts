@@ -11,11 +11,20 @@ import { FlowProducer, Queue, QueueEvents, type Job } from 'bullmq';
 import { ConditionFailedError, HomeUnreachableError, oneLine } from '../../core/errors.js';
 import { taskThreads } from '../../core/segment-threads.js';
 import type { JobHead, JobRecord, TaskRecord } from '../../core/types.js';
+import type { EventType } from '../../core/lifecycle.js';
 import type { BlobStore } from '../../ports/blob-store.js';
 import type { Executor, ExecutorRunResult } from '../../ports/executor.js';
 import type { Ledger, TaskId } from '../../ports/ledger.js';
 import { childJobId, jobIdOfChild, type ClusterQueues, type EncodeMessage, type EncodeResult, type WorkerReport } from './protocol.js';
 import { redisOptions, shownRedisUrl, watchRedis } from './redis.js';
+import {
+  failAttempt,
+  failTaskForGood,
+  handBackTask,
+  noteCutFallback,
+  recordAttemptStart,
+  recordTaskResult,
+} from '../../app/transitions.js';
 
 export interface ClusterExecutorOptions {
   redisUrl: string;
@@ -136,7 +145,7 @@ class FlowRun {
     return this.chain;
   }
 
-  private async event(type: string, message: string, data?: Record<string, unknown>): Promise<void> {
+  private async event(type: EventType, message: string, data?: Record<string, unknown>): Promise<void> {
     await this.opts.ledger
       .appendEvent({ jobId: this.jobId, at: this.opts.clock(), type, message, ...(data ? { data } : {}) })
       .catch(() => undefined);
@@ -393,13 +402,13 @@ class FlowRun {
           }
           const now = this.opts.clock();
           const attempt = cur.attempts + 1;
-          await ledger.transitionTask(
-            id,
-            [cur.status],
-            'running',
-            { attempts: attempt, worker: r.worker, startedAt: r.at, heartbeatAt: now, clearError: true },
-            cur.attempts,
-          );
+          await recordAttemptStart(ledger, cur, {
+            attempts: attempt,
+            worker: r.worker,
+            startedAt: r.at,
+            heartbeatAt: now,
+            clearError: true,
+          });
           this.attempt.set(task.key, r.attemptKey);
           if (cur.status === 'running' && cur.worker) {
             await this.event(
@@ -425,12 +434,12 @@ class FlowRun {
           return;
         case 'cut-fallback': {
           const head = await ledger.getJobHead(this.jobId);
-          if (head && !head.cutFallback) await ledger.updateJob(this.jobId, [head.status], head.status, { cutFallback: r.reason });
+          if (head && !head.cutFallback) await noteCutFallback(ledger, head, r.reason);
           return;
         }
         case 'failed':
           if (!holds) return;
-          await ledger.transitionTask(id, ['running'], 'failed', r.patch, cur.attempts);
+          await failAttempt(ledger, id, r.patch, cur.attempts);
           await this.event(
             'task.failed',
             `${describe(task)} attempt ${cur.attempts} failed on ${r.worker}: ${r.patch.error ?? 'unknown error'}`,
@@ -439,7 +448,7 @@ class FlowRun {
           return;
         case 'handback':
           if (!holds) return;
-          await ledger.transitionTask(id, ['running'], 'pending', { attempts: Math.max(0, cur.attempts - 1) }, cur.attempts);
+          await handBackTask(ledger, id, Math.max(0, cur.attempts - 1), cur.attempts);
           this.attempt.delete(task.key);
           await this.event('task.handed-back', `${describe(task)}: ${r.worker} stopped its attempt and handed the task back`, {
             key: task.key,
@@ -498,13 +507,14 @@ class FlowRun {
       return;
     }
     const attempts = this.holds(cur, r) ? cur.attempts : cur.attempts + 1;
-    await ledger.transitionTask(
-      id,
-      [cur.status],
-      'done',
-      { ...r.patch, attempts, worker: r.worker, sizeBytes: stored.sizeBytes, checksum: stored.checksum, clearError: true },
-      cur.attempts,
-    );
+    await recordTaskResult(ledger, cur, {
+      ...r.patch,
+      attempts,
+      worker: r.worker,
+      sizeBytes: stored.sizeBytes,
+      checksum: stored.checksum,
+      clearError: true,
+    });
     this.attempt.delete(task.key);
     const wall = r.patch.wallMs ?? 0;
     await this.event('task.done', `${describe(task)} done in ${(wall / 1000).toFixed(1)} s on ${r.worker}`, {
@@ -531,9 +541,7 @@ class FlowRun {
     const cur = await ledger.getTask(id);
     if (!cur || cur.status === 'done') return;
     if (cur.status !== 'failed') {
-      await ledger
-        .transitionTask(id, [cur.status], 'failed', { error: reason, finishedAt: this.opts.clock() }, cur.attempts)
-        .catch(() => undefined);
+      await failTaskForGood(ledger, cur, { error: reason, finishedAt: this.opts.clock() }).catch(() => undefined);
       await this.event('task.failed', `${describe(task)} failed: ${reason}`, { key: task.key });
     }
     this.settle(cid, 'failed');

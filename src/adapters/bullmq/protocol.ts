@@ -4,6 +4,7 @@
  * streams to QueueEvents in order), and its result (the job's return value). Redis holds the queue; the record
  * is the coordinator's ledger, which applies these with its own conditions.
  */
+import type { EventType } from '../../core/lifecycle.js';
 import type { JobHead, TaskRecord } from '../../core/types.js';
 import type { TaskPatch } from '../../ports/ledger.js';
 
@@ -67,7 +68,7 @@ export function attemptKeyOf(outputKey: string, tag: string): string {
 export type WorkerReport = { worker: string; attemptKey: string } & (
   | { t: 'started'; at: number }
   | { t: 'beat'; at: number; frames?: number }
-  | { t: 'event'; type: string; message: string; data?: Record<string, unknown> }
+  | { t: 'event'; type: EventType; message: string; data?: Record<string, unknown> }
   | { t: 'cut-fallback'; reason: string }
   | { t: 'failed'; patch: TaskPatch }
   | { t: 'handback' }

@@ -5,6 +5,7 @@
  * counts is dropped), so the conditions here guard only this attempt's own sequence.
  */
 import { ConditionFailedError, UsageError } from '../../core/errors.js';
+import { isEventType } from '../../core/lifecycle.js';
 import type { JobEvent, JobHead, JobStatus, TaskRecord, TaskStatus } from '../../core/types.js';
 import type { JobPatch, Ledger, TaskId, TaskPatch } from '../../ports/ledger.js';
 import type { WorkerReport } from './protocol.js';
@@ -110,7 +111,8 @@ export class ReportLedger implements Ledger {
   }
 
   async appendEvent(event: Omit<JobEvent, 'seq'>): Promise<JobEvent> {
-    if (!TRANSITION_EVENTS.has(event.type)) {
+    // The use-cases write only the types of the union (app/deps.ts emit); anything else is not sent.
+    if (isEventType(event.type) && !TRANSITION_EVENTS.has(event.type)) {
       await this.report({ t: 'event', type: event.type, message: event.message, ...(event.data ? { data: event.data } : {}) });
     }
     return { ...event, seq: ++this.seq };

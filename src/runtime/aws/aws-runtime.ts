@@ -15,7 +15,7 @@ import { S3BlobStore } from '../../adapters/aws/s3-blob-store.js';
 import { isS3Uri, parseS3Uri } from '../../adapters/aws/s3-uri.js';
 import { FfmpegProcess, resolveToolPaths } from '../../adapters/local/ffmpeg-process.js';
 import type { AppDeps, TaskProgress } from '../../app/deps.js';
-import { DEFAULT_STALE_TASK_MS } from '../../app/workflow-steps.js';
+import { STALE_TASK_MS } from '../../app/job-lease.js';
 import { UsageError } from '../../core/errors.js';
 import { PARALLEL_SCAN } from '../../core/probe-parse.js';
 import type { MediaTool } from '../../ports/media-tool.js';
@@ -161,7 +161,7 @@ export function makeAwsRuntime(cfg: AwsRuntimeConfig): AwsRuntime {
     s3,
     settings,
     encodeThreads: cfg.encodeThreads === 'job' ? undefined : (cfg.encodeThreads ?? availableParallelism()),
-    staleTaskMs: DEFAULT_STALE_TASK_MS,
+    staleTaskMs: STALE_TASK_MS,
     async close() {
       await ledger.close();
       s3.destroy();

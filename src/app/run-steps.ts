@@ -1,31 +1,41 @@
 /**
- * The use-cases behind the steps of a workflow engine that runs one job as separate invocations (the Step
- * Functions state machine, infra/workflow.asl.json): start a run, encode one task, merge + verify + commit,
- * finish, record a failure. Each is idempotent, since an engine may deliver a step twice: a finished step
- * returns what it recorded and does nothing again. Provider-neutral: the Lambda handlers (src/lambda) are a
- * few lines around these.
+ * The steps of one run of a job, the same in every home: start the run, encode each task, merge + verify +
+ * commit, finish; `failRun` (run-failure.ts) when it does not get there. runJob (run-job.ts) calls them in a row
+ * around an Executor; a workflow engine that runs a job as separate invocations (the Step Functions state
+ * machine, infra/workflow.asl.json) calls one per state, through handlers of a few lines (src/lambda). Each is
+ * idempotent, since an engine may deliver a step twice: a finished step returns what it recorded and does
+ * nothing again.
  */
 import { ConditionFailedError, InputError, NotFoundError } from '../core/errors.js';
 import { taskThreads } from '../core/segment-threads.js';
-import type { JobRecord, TaskKind, TaskRecord } from '../core/types.js';
+import type { JobRecord, TaskRecord } from '../core/types.js';
 import type { TaskId } from '../ports/ledger.js';
 import { analyzeJob } from './analyze-job.js';
-import { commitMergedOutput, describeFailedTask, finishJob } from './complete-job.js';
+import { commitMergedOutput, finishJob } from './complete-job.js';
 import type { AppDeps } from './deps.js';
 import { emit } from './deps.js';
+import { checkSpace } from './disk-space.js';
 import { encodeTask } from './encode-task.js';
-import { pendingTasks, reclaimStaleTasks } from './run-job.js';
+import { reclaimStaleTasks, repairLostOutputs, STALE_TASK_MS } from './job-lease.js';
+import { claimForRetry, holdLease, reclaimTask, reopenAnalysis, restartRun, taskIdOf } from './transitions.js';
 
-/** What a run has still to encode: video segment indices in encode order, and whether the audio is pending. */
+/** What a run has still to encode, in encode order; for a workflow, also as segment indices and the audio flag. */
 export interface RunPlan {
+  todo: TaskId[];
   segments: number[];
   /** How many segments (the workflow's Choice picks the Map by it). */
   segmentCount: number;
   audio: boolean;
 }
 
-/** A running task whose heartbeat is older than this belongs to a dead invocation (default heartbeat: 5 s). */
-export const DEFAULT_STALE_TASK_MS = 30_000;
+export interface StartOptions {
+  /** A running task whose heartbeat is older than this is reclaimed (default STALE_TASK_MS). */
+  staleMs?: number;
+  /** Reclaim running tasks whose worker cannot be checked from here, however fresh (`resume --force`). */
+  force?: boolean;
+  /** The executor follows tasks left running (a cluster's queue): they are not reclaimed. */
+  followsRunningTasks?: boolean;
+}
 
 async function existingJob(deps: AppDeps, jobId: string): Promise<JobRecord> {
   const job = await deps.ledger.getJob(jobId);
@@ -33,29 +43,47 @@ async function existingJob(deps: AppDeps, jobId: string): Promise<JobRecord> {
   return job;
 }
 
+/** Encode order: the audio track first (it runs beside the video), then segments longest first. */
+export function pendingTasks(job: JobRecord, tasks: TaskRecord[]): TaskId[] {
+  const byIndex = new Map(tasks.filter((t) => t.kind === 'video').map((t) => [t.index, t]));
+  const order: TaskId[] = tasks.filter((t) => t.kind === 'audio' && t.status !== 'done').map(taskIdOf);
+  for (const i of job.plan!.encodeOrder) {
+    const t = byIndex.get(i);
+    if (t && t.status !== 'done') order.push(taskIdOf(t));
+  }
+  return order;
+}
+
 /**
- * Starts (or restarts) a run: analyzes a new job, or moves a failed, stopped or interrupted one back to
- * `encoding` (reclaiming tasks left running by dead invocations). Returns only the tasks not done, so a
- * restarted job re-encodes nothing that finished.
+ * Starts (or restarts) a run: takes the job's lease, analyzes a new job (or one whose analysis never
+ * finished), or moves a failed, stopped or interrupted one back to `encoding`, reclaiming tasks left running by
+ * dead workers. Then every done task whose file is gone is put back to pending, and the free space is checked
+ * for what is left. Returns only the tasks not done, so a restarted job re-encodes nothing that finished.
  */
-export async function startRun(deps: AppDeps, jobId: string, staleMs = DEFAULT_STALE_TASK_MS): Promise<RunPlan> {
+export async function startRun(deps: AppDeps, jobId: string, opts: StartOptions = {}): Promise<RunPlan> {
   let job = await existingJob(deps, jobId);
-  if (job.status === 'done') return { segments: [], segmentCount: 0, audio: false };
+  if (job.status === 'done') return { todo: [], segments: [], segmentCount: 0, audio: false };
+  // The job-level lease: a `resume` from another process is refused while this one is alive.
+  if (job.runner !== deps.workerId) job = await holdLease(deps.ledger, job, deps.workerId);
   // No plan yet: the analysis did not finish (interrupted, or failed and now retried): analyze again.
   if (!job.plan && (job.status === 'analyzing' || job.status === 'failed' || job.status === 'cancelled')) {
-    job = await deps.ledger.updateJob(jobId, [job.status], 'created', { clearError: true });
+    job = await reopenAnalysis(deps.ledger, job);
   }
   if (job.status === 'created') {
     job = await analyzeJob(deps, jobId);
   } else {
-    const reclaimed = await reclaimStaleTasks(deps, jobId, staleMs);
-    job = await deps.ledger.updateJob(jobId, [job.status], 'encoding', { clearError: true, startedAt: deps.clock() });
+    const reclaimed = opts.followsRunningTasks
+      ? 0
+      : await reclaimStaleTasks(deps, jobId, opts.staleMs ?? STALE_TASK_MS, opts.force === true);
+    job = await restartRun(deps.ledger, job, deps.clock());
     await emit(deps, jobId, 'job.resumed', `new run: only tasks not done are run${reclaimed ? ` (${reclaimed} reclaimed)` : ''}`);
   }
-  const tasks = await deps.ledger.listTasks(jobId);
+  const tasks = await repairLostOutputs(deps, jobId, await deps.ledger.listTasks(jobId));
+  // Before any encode: room for what the rest of the job writes (a failed check leaves the job resumable).
+  await checkSpace(deps, job, tasks);
   const todo = pendingTasks(job, tasks);
   const segments = todo.filter((t) => t.kind === 'video').map((t) => t.index);
-  return { segments, segmentCount: segments.length, audio: todo.some((t) => t.kind === 'audio') };
+  return { todo, segments, segmentCount: segments.length, audio: todo.some((t) => t.kind === 'audio') };
 }
 
 export interface EncodeStepOptions {
@@ -75,13 +103,13 @@ export async function encodeStep(deps: AppDeps, id: TaskId, opts: EncodeStepOpti
   if (task?.status === 'running') {
     const alive = task.worker ? deps.isWorkerAlive?.(task.worker) : undefined;
     const age = deps.clock() - (task.heartbeatAt ?? 0);
-    if (alive !== false && age <= (opts.staleMs ?? DEFAULT_STALE_TASK_MS)) {
+    if (alive !== false && age <= (opts.staleMs ?? STALE_TASK_MS)) {
       throw new Error(`${task.key} is being encoded by ${task.worker ?? 'another worker'} (heartbeat ${Math.round(age / 1000)} s ago)`);
     }
-    await deps.ledger.transitionTask(id, ['running'], 'pending', { attempts: task.attempts }, task.attempts);
+    await reclaimTask(deps.ledger, task);
     await emit(deps, id.jobId, 'task.reclaimed', `${task.key} was left running by ${task.worker}; it will be encoded again`);
   }
-  // Without explicit threads (the emulated workflow, on one machine): the job's own split, as locally.
+  // Without explicit threads (a local worker pool, the emulated workflow): the job's own split.
   const threads = opts.threads !== undefined ? { threads: opts.threads } : taskThreads(await existingJob(deps, id.jobId), id);
   return encodeTask(deps, id, { ...threads, ...(opts.signal ? { signal: opts.signal } : {}) });
 }
@@ -109,7 +137,7 @@ export async function mergeStep(deps: AppDeps, jobId: string): Promise<JobRecord
   if (job.status !== 'encoding') {
     // A previous invocation died half-way (merging, verifying), or the execution failed and is redriven from
     // its failed states (failed): merge again (the output is only ever written whole).
-    job = await deps.ledger.updateJob(jobId, [job.status], 'encoding', { clearError: true });
+    job = await restartRun(deps.ledger, job, job.startedAt ?? deps.clock());
   }
   return commitMergedOutput(deps, jobId, encodeStartOf(job, tasks));
 }
@@ -125,64 +153,26 @@ export async function finishStep(deps: AppDeps, jobId: string): Promise<JobRecor
 }
 
 /**
- * Claims a failed or stopped job for one new execution (`retry` on a workflow backend): one conditional write
- * moves it on (to `encoding`, or to `created` when its analysis never finished), so of two retries started at
- * once only one gets the job and starts an execution; the other is told the job is already being retried.
+ * Claims a failed or stopped job for one new run (`retry`): one conditional write moves it on (to `encoding`,
+ * or to `created` when its analysis never finished), so of two retries started at once only one gets the job;
+ * the other is told the job is already being retried. Tells the events which tasks are retried.
  */
-export async function claimRetry(deps: AppDeps, jobId: string): Promise<JobRecord> {
+export async function claimRetry(deps: AppDeps, jobId: string, where = ''): Promise<JobRecord> {
   const job = await existingJob(deps, jobId);
   if (job.status !== 'failed' && job.status !== 'cancelled') {
     throw new InputError(
       `job ${jobId} is ${job.status}; only failed or stopped jobs can be retried${job.status === 'encoding' || job.status === 'created' || job.status === 'analyzing' ? ' (another retry or run has it)' : ''}`,
     );
   }
+  const failed = (await deps.ledger.listTasks(jobId)).filter((t) => t.status === 'failed');
+  let claimed: JobRecord;
   try {
     // A new run starts now (its time is what a failure adds to the total).
-    return await deps.ledger.updateJob(jobId, [job.status], job.plan ? 'encoding' : 'created', {
-      clearError: true,
-      startedAt: deps.clock(),
-    });
+    claimed = await claimForRetry(deps.ledger, job, deps.clock());
   } catch (err) {
     if (!(err instanceof ConditionFailedError)) throw err;
     throw new InputError(`job ${jobId} is already being retried (it is ${(err.current as JobRecord | undefined)?.status ?? 'gone'})`);
   }
-}
-
-export interface RunFailure {
-  /** The failing task, when the workflow named one. */
-  task?: { kind: TaskKind; index: number };
-  /** What the workflow engine said (error name and message). */
-  message: string;
-}
-
-/**
- * Records a failed run: the job becomes `failed` with a message naming the failing task (as the local mode
- * words it, from the task's record). Where the engine named no task (a Distributed Map reports only
- * States.ExceedToleratedFailureThreshold; an execution can fail outside any state), the ledger's failed task
- * is named, the engine's words after it. A job already done or failed is left as it is.
- */
-export async function failRun(deps: AppDeps, jobId: string, failure: RunFailure): Promise<JobRecord> {
-  const job = await existingJob(deps, jobId);
-  if (job.status === 'done' || job.status === 'failed') return job;
-  const named = failure.task ? await deps.ledger.getTask({ jobId, ...failure.task }) : undefined;
-  // Only a task that failed in this run: one left failed by an earlier run is not this failure's cause.
-  const runStart = job.startedAt ?? 0;
-  const task =
-    named ??
-    (failure.task ? undefined : (await deps.ledger.listTasks(jobId)).find((t) => t.status === 'failed' && (t.finishedAt ?? 0) >= runStart));
-  const what = named
-    ? describeFailedTask(named, failure.message)
-    : task
-      ? `${describeFailedTask(task)} (${failure.message})`
-      : failure.message;
-  const message = `${what}; fix the cause, then run \`shardcast retry ${jobId} --backend ${job.backend}\``;
-  const now = deps.clock();
-  const totalMs = (job.timings.totalMs ?? 0) + (job.startedAt ? now - job.startedAt : 0);
-  const failed = await deps.ledger.updateJob(jobId, [job.status], 'failed', {
-    error: message,
-    finishedAt: now,
-    timings: { ...job.timings, totalMs },
-  });
-  await emit(deps, jobId, 'job.failed', message, task ? { key: task.key } : undefined);
-  return failed;
+  await emit(deps, jobId, 'job.retry', `retrying ${failed.length} failed task(s)${where}`, { tasks: failed.map((t) => t.key) });
+  return claimed;
 }
