@@ -24,7 +24,8 @@ import { DEFAULT_DEPLOYMENT, loadAwsStack, removeAwsStack, saveAwsStack, type Aw
 import { requireCdkBootstrap } from '../adapters/aws/cdk-bootstrap.js';
 import { planLimits, type PlanLimits } from '../adapters/aws/plan-limits.js';
 import type { SynthResult } from '../infra/synth.js';
-import { makeLocalRuntime, newJobId } from '../runtime/local/local-runtime.js';
+import { makeLocalRuntime } from '../runtime/local/local-runtime.js';
+import { newJobId } from '../runtime/process-identity.js';
 import { checkPaths, stateDirOf } from '../runtime/job-paths.js';
 import { print, withBackend, type GlobalFlags } from './commands.js';
 import { costEstimateText, deploymentText, estimateText, segmentWarning, transferEstimate, usd } from './cost-text.js';

@@ -6,7 +6,7 @@
  */
 import { rm } from 'node:fs/promises';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { newJobId } from '../runtime/local/local-runtime.js';
+import { newJobId } from '../runtime/process-identity.js';
 import { HttpError } from './http-errors.js';
 import { resolveUnderRoots } from './job-files.js';
 import { createJobJsonBody, createJobMultipartBody, errorResponses, errorSchema, jobOptionsSchema, tokenQuery } from './schemas.js';

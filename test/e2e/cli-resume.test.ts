@@ -14,7 +14,7 @@ import { spawnSync, type ChildProcess } from 'node:child_process';
 import { BIN, cli, cliDetached, sleep, strayProcesses, sha256Of, undisturbedSha } from '../support/cli.js';
 import { makeClip, tempDir } from '../support/media.js';
 import { exitOf as exitWithin, spawnGroup } from '../support/processes.js';
-import { isLocalWorkerAlive, localWorkerId } from '../../src/runtime/local/local-runtime.js';
+import { isLocalWorkerAlive, localWorkerId } from '../../src/runtime/process-identity.js';
 
 const sha = sha256Of;
 const OPTS = ['--preset', 'veryfast', '--segment-seconds', '1', '--workers', '2', '--no-progress'];

@@ -17,7 +17,7 @@ import { mergeStep } from '../../src/lambda/merge.js';
 import { handler as markFailedHandler } from '../../src/lambda/mark-failed.js';
 import type { MediaTool, ToolRunResult } from '../../src/ports/media-tool.js';
 import { startEmulatedAws, EMULATED_BUCKET, type EmulatedAws } from '../../src/runtime/aws/aws-emulated-runtime.js';
-import { newJobId } from '../../src/runtime/local/local-runtime.js';
+import { newJobId } from '../../src/runtime/process-identity.js';
 import { makeClip, tempDir } from '../support/media.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';

@@ -14,7 +14,7 @@ import { parseTranscodeOptions } from '../../src/runtime/transcode-options.js';
 import { encodeSegmentStep } from '../../src/lambda/encode-segment.js';
 import type { MediaTool } from '../../src/ports/media-tool.js';
 import { startEmulatedAws, EMULATED_BUCKET, type EmulatedAws } from '../../src/runtime/aws/aws-emulated-runtime.js';
-import { newJobId } from '../../src/runtime/local/local-runtime.js';
+import { newJobId } from '../../src/runtime/process-identity.js';
 import { ffprobeJson, makeClip, tempDir } from '../support/media.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';

@@ -11,7 +11,8 @@ import { after, before, describe, it } from 'node:test';
 import { createJob, resumeJob, retryJob, runJob } from '../../src/app/run-job.js';
 import { JobFailedError } from '../../src/core/errors.js';
 import type { MediaTool } from '../../src/ports/media-tool.js';
-import { makeLocalRuntime, newJobId } from '../../src/runtime/local/local-runtime.js';
+import { makeLocalRuntime } from '../../src/runtime/local/local-runtime.js';
+import { newJobId } from '../../src/runtime/process-identity.js';
 import { parseTranscodeOptions } from '../../src/runtime/transcode-options.js';
 import { makeClip, tempDir } from '../support/media.js';
 

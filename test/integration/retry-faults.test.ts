@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { createJob, retryJob, runJob } from '../../src/app/run-job.js';
 import { JobFailedError } from '../../src/core/errors.js';
 import { parseTranscodeOptions } from '../../src/runtime/transcode-options.js';
-import { makeLocalRuntime, newJobId } from '../../src/runtime/local/local-runtime.js';
+import { makeLocalRuntime } from '../../src/runtime/local/local-runtime.js';
+import { newJobId } from '../../src/runtime/process-identity.js';
 import type { MediaTool } from '../../src/ports/media-tool.js';
 import { makeClip, tempDir } from '../support/media.js';
 

@@ -13,7 +13,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createJob, runJob } from '../../src/app/run-job.js';
 import { parseTranscodeOptions } from '../../src/runtime/transcode-options.js';
-import { makeLocalRuntime, newJobId } from '../../src/runtime/local/local-runtime.js';
+import { makeLocalRuntime } from '../../src/runtime/local/local-runtime.js';
+import { newJobId } from '../../src/runtime/process-identity.js';
 import type { MediaTool } from '../../src/ports/media-tool.js';
 import { makeClip, tempDir } from '../support/media.js';
 

@@ -8,7 +8,7 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { createJob } from '../../src/app/run-job.js';
 import { parseTranscodeOptions } from '../../src/runtime/transcode-options.js';
 import { EMULATED_BUCKET, startEmulatedAws, type EmulatedAws } from '../../src/runtime/aws/aws-emulated-runtime.js';
-import { newJobId } from '../../src/runtime/local/local-runtime.js';
+import { newJobId } from '../../src/runtime/process-identity.js';
 
 /** Starts the emulators and puts `clip` at s3://<bucket>/inputs/<its name>; returns that location too. */
 export async function emulatedWithSource(

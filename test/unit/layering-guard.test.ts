@@ -1,8 +1,9 @@
 /**
- * Guards the layering of ../shared/DESIGN.md: core/ and app/ import no I/O (fs, child_process, AWS SDK,
+ * Guards the layering of docs/ARCHITECTURE.md: core/ and app/ import no I/O (fs, child_process, AWS SDK,
  * SQLite) and nothing under adapters/; core/ reads no clock or environment either. The entry points reach a
  * home only through the Backend port: server/, runtime/ and lambda/ import nothing from cli/; cli/ and
- * server/ open homes by runtime/backend.ts, never a home's implementation, and cli/ branches on no backend.
+ * server/ open homes by runtime/backend.ts, never a home's implementation, and cli/ branches on no backend; no
+ * home (runtime/local, runtime/aws, runtime/cluster) imports another.
  */
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -68,6 +69,20 @@ describe('layering', () => {
           /isWorkflowBackend|backend\s*===?\s*'aws-emulated'|\?\s*\(await workflow\(\)\)/.test(readFileSync(f, 'utf8'))
         )
           bad.push(`${relative(REPO, f)}: branches on the backend`);
+      }
+    }
+    assert.deepEqual(bad, []);
+  });
+
+  it('no home imports another home (src/runtime/local, aws and cluster share only src/runtime/*.ts)', () => {
+    const HOMES = ['local', 'aws', 'cluster'];
+    const bad: string[] = [];
+    for (const home of HOMES) {
+      for (const f of files(join(REPO, 'src', 'runtime', home))) {
+        for (const s of importsOf(f)) {
+          const other = HOMES.find((h) => h !== home && new RegExp(`(^|/)runtime/${h}/|^\\.\\./${h}/`).test(s));
+          if (other) bad.push(`${relative(REPO, f)}: ${s}`);
+        }
       }
     }
     assert.deepEqual(bad, []);

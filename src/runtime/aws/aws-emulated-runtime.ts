@@ -29,7 +29,7 @@ import { markFailedStep } from '../../lambda/mark-failed.js';
 import { mergeStep } from '../../lambda/merge.js';
 import type { MediaTool } from '../../ports/media-tool.js';
 import { makeAwsRuntime, type AwsRuntime, type StepRuntime } from './aws-runtime.js';
-import { isLocalWorkerAlive, localWorkerId } from '../local/local-runtime.js';
+import { isLocalWorkerAlive, localWorkerId } from '../process-identity.js';
 
 export const EMULATED_BUCKET = 'shardcast-emulated';
 export const EMULATED_TABLE = 'shardcast-ledger';

@@ -13,12 +13,12 @@ import { DynamoDbLedger } from '../../adapters/aws/dynamodb-ledger.js';
 import { EfsBlobStore } from '../../adapters/aws/efs-blob-store.js';
 import { S3BlobStore } from '../../adapters/aws/s3-blob-store.js';
 import { isS3Uri, parseS3Uri } from '../../adapters/aws/s3-uri.js';
-import { FfmpegProcess, resolveToolPaths } from '../../adapters/local/ffmpeg-process.js';
 import type { AppDeps, TaskProgress } from '../../app/deps.js';
 import { STALE_TASK_MS } from '../../app/job-lease.js';
 import { UsageError } from '../../core/errors.js';
 import { PARALLEL_SCAN } from '../../core/probe-parse.js';
 import type { MediaTool } from '../../ports/media-tool.js';
+import { makeAppDeps, openMediaTool } from '../app-deps.js';
 
 /** Settings of a deployed (or emulated) stack, as the functions' environment carries them. */
 export const awsSettingsSchema = z.object({
@@ -121,12 +121,10 @@ export function makeAwsRuntime(cfg: AwsRuntimeConfig): AwsRuntime {
     ...(cfg.scratchRoot ? { scratchRoot: cfg.scratchRoot } : {}),
   });
   const blobs = settings.storage === 'efs' ? new EfsBlobStore(settings.efsRoot, s3Blobs) : s3Blobs;
-  const real = new FfmpegProcess(resolveToolPaths(cfg.env));
-  const deps: AppDeps = {
+  const deps: AppDeps = makeAppDeps({
     ledger,
     blobs,
-    media: cfg.wrapMedia ? cfg.wrapMedia(real) : real,
-    clock: () => Date.now(),
+    media: openMediaTool(cfg.env, cfg.wrapMedia),
     workerId: cfg.workerId,
     readableSource: async (source) => {
       if (!isS3Uri(source)) return source;
@@ -143,7 +141,8 @@ export function makeAwsRuntime(cfg: AwsRuntimeConfig): AwsRuntime {
         return undefined;
       }
     },
-    ...(cfg.isWorkerAlive ? { isWorkerAlive: cfg.isWorkerAlive } : {}),
+    // A Lambda function cannot check other invocations: only their heartbeats tell.
+    isWorkerAlive: cfg.isWorkerAlive,
     ...(cfg.onProgress ? { onProgress: cfg.onProgress } : {}),
     // Over S3 one read of the source is bound by one connection's rate: a large one is scanned in 4 at once.
     parallelScan: PARALLEL_SCAN,
@@ -155,7 +154,7 @@ export function makeAwsRuntime(cfg: AwsRuntimeConfig): AwsRuntime {
           },
         }
       : {}),
-  };
+  });
   return {
     deps,
     s3,

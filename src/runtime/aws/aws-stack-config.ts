@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { UsageError } from '../../core/errors.js';
 import type { AwsDeployment } from '../../core/cost-model.js';
+import { DEFAULT_DEPLOYMENT as DEPLOY_DEFAULTS } from '../../infra/infra-config.js';
 
 export const awsStackSchema = z.object({
   stackName: z.string().default('Shardcast'),
@@ -17,24 +18,17 @@ export const awsStackSchema = z.object({
   stateMachineArn: z.string().startsWith('arn:'),
   storage: z.enum(['s3', 'efs']).default('s3'),
   architecture: z.enum(['x86_64', 'arm64']).default('x86_64'),
-  memoryMb: z.number().int().min(128).max(10_240).default(3008),
-  ephemeralMb: z.number().int().min(512).max(10_240).default(10_240),
-  timeoutSeconds: z.number().int().min(30).max(900).default(900),
-  mapMaxConcurrency: z.number().int().min(0).default(40),
+  memoryMb: z.number().int().min(128).max(10_240).default(DEPLOY_DEFAULTS.memoryMb),
+  ephemeralMb: z.number().int().min(512).max(10_240).default(DEPLOY_DEFAULTS.ephemeralMb),
+  timeoutSeconds: z.number().int().min(30).max(900).default(DEPLOY_DEFAULTS.timeoutSeconds),
+  mapMaxConcurrency: z.number().int().min(0).default(DEPLOY_DEFAULTS.mapMaxConcurrency),
   ledgerTtlHours: z.number().int().min(1).default(48),
 });
 
 export type AwsStack = z.output<typeof awsStackSchema>;
 
 /** The defaults of src/infra/infra-config.ts, for cost and estimate before any deploy. */
-export const DEFAULT_DEPLOYMENT: AwsDeployment & { timeoutSeconds: number; mapMaxConcurrency: number } = {
-  storage: 's3',
-  architecture: 'x86_64',
-  memoryMb: 3008,
-  ephemeralMb: 10240,
-  timeoutSeconds: 900,
-  mapMaxConcurrency: 40,
-};
+export const DEFAULT_DEPLOYMENT: AwsDeployment & { timeoutSeconds: number; mapMaxConcurrency: number } = DEPLOY_DEFAULTS;
 
 export function stackFilePath(stateDir: string): string {
   return join(stateDir, 'aws-stack.json');

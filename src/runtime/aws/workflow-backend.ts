@@ -9,16 +9,13 @@ import { downloadFile, downloadFolder, uploadFile } from '../../adapters/aws/s3-
 import { isLadderOutput } from '../../core/ladder.js';
 import { isS3Uri, parseS3Uri } from '../../adapters/aws/s3-uri.js';
 import { emit } from '../../app/deps.js';
-import { jobView } from '../../app/job-view.js';
-import { removeJob, removeJobsOlderThan } from '../../app/remove-job.js';
-import { createJob } from '../../app/run-job.js';
-import { claimRetry, failRun } from '../../app/workflow-steps.js';
+import { claimRetry } from '../../app/run-steps.js';
+import { commandFor, failRun } from '../../app/run-failure.js';
 import { CancelledError, InputError, JobFailedError, NotFoundError, oneLine, UsageError } from '../../core/errors.js';
 import { ACTIVE_STATUSES, type JobRecord } from '../../core/types.js';
 import type { Backend, BackendConfig, RunHooks, RunResult } from '../backend.js';
 import { checkLocations } from '../job-paths.js';
-import { newJobId } from '../local/local-runtime.js';
-import { parseTranscodeOptions } from '../transcode-options.js';
+import { makeBackend } from '../home-backend.js';
 import { openWorkflowExecutions, type WorkflowExecutions, type WorkflowKind } from './workflow-execution.js';
 
 /** The event that remembers where a job's output is downloaded to (for `retry`). */
@@ -66,7 +63,7 @@ async function runExecution(
     // No execution runs: the job must not stay claimed by none. An AWS execution that only could not be
     // watched goes on: the job is left as it is.
     if ((err as { executionNotStarted?: boolean }).executionNotStarted) {
-      await failRun(deps, jobId, { message: `the execution could not be run: ${oneLine(err)}` }).catch(() => undefined);
+      await failRun(deps, jobId, { kind: 'workflow', message: `the execution could not be run: ${oneLine(err)}` }).catch(() => undefined);
     }
     throw err;
   } finally {
@@ -76,17 +73,16 @@ async function runExecution(
   if (outcome.status === 'aborted') {
     if (x.kind === 'aws')
       throw new CancelledError(`stopped watching; the execution goes on in AWS: \`shardcast status ${jobId} --backend aws\``);
-    if (job && job.status !== 'done' && job.status !== 'failed') {
-      await deps.ledger.updateJob(jobId, [job.status], 'cancelled', { error: 'stopped by the user' }).catch(() => undefined);
-    }
-    throw new CancelledError(`stopped; run \`shardcast retry ${jobId} --backend aws-emulated\` to continue`);
+    if (job && job.status !== 'failed') await failRun(deps, jobId, { kind: 'stopped' }).catch(() => undefined);
+    throw new CancelledError(`stopped; run \`${commandFor('retry', { id: jobId, backend: x.kind })}\` to continue`);
   }
   if (outcome.status === 'failed' && job && job.status !== 'failed' && job.status !== 'done') {
     // The execution failed where the workflow's Catch could not record it (its history overflowed, it was
     // stopped, it failed outside any state): the ledger would show the job running for ever.
-    job = await failRun(deps, jobId, {
+    ({ job } = await failRun(deps, jobId, {
+      kind: 'workflow',
       message: `the execution failed: ${outcome.error ?? 'unknown error'}${outcome.cause ? `: ${outcome.cause}` : ''}`,
-    });
+    }));
   }
   if (outcome.status === 'failed' || job?.status !== 'done') throw failureError(job, outcome);
   if (localOutput && isLadderOutput(job.output)) await downloadFolder(x.runtime.s3, job.output, dirname(localOutput));
@@ -109,71 +105,64 @@ export async function openWorkflowBackend(cfg: BackendConfig): Promise<Backend> 
   const { deps } = x.runtime;
   /** Jobs whose execution this Backend runs or watches now. */
   const inFlight = new Set<string>();
-  const existing = async (jobId: string): Promise<JobRecord> => {
-    const job = await deps.ledger.getJob(jobId);
-    if (!job) throw new NotFoundError(`no job ${jobId} in the ${kind} ledger`);
-    return job;
-  };
-  return {
+  /** Where the job being submitted is downloaded to. */
+  const localOutputs = new Map<string, string>();
+  return makeBackend({
     kind,
     ledger: deps.ledger,
     where: `the ${kind} ledger`,
-    async submit(req, hooks = {}) {
+    depsFor: async () => deps,
+    async checkRequest(req) {
       const paths = checkLocations(req.input, req.output, req.overwrite);
       refuseOtherBuckets(x.bucket, paths.source, paths.output);
-      const workers =
-        req.options.workers === undefined && x.defaultConcurrency ? String(Math.min(256, x.defaultConcurrency)) : req.options.workers;
-      const options = parseTranscodeOptions({ ...req.options, ...(workers !== undefined ? { workers } : {}) }, req.output);
-      const id = req.id ?? newJobId();
-      let source = paths.source;
-      if (!isS3Uri(source)) {
-        source = `s3://${x.bucket}/inputs/${id}/${basename(source)}`;
-        hooks.note?.(`uploading ${paths.source} to ${source}`);
-        await uploadFile(x.runtime.s3, paths.source, source);
-        if (hooks.signal?.aborted) throw new CancelledError('stopped before the job was created');
-      } else if ((await deps.sourceSize(source)) === undefined) {
-        throw new InputError(`input not found: ${source}`);
+      return paths;
+    },
+    defaultWorkers: async () => x.defaultConcurrency,
+    async placeInput(jobId, source, hooks) {
+      if (isS3Uri(source)) {
+        if ((await deps.sourceSize(source)) === undefined) throw new InputError(`input not found: ${source}`);
+        return source;
       }
-      const localOutput = isS3Uri(paths.output) ? undefined : paths.output;
-      const jobOutput = localOutput ? `s3://${x.bucket}/outputs/${id}/${basename(localOutput)}` : paths.output;
-      await createJob(deps, { id, backend: kind, source, output: jobOutput, options });
-      if (localOutput) await emit(deps, id, DOWNLOAD_EVENT, `the output is downloaded to ${localOutput}`, { path: localOutput });
-      hooks.note?.(`job ${id}: ${source} -> ${jobOutput} (${kind})`);
-      return runExecution(x, id, hooks, localOutput, inFlight);
+      const placed = `s3://${x.bucket}/inputs/${jobId}/${basename(source)}`;
+      hooks.note?.(`uploading ${source} to ${placed}`);
+      await uploadFile(x.runtime.s3, source, placed);
+      if (hooks.signal?.aborted) throw new CancelledError('stopped before the job was created');
+      return placed;
     },
-    async resume(jobId) {
-      await existing(jobId);
-      // An execution is not resumed: it goes on in AWS by itself, or it ended, and then `retry` starts another.
-      throw new UsageError(
-        `resume continues a job run on this machine; a ${kind} job runs as an execution: \`shardcast status ${jobId} --backend ${kind}\`, and \`shardcast retry ${jobId} --backend ${kind}\` once it failed`,
-      );
+    placeOutput(jobId, output) {
+      if (isS3Uri(output)) return { output };
+      localOutputs.set(jobId, output);
+      return { output: `s3://${x.bucket}/outputs/${jobId}/${basename(output)}`, localOutput: output };
     },
-    async retry(jobId, hooks = {}) {
-      await existing(jobId);
-      const failed = (await deps.ledger.listTasks(jobId)).filter((t) => t.status === 'failed');
-      // One conditional write: of two retries at once, one starts an execution, the other is refused.
-      await claimRetry(deps, jobId);
-      await emit(deps, jobId, 'job.retry', `retrying ${failed.length} failed task(s) in a new execution`, {
-        tasks: failed.map((t) => t.key),
-      });
-      const download = (await deps.ledger.listEvents(jobId)).filter((e) => e.type === DOWNLOAD_EVENT).pop();
-      const localOutput = typeof download?.data?.path === 'string' ? download.data.path : undefined;
+    async remember(d, jobId, request) {
+      if (request.localOutput)
+        await emit(d, jobId, DOWNLOAD_EVENT, `the output is downloaded to ${request.localOutput}`, { path: request.localOutput });
+    },
+    noteOf: (jobId, job) => `job ${jobId}: ${job.source} -> ${job.output} (${kind})`,
+    async drive(jobId, verb, hooks) {
+      if (verb === 'resume') {
+        // An execution is not resumed: it goes on in AWS by itself, or it ended, and then `retry` starts another.
+        throw new UsageError(
+          `resume continues a job run on this machine; a ${kind} job runs as an execution: \`shardcast status ${jobId} --backend ${kind}\`, and \`shardcast retry ${jobId} --backend ${kind}\` once it failed`,
+        );
+      }
+      let localOutput = localOutputs.get(jobId);
+      localOutputs.delete(jobId);
+      if (verb === 'retry') {
+        // One conditional write: of two retries at once, one starts an execution, the other is refused.
+        await claimRetry(deps, jobId, ' in a new execution');
+        const download = (await deps.ledger.listEvents(jobId)).filter((e) => e.type === DOWNLOAD_EVENT).pop();
+        localOutput = typeof download?.data?.path === 'string' ? download.data.path : undefined;
+      }
       return runExecution(x, jobId, hooks, localOutput, inFlight);
     },
     async quality(jobId) {
-      await existing(jobId);
+      if (!(await deps.ledger.getJob(jobId))) throw new NotFoundError(`no job ${jobId} in the ${kind} ledger`);
       // Measuring reads the output and the source whole: on AWS that would be a Lambda of its own.
       throw new UsageError(`quality measures jobs run on this machine (the local backend), not on ${kind}`);
     },
-    async status(jobId) {
-      const job = await existing(jobId);
-      return { view: jobView(job, await deps.ledger.listTasks(jobId)), events: await deps.ledger.listEvents(jobId) };
-    },
-    jobs: (limit) => deps.ledger.listJobs({ limit }),
     // An active job not run from here is an execution's elsewhere (an execution holds no lease to check).
     runsElsewhere: (job) => ACTIVE_STATUSES.includes(job.status) && !inFlight.has(job.id),
-    remove: (jobId) => removeJob(deps, jobId),
-    gc: (olderThanMs) => removeJobsOlderThan(deps, olderThanMs),
     close: () => x.close(),
-  };
+  });
 }

@@ -10,35 +10,29 @@ import { Queue } from 'bullmq';
 import { ClusterExecutor, removeFlow } from '../../adapters/bullmq/cluster-executor.js';
 import { childJobId, clusterQueues, type WorkerInfo } from '../../adapters/bullmq/protocol.js';
 import { listWorkers, openRedis, redisFacts, redisOptions, redisProblems, shownRedisUrl } from '../../adapters/bullmq/redis.js';
-import { FfmpegProcess, resolveToolPaths } from '../../adapters/local/ffmpeg-process.js';
 import { makeSqliteLedger } from '../../adapters/sqlite/sqlite-ledger.js';
 import { emit, type AppDeps } from '../../app/deps.js';
-import { jobView } from '../../app/job-view.js';
 import { addQualityReport } from '../../app/measure-quality.js';
-import { removeJob } from '../../app/remove-job.js';
-import { createJob, resumeJob, retryJob, runJob } from '../../app/run-job.js';
 import { NotFoundError, UsageError } from '../../core/errors.js';
 import { isLadderOutput } from '../../core/ladder.js';
-import { ACTIVE_STATUSES, type JobRecord } from '../../core/types.js';
 import type { Ledger } from '../../ports/ledger.js';
-import type { Backend, BackendConfig, RunHooks } from '../backend.js';
+import { makeAppDeps, openMediaTool, thisProcess } from '../app-deps.js';
+import type { Backend, BackendConfig } from '../backend.js';
+import { driveHere, drivenByAnotherProcess, makeBackend } from '../home-backend.js';
 import { checkPaths } from '../job-paths.js';
-import { isLocalWorkerAlive, localWorkerId, newJobId } from '../local/local-runtime.js';
-import { parseTranscodeOptions } from '../transcode-options.js';
 import { openClusterStore, parseStore, storeLocation, storeQueueKey, type ClusterStore } from './cluster-store.js';
 import { clusterDoctor } from './cluster-doctor.js';
 import { clusterSettings, type ClusterSettings } from './cluster-settings.js';
 
 /** The event that remembers a job's Redis and store. */
 const HOME_EVENT = 'cluster.home';
-const FRESH_MS = 30_000;
 
 export interface ClusterBackend extends Backend {
   /** The workers whose presence is fresh in the Redis this backend was opened with. */
   workers(): Promise<WorkerInfo[]>;
 }
 
-interface Home {
+interface ClusterHome {
   redis: string;
   store: ClusterStore;
   /** The store's id, read when the home is checked. */
@@ -50,11 +44,13 @@ export function openClusterBackend(cfg: BackendConfig): ClusterBackend {
   mkdirSync(dir, { recursive: true });
   const ledger: Ledger = makeSqliteLedger(join(dir, 'ledger.db'));
   const settings = clusterSettings(cfg.cluster, cfg.env);
-  const media = new FfmpegProcess(resolveToolPaths(cfg.env, { preferNpm: cfg.env.SHARDCAST_BUNDLED_FFMPEG === '1' }));
+  const media = openMediaTool(cfg.env);
   const presence = settings.redis ? openRedis(settings.redis) : undefined;
-  const homes = new Map<string, Home>();
+  /** This process as a coordinator, for the liveness checks of runsElsewhere. */
+  const coordinator = thisProcess();
+  const homes = new Map<string, ClusterHome>();
 
-  const homeOf = (s: ClusterSettings): Home => {
+  const homeOf = (s: ClusterSettings): ClusterHome => {
     if (!s.redis) throw new UsageError('the cluster needs --redis URL (or SHARDCAST_REDIS_URL), e.g. redis://127.0.0.1:6379');
     redisOptions(s.redis);
     const spec = parseStore(s.store, s.s3Endpoint);
@@ -66,18 +62,16 @@ export function openClusterBackend(cfg: BackendConfig): ClusterBackend {
     }
     return home;
   };
-  const depsFor = (home: Home): AppDeps => ({
-    ledger,
-    media,
-    blobs: home.store.blobs,
-    clock: () => Date.now(),
-    workerId: localWorkerId(),
-    readableSource: home.store.readableSource,
-    sourceSize: home.store.sourceSize,
-    isWorkerAlive: isLocalWorkerAlive,
-    ...(cfg.onProgress ? { onProgress: cfg.onProgress } : {}),
-  });
-  const executorFor = (home: Home, deps: AppDeps) =>
+  const depsFor = (home: ClusterHome): AppDeps =>
+    makeAppDeps({
+      ledger,
+      media,
+      blobs: home.store.blobs,
+      readableSource: home.store.readableSource,
+      sourceSize: home.store.sourceSize,
+      ...(cfg.onProgress ? { onProgress: cfg.onProgress } : {}),
+    });
+  const executorFor = (home: ClusterHome, deps: AppDeps) =>
     new ClusterExecutor({
       redisUrl: home.redis,
       queues: clusterQueues(storeQueueKey(home.store.spec)),
@@ -89,23 +83,18 @@ export function openClusterBackend(cfg: BackendConfig): ClusterBackend {
       ...(settings.redisWaitMs ? { redisWaitMs: settings.redisWaitMs } : {}),
     });
   /** Redis reachable and fit, the store writable and marked: before a job is made or continued. */
-  const checkHome = async (home: Home) => {
+  const checkHome = async (home: ClusterHome) => {
     const problems = redisProblems(await redisFacts(home.redis)).filter((p) => !p.startsWith('maxmemory-policy'));
     if (problems.length) throw new UsageError(problems[0]!);
     await home.store.probe();
     const id = await home.store.storeId(true);
     if (id) home.storeId = id;
   };
-  const existing = async (jobId: string): Promise<JobRecord> => {
-    const job = await ledger.getJob(jobId);
-    if (!job) throw new NotFoundError(`no job ${jobId} in ${dir}`);
-    return job;
-  };
   /**
    * The job's own Redis and store, as it was made; flags given now override them (a Redis that moved), the
    * environment does not (it names the home of new jobs, and the job's flow may live on its own Redis).
    */
-  const jobHome = async (jobId: string): Promise<Home> => {
+  const jobHome = async (jobId: string): Promise<ClusterHome> => {
     const rec = (await ledger.listEvents(jobId)).filter((e) => e.type === HOME_EVENT).pop()?.data as ClusterSettings | undefined;
     const given = cfg.cluster ?? {};
     if (!rec) return homeOf(settings);
@@ -117,61 +106,54 @@ export function openClusterBackend(cfg: BackendConfig): ClusterBackend {
     });
   };
   /** Encodes at once the store's workers offer now (the default --workers of a cluster job). */
-  const liveSlots = async (home: Home): Promise<number> => {
+  const liveSlots = async (home: ClusterHome): Promise<number> => {
     if (!presence) return 0;
     const where = storeLocation(home.store.spec);
     return (await listWorkers(presence).catch(() => []))
       .filter((w) => !w.draining && w.store === where)
       .reduce((n, w) => n + w.concurrency, 0);
   };
-  const continueJob = async (jobId: string, hooks: RunHooks, verb: 'resume' | 'retry', force = false) => {
-    await existing(jobId);
-    const home = await jobHome(jobId);
-    await checkHome(home);
-    const deps = depsFor(home);
-    hooks.onJob?.(jobId);
-    const executor = executorFor(home, deps);
-    const job =
-      verb === 'resume'
-        ? await resumeJob(deps, executor, jobId, hooks.signal, { force })
-        : await retryJob(deps, executor, jobId, hooks.signal);
-    return { job };
-  };
+  /** The home of new jobs, checked, with the deps of its store. */
+  let newHome: ClusterHome | undefined;
 
-  return {
+  const backend = makeBackend({
     kind: 'cluster',
     ledger,
     where: dir,
-    async submit(req, hooks = {}) {
+    depsFor: async (jobId) => depsFor(jobId ? await jobHome(jobId) : (newHome ?? homeOf(settings))),
+    async checkRequest(req) {
       if (isLadderOutput(req.output))
         throw new UsageError('the cluster backend writes one output file; make HLS/DASH ladders with --backend local or aws');
       const home = homeOf(settings);
       const paths = checkPaths(req.input, req.output, req.overwrite);
       await checkHome(home);
-      const slots = req.options.workers === undefined ? await liveSlots(home) : 0;
-      const options = parseTranscodeOptions(
-        { ...req.options, ...(slots > 0 ? { workers: String(Math.min(256, slots)) } : {}) },
-        req.output,
-      );
-      const id = req.id ?? newJobId();
-      const deps = depsFor(home);
-      hooks.note?.(`placing ${paths.source} in the store ${storeLocation(home.store.spec)}`);
-      const source = await home.store.placeSource(id, paths.source);
-      await createJob(deps, { id, backend: 'cluster', source, output: paths.output, options });
-      await emit(deps, id, HOME_EVENT, `queue ${shownRedisUrl(home.redis)}, store ${storeLocation(home.store.spec)}`, {
+      newHome = home;
+      return paths;
+    },
+    defaultWorkers: async () => liveSlots(newHome!),
+    async placeInput(jobId, source, hooks) {
+      hooks.note?.(`placing ${source} in the store ${storeLocation(newHome!.store.spec)}`);
+      return newHome!.store.placeSource(jobId, source);
+    },
+    async remember(deps, jobId, request) {
+      const home = newHome!;
+      await emit(deps, jobId, HOME_EVENT, `queue ${shownRedisUrl(home.redis)}, store ${storeLocation(home.store.spec)}`, {
         redis: home.redis,
         store: settings.store,
         ...(settings.s3Endpoint ? { s3Endpoint: settings.s3Endpoint } : {}),
-        original: paths.source,
+        original: request.source,
       });
-      hooks.note?.(`job ${id}: ${paths.source} -> ${paths.output} (cluster, ${slots || options.workers} worker slots)`);
-      hooks.onJob?.(id);
-      return { job: await runJob(deps, executorFor(home, deps), id, hooks.signal) };
     },
-    resume: (jobId, hooks = {}) => continueJob(jobId, hooks, 'resume', hooks.force === true),
-    retry: (jobId, hooks = {}) => continueJob(jobId, hooks, 'retry'),
-    async quality(jobId, hooks = {}) {
-      const job = await existing(jobId);
+    noteOf: (jobId, job) => `job ${jobId}: ${job.original} -> ${job.output} (cluster, ${job.workers} worker slots)`,
+    async drive(jobId, verb, hooks) {
+      const home = verb === 'submit' ? newHome! : await jobHome(jobId);
+      if (verb !== 'submit') await checkHome(home);
+      const deps = depsFor(home);
+      return driveHere(deps, executorFor(home, deps), jobId, verb, hooks);
+    },
+    async quality(jobId, hooks) {
+      const job = await ledger.getJob(jobId);
+      if (!job) throw new NotFoundError(`no job ${jobId} in ${dir}`);
       const deps = depsFor(await jobHome(jobId));
       // The store's copy of the source goes with the job's files once it is done; the original is read instead.
       const original = (await ledger.listEvents(jobId)).filter((e) => e.type === HOME_EVENT).pop()?.data?.original;
@@ -181,21 +163,17 @@ export function openClusterBackend(cfg: BackendConfig): ClusterBackend {
           : deps.readableSource(source);
       return addQualityReport({ ...deps, readableSource }, jobId, hooks.signal);
     },
-    async status(jobId) {
-      const job = await ledger.getJob(jobId);
-      if (!job) throw new NotFoundError(`no job ${jobId}`);
-      return { view: jobView(job, await ledger.listTasks(jobId)), events: await ledger.listEvents(jobId) };
-    },
-    jobs: (limit) => ledger.listJobs({ limit }),
-    runsElsewhere(job, tasks) {
-      if (!ACTIVE_STATUSES.includes(job.status)) return false;
-      const now = Date.now();
-      // The coordinator writes the workers' heartbeats: fresh ones say a coordinator follows the job.
-      if (tasks.some((t) => t.status === 'running' && now - (t.heartbeatAt ?? 0) < FRESH_MS)) return true;
-      if (job.runner && job.runner !== localWorkerId() && isLocalWorkerAlive(job.runner) === true) return true;
-      return now - job.updatedAt < 2 * FRESH_MS && (job.runner === undefined || isLocalWorkerAlive(job.runner) !== false);
-    },
-    async remove(jobId) {
+    // The coordinator writes the workers' heartbeats: fresh ones say a coordinator follows the job; else its
+    // runner, while alive or unknown and the job was updated in the last minute.
+    runsElsewhere: (job, tasks) =>
+      drivenByAnotherProcess(
+        coordinator,
+        job,
+        tasks,
+        [job.runner],
+        job.runner === undefined || coordinator.isWorkerAlive?.(job.runner) !== false,
+      ),
+    async forget(jobId) {
       const home = await jobHome(jobId);
       // A Redis that cannot be reached keeps the flow (its keys hold no files); the files and records go.
       if (
@@ -218,20 +196,13 @@ export function openClusterBackend(cfg: BackendConfig): ClusterBackend {
           await Promise.allSettled([merge.close(), encode.close()]);
         }
       }
-      await removeJob({ ledger, blobs: home.store.blobs }, jobId);
     },
-    async gc(olderThanMs) {
-      const ids = await ledger.listJobIdsUpdatedBefore(Date.now() - olderThanMs);
-      for (const id of ids) await this.remove(id);
-      return ids;
-    },
-    async workers() {
-      return presence ? listWorkers(presence) : [];
-    },
+    workers: async () => (presence ? listWorkers(presence) : []),
     checks: () => clusterDoctor(settings, cfg.env),
     async close() {
       presence?.disconnect();
       await ledger.close();
     },
-  };
+  });
+  return backend as ClusterBackend;
 }

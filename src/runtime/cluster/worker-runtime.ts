@@ -9,12 +9,11 @@ import { tmpdir } from 'node:os';
 import { startClusterWorker, type ClusterWorker } from '../../adapters/bullmq/cluster-worker.js';
 import { clusterQueues } from '../../adapters/bullmq/protocol.js';
 import { redisFacts, redisProblems } from '../../adapters/bullmq/redis.js';
-import { FfmpegProcess, resolveToolPaths } from '../../adapters/local/ffmpeg-process.js';
-import type { AppDeps } from '../../app/deps.js';
 import { encodeTask } from '../../app/encode-task.js';
 import { oneLine, ToolMissingError, UsageError } from '../../core/errors.js';
-import { localWorkerId } from '../local/local-runtime.js';
+import { localWorkerId } from '../process-identity.js';
 import { openClusterStore, parseStore, storeLocation, storeQueueKey } from './cluster-store.js';
+import { makeAppDeps, openMediaTool } from '../app-deps.js';
 
 export interface WorkerConfig {
   redis: string;
@@ -44,7 +43,7 @@ export async function startWorker(cfg: WorkerConfig): Promise<RunningWorker> {
   const spec = parseStore(cfg.store, cfg.s3Endpoint);
   const store = openClusterStore(spec, cfg.env, join(tmpdir(), `shardcast-worker-${process.pid}`));
   await store.probe();
-  const media = new FfmpegProcess(resolveToolPaths(cfg.env, { preferNpm: cfg.env.SHARDCAST_BUNDLED_FFMPEG === '1' }));
+  const media = openMediaTool(cfg.env);
   const ffmpeg = (await media.info()).find((t) => t.tool === 'ffmpeg');
   if (!ffmpeg) throw new ToolMissingError('ffmpeg not found on this node (install it, or set FFMPEG_PATH)');
   const id = localWorkerId();
@@ -58,17 +57,18 @@ export async function startWorker(cfg: WorkerConfig): Promise<RunningWorker> {
     info: { host: hostname(), pid: process.pid, ffmpeg: ffmpeg.version, store: storeLocation(spec), ...(storeId ? { storeId } : {}) },
     onError: (line) => cfg.log(line),
     async encode(msg, ctx) {
-      const deps: AppDeps = {
+      const deps = makeAppDeps({
         ledger: ctx.ledger,
         blobs: store.blobs,
         media,
-        clock: () => Date.now(),
         workerId: id,
         readableSource: store.readableSource,
         sourceSize: store.sourceSize,
+        // The coordinator follows the task's attempts through BullMQ's locks, not this process's checks.
+        isWorkerAlive: undefined,
         onProgress: (p) => ctx.onFrames(p.frames),
         heartbeatMs: Math.min(2000, lockMs / 2),
-      };
+      });
       const started = Date.now();
       cfg.log(`${msg.task.key}: encoding (${msg.threads} threads)`);
       try {
