@@ -7,6 +7,16 @@ import { deploymentMapMode, type MapMode } from '../core/state-limits.js';
 
 const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
 
+/** The deployment `deploy` makes without flags; `cost` and `estimate` price it before any deploy. */
+export const DEFAULT_DEPLOYMENT = {
+  storage: 's3',
+  architecture: 'x86_64',
+  memoryMb: 3008,
+  ephemeralMb: 10240,
+  timeoutSeconds: 900,
+  mapMaxConcurrency: 40,
+} as const;
+
 const int = (min: number, max: number, dflt: number) => z.coerce.number().int().min(min).max(max).default(dflt);
 const bool = z.union([z.boolean(), z.enum(['true', 'false']).transform((s) => s === 'true')]);
 
@@ -15,11 +25,11 @@ export const InfraConfigSchema = z.object({
   storage: z.enum(['s3', 'efs']).default('s3'),
   architecture: z.enum(['x86_64', 'arm64']).default('x86_64'),
   /** Lambda memory; CPU scales with it (1,769 MB = 1 vCPU, 10,240 MB = 6 vCPUs). */
-  memoryMb: int(128, 10_240, 3_008),
+  memoryMb: int(128, 10_240, DEFAULT_DEPLOYMENT.memoryMb),
   /** Lambda timeout (15 minutes at most); segments are planned to finish well inside it. */
-  timeoutSeconds: int(30, 900, 900),
+  timeoutSeconds: int(30, 900, DEFAULT_DEPLOYMENT.timeoutSeconds),
   /** Lambda /tmp size. */
-  ephemeralMb: int(512, 10_240, 10_240),
+  ephemeralMb: int(512, 10_240, DEFAULT_DEPLOYMENT.ephemeralMb),
   /** One of CloudWatch Logs' retention periods (1, 3, 5, 7, 14, 30, 60, 90, ... days). */
   logRetentionDays: z.coerce
     .number()
@@ -29,7 +39,7 @@ export const InfraConfigSchema = z.object({
     })
     .default(14),
   /** Segments encoded at once. */
-  mapMaxConcurrency: int(0, 10_000, 40),
+  mapMaxConcurrency: int(0, 10_000, DEFAULT_DEPLOYMENT.mapMaxConcurrency),
   /**
    * Distributed Map (child executions) always (true) or never (false). Default: always when mapMaxConcurrency
    * is above 40 (an inline Map runs at most 40 at once), else per run: inline up to 2,490 segments, distributed

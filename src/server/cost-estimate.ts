@@ -7,10 +7,11 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { estimateJobCost, type AwsDeployment, type AwsPrices } from '../core/cost-model.js';
+import { DEFAULT_DEPLOYMENT as DEPLOY_DEFAULTS } from '../infra/infra-config.js';
 import { measuredJobOf } from '../app/job-cost.js';
 import type { JobRecord, TaskRecord } from '../core/types.js';
 
-export const DEFAULT_DEPLOYMENT: AwsDeployment = { storage: 's3', architecture: 'x86_64', memoryMb: 3008, ephemeralMb: 10240 };
+const DEFAULT_DEPLOYMENT: AwsDeployment = DEPLOY_DEFAULTS;
 
 /** prices/aws-prices.json beside the package (from dist/server or src/server); undefined if unreadable. */
 export function loadDefaultPrices(): AwsPrices | undefined {
@@ -37,7 +38,7 @@ export function jobCostView(job: JobRecord, tasks: TaskRecord[], prices: AwsPric
       usd: est.totalUsd,
       region: est.region,
       pricesAsOf: est.pricesAsOf,
-      basis: 'these task durations on AWS Lambda (S3, x86_64, 3008 MB)',
+      basis: `these task durations on AWS Lambda (S3, x86_64, ${DEPLOY_DEFAULTS.memoryMb} MB)`,
     };
   } catch {
     return undefined;
