@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Runs the test files under test/ with node's test runner (TypeScript through tsx), one tier after another,
-// the fast ones first: test/unit, test/contract, test/integration, test/e2e (what `npm test` runs; none of them
+// the fast ones first: test/unit, test/fast (the use-cases over an in-memory ledger and recorded ffmpeg runs),
+// test/contract, test/integration, test/e2e (what `npm test` runs; none of them
 // needs anything beside the checkout). `test/corpus` (the real media files of ../shared, `npm run test:corpus`)
 // runs only when named.
 // Usage: node scripts/run-tests.mjs [folder-or-file ...]
@@ -13,7 +14,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 
-const TIERS = ['test/unit', 'test/contract', 'test/integration', 'test/e2e'];
+const TIERS = ['test/unit', 'test/fast', 'test/contract', 'test/integration', 'test/e2e'];
 /** Per-test limit: the slowest test here takes about a minute on 2 loaded cores. */
 const TEST_TIMEOUT_MS = Number(process.env.SHARDCAST_TEST_TIMEOUT_MS ?? 600_000);
 
@@ -41,9 +42,9 @@ if (!groups.length) {
 /** Runs one tier; resolves with its counts, read from the runner's closing lines while passing its output on. */
 function runTier(g) {
   return new Promise((resolve) => {
-    // Unit tests share nothing and start no process: two files at once. The rest start servers, ffmpeg and
-    // processes whose timings matter: one file at a time.
-    const concurrency = g.name === 'test/unit' ? 2 : 1;
+    // Unit and fast tests share nothing and start no process: two files at once. The rest start servers,
+    // ffmpeg and processes whose timings matter: one file at a time.
+    const concurrency = g.name === 'test/unit' || g.name === 'test/fast' ? 2 : 1;
     const child = spawn(
       process.execPath,
       ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, `--test-timeout=${TEST_TIMEOUT_MS}`, ...g.files],

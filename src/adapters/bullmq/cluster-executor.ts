@@ -8,7 +8,7 @@
  * vanished from Redis, a result that could not be recorded: queued again).
  */
 import { FlowProducer, Queue, QueueEvents, type Job } from 'bullmq';
-import { ConditionFailedError, HomeUnreachableError, oneLine } from '../../core/errors.js';
+import { HomeUnreachableError, oneLine } from '../../core/errors.js';
 import { taskThreads } from '../../core/segment-threads.js';
 import type { JobHead, JobRecord, TaskRecord } from '../../core/types.js';
 import type { EventType } from '../../core/lifecycle.js';
@@ -17,14 +17,8 @@ import type { Executor, ExecutorRunResult } from '../../ports/executor.js';
 import type { Ledger, TaskId } from '../../ports/ledger.js';
 import { childJobId, jobIdOfChild, type ClusterQueues, type EncodeMessage, type EncodeResult, type WorkerReport } from './protocol.js';
 import { redisOptions, shownRedisUrl, watchRedis } from './redis.js';
-import {
-  failAttempt,
-  failTaskForGood,
-  handBackTask,
-  noteCutFallback,
-  recordAttemptStart,
-  recordTaskResult,
-} from '../../app/transitions.js';
+import { failTaskForGood } from '../../app/transitions.js';
+import { AttemptRules, describeTask as describe } from './report-rules.js';
 
 export interface ClusterExecutorOptions {
   redisUrl: string;
@@ -63,10 +57,6 @@ const KEEP_SETTLED_SECONDS = 7 * 24 * 3600;
 const STOP_STEP_MS = 2000;
 
 const idOf = (t: TaskRecord): TaskId => ({ jobId: t.jobId, kind: t.kind, index: t.index });
-
-function describe(t: TaskRecord): string {
-  return t.kind === 'audio' ? 'the audio track' : `segment ${t.index}`;
-}
 
 function parsed<T>(v: unknown): T {
   return (typeof v === 'string' ? JSON.parse(v) : v) as T;
@@ -112,8 +102,8 @@ class FlowRun {
   /** Children not settled yet (done, or failed with no attempt left). */
   private readonly open = new Set<string>();
   private readonly failed = new Set<string>();
-  /** The attempt (its file key) the ledger's running record of a task stands for, as this run saw it start. */
-  private readonly attempt = new Map<string, string>();
+  /** Which attempt's reports count (report-rules.ts). */
+  private readonly rules: AttemptRules;
   /** Results that could not be recorded, per child: queued again until the job's attempts are spent. */
   private readonly lostResults = new Map<string, number>();
   private readonly encodeQueue: Queue;
@@ -134,6 +124,12 @@ class FlowRun {
     this.mergeQueue = new Queue(opts.queues.merge, { connection });
     this.flows = new FlowProducer({ connection });
     this.events = new QueueEvents(opts.queues.encode, { connection });
+    this.rules = new AttemptRules({
+      ledger: opts.ledger,
+      clock: opts.clock,
+      event: (type, message, data) => this.event(type, message, data),
+      ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+    });
   }
 
   /** Applied one at a time, in the order they came; an error is told in the events, never left silent. */
@@ -379,85 +375,8 @@ class FlowRun {
     return true;
   }
 
-  /** Whether a report or result speaks for the attempt the ledger's running record stands for. */
-  private holds(cur: TaskRecord, r: { worker: string; attemptKey: string }): boolean {
-    if (cur.status !== 'running' || cur.worker !== r.worker) return false;
-    const known = this.attempt.get(cur.key);
-    return known === undefined || known === r.attemptKey;
-  }
-
   private async report(cid: string, r: WorkerReport): Promise<void> {
-    const { ledger } = this.opts;
-    const task = this.tasks.get(cid)!;
-    const id = idOf(task);
-    const cur = await ledger.getTask(id);
-    if (!cur || cur.status === 'done') return;
-    const holds = this.holds(cur, r);
-    try {
-      switch (r.t) {
-        case 'started': {
-          if (holds) {
-            this.attempt.set(task.key, r.attemptKey);
-            return;
-          }
-          const now = this.opts.clock();
-          const attempt = cur.attempts + 1;
-          await recordAttemptStart(ledger, cur, {
-            attempts: attempt,
-            worker: r.worker,
-            startedAt: r.at,
-            heartbeatAt: now,
-            clearError: true,
-          });
-          this.attempt.set(task.key, r.attemptKey);
-          if (cur.status === 'running' && cur.worker) {
-            await this.event(
-              'task.requeued',
-              `${describe(task)}: the attempt on ${cur.worker} lost its lock; the task went back to the queue`,
-              { key: task.key, from: cur.worker },
-            );
-          }
-          await this.event('task.started', `${describe(task)}: attempt ${attempt} on ${r.worker}`, {
-            key: task.key,
-            attempt,
-            worker: r.worker,
-          });
-          return;
-        }
-        case 'beat':
-          if (!holds) return;
-          await ledger.heartbeat(id, this.opts.clock());
-          if (r.frames !== undefined) this.opts.onProgress?.({ key: task.key, frames: r.frames });
-          return;
-        case 'event':
-          await this.event(r.type, r.message, r.data);
-          return;
-        case 'cut-fallback': {
-          const head = await ledger.getJobHead(this.jobId);
-          if (head && !head.cutFallback) await noteCutFallback(ledger, head, r.reason);
-          return;
-        }
-        case 'failed':
-          if (!holds) return;
-          await failAttempt(ledger, id, r.patch, cur.attempts);
-          await this.event(
-            'task.failed',
-            `${describe(task)} attempt ${cur.attempts} failed on ${r.worker}: ${r.patch.error ?? 'unknown error'}`,
-            { key: task.key, attempt: cur.attempts },
-          );
-          return;
-        case 'handback':
-          if (!holds) return;
-          await handBackTask(ledger, id, Math.max(0, cur.attempts - 1), cur.attempts);
-          this.attempt.delete(task.key);
-          await this.event('task.handed-back', `${describe(task)}: ${r.worker} stopped its attempt and handed the task back`, {
-            key: task.key,
-          });
-          return;
-      }
-    } catch (err) {
-      if (!(err instanceof ConditionFailedError)) throw err;
-    }
+    await this.rules.applyReport(this.tasks.get(cid)!, r);
   }
 
   /**
@@ -506,24 +425,7 @@ class FlowRun {
       await this.enqueue(task);
       return;
     }
-    const attempts = this.holds(cur, r) ? cur.attempts : cur.attempts + 1;
-    await recordTaskResult(ledger, cur, {
-      ...r.patch,
-      attempts,
-      worker: r.worker,
-      sizeBytes: stored.sizeBytes,
-      checksum: stored.checksum,
-      clearError: true,
-    });
-    this.attempt.delete(task.key);
-    const wall = r.patch.wallMs ?? 0;
-    await this.event('task.done', `${describe(task)} done in ${(wall / 1000).toFixed(1)} s on ${r.worker}`, {
-      key: task.key,
-      wallMs: wall,
-      cpuSeconds: r.patch.cpuSeconds,
-      sizeBytes: stored.sizeBytes,
-      worker: r.worker,
-    });
+    await this.rules.recordResult(task, cur, r, stored);
     this.settle(cid, 'done');
   }
 
