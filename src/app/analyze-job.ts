@@ -2,22 +2,21 @@
  * Analyze: one ffprobe for streams and format plus one packet scan of the video stream (no decode), then
  * the segment plan, written once to the ledger.
  */
-import { buildFirstFramesArgs, buildFrameScanArgs, buildPacketScanArgs, buildProbeArgs, cutMethodFor } from '../core/ffmpeg-args.js';
+import { buildFirstFramesArgs, buildFrameScanArgs, buildPacketScanArgs, buildProbeArgs } from '../core/probe-args.js';
+import { cutMethodFor } from '../core/cut-policy.js';
 import { ConditionFailedError, FfmpegError, InputError } from '../core/errors.js';
 import { defaultSegmentSeconds, minExactCutSeconds, planSegments } from '../core/plan-segments.js';
+import { buildAnalysis, parseProbeJson, pickVideoStream } from '../core/probe-parse.js';
 import {
-  buildAnalysis,
   joinIntervalScans,
   needsFrameScan,
-  parseFirstFrames,
   parseFrameScan,
   parsePacketScan,
-  parseProbeJson,
-  pickVideoStream,
   scanBoundaries,
   seekableForScan,
   type PacketScan,
-} from '../core/probe-parse.js';
+} from '../core/packet-scan.js';
+import { parseFirstFrames } from '../core/hdr-side-data.js';
 import type { ToolRunResult } from '../ports/media-tool.js';
 import { tasksOfPlan } from '../core/task-keys.js';
 import { chooseOutputFormat } from '../core/output-format.js';

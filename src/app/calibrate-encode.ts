@@ -3,7 +3,8 @@
  * the job's settings, exactly as a segment would be encoded, and times it.
  */
 import { join } from 'node:path/posix';
-import { buildSegmentEncodeArgs, segmentReadOf } from '../core/ffmpeg-args.js';
+import { buildSegmentEncodeArgs } from '../core/ffmpeg-args.js';
+import { segmentReadOf } from '../core/cut-policy.js';
 import { FfmpegError } from '../core/errors.js';
 import { planSegments } from '../core/plan-segments.js';
 import type { EncodeProfile, MediaAnalysis } from '../core/types.js';

@@ -4,14 +4,9 @@
  * encodes nothing. The claim is a conditional write, so two workers can never run the same attempt.
  */
 import { basename, join } from 'node:path/posix';
-import {
-  buildAudioEncodeArgs,
-  buildSegmentCheckArgs,
-  buildSegmentEncodeArgs,
-  cutMethodFor,
-  segmentReadOf,
-  type CutMethod,
-} from '../core/ffmpeg-args.js';
+import { buildAudioEncodeArgs, buildSegmentEncodeArgs } from '../core/ffmpeg-args.js';
+import { buildSegmentCheckArgs } from '../core/probe-args.js';
+import { cutMethodFor, segmentReadOf, type CutMethod } from '../core/cut-policy.js';
 import { ConditionFailedError, FfmpegError, lastLine, NotFoundError, oneLine, SegmentCheckError } from '../core/errors.js';
 import type { JobHead, SegmentRead, TaskRecord } from '../core/types.js';
 import type { TaskId } from '../ports/ledger.js';

@@ -2,7 +2,7 @@
  * The public shape of a job (CLI --json, HTTP API): the record without bulky analysis arrays, with its
  * tasks and derived totals.
  */
-import { cutMethodFor } from '../core/ffmpeg-args.js';
+import { cutMethodFor } from '../core/cut-policy.js';
 import { chooseOutputFormat } from '../core/output-format.js';
 import type { JobRecord, TaskRecord } from '../core/types.js';
 import type { Ledger } from '../ports/ledger.js';

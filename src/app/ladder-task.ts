@@ -10,7 +10,7 @@ import { FfmpegError, lastLine, SegmentCheckError } from '../core/errors.js';
 import { Fmp4Error, readInit, rebuildFragment, splitFragments, type FragmentInfo, type InitInfo, type Sample } from '../core/fmp4.js';
 import { buildLadderAudioArgs, buildLadderEncodeArgs } from '../core/ladder-args.js';
 import { audioPriming, audioRenditionName, ladderLocation, mediaSegmentName, rungSize, videoRenditionName } from '../core/ladder.js';
-import type { CutMethod } from '../core/ffmpeg-args.js';
+import type { CutMethod } from '../core/cut-policy.js';
 import type { MediaSegmentEntry, RenditionIndex } from '../core/playlists.js';
 import type { JobHead, SegmentRead, TaskRecord } from '../core/types.js';
 import type { ToolRunResult } from '../ports/media-tool.js';

@@ -2,13 +2,8 @@
  * Merge and verify: concatenate the segments by stream copy with the audio encoded once and the source's
  * other streams, verify the result against the plan, and only then move it to the output location.
  */
-import {
-  buildConcatList,
-  buildVerifyIndexArgs,
-  buildVerifyScanArgs,
-  VERIFY_HEAD_SECONDS,
-  VERIFY_TAIL_SECONDS,
-} from '../core/ffmpeg-args.js';
+import { buildConcatList } from '../core/ffmpeg-args.js';
+import { buildVerifyIndexArgs, buildVerifyScanArgs, VERIFY_HEAD_SECONDS, VERIFY_TAIL_SECONDS } from '../core/probe-args.js';
 import { FfmpegError, lastLine, VerifyError } from '../core/errors.js';
 import { buildMergeArgs, planSubtitles } from '../core/merge-args.js';
 import { isMp4Family } from '../core/profile.js';

@@ -4,7 +4,7 @@
  * result, so a reader can check the arithmetic. Sizes in bytes; storage is billed per GiB ("GB" on AWS bills).
  */
 
-import { PARALLEL_SCAN } from './probe-parse.js';
+import { PARALLEL_SCAN } from './packet-scan.js';
 
 export type PriceKey =
   | 'lambdaGbSecondX86'

@@ -1,5 +1,5 @@
 /** Fixed, deterministic names for a job's tasks and files (job id + kind + zero-padded index). */
-import { segmentReadOf } from './ffmpeg-args.js';
+import { segmentReadOf } from './cut-policy.js';
 import { audioIntermediateExt } from './profile.js';
 import type { EncodeProfile, MediaAnalysis, SegmentPlan, TaskKind, TaskMediaSegments, TaskRecord } from './types.js';
 

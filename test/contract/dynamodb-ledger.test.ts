@@ -11,7 +11,7 @@ import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { gzipSync } from 'node:zlib';
 import { jobHeadOf } from '../../src/core/job-head.js';
-import { segmentReadOf } from '../../src/core/ffmpeg-args.js';
+import { segmentReadOf } from '../../src/core/cut-policy.js';
 import { planSegments } from '../../src/core/plan-segments.js';
 import { makeDynamoDbDocumentClient } from '../../src/adapters/aws/aws-clients.js';
 import { DynamoDbLedger } from '../../src/adapters/aws/dynamodb-ledger.js';

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { joinIntervalScans } from '../../src/core/probe-parse.js';
+import { joinIntervalScans } from '../../src/core/packet-scan.js';
 
 describe('packet scan by intervals', () => {
   it('a join that cannot prove its coverage is refused (the caller reads the whole source)', () => {

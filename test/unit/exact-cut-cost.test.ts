@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { minExactCutSeconds, planSegments } from '../../src/core/plan-segments.js';
-import { keyframeCostSeconds, type PacketRow } from '../../src/core/probe-parse.js';
+import { keyframeCostSeconds, type PacketRow } from '../../src/core/packet-scan.js';
 
 describe('keyframeCostSeconds', () => {
   it('keyframe bytes over other frames, in seconds of the mean bitrate', () => {

@@ -6,16 +6,16 @@ import { describe, it } from 'node:test';
 import {
   buildAudioEncodeArgs,
   buildConcatList,
-  buildProbeArgs,
-  buildSegmentCheckArgs,
   buildSegmentEncodeArgs,
-  segmentReadOf,
   inputArgs,
   literalInput,
   probeInput,
   type SegmentEncodeInput,
 } from '../../src/core/ffmpeg-args.js';
-import { buildAnalysis, parsePacketScan } from '../../src/core/probe-parse.js';
+import { buildProbeArgs, buildSegmentCheckArgs } from '../../src/core/probe-args.js';
+import { segmentReadOf } from '../../src/core/cut-policy.js';
+import { buildAnalysis } from '../../src/core/probe-parse.js';
+import { parsePacketScan } from '../../src/core/packet-scan.js';
 import { resolveProfile } from '../../src/core/profile.js';
 import type { ColorInfo, EncodeProfile, MediaAnalysis, PlannedSegment, StreamInfo } from '../../src/core/types.js';
 

@@ -12,7 +12,7 @@ import {
   hdrEncoderParams,
   pixelFormatsFor,
 } from '../../src/core/output-format.js';
-import { hdrFromSideData, parseFirstFrames } from '../../src/core/probe-parse.js';
+import { hdrFromSideData, parseFirstFrames } from '../../src/core/hdr-side-data.js';
 import { resolveProfile } from '../../src/core/profile.js';
 import type { ColorInfo, HdrMetadata, MediaAnalysis, VideoCodec, VideoInfo } from '../../src/core/types.js';
 

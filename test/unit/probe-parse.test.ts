@@ -5,16 +5,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { InputError } from '../../src/core/errors.js';
-import {
-  buildAnalysis,
-  needsFrameScan,
-  parseCompact,
-  parseFrameScan,
-  parsePacketScan,
-  parseProbeJson,
-  parseRate,
-  type PacketRow,
-} from '../../src/core/probe-parse.js';
+import { buildAnalysis, parseProbeJson, parseRate } from '../../src/core/probe-parse.js';
+import { needsFrameScan, parseCompact, parseFrameScan, parsePacketScan, type PacketRow } from '../../src/core/packet-scan.js';
 
 /** One compact packet line as `buildPacketScanArgs` makes ffprobe print it. */
 const pkt = (stream: number, pts: string, dts: string, dur: string, flags: string) =>

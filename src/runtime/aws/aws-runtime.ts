@@ -16,7 +16,7 @@ import { isS3Uri, parseS3Uri } from '../../adapters/aws/s3-uri.js';
 import type { AppDeps, TaskProgress } from '../../app/deps.js';
 import { STALE_TASK_MS } from '../../app/job-lease.js';
 import { UsageError } from '../../core/errors.js';
-import { PARALLEL_SCAN } from '../../core/probe-parse.js';
+import { PARALLEL_SCAN } from '../../core/packet-scan.js';
 import type { MediaTool } from '../../ports/media-tool.js';
 import { makeAppDeps, openMediaTool } from '../app-deps.js';
 
