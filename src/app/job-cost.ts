@@ -2,7 +2,8 @@
  * From a job in the ledger to the cost model's input (`shardcast cost`), and from a calibration encode to
  * the projection's (`shardcast estimate`). Pure.
  */
-import { lambdaVcpus, threadSpeedup, type EncodeCalibration, type MeasuredJob, type MeasuredTask } from '../core/cost-model.js';
+import { lambdaVcpus, threadSpeedup, type EncodeCalibration } from '../core/job-projection.js';
+import { type MeasuredJob, type MeasuredTask } from '../core/cost-model.js';
 import { segmentThreads } from '../core/segment-threads.js';
 import type { JobRecord, TaskRecord } from '../core/types.js';
 

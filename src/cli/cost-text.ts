@@ -1,6 +1,7 @@
 /** Words and numbers for `shardcast cost` and `shardcast estimate`. Pure. */
-import type { AwsDeployment, CostEstimate, CostLine, JobProjection } from '../core/cost-model.js';
-import { lambdaVcpus } from '../core/cost-model.js';
+import type { AwsDeployment, CostEstimate, CostLine } from '../core/cost-model.js';
+import type { JobProjection } from '../core/job-projection.js';
+import { lambdaVcpus } from '../core/job-projection.js';
 import { formatClock } from './progress.js';
 
 /** Dollars with enough digits to see small amounts: $12.35, $0.0412, $0.000031. */

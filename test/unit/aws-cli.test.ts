@@ -16,7 +16,7 @@ import {
   stackFromCdkOutputs,
 } from '../../src/cli/deploy-args.js';
 import { FfmpegError, InputError, SegmentCheckError, UsageError } from '../../src/core/errors.js';
-import { lambdaVcpus, threadSpeedup, type JobProjection } from '../../src/core/cost-model.js';
+import { lambdaVcpus, threadSpeedup, type JobProjection } from '../../src/core/job-projection.js';
 import type { TaskRecord } from '../../src/core/types.js';
 import { asWorkflowError, parseEncodeStepInput, parseJobStepInput, parseMarkFailedStepInput } from '../../src/lambda/lambda-entry.js';
 import { parseAwsSettings } from '../../src/runtime/aws/aws-runtime.js';

@@ -6,9 +6,6 @@ import {
   DEFAULT_COST_ASSUMPTIONS,
   countStateTransitions,
   estimateJobCost,
-  lambdaVcpus,
-  projectJob,
-  threadSpeedup,
   uploadRequests,
   type AwsDeployment,
   type AwsPrices,
@@ -16,6 +13,7 @@ import {
   type MeasuredJob,
   type PriceKey,
 } from '../../src/core/cost-model.js';
+import { lambdaVcpus, projectJob, threadSpeedup } from '../../src/core/job-projection.js';
 
 const PRICE_KEYS: PriceKey[] = [
   'lambdaGbSecondX86',
