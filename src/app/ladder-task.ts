@@ -4,6 +4,9 @@
  * decode times moved onto the ladder's timeline, and stored at their final names in the output folder. What the
  * task made (per rendition: the init's checksum and key, every segment's number, times, frames and bytes) is
  * its manifest, the task's output blob; the publish step builds the playlists from those manifests alone.
+ *
+ * Over 300 lines: a ladder task's encode (every rendition of one segment, and the audio); it still runs its own
+ * ffmpeg beside encode-task.ts's until the output kinds become one strategy each (issue 24).
  */
 import { basename, join } from 'node:path/posix';
 import { FfmpegError, lastLine, SegmentCheckError } from '../core/errors.js';

@@ -3,6 +3,9 @@
  * assembly and saves the stack outputs; `--dry-run --out DIR` synthesizes only), `shardcast destroy`, `shardcast cost <jobId>` (what a
  * finished job did or would cost on AWS) and `shardcast estimate <input> --backend aws` (wall time and cost
  * before a run, from the probe and an encode-speed calibration on this machine).
+ *
+ * Over 300 lines: the AWS home's commands (deploy, destroy, cost, estimate) with their option declarations,
+ * which are most of its length.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';

@@ -1,6 +1,10 @@
 /**
  * Data shapes shared by every layer. Pure data: no classes, no I/O.
  * Times are seconds (floating point) unless the name ends in `Ms` (milliseconds) or `At` (epoch ms).
+ *
+ * Over 300 lines on purpose: the records every layer shares (job, task, analysis, plan, profile, result) in one
+ * place, so a reader finds a field where its record is. A type of the analyzed job (its plan and analysis set)
+ * is still to come (issue 24).
  */
 
 export type VideoCodec = 'h264' | 'hevc' | 'vp9' | 'av1';

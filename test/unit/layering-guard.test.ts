@@ -88,6 +88,17 @@ describe('layering', () => {
     assert.deepEqual(bad, []);
   });
 
+  it('no source file is over 300 lines without saying why at its top', () => {
+    const bad: string[] = [];
+    for (const f of [...files(join(REPO, 'src')), ...files(join(REPO, 'web', 'src'))]) {
+      const text = readFileSync(f, 'utf8');
+      const lines = text.split('\n').length - 1;
+      const head = text.slice(0, text.indexOf('*/') + 2);
+      if (lines > 300 && !/Over 300 lines/.test(head)) bad.push(`${relative(REPO, f)}: ${lines} lines`);
+    }
+    assert.deepEqual(bad, []);
+  });
+
   it('src/core reads no clock and no environment', () => {
     const bad: string[] = [];
     for (const f of files(join(REPO, 'src', 'core'))) {

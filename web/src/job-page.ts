@@ -2,6 +2,8 @@
  * The job page, live: a header with state and actions, totals, the segment map, segment details on click,
  * the timeline over workers, the player for the finished output and the event history. Updated from the
  * event stream (`job-event` appends to the history, `snapshot` replaces the job).
+ *
+ * Over 300 lines: one page of the dashboard, its sections rendered from one job view.
  */
 import { api, withToken } from './api.js';
 import { playLadder } from './ladder-player.js';

@@ -7,6 +7,9 @@
  * Event seqs come from a counter on the job item incremented with an atomic ADD, then the event is put.
  * putTasks claims the job's plan with one conditional write (`taskCount`), then writes the tasks in batches.
  * Every item carries `ttl` (epoch seconds; default 48 hours after its last write).
+ *
+ * Over 300 lines: one adapter of the whole Ledger port, each method one DynamoDB request with its condition;
+ * the item layout and chunking are dynamodb-items.ts.
  */
 import { randomUUID } from 'node:crypto';
 import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';

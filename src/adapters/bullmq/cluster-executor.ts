@@ -6,6 +6,9 @@
  * refused. The accepted attempt's file is moved to the task's key. The flow is read back on start (a coordinator
  * that died mid-job and is resumed takes up what the workers did meanwhile) and every few seconds (a child that
  * vanished from Redis, a result that could not be recorded: queued again).
+ *
+ * Over 300 lines: one run around one BullMQ flow (adding it, its event stream, the reconcile every few seconds,
+ * the stop). Which attempt's report counts is report-rules.ts.
  */
 import { FlowProducer, Queue, QueueEvents, type Job } from 'bullmq';
 import { HomeUnreachableError, oneLine } from '../../core/errors.js';
