@@ -16,6 +16,7 @@ import { emit } from './deps.js';
 import { asDiskFull } from './disk-space.js';
 import { encodeLadderAudio, encodeLadderSegment } from './ladder-task.js';
 import { claimTask, completeTask, failAttempt, handBackTask, noteCutFallback } from './transitions.js';
+import { runFfmpeg } from './ffmpeg-run.js';
 
 export interface EncodeTaskOptions {
   signal?: AbortSignal;
@@ -141,20 +142,13 @@ export async function encodeTask(deps: AppDeps, id: TaskId, opts: EncodeTaskOpti
     const avcodecMajor = ffmpeg?.avcodecMajor ?? 0;
     const encode = async (method?: CutMethod): Promise<ToolRunResult> => {
       args = buildArgs(job, task, read, source, partial, opts, avcodecMajor, method);
-      const r = await deps.media.run('ffmpeg', args, {
-        ...(opts.signal ? { signal: opts.signal } : {}),
-        ...(onStdoutLine ? { onStdoutLine } : {}),
-      });
-      if (r.exitCode !== 0) {
-        throw new FfmpegError(`${describe(task)}: ffmpeg exited with ${r.exitCode ?? r.signal}: ${lastLine(r.stderrTail)}`, {
-          tool: 'ffmpeg',
-          exitCode: r.exitCode,
-          signal: r.signal,
-          stderrTail: r.stderrTail,
-          taskKey: task.key,
-        });
-      }
-      return r;
+      return runFfmpeg(
+        deps,
+        describe(task),
+        args,
+        { ...(opts.signal ? { signal: opts.signal } : {}), ...(onStdoutLine ? { onStdoutLine } : {}) },
+        task.key,
+      );
     };
     const ladder = job.options.profile.ladder
       ? {

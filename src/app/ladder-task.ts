@@ -9,7 +9,7 @@
  * ffmpeg beside encode-task.ts's until the output kinds become one strategy each (issue 24).
  */
 import { basename, join } from 'node:path/posix';
-import { FfmpegError, lastLine, SegmentCheckError } from '../core/errors.js';
+import { SegmentCheckError } from '../core/errors.js';
 import { Fmp4Error, readInit, rebuildFragment, splitFragments, type FragmentInfo, type InitInfo, type Sample } from '../core/fmp4.js';
 import { buildLadderAudioArgs, buildLadderEncodeArgs } from '../core/ladder-args.js';
 import { audioPriming, audioRenditionName, ladderLocation, mediaSegmentName, rungSize, videoRenditionName } from '../core/ladder.js';
@@ -18,6 +18,7 @@ import type { MediaSegmentEntry, RenditionIndex } from '../core/playlists.js';
 import type { JobHead, SegmentRead, TaskRecord } from '../core/types.js';
 import type { ToolRunResult } from '../ports/media-tool.js';
 import type { AppDeps } from './deps.js';
+import { runFfmpeg } from './ffmpeg-run.js';
 
 /** What one task made in one rendition. */
 export type TaskRendition = Omit<RenditionIndex, 'init' | 'language'> & {
@@ -52,21 +53,10 @@ export interface LadderTaskOutput {
   manifestPath: string;
 }
 
-async function runFfmpeg(c: LadderTaskContext, args: string[], what: string): Promise<ToolRunResult> {
-  const r = await c.deps.media.run('ffmpeg', args, {
-    ...(c.signal ? { signal: c.signal } : {}),
-    ...(c.onStdoutLine ? { onStdoutLine: c.onStdoutLine } : {}),
-  });
-  if (r.exitCode !== 0) {
-    throw new FfmpegError(`${what}: ffmpeg exited with ${r.exitCode ?? r.signal}: ${lastLine(r.stderrTail)}`, {
-      tool: 'ffmpeg',
-      exitCode: r.exitCode,
-      signal: r.signal,
-      stderrTail: r.stderrTail,
-      taskKey: c.task.key,
-    });
-  }
-  return r;
+/** The task's ffmpeg run, with its signal and progress (app/ffmpeg-run.ts). */
+function runTaskFfmpeg(c: LadderTaskContext, args: string[], what: string): Promise<ToolRunResult> {
+  const opts = { ...(c.signal ? { signal: c.signal } : {}), ...(c.onStdoutLine ? { onStdoutLine: c.onStdoutLine } : {}) };
+  return runFfmpeg(c.deps, what, args, opts, c.task.key);
 }
 
 /** The task's file-name stem (`v00003` of `<jobId>/v00003.json`): its scratch files and init blob are named after it. */
@@ -237,7 +227,7 @@ export async function encodeLadderSegment(
   // Checked from the boxes (every sample counted, every segment start a sync sample), not by decoding each
   // rung again: the decode check of a single file's segment would cost a decode per rung (bbb's three rungs:
   // 1.6 CPU s of the ladder's 41) to find what the sample count finds.
-  const run = await runFfmpeg(c, args, `segment ${task.index}`);
+  const run = await runTaskFfmpeg(c, args, `segment ${task.index}`);
   const cpu = run.cpuSeconds;
   const base = job.options.profile.ladder!.timelineStart ?? 0;
   const split = await Promise.all(
@@ -285,7 +275,7 @@ export async function encodeLadderAudio(c: LadderTaskContext, onArgs: (a: string
     avcodecMajor: c.avcodecMajor,
   });
   onArgs(args);
-  const run = await runFfmpeg(c, args, 'the audio track');
+  const run = await runTaskFfmpeg(c, args, 'the audio track');
   const base = profile.ladder!.timelineStart ?? 0;
   const renditions: TaskRendition[] = [];
   for (const [k, track] of analysis.audio.entries()) {

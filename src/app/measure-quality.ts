@@ -2,13 +2,14 @@
  * The quality report as a use-case: measured on the merged file before it is committed (`--quality-report`)
  * or later on a done job's output (the job page's button, `shardcast quality`), stored in the job's result.
  */
-import { CancelledError, ConditionFailedError, FfmpegError, lastLine, NotFoundError } from '../core/errors.js';
+import { CancelledError, ConditionFailedError, NotFoundError } from '../core/errors.js';
 import { chooseOutputFormat } from '../core/output-format.js';
 import { QualityFrameParser, buildQualityArgs, buildQualityReport, describeQuality } from '../core/quality-report.js';
 import type { JobRecord, QualityReport } from '../core/types.js';
 import type { AppDeps } from './deps.js';
 import { emit } from './deps.js';
 import { storeQualityReport } from './transitions.js';
+import { checkFfmpeg } from './ffmpeg-run.js';
 
 /** One decode of the output at `outputLocation` and of the job's source; events at start and end. */
 export async function measureQuality(
@@ -30,14 +31,7 @@ export async function measureQuality(
     { ...(signal ? { signal } : {}), onStdoutLine: (l) => parser.line(l), maxStdoutBytes: 1 << 16 },
   );
   if (signal?.aborted) throw new CancelledError('quality report stopped');
-  if (r.exitCode !== 0) {
-    throw new FfmpegError(`quality report failed: ffmpeg exited with ${r.exitCode ?? r.signal}: ${lastLine(r.stderrTail)}`, {
-      tool: 'ffmpeg',
-      exitCode: r.exitCode,
-      signal: r.signal,
-      stderrTail: r.stderrTail,
-    });
-  }
+  checkFfmpeg(r, 'quality report failed');
   const report = buildQualityReport(parser.frames, job.plan!, job.analysis!.video.frameTimes);
   const ms = deps.clock() - start;
   await emit(deps, job.id, 'job.quality', describeQuality(report).replace('\n', '; '), {

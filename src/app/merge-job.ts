@@ -4,13 +4,14 @@
  */
 import { buildConcatList } from '../core/ffmpeg-args.js';
 import { buildVerifyIndexArgs, buildVerifyScanArgs, VERIFY_HEAD_SECONDS, VERIFY_TAIL_SECONDS } from '../core/probe-args.js';
-import { FfmpegError, lastLine, VerifyError } from '../core/errors.js';
+import { lastLine, VerifyError } from '../core/errors.js';
 import { buildMergeArgs, planSubtitles } from '../core/merge-args.js';
 import { isMp4Family } from '../core/profile.js';
 import { buildVerifyReport } from '../core/verify-report.js';
 import type { JobRecord, VerifyReport } from '../core/types.js';
 import type { AppDeps } from './deps.js';
 import { emit } from './deps.js';
+import { runFfmpeg } from './ffmpeg-run.js';
 
 /** Writes the merged file to `tempOut` (the blob store's temp path for the job's output). */
 export async function mergeJob(deps: AppDeps, job: JobRecord, tempOut: string): Promise<void> {
@@ -41,15 +42,7 @@ export async function mergeJob(deps: AppDeps, job: JobRecord, tempOut: string): 
     sourceLocation: await deps.readableSource(job.source),
     outputPath: tempOut,
   });
-  const r = await deps.media.run('ffmpeg', args);
-  if (r.exitCode !== 0) {
-    throw new FfmpegError(`merge failed: ffmpeg exited with ${r.exitCode ?? r.signal}: ${lastLine(r.stderrTail)}`, {
-      tool: 'ffmpeg',
-      exitCode: r.exitCode,
-      signal: r.signal,
-      stderrTail: r.stderrTail,
-    });
-  }
+  await runFfmpeg(deps, 'merge failed', args);
 }
 
 /**

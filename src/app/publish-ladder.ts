@@ -6,7 +6,7 @@
  * last. No encoded segment is read again; the output is complete once the master playlist exists.
  */
 import { join } from 'node:path/posix';
-import { FfmpegError, VerifyError } from '../core/errors.js';
+import { VerifyError } from '../core/errors.js';
 import { buildWebvttArgs } from '../core/ladder-args.js';
 import { TEXT_SUBTITLES } from '../core/merge-args.js';
 import { ladderLocation, subtitleRenditionName } from '../core/ladder.js';
@@ -25,6 +25,7 @@ import type { JobRecord, JobResult, RenditionResult, VerifyReport } from '../cor
 import type { AppDeps } from './deps.js';
 import { emit } from './deps.js';
 import type { TaskManifest } from './ladder-task.js';
+import { runFfmpeg } from './ffmpeg-run.js';
 
 interface Gathered {
   rendition: RenditionIndex;
@@ -124,15 +125,7 @@ async function subtitles(deps: AppDeps, job: JobRecord, scratch: string): Promis
     // ffmpeg already counts the cues from the container's start (no -copyts): HLS gets them on the renditions'
     // timeline (moved by the base), DASH on the period's (presentationTimeOffset takes the base off).
     const vtt = async (offset: number, file: string) => {
-      const r = await deps.media.run('ffmpeg', buildWebvttArgs(await deps.readableSource(job.source), s, offset, local));
-      if (r.exitCode !== 0) {
-        throw new FfmpegError(`subtitle track #${s.index}: ffmpeg exited with ${r.exitCode ?? r.signal}`, {
-          tool: 'ffmpeg',
-          exitCode: r.exitCode,
-          signal: r.signal,
-          stderrTail: r.stderrTail,
-        });
-      }
+      await runFfmpeg(deps, `subtitle track #${s.index}`, buildWebvttArgs(await deps.readableSource(job.source), s, offset, local));
       return deps.blobs.commitOutput(local, ladderLocation(job.output, `${name}/${file}`));
     };
     if (job.options.profile.ladder!.dash) await vtt(0, 'subtitles-dash.vtt');

@@ -43,8 +43,8 @@ export type RunFailure =
   /** Anything else thrown by a step (a bad input, a full disk, a home that went away). */
   | { kind: 'error'; error: unknown };
 
-/** The job's error line and its status for a failure. */
-async function describe(
+/** The job's error line and its status for a failure (reads the ledger, never writes it). */
+export async function describeFailure(
   deps: AppDeps,
   job: JobRecord,
   failure: RunFailure,
@@ -81,7 +81,7 @@ async function describe(
       // The home itself went away (a cluster's Redis): nothing is wrong with the job, which resumes once it is back.
       if (failure.error instanceof HomeUnreachableError)
         return { status: 'failed', error: `${oneLine(failure.error)}; run \`${commandFor(continueVerb(job), job)}\` once it is back` };
-      if (failure.error instanceof CancelledError) return describe(deps, job, { kind: 'stopped' });
+      if (failure.error instanceof CancelledError) return describeFailure(deps, job, { kind: 'stopped' });
       return { status: 'failed', error: oneLine(failure.error) };
   }
 }
@@ -99,7 +99,7 @@ export async function failRun(
 ): Promise<{ job: JobRecord | undefined; error: string }> {
   const job = await deps.ledger.getJob(jobId);
   if (!job) return { job, error: failure.kind === 'error' ? oneLine(failure.error) : 'the job is gone' };
-  const { error, status, key } = await describe(deps, job, failure);
+  const { error, status, key } = await describeFailure(deps, job, failure);
   if (job.status === 'done' || job.status === status) return { job, error };
   const now = deps.clock();
   const since = Math.max(job.startedAt ?? 0, runStartedAt ?? 0);

@@ -10,7 +10,7 @@ import type { Executor } from '../ports/executor.js';
 import type { AppDeps } from './deps.js';
 import { emit } from './deps.js';
 import { takeJobLease } from './job-lease.js';
-import { commandFor, continueVerb, failRun, type RunFailure } from './run-failure.js';
+import { commandFor, continueVerb, describeFailure, failRun, type RunFailure } from './run-failure.js';
 import { claimRetry, finishStep, mergeStep, startRun } from './run-steps.js';
 
 export interface NewJobInput {
@@ -46,6 +46,7 @@ export interface RunOptions {
 export async function runJob(deps: AppDeps, executor: Executor, jobId: string, opts: RunOptions = {}): Promise<JobRecord> {
   const { signal } = opts;
   const started = deps.clock();
+  const initial = await deps.ledger.getJob(jobId);
   try {
     const plan = await startRun(deps, jobId, {
       ...(opts.force ? { force: true } : {}),
@@ -68,7 +69,11 @@ export async function runJob(deps: AppDeps, executor: Executor, jobId: string, o
         : err instanceof TasksFailed
           ? err.failure
           : { kind: 'error', error: err };
-    const { job, error } = await failRun(deps, jobId, failure, started).catch(() => ({ job: undefined, error: oneLine(err) }));
+    // A ledger that cannot record the failure (a full disk) does not change what the user is told.
+    const { job, error } = await failRun(deps, jobId, failure, started).catch(async () => ({
+      job: initial,
+      error: initial ? ((await describeFailure(deps, initial, failure).catch(() => undefined))?.error ?? oneLine(err)) : oneLine(err),
+    }));
     const home = job ?? { id: jobId, backend: 'local' as const };
     if (failure.kind === 'stopped') throw new CancelledError(`stopped; run \`${commandFor(continueVerb(home), home)}\` to continue`);
     if (failure.kind === 'tasks') throw new JobFailedError(error, jobId, failure.failed?.key);

@@ -148,6 +148,24 @@ describe('runJob, resume and retry (fast tier)', () => {
     assert.ok((await types(id)).includes('job.retry'));
   });
 
+  it('a ledger that cannot record the failure (a full disk) does not change what the user is told', async () => {
+    const { id } = await w.newJob('fa0000000006');
+    const full = Object.create(w.deps.ledger) as typeof w.deps.ledger;
+    full.updateJob = (jobId, from, to, patch) =>
+      to === 'failed'
+        ? Promise.reject(new Error('SQLITE_FULL: database or disk is full'))
+        : w.deps.ledger.updateJob(jobId, from, to, patch);
+    const deps = { ...w.deps, ledger: full };
+    const bad = (t: TaskId) => t.kind === 'video' && t.index === 2;
+    await assert.rejects(
+      runJob(deps, failing(bad), id),
+      new RegExp(
+        `^JobFailedError: segment 2 failed after 1 attempts: ffmpeg exited with 1: injected; fix the cause, then run \`shardcast retry ${id}\`$`,
+      ),
+    );
+    assert.equal((await w.deps.ledger.getJob(id))!.status, 'encoding', 'the job keeps its status: resume finds it');
+  });
+
   it('a home that went away fails the job with the resume command of its home', async () => {
     const { id } = await w.newJob('fa0000000005', 'cluster');
     const gone: Executor = {
