@@ -5,7 +5,7 @@
 import { buildFirstFramesArgs, buildFrameScanArgs, buildPacketScanArgs, buildProbeArgs } from '../core/probe-args.js';
 import { cutMethodFor } from '../core/cut-policy.js';
 import { ConditionFailedError, FfmpegError, InputError } from '../core/errors.js';
-import { defaultSegmentSeconds, minExactCutSeconds, planSegments } from '../core/plan-segments.js';
+import { defaultSegmentSeconds } from '../core/plan-segments.js';
 import { buildAnalysis, parseProbeJson, pickVideoStream } from '../core/probe-parse.js';
 import {
   joinIntervalScans,
@@ -20,8 +20,8 @@ import { parseFirstFrames } from '../core/hdr-side-data.js';
 import type { ToolRunResult } from '../ports/media-tool.js';
 import { tasksOfPlan } from '../core/task-keys.js';
 import { chooseOutputFormat } from '../core/output-format.js';
-import type { JobRecord, MediaAnalysis, SegmentPlan, TaskMediaSegments } from '../core/types.js';
-import { ladderTimeline, ladderWorkFactor, mediaSegmentStarts, planLadderTasks, resolveRungs } from '../core/ladder.js';
+import type { JobRecord, MediaAnalysis } from '../core/types.js';
+import { outputKindOf } from './outputs/output-kind.js';
 import { calibrateEncode } from './calibrate-encode.js';
 import type { AppDeps } from './deps.js';
 import { emit } from './deps.js';
@@ -183,8 +183,10 @@ async function segmentTarget(deps: AppDeps, job: JobRecord, analysis: MediaAnaly
     threads,
     scratchId: `${job.id}timing`,
   });
-  // A ladder's task encodes every rung: timed at the source's size, scaled by the rungs' pixels (at least 1).
-  const perSourceSecond = (sample.wallMs / 1000 / Math.max(1e-3, sample.sourceSeconds)) * ladderWorkFactor(analysis, job.options.profile);
+  // Timed at the source's size, scaled by what the output kind's task does more (a ladder: every rung's pixels).
+  const perSourceSecond =
+    (sample.wallMs / 1000 / Math.max(1e-3, sample.sourceSeconds)) *
+    outputKindOf(job.options.profile).workFactor(analysis, job.options.profile);
   const most = Math.max(1, Math.floor((limit.seconds * SEGMENT_TIME_SHARE) / Math.max(1e-6, perSourceSecond)));
   if (most >= target) return target;
   await emit(
@@ -214,44 +216,11 @@ export async function analyzeJob(deps: AppDeps, jobId: string): Promise<JobRecor
     opts = { ...opts, segmentSeconds: target };
     job = await fixAnalyzedOptions(deps.ledger, jobId, opts);
   }
-  let plan: SegmentPlan;
-  let media: TaskMediaSegments[] | undefined;
-  const ladder = opts.profile.ladder;
-  if (ladder) {
-    // The rungs this source gets (never upscaled), fixed in the options before the tasks are written.
-    const { rungs, dropped } = resolveRungs(ladder, analysis.video, opts.profile.videoCodec);
-    if (dropped.length)
-      await emit(
-        deps,
-        jobId,
-        'job.notice',
-        `ladder: ${dropped.join(', ')} dropped: larger than the source (${analysis.video.width}x${analysis.video.height}); renditions are never upscaled`,
-      );
-    const starts = mediaSegmentStarts(analysis.video.frameTimes, ladder.segmentSeconds);
-    ({ plan, media } = planLadderTasks({
-      frameTimes: analysis.video.frameTimes,
-      keyframeIndices: analysis.video.keyframeIndices,
-      lastFrameDuration: analysis.video.lastFrameDuration,
-      starts,
-      segmentSeconds: ladder.segmentSeconds,
-      targetSeconds: target,
-      workers: opts.workers,
-    }));
-    const timeline = ladderTimeline(analysis, opts.profile);
-    const fixed = { ...ladder, rungs, ...timeline };
-    if (JSON.stringify(fixed) !== JSON.stringify(ladder)) {
-      opts = { ...opts, profile: { ...opts.profile, ladder: fixed } };
-      job = await fixAnalyzedOptions(deps.ledger, jobId, opts);
-    }
-  } else {
-    plan = planSegments({
-      frameTimes: analysis.video.frameTimes,
-      keyframeIndices: analysis.video.keyframeIndices,
-      lastFrameDuration: analysis.video.lastFrameDuration,
-      targetSeconds: target,
-      workers: opts.workers,
-      minExactSeconds: minExactCutSeconds(analysis.video.keyframeCostSeconds),
-    });
+  const planned = await outputKindOf(opts.profile).plan(deps, job, analysis, target);
+  const { plan, media } = planned;
+  if (planned.options !== opts) {
+    opts = planned.options;
+    job = await fixAnalyzedOptions(deps.ledger, jobId, opts);
   }
   const tasks = tasksOfPlan(jobId, analysis, plan, opts.profile, media);
   try {
@@ -278,14 +247,11 @@ export async function analyzeJob(deps: AppDeps, jobId: string): Promise<JobRecor
   for (const n of format.notices) await emit(deps, jobId, 'job.notice', n);
   const cut = cutMethodFor(analysis);
   if (cut.reason) await emit(deps, jobId, 'job.cutting', `segments are read by ${cut.method}: ${cut.reason}`, { method: cut.method });
-  const rungsNote = opts.profile.ladder
-    ? ` (each making ${opts.profile.ladder.rungs.map((r) => `${r.height}p`).join(', ')} in ${media!.reduce((a, m) => a + m.starts.length, 0)} media segments of ${opts.profile.ladder.segmentSeconds} s)`
-    : '';
   await emit(
     deps,
     jobId,
     'job.planned',
-    `${plan.segments.length} segments of about ${plan.targetSeconds} s${rungsNote}, ${plan.totalFrames} frames`,
+    `${plan.segments.length} segments of about ${plan.targetSeconds} s${planned.note}, ${plan.totalFrames} frames`,
     {
       segments: plan.segments.length,
       frames: plan.totalFrames,

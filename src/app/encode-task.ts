@@ -4,19 +4,17 @@
  * encodes nothing. The claim is a conditional write, so two workers can never run the same attempt.
  */
 import { basename, join } from 'node:path/posix';
-import { buildAudioEncodeArgs, buildSegmentEncodeArgs } from '../core/ffmpeg-args.js';
-import { buildSegmentCheckArgs } from '../core/probe-args.js';
 import { cutMethodFor, segmentReadOf, type CutMethod } from '../core/cut-policy.js';
-import { ConditionFailedError, FfmpegError, lastLine, NotFoundError, oneLine, SegmentCheckError } from '../core/errors.js';
+import { ConditionFailedError, FfmpegError, NotFoundError, oneLine, SegmentCheckError } from '../core/errors.js';
 import type { JobHead, SegmentRead, TaskRecord } from '../core/types.js';
 import type { TaskId } from '../ports/ledger.js';
 import type { ToolRunResult } from '../ports/media-tool.js';
 import type { AppDeps } from './deps.js';
 import { emit } from './deps.js';
 import { asDiskFull } from './disk-space.js';
-import { encodeLadderAudio, encodeLadderSegment } from './ladder-task.js';
+import { describeTask as describe } from './outputs/describe-task.js';
+import { outputKindOf, type TaskEncodeContext } from './outputs/output-kind.js';
 import { claimTask, completeTask, failAttempt, handBackTask, noteCutFallback } from './transitions.js';
-import { runFfmpeg } from './ffmpeg-run.js';
 
 export interface EncodeTaskOptions {
   signal?: AbortSignal;
@@ -24,11 +22,6 @@ export interface EncodeTaskOptions {
   threads: number;
   /** Decoder threads (default: `threads`). Decoder threads do not change the output. */
   decodeThreads?: number;
-}
-
-function describe(task: TaskRecord): string {
-  if (task.kind === 'audio') return 'the audio track';
-  return `segment ${task.index} (frames ${task.startFrame}-${task.startFrame + task.frameCount - 1}, ${task.startTime.toFixed(3)}-${task.endTime.toFixed(3)} s)`;
 }
 
 /**
@@ -41,53 +34,6 @@ async function readOf(deps: AppDeps, task: TaskRecord): Promise<SegmentRead> {
   const segment = job?.plan?.segments[task.index];
   if (!job?.analysis || !segment) throw new NotFoundError(`segment ${task.index} is not in the plan of job ${task.jobId}`);
   return segmentReadOf(job.analysis, segment);
-}
-
-function buildArgs(
-  job: JobHead,
-  task: TaskRecord,
-  read: SegmentRead | undefined,
-  sourceLocation: string,
-  outputPath: string,
-  opts: EncodeTaskOptions,
-  avcodecMajor: number,
-  method?: CutMethod,
-): string[] {
-  const analysis = job.analysis!;
-  if (task.kind === 'audio' || !read) {
-    return buildAudioEncodeArgs({ sourceLocation, audio: analysis.audio, profile: job.options.profile, outputPath });
-  }
-  return buildSegmentEncodeArgs({
-    sourceLocation,
-    analysis,
-    segment: task,
-    read,
-    profile: job.options.profile,
-    threads: opts.threads,
-    outputPath,
-    avcodecMajor,
-    ...(method ? { method } : {}),
-    ...(opts.decodeThreads !== undefined ? { decodeThreads: opts.decodeThreads } : {}),
-  });
-}
-
-async function checkSegment(deps: AppDeps, task: TaskRecord, path: string, signal?: AbortSignal): Promise<ToolRunResult> {
-  const r = await deps.media.run('ffprobe', buildSegmentCheckArgs(path), signal ? { signal } : {});
-  const frames = Number.parseInt(r.stdout.trim(), 10);
-  if (r.exitCode !== 0 || r.stderrTail.trim()) {
-    throw new SegmentCheckError(
-      `${describe(task)} does not decode cleanly: ${lastLine(r.stderrTail) || `ffprobe exit ${r.exitCode}`}`,
-      task.key,
-    );
-  }
-  if (frames !== task.frameCount) {
-    throw new SegmentCheckError(
-      `${describe(task)} has ${Number.isNaN(frames) ? 'no video frames' : `${frames} frames`}, expected ${task.frameCount}`,
-      task.key,
-      'count',
-    );
-  }
-  return r;
 }
 
 /**
@@ -139,48 +85,31 @@ export async function encodeTask(deps: AppDeps, id: TaskId, opts: EncodeTaskOpti
           }
         : undefined;
     const read = task.kind === 'video' ? await readOf(deps, task) : undefined;
-    const avcodecMajor = ffmpeg?.avcodecMajor ?? 0;
-    const encode = async (method?: CutMethod): Promise<ToolRunResult> => {
-      args = buildArgs(job, task, read, source, partial, opts, avcodecMajor, method);
-      return runFfmpeg(
-        deps,
-        describe(task),
-        args,
-        { ...(opts.signal ? { signal: opts.signal } : {}), ...(onStdoutLine ? { onStdoutLine } : {}) },
-        task.key,
-      );
-    };
-    const ladder = job.options.profile.ladder
-      ? {
-          deps,
-          job,
-          task,
-          source,
-          scratch,
-          threads: opts.threads,
-          avcodecMajor,
-          ...(opts.decodeThreads !== undefined ? { decodeThreads: opts.decodeThreads } : {}),
-          ...(opts.signal ? { signal: opts.signal } : {}),
-          ...(onStdoutLine ? { onStdoutLine } : {}),
-        }
-      : undefined;
-    const setArgs = (a: string[]) => {
-      args = a;
+    const kind = outputKindOf(job.options.profile);
+    const context: TaskEncodeContext = {
+      deps,
+      job,
+      task,
+      read,
+      source,
+      scratch,
+      partial,
+      threads: opts.threads,
+      avcodecMajor: ffmpeg?.avcodecMajor ?? 0,
+      ...(opts.decodeThreads !== undefined ? { decodeThreads: opts.decodeThreads } : {}),
+      ...(opts.signal ? { signal: opts.signal } : {}),
+      ...(onStdoutLine ? { onStdoutLine } : {}),
+      setArgs: (a) => {
+        args = a;
+      },
     };
     /** CPU seconds of every run of this attempt (a seek read that came out short is read again). */
     let cpu = 0;
-    /** One read of the task: its ffmpeg (and check); the file to store at its output key. */
+    /** One read of the task by its output kind: its ffmpeg (and check); the file to store at its output key. */
     const readTask = async (method?: CutMethod): Promise<{ run: ToolRunResult; file: string }> => {
-      if (ladder) {
-        const out =
-          task.kind === 'video' ? await encodeLadderSegment(ladder, read!, method, setArgs) : await encodeLadderAudio(ladder, setArgs);
-        cpu += out.cpuSeconds;
-        return { run: out.run, file: out.manifestPath };
-      }
-      const run = await encode(method);
-      cpu += run.cpuSeconds;
-      if (task.kind === 'video') cpu += (await checkSegment(deps, task, partial, opts.signal)).cpuSeconds;
-      return { run, file: partial };
+      const out = await kind.encode(context, method);
+      cpu += out.cpuSeconds;
+      return { run: out.run, file: out.file };
     };
     const method = task.kind === 'video' ? cutMethodFor(job.analysis, job.cutFallback).method : undefined;
     let out: { run: ToolRunResult; file: string };

@@ -2,16 +2,16 @@
  * Merge and verify: concatenate the segments by stream copy with the audio encoded once and the source's
  * other streams, verify the result against the plan, and only then move it to the output location.
  */
-import { buildConcatList } from '../core/ffmpeg-args.js';
-import { buildVerifyIndexArgs, buildVerifyScanArgs, VERIFY_HEAD_SECONDS, VERIFY_TAIL_SECONDS } from '../core/probe-args.js';
-import { lastLine, VerifyError } from '../core/errors.js';
-import { buildMergeArgs, planSubtitles } from '../core/merge-args.js';
-import { isMp4Family } from '../core/profile.js';
-import { buildVerifyReport } from '../core/verify-report.js';
-import type { JobRecord, VerifyReport } from '../core/types.js';
-import type { AppDeps } from './deps.js';
-import { emit } from './deps.js';
-import { runFfmpeg } from './ffmpeg-run.js';
+import { buildConcatList } from '../../../core/ffmpeg-args.js';
+import { buildVerifyIndexArgs, buildVerifyScanArgs, VERIFY_HEAD_SECONDS, VERIFY_TAIL_SECONDS } from '../../../core/probe-args.js';
+import { lastLine, VerifyError } from '../../../core/errors.js';
+import { buildMergeArgs, planSubtitles } from '../../../core/merge-args.js';
+import { isMp4Family } from '../../../core/profile.js';
+import { buildVerifyReport } from '../../../core/verify-report.js';
+import type { JobRecord, VerifyReport } from '../../../core/types.js';
+import type { AppDeps } from '../../deps.js';
+import { emit } from '../../deps.js';
+import { runFfmpeg } from '../../ffmpeg-run.js';
 
 /** Writes the merged file to `tempOut` (the blob store's temp path for the job's output). */
 export async function mergeJob(deps: AppDeps, job: JobRecord, tempOut: string): Promise<void> {

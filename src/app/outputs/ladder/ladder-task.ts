@@ -5,20 +5,20 @@
  * task made (per rendition: the init's checksum and key, every segment's number, times, frames and bytes) is
  * its manifest, the task's output blob; the publish step builds the playlists from those manifests alone.
  *
- * Over 300 lines: a ladder task's encode (every rendition of one segment, and the audio); it still runs its own
- * ffmpeg beside encode-task.ts's until the output kinds become one strategy each (issue 24).
+ * Over 300 lines: a ladder task's encode (every rendition of one segment, and the audio), with the fMP4
+ * retiming that puts each rendition's fragments on the ladder's timeline.
  */
 import { basename, join } from 'node:path/posix';
-import { SegmentCheckError } from '../core/errors.js';
-import { Fmp4Error, readInit, rebuildFragment, splitFragments, type FragmentInfo, type InitInfo, type Sample } from '../core/fmp4.js';
-import { buildLadderAudioArgs, buildLadderEncodeArgs } from '../core/ladder-args.js';
-import { audioPriming, audioRenditionName, ladderLocation, mediaSegmentName, rungSize, videoRenditionName } from '../core/ladder.js';
-import type { CutMethod } from '../core/cut-policy.js';
-import type { MediaSegmentEntry, RenditionIndex } from '../core/playlists.js';
-import type { JobHead, SegmentRead, TaskRecord } from '../core/types.js';
-import type { ToolRunResult } from '../ports/media-tool.js';
-import type { AppDeps } from './deps.js';
-import { runFfmpeg } from './ffmpeg-run.js';
+import { SegmentCheckError } from '../../../core/errors.js';
+import { Fmp4Error, readInit, rebuildFragment, splitFragments, type FragmentInfo, type InitInfo, type Sample } from '../../../core/fmp4.js';
+import { buildLadderAudioArgs, buildLadderEncodeArgs } from '../../../core/ladder-args.js';
+import { audioPriming, audioRenditionName, ladderLocation, mediaSegmentName, rungSize, videoRenditionName } from '../../../core/ladder.js';
+import type { CutMethod } from '../../../core/cut-policy.js';
+import type { MediaSegmentEntry, RenditionIndex } from '../../../core/playlists.js';
+import type { JobHead, SegmentRead, TaskRecord } from '../../../core/types.js';
+import type { ToolRunResult } from '../../../ports/media-tool.js';
+import type { AppDeps } from '../../deps.js';
+import { runFfmpeg } from '../../ffmpeg-run.js';
 
 /** What one task made in one rendition. */
 export type TaskRendition = Omit<RenditionIndex, 'init' | 'language'> & {

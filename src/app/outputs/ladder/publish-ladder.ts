@@ -6,11 +6,11 @@
  * last. No encoded segment is read again; the output is complete once the master playlist exists.
  */
 import { join } from 'node:path/posix';
-import { VerifyError } from '../core/errors.js';
-import { buildWebvttArgs } from '../core/ladder-args.js';
-import { TEXT_SUBTITLES } from '../core/merge-args.js';
-import { ladderLocation, subtitleRenditionName } from '../core/ladder.js';
-import { parseRate } from '../core/probe-parse.js';
+import { VerifyError } from '../../../core/errors.js';
+import { buildWebvttArgs } from '../../../core/ladder-args.js';
+import { TEXT_SUBTITLES } from '../../../core/merge-args.js';
+import { ladderLocation, subtitleRenditionName } from '../../../core/ladder.js';
+import { parseRate } from '../../../core/probe-parse.js';
 import {
   bitratesOf,
   dashManifest,
@@ -20,12 +20,12 @@ import {
   type LadderIndex,
   type RenditionIndex,
   type SubtitleIndex,
-} from '../core/playlists.js';
-import type { JobRecord, JobResult, RenditionResult, VerifyReport } from '../core/types.js';
-import type { AppDeps } from './deps.js';
-import { emit } from './deps.js';
+} from '../../../core/playlists.js';
+import type { JobRecord, JobResult, RenditionResult, VerifyReport } from '../../../core/types.js';
+import type { AppDeps } from '../../deps.js';
+import { emit } from '../../deps.js';
 import type { TaskManifest } from './ladder-task.js';
-import { runFfmpeg } from './ffmpeg-run.js';
+import { runFfmpeg } from '../../ffmpeg-run.js';
 
 interface Gathered {
   rendition: RenditionIndex;
