@@ -6,7 +6,8 @@
 import { dirname } from 'node:path/posix';
 import { DiskFullError, isDiskFull } from '../core/errors.js';
 import { estimateSpaceNeed, formatBytes, type SpaceNeed } from '../core/disk-space.js';
-import type { JobHead, TaskRecord } from '../core/types.js';
+import { analyzed } from '../core/job-head.js';
+import type { AnalyzedJobHead, JobHead, TaskRecord } from '../core/types.js';
 import type { AppDeps } from './deps.js';
 
 interface Folder {
@@ -17,18 +18,18 @@ interface Folder {
   device: number;
 }
 
-function needOf(job: JobHead, tasks: TaskRecord[]): SpaceNeed {
+function needOf(job: AnalyzedJobHead, tasks: TaskRecord[]): SpaceNeed {
   const videos = tasks.filter((t) => t.kind === 'video');
   const total = videos.reduce((s, t) => s + t.frameCount, 0);
   const left = videos.filter((t) => t.status !== 'done').reduce((s, t) => s + t.frameCount, 0);
   const audioLeft = tasks.some((t) => t.kind === 'audio' && t.status !== 'done');
-  return estimateSpaceNeed(job.analysis!, job.options.profile, total ? left / total : 1, audioLeft);
+  return estimateSpaceNeed(job.analysis, job.options.profile, total ? left / total : 1, audioLeft);
 }
 
 /** The job's local folders with what each must still hold; folders on one file system share its free space. */
 async function folders(deps: AppDeps, job: JobHead, tasks: TaskRecord[]): Promise<Folder[]> {
   if (!deps.blobs.diskSpace) return [];
-  const need = needOf(job, tasks);
+  const need = needOf(analyzed(job), tasks);
   const scratch = await deps.blobs.scratchDir(job.id);
   const out = dirname(await deps.blobs.outputTempPath(job.id, job.output));
   const found: Folder[] = [];

@@ -7,6 +7,7 @@ import { basename, join } from 'node:path/posix';
 import { cutMethodFor, segmentReadOf, type CutMethod } from '../core/cut-policy.js';
 import { ConditionFailedError, FfmpegError, NotFoundError, oneLine, SegmentCheckError } from '../core/errors.js';
 import type { JobHead, SegmentRead, TaskRecord } from '../core/types.js';
+import { analyzed } from '../core/job-head.js';
 import type { TaskId } from '../ports/ledger.js';
 import type { ToolRunResult } from '../ports/media-tool.js';
 import type { AppDeps } from './deps.js';
@@ -51,8 +52,9 @@ async function fallBackToPreroll(deps: AppDeps, job: JobHead, task: TaskRecord, 
 
 export async function encodeTask(deps: AppDeps, id: TaskId, opts: EncodeTaskOptions): Promise<TaskRecord> {
   const { ledger } = deps;
-  const job = await ledger.getJobHead(id.jobId);
-  if (!job || !job.analysis || !job.plan) throw new NotFoundError(`job ${id.jobId} has no plan`);
+  const head = await ledger.getJobHead(id.jobId);
+  if (!head) throw new NotFoundError(`job ${id.jobId} has no plan`);
+  const job = analyzed(head);
   const current = await ledger.getTask(id);
   if (!current) throw new NotFoundError(`task ${id.kind} ${id.index} of job ${id.jobId} does not exist`);
   if (current.status === 'done') return current;

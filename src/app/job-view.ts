@@ -4,7 +4,7 @@
  */
 import { cutMethodFor } from '../core/cut-policy.js';
 import { chooseOutputFormat } from '../core/output-format.js';
-import type { JobRecord, TaskRecord } from '../core/types.js';
+import type { EncodeProfile, JobRecord, MediaAnalysis, TaskRecord } from '../core/types.js';
 import type { Ledger } from '../ports/ledger.js';
 
 export interface TaskView {
@@ -73,7 +73,7 @@ export function jobView(job: JobRecord, tasks: TaskRecord[]) {
         }
       : undefined,
     /** The output's pictures as chosen from the source (pixel format, range, HDR10) and what was not kept. */
-    picture: a ? pictureOf(job) : undefined,
+    picture: a ? pictureOf(job.options.profile, a) : undefined,
     /** How segments read their frames from the source, and why (core/ffmpeg-args.ts cutMethodFor). */
     cutting: a ? cutMethodFor(a, job.cutFallback) : undefined,
     frames: job.result?.frames,
@@ -95,10 +95,10 @@ export function jobView(job: JobRecord, tasks: TaskRecord[]) {
   };
 }
 
-function pictureOf(job: JobRecord) {
-  const f = chooseOutputFormat(job.analysis!.video, job.options.profile);
+function pictureOf(profile: EncodeProfile, analysis: MediaAnalysis) {
+  const f = chooseOutputFormat(analysis.video, profile);
   return {
-    sourcePixelFormat: job.analysis!.video.pixelFormat,
+    sourcePixelFormat: analysis.video.pixelFormat,
     pixelFormat: f.pixelFormat,
     fullRange: f.fullRange,
     hdr10: !!f.hdr,

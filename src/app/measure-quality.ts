@@ -5,7 +5,8 @@
 import { CancelledError, ConditionFailedError, NotFoundError } from '../core/errors.js';
 import { chooseOutputFormat } from '../core/output-format.js';
 import { QualityFrameParser, buildQualityArgs, buildQualityReport, describeQuality } from '../core/quality-report.js';
-import type { JobRecord, QualityReport } from '../core/types.js';
+import { isAnalyzed } from '../core/job-head.js';
+import type { AnalyzedJob, JobRecord, QualityReport } from '../core/types.js';
 import type { AppDeps } from './deps.js';
 import { emit } from './deps.js';
 import { storeQualityReport } from './transitions.js';
@@ -14,7 +15,7 @@ import { checkFfmpeg } from './ffmpeg-run.js';
 /** One decode of the output at `outputLocation` and of the job's source; events at start and end. */
 export async function measureQuality(
   deps: AppDeps,
-  job: JobRecord,
+  job: AnalyzedJob,
   outputLocation: string,
   signal?: AbortSignal,
 ): Promise<{ report: QualityReport; ms: number }> {
@@ -26,13 +27,13 @@ export async function measureQuality(
     buildQualityArgs({
       outputLocation,
       sourceLocation: await deps.readableSource(job.source),
-      pixelFormat: chooseOutputFormat(job.analysis!.video, job.options.profile).pixelFormat,
+      pixelFormat: chooseOutputFormat(job.analysis.video, job.options.profile).pixelFormat,
     }),
     { ...(signal ? { signal } : {}), onStdoutLine: (l) => parser.line(l), maxStdoutBytes: 1 << 16 },
   );
   if (signal?.aborted) throw new CancelledError('quality report stopped');
   checkFfmpeg(r, 'quality report failed');
-  const report = buildQualityReport(parser.frames, job.plan!, job.analysis!.video.frameTimes);
+  const report = buildQualityReport(parser.frames, job.plan, job.analysis.video.frameTimes);
   const ms = deps.clock() - start;
   await emit(deps, job.id, 'job.quality', describeQuality(report).replace('\n', '; '), {
     psnrMean: report.psnrMean,
@@ -47,7 +48,7 @@ export async function measureQuality(
 export async function addQualityReport(deps: AppDeps, jobId: string, signal?: AbortSignal): Promise<JobRecord> {
   const job = await deps.ledger.getJob(jobId);
   if (!job) throw new NotFoundError(`no job ${jobId}`);
-  if (job.status !== 'done' || !job.result || !job.plan || !job.analysis) {
+  if (job.status !== 'done' || !job.result || !isAnalyzed(job)) {
     throw new ConditionFailedError(`job ${jobId} is ${job.status}; a quality report needs a done job`, job);
   }
   const { report, ms } = await measureQuality(deps, job, await deps.readableSource(job.output), signal);

@@ -8,7 +8,8 @@
  */
 import { ConditionFailedError, InputError, NotFoundError } from '../core/errors.js';
 import { taskThreads } from '../core/segment-threads.js';
-import type { JobRecord, TaskRecord } from '../core/types.js';
+import { analyzed } from '../core/job-head.js';
+import type { AnalyzedJob, JobRecord, TaskRecord } from '../core/types.js';
 import type { TaskId } from '../ports/ledger.js';
 import { analyzeJob } from './analyze-job.js';
 import { commitMergedOutput, finishJob } from './complete-job.js';
@@ -44,10 +45,10 @@ async function existingJob(deps: AppDeps, jobId: string): Promise<JobRecord> {
 }
 
 /** Encode order: the audio track first (it runs beside the video), then segments longest first. */
-export function pendingTasks(job: JobRecord, tasks: TaskRecord[]): TaskId[] {
+export function pendingTasks(job: Pick<AnalyzedJob, 'plan'>, tasks: TaskRecord[]): TaskId[] {
   const byIndex = new Map(tasks.filter((t) => t.kind === 'video').map((t) => [t.index, t]));
   const order: TaskId[] = tasks.filter((t) => t.kind === 'audio' && t.status !== 'done').map(taskIdOf);
-  for (const i of job.plan!.encodeOrder) {
+  for (const i of job.plan.encodeOrder) {
     const t = byIndex.get(i);
     if (t && t.status !== 'done') order.push(taskIdOf(t));
   }
@@ -80,8 +81,9 @@ export async function startRun(deps: AppDeps, jobId: string, opts: StartOptions 
   }
   const tasks = await repairLostOutputs(deps, jobId, await deps.ledger.listTasks(jobId));
   // Before any encode: room for what the rest of the job writes (a failed check leaves the job resumable).
-  await checkSpace(deps, job, tasks);
-  const todo = pendingTasks(job, tasks);
+  const planned = analyzed(job);
+  await checkSpace(deps, planned, tasks);
+  const todo = pendingTasks(planned, tasks);
   const segments = todo.filter((t) => t.kind === 'video').map((t) => t.index);
   return { todo, segments, segmentCount: segments.length, audio: todo.some((t) => t.kind === 'audio') };
 }

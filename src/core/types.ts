@@ -3,8 +3,7 @@
  * Times are seconds (floating point) unless the name ends in `Ms` (milliseconds) or `At` (epoch ms).
  *
  * Over 300 lines on purpose: the records every layer shares (job, task, analysis, plan, profile, result) in one
- * place, so a reader finds a field where its record is. A type of the analyzed job (its plan and analysis set)
- * is still to come (issue 24).
+ * place, so a reader finds a field where its record is.
  */
 
 export type VideoCodec = 'h264' | 'hevc' | 'vp9' | 'av1';
@@ -357,6 +356,15 @@ export type JobHead = Omit<JobRecord, 'analysis' | 'plan'> & {
   analysis?: AnalysisHead;
   plan?: Omit<SegmentPlan, 'segments' | 'encodeOrder'>;
 };
+
+/** A job past its analysis: its analysis and plan are there (core/job-head.ts `analyzed` narrows to it). */
+export type AnalyzedJob = JobRecord & { analysis: MediaAnalysis; plan: SegmentPlan };
+
+/** The head of a job past its analysis. */
+export type AnalyzedJobHead = JobHead & { analysis: AnalysisHead; plan: Omit<SegmentPlan, 'segments' | 'encodeOrder'> };
+
+/** The options of a ladder job: its ladder is there. */
+export type LadderProfile = EncodeProfile & { ladder: LadderSpec };
 
 export interface JobEvent {
   jobId: string;

@@ -6,8 +6,8 @@
  */
 import type { CutMethod } from '../../core/cut-policy.js';
 import type {
+  AnalyzedJobHead,
   EncodeProfile,
-  JobHead,
   JobRecord,
   MediaAnalysis,
   SegmentPlan,
@@ -34,7 +34,7 @@ export interface PlannedTasks {
 /** One attempt at one task, as encode-task.ts prepared it. */
 export interface TaskEncodeContext {
   deps: AppDeps;
-  job: JobHead;
+  job: AnalyzedJobHead;
   task: TaskRecord;
   /** The segment's read window (video tasks). */
   read: SegmentRead | undefined;

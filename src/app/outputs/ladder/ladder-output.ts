@@ -5,6 +5,7 @@
  */
 import { dirname } from 'node:path/posix';
 import { ladderTimeline, ladderWorkFactor, mediaSegmentStarts, planLadderTasks, resolveRungs } from '../../../core/ladder.js';
+import { analyzed, ladderOf } from '../../../core/job-head.js';
 import type { JobResult } from '../../../core/types.js';
 import { emit } from '../../deps.js';
 import { asDiskFull } from '../../disk-space.js';
@@ -18,7 +19,7 @@ export const ladderOutput: OutputKind = {
 
   async plan(deps, job, analysis, targetSeconds) {
     const opts = job.options;
-    const ladder = opts.profile.ladder!;
+    const ladder = ladderOf(opts.profile);
     // The rungs this source gets (never upscaled), fixed in the options before the tasks are written.
     const { rungs, dropped } = resolveRungs(ladder, analysis.video, opts.profile.videoCodec);
     if (dropped.length)
@@ -63,7 +64,7 @@ export const ladderOutput: OutputKind = {
   },
 
   async finish(deps, merging) {
-    let job = merging;
+    const job = analyzed(merging);
     await emit(deps, job.id, 'job.merging', 'writing the playlists');
     const start = deps.clock();
     let result: JobResult;
@@ -84,7 +85,7 @@ export const ladderOutput: OutputKind = {
         .join('; ')}), ${r.filter((x) => x.kind === 'audio').length} audio, ${r.filter((x) => x.kind === 'subtitles').length} subtitles`,
       { renditions: r.length },
     );
-    job = await beginVerify(deps.ledger, job.id, { ...job.timings, mergeMs, verifyMs: 0 });
+    await beginVerify(deps.ledger, job.id, { ...job.timings, mergeMs, verifyMs: 0 });
     return recordResult(deps.ledger, job.id, { result });
   },
 };

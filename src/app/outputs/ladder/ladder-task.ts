@@ -15,7 +15,8 @@ import { buildLadderAudioArgs, buildLadderEncodeArgs } from '../../../core/ladde
 import { audioPriming, audioRenditionName, ladderLocation, mediaSegmentName, rungSize, videoRenditionName } from '../../../core/ladder.js';
 import type { CutMethod } from '../../../core/cut-policy.js';
 import type { MediaSegmentEntry, RenditionIndex } from '../../../core/playlists.js';
-import type { JobHead, SegmentRead, TaskRecord } from '../../../core/types.js';
+import { ladderOf } from '../../../core/job-head.js';
+import type { AnalyzedJobHead, SegmentRead, TaskRecord } from '../../../core/types.js';
 import type { ToolRunResult } from '../../../ports/media-tool.js';
 import type { AppDeps } from '../../deps.js';
 import { runFfmpeg } from '../../ffmpeg-run.js';
@@ -34,7 +35,7 @@ export interface TaskManifest {
 
 export interface LadderTaskContext {
   deps: AppDeps;
-  job: JobHead;
+  job: AnalyzedJobHead;
   task: TaskRecord;
   source: string;
   scratch: string;
@@ -201,8 +202,8 @@ export async function encodeLadderSegment(
   onArgs: (a: string[]) => void,
 ): Promise<LadderTaskOutput> {
   const { job, task } = c;
-  const analysis = job.analysis!;
-  const ladder = job.options.profile.ladder!;
+  const analysis = job.analysis;
+  const ladder = ladderOf(job.options.profile);
   const stem = stemOf(task);
   const rungs = ladder.rungs.map((r) => ({
     ...rungSize(analysis.video, r.height),
@@ -229,7 +230,7 @@ export async function encodeLadderSegment(
   // 1.6 CPU s of the ladder's 41) to find what the sample count finds.
   const run = await runTaskFfmpeg(c, args, `segment ${task.index}`);
   const cpu = run.cpuSeconds;
-  const base = job.options.profile.ladder!.timelineStart ?? 0;
+  const base = ladderOf(job.options.profile).timelineStart ?? 0;
   const split = await Promise.all(
     rungs.map(async (r) => {
       const buf = await c.deps.blobs.readLocal(r.outputPath);
@@ -243,7 +244,7 @@ export async function encodeLadderSegment(
     // The task's first frame at its time on the ladder's timeline; the decode times set anew from there.
     const ts = s.init.timescale;
     const at = Math.round((task.startTime - analysis.startTime + base) * ts);
-    const lead = Math.round((job.options.profile.ladder!.decodeLead ?? 0) * ts);
+    const lead = Math.round((ladderOf(job.options.profile).decodeLead ?? 0) * ts);
     const span = Math.round((task.endTime - analysis.startTime + base) * ts) - at;
     renditions.push({
       ...(await publishGroups(c, s.r.name, 'video', s.buf, s.init, s.initEnd, s.groups, retimeVideo(s.fragments, at, lead, span))),
@@ -262,7 +263,7 @@ export async function encodeLadderSegment(
 /** The audio task: every track encoded once, whole, into its own rendition; one fragment per media segment. */
 export async function encodeLadderAudio(c: LadderTaskContext, onArgs: (a: string[]) => void): Promise<LadderTaskOutput> {
   const { job, task } = c;
-  const analysis = job.analysis!;
+  const analysis = job.analysis;
   const profile = job.options.profile;
   const stem = stemOf(task);
   const outputs = analysis.audio.map((_, k) => join(c.scratch, `${stem}.${audioRenditionName(k)}.partial.mp4`));
@@ -270,13 +271,13 @@ export async function encodeLadderAudio(c: LadderTaskContext, onArgs: (a: string
     sourceLocation: c.source,
     audio: analysis.audio,
     profile,
-    segmentSeconds: profile.ladder!.segmentSeconds,
+    segmentSeconds: ladderOf(profile).segmentSeconds,
     outputPaths: outputs,
     avcodecMajor: c.avcodecMajor,
   });
   onArgs(args);
   const run = await runTaskFfmpeg(c, args, 'the audio track');
-  const base = profile.ladder!.timelineStart ?? 0;
+  const base = ladderOf(profile).timelineStart ?? 0;
   const renditions: TaskRendition[] = [];
   for (const [k, track] of analysis.audio.entries()) {
     const buf = await c.deps.blobs.readLocal(outputs[k]!);

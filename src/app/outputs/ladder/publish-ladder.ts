@@ -21,7 +21,8 @@ import {
   type RenditionIndex,
   type SubtitleIndex,
 } from '../../../core/playlists.js';
-import type { JobRecord, JobResult, RenditionResult, VerifyReport } from '../../../core/types.js';
+import { ladderOf } from '../../../core/job-head.js';
+import type { AnalyzedJob, JobResult, RenditionResult, VerifyReport } from '../../../core/types.js';
 import type { AppDeps } from '../../deps.js';
 import { emit } from '../../deps.js';
 import type { TaskManifest } from './ladder-task.js';
@@ -63,13 +64,13 @@ function gather(manifests: TaskManifest[], failures: string[]): Map<string, Gath
 
 /** The checks a ladder passes before its master playlist is written, from the segments the tasks measured. */
 function checkRenditions(
-  job: JobRecord,
+  job: AnalyzedJob,
   video: RenditionIndex[],
   audio: RenditionIndex[],
   expectedSegments: number,
   failures: string[],
 ): void {
-  const v = job.analysis!.video;
+  const v = job.analysis.video;
   const frames = v.frameTimes.length;
   const span = v.frameTimes[frames - 1]! + v.lastFrameDuration - v.frameTimes[0]!;
   const frameSeconds = span / frames;
@@ -100,16 +101,16 @@ function checkRenditions(
 }
 
 /** Writes text into the output folder (through the job's scratch, so an S3 output gets one upload). */
-async function writeOutputFile(deps: AppDeps, job: JobRecord, relative: string, content: string): Promise<void> {
+async function writeOutputFile(deps: AppDeps, job: AnalyzedJob, relative: string, content: string): Promise<void> {
   const local = await deps.blobs.writeScratchFile(job.id, `out-${relative.replace(/[^A-Za-z0-9._-]/g, '_')}`, content);
   await deps.blobs.commitOutput(local, ladderLocation(job.output, relative));
 }
 
 /** The subtitle renditions: each text track converted to WebVTT on the renditions' timeline. */
-async function subtitles(deps: AppDeps, job: JobRecord, scratch: string): Promise<SubtitleIndex[]> {
-  const analysis = job.analysis!;
+async function subtitles(deps: AppDeps, job: AnalyzedJob, scratch: string): Promise<SubtitleIndex[]> {
+  const analysis = job.analysis;
   const out: SubtitleIndex[] = [];
-  const base = job.options.profile.ladder!.timelineStart ?? 0;
+  const base = ladderOf(job.options.profile).timelineStart ?? 0;
   const texts = analysis.subtitles.filter((s) => TEXT_SUBTITLES.has(s.codec));
   const dropped = analysis.subtitles.filter((s) => !TEXT_SUBTITLES.has(s.codec));
   if (dropped.length)
@@ -128,12 +129,12 @@ async function subtitles(deps: AppDeps, job: JobRecord, scratch: string): Promis
       await runFfmpeg(deps, `subtitle track #${s.index}`, buildWebvttArgs(await deps.readableSource(job.source), s, offset, local));
       return deps.blobs.commitOutput(local, ladderLocation(job.output, `${name}/${file}`));
     };
-    if (job.options.profile.ladder!.dash) await vtt(0, 'subtitles-dash.vtt');
+    if (ladderOf(job.options.profile).dash) await vtt(0, 'subtitles-dash.vtt');
     const stored = await vtt(base, 'subtitles.vtt');
     out.push({
       name,
       file: 'subtitles.vtt',
-      ...(job.options.profile.ladder!.dash ? { dashFile: 'subtitles-dash.vtt' } : {}),
+      ...(ladderOf(job.options.profile).dash ? { dashFile: 'subtitles-dash.vtt' } : {}),
       durationSeconds: analysis.duration,
       bytes: stored.sizeBytes,
       ...(s.language && s.language !== 'und' ? { language: s.language } : {}),
@@ -162,7 +163,7 @@ function renditionResult(r: RenditionIndex): RenditionResult {
 }
 
 /** Publishes a ladder whose tasks are all done: checks, playlists, master last. */
-export async function publishLadder(deps: AppDeps, job: JobRecord): Promise<JobResult> {
+export async function publishLadder(deps: AppDeps, job: AnalyzedJob): Promise<JobResult> {
   const tasks = await deps.ledger.listTasks(job.id);
   const scratch = await deps.blobs.scratchDir(job.id);
   const manifests: TaskManifest[] = [];
@@ -174,7 +175,7 @@ export async function publishLadder(deps: AppDeps, job: JobRecord): Promise<JobR
   }
   const failures: string[] = [];
   const gathered = gather(manifests, failures);
-  const ladder = job.options.profile.ladder!;
+  const ladder = ladderOf(job.options.profile);
   const order = ladder.rungs.map((r) => `v${r.height}`);
   const all = [...gathered.values()];
   const video = all
@@ -182,7 +183,7 @@ export async function publishLadder(deps: AppDeps, job: JobRecord): Promise<JobR
     .sort((a, b) => order.indexOf(a.rendition.name) - order.indexOf(b.rendition.name));
   const trackOf = (g: Gathered) => Number(g.rendition.name.slice(1));
   const audio = all.filter((g) => g.rendition.kind === 'audio').sort((a, b) => trackOf(a) - trackOf(b));
-  job.analysis!.audio.forEach((a, k) => {
+  job.analysis.audio.forEach((a, k) => {
     const g = audio[k];
     if (g && a.language && a.language !== 'und') g.rendition.language = a.language;
   });
@@ -195,7 +196,7 @@ export async function publishLadder(deps: AppDeps, job: JobRecord): Promise<JobR
     expectedSegments,
     failures,
   );
-  const v = job.analysis!.video;
+  const v = job.analysis.video;
   const top = video[0]?.rendition;
   const topSpan = top ? spanSeconds(top) : 0;
   const report: VerifyReport = {

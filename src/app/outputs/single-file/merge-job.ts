@@ -8,14 +8,14 @@ import { lastLine, VerifyError } from '../../../core/errors.js';
 import { buildMergeArgs, planSubtitles } from '../../../core/merge-args.js';
 import { isMp4Family } from '../../../core/profile.js';
 import { buildVerifyReport } from '../../../core/verify-report.js';
-import type { JobRecord, VerifyReport } from '../../../core/types.js';
+import type { AnalyzedJob, VerifyReport } from '../../../core/types.js';
 import type { AppDeps } from '../../deps.js';
 import { emit } from '../../deps.js';
 import { runFfmpeg } from '../../ffmpeg-run.js';
 
 /** Writes the merged file to `tempOut` (the blob store's temp path for the job's output). */
-export async function mergeJob(deps: AppDeps, job: JobRecord, tempOut: string): Promise<void> {
-  const analysis = job.analysis!;
+export async function mergeJob(deps: AppDeps, job: AnalyzedJob, tempOut: string): Promise<void> {
+  const analysis = job.analysis;
   const tasks = await deps.ledger.listTasks(job.id);
   const videos = tasks.filter((t) => t.kind === 'video');
   const audio = tasks.find((t) => t.kind === 'audio');
@@ -53,19 +53,19 @@ export async function mergeJob(deps: AppDeps, job: JobRecord, tempOut: string): 
  * build's did on a 3 s file, then costs a second read instead of failing a good output). Matroska and WebM,
  * which index only keyframes, and short outputs have every packet read.
  */
-export async function verifyOutput(deps: AppDeps, job: JobRecord, path: string): Promise<VerifyReport> {
-  const v = job.analysis!.video;
+export async function verifyOutput(deps: AppDeps, job: AnalyzedJob, path: string): Promise<VerifyReport> {
+  const v = job.analysis.video;
   const expectedEnd = v.frameTimes[v.frameTimes.length - 1]! + v.lastFrameDuration - v.frameTimes[0]!;
   const tailFrom = expectedEnd - VERIFY_TAIL_SECONDS;
   const p = job.options.profile;
   const rate = 48000;
   const audioFrameSeconds =
-    p.audioCodec === 'aac' ? 1024 / (job.analysis!.audio[0]?.sampleRate ?? rate) : p.audioCodec === 'opus' ? 0.02 : 1024 / rate;
+    p.audioCodec === 'aac' ? 1024 / (job.analysis.audio[0]?.sampleRate ?? rate) : p.audioCodec === 'opus' ? 0.02 : 1024 / rate;
   const expectations = {
-    analysis: job.analysis!,
-    plan: job.plan!,
+    analysis: job.analysis,
+    plan: job.plan,
     audioFrameSeconds,
-    expectAudio: p.audioCodec !== 'none' && job.analysis!.audio.length > 0,
+    expectAudio: p.audioCodec !== 'none' && job.analysis.audio.length > 0,
   };
   const read = async (method: 'index' | 'scan'): Promise<VerifyReport> => {
     const r = await deps.media.run('ffprobe', method === 'index' ? buildVerifyIndexArgs(path, tailFrom) : buildVerifyScanArgs(path));

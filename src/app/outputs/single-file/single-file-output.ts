@@ -9,7 +9,8 @@ import { buildSegmentCheckArgs } from '../../../core/probe-args.js';
 import type { CutMethod } from '../../../core/cut-policy.js';
 import { lastLine, SegmentCheckError, VerifyError } from '../../../core/errors.js';
 import { minExactCutSeconds, planSegments } from '../../../core/plan-segments.js';
-import type { JobRecord, JobResult, TaskRecord } from '../../../core/types.js';
+import { analyzed } from '../../../core/job-head.js';
+import type { AnalyzedJob, JobResult, TaskRecord } from '../../../core/types.js';
 import type { ToolRunResult } from '../../../ports/media-tool.js';
 import type { AppDeps } from '../../deps.js';
 import { emit } from '../../deps.js';
@@ -23,7 +24,7 @@ import { mergeJob, verifyOutput } from './merge-job.js';
 
 function buildArgs(c: TaskEncodeContext, method?: CutMethod): string[] {
   const { job, task, read } = c;
-  const analysis = job.analysis!;
+  const analysis = job.analysis;
   if (task.kind === 'audio' || !read) {
     return buildAudioEncodeArgs({ sourceLocation: c.source, audio: analysis.audio, profile: job.options.profile, outputPath: c.partial });
   }
@@ -65,7 +66,7 @@ async function checkSegment(deps: AppDeps, task: TaskRecord, path: string, signa
  * The quality report of the merged file, before it is committed. A measurement that fails does not fail
  * the transcode (the output was verified): it is told in the events and the job has no report.
  */
-async function qualityOf(deps: AppDeps, job: JobRecord, temp: string): Promise<Awaited<ReturnType<typeof measureQuality>> | undefined> {
+async function qualityOf(deps: AppDeps, job: AnalyzedJob, temp: string): Promise<Awaited<ReturnType<typeof measureQuality>> | undefined> {
   try {
     return await measureQuality(deps, job, temp);
   } catch (err) {
@@ -100,7 +101,7 @@ export const singleFileOutput: OutputKind = {
   },
 
   async finish(deps, merging) {
-    let job = merging;
+    let job = analyzed(merging);
     await emit(deps, job.id, 'job.merging', 'merging segments');
     const mergeStart = deps.clock();
     const temp = await deps.blobs.outputTempPath(job.id, job.output);
@@ -111,7 +112,7 @@ export const singleFileOutput: OutputKind = {
       throw await asDiskFull(deps, job, err, dirname(temp), 'the merged output');
     }
     const mergeMs = deps.clock() - mergeStart;
-    job = await beginVerify(deps.ledger, job.id, { ...job.timings, mergeMs });
+    job = analyzed(await beginVerify(deps.ledger, job.id, { ...job.timings, mergeMs }));
     const verifyStart = deps.clock();
     let verified: JobResult | undefined;
     if (job.options.verify) {
@@ -138,7 +139,7 @@ export const singleFileOutput: OutputKind = {
       throw await asDiskFull(deps, job, err, dirname(job.output), 'the output');
     }
     const result: JobResult = {
-      ...(verified ? { ...verified, sizeBytes } : { frames: job.plan!.totalFrames, videoDuration: 0, sizeBytes }),
+      ...(verified ? { ...verified, sizeBytes } : { frames: job.plan.totalFrames, videoDuration: 0, sizeBytes }),
       ...(quality ? { quality: quality.report } : {}),
     };
     const timings = { ...job.timings, verifyMs, ...(quality ? { qualityMs: quality.ms } : {}) };
