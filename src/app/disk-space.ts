@@ -9,6 +9,7 @@ import { estimateSpaceNeed, formatBytes, type SpaceNeed } from '../core/disk-spa
 import { analyzed } from '../core/job-head.js';
 import type { AnalyzedJobHead, JobHead, TaskRecord } from '../core/types.js';
 import type { AppDeps } from './deps.js';
+import { commandFor, continueVerb } from './run-failure.js';
 
 interface Folder {
   folder: string;
@@ -33,10 +34,11 @@ async function folders(deps: AppDeps, job: JobHead, tasks: TaskRecord[]): Promis
   const scratch = await deps.blobs.scratchDir(job.id);
   const out = dirname(await deps.blobs.outputTempPath(job.id, job.output));
   const found: Folder[] = [];
-  for (const [folder, what, needBytes] of [
-    [scratch, 'segments and audio', need.scratchBytes],
+  const wanted: Array<readonly [string, string, number]> = [
+    ...(deps.blobs.scratchIsTransient ? [] : [[scratch, 'segments and audio', need.scratchBytes] as const]),
     [out, 'the merged output', need.outputBytes],
-  ] as const) {
+  ];
+  for (const [folder, what, needBytes] of wanted) {
     const space = await deps.blobs.diskSpace(folder);
     if (!space) continue;
     const same = found.find((f) => f.device === space.device);
@@ -49,7 +51,7 @@ async function folders(deps: AppDeps, job: JobHead, tasks: TaskRecord[]): Promis
 }
 
 const advice = (job: JobHead, then = true) =>
-  `free space (or use a --state-dir on a larger disk)${then ? `, then run \`shardcast resume ${job.id}${job.backend && job.backend !== 'local' ? ` --backend ${job.backend}` : ''}\`` : ''}`;
+  `free space (or use a --state-dir on a larger disk)${then ? `, then run \`${commandFor(continueVerb(job), job)}\`` : ''}`;
 
 /** Throws DiskFullError when a folder of the job has less free space than the rest of the job needs there. */
 export async function checkSpace(deps: AppDeps, job: JobHead, tasks: TaskRecord[]): Promise<void> {

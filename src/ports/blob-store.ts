@@ -49,6 +49,11 @@ export interface BlobStore {
    * folder, the folder of a local output); undefined where that cannot be told.
    */
   diskSpace?(folder: string): Promise<{ freeBytes: number; device: number } | undefined>;
+  /**
+   * True where a file stored from the scratch folder leaves it (uploaded, as to S3): a job's segments do not
+   * pile up on this machine's disk, so only the merged output is held against its free space.
+   */
+  readonly scratchIsTransient?: boolean;
   /** Writes a file into the job's scratch folder (text or bytes) and returns its local path. */
   writeScratchFile(jobId: string, name: string, content: string | Uint8Array): Promise<string>;
   /** Reads a local file this store's scratch or temp paths named (an ffmpeg output in scratch, a fetched blob). */

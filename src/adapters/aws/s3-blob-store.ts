@@ -185,6 +185,9 @@ export class S3BlobStore implements BlobStore {
     return stored;
   }
 
+  /** A stored file is uploaded and leaves the scratch folder: a job's segments never pile up there. */
+  readonly scratchIsTransient = true;
+
   /** The scratch folder is local (a Lambda function's /tmp, or this machine's temp dir). */
   diskSpace(folder: string): Promise<{ freeBytes: number; device: number } | undefined> {
     return localDiskSpace(folder);
