@@ -113,30 +113,28 @@ export function openClusterBackend(cfg: BackendConfig): ClusterBackend {
       .filter((w) => !w.draining && w.store === where)
       .reduce((n, w) => n + w.concurrency, 0);
   };
-  /** The home of new jobs, checked, with the deps of its store. */
-  let newHome: ClusterHome | undefined;
-
   const backend = makeBackend({
     kind: 'cluster',
     ledger,
     where: dir,
-    depsFor: async (jobId) => depsFor(jobId ? await jobHome(jobId) : (newHome ?? homeOf(settings))),
+    depsFor: async (jobId) => depsFor(jobId ? await jobHome(jobId) : homeOf(settings)),
     async checkRequest(req) {
       if (isLadderOutput(req.output))
         throw new UsageError('the cluster backend writes one output file; make HLS/DASH ladders with --backend local or aws');
       const home = homeOf(settings);
       const paths = checkPaths(req.input, req.output, req.overwrite);
       await checkHome(home);
-      newHome = home;
       return paths;
     },
-    defaultWorkers: async () => liveSlots(newHome!),
+    // New jobs go to the home of the flags and environment (homeOf caches it: the same one every call).
+    defaultWorkers: async () => liveSlots(homeOf(settings)),
     async placeInput(jobId, source, hooks) {
-      hooks.note?.(`placing ${source} in the store ${storeLocation(newHome!.store.spec)}`);
-      return newHome!.store.placeSource(jobId, source);
+      const home = homeOf(settings);
+      hooks.note?.(`placing ${source} in the store ${storeLocation(home.store.spec)}`);
+      return home.store.placeSource(jobId, source);
     },
     async remember(deps, jobId, request) {
-      const home = newHome!;
+      const home = homeOf(settings);
       await emit(deps, jobId, HOME_EVENT, `queue ${shownRedisUrl(home.redis)}, store ${storeLocation(home.store.spec)}`, {
         redis: home.redis,
         store: settings.store,
@@ -146,7 +144,7 @@ export function openClusterBackend(cfg: BackendConfig): ClusterBackend {
     },
     noteOf: (jobId, job) => `job ${jobId}: ${job.original} -> ${job.output} (cluster, ${job.workers} worker slots)`,
     async drive(jobId, verb, hooks) {
-      const home = verb === 'submit' ? newHome! : await jobHome(jobId);
+      const home = verb === 'submit' ? homeOf(settings) : await jobHome(jobId);
       if (verb !== 'submit') await checkHome(home);
       const deps = depsFor(home);
       return driveHere(deps, executorFor(home, deps), jobId, verb, hooks);
