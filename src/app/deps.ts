@@ -38,7 +38,7 @@ export interface AppDeps {
   segmentTimeLimit?: { seconds: number; threads?: number };
   /**
    * Sources of at least `minBytes` in a container with an index (Matroska, MP4) are scanned in `ranges` reads
-   * at once, each of an interval (core/probe-parse.ts joinIntervalScans): over S3 one read is bound by one
+   * at once, each of an interval (core/packet-scan.ts joinIntervalScans): over S3 one read is bound by one
    * connection's rate. Unset: one read.
    */
   parallelScan?: { minBytes: number; ranges: number };

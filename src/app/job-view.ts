@@ -74,7 +74,7 @@ export function jobView(job: JobRecord, tasks: TaskRecord[]) {
       : undefined,
     /** The output's pictures as chosen from the source (pixel format, range, HDR10) and what was not kept. */
     picture: a ? pictureOf(job.options.profile, a) : undefined,
-    /** How segments read their frames from the source, and why (core/ffmpeg-args.ts cutMethodFor). */
+    /** How segments read their frames from the source, and why (core/cut-policy.ts cutMethodFor). */
     cutting: a ? cutMethodFor(a, job.cutFallback) : undefined,
     frames: job.result?.frames,
     expectedFrames: job.plan?.totalFrames,
@@ -83,7 +83,7 @@ export function jobView(job: JobRecord, tasks: TaskRecord[]) {
     verify: job.result?.verify,
     /** PSNR/SSIM against the source, whole and per seam (core/quality-report.ts); with --quality-report or when asked. */
     quality: job.result?.quality,
-    /** A ladder's renditions: size, measured peak and average bitrate, segments (publish-ladder.ts). */
+    /** A ladder's renditions: size, measured peak and average bitrate, segments (outputs/ladder/publish-ladder.ts). */
     renditions: job.result?.renditions,
     timings: job.timings,
     cpuSeconds,

@@ -309,7 +309,7 @@ export interface JobRecord {
   runner?: string;
   /**
    * Why segments of a job planned for `seek` are read by pre-roll: set by the first segment whose seek read came
-   * out short (core/ffmpeg-args.ts cutMethodFor).
+   * out short (core/cut-policy.ts cutMethodFor).
    */
   cutFallback?: string;
 }

@@ -1,7 +1,7 @@
 /**
  * Sources that cannot be cut by seeking: MPEG-TS seeks by timestamp (not on keyframes) and its keyframe flags
  * may mark intra-refresh recovery points or open-GOP I-frames. Segments decode from the third flagged keyframe
- * before their start and keep their frames by time (core/ffmpeg-args.ts cutMethodFor). An MP4 flags intra-refresh
+ * before their start and keep their frames by time (core/cut-policy.ts cutMethodFor). An MP4 flags intra-refresh
  * recovery points as sync samples too: there a seek read comes out short, and the segment is read again by
  * pre-roll. With a lossless encode every decoded frame of the output must hash the same as the source's.
  */
