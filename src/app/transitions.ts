@@ -85,10 +85,6 @@ export const endJob = (
   patch: Pick<JobPatch, 'error' | 'finishedAt' | 'timings'>,
 ) => moveJob(ledger, job.id, [job.status], to, patch);
 
-/** Adds a run's wall time to the job's total (its status stays). */
-export const addRunTime = (ledger: Ledger, job: JobRecord, elapsedMs: number) =>
-  moveJob(ledger, job.id, [job.status], job.status, { timings: { ...job.timings, totalMs: (job.timings.totalMs ?? 0) + elapsedMs } });
-
 /** The first segment that had to be read by pre-roll tells the job, so its later segments start so. */
 export const noteCutFallback = (ledger: Ledger, head: JobHead, reason: string) =>
   moveJob(ledger, head.id, [head.status], head.status, { cutFallback: reason });

@@ -43,11 +43,6 @@ export function isTaskMove(from: TaskStatus, to: TaskStatus): boolean {
   return from === to || TASK_MOVES[from].includes(to);
 }
 
-/** The statuses a job or a task can reach `to` from: the `from` list of a conditional write. */
-export function jobStatusesBefore(to: JobStatus): JobStatus[] {
-  return (Object.keys(JOB_MOVES) as JobStatus[]).filter((s) => s !== to && JOB_MOVES[s].includes(to));
-}
-
 /** Every event type a job's history holds. */
 export const EVENT_TYPES = [
   'job.created',
