@@ -46,7 +46,6 @@ export interface RunOptions {
 export async function runJob(deps: AppDeps, executor: Executor, jobId: string, opts: RunOptions = {}): Promise<JobRecord> {
   const { signal } = opts;
   const started = deps.clock();
-  const initial = await deps.ledger.getJob(jobId);
   try {
     const plan = await startRun(deps, jobId, {
       ...(opts.force ? { force: true } : {}),
@@ -70,10 +69,12 @@ export async function runJob(deps: AppDeps, executor: Executor, jobId: string, o
           ? err.failure
           : { kind: 'error', error: err };
     // A ledger that cannot record the failure (a full disk) does not change what the user is told.
-    const { job, error } = await failRun(deps, jobId, failure, started).catch(async () => ({
-      job: initial,
-      error: initial ? ((await describeFailure(deps, initial, failure).catch(() => undefined))?.error ?? oneLine(err)) : oneLine(err),
-    }));
+    const { job, error } = await failRun(deps, jobId, failure, started).catch(async () => {
+      // Reads still work where a write does not.
+      const cur = await deps.ledger.getJob(jobId).catch(() => undefined);
+      const described = cur ? await describeFailure(deps, cur, failure).catch(() => undefined) : undefined;
+      return { job: cur, error: described?.error ?? oneLine(err) };
+    });
     const home = job ?? { id: jobId, backend: 'local' as const };
     if (failure.kind === 'stopped') throw new CancelledError(`stopped; run \`${commandFor(continueVerb(home), home)}\` to continue`);
     if (failure.kind === 'tasks') throw new JobFailedError(error, jobId, failure.failed?.key);

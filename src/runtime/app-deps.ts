@@ -25,24 +25,23 @@ export function localFileSize(path: string): number | undefined {
 }
 
 /** This process as a worker: the wall clock, its id, and how it tells whether a worker of this host lives. */
-export function thisProcess(): Pick<AppDeps, 'clock' | 'workerId' | 'isWorkerAlive'> {
+export function thisProcess(): Required<Pick<AppDeps, 'clock' | 'workerId' | 'isWorkerAlive'>> {
   return { clock: () => Date.now(), workerId: localWorkerId(), isWorkerAlive: isLocalWorkerAlive };
 }
 
 export type AppDepsParts = Pick<AppDeps, 'ledger' | 'blobs' | 'media'> & Partial<AppDeps>;
 
 /**
- * AppDeps for this process: the wall clock, this process as the worker (checked through /proc), a source read
- * where it lies, unless the home says otherwise.
+ * AppDeps for this process: the wall clock, this process's worker id, a source read where it lies, unless the
+ * home says otherwise. Whether workers can be checked (`isWorkerAlive`) is the home's to say: a worker of this
+ * host can (`thisProcess().isWorkerAlive`), a Lambda function cannot.
  */
 export function makeAppDeps(parts: AppDepsParts): AppDeps {
-  const deps: Record<string, unknown> = {
-    ...thisProcess(),
-    readableSource: async (source: string) => source,
-    sourceSize: async (source: string) => localFileSize(source),
+  return {
+    clock: () => Date.now(),
+    workerId: localWorkerId(),
+    readableSource: async (source) => source,
+    sourceSize: async (source) => localFileSize(source),
     ...parts,
   };
-  // An explicit `undefined` (a home that cannot check its workers) clears the default.
-  for (const [k, v] of Object.entries(parts)) if (v === undefined) delete deps[k];
-  return deps as unknown as AppDeps;
 }

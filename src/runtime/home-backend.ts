@@ -73,13 +73,11 @@ export function makeBackend(home: Home): Backend {
     where: home.where,
     async submit(req, hooks = {}) {
       // The options first: a bad flag is told before anything is checked or uploaded.
-      parseTranscodeOptions(req.options, req.output);
+      let options = parseTranscodeOptions(req.options, req.output);
       const paths = await home.checkRequest(req);
       const slots = req.options.workers === undefined ? await home.defaultWorkers?.() : undefined;
-      const options = parseTranscodeOptions(
-        { ...req.options, ...(slots ? { workers: String(Math.min(MAX_DEFAULT_WORKERS, slots)) } : {}) },
-        req.output,
-      );
+      // The home's worker count where none was asked for (the threads per worker follow from it).
+      if (slots) options = parseTranscodeOptions({ ...req.options, workers: String(Math.min(MAX_DEFAULT_WORKERS, slots)) }, req.output);
       const id = req.id ?? newJobId();
       const source = home.placeInput ? await home.placeInput(id, paths.source, hooks) : paths.source;
       const { output, localOutput } = home.placeOutput?.(id, paths.output) ?? { output: paths.output };

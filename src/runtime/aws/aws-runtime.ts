@@ -142,7 +142,7 @@ export function makeAwsRuntime(cfg: AwsRuntimeConfig): AwsRuntime {
       }
     },
     // A Lambda function cannot check other invocations: only their heartbeats tell.
-    isWorkerAlive: cfg.isWorkerAlive,
+    ...(cfg.isWorkerAlive ? { isWorkerAlive: cfg.isWorkerAlive } : {}),
     ...(cfg.onProgress ? { onProgress: cfg.onProgress } : {}),
     // Over S3 one read of the source is bound by one connection's rate: a large one is scanned in 4 at once.
     parallelScan: PARALLEL_SCAN,

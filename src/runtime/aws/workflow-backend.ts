@@ -105,8 +105,6 @@ export async function openWorkflowBackend(cfg: BackendConfig): Promise<Backend> 
   const { deps } = x.runtime;
   /** Jobs whose execution this Backend runs or watches now. */
   const inFlight = new Set<string>();
-  /** Where the job being submitted is downloaded to. */
-  const localOutputs = new Map<string, string>();
   return makeBackend({
     kind,
     ledger: deps.ledger,
@@ -131,7 +129,6 @@ export async function openWorkflowBackend(cfg: BackendConfig): Promise<Backend> 
     },
     placeOutput(jobId, output) {
       if (isS3Uri(output)) return { output };
-      localOutputs.set(jobId, output);
       return { output: `s3://${x.bucket}/outputs/${jobId}/${basename(output)}`, localOutput: output };
     },
     async remember(d, jobId, request) {
@@ -146,14 +143,11 @@ export async function openWorkflowBackend(cfg: BackendConfig): Promise<Backend> 
           `resume continues a job run on this machine; a ${kind} job runs as an execution: \`shardcast status ${jobId} --backend ${kind}\`, and \`shardcast retry ${jobId} --backend ${kind}\` once it failed`,
         );
       }
-      let localOutput = localOutputs.get(jobId);
-      localOutputs.delete(jobId);
-      if (verb === 'retry') {
-        // One conditional write: of two retries at once, one starts an execution, the other is refused.
-        await claimRetry(deps, jobId, ' in a new execution');
-        const download = (await deps.ledger.listEvents(jobId)).filter((e) => e.type === DOWNLOAD_EVENT).pop();
-        localOutput = typeof download?.data?.path === 'string' ? download.data.path : undefined;
-      }
+      // One conditional write: of two retries at once, one starts an execution, the other is refused.
+      if (verb === 'retry') await claimRetry(deps, jobId, ' in a new execution');
+      // A local output is downloaded where the job remembered it (`remember`, at submit).
+      const download = (await deps.ledger.listEvents(jobId)).filter((e) => e.type === DOWNLOAD_EVENT).pop();
+      const localOutput = typeof download?.data?.path === 'string' ? download.data.path : undefined;
       return runExecution(x, jobId, hooks, localOutput, inFlight);
     },
     async quality(jobId) {

@@ -69,6 +69,7 @@ export function openClusterBackend(cfg: BackendConfig): ClusterBackend {
       blobs: home.store.blobs,
       readableSource: home.store.readableSource,
       sourceSize: home.store.sourceSize,
+      isWorkerAlive: coordinator.isWorkerAlive,
       ...(cfg.onProgress ? { onProgress: cfg.onProgress } : {}),
     });
   const executorFor = (home: ClusterHome, deps: AppDeps) =>
@@ -169,7 +170,7 @@ export function openClusterBackend(cfg: BackendConfig): ClusterBackend {
         job,
         tasks,
         [job.runner],
-        job.runner === undefined || coordinator.isWorkerAlive?.(job.runner) !== false,
+        job.runner === undefined || coordinator.isWorkerAlive(job.runner) !== false,
       ),
     async forget(jobId) {
       const home = await jobHome(jobId);

@@ -64,8 +64,6 @@ export async function startWorker(cfg: WorkerConfig): Promise<RunningWorker> {
         workerId: id,
         readableSource: store.readableSource,
         sourceSize: store.sourceSize,
-        // The coordinator follows the task's attempts through BullMQ's locks, not this process's checks.
-        isWorkerAlive: undefined,
         onProgress: (p) => ctx.onFrames(p.frames),
         heartbeatMs: Math.min(2000, lockMs / 2),
       });

@@ -11,6 +11,7 @@ import type { AppDeps, TaskProgress } from '../../app/deps.js';
 import { encodeStep } from '../../app/run-steps.js';
 import type { JobRecord } from '../../core/types.js';
 import { makeAppDeps, openMediaTool } from '../app-deps.js';
+import { isLocalWorkerAlive } from '../process-identity.js';
 import type { Executor } from '../../ports/executor.js';
 import type { MediaTool } from '../../ports/media-tool.js';
 
@@ -36,6 +37,7 @@ export function makeLocalRuntime(cfg: LocalRuntimeConfig): LocalRuntime {
     ledger,
     blobs,
     media: openMediaTool(cfg.env, cfg.wrapMedia),
+    isWorkerAlive: isLocalWorkerAlive,
     ...(cfg.onProgress ? { onProgress: cfg.onProgress } : {}),
   });
   return {

@@ -46,20 +46,7 @@ export const ladderOutput: OutputKind = {
   },
 
   async encode(c, method) {
-    const ladder = {
-      deps: c.deps,
-      job: c.job,
-      task: c.task,
-      source: c.source,
-      scratch: c.scratch,
-      threads: c.threads,
-      avcodecMajor: c.avcodecMajor,
-      ...(c.decodeThreads !== undefined ? { decodeThreads: c.decodeThreads } : {}),
-      ...(c.signal ? { signal: c.signal } : {}),
-      ...(c.onStdoutLine ? { onStdoutLine: c.onStdoutLine } : {}),
-    };
-    const out =
-      c.task.kind === 'video' ? await encodeLadderSegment(ladder, c.read!, method, c.setArgs) : await encodeLadderAudio(ladder, c.setArgs);
+    const out = c.task.kind === 'video' ? await encodeLadderSegment(c, method) : await encodeLadderAudio(c);
     return { run: out.run, file: out.manifestPath, cpuSeconds: out.cpuSeconds };
   },
 

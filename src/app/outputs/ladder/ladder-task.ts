@@ -16,10 +16,11 @@ import { audioPriming, audioRenditionName, ladderLocation, mediaSegmentName, run
 import type { CutMethod } from '../../../core/cut-policy.js';
 import type { MediaSegmentEntry, RenditionIndex } from '../../../core/playlists.js';
 import { ladderOf } from '../../../core/job-head.js';
-import type { AnalyzedJobHead, SegmentRead, TaskRecord } from '../../../core/types.js';
+import type { TaskRecord } from '../../../core/types.js';
 import type { ToolRunResult } from '../../../ports/media-tool.js';
-import type { AppDeps } from '../../deps.js';
 import { runFfmpeg } from '../../ffmpeg-run.js';
+import type { TaskEncodeContext } from '../output-kind.js';
+import { segmentEncodeInput } from '../segment-input.js';
 
 /** What one task made in one rendition. */
 export type TaskRendition = Omit<RenditionIndex, 'init' | 'language'> & {
@@ -33,18 +34,8 @@ export interface TaskManifest {
   renditions: TaskRendition[];
 }
 
-export interface LadderTaskContext {
-  deps: AppDeps;
-  job: AnalyzedJobHead;
-  task: TaskRecord;
-  source: string;
-  scratch: string;
-  threads: number;
-  decodeThreads?: number;
-  avcodecMajor: number;
-  signal?: AbortSignal;
-  onStdoutLine?: (line: string) => void;
-}
+/** A ladder task's attempt, as encode-task.ts prepared it. */
+export type LadderTaskContext = TaskEncodeContext;
 
 export interface LadderTaskOutput {
   args: string[];
@@ -195,12 +186,7 @@ function groupVideo(c: LadderTaskContext, name: string, fragments: FragmentInfo[
 }
 
 /** A video task: every rung from one decode; its media segments stored, its manifest written. */
-export async function encodeLadderSegment(
-  c: LadderTaskContext,
-  read: SegmentRead,
-  method: CutMethod | undefined,
-  onArgs: (a: string[]) => void,
-): Promise<LadderTaskOutput> {
+export async function encodeLadderSegment(c: LadderTaskContext, method: CutMethod | undefined): Promise<LadderTaskOutput> {
   const { job, task } = c;
   const analysis = job.analysis;
   const ladder = ladderOf(job.options.profile);
@@ -211,20 +197,8 @@ export async function encodeLadderSegment(
     name: videoRenditionName(r.height),
     outputPath: join(c.scratch, `${stem}.${videoRenditionName(r.height)}.partial.mp4`),
   }));
-  const args = buildLadderEncodeArgs({
-    sourceLocation: c.source,
-    analysis,
-    segment: task,
-    read,
-    profile: job.options.profile,
-    threads: c.threads,
-    avcodecMajor: c.avcodecMajor,
-    rungs,
-    segmentStarts: task.media!.starts,
-    ...(method ? { method } : {}),
-    ...(c.decodeThreads !== undefined ? { decodeThreads: c.decodeThreads } : {}),
-  });
-  onArgs(args);
+  const args = buildLadderEncodeArgs({ ...segmentEncodeInput(c, c.read!, method), rungs, segmentStarts: task.media!.starts });
+  c.setArgs(args);
   // Checked from the boxes (every sample counted, every segment start a sync sample), not by decoding each
   // rung again: the decode check of a single file's segment would cost a decode per rung (bbb's three rungs:
   // 1.6 CPU s of the ladder's 41) to find what the sample count finds.
@@ -261,7 +235,7 @@ export async function encodeLadderSegment(
 }
 
 /** The audio task: every track encoded once, whole, into its own rendition; one fragment per media segment. */
-export async function encodeLadderAudio(c: LadderTaskContext, onArgs: (a: string[]) => void): Promise<LadderTaskOutput> {
+export async function encodeLadderAudio(c: LadderTaskContext): Promise<LadderTaskOutput> {
   const { job, task } = c;
   const analysis = job.analysis;
   const profile = job.options.profile;
@@ -275,7 +249,7 @@ export async function encodeLadderAudio(c: LadderTaskContext, onArgs: (a: string
     outputPaths: outputs,
     avcodecMajor: c.avcodecMajor,
   });
-  onArgs(args);
+  c.setArgs(args);
   const run = await runTaskFfmpeg(c, args, 'the audio track');
   const base = ladderOf(profile).timelineStart ?? 0;
   const renditions: TaskRendition[] = [];

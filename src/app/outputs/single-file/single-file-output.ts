@@ -21,6 +21,7 @@ import { beginVerify, recordResult } from '../../transitions.js';
 import { describeTask } from '../describe-task.js';
 import type { OutputKind, TaskEncodeContext } from '../output-kind.js';
 import { mergeJob, verifyOutput } from './merge-job.js';
+import { segmentEncodeInput } from '../segment-input.js';
 
 function buildArgs(c: TaskEncodeContext, method?: CutMethod): string[] {
   const { job, task, read } = c;
@@ -28,18 +29,7 @@ function buildArgs(c: TaskEncodeContext, method?: CutMethod): string[] {
   if (task.kind === 'audio' || !read) {
     return buildAudioEncodeArgs({ sourceLocation: c.source, audio: analysis.audio, profile: job.options.profile, outputPath: c.partial });
   }
-  return buildSegmentEncodeArgs({
-    sourceLocation: c.source,
-    analysis,
-    segment: task,
-    read,
-    profile: job.options.profile,
-    threads: c.threads,
-    outputPath: c.partial,
-    avcodecMajor: c.avcodecMajor,
-    ...(method ? { method } : {}),
-    ...(c.decodeThreads !== undefined ? { decodeThreads: c.decodeThreads } : {}),
-  });
+  return buildSegmentEncodeArgs({ ...segmentEncodeInput(c, read, method), outputPath: c.partial });
 }
 
 /** Decodes a finished segment and counts its frames: a segment short of its plan is a SegmentCheckError. */
