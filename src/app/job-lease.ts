@@ -9,6 +9,7 @@ import type { AppDeps } from './deps.js';
 import { emit } from './deps.js';
 import { reclaimTask, requeueLostTask } from './transitions.js';
 import { commandFor } from './run-failure.js';
+import { taskName } from './outputs/describe-task.js';
 
 /**
  * A running task whose heartbeat is older than this belongs to a dead worker (heartbeats come every 5 s); an
@@ -94,7 +95,7 @@ export async function repairLostOutputs(deps: AppDeps, jobId: string, tasks: Tas
       out.push(t);
       continue;
     }
-    const what = t.kind === 'audio' ? 'the audio track' : `segment ${t.index}`;
+    const what = taskName(t);
     out.push(await requeueLostTask(deps.ledger, t));
     await emit(
       deps,

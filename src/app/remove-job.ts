@@ -13,10 +13,3 @@ export async function removeJob(deps: Pick<AppDeps, 'blobs' | 'ledger'>, jobId: 
   if (mergeTemp) await deps.blobs.discardLocal(mergeTemp);
   await deps.ledger.deleteJob(jobId);
 }
-
-/** Removes every job not updated for `olderThanMs` (`shardcast gc`); resolves with their ids. */
-export async function removeJobsOlderThan(deps: Pick<AppDeps, 'blobs' | 'ledger' | 'clock'>, olderThanMs: number): Promise<string[]> {
-  const ids = await deps.ledger.listJobIdsUpdatedBefore(deps.clock() - olderThanMs);
-  for (const id of ids) await removeJob(deps, id);
-  return ids;
-}

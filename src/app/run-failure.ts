@@ -9,6 +9,7 @@ import type { JobRecord, TaskKind, TaskRecord } from '../core/types.js';
 import type { AppDeps } from './deps.js';
 import { emit } from './deps.js';
 import { endJob } from './transitions.js';
+import { taskName } from './outputs/describe-task.js';
 
 /**
  * How a stopped job goes on: `resume` where a process drives it (local, cluster); an execution of a workflow
@@ -24,8 +25,7 @@ export function commandFor(verb: 'resume' | 'retry', job: Pick<JobRecord, 'id' |
 
 /** One line for a task that ended failed, e.g. `segment 2 failed after 3 attempts: ffmpeg exited with 1`. */
 export function describeFailedTask(task: TaskRecord, fallbackError = 'unknown error'): string {
-  const what = task.kind === 'audio' ? 'the audio track' : `segment ${task.index}`;
-  return `${what} failed after ${task.attempts} attempts: ${task.error ?? fallbackError}`;
+  return `${taskName(task)} failed after ${task.attempts} attempts: ${task.error ?? fallbackError}`;
 }
 
 /** Why a run ended unfinished. */

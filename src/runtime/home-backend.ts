@@ -7,7 +7,7 @@
 import type { AppDeps } from '../app/deps.js';
 import { jobView } from '../app/job-view.js';
 import { addQualityReport } from '../app/measure-quality.js';
-import { removeJob, removeJobsOlderThan } from '../app/remove-job.js';
+import { removeJob } from '../app/remove-job.js';
 import { createJob, resumeJob, retryJob, runJob } from '../app/run-job.js';
 import { STALE_TASK_MS } from '../app/job-lease.js';
 import { NotFoundError } from '../core/errors.js';
@@ -41,8 +41,8 @@ export interface Home {
   remember?(deps: AppDeps, jobId: string, request: { source: string; output: string; localOutput?: string }): Promise<void>;
   /** The note for a person once the job exists. Default: `job ID: SOURCE -> OUTPUT`. */
   noteOf?(jobId: string, job: { original: string; source: string; output: string; workers: number }): string;
-  /** Drives a job to its end: a new one, or a stopped one resumed or retried. */
-  drive(jobId: string, verb: RunVerb, hooks: RunHooks & { force?: boolean }): Promise<RunResult>;
+  /** Drives a job to its end: a new one, or a stopped one resumed or retried (`job`: its record as just read). */
+  drive(job: JobRecord, verb: RunVerb, hooks: RunHooks & { force?: boolean }): Promise<RunResult>;
   /** `quality` where the home measures some other way (or refuses). Default: measure here. */
   quality?(jobId: string, hooks: RunHooks): Promise<JobRecord>;
   runsElsewhere(job: JobRecord, tasks: TaskRecord[]): boolean;
@@ -82,20 +82,14 @@ export function makeBackend(home: Home): Backend {
       const source = home.placeInput ? await home.placeInput(id, paths.source, hooks) : paths.source;
       const { output, localOutput } = home.placeOutput?.(id, paths.output) ?? { output: paths.output };
       const deps = await home.depsFor();
-      await createJob(deps, { id, backend: home.kind, source, output, options });
+      const job = await createJob(deps, { id, backend: home.kind, source, output, options });
       await home.remember?.(deps, id, { source: paths.source, output: paths.output, ...(localOutput ? { localOutput } : {}) });
       const shown = { original: paths.source, source, output, workers: slots || options.workers };
       hooks.note?.(home.noteOf?.(id, shown) ?? `job ${id}: ${source} -> ${output}`);
-      return home.drive(id, 'submit', hooks);
+      return home.drive(job, 'submit', hooks);
     },
-    async resume(jobId, hooks = {}) {
-      await existing(jobId);
-      return home.drive(jobId, 'resume', hooks);
-    },
-    async retry(jobId, hooks = {}) {
-      await existing(jobId);
-      return home.drive(jobId, 'retry', hooks);
-    },
+    resume: async (jobId, hooks = {}) => home.drive(await existing(jobId), 'resume', hooks),
+    retry: async (jobId, hooks = {}) => home.drive(await existing(jobId), 'retry', hooks),
     async quality(jobId, hooks = {}) {
       if (home.quality) return home.quality(jobId, hooks);
       return addQualityReport(await home.depsFor(jobId), jobId, hooks.signal);
@@ -108,7 +102,6 @@ export function makeBackend(home: Home): Backend {
     runsElsewhere: (job, tasks) => home.runsElsewhere(job, tasks),
     remove,
     async gc(olderThanMs) {
-      if (!home.forget) return removeJobsOlderThan(await home.depsFor(), olderThanMs);
       const ids = await ledger.listJobIdsUpdatedBefore(Date.now() - olderThanMs);
       for (const id of ids) await remove(id);
       return ids;

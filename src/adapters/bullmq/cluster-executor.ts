@@ -21,7 +21,8 @@ import type { Ledger, TaskId } from '../../ports/ledger.js';
 import { childJobId, jobIdOfChild, type ClusterQueues, type EncodeMessage, type EncodeResult, type WorkerReport } from './protocol.js';
 import { redisOptions, shownRedisUrl, watchRedis } from './redis.js';
 import { failTaskForGood } from '../../app/transitions.js';
-import { AttemptRules, describeTask as describe } from './report-rules.js';
+import { AttemptRules } from './report-rules.js';
+import { taskName as describe } from '../../app/outputs/describe-task.js';
 
 export interface ClusterExecutorOptions {
   redisUrl: string;

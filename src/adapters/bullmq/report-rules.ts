@@ -15,10 +15,7 @@ import type { Ledger } from '../../ports/ledger.js';
 import { failAttempt, handBackTask, noteCutFallback, recordAttemptStart, recordTaskResult, taskIdOf } from '../../app/transitions.js';
 import type { EncodeResult, WorkerReport } from './protocol.js';
 
-export function describeTask(t: Pick<TaskRecord, 'kind' | 'index'>): string {
-  return t.kind === 'audio' ? 'the audio track' : `segment ${t.index}`;
-}
-const describe = describeTask;
+import { taskName as describe } from '../../app/outputs/describe-task.js';
 
 export interface ReportContext {
   ledger: Ledger;

@@ -136,7 +136,7 @@ export async function openWorkflowBackend(cfg: BackendConfig): Promise<Backend> 
         await emit(d, jobId, DOWNLOAD_EVENT, `the output is downloaded to ${request.localOutput}`, { path: request.localOutput });
     },
     noteOf: (jobId, job) => `job ${jobId}: ${job.source} -> ${job.output} (${kind})`,
-    async drive(jobId, verb, hooks) {
+    async drive({ id: jobId }, verb, hooks) {
       if (verb === 'resume') {
         // An execution is not resumed: it goes on in AWS by itself, or it ended, and then `retry` starts another.
         throw new UsageError(

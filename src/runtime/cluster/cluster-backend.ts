@@ -144,7 +144,7 @@ export function openClusterBackend(cfg: BackendConfig): ClusterBackend {
       });
     },
     noteOf: (jobId, job) => `job ${jobId}: ${job.original} -> ${job.output} (cluster, ${job.workers} worker slots)`,
-    async drive(jobId, verb, hooks) {
+    async drive({ id: jobId }, verb, hooks) {
       const home = verb === 'submit' ? homeOf(settings) : await jobHome(jobId);
       if (verb !== 'submit') await checkHome(home);
       const deps = depsFor(home);

@@ -25,9 +25,7 @@ export function openLocalBackend(cfg: BackendConfig): LocalBackend {
     where: cfg.stateDir,
     depsFor: async () => deps,
     checkRequest: async (req) => checkPaths(req.input, req.output, req.overwrite),
-    async drive(jobId, verb, hooks) {
-      return driveHere(deps, rt.executorFor((await deps.ledger.getJob(jobId))!), jobId, verb, hooks);
-    },
+    drive: async (job, verb, hooks) => driveHere(deps, rt.executorFor(job), job.id, verb, hooks),
     // A CLI run or `serve` beside this one: its tasks' workers, or a job just made and not planned yet.
     runsElsewhere: (job, tasks) =>
       drivenByAnotherProcess(
