@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { beforeEach, describe, it } from 'node:test';
-import { AttemptRules } from '../../src/adapters/bullmq/report-rules.js';
+import { AttemptRules, startFromLastReport } from '../../src/adapters/bullmq/report-rules.js';
 import type { WorkerReport } from '../../src/adapters/bullmq/protocol.js';
 import { makeSqliteLedger } from '../../src/adapters/sqlite/sqlite-ledger.js';
 import type { TaskRecord } from '../../src/core/types.js';
@@ -119,5 +119,22 @@ describe('the cluster report rules (fast tier)', () => {
     await rules.applyReport(task, A({ t: 'cut-fallback', reason: 'short seek read' }));
     await rules.applyReport(task, A({ t: 'cut-fallback', reason: 'another' }));
     assert.equal((await ledger.getJobHead(task.jobId))!.cutFallback, 'short seek read');
+  });
+
+  it('an attempt found running in the flow counts once, even when its child still holds the last attempt’s failure', async () => {
+    // Attempt 1 fails; BullMQ starts attempt 2 (same worker, a new file) before it reports; a reconcile reads the
+    // child's progress field, which still holds attempt 1's failure.
+    const A2 = (body: Body) => from('host-a:1', 'a/seg.2.mkv', body);
+    await rules.applyReport(task, A({ t: 'started', at: 900 }));
+    await rules.applyReport(task, A({ t: 'failed', patch: { error: 'ffmpeg exited with 1', finishedAt: 950 } }));
+    const stale = startFromLastReport(A({ t: 'failed', patch: { error: 'ffmpeg exited with 1', finishedAt: 950 } }), now);
+    assert.equal(stale, undefined, 'a report that ended its attempt starts none');
+    assert.equal(startFromLastReport(A({ t: 'handback' }), now), undefined);
+    await rules.applyReport(task, A2({ t: 'started', at: 1_000 }));
+    const live = startFromLastReport(A2({ t: 'beat', at: 1_100, frames: 3 }), 1_100);
+    assert.deepEqual(live, { t: 'started', worker: 'host-a:1', attemptKey: 'a/seg.2.mkv', at: 1_100 });
+    await rules.applyReport(task, live);
+    const cur = await current();
+    assert.deepEqual([cur.status, cur.attempts], ['running', 2]);
   });
 });

@@ -21,7 +21,7 @@ import type { Ledger, TaskId } from '../../ports/ledger.js';
 import { childJobId, jobIdOfChild, type ClusterQueues, type EncodeMessage, type EncodeResult, type WorkerReport } from './protocol.js';
 import { redisOptions, shownRedisUrl, watchRedis } from './redis.js';
 import { failTaskForGood } from '../../app/transitions.js';
-import { AttemptRules } from './report-rules.js';
+import { AttemptRules, startFromLastReport } from './report-rules.js';
 import { taskName as describe } from '../../app/outputs/describe-task.js';
 
 export interface ClusterExecutorOptions {
@@ -286,8 +286,8 @@ class FlowRun {
       else if (state === 'active' && cur?.status !== 'running' && child.progress && typeof child.progress === 'object') {
         // Started while no coordinator listened. (A task the ledger shows running is left to the events: the
         // progress field may hold a late report of an attempt that lost the task.)
-        const last = child.progress as WorkerReport;
-        await this.report(cid, { t: 'started', worker: last.worker, attemptKey: last.attemptKey, at: this.opts.clock() });
+        const start = startFromLastReport(child.progress as WorkerReport, this.opts.clock());
+        if (start) await this.report(cid, start);
       }
     }
   }

@@ -24,6 +24,17 @@ export interface ReportContext {
   onProgress?: (p: { key: string; frames: number }) => void;
 }
 
+/**
+ * The start to record for an attempt the flow shows running while the ledger does not (it started while no
+ * coordinator listened), from the last report its child holds. None when that report ended an attempt (failed,
+ * handed back): it is the previous attempt's, the running one has not reported yet, and taking the old attempt's
+ * key for it would count the running attempt twice once its own start came.
+ */
+export function startFromLastReport(last: WorkerReport, at: number): WorkerReport | undefined {
+  if (last.t === 'failed' || last.t === 'handback') return undefined;
+  return { t: 'started', worker: last.worker, attemptKey: last.attemptKey, at };
+}
+
 export class AttemptRules {
   /** The attempt (its file key) the ledger's running record of a task stands for, as this run saw it start. */
   private readonly attempt = new Map<string, string>();
