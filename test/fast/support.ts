@@ -31,12 +31,15 @@ export interface FastWorld {
   close(): Promise<void>;
 }
 
-/** Opens the world of one test file; `name` names its recording (test/fixtures/media/<name>.json). */
-export function openFastWorld(name: string): FastWorld {
+/**
+ * Opens the world of one test file; `name` names its recording (test/fixtures/media/<name>.json); `volatile`: a
+ * part of the commands that differs from run to run (RecordedMedia).
+ */
+export function openFastWorld(name: string, volatile?: RegExp): FastWorld {
   const root = mkdtempSync(join(tmpdir(), 'shardcast-fast-'));
   const srcDir = join(root, 'src');
   const source = join(srcDir, 'clip.mkv');
-  const media = new RecordedMedia(join(REPO, 'test', 'fixtures', 'media', `${name}.json`), root, [srcDir]);
+  const media = new RecordedMedia(join(REPO, 'test', 'fixtures', 'media', `${name}.json`), root, [srcDir], volatile);
   if (RECORDING) {
     mkdirSync(srcDir, { recursive: true });
     const r = spawnSync('ffmpeg', [

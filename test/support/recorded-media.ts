@@ -3,7 +3,8 @@
  * stand-in for ffmpeg. Each recorded run keeps what the process returned (exit code, stdout, the stderr tail,
  * CPU seconds) and the bytes of every file it wrote under the test's folder; a replay writes those files again
  * and returns the same result, in microseconds. Paths under the test's folder are recorded as `<ROOT>/...`, so
- * a replay in another temp folder finds the same keys.
+ * a replay in another temp folder finds the same keys. A part of the arguments that differs from run to run (a
+ * cluster attempt's random tag) is named by a pattern and recorded as `<V>`; a replay puts this run's back.
  *
  * Recording: `SHARDCAST_RECORD_MEDIA=1 node --import tsx --test test/fast/<file>` runs the real tools (one at a
  * time, so each run's files are its own) and rewrites the fixture. A replay that meets arguments it has no
@@ -66,12 +67,14 @@ export class RecordedMedia implements MediaTool {
 
   /**
    * `fixture`: the recording's file (JSON); `root`: the test's folder (every path the use-cases pass under it);
-   * `skip`: folders under root whose files are not recorded (the generated source).
+   * `skip`: folders under root whose files are not recorded (the generated source); `volatile`: a pattern whose
+   * first group is a part of the arguments that differs from run to run.
    */
   constructor(
     private readonly fixture: string,
     private readonly root: string,
     private readonly skip: string[] = [],
+    private readonly volatile?: RegExp,
   ) {
     if (RECORDING) {
       this.real = new FfmpegProcess(resolveToolPaths(process.env));
@@ -83,11 +86,24 @@ export class RecordedMedia implements MediaTool {
   }
 
   private norm(s: string): string {
-    return s.split(this.root).join('<ROOT>');
+    const rooted = s.split(this.root).join('<ROOT>');
+    if (!this.volatile) return rooted;
+    return rooted.replace(new RegExp(this.volatile.source, 'g'), (m, part: string) => m.replace(part, '<V>'));
   }
 
-  private denorm(s: string): string {
-    return s.split('<ROOT>').join(this.root);
+  /** `v`: this run's volatile part (what `<V>` stands for). */
+  private denorm(s: string, v = '<V>'): string {
+    return s.split('<ROOT>').join(this.root).split('<V>').join(v);
+  }
+
+  /** This run's volatile part, from its arguments. */
+  private volatileOf(args: readonly string[]): string | undefined {
+    if (!this.volatile) return undefined;
+    for (const a of args) {
+      const m = this.volatile.exec(a);
+      if (m?.[1]) return m[1];
+    }
+    return undefined;
   }
 
   /** A fact recorded beside the runs (recording: `value` is stored; replay: the stored one is returned). */
@@ -115,7 +131,7 @@ export class RecordedMedia implements MediaTool {
       this.queue = next.catch(() => undefined);
       return next;
     }
-    return Promise.resolve(this.replay(key, opts));
+    return Promise.resolve(this.replay(key, opts, this.volatileOf(args)));
   }
 
   private async record(key: string, tool: ToolName, args: readonly string[], opts: ToolRunOptions): Promise<ToolRunResult> {
@@ -141,20 +157,20 @@ export class RecordedMedia implements MediaTool {
     return r;
   }
 
-  private replay(key: string, opts: ToolRunOptions): ToolRunResult {
+  private replay(key: string, opts: ToolRunOptions, v?: string): ToolRunResult {
     const runs = this.recording.runs[key];
     if (!runs?.length) throw new Error(`no recorded run of: ${key.slice(0, 400)} (record ${this.fixture} again)`);
     const n = this.used.get(key) ?? 0;
     this.used.set(key, n + 1);
     const run = runs[Math.min(n, runs.length - 1)]!;
     for (const [p, sha] of Object.entries(run.files)) {
-      const path = this.denorm(p);
+      const path = this.denorm(p, v);
       mkdirSync(dirname(path), { recursive: true });
       writeFileSync(path, Buffer.from(this.recording.blobs[sha]!, 'base64'));
     }
-    const stdout = this.denorm(run.stdout);
+    const stdout = this.denorm(run.stdout, v);
     if (opts.onStdoutLine) for (const line of stdout.split('\n')) if (line) opts.onStdoutLine(line);
-    const stderrTail = this.denorm(run.stderrTail);
+    const stderrTail = this.denorm(run.stderrTail, v);
     if (opts.onStderrLine) for (const line of stderrTail.split('\n')) if (line) opts.onStderrLine(line);
     return { exitCode: run.exitCode, signal: run.signal, stdout, stderrTail, wallMs: 0, cpuSeconds: run.cpuSeconds };
   }

@@ -6,14 +6,15 @@
 import { availableParallelism, hostname } from 'node:os';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { startClusterWorker, type ClusterWorker } from '../../adapters/bullmq/cluster-worker.js';
-import { clusterQueues } from '../../adapters/bullmq/protocol.js';
+import { startClusterWorker, type ClusterWorker, type EncodeContext } from '../../adapters/bullmq/cluster-worker.js';
+import { clusterQueues, type EncodeMessage } from '../../adapters/bullmq/protocol.js';
 import { redisFacts, redisProblems } from '../../adapters/bullmq/redis.js';
 import { encodeTask } from '../../app/encode-task.js';
 import { oneLine, ToolMissingError, UsageError } from '../../core/errors.js';
 import { localWorkerId } from '../process-identity.js';
-import { openClusterStore, parseStore, storeLocation, storeQueueKey } from './cluster-store.js';
+import { openClusterStore, parseStore, storeLocation, storeQueueKey, type ClusterStore } from './cluster-store.js';
 import { makeAppDeps, openMediaTool } from '../app-deps.js';
+import type { MediaTool } from '../../ports/media-tool.js';
 
 export interface WorkerConfig {
   redis: string;
@@ -56,31 +57,49 @@ export async function startWorker(cfg: WorkerConfig): Promise<RunningWorker> {
     lockMs,
     info: { host: hostname(), pid: process.pid, ffmpeg: ffmpeg.version, store: storeLocation(spec), ...(storeId ? { storeId } : {}) },
     onError: (line) => cfg.log(line),
-    async encode(msg, ctx) {
-      const deps = makeAppDeps({
-        ledger: ctx.ledger,
-        blobs: store.blobs,
-        media,
-        workerId: id,
-        readableSource: store.readableSource,
-        sourceSize: store.sourceSize,
-        onProgress: (p) => ctx.onFrames(p.frames),
-        heartbeatMs: Math.min(2000, lockMs / 2),
-      });
-      const started = Date.now();
-      cfg.log(`${msg.task.key}: encoding (${msg.threads} threads)`);
-      try {
-        await encodeTask(
-          deps,
-          { jobId: msg.jobId, kind: msg.task.kind, index: msg.task.index },
-          { threads: msg.threads, decodeThreads: msg.decodeThreads, signal: ctx.signal },
-        );
-        cfg.log(`${msg.task.key}: done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-      } catch (err) {
-        cfg.log(`${msg.task.key}: ${ctx.signal.aborted ? `stopped, ${oneLine(ctx.signal.reason)}` : `failed: ${oneLine(err)}`}`);
-        throw err;
-      }
-    },
+    encode: clusterEncode({ store, media, workerId: id, lockMs, log: cfg.log }),
   });
   return { worker, id, concurrency };
+}
+
+export interface ClusterEncodeConfig {
+  store: Pick<ClusterStore, 'blobs' | 'readableSource' | 'sourceSize'>;
+  media: MediaTool;
+  workerId: string;
+  /** The worker's BullMQ lock: heartbeats (reports) come at least twice per lock. */
+  lockMs: number;
+  log: (line: string) => void;
+}
+
+/**
+ * How a worker encodes one task from the queue: the encodeTask use-case over the report ledger (every write a
+ * report to the coordinator), the store's files and this node's media tool. Exported for the Executor contract
+ * tests, which run it in-process with a recorded media tool.
+ */
+export function clusterEncode(c: ClusterEncodeConfig): (msg: EncodeMessage, ctx: EncodeContext) => Promise<void> {
+  return async (msg, ctx) => {
+    const deps = makeAppDeps({
+      ledger: ctx.ledger,
+      blobs: c.store.blobs,
+      media: c.media,
+      workerId: c.workerId,
+      readableSource: c.store.readableSource,
+      sourceSize: c.store.sourceSize,
+      onProgress: (p) => ctx.onFrames(p.frames),
+      heartbeatMs: Math.min(2000, c.lockMs / 2),
+    });
+    const started = Date.now();
+    c.log(`${msg.task.key}: encoding (${msg.threads} threads)`);
+    try {
+      await encodeTask(
+        deps,
+        { jobId: msg.jobId, kind: msg.task.kind, index: msg.task.index },
+        { threads: msg.threads, decodeThreads: msg.decodeThreads, signal: ctx.signal },
+      );
+      c.log(`${msg.task.key}: done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    } catch (err) {
+      c.log(`${msg.task.key}: ${ctx.signal.aborted ? `stopped, ${oneLine(ctx.signal.reason)}` : `failed: ${oneLine(err)}`}`);
+      throw err;
+    }
+  };
 }
