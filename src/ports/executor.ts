@@ -2,7 +2,8 @@
  * Runs the encode tasks of a job (video segments and the audio track) in this process's run (runJob), each
  * through the encode step, and resolves when every task has settled. The local worker pool
  * (adapters/local) and the cluster's queue (adapters/bullmq) are the implementations. The AWS home has none:
- * its workflow's Map invokes the same encode step once per task (app/run-steps.ts).
+ * its workflow's Map invokes the same encode step once per task (app/run-steps.ts). One contract
+ * (test/contract/executor-contract.ts) holds all three to the same behaviour, the workflow's EncodeAll state included.
  */
 import type { TaskId } from './ledger.js';
 
