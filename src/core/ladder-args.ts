@@ -120,7 +120,18 @@ export interface LadderAudioInput {
   segmentSeconds: number;
   /** One output per audio track, in the order of `audio`. */
   outputPaths: string[];
+  /** Silence (s) before each track (LadderSpec.audioPads). */
+  pads?: number[];
   avcodecMajor?: number;
+}
+
+/** The audio filter chain of one track: its pad of silence (adelay), Opus's channel layouts. */
+function audioFilters(codec: 'aac' | 'opus', pad: number): string[] {
+  const chain = [
+    ...(pad > 0 ? [`adelay=delays=${Math.round(pad * 1000)}:all=1`] : []),
+    ...(codec === 'opus' ? ['aformat=channel_layouts=7.1|5.1|stereo|mono'] : []),
+  ];
+  return chain.length ? ['-af', chain.join(',')] : [];
 }
 
 /** Every audio track encoded once, whole, each into its own fragmented MP4 (one fragment per media segment). */
@@ -139,7 +150,7 @@ export function buildLadderAudioArgs(i: LadderAudioInput): string[] {
     AUDIO_ENCODERS[codec],
     '-b:a',
     `${i.profile.audioBitrateKbps}k`,
-    ...(codec === 'opus' ? ['-af', 'aformat=channel_layouts=7.1|5.1|stereo|mono'] : []),
+    ...audioFilters(codec, i.pads?.[k] ?? 0),
     '-frag_duration',
     String(Math.round(i.segmentSeconds * 1e6)),
     '-fflags',

@@ -243,19 +243,39 @@ const REORDER_FRAMES = 4;
  * before the track's first sample. Every rendition is moved later by `timelineStart`, enough for both, so each
  * keeps the source's relative timing exactly.
  */
-export function ladderTimeline(analysis: MediaAnalysis, profile: EncodeProfile): { timelineStart: number; decodeLead: number } {
+export function ladderTimeline(
+  analysis: MediaAnalysis,
+  profile: EncodeProfile,
+): { timelineStart: number; decodeLead: number; audioPads: number[] } {
   const t = analysis.video.frameTimes;
   // A source of no more frames than that: its whole span.
   let lead = t.length > REORDER_FRAMES ? 0 : t[t.length - 1]! + analysis.video.lastFrameDuration - t[0]!;
   for (let i = 0; i + REORDER_FRAMES < t.length; i++) lead = Math.max(lead, t[i + REORDER_FRAMES]! - t[i]!);
   let base = lead;
+  const audioPads = analysis.audio.map((a) => audioPad(analysis, a));
   if (profile.audioCodec === 'aac' || profile.audioCodec === 'opus') {
-    for (const a of analysis.audio) {
-      const start = (a.startTime ?? analysis.startTime) - analysis.startTime;
+    analysis.audio.forEach((a, k) => {
+      const start = audioStart(analysis, a, audioPads[k]);
       base = Math.max(base, audioPriming(profile.audioCodec, a.sampleRate ?? 48000) - start);
-    }
+    });
   }
-  return { timelineStart: Number(base.toFixed(6)), decodeLead: Number(lead.toFixed(6)) };
+  return { timelineStart: Number(base.toFixed(6)), decodeLead: Number(lead.toFixed(6)), audioPads };
+}
+
+/**
+ * The silence (s, to the millisecond) put before an audio track that begins after the video's first frame: a
+ * rendition beginning later than the video is a hole at the start, which players do not all start over (dash.js
+ * stalled now and then on the corpus MKV's AC3, 62 ms late).
+ */
+function audioPad(analysis: MediaAnalysis, a: { startTime?: number }): number {
+  const first = analysis.video.frameTimes[0] ?? analysis.startTime;
+  const late = (a.startTime ?? analysis.startTime) - first;
+  return late >= 0.001 ? Number(late.toFixed(3)) : 0;
+}
+
+/** Where a track's first sample (after its pad) is, counted from the container's start (s). */
+export function audioStart(analysis: Pick<MediaAnalysis, 'startTime'>, a: { startTime?: number }, pad = 0): number {
+  return (a.startTime ?? analysis.startTime) - analysis.startTime - pad;
 }
 
 /** Folder names of the renditions in the output. */

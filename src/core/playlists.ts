@@ -37,7 +37,10 @@ export interface SubtitleIndex {
   language?: string;
   durationSeconds: number;
   bytes?: number;
-  /** The same cues on the DASH period's timeline (the MPD's presentationTimeOffset is not applied to text). */
+  /**
+   * The same cues on the DASH period's timeline (dashPeriodStart; the MPD's presentationTimeOffset is not applied to
+   * text).
+   */
   dashFile?: string;
 }
 
@@ -47,7 +50,7 @@ export interface LadderIndex {
   subtitles: SubtitleIndex[];
   /** The source's average frame rate (frames per second). */
   frameRate: number;
-  /** Presentation time (s) of the source's start in the renditions: the DASH presentationTimeOffset. */
+  /** Presentation time (s) of the source's start in the renditions; the DASH period starts there or later. */
   timelineStart: number;
 }
 
@@ -187,20 +190,38 @@ function segmentTimeline(r: RenditionIndex): string {
   return `<SegmentTimeline>${out.join('')}</SegmentTimeline>`;
 }
 
-function representation(r: RenditionIndex, timelineStart: number, extra: string, inner = ''): string {
+function representation(r: RenditionIndex, periodStart: number, extra: string, inner = ''): string {
   const b = bitratesOf(r);
-  const pto = Math.round(timelineStart * r.timescale);
+  const pto = Math.round(periodStart * r.timescale);
   const template = `<SegmentTemplate timescale="${r.timescale}"${pto ? ` presentationTimeOffset="${pto}"` : ''} initialization="${xml(`${r.name}/${r.init}`)}" media="${xml(`${r.name}/seg_$Number%05d$.m4s`)}" startNumber="1">${segmentTimeline(r)}</SegmentTemplate>`;
   return `      <Representation id="${xml(r.name)}" bandwidth="${b.peak}" codecs="${xml(r.codecs)}"${extra}>${inner}${template}</Representation>`;
 }
 
+/**
+ * Where the DASH period starts on the renditions' timeline (s): where the video's first frame is shown (the
+ * source's start, `timelineStart`, when there is no video). A player starts at the period's start, and its
+ * append window drops what comes before it:
+ * - video begun after it leaves a hole there, and dash.js never starts playing over one (bbb's webm, whose video
+ *   begins 3 ms after its audio, waited for ever);
+ * - video begun before it loses the frames before it, its keyframe among them: nothing decodes until the next
+ *   segment, the same stall.
+ * So the period starts on the video's first frame. Audio begun earlier loses only what comes before it (the
+ * encoder's priming, a few milliseconds of a source whose audio leads); audio begun later is a short hole in
+ * audio alone, which dash.js plays over (39 ms on the corpus MKV).
+ */
+export function dashPeriodStart(l: Pick<LadderIndex, 'video' | 'timelineStart'>): number {
+  const firsts = l.video.flatMap((r) => (r.segments[0] ? [(r.segments[0].start + (r.presentationOffset ?? 0)) / r.timescale] : []));
+  return firsts.length ? Math.min(...firsts) : l.timelineStart;
+}
+
 /** The DASH manifest over the same init and media segment files as the HLS playlists. */
 export function dashManifest(l: LadderIndex): string {
+  const periodStart = dashPeriodStart(l);
   const end = Math.max(
     0,
     ...[...l.video, ...l.audio].map((r) => {
       const last = r.segments[r.segments.length - 1];
-      return last ? (last.start + (r.presentationOffset ?? 0) + last.duration) / r.timescale - l.timelineStart : 0;
+      return last ? (last.start + (r.presentationOffset ?? 0) + last.duration) / r.timescale - periodStart : 0;
     }),
   );
   const maxSegment = Math.max(1, ...[...l.video, ...l.audio].flatMap((r) => r.segments.map((s) => s.duration / r.timescale)));
@@ -214,7 +235,7 @@ export function dashManifest(l: LadderIndex): string {
     lines.push(
       `    <AdaptationSet id="0" contentType="video" mimeType="video/mp4" segmentAlignment="true" startWithSAP="1" frameRate="${fps}">`,
     );
-    for (const v of l.video) lines.push(representation(v, l.timelineStart, ` width="${v.width}" height="${v.height}" sar="1:1"`));
+    for (const v of l.video) lines.push(representation(v, periodStart, ` width="${v.width}" height="${v.height}" sar="1:1"`));
     lines.push('    </AdaptationSet>');
   }
   l.audio.forEach((a, i) => {
@@ -224,7 +245,7 @@ export function dashManifest(l: LadderIndex): string {
     const channels = a.channels
       ? `<AudioChannelConfiguration schemeIdUri="urn:mpeg:dash:23003:3:audio_channel_configuration:2011" value="${a.channels}"/>`
       : '';
-    lines.push(representation(a, l.timelineStart, a.sampleRate ? ` audioSamplingRate="${a.sampleRate}"` : '', channels));
+    lines.push(representation(a, periodStart, a.sampleRate ? ` audioSamplingRate="${a.sampleRate}"` : '', channels));
     lines.push('    </AdaptationSet>');
   });
   l.subtitles.forEach((s, i) => {

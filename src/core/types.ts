@@ -51,6 +51,12 @@ export interface LadderSpec {
   timelineStart?: number;
   /** How long (s) before its first frame is shown every task's video decode starts (ladderTimeline). */
   decodeLead?: number;
+  /**
+   * Silence (s) put before each audio track, in the order of the analysis's audio: how long after the video's first
+   * frame the track begins (0 for one that begins with it or before), so no rendition has a hole where the video
+   * starts (ladderTimeline; set at analysis; absent in jobs planned before, which pad nothing).
+   */
+  audioPads?: number[];
 }
 
 /** Where a task's media segments start: the ladder's segment numbers and first frames inside the task. */

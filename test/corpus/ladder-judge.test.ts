@@ -2,8 +2,8 @@
  * The HLS/DASH ladder of test/e2e/cli-ladder.test.ts (made the same way, test/support/ladder.ts) checked with the
  * shared tools: each rendition judged by verify_output.py (SHARDCAST_SHARED_TOOLS, default ../shared/tools)
  * against a plain one-pass encode at its height, and played to its end by hls.js and dash.js in Chromium
- * (play_abr.js); and a real MKV from the corpus (SHARDCAST_MEDIA) whose text subtitles become a WebVTT rendition
- * and whose AC3 audio an AAC one.
+ * (play_abr.js); a real webm's DASH ladder played by dash.js; and a real MKV from the corpus (SHARDCAST_MEDIA)
+ * whose text subtitles become a WebVTT rendition and whose AC3 audio an AAC one.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -103,8 +103,50 @@ describe('CLI: an HLS/DASH ladder judged by the shared tools', () => {
   });
 });
 
+describe('CLI: the DASH ladder of a real webm plays in dash.js', () => {
+  /**
+   * Issue 25, class 6: bbb's VP8/Vorbis webm, whose video begins 3 ms after its audio. The DASH period started at
+   * the source's start, so the video left a 3 ms hole there and dash.js never began to play (no error, a wait until
+   * the harness gave up). The period now starts where every track has media (core/playlists.ts dashPeriodStart).
+   */
+  it('plays every rendition to its end, every frame shown', () => {
+    const dir = join(t.dir, 'webm');
+    const r = cli(
+      [
+        'transcode',
+        sharedMedia('bbb_720p24_30s_vp8_vorbis.webm'),
+        join(dir, 'master.m3u8'),
+        '--ladder',
+        '360,240',
+        '--dash',
+        '--preset',
+        'ultrafast',
+        '--no-progress',
+      ],
+      { stateDir: state },
+    );
+    assert.equal(r.status, 0, r.stderr);
+    const play = spawnSync(process.execPath, [sharedTool('play_abr.js'), dir, 'manifest.mpd', 'dash'], {
+      encoding: 'utf8',
+      timeout: 300_000,
+      env: { ...process.env, NODE_PATH: join(REPO, 'node_modules') },
+    });
+    const res = JSON.parse(play.stdout.trim().split('\n').pop()!);
+    assert.deepEqual(res.errors, [], play.stdout);
+    assert.deepEqual(
+      // Decoded frames: all 720, and now and then one decoded twice as the player starts.
+      res.renditions.map((x: any) => [x.videoHeight, x.ended, x.frames >= 720]).sort(),
+      [
+        [240, true, true],
+        [360, true, true],
+      ],
+      play.stdout,
+    );
+  });
+});
+
 describe('CLI: a ladder of a real MKV with subtitles and AC3 audio', () => {
-  it('makes text subtitles a WebVTT rendition and AC3 audio an AAC one (a real MKV)', () => {
+  it('makes text subtitles a WebVTT rendition and AC3 audio an AAC one (a real MKV); its DASH plays', () => {
     const dir = join(t.dir, 'subs');
     const r = cli(
       [
@@ -113,6 +155,7 @@ describe('CLI: a ladder of a real MKV with subtitles and AC3 audio', () => {
         join(dir, 'master.m3u8'),
         '--ladder',
         '240',
+        '--dash',
         '--preset',
         'ultrafast',
         '--no-progress',
@@ -134,6 +177,21 @@ describe('CLI: a ladder of a real MKV with subtitles and AC3 audio', () => {
     assert.deepEqual(
       JSON.parse(r.stdout).renditions.map((x: any) => x.kind),
       ['video', 'audio', 'subtitles'],
+    );
+    // Its AC3 begins 62 ms after the video: the audio rendition gets that much silence first, so the DASH period,
+    // which starts on the video's first frame, has no hole in the audio for dash.js to stall on (1 run in 2 did).
+    assert.match(readFileSync(join(dir, 's0', 'subtitles-dash.vtt'), 'utf8'), /00:00\.000 --> 00:01\.234/);
+    const play = spawnSync(process.execPath, [sharedTool('play_abr.js'), dir, 'manifest.mpd', 'dash'], {
+      encoding: 'utf8',
+      timeout: 200_000,
+      env: { ...process.env, NODE_PATH: join(REPO, 'node_modules') },
+    });
+    const res = JSON.parse(play.stdout.trim().split('\n').pop()!);
+    assert.deepEqual(res.errors, [], play.stdout);
+    assert.deepEqual(
+      res.renditions.map((x: any) => [x.videoHeight, x.ended]),
+      [[240, true]],
+      play.stdout,
     );
   });
 });

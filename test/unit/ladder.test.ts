@@ -4,6 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { shiftWebvtt } from '../../src/core/webvtt.js';
+import { buildLadderAudioArgs } from '../../src/core/ladder-args.js';
 import { Parser } from 'm3u8-parser';
 import { UsageError } from '../../src/core/errors.js';
 import {
@@ -18,6 +20,7 @@ import {
 import {
   bitratesOf,
   dashManifest,
+  dashPeriodStart,
   masterPlaylist,
   mediaPlaylist,
   targetDuration,
@@ -25,7 +28,7 @@ import {
   type RenditionIndex,
 } from '../../src/core/playlists.js';
 import { parseTranscodeOptions } from '../../src/runtime/transcode-options.js';
-import type { MediaAnalysis } from '../../src/core/types.js';
+import type { MediaAnalysis, StreamInfo } from '../../src/core/types.js';
 
 const landscape = { width: 1280, height: 720, rotation: 0 };
 
@@ -158,9 +161,9 @@ describe('media segments and tasks', () => {
       video: { frameTimes: [0, 0.5, 0.6, 0.7, 0.8, 3.0, 3.1], lastFrameDuration: 0.1 },
     } as unknown as MediaAnalysis;
     const aac = parseTranscodeOptions({}, '/x/master.m3u8').profile;
-    assert.deepEqual(ladderTimeline(analysis, aac), { timelineStart: 2.5, decodeLead: 2.5 });
+    assert.deepEqual(ladderTimeline(analysis, aac), { timelineStart: 2.5, decodeLead: 2.5, audioPads: [0] });
     const cfrAnalysis = { ...analysis, video: { frameTimes: cfr, lastFrameDuration: 1 / 24 } } as unknown as MediaAnalysis;
-    assert.deepEqual(ladderTimeline(cfrAnalysis, aac), { timelineStart: 0.166667, decodeLead: 0.166667 });
+    assert.deepEqual(ladderTimeline(cfrAnalysis, aac), { timelineStart: 0.166667, decodeLead: 0.166667, audioPads: [0] });
     const silent = {
       ...cfrAnalysis,
       audio: [{ index: 1, type: 'audio', codec: 'aac', sampleRate: 8000, startTime: 0 }],
@@ -168,6 +171,12 @@ describe('media segments and tasks', () => {
     assert.equal(ladderTimeline(silent, aac).timelineStart, 0.166667);
     const late = { ...cfrAnalysis, video: { frameTimes: cfr.slice(0, 3), lastFrameDuration: 1 / 24 } } as unknown as MediaAnalysis;
     assert.equal(ladderTimeline(late, aac).decodeLead, 0.125);
+    // Audio that begins 62 ms after the video's first frame (the corpus MKV's AC3) gets 62 ms of silence before it,
+    // so its rendition begins with the video's; audio that leads the video gets none.
+    const lateAudio = { ...cfrAnalysis, audio: [{ index: 1, type: 'audio', codec: 'ac3', sampleRate: 48000, startTime: 0.062 }] };
+    assert.deepEqual(ladderTimeline(lateAudio as unknown as MediaAnalysis, aac).audioPads, [0.062]);
+    const leading = { ...cfrAnalysis, video: { frameTimes: cfr.map((x) => x + 0.003), lastFrameDuration: 1 / 24 } };
+    assert.deepEqual(ladderTimeline(leading as unknown as MediaAnalysis, aac).audioPads, [0]);
   });
 });
 
@@ -245,9 +254,56 @@ describe('playlists from measured segments', () => {
   it('writes a DASH SegmentTimeline with repeats, and a t where the times do not run on', () => {
     const mpd = dashManifest(ladder);
     assert.match(mpd, /<S t="0" d="4000" r="1"\/><S d="1500"\/>/);
-    assert.match(mpd, /presentationTimeOffset="100"/);
-    assert.match(mpd, /mediaPresentationDuration="PT9\.400S"/);
+    // The video's first frame at 0: the period starts there, no offset to take off.
+    assert.doesNotMatch(mpd, /presentationTimeOffset/);
+    assert.match(mpd, /mediaPresentationDuration="PT9\.500S"/);
     const gap = dashManifest({ ...ladder, video: [{ ...video, segments: [seg(0, 0, 4000, 1), seg(1, 4100, 4000, 1)] }] });
     assert.match(gap, /<S t="0" d="4000"\/><S t="4100" d="4000"\/>/);
+  });
+
+  it("starts the DASH period on the video's first frame: no hole before it, no keyframe cut off", () => {
+    // bbb's webm: the video begins 3 ms after the audio; the ladder moves both 0.1667 s later, the AAC priming
+    // plays 23 ms before the audio's start. dash.js never started over the 3 ms hole of the video.
+    const v: RenditionIndex = {
+      ...video,
+      timescale: 16000,
+      presentationOffset: 2656,
+      segments: [seg(0, 64, 64000, 1), seg(1, 64064, 31984, 1)],
+    };
+    const a: RenditionIndex = { ...audio, timescale: 44100, segments: [seg(0, 6341, 177158, 1), seg(1, 183499, 84799, 1)] };
+    const webm: LadderIndex = { ...ladder, video: [v], audio: [a], subtitles: [], timelineStart: 0.166667 };
+    assert.equal(dashPeriodStart(webm), 2720 / 16000);
+    const mpd = dashManifest(webm);
+    assert.match(mpd, /timescale="16000" presentationTimeOffset="2720"/);
+    assert.match(mpd, /timescale="44100" presentationTimeOffset="7497"/);
+    assert.match(mpd, /mediaPresentationDuration="PT5\.999S"/);
+    // Audio that begins after the video (the corpus MKV's AC3, 62 ms late) does not move the period: cutting
+    // the video's first frames off would cut its keyframe.
+    const late: LadderIndex = { ...webm, audio: [{ ...a, segments: [seg(0, 7620, 177158, 1)] }] };
+    assert.equal(dashPeriodStart(late), 2720 / 16000);
+    assert.equal(dashPeriodStart({ video: [], timelineStart: 0.1 }), 0.1);
+  });
+
+  it('puts the planned silence before a late audio track, before Opus picks its channel layout', () => {
+    const audio = [{ index: 1, type: 'audio', codec: 'ac3' } as StreamInfo];
+    const base = { sourceLocation: '/in.mkv', audio, segmentSeconds: 4, outputPaths: ['/a0.mp4'] };
+    const aac = parseTranscodeOptions({}, '/x/master.m3u8').profile;
+    const af = (args: string[]) => (args.includes('-af') ? args[args.indexOf('-af') + 1] : undefined);
+    assert.equal(af(buildLadderAudioArgs({ ...base, profile: aac, pads: [0.062] })), 'adelay=delays=62:all=1');
+    assert.equal(af(buildLadderAudioArgs({ ...base, profile: aac, pads: [0] })), undefined);
+    assert.equal(
+      af(buildLadderAudioArgs({ ...base, profile: { ...aac, audioCodec: 'opus' }, pads: [0.062] })),
+      'adelay=delays=62:all=1,aformat=channel_layouts=7.1|5.1|stereo|mono',
+    );
+  });
+
+  it('moves WebVTT cues for the DASH period: a cue over the start is clipped, one before it dropped', () => {
+    const vtt =
+      'WEBVTT\n\n00:00.000 --> 00:00.002\ngone\n\n1\n00:00.000 --> 00:01.234 line:90%\nfirst\n\n01:00:02.500 --> 01:00:03.000\nlate\n';
+    assert.equal(
+      shiftWebvtt(vtt, -0.0033),
+      'WEBVTT\n\n1\n00:00.000 --> 00:01.231 line:90%\nfirst\n\n01:00:02.497 --> 01:00:02.997\nlate\n',
+    );
+    assert.equal(shiftWebvtt(vtt, 0), vtt);
   });
 });

@@ -12,7 +12,15 @@ import { basename, join } from 'node:path/posix';
 import { SegmentCheckError } from '../../../core/errors.js';
 import { Fmp4Error, readInit, rebuildFragment, splitFragments, type FragmentInfo, type InitInfo, type Sample } from '../../../core/fmp4.js';
 import { buildLadderAudioArgs, buildLadderEncodeArgs } from '../../../core/ladder-args.js';
-import { audioPriming, audioRenditionName, ladderLocation, mediaSegmentName, rungSize, videoRenditionName } from '../../../core/ladder.js';
+import {
+  audioPriming,
+  audioStart,
+  audioRenditionName,
+  ladderLocation,
+  mediaSegmentName,
+  rungSize,
+  videoRenditionName,
+} from '../../../core/ladder.js';
 import type { CutMethod } from '../../../core/cut-policy.js';
 import type { MediaSegmentEntry, RenditionIndex } from '../../../core/playlists.js';
 import { ladderOf } from '../../../core/job-head.js';
@@ -247,6 +255,7 @@ export async function encodeLadderAudio(c: LadderTaskContext): Promise<LadderTas
     profile,
     segmentSeconds: ladderOf(profile).segmentSeconds,
     outputPaths: outputs,
+    ...(ladderOf(profile).audioPads ? { pads: ladderOf(profile).audioPads } : {}),
     avcodecMajor: c.avcodecMajor,
   });
   c.setArgs(args);
@@ -258,8 +267,9 @@ export async function encodeLadderAudio(c: LadderTaskContext): Promise<LadderTas
     const init = readInit(buf);
     const { initEnd, fragments } = splitFragments(buf, init);
     if (fragments.length === 0) throw new SegmentCheckError(`audio track ${k + 1} has no audio`, task.key);
-    // The first packet is the encoder's priming, which ffmpeg put at 0: it plays that long before the track's start.
-    const start = (track.startTime ?? analysis.startTime) - analysis.startTime;
+    // The first packet is the encoder's priming, which ffmpeg put at 0: it plays that long before the track's start
+    // (its pad of silence included).
+    const start = audioStart(analysis, track, ladderOf(profile).audioPads?.[k]);
     const at = Math.round((start - audioPriming(profile.audioCodec, init.sampleRate ?? track.sampleRate ?? 48000) + base) * init.timescale);
     const groups = fragments.map((f, i) => ({ number: i, fragments: [f] }));
     renditions.push(

@@ -11,9 +11,11 @@ import { buildWebvttArgs } from '../../../core/ladder-args.js';
 import { TEXT_SUBTITLES } from '../../../core/merge-args.js';
 import { ladderLocation, subtitleRenditionName } from '../../../core/ladder.js';
 import { parseRate } from '../../../core/probe-parse.js';
+import { shiftWebvtt } from '../../../core/webvtt.js';
 import {
   bitratesOf,
   dashManifest,
+  dashPeriodStart,
   masterPlaylist,
   mediaPlaylist,
   subtitlePlaylist,
@@ -106,8 +108,11 @@ async function writeOutputFile(deps: AppDeps, job: AnalyzedJob, relative: string
   await deps.blobs.commitOutput(local, ladderLocation(job.output, relative));
 }
 
-/** The subtitle renditions: each text track converted to WebVTT on the renditions' timeline. */
-async function subtitles(deps: AppDeps, job: AnalyzedJob, scratch: string): Promise<SubtitleIndex[]> {
+/**
+ * The subtitle renditions: each text track converted to WebVTT on the renditions' timeline, and for DASH on the
+ * period's (which starts at `periodStart` on the renditions' timeline).
+ */
+async function subtitles(deps: AppDeps, job: AnalyzedJob, scratch: string, periodStart: number): Promise<SubtitleIndex[]> {
   const analysis = job.analysis;
   const out: SubtitleIndex[] = [];
   const base = ladderOf(job.options.profile).timelineStart ?? 0;
@@ -124,13 +129,20 @@ async function subtitles(deps: AppDeps, job: AnalyzedJob, scratch: string): Prom
     const name = subtitleRenditionName(k);
     const local = join(scratch, `${name}.vtt`);
     // ffmpeg already counts the cues from the container's start (no -copyts): HLS gets them on the renditions'
-    // timeline (moved by the base), DASH on the period's (presentationTimeOffset takes the base off).
-    const vtt = async (offset: number, file: string) => {
+    // timeline (moved by the base), DASH on the period's (moved back by where it starts after the base).
+    const vtt = async (offset: number) => {
       await runFfmpeg(deps, `subtitle track #${s.index}`, buildWebvttArgs(await deps.readableSource(job.source), s, offset, local));
-      return deps.blobs.commitOutput(local, ladderLocation(job.output, `${name}/${file}`));
+      return local;
     };
-    if (ladderOf(job.options.profile).dash) await vtt(0, 'subtitles-dash.vtt');
-    const stored = await vtt(base, 'subtitles.vtt');
+    const commit = (path: string, file: string) => deps.blobs.commitOutput(path, ladderLocation(job.output, `${name}/${file}`));
+    if (ladderOf(job.options.profile).dash) {
+      const cues = (await deps.blobs.readLocal(await vtt(0))).toString('utf8');
+      await commit(
+        await deps.blobs.writeScratchFile(job.id, `${name}-dash.vtt`, shiftWebvtt(cues, base - periodStart)),
+        'subtitles-dash.vtt',
+      );
+    }
+    const stored = await commit(await vtt(base), 'subtitles.vtt');
     out.push({
       name,
       file: 'subtitles.vtt',
@@ -221,7 +233,8 @@ export async function publishLadder(deps: AppDeps, job: AnalyzedJob): Promise<Jo
     await deps.blobs.commitOutput(local, ladderLocation(job.output, `${g.rendition.name}/init.mp4`));
     await writeOutputFile(deps, job, `${g.rendition.name}/index.m3u8`, mediaPlaylist(g.rendition));
   }
-  const subs = await subtitles(deps, job, scratch);
+  const periodStart = dashPeriodStart({ video: video.map((g) => g.rendition), timelineStart: ladder.timelineStart ?? 0 });
+  const subs = await subtitles(deps, job, scratch, periodStart);
   for (const s of subs) await writeOutputFile(deps, job, `${s.name}/index.m3u8`, subtitlePlaylist(s));
   const frameRate = v.frameTimes.length / Math.max(1e-9, report.expectedDuration) || parseRate(v.avgFrameRate);
   const index: LadderIndex = {
