@@ -9,7 +9,7 @@
  */
 import { ExecutionAbortedError, StateMachine } from 'aws-local-stepfunctions';
 import { ensurePromiseWithResolvers } from '../../src/adapters/aws/promise-polyfill.js';
-import { buildWorkflowDefinition, type AslDefinition } from '../../src/adapters/aws/workflow-definition.js';
+import { localWorkflowDefinition } from '../../src/adapters/aws/local-workflow.js';
 import { ClusterExecutor } from '../../src/adapters/bullmq/cluster-executor.js';
 import { startClusterWorker } from '../../src/adapters/bullmq/cluster-worker.js';
 import { clusterQueues } from '../../src/adapters/bullmq/protocol.js';
@@ -35,19 +35,19 @@ import { runExecutorContract } from './executor-contract.js';
  */
 const ATTEMPT_TAG = /\/[av]\d{5}\.(\d+[0-9a-f]{6})\./;
 
+/** A home's world: the fast tier's, its media tool faulted by task; the home adds its executor and flags. */
 function fastHome(name: string, volatile?: RegExp) {
   const world = openFastWorld(name, volatile);
   const faults = new TaskFaults(world.media);
   const deps: AppDeps = { ...world.deps, media: faults };
-  return { world, faults, deps };
+  return { world, faults, deps, close: () => world.close() };
 }
 
 runExecutorContract('worker pool', 'ecpool', async () => {
-  const { world, faults, deps } = fastHome('executor-pool');
+  const home = fastHome('executor-pool');
+  const { faults, deps } = home;
   return {
-    world,
-    deps,
-    faults,
+    ...home,
     failsFast: false,
     audioBeside: false,
     retriesNodeFaults: false,
@@ -59,12 +59,12 @@ runExecutorContract('worker pool', 'ecpool', async () => {
         backoffMs: () => 0,
         runTask: (task, signal) => faults.within(task, async () => void (await encodeStep(deps, task, signal ? { signal } : {}))),
       }),
-    close: () => world.close(),
   };
 });
 
 runExecutorContract('cluster', 'eccluster', async () => {
-  const { world, faults, deps } = fastHome('executor-cluster', ATTEMPT_TAG);
+  const home = fastHome('executor-cluster', ATTEMPT_TAG);
+  const { world, faults, deps } = home;
   const redis = await startRedis();
   const queues = clusterQueues(world.root);
   const workerId = 'contract-node:1';
@@ -85,9 +85,7 @@ runExecutorContract('cluster', 'eccluster', async () => {
     encode: (msg, ctx) => faults.within({ jobId: msg.jobId, kind: msg.task.kind, index: msg.task.index }, () => encode(msg, ctx)),
   });
   return {
-    world,
-    deps,
-    faults,
+    ...home,
     failsFast: false,
     audioBeside: false,
     retriesNodeFaults: true,
@@ -105,38 +103,26 @@ runExecutorContract('cluster', 'eccluster', async () => {
       worker.handBack();
       await worker.drain();
       await redis.stop();
-      await world.close();
+      await home.close();
     },
   };
 });
 
 runExecutorContract('workflow encode states', 'ecflow', async () => {
-  const { world, faults, deps } = fastHome('executor-workflow');
+  const home = fastHome('executor-workflow');
   return {
-    world,
-    deps,
-    faults,
+    ...home,
     failsFast: true,
     audioBeside: true,
     retriesNodeFaults: false,
-    executor: (job) => workflowEncodeAll(deps, faults, job),
-    close: () => world.close(),
+    executor: (job) => workflowEncodeAll(home.deps, home.faults, job),
   };
 });
 
-const fakeArn = (name: string): string => `arn:aws:lambda:us-east-1:000000000000:function:contract-${name}`;
-
-/** The workflow's EncodeAll state alone, as the deployed one is filled in for a job (inline Map). */
+/** The workflow's EncodeAll state alone, as the local interpreter fills the deployed one in for a job (inline Map). */
 function encodeAllMachine(job: JobRecord): StateMachine {
-  const def: AslDefinition = buildWorkflowDefinition({
+  const def = localWorkflowDefinition({
     mapMode: 'inline',
-    interpreter: true,
-    analyzeFunctionArn: fakeArn('analyze'),
-    encodeSegmentFunctionArn: fakeArn('encode-segment'),
-    encodeAudioFunctionArn: fakeArn('encode-audio'),
-    mergeFunctionArn: fakeArn('merge'),
-    finalizeFunctionArn: fakeArn('finalize'),
-    failFunctionArn: fakeArn('mark-failed'),
     mapMaxConcurrency: job.options.workers,
     taskTimeoutSeconds: 60,
     taskRetryAttempts: job.options.maxAttempts - 1,

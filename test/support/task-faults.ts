@@ -5,6 +5,7 @@
  * (per task, and how many ran at once), can slow each one down so a stop lands mid-run, and says when one ended.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ToolMissingError } from '../../src/core/errors.js';
 import type { TaskId } from '../../src/ports/ledger.js';
 import type { MediaTool, ToolInfo, ToolName, ToolRunOptions, ToolRunResult } from '../../src/ports/media-tool.js';
@@ -62,7 +63,8 @@ export class TaskFaults implements MediaTool {
     this.running++;
     this.maxAtOnce = Math.max(this.maxAtOnce, this.running);
     try {
-      if (this.delayMs) await stopped(this.delayMs, opts.signal);
+      // Waits the delay, or less when the run is stopped.
+      if (this.delayMs) await sleep(this.delayMs, undefined, opts.signal ? { signal: opts.signal } : {}).catch(() => undefined);
       if (opts.signal?.aborted) throw opts.signal.reason instanceof Error ? opts.signal.reason : new Error('aborted');
       const fault = this.planned.get(task)?.shift();
       if (fault === 'missing') throw new ToolMissingError('ffmpeg not found (injected for this task)');
@@ -77,17 +79,4 @@ export class TaskFaults implements MediaTool {
       this.running--;
     }
   }
-}
-
-/** Waits `ms`, or less when `signal` aborts. */
-function stopped(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }

@@ -14,7 +14,7 @@ import {
   WORKFLOW_STATE_EVENTS,
   type MapMode,
 } from '../../core/state-limits.js';
-import { buildWorkflowDefinition, distributedStateName } from './workflow-definition.js';
+import { buildWorkflowDefinition, distributedStateName, type AslDefinition } from './workflow-definition.js';
 
 /** The Task states of the workflow, by state name. */
 export const WORKFLOW_TASK_STATES = ['Analyze', 'EncodeSegment', 'EncodeAudio', 'Merge', 'Finalize', 'MarkFailed'] as const;
@@ -50,9 +50,15 @@ export interface LocalExecution {
 
 const fakeArn = (name: string): string => `arn:aws:lambda:us-east-1:000000000000:function:shardcast-${name}`;
 
-export function startLocalWorkflow(input: { jobId: string }, handlers: WorkflowTaskHandlers, opts: LocalWorkflowOptions): LocalExecution {
-  ensurePromiseWithResolvers();
-  const definition = buildWorkflowDefinition({
+/** What the local interpreter's definition is filled in with (the ARNs are names the handlers are bound to). */
+export type LocalDefinitionOptions = Pick<
+  LocalWorkflowOptions,
+  'mapMaxConcurrency' | 'taskTimeoutSeconds' | 'taskRetryAttempts' | 'mapMode' | 'maxInlineSegments'
+>;
+
+/** The state machine definition as the local interpreter runs it: the deployed one, its distributed copy inline. */
+export function localWorkflowDefinition(opts: LocalDefinitionOptions): AslDefinition {
+  return buildWorkflowDefinition({
     mapMode: opts.mapMode ?? 'auto',
     ...(opts.maxInlineSegments !== undefined ? { maxInlineSegments: opts.maxInlineSegments } : {}),
     interpreter: true,
@@ -66,6 +72,11 @@ export function startLocalWorkflow(input: { jobId: string }, handlers: WorkflowT
     taskTimeoutSeconds: opts.taskTimeoutSeconds,
     taskRetryAttempts: opts.taskRetryAttempts,
   });
+}
+
+export function startLocalWorkflow(input: { jobId: string }, handlers: WorkflowTaskHandlers, opts: LocalWorkflowOptions): LocalExecution {
+  ensurePromiseWithResolvers();
+  const definition = localWorkflowDefinition(opts);
   const machine = new StateMachine(definition as never);
   // The interpreter enforces no history limit: count what Step Functions would log for this execution, from
   // the Task invocations, and fail it as Step Functions does past the limit. The distributed copy's segment
