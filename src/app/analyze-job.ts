@@ -2,12 +2,20 @@
  * Analyze: one ffprobe for streams and format plus one packet scan of the video stream (no decode), then
  * the segment plan, written once to the ledger.
  */
-import { buildFirstFramesArgs, buildFrameScanArgs, buildPacketScanArgs, buildProbeArgs } from '../core/probe-args.js';
+import {
+  buildFirstDecodedArgs,
+  buildFirstFramesArgs,
+  buildFrameScanArgs,
+  buildPacketScanArgs,
+  buildProbeArgs,
+  parseFirstDecoded,
+} from '../core/probe-args.js';
 import { cutMethodFor } from '../core/cut-policy.js';
 import { ConditionFailedError, FfmpegError, InputError } from '../core/errors.js';
 import { defaultSegmentSeconds } from '../core/plan-segments.js';
 import { buildAnalysis, parseProbeJson, pickVideoStream } from '../core/probe-parse.js';
 import {
+  fromFirstDecoded,
   joinIntervalScans,
   needsFrameScan,
   parseFrameScan,
@@ -96,9 +104,17 @@ export async function analyzeSource(deps: AppDeps, source: string): Promise<Medi
       exitCode: readError!.exitCode,
       stderrTail: readError!.stderrTail,
     });
+  let video = frames ? parseFrameScan(frames.stdout) : packets.video;
+  if (!frames && video[0] && !video[0].key) {
+    // The earliest frame is no keyframe: the source may begin mid-GOP. What decodes begins where a decoder's
+    // first frame is (one decode, up to that frame; a source that begins on a keyframe never pays it).
+    const first = await deps.media.run('ffmpeg', buildFirstDecodedArgs(location, vs.index));
+    const at = first.exitCode === 0 ? parseFirstDecoded(first.stdout) : undefined;
+    if (at !== undefined) video = fromFirstDecoded(video, at);
+  }
   let analysis: MediaAnalysis;
   try {
-    analysis = buildAnalysis(json, frames ? parseFrameScan(frames.stdout) : packets.video, size ?? 0, packets.streamEnds, sideData);
+    analysis = buildAnalysis(json, video, size ?? 0, packets.streamEnds, sideData);
   } catch (err) {
     throw readError && err instanceof InputError ? cutShort() : err;
   }

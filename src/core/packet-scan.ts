@@ -186,3 +186,13 @@ export function keyframeCostSeconds(packets: PacketRow[]): number | undefined {
   const perSecond = (keyBytes + otherBytes) / span;
   return Math.max(0, (keyBytes / keys - otherBytes / others) / perSecond);
 }
+
+/**
+ * The packets from the first frame a decoder gives (`first`, buildFirstDecodedArgs) on: a source begun mid-GOP
+ * (a capture, an HLS segment cut from a stream) starts with packets that reference pictures or parameter sets
+ * from before the file, and they decode to nothing. Planned as frames, segment 0 expected them and could never
+ * have them (78 expected, 15 decoded, on a real capture).
+ */
+export function fromFirstDecoded(packets: PacketRow[], first: number): PacketRow[] {
+  return packets.filter((p) => p.pts >= first - 1e-4);
+}

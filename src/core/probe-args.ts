@@ -2,7 +2,7 @@
  * The ffprobe/ffmpeg command lines that read media without writing any: the probe, the packet and frame scans
  * of the analysis, the check of a finished segment, the scans that verify an output. Pure: argument arrays.
  */
-import { literalInput, probeInput } from './ffmpeg-args.js';
+import { inputArgs, literalInput, probeInput } from './ffmpeg-args.js';
 
 export function buildProbeArgs(location: string): string[] {
   return ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', ...probeInput(location)];
@@ -52,6 +52,41 @@ export function buildFrameScanArgs(location: string, streamIndex: number): strin
     'compact=p=0',
     ...probeInput(location),
   ];
+}
+
+/**
+ * Decodes one stream until its first frame comes out and prints that frame's time (`-f framecrc`, on the source's
+ * timeline and time base): for a source whose earliest frame is no keyframe (a capture or an HLS segment begun
+ * mid-GOP), where the frames before the first that decodes are not frames at all.
+ */
+export function buildFirstDecodedArgs(location: string, streamIndex: number): string[] {
+  return [
+    '-nostdin',
+    '-v',
+    'error',
+    '-copyts',
+    ...inputArgs(location),
+    '-map',
+    `0:${streamIndex}`,
+    '-frames:v',
+    '1',
+    // -vsync, not -fps_mode: the npm-shipped 4.x build has only the old name.
+    '-vsync',
+    'passthrough',
+    '-enc_time_base',
+    '-1',
+    '-f',
+    'framecrc',
+    '-',
+  ];
+}
+
+/** The time (s) of the frame `buildFirstDecodedArgs` printed; undefined when none decoded. */
+export function parseFirstDecoded(text: string): number | undefined {
+  const tb = /^#tb 0: (\d+)\/(\d+)$/m.exec(text);
+  const frame = /^0,\s*(-?\d+),/m.exec(text);
+  if (!tb || !frame) return undefined;
+  return (Number(frame[1]) * Number(tb[1])) / Number(tb[2]);
 }
 
 /** The side data of the first frames of one stream (a few packets decoded): HDR10 SEI, Dolby Vision RPU. */

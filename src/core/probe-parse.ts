@@ -163,7 +163,9 @@ export function buildAnalysis(
   if (hdr.dolbyVision) video.dolbyVision = true;
 
   const declared = num(vs.duration);
-  const scannedVideo = frameTimes[frameTimes.length - 1]! + lastFrameDuration - frameTimes[0]!;
+  // Read from the stream's start: packets before the first frame that decodes (a source begun mid-GOP) were read.
+  const readFrom = Math.min(frameTimes[0]!, num(vs.start_time) ?? frameTimes[0]!);
+  const scannedVideo = frameTimes[frameTimes.length - 1]! + lastFrameDuration - readFrom;
   if (declared !== undefined && declared > 2 && scannedVideo < 0.9 * declared - 1) {
     throw new InputError(
       `the source is truncated or damaged: its video stream should last ${declared.toFixed(2)} s but only ${scannedVideo.toFixed(2)} s can be read`,

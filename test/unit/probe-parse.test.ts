@@ -6,7 +6,15 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { InputError } from '../../src/core/errors.js';
 import { buildAnalysis, parseProbeJson, parseRate } from '../../src/core/probe-parse.js';
-import { needsFrameScan, parseCompact, parseFrameScan, parsePacketScan, type PacketRow } from '../../src/core/packet-scan.js';
+import {
+  fromFirstDecoded,
+  needsFrameScan,
+  parseCompact,
+  parseFrameScan,
+  parsePacketScan,
+  type PacketRow,
+} from '../../src/core/packet-scan.js';
+import { buildFirstDecodedArgs, parseFirstDecoded } from '../../src/core/probe-args.js';
 
 /** One compact packet line as `buildPacketScanArgs` makes ffprobe print it. */
 const pkt = (stream: number, pts: string, dts: string, dur: string, flags: string) =>
@@ -279,6 +287,49 @@ describe('buildAnalysis: unusable sources', () => {
 
   it('a declared duration up to 10% (+1 s) longer than what is readable is accepted', () => {
     assert.doesNotThrow(() => analyze([h264({ duration: '5.400000' })], cfrRows(100)));
+  });
+
+  it('packets read before the first frame that decodes count as read (a source begun mid-GOP is not truncated)', () => {
+    // 3.36 s of packets from 1.463 s, the first 1.36 s undecodable: 2 s of frames from the stream's start + 1.36.
+    const rows = fromFirstDecoded(
+      cfrRows(84).map((r) => ({ ...r, pts: r.pts + 1.463 })),
+      2.823,
+    );
+    assert.equal(rows.length, 50);
+    assert.doesNotThrow(() => analyze([h264({ duration: '3.360000', start_time: '1.463000' })], rows));
+  });
+});
+
+describe('the first frame that decodes (a source begun mid-GOP)', () => {
+  it('decodes up to the first frame on the source timeline and reads its time', () => {
+    const args = buildFirstDecodedArgs('/in.ts', 0);
+    assert.deepEqual(args.slice(args.indexOf('-map')), [
+      '-map',
+      '0:0',
+      '-frames:v',
+      '1',
+      '-vsync',
+      'passthrough',
+      '-enc_time_base',
+      '-1',
+      '-f',
+      'framecrc',
+      '-',
+    ]);
+    assert.ok(args.includes('-copyts'));
+    const out =
+      '#software: Lavf59.27.100\n#tb 0: 1/90000\n#media_type 0: video\n0,     254090,     254090,     3600,    28800, 0x19c0fcd2\n';
+    assert.equal(parseFirstDecoded(out), 254090 / 90000);
+    assert.equal(parseFirstDecoded('#tb 0: 1/90000\n'), undefined, 'no frame decoded');
+  });
+
+  it('drops the packets shown before it, keeps it and every later one', () => {
+    const rows = cfrRows(10);
+    assert.deepEqual(
+      fromFirstDecoded(rows, rows[4]!.pts).map((r) => r.pts),
+      rows.slice(4).map((r) => r.pts),
+    );
+    assert.equal(fromFirstDecoded(rows, rows[0]!.pts).length, 10);
   });
 });
 

@@ -1,0 +1,65 @@
+/**
+ * Sources that begin where no decoder can (issue 25). Generated clips, tiny; each case is named after the class of
+ * real file that failed, and asserts what plain ffmpeg makes of the same source.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { after, describe, it } from 'node:test';
+import { join } from 'node:path';
+import { ffmpeg, tempDir } from '../support/media.js';
+import { cli } from '../support/cli.js';
+
+const t = tempDir('shardcast-odd-starts-');
+const state = join(t.dir, 'state');
+
+/** Decoded video frames of a file, and the first one's time (s), as plain ffmpeg decodes it. */
+function decoded(p: string): { frames: number; first: number } {
+  const r = spawnSync('ffprobe', ['-v', 'quiet', '-select_streams', 'v:0', '-show_entries', 'frame=pts_time', '-of', 'csv=p=0', p], {
+    encoding: 'utf8',
+  });
+  const times = r.stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => Number(l.split(',')[0]));
+  return { frames: times.length, first: Math.min(...times) };
+}
+
+describe('sources that begin mid-stream', () => {
+  after(t.cleanup);
+
+  it('a TS cut mid-GOP: the frames before the first that decodes are not planned; every mode makes what plain ffmpeg makes', () => {
+    const full = join(t.dir, 'full.ts');
+    // 4 s at 25 fps, a keyframe every 2 s, B-frames, in-band parameter sets (as a broadcast capture has them).
+    ffmpeg([
+      ...['-f', 'lavfi', '-i', 'testsrc2=size=160x120:rate=25:duration=4', '-f', 'lavfi', '-i', 'sine=frequency=440:duration=4'],
+      ...['-c:v', 'libx264', '-preset', 'ultrafast', '-g', '50', '-bf', '2', '-c:a', 'aac', '-b:a', '64k', '-f', 'mpegts', full],
+    ]);
+    // Cut 0.6 s in, keeping the non-keyframes: the file begins with packets whose parameter sets and references
+    // came before it (a capture, an HLS segment cut from a stream).
+    const src = join(t.dir, 'midgop.ts');
+    ffmpeg(['-i', full, '-ss', '0.6', '-c', 'copy', '-copyinkf', '-f', 'mpegts', src]);
+    const source = decoded(src);
+    const packets = spawnSync(
+      'ffprobe',
+      ['-v', 'error', '-select_streams', 'v:0', '-count_packets', '-show_entries', 'stream=nb_read_packets', '-of', 'csv=p=0', src],
+      {
+        encoding: 'utf8',
+      },
+    );
+    assert.ok(
+      parseInt(packets.stdout.trim(), 10) > source.frames + 10,
+      `the cut left undecodable packets first: ${packets.stdout} vs ${source.frames}`,
+    );
+    for (const [name, extra] of [
+      ['defaults', []],
+      ['1 s segments', ['--segment-seconds', '1']],
+    ] as const) {
+      const out = join(t.dir, `midgop-${name.replace(/\W/g, '')}.mp4`);
+      // Before: "segment 0 (frames 0-82, ...) has 50 frames, expected 83", three attempts, the job failed.
+      const r = cli(['transcode', src, out, '--preset', 'ultrafast', '--json', '--no-progress', ...extra], { stateDir: state });
+      assert.equal(r.status, 0, `${name}: ${r.stderr}`);
+      const got = decoded(out);
+      assert.equal(got.frames, source.frames, `${name}: ${r.stdout}`);
+    }
+  });
+});
