@@ -104,6 +104,11 @@ export async function analyzeSource(deps: AppDeps, source: string): Promise<Medi
       exitCode: readError!.exitCode,
       stderrTail: readError!.stderrTail,
     });
+  if (!frames && packets.videoWithoutPts) {
+    // Decode times only (AVI): the frames' own times, B-frames reordered, are what a decode gives.
+    const scanned = await deps.media.run('ffprobe', buildFrameScanArgs(location, vs.index));
+    if (scanned.exitCode === 0) frames = scanned;
+  }
   let video = frames ? parseFrameScan(frames.stdout) : packets.video;
   if (!frames && video[0] && !video[0].key) {
     // The earliest frame is no keyframe: the source may begin mid-GOP. What decodes begins where a decoder's

@@ -42,6 +42,11 @@ function sortAndNudge(rows: PacketRow[]): PacketRow[] {
 export interface PacketScan {
   /** Video packets of `videoStream`, sorted by presentation time, discarded packets dropped. */
   video: PacketRow[];
+  /**
+   * Video packets with a decode time and no presentation time (AVI, a raw elementary stream): their times are
+   * decode times, which B-frames put off the frames' own, so the frames must be listed by decoding.
+   */
+  videoWithoutPts?: number;
   /** End time (last pts + duration) of every other stream that has packets, by stream index. */
   streamEnds: Map<number, number>;
 }
@@ -50,18 +55,20 @@ export interface PacketScan {
 export function parsePacketScan(text: string, videoStream: number): PacketScan {
   const video: PacketRow[] = [];
   const streamEnds = new Map<number, number>();
+  let videoWithoutPts = 0;
   for (const r of parseCompact(text)) {
     const idx = Number(r.stream_index);
     const flags = r.flags ?? '';
     if (flags.includes('D')) continue;
     const pts = num(r.pts_time) ?? num(r.dts_time);
     if (pts === undefined) continue;
+    if (idx === videoStream && num(r.pts_time) === undefined) videoWithoutPts++;
     const duration = num(r.duration_time) ?? 0;
     const size = num(r.size);
     if (idx === videoStream) video.push({ pts, duration, key: flags.includes('K'), ...(size !== undefined ? { size } : {}) });
     else streamEnds.set(idx, Math.max(streamEnds.get(idx) ?? -Infinity, pts + duration));
   }
-  return { video: sortAndNudge(video), streamEnds };
+  return { video: sortAndNudge(video), streamEnds, ...(videoWithoutPts ? { videoWithoutPts } : {}) };
 }
 
 /** Containers whose index lets a read start at a time (a seek lands on the keyframe at or before it). */
@@ -138,16 +145,30 @@ export function joinIntervalScans(texts: string[], videoStream: number, boundari
 /** Parses a decoded-frame scan (`buildFrameScanArgs`): for codecs whose packets are not one frame each. */
 export function parseFrameScan(text: string): PacketRow[] {
   const rows: PacketRow[] = [];
+  /** Frames with no time after the last one with a time: the decoder's flush (see below). */
+  let untimed: PacketRow[] = [];
   for (const r of parseCompact(text)) {
     const pts = num(r.best_effort_timestamp_time);
-    if (pts === undefined) continue;
     const size = num(r.pkt_size);
-    rows.push({
-      pts,
+    const row = {
+      pts: pts ?? NaN,
       duration: num(r.duration_time) ?? num(r.pkt_duration_time) ?? 0,
       key: r.key_frame === '1',
       ...(size !== undefined ? { size } : {}),
-    });
+    };
+    if (pts === undefined) {
+      if (rows.length) untimed.push(row);
+      continue;
+    }
+    untimed = [];
+    rows.push(row);
+  }
+  // The frames a decoder gives at the end, once its input is over (B-frames from a container of decode times),
+  // have no time here; ffmpeg, whose output is what is judged, times each one a frame after the one before.
+  for (const row of untimed) {
+    const prev = rows[rows.length - 1]!;
+    if (!(prev.duration > 0)) break;
+    rows.push({ ...row, pts: prev.pts + prev.duration });
   }
   return sortAndNudge(rows);
 }

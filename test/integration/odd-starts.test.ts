@@ -1,6 +1,7 @@
 /**
- * Sources that begin where no decoder can (issue 25). Generated clips, tiny; each case is named after the class of
- * real file that failed, and asserts what plain ffmpeg makes of the same source.
+ * Sources whose packets do not say what decodes (issue 25): one that begins where no decoder can, one whose
+ * container holds decode times only. Generated clips, tiny; each case is named after the class of real file that
+ * failed, and asserts what plain ffmpeg makes of the same source.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -24,7 +25,7 @@ function decoded(p: string): { frames: number; first: number } {
   return { frames: times.length, first: Math.min(...times) };
 }
 
-describe('sources that begin mid-stream', () => {
+describe('sources whose packets do not say what decodes', () => {
   after(t.cleanup);
 
   it('a TS cut mid-GOP: the frames before the first that decodes are not planned; every mode makes what plain ffmpeg makes', () => {
@@ -61,5 +62,23 @@ describe('sources that begin mid-stream', () => {
       const got = decoded(out);
       assert.equal(got.frames, source.frames, `${name}: ${r.stdout}`);
     }
+  });
+
+  it('MPEG-4 ASP with B-frames and MP3 in AVI, cut every second: the frames at their decoded times', () => {
+    const src = join(t.dir, 'asp.avi');
+    // AVI stores decode times: with B-frames, a decoder's frames come one frame later than the packets' times.
+    ffmpeg([
+      ...['-f', 'lavfi', '-i', 'testsrc2=size=160x120:rate=25:duration=3', '-f', 'lavfi', '-i', 'sine=frequency=440:duration=3'],
+      ...['-c:v', 'mpeg4', '-vtag', 'XVID', '-bf', '2', '-g', '12', '-q:v', '4', '-c:a', 'libmp3lame', '-b:a', '64k', src],
+    ]);
+    const source = decoded(src);
+    const out = join(t.dir, 'asp.mp4');
+    // Before: "segment 0 (frames 0-21, 0.000-0.880 s) has 21 frames, expected 22", three attempts, the job failed.
+    const r = cli(['transcode', src, out, '--preset', 'ultrafast', '--segment-seconds', '1', '--json', '--no-progress'], {
+      stateDir: state,
+    });
+    assert.equal(r.status, 0, r.stderr);
+    const got = decoded(out);
+    assert.equal(got.frames, source.frames, r.stdout);
   });
 });

@@ -184,6 +184,33 @@ describe('parseFrameScan', () => {
     assert.deepEqual([pts[0], pts[1], pts[3]], [0, 0.033, 0.066]);
     assert.ok(Math.abs(pts[2]! - 0.033001) < 1e-9, 'duplicate nudged by 1 µs');
   });
+
+  it('times the frames a decoder flushes at the end (no timestamp) a frame after the one before, as ffmpeg does', () => {
+    // An AVI with B-frames: ffprobe gives the last decoded frame no time; ffmpeg's output has it at 4.00 s.
+    const text = [
+      'best_effort_timestamp_time=N/A|pkt_duration_time=0.040000|key_frame=1',
+      'best_effort_timestamp_time=3.920000|pkt_duration_time=0.040000|key_frame=0',
+      'best_effort_timestamp_time=3.960000|pkt_duration_time=0.040000|key_frame=0',
+      'best_effort_timestamp_time=N/A|pkt_duration_time=0.040000|key_frame=0',
+    ].join('\n');
+    assert.deepEqual(
+      parseFrameScan(text).map((r) => Number(r.pts.toFixed(6))),
+      [3.92, 3.96, 4],
+    );
+  });
+});
+
+describe('parsePacketScan: decode times only', () => {
+  it('counts the video packets with no presentation time (AVI), which send the analysis to decoding', () => {
+    const text = [
+      'stream_index=0|pts_time=N/A|dts_time=0.000000|duration_time=0.040000|size=900|flags=K_',
+      'stream_index=0|pts_time=0.080000|dts_time=0.040000|duration_time=0.040000|size=300|flags=__',
+      'stream_index=0|pts_time=N/A|dts_time=0.080000|duration_time=0.040000|size=200|flags=__',
+      'stream_index=1|pts_time=N/A|dts_time=0.000000|duration_time=0.026000|size=100|flags=K_',
+    ].join('\n');
+    assert.equal(parsePacketScan(text, 0).videoWithoutPts, 2);
+    assert.equal(parsePacketScan(text.replace(/pts_time=N\/A/g, 'pts_time=0.000000'), 0).videoWithoutPts, undefined);
+  });
 });
 
 describe('needsFrameScan', () => {
