@@ -1,7 +1,8 @@
 /**
  * The fidelity part of the bench: every real file in ../shared/media that has video, transcoded by shardcast
- * with the defaults and by the shared judge's one-pass reference command, then judged by
- * ../shared/tools/verify_output.py. Prints video bytes and PSNR against the source, shardcast beside plain.
+ * with the defaults and with one-second segments, and by the shared judge's one-pass reference command, then
+ * judged by ../shared/tools/verify_output.py. Prints video bytes and PSNR against the source, shardcast beside
+ * plain.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
@@ -18,6 +19,12 @@ interface Verdict {
   figures?: { psnr_vs_source?: number; reference_psnr_vs_source?: number; video_size_ratio?: number };
 }
 
+/** The modes each file is transcoded in: the defaults, and one-second segments (seams in every short file). */
+const MODES: Array<[name: string, args: string[]]> = [
+  ['defaults', []],
+  ['--segment-seconds 1', ['--segment-seconds', '1']],
+];
+
 export function corpusReport(repo: string, tmp: string, log: (s: string) => void): string {
   const media = resolve(repo, '../shared/media');
   const judge = resolve(repo, '../shared/tools/verify_output.py');
@@ -26,43 +33,47 @@ export function corpusReport(repo: string, tmp: string, log: (s: string) => void
   for (const file of readdirSync(media).sort()) {
     if (file.endsWith('.md') || REFUSED.has(file)) continue;
     const src = join(media, file);
-    const out = join(tmp, `corpus-${file}.mp4`);
     const ref = join(tmp, `corpus-${file}.ref.mp4`);
-    const s = spawnSync(process.execPath, [join(repo, 'bin/shardcast.js'), 'transcode', src, out, '--no-progress', '-y'], {
-      encoding: 'utf8',
-      env: { ...process.env, SHARDCAST_HOME: join(tmp, 'corpus-state') },
-    });
-    if (s.status !== 0) {
-      rows.push([file, 'n/a', 'n/a', 'n/a', 'n/a', `shardcast failed: ${s.stderr.trim().split('\n').pop() ?? ''}`]);
-      continue;
-    }
     spawnSync('ffmpeg', judgeReferenceArgs(src, ref));
-    const j = spawnSync('python3', [judge, src, out, ref], { encoding: 'utf8' });
-    let v: Verdict = {};
-    try {
-      v = JSON.parse(j.stdout.trim().split('\n').pop() ?? '{}') as Verdict;
-    } catch {
-      /* reported as n/a below */
+    for (const [mode, args] of MODES) {
+      const out = join(tmp, `corpus-${file}-${args.length ? 'short' : 'default'}.mp4`);
+      const s = spawnSync(process.execPath, [join(repo, 'bin/shardcast.js'), 'transcode', src, out, '--no-progress', '-y', ...args], {
+        encoding: 'utf8',
+        env: { ...process.env, SHARDCAST_HOME: join(tmp, 'corpus-state') },
+      });
+      if (s.status !== 0) {
+        rows.push([file, mode, 'n/a', 'n/a', 'n/a', 'n/a', `shardcast failed: ${s.stderr.trim().split('\n').pop() ?? ''}`]);
+        log(`  ${rows[rows.length - 1]!.join(' | ')}`);
+        continue;
+      }
+      const j = spawnSync('python3', [judge, src, out, ref], { encoding: 'utf8' });
+      let v: Verdict = {};
+      try {
+        v = JSON.parse(j.stdout.trim().split('\n').pop() ?? '{}') as Verdict;
+      } catch {
+        /* reported as n/a below */
+      }
+      const f = v.figures ?? {};
+      const failed = Object.entries(v.checks ?? {})
+        .filter(([, c]) => !c.ok)
+        .map(([k, c]) => `${k} (${c.detail})`);
+      const row = [
+        file,
+        mode,
+        fmt(f.video_size_ratio, 4),
+        fmt(f.psnr_vs_source, 3),
+        fmt(f.reference_psnr_vs_source, 3),
+        fmt(
+          f.psnr_vs_source !== undefined && f.reference_psnr_vs_source !== undefined
+            ? f.psnr_vs_source - f.reference_psnr_vs_source
+            : undefined,
+          3,
+        ),
+        v.ok ? 'pass' : `fail: ${failed.join('; ') || 'no verdict'}`,
+      ];
+      log(`  ${row.join(' | ')}`);
+      rows.push(row);
     }
-    const f = v.figures ?? {};
-    const failed = Object.entries(v.checks ?? {})
-      .filter(([, c]) => !c.ok)
-      .map(([k]) => k);
-    const row = [
-      file,
-      fmt(f.video_size_ratio, 4),
-      fmt(f.psnr_vs_source, 3),
-      fmt(f.reference_psnr_vs_source, 3),
-      fmt(
-        f.psnr_vs_source !== undefined && f.reference_psnr_vs_source !== undefined
-          ? f.psnr_vs_source - f.reference_psnr_vs_source
-          : undefined,
-        3,
-      ),
-      v.ok ? 'pass' : `fail: ${failed.join(', ') || 'no verdict'}`,
-    ];
-    log(`  ${row.join(' | ')}`);
-    rows.push(row);
   }
-  return markdownTable(['file', 'video bytes / plain', 'PSNR shardcast dB', 'PSNR plain dB', 'PSNR diff dB', 'judge'], rows);
+  return markdownTable(['file', 'mode', 'video bytes / plain', 'PSNR shardcast dB', 'PSNR plain dB', 'PSNR diff dB', 'judge'], rows);
 }

@@ -44,7 +44,8 @@ export function plainTranscodeArgs(source: string, output: string, codec: VideoC
 
 /**
  * The one-pass reference of the shared judge (../shared/tools/verify_output.py): x264 medium CRF 23, AAC 128k,
- * the source's own frames (`-fps_mode passthrough`), as its header gives it.
+ * the source's own frames at the source's own times (`-fps_mode passthrough -enc_time_base -1`: without the
+ * second, ffmpeg 5.1 rounds a VFR source's times onto a grid of its average rate), as its header gives it.
  */
 export function judgeReferenceArgs(source: string, output: string): string[] {
   return [
@@ -56,6 +57,8 @@ export function judgeReferenceArgs(source: string, output: string): string[] {
     source,
     '-fps_mode',
     'passthrough',
+    '-enc_time_base',
+    '-1',
     '-c:v',
     'libx264',
     '-preset',
