@@ -5,13 +5,9 @@
  * The reference is the judge's own command line. On the same outputs: video DTS strictly increase, and the
  * audio's start offset and end gap match the source's within one frame.
  *
- * screenrec_h264_extreme_vfr.mp4 is not in the list: it still fails two of the judge's checks (issue 9 is open
- * on it). Size: its video is 17% smaller than the reference's at 0.06 dB less, because x264's rate control sees
- * the source's true frame times (1/57600 s) where the reference's passthrough rounds them to a 1/7.22 s grid;
- * a one-pass plain encode with `-enc_time_base -1` gives the same 0.827. Duration: the judge measures the video
- * span from packet durations, which ffmpeg's MP4 demuxer leaves unset on any track with B-frames (ctts), so the
- * 1.57 s last frame that the output's track duration does keep (8.73 s, as test/integration/output-fidelity.test.ts
- * tests for a 2 s last frame) is not seen there.
+ * Every real file with video is in the list, the extreme-VFR screen recording too since the judge's reference
+ * keeps the source's time base (`-enc_time_base -1`; before, it rounded that file's times onto a 1/7.22 s grid
+ * and could not be matched). Its one-second-segment run still fails (issue 25): docs/BENCHMARKS.md.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -32,6 +28,7 @@ const FILES = [
   'phone_h264_720p_rot180_vfr.mp4',
   'real_640x360_40s_noaudio.mp4',
   'recorder_720p_vp9_opus_noduration.webm',
+  'screenrec_h264_extreme_vfr.mp4',
   'vp9_profile2_10bit.webm',
 ];
 
