@@ -164,20 +164,9 @@ export function buildLadderAudioArgs(i: LadderAudioInput): string[] {
 }
 
 /**
- * One text subtitle track as WebVTT on the renditions' timeline (`-itsoffset` moves the source's times by the
- * ladder's presentation base less the container start).
+ * One text subtitle track as WebVTT, its cues counted from the container's start; publish-ladder.ts moves them
+ * onto the renditions' and the DASH period's timelines (core/webvtt.ts).
  */
-export function buildWebvttArgs(sourceLocation: string, stream: StreamInfo, offsetSeconds: number, outputPath: string): string[] {
-  return [
-    ...BASE,
-    ...(Math.abs(offsetSeconds) > 1e-6 ? ['-itsoffset', offsetSeconds.toFixed(6)] : []),
-    ...inputArgs(sourceLocation),
-    '-map',
-    `0:${stream.index}`,
-    '-c:s',
-    'webvtt',
-    '-f',
-    'webvtt',
-    outputPath,
-  ];
+export function buildWebvttArgs(sourceLocation: string, stream: StreamInfo, outputPath: string): string[] {
+  return [...BASE, ...inputArgs(sourceLocation), '-map', `0:${stream.index}`, '-c:s', 'webvtt', '-f', 'webvtt', outputPath];
 }

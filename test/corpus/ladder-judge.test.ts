@@ -18,6 +18,17 @@ const t = tempDir('shardcast-ladder-judge-');
 const state = join(t.dir, 'state');
 after(t.cleanup);
 
+/** Plays a ladder's every rendition in Chromium with the shared play_abr.js: its verdict, and what it printed (for messages). */
+function playAbr(dir: string, manifest: string, kind: 'hls' | 'dash', timeoutMs: number): { res: any; line: string } {
+  const r = spawnSync(process.execPath, [sharedTool('play_abr.js'), dir, manifest, kind], {
+    encoding: 'utf8',
+    timeout: timeoutMs,
+    env: { ...process.env, NODE_PATH: join(REPO, 'node_modules') },
+  });
+  const verdict = r.stdout.trim().split('\n').pop()!;
+  return { res: JSON.parse(verdict), line: `${r.stdout} ${r.stderr}` };
+}
+
 describe('CLI: an HLS/DASH ladder judged by the shared tools', () => {
   let clip: string;
   let out: string;
@@ -80,20 +91,15 @@ describe('CLI: an HLS/DASH ladder judged by the shared tools', () => {
       ['master.m3u8', 'hls'],
       ['manifest.mpd', 'dash'],
     ] as const) {
-      const r = spawnSync(process.execPath, [sharedTool('play_abr.js'), out, manifest, kind], {
-        encoding: 'utf8',
-        timeout: 240_000,
-        env: { ...process.env, NODE_PATH: join(REPO, 'node_modules') },
-      });
-      const res = JSON.parse(r.stdout.trim().split('\n').pop()!);
+      const { res, line } = playAbr(out, manifest, kind, 240_000);
       const known = (res.errors as string[]).filter((e) => KNOWN_START_HOLE.test(e));
       if (known.length) tc.diagnostic(`${kind}: the known start hole (issue 25): ${known.join('; ')}`);
       assert.deepEqual(
         (res.errors as string[]).filter((e) => !KNOWN_START_HOLE.test(e)),
         [],
-        `${kind}: ${r.stdout} ${r.stderr}`,
+        `${kind}: ${line}`,
       );
-      assert.ok(res.renditions.length > 0, `${kind}: ${r.stdout}`);
+      assert.ok(res.renditions.length > 0, `${kind}: ${line}`);
       for (const x of res.renditions) assert.ok(Math.abs(x.duration - x.currentTime) < 0.5, `${kind}: ${JSON.stringify(x)} ended early`);
       assert.deepEqual(res.renditions.map((x: any) => [x.width, x.videoHeight, x.ended, x.frames >= FRAMES - 2]).sort(), [
         [426, 240, true, true],
@@ -126,13 +132,8 @@ describe('CLI: the DASH ladder of a real webm plays in dash.js', () => {
       { stateDir: state },
     );
     assert.equal(r.status, 0, r.stderr);
-    const play = spawnSync(process.execPath, [sharedTool('play_abr.js'), dir, 'manifest.mpd', 'dash'], {
-      encoding: 'utf8',
-      timeout: 300_000,
-      env: { ...process.env, NODE_PATH: join(REPO, 'node_modules') },
-    });
-    const res = JSON.parse(play.stdout.trim().split('\n').pop()!);
-    assert.deepEqual(res.errors, [], play.stdout);
+    const { res, line } = playAbr(dir, 'manifest.mpd', 'dash', 300_000);
+    assert.deepEqual(res.errors, [], line);
     assert.deepEqual(
       // Decoded frames: all 720, and now and then one decoded twice as the player starts.
       res.renditions.map((x: any) => [x.videoHeight, x.ended, x.frames >= 720]).sort(),
@@ -140,7 +141,7 @@ describe('CLI: the DASH ladder of a real webm plays in dash.js', () => {
         [240, true, true],
         [360, true, true],
       ],
-      play.stdout,
+      line,
     );
   });
 });
@@ -181,17 +182,12 @@ describe('CLI: a ladder of a real MKV with subtitles and AC3 audio', () => {
     // Its AC3 begins 62 ms after the video: the audio rendition gets that much silence first, so the DASH period,
     // which starts on the video's first frame, has no hole in the audio for dash.js to stall on (1 run in 2 did).
     assert.match(readFileSync(join(dir, 's0', 'subtitles-dash.vtt'), 'utf8'), /00:00\.000 --> 00:01\.234/);
-    const play = spawnSync(process.execPath, [sharedTool('play_abr.js'), dir, 'manifest.mpd', 'dash'], {
-      encoding: 'utf8',
-      timeout: 200_000,
-      env: { ...process.env, NODE_PATH: join(REPO, 'node_modules') },
-    });
-    const res = JSON.parse(play.stdout.trim().split('\n').pop()!);
-    assert.deepEqual(res.errors, [], play.stdout);
+    const { res, line } = playAbr(dir, 'manifest.mpd', 'dash', 200_000);
+    assert.deepEqual(res.errors, [], line);
     assert.deepEqual(
       res.renditions.map((x: any) => [x.videoHeight, x.ended]),
       [[240, true]],
-      play.stdout,
+      line,
     );
   });
 });

@@ -128,21 +128,17 @@ async function subtitles(deps: AppDeps, job: AnalyzedJob, scratch: string, perio
   for (const [k, s] of texts.entries()) {
     const name = subtitleRenditionName(k);
     const local = join(scratch, `${name}.vtt`);
-    // ffmpeg already counts the cues from the container's start (no -copyts): HLS gets them on the renditions'
-    // timeline (moved by the base), DASH on the period's (moved back by where it starts after the base).
-    const vtt = async (offset: number) => {
-      await runFfmpeg(deps, `subtitle track #${s.index}`, buildWebvttArgs(await deps.readableSource(job.source), s, offset, local));
-      return local;
-    };
-    const commit = (path: string, file: string) => deps.blobs.commitOutput(path, ladderLocation(job.output, `${name}/${file}`));
-    if (ladderOf(job.options.profile).dash) {
-      const cues = (await deps.blobs.readLocal(await vtt(0))).toString('utf8');
-      await commit(
-        await deps.blobs.writeScratchFile(job.id, `${name}-dash.vtt`, shiftWebvtt(cues, base - periodStart)),
-        'subtitles-dash.vtt',
+    // One conversion, cues counted from the container's start (no -copyts), moved onto each timeline: HLS's (the
+    // renditions', later by the base) and DASH's (the period's, which starts at periodStart on the renditions').
+    await runFfmpeg(deps, `subtitle track #${s.index}`, buildWebvttArgs(await deps.readableSource(job.source), s, local));
+    const cues = (await deps.blobs.readLocal(local)).toString('utf8');
+    const write = async (file: string, shift: number) =>
+      deps.blobs.commitOutput(
+        await deps.blobs.writeScratchFile(job.id, `${name}-${file}`, shiftWebvtt(cues, shift)),
+        ladderLocation(job.output, `${name}/${file}`),
       );
-    }
-    const stored = await commit(await vtt(base), 'subtitles.vtt');
+    if (ladderOf(job.options.profile).dash) await write('subtitles-dash.vtt', base - periodStart);
+    const stored = await write('subtitles.vtt', base);
     out.push({
       name,
       file: 'subtitles.vtt',
