@@ -69,8 +69,12 @@ const MUXER: Record<Container, string> = { mp4: 'mp4', mov: 'mov', mkv: 'matrosk
  *   reader that divides frames by that length got a wrong average rate (23.90 for a 24 fps source), and a decode
  *   to a muxer on that grid saw two frames in one slot (40 "non monotonically increasing dts" errors where the
  *   source gave none).
- * When one packet is both (no B-frame after the last P), the container's own rule decides. `pts`/`dts` are
- * restated because 5.1's setts otherwise sets both to the same value.
+ * When one packet is both (no B-frame after the last P), it lasts up to the end, in every container. In
+ * constant-rate video both rules then give the same duration. In VFR they do not: the encoder's decode delay at
+ * the start (the span of the frames it held back) need not equal the last packet's PTS - DTS, and the decode
+ * rule ended the presentation early by the difference (a screen recording cut every second: 7.57 s of 8.73, its
+ * first segment's delay 1.157 s, the last packet's 0). The presentation wins; the track's decode length is then
+ * that difference longer. `pts`/`dts` are restated because 5.1's setts otherwise sets both to the same value.
  *
  * Times are in the packets' own ticks. For MP4/MOV that is the filter's TB. Not for Matroska: ffmpeg sets the
  * filter's TB from the stream before the muxer's header turns it into milliseconds, so its packets arrive in
@@ -88,8 +92,7 @@ export function lastFrameDurationFilter(analysis: MediaAnalysis, videoOffset: nu
   const tb = mp4 ? 'TB' : '0.001';
   const shown = [`gte(PTS\\,${lastShown}/${tb})`, `${e}/${tb}-PTS`];
   const decoded = [`eq(N\\,${n - 1})`, `${e}/${tb}-STARTPTS-DTS+STARTDTS`];
-  const [first, second] = mp4 ? [decoded, shown] : [shown, decoded];
-  return `setts=pts=PTS:dts=DTS:duration=if(${first[0]}\\,${first[1]}\\,if(${second[0]}\\,${second[1]}\\,DURATION))`;
+  return `setts=pts=PTS:dts=DTS:duration=if(${shown[0]}\\,${shown[1]}\\,if(${decoded[0]}\\,${decoded[1]}\\,DURATION))`;
 }
 
 export function buildMergeArgs(m: MergeInput): string[] {

@@ -378,10 +378,12 @@ describe('buildMergeArgs: the last frame keeps its duration', () => {
   const shownMs = shown.replace(/TB/g, '0.001');
   const decodedMs = decoded.replace(/TB/g, '0.001');
   const cases: Array<[Container, string]> = [
-    // MP4/MOV: the last packet in decode order closes the track's decode-time length at the presentation span.
-    ['mp4', `setts=pts=PTS:dts=DTS:duration=if(${decoded}\\,if(${shown}\\,DURATION))`],
-    ['mov', `setts=pts=PTS:dts=DTS:duration=if(${decoded}\\,if(${shown}\\,DURATION))`],
-    // Matroska: the latest presentation end, the last frame shown.
+    // The last frame shown ends at the source's end; in MP4/MOV the last packet in decode order, when it is
+    // another one, closes the track's decode-time length at the presentation span. When one packet is both, the
+    // first test decides: the presentation's end (a VFR decode delay would cut it short).
+    ['mp4', `setts=pts=PTS:dts=DTS:duration=if(${shown}\\,if(${decoded}\\,DURATION))`],
+    ['mov', `setts=pts=PTS:dts=DTS:duration=if(${shown}\\,if(${decoded}\\,DURATION))`],
+    // Matroska: the same, in milliseconds.
     ['mkv', `setts=pts=PTS:dts=DTS:duration=if(${shownMs}\\,if(${decodedMs}\\,DURATION))`],
     ['webm', `setts=pts=PTS:dts=DTS:duration=if(${shownMs}\\,if(${decodedMs}\\,DURATION))`],
   ];

@@ -203,6 +203,43 @@ const cases: VerifyCase[] = [
   },
 ];
 
+describe('buildVerifyReport: a track without packet durations ends where its container records it', () => {
+  // The source's last frame starts at 3.96 s and lasts 1.24 s: the video spans 5.2 s. ffmpeg 5.1's MP4 reader
+  // gives no packet durations on tracks with B-frames; the track's recorded end is what players read.
+  const longLast = (kept?: boolean): VerifyExpectations => {
+    const e = expectations({ expectAudio: false });
+    e.analysis.video.lastFrameDuration = 1.24;
+    if (kept !== undefined) e.lastFrameKept = kept;
+    return e;
+  };
+  const recorded = (duration: number): string =>
+    JSON.stringify({
+      packets: videoPackets({ durations: false }),
+      streams: [{ index: 0, codec_type: 'video', start_time: '0.000000', duration: duration.toFixed(6) }],
+    });
+
+  it('recorded at the source end: ok', () => {
+    const r = buildVerifyReport(recorded(5.2), longLast(true));
+    assert.deepEqual(r.failures, []);
+    assert.ok(Math.abs(r.videoDuration - 5.2) < 1e-6);
+  });
+  it('recorded 1.2 s early (the last frame cut short): fails, the tolerance one frame interval', () => {
+    const r = buildVerifyReport(recorded(4), longLast(true));
+    assert.deepEqual(r.failures, ['video duration 4.000 s, expected 5.200 s (tolerance one frame, 0.051 s)']);
+  });
+  it("an ffmpeg that cannot set the last frame's duration (4.x): the last frame's own duration is the tolerance", () => {
+    assert.deepEqual(buildVerifyReport(recorded(4), longLast(false)).failures, []);
+    // The same output from an ffmpeg that set it fails (the case above).
+    assert.equal(buildVerifyReport(recorded(4), longLast(true)).ok, false);
+  });
+  it('no recorded end: the last frame lasts as planned', () => {
+    const text = JSON.stringify({ packets: videoPackets({ durations: false }), streams: [{ index: 0, codec_type: 'video' }] });
+    const r = buildVerifyReport(text, longLast(true));
+    assert.deepEqual(r.failures, []);
+    assert.ok(Math.abs(r.videoDuration - 5.2) < 1e-6);
+  });
+});
+
 describe('buildVerifyReport', () => {
   for (const c of cases) {
     it(c.name, () => {

@@ -2,7 +2,7 @@
  * Merge and verify: concatenate the segments by stream copy with the audio encoded once and the source's
  * other streams, verify the result against the plan, and only then move it to the output location.
  */
-import { buildConcatList } from '../../../core/ffmpeg-args.js';
+import { buildConcatList, isCurrentFfmpeg } from '../../../core/ffmpeg-args.js';
 import { buildVerifyIndexArgs, buildVerifyScanArgs, VERIFY_HEAD_SECONDS, VERIFY_TAIL_SECONDS } from '../../../core/probe-args.js';
 import { lastLine, VerifyError } from '../../../core/errors.js';
 import { buildMergeArgs, planSubtitles } from '../../../core/merge-args.js';
@@ -66,6 +66,7 @@ export async function verifyOutput(deps: AppDeps, job: AnalyzedJob, path: string
     plan: job.plan,
     audioFrameSeconds,
     expectAudio: p.audioCodec !== 'none' && job.analysis.audio.length > 0,
+    lastFrameKept: isCurrentFfmpeg((await deps.media.info()).find((t) => t.tool === 'ffmpeg')?.avcodecMajor),
   };
   const read = async (method: 'index' | 'scan'): Promise<VerifyReport> => {
     const r = await deps.media.run('ffprobe', method === 'index' ? buildVerifyIndexArgs(path, tailFrom) : buildVerifyScanArgs(path));
