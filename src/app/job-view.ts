@@ -52,7 +52,10 @@ export function jobView(job: JobRecord, tasks: TaskRecord[]) {
       maxAttempts: job.options.maxAttempts,
       verify: job.options.verify,
       qualityReport: job.options.qualityReport === true,
+      acceptCutCost: job.options.acceptCutCost === true,
     },
+    /** What the planner changed from what was asked (a lengthened --segment-seconds), and why. */
+    planNotices: job.plan?.notices ?? [],
     error: job.error,
     createdAt: job.createdAt,
     updatedAt: job.updatedAt,

@@ -112,7 +112,12 @@ export function summary(job: JobRecord): string {
   parts.push(
     `in ${formatClock(t.totalMs ?? 0)} (analyze ${t.analyzeMs ?? 0} ms, encode ${t.encodeMs ?? 0} ms, merge ${t.mergeMs ?? 0} ms, verify ${t.verifyMs ?? 0} ms${t.qualityMs !== undefined ? `, quality ${t.qualityMs} ms` : ''})`,
   );
-  return [parts.join('; '), ...(r?.quality ? [describeQuality(r.quality)] : []), `job ${job.id}`].join('\n');
+  return [
+    parts.join('; '),
+    ...(job.plan?.notices ?? []).map((n) => `note: ${n}`),
+    ...(r?.quality ? [describeQuality(r.quality)] : []),
+    `job ${job.id}`,
+  ].join('\n');
 }
 
 export function statusText(view: JobView): string {
@@ -124,7 +129,7 @@ export function statusText(view: JobView): string {
           `  picture ${view.picture.sourcePixelFormat} -> ${view.picture.pixelFormat}${view.picture.fullRange ? ', full range' : ''}${view.picture.hdr10 ? ', HDR10 metadata kept' : ''}`,
         ]
       : []),
-    ...(view.picture?.notices ?? []).map((n) => `  note: ${n}`),
+    ...[...(view.picture?.notices ?? []), ...view.planNotices].map((n) => `  note: ${n}`),
     ...(view.cutting?.reason ? [`  cutting: ${view.cutting.method} (${view.cutting.reason})`] : []),
     ...(view.quality
       ? describeQuality(view.quality)

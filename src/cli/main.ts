@@ -64,6 +64,7 @@ function buildProgram(): Command {
     .option('--pix-fmt <name>', "output pixel format, e.g. yuv420p (default: the source's bit depth and chroma where the codec holds them)")
     .option('--bit-depth <n>', "output bit depth, 8 or 10 (12 for hevc, vp9), keeping the source's chroma")
     .option('--segment-seconds <s>', 'target segment length (default: from duration and workers)')
+    .option('--accept-cut-cost', 'keep --segment-seconds even where its cuts would cost more than 5% of the video bytes')
     .option(
       '--ladder <heights>',
       "ladder rungs, e.g. 1080,720:3000k,480 (height[:bitrate cap]; default: the source's height and the standard rungs below it)",

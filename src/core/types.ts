@@ -201,6 +201,8 @@ export interface SegmentPlan {
   totalFrames: number;
   /** Indices in the order they should be encoded: longest first. */
   encodeOrder: number[];
+  /** What the planner changed from what was asked, and why (app/cut-cost-check.ts). */
+  notices?: string[];
 }
 
 export type JobStatus = 'created' | 'analyzing' | 'encoding' | 'merging' | 'verifying' | 'done' | 'failed' | 'cancelled';
@@ -281,6 +283,11 @@ export interface QualityReport {
 export interface TranscodeOptions {
   profile: EncodeProfile;
   segmentSeconds?: number;
+  /**
+   * Keep an asked-for `segmentSeconds` even where its cuts cost more than REQUEST_CUT_BUDGET of the video's bytes
+   * (core/cut-cost.ts); without it such a request is lengthened, with a notice.
+   */
+  acceptCutCost?: boolean;
   workers: number;
   threadsPerWorker: number;
   /**

@@ -48,6 +48,7 @@ export const transcodeFlagsSchema = z.object({
     .transform(Number)
     .refine((n) => n >= 1 && n <= 30, '--segment-duration must be from 1 to 30 seconds')
     .optional(),
+  acceptCutCost: z.boolean().optional(),
   verify: z.boolean().default(true),
   qualityReport: z.boolean().default(false),
 });
@@ -103,6 +104,10 @@ export function parseTranscodeOptions(flags: Record<string, unknown>, output: st
     verify: f.verify,
   };
   if (f.segmentSeconds !== undefined) opts.segmentSeconds = f.segmentSeconds;
+  if (f.acceptCutCost) {
+    if (f.segmentSeconds === undefined) throw new UsageError('--accept-cut-cost keeps an asked-for --segment-seconds: give one');
+    opts.acceptCutCost = true;
+  }
   if (f.qualityReport) opts.qualityReport = true;
   return opts;
 }

@@ -18,6 +18,7 @@ type JobOptionsInput = {
   verify?: boolean;
   qualityReport?: boolean;
   dash?: boolean;
+  acceptCutCost?: boolean;
 } & Record<string, unknown>;
 
 /** Validates option fields (multipart strings are coerced by the schema) into the Backend's option strings. */
@@ -40,10 +41,11 @@ function normalizeOptions(
     verify: input.verify ?? true,
     qualityReport: input.qualityReport ?? false,
     ...(input.dash ? { dash: true } : {}),
+    ...(input.acceptCutCost ? { acceptCutCost: true } : {}),
   };
+  const own = new Set(['container', 'verify', 'qualityReport', 'dash', 'acceptCutCost']);
   for (const [k, v] of Object.entries(input)) {
-    if (k !== 'container' && k !== 'verify' && k !== 'qualityReport' && k !== 'dash' && v !== undefined)
-      flags[k] = typeof v === 'string' ? v : JSON.stringify(v);
+    if (!own.has(k) && v !== undefined) flags[k] = typeof v === 'string' ? v : JSON.stringify(v);
   }
   return { options: flags, output: outputPath };
 }

@@ -47,6 +47,11 @@ export const jobOptionsProperties = {
   audioCodec: { type: 'string', enum: ['aac', 'opus', 'copy', 'none'] },
   audioBitrate: { type: 'integer', minimum: 16, maximum: 512 },
   segmentSeconds: { type: 'number', minimum: 0.5, maximum: 3600 },
+  acceptCutCost: {
+    type: 'boolean',
+    default: false,
+    description: 'keep segmentSeconds even where its cuts would cost more than 5% of the video bytes',
+  },
   workers: { type: 'integer', minimum: 1, maximum: 256 },
   maxAttempts: { type: 'integer', minimum: 1, maximum: 20 },
   ladder: {

@@ -87,9 +87,23 @@ describe('shared media corpus', () => {
   for (const c of CASES) {
     it(`${c.file} -> .${c.out ?? 'mp4'}${c.fails ? ' fails clearly' : ''}`, () => {
       const out = join(t.dir, `${c.file}.${c.out ?? 'mp4'}`);
-      const r = cli(['transcode', sharedMedia(c.file), out, '--preset', 'ultrafast', '--segment-seconds', '2', '--json', '--no-progress'], {
-        stateDir: state,
-      });
+      const r = cli(
+        [
+          'transcode',
+          sharedMedia(c.file),
+          out,
+          '--preset',
+          'ultrafast',
+          '--segment-seconds',
+          '2',
+          '--accept-cut-cost',
+          '--json',
+          '--no-progress',
+        ],
+        {
+          stateDir: state,
+        },
+      );
       if (c.fails) {
         assert.equal(r.status, c.fails.status, r.stderr);
         const lines = r.stderr

@@ -9,7 +9,20 @@ import { frameHashes, videoTimes } from './media.js';
 /** `transcode` with x264 CRF 0 (lossless) in `segmentSeconds` segments; the job's `--json` view. */
 export function transcodeLossless(src: string, out: string, segmentSeconds: string, stateDir: string) {
   const r = cli(
-    ['transcode', src, out, '--crf', '0', '--preset', 'ultrafast', '--segment-seconds', segmentSeconds, '--json', '--no-progress'],
+    [
+      'transcode',
+      src,
+      out,
+      '--crf',
+      '0',
+      '--preset',
+      'ultrafast',
+      '--segment-seconds',
+      segmentSeconds,
+      '--accept-cut-cost',
+      '--json',
+      '--no-progress',
+    ],
     { stateDir },
   );
   assert.equal(r.status, 0, r.stderr);

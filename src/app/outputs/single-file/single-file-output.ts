@@ -10,6 +10,7 @@ import type { CutMethod } from '../../../core/cut-policy.js';
 import { lastLine, SegmentCheckError, VerifyError } from '../../../core/errors.js';
 import { minExactCutSeconds, planSegments } from '../../../core/plan-segments.js';
 import { analyzed } from '../../../core/job-head.js';
+import { checkCutCost } from '../../cut-cost-check.js';
 import type { AnalyzedJob, JobResult, TaskRecord } from '../../../core/types.js';
 import type { ToolRunResult } from '../../../ports/media-tool.js';
 import type { AppDeps } from '../../deps.js';
@@ -68,16 +69,25 @@ async function qualityOf(deps: AppDeps, job: AnalyzedJob, temp: string): Promise
 export const singleFileOutput: OutputKind = {
   workFactor: () => 1,
 
-  async plan(_deps, job, analysis, targetSeconds) {
-    const plan = planSegments({
-      frameTimes: analysis.video.frameTimes,
-      keyframeIndices: analysis.video.keyframeIndices,
-      lastFrameDuration: analysis.video.lastFrameDuration,
-      targetSeconds,
-      workers: job.options.workers,
-      minExactSeconds: minExactCutSeconds(analysis.video.keyframeCostSeconds),
-    });
-    return { options: job.options, plan, note: '' };
+  async plan(deps, job, analysis, targetSeconds) {
+    const planFor = (target: number) =>
+      planSegments({
+        frameTimes: analysis.video.frameTimes,
+        keyframeIndices: analysis.video.keyframeIndices,
+        lastFrameDuration: analysis.video.lastFrameDuration,
+        targetSeconds: target,
+        workers: job.options.workers,
+        minExactSeconds: minExactCutSeconds(analysis.video.keyframeCostSeconds),
+      });
+    const plan = planFor(targetSeconds);
+    const cost = await checkCutCost(deps, job, analysis, plan);
+    if (cost?.lengthen === undefined) return { options: job.options, plan, note: '' };
+    return {
+      options: { ...job.options, segmentSeconds: cost.lengthen },
+      plan: { ...planFor(cost.lengthen), notices: [cost.notice!] },
+      note: '',
+      notices: [cost.notice!],
+    };
   },
 
   async encode(c, method) {
