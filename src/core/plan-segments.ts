@@ -190,6 +190,12 @@ export function planSegments(input: PlanInput): SegmentPlan {
     );
   }
 
+  // A last segment of one frame is a keyframe for one frame, the dearest cut there is, and its encoder cannot know
+  // how long that frame is shown (a VFR source's held last frame, alone in its segment, came out 6.6 dB below a
+  // one-pass encode): it joins the segment before it. One in the middle stays: joined, a long gap after it could
+  // take the segment before it past its length bound.
+  if (cuts.length > 1 && total - cuts[cuts.length - 1]! === 1) cuts.pop();
+
   const segments: PlannedSegment[] = cuts.map((s, i) => {
     const next = cuts[i + 1] ?? total;
     return {

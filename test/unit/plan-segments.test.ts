@@ -295,6 +295,17 @@ describe('planSegments', () => {
     assert.deepEqual(plan.encodeOrder, [0, 1, 2]);
   });
 
+  it('a held last frame alone in the last segment joins the segment before it', () => {
+    // 99 frames at 25 fps, then the last frame 1.5 s later and shown 1.5 s, a keyframe on it: cut every second,
+    // the last cut would leave that one frame alone.
+    const frameTimes = [...cfr(99, 25), 99 / 25 + 1.5];
+    const input = { frameTimes, keyframeIndices: [0, 25, 50, 75, 99], lastFrameDuration: 1.5, targetSeconds: 1 };
+    const plan = planSegments(input);
+    assertInvariants(input, plan);
+    assert.deepEqual(starts(plan), [0, 25, 50, 75]);
+    assert.equal(plan.segments.at(-1)!.frameCount, 25);
+  });
+
   it('throws on no frames', () => {
     assert.throws(() => planSegments({ frameTimes: [], keyframeIndices: [], lastFrameDuration: 0.04, targetSeconds: 10 }), /no frames/);
   });
