@@ -14,6 +14,7 @@ import { cli, cliAsync, cliDetached, sha256Of, sleep, undisturbedSha } from '../
 import { startRedis, startWorker, type RedisProcess, type WorkerProcess } from '../support/cluster.js';
 import { ffmpeg, frameHashes, makeClip, tempDir } from '../support/media.js';
 import { startCorruptingProxy } from '../support/corrupting-proxy.js';
+import { transcodeLossless } from '../support/frame-exact.js';
 import { S3RVER_CREDENTIALS, startS3rver } from '../support/s3rver-process.js';
 import { childPids, exitOf, isAlive } from '../support/processes.js';
 
@@ -415,29 +416,7 @@ describe('CLI: --backend cluster (BullMQ workers over Redis)', () => {
       src,
     ]);
     const out = join(t.dir, 'ir.mkv');
-    const r = cli(
-      [
-        'transcode',
-        src,
-        out,
-        '--crf',
-        '0',
-        '--preset',
-        'ultrafast',
-        '--segment-seconds',
-        '1',
-        '--workers',
-        '2',
-        '--audio-codec',
-        'none',
-        '--json',
-        '--no-progress',
-        ...clusterArgs(store),
-      ],
-      { stateDir: state },
-    );
-    assert.equal(r.status, 0, r.stderr);
-    const job = JSON.parse(r.stdout);
+    const job = transcodeLossless(src, out, '1', state, ['--workers', '2', '--audio-codec', 'none', ...clusterArgs(store)]);
     assert.equal(job.cutting.method, 'preroll');
     assert.deepEqual(frameHashes(out), frameHashes(src), "every frame as the source's");
     const rereads = (status(job.id).events as any[]).filter((e) => e.type === 'job.cutting' && /read again by pre-roll/.test(e.message));

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { join } from 'node:path';
 import { cli } from '../support/cli.js';
+import { transcodeLossless } from '../support/frame-exact.js';
 import { ffmpeg, frameHashes, tempDir } from '../support/media.js';
 
 const t = tempDir('shardcast-unseekable-');
@@ -16,26 +17,7 @@ const state = join(t.dir, 'state');
 
 function losslessSame(src: string, name: string, segmentSeconds: string): any {
   const out = join(t.dir, `${name}.mkv`);
-  const r = cli(
-    [
-      'transcode',
-      src,
-      out,
-      '--crf',
-      '0',
-      '--preset',
-      'ultrafast',
-      '--segment-seconds',
-      segmentSeconds,
-      '--audio-codec',
-      'none',
-      '--json',
-      '--no-progress',
-    ],
-    { stateDir: state },
-  );
-  assert.equal(r.status, 0, r.stderr);
-  const job = JSON.parse(r.stdout);
+  const job = transcodeLossless(src, out, segmentSeconds, state, ['--audio-codec', 'none']);
   assert.equal(job.cutting.method, 'preroll');
   assert.ok(job.segmentsTotal >= 3, `several segments, got ${job.segmentsTotal}`);
   const a = frameHashes(src);

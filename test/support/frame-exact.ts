@@ -6,8 +6,11 @@ import assert from 'node:assert/strict';
 import { cli } from './cli.js';
 import { frameHashes, videoTimes } from './media.js';
 
-/** `transcode` with x264 CRF 0 (lossless) in `segmentSeconds` segments; the job's `--json` view. */
-export function transcodeLossless(src: string, out: string, segmentSeconds: string, stateDir: string) {
+/**
+ * `transcode` with x264 CRF 0 (lossless) in `segmentSeconds` segments, kept whatever their cuts cost (the seams are
+ * the point), with `extra` options; the job's `--json` view.
+ */
+export function transcodeLossless(src: string, out: string, segmentSeconds: string, stateDir: string, extra: string[] = []) {
   const r = cli(
     [
       'transcode',
@@ -22,6 +25,7 @@ export function transcodeLossless(src: string, out: string, segmentSeconds: stri
       '--accept-cut-cost',
       '--json',
       '--no-progress',
+      ...extra,
     ],
     { stateDir },
   );
