@@ -232,6 +232,16 @@ describe('buildVerifyReport: a track without packet durations ends where its con
     // The same output from an ffmpeg that set it fails (the case above).
     assert.equal(buildVerifyReport(recorded(4), longLast(true)).ok, false);
   });
+  it("Matroska (no duration of the last frame's own: every packet reads the track's default): the last frame lasts as planned", () => {
+    const text = JSON.stringify({ packets: videoPackets(), streams: [{ index: 0, codec_type: 'video' }] });
+    const e = longLast(true);
+    assert.match(buildVerifyReport(text, e).failures.join(), /^video duration 4\.000 s, expected 5\.200 s/);
+    e.lastDurationUnrecorded = true;
+    const r = buildVerifyReport(text, e);
+    assert.deepEqual(r.failures, []);
+    assert.ok(Math.abs(r.videoDuration - 5.2) < 1e-6);
+  });
+
   it('no recorded end: the last frame lasts as planned', () => {
     const text = JSON.stringify({ packets: videoPackets({ durations: false }), streams: [{ index: 0, codec_type: 'video' }] });
     const r = buildVerifyReport(text, longLast(true));

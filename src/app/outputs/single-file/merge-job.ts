@@ -66,6 +66,7 @@ export async function verifyOutput(deps: AppDeps, job: AnalyzedJob, path: string
     plan: job.plan,
     audioFrameSeconds,
     expectAudio: p.audioCodec !== 'none' && job.analysis.audio.length > 0,
+    lastDurationUnrecorded: !isMp4Family(p.container),
     lastFrameKept: isCurrentFfmpeg((await deps.media.info()).find((t) => t.tool === 'ffmpeg')?.avcodecMajor),
   };
   const read = async (method: 'index' | 'scan'): Promise<VerifyReport> => {
