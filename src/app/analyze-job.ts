@@ -265,7 +265,7 @@ export async function analyzeJob(deps: AppDeps, jobId: string): Promise<JobRecor
       hdr10: !!format.hdr,
     },
   );
-  for (const n of [...format.notices, ...(planned.notices ?? [])]) await emit(deps, jobId, 'job.notice', n);
+  for (const n of [...format.notices, ...(plan.notices ?? [])]) await emit(deps, jobId, 'job.notice', n);
   const cut = cutMethodFor(analysis);
   if (cut.reason) await emit(deps, jobId, 'job.cutting', `segments are read by ${cut.method}: ${cut.reason}`, { method: cut.method });
   await emit(

@@ -15,6 +15,7 @@ import {
   REQUEST_CUT_BUDGET,
 } from '../core/cut-cost.js';
 import type { JobRecord, MediaAnalysis, SegmentPlan } from '../core/types.js';
+import { mapLimit } from '../core/map-limit.js';
 import { encodeSample } from './calibrate-encode.js';
 import type { AppDeps } from './deps.js';
 import { emit } from './deps.js';
@@ -82,18 +83,11 @@ async function measure(
   threads: number,
 ): Promise<CutCostVerdict> {
   // The whole and the pieces, as many at once as the job has workers (each with its segments' threads).
-  const runs = [sample.whole, ...sample.pieces].map(
-    (seg, i) => () => encodeSample(deps, job.source, analysis, job.options.profile, seg, threads, scratch, i === 0 ? 'whole' : `piece${i}`),
-  );
-  const bytes: number[] = new Array<number>(runs.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(runs.length, Math.max(1, job.options.workers)) }, async () => {
-      while (next < runs.length) {
-        const i = next++;
-        bytes[i] = (await runs[i]!()).bytes;
-      }
-    }),
+  const bytes = await mapLimit(
+    [sample.whole, ...sample.pieces],
+    job.options.workers,
+    async (seg, i) =>
+      (await encodeSample(deps, job.source, analysis, job.options.profile, seg, threads, scratch, i === 0 ? 'whole' : `piece${i}`)).bytes,
   );
   const [wholeBytes, ...pieces] = bytes as [number, ...number[]];
   const costSeconds = cutCostSeconds(wholeBytes, pieces, sample.seconds);

@@ -9,6 +9,7 @@
  * settings, whole and in pieces of the asked length, and the difference per cut, in seconds of the output's
  * bitrate, says what each cut of the plan costs.
  */
+import { firstIndexAtOrAfter } from './plan-segments.js';
 import type { PlannedSegment } from './types.js';
 
 /** The share of the video's bytes an asked-for segment length may cost before the planner lengthens it. */
@@ -62,11 +63,7 @@ export function cutSample(
     else break;
   }
   const chosen = cuts.slice(lo, hi + 1);
-  const indexAt = (t: number): number => {
-    let i = 0;
-    while (i < n && frameTimes[i]! < t - 1e-6) i++;
-    return i;
-  };
+  const indexAt = (t: number): number => firstIndexAtOrAfter(frameTimes, t - 1e-6);
   const first = Math.min(chosen[0]! - 1, indexAt(frameTimes[chosen[0]!]! - SAMPLE_MARGIN_SECONDS));
   const stop = Math.max(
     chosen[chosen.length - 1]! + 1,

@@ -73,7 +73,8 @@ export function defaultSegmentSeconds(durationSeconds: number, workers: number):
   return Math.min(120, Math.max(5, Math.round(raw)));
 }
 
-function firstIndexAtOrAfter(times: readonly number[], t: number, from: number): number {
+/** The first frame index at or after time `t`, from index `from` on (a binary search). */
+export function firstIndexAtOrAfter(times: readonly number[], t: number, from = 0): number {
   let lo = from;
   let hi = times.length;
   while (lo < hi) {

@@ -38,7 +38,8 @@ import {
   ttlFromNow,
   type Item,
 } from './dynamodb-items.js';
-import { DynamoDbTableClient, mapLimit } from './dynamodb-table-client.js';
+import { mapLimit } from '../../core/map-limit.js';
+import { DynamoDbTableClient } from './dynamodb-table-client.js';
 import { LEDGER_TABLE } from './ledger-table.js';
 
 export interface DynamoDbLedgerOptions {

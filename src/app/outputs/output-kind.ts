@@ -29,8 +29,6 @@ export interface PlannedTasks {
   media?: TaskMediaSegments[];
   /** Words after `N segments of about T s` in the `job.planned` event. */
   note: string;
-  /** What the job tells its user about the plan (a `job.notice` each). */
-  notices?: string[];
 }
 
 /** One attempt at one task, as encode-task.ts prepared it. */

@@ -86,7 +86,6 @@ export const singleFileOutput: OutputKind = {
       options: { ...job.options, segmentSeconds: cost.lengthen },
       plan: { ...planFor(cost.lengthen), notices: [cost.notice!] },
       note: '',
-      notices: [cost.notice!],
     };
   },
 
