@@ -88,10 +88,31 @@ export function colorArgs(analysis: AnalysisHead, format: OutputFormat): string[
 const X264_WARM_START = 'zones=0,0,b=1.4';
 
 /**
+ * Whether an encode of `frameCount` frames also encodes the read's tail frame (`SegmentRead.tailFrame`) and
+ * drops it: x264 (libx264 learns a frame's duration only from the next frame's timestamp, and weighs frames by
+ * it) on ffmpeg 5 or newer (the `noise` bitstream filter's `drop` expression). Other encoders here take no
+ * durations from timestamps (libvpx is given one frame's duration for every frame), so the tail would cost a
+ * frame's encode for nothing.
+ *
+ * The tail frame is forced to an IDR: x264 closes the GOP before it, so no kept frame refers to it, and it is
+ * the last packet in decode order, where the bitstream filter drops it before the muxer sees it.
+ */
+export function encodesTailFrame(read: Pick<SegmentRead, 'tailFrame'>, codec: EncodeProfile['videoCodec'], avcodecMajor?: number): boolean {
+  return read.tailFrame === true && codec === 'h264' && isCurrentFfmpeg(avcodecMajor);
+}
+
+/**
  * @param continuation the segment does not start the stream: its first keyframe is coded as a mid-stream one,
  *   and (H.264) the encoder's info SEI, already in the first segment, is not repeated (706 bytes each).
+ * @param keepPackets with a tail frame (`encodesTailFrame`): the packets kept; the rest (the tail's) are dropped.
  */
-export function videoEncoderArgs(profile: EncodeProfile, format: OutputFormat, threads: number, continuation = false): string[] {
+export function videoEncoderArgs(
+  profile: EncodeProfile,
+  format: OutputFormat,
+  threads: number,
+  continuation = false,
+  keepPackets?: number,
+): string[] {
   const enc = VIDEO_ENCODERS[profile.videoCodec];
   const a = [
     '-c:v',
@@ -104,10 +125,14 @@ export function videoEncoderArgs(profile: EncodeProfile, format: OutputFormat, t
     ...codecTuningArgs(profile.videoCodec),
   ];
   const hdr = hdrEncoderParams(profile.videoCodec, format.hdr);
+  const bsf: string[] = [];
   switch (profile.videoCodec) {
     case 'h264':
       a.push('-threads', String(threads));
-      if (continuation) a.push('-x264-params', X264_WARM_START, '-bsf:v', 'filter_units=remove_types=6');
+      if (continuation) {
+        a.push('-x264-params', X264_WARM_START);
+        bsf.push('filter_units=remove_types=6');
+      }
       break;
     case 'hevc':
       a.push('-x265-params', ['log-level=error', `pools=${threads}`, ...hdr].join(':'));
@@ -120,7 +145,14 @@ export function videoEncoderArgs(profile: EncodeProfile, format: OutputFormat, t
       a.push('-svtav1-params', [`lp=${threads}`, ...hdr].join(':'));
       break;
   }
+  if (keepPackets !== undefined) bsf.push(`noise=drop=gte(n\\,${keepPackets})`);
+  if (bsf.length) a.push('-bsf:v', bsf.join(','));
   return a;
+}
+
+/** `-force_key_frames` for frames by number (counted from the encode's first), as an IDR. */
+export function forcedKeyframeArgs(frames: number[]): string[] {
+  return frames.length ? ['-force_key_frames', `expr:${frames.map((f) => `eq(n,${f})`).join('+')}`, '-forced-idr', '1'] : [];
 }
 
 export interface SegmentEncodeInput {
@@ -170,12 +202,14 @@ export function segmentInputArgs(
 export function buildSegmentEncodeArgs(i: SegmentEncodeInput): string[] {
   const format = chooseOutputFormat(i.analysis.video, i.profile);
   const filters = [i.read.trim, 'setpts=PTS-STARTPTS', ...pictureFilters(i.profile, format)].filter((f) => f !== 'null');
+  const count = i.segment.frameCount;
+  const tail = encodesTailFrame(i.read, i.profile.videoCodec, i.avcodecMajor);
   return [
     ...segmentInputArgs(i),
     '-map',
     `0:${i.analysis.video.streamIndex}`,
     '-frames:v',
-    String(i.segment.frameCount),
+    String(tail ? count + 1 : count),
     '-vf',
     filters.join(','),
     '-vsync',
@@ -190,7 +224,8 @@ export function buildSegmentEncodeArgs(i: SegmentEncodeInput): string[] {
     '-1',
     '-map_chapters',
     '-1',
-    ...videoEncoderArgs(i.profile, format, i.threads, i.segment.startFrame > 0),
+    ...videoEncoderArgs(i.profile, format, i.threads, i.segment.startFrame > 0, tail ? count : undefined),
+    ...(tail ? forcedKeyframeArgs([count]) : []),
     ...colorArgs(i.analysis, format),
     '-fflags',
     '+bitexact',

@@ -4,7 +4,16 @@
  * MP4 with one fragment per keyframe; one per audio track; one per text subtitle track (WebVTT).
  */
 import { AUDIO_ENCODERS } from './profile.js';
-import { colorArgs, inputArgs, isCurrentFfmpeg, segmentInputArgs, videoEncoderArgs, type SegmentEncodeInput } from './ffmpeg-args.js';
+import {
+  colorArgs,
+  encodesTailFrame,
+  forcedKeyframeArgs,
+  inputArgs,
+  isCurrentFfmpeg,
+  segmentInputArgs,
+  videoEncoderArgs,
+  type SegmentEncodeInput,
+} from './ffmpeg-args.js';
 import { chooseOutputFormat } from './output-format.js';
 import type { StreamInfo, EncodeProfile } from './types.js';
 
@@ -64,10 +73,13 @@ export function buildLadderEncodeArgs(i: LadderEncodeInput): string[] {
     graph.push(`[s${k}]${pictures.join(',')}[o${k}]`);
   });
   const current = isCurrentFfmpeg(i.avcodecMajor);
+  const count = i.segment.frameCount;
+  const tail = encodesTailFrame(i.read, i.profile.videoCodec, i.avcodecMajor);
   const later = i.segmentStarts.filter((f) => f > 0);
-  const forced = later.length ? ['-force_key_frames', `expr:${later.map((f) => `eq(n,${f})`).join('+')}`] : [];
+  // Every media-segment start (and a tail frame, dropped after encoding) is a forced IDR.
+  const forced = forcedKeyframeArgs(tail ? [...later, count] : later);
   const enc = (): string[] => {
-    const a = videoEncoderArgs(i.profile, format, i.threads, i.segment.startFrame > 0);
+    const a = videoEncoderArgs(i.profile, format, i.threads, i.segment.startFrame > 0, tail ? count : undefined);
     // x265 writes its whole option string (threads, vbv-init) as an SEI into the stream headers, which ffmpeg
     // keeps in the init segment's hvcC: tasks would differ there, and a rendition needs one init for all.
     const x265 = a.indexOf('-x265-params');
@@ -83,7 +95,7 @@ export function buildLadderEncodeArgs(i: LadderEncodeInput): string[] {
     '-map',
     `[o${k}]`,
     '-frames:v',
-    String(i.segment.frameCount),
+    String(tail ? count + 1 : count),
     ...(current ? ['-enc_time_base', '-1'] : []),
     '-an',
     '-sn',
@@ -98,8 +110,6 @@ export function buildLadderEncodeArgs(i: LadderEncodeInput): string[] {
     '-bufsize',
     `${r.maxrateKbps * 2}k`,
     // A forced keyframe is an IDR (x265 would make it a CRA, which a player cannot start a segment on).
-    '-forced-idr',
-    '1',
     ...forced,
     ...(i.profile.videoCodec === 'hevc' ? ['-tag:v', 'hvc1'] : []),
     ...colorArgs(i.analysis, format),

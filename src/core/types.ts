@@ -181,6 +181,12 @@ export interface SegmentRead {
   prerollSeekSeconds?: number;
   /** The trim filter that keeps the segment's frames by source time (`trim=start=..:end=..`, or `null`). */
   trim: string;
+  /**
+   * The trim also keeps the first frame after the segment: the segment's last frame lasts unlike the one before
+   * it (a VFR gap), and an encoder that weighs frames by how long they show must see when it ends
+   * (`tailFrameEncodeArgs`). Absent where the last frame lasts as the one before (CFR) and on the last segment.
+   */
+  tailFrame?: true;
 }
 
 /** One planned video segment: frames [startFrame, startFrame + frameCount) of the source. */

@@ -27,6 +27,33 @@ function lumaRange(p: string): [number, number] {
   return [Math.min(...lo), Math.max(...hi)];
 }
 
+/** PSNR (dB) of every frame of `a` against `b`, frames paired by index, as the judge pairs them. */
+function framePsnr(a: string, b: string): number[] {
+  const norm = 'settb=1/25,setpts=N';
+  const r = spawnSync(
+    'ffmpeg',
+    [
+      '-v',
+      'error',
+      '-i',
+      a,
+      '-i',
+      b,
+      '-lavfi',
+      `[0:v:0]${norm}[a];[1:v:0]${norm}[b];[a][b]psnr=shortest=1:stats_file=-`,
+      '-f',
+      'null',
+      '-',
+    ],
+    {
+      encoding: 'utf8',
+    },
+  );
+  const v = [...r.stdout.matchAll(/psnr_avg:(\S+)/g)].map((m) => Number(m[1]));
+  assert.ok(v.length > 0, r.stderr);
+  return v;
+}
+
 function frameSideData(p: string): any[] {
   const j = ffprobeJson(p, 'frame=side_data_list:frame_side_data', ['-select_streams', 'v:0', '-read_intervals', '%+#3']);
   return (j.frames as any[]).flatMap((f) => f.side_data_list ?? []);
@@ -182,6 +209,31 @@ describe('output fidelity', () => {
     assert.equal(counts.at(-1), 2, `the last segment is the two frames after the gap: ${counts.join(', ')}`);
     const dur = Number(videoStream(out).duration);
     assert.ok(Math.abs(dur - 8.58) < 0.01, `video track lasts ${dur} s, source 8.58 s`);
+  });
+
+  it('a VFR MKV with a timing gap, cut every second: the frame before the gap is coded as one pass codes it (regression: 7.8 dB below)', () => {
+    // 30 fps, then 1.5 s without a frame (a screen recording that had nothing to show), a keyframe every second:
+    // cut every second, a segment ends on the frame before the gap. x264 weighs a frame by how long it shows and
+    // learns that from the next frame's timestamp, which a segment that ends there did not have.
+    const src = join(t.dir, 'gap.mkv');
+    ffmpeg([
+      ...['-f', 'lavfi', '-i', 'testsrc2=s=320x240:r=30:d=5'],
+      ...['-vf', "setpts='(N/30+if(gte(N,60),1.5,0))/TB'", '-fps_mode', 'passthrough'],
+      ...['-c:v', 'libx264', '-preset', 'veryfast', '-g', '30', src],
+    ]);
+    const ref = join(t.dir, 'gap.ref.mp4');
+    ffmpeg(['-i', src, '-fps_mode', 'passthrough', '-enc_time_base', '-1', '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '23', ref]);
+    const out = join(t.dir, 'gap.out.mp4');
+    const job = transcode(src, out, ['--preset', 'veryfast']);
+    const starts = (job.segments as Array<{ kind: string; startFrame: number }>).filter((x) => x.kind === 'video').map((x) => x.startFrame);
+    assert.ok(starts.includes(60), `a segment starts after the gap: ${starts.join(', ')}`);
+    const ours = framePsnr(out, src);
+    const one = framePsnr(ref, src);
+    assert.equal(ours.length, 150);
+    for (let f = 55; f < 60; f++) {
+      // Before: frame 59 at 39.96 dB against the one-pass encode's 47.73.
+      assert.ok(ours[f]! > one[f]! - 3, `frame ${f}: ${ours[f]} dB, one pass ${one[f]} dB`);
+    }
   });
 
   it('B-frames at the end: the MP4 track lasts the video span and Matroska its source (regressions: 23.90 fps for 24, a 10 s MKV of 4 minutes)', () => {

@@ -553,3 +553,54 @@ describe('buildSegmentEncodeArgs: later segments start warm (x264)', () => {
     assert.equal(args.includes('-bsf:v'), false);
   });
 });
+
+describe('buildSegmentEncodeArgs: a last frame that lasts unlike the one before (a VFR gap)', () => {
+  // 30 fps with a 1.5 s gap after frame 599: frames 300-599 end on the frame before the gap.
+  const gap = analysisOf({ times: Array.from({ length: 900 }, (_, i) => i / 30 + (i >= 600 ? 1.5 : 0)) });
+  const afterGap = 600 / 30 + 1.5;
+
+  it('the read keeps the frame after the gap; x264 encodes it as an IDR and its packet is dropped', () => {
+    const args = buildSegmentEncodeArgs(input({ analysis: gap, segment: segmentOf(gap, 300, 300) }));
+    assert.equal(valueOf(args, '-frames:v'), '301');
+    const end = Number(/end=([\d.]+)/.exec(valueOf(args, '-vf')!)![1]);
+    assert.ok(end > afterGap && end < afterGap + 1 / 30, `trim end ${end}`);
+    assert.equal(valueOf(args, '-force_key_frames'), 'expr:eq(n,300)');
+    assert.equal(valueOf(args, '-forced-idr'), '1');
+    assert.equal(valueOf(args, '-bsf:v'), 'filter_units=remove_types=6,noise=drop=gte(n\\,300)');
+  });
+
+  it('the first segment too (no other bitstream filter)', () => {
+    const args = buildSegmentEncodeArgs(input({ analysis: gap, segment: segmentOf(gap, 0, 600, 0) }));
+    assert.equal(valueOf(args, '-frames:v'), '601');
+    assert.equal(valueOf(args, '-bsf:v'), 'noise=drop=gte(n\\,600)');
+  });
+
+  it('a segment that does not end on the gap, a CFR source and the last segment: none of it', () => {
+    const cases: Array<[MediaAnalysis, number, number]> = [
+      [gap, 300, 200],
+      [gap, 600, 300],
+      [analysisOf(), 300, 300],
+    ];
+    for (const [a, start, count] of cases) {
+      const args = buildSegmentEncodeArgs(input({ analysis: a, segment: segmentOf(a, start, count) }));
+      assert.equal(valueOf(args, '-frames:v'), String(count), `${start}+${count}`);
+      assert.equal(args.includes('-force_key_frames'), false);
+      assert.ok(!(valueOf(args, '-bsf:v') ?? '').includes('noise'));
+    }
+  });
+
+  it('ms-rounded CFR timestamps are not a gap; a lone frame is weighed against the frame rate', () => {
+    const rounded = analysisOf({ times: Array.from({ length: 900 }, (_, i) => Math.round((i * 1000) / 30) / 1000) });
+    assert.equal(segmentReadOf(rounded, segmentOf(rounded, 300, 300)).tailFrame, undefined);
+    assert.equal(segmentReadOf(gap, segmentOf(gap, 599, 1)).tailFrame, true);
+    assert.equal(segmentReadOf(gap, segmentOf(gap, 598, 1)).tailFrame, undefined);
+  });
+
+  it('encoders that take no durations from timestamps, and ffmpeg 4.x (no drop expression), read it but leave it', () => {
+    for (const o of [{ profile: resolveProfile({ container: 'mkv', videoCodec: 'vp9' }) }, { avcodecMajor: 58 }]) {
+      const args = buildSegmentEncodeArgs(input({ analysis: gap, segment: segmentOf(gap, 300, 300), ...o }));
+      assert.equal(valueOf(args, '-frames:v'), '300');
+      assert.equal(args.includes('-force_key_frames'), false);
+    }
+  });
+});
