@@ -29,6 +29,8 @@ import {
 } from '../../src/core/playlists.js';
 import { parseTranscodeOptions } from '../../src/runtime/transcode-options.js';
 import type { MediaAnalysis, StreamInfo } from '../../src/core/types.js';
+import { retimeVideo } from '../../src/app/outputs/ladder/ladder-task.js';
+import type { FragmentInfo } from '../../src/core/fmp4.js';
 
 const landscape = { width: 1280, height: 720, rotation: 0 };
 
@@ -305,5 +307,61 @@ describe('playlists from measured segments', () => {
       'WEBVTT\n\n1\n00:00.000 --> 00:01.231 line:90%\nfirst\n\n01:00:02.497 --> 01:00:02.997\nlate\n',
     );
     assert.equal(shiftWebvtt(vtt, 0), vtt);
+  });
+});
+
+describe('retimeVideo: decode times set anew for a task', () => {
+  /** One fragment of samples given as [decode duration, composition offset] in decode order. */
+  const fragment = (samples: Array<[number, number]>): FragmentInfo => ({
+    start: 0,
+    end: 0,
+    baseDecodeTime: 0,
+    firstIsSync: true,
+    samples: samples.map(([duration, cts]) => ({ duration, cts, size: 1, flags: 0 })),
+  });
+  const shown = (timed: ReturnType<typeof retimeVideo>, f: FragmentInfo): number[] => {
+    const { samples, base } = timed.get(f)!;
+    let d = base;
+    return samples.map((s) => {
+      const p = d + s.cts;
+      d += s.duration;
+      return p;
+    });
+  };
+
+  it('I P B B at 1000 ticks a frame: decode times step by a frame, the last runs to the next task', () => {
+    // Presentation times 1000, 4000, 2000, 3000 (the encoder's lead of 1000), decoded in that order.
+    const f = fragment([
+      [1000, 1000],
+      [1000, 3000],
+      [1000, 0],
+      [1000, 0],
+    ]);
+    const timed = retimeVideo([f], 50_000, 1000, 4000);
+    assert.deepEqual(
+      timed.get(f)!.samples.map((s) => s.duration),
+      [1000, 1000, 1000, 1000],
+    );
+    assert.equal(timed.get(f)!.base, 49_000);
+    assert.deepEqual(shown(timed, f), [50_000, 53_000, 51_000, 52_000]);
+  });
+
+  it('two frames at one time (a source whose timestamps collide): the later decoded is shown a tick later (regression: a task failed, "sample 2 of the task would last 0 ticks")', () => {
+    // Presentation times 1000, 3000, 2000, 2000: the B-frames collide.
+    const f = fragment([
+      [1000, 1000],
+      [1000, 2000],
+      [0, 0],
+      [1000, -1000 + 1000],
+    ]);
+    const timed = retimeVideo([f], 0, 1000, 4000);
+    const d = timed.get(f)!.samples.map((s) => s.duration);
+    assert.ok(
+      d.every((x) => x > 0),
+      `durations ${d.join(', ')}`,
+    );
+    const p = shown(timed, f);
+    assert.equal(new Set(p).size, 4, `presentation times ${p.join(', ')}`);
+    assert.deepEqual(p, [0, 2000, 1000, 1001]);
   });
 });

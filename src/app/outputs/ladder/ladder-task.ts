@@ -82,7 +82,15 @@ export function retimeVideo(fragments: FragmentInfo[], at: number, lead: number,
       dts += s.duration;
     }
   });
-  const sorted = [...pts].sort((x, y) => x - y);
+  // Two frames at one time (a source whose timestamps collide, which ffmpeg decodes and encodes as they are)
+  // would give a decode time no length: the one decoded later is shown a tick later, as ffmpeg's muxer moves
+  // a decode time that does not advance.
+  const order = pts.map((_, i) => i).sort((x, y) => pts[x]! - pts[y]! || x - y);
+  for (let k = 1; k < order.length; k++) {
+    const prev = pts[order[k - 1]!]!;
+    if (pts[order[k]!]! <= prev) pts[order[k]!] = prev + 1;
+  }
+  const sorted = order.map((i) => pts[i]!);
   const p0 = sorted[0]!;
   const dts = (i: number) => (i < sorted.length ? at - lead + sorted[i]! - p0 : at - lead + spanTicks);
   const out: Timed = new Map();
