@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { after, describe, it } from 'node:test';
 import { join } from 'node:path';
 import { ffmpeg, ffprobeJson, tempDir } from '../support/media.js';
@@ -52,6 +53,51 @@ function framePsnr(a: string, b: string): number[] {
   const v = [...r.stdout.matchAll(/psnr_avg:(\S+)/g)].map((m) => Number(m[1]));
   assert.ok(v.length > 0, r.stderr);
   return v;
+}
+
+/**
+ * The Matroska file at `src` with its H.264 blocks in Annex-B (each 4-byte NAL length replaced by a start code,
+ * the same size), written to `dst`: what some screen recorders write (the CodecPrivate still says avcC). ffmpeg's
+ * decoder reads every frame of it; its parser logs errors, as on the real files.
+ */
+function toAnnexBMatroska(src: string, dst: string): void {
+  const b = readFileSync(src);
+  const width = (first: number): number => {
+    let n = 1;
+    for (let mask = 0x80; n <= 8 && !(first & mask); mask >>= 1) n++;
+    return n;
+  };
+  const size = (p: number): [number, number] => {
+    const n = width(b[p]!);
+    let v = b[p]! & ((0x100 >> n) - 1);
+    for (let k = 1; k < n; k++) v = v * 256 + b[p + k]!;
+    return [v, n];
+  };
+  const masters = new Set([0x18538067, 0x1f43b675, 0xa0]); // Segment, Cluster, BlockGroup
+  let blocks = 0;
+  const walk = (start: number, end: number): void => {
+    for (let p = start; p < end;) {
+      const idLen = width(b[p]!);
+      const id = b.readUIntBE(p, idLen);
+      const [len, lenLen] = size(p + idLen);
+      const data = p + idLen + lenLen;
+      const stop = len === 2 ** (7 * lenLen) - 1 ? end : data + len;
+      if (masters.has(id)) walk(data, stop);
+      else if (id === 0xa3 || id === 0xa1) {
+        // SimpleBlock / Block: track number, 2-byte timecode, flags, then the NAL units.
+        for (let q = data + size(data)[1] + 3; q + 4 <= stop;) {
+          const nal = b.readUInt32BE(q);
+          b.writeUInt32BE(1, q);
+          q += 4 + nal;
+        }
+        blocks++;
+      }
+      p = stop;
+    }
+  };
+  walk(0, b.length);
+  assert.ok(blocks > 0, 'no blocks found');
+  writeFileSync(dst, b);
 }
 
 function frameSideData(p: string): any[] {
@@ -211,23 +257,29 @@ describe('output fidelity', () => {
     assert.ok(Math.abs(dur - 8.58) < 0.01, `video track lasts ${dur} s, source 8.58 s`);
   });
 
-  it('a VFR MKV with a timing gap, cut every second: the frame before the gap is coded as one pass codes it (regression: 7.8 dB below)', () => {
+  it('a VFR Annex-B MKV with a timing gap, cut every second: the frame before the gap is coded as one pass codes it (regression: 7.8 dB below)', () => {
     // 30 fps (time base 1/30, so whole ticks: no two frames at one time), then 1.5 s without a frame (a screen
-    // recording that had nothing to show), a keyframe every second:
-    // cut every second, a segment ends on the frame before the gap. x264 weighs a frame by how long it shows and
-    // learns that from the next frame's timestamp, which a segment that ends there did not have.
-    const src = join(t.dir, 'gap.mkv');
+    // recording that had nothing to show), a keyframe every second, blocks in Annex-B: cut every second, a segment
+    // ends on the frame before the gap. x264 weighs a frame by how long it shows and learns that from the next
+    // frame's timestamp, which a segment that ends there did not have.
+    const base = join(t.dir, 'gap.base.mkv');
     ffmpeg([
       ...['-f', 'lavfi', '-i', 'testsrc2=s=320x240:r=30:d=5'],
       ...['-vf', "setpts='N+if(gte(N,60),45,0)'", '-fps_mode', 'passthrough'],
-      ...['-c:v', 'libx264', '-preset', 'veryfast', '-g', '30', src],
+      ...['-c:v', 'libx264', '-preset', 'veryfast', '-g', '30', base],
     ]);
+    const src = join(t.dir, 'gap.mkv');
+    toAnnexBMatroska(base, src);
+    const errorLines = (p: string): number =>
+      spawnSync('ffmpeg', ['-v', 'error', '-i', p, '-f', 'null', '-'], { encoding: 'utf8' }).stderr.split('\n').filter(Boolean).length;
+    assert.ok(errorLines(src) > 0, 'ffmpeg reads the Annex-B blocks with errors, as it reads the real files');
     const ref = join(t.dir, 'gap.ref.mp4');
     ffmpeg(['-i', src, '-fps_mode', 'passthrough', '-enc_time_base', '-1', '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '23', ref]);
     const out = join(t.dir, 'gap.out.mp4');
     const job = transcode(src, out, ['--preset', 'veryfast']);
     const starts = (job.segments as Array<{ kind: string; startFrame: number }>).filter((x) => x.kind === 'video').map((x) => x.startFrame);
     assert.ok(starts.includes(60), `a segment starts after the gap: ${starts.join(', ')}`);
+    assert.equal(errorLines(out), 0, 'the output decodes cleanly');
     const ours = framePsnr(out, src);
     const one = framePsnr(ref, src);
     assert.equal(ours.length, 150);
