@@ -6,7 +6,7 @@
  * idempotent, since an engine may deliver a step twice: a finished step returns what it recorded and does
  * nothing again.
  */
-import { ConditionFailedError, InputError, NotFoundError } from '../core/errors.js';
+import { ConditionFailedError, InputError, NotFoundError, TaskBusyError } from '../core/errors.js';
 import { taskThreads } from '../core/segment-threads.js';
 import { analyzed } from '../core/job-head.js';
 import type { AnalyzedJob, JobRecord, TaskRecord } from '../core/types.js';
@@ -97,8 +97,8 @@ export interface EncodeStepOptions {
 
 /**
  * Encodes one task. A task already done returns its record (a redelivered invocation encodes nothing); one
- * left running by a dead invocation is reclaimed; one running elsewhere right now is refused with a plain
- * (so retryable) error, and the workflow tries again later.
+ * left running by a dead invocation is reclaimed; one running elsewhere right now is refused (TaskBusyError),
+ * and the workflow tries again once that encode has had time to end or go stale.
  */
 export async function encodeStep(deps: AppDeps, id: TaskId, opts: EncodeStepOptions = {}): Promise<TaskRecord> {
   const task = await deps.ledger.getTask(id);
@@ -106,7 +106,9 @@ export async function encodeStep(deps: AppDeps, id: TaskId, opts: EncodeStepOpti
     const alive = task.worker ? deps.isWorkerAlive?.(task.worker) : undefined;
     const age = deps.clock() - (task.heartbeatAt ?? 0);
     if (alive !== false && age <= (opts.staleMs ?? STALE_TASK_MS)) {
-      throw new Error(`${task.key} is being encoded by ${task.worker ?? 'another worker'} (heartbeat ${Math.round(age / 1000)} s ago)`);
+      throw new TaskBusyError(
+        `${task.key} is being encoded by ${task.worker ?? 'another worker'} (heartbeat ${Math.round(age / 1000)} s ago)`,
+      );
     }
     await reclaimTask(deps.ledger, task);
     await emit(deps, id.jobId, 'task.reclaimed', `${task.key} was left running by ${task.worker}; it will be encoded again`);

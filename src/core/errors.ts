@@ -100,6 +100,15 @@ export class HomeUnreachableError extends ShardcastError {
   readonly exitCode = 1;
 }
 
+/**
+ * A task is being encoded elsewhere right now (running, its heartbeat fresh): worth another attempt, but only
+ * once that encode has ended or gone stale, which may take as long as a function runs. Its own name, so the
+ * workflow's retrier for it waits that long (a RetryableTaskError's backoff is seconds).
+ */
+export class TaskBusyError extends ShardcastError {
+  readonly exitCode = 1;
+}
+
 /** The ledger file cannot be read as a database (truncated, overwritten): not worth a retry. */
 export class LedgerDamagedError extends ShardcastError {
   readonly exitCode = 2;

@@ -77,6 +77,7 @@ export const EVENT_TYPES = [
   'cluster.error',
   'lambda.throttled',
   'lambda.timeout',
+  'lambda.died',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];

@@ -6,11 +6,12 @@
 import { z } from 'zod';
 import {
   RETRYABLE_TASK_ERROR,
+  TASK_BUSY_ERROR,
   type EncodeStepInput,
   type JobStepInput,
   type MarkFailedStepInput,
 } from '../adapters/aws/workflow-payloads.js';
-import { isRetryable, oneLine, UsageError } from '../core/errors.js';
+import { isRetryable, oneLine, TaskBusyError, UsageError } from '../core/errors.js';
 import { JOB_ID_PATTERN } from '../core/task-keys.js';
 import { makeAwsRuntime, parseAwsSettings, type StepRuntime } from '../runtime/aws/aws-runtime.js';
 
@@ -40,9 +41,11 @@ export const parseMarkFailedStepInput = (event: unknown): MarkFailedStepInput =>
 /**
  * A step's failure worth another attempt (isRetryable decides: an ffmpeg run, a read cut short, an I/O hiccup)
  * is rethrown named RetryableTaskError, which the workflow retries with backoff (every step: Analyze, the
- * encodes, Merge, Finalize); any other error keeps its own name and goes to the Catch.
+ * encodes, Merge, Finalize); a task refused as busy is named TaskBusyError, which its own retrier waits out;
+ * any other error keeps its own name and goes to the Catch.
  */
 export function asWorkflowError(err: unknown): Error {
+  if (err instanceof TaskBusyError) return Object.assign(new Error(oneLine(err)), { name: TASK_BUSY_ERROR });
   if (isRetryable(err)) return Object.assign(new Error(oneLine(err)), { name: RETRYABLE_TASK_ERROR });
   return err instanceof Error ? err : new Error(String(err));
 }

@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { failRun } from '../../src/app/run-failure.js';
 import { claimRetry, encodeStep, finishStep, mergeStep, startRun } from '../../src/app/run-steps.js';
 import { claimTask, failAttempt } from '../../src/app/transitions.js';
-import { InputError, NotFoundError } from '../../src/core/errors.js';
+import { InputError, NotFoundError, TaskBusyError } from '../../src/core/errors.js';
 import type { TaskId } from '../../src/ports/ledger.js';
 import { openFastWorld, type FastWorld } from './support.js';
 
@@ -49,13 +49,16 @@ describe('the steps of a run (fast tier)', () => {
     assert.deepEqual(await startRun(w.deps, id), { todo: [], segments: [], segmentCount: 0, audio: false });
   });
 
-  it('a task running elsewhere is refused (retryable); one left by a dead invocation is reclaimed', async () => {
+  it('a task running elsewhere is refused as busy; one left by a dead invocation is reclaimed', async () => {
     const { id } = await w.newJob('fb0000000002', 'aws-emulated');
     await startRun(w.deps, id);
     const seg: TaskId = { jobId: id, kind: 'video', index: 0 };
     const cur = (await w.deps.ledger.getTask(seg))!;
     await claimTask(w.deps.ledger, cur, { attempts: 1, worker: 'lambda:other', startedAt: Date.now(), heartbeatAt: Date.now() });
-    await assert.rejects(encodeStep(w.deps, seg), /is being encoded by lambda:other \(heartbeat 0 s ago\)/);
+    await assert.rejects(
+      encodeStep(w.deps, seg),
+      (e: unknown) => e instanceof TaskBusyError && /is being encoded by lambda:other \(heartbeat 0 s ago\)/.test(e.message),
+    );
     const done = await encodeStep(w.deps, seg, { staleMs: -1 });
     assert.equal(done.status, 'done');
     assert.equal(done.attempts, 2);

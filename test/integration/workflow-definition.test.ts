@@ -169,8 +169,17 @@ describe('workflow definition', () => {
       [
         ['Lambda.TooManyRequestsException'],
         ['Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException'],
-        // Regression: a function that timed out or ran out of memory was retried by no retrier.
-        ['Sandbox.Timedout', 'Lambda.Unknown', 'States.Timeout'],
+        // Regression: a function that timed out or ran out of memory, or whose runtime died (Runtime.ExitError,
+        // Runtime.OutOfMemory, a client-side invocation timeout), was retried by no retrier.
+        [
+          'Sandbox.Timedout',
+          'Lambda.Unknown',
+          'States.Timeout',
+          'Runtime.ExitError',
+          'Runtime.OutOfMemory',
+          'Lambda.ClientExecutionTimeoutException',
+        ],
+        ['TaskBusyError'],
         ['RetryableTaskError'],
       ],
     );
@@ -181,7 +190,15 @@ describe('workflow definition', () => {
     assert.equal(retry[2]!.MaxAttempts, 1);
     // After a timeout the dead invocation's task is still running: the retry must come after it is stale (regression: 2 s, refused as busy).
     assert.ok((retry[2]!.IntervalSeconds as number) * 1000 > STALE_TASK_MS, String(retry[2]!.IntervalSeconds));
-    assert.equal(retry[3]!.MaxAttempts, 2);
+    // A task refused as busy is tried until the invocation holding it has run its longest and gone stale
+    // (regression: it was a RetryableTaskError, retried for about 3 s in all, and could never succeed).
+    const busy = retry[3]!;
+    assert.equal(busy.BackoffRate, 1);
+    assert.ok(
+      (busy.IntervalSeconds as number) * ((busy.MaxAttempts as number) - 1) * 1000 >= params().taskTimeoutSeconds * 1000 + STALE_TASK_MS,
+      `${String(busy.IntervalSeconds)} s x ${String(busy.MaxAttempts)}`,
+    );
+    assert.equal(retry[4]!.MaxAttempts, 2);
     for (const r of retry)
       assert.deepEqual(
         Object.keys(r).filter(

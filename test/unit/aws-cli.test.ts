@@ -15,7 +15,7 @@ import {
   parseDeployFlags,
   stackFromCdkOutputs,
 } from '../../src/cli/deploy-args.js';
-import { FfmpegError, InputError, SegmentCheckError, UsageError } from '../../src/core/errors.js';
+import { FfmpegError, InputError, SegmentCheckError, TaskBusyError, UsageError } from '../../src/core/errors.js';
 import { lambdaVcpus, threadSpeedup, type JobProjection } from '../../src/core/job-projection.js';
 import type { TaskRecord } from '../../src/core/types.js';
 import { asWorkflowError, parseEncodeStepInput, parseJobStepInput, parseMarkFailedStepInput } from '../../src/lambda/lambda-entry.js';
@@ -226,7 +226,7 @@ describe('Lambda handler edges', () => {
     }
   });
 
-  it('names retryable failures RetryableTaskError and keeps the names of the others', () => {
+  it('names retryable failures RetryableTaskError, a busy refusal TaskBusyError, and keeps the names of the others', () => {
     const ff = new FfmpegError('segment 2: ffmpeg exited with 1', { tool: 'ffmpeg', exitCode: 1, stderrTail: '' });
     const cases: Array<[unknown, string, string]> = [
       [ff, 'RetryableTaskError', 'segment 2: ffmpeg exited with 1'],
@@ -234,6 +234,12 @@ describe('Lambda handler edges', () => {
       [new Error('socket hang up\nat x'), 'RetryableTaskError', 'socket hang up | at x'],
       [new InputError('not a readable media file'), 'InputError', 'not a readable media file'],
       [new UsageError('bad input'), 'UsageError', 'bad input'],
+      // Its own name, so its own retrier waits out the invocation that holds the task.
+      [
+        new TaskBusyError('v00002 is being encoded by lambda:a (heartbeat 3 s ago)'),
+        'TaskBusyError',
+        'v00002 is being encoded by lambda:a (heartbeat 3 s ago)',
+      ],
     ];
     for (const [err, name, message] of cases) {
       const out = asWorkflowError(err);

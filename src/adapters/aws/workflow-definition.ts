@@ -11,6 +11,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { INLINE_EVENTS_PER_SEGMENT, maxInlineSegments, type MapMode } from '../../core/state-limits.js';
+import { STALE_TASK_MS } from '../../app/job-lease.js';
 
 export interface WorkflowParams {
   /** How the segment Map runs (core/state-limits.ts MapMode); `auto` adds a Choice on the segment count. */
@@ -56,6 +57,19 @@ export function loadWorkflowTemplate(url: URL = WORKFLOW_TEMPLATE_URL): AslDefin
   return JSON.parse(readFileSync(url, 'utf8')) as AslDefinition;
 }
 
+/** How often a task refused as busy (TaskBusyError) is tried again: the stale window, whole seconds. */
+export const BUSY_RETRY_INTERVAL_SECONDS = Math.ceil(STALE_TASK_MS / 1000);
+
+/**
+ * Attempts of the busy retrier: enough to outlast the invocation that holds the task (it runs at most the task
+ * timeout) and then the stale window after it, so the task is done or reclaimable by the last one. Before it
+ * had its own name the busy refusal was a RetryableTaskError, whose backoff waited about 3 s in all: a task
+ * refused as busy could never succeed.
+ */
+export function busyRetryAttempts(taskTimeoutSeconds: number): number {
+  return Math.ceil((taskTimeoutSeconds + BUSY_RETRY_INTERVAL_SECONDS) / BUSY_RETRY_INTERVAL_SECONDS) + 1;
+}
+
 function placeholderValues(p: WorkflowParams): Record<string, string | number> {
   return {
     AnalyzeFunctionArn: p.analyzeFunctionArn,
@@ -67,6 +81,8 @@ function placeholderValues(p: WorkflowParams): Record<string, string | number> {
     MapMaxConcurrency: p.mapMaxConcurrency,
     TaskTimeoutSeconds: p.taskTimeoutSeconds,
     TaskRetryAttempts: p.taskRetryAttempts,
+    TaskBusyRetryIntervalSeconds: BUSY_RETRY_INTERVAL_SECONDS,
+    TaskBusyRetryAttempts: busyRetryAttempts(p.taskTimeoutSeconds),
   };
 }
 

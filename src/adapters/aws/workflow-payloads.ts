@@ -38,6 +38,12 @@ export interface MarkFailedStepInput {
  */
 export const RETRYABLE_TASK_ERROR = 'RetryableTaskError';
 
+/**
+ * Error name of a task refused because another invocation is encoding it (TaskBusyError): its retrier waits
+ * out a function's whole run and the stale window (workflow-definition.ts busyRetryAttempts).
+ */
+export const TASK_BUSY_ERROR = 'TaskBusyError';
+
 /** What a caught failure says, parsed from MarkFailed's input. */
 export interface WorkflowFailure {
   /** The failing task, when the failure came from EncodeSegment or EncodeAudio. */

@@ -102,6 +102,14 @@ export interface EmulatedAwsConfig {
   /** Test hooks: wrap the ffmpeg runner (inject faults); replace retry backoff with this many ms. */
   wrapMedia?: (media: MediaTool) => MediaTool;
   retryIntervalMs?: number;
+  /**
+   * Test hook: when it answers an error name for an invocation (`Runtime.ExitError`, `Runtime.OutOfMemory`:
+   * what Lambda reports for a runtime that was killed), the invocation dies with it instead of running its step.
+   * The hook leaves the ledger as the dead invocation would have (a task running, its heartbeat stopped).
+   */
+  invocationDeath?: (state: string, input: unknown) => Promise<string | undefined>;
+  /** Test hook: a running task whose heartbeat is older than this is stale (default STALE_TASK_MS). */
+  staleTaskMs?: number;
 }
 
 export interface EmulatedAws {
@@ -158,7 +166,11 @@ export async function startEmulatedAws(cfg: EmulatedAwsConfig): Promise<Emulated
     if (!job) throw new NotFoundError(`no job ${jobId}`);
     // Ctrl-C stops the execution and its running encodes (their tasks go back to pending).
     const stop = new AbortController();
-    const stepRt: StepRuntime = { ...runtime, signal: stop.signal };
+    const stepRt: StepRuntime = {
+      ...runtime,
+      signal: stop.signal,
+      ...(cfg.staleTaskMs !== undefined ? { staleTaskMs: cfg.staleTaskMs } : {}),
+    };
     const inFlight = new Set<Promise<unknown>>();
     let ended = false;
     // Seeded by the job, so a run's refusals replay the same.
@@ -178,12 +190,17 @@ export async function startEmulatedAws(cfg: EmulatedAwsConfig): Promise<Emulated
     };
     const call =
       <O>(step: Step<O>, state: string) =>
-      (input: unknown): Promise<unknown> => {
-        if (ended || stop.signal.aborted) return Promise.reject(new CancelledError('the execution has ended'));
+      async (input: unknown): Promise<unknown> => {
+        if (ended || stop.signal.aborted) throw new CancelledError('the execution has ended');
         const refused = refusal(state);
-        if (refused) return Promise.reject(refused);
+        if (refused) throw refused;
         const tooBig = payloadOverLimit(state, 'input', input);
-        if (tooBig) return Promise.reject(tooBig);
+        if (tooBig) throw tooBig;
+        const death = await cfg.invocationDeath?.(state, input);
+        if (death) {
+          void emit(runtime.deps, jobId, 'lambda.died', `${state}: the invocation's runtime died (${death})`, { state });
+          throw Object.assign(new Error(`RequestId: emulated Error: Runtime exited (${death})`), { name: death });
+        }
         // As Lambda ends an invocation at the function's timeout (Sandbox.Timedout): the workflow's retrier sees
         // the timeout, and an encode is stopped (its task handed back). Unlike Lambda, which ends the process,
         // Analyze, Merge and Finalize here run on to their end in the background. MarkFailed has its own 60 s.
