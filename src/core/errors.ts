@@ -109,6 +109,15 @@ export class TaskBusyError extends ShardcastError {
   readonly exitCode = 1;
 }
 
+/**
+ * The merge's read of a segment was cut short (a connection reset, an S3 5xx, a partial file) and the output it
+ * made failed verification: the segments are fine, so another merge is worth it, where a verification failure
+ * of a merge that read everything is not (VerifyError).
+ */
+export class MergeReadError extends ShardcastError {
+  readonly exitCode = 1;
+}
+
 /** The ledger file cannot be read as a database (truncated, overwritten): not worth a retry. */
 export class LedgerDamagedError extends ShardcastError {
   readonly exitCode = 2;

@@ -278,10 +278,20 @@ export function audioOutputName(profile: EncodeProfile): string {
   return `audio.${c === 'aac' || c === 'opus' ? audioIntermediateExt(c) : 'none'}`;
 }
 
-/** An ffconcat list. Locations are ours (segment files), but quote them properly anyway. */
+/**
+ * An ffconcat list. Locations are ours (segment files), but quote them properly anyway. The concat demuxer opens
+ * each entry with that entry's own options (`-reconnect` before the list's `-i` reaches only the list), so an
+ * http(s) entry (a presigned S3 URL) carries the reconnect options as `option` lines: without them a connection
+ * reset or an S3 503 mid-read ended that segment early and the merge came out short.
+ */
 export function buildConcatList(entries: Array<{ location: string; duration: number }>): string {
   const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
   const lines = ['ffconcat version 1.0'];
-  for (const e of entries) lines.push(`file ${q(e.location)}`, `duration ${e.duration.toFixed(6)}`);
+  for (const e of entries) {
+    lines.push(`file ${q(e.location)}`);
+    const o = inputOptions(e.location);
+    for (let i = 0; i < o.length; i += 2) lines.push(`option ${o[i]!.slice(1)} ${o[i + 1]!}`);
+    lines.push(`duration ${e.duration.toFixed(6)}`);
+  }
   return lines.join('\n') + '\n';
 }

@@ -526,6 +526,27 @@ describe('buildConcatList', () => {
   for (const [name, entries, expected] of cases) {
     it(name, () => assert.equal(buildConcatList(entries), expected));
   }
+  it('an http(s) entry carries the reconnect options, as its own (regression: a reset mid-read cut the merge short)', () => {
+    const url = 'https://b.s3.amazonaws.com/j/v00001.mp4?X-Amz-Signature=abc';
+    assert.equal(
+      buildConcatList([
+        { location: '/tmp/j/v00000.mp4', duration: 1 },
+        { location: url, duration: 1 },
+      ]),
+      [
+        'ffconcat version 1.0',
+        "file '/tmp/j/v00000.mp4'",
+        'duration 1.000000',
+        `file '${url}'`,
+        'option reconnect 1',
+        'option reconnect_on_network_error 1',
+        'option reconnect_on_http_error 5xx',
+        'option reconnect_delay_max 10',
+        'duration 1.000000',
+        '',
+      ].join('\n'),
+    );
+  });
 });
 
 describe('buildSegmentCheckArgs', () => {

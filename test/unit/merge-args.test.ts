@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { audioCopyConflicts, buildMergeArgs, planSubtitles, type MergeInput } from '../../src/core/merge-args.js';
+import { mergeReadErrors } from '../../src/app/outputs/single-file/merge-job.js';
 import { resolveProfile, type ProfileInput } from '../../src/core/profile.js';
 import type { Container, MediaAnalysis, StreamInfo } from '../../src/core/types.js';
 
@@ -412,5 +413,19 @@ describe('buildMergeArgs: ffmpeg 4.x has no setts filter', () => {
     };
     assert.equal(buildMergeArgs(m).includes('-bsf:v'), false);
     assert.equal(buildMergeArgs({ ...m, avcodecMajor: 59 }).includes('-bsf:v'), true);
+  });
+});
+
+describe('mergeReadErrors: a segment read cut short, told from a merge that read everything', () => {
+  it("finds ffmpeg's read failures in the merge's stderr, and nothing in a clean one", () => {
+    const cut = [
+      '[https @ 0x5581] Stream ends prematurely at 2000, should be 48211',
+      '[mov,mp4,m4a,3gp,3g2,mj2 @ 0x55c0] stream 0, offset 0x7d0: partial file',
+      "[concat @ 0x55a] Impossible to open 'https://b.s3/j/v00001.mp4?X-Amz-Signature=x'",
+      '[https @ 0x55] HTTP error 503 Service Unavailable',
+    ];
+    assert.deepEqual(mergeReadErrors(cut.join('\n')), cut);
+    assert.deepEqual(mergeReadErrors(''), []);
+    assert.deepEqual(mergeReadErrors('[mp4 @ 0x1] Non-monotonous DTS in output stream 0:0; previous: 1, current: 1; changing to 2.\n'), []);
   });
 });

@@ -110,6 +110,8 @@ export interface EmulatedAwsConfig {
   invocationDeath?: (state: string, input: unknown) => Promise<string | undefined>;
   /** Test hook: a running task whose heartbeat is older than this is stale (default STALE_TASK_MS). */
   staleTaskMs?: number;
+  /** Test hook: the S3 endpoint the handlers use (and presign for), given the emulator's (a proxy in front). */
+  s3Via?: (endpoint: string) => Promise<string>;
 }
 
 export interface EmulatedAws {
@@ -153,7 +155,11 @@ export async function startEmulatedAws(cfg: EmulatedAwsConfig): Promise<Emulated
     workerId: localWorkerId(),
     dynamoDb: { endpoint: dynamo.endpoint, region: EMULATOR_REGION, credentials: EMULATOR_CREDENTIALS },
     // Without an S3 emulator (ledgerOnly) the client points nowhere and is never used.
-    s3: { endpoint: s3?.endpoint ?? 'http://127.0.0.1:9', region: EMULATOR_REGION, credentials: S3RVER_CREDENTIALS },
+    s3: {
+      endpoint: s3 && cfg.s3Via ? await cfg.s3Via(s3.endpoint) : (s3?.endpoint ?? 'http://127.0.0.1:9'),
+      region: EMULATOR_REGION,
+      credentials: S3RVER_CREDENTIALS,
+    },
     scratchRoot: join(dir, 'tmp'),
     encodeThreads: 'job',
     isWorkerAlive: isLocalWorkerAlive,

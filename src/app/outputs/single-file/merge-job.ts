@@ -13,8 +13,26 @@ import type { AppDeps } from '../../deps.js';
 import { emit } from '../../deps.js';
 import { runFfmpeg } from '../../ffmpeg-run.js';
 
-/** Writes the merged file to `tempOut` (the blob store's temp path for the job's output). */
-export async function mergeJob(deps: AppDeps, job: AnalyzedJob, tempOut: string): Promise<void> {
+/**
+ * ffmpeg's error lines that say an input's read was cut short or failed (http.c, the concat demuxer, the MP4
+ * reader): a segment read over http(s) that ended early. A reconnect that recovered logs some of these too.
+ */
+const READ_ERROR =
+  /partial file|Stream ends prematurely|Connection (reset|refused|timed out)|Error in the pull function|Server returned 5\d\d|HTTP error 5\d\d|Impossible to open|Input\/output error|I\/O error/i;
+
+/** The merge's read errors (`READ_ERROR` lines of its stderr), for the verdict after verification. */
+export function mergeReadErrors(stderrTail: string): string[] {
+  return stderrTail
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => READ_ERROR.test(l));
+}
+
+/**
+ * Writes the merged file to `tempOut` (the blob store's temp path for the job's output); returns the error lines
+ * of any segment read that was cut short.
+ */
+export async function mergeJob(deps: AppDeps, job: AnalyzedJob, tempOut: string): Promise<{ readErrors: string[] }> {
   const analysis = job.analysis;
   const tasks = await deps.ledger.listTasks(job.id);
   const videos = tasks.filter((t) => t.kind === 'video');
@@ -42,7 +60,8 @@ export async function mergeJob(deps: AppDeps, job: AnalyzedJob, tempOut: string)
     sourceLocation: await deps.readableSource(job.source),
     outputPath: tempOut,
   });
-  await runFfmpeg(deps, 'merge failed', args);
+  const run = await runFfmpeg(deps, 'merge failed', args);
+  return { readErrors: mergeReadErrors(run.stderrTail) };
 }
 
 /**

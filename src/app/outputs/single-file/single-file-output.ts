@@ -7,7 +7,7 @@ import { dirname } from 'node:path/posix';
 import { buildAudioEncodeArgs, buildSegmentEncodeArgs } from '../../../core/ffmpeg-args.js';
 import { buildSegmentCheckArgs } from '../../../core/probe-args.js';
 import type { CutMethod } from '../../../core/cut-policy.js';
-import { lastLine, SegmentCheckError, VerifyError } from '../../../core/errors.js';
+import { lastLine, MergeReadError, SegmentCheckError, VerifyError } from '../../../core/errors.js';
 import { minExactCutSeconds, planSegments } from '../../../core/plan-segments.js';
 import { analyzed } from '../../../core/job-head.js';
 import { checkCutCost } from '../../cut-cost-check.js';
@@ -104,8 +104,9 @@ export const singleFileOutput: OutputKind = {
     await emit(deps, job.id, 'job.merging', 'merging segments');
     const mergeStart = deps.clock();
     const temp = await deps.blobs.outputTempPath(job.id, job.output);
+    let readErrors: string[];
     try {
-      await mergeJob(deps, job, temp);
+      ({ readErrors } = await mergeJob(deps, job, temp));
     } catch (err) {
       await deps.blobs.discardLocal(temp);
       throw await asDiskFull(deps, job, err, dirname(temp), 'the merged output');
@@ -118,6 +119,11 @@ export const singleFileOutput: OutputKind = {
       const report = await verifyOutput(deps, job, temp);
       if (!report.ok) {
         await deps.blobs.discardLocal(temp);
+        // A read cut short made it: the segments are fine, another merge is worth it.
+        if (readErrors.length)
+          throw new MergeReadError(
+            `the merge's read of a segment was cut short (${readErrors[0]}); its output failed verification: ${report.failures.join('; ')}`,
+          );
         throw new VerifyError(`verification failed: ${report.failures.join('; ')}`, report.failures);
       }
       verified = {

@@ -1,0 +1,60 @@
+/**
+ * The merge reads the segments over presigned URLs (issue 26, item 2): a proxy in front of the S3 emulator drops
+ * the connection part-way through the merge's first read of a segment, as a reset or an S3 503 would. Before,
+ * the concat demuxer opened each entry without the reconnect options (those before `-i` reach only the list),
+ * the segment ended early, verification failed with a VerifyError, and the job failed after every encode was
+ * paid for.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { createJob } from '../../src/app/run-job.js';
+import { parseTranscodeOptions } from '../../src/runtime/transcode-options.js';
+import { startEmulatedAws, EMULATED_BUCKET, type EmulatedAws } from '../../src/runtime/aws/aws-emulated-runtime.js';
+import { newJobId } from '../../src/runtime/process-identity.js';
+import { makeClip, tempDir } from '../support/media.js';
+import { startCuttingProxy, type CuttingProxy } from '../support/corrupting-proxy.js';
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+
+describe('aws-emulated: a segment read cut short during the merge', () => {
+  const t = tempDir('shardcast-aws-merge-read-');
+  let aws: EmulatedAws;
+  let proxy: CuttingProxy | undefined;
+
+  before(async () => {
+    const clip = makeClip(join(t.dir, 'clip.mp4'), { seconds: 3, gop: 15 });
+    aws = await startEmulatedAws({
+      stateDir: join(t.dir, 'state'),
+      env: process.env,
+      retryIntervalMs: 0,
+      // The first whole-file read of the second segment gets 2000 bytes, then the connection drops.
+      s3Via: async (endpoint) => (proxy = await startCuttingProxy(endpoint, { match: /\/v00001\.mp4$/, times: 1, after: 2000 })).endpoint,
+    });
+    await aws.runtime.s3.send(new PutObjectCommand({ Bucket: EMULATED_BUCKET, Key: 'inputs/clip.mp4', Body: readFileSync(clip) }));
+  });
+  after(async () => {
+    await aws?.close();
+    await proxy?.stop();
+    t.cleanup();
+  });
+
+  it('the merge reconnects and reads on: the job completes with one merge, verified', async () => {
+    const output = `s3://${EMULATED_BUCKET}/outputs/cut.mp4`;
+    const options = parseTranscodeOptions(
+      { preset: 'ultrafast', segmentSeconds: '1', workers: '2', maxAttempts: '2', verify: true },
+      output,
+    );
+    const id = newJobId();
+    await createJob(aws.runtime.deps, { id, backend: 'aws-emulated', source: `s3://${EMULATED_BUCKET}/inputs/clip.mp4`, output, options });
+    const outcome = await aws.runWorkflow(id);
+    assert.equal(proxy!.cut.length, 1, 'a segment read was cut');
+    assert.deepEqual(outcome, { status: 'succeeded' }, JSON.stringify(outcome));
+    const job = (await aws.runtime.deps.ledger.getJob(id))!;
+    assert.equal(job.result?.verify?.ok, true);
+    const merges = (await aws.runtime.deps.ledger.listEvents(id)).filter((e) => e.type === 'job.merging');
+    assert.equal(merges.length, 1, 'no second merge was needed');
+  });
+});
