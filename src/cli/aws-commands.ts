@@ -94,11 +94,20 @@ function cdkCli(): { bin: string; version: string } {
 
 const bootstrapCommand = (): string => `npx aws-cdk@${cdkCli().version} bootstrap`;
 
+/**
+ * The CDK CLI's environment: BuildKit's default attestations off. With them on (the containerd image store,
+ * Docker Desktop) the image asset is pushed as an OCI index, which Lambda refuses to create a function from.
+ */
+export function cdkEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return { ...env, BUILDX_NO_DEFAULT_ATTESTATIONS: '1' };
+}
+
 async function runCdk(args: string[], flags: Flags): Promise<void> {
   const { bin } = cdkCli();
   const code = await new Promise<number | null>((res, rej) => {
     const child = spawn(process.execPath, [bin, ...args], {
       cwd: PACKAGE_ROOT,
+      env: cdkEnv(process.env),
       stdio: ['inherit', flags.json ? 'pipe' : 'inherit', 'inherit'],
     });
     child.stdout?.pipe(process.stderr);

@@ -75,12 +75,10 @@ export class ShardcastStack extends Stack {
       enforceSSL: true,
       removalPolicy: RemovalPolicy.RETAIN,
       lifecycleRules: [
-        {
-          id: 'expire-temp',
-          prefix: TEMP_PREFIX,
-          expiration: Duration.days(config.tempExpirationDays),
-          abortIncompleteMultipartUploadAfter: Duration.days(1),
-        },
+        { id: 'expire-temp', prefix: TEMP_PREFIX, expiration: Duration.days(config.tempExpirationDays) },
+        // Every prefix: an output upload cut off by a Merge timeout, or a CLI upload killed mid-way, leaves parts
+        // that are billed until aborted (the rule covered tmp/ only).
+        { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
       ],
     });
 

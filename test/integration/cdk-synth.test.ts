@@ -59,6 +59,18 @@ describe('CDK stack (storage=s3)', () => {
     });
   });
 
+  it('aborts incomplete multipart uploads under every prefix (regression: tmp/ only, so a cut-off output upload was billed for ever)', () => {
+    const buckets = Object.values(t.findResources('AWS::S3::Bucket')) as Array<{ Properties: any }>;
+    assert.equal(buckets.length, 1);
+    const rules = buckets[0]!.Properties.LifecycleConfiguration.Rules as Array<Record<string, any>>;
+    const abort = rules.filter((r) => r.AbortIncompleteMultipartUpload);
+    assert.equal(abort.length, 1, JSON.stringify(rules));
+    assert.equal(abort[0]!.Prefix, undefined, 'no prefix: the whole bucket');
+    assert.equal(abort[0]!.Filter, undefined, 'no filter: the whole bucket');
+    assert.equal(abort[0]!.AbortIncompleteMultipartUpload.DaysAfterInitiation, 1);
+    assert.equal(abort[0]!.Status, 'Enabled');
+  });
+
   it('has an on-demand ledger table with TTL on `ttl`, keyed like the table the tests create', () => {
     const local = ledgerCreateTableInput('x');
     const sortBy = <T extends { AttributeName?: string }>(a: T[]) =>

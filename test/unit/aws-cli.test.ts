@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { calibrationOf, lambdaTaskScale, lambdaTaskScaleOf, measuredJobOf } from '../../src/app/job-cost.js';
-import { deploymentOf } from '../../src/cli/aws-commands.js';
+import { cdkEnv, deploymentOf } from '../../src/cli/aws-commands.js';
 import { segmentWarning, usd } from '../../src/cli/cost-text.js';
 import {
   buildCdkDeployArgs,
@@ -270,5 +270,14 @@ describe('Lambda handler edges', () => {
     );
     assert.throws(() => parseAwsSettings({ SHARDCAST_BUCKET: 'media' }), /SHARDCAST_TABLE/);
     assert.throws(() => parseAwsSettings({ SHARDCAST_TABLE: 'ledger', SHARDCAST_BUCKET: 'media', SHARDCAST_STORAGE: 'nfs' }), UsageError);
+  });
+});
+
+describe('the CDK CLI run by deploy', () => {
+  it("turns BuildKit's default attestations off, keeping the rest of the environment (regression: an OCI index Lambda refuses)", () => {
+    const env = cdkEnv({ PATH: '/usr/bin', AWS_PROFILE: 'p' });
+    assert.equal(env.BUILDX_NO_DEFAULT_ATTESTATIONS, '1');
+    assert.equal(env.PATH, '/usr/bin');
+    assert.equal(env.AWS_PROFILE, 'p');
   });
 });
