@@ -57,4 +57,17 @@ describe('aws-emulated: a segment read cut short during the merge', () => {
     const merges = (await aws.runtime.deps.ledger.listEvents(id)).filter((e) => e.type === 'job.merging');
     assert.equal(merges.length, 1, 'no second merge was needed');
   });
+
+  it("no record keeps a presigned URL's credentials: the commands name the source without its query (issue 26, item 10)", async () => {
+    const [summary] = await aws.runtime.deps.ledger.listJobs({ limit: 1 });
+    const job = await aws.runtime.deps.ledger.getJob(summary!.id);
+    const tasks = await aws.runtime.deps.ledger.listTasks(summary!.id);
+    const stored = JSON.stringify({ job, tasks, events: await aws.runtime.deps.ledger.listEvents(summary!.id) });
+    assert.doesNotMatch(stored, /X-Amz-(Signature|Credential|Security-Token)/);
+    const video = tasks.find((x) => x.kind === 'video')!;
+    assert.ok(
+      video.args!.some((a) => /^https?:\/\/.*\/inputs\/clip\.mp4\?\(presigned\)$/.test(a)),
+      `the source as read, without credentials: ${video.args!.join(' ')}`,
+    );
+  });
 });

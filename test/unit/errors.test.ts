@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { redactDeep, withoutSignatures } from '../../src/core/redact.js';
 import {
   CancelledError,
   ConditionFailedError,
@@ -86,4 +87,32 @@ describe('oneLine', () => {
   for (const [input, expected] of cases) {
     it(JSON.stringify(expected), () => assert.equal(oneLine(input), expected));
   }
+});
+
+describe('withoutSignatures / redactDeep: no presigned credentials in what is recorded', () => {
+  const url =
+    'https://media.s3.us-east-1.amazonaws.com/in/a%20b.mp4?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIA%2F20261207&X-Amz-Security-Token=IQoJb3JpZ2lu&X-Amz-Signature=abc123';
+  it('replaces the query of a presigned URL, wherever it is in a string', () => {
+    assert.equal(withoutSignatures(url), 'https://media.s3.us-east-1.amazonaws.com/in/a%20b.mp4?(presigned)');
+    assert.equal(
+      withoutSignatures(`[https @ 0x1] ${url}: Server returned 403 Forbidden`),
+      '[https @ 0x1] https://media.s3.us-east-1.amazonaws.com/in/a%20b.mp4?(presigned): Server returned 403 Forbidden',
+    );
+    assert.equal(withoutSignatures(`file '${url}'`), "file 'https://media.s3.us-east-1.amazonaws.com/in/a%20b.mp4?(presigned)'");
+  });
+  it('leaves other URLs, paths and queries alone', () => {
+    for (const s of ['https://example.com/a.mp4?token=1', '/tmp/j/v00001.mp4', 's3://media/in/a.mp4', 'X-Amz-Signature alone']) {
+      assert.equal(withoutSignatures(s), s);
+    }
+  });
+  it('reaches every string of a record, and nothing else', () => {
+    const rec = { args: ['-i', url], n: 3, ok: true, none: null, nested: [{ error: `read ${url} failed` }] };
+    assert.deepEqual(redactDeep(rec), {
+      args: ['-i', 'https://media.s3.us-east-1.amazonaws.com/in/a%20b.mp4?(presigned)'],
+      n: 3,
+      ok: true,
+      none: null,
+      nested: [{ error: 'read https://media.s3.us-east-1.amazonaws.com/in/a%20b.mp4?(presigned) failed' }],
+    });
+  });
 });

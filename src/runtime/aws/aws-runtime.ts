@@ -10,6 +10,7 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { z } from 'zod';
 import { makeDynamoDbDocumentClient, makeS3Client, type AwsClientOptions } from '../../adapters/aws/aws-clients.js';
 import { DynamoDbLedger } from '../../adapters/aws/dynamodb-ledger.js';
+import { redactingLedger } from '../../app/redacting-ledger.js';
 import { EfsBlobStore } from '../../adapters/aws/efs-blob-store.js';
 import { S3BlobStore } from '../../adapters/aws/s3-blob-store.js';
 import { isS3Uri, parseS3Uri } from '../../adapters/aws/s3-uri.js';
@@ -108,12 +109,15 @@ function isNotFound(err: unknown): boolean {
 export function makeAwsRuntime(cfg: AwsRuntimeConfig): AwsRuntime {
   const { settings } = cfg;
   const s3 = makeS3Client(cfg.s3 ?? {});
-  const ledger = new DynamoDbLedger({
-    client: makeDynamoDbDocumentClient(cfg.dynamoDb ?? {}),
-    tableName: settings.tableName,
-    ttlHours: settings.ledgerTtlHours,
-    destroyClientOnClose: true,
-  });
+  // Reads are presigned here: what the ledger records (commands, stderr, errors) keeps no credentials.
+  const ledger = redactingLedger(
+    new DynamoDbLedger({
+      client: makeDynamoDbDocumentClient(cfg.dynamoDb ?? {}),
+      tableName: settings.tableName,
+      ttlHours: settings.ledgerTtlHours,
+      destroyClientOnClose: true,
+    }),
+  );
   const s3Blobs = new S3BlobStore({
     client: s3,
     bucket: settings.bucket,
