@@ -1,12 +1,13 @@
 /** The BlobStore contract against S3BlobStore on s3rver (an S3 emulator in a child process on 127.0.0.1). */
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID, createHash } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { makeS3Client } from '../../src/adapters/aws/aws-clients.js';
+import { makeS3Client, s3ChecksumSettings } from '../../src/adapters/aws/aws-clients.js';
+import { downloadFile, TransferError } from '../../src/adapters/aws/s3-transfer.js';
 import { S3BlobStore } from '../../src/adapters/aws/s3-blob-store.js';
 import { parseS3Uri } from '../../src/adapters/aws/s3-uri.js';
 import { startS3rver, S3RVER_CREDENTIALS, type S3rverProcess } from '../support/s3rver-process.js';
@@ -93,5 +94,36 @@ describe('S3BlobStore specifics', () => {
     await store.commitOutput(temp, output);
     assert.equal(await readFile(output, 'utf8'), 'merged');
     await rm(dir, { recursive: true, force: true });
+  });
+});
+
+describe('the CLI download of an output (issue 26, item 11)', () => {
+  it('is hashed on the way: a match is kept, a sha256 or size other than the recorded one is refused and removed', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'shardcast-dl-'));
+    const body = randomBytes(300_000);
+    const sha = createHash('sha256').update(body).digest('hex');
+    await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'outputs/good.mp4', Body: body, Metadata: { sha256: sha } }));
+    await downloadFile(client, `s3://${BUCKET}/outputs/good.mp4`, join(dir, 'good.mp4'));
+    assert.ok((await readFile(join(dir, 'good.mp4'))).equals(body));
+    // Recorded for other bytes: what a damaged store or a wrong object would hand back.
+    await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'outputs/bad.mp4', Body: body, Metadata: { sha256: 'f'.repeat(64) } }));
+    await assert.rejects(
+      downloadFile(client, `s3://${BUCKET}/outputs/bad.mp4`, join(dir, 'bad.mp4')),
+      (e: Error) => e instanceof TransferError && /does not match the sha256 recorded/.test(e.message),
+    );
+    assert.deepEqual(await readdir(dir), ['good.mp4'], 'no file, no partial file, for the refused download');
+    // An object written by someone else, with no recorded sha256: its size is still checked, and it is kept.
+    await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'outputs/plain.mp4', Body: body }));
+    await downloadFile(client, `s3://${BUCKET}/outputs/plain.mp4`, join(dir, 'plain.mp4'));
+    assert.equal((await readFile(join(dir, 'plain.mp4'))).length, body.length);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('checksums are the SDK default against AWS, and only where required against another endpoint (regression: off everywhere)', () => {
+    assert.deepEqual(s3ChecksumSettings(undefined, {}), {});
+    const off = { requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' };
+    assert.deepEqual(s3ChecksumSettings('http://127.0.0.1:4569', {}), off);
+    assert.deepEqual(s3ChecksumSettings(undefined, { AWS_ENDPOINT_URL_S3: 'http://minio:9000' }), off);
+    assert.deepEqual(s3ChecksumSettings(undefined, { AWS_ENDPOINT_URL: 'http://localstack:4566' }), off);
   });
 });

@@ -14,17 +14,26 @@ export interface AwsClientOptions {
 }
 
 /**
- * Checksums only where the API requires them: with the SDK's default (always), streamed uploads to
- * S3-compatible stores without the newer checksum trailers (s3rver) are stored corrupted.
+ * The S3 checksum settings: the SDK's own (a checksum on every upload, checked on every download) against AWS,
+ * checksums only where the API requires them against another endpoint (given here, or by AWS_ENDPOINT_URL_S3 /
+ * AWS_ENDPOINT_URL): S3-compatible stores without the newer checksum trailers (s3rver) store streamed uploads
+ * with the checksum trailer in them, corrupted. Before, they were off against AWS too.
  */
+export function s3ChecksumSettings(
+  endpoint: string | undefined,
+  env: Record<string, string | undefined>,
+): { requestChecksumCalculation?: 'WHEN_REQUIRED'; responseChecksumValidation?: 'WHEN_REQUIRED' } {
+  const override = endpoint || env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL;
+  return override ? { requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' } : {};
+}
+
 export function makeS3Client(opts: AwsClientOptions & { forcePathStyle?: boolean } = {}): S3Client {
   return new S3Client({
     ...(opts.region ? { region: opts.region } : {}),
     ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
     ...(opts.credentials ? { credentials: opts.credentials } : {}),
     forcePathStyle: opts.forcePathStyle ?? Boolean(opts.endpoint),
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
+    ...s3ChecksumSettings(opts.endpoint, process.env),
   });
 }
 

@@ -27,7 +27,7 @@ import type { BlobStore, StoredBlob } from '../../ports/blob-store.js';
 import { localDiskSpace } from '../local/disk-space.js';
 import { moveFile, sha256File } from '../local/local-blob-store.js';
 import { isS3Uri, parseS3Uri, type S3Location } from './s3-uri.js';
-import { downloadObject } from './s3-transfer.js';
+import { downloadObject, SHA256_METADATA } from './s3-transfer.js';
 
 export interface S3BlobStoreOptions {
   client: S3Client;
@@ -44,9 +44,6 @@ export interface S3BlobStoreOptions {
   /** Keys per ListObjectsV2 page in deletePrefix (default 1,000, the S3 maximum). */
   listPageSize?: number;
 }
-
-/** The object metadata key holding a blob's sha256 (sent as `x-amz-meta-sha256`). */
-export const SHA256_METADATA = 'sha256';
 
 const SAFE_KEY_PART = /^[A-Za-z0-9._=+-][A-Za-z0-9._=+@-]*$/;
 

@@ -6,12 +6,20 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
-import type { Readable } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { parseS3Uri } from './s3-uri.js';
+
+/** The object metadata key holding a blob's sha256 (sent as `x-amz-meta-sha256`). */
+export const SHA256_METADATA = 'sha256';
+
+/** A download that did not arrive whole or as recorded: worth another try, never a file to keep. */
+export class TransferError extends Error {
+  override name = 'TransferError';
+}
 
 export async function uploadFile(client: S3Client, localPath: string, uri: string): Promise<void> {
   const { bucket, key } = parseS3Uri(uri);
@@ -29,12 +37,34 @@ export async function downloadFile(client: S3Client, uri: string, localPath: str
   await downloadObject(client, bucket, key, localPath);
 }
 
-/** Streams one object to `localPath` through a temp name and a rename (no partial file on failure). */
+/**
+ * Streams one object to `localPath` through a temp name and a rename (no partial file on failure), hashing it on
+ * the way: a download whose size is not the object's, or whose sha256 is not the one recorded with it at upload
+ * (`x-amz-meta-sha256`, which every blob and output shardcast writes carries), is refused and removed.
+ */
 export async function downloadObject(client: S3Client, bucket: string, key: string, localPath: string): Promise<void> {
   const res = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
   const part = `${localPath}.${randomBytes(4).toString('hex')}.part`;
   try {
-    await pipeline(res.Body as Readable, createWriteStream(part));
+    const hash = createHash('sha256');
+    let bytes = 0;
+    const tap = new Transform({
+      transform(chunk: Buffer, _enc, done) {
+        hash.update(chunk);
+        bytes += chunk.length;
+        done(null, chunk);
+      },
+    });
+    await pipeline(res.Body as Readable, tap, createWriteStream(part));
+    const where = `s3://${bucket}/${key}`;
+    if (res.ContentLength !== undefined && bytes !== res.ContentLength)
+      throw new TransferError(`the download of ${where} is ${bytes} bytes, the object ${res.ContentLength}: try again`);
+    const recorded = res.Metadata?.[SHA256_METADATA];
+    const got = hash.digest('hex');
+    if (recorded && recorded !== got)
+      throw new TransferError(
+        `the download of ${where} does not match the sha256 recorded with it (${got.slice(0, 12)}, recorded ${recorded.slice(0, 12)}): try again`,
+      );
     await rename(part, localPath);
   } catch (err) {
     await rm(part, { force: true });
