@@ -101,6 +101,11 @@ describe('CLI: transcode --backend aws-emulated', () => {
       src.stderr,
       /^shardcast: error: the source s3:\/\/elsewhere\/in\.mp4 is outside the stack's bucket: .*aws s3 cp s3:\/\/elsewhere\/in\.mp4 s3:\/\/shardcast-emulated\/inputs\//,
     );
+    // Regression (issue 26, item 3): the report ran inside the Merge function, past its time limit on a long
+    // source, where a timeout is not caught and fails a finished job.
+    const q = cli(['transcode', input, 's3://shardcast-emulated/results/q.mp4', ...OPTS, '--quality-report'], { stateDir: state });
+    assert.equal(q.status, 2, q.stderr);
+    assert.match(q.stderr.trim(), /^shardcast: error: --quality-report is not run on aws-emulated: [^\n]+$/);
     assert.equal(
       JSON.parse(cli(['jobs', '--json', '--backend', 'aws-emulated'], { stateDir: state }).stdout).length,
       jobsBefore,

@@ -111,6 +111,12 @@ export async function openWorkflowBackend(cfg: BackendConfig): Promise<Backend> 
     where: `the ${kind} ledger`,
     depsFor: async () => deps,
     async checkRequest(req) {
+      // The report decodes source and output in full inside the Merge function (1.7 vCPU): past its 900 s limit
+      // on a long source, where the timeout ends the function, not the report, and fails a finished job.
+      if (req.options.qualityReport === true)
+        throw new UsageError(
+          `--quality-report is not run on ${kind}: it would decode the source and the output inside the Merge function, past its time limit on long sources; run the job without it and measure the output where it lands (../shared/tools/verify_output.py, or a local job)`,
+        );
       const paths = checkLocations(req.input, req.output, req.overwrite);
       refuseOtherBuckets(x.bucket, paths.source, paths.output);
       return paths;
