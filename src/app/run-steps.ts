@@ -156,6 +156,25 @@ export async function finishStep(deps: AppDeps, jobId: string): Promise<JobRecor
   return finishJob(deps, jobId, deps.clock() - (job.startedAt ?? deps.clock()));
 }
 
+/** How long before its records go a retry is still started: what a run may take, at most a quarter of their life. */
+export const RETRY_EXPIRY_MARGIN_MS = 6 * 3600_000;
+
+/**
+ * A retry needs the job's records for as long as its run takes: on a ledger whose records expire (DynamoDB's
+ * TTL), one that would start within the margin of their expiry is refused in one line. Before, a retry ~48 h
+ * after a failure saw the job but missed expired tasks, and the merge skipped them: it failed verification or,
+ * with `--no-verify`, committed an output with holes as done.
+ */
+async function refuseRetryNearExpiry(deps: AppDeps, jobId: string): Promise<void> {
+  const exp = await deps.ledger.recordsExpireAt?.(jobId);
+  if (!exp) return;
+  const margin = Math.min(RETRY_EXPIRY_MARGIN_MS, (exp.at - exp.createdAt) / 4);
+  if (exp.at - deps.clock() >= margin) return;
+  throw new InputError(
+    `job ${jobId}'s records expire at ${new Date(exp.at).toISOString()} (all of a job's records go together, ${Math.round((exp.at - exp.createdAt) / 3600_000)} h after it was made): a retry now could lose them mid-run; transcode the source again`,
+  );
+}
+
 /**
  * Claims a failed or stopped job for one new run (`retry`): one conditional write moves it on (to `encoding`,
  * or to `created` when its analysis never finished), so of two retries started at once only one gets the job;
@@ -168,6 +187,7 @@ export async function claimRetry(deps: AppDeps, jobId: string, where = ''): Prom
       `job ${jobId} is ${job.status}; only failed or stopped jobs can be retried${job.status === 'encoding' || job.status === 'created' || job.status === 'analyzing' ? ' (another retry or run has it)' : ''}`,
     );
   }
+  await refuseRetryNearExpiry(deps, jobId);
   const failed = (await deps.ledger.listTasks(jobId)).filter((t) => t.status === 'failed');
   let claimed: JobRecord;
   try {

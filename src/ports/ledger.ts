@@ -50,6 +50,11 @@ export interface TaskId {
 }
 
 export interface Ledger {
+  /**
+   * When the job's records are deleted by the store itself (DynamoDB's TTL: all of a job's items at once), ms,
+   * with the job's creation time; absent on a ledger that keeps records until `gc` (SQLite, the cluster's).
+   */
+  recordsExpireAt?(jobId: string): Promise<{ at: number; createdAt: number } | undefined>;
   /** Creates a job; fails with ConditionFailedError if the id exists. */
   createJob(job: JobRecord): Promise<void>;
   getJob(jobId: string): Promise<JobRecord | undefined>;

@@ -18,6 +18,9 @@ import { DynamoDbLedger } from '../../src/adapters/aws/dynamodb-ledger.js';
 import { dynamoItemBytes } from '../../src/adapters/aws/dynamodb-items.js';
 import { ledgerCreateTableInput } from '../../src/adapters/aws/ledger-table.js';
 import type { JobRecord } from '../../src/core/types.js';
+import { claimRetry } from '../../src/app/run-steps.js';
+import type { AppDeps } from '../../src/app/deps.js';
+import { InputError } from '../../src/core/errors.js';
 import { fullJob, minimalJob, newTask, runLedgerContract } from './ledger-contract.js';
 
 const TABLE = 'shardcast-ledger-test';
@@ -68,11 +71,60 @@ describe('DynamoDbLedger specifics', () => {
     assert.equal(items.length, 4);
     for (const item of items) assert.equal(item.ttl, now / 1000 + 48 * 3600, `ttl of ${String(item.sk)}`);
 
-    const short = makeLedger({ now: () => now, ttlHours: 6 });
-    await short.transitionTask({ jobId: job.id, kind: 'video', index: 0 }, ['pending'], 'running');
-    const task = (await itemsOf(job.id)).find((i) => i.sk === 'TASK#video#00000');
-    assert.equal(task?.ttl, now / 1000 + 6 * 3600, 'a write refreshes the ttl with the configured hours');
+    // A later write, by another ledger (another invocation) with other hours, keeps the job's expiry: a job's
+    // items go together (regression: each item's ttl was its own last write + 48 h, so tasks went first).
+    const later = makeLedger({ now: () => now + 40 * 3600_000, ttlHours: 6 });
+    await later.transitionTask({ jobId: job.id, kind: 'video', index: 0 }, ['pending'], 'running');
+    await later.appendEvent({ jobId: job.id, at: 2, type: 't', message: 'later' });
+    await later.updateJob(job.id, ['created'], 'analyzing');
+    for (const item of await itemsOf(job.id))
+      assert.equal(item.ttl, now / 1000 + 48 * 3600, `ttl of ${String(item.sk)} after later writes`);
     assert.ok(!('ttl' in (await ledger.getTask({ jobId: job.id, kind: 'video', index: 0 }))!), 'ttl is not part of the record');
+    assert.deepEqual(await later.recordsExpireAt(job.id), { at: now + 48 * 3600_000, createdAt: job.createdAt });
+  });
+
+  it('reads leave out items past their ttl (DynamoDB deletes them days later, and reads return them until then)', async () => {
+    const now = 1_800_000_000_000;
+    const job = minimalJob('job-ttl-expired', { createdAt: now, updatedAt: now });
+    const writer = makeLedger({ now: () => now, ttlHours: 1 });
+    await writer.createJob(job);
+    await writer.putTasks([newTask(job.id, 'video', 0)]);
+    await writer.appendEvent({ jobId: job.id, at: 1, type: 't', message: 'm' });
+    const before = makeLedger({ now: () => now + 3_599_000, ttlHours: 1 });
+    assert.ok(await before.getJob(job.id));
+    assert.equal((await before.listTasks(job.id)).length, 1);
+    const after = makeLedger({ now: () => now + 3_600_000, ttlHours: 1 });
+    assert.equal(await after.getJob(job.id), undefined);
+    assert.equal(await after.getJobHead(job.id), undefined);
+    assert.equal(await after.getTask({ jobId: job.id, kind: 'video', index: 0 }), undefined);
+    assert.deepEqual(await after.listTasks(job.id), []);
+    assert.deepEqual(await after.listEvents(job.id), []);
+    assert.ok(!(await after.listJobs()).some((j) => j.id === job.id), 'not listed');
+    assert.equal((await itemsOf(job.id)).length, 3, 'the items are still in the table');
+  });
+
+  it("a retry near the records' expiry is refused in one line; one well before it runs", async () => {
+    const now = 1_800_000_000_000;
+    const mk = (id: string) => minimalJob(id, { status: 'failed', createdAt: now, updatedAt: now });
+    const writer = makeLedger({ now: () => now });
+    for (const id of ['job-retry-late', 'job-retry-early']) {
+      await writer.createJob(mk(id));
+      await writer.putTasks([newTask(id, 'video', 0)]);
+    }
+    const at = (ms: number) => {
+      const ledger = makeLedger({ now: () => ms });
+      return { ledger, clock: () => ms } as unknown as AppDeps;
+    };
+    await assert.rejects(
+      claimRetry(at(now + 43 * 3600_000), 'job-retry-late'),
+      (e: Error) =>
+        e instanceof InputError &&
+        /^job job-retry-late's records expire at 2027-01-17T\S+ \(all of a job's records go together, 48 h after it was made\): a retry now could lose them mid-run; transcode the source again$/.test(
+          e.message,
+        ),
+    );
+    const claimed = await claimRetry(at(now + 41 * 3600_000), 'job-retry-early');
+    assert.notEqual(claimed.status, 'failed');
   });
 
   it('stores a job whose analysis is larger than one item (chunked), and replaces it', async () => {

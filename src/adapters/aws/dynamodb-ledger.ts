@@ -6,7 +6,8 @@
  * current record, read with a follow-up consistent GetItem (NotFoundError when there is none).
  * Event seqs come from a counter on the job item incremented with an atomic ADD, then the event is put.
  * putTasks claims the job's plan with one conditional write (`taskCount`), then writes the tasks in batches.
- * Every item carries `ttl` (epoch seconds; default 48 hours after its last write).
+ * Every item carries `ttl` (epoch seconds): a job's items all share the one its job item got when it was made
+ * (default 48 hours after), so they expire together; reads leave out items past it.
  *
  * Over 300 lines: one adapter of the whole Ledger port, each method one DynamoDB request with its condition;
  * the item layout and chunking are dynamodb-items.ts.
@@ -76,16 +77,57 @@ export class DynamoDbLedger implements Ledger {
     return ttlFromNow(this.now(), this.ttlHours);
   }
 
-  private readonly loadChunks = (jobId: string, skPrefix: string): Promise<Item[]> =>
-    this.t.queryAll({
-      KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
-      ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
-      ExpressionAttributeValues: { ':pk': jobPk(jobId), ':prefix': skPrefix },
-      ConsistentRead: true,
-    });
+  /** Each job's expiry (its items' `ttl`), as read or written by this ledger. */
+  private readonly expiries = new Map<string, number>();
+
+  /**
+   * The `ttl` of every item of a job: the one its job item got when it was made, so that the job's items
+   * expire together. Before, each item's ttl was its own last write + 48 h: tasks and chunks expired before
+   * the job item, and a retry ~48 h after a failure saw the job but not all of its tasks.
+   */
+  private async ttlOf(jobId: string): Promise<number> {
+    const known = this.expiries.get(jobId);
+    if (known !== undefined) return known;
+    const res = await this.db.send(
+      new GetCommand({
+        TableName: this.table,
+        Key: jobKey(jobId),
+        ProjectionExpression: '#t',
+        ExpressionAttributeNames: { '#t': TTL },
+        ConsistentRead: true,
+      }),
+    );
+    const ttl = typeof res.Item?.[TTL] === 'number' ? res.Item[TTL] : this.ttl();
+    this.expiries.set(jobId, ttl);
+    return ttl;
+  }
+
+  /**
+   * An item past its `ttl`: DynamoDB deletes it within a few days of that time, not at it, and reads return it
+   * until then. Every read here leaves such items out.
+   */
+  private readonly live = (item: Item): boolean => !(typeof item[TTL] === 'number' && item[TTL] * 1000 <= this.now());
+
+  private readonly loadChunks = async (jobId: string, skPrefix: string): Promise<Item[]> =>
+    (
+      await this.t.queryAll({
+        KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+        ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
+        ExpressionAttributeValues: { ':pk': jobPk(jobId), ':prefix': skPrefix },
+        ConsistentRead: true,
+      })
+    ).filter(this.live);
+
+  /** When the job's records go (DynamoDB's TTL, ms), and when the job was made; undefined for no such job. */
+  async recordsExpireAt(jobId: string): Promise<{ at: number; createdAt: number } | undefined> {
+    const item = await this.getJobItem(jobId);
+    if (!item || typeof item[TTL] !== 'number') return undefined;
+    return { at: item[TTL] * 1000, createdAt: item.createdAt as number };
+  }
 
   async createJob(job: JobRecord): Promise<void> {
     const ttl = this.ttl();
+    this.expiries.set(job.id, ttl);
     const bulky = encodeBulkyFields(job.id, job, randomUUID, ttl);
     await this.putChunks(bulky.chunks);
     const item: Item = {
@@ -112,7 +154,8 @@ export class DynamoDbLedger implements Ledger {
 
   private async getJobItem(jobId: string): Promise<Item | undefined> {
     const res = await this.db.send(new GetCommand({ TableName: this.table, Key: jobKey(jobId), ConsistentRead: true }));
-    return res.Item as Item | undefined;
+    const item = res.Item as Item | undefined;
+    return item && this.live(item) ? item : undefined;
   }
 
   private async putChunks(chunks: Item[]): Promise<void> {
@@ -164,7 +207,10 @@ export class DynamoDbLedger implements Ledger {
       },
       opts?.limit,
     );
-    return mapLimit(items, 8, async (item) => {
+    // The index projects no ttl (a projection cannot change on a deployed index): a job's expiry is taken from
+    // its creation and this deployment's hours, which set it.
+    const listed = items.filter((i) => (i.createdAt as number) + this.ttlHours * 3600_000 > this.now());
+    return mapLimit(listed, 8, async (item) => {
       const { done, total } = await this.countVideoTasks(item.id as string);
       const summary: JobSummary = {
         id: item.id as string,
@@ -195,7 +241,7 @@ export class DynamoDbLedger implements Ledger {
 
   async updateJob(jobId: string, from: readonly JobStatus[], to: JobStatus, patch?: JobPatch, now?: number): Promise<JobRecord> {
     const { clearError, ...fields } = patch ?? {};
-    const ttl = this.ttl();
+    const ttl = await this.ttlOf(jobId);
     const set: Item = { status: to, updatedAt: now ?? this.now(), [TTL]: ttl };
     const remove: string[] = clearError && fields.error === undefined ? ['error'] : [];
     for (const [k, v] of Object.entries(fields)) {
@@ -243,7 +289,7 @@ export class DynamoDbLedger implements Ledger {
         videos.length,
         videos.reduce((s, t) => s + t.frameCount, 0),
       );
-      const ttl = this.ttl();
+      const ttl = await this.ttlOf(jobId);
       const items = jobTasks.map((t) => taskToItem({ ...t, status: 'pending', attempts: 0 }, ttl));
       for (let i = 0; i < items.length; i += 25) await this.t.batchWrite(items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })));
     }
@@ -283,7 +329,7 @@ export class DynamoDbLedger implements Ledger {
 
   async getTask(id: TaskId): Promise<TaskRecord | undefined> {
     const res = await this.db.send(new GetCommand({ TableName: this.table, Key: taskKey(id), ConsistentRead: true }));
-    return res.Item ? itemToTask(res.Item as Item) : undefined;
+    return res.Item && this.live(res.Item as Item) ? itemToTask(res.Item as Item) : undefined;
   }
 
   async listTasks(jobId: string): Promise<TaskRecord[]> {
@@ -300,7 +346,7 @@ export class DynamoDbLedger implements Ledger {
     ifAttempts?: number,
   ): Promise<TaskRecord> {
     const { clearError, ...fields } = patch ?? {};
-    const set: Item = { ...fields, status: to, [TTL]: this.ttl() };
+    const set: Item = { ...fields, status: to, [TTL]: await this.ttlOf(id.jobId) };
     const remove = clearError && fields.error === undefined ? ['error'] : [];
     const cond = statusIn(from);
     const attempts = ifAttempts === undefined ? '' : ' AND #attempts = :ifAttempts';
@@ -401,7 +447,7 @@ export class DynamoDbLedger implements Ledger {
     }
     const stored: JobEvent = { ...event, seq };
     if (stored.data === undefined) delete stored.data;
-    await this.db.send(new PutCommand({ TableName: this.table, Item: eventToItem(stored, this.ttl()) }));
+    await this.db.send(new PutCommand({ TableName: this.table, Item: eventToItem(stored, await this.ttlOf(event.jobId)) }));
     return stored;
   }
 
@@ -412,11 +458,12 @@ export class DynamoDbLedger implements Ledger {
       ExpressionAttributeValues: { ':pk': jobPk(jobId), ':from': eventSk(afterSeq + 1), ':to': eventSk(999_999_999) },
       ConsistentRead: true,
     });
-    return items.map(itemToEvent);
+    return items.filter(this.live).map(itemToEvent);
   }
 
   /** Deletes the tasks, events and chunks first and the job item last, so a crash leaves a retryable job. */
   async deleteJob(jobId: string): Promise<void> {
+    this.expiries.delete(jobId);
     const keys = await this.t.queryAll({
       KeyConditionExpression: '#pk = :pk',
       ProjectionExpression: '#pk, #sk',
