@@ -148,6 +148,28 @@ function templateSummary(templateFile: string): { resources: number; byType: Rec
   return { resources: Object.keys(t.Resources ?? {}).length, byType };
 }
 
+/** AWS keeps at least this many of an account's concurrent executions unreserved. */
+const MIN_UNRESERVED = 100;
+
+/** The reservation `deploy --reserved-concurrency` asks for, refused in one line where the account cannot give it. */
+export function reservationRefusal(asked: number, unreserved: number | undefined): string | undefined {
+  if (unreserved === undefined) return undefined;
+  if (unreserved - asked >= MIN_UNRESERVED) return undefined;
+  return `--reserved-concurrency ${asked}: the account has ${unreserved} unreserved concurrent executions and AWS keeps ${MIN_UNRESERVED} of them unreserved, so at most ${Math.max(0, unreserved - MIN_UNRESERVED)} can be reserved (ask AWS for a higher quota)`;
+}
+
+async function requireReservable(asked: number): Promise<void> {
+  const { LambdaClient, GetAccountSettingsCommand } = await import('@aws-sdk/client-lambda');
+  const client = new LambdaClient({});
+  try {
+    const settings = await client.send(new GetAccountSettingsCommand({})).catch(() => undefined);
+    const why = reservationRefusal(asked, settings?.AccountLimit?.UnreservedConcurrentExecutions);
+    if (why) throw new UsageError(why);
+  } finally {
+    client.destroy();
+  }
+}
+
 async function deployCommand(flags: Flags): Promise<void> {
   const opts = parseDeployFlags(flags);
   const out = flags.out === undefined ? undefined : resolve(flagText(flags.out));
@@ -177,6 +199,7 @@ async function deployCommand(flags: Flags): Promise<void> {
     return;
   }
   await requireCdkBootstrap(bootstrapCommand());
+  if (opts.reservedConcurrency !== undefined) await requireReservable(opts.reservedConcurrency);
   await withAssembly(opts, undefined, async (synth) => {
     const outputsFile = join(synth.outdir, 'outputs.json');
     await runCdk(buildCdkDeployArgs(opts, synth.outdir, outputsFile), flags);
@@ -365,7 +388,11 @@ export function registerAwsCommands(program: Command): void {
     .addOption(new Option('--architecture <arch>', 'function architecture (default x86_64)').choices(['x86_64', 'arm64']))
     .option('--timeout <s>', 'function timeout, at most 900 (default 900)')
     .option('--ephemeral <MB>', "Merge's /tmp size (default 10240; encodes get 2048, others 512)")
-    .option('--concurrency <n>', 'segments encoded at once (Map MaxConcurrency; default 40; above 40 a Distributed Map)')
+    .option(
+      '--concurrency <n>',
+      "most segments encoded at once (default 40; above 40 a Distributed Map); each job gets at most what the account's free Lambda concurrency allows",
+    )
+    .option('--reserved-concurrency <n>', 'reserve this much concurrency for the encode function (refused when the account cannot)')
     .option('--retries <n>', 'retries of a failed segment (default 2)')
     .option('--ttl-hours <h>', 'hours a ledger item lives (default 48)')
     .option('--stack-name <name>', 'CloudFormation stack name', 'Shardcast')

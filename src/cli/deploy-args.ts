@@ -19,7 +19,9 @@ export const deployFlagsSchema = z.object({
   memory: int('--memory', 128, 10_240).optional(),
   timeout: int('--timeout', 30, 900).optional(),
   ephemeral: int('--ephemeral', 512, 10_240).optional(),
-  concurrency: int('--concurrency', 0, 10_000).optional(),
+  // 0 once meant "no limit": 10,000 child executions in Distributed mode, past any account's quota.
+  concurrency: int('--concurrency', 1, 10_000).optional(),
+  reservedConcurrency: int('--reserved-concurrency', 1, 10_000).optional(),
   retries: int('--retries', 0, 10).optional(),
   ttlHours: int('--ttl-hours', 1, 24 * 365).optional(),
   stackName: z
@@ -44,6 +46,7 @@ export function deployContext(o: DeployOptions): Record<string, string> {
   if (o.timeout !== undefined) ctx.timeoutSeconds = String(o.timeout);
   if (o.ephemeral !== undefined) ctx.ephemeralMb = String(o.ephemeral);
   if (o.concurrency !== undefined) ctx.mapMaxConcurrency = String(o.concurrency);
+  if (o.reservedConcurrency !== undefined) ctx.reservedConcurrency = String(o.reservedConcurrency);
   if (o.retries !== undefined) ctx.taskRetryAttempts = String(o.retries);
   if (o.ttlHours !== undefined) ctx.ledgerTtlHours = String(o.ttlHours);
   return ctx;

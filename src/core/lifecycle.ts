@@ -78,6 +78,7 @@ export const EVENT_TYPES = [
   'lambda.throttled',
   'lambda.timeout',
   'lambda.died',
+  'job.concurrency',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];

@@ -38,8 +38,13 @@ export const InfraConfigSchema = z.object({
       message: `must be one of ${LOG_RETENTION_DAYS.join(', ')}`,
     })
     .default(14),
-  /** Segments encoded at once. */
-  mapMaxConcurrency: int(0, 10_000, DEFAULT_DEPLOYMENT.mapMaxConcurrency),
+  /**
+   * The most segments an execution encodes at once (each job's Analyze caps it by the account's free Lambda
+   * concurrency). 0 is refused: it meant "no limit", 10,000 child executions in Distributed mode.
+   */
+  mapMaxConcurrency: int(1, 10_000, DEFAULT_DEPLOYMENT.mapMaxConcurrency),
+  /** Concurrency reserved for the encode function (`deploy --reserved-concurrency`); none by default (ADR 0010). */
+  reservedConcurrency: z.coerce.number().int().min(1).max(10_000).optional(),
   /**
    * Distributed Map (child executions) always (true) or never (false). Default: always when mapMaxConcurrency
    * is above 40 (an inline Map runs at most 40 at once), else per run: inline up to 2,490 segments, distributed

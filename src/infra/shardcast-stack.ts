@@ -147,6 +147,8 @@ export class ShardcastStack extends Stack {
       SHARDCAST_STORAGE: config.storage,
       SHARDCAST_LEDGER_TTL_HOURS: String(config.ledgerTtlHours),
       SHARDCAST_FUNCTION_TIMEOUT_SECONDS: String(config.timeoutSeconds),
+      // The most segments an execution encodes at once; Analyze caps it by the account's free concurrency.
+      SHARDCAST_MAP_MAX_CONCURRENCY: String(config.mapMaxConcurrency),
       ...(efsMount ? { SHARDCAST_EFS_ROOT: EFS_MOUNT_PATH } : {}),
     };
     const entries = STEP_FUNCTIONS.map((name) => {
@@ -169,6 +171,9 @@ export class ShardcastStack extends Stack {
         ephemeralStorageSize: Size.mebibytes(ephemeralMbOf(name, config.ephemeralMb)),
         logGroup,
         environment,
+        ...(name === 'encode-segment' && config.reservedConcurrency !== undefined
+          ? { reservedConcurrentExecutions: config.reservedConcurrency }
+          : {}),
         ...(efsMount
           ? {
               vpc: efsMount.vpc,
@@ -193,7 +198,13 @@ export class ShardcastStack extends Stack {
       );
       return [name, fn] as const;
     });
-    return Object.fromEntries(entries) as Record<StepName, lambda.DockerImageFunction>;
+    const fns = Object.fromEntries(entries) as Record<StepName, lambda.DockerImageFunction>;
+    // Analyze reads what the account gives the encode function when a job starts (core/concurrency.ts).
+    const encode = fns['encode-segment'];
+    fns.analyze.addEnvironment('SHARDCAST_ENCODE_FUNCTION', encode.functionName);
+    fns.analyze.addToRolePolicy(new iam.PolicyStatement({ actions: ['lambda:GetAccountSettings'], resources: ['*'] }));
+    fns.analyze.addToRolePolicy(new iam.PolicyStatement({ actions: ['lambda:GetFunctionConcurrency'], resources: [encode.functionArn] }));
+    return fns;
   }
 
   private makeStateMachine(config: InfraConfig): sfn.StateMachine {
@@ -206,7 +217,6 @@ export class ShardcastStack extends Stack {
       mergeFunctionArn: f.merge.functionArn,
       finalizeFunctionArn: f.finalize.functionArn,
       failFunctionArn: f['mark-failed'].functionArn,
-      mapMaxConcurrency: config.mapMaxConcurrency,
       // Above the Lambda timeout, so a Lambda timeout surfaces as its own error rather than States.Timeout.
       taskTimeoutSeconds: config.timeoutSeconds + 60,
       taskRetryAttempts: config.taskRetryAttempts,

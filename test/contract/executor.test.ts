@@ -123,7 +123,6 @@ runExecutorContract('workflow encode states', 'ecflow', async () => {
 function encodeAllMachine(job: JobRecord): StateMachine {
   const def = localWorkflowDefinition({
     mapMode: 'inline',
-    mapMaxConcurrency: job.options.workers,
     taskTimeoutSeconds: 60,
     taskRetryAttempts: job.options.maxAttempts - 1,
   });
@@ -159,7 +158,11 @@ function workflowEncodeAll(deps: AppDeps, faults: TaskFaults, job: JobRecord): E
       const execution = encodeAllMachine(job).run(
         {
           jobId,
-          analyze: { segments: tasks.filter((t) => t.kind === 'video').map((t) => t.index), audio: tasks.some((t) => t.kind === 'audio') },
+          analyze: {
+            segments: tasks.filter((t) => t.kind === 'video').map((t) => t.index),
+            audio: tasks.some((t) => t.kind === 'audio'),
+            concurrency: job.options.workers,
+          },
         },
         {
           overrides: {

@@ -126,7 +126,7 @@ describe('CDK stack (storage=s3)', () => {
     });
     const def = definitionOf(t);
     const map = def.States.EncodeAll.Branches[0].States.EncodeSegments;
-    assert.equal(map.MaxConcurrency, 20);
+    assert.equal(map.MaxConcurrencyPath, '$.analyze.concurrency');
     assert.deepEqual(map.ItemProcessor.ProcessorConfig, { Mode: 'INLINE' });
     assert.equal(map.ItemProcessor.States.EncodeSegment.Resource, '<ref>');
     assert.equal(def.States.Analyze.TimeoutSeconds, 660);
@@ -232,7 +232,10 @@ describe('CDK stack (Distributed Map)', () => {
     const t = synth({ mapMaxConcurrency: 200 });
     const map = definitionOf(t).States.EncodeAll.Branches[0].States.EncodeSegments;
     assert.deepEqual(map.ItemProcessor.ProcessorConfig, { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' });
-    assert.equal(map.MaxConcurrency, 200);
+    assert.equal(map.MaxConcurrencyPath, '$.analyze.concurrency');
+    t.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ SHARDCAST_MAP_MAX_CONCURRENCY: '200' }) },
+    });
     const start = allowStatements(t).filter((s) => asList(s.Action).includes('states:StartExecution'));
     assert.equal(start.length, 1);
     assert.match(JSON.stringify(start[0]!.Resource), /stateMachine:Shardcast-workflow/);
@@ -246,5 +249,25 @@ describe('CDK stack (Distributed Map)', () => {
     assert.equal(parseInfraConfig({ distributedMap: 'true' }).mapMode, 'distributed');
     assert.equal(parseInfraConfig({}).mapMode, 'auto');
     assert.equal(parseInfraConfig({ mapMaxConcurrency: '41' }).mapMode, 'distributed');
+    // Regression: 0 meant no limit, 10,000 child executions in Distributed mode.
+    assert.throws(() => parseInfraConfig({ mapMaxConcurrency: '0' }), /mapMaxConcurrency/);
+  });
+
+  it('--reserved-concurrency reserves it for the encode function only; Analyze may read the account and that function', () => {
+    const t = synth({ reservedConcurrency: 50 });
+    const fns = Object.values(t.findResources('AWS::Lambda::Function')) as Array<{ Properties: any }>;
+    const reserved = fns.filter((f) => f.Properties.ReservedConcurrentExecutions !== undefined);
+    assert.equal(reserved.length, 1);
+    assert.equal(reserved[0]!.Properties.ReservedConcurrentExecutions, 50);
+    assert.match(reserved[0]!.Properties.Description, /encode-segment/);
+    const analyze = fns.find((f) => /analyze/.test(f.Properties.Description))!;
+    assert.ok(analyze.Properties.Environment.Variables.SHARDCAST_ENCODE_FUNCTION, 'Analyze knows the encode function');
+    const actions = allowStatements(t).flatMap((s) => asList(s.Action));
+    assert.ok(actions.includes('lambda:GetAccountSettings') && actions.includes('lambda:GetFunctionConcurrency'));
+    const none = Object.values(synth({}).findResources('AWS::Lambda::Function')) as Array<{ Properties: any }>;
+    assert.ok(
+      none.every((f) => f.Properties.ReservedConcurrentExecutions === undefined),
+      'none reserved by default (ADR 0010)',
+    );
   });
 });

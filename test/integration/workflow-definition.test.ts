@@ -22,6 +22,7 @@ import { historyEventsOfInvocation, mapModeFor, maxInlineSegments } from '../../
 import { describeWorkflowFailure, parseWorkflowFailure } from '../../src/adapters/aws/workflow-payloads.js';
 import { countStateTransitions } from '../../src/core/cost-model.js';
 import { STALE_TASK_MS } from '../../src/app/job-lease.js';
+import { executionConcurrency } from '../../src/core/concurrency.js';
 
 ensurePromiseWithResolvers();
 
@@ -34,7 +35,6 @@ const params = (over: Partial<WorkflowParams> = {}): WorkflowParams => ({
   mergeFunctionArn: arn('merge'),
   finalizeFunctionArn: arn('finalize'),
   failFunctionArn: arn('fail'),
-  mapMaxConcurrency: 4,
   taskTimeoutSeconds: 900,
   taskRetryAttempts: 2,
   ...over,
@@ -61,7 +61,7 @@ function runWorkflow(segments: number[], audio: boolean, over: Record<string, Ha
     };
   const ok: Handler = async (input) => ({ ...input, status: 'done', big: 'x'.repeat(1000) });
   const handlers: Record<string, (raw: unknown) => Promise<never>> = {
-    Analyze: record('Analyze', async () => ({ segments, segmentCount: segments.length, audio, extra: 'dropped' })),
+    Analyze: record('Analyze', async () => ({ segments, segmentCount: segments.length, audio, concurrency: 4, extra: 'dropped' })),
     EncodeSegment: record('EncodeSegment', ok),
     EncodeAudio: record('EncodeAudio', ok),
     Merge: record('Merge', ok),
@@ -91,7 +91,10 @@ describe('workflow definition', () => {
     const text = JSON.stringify(def);
     assert.ok(!/\$\{[A-Za-z]/.test(text), 'no placeholder left');
     const map = findSegmentMap(def);
-    assert.equal(map.MaxConcurrency, 4);
+    // Per execution, from Analyze (the job's concurrency capped by the account's free Lambda concurrency).
+    assert.equal(map.MaxConcurrencyPath, '$.analyze.concurrency');
+    assert.equal(map.MaxConcurrency, undefined, 'not both');
+    assert.deepEqual((def.States.Analyze as Record<string, any>).ResultSelector['concurrency.$'], '$.concurrency');
     assert.deepEqual(map.ItemProcessor && (map.ItemProcessor as Record<string, unknown>).ProcessorConfig, { Mode: 'INLINE' });
     assert.ok(text.includes(arn('encode-segment')) && text.includes(arn('fail')));
     assert.match(text, /"TimeoutSeconds":900/);
@@ -99,12 +102,12 @@ describe('workflow definition', () => {
 
   it('builds a Distributed Map variant with the same item processor', () => {
     const inline = buildWorkflowDefinition(params());
-    const distributed = buildWorkflowDefinition(params({ mapMode: 'distributed', mapMaxConcurrency: 500 }));
+    const distributed = buildWorkflowDefinition(params({ mapMode: 'distributed' }));
     const dmap = findSegmentMap(distributed);
     const dproc = dmap.ItemProcessor as Record<string, unknown>;
     const iproc = findSegmentMap(inline).ItemProcessor as Record<string, unknown>;
     assert.deepEqual(dproc.ProcessorConfig, { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' });
-    assert.equal(dmap.MaxConcurrency, 500);
+    assert.equal(dmap.MaxConcurrencyPath, '$.analyze.concurrency');
     assert.deepEqual(dproc.States, iproc.States);
     assert.deepEqual(dproc.StartAt, iproc.StartAt);
   });
@@ -222,6 +225,24 @@ describe('workflow definition', () => {
         assert.ok(r.makespan < Math.ceil(160 / freeSlots) * 30 * 1.25, `${freeSlots} free slots: ${r.makespan} s`);
       }
     }
+    // Issue 26's scenarios, with segments of up to half the function timeout: run at MaxConcurrency 40 against 10,
+    // 20 or 30 free slots they failed 5 of 5 runs. Each execution now runs at most what the account's free
+    // concurrency gives (core/concurrency.ts; the free slots are what GetAccountSettings reports as unreserved):
+    // every run completes, with few refusals, well inside the inline Map's history.
+    for (const [tasks, taskSeconds, free] of [
+      [160, 300, 10],
+      [720, 450, 10],
+      [720, 450, 20],
+      [720, 450, 30],
+    ] as const) {
+      const { concurrency } = executionConcurrency(40, { unreserved: free });
+      for (const seed of [1, 2, 3, 4, 5]) {
+        const r = simulateThrottledMap({ tasks, taskSeconds, maxConcurrency: concurrency, freeSlots: free, retrier, seed });
+        assert.equal(r.failed, 0, `${tasks} x ${taskSeconds} s, ${free} free, seed ${seed}: ${r.failed} ran out of retries`);
+        const events = tasks * historyEventsOfInvocation({ firstAttempt: true, mapItem: true }) + r.throttles * 3;
+        assert.ok(events < 25_000, `${tasks} x ${taskSeconds} s, ${free} free: ${events} history events`);
+      }
+    }
     // Every Lambda task of the workflow has the same throttle retrier first.
     const tasks: Array<Record<string, unknown>> = [];
     const walk = (states: Record<string, any>) => {
@@ -260,7 +281,11 @@ describe('workflow definition', () => {
     assert.deepEqual(callsTo(run, 'Merge'), [{ jobId: 'job-1' }]);
     assert.deepEqual(callsTo(run, 'Finalize'), [{ jobId: 'job-1' }]);
     assert.equal(callsTo(run, 'MarkFailed').length, 0);
-    assert.deepEqual(out, { jobId: 'job-1', analyze: { segments: [2, 0, 1], segmentCount: 3, audio: true }, result: { status: 'done' } });
+    assert.deepEqual(out, {
+      jobId: 'job-1',
+      analyze: { segments: [2, 0, 1], segmentCount: 3, audio: true, concurrency: 4 },
+      result: { status: 'done' },
+    });
   });
 
   it('skips the audio task when there is none', async () => {

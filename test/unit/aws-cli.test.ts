@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { calibrationOf, lambdaTaskScale, lambdaTaskScaleOf, measuredJobOf } from '../../src/app/job-cost.js';
-import { cdkEnv, deploymentOf } from '../../src/cli/aws-commands.js';
+import { cdkEnv, deploymentOf, reservationRefusal } from '../../src/cli/aws-commands.js';
 import { segmentWarning, usd } from '../../src/cli/cost-text.js';
 import {
   buildCdkDeployArgs,
@@ -279,5 +279,25 @@ describe('the CDK CLI run by deploy', () => {
     assert.equal(env.BUILDX_NO_DEFAULT_ATTESTATIONS, '1');
     assert.equal(env.PATH, '/usr/bin');
     assert.equal(env.AWS_PROFILE, 'p');
+  });
+});
+
+describe('deploy: concurrency the account can give', () => {
+  it('--concurrency 0 is refused (it meant no limit: 10,000 child executions); --reserved-concurrency reaches the stack', () => {
+    assert.throws(
+      () => parseDeployFlags({ concurrency: '0' }),
+      (e: Error) => e instanceof UsageError && /--concurrency/.test(e.message),
+    );
+    assert.equal(deployContext(parseDeployFlags({ reservedConcurrency: '50' })).reservedConcurrency, '50');
+    assert.throws(() => parseDeployFlags({ reservedConcurrency: '0' }), /--reserved-concurrency/);
+  });
+  it('a reservation that would leave the account under 100 unreserved is refused in one line', () => {
+    assert.equal(reservationRefusal(50, 1000), undefined);
+    assert.equal(reservationRefusal(50, undefined), undefined, 'unreadable: CloudFormation decides');
+    assert.equal(
+      reservationRefusal(50, 10),
+      '--reserved-concurrency 50: the account has 10 unreserved concurrent executions and AWS keeps 100 of them unreserved, so at most 0 can be reserved (ask AWS for a higher quota)',
+    );
+    assert.match(reservationRefusal(950, 1000)!, /at most 900 can be reserved/);
   });
 });

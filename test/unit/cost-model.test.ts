@@ -14,6 +14,7 @@ import {
   type PriceKey,
 } from '../../src/core/cost-model.js';
 import { lambdaVcpus, projectJob, threadSpeedup } from '../../src/core/job-projection.js';
+import { executionConcurrency } from '../../src/core/concurrency.js';
 
 const PRICE_KEYS: PriceKey[] = [
   'lambdaGbSecondX86',
@@ -269,5 +270,24 @@ describe('prices/aws-prices.json', () => {
       assert.ok(e.unit.length > 0);
     }
     assert.ok(REAL_PRICES.prices.lambdaGbSecondArm.usd < REAL_PRICES.prices.lambdaGbSecondX86.usd);
+  });
+});
+
+describe('executionConcurrency: segments at once, from the job and the account', () => {
+  it('a new account (10 unreserved) gets 8 of the 40 asked: one slot left to its other functions, one to the audio', () => {
+    const r = executionConcurrency(40, { unreserved: 10 });
+    assert.equal(r.concurrency, 8);
+    assert.match(r.note, /^8 segment\(s\) at once, not the 40 asked: the account has 10 unreserved concurrent executions/);
+  });
+  it('a large account gives what is asked; a reservation for the encode function decides where there is one', () => {
+    assert.equal(executionConcurrency(40, { unreserved: 1000 }).concurrency, 40);
+    assert.equal(executionConcurrency(40, { unreserved: 1000, reservedForEncode: 25 }).concurrency, 25);
+    assert.equal(executionConcurrency(10, { reservedForEncode: 25 }).concurrency, 10);
+  });
+  it('never below one; unknown capacity keeps what is asked and says so', () => {
+    assert.equal(executionConcurrency(40, { unreserved: 1 }).concurrency, 1);
+    const r = executionConcurrency(40, undefined);
+    assert.equal(r.concurrency, 40);
+    assert.match(r.note, /could not be read/);
   });
 });

@@ -30,7 +30,6 @@ export interface WorkflowOutcome {
 }
 
 export interface LocalWorkflowOptions {
-  mapMaxConcurrency: number;
   taskTimeoutSeconds: number;
   /** Retries of a RetryableTaskError (the job's maxAttempts - 1). */
   taskRetryAttempts: number;
@@ -53,7 +52,7 @@ const fakeArn = (name: string): string => `arn:aws:lambda:us-east-1:000000000000
 /** What the local interpreter's definition is filled in with (the ARNs are names the handlers are bound to). */
 export type LocalDefinitionOptions = Pick<
   LocalWorkflowOptions,
-  'mapMaxConcurrency' | 'taskTimeoutSeconds' | 'taskRetryAttempts' | 'mapMode' | 'maxInlineSegments'
+  'taskTimeoutSeconds' | 'taskRetryAttempts' | 'mapMode' | 'maxInlineSegments'
 >;
 
 /** The state machine definition as the local interpreter runs it: the deployed one, its distributed copy inline. */
@@ -68,7 +67,6 @@ export function localWorkflowDefinition(opts: LocalDefinitionOptions): AslDefini
     mergeFunctionArn: fakeArn('merge'),
     finalizeFunctionArn: fakeArn('finalize'),
     failFunctionArn: fakeArn('mark-failed'),
-    mapMaxConcurrency: opts.mapMaxConcurrency,
     taskTimeoutSeconds: opts.taskTimeoutSeconds,
     taskRetryAttempts: opts.taskRetryAttempts,
   });

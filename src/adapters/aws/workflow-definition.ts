@@ -29,8 +29,6 @@ export interface WorkflowParams {
   mergeFunctionArn: string;
   finalizeFunctionArn: string;
   failFunctionArn: string;
-  /** Segments encoded at once (Map MaxConcurrency; 0 means no limit). */
-  mapMaxConcurrency: number;
   /** Task state timeout; set it above the Lambda timeout (the local interpreter's default is 60 s). */
   taskTimeoutSeconds: number;
   /** Retries of a task that failed with RetryableTaskError. */
@@ -78,7 +76,6 @@ function placeholderValues(p: WorkflowParams): Record<string, string | number> {
     MergeFunctionArn: p.mergeFunctionArn,
     FinalizeFunctionArn: p.finalizeFunctionArn,
     FailFunctionArn: p.failFunctionArn,
-    MapMaxConcurrency: p.mapMaxConcurrency,
     TaskTimeoutSeconds: p.taskTimeoutSeconds,
     TaskRetryAttempts: p.taskRetryAttempts,
     TaskBusyRetryIntervalSeconds: BUSY_RETRY_INTERVAL_SECONDS,

@@ -16,6 +16,8 @@ export interface AnalyzeStepOutput {
   segments: number[];
   /** Whether the audio task exists and still needs encoding. */
   audio: boolean;
+  /** Segments encoded at once (the segment Map's MaxConcurrencyPath): the job's, capped by the account's. */
+  concurrency: number;
 }
 
 /** The input of EncodeSegment (one Map item) and EncodeAudio. Their output is dropped (OutputPath null). */

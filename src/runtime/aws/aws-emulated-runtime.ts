@@ -45,19 +45,28 @@ const TASK_TIMEOUT_SECONDS = 960;
 export interface EmulatedLambdaLimits {
   throttle: number;
   concurrency?: number;
+  /**
+   * What lambda:GetAccountSettings reports as the account's unreserved concurrency
+   * (SHARDCAST_EMULATED_UNRESERVED=<n>); unset: not readable, as for a role without the permission.
+   */
+  unreserved?: number;
 }
 
 export function emulatedLambdaLimits(env: Record<string, string | undefined>): EmulatedLambdaLimits {
   const t = env.SHARDCAST_EMULATED_THROTTLE;
-  const c = env.SHARDCAST_EMULATED_CONCURRENCY;
   const throttle = t === undefined || t === '' ? 0 : Number(t);
   if (!(throttle >= 0 && throttle < 1))
     throw new UsageError(`SHARDCAST_EMULATED_THROTTLE must be a fraction from 0 to below 1, got ${JSON.stringify(t)}`);
-  if (c === undefined || c === '') return { throttle };
-  const concurrency = Number(c);
-  if (!Number.isInteger(concurrency) || concurrency < 1)
-    throw new UsageError(`SHARDCAST_EMULATED_CONCURRENCY must be a whole number from 1, got ${JSON.stringify(c)}`);
-  return { throttle, concurrency };
+  const whole = (name: string): number | undefined => {
+    const v = env[name];
+    if (v === undefined || v === '') return undefined;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1) throw new UsageError(`${name} must be a whole number from 1, got ${JSON.stringify(v)}`);
+    return n;
+  };
+  const concurrency = whole('SHARDCAST_EMULATED_CONCURRENCY');
+  const unreserved = whole('SHARDCAST_EMULATED_UNRESERVED');
+  return { throttle, ...(concurrency !== undefined ? { concurrency } : {}), ...(unreserved !== undefined ? { unreserved } : {}) };
 }
 
 /**
@@ -174,6 +183,8 @@ export async function startEmulatedAws(cfg: EmulatedAwsConfig): Promise<Emulated
     const stop = new AbortController();
     const stepRt: StepRuntime = {
       ...runtime,
+      // What GetAccountSettings would say (SHARDCAST_EMULATED_UNRESERVED), not AWS's own.
+      lambdaCapacity: async () => (limits.unreserved !== undefined ? { unreserved: limits.unreserved } : undefined),
       signal: stop.signal,
       ...(cfg.staleTaskMs !== undefined ? { staleTaskMs: cfg.staleTaskMs } : {}),
     };
@@ -245,7 +256,6 @@ export async function startEmulatedAws(cfg: EmulatedAwsConfig): Promise<Emulated
       MarkFailed: call(markFailedStep, 'MarkFailed'),
     };
     const execution = startLocalWorkflow({ jobId }, handlers, {
-      mapMaxConcurrency: job.options.workers,
       taskTimeoutSeconds: TASK_TIMEOUT_SECONDS,
       taskRetryAttempts: Math.max(0, job.options.maxAttempts - 1),
       ...(cfg.retryIntervalMs !== undefined ? { retryIntervalMs: cfg.retryIntervalMs } : {}),

@@ -17,6 +17,8 @@ import { isS3Uri, parseS3Uri } from '../../adapters/aws/s3-uri.js';
 import type { AppDeps, TaskProgress } from '../../app/deps.js';
 import { STALE_TASK_MS } from '../../app/job-lease.js';
 import { UsageError } from '../../core/errors.js';
+import type { LambdaCapacity } from '../../core/concurrency.js';
+import { GetAccountSettingsCommand, GetFunctionConcurrencyCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { PARALLEL_SCAN } from '../../core/packet-scan.js';
 import type { MediaTool } from '../../ports/media-tool.js';
 import { makeAppDeps, openMediaTool } from '../app-deps.js';
@@ -39,6 +41,10 @@ export const awsSettingsSchema = z.object({
     .default(48),
   /** The functions' timeout (the stack sets it): segments are planned to encode well inside it. */
   SHARDCAST_FUNCTION_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(900).default(900),
+  /** The deployment's most segments at once (the stack sets it): a job asking more gets this. */
+  SHARDCAST_MAP_MAX_CONCURRENCY: z.coerce.number().int().min(1).max(10_000).optional(),
+  /** The encode function's name (the stack sets it), whose reserved concurrency is read when a job starts. */
+  SHARDCAST_ENCODE_FUNCTION: z.string().min(1).optional(),
 });
 
 export interface AwsSettings {
@@ -50,6 +56,10 @@ export interface AwsSettings {
   ledgerTtlHours: number;
   /** The encode functions' timeout, seconds. */
   functionTimeoutSeconds?: number;
+  /** The deployment's most segments at once. */
+  mapMaxConcurrency?: number;
+  /** The encode function's name. */
+  encodeFunction?: string;
 }
 
 export function parseAwsSettings(env: Record<string, string | undefined>): AwsSettings {
@@ -64,6 +74,8 @@ export function parseAwsSettings(env: Record<string, string | undefined>): AwsSe
     tempPrefix: e.SHARDCAST_TEMP_PREFIX,
     ledgerTtlHours: e.SHARDCAST_LEDGER_TTL_HOURS,
     functionTimeoutSeconds: e.SHARDCAST_FUNCTION_TIMEOUT_SECONDS,
+    ...(e.SHARDCAST_MAP_MAX_CONCURRENCY !== undefined ? { mapMaxConcurrency: e.SHARDCAST_MAP_MAX_CONCURRENCY } : {}),
+    ...(e.SHARDCAST_ENCODE_FUNCTION ? { encodeFunction: e.SHARDCAST_ENCODE_FUNCTION } : {}),
   };
 }
 
@@ -93,12 +105,36 @@ export interface StepRuntime {
   staleTaskMs: number;
   /** Aborts running encodes (the emulated mode, on Ctrl-C). */
   signal?: AbortSignal;
+  /** The deployment's most segments at once, where it sets one. */
+  mapMaxConcurrency?: number;
+  /** What the account gives the encode function now (read when a job's analysis starts); undefined: unknown. */
+  lambdaCapacity?: () => Promise<LambdaCapacity | undefined>;
 }
 
 export interface AwsRuntime extends StepRuntime {
   s3: S3Client;
   settings: AwsSettings;
   close(): Promise<void>;
+}
+
+/**
+ * The account's unreserved concurrency and the encode function's reserved concurrency, read with the function's
+ * own role (lambda:GetAccountSettings, lambda:GetFunctionConcurrency); a figure that cannot be read is left out.
+ */
+async function readLambdaCapacity(encodeFunction: string | undefined): Promise<LambdaCapacity | undefined> {
+  const client = new LambdaClient({});
+  try {
+    const [account, reserved] = await Promise.all([
+      client.send(new GetAccountSettingsCommand({})).catch(() => undefined),
+      encodeFunction ? client.send(new GetFunctionConcurrencyCommand({ FunctionName: encodeFunction })).catch(() => undefined) : undefined,
+    ]);
+    const unreserved = account?.AccountLimit?.UnreservedConcurrentExecutions;
+    const reservedForEncode = reserved?.ReservedConcurrentExecutions;
+    if (unreserved === undefined && reservedForEncode === undefined) return undefined;
+    return { ...(unreserved !== undefined ? { unreserved } : {}), ...(reservedForEncode !== undefined ? { reservedForEncode } : {}) };
+  } finally {
+    client.destroy();
+  }
 }
 
 function isNotFound(err: unknown): boolean {
@@ -165,6 +201,8 @@ export function makeAwsRuntime(cfg: AwsRuntimeConfig): AwsRuntime {
     settings,
     encodeThreads: cfg.encodeThreads === 'job' ? undefined : (cfg.encodeThreads ?? availableParallelism()),
     staleTaskMs: STALE_TASK_MS,
+    ...(settings.mapMaxConcurrency !== undefined ? { mapMaxConcurrency: settings.mapMaxConcurrency } : {}),
+    lambdaCapacity: () => readLambdaCapacity(settings.encodeFunction),
     async close() {
       await ledger.close();
       s3.destroy();
