@@ -7,6 +7,8 @@
  * Over 300 lines: the AWS home's commands (deploy, destroy, cost, estimate) with their option declarations,
  * which are most of its length.
  */
+import { executionConcurrency } from '../core/concurrency.js';
+import { encodeRetryBudget } from '../adapters/aws/workflow-definition.js';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -277,6 +279,20 @@ async function costCommand(jobId: string, flags: Flags): Promise<void> {
   );
 }
 
+/** The account's unreserved Lambda concurrency (lambda:GetAccountSettings), or undefined within 3 s. */
+async function readUnreserved(): Promise<number | undefined> {
+  const { LambdaClient, GetAccountSettingsCommand } = await import('@aws-sdk/client-lambda');
+  const client = new LambdaClient({});
+  try {
+    const settings = await client
+      .send(new GetAccountSettingsCommand({}), { abortSignal: AbortSignal.timeout(3000) })
+      .catch(() => undefined);
+    return settings?.AccountLimit?.UnreservedConcurrentExecutions;
+  } finally {
+    client.destroy();
+  }
+}
+
 async function estimateCommand(input: string, flags: Flags): Promise<void> {
   if (flags.backend !== undefined && flags.backend !== 'aws') throw new UsageError('estimate projects a run on AWS: use --backend aws');
   const stateDir = stateDirOf(flags, process.env);
@@ -294,7 +310,12 @@ async function estimateCommand(input: string, flags: Flags): Promise<void> {
     });
     const durationSeconds = num('--duration', flags.duration, 1, 7 * 86_400) ?? analysis.duration;
     const sourceBytes = num('--source-bytes', flags.sourceBytes, 1, 1e15) ?? analysis.sizeBytes;
-    const concurrency = deployment.mapMaxConcurrency;
+    // What an execution will get: the deployment's concurrency, capped by the account's as Analyze caps it.
+    const asked = deployment.mapMaxConcurrency;
+    const unreserved = num('--unreserved', flags.unreserved, 1, 1_000_000) ?? (await readUnreserved());
+    const planned = executionConcurrency(asked, unreserved !== undefined ? { unreserved } : undefined);
+    const concurrency = planned.concurrency;
+    const retryBudget = encodeRetryBudget({ taskTimeoutSeconds: deployment.timeoutSeconds + 60, taskRetryAttempts: 2 });
     const segmentSeconds = options.segmentSeconds ?? defaultSegmentSeconds(durationSeconds, concurrency);
     const limits = planLimits({ analysis, durationSeconds, options, segmentSeconds, concurrency, mapMode: deploymentMapMode(concurrency) });
     const ac = options.profile.audioCodec;
@@ -334,6 +355,8 @@ async function estimateCommand(input: string, flags: Flags): Promise<void> {
         transfer,
       }),
       limitsText(limits),
+      `concurrency: ${planned.note}`,
+      `retries: a throttled invocation waits up to ${retryBudget.throttle.attempts} times (about ${Math.round(retryBudget.throttle.meanSeconds / 60)} min, at most ${Math.round(retryBudget.throttle.mostSeconds / 60)}); a busy task every ${retryBudget.busy.intervalSeconds} s, ${retryBudget.busy.attempts} times; a timed-out or dead invocation ${retryBudget.deaths} more time`,
     ].join('\n');
     const warning = segmentWarning(projection, deployment.timeoutSeconds);
     print(
@@ -343,6 +366,8 @@ async function estimateCommand(input: string, flags: Flags): Promise<void> {
         calibration: { ...sample, ...calibrationOf(sample) },
         deployment,
         concurrency,
+        concurrencyPlan: { asked, ...(unreserved !== undefined ? { unreserved } : {}), planned: concurrency, note: planned.note },
+        retryBudget,
         segmentSeconds,
         projection: shown,
         limits,
@@ -418,7 +443,8 @@ export function registerAwsCommands(program: Command): void {
       .description('project wall time and cost of a run on AWS from a probe and a short calibration encode here')
       .argument('<input>', 'source video file')
       .addOption(new Option('--backend <name>', 'aws (the only one projected)').choices(['aws']))
-      .option('--concurrency <n>', 'segments at once (default: the deployed stack, else 40)')
+      .option('--concurrency <n>', 'segments at once (default: the deployed stack, else 40), capped by the account as a run is')
+      .option('--unreserved <n>', "the account's unreserved Lambda concurrency (default: read with lambda:GetAccountSettings)")
       .option('--segment-seconds <s>', 'target segment length (default: from duration and concurrency)')
       .option('--calibrate-seconds <s>', 'seconds of source encoded to calibrate (default 4)')
       .option('--duration <s>', 'project a source of this length instead of the probed one (same kind of content)')

@@ -122,8 +122,26 @@ describe('CLI: transcode --backend aws-emulated', () => {
     // The planner's own count (its tapered tail included), not duration / target.
     assert.ok(e.projection.segments >= Math.ceil(2700 / e.segmentSeconds), `${e.projection.segments} segments`);
     assert.ok(e.projection.wallSeconds > 0 && e.projection.cost.totalUsd > 0);
-    // The AWS limits of the plan, beside time and cost.
+    // The AWS limits of the plan, beside time and cost. No account here: its concurrency is unknown, said so.
     assert.equal(e.concurrency, 40);
+    assert.equal(e.concurrencyPlan.asked, 40);
+    assert.match(e.concurrencyPlan.note, /could not be read/);
+    assert.deepEqual(Object.keys(e.retryBudget).sort(), ['busy', 'deaths', 'throttle']);
+    assert.equal(e.retryBudget.throttle.attempts, 120);
+    assert.ok(e.retryBudget.throttle.meanSeconds > 1800 && e.retryBudget.throttle.mostSeconds > e.retryBudget.throttle.meanSeconds);
+    assert.ok(e.retryBudget.busy.attempts * e.retryBudget.busy.intervalSeconds >= 900, 'a busy task outlasts a function run');
+    // A new account (10 unreserved): 8 at once, planned with that.
+    const small = cli(
+      ['estimate', clip, '--backend', 'aws', '--preset', 'ultrafast', '--duration', '2700', '--unreserved', '10', '--json'],
+      {
+        stateDir: state,
+      },
+    );
+    assert.equal(small.status, 0, small.stderr);
+    const s = JSON.parse(small.stdout);
+    assert.equal(s.concurrency, 8);
+    assert.deepEqual([s.concurrencyPlan.asked, s.concurrencyPlan.unreserved, s.concurrencyPlan.planned], [40, 10, 8]);
+    assert.match(s.concurrencyPlan.note, /^8 segment\(s\) at once, not the 40 asked/);
     assert.equal(e.limits.segments, e.projection.segments);
     assert.equal(e.limits.mapMode, 'inline');
     assert.ok(e.limits.largestPayloadBytes < e.limits.payloadLimitBytes && e.limits.largestItemBytes < e.limits.itemLimitBytes);

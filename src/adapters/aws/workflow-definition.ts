@@ -198,6 +198,51 @@ export function substituteWorkflow(template: AslDefinition, params: WorkflowPara
   return def;
 }
 
+/** How long the encode task's retriers wait, from the definition itself (what `estimate` reports). */
+export interface RetryBudget {
+  /** Lambda.TooManyRequestsException: attempts, and the wait they add up to on average (full jitter) and at most. */
+  throttle: { attempts: number; meanSeconds: number; mostSeconds: number };
+  /** TaskBusyError: attempts, every `intervalSeconds`. */
+  busy: { attempts: number; intervalSeconds: number };
+  /** A timeout or a dead runtime: attempts after the first. */
+  deaths: number;
+}
+
+export function encodeRetryBudget(params: Pick<WorkflowParams, 'taskTimeoutSeconds' | 'taskRetryAttempts'>): RetryBudget {
+  const def = buildWorkflowDefinition({
+    ...params,
+    mapMode: 'inline',
+    analyzeFunctionArn: 'a',
+    encodeSegmentFunctionArn: 'e',
+    encodeAudioFunctionArn: 'e',
+    mergeFunctionArn: 'm',
+    finalizeFunctionArn: 'f',
+    failFunctionArn: 'x',
+  });
+  const task = asObject(
+    asObject(asObject(findSegmentMap(def).ItemProcessor, 'ItemProcessor').States, 'States').EncodeSegment,
+    'EncodeSegment',
+  );
+  const retriers = (task.Retry as Array<{ [key: string]: Json }>).map((r) => ({
+    errors: r.ErrorEquals as string[],
+    interval: r.IntervalSeconds as number,
+    attempts: r.MaxAttempts as number,
+    rate: (r.BackoffRate as number | undefined) ?? 2,
+    cap: (r.MaxDelaySeconds as number | undefined) ?? Number.POSITIVE_INFINITY,
+    jitter: r.JitterStrategy === 'FULL',
+  }));
+  const by = (error: string) => retriers.find((r) => r.errors.includes(error))!;
+  const t = by('Lambda.TooManyRequestsException');
+  let most = 0;
+  for (let n = 1; n <= t.attempts; n++) most += Math.min(t.interval * t.rate ** (n - 1), t.cap);
+  const b = by('TaskBusyError');
+  return {
+    throttle: { attempts: t.attempts, meanSeconds: Math.round(t.jitter ? most / 2 : most), mostSeconds: Math.round(most) },
+    busy: { attempts: b.attempts, intervalSeconds: b.interval },
+    deaths: by('Runtime.ExitError').attempts,
+  };
+}
+
 /** Loads infra/workflow.asl.json and fills it in. */
 export function buildWorkflowDefinition(params: WorkflowParams): AslDefinition {
   return substituteWorkflow(loadWorkflowTemplate(), params);
