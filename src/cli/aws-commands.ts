@@ -150,6 +150,15 @@ function templateSummary(templateFile: string): { resources: number; byType: Rec
   return { resources: Object.keys(t.Resources ?? {}).length, byType };
 }
 
+/** The most memory a new account's functions may have until AWS raises it (the quota has no read API). */
+const NEW_ACCOUNT_MEMORY_MB = 3008;
+
+/** A line before a deploy that asks for more memory than a new account may give; undefined otherwise. */
+export function memoryNote(memoryMb: number | undefined): string | undefined {
+  if (memoryMb === undefined || memoryMb <= NEW_ACCOUNT_MEMORY_MB) return undefined;
+  return `note: --memory ${memoryMb}: new accounts may have functions of at most ${NEW_ACCOUNT_MEMORY_MB} MB until AWS raises it (Service Quotas); if CloudFormation refuses the MemorySize, deploy with --memory ${NEW_ACCOUNT_MEMORY_MB}`;
+}
+
 /** AWS keeps at least this many of an account's concurrent executions unreserved. */
 const MIN_UNRESERVED = 100;
 
@@ -202,6 +211,8 @@ async function deployCommand(flags: Flags): Promise<void> {
   }
   await requireCdkBootstrap(bootstrapCommand());
   if (opts.reservedConcurrency !== undefined) await requireReservable(opts.reservedConcurrency);
+  const memory = memoryNote(opts.memory);
+  if (memory) process.stderr.write(`${memory}\n`);
   await withAssembly(opts, undefined, async (synth) => {
     const outputsFile = join(synth.outdir, 'outputs.json');
     await runCdk(buildCdkDeployArgs(opts, synth.outdir, outputsFile), flags);

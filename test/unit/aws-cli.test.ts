@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { calibrationOf, lambdaTaskScale, lambdaTaskScaleOf, measuredJobOf } from '../../src/app/job-cost.js';
-import { cdkEnv, deploymentOf, reservationRefusal } from '../../src/cli/aws-commands.js';
+import { cdkEnv, deploymentOf, memoryNote, reservationRefusal } from '../../src/cli/aws-commands.js';
 import { segmentWarning, usd } from '../../src/cli/cost-text.js';
 import {
   buildCdkDeployArgs,
@@ -299,5 +299,16 @@ describe('deploy: concurrency the account can give', () => {
       '--reserved-concurrency 50: the account has 10 unreserved concurrent executions and AWS keeps 100 of them unreserved, so at most 0 can be reserved (ask AWS for a higher quota)',
     );
     assert.match(reservationRefusal(950, 1000)!, /at most 900 can be reserved/);
+  });
+});
+
+describe('deploy: memory a new account may not give', () => {
+  it('above 3008 MB a note names the quota and the fallback; at or below, nothing', () => {
+    assert.equal(memoryNote(undefined), undefined);
+    assert.equal(memoryNote(3008), undefined);
+    assert.match(
+      memoryNote(10240)!,
+      /^note: --memory 10240: new accounts may have functions of at most 3008 MB .* deploy with --memory 3008$/,
+    );
   });
 });
