@@ -3,6 +3,7 @@
  * aws-cdk-lib/assertions. The container image is staged, not built (no Docker engine here).
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { App } from 'aws-cdk-lib';
@@ -117,6 +118,25 @@ describe('CDK stack (storage=s3)', () => {
     assert.match(dockerfile, /public\.ecr\.aws\/lambda\/nodejs:22/);
     assert.match(dockerfile, /ffmpeg/);
     assert.match(dockerfile, /FFMPEG_PATH=/);
+  });
+
+  it("pins the image's ffmpeg to the Debian 12 build the tests run, by version, snapshot and checksum (regression: BtbN's latest 7.1, unchecked)", () => {
+    const dockerfile = readFileSync(new URL('../../infra/docker/Dockerfile', import.meta.url), 'utf8');
+    const arg = (name: string) => new RegExp(`^ARG ${name}=(\\S*)$`, 'm').exec(dockerfile)?.[1];
+    const version = arg('FFMPEG_DEB_VERSION');
+    assert.match(version ?? '', /^7:5\.1\.\d+-0\+deb12u\d+$/, 'a Debian 12 ffmpeg 5.1 package version');
+    assert.match(arg('FFMPEG_DEB_SHA256_AMD64') ?? '', /^[0-9a-f]{64}$/);
+    assert.match(arg('DEBIAN_SNAPSHOT') ?? '', /^\d{8}T\d{6}Z$/, 'a fixed snapshot of the archive');
+    assert.match(dockerfile, /sha256sum -c/);
+    assert.match(dockerfile, /grep -F "ffmpeg version \$\{FFMPEG_DEB_VERSION#\*:\} "/, 'the build checks the version it got');
+    assert.doesNotMatch(dockerfile, /latest|BtbN|^# syntax=/m);
+    // The tests' ffmpeg is the same upstream release (CI installs Debian 12's ffmpeg).
+    const here = /^ffmpeg version (\S+)/.exec(spawnSync('ffmpeg', ['-version'], { encoding: 'utf8' }).stdout)?.[1] ?? '';
+    assert.equal(
+      here.split('.').slice(0, 2).join('.'),
+      version!.replace(/^\d+:/, '').split('.').slice(0, 2).join('.'),
+      `tests run ffmpeg ${here}`,
+    );
   });
 
   it('has a logged state machine running the workflow file with an inline Map', () => {
