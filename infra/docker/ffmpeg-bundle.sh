@@ -20,6 +20,7 @@ for prog in "$ffmpeg" "$ffprobe"; do
     case "$name" in
       /*ld-linux*) cp -L "$name" "$out/lib/ld.so" ;;
     esac
+    if [ "$arrow" = "=>" ] && [ "$path" = "not" ]; then echo "ffmpeg-bundle: $prog needs $name, which is not found" >&2; exit 1; fi
     if [ "$arrow" = "=>" ] && [ -e "$path" ] && [ ! -e "$out/lib/$name" ]; then cp -L "$path" "$out/lib/$name"; fi
   done
 done

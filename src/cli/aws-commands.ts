@@ -163,18 +163,20 @@ export function memoryNote(memoryMb: number | undefined): string | undefined {
 const MIN_UNRESERVED = 100;
 
 /** The reservation `deploy --reserved-concurrency` asks for, refused in one line where the account cannot give it. */
-export function reservationRefusal(asked: number, unreserved: number | undefined): string | undefined {
+export function reservationRefusal(asked: number, unreserved: number | undefined, current = 0): string | undefined {
   if (unreserved === undefined) return undefined;
-  if (unreserved - asked >= MIN_UNRESERVED) return undefined;
-  return `--reserved-concurrency ${asked}: the account has ${unreserved} unreserved concurrent executions and AWS keeps ${MIN_UNRESERVED} of them unreserved, so at most ${Math.max(0, unreserved - MIN_UNRESERVED)} can be reserved (ask AWS for a higher quota)`;
+  // The account's unreserved figure already leaves out the stack's own reservation (a redeploy keeps or moves it).
+  const free = unreserved + current;
+  if (free - asked >= MIN_UNRESERVED) return undefined;
+  return `--reserved-concurrency ${asked}: the account has ${free} unreserved concurrent executions${current ? ` (with the ${current} this stack reserves now)` : ''} and AWS keeps ${MIN_UNRESERVED} of them unreserved, so at most ${Math.max(0, free - MIN_UNRESERVED)} can be reserved (ask AWS for a higher quota)`;
 }
 
-async function requireReservable(asked: number): Promise<void> {
+async function requireReservable(asked: number, current: number | undefined): Promise<void> {
   const { LambdaClient, GetAccountSettingsCommand } = await import('@aws-sdk/client-lambda');
   const client = new LambdaClient({});
   try {
     const settings = await client.send(new GetAccountSettingsCommand({})).catch(() => undefined);
-    const why = reservationRefusal(asked, settings?.AccountLimit?.UnreservedConcurrentExecutions);
+    const why = reservationRefusal(asked, settings?.AccountLimit?.UnreservedConcurrentExecutions, current);
     if (why) throw new UsageError(why);
   } finally {
     client.destroy();
@@ -210,7 +212,10 @@ async function deployCommand(flags: Flags): Promise<void> {
     return;
   }
   await requireCdkBootstrap(bootstrapCommand());
-  if (opts.reservedConcurrency !== undefined) await requireReservable(opts.reservedConcurrency);
+  if (opts.reservedConcurrency !== undefined) {
+    const saved = loadAwsStack(stateDirOf(flags, process.env), process.env);
+    await requireReservable(opts.reservedConcurrency, saved?.stackName === opts.stackName ? saved.reservedConcurrency : undefined);
+  }
   const memory = memoryNote(opts.memory);
   if (memory) process.stderr.write(`${memory}\n`);
   await withAssembly(opts, undefined, async (synth) => {
@@ -328,7 +333,8 @@ async function estimateCommand(input: string, flags: Flags): Promise<void> {
     const concurrency = planned.concurrency;
     const retryBudget = encodeRetryBudget({ taskTimeoutSeconds: deployment.timeoutSeconds + 60, taskRetryAttempts: 2 });
     const segmentSeconds = options.segmentSeconds ?? defaultSegmentSeconds(durationSeconds, concurrency);
-    const limits = planLimits({ analysis, durationSeconds, options, segmentSeconds, concurrency, mapMode: deploymentMapMode(concurrency) });
+    // The Map mode is the deployment's (fixed at deploy from its --concurrency), whatever an execution gets.
+    const limits = planLimits({ analysis, durationSeconds, options, segmentSeconds, concurrency, mapMode: deploymentMapMode(asked) });
     const ac = options.profile.audioCodec;
     const projection = projectJob(
       {

@@ -23,7 +23,8 @@ export const deployFlagsSchema = z.object({
   concurrency: int('--concurrency', 1, 10_000).optional(),
   reservedConcurrency: int('--reserved-concurrency', 1, 10_000).optional(),
   retries: int('--retries', 0, 10).optional(),
-  ttlHours: int('--ttl-hours', 1, 24 * 365).optional(),
+  // A job's records expire together at a fixed time from its creation: under 6 h a long run could outlive them.
+  ttlHours: int('--ttl-hours', 6, 24 * 365).optional(),
   stackName: z
     .string()
     .regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/, '--stack-name must start with a letter (letters, digits, -)')
@@ -86,5 +87,6 @@ export function stackFromCdkOutputs(outputs: unknown, o: DeployOptions): AwsStac
     timeoutSeconds: o.timeout ?? DEFAULT_DEPLOYMENT.timeoutSeconds,
     mapMaxConcurrency: o.concurrency ?? DEFAULT_DEPLOYMENT.mapMaxConcurrency,
     ledgerTtlHours: o.ttlHours ?? 48,
+    ...(o.reservedConcurrency !== undefined ? { reservedConcurrency: o.reservedConcurrency } : {}),
   };
 }

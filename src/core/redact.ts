@@ -7,9 +7,12 @@
 /** An http(s) URL whose query holds an AWS signature or credential (SigV4 query parameters, URI-encoded: no colon). */
 const PRESIGNED = /(https?:\/\/[^\s'"?]+)\?[^\s'":]*X-Amz-(?:Signature|Credential|Security-Token)[^\s'":]*/gi;
 
-/** `s` with every presigned URL's query replaced by `?(presigned)`. */
+/** A SigV4 credential parameter on its own (a stderr tail cut mid-URL keeps the query without its URL). */
+const CREDENTIAL_PARAM = /(X-Amz-(?:Signature|Credential|Security-Token))=[^&\s'":]*/gi;
+
+/** `s` with every presigned URL's query replaced by `?(presigned)`, and any credential parameter left emptied. */
 export function withoutSignatures(s: string): string {
-  return s.replace(PRESIGNED, '$1?(presigned)');
+  return s.replace(PRESIGNED, '$1?(presigned)').replace(CREDENTIAL_PARAM, '$1=(presigned)');
 }
 
 /** A JSON-like value with `withoutSignatures` applied to every string in it (plain objects and arrays). */

@@ -56,7 +56,7 @@ export const InfraConfigSchema = z.object({
   /** Days after which objects under the temp prefix expire. */
   tempExpirationDays: int(1, 365, 2),
   /** Hours a ledger item lives (its `ttl`). */
-  ledgerTtlHours: int(1, 24 * 365, 48),
+  ledgerTtlHours: int(6, 24 * 365, 48),
 });
 
 export type InfraConfig = Omit<z.output<typeof InfraConfigSchema>, 'distributedMap'> & { mapMode: MapMode };

@@ -12,6 +12,7 @@ import {
   type MarkFailedStepInput,
 } from '../adapters/aws/workflow-payloads.js';
 import { isRetryable, oneLine, TaskBusyError, UsageError } from '../core/errors.js';
+import { withoutSignatures } from '../core/redact.js';
 import { JOB_ID_PATTERN } from '../core/task-keys.js';
 import { makeAwsRuntime, parseAwsSettings, type StepRuntime } from '../runtime/aws/aws-runtime.js';
 
@@ -45,9 +46,12 @@ export const parseMarkFailedStepInput = (event: unknown): MarkFailedStepInput =>
  * any other error keeps its own name and goes to the Catch.
  */
 export function asWorkflowError(err: unknown): Error {
-  if (err instanceof TaskBusyError) return Object.assign(new Error(oneLine(err)), { name: TASK_BUSY_ERROR });
-  if (isRetryable(err)) return Object.assign(new Error(oneLine(err)), { name: RETRYABLE_TASK_ERROR });
-  return err instanceof Error ? err : new Error(String(err));
+  // What the workflow records (its history, CloudWatch) keeps no presigned URL's credentials either.
+  const message = withoutSignatures(oneLine(err));
+  if (err instanceof TaskBusyError) return Object.assign(new Error(message), { name: TASK_BUSY_ERROR });
+  if (isRetryable(err)) return Object.assign(new Error(message), { name: RETRYABLE_TASK_ERROR });
+  if (err instanceof Error) return Object.assign(new Error(withoutSignatures(err.message)), { name: err.name });
+  return new Error(withoutSignatures(String(err)));
 }
 
 /** The Lambda entry point of a step: settings from the environment, one runtime per invocation. */

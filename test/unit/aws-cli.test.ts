@@ -234,6 +234,12 @@ describe('Lambda handler edges', () => {
       [new Error('socket hang up\nat x'), 'RetryableTaskError', 'socket hang up | at x'],
       [new InputError('not a readable media file'), 'InputError', 'not a readable media file'],
       [new UsageError('bad input'), 'UsageError', 'bad input'],
+      // What the workflow records keeps no presigned URL's credentials.
+      [
+        new InputError('https://b.s3.amazonaws.com/in.mp4?X-Amz-Credential=AKIA&X-Amz-Signature=abc: Server returned 403 Forbidden'),
+        'InputError',
+        'https://b.s3.amazonaws.com/in.mp4?(presigned): Server returned 403 Forbidden',
+      ],
       // Its own name, so its own retrier waits out the invocation that holds the task.
       [
         new TaskBusyError('v00002 is being encoded by lambda:a (heartbeat 3 s ago)'),
@@ -290,6 +296,8 @@ describe('deploy: concurrency the account can give', () => {
     );
     assert.equal(deployContext(parseDeployFlags({ reservedConcurrency: '50' })).reservedConcurrency, '50');
     assert.throws(() => parseDeployFlags({ reservedConcurrency: '0' }), /--reserved-concurrency/);
+    // Records expire at a fixed time from a job's creation: not so soon that a run outlives them.
+    assert.throws(() => parseDeployFlags({ ttlHours: '1' }), /--ttl-hours/);
   });
   it('a reservation that would leave the account under 100 unreserved is refused in one line', () => {
     assert.equal(reservationRefusal(50, 1000), undefined);
@@ -299,6 +307,9 @@ describe('deploy: concurrency the account can give', () => {
       '--reserved-concurrency 50: the account has 10 unreserved concurrent executions and AWS keeps 100 of them unreserved, so at most 0 can be reserved (ask AWS for a higher quota)',
     );
     assert.match(reservationRefusal(950, 1000)!, /at most 900 can be reserved/);
+    // A redeploy with the same reservation: the account's unreserved figure already leaves it out.
+    assert.equal(reservationRefusal(500, 500, 500), undefined);
+    assert.match(reservationRefusal(950, 500, 500)!, /has 1000 unreserved concurrent executions \(with the 500 this stack reserves now\)/);
   });
 });
 

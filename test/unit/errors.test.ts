@@ -100,6 +100,12 @@ describe('withoutSignatures / redactDeep: no presigned credentials in what is re
     );
     assert.equal(withoutSignatures(`file '${url}'`), "file 'https://media.s3.us-east-1.amazonaws.com/in/a%20b.mp4?(presigned)'");
   });
+  it('a credential parameter whose URL was cut off (a stderr tail starts mid-URL) is emptied too', () => {
+    assert.equal(
+      withoutSignatures('Amz-Date=1&X-Amz-Security-Token=IQoJb3JpZ2lu&X-Amz-Signature=abc123: Server returned 403'),
+      'Amz-Date=1&X-Amz-Security-Token=(presigned)&X-Amz-Signature=(presigned): Server returned 403',
+    );
+  });
   it('leaves other URLs, paths and queries alone', () => {
     for (const s of ['https://example.com/a.mp4?token=1', '/tmp/j/v00001.mp4', 's3://media/in/a.mp4', 'X-Amz-Signature alone']) {
       assert.equal(withoutSignatures(s), s);

@@ -423,6 +423,7 @@ describe('mergeReadErrors: a segment read cut short, told from a merge that read
       '[mov,mp4,m4a,3gp,3g2,mj2 @ 0x55c0] stream 0, offset 0x7d0: partial file',
       "[concat @ 0x55a] Impossible to open 'https://b.s3/j/v00001.mp4?X-Amz-Signature=x'",
       '[https @ 0x55] HTTP error 503 Service Unavailable',
+      '[https @ 0x56] https://b.s3/j/v00001.mp4?(presigned): Server returned 5XX Server Error reply',
     ];
     assert.deepEqual(mergeReadErrors(cut.join('\n')), cut);
     assert.deepEqual(mergeReadErrors(''), []);

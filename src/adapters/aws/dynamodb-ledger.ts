@@ -127,7 +127,6 @@ export class DynamoDbLedger implements Ledger {
 
   async createJob(job: JobRecord): Promise<void> {
     const ttl = this.ttl();
-    this.expiries.set(job.id, ttl);
     const bulky = encodeBulkyFields(job.id, job, randomUUID, ttl);
     await this.putChunks(bulky.chunks);
     const item: Item = {
@@ -146,6 +145,7 @@ export class DynamoDbLedger implements Ledger {
           ExpressionAttributeNames: { '#pk': PK },
         }),
       );
+      this.expiries.set(job.id, ttl);
     } catch (err) {
       if (!isConditionFailure(err)) throw err;
       throw new ConditionFailedError(`job ${job.id} already exists`, await this.getJob(job.id));

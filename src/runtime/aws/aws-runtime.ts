@@ -122,11 +122,16 @@ export interface AwsRuntime extends StepRuntime {
  * own role (lambda:GetAccountSettings, lambda:GetFunctionConcurrency); a figure that cannot be read is left out.
  */
 async function readLambdaCapacity(encodeFunction: string | undefined): Promise<LambdaCapacity | undefined> {
-  const client = new LambdaClient({});
+  // One try, 3 s at most: a function in a VPC without a Lambda endpoint (storage=efs) cannot reach the API, and
+  // the SDK's own retries of a connect timeout would take minutes of the Analyze function's run.
+  const client = new LambdaClient({ maxAttempts: 1 });
+  const abortSignal = AbortSignal.timeout(3000);
   try {
     const [account, reserved] = await Promise.all([
-      client.send(new GetAccountSettingsCommand({})).catch(() => undefined),
-      encodeFunction ? client.send(new GetFunctionConcurrencyCommand({ FunctionName: encodeFunction })).catch(() => undefined) : undefined,
+      client.send(new GetAccountSettingsCommand({}), { abortSignal }).catch(() => undefined),
+      encodeFunction
+        ? client.send(new GetFunctionConcurrencyCommand({ FunctionName: encodeFunction }), { abortSignal }).catch(() => undefined)
+        : undefined,
     ]);
     const unreserved = account?.AccountLimit?.UnreservedConcurrentExecutions;
     const reservedForEncode = reserved?.ReservedConcurrentExecutions;

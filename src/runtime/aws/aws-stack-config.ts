@@ -23,6 +23,8 @@ export const awsStackSchema = z.object({
   timeoutSeconds: z.number().int().min(30).max(900).default(DEPLOY_DEFAULTS.timeoutSeconds),
   mapMaxConcurrency: z.number().int().min(0).default(DEPLOY_DEFAULTS.mapMaxConcurrency),
   ledgerTtlHours: z.number().int().min(1).default(48),
+  /** The encode function's reserved concurrency, where the deploy reserved some. */
+  reservedConcurrency: z.number().int().min(1).optional(),
 });
 
 export type AwsStack = z.output<typeof awsStackSchema>;

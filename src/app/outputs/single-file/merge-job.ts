@@ -18,7 +18,7 @@ import { runFfmpeg } from '../../ffmpeg-run.js';
  * reader): a segment read over http(s) that ended early. A reconnect that recovered logs some of these too.
  */
 const READ_ERROR =
-  /partial file|Stream ends prematurely|Connection (reset|refused|timed out)|Error in the pull function|Server returned 5\d\d|HTTP error 5\d\d|Impossible to open|Input\/output error|I\/O error/i;
+  /partial file|Stream ends prematurely|Connection (reset|refused|timed out)|Error in the pull function|Server returned 5(\d\d|XX)|HTTP error 5\d\d|Impossible to open|Input\/output error|I\/O error/i;
 
 /** The merge's read errors (`READ_ERROR` lines of its stderr), for the verdict after verification. */
 export function mergeReadErrors(stderrTail: string): string[] {
