@@ -9,6 +9,7 @@
  */
 import { executionConcurrency } from '../core/concurrency.js';
 import { encodeRetryBudget } from '../adapters/aws/workflow-definition.js';
+import { readLambdaCapacity } from '../adapters/aws/lambda-capacity.js';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -172,15 +173,8 @@ export function reservationRefusal(asked: number, unreserved: number | undefined
 }
 
 async function requireReservable(asked: number, current: number | undefined): Promise<void> {
-  const { LambdaClient, GetAccountSettingsCommand } = await import('@aws-sdk/client-lambda');
-  const client = new LambdaClient({});
-  try {
-    const settings = await client.send(new GetAccountSettingsCommand({})).catch(() => undefined);
-    const why = reservationRefusal(asked, settings?.AccountLimit?.UnreservedConcurrentExecutions, current);
-    if (why) throw new UsageError(why);
-  } finally {
-    client.destroy();
-  }
+  const why = reservationRefusal(asked, (await readLambdaCapacity(undefined))?.unreserved, current);
+  if (why) throw new UsageError(why);
 }
 
 async function deployCommand(flags: Flags): Promise<void> {
@@ -295,20 +289,6 @@ async function costCommand(jobId: string, flags: Flags): Promise<void> {
   );
 }
 
-/** The account's unreserved Lambda concurrency (lambda:GetAccountSettings), or undefined within 3 s. */
-async function readUnreserved(): Promise<number | undefined> {
-  const { LambdaClient, GetAccountSettingsCommand } = await import('@aws-sdk/client-lambda');
-  const client = new LambdaClient({});
-  try {
-    const settings = await client
-      .send(new GetAccountSettingsCommand({}), { abortSignal: AbortSignal.timeout(3000) })
-      .catch(() => undefined);
-    return settings?.AccountLimit?.UnreservedConcurrentExecutions;
-  } finally {
-    client.destroy();
-  }
-}
-
 async function estimateCommand(input: string, flags: Flags): Promise<void> {
   if (flags.backend !== undefined && flags.backend !== 'aws') throw new UsageError('estimate projects a run on AWS: use --backend aws');
   const stateDir = stateDirOf(flags, process.env);
@@ -328,7 +308,7 @@ async function estimateCommand(input: string, flags: Flags): Promise<void> {
     const sourceBytes = num('--source-bytes', flags.sourceBytes, 1, 1e15) ?? analysis.sizeBytes;
     // What an execution will get: the deployment's concurrency, capped by the account's as Analyze caps it.
     const asked = deployment.mapMaxConcurrency;
-    const unreserved = num('--unreserved', flags.unreserved, 1, 1_000_000) ?? (await readUnreserved());
+    const unreserved = num('--unreserved', flags.unreserved, 1, 1_000_000) ?? (await readLambdaCapacity(undefined))?.unreserved;
     const planned = executionConcurrency(asked, unreserved !== undefined ? { unreserved } : undefined);
     const concurrency = planned.concurrency;
     const retryBudget = encodeRetryBudget({ taskTimeoutSeconds: deployment.timeoutSeconds + 60, taskRetryAttempts: 2 });

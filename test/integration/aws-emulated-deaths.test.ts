@@ -7,15 +7,11 @@
  * inside the stale window, and failed the job.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { createJob } from '../../src/app/run-job.js';
 import { claimTask } from '../../src/app/transitions.js';
-import { parseTranscodeOptions } from '../../src/runtime/transcode-options.js';
-import { startEmulatedAws, EMULATED_BUCKET, type EmulatedAws } from '../../src/runtime/aws/aws-emulated-runtime.js';
-import { newJobId } from '../../src/runtime/process-identity.js';
+import type { EmulatedAws } from '../../src/runtime/aws/aws-emulated-runtime.js';
+import { createEmulatedJob, emulatedWithSource } from '../support/emulated.js';
 import type { TaskId } from '../../src/ports/ledger.js';
 import { makeClip, tempDir } from '../support/media.js';
 
@@ -24,6 +20,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 describe('aws-emulated: invocations that die or find their task busy', () => {
   const t = tempDir('shardcast-aws-deaths-');
   let aws: EmulatedAws;
+  let source: string;
   /** Per job: the task an invocation dies on (first invocation only) and how, or that another holds it. */
   const plans = new Map<string, { task: TaskId; death?: string; seen: number }>();
 
@@ -40,37 +37,37 @@ describe('aws-emulated: invocations that die or find their task busy', () => {
 
   before(async () => {
     const clip = makeClip(join(t.dir, 'clip.mp4'), { seconds: 3, gop: 15 });
-    aws = await startEmulatedAws({
-      stateDir: join(t.dir, 'state'),
-      env: process.env,
-      retryIntervalMs: 200,
-      staleTaskMs: 1000,
-      invocationDeath: async (state, input) => {
-        const i = input as { jobId?: string; kind?: string; index?: number };
-        const plan = i.jobId ? plans.get(i.jobId) : undefined;
-        if (!plan || !state.startsWith('Encode') || i.kind !== plan.task.kind || i.index !== plan.task.index) return undefined;
-        if (plan.seen++ > 0) return undefined;
-        await holdTask(plan.task);
-        return plan.death;
+    ({ aws, source } = await emulatedWithSource(
+      {
+        stateDir: join(t.dir, 'state'),
+        env: process.env,
+        retryIntervalMs: 200,
+        staleTaskMs: 1000,
+        invocationDeath: async (state, input) => {
+          const i = input as { jobId?: string; kind?: string; index?: number };
+          const plan = i.jobId ? plans.get(i.jobId) : undefined;
+          if (!plan || !state.startsWith('Encode') || i.kind !== plan.task.kind || i.index !== plan.task.index) return undefined;
+          if (plan.seen++ > 0) return undefined;
+          await holdTask(plan.task);
+          return plan.death;
+        },
       },
-    });
-    await aws.runtime.s3.send(new PutObjectCommand({ Bucket: EMULATED_BUCKET, Key: 'inputs/clip.mp4', Body: readFileSync(clip) }));
+      clip,
+    ));
   });
   after(async () => {
     await aws?.close();
     t.cleanup();
   });
 
-  async function newJob(name: string): Promise<string> {
-    const output = `s3://${EMULATED_BUCKET}/outputs/${name}.mp4`;
-    const options = parseTranscodeOptions(
-      { preset: 'ultrafast', segmentSeconds: '1', workers: '2', maxAttempts: '2', verify: true },
-      output,
-    );
-    const id = newJobId();
-    await createJob(aws.runtime.deps, { id, backend: 'aws-emulated', source: `s3://${EMULATED_BUCKET}/inputs/clip.mp4`, output, options });
-    return id;
-  }
+  const newJob = (name: string): Promise<string> =>
+    createEmulatedJob(aws, source, `${name}.mp4`, {
+      preset: 'ultrafast',
+      segmentSeconds: '1',
+      workers: '2',
+      maxAttempts: '2',
+      verify: true,
+    });
 
   for (const [death, task] of [
     ['Runtime.ExitError', { kind: 'video', index: 1 }],

@@ -6,14 +6,10 @@
  * paid for.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { createJob } from '../../src/app/run-job.js';
-import { parseTranscodeOptions } from '../../src/runtime/transcode-options.js';
-import { startEmulatedAws, EMULATED_BUCKET, type EmulatedAws } from '../../src/runtime/aws/aws-emulated-runtime.js';
-import { newJobId } from '../../src/runtime/process-identity.js';
+import type { EmulatedAws } from '../../src/runtime/aws/aws-emulated-runtime.js';
+import { createEmulatedJob, emulatedWithSource } from '../support/emulated.js';
 import { makeClip, tempDir } from '../support/media.js';
 import { startCuttingProxy, type CuttingProxy } from '../support/corrupting-proxy.js';
 
@@ -22,18 +18,21 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 describe('aws-emulated: a segment read cut short during the merge', () => {
   const t = tempDir('shardcast-aws-merge-read-');
   let aws: EmulatedAws;
+  let source: string;
   let proxy: CuttingProxy | undefined;
 
   before(async () => {
     const clip = makeClip(join(t.dir, 'clip.mp4'), { seconds: 3, gop: 15 });
-    aws = await startEmulatedAws({
-      stateDir: join(t.dir, 'state'),
-      env: process.env,
-      retryIntervalMs: 0,
-      // The first whole-file read of the second segment gets 2000 bytes, then the connection drops.
-      s3Via: async (endpoint) => (proxy = await startCuttingProxy(endpoint, { match: /\/v00001\.mp4$/, times: 1, after: 2000 })).endpoint,
-    });
-    await aws.runtime.s3.send(new PutObjectCommand({ Bucket: EMULATED_BUCKET, Key: 'inputs/clip.mp4', Body: readFileSync(clip) }));
+    ({ aws, source } = await emulatedWithSource(
+      {
+        stateDir: join(t.dir, 'state'),
+        env: process.env,
+        retryIntervalMs: 0,
+        // The first whole-file read of the second segment gets 2000 bytes, then the connection drops.
+        s3Via: async (endpoint) => (proxy = await startCuttingProxy(endpoint, { match: /\/v00001\.mp4$/, times: 1, after: 2000 })).endpoint,
+      },
+      clip,
+    ));
   });
   after(async () => {
     await aws?.close();
@@ -42,13 +41,13 @@ describe('aws-emulated: a segment read cut short during the merge', () => {
   });
 
   it('the merge reconnects and reads on: the job completes with one merge, verified', async () => {
-    const output = `s3://${EMULATED_BUCKET}/outputs/cut.mp4`;
-    const options = parseTranscodeOptions(
-      { preset: 'ultrafast', segmentSeconds: '1', workers: '2', maxAttempts: '2', verify: true },
-      output,
-    );
-    const id = newJobId();
-    await createJob(aws.runtime.deps, { id, backend: 'aws-emulated', source: `s3://${EMULATED_BUCKET}/inputs/clip.mp4`, output, options });
+    const id = await createEmulatedJob(aws, source, 'cut.mp4', {
+      preset: 'ultrafast',
+      segmentSeconds: '1',
+      workers: '2',
+      maxAttempts: '2',
+      verify: true,
+    });
     const outcome = await aws.runWorkflow(id);
     assert.equal(proxy!.cut.length, 1, 'a segment read was cut');
     assert.deepEqual(outcome, { status: 'succeeded' }, JSON.stringify(outcome));

@@ -5,7 +5,7 @@
  * through unchanged.
  * `startCuttingProxy` is its twin for downloads: it drops the connection part-way through a GET.
  */
-import { createServer, request, type IncomingMessage } from 'node:http';
+import { createServer, request, type IncomingMessage, type Server } from 'node:http';
 import { Transform } from 'node:stream';
 
 export interface CorruptingProxy {
@@ -31,6 +31,20 @@ function flipByteAt(offset: number, onFlip: () => void): Transform {
   });
 }
 
+/** Serves on 127.0.0.1 at a free port: its endpoint, and a stop that drops every connection. */
+async function listen(server: Server): Promise<{ endpoint: string; stop(): Promise<void> }> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
 export async function startCorruptingProxy(
   target: string,
   opts: { match: RegExp; times?: number; offset?: number },
@@ -54,17 +68,7 @@ export async function startCorruptingProxy(
     });
     (damage ? req.pipe(flipByteAt(opts.offset ?? 4096, () => damaged.push(pathname))) : req).pipe(out);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    damaged,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return { ...(await listen(server)), damaged };
 }
 
 export interface CuttingProxy {
@@ -116,15 +120,5 @@ export async function startCuttingProxy(target: string, opts: { match: RegExp; t
     });
     req.pipe(out);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    cut,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return { ...(await listen(server)), cut };
 }

@@ -155,6 +155,8 @@ export class DynamoDbLedger implements Ledger {
   private async getJobItem(jobId: string): Promise<Item | undefined> {
     const res = await this.db.send(new GetCommand({ TableName: this.table, Key: jobKey(jobId), ConsistentRead: true }));
     const item = res.Item as Item | undefined;
+    // A step reads its job first: its expiry comes with it, so the step's writes need no read of their own.
+    if (item && typeof item[TTL] === 'number' && !this.expiries.has(jobId)) this.expiries.set(jobId, item[TTL]);
     return item && this.live(item) ? item : undefined;
   }
 
