@@ -14,6 +14,32 @@ export const VIDEO_ENCODERS: Record<VideoCodec, string> = {
 
 export const AUDIO_ENCODERS: Record<'aac' | 'opus', string> = { aac: 'aac', opus: 'libopus' };
 
+/**
+ * The names `--video-codec` takes for each codec: its own, the standard's other name and its encoder's
+ * (h265 and x265 for hevc, avc and x264 for h264, libvpx-vp9, libsvtav1), in any case.
+ */
+export const VIDEO_CODEC_ALIASES: Record<string, VideoCodec> = {
+  h264: 'h264',
+  avc: 'h264',
+  x264: 'h264',
+  libx264: 'h264',
+  hevc: 'hevc',
+  h265: 'hevc',
+  x265: 'hevc',
+  libx265: 'hevc',
+  vp9: 'vp9',
+  'libvpx-vp9': 'vp9',
+  av1: 'av1',
+  svtav1: 'av1',
+  libsvtav1: 'av1',
+};
+
+/** The codec a `--video-codec` name stands for; undefined for a name that is none of them. */
+export function parseVideoCodec(name: string): VideoCodec | undefined {
+  const key = name.trim().toLowerCase();
+  return Object.hasOwn(VIDEO_CODEC_ALIASES, key) ? VIDEO_CODEC_ALIASES[key] : undefined;
+}
+
 /** Default CRF per codec, chosen for similar visual quality to x264 CRF 23. */
 export const DEFAULT_CRF: Record<VideoCodec, number> = { h264: 23, hevc: 28, vp9: 33, av1: 35 };
 

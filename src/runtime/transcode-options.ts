@@ -4,7 +4,7 @@
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { UsageError } from '../core/errors.js';
-import { containerFromPath, resolveProfile } from '../core/profile.js';
+import { containerFromPath, parseVideoCodec, resolveProfile } from '../core/profile.js';
 import { tailThreadsFor } from '../core/segment-threads.js';
 import type { TranscodeOptions } from '../core/types.js';
 import { DEFAULT_MEDIA_SEGMENT_SECONDS, isLadderOutput, LADDER_CODECS, parseLadderRungs } from '../core/ladder.js';
@@ -17,7 +17,14 @@ const intFlag = (name: string, min: number, max: number) =>
     .refine((n) => n >= min && n <= max, `${name} must be from ${min} to ${max}`);
 
 export const transcodeFlagsSchema = z.object({
-  videoCodec: z.enum(['h264', 'hevc', 'vp9', 'av1'], { message: '--video-codec must be one of h264, hevc, vp9, av1' }).optional(),
+  videoCodec: z
+    .string()
+    .transform((name, ctx) => {
+      const codec = parseVideoCodec(name);
+      if (!codec) ctx.addIssue({ code: 'custom', message: '--video-codec must be one of h264 (avc, x264), hevc (h265, x265), vp9, av1' });
+      return codec ?? z.NEVER;
+    })
+    .optional(),
   crf: intFlag('--crf', 0, 63).optional(),
   preset: z
     .string()

@@ -80,7 +80,7 @@ describe('parseTranscodeOptions: defaults and good values', () => {
 
 describe('parseTranscodeOptions: bad values → UsageError naming the flag', () => {
   const cases: Array<[flags: Record<string, unknown>, output: string, message: RegExp]> = [
-    [{ videoCodec: 'h265' }, 'x.mp4', /^--video-codec must be one of h264, hevc, vp9, av1$/],
+    [{ videoCodec: 'h266' }, 'x.mp4', /^--video-codec must be one of h264 \(avc, x264\), hevc \(h265, x265\), vp9, av1$/],
     [{ videoCodec: 'vp9' }, 'x.mov', /\.mov output cannot hold vp9 video/],
     [{ videoCodec: 'h264' }, 'x.webm', /\.webm output cannot hold h264 video/],
     [{ crf: 'abc' }, 'x.mp4', /^--crf must be a whole number$/],
