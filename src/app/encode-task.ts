@@ -73,17 +73,25 @@ export async function encodeTask(deps: AppDeps, id: TaskId, opts: EncodeTaskOpti
   const scratch = await deps.blobs.scratchDir(id.jobId);
   const partial = join(scratch, `${basename(task.outputKey)}.partial`);
   let args: string[] = [];
-  const beat = setInterval(() => {
-    ledger.heartbeat(id, deps.clock()).catch(() => undefined);
-  }, deps.heartbeatMs ?? 5000);
+  /** Frames the attempt's ffmpeg has encoded so far (its `-progress` lines). */
+  let frames: number | undefined;
+  const beatNow = (withArgs: boolean): void => {
+    const at = deps.clock();
+    const seconds = (at - now) / 1000;
+    const progress = frames !== undefined ? { frames, at, ...(seconds > 0 ? { fps: frames / seconds } : {}) } : undefined;
+    ledger.heartbeat(id, at, { ...(progress ? { progress } : {}), ...(withArgs && args.length ? { args } : {}) }).catch(() => undefined);
+  };
+  const beat = setInterval(() => beatNow(false), deps.heartbeatMs ?? 5000);
   try {
     const source = await deps.readableSource(job.source);
     const ffmpeg = (await deps.media.info()).find((t) => t.tool === 'ffmpeg');
     const onStdoutLine =
-      deps.onProgress && task.kind === 'video'
+      task.kind === 'video'
         ? (line: string) => {
             const m = /^frame=(\d+)/.exec(line);
-            if (m) deps.onProgress!({ key: task.key, frames: Number(m[1]) });
+            if (!m) return;
+            frames = Number(m[1]);
+            deps.onProgress?.({ key: task.key, frames });
           }
         : undefined;
     const read = task.kind === 'video' ? await readOf(deps, task) : undefined;
@@ -103,6 +111,8 @@ export async function encodeTask(deps: AppDeps, id: TaskId, opts: EncodeTaskOpti
       ...(onStdoutLine ? { onStdoutLine } : {}),
       setArgs: (a) => {
         args = a;
+        // The running attempt shows its command at once (the dashboard, `status`), not when it ends.
+        beatNow(true);
       },
     };
     /** CPU seconds of every run of this attempt (a seek read that came out short is read again). */

@@ -350,6 +350,8 @@ export interface TaskRecord {
   finishedAt?: number;
   /** Refreshed while running; a running task whose heartbeat is stale belongs to a dead worker. */
   heartbeatAt?: number;
+  /** A running attempt's progress, written with its heartbeat; only a `running` task carries it. */
+  progress?: TaskLiveProgress;
   cpuSeconds?: number;
   wallMs?: number;
   args?: string[];
@@ -364,6 +366,15 @@ export interface TaskRecord {
   sizeBytes?: number;
   checksum?: string;
   error?: string;
+}
+
+/** How far a running encode is: frames out of the task's frameCount, its rate, when it was read. */
+export interface TaskLiveProgress {
+  frames: number;
+  /** Frames a second of this attempt so far (frames / seconds since it started). */
+  fps?: number;
+  /** Epoch ms of the reading. */
+  at: number;
 }
 
 /**

@@ -4,7 +4,17 @@
  * and a record in any other state makes the call throw `ConditionFailedError` carrying the current record.
  * Implementations: `SqliteLedger` (adapters/sqlite), `DynamoDbLedger` (adapters/aws).
  */
-import type { JobEvent, JobHead, JobRecord, JobStatus, JobSummary, TaskKind, TaskRecord, TaskStatus } from '../core/types.js';
+import type {
+  JobEvent,
+  JobHead,
+  JobRecord,
+  JobStatus,
+  JobSummary,
+  TaskKind,
+  TaskLiveProgress,
+  TaskRecord,
+  TaskStatus,
+} from '../core/types.js';
 
 export type NewTask = Omit<TaskRecord, 'status' | 'attempts'>;
 
@@ -49,6 +59,12 @@ export interface TaskId {
   index: number;
 }
 
+/** What a running attempt writes with its heartbeat. */
+export interface TaskLive {
+  progress?: TaskLiveProgress;
+  args?: string[];
+}
+
 export interface Ledger {
   /**
    * When the job's records are deleted by the store itself (DynamoDB's TTL: all of a job's items at once), ms,
@@ -79,8 +95,11 @@ export interface Ledger {
   listTasks(jobId: string): Promise<TaskRecord[]>;
   /** Moves a task to `to` if its status is one of `from` (and, when given, its attempts equal `ifAttempts`). */
   transitionTask(id: TaskId, from: readonly TaskStatus[], to: TaskStatus, patch?: TaskPatch, ifAttempts?: number): Promise<TaskRecord>;
-  /** Refreshes a running task's heartbeat; no-op if it is no longer running. */
-  heartbeat(id: TaskId, at: number): Promise<void>;
+  /**
+   * Refreshes a running task's heartbeat, with what the attempt shows so far (its progress, its ffmpeg command
+   * once built); no-op if it is no longer running.
+   */
+  heartbeat(id: TaskId, at: number, live?: TaskLive): Promise<void>;
   /** Appends an event; the ledger assigns `seq` (increasing per job). */
   appendEvent(event: Omit<JobEvent, 'seq'>): Promise<JobEvent>;
   /** Events with seq > afterSeq, oldest first. */

@@ -203,6 +203,24 @@ export function defineTaskContract(ctx: LedgerContext): void {
       assert.equal((await ctx.ledger.getTask({ jobId: id, kind: 'video', index: 1 }))?.heartbeatAt, undefined, 'other task untouched');
     });
 
+    it("heartbeat carries a running attempt's progress and command; a transition drops the progress", async () => {
+      const id = await jobWithTasks(ctx.ledger, 'encoding', [['video', 0]]);
+      const tid: TaskId = { jobId: id, kind: 'video', index: 0 };
+      await ctx.ledger.heartbeat(tid, 500, { progress: { frames: 3, at: 500 } });
+      assert.equal((await ctx.ledger.getTask(tid))?.progress, undefined, 'no progress while pending');
+      await ctx.ledger.transitionTask(tid, ['pending'], 'running', { attempts: 1, heartbeatAt: 1_000 });
+      await ctx.ledger.heartbeat(tid, 1_100, { args: ['-i', 'in.mkv', 'out.mkv'] });
+      await ctx.ledger.heartbeat(tid, 2_000, { progress: { frames: 40, fps: 20, at: 2_000 } });
+      const running = await ctx.ledger.getTask(tid);
+      assert.deepEqual(running?.progress, { frames: 40, fps: 20, at: 2_000 });
+      assert.deepEqual(running?.args, ['-i', 'in.mkv', 'out.mkv'], 'the command stays when later beats carry only progress');
+      assert.equal(running?.heartbeatAt, 2_000);
+      await ctx.ledger.transitionTask(tid, ['running'], 'failed', { error: 'boom' });
+      const failed = await ctx.ledger.getTask(tid);
+      assert.equal(failed?.progress, undefined, 'a failed attempt keeps no progress');
+      assert.deepEqual(failed?.args, ['-i', 'in.mkv', 'out.mkv']);
+    });
+
     it('heartbeat of an unknown task is a no-op and creates nothing', async () => {
       const id = await jobWithTasks(ctx.ledger, 'encoding', [['video', 0]]);
       await ctx.ledger.heartbeat({ jobId: id, kind: 'video', index: 9 }, 1_000);

@@ -16,7 +16,7 @@ import { randomUUID } from 'node:crypto';
 import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConditionFailedError, NotFoundError } from '../../core/errors.js';
 import type { JobEvent, JobHead, JobRecord, JobStatus, JobSummary, TaskRecord, TaskStatus } from '../../core/types.js';
-import type { JobPatch, Ledger, NewTask, TaskId, TaskPatch, TaskProgressCounts } from '../../ports/ledger.js';
+import type { JobPatch, Ledger, NewTask, TaskId, TaskLive, TaskPatch, TaskProgressCounts } from '../../ports/ledger.js';
 import { jobHeadOf } from '../../core/job-head.js';
 import {
   BULKY_FIELDS,
@@ -349,7 +349,8 @@ export class DynamoDbLedger implements Ledger {
   ): Promise<TaskRecord> {
     const { clearError, ...fields } = patch ?? {};
     const set: Item = { ...fields, status: to, [TTL]: await this.ttlOf(id.jobId) };
-    const remove = clearError && fields.error === undefined ? ['error'] : [];
+    // A running attempt's progress belongs to it alone.
+    const remove = [...(clearError && fields.error === undefined ? ['error'] : []), 'progress'];
     const cond = statusIn(from);
     const attempts = ifAttempts === undefined ? '' : ' AND #attempts = :ifAttempts';
     try {
@@ -410,14 +411,14 @@ export class DynamoDbLedger implements Ledger {
       });
   }
 
-  async heartbeat(id: TaskId, at: number): Promise<void> {
+  async heartbeat(id: TaskId, at: number, live: TaskLive = {}): Promise<void> {
     try {
       await this.db.send(
         new UpdateCommand({
           TableName: this.table,
           Key: taskKey(id),
           ...buildUpdate(
-            { set: { heartbeatAt: at } },
+            { set: { heartbeatAt: at, ...live } },
             {
               expression: 'attribute_exists(#pk) AND #status = :running',
               names: { '#pk': PK, '#status': 'status' },

@@ -67,7 +67,7 @@ export function attemptKeyOf(outputKey: string, tag: string): string {
  */
 export type WorkerReport = { worker: string; attemptKey: string } & (
   | { t: 'started'; at: number }
-  | { t: 'beat'; at: number; frames?: number }
+  | { t: 'beat'; at: number; frames?: number; fps?: number; args?: string[] }
   | { t: 'event'; type: EventType; message: string; data?: Record<string, unknown> }
   | { t: 'cut-fallback'; reason: string }
   | { t: 'failed'; patch: TaskPatch }

@@ -7,7 +7,7 @@
 import { ConditionFailedError, UsageError } from '../../core/errors.js';
 import { isEventType } from '../../core/lifecycle.js';
 import type { JobEvent, JobHead, JobStatus, TaskRecord, TaskStatus } from '../../core/types.js';
-import type { JobPatch, Ledger, TaskId, TaskPatch } from '../../ports/ledger.js';
+import type { JobPatch, Ledger, TaskId, TaskLive, TaskPatch } from '../../ports/ledger.js';
 import type { WorkerReport } from './protocol.js';
 
 /**
@@ -103,11 +103,18 @@ export class ReportLedger implements Ledger {
     return next;
   }
 
-  async heartbeat(id: TaskId, at: number): Promise<void> {
+  async heartbeat(id: TaskId, at: number, live: TaskLive = {}): Promise<void> {
     this.mine(id);
     if (this.task.status !== 'running') return;
-    const frames = this.frames();
-    await this.report({ t: 'beat', at, ...(frames !== undefined ? { frames } : {}) });
+    const frames = live.progress?.frames ?? this.frames();
+    const fps = live.progress?.fps;
+    await this.report({
+      t: 'beat',
+      at,
+      ...(frames !== undefined ? { frames } : {}),
+      ...(fps !== undefined ? { fps } : {}),
+      ...(live.args ? { args: live.args } : {}),
+    });
   }
 
   async appendEvent(event: Omit<JobEvent, 'seq'>): Promise<JobEvent> {

@@ -88,7 +88,10 @@ export class AttemptRules {
         }
         case 'beat':
           if (!holds) return;
-          await ledger.heartbeat(id, this.ctx.clock());
+          await ledger.heartbeat(id, this.ctx.clock(), {
+            ...(r.frames !== undefined ? { progress: { frames: r.frames, at: r.at, ...(r.fps !== undefined ? { fps: r.fps } : {}) } } : {}),
+            ...(r.args ? { args: r.args } : {}),
+          });
           if (r.frames !== undefined) this.ctx.onProgress?.({ key: task.key, frames: r.frames });
           return;
         case 'event':

@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { ConditionFailedError, DiskFullError, isDiskFull, LedgerDamagedError, NotFoundError } from '../../core/errors.js';
 import { jobHeadOf } from '../../core/job-head.js';
 import type { JobEvent, JobHead, JobRecord, JobStatus, JobSummary, TaskRecord, TaskStatus } from '../../core/types.js';
-import type { JobPatch, Ledger, NewTask, TaskId, TaskPatch, TaskProgressCounts } from '../../ports/ledger.js';
+import type { JobPatch, Ledger, NewTask, TaskId, TaskLive, TaskPatch, TaskProgressCounts } from '../../ports/ledger.js';
 import {
   applyPatch,
   jobToRow,
@@ -71,8 +71,8 @@ function prepareStatements(db: Db) {
        WHERE job_id = @job_id AND kind = @kind AND idx = @idx AND ${statusIn}
          AND (@if_attempts IS NULL OR attempts = @if_attempts)`,
     ),
-    heartbeat: db.prepare<[number, ...TaskKeyParams]>(
-      `UPDATE tasks SET heartbeat_at = ? WHERE job_id = ? AND kind = ? AND idx = ? AND status = 'running'`,
+    heartbeat: db.prepare<[number, string, ...TaskKeyParams]>(
+      `UPDATE tasks SET heartbeat_at = ?, data = json_patch(data, ?) WHERE job_id = ? AND kind = ? AND idx = ? AND status = 'running'`,
     ),
     nextSeq: db.prepare<[string], number>('SELECT COALESCE(MAX(seq), 0) + 1 FROM events WHERE job_id = ?').pluck(),
     insertEvent: db.prepare<EventRow>(
@@ -224,6 +224,8 @@ export class SqliteLedger implements Ledger {
         if (!row) throw new NotFoundError(`${taskName(id)} not found`);
         const current = rowToTask(row);
         const next = applyPatch<TaskRecord>({ ...current, status: to }, patch);
+        // A running attempt's progress belongs to it alone.
+        delete next.progress;
         const { changes } = this.sql.updateTask.run({
           ...taskToRow(next),
           from: JSON.stringify(from),
@@ -241,8 +243,8 @@ export class SqliteLedger implements Ledger {
       .immediate();
   }
 
-  async heartbeat(id: TaskId, at: number): Promise<void> {
-    this.sql.heartbeat.run(at, id.jobId, id.kind, id.index);
+  async heartbeat(id: TaskId, at: number, live: TaskLive = {}): Promise<void> {
+    this.sql.heartbeat.run(at, JSON.stringify(live), id.jobId, id.kind, id.index);
   }
 
   async appendEvent(event: Omit<JobEvent, 'seq'>): Promise<JobEvent> {

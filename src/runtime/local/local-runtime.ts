@@ -38,6 +38,8 @@ export function makeLocalRuntime(cfg: LocalRuntimeConfig): LocalRuntime {
     blobs,
     media: openMediaTool(cfg.env, cfg.wrapMedia),
     isWorkerAlive: isLocalWorkerAlive,
+    // A local heartbeat is one SQLite write: every 2 s, so the dashboard and `status` follow a running encode.
+    heartbeatMs: 2000,
     ...(cfg.onProgress ? { onProgress: cfg.onProgress } : {}),
   });
   return {
