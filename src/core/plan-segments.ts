@@ -15,6 +15,11 @@
  * split into equal parts instead, cut on a keyframe only within 5% of a part, else on the exact frame: the job
  * lasts as long as its longest segment, and an exact cut costs only decoding from the keyframe before (10 s
  * clip, VP9, 2 cores: 163 + 137 frames on keyframes took 44.0 s, 150 + 150 took 33.1 s, one pair each).
+ *
+ * With `waveWidth` given (segments run in rounds of that many, an AWS Map), a plan of more than one round gets a
+ * target whose count fills the rounds where that encodes sooner (`planSegments`).
+ *
+ * Over 300 lines: the planner and that search, which plans the source again at other targets.
  */
 import type { PlannedSegment, SegmentPlan } from './types.js';
 
@@ -31,6 +36,17 @@ export interface PlanInput {
    * next keyframe (or to this length where none comes sooner).
    */
   minExactSeconds?: number;
+  /**
+   * Segments encoded at once where they run in rounds (an AWS Map's MaxConcurrency): a plan of more than one
+   * round gets a segment count that fills its rounds, so that no last round holds a few segments alone
+   * (161 at 40: 5 rounds, the last holding one). See `fillWaves`.
+   */
+  waveWidth?: number;
+  /**
+   * The longest target the rounds may lengthen segments to (a function's time limit on a segment); absent, no
+   * bound but the planner's. At or below the target, the count only rounds up (shorter segments).
+   */
+  maxTargetSeconds?: number;
 }
 
 /** Share of a segment's bytes one added keyframe may cost. */
@@ -106,7 +122,90 @@ function nearestKeyframe(
   return best;
 }
 
+/** Segments in the last round of `width`: `width` where the rounds are full. */
+export function lastWaveOf(segments: number, width: number): number {
+  const w = Math.max(1, Math.floor(width));
+  return segments - (Math.ceil(segments / w) - 1) * w;
+}
+
+/** Steps of the search for a target that gives a count (each one plans the source). */
+const WAVE_SEARCH_STEPS = 40;
+
+/** The least gain in encode time (rounds over segments) worth changing the plan's segment lengths for. */
+const WAVE_MIN_GAIN = 0.02;
+
+/**
+ * The plan at `input.targetSeconds`, and where it runs more than one round of `waveWidth` with the last not
+ * full, the plan at a target whose count fills its rounds. Full rounds take the same encode time whatever
+ * their number (the source over the width), while a last round of a few segments costs a whole segment's
+ * time: 161 at 40 take 5 rounds of 1/161 of the source, 160 take 4 of 1/160. So the count goes down to the
+ * multiple below (longer segments, only up to `maxTargetSeconds`) or up to the one above (shorter), whichever
+ * encodes sooner, fewer segments on a tie; keyframe cuts make the count a step function of the target, so the
+ * count can land a little under the multiple (199 for 200: the last round 39 of 40). The plan changes only
+ * where that gains at least WAVE_MIN_GAIN. Its target alone reproduces it (`targetSeconds`, without the width).
+ */
 export function planSegments(input: PlanInput): SegmentPlan {
+  const plan = planOnce(input);
+  const width = input.waveWidth === undefined ? 0 : Math.floor(input.waveWidth);
+  const n = plan.segments.length;
+  if (width < 2 || n <= width || n % width === 0) return plan;
+  // Encode time per source second, in segment times: rounds over segments.
+  const cost = (p: SegmentPlan) => Math.ceil(p.segments.length / width) / p.segments.length;
+  const target = plan.targetSeconds;
+  const down = Math.floor(n / width) * width;
+  const most = input.maxTargetSeconds ?? Number.POSITIVE_INFINITY;
+  let best = plan;
+  for (const count of [down, down + width]) {
+    // The proportional target, and the search to half as far again (keyframe cuts are not proportional).
+    const near = (target * n) / count;
+    const far = target + (near - target) * 1.5;
+    const found =
+      count < n
+        ? most > target
+          ? fewestAtMost(input, count, target, Math.min(most, far))
+          : undefined
+        : fewestAtMost(input, count, Math.max(1, far), target);
+    if (!found) continue;
+    const better = cost(found) <= cost(plan) * (1 - WAVE_MIN_GAIN);
+    if (better && (cost(found) < cost(best) || (cost(found) === cost(best) && found.segments.length < best.segments.length))) best = found;
+  }
+  return best;
+}
+
+/**
+ * The plan with the most segments up to `count` at a target in [lo, hi], by bisection for the shortest target
+ * whose count is at most `count` (the count falls as the target grows); undefined where even `hi` gives more.
+ * Its target is the roundest (fewest decimals, 0 to 3) giving the same count.
+ */
+function fewestAtMost(input: PlanInput, count: number, lo: number, hi: number): SegmentPlan | undefined {
+  const planAt = (t: number) => planOnce({ ...input, targetSeconds: t });
+  if (!(hi > lo)) return undefined;
+  const [low, high] = [lo, hi];
+  let top = planAt(hi);
+  if (top.segments.length > count) return undefined;
+  const bottom = planAt(lo);
+  if (bottom.segments.length <= count) return bottom;
+  for (let i = 0; i < WAVE_SEARCH_STEPS && hi - lo > 1e-4; i++) {
+    const mid = (lo + hi) / 2;
+    const p = planAt(mid);
+    if (p.segments.length <= count) {
+      hi = mid;
+      top = p;
+    } else lo = mid;
+  }
+  // The roundest target with the same count, within the bounds searched.
+  for (let d = 0; d <= 3; d++) {
+    const f = 10 ** d;
+    for (const t of [Math.floor(hi * f) / f, Math.ceil(hi * f) / f]) {
+      if (t <= low || t > high) continue;
+      const p = planAt(t);
+      if (p.segments.length === top.segments.length) return p;
+    }
+  }
+  return top;
+}
+
+function planOnce(input: PlanInput): SegmentPlan {
   const { frameTimes: times, lastFrameDuration } = input;
   const total = times.length;
   if (total === 0) throw new Error('planSegments: no frames');

@@ -3,7 +3,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { defaultSegmentSeconds, planSegments, taperLengths, type PlanInput } from '../../src/core/plan-segments.js';
+import { defaultSegmentSeconds, lastWaveOf, planSegments, taperLengths, type PlanInput } from '../../src/core/plan-segments.js';
 import { seededRandom } from '../../src/core/seeded-random.js';
 import type { SegmentPlan } from '../../src/core/types.js';
 
@@ -440,5 +440,79 @@ describe('planSegments property test (seeded)', () => {
     assert.ok(multi > N / 4, `only ${multi} of ${N} generated plans have 3 or more segments`);
     assert.ok(tapers > N / 20, `only ${tapers} of ${N} generated plans are tapered`);
     assert.ok(balanced > N / 20, `only ${balanced} of ${N} generated plans are one-round balanced`);
+  });
+});
+
+describe('planSegments: rounds of waveWidth (an AWS Map at MaxConcurrency)', () => {
+  const at = (seconds: number, keyEvery: number, fps = 25) => {
+    const n = Math.round(seconds * fps);
+    return { frameTimes: cfr(n, fps), keyframeIndices: everyNth(n, keyEvery), lastFrameDuration: 1 / fps };
+  };
+  const waves = (n: number, w: number) => [Math.ceil(n / w), n - (Math.ceil(n / w) - 1) * w];
+
+  it('161 segments at 40 (5 waves, the last holding one) become 160: 4 full waves, segments a little longer', () => {
+    // 805 s in 5 s segments, keyframes every frame: 161 segments without rounds.
+    const input = { ...at(805, 1), targetSeconds: 5 };
+    const plain = planSegments(input);
+    assert.equal(plain.segments.length, 161);
+    assert.deepEqual(waves(161, 40), [5, 1]);
+    const full = planSegments({ ...input, waveWidth: 40 });
+    assertInvariants(input, full);
+    assert.equal(full.segments.length, 160);
+    assert.equal(lastWaveOf(full.segments.length, 40), 40);
+    assert.ok(full.targetSeconds > 5 && full.targetSeconds < 5.1, `target ${full.targetSeconds}`);
+  });
+
+  it('with a tapered tail (workers given) the count still fills the waves', () => {
+    // 45 minutes, keyframes every 2 s, the default target at 40 at once: 217 segments, 6 waves, the last 17.
+    const input = { ...at(2700, 50), targetSeconds: 17, workers: 40 };
+    assert.equal(planSegments(input).segments.length, 217);
+    const full = planSegments({ ...input, waveWidth: 40 });
+    assertInvariants(input, full);
+    assert.equal(full.segments.length, 200);
+    assert.equal(full.targetSeconds, 18);
+
+    // Keyframes every 2 s make the count a step function of the target (16, 18, 20 s segments): where no
+    // target gives a multiple, the count that encodes soonest (190: 5 waves, against 221 in 6).
+    const steps = { ...at(2760, 50), targetSeconds: 17, workers: 40 };
+    assert.equal(planSegments(steps).segments.length, 221);
+    const best = planSegments({ ...steps, waveWidth: 40 });
+    assert.equal(best.segments.length, 190);
+    assert.equal(best.targetSeconds, 19.01);
+  });
+
+  it('where segments may not grow (a time limit at the target), the count rounds up to full waves', () => {
+    const input = { ...at(805, 1), targetSeconds: 5 };
+    const full = planSegments({ ...input, waveWidth: 40, maxTargetSeconds: 5 });
+    assertInvariants(input, full);
+    // 200 is not a count any target gives at 25 fps (4.00 s or 4.04 s steps): 199, the last wave 39 of 40.
+    assert.deepEqual(waves(full.segments.length, 40), [5, 39]);
+    assert.ok(full.targetSeconds <= 5);
+    // A bound short of what 160 needs: no longer than it, so up again.
+    const bounded = planSegments({ ...input, waveWidth: 40, maxTargetSeconds: 5.01 });
+    assert.equal(bounded.segments.length, 199);
+    assert.ok(bounded.targetSeconds <= 5.01);
+  });
+
+  it('a last wave nearly full is left alone: 199 at 40 (the last 39 of 40) stays', () => {
+    const input = { ...at(995, 1), targetSeconds: 5 };
+    assert.equal(planSegments(input).segments.length, 199);
+    assert.deepEqual(planSegments({ ...input, waveWidth: 40 }), planSegments(input));
+  });
+
+  it('the target of a filled plan reproduces it alone (a restarted analysis plans the same segments)', () => {
+    const input = { ...at(805, 1), targetSeconds: 5 };
+    for (const extra of [{}, { maxTargetSeconds: 5 }]) {
+      const full = planSegments({ ...input, waveWidth: 40, ...extra });
+      assert.deepEqual(planSegments({ ...input, targetSeconds: full.targetSeconds }), full);
+    }
+  });
+
+  it('one round, full rounds already, or no width: the plan is the plain one', () => {
+    const input = { ...at(805, 1), targetSeconds: 5 };
+    assert.deepEqual(planSegments({ ...input, waveWidth: 200 }), planSegments(input));
+    const even = { ...at(800, 1), targetSeconds: 5 };
+    assert.deepEqual(planSegments({ ...even, waveWidth: 40 }), planSegments(even));
+    assert.deepEqual(planSegments({ ...input, waveWidth: 1 }), planSegments(input));
   });
 });
