@@ -24,14 +24,107 @@ export interface TaskView {
   cpuSeconds?: number;
   sizeBytes?: number;
   error?: string;
+  /** A running attempt's live figures: frames encoded so far, frames a second, seconds left at that rate. */
+  progress?: LiveFigures;
+}
+
+/** A running attempt's reading as its heartbeat writes it (TaskRecord.progress). */
+interface ProgressReading {
+  frames: number;
+  fps?: number;
+  at: number;
+}
+
+export interface LiveFigures {
+  frames: number;
+  fps?: number;
+  etaSeconds?: number;
+  /** Epoch ms of the reading. */
+  at: number;
+}
+
+/** The job's encoding progress: frames done (finished segments and the running ones' frames) out of all. */
+export interface JobProgress {
+  frames: number;
+  totalFrames: number;
+  /** Frames a second: those encoded since this run's encoding began over the time since (or the running segments' sum). */
+  fps?: number;
+  /** Seconds of encoding left at that rate (merge and verify come after). */
+  etaSeconds?: number;
+  at?: number;
+}
+
+const readingOf = (t: TaskRecord): ProgressReading | undefined =>
+  t.status === 'running' ? (t as TaskRecord & { progress?: ProgressReading }).progress : undefined;
+
+/** Frames a second of a running attempt: its own figure, else frames over the time since it started. */
+function attemptFps(t: TaskRecord, p: ProgressReading): number | undefined {
+  if (p.fps !== undefined && Number.isFinite(p.fps) && p.fps > 0) return p.fps;
+  const secs = t.startedAt !== undefined ? (p.at - t.startedAt) / 1000 : 0;
+  return secs > 0.5 && p.frames > 0 ? p.frames / secs : undefined;
+}
+
+function liveFigures(t: TaskRecord): LiveFigures | undefined {
+  const p = readingOf(t);
+  if (!p) return undefined;
+  const frames = Math.min(Math.max(0, p.frames), t.frameCount || p.frames);
+  const fps = attemptFps(t, p);
+  const left = Math.max(0, t.frameCount - frames);
+  return { frames, fps, etaSeconds: fps && t.kind === 'video' ? left / fps : undefined, at: p.at };
 }
 
 export function taskView(t: TaskRecord): TaskView {
-  const { args: _a, stderrTail: _s, checksum: _c, heartbeatAt: _h, jobId: _j, outputKey: _o, exitCode: _e, ...rest } = t;
-  return rest;
+  const {
+    args: _a,
+    stderrTail: _s,
+    checksum: _c,
+    heartbeatAt: _h,
+    jobId: _j,
+    outputKey: _o,
+    exitCode: _e,
+    progress: _p,
+    ...rest
+  } = t as TaskRecord & { progress?: ProgressReading };
+  const progress = liveFigures(t);
+  return progress ? { ...rest, progress } : rest;
 }
 
-export function jobView(job: JobRecord, tasks: TaskRecord[]) {
+/**
+ * The job's live progress from its video tasks: the measured rate is the frames encoded since this run's
+ * encoding began (its first task start) over the time since, as of the newest reading (`now`, else the
+ * newest heartbeat); with no such time yet, the running attempts' own rates summed.
+ */
+export function jobProgress(job: JobRecord, tasks: TaskRecord[], now?: number): JobProgress | undefined {
+  const videos = tasks.filter((t) => t.kind === 'video');
+  if (videos.length === 0) return undefined;
+  const totalFrames = videos.reduce((s, t) => s + t.frameCount, 0);
+  let frames = 0;
+  for (const t of videos) {
+    if (t.status === 'done') frames += t.frameCount;
+    else frames += Math.min(t.frameCount, readingOf(t)?.frames ?? 0);
+  }
+  const readings = videos.map(readingOf).filter((p): p is ProgressReading => !!p);
+  const at = now ?? (readings.length ? Math.max(...readings.map((p) => p.at)) : undefined);
+  if (job.status !== 'encoding' || at === undefined) return { frames, totalFrames, at };
+  const runStart = job.startedAt ?? job.createdAt;
+  const thisRun = videos.filter((t) => t.startedAt !== undefined && t.startedAt >= runStart);
+  const since = thisRun.length ? Math.min(...thisRun.map((t) => t.startedAt!)) : undefined;
+  let runFrames = 0;
+  for (const t of thisRun) runFrames += t.status === 'done' ? t.frameCount : Math.min(t.frameCount, readingOf(t)?.frames ?? 0);
+  let fps: number | undefined;
+  if (since !== undefined && at - since >= 1000 && runFrames > 0) fps = runFrames / ((at - since) / 1000);
+  else {
+    const sum = videos.reduce((s, t) => {
+      const p = readingOf(t);
+      return s + ((p && attemptFps(t, p)) ?? 0);
+    }, 0);
+    fps = sum > 0 ? sum : undefined;
+  }
+  return { frames, totalFrames, fps, etaSeconds: fps ? Math.max(0, totalFrames - frames) / fps : undefined, at };
+}
+
+/** `now`: when the view is read (live figures are measured up to it); without it, the newest heartbeat. */
+export function jobView(job: JobRecord, tasks: TaskRecord[], now?: number) {
   const videos = tasks.filter((t) => t.kind === 'video');
   const a = job.analysis;
   const cpuSeconds = tasks.reduce((s, t) => s + (t.cpuSeconds ?? 0), 0);
@@ -56,6 +149,8 @@ export function jobView(job: JobRecord, tasks: TaskRecord[]) {
     },
     /** What the planner changed from what was asked (a lengthened --segment-seconds), and why. */
     planNotices: job.plan?.notices ?? [],
+    /** Whether the source was analyzed and cut into segments; a job that failed before has no segments to resume. */
+    planned: job.plan !== undefined,
     error: job.error,
     createdAt: job.createdAt,
     updatedAt: job.updatedAt,
@@ -90,7 +185,10 @@ export function jobView(job: JobRecord, tasks: TaskRecord[]) {
     renditions: job.result?.renditions,
     timings: job.timings,
     cpuSeconds,
-    speed: sourceDuration && wall ? sourceDuration / (wall / 1000) : undefined,
+    /** Source duration over wall time, for a done job only (a failed or stopped run's wall time says nothing). */
+    speed: job.status === 'done' && sourceDuration && wall ? sourceDuration / (wall / 1000) : undefined,
+    /** Frames encoded of all, with the measured rate and time left while it encodes. */
+    progress: jobProgress(job, tasks, now),
     segmentsDone: videos.filter((t) => t.status === 'done').length,
     segmentsFailed: videos.filter((t) => t.status === 'failed').length,
     segmentsTotal: videos.length,

@@ -2,7 +2,9 @@
  * Read models for the API: the list items, the job detail (the CLI's jobView plus what only the server
  * knows), and whether a job is being run by some process right now.
  */
-import { stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { dirname, join } from 'node:path';
 import { jobView } from '../app/job-view.js';
 import { NotFoundError } from '../core/errors.js';
 import type { JobRecord, TaskRecord } from '../core/types.js';
@@ -23,6 +25,29 @@ async function fileSize(path: string): Promise<number | undefined> {
   }
 }
 
+/** The names a ladder's folder holds (the folder may hold other files of the user's): its playlists and renditions. */
+const LADDER_TOP = /^(master\.m3u8|manifest\.mpd)$/;
+const LADDER_DIR = /^[vas]\d{1,5}$/;
+const LADDER_FILE = /^(index\.m3u8|init\.mp4|seg_\d{5,}\.m4s|subtitles(-dash)?\.vtt)$/;
+
+/** A finished ladder's bytes on disk: its playlists, manifests, init and media segments of every rendition. */
+async function ladderSize(master: string): Promise<number | undefined> {
+  if ((await fileSize(master)) === undefined) return undefined;
+  const dir = dirname(master);
+  let total = 0;
+  for (const e of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
+    if (e.isFile() && LADDER_TOP.test(e.name)) total += (await fileSize(join(dir, e.name))) ?? 0;
+    else if (e.isDirectory() && LADDER_DIR.test(e.name)) {
+      for (const f of await readdir(join(dir, e.name)).catch(() => [] as string[]))
+        if (LADDER_FILE.test(f)) total += (await fileSize(join(dir, e.name, f))) ?? 0;
+    }
+  }
+  return total;
+}
+
+/** This server's host name: a worker id `host:pid/start` of this host is shown as "this machine". */
+const SERVER_HOST = hostname();
+
 export async function loadJob(ctx: ServerContext, id: string): Promise<JobRecord> {
   const job = await ctx.backend.ledger.getJob(id);
   if (!job) throw new NotFoundError(`no job ${id}`);
@@ -31,17 +56,28 @@ export async function loadJob(ctx: ServerContext, id: string): Promise<JobRecord
 
 export async function jobDetail(ctx: ServerContext, id: string) {
   const job = await loadJob(ctx, id);
-  const tasks = await ctx.backend.ledger.listTasks(id);
-  const view = jobView(job, tasks);
-  const outputSize = job.status === 'done' ? await fileSize(job.output) : undefined;
+  const ledgerTasks = await ctx.backend.ledger.listTasks(id);
+  const live = ctx.live.forJob(id);
+  // The encodes this server runs report their frames more often than the heartbeats write them.
+  const tasks = ledgerTasks.map((t) => {
+    const l = live[t.key];
+    return t.status === 'running' && l && l.at >= ((t as { progress?: { at: number } }).progress?.at ?? 0)
+      ? { ...t, progress: { frames: l.frames, at: l.at } }
+      : t;
+  });
+  const view = jobView(job, tasks, Date.now());
+  const ladder = job.options.profile.ladder !== undefined;
+  const outputSize = job.status !== 'done' ? undefined : ladder ? await ladderSize(job.output) : await fileSize(job.output);
   return {
     ...view,
     sourceName: await ctx.files.sourceName(id, job.source),
     running: ctx.runner.isRunning(id),
-    runningElsewhere: activeElsewhere(ctx, job, tasks),
+    runningElsewhere: activeElsewhere(ctx, job, ledgerTasks),
     outputAvailable: outputSize !== undefined,
     outputSizeBytes: outputSize,
-    live: ctx.live.forJob(id),
+    /** Frames encoded so far by the running encodes of this server, by task key (also in each segment's `progress`). */
+    live: Object.fromEntries(Object.entries(live).map(([k, v]) => [k, v.frames])),
+    serverHost: SERVER_HOST,
     costEstimate: jobCostView(job, tasks, ctx.prices),
   };
 }
@@ -58,6 +94,7 @@ export async function listJobItems(ctx: ServerContext, limit: number) {
     const p = job.options.profile;
     const duration = job.analysis?.duration;
     const wallMs = job.timings.totalMs;
+    const done = job.status === 'done';
     items.push({
       id: s.id,
       status: s.status,
@@ -72,12 +109,13 @@ export async function listJobItems(ctx: ServerContext, limit: number) {
         width: p.width,
         height: p.height,
         audioCodec: p.audioCodec,
+        ladder: p.ladder,
       },
       segmentsDone: s.segmentsDone,
       segmentsTotal: s.segmentsTotal,
       duration,
       wallMs,
-      speed: duration && wallMs ? duration / (wallMs / 1000) : undefined,
+      speed: done && duration && wallMs ? duration / (wallMs / 1000) : undefined,
       sizeBytes: job.result?.sizeBytes,
       running: ctx.runner.isRunning(s.id),
       createdAt: s.createdAt,

@@ -22,14 +22,15 @@ export interface RunnerLog {
   warn(msg: string): void;
 }
 
-/** Live frame counts of running encodes, by task key. */
+/** Live frame counts of running encodes, by task key, with when each was read (epoch ms). */
 export class LiveProgress {
-  private readonly frames = new Map<string, number>();
+  private readonly frames = new Map<string, { frames: number; at: number }>();
+  constructor(private readonly clock: () => number = Date.now) {}
   onProgress = (p: TaskProgress): void => {
-    this.frames.set(p.key, p.frames);
+    this.frames.set(p.key, { frames: p.frames, at: this.clock() });
   };
-  forJob(jobId: string): Record<string, number> {
-    const out: Record<string, number> = {};
+  forJob(jobId: string): Record<string, { frames: number; at: number }> {
+    const out: Record<string, { frames: number; at: number }> = {};
     for (const [key, n] of this.frames) if (key.startsWith(`${jobId}/`)) out[key] = n;
     return out;
   }

@@ -1,7 +1,7 @@
 /**
  * Repair and control: POST /api/jobs/:id/retry (failed segments only), /resume (everything not done),
  * /cancel (stops this server's run; the job stays resumable), /quality (a done job's quality report). Retry and resume answer 202 and run in the
- * background; the job's state is then followed through GET /api/jobs/:id or the event stream.
+ * background (a job that failed in analysis, before it had segments, is refused: it would fail the same way); the job's state is then followed through GET /api/jobs/:id or the event stream.
  */
 import type { FastifyInstance } from 'fastify';
 import type { JobRecord } from '../core/types.js';
@@ -18,6 +18,11 @@ async function checkStartable(ctx: ServerContext, job: JobRecord, action: RunAct
   const tasks = await ctx.backend.ledger.listTasks(job.id);
   if (activeElsewhere(ctx, job, tasks)) throw new HttpError(409, 'conflict', `job ${job.id} is running in another process`);
   if (job.status === 'done') throw new HttpError(409, 'conflict', `job ${job.id} is already done`);
+  // Analysis failed (an unreadable or unsupported source): running it again fails the same way.
+  if (job.status === 'failed' && !job.plan) {
+    const why = (job.error ?? 'its analysis failed').split('\n')[0];
+    throw new HttpError(409, 'conflict', `job ${job.id} failed before it was planned: ${why}; fix the input and start a new job`);
+  }
   if (action === 'retry') {
     if (job.status !== 'failed' && job.status !== 'cancelled') {
       throw new HttpError(409, 'conflict', `job ${job.id} is ${job.status}; only failed or cancelled jobs can be retried`);

@@ -110,6 +110,12 @@ export const taskViewSchema = looseObject('one task (a video segment or the audi
   worker: { type: 'string' },
   wallMs: { type: 'number' },
   sizeBytes: { type: 'number' },
+  progress: looseObject("a running attempt's live figures", {
+    frames: { type: 'integer', description: 'frames encoded so far' },
+    fps: { type: 'number', description: 'frames a second of this attempt' },
+    etaSeconds: { type: 'number', description: 'seconds left at that rate' },
+    at: { type: 'number', description: 'epoch ms of the reading' },
+  }),
 });
 
 export const jobViewSchema = looseObject('a job with its segments and totals', {
@@ -120,6 +126,17 @@ export const jobViewSchema = looseObject('a job with its segments and totals', {
   running: { type: 'boolean', description: 'whether this server process runs the job now' },
   segmentsDone: { type: 'integer' },
   segmentsTotal: { type: 'integer' },
+  planned: { type: 'boolean', description: 'whether the source was analyzed and cut into segments (false: failed or still in analysis)' },
+  speed: { type: 'number', description: 'source duration over wall time; only for a done job' },
+  sizeBytes: { type: 'number', description: "the output's bytes (a ladder: every rendition's)" },
+  outputSizeBytes: { type: 'number', description: 'bytes of the output on disk (a ladder: playlists, manifests and every rendition)' },
+  progress: looseObject('encoding progress: frames done of all, measured frames a second, seconds of encoding left', {
+    frames: { type: 'integer' },
+    totalFrames: { type: 'integer' },
+    fps: { type: 'number' },
+    etaSeconds: { type: 'number' },
+    at: { type: 'number' },
+  }),
   segments: { type: 'array', items: taskViewSchema },
   renditions: {
     type: 'array',
@@ -147,7 +164,7 @@ export const jobListItemSchema = looseObject('a job in the list', {
   segmentsDone: { type: 'integer' },
   segmentsTotal: { type: 'integer' },
   duration: { type: 'number', description: 'source duration, seconds' },
-  speed: { type: 'number', description: 'source duration divided by wall time' },
+  speed: { type: 'number', description: 'source duration divided by wall time; only for a done job' },
 });
 
 export const segmentDetailSchema = looseObject('a task record: ffmpeg arguments, exit code, stderr tail, checksum', {

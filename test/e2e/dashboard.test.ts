@@ -6,12 +6,13 @@
  * SHARDCAST_UPDATE_SCREENSHOT=1, the README's picture to docs/job-page.png).
  */
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { makeClip, tempDir } from '../support/media.js';
 import { ensureDashboardBuilt, launchChromium } from './support/browser.js';
+import { bytes } from '../../web/src/format.js';
 import { REPO_ROOT, startTestServer, type TestServer } from './support/server-harness.js';
 
 const RESULTS = join(REPO_ROOT, 'test-results');
@@ -47,6 +48,14 @@ async function watchStatus(page: Page, status: string, timeoutMs = 60_000): Prom
     if (Date.now() > end) throw new Error(`the page never showed ${status}; it showed ${seen.join(' -> ')}`);
     await page.waitForTimeout(50);
   }
+}
+
+/** Bytes of every file under a folder. */
+function folderBytes(dir: string): number {
+  return readdirSync(dir, { withFileTypes: true }).reduce(
+    (sum, e) => sum + (e.isDirectory() ? folderBytes(join(dir, e.name)) : statSync(join(dir, e.name)).size),
+    0,
+  );
 }
 
 async function checkPlays(page: Page): Promise<void> {
@@ -104,6 +113,28 @@ describe('dashboard in Chromium', () => {
     assert.equal(await cells.count(), 4);
     for (let i = 0; i < 4; i++) assert.match((await cells.nth(i).innerText()).replace(/\s+/g, ' '), new RegExp(`${i} ✓ done`));
     await page.locator('.events li[data-type="job.done"]').waitFor();
+    // The newest event is at the top of the history, in view without scrolling.
+    const seqs = await page.locator('.events li').evaluateAll((li) => li.map((x) => Number(x.getAttribute('data-seq'))));
+    assert.deepEqual(
+      seqs,
+      [...seqs].sort((a, b) => b - a),
+      'newest first',
+    );
+    assert.equal(
+      await page
+        .locator('.events li')
+        .first()
+        .evaluate((li) => {
+          const wrap = li.closest('.events-wrap')!;
+          return li.getBoundingClientRect().top - wrap.getBoundingClientRect().top < wrap.clientHeight;
+        }),
+      true,
+    );
+    // Workers in plain words: lanes "worker N (pid P)", events "on this machine (pid P)", no host:pid/start ids.
+    for (const label of await page.locator('.tl-label').allInnerTexts()) assert.match(label, /^worker [12] \(pid \d+\)$/);
+    assert.match(await page.locator('.events li[data-type="task.started"] .ev-msg').first().innerText(), / on this machine \(pid \d+\)$/);
+    assert.doesNotMatch(await page.locator('body').innerText(), /\b[\w.-]+:\d+\/\d+\b|pid \d+ #\d/);
+    assert.match(await page.locator('[data-total="Speed-up vs real time"]').innerText(), /^\d+(\.\d+)?×$/);
 
     await page.locator('.cell[data-kind=video][data-index="1"]').click();
     const details = page.locator('aside.details');
@@ -143,7 +174,7 @@ describe('dashboard in Chromium', () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
-    await uploadThroughPage(page, srv.url, clip, {
+    const id = await uploadThroughPage(page, srv.url, clip, {
       container: 'hls',
       ladder: '240,120:200k',
       segmentDuration: '1',
@@ -157,9 +188,18 @@ describe('dashboard in Chromium', () => {
     assert.deepEqual(await rows.evaluateAll((r) => r.map((x) => x.getAttribute('data-rendition'))), ['v240', 'v120', 'a0']);
     assert.match((await rows.nth(0).innerText()).replace(/\s+/g, ' '), /v240 320×240 avc1\.\w+ 4 \d[\d.]* [kKM]?B \d+ kb\/s \d+ kb\/s/);
     await page.locator('.player a', { hasText: 'manifest.mpd' }).waitFor();
+    // A ladder says so, and its size is the whole ladder on disk, not its master playlist.
+    assert.match(await page.locator('.job-head .mono').innerText(), / · HLS \+ DASH ladder · /);
+    assert.doesNotMatch(await page.locator('.job-head .mono').innerText(), / · mp4 · /);
+    const onDisk = folderBytes(join(srv.stateDir, 'outputs', id));
+    assert.ok(onDisk > 20 * statSync(join(srv.stateDir, 'outputs', id, 'master.m3u8')).size);
+    assert.equal(await page.locator('[data-total="Output size (whole ladder)"]').innerText(), bytes(onDisk));
+    await page.screenshot({ path: join(RESULTS, 'job-page-ladder.png'), fullPage: true });
     await checkPlays(page);
     assert.match((await page.locator('.player video').getAttribute('data-level')) ?? '', /^(320x240|160x120)$/);
     assert.equal(await page.locator('.player video').getAttribute('data-error'), null);
+    await page.goto(`${srv.url}/`);
+    assert.match(await page.locator(`tr[data-job="${id}"]`).innerText(), /HLS \+ DASH ladder/);
     assert.deepEqual(errors, []);
     await page.close();
   });
@@ -176,6 +216,7 @@ describe('dashboard in Chromium', () => {
     assert.match(await bad.innerText(), /failed/);
     assert.match((await bad.getAttribute('aria-label')) ?? '', /segment 2: failed, 2 attempts/);
     assert.match(await page.locator('[data-role=job-error]').innerText(), /segment 2 failed after 2 attempts/);
+    assert.equal(await page.locator('[data-total="Speed-up vs real time"]').innerText(), '–', 'no speed-up for a failed job');
     await bad.click();
     await page.locator('aside.details pre.log').filter({ hasText: 'injected-fault-for-test' }).waitFor();
     assert.equal(await page.locator('.tl-bar.out-failed').count(), 2);

@@ -49,3 +49,34 @@ export function usd(n: number | undefined): string {
   if (n === undefined) return '–';
   return n >= 0.01 ? `$${n.toFixed(2)}` : `$${n.toPrecision(2)}`;
 }
+
+/** Time left, rounded up to whole seconds: "8 s", "1:05", "1:02:03". */
+export function eta(s: number | undefined): string {
+  if (s === undefined || !Number.isFinite(s)) return '–';
+  const whole = Math.max(0, Math.ceil(s));
+  return whole < 60 ? `${whole} s` : clock(whole * 1000);
+}
+
+/** Frames a second: "42 fps", "3.5 fps". */
+export function fps(x: number | undefined): string {
+  if (x === undefined || !Number.isFinite(x)) return '–';
+  return `${x.toFixed(x < 10 ? 1 : 0)} fps`;
+}
+
+/**
+ * A worker id in plain words: `host:pid/start` of the server's host is "this machine (pid N)", of another
+ * host "host (pid N)"; a Lambda invocation "Lambda (request abcd1234)".
+ */
+export function workerLabel(id: string | undefined, serverHost?: string): string {
+  if (!id) return '–';
+  const lambda = /^lambda:(.+)$/.exec(id);
+  if (lambda) return `Lambda (request ${lambda[1]!.slice(0, 8)})`;
+  const m = /^(.*):(\d+)(?:\/\d+)?$/.exec(id);
+  if (!m) return id;
+  return m[1] === serverHost ? `this machine (pid ${m[2]})` : `${m[1]} (pid ${m[2]})`;
+}
+
+/** What a job makes: "HLS ladder", "HLS + DASH ladder", or its container ("mp4"). */
+export function outputKind(p: { container: string; ladder?: { dash: boolean } }): string {
+  return p.ladder ? (p.ladder.dash ? 'HLS + DASH ladder' : 'HLS ladder') : p.container;
+}

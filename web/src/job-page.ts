@@ -1,95 +1,26 @@
 /**
  * The job page, live: a header with state and actions, totals, the segment map, segment details on click,
  * the timeline over workers, the player for the finished output and the event history. Updated from the
- * event stream (`job-event` appends to the history, `snapshot` replaces the job).
- *
- * Over 300 lines: one page of the dashboard, its sections rendered from one job view.
+ * event stream (`job-event` appends to the history, `snapshot` replaces the job). The header shows the live
+ * figures (frames, fps, time left, each running segment's), the sections come from job-sections.ts.
  */
 import { api, withToken } from './api.js';
 import { playLadder } from './ladder-player.js';
 import { fill, h } from './dom.js';
 import { eventList } from './event-list.js';
-import { bytes, clock, seconds, speed, usd } from './format.js';
-import { loadSegmentDetails } from './segment-details.js';
+import { outputKind } from './format.js';
+import { actionBlock, failedInAnalysis, progressLine, renditionTable, totals } from './job-sections.js';
+import { liveText, loadSegmentDetails } from './segment-details.js';
 import { segmentMap } from './segment-map.js';
 import { ACTIVE_STATUSES, jobBadge } from './status.js';
 import { navigate } from './router.js';
 import { timeline } from './timeline.js';
-import type { JobDetail, JobEvent } from './types.js';
-
-function totals(job: JobDetail, now: number): HTMLElement {
-  const wall = job.timings.totalMs ?? (job.startedAt && ACTIVE_STATUSES.includes(job.status) ? now - job.startedAt : undefined);
-  const s = job.sourceInfo;
-  const items: Array<[string, string]> = [
-    ['Wall time', clock(wall)],
-    ['CPU time', `${job.cpuSeconds.toFixed(1)} s`],
-    ['Output size', bytes(job.outputSizeBytes ?? job.sizeBytes)],
-    ['Speed-up vs real time', speed(job.speed)],
-    ['Source', s ? `${seconds(s.duration)}, ${s.width}×${s.height} ${s.codec}, ${s.frames} frames` : '–'],
-    [
-      'Cost estimate',
-      job.costEstimate
-        ? `${usd(job.costEstimate.usd)} on AWS (${job.costEstimate.region}, prices of ${job.costEstimate.pricesAsOf})`
-        : 'when done',
-    ],
-    [
-      'Phases',
-      `analyze ${clock(job.timings.analyzeMs)} · encode ${clock(job.timings.encodeMs)} · merge ${clock(job.timings.mergeMs)} · verify ${clock(job.timings.verifyMs)}${job.timings.qualityMs !== undefined ? ` · quality ${clock(job.timings.qualityMs)}` : ''}`,
-    ],
-    [
-      'Quality',
-      job.quality
-        ? `PSNR ${job.quality.psnrMean.toFixed(2)} dB (lowest ${job.quality.psnrMin.toFixed(2)}), SSIM ${job.quality.ssimMean.toFixed(4)}`
-        : 'not measured',
-    ],
-  ];
-  const notes: Record<string, string | undefined> = { 'Cost estimate': job.costEstimate?.basis };
-  return h('dl', { class: 'totals' }, ...items.flatMap(([k, v]) => [h('dt', {}, k), h('dd', { 'data-total': k, title: notes[k] }, v)]));
-}
-
-/** The renditions of a ladder: size, codec, segments, bytes, measured average and peak bitrate. */
-function renditionTable(j: JobDetail): HTMLElement {
-  const kbps = (b: number) => `${Math.round(b / 1000)} kb/s`;
-  return h(
-    'table',
-    { class: 'renditions' },
-    h(
-      'thead',
-      {},
-      h('tr', {}, ...['Rendition', 'Picture / track', 'Codecs', 'Segments', 'Bytes', 'Average', 'Peak'].map((c) => h('th', {}, c))),
-    ),
-    h(
-      'tbody',
-      {},
-      ...(j.renditions ?? []).map((r) =>
-        h(
-          'tr',
-          { 'data-rendition': r.name },
-          h('td', { class: 'mono' }, r.name),
-          h(
-            'td',
-            {},
-            r.kind === 'video'
-              ? `${r.width}×${r.height}`
-              : r.kind === 'audio'
-                ? `audio${r.channels ? ` ${r.channels} ch` : ''}${r.language ? ` (${r.language})` : ''}`
-                : `subtitles${r.language ? ` (${r.language})` : ''}`,
-          ),
-          h('td', { class: 'mono' }, r.codecs ?? 'webvtt'),
-          h('td', {}, String(r.segments)),
-          h('td', {}, bytes(r.bytes)),
-          h('td', {}, r.kind === 'subtitles' ? '–' : kbps(r.averageBitrate)),
-          h('td', {}, r.kind === 'subtitles' ? '–' : kbps(r.peakBitrate)),
-        ),
-      ),
-    ),
-  );
-}
+import type { JobDetail, JobEvent, TaskRecord } from './types.js';
 
 export function renderJobPage(root: HTMLElement, id: string): () => void {
   let job: JobDetail | undefined;
   const events: JobEvent[] = [];
-  let selected: { kind: string; index: number; sig: string } | undefined;
+  let selected: { kind: string; index: number; sig: string; record?: TaskRecord; loadedAt: number } | undefined;
   const head = h('section', { class: 'card job-head' }, h('p', { class: 'muted' }, 'Loading…'));
   const message = h('p', { class: 'form-status', role: 'status' });
   const totalsBox = h('section', { class: 'card' });
@@ -144,11 +75,22 @@ export function renderJobPage(root: HTMLElement, id: string): () => void {
   };
   const select = (kind: string, index: number, scroll = true) => {
     const t = job?.segments.find((s) => s.kind === kind && s.index === index);
-    selected = { kind, index, sig: t ? `${t.status}:${t.attempts}` : '' };
-    void loadSegmentDetails(details, id, kind, index, () => {
-      selected = undefined;
-      details.hidden = true;
-      render();
+    const mine = { kind, index, sig: t ? `${t.status}:${t.attempts}` : '', loadedAt: Date.now() } as NonNullable<typeof selected>;
+    selected = mine;
+    void loadSegmentDetails(
+      details,
+      id,
+      kind,
+      index,
+      () => {
+        selected = undefined;
+        details.hidden = true;
+        render();
+      },
+      job?.serverHost,
+    ).then((record) => {
+      mine.record = record;
+      if (selected === mine) renderDetailsLive();
     });
     render();
     if (scroll) details.scrollIntoView({ behavior: 'smooth', block: 'nearest' });
@@ -156,27 +98,49 @@ export function renderJobPage(root: HTMLElement, id: string): () => void {
 
   function renderHead(j: JobDetail): void {
     const idle = !j.running && !j.runningElsewhere;
-    const failedTasks = j.segments.filter((s) => s.status === 'failed').length;
-    const frac = j.segmentsTotal ? j.segmentsDone / j.segmentsTotal : 0;
+    const { frac, parts } = progressLine(j);
+    const retryBlock = actionBlock(j, 'retry');
+    const resumeBlock = actionBlock(j, 'resume');
+    const running = j.segments.filter((s) => s.status === 'running');
     fill(
       head,
       h('div', { class: 'job-title' }, h('h1', {}, j.sourceName), jobBadge(j.status)),
       h(
         'p',
         { class: 'muted mono' },
-        `job ${j.id} · ${j.profile.videoCodec} crf ${j.profile.crf} ${j.profile.preset}${j.profile.height ? ` ${j.profile.height}p` : ''} · ${j.profile.container} · ${j.options.workers} workers${j.runningElsewhere ? ' · running in another process' : ''}`,
+        `job ${j.id} · ${j.profile.videoCodec} crf ${j.profile.crf} ${j.profile.preset}${j.profile.height ? ` ${j.profile.height}p` : ''} · ${outputKind(j.profile)} · ${j.options.workers} worker${j.options.workers === 1 ? '' : 's'}${j.runningElsewhere ? ' · running in another process' : ''}`,
       ),
-      j.error ? h('p', { class: 'error', 'data-role': 'job-error' }, j.error) : null,
-      h(
-        'div',
-        { class: 'progress-cell big' },
-        h('progress', { max: 1, value: frac, 'aria-label': 'segments done' }),
-        h(
-          'span',
-          { 'data-role': 'progress-text' },
-          `${j.segmentsDone}/${j.segmentsTotal} segments done${j.segmentsFailed ? `, ${j.segmentsFailed} failed` : ''}`,
-        ),
-      ),
+      j.error
+        ? h(
+            'p',
+            { class: 'error', 'data-role': 'job-error' },
+            failedInAnalysis(j) ? `Failed in analysis, before the source was cut into segments: ${j.error}` : j.error,
+          )
+        : null,
+      failedInAnalysis(j)
+        ? null
+        : h(
+            'div',
+            { class: 'progress-cell big' },
+            h('progress', { max: 1, value: frac, 'aria-label': j.progress?.totalFrames ? 'frames encoded' : 'segments done' }),
+            h('span', { 'data-role': 'progress-text', class: 'live-figures' }, ...parts.flatMap((x, i) => (i ? [' · ', x] : [x]))),
+          ),
+      running.length && j.status === 'encoding'
+        ? h(
+            'ul',
+            { class: 'running-now muted small', 'data-role': 'running-segments', 'aria-label': 'segments encoding now' },
+            ...running
+              .slice(0, 8)
+              .map((t) =>
+                h(
+                  'li',
+                  { 'data-key': t.key, class: 'live-figures' },
+                  `${t.kind === 'audio' ? 'audio' : `segment ${t.index}`}: ${liveText(t)}`,
+                ),
+              ),
+            running.length > 8 ? h('li', {}, `and ${running.length - 8} more`) : null,
+          )
+        : null,
       h(
         'div',
         { class: 'actions' },
@@ -185,12 +149,22 @@ export function renderJobPage(root: HTMLElement, id: string): () => void {
           {
             type: 'button',
             class: 'primary',
-            disabled: !(idle && (j.status === 'failed' || j.status === 'cancelled') && failedTasks > 0),
+            disabled: retryBlock !== undefined,
+            title: retryBlock ? `Retry is off: ${retryBlock}` : 'Re-run only the failed segments',
             onclick: act('retry'),
           },
           '↻ Retry failed segments',
         ),
-        h('button', { type: 'button', disabled: !(idle && j.status !== 'done'), onclick: act('resume') }, '▶ Resume'),
+        h(
+          'button',
+          {
+            type: 'button',
+            disabled: resumeBlock !== undefined,
+            title: resumeBlock ? `Resume is off: ${resumeBlock}` : 'Run what is not done',
+            onclick: act('resume'),
+          },
+          '▶ Resume',
+        ),
         h('button', { type: 'button', disabled: !j.running, onclick: act('cancel') }, '■ Cancel'),
         h(
           'button',
@@ -212,6 +186,13 @@ export function renderJobPage(root: HTMLElement, id: string): () => void {
           : null,
         h('button', { type: 'button', class: 'danger', disabled: !idle, onclick: () => void remove() }, '✕ Delete'),
       ),
+      failedInAnalysis(j)
+        ? h(
+            'p',
+            { class: 'muted action-note', 'data-role': 'action-note' },
+            'Resume and Retry are off: the job failed in analysis, so running it again fails the same way. Fix the input (or the options) and start a new job.',
+          )
+        : null,
     );
   }
 
@@ -259,7 +240,15 @@ export function renderJobPage(root: HTMLElement, id: string): () => void {
     fill(mapBox, segmentMap(job, selected ? `${selected.kind}:${selected.index}` : undefined, select));
     fill(timelineBox, timeline(job, events, now));
     renderPlayer(job);
-    fill(eventsBox, eventList(events));
+    fill(eventsBox, eventList(events, job.serverHost));
+    renderDetailsLive();
+  }
+
+  /** The selected segment's live figures, from the newest snapshot. */
+  function renderDetailsLive(): void {
+    const t = selected && job?.segments.find((s) => s.kind === selected!.kind && s.index === selected!.index);
+    const el = details.querySelector('[data-role=segment-live]');
+    if (t && el) el.textContent = liveText(t);
   }
 
   function update(j: JobDetail): void {
@@ -267,7 +256,9 @@ export function renderJobPage(root: HTMLElement, id: string): () => void {
     if (selected) {
       const t = j.segments.find((s) => s.kind === selected!.kind && s.index === selected!.index);
       const sig = t ? `${t.status}:${t.attempts}` : '';
-      if (sig !== selected.sig) select(selected.kind, selected.index, false);
+      // Reloaded when its state changes, and while a running attempt has not shown its command yet.
+      const noCommand = selected.record?.status === 'running' && !selected.record.args?.length;
+      if (sig !== selected.sig || (noCommand && Date.now() - selected.loadedAt > 1500)) select(selected.kind, selected.index, false);
     }
     render();
   }

@@ -1,14 +1,14 @@
 /** The jobs list (refreshed every 2 s; jobs started from the CLI show up too) and the upload form. */
 import { api } from './api.js';
 import { fill, h } from './dom.js';
-import { bytes, clock, dateTime, seconds, speed } from './format.js';
+import { bytes, clock, dateTime, outputKind, seconds, speed } from './format.js';
 import { jobBadge } from './status.js';
 import type { JobListItem, WorkerInfo } from './types.js';
 import { uploadForm } from './upload-form.js';
 
 function profileText(j: JobListItem): string {
   const p = j.profile;
-  return [p.videoCodec, `crf ${p.crf}`, p.preset, p.height ? `${p.height}p` : null, p.container].filter(Boolean).join(' · ');
+  return [p.videoCodec, `crf ${p.crf}`, p.preset, p.height ? `${p.height}p` : null, outputKind(p)].filter(Boolean).join(' · ');
 }
 
 function progressCell(j: JobListItem): HTMLElement {

@@ -1,9 +1,13 @@
-/** Details of one task (on click in the segment map): range, ffmpeg command, attempts, logs, output. */
+/**
+ * Details of one task (on click in the segment map): range, live progress while it runs, ffmpeg command,
+ * attempts, logs, output. The live figures come from the job's snapshots (`liveText`), the rest from the
+ * task record.
+ */
 import { api } from './api.js';
 import { fill, h } from './dom.js';
-import { bytes, clock, commandLine, time } from './format.js';
+import { bytes, clock, commandLine, eta, fps, time, workerLabel } from './format.js';
 import { taskIcon } from './status.js';
-import type { TaskRecord } from './types.js';
+import type { TaskRecord, TaskView } from './types.js';
 
 function dl(rows: Array<[string, Node | string | undefined]>): HTMLElement {
   const out = h('dl', { class: 'kv' });
@@ -11,8 +15,25 @@ function dl(rows: Array<[string, Node | string | undefined]>): HTMLElement {
   return out;
 }
 
-export function renderSegmentDetails(panel: HTMLElement, t: TaskRecord, onClose: () => void): void {
+/** A running task's figures: "frames 120 of 250 (48%) · 41 fps · 4 s left". */
+export function liveText(t: TaskView): string {
+  if (t.status !== 'running') return '';
+  const p = t.progress;
+  if (!p) return 'started; no frame count yet';
+  if (t.kind === 'audio') return `running${p.fps ? ` · ${fps(p.fps)}` : ''}`;
+  const pct = Math.round((p.frames / Math.max(1, t.frameCount)) * 100);
+  return [
+    `frames ${p.frames} of ${t.frameCount} (${pct}%)`,
+    p.fps ? fps(p.fps) : null,
+    p.etaSeconds !== undefined ? `${eta(p.etaSeconds)} left` : null,
+  ]
+    .filter(Boolean)
+    .join(' · ');
+}
+
+export function renderSegmentDetails(panel: HTMLElement, t: TaskRecord, onClose: () => void, serverHost?: string): void {
   const title = t.kind === 'audio' ? 'Audio track' : `Segment ${t.index}`;
+  const running = t.status === 'running';
   fill(
     panel,
     h(
@@ -29,8 +50,9 @@ export function renderSegmentDetails(panel: HTMLElement, t: TaskRecord, onClose:
           ? 'whole track'
           : `frames ${t.startFrame}–${t.startFrame + t.frameCount - 1} (${t.frameCount}), ${t.startTime.toFixed(3)}–${t.endTime.toFixed(3)} s`,
       ],
+      ['Progress', running ? h('span', { class: 'live-figures', 'data-role': 'segment-live' }, liveText(t)) : undefined],
       ['Attempts', String(t.attempts)],
-      ['Worker', t.worker],
+      ['Worker', t.worker ? h('span', { title: t.worker }, workerLabel(t.worker, serverHost)) : undefined],
       ['Started', t.startedAt ? time(t.startedAt) : undefined],
       ['Wall time', t.wallMs !== undefined ? clock(t.wallMs) : undefined],
       ['CPU time', t.cpuSeconds !== undefined ? `${t.cpuSeconds.toFixed(2)} s` : undefined],
@@ -41,23 +63,40 @@ export function renderSegmentDetails(panel: HTMLElement, t: TaskRecord, onClose:
       ['Error', t.error ? h('span', { class: 'error' }, t.error) : undefined],
     ]),
     h('h3', {}, 'ffmpeg command'),
-    t.args?.length ? h('pre', { class: 'cmd' }, commandLine('ffmpeg', t.args)) : h('p', { class: 'muted' }, 'Not run yet.'),
+    t.args?.length
+      ? h('pre', { class: 'cmd' }, commandLine('ffmpeg', t.args))
+      : h('p', { class: 'muted' }, running ? 'Starting: the command shows here once the attempt has written it.' : 'Not run yet.'),
     h('h3', {}, 'Log (stderr tail)'),
-    t.stderrTail?.trim() ? h('pre', { class: 'log' }, t.stderrTail) : h('p', { class: 'muted' }, 'Empty.'),
+    t.stderrTail?.trim()
+      ? h('pre', { class: 'log' }, t.stderrTail)
+      : h(
+          'p',
+          { class: 'muted' },
+          running
+            ? "Running: ffmpeg's log is kept when the attempt ends; the progress above is live."
+            : t.status === 'pending'
+              ? 'Not run yet.'
+              : 'Empty.',
+        ),
   );
 }
 
+/** Loads and shows a task's record; resolves to it (undefined when it could not be loaded). */
 export async function loadSegmentDetails(
   panel: HTMLElement,
   jobId: string,
   kind: string,
   index: number,
   onClose: () => void,
-): Promise<void> {
+  serverHost?: string,
+): Promise<TaskRecord | undefined> {
   panel.hidden = false;
   try {
-    renderSegmentDetails(panel, await api.segment(jobId, kind, index), onClose);
+    const t = await api.segment(jobId, kind, index);
+    renderSegmentDetails(panel, t, onClose, serverHost);
+    return t;
   } catch (err) {
     fill(panel, h('p', { class: 'error' }, `Cannot load the segment: ${(err as Error).message}`));
+    return undefined;
   }
 }

@@ -6,6 +6,7 @@
  * below the frames around it), the worst seam marked apart, and a line under the map names it.
  */
 import { h } from './dom.js';
+import { eta, fps } from './format.js';
 import { taskIcon } from './status.js';
 import type { JobDetail, QualityReport, SeamQuality, TaskView } from './types.js';
 
@@ -45,7 +46,7 @@ function cell(
   onSelect: SelectTask,
   seam?: { s: SeamQuality; worst: boolean },
 ): HTMLElement {
-  const frames = live[t.key];
+  const frames = t.progress?.frames ?? live[t.key];
   const pct =
     t.status === 'done'
       ? 100
@@ -54,6 +55,10 @@ function cell(
         : 0;
   const name = t.kind === 'audio' ? 'audio' : `segment ${t.index}`;
   const label = `${name}: ${t.status}${t.attempts > 1 ? `, ${t.attempts} attempts` : ''}`;
+  const liveText =
+    t.status === 'running' && frames !== undefined && t.kind === 'video'
+      ? ` · ${frames}/${t.frameCount} frames${t.progress?.fps ? `, ${fps(t.progress.fps)}` : ''}${t.progress?.etaSeconds !== undefined ? `, ${eta(t.progress.etaSeconds)} left` : ''}`
+      : '';
   return h(
     'button',
     {
@@ -62,7 +67,8 @@ function cell(
       'data-kind': t.kind,
       'data-index': t.index,
       'data-status': t.status,
-      title: `${label} · ${t.startTime.toFixed(2)}–${t.endTime.toFixed(2)} s${seam ? ` · ${seamText(seam.s)}` : ''}`,
+      title: `${label}${liveText} · ${t.startTime.toFixed(2)}–${t.endTime.toFixed(2)} s${seam ? ` · ${seamText(seam.s)}` : ''}`,
+      'data-frames': t.status === 'running' && frames !== undefined ? frames : undefined,
       'aria-label': label,
       'aria-pressed': selected ? 'true' : 'false',
       style: `--fill:${pct.toFixed(0)}%`,
@@ -78,6 +84,13 @@ function cell(
     t.attempts > 1 ? h('span', { class: 'cell-attempts', title: `${t.attempts} attempts` }, `↻${t.attempts}`) : null,
     seam ? seamMark(seam.s, seam.worst) : null,
   );
+}
+
+/** Why a job has no segments: still analyzing, failed in analysis, or stopped before it. */
+function noSegments(job: JobDetail): string {
+  if (job.status === 'failed') return 'No segments: the job failed in analysis, before its source was cut into segments.';
+  if (job.status === 'cancelled') return 'No segments yet: the job was stopped before its source was analyzed (Resume analyzes it).';
+  return 'No segments yet: the source is being analyzed.';
 }
 
 export function segmentMap(job: JobDetail, selected: string | undefined, onSelect: SelectTask): HTMLElement {
@@ -96,7 +109,7 @@ export function segmentMap(job: JobDetail, selected: string | undefined, onSelec
     { class: 'segment-map-wrap' },
     cells.length
       ? h('div', { class: 'segment-map', role: 'group', 'aria-label': 'segments' }, ...cells)
-      : h('p', { class: 'muted' }, 'No segments yet: the source is being analyzed.'),
+      : h('p', { class: job.status === 'failed' ? 'error' : 'muted', 'data-role': 'no-segments' }, noSegments(job)),
     h('ul', { class: 'legend' }, ...counts),
     q ? qualityLine(q) : null,
   );

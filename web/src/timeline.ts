@@ -5,6 +5,7 @@
  * are marked in words as well as color.
  */
 import { h } from './dom.js';
+import { workerLabel } from './format.js';
 import type { JobDetail, JobEvent } from './types.js';
 
 interface Bar {
@@ -27,7 +28,9 @@ export function buildBars(job: JobDetail, events: JobEvent[]): Bar[] {
     const key = typeof e.data?.key === 'string' ? e.data.key : undefined;
     if (!key) continue;
     if (e.type === 'task.started') {
-      const worker = /\son (\S+)$/.exec(e.message)?.[1] ?? 'worker';
+      const id = /\son (\S+)$/.exec(e.message)?.[1] ?? 'worker';
+      // Every Lambda invocation has its own id: they share one group, a lane per concurrent function.
+      const worker = id.startsWith('lambda:') ? 'lambda' : id;
       const short = key.split('/')[1] ?? key;
       const bar: Bar = {
         key,
@@ -65,6 +68,18 @@ export function buildBars(job: JobDetail, events: JobEvent[]): Bar[] {
       if (b.outcome === 'done' && b.end && b.frames && (b.end - b.start) / b.frames > 1.6 * median && b.end - b.start > 300) b.slow = true;
   }
   return bars;
+}
+
+/**
+ * A lane in plain words: "worker 2 (pid 20843)" on this machine, "worker 1 (node-b, pid 311)" on another,
+ * "Lambda 3" for the third concurrent function.
+ */
+export function laneLabel(worker: string, lane: number, serverHost?: string): string {
+  if (worker === 'lambda') return `Lambda ${lane + 1}`;
+  const where = workerLabel(worker, serverHost);
+  const m = /^(?:this machine \((pid \d+)\)|(.*) \((pid \d+)\))$/.exec(where);
+  const inner = m ? (m[1] ?? `${m[2]}, ${m[3]}`) : where;
+  return `worker ${lane + 1} (${inner})`;
 }
 
 /** Lanes: per worker, the first lane free at the bar's start. */
@@ -118,7 +133,11 @@ export function timeline(job: JobDetail, events: JobEvent[], now: number): HTMLE
         h(
           'div',
           { class: 'tl-row' },
-          h('div', { class: 'tl-label', title: worker }, `${worker.replace(/^.*?:/, 'pid ').replace(/\/\d+$/, '')} #${i + 1}`),
+          h(
+            'div',
+            { class: 'tl-label', title: `${laneLabel(worker, i, job.serverHost)} (${worker})` },
+            laneLabel(worker, i, job.serverHost),
+          ),
           track,
         ),
       );
@@ -132,7 +151,7 @@ export function timeline(job: JobDetail, events: JobEvent[], now: number): HTMLE
     h(
       'p',
       { class: 'legend small' },
-      '✗ failed attempt · ↻n retry (attempt n) · ⚠slow straggler (over 1.6× the median time per frame) · lanes: concurrent encodes per worker process',
+      '✗ failed attempt · ↻n retry (attempt n) · ⚠slow straggler (over 1.6× the median time per frame) · one row per concurrent encode (worker) of each process',
     ),
   );
 }

@@ -49,6 +49,8 @@ export interface TaskView {
   cpuSeconds?: number;
   sizeBytes?: number;
   error?: string;
+  /** A running attempt's live figures. */
+  progress?: { frames: number; fps?: number; etaSeconds?: number; at: number };
 }
 
 /** One cut as the quality report measured it (PSNR in dB against the source). */
@@ -84,6 +86,8 @@ export interface JobDetail {
   output: string;
   profile: Profile;
   options: { segmentSeconds?: number; workers: number; maxAttempts: number; verify: boolean; qualityReport: boolean };
+  /** Whether the source was analyzed and cut into segments. */
+  planned: boolean;
   error?: string;
   createdAt: number;
   updatedAt: number;
@@ -100,7 +104,11 @@ export interface JobDetail {
   segmentsDone: number;
   segmentsFailed: number;
   segmentsTotal: number;
+  /** Frames encoded of all, the measured rate and the encoding time left. */
+  progress?: { frames: number; totalFrames: number; fps?: number; etaSeconds?: number; at?: number };
   segments: TaskView[];
+  /** The server's host name (worker ids of this host read "this machine"). */
+  serverHost?: string;
   running: boolean;
   runningElsewhere: boolean;
   outputAvailable: boolean;
