@@ -1,15 +1,15 @@
 /**
  * The one way the use-cases run ffmpeg and the one shape of its failure: `WHAT: ffmpeg exited with CODE: the
- * last line of its stderr`, an FfmpegError carrying the exit code, the signal, the stderr tail and the task.
+ * line of its stderr that says why (core/errors.ts ffmpegErrorLine)`, an FfmpegError carrying the exit code, the signal, the stderr tail and the task.
  */
-import { FfmpegError, lastLine } from '../core/errors.js';
+import { FfmpegError, ffmpegErrorLine } from '../core/errors.js';
 import type { ToolRunOptions, ToolRunResult } from '../ports/media-tool.js';
 import type { AppDeps } from './deps.js';
 
 /** Throws the FfmpegError of a run that did not exit 0; returns the run otherwise. */
 export function checkFfmpeg(r: ToolRunResult, what: string, taskKey?: string): ToolRunResult {
   if (r.exitCode === 0) return r;
-  throw new FfmpegError(`${what}: ffmpeg exited with ${r.exitCode ?? r.signal}: ${lastLine(r.stderrTail)}`, {
+  throw new FfmpegError(`${what}: ffmpeg exited with ${r.exitCode ?? r.signal}: ${ffmpegErrorLine(r.stderrTail)}`, {
     tool: 'ffmpeg',
     exitCode: r.exitCode,
     signal: r.signal,

@@ -11,6 +11,7 @@ import type { JobView } from '../app/job-view.js';
 import { openBackend, type Backend, type RunHooks, type RunResult } from '../runtime/backend.js';
 import { stateDirOf } from '../runtime/job-paths.js';
 import { makeLocalRuntime } from '../runtime/local/local-runtime.js';
+import { asInvoked } from './invocation.js';
 import { formatClock, ProgressReporter } from './progress.js';
 import { withSignals } from './signals.js';
 
@@ -30,7 +31,7 @@ export interface GlobalFlags {
 type Flags = GlobalFlags & Record<string, unknown>;
 
 export function print(flags: GlobalFlags, json: unknown, text: string): void {
-  process.stdout.write(flags.json ? `${JSON.stringify(json, null, 2)}\n` : `${text}\n`);
+  process.stdout.write(flags.json ? `${JSON.stringify(json, null, 2)}\n` : `${asInvoked(text)}\n`);
 }
 
 /** Opens the home the flags name; `fn` runs with it, and it is closed after. */
@@ -73,7 +74,7 @@ async function drive(flags: GlobalFlags, run: (b: Backend, hooks: RunHooks) => P
         progress.start(backend.ledger, id);
       },
       note: (line) => {
-        if (!flags.json) process.stderr.write(`${line}\n`);
+        if (!flags.json) process.stderr.write(`${asInvoked(line)}\n`);
       },
     };
     let result: RunResult;

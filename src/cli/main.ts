@@ -15,6 +15,7 @@ import {
   transcodeCommand,
 } from './commands.js';
 import { registerAwsCommands } from './aws-commands.js';
+import { asInvoked, invocation, pathHint } from './invocation.js';
 import { exitCodeFor, stoppedBy } from './signals.js';
 
 const backendOption = () =>
@@ -36,7 +37,8 @@ function clusterOptions(cmd: Command): Command {
 }
 
 function buildProgram(): Command {
-  const program = new Command('shardcast')
+  const hint = pathHint();
+  const program = new Command(invocation().name)
     .description('Segment-parallel video transcoding: plan, encode segments in parallel, merge, verify.')
     .version('0.1.0')
     .option('--state-dir <dir>', 'where the ledger and job files live (env SHARDCAST_HOME, default ~/.shardcast)')
@@ -44,6 +46,7 @@ function buildProgram(): Command {
     .option('--debug', 'print stack traces on errors')
     .showHelpAfterError()
     .exitOverride();
+  if (hint) program.addHelpText('after', `\n${hint}`);
 
   const g = (cmd: Command) => cmd.optsWithGlobals();
 
@@ -176,7 +179,7 @@ export async function main(argv: string[]): Promise<void> {
     const code = err instanceof CancelledError ? exitCodeFor(stoppedBy()) : err instanceof ShardcastError ? err.exitCode : 1;
     if (debug && err instanceof Error) process.stderr.write(`${err.stack}\n`);
     const prefix = err instanceof CancelledError ? 'shardcast: interrupted: ' : 'shardcast: error: ';
-    process.stderr.write(`${prefix}${oneLine(err)}\n`);
+    process.stderr.write(`${prefix}${asInvoked(oneLine(err))}\n`);
     process.exitCode = code;
   }
 }

@@ -170,12 +170,21 @@ export function oneLine(err: unknown): string {
 }
 
 /** The last non-empty line of a tool's stderr (ffmpeg's own one-line reason), trimmed. */
-export function lastLine(s: string): string {
-  return (
-    s
-      .split('\n')
-      .map((l) => l.trim())
-      .filter(Boolean)
-      .pop() ?? ''
-  );
+/** ffmpeg's closing words that say only that it failed, not why. */
+const GENERIC_FFMPEG_LINE =
+  /^(Conversion failed!?|Error splitting the argument list: .*|Exiting normally.*|Nothing was written into output file.*|Error while processing the decoded data.*|Error closing file.*|Press \[q\].*|frame=.*|size=.*)$/;
+const ERROR_WORDS =
+  /error|invalid|unrecognized|unknown|not found|no such|could not|cannot|can't|failed|unsupported|not supported|incorrect|missing|denied|no space|unable|does not|doesn't|too (large|small|many|few)|out of range|mismatch|not divisible/i;
+
+/**
+ * The line of ffmpeg's stderr that says why it failed: the first that reads like an error and is not one of its
+ * generic closing lines ("Error splitting the argument list: Option not found" follows the "Unrecognized option
+ * 'svtav1-params'." that names the cause), without the `@ 0x55d…` addresses; else the last line.
+ */
+export function ffmpegErrorLine(stderr: string): string {
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.trim().replace(/ @ 0x[0-9a-f]+\]/, ']'))
+    .filter(Boolean);
+  return lines.find((l) => ERROR_WORDS.test(l) && !GENERIC_FFMPEG_LINE.test(l)) ?? lines.pop() ?? '';
 }

@@ -11,7 +11,7 @@ import { removeJob } from '../app/remove-job.js';
 import { createJob, resumeJob, retryJob, runJob } from '../app/run-job.js';
 import { STALE_TASK_MS } from '../app/job-lease.js';
 import { NotFoundError } from '../core/errors.js';
-import { ACTIVE_STATUSES, type JobRecord, type TaskRecord } from '../core/types.js';
+import { ACTIVE_STATUSES, type EncodeProfile, type JobRecord, type TaskRecord } from '../core/types.js';
 import type { Executor } from '../ports/executor.js';
 import type { Ledger } from '../ports/ledger.js';
 import type { Backend, BackendKind, DoctorReport, JobRequest, RunHooks, RunResult } from './backend.js';
@@ -31,6 +31,11 @@ export interface Home {
   depsFor(jobId?: string): Promise<AppDeps>;
   /** Checks a request's locations (and the home itself) before any job is made. */
   checkRequest(req: JobRequest): Promise<{ source: string; output: string }>;
+  /**
+   * Whether the encodes of this home can run the profile's encoders with their options, checked before any job
+   * is made (app/encoder-check.ts); a home whose encodes run on another machine's ffmpeg has none.
+   */
+  checkEncoders?(profile: EncodeProfile): Promise<void>;
   /** `--workers` where the request names none (the encodes the home offers now), if the home knows. */
   defaultWorkers?(): Promise<number | undefined>;
   /** Puts the input where the home's encodes read it (a store, a bucket); the job's source. Default: as it is. */
@@ -75,6 +80,7 @@ export function makeBackend(home: Home): Backend {
       // The options first: a bad flag is told before anything is checked or uploaded.
       let options = parseTranscodeOptions(req.options, req.output);
       const paths = await home.checkRequest(req);
+      await home.checkEncoders?.(options.profile);
       const slots = req.options.workers === undefined ? await home.defaultWorkers?.() : undefined;
       // The home's worker count where none was asked for (the threads per worker follow from it).
       if (slots) options = parseTranscodeOptions({ ...req.options, workers: String(Math.min(MAX_DEFAULT_WORKERS, slots)) }, req.output);

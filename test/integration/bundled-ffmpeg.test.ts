@@ -37,4 +37,19 @@ describe('npm-shipped ffmpeg build', () => {
     assert.equal(job.frames, 90);
     assert.equal(job.verify.ok, true);
   });
+
+  it("an encoder the build lacks is refused before a job exists, in one line naming ffmpeg's reason and the fix", () => {
+    const clip = makeClip(join(t.dir, 'clip-av1.mp4'), { seconds: 1, gop: 10 });
+    const state = join(t.dir, 'state-av1');
+    const r = cli(['transcode', clip, join(t.dir, 'out.mkv'), '--video-codec', 'av1', '--no-progress'], { stateDir: state, env });
+    assert.equal(r.status, 2, r.stderr);
+    const lines = r.stderr.trim().split('\n');
+    assert.equal(lines.length, 1, r.stderr);
+    // The cause ffmpeg gives (this build has no -svtav1-params), not its closing "Error splitting the argument list".
+    assert.match(lines[0]!, /cannot encode with libsvtav1 .*\((Unrecognized option 'svtav1-params'|Unknown encoder 'libsvtav1')\)/);
+    assert.doesNotMatch(lines[0]!, /Error splitting the argument list/);
+    assert.match(lines[0]!, /FFMPEG_PATH/);
+    const jobs = cli(['jobs', '--json'], { stateDir: state, env });
+    assert.deepEqual(JSON.parse(jobs.stdout), [], 'no job was made');
+  });
 });

@@ -9,6 +9,7 @@ import {
   CancelledError,
   ConditionFailedError,
   FfmpegError,
+  ffmpegErrorLine,
   InputError,
   isRetryable,
   JobFailedError,
@@ -120,5 +121,27 @@ describe('withoutSignatures / redactDeep: no presigned credentials in what is re
       none: null,
       nested: [{ error: 'read https://media.s3.us-east-1.amazonaws.com/in/a%20b.mp4?(presigned) failed' }],
     });
+  });
+});
+
+describe("ffmpeg's reason for a failure", () => {
+  it('is the first line that names a cause, not the generic closing line', () => {
+    const stderr = "Unrecognized option 'svtav1-params'.\nError splitting the argument list: Option not found\n";
+    assert.equal(ffmpegErrorLine(stderr), "Unrecognized option 'svtav1-params'.");
+  });
+
+  it('drops the context addresses and skips lines that are not errors', () => {
+    const stderr = [
+      '[mov,mp4,m4a,3gp,3g2,mj2 @ 0x55d3c1a0] stream 1, timescale not set',
+      '[libx264 @ 0x55d3c2b0] height not divisible by 2 (640x361)',
+      'Error initializing output stream 0:0 -- Error while opening encoder for output stream #0:0',
+      'Conversion failed!',
+    ].join('\n');
+    assert.equal(ffmpegErrorLine(stderr), '[libx264] height not divisible by 2 (640x361)');
+  });
+
+  it('falls back to the last line', () => {
+    assert.equal(ffmpegErrorLine('frame=  10\nsome words\n'), 'some words');
+    assert.equal(ffmpegErrorLine(''), '');
   });
 });

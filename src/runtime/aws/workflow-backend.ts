@@ -10,9 +10,10 @@ import { isLadderOutput } from '../../core/ladder.js';
 import { isS3Uri, parseS3Uri } from '../../adapters/aws/s3-uri.js';
 import { emit } from '../../app/deps.js';
 import { claimRetry } from '../../app/run-steps.js';
+import { checkEncoders } from '../../app/encoder-check.js';
 import { commandFor, failRun } from '../../app/run-failure.js';
 import { CancelledError, InputError, JobFailedError, NotFoundError, oneLine, UsageError } from '../../core/errors.js';
-import { ACTIVE_STATUSES, type JobRecord } from '../../core/types.js';
+import { ACTIVE_STATUSES, type EncodeProfile, type JobRecord } from '../../core/types.js';
 import type { Backend, BackendConfig, RunHooks, RunResult } from '../backend.js';
 import { checkLocations } from '../job-paths.js';
 import { makeBackend } from '../home-backend.js';
@@ -121,6 +122,8 @@ export async function openWorkflowBackend(cfg: BackendConfig): Promise<Backend> 
       refuseOtherBuckets(x.bucket, paths.source, paths.output);
       return paths;
     },
+    // The emulated functions run this machine's ffmpeg; the deployed ones the image's, which has every encoder.
+    ...(kind === 'aws-emulated' ? { checkEncoders: (profile: EncodeProfile) => checkEncoders(deps.media, profile) } : {}),
     defaultWorkers: async () => x.defaultConcurrency,
     async placeInput(jobId, source, hooks) {
       if (isS3Uri(source)) {

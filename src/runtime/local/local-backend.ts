@@ -2,6 +2,7 @@
  * The local home: the SQLite ledger and files under the state dir, encodes in a worker pool of ffmpeg
  * processes on this machine (local-runtime.ts). The Backend itself is home-backend.ts's.
  */
+import { checkEncoders } from '../../app/encoder-check.js';
 import type { Backend, BackendConfig } from '../backend.js';
 import { driveHere, drivenByAnotherProcess, makeBackend } from '../home-backend.js';
 import { checkPaths } from '../job-paths.js';
@@ -25,6 +26,7 @@ export function openLocalBackend(cfg: BackendConfig): LocalBackend {
     where: cfg.stateDir,
     depsFor: async () => deps,
     checkRequest: async (req) => checkPaths(req.input, req.output, req.overwrite),
+    checkEncoders: (profile) => checkEncoders(deps.media, profile),
     drive: async (job, verb, hooks) => driveHere(deps, rt.executorFor(job), job.id, verb, hooks),
     // A CLI run or `serve` beside this one: its tasks' workers, or a job just made and not planned yet.
     runsElsewhere: (job, tasks) =>

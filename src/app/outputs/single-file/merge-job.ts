@@ -4,7 +4,7 @@
  */
 import { buildConcatList, isCurrentFfmpeg } from '../../../core/ffmpeg-args.js';
 import { buildVerifyIndexArgs, buildVerifyScanArgs, VERIFY_HEAD_SECONDS, VERIFY_TAIL_SECONDS } from '../../../core/probe-args.js';
-import { lastLine, VerifyError } from '../../../core/errors.js';
+import { ffmpegErrorLine, VerifyError } from '../../../core/errors.js';
 import { buildMergeArgs, planSubtitles } from '../../../core/merge-args.js';
 import { isMp4Family } from '../../../core/profile.js';
 import { buildVerifyReport } from '../../../core/verify-report.js';
@@ -90,9 +90,9 @@ export async function verifyOutput(deps: AppDeps, job: AnalyzedJob, path: string
   };
   const read = async (method: 'index' | 'scan'): Promise<VerifyReport> => {
     const r = await deps.media.run('ffprobe', method === 'index' ? buildVerifyIndexArgs(path, tailFrom) : buildVerifyScanArgs(path));
-    if (r.exitCode !== 0) throw new VerifyError(`the merged output cannot be read: ${lastLine(r.stderrTail)}`, ['unreadable']);
+    if (r.exitCode !== 0) throw new VerifyError(`the merged output cannot be read: ${ffmpegErrorLine(r.stderrTail)}`, ['unreadable']);
     if (/partial file/i.test(r.stderrTail))
-      throw new VerifyError(`the merged output is cut short: ${lastLine(r.stderrTail)}`, ['truncated']);
+      throw new VerifyError(`the merged output is cut short: ${ffmpegErrorLine(r.stderrTail)}`, ['truncated']);
     return buildVerifyReport(r.stdout, expectations, method);
   };
   if (isMp4Family(p.container) && tailFrom > VERIFY_HEAD_SECONDS) {

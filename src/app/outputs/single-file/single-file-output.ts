@@ -7,7 +7,7 @@ import { dirname } from 'node:path/posix';
 import { buildAudioEncodeArgs, buildSegmentEncodeArgs } from '../../../core/ffmpeg-args.js';
 import { buildSegmentCheckArgs } from '../../../core/probe-args.js';
 import type { CutMethod } from '../../../core/cut-policy.js';
-import { lastLine, MergeReadError, SegmentCheckError, VerifyError } from '../../../core/errors.js';
+import { ffmpegErrorLine, MergeReadError, SegmentCheckError, VerifyError } from '../../../core/errors.js';
 import { minExactCutSeconds, planSegments } from '../../../core/plan-segments.js';
 import { analyzed } from '../../../core/job-head.js';
 import { checkCutCost } from '../../cut-cost-check.js';
@@ -39,7 +39,7 @@ async function checkSegment(deps: AppDeps, task: TaskRecord, path: string, signa
   const frames = Number.parseInt(r.stdout.trim(), 10);
   if (r.exitCode !== 0 || r.stderrTail.trim()) {
     throw new SegmentCheckError(
-      `${describeTask(task)} does not decode cleanly: ${lastLine(r.stderrTail) || `ffprobe exit ${r.exitCode}`}`,
+      `${describeTask(task)} does not decode cleanly: ${ffmpegErrorLine(r.stderrTail) || `ffprobe exit ${r.exitCode}`}`,
       task.key,
     );
   }
