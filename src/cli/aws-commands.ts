@@ -13,7 +13,7 @@ import { readLambdaCapacity } from '../adapters/aws/lambda-capacity.js';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { availableParallelism, tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Option, type Command } from 'commander';
@@ -21,21 +21,30 @@ import { analyzeSource } from '../app/analyze-job.js';
 import { calibrateEncode } from '../app/calibrate-encode.js';
 import { calibrationOf, lambdaTaskScale, lambdaTaskScaleOf, measuredJobOf } from '../app/job-cost.js';
 import { estimateJobCost, type AwsDeployment, type AwsPrices } from '../core/cost-model.js';
-import { projectJob } from '../core/job-projection.js';
+import { longestSegmentSeconds, projectJob } from '../core/job-projection.js';
 import { NotFoundError, UsageError } from '../core/errors.js';
-import { defaultSegmentSeconds } from '../core/plan-segments.js';
+import { defaultSegmentSeconds, minExactCutSeconds, planSegments } from '../core/plan-segments.js';
 import { deploymentMapMode, maxInlineSegments } from '../core/state-limits.js';
 import { isMp4Family } from '../core/profile.js';
-import type { JobRecord, TaskRecord } from '../core/types.js';
+import type { JobRecord, MediaAnalysis, TaskRecord } from '../core/types.js';
 import { DEFAULT_DEPLOYMENT, loadAwsStack, removeAwsStack, saveAwsStack, type AwsStack } from '../runtime/aws/aws-stack-config.js';
 import { requireCdkBootstrap } from '../adapters/aws/cdk-bootstrap.js';
-import { planLimits, type PlanLimits } from '../adapters/aws/plan-limits.js';
+import { framesForDuration, planLimits, type PlanLimits } from '../adapters/aws/plan-limits.js';
 import type { SynthResult } from '../infra/synth.js';
 import { makeLocalRuntime } from '../runtime/local/local-runtime.js';
 import { newJobId } from '../runtime/process-identity.js';
 import { checkPaths, stateDirOf } from '../runtime/job-paths.js';
 import { print, withBackend, type GlobalFlags } from './commands.js';
-import { costEstimateText, deploymentText, estimateText, segmentWarning, transferEstimate, usd } from './cost-text.js';
+import {
+  costEstimateText,
+  cpuShareOf,
+  deploymentText,
+  estimateText,
+  measuredOnText,
+  segmentWarning,
+  transferEstimate,
+  usd,
+} from './cost-text.js';
 import {
   buildCdkDeployArgs,
   buildCdkDestroyArgs,
@@ -272,21 +281,46 @@ async function costCommand(jobId: string, flags: Flags): Promise<void> {
   const estimate = estimateJobCost(measuredJobOf(job, tasks, lambdaTaskScaleOf(job, deployment.memoryMb)), deployment, loadPrices());
   const verb = job.backend === 'aws' ? 'cost' : 'would cost';
   const head = `job ${job.id} (${job.backend}) ${verb} ${usd(estimate.totalUsd)} on AWS: ${deploymentText(deployment)}`;
-  const tail =
-    job.options.tailThreads !== undefined && job.options.tailThreads !== job.options.threadsPerWorker
-      ? ` (the last ${job.options.workers} with ${job.options.tailThreads}, scaled accordingly)`
-      : '';
-  const note =
-    scale === 1
-      ? []
-      : [
-          `  segment times measured here with ${job.options.threadsPerWorker} thread(s) each${tail}, scaled by ${scale.toFixed(2)} to the function's vCPUs`,
-        ];
+  // Always what the times are scaled from (the host, its workers and threads), and whether it was loaded.
+  const note = measuredOnText(job, tasks, scale);
+  const cpuShare = cpuShareOf(job, tasks);
   print(
     flags,
-    { jobId: job.id, backend: job.backend, measured: job.backend === 'aws', deployment, segmentTimeScale: scale, estimate },
+    {
+      jobId: job.id,
+      backend: job.backend,
+      measured: job.backend === 'aws',
+      deployment,
+      segmentTimeScale: scale,
+      ...(cpuShare !== undefined ? { cpuShare } : {}),
+      estimate,
+    },
     [head, ...note, ...costEstimateText(estimate)].join('\n'),
   );
+}
+
+/**
+ * The target whose plan fills its rounds of `concurrency` (plan-segments.ts `waveWidth`), over the probed frames
+ * repeated to `durationSeconds`, as planLimits plans them: planLimits at this target gets the same count.
+ */
+export function waveFilledTarget(input: {
+  analysis: MediaAnalysis;
+  durationSeconds: number;
+  targetSeconds: number;
+  concurrency: number;
+  maxTargetSeconds: number;
+}): number {
+  const v = framesForDuration(input.analysis, input.durationSeconds).video;
+  return planSegments({
+    frameTimes: v.frameTimes,
+    keyframeIndices: v.keyframeIndices,
+    lastFrameDuration: v.lastFrameDuration,
+    targetSeconds: input.targetSeconds,
+    workers: input.concurrency,
+    minExactSeconds: minExactCutSeconds(v.keyframeCostSeconds),
+    waveWidth: input.concurrency,
+    maxTargetSeconds: input.maxTargetSeconds,
+  }).targetSeconds;
 }
 
 async function estimateCommand(input: string, flags: Flags): Promise<void> {
@@ -299,6 +333,9 @@ async function estimateCommand(input: string, flags: Flags): Promise<void> {
   try {
     const analysis = await analyzeSource(rt.deps, source);
     const seconds = num('--calibrate-seconds', flags.calibrateSeconds, 1, 120) ?? 4;
+    // How busy this host was before the calibration (the 1-minute load average, over its cores): a busy host
+    // encodes slower, and every time projected from the calibration with it.
+    const host = { cores: availableParallelism(), loadAverage: loadavg()[0] ?? 0 };
     const sample = await calibrateEncode(rt.deps, source, analysis, options.profile, {
       seconds,
       threads: availableParallelism(),
@@ -312,7 +349,17 @@ async function estimateCommand(input: string, flags: Flags): Promise<void> {
     const planned = executionConcurrency(asked, unreserved !== undefined ? { unreserved } : undefined);
     const concurrency = planned.concurrency;
     const retryBudget = encodeRetryBudget({ taskTimeoutSeconds: deployment.timeoutSeconds + 60, taskRetryAttempts: 2 });
-    const segmentSeconds = options.segmentSeconds ?? defaultSegmentSeconds(durationSeconds, concurrency);
+    const requestedSeconds = options.segmentSeconds ?? defaultSegmentSeconds(durationSeconds, concurrency);
+    const calibration = calibrationOf(sample);
+    // The plan fills its rounds of `concurrency` (no last round of a few segments), lengthening segments only as
+    // far as a function encodes one in half its timeout; its target is the one the limits are worked out with.
+    const segmentSeconds = waveFilledTarget({
+      analysis,
+      durationSeconds,
+      targetSeconds: requestedSeconds,
+      concurrency,
+      maxTargetSeconds: longestSegmentSeconds(calibration, deployment, deployment.timeoutSeconds),
+    });
     // The Map mode is the deployment's (fixed at deploy from its --concurrency), whatever an execution gets.
     const limits = planLimits({ analysis, durationSeconds, options, segmentSeconds, concurrency, mapMode: deploymentMapMode(asked) });
     const ac = options.profile.audioCodec;
@@ -324,7 +371,7 @@ async function estimateCommand(input: string, flags: Flags): Promise<void> {
         segmentSeconds,
         concurrency,
         segments: limits.segments,
-        calibration: calibrationOf(sample),
+        calibration,
         // A local output path is downloaded (data transfer out); --no-download prices an output left in S3.
         downloaded: flags.download !== false,
         indexedOutput: isMp4Family(options.profile.container),
@@ -345,6 +392,8 @@ async function estimateCommand(input: string, flags: Flags): Promise<void> {
         sourceBytes,
         calibration: sample,
         segmentSeconds,
+        ...(segmentSeconds !== requestedSeconds ? { requestedSegmentSeconds: requestedSeconds } : {}),
+        host,
         concurrency,
         deployment,
         timeoutSeconds: deployment.timeoutSeconds,
@@ -360,12 +409,13 @@ async function estimateCommand(input: string, flags: Flags): Promise<void> {
       flags,
       {
         source: { path: source, durationSeconds, sourceBytes, probedDuration: analysis.duration, probedBytes: analysis.sizeBytes },
-        calibration: { ...sample, ...calibrationOf(sample) },
+        calibration: { ...sample, ...calibration, host },
         deployment,
         concurrency,
         concurrencyPlan: { asked, ...(unreserved !== undefined ? { unreserved } : {}), planned: concurrency, note: planned.note },
         retryBudget,
         segmentSeconds,
+        ...(segmentSeconds !== requestedSeconds ? { requestedSegmentSeconds: requestedSeconds } : {}),
         projection: shown,
         limits,
         transfer,

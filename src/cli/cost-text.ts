@@ -3,21 +3,67 @@ import type { AwsDeployment, CostEstimate, CostLine } from '../core/cost-model.j
 import type { JobProjection } from '../core/job-projection.js';
 import { lambdaVcpus } from '../core/job-projection.js';
 import { formatClock } from './progress.js';
+import { plural, pluralWord } from '../core/words.js';
+import { segmentThreads } from '../core/segment-threads.js';
+import type { JobRecord, TaskRecord } from '../core/types.js';
 
-/** Dollars with enough digits to see small amounts: $12.35, $0.0412, $0.000031. */
+/** Dollars with enough digits to see small amounts: $12.35, $0.0412, $0.000031; below a millionth of a cent, "<$0.00000001". */
 export function usd(n: number): string {
   if (n === 0) return '$0';
+  if (n < 0.000000005) return '<$0.00000001';
   const digits = n >= 1 ? 2 : Math.min(8, 2 - Math.floor(Math.log10(n)));
   return `$${n.toFixed(digits)}`;
 }
 
-function quantity(q: number): string {
-  return Number.isInteger(q) ? String(q) : q >= 100 ? q.toFixed(1) : q.toPrecision(4);
+/** A number in plain decimals, never e-notation: 13, 46.68, 0.0428, 0.0000000428. */
+export function decimal(q: number): string {
+  if (Number.isInteger(q)) return String(q);
+  if (q >= 100) return q.toFixed(1);
+  if (q >= 1) return q.toFixed(2);
+  if (q <= 0) return '0';
+  return q.toFixed(Math.min(20, 2 - Math.floor(Math.log10(q))));
 }
 
-export function costLineText(l: CostLine): string {
+/** Bytes as AWS bills them (1 GB = 1024³ bytes): "11 bytes", "3.0 KB", "2.54 MB", "358 MB". */
+export function size(bytes: number): string {
+  const units = ['KB', 'MB', 'GB', 'TB'];
+  if (bytes < 1024) return plural(Math.round(bytes), 'byte');
+  let v = bytes;
+  let i = -1;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2)} ${units[i]}`;
+}
+
+/** How long something is kept: "9 s", "12 min", "2.5 h". */
+function keptFor(seconds: number): string {
+  if (seconds < 120) return `${Math.round(seconds)} s`;
+  if (seconds < 7200) return `${Math.round(seconds / 60)} min`;
+  return `${(seconds / 3600).toFixed(1)} h`;
+}
+
+/**
+ * What a cost line buys, in words: "6 requests", "66 write request units", "3.04 MB for 9 s" (storage, which is
+ * billed in GB-months), "2.41 MB" (transfer, billed per GB). The price's unit loses its note in brackets.
+ */
+export function amountText(l: CostLine): string {
   const unit = l.unit.replace(/\s*\(.*\)$/, '');
-  return `  ${l.item.padEnd(56)} ${`${quantity(l.quantity)} ${unit}`.padEnd(38)} ${usd(l.usd).padStart(11)}`;
+  if (l.stored) return `${size(l.stored.bytes)} for ${l.stored.seconds === undefined ? 'a month' : keptFor(l.stored.seconds)}`;
+  const sized = /^GB( (read|written))?$/.exec(unit);
+  if (sized) return `${size(l.quantity * 1024 ** 3)}${sized[1] ?? ''}`;
+  return `${decimal(l.quantity)} ${pluralWord(l.quantity, unit)}`;
+}
+
+/**
+ * Cost lines as a table: the item, what it buys, its price, each column as wide as its widest cell over all the
+ * `lines` given (pass every line of one report at once, so that all of them line up).
+ */
+export function costTable(lines: readonly CostLine[]): string[] {
+  const rows = lines.map((l) => [l.item, amountText(l), usd(l.usd)] as const);
+  const w = [0, 1, 2].map((i) => Math.max(0, ...rows.map((r) => r[i]!.length)));
+  return rows.map(([item, amount, price]) => `  ${item.padEnd(w[0]!)}  ${amount.padEnd(w[1]!)}  ${price.padStart(w[2]!)}`);
 }
 
 export function deploymentText(d: AwsDeployment): string {
@@ -25,11 +71,14 @@ export function deploymentText(d: AwsDeployment): string {
 }
 
 export function costEstimateText(est: CostEstimate): string[] {
-  const lines = [...est.lines.map(costLineText), `  total ${usd(est.totalUsd)} per job (${est.region} prices as of ${est.pricesAsOf})`];
-  if (est.keptMonthly.length)
-    lines.push(...est.keptMonthly.map(costLineText), `  plus ${usd(est.keptMonthlyUsd)} a month while the job's files stay in the bucket`);
-  if (est.fixedMonthly.length)
-    lines.push(...est.fixedMonthly.map(costLineText), `  plus ${usd(est.fixedMonthlyUsd)} a month whatever runs`);
+  // One table for the three groups, so that every price ends in the same column.
+  const table = costTable([...est.lines, ...est.keptMonthly, ...est.fixedMonthly]);
+  const perJob = table.slice(0, est.lines.length);
+  const kept = table.slice(est.lines.length, est.lines.length + est.keptMonthly.length);
+  const fixed = table.slice(est.lines.length + est.keptMonthly.length);
+  const lines = [...perJob, `  total ${usd(est.totalUsd)} per job (${est.region} prices as of ${est.pricesAsOf})`];
+  if (kept.length) lines.push(...kept, `  plus ${usd(est.keptMonthlyUsd)} a month while the job's files stay in the bucket`);
+  if (fixed.length) lines.push(...fixed, `  plus ${usd(est.fixedMonthlyUsd)} a month whatever runs`);
   return lines;
 }
 
@@ -37,13 +86,47 @@ export interface EstimateTextInput {
   durationSeconds: number;
   sourceBytes: number;
   calibration: { wallMs: number; sourceSeconds: number; threads: number };
+  /** The planner's target (the plan's segments average duration / count, which the text shows). */
   segmentSeconds: number;
+  /** The target asked for (or the default), where filling the rounds changed it. */
+  requestedSegmentSeconds?: number;
+  /** The host that calibrated: its cores and 1-minute load average just before. */
+  host?: HostLoad;
   concurrency: number;
   deployment: AwsDeployment;
   timeoutSeconds: number;
   projection: JobProjection;
   /** The upload of a local source and the download of the output, at the user's link speed. */
   transfer?: TransferEstimate;
+}
+
+export interface HostLoad {
+  cores: number;
+  loadAverage: number;
+}
+
+/** Load per core from which a host counts as busy: its encodes share the cores with other work. */
+export const BUSY_LOAD_PER_CORE = 0.5;
+
+/** The calibration's host in words, with a warning where it was busy. */
+export function hostText(h: HostLoad): string {
+  const load = `${plural(h.cores, 'core')}, load average ${h.loadAverage.toFixed(2)} before it`;
+  if (h.loadAverage / Math.max(1, h.cores) < BUSY_LOAD_PER_CORE) return load;
+  return `${load}: the host was busy, so the calibration ran slower than on an idle one and so do the times and costs projected from it`;
+}
+
+/** Seconds in a few words: "7.5", "15", "16.87". */
+const secondsText = (s: number): string => String(Number(s.toFixed(s < 10 ? 1 : 2)));
+
+/**
+ * The plan's segments (their mean length: the source over their count) and rounds: "4 segments of about 7.5 s,
+ * all at once", "160 segments of about 16.9 s in 4 waves of 40", "161 ... in 5 waves of 40, the last with 1".
+ */
+export function planText(p: JobProjection, durationSeconds: number, concurrency: number): string {
+  const segments = `${plural(p.segments, 'segment')} of about ${secondsText(durationSeconds / Math.max(1, p.segments))} s`;
+  if (p.waves <= 1) return `${segments}, all at once`;
+  const last = p.lastWave < concurrency ? `, the last with ${p.lastWave}` : '';
+  return `${segments} in ${plural(p.waves, 'wave')} of ${concurrency}${last}`;
 }
 
 export interface TransferEstimate {
@@ -72,11 +155,15 @@ export function estimateText(e: EstimateTextInput): string {
   const p = e.projection;
   const c = e.calibration;
   const speed = c.sourceSeconds / (c.wallMs / 1000);
+  const target =
+    e.requestedSegmentSeconds !== undefined
+      ? `target ${secondsText(e.segmentSeconds)} s, not ${secondsText(e.requestedSegmentSeconds)} s, so that the waves are full`
+      : `target ${secondsText(e.segmentSeconds)} s`;
   const lines = [
     `source: ${e.durationSeconds.toFixed(1)} s, ${(e.sourceBytes / 1e6).toFixed(1)} MB`,
-    `calibration: ${c.sourceSeconds.toFixed(2)} s of source encoded in ${(c.wallMs / 1000).toFixed(2)} s with ${c.threads} threads here (${speed.toFixed(2)}x real time)`,
-    `AWS: ${deploymentText(e.deployment)}, ${e.concurrency} segments at once`,
-    `plan: ${p.segments} segment(s) of about ${e.segmentSeconds} s in ${p.waves} wave(s); one segment takes about ${p.segmentWallSeconds.toFixed(1)} s in a function (timeout ${e.timeoutSeconds} s)`,
+    `calibration: ${c.sourceSeconds.toFixed(2)} s of source encoded in ${(c.wallMs / 1000).toFixed(2)} s with ${plural(c.threads, 'thread')} here (${speed.toFixed(2)}x real time${e.host ? `; ${hostText(e.host)}` : ''})`,
+    `AWS: ${deploymentText(e.deployment)}, ${plural(e.concurrency, 'segment')} at once`,
+    `plan: ${planText(p, e.durationSeconds, e.concurrency)} (${target}); one segment takes about ${p.segmentWallSeconds.toFixed(1)} s in a function (timeout ${e.timeoutSeconds} s)`,
     `wall time: about ${formatClock(p.wallSeconds * 1000)} (analyze ${p.analyzeSeconds.toFixed(0)} s, encode ${(p.waves * p.segmentWallSeconds).toFixed(0)} s, merge ${p.mergeSeconds.toFixed(0)} s, finalize ${p.finalizeSeconds.toFixed(0)} s); one ffmpeg process here: about ${formatClock(p.singleProcessSeconds * 1000)}`,
     ...(e.transfer
       ? [
@@ -89,4 +176,48 @@ export function estimateText(e: EstimateTextInput): string {
   const warning = segmentWarning(p, e.timeoutSeconds);
   if (warning) lines.push(`warning: ${warning}`);
   return lines.join('\n');
+}
+
+/** Share of the CPU its threads could use below which a local job's encodes count as run on a loaded host. */
+export const LOADED_CPU_SHARE = 0.6;
+
+/**
+ * How busy the host was while a job's segments encoded: their CPU seconds over their wall seconds times the
+ * threads each ran with (about 1 on an idle host; 0.17 for segments that waited on a host running three times
+ * its cores' work). Undefined where no segment has both figures.
+ */
+export function cpuShareOf(job: JobRecord, tasks: readonly TaskRecord[]): number | undefined {
+  let cpu = 0;
+  let capacity = 0;
+  for (const t of tasks) {
+    if (t.kind !== 'video' || !t.cpuSeconds || !t.wallMs) continue;
+    cpu += t.cpuSeconds;
+    capacity += (t.wallMs / 1000) * segmentThreads(job.options, job.plan, t.index);
+  }
+  return capacity > 0 ? cpu / capacity : undefined;
+}
+
+/**
+ * What `cost` scales a job's segment times from, in one line, and a second where the host was loaded while
+ * they were measured (`cpuShareOf` below LOADED_CPU_SHARE): those times, and the cost, are then too high.
+ */
+export function measuredOnText(job: JobRecord, tasks: readonly TaskRecord[], scale: number): string[] {
+  if (job.backend === 'aws') return ['  segment times measured in the functions on AWS, as they ran'];
+  const o = job.options;
+  const hosts = [...new Set(tasks.filter((t) => t.kind === 'video' && t.worker).map((t) => t.worker!.replace(/^cli:/, '').split(':')[0]!))];
+  const where =
+    hosts.length === 0 ? 'here' : hosts.length === 1 ? `on host ${hosts[0]}` : `on ${plural(hosts.length, 'host')} (${hosts.join(', ')})`;
+  const tail =
+    o.tailThreads !== undefined && o.tailThreads !== o.threadsPerWorker
+      ? ` (the last ${o.workers} with ${o.tailThreads}, scaled accordingly)`
+      : '';
+  const lines = [
+    `  segment times measured ${where} by ${plural(o.workers, 'worker')} of ${plural(o.threadsPerWorker, 'thread')} each${tail}, scaled by ${scale.toFixed(2)} to the function's vCPUs`,
+  ];
+  const share = cpuShareOf(job, tasks);
+  if (share !== undefined && share < LOADED_CPU_SHARE)
+    lines.push(
+      `  the host was loaded: its encodes got ${Math.round(share * 100)}% of the CPU their threads could use, so these times and this cost are higher than an idle host gives`,
+    );
+  return lines;
 }

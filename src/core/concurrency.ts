@@ -7,6 +7,7 @@
  * the project's throttle model, 160 segments of 300 s at MaxConcurrency 40 with 10 free slots failed 5 of 5 runs,
  * and a fan-out that takes every unreserved slot starves the account's other functions. New accounts have 10.
  */
+import { plural } from './words.js';
 
 /** What the account gives the encode function, as read; a figure left out was not readable. */
 export interface LambdaCapacity {
@@ -34,7 +35,7 @@ export function executionConcurrency(asked: number, capacity: LambdaCapacity | u
     const concurrency = Math.max(1, Math.min(want, capacity.reservedForEncode));
     return {
       concurrency,
-      note: `${concurrency} segment(s) at once (${want} asked): the encode function has ${capacity.reservedForEncode} reserved concurrent executions`,
+      note: `${plural(concurrency, 'segment')} at once (${want} asked): the encode function has ${capacity.reservedForEncode} reserved concurrent executions`,
     };
   }
   if (capacity?.unreserved !== undefined) {
@@ -45,9 +46,9 @@ export function executionConcurrency(asked: number, capacity: LambdaCapacity | u
       concurrency,
       note:
         concurrency < want
-          ? `${concurrency} segment(s) at once, not the ${want} asked: the account has ${capacity.unreserved} unreserved concurrent executions, and ${left} are left to its other functions and 1 to the audio (ask AWS for a higher quota, or deploy with --reserved-concurrency)`
-          : `${concurrency} segment(s) at once: the account has ${capacity.unreserved} unreserved concurrent executions`,
+          ? `${plural(concurrency, 'segment')} at once, not the ${want} asked: the account has ${capacity.unreserved} unreserved concurrent executions, and ${left} ${left === 1 ? 'is' : 'are'} left to its other functions and 1 to the audio (ask AWS for a higher quota, or deploy with --reserved-concurrency)`
+          : `${plural(concurrency, 'segment')} at once: the account has ${capacity.unreserved} unreserved concurrent executions`,
     };
   }
-  return { concurrency: want, note: `${want} segment(s) at once: the account's concurrency could not be read` };
+  return { concurrency: want, note: `${plural(want, 'segment')} at once: the account's concurrency could not be read` };
 }

@@ -110,6 +110,8 @@ export interface CostLine {
   unit: string;
   unitUsd: number;
   usd: number;
+  /** A storage line's bytes and how long they are kept (seconds; absent: a month), for a reader: quantity is GB-months. */
+  stored?: { bytes: number; seconds?: number };
 }
 
 export interface CostEstimate {
@@ -175,10 +177,11 @@ export function estimateJobCost(
   const tempMonths = job.totalMs / 3_600_000 / HOURS_PER_MONTH;
 
   const lines: CostLine[] = [];
-  const line = (item: string, quantity: number, key: PriceKey) => {
+  const line = (item: string, quantity: number, key: PriceKey, stored?: CostLine['stored']) => {
     const unitUsd = p[key].usd;
-    lines.push({ item, quantity, unit: p[key].unit, unitUsd, usd: quantity * unitUsd });
+    lines.push({ item, quantity, unit: p[key].unit, unitUsd, usd: quantity * unitUsd, ...(stored ? { stored } : {}) });
   };
+  const keptSeconds = job.totalMs / 1000;
   const gbSecond = deployment.architecture === 'arm64' ? 'lambdaGbSecondArm' : 'lambdaGbSecondX86';
   line(`Lambda compute (${invocations} invocations at ${deployment.memoryMb} MB)`, seconds * (deployment.memoryMb / 1024), gbSecond);
   line('Lambda requests', invocations, 'lambdaRequest');
@@ -206,11 +209,14 @@ export function estimateJobCost(
     line('S3 PUT/LIST requests (temp files, output, cleanup)', tempPuts + outputPuts + listPages, 's3PutRequest');
     // Merge reads every temp file once; a HEAD (stat) per task checks it first.
     line('S3 GET/HEAD requests (source ranges, temp files)', sourceGets + 2 * tasks.length, 's3GetRequest');
-    line('S3 temp storage', (tempBytes / GIB) * tempMonths, 's3StorageGbMonth');
+    line('S3 temp storage', (tempBytes / GIB) * tempMonths, 's3StorageGbMonth', { bytes: tempBytes, seconds: keptSeconds });
   } else {
     line('S3 PUT requests (output)', outputPuts, 's3PutRequest');
     line('S3 GET requests (source ranges)', sourceGets, 's3GetRequest');
-    line('EFS temp storage', ((tempBytes + job.outputBytes) / GIB) * tempMonths, 'efsStorageGbMonth');
+    line('EFS temp storage', ((tempBytes + job.outputBytes) / GIB) * tempMonths, 'efsStorageGbMonth', {
+      bytes: tempBytes + job.outputBytes,
+      seconds: keptSeconds,
+    });
     // Written: every task attempt's file and the merged output; read: the task files (merge), the output (verify, upload).
     line('EFS elastic throughput, writes', (uploadedTempBytes + job.outputBytes) / GIB, 'efsElasticWriteGb');
     line('EFS elastic throughput, reads', (tempBytes + 2 * job.outputBytes) / GIB, 'efsElasticReadGb');
@@ -225,16 +231,18 @@ export function estimateJobCost(
   line('DynamoDB read request units', invocationReads + pollReads, 'dynamoDbReadRequestUnit');
   if (job.downloaded) line('Data transfer out (the output downloaded)', job.outputBytes / GIB, 'dataTransferOutGb');
 
-  const entry = (item: string, quantity: number, key: PriceKey): CostLine => ({
+  // A month's storage: quantity GB-months of `bytes`.
+  const monthOf = (item: string, bytes: number, key: PriceKey): CostLine => ({
     item,
-    quantity,
+    quantity: bytes / GIB,
     unit: p[key].unit,
     unitUsd: p[key].usd,
-    usd: quantity * p[key].usd,
+    usd: (bytes / GIB) * p[key].usd,
+    stored: { bytes },
   });
-  const fixedMonthly = [entry('ECR: the function image', a.imageGb, 'ecrStorageGbMonth')];
+  const fixedMonthly = [monthOf('ECR: the function image', a.imageGb * GIB, 'ecrStorageGbMonth')];
   const keptMonthly = [
-    entry('S3: the source under inputs/ and the output under outputs/', (job.sourceBytes + job.outputBytes) / GIB, 's3StorageGbMonth'),
+    monthOf('S3: the source under inputs/ and the output under outputs/', job.sourceBytes + job.outputBytes, 's3StorageGbMonth'),
   ];
   const sum = (ls: CostLine[]) => ls.reduce((s, l) => s + l.usd, 0);
   const dates = Object.values(p)

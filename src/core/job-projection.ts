@@ -99,10 +99,38 @@ export function threadSpeedup(n: number): number {
   return n <= 1 ? n : n ** 0.85;
 }
 
+/** Encode seconds in a function per second of source, from the calibration (its threads to the function's vCPUs). */
+export function functionEncodeRate(
+  cal: EncodeCalibration,
+  deployment: AwsDeployment,
+  assumptions: ProjectionAssumptions = DEFAULT_PROJECTION_ASSUMPTIONS,
+): number {
+  const arch = deployment.architecture === 'arm64' ? assumptions.arm64EncodeFactor : 1;
+  return cal.encodeSecondsPerSourceSecond * (threadSpeedup(cal.threads) / threadSpeedup(lambdaVcpus(deployment.memoryMb))) * arch;
+}
+
+/**
+ * The longest segment (seconds of source) whose projected time in a function, start-up included, stays within
+ * `share` of the timeout: where `estimate` stops warning, and how far the planner may lengthen segments.
+ */
+export function longestSegmentSeconds(
+  cal: EncodeCalibration,
+  deployment: AwsDeployment,
+  timeoutSeconds: number,
+  share = 0.5,
+  assumptions: ProjectionAssumptions = DEFAULT_PROJECTION_ASSUMPTIONS,
+): number {
+  return (
+    Math.max(0, timeoutSeconds * share - assumptions.startupSeconds) / Math.max(1e-9, functionEncodeRate(cal, deployment, assumptions))
+  );
+}
+
 export interface JobProjection {
   segments: number;
   /** Rounds of `concurrency` segments. */
   waves: number;
+  /** Segments in the last round (`concurrency` where every round is full). */
+  lastWave: number;
   vcpus: number;
   segmentWallSeconds: number;
   analyzeSeconds: number;
@@ -130,10 +158,10 @@ export function projectJob(
   const segments = Math.max(1, input.segments ?? Math.ceil(input.durationSeconds / input.segmentSeconds));
   const segmentSeconds = input.durationSeconds / segments;
   const vcpus = lambdaVcpus(deployment.memoryMb);
-  const arch = deployment.architecture === 'arm64' ? a.arm64EncodeFactor : 1;
-  const encodeSeconds = segmentSeconds * cal.encodeSecondsPerSourceSecond * (threadSpeedup(cal.threads) / threadSpeedup(vcpus)) * arch;
+  const encodeSeconds = segmentSeconds * functionEncodeRate(cal, deployment, a);
   const segmentWallSeconds = a.startupSeconds + encodeSeconds;
-  const waves = Math.ceil(segments / Math.max(1, input.concurrency));
+  const width = Math.max(1, Math.floor(input.concurrency));
+  const waves = Math.ceil(segments / width);
   const readSource = input.sourceBytes / a.s3ReadBytesPerSecond;
   const ranges = input.sourceBytes >= a.parallelScan.minBytes ? a.parallelScan.ranges : 1;
   const scanSource = input.sourceBytes / Math.min(ranges * a.s3ReadBytesPerSecond, a.functionNetworkBytesPerSecond);
@@ -161,6 +189,7 @@ export function projectJob(
   return {
     segments,
     waves,
+    lastWave: segments - (waves - 1) * width,
     vcpus,
     segmentWallSeconds,
     analyzeSeconds,

@@ -141,7 +141,7 @@ describe('CLI: transcode --backend aws-emulated', () => {
     const s = JSON.parse(small.stdout);
     assert.equal(s.concurrency, 8);
     assert.deepEqual([s.concurrencyPlan.asked, s.concurrencyPlan.unreserved, s.concurrencyPlan.planned], [40, 10, 8]);
-    assert.match(s.concurrencyPlan.note, /^8 segment\(s\) at once, not the 40 asked/);
+    assert.match(s.concurrencyPlan.note, /^8 segments at once, not the 40 asked/);
     assert.equal(e.limits.segments, e.projection.segments);
     assert.equal(e.limits.mapMode, 'inline');
     assert.ok(e.limits.largestPayloadBytes < e.limits.payloadLimitBytes && e.limits.largestItemBytes < e.limits.itemLimitBytes);

@@ -60,7 +60,7 @@ describe("aws-emulated: an execution's concurrency follows the account's", () =>
     const events = await aws.runtime.deps.ledger.listEvents(id);
     const said = events.filter((e) => e.type === 'job.concurrency');
     assert.equal(said.length, 1);
-    assert.match(said[0]!.message, /^4 segment\(s\) at once, not the 8 asked: the account has 6 unreserved concurrent executions/);
+    assert.match(said[0]!.message, /^4 segments at once, not the 8 asked: the account has 6 unreserved concurrent executions/);
     assert.deepEqual(said[0]!.data, { concurrency: 4, asked: 8 });
     const refused = events.filter((e) => e.type === 'lambda.throttled');
     assert.deepEqual(

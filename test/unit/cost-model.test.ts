@@ -277,7 +277,13 @@ describe('executionConcurrency: segments at once, from the job and the account',
   it('a new account (10 unreserved) gets 8 of the 40 asked: one slot left to its other functions, one to the audio', () => {
     const r = executionConcurrency(40, { unreserved: 10 });
     assert.equal(r.concurrency, 8);
-    assert.match(r.note, /^8 segment\(s\) at once, not the 40 asked: the account has 10 unreserved concurrent executions/);
+    assert.match(r.note, /^8 segments at once, not the 40 asked: the account has 10 unreserved concurrent executions, and 1 is left/);
+  });
+  it('says its counts in proper plurals: 1 segment, 2 segments (no "segment(s)")', () => {
+    assert.match(executionConcurrency(40, { unreserved: 3 }).note, /^1 segment at once, not the 40 asked/);
+    assert.match(executionConcurrency(40, { reservedForEncode: 1 }).note, /^1 segment at once \(40 asked\)/);
+    assert.match(executionConcurrency(2, undefined).note, /^2 segments at once: /);
+    for (const u of [3, 10, 1000]) assert.doesNotMatch(executionConcurrency(40, { unreserved: u }).note, /\(s\)/);
   });
   it('a large account gives what is asked; a reservation for the encode function decides where there is one', () => {
     assert.equal(executionConcurrency(40, { unreserved: 1000 }).concurrency, 40);
