@@ -4,6 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { networkInterfaces } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
@@ -72,18 +73,77 @@ export function buildServerConfig(flags: GlobalFlags & Record<string, unknown>, 
   };
 }
 
-export async function serveCommand(flags: GlobalFlags & Record<string, unknown>): Promise<void> {
-  const config = buildServerConfig(flags, process.env);
-  const server = await startServer(config);
-  const lines = [
-    `shardcast: serving ${server.url}  (state dir ${config.stateDir}${config.backend === 'cluster' ? ', jobs run on the cluster' : ''})`,
-  ];
+/** Whether a bind address is every interface of the machine (a URL a browser can open must name another). */
+export function isWildcardHost(host: string): boolean {
+  return ['0.0.0.0', '::', '[::]', '::0', '0:0:0:0:0:0:0:0'].includes(host);
+}
+
+/**
+ * The URLs a person can open for a server bound to every interface: loopback first, then each non-internal
+ * address of this machine (IPv4 for 0.0.0.0; IPv4 and IPv6 for ::, link-local IPv6 left out: it needs a zone).
+ */
+export function openableUrls(host: string, port: number, interfaces: ReturnType<typeof networkInterfaces>): string[] {
+  const v6 = host !== '0.0.0.0';
+  const urls = [`http://127.0.0.1:${port}/`];
+  for (const list of Object.values(interfaces)) {
+    for (const a of list ?? []) {
+      if (a.internal) continue;
+      if (a.family === 'IPv4') urls.push(`http://${a.address}:${port}/`);
+      else if (v6 && a.family === 'IPv6' && !/^fe80:/i.test(a.address)) urls.push(`http://[${a.address}]:${port}/`);
+    }
+  }
+  return [...new Set(urls)];
+}
+
+/** A listen error a person can act on, as one line (exit 2); anything else as it is. */
+export function listenError(err: unknown, host: string, port: number): unknown {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'EADDRINUSE') return new UsageError(`port ${port} on ${host} is in use: stop what holds it or pass --port N`);
+  if (code === 'EACCES')
+    return new UsageError(`port ${port} on ${host} needs privileges this user lacks: pass --port N with N from 1024 up`);
+  if (code === 'EADDRNOTAVAIL')
+    return new UsageError(`${host} is not an address of this machine: pass --host with one of its addresses, or 0.0.0.0 for all`);
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new UsageError(`--host ${host} does not resolve to an address`);
+  return err;
+}
+
+/** What `serve` prints once it listens: where to open it, the token, the roots. */
+export function servingLines(
+  config: Pick<ServerConfig, 'host' | 'stateDir' | 'backend' | 'requireToken' | 'token' | 'roots'>,
+  url: string,
+  port: number,
+  env: NodeJS.ProcessEnv,
+  interfaces: ReturnType<typeof networkInterfaces>,
+): string[] {
+  const where = `state dir ${config.stateDir}${config.backend === 'cluster' ? ', jobs run on the cluster' : ''}`;
+  const wildcard = isWildcardHost(config.host);
+  const urls = wildcard ? openableUrls(config.host, port, interfaces) : [`${url}/`];
+  const lines = wildcard
+    ? [
+        `shardcast: listening on all interfaces (${config.host}), port ${port}  (${where})`,
+        `shardcast: open ${urls[0]} on this machine${urls.length > 1 ? `, or from another: ${urls.slice(1).join('  ')}` : ''}`,
+      ]
+    : [`shardcast: serving ${url}  (${where})`];
   if (config.requireToken) {
     lines.push(
-      `shardcast: API token${process.env.SHARDCAST_TOKEN ? ' (from SHARDCAST_TOKEN)' : ''}: ${process.env.SHARDCAST_TOKEN ? '(not shown)' : config.token}`,
+      `shardcast: API token${env.SHARDCAST_TOKEN ? ' (from SHARDCAST_TOKEN)' : ''}: ${env.SHARDCAST_TOKEN ? '(not shown)' : config.token}`,
     );
-    lines.push(`shardcast: open ${server.url}/ and paste the token when asked`);
+    lines.push(`shardcast: open ${wildcard ? 'one of those URLs' : urls[0]} and paste the token when asked`);
   }
+  return lines;
+}
+
+export async function serveCommand(flags: GlobalFlags & Record<string, unknown>): Promise<void> {
+  const config = buildServerConfig(flags, process.env);
+  let server;
+  try {
+    server = await startServer(config);
+  } catch (err) {
+    throw listenError(err, config.host, config.port);
+  }
+  const addr = server.app.server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : config.port;
+  const lines = servingLines(config, server.url, port, process.env, networkInterfaces());
   if (config.roots.length) lines.push(`shardcast: JSON jobs may read sources under ${config.roots.join(', ')}`);
   if (!existsSync(join(config.webDir!, 'index.html'))) lines.push('shardcast: the dashboard is not built (npm run build); the API works');
   lines.push('shardcast: Ctrl-C stops the server; running jobs stay resumable');
