@@ -3,6 +3,7 @@
  * parse the input, call one verb, print. Errors go up to main.ts, which maps them to exit codes.
  */
 import { loadJobView } from '../app/job-view.js';
+import { refusedAtInput } from '../app/remove-job.js';
 import { ShardcastError, UsageError } from '../core/errors.js';
 import { VIDEO_ENCODERS, AUDIO_ENCODERS } from '../core/profile.js';
 import { describeQuality } from '../core/quality-report.js';
@@ -152,9 +153,11 @@ export function statusText(view: JobView): string {
 export function jobsText(jobs: JobSummary[]): string {
   return jobs.length
     ? jobs
-        .map(
-          (j) =>
-            `${j.id}  ${j.status.padEnd(9)}  ${String(j.segmentsDone).padStart(3)}/${j.segmentsTotal}  ${new Date(j.createdAt).toISOString()}  ${j.source}`,
+        .map((j) =>
+          // A job refused at its input has no segments to count: its line says why instead (`gc --refused`).
+          refusedAtInput(j)
+            ? `${j.id}  ${'refused'.padEnd(9)}    -  ${new Date(j.createdAt).toISOString()}  ${j.source}  (${j.error ?? 'input refused'})`
+            : `${j.id}  ${j.status.padEnd(9)}  ${String(j.segmentsDone).padStart(3)}/${j.segmentsTotal}  ${new Date(j.createdAt).toISOString()}  ${j.source}`,
         )
         .join('\n')
     : 'no jobs';
@@ -190,10 +193,16 @@ export function parseAge(text: string): number {
   return Number(m[1]) * unit;
 }
 
-export async function gcCommand(flags: GlobalFlags & { olderThan: string }): Promise<void> {
-  const age = parseAge(flags.olderThan);
+export async function gcCommand(flags: GlobalFlags & { olderThan?: string; failed?: boolean; refused?: boolean }): Promise<void> {
+  if (flags.olderThan === undefined && !flags.failed && !flags.refused)
+    throw new UsageError('gc needs --older-than AGE (e.g. 7d), --failed or --refused: which jobs to remove');
+  const criteria = {
+    ...(flags.olderThan !== undefined ? { olderThanMs: parseAge(flags.olderThan) } : {}),
+    ...(flags.failed ? { failed: true } : {}),
+    ...(flags.refused ? { refused: true } : {}),
+  };
   await withBackend(flags, {}, async (b) => {
-    const ids = await b.gc(age);
+    const ids = await b.gc(criteria);
     print(flags, { removed: ids }, `removed ${ids.length} job(s)`);
   });
 }

@@ -120,10 +120,12 @@ function buildProgram(): Command {
   clusterOptions(
     program
       .command('gc')
-      .description("remove old jobs' files and records")
-      .requiredOption('--older-than <age>', 'e.g. 7d, 12h')
+      .description("remove jobs' files and records: old ones, failed ones, or those refused at input (the criteria given all apply)")
+      .option('--older-than <age>', 'jobs not updated for this long, e.g. 7d, 12h')
+      .option('--failed', 'failed jobs, whatever their age (with --older-than: the failed ones that old)')
+      .option('--refused', 'jobs refused at input (failed before any segment was planned), whatever their age')
       .addOption(new Option('--backend <name>', 'local (default) or cluster').choices(['local', 'cluster'])),
-  ).action(async (_o, cmd: Command) => gcCommand(g(cmd) as never));
+  ).action(async (_o, cmd: Command) => gcCommand(g(cmd)));
   clusterOptions(
     program
       .command('doctor')

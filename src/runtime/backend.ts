@@ -73,9 +73,22 @@ export interface Backend {
   workers?(): Promise<WorkerInfo[]>;
   /** Removes one job's files and records (never its output). */
   remove(jobId: string): Promise<void>;
-  /** Removes the files and records of jobs not updated for `olderThanMs`; resolves with their ids. */
-  gc(olderThanMs: number): Promise<string[]>;
+  /**
+   * Removes the files and records of the jobs `criteria` picks (a number: `olderThanMs`); resolves with their
+   * ids. The criteria given all apply: not updated for `olderThanMs`, failed, refused at input.
+   */
+  gc(criteria: number | GcCriteria): Promise<string[]>;
   close(): Promise<void>;
+}
+
+/** Which jobs `gc` removes: those that meet every criterion given (at least one). */
+export interface GcCriteria {
+  /** Not updated for this long. */
+  olderThanMs?: number;
+  /** Failed (refused at input or not), whatever their age unless `olderThanMs` is given too. */
+  failed?: boolean;
+  /** Failed before any segment was planned: the input was refused (see refusedAtInput). */
+  refused?: boolean;
 }
 
 export interface DoctorReport {

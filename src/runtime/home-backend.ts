@@ -7,14 +7,14 @@
 import type { AppDeps } from '../app/deps.js';
 import { jobView } from '../app/job-view.js';
 import { addQualityReport } from '../app/measure-quality.js';
-import { removeJob } from '../app/remove-job.js';
+import { refusedAtInput, removeJob } from '../app/remove-job.js';
 import { createJob, resumeJob, retryJob, runJob } from '../app/run-job.js';
 import { STALE_TASK_MS } from '../app/job-lease.js';
-import { NotFoundError } from '../core/errors.js';
+import { NotFoundError, UsageError } from '../core/errors.js';
 import { ACTIVE_STATUSES, type EncodeProfile, type JobRecord, type TaskRecord } from '../core/types.js';
 import type { Executor } from '../ports/executor.js';
 import type { Ledger } from '../ports/ledger.js';
-import type { Backend, BackendKind, DoctorReport, JobRequest, RunHooks, RunResult } from './backend.js';
+import type { Backend, BackendKind, DoctorReport, GcCriteria, JobRequest, RunHooks, RunResult } from './backend.js';
 import { newJobId } from './process-identity.js';
 import { parseTranscodeOptions } from './transcode-options.js';
 import type { WorkerInfo } from '../adapters/bullmq/protocol.js';
@@ -107,10 +107,26 @@ export function makeBackend(home: Home): Backend {
     jobs: (limit) => ledger.listJobs({ limit }),
     runsElsewhere: (job, tasks) => home.runsElsewhere(job, tasks),
     remove,
-    async gc(olderThanMs) {
-      const ids = await ledger.listJobIdsUpdatedBefore(Date.now() - olderThanMs);
-      for (const id of ids) await remove(id);
-      return ids;
+    async gc(criteria) {
+      const c: GcCriteria = typeof criteria === 'number' ? { olderThanMs: criteria } : criteria;
+      if (c.olderThanMs === undefined && !c.failed && !c.refused) throw new UsageError('gc needs --older-than, --failed or --refused');
+      if (!c.failed && !c.refused) {
+        const ids = await ledger.listJobIdsUpdatedBefore(Date.now() - c.olderThanMs!);
+        for (const id of ids) await remove(id);
+        return ids;
+      }
+      const before = c.olderThanMs === undefined ? Infinity : Date.now() - c.olderThanMs;
+      const picked = (await ledger.listJobs()).filter(
+        (j) => j.status === 'failed' && j.updatedAt < before && (!c.refused || refusedAtInput(j)),
+      );
+      const removed: string[] = [];
+      for (const { id } of picked) {
+        // Read again just before: a failed job retried since the list was read is running now, and stays.
+        if ((await ledger.getJob(id))?.status !== 'failed') continue;
+        await remove(id);
+        removed.push(id);
+      }
+      return removed;
     },
     close: () => home.close(),
   };
