@@ -2,6 +2,7 @@
  * CLI command handlers, one per command, each over the Backend its `--backend` names (local by default):
  * parse the input, call one verb, print. Errors go up to main.ts, which maps them to exit codes.
  */
+import { existsSync } from 'node:fs';
 import { loadJobView } from '../app/job-view.js';
 import { refusedAtInput } from '../app/remove-job.js';
 import { ShardcastError, UsageError } from '../core/errors.js';
@@ -13,6 +14,7 @@ import { openBackend, type Backend, type RunHooks, type RunResult } from '../run
 import { stateDirOf } from '../runtime/job-paths.js';
 import { makeLocalRuntime } from '../runtime/local/local-runtime.js';
 import { asInvoked } from './invocation.js';
+import { checkToolPair } from './doctor-text.js';
 import { formatClock, ProgressReporter } from './progress.js';
 import { withSignals } from './signals.js';
 
@@ -230,14 +232,16 @@ export async function doctorCommand(flags: GlobalFlags): Promise<void> {
   const stateDir = stateDirOf(flags, process.env);
   const home =
     flags.backend && flags.backend !== 'local' ? await withBackend(flags, { readOnly: true }, async (b) => b.checks?.()) : undefined;
+  const pair = checkToolPair(tools, existsSync);
   const text = [
     ...tools.map((t) => `${t.tool}: ${t.version} (${t.path}, from ${t.origin})`),
+    ...pair.lines,
     `encoders: ${Object.entries(encoders)
       .map(([e, ok]) => `${e} ${ok ? 'yes' : 'NO'}`)
       .join(', ')}`,
     `state dir: ${stateDir}`,
     ...(home?.lines ?? []),
   ].join('\n');
-  print(flags, { tools, encoders, stateDir, ...(home ? { ok: home.ok, ...home.report } : {}) }, text);
+  print(flags, { tools, toolsSameBuild: pair.sameBuild, encoders, stateDir, ...(home ? { ok: home.ok, ...home.report } : {}) }, text);
   if (home && !home.ok) throw new NotReady(`the ${flags.backend} home is not ready: see the PROBLEM lines above`);
 }
