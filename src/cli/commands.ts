@@ -92,7 +92,7 @@ async function drive(flags: GlobalFlags, run: (b: Backend, hooks: RunHooks) => P
     await progress.stop();
     const { job, localOutput } = result;
     const view = await loadJobView(backend.ledger, job.id);
-    print(flags, { ...view, ...(localOutput ? { localOutput } : {}) }, summary({ ...job, output: localOutput ?? job.output }));
+    print(flags, { ...view, ...(localOutput ? { localOutput } : {}) }, summary({ ...job, output: localOutput ?? job.output }, view?.picture?.notices));
   });
 }
 
@@ -108,7 +108,8 @@ export async function retryCommand(jobId: string, flags: GlobalFlags): Promise<v
   await drive(flags, (b, hooks) => b.retry(jobId, hooks));
 }
 
-export function summary(job: JobRecord): string {
+/** What a finished run prints: the output, its figures and times, and every notice (the picture's, the plan's). */
+export function summary(job: JobRecord, pictureNotices: string[] = []): string {
   const t = job.timings;
   const r = job.result;
   const parts = [`done: ${job.output}`];
@@ -118,7 +119,7 @@ export function summary(job: JobRecord): string {
   );
   return [
     parts.join('; '),
-    ...(job.plan?.notices ?? []).map((n) => `note: ${n}`),
+    ...[...pictureNotices, ...(job.plan?.notices ?? [])].map((n) => `note: ${n}`),
     ...(r?.quality ? [describeQuality(r.quality)] : []),
     `job ${job.id}`,
   ].join('\n');

@@ -66,6 +66,7 @@ function buildProgram(): Command {
     .option('--audio-bitrate <kbps>', 'audio bitrate in kb/s (default 128)')
     .option('--pix-fmt <name>', "output pixel format, e.g. yuv420p (default: the source's bit depth and chroma where the codec holds them)")
     .option('--bit-depth <n>', "output bit depth, 8 or 10 (12 for hevc, vp9), keeping the source's chroma")
+    .option('--deinterlace', 'make an interlaced source progressive (bwdif, one picture per frame); default: frames encoded as they are, like plain ffmpeg')
     .option('--segment-seconds <s>', 'target segment length (default: from duration and workers)')
     .option('--accept-cut-cost', 'keep --segment-seconds even where its cuts would cost more than 5% of the video bytes')
     .option(

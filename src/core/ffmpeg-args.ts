@@ -50,6 +50,13 @@ export function probeInput(location: string): string[] {
  * A full-range source is converted full to full (`in_range`/`out_range`): without them swscale squeezes the
  * values into limited range while the tags still say full (a washed-out picture).
  */
+/**
+ * `--deinterlace`: bwdif, one progressive picture per frame (the frame count and times stay those of the source),
+ * every frame (an interlaced source's flags are not always set per frame). Its first and last frame in each
+ * segment see no neighbour frame, as at the ends of a one-pass encode.
+ */
+export const DEINTERLACE = 'bwdif=mode=send_frame:parity=auto:deint=all';
+
 export function pictureFilters(profile: EncodeProfile, format: OutputFormat): string[] {
   const { width, height } = profile;
   const size =
@@ -61,7 +68,7 @@ export function pictureFilters(profile: EncodeProfile, format: OutputFormat): st
           ? [`w=${width}`, 'h=-2']
           : [];
   const range = format.fullRange ? ['in_range=pc', 'out_range=pc'] : [];
-  const f: string[] = [];
+  const f: string[] = format.deinterlace ? [DEINTERLACE] : [];
   if (size.length || range.length) f.push(`scale=${[...size, ...range].join(':')}`);
   f.push(`format=${format.pixelFormat}`);
   return f;

@@ -5,6 +5,7 @@
  */
 import { AUDIO_ENCODERS } from './profile.js';
 import {
+  DEINTERLACE,
   colorArgs,
   encodesTailFrame,
   forcedKeyframeArgs,
@@ -60,7 +61,7 @@ export interface LadderEncodeInput extends Omit<SegmentEncodeInput, 'outputPath'
 export function buildLadderEncodeArgs(i: LadderEncodeInput): string[] {
   const format = chooseOutputFormat(i.analysis.video, i.profile);
   const n = i.rungs.length;
-  const head = [i.read.trim, 'setpts=PTS-STARTPTS'].filter((f) => f !== 'null').join(',');
+  const head = [i.read.trim, 'setpts=PTS-STARTPTS', ...(format.deinterlace ? [DEINTERLACE] : [])].filter((f) => f !== 'null').join(',');
   const graph = [`[0:${i.analysis.video.streamIndex}]${head},split=${n}${i.rungs.map((_, k) => `[s${k}]`).join('')}`];
   i.rungs.forEach((r, k) => {
     // Exactly the rung's size, with square pixels (the size rounds the aspect ratio, which scale would

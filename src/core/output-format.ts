@@ -85,6 +85,8 @@ export function describePixelFormat(name: string): SourcePixels {
 
 export interface OutputFormat {
   pixelFormat: string;
+  /** The interlaced source's frames are deinterlaced (`--deinterlace`; core/ffmpeg-args.ts DEINTERLACE). */
+  deinterlace?: boolean;
   /** Full-range values, kept full (in the pixels and in the tags). */
   fullRange: boolean;
   /** HDR10 static metadata the encoder writes into the bitstream, when it can. */
@@ -99,6 +101,9 @@ function pick(supported: number[], want: number): number {
 
 /** Encoders that write HDR10 static metadata into the bitstream here (x264 and libvpx-vp9 in 5.1 cannot). */
 const WRITES_HDR10: VideoCodec[] = ['hevc', 'av1'];
+
+/** ffprobe's field orders in words. */
+const FIELD_ORDER: Record<string, string> = { tt: 'top field first', bb: 'bottom field first', tb: 'top field coded first', bt: 'bottom field coded first' };
 
 export function chooseOutputFormat(video: VideoHead, profile: EncodeProfile): OutputFormat {
   const codec = profile.videoCodec;
@@ -123,6 +128,25 @@ export function chooseOutputFormat(video: VideoHead, profile: EncodeProfile): Ou
     pixelFormat = pixelFormatName(chroma, depth);
   }
   const out: OutputFormat = { pixelFormat, fullRange, notices };
+  // Choices plain ffmpeg makes too, kept, but said: a user would want to know, and how to choose otherwise.
+  const made = describePixelFormat(pixelFormat);
+  if (codec === 'h264' && !profile.pixelFormat && !profile.bitDepth && (made.depth > 8 || made.chroma !== '420')) {
+    const chroma = made.chroma.replace(/(\d)(\d)(\d)/, '$1:$2:$3');
+    const h264Profile = made.chroma === '420' ? 'High 10' : made.chroma === '422' ? 'High 4:2:2' : 'High 4:4:4';
+    const fix = made.chroma === '420' ? '--bit-depth 8' : '--pix-fmt yuv420p';
+    notices.push(
+      `the source's ${made.depth}-bit ${chroma} pictures give ${made.depth}-bit ${chroma} H.264 (${h264Profile}), as plain ffmpeg does, which most browsers and phones cannot play: ${fix} gives an output that plays everywhere`,
+    );
+  }
+  if (video.fieldOrder) {
+    if (profile.deinterlace) out.deinterlace = true;
+    else
+      notices.push(
+        `the source is interlaced (${FIELD_ORDER[video.fieldOrder] ?? `field order ${video.fieldOrder}`}): its frames are encoded as they are, as progressive pictures, as plain ffmpeg does (combing shows on motion); --deinterlace makes each frame a progressive picture (bwdif)`,
+      );
+  } else if (profile.deinterlace) {
+    notices.push('--deinterlace: the source is not interlaced (ffprobe reports progressive or no field order): nothing is deinterlaced');
+  }
   if (video.hdr && (video.hdr.masteringDisplay || video.hdr.contentLight)) {
     if (WRITES_HDR10.includes(codec)) out.hdr = video.hdr;
     else

@@ -77,6 +77,7 @@ export interface ProfileInput {
   audioBitrateKbps?: number;
   pixelFormat?: string;
   bitDepth?: number;
+  deinterlace?: boolean;
 }
 
 /** Fills in defaults and checks that the codecs fit the container. */
@@ -117,6 +118,7 @@ export function resolveProfile(p: ProfileInput): EncodeProfile {
   };
   if (p.pixelFormat !== undefined) profile.pixelFormat = p.pixelFormat;
   if (p.bitDepth !== undefined) profile.bitDepth = p.bitDepth;
+  if (p.deinterlace) profile.deinterlace = true;
   if (p.width !== undefined) profile.width = p.width;
   if (p.height !== undefined) profile.height = p.height;
   return profile;

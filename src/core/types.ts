@@ -29,6 +29,8 @@ export interface EncodeProfile {
   pixelFormat?: string;
   /** `--bit-depth`: the source's chroma at this depth. */
   bitDepth?: number;
+  /** `--deinterlace`: an interlaced source's frames made progressive (bwdif, one picture per frame). */
+  deinterlace?: boolean;
   /** An HLS (and DASH) ladder of fMP4 renditions instead of one file: an output path ending in `.m3u8`. */
   ladder?: LadderSpec;
 }

@@ -56,6 +56,7 @@ export const transcodeFlagsSchema = z.object({
     .refine((n) => n >= 1 && n <= 30, '--segment-duration must be from 1 to 30 seconds')
     .optional(),
   acceptCutCost: z.boolean().optional(),
+  deinterlace: z.boolean().optional(),
   verify: z.boolean().default(true),
   qualityReport: z.boolean().default(false),
 });
@@ -94,6 +95,7 @@ export function parseTranscodeOptions(flags: Record<string, unknown>, output: st
     ...(f.audioBitrate !== undefined ? { audioBitrateKbps: f.audioBitrate } : {}),
     ...(f.pixFmt !== undefined ? { pixelFormat: f.pixFmt } : {}),
     ...(f.bitDepth !== undefined ? { bitDepth: f.bitDepth } : {}),
+    ...(f.deinterlace ? { deinterlace: true } : {}),
   });
   if (ladder) {
     profile.ladder = {

@@ -77,12 +77,12 @@ describe('chooseOutputFormat: the source kept where the encoder can hold it', ()
     [name: string, src: string, codec: VideoCodec, opts: { pixelFormat?: string; bitDepth?: number }, out: string, notices: number]
   > = [
     ['8-bit 4:2:0 stays', 'yuv420p', 'h264', {}, 'yuv420p', 0],
-    ['10-bit stays 10-bit in x264', 'yuv420p10le', 'h264', {}, 'yuv420p10le', 0],
+    ['10-bit stays 10-bit in x264, with a notice (High 10 plays in few browsers)', 'yuv420p10le', 'h264', {}, 'yuv420p10le', 1],
     ['10-bit stays 10-bit in vp9', 'yuv420p10le', 'vp9', {}, 'yuv420p10le', 0],
     ['10-bit stays 10-bit in av1', 'yuv420p10le', 'av1', {}, 'yuv420p10le', 0],
     ['4:2:2 10-bit stays in hevc', 'yuv422p10le', 'hevc', {}, 'yuv422p10le', 0],
     ['4:2:2 into av1: 4:2:0 with a notice', 'yuv422p10le', 'av1', {}, 'yuv420p10le', 1],
-    ['12-bit into x264: 10-bit with a notice', 'yuv420p12le', 'h264', {}, 'yuv420p10le', 1],
+    ['12-bit into x264: 10-bit with notices (depth, High 10)', 'yuv420p12le', 'h264', {}, 'yuv420p10le', 2],
     ['12-bit stays in hevc', 'yuv420p12le', 'hevc', {}, 'yuv420p12le', 0],
     ['full-range yuvj420p: yuv420p (range kept apart)', 'yuvj420p', 'h264', {}, 'yuv420p', 0],
     ['nv12 is 4:2:0 8-bit', 'nv12', 'h264', {}, 'yuv420p', 0],
@@ -101,6 +101,28 @@ describe('chooseOutputFormat: the source kept where the encoder can hold it', ()
       assert.equal(f.notices.length, notices, f.notices.join(' / '));
     });
   }
+
+  it('10-bit or 4:2:2 H.264 kept as plain ffmpeg keeps it, with the option that makes it play everywhere', () => {
+    const high10 = chooseOutputFormat(video('yuv420p10le'), profile('h264')).notices;
+    assert.match(high10.join(), /10-bit 4:2:0 H\.264 \(High 10\).*--bit-depth 8/);
+    const high422 = chooseOutputFormat(video('yuv422p'), profile('h264')).notices;
+    assert.match(high422.join(), /High 4:2:2.*--pix-fmt yuv420p/);
+    assert.deepEqual(chooseOutputFormat(video('yuv420p10le'), profile('h264', { bitDepth: 10 })).notices, [], 'asked for: no notice');
+  });
+
+  it('an interlaced source: encoded as plain ffmpeg does, with a notice naming --deinterlace; deinterlaced when asked', () => {
+    const interlaced = video('yuv420p', {}, { fieldOrder: 'tt' });
+    const kept = chooseOutputFormat(interlaced, profile('h264'));
+    assert.equal(kept.deinterlace, undefined);
+    assert.match(kept.notices.join(), /interlaced \(top field first\).*--deinterlace/);
+    const asked = chooseOutputFormat(interlaced, resolveProfile({ container: 'mkv', videoCodec: 'h264', deinterlace: true }));
+    assert.equal(asked.deinterlace, true);
+    assert.deepEqual(asked.notices, []);
+    assert.equal(pictureFilters(profile('h264'), asked)[0], 'bwdif=mode=send_frame:parity=auto:deint=all');
+    assert.deepEqual(pictureFilters(profile('h264'), kept), ['format=yuv420p'], 'no deinterlacer unless asked');
+    const progressive = chooseOutputFormat(video('yuv420p'), resolveProfile({ container: 'mkv', videoCodec: 'h264', deinterlace: true }));
+    assert.match(progressive.notices.join(), /not interlaced/);
+  });
 
   it('full range: from the tag, or from a yuvj format without a tag', () => {
     assert.equal(chooseOutputFormat(video('yuv420p', { range: 'pc' }), profile('h264')).fullRange, true);
