@@ -55,6 +55,7 @@ import {
 } from './deploy-args.js';
 import { parseTranscodeOptions } from '../runtime/transcode-options.js';
 import { flagText } from './flag-text.js';
+import { plural } from '../core/words.js';
 
 const PACKAGE_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -402,7 +403,7 @@ async function estimateCommand(input: string, flags: Flags): Promise<void> {
       }),
       limitsText(limits),
       `concurrency: ${planned.note}`,
-      `retries: a throttled invocation waits up to ${retryBudget.throttle.attempts} times (about ${Math.round(retryBudget.throttle.meanSeconds / 60)} min, at most ${Math.round(retryBudget.throttle.mostSeconds / 60)}); a busy task every ${retryBudget.busy.intervalSeconds} s, ${retryBudget.busy.attempts} times; a timed-out or dead invocation ${retryBudget.deaths} more time`,
+      `retries: a throttled invocation waits up to ${plural(retryBudget.throttle.attempts, 'time')} (about ${Math.round(retryBudget.throttle.meanSeconds / 60)} min, at most ${Math.round(retryBudget.throttle.mostSeconds / 60)}); a busy task every ${retryBudget.busy.intervalSeconds} s, ${plural(retryBudget.busy.attempts, 'time')}; a timed-out or dead invocation ${plural(retryBudget.deaths, 'more time')}`,
     ].join('\n');
     const warning = segmentWarning(projection, deployment.timeoutSeconds);
     print(
@@ -430,14 +431,14 @@ async function estimateCommand(input: string, flags: Flags): Promise<void> {
 
 const kb = (n: number): string => `${(n / 1024).toFixed(n < 10_240 ? 1 : 0)} KB`;
 
-function limitsText(l: PlanLimits): string {
+export function limitsText(l: PlanLimits): string {
   const map =
     l.mapMode === 'distributed'
       ? `Distributed Map (${l.deploymentMapMode === 'auto' ? `more than the ${l.maxInlineSegments} run inline` : "the deployment's"})`
       : `inline Map (${l.historyEvents} of ${l.historyEventLimit} history events)`;
   return [
-    `AWS limits: ${l.segments} segments planned, ${map}; largest state payload ${kb(l.largestPayloadBytes)} of ${kb(l.payloadLimitBytes)};`,
-    `  ledger: largest item ${kb(l.largestItemBytes)} of ${kb(l.itemLimitBytes)}, job item ${kb(l.jobItemBytes)}, ${l.readUnitsPerSegment} read units per segment`,
+    `AWS limits: ${plural(l.segments, 'segment')} planned, ${map}; largest state payload ${kb(l.largestPayloadBytes)} of ${kb(l.payloadLimitBytes)};`,
+    `  ledger: largest item ${kb(l.largestItemBytes)} of ${kb(l.itemLimitBytes)}, job item ${kb(l.jobItemBytes)}, ${plural(l.readUnitsPerSegment, 'read unit')} per segment`,
   ].join('\n');
 }
 

@@ -125,6 +125,7 @@ const secondsText = (s: number): string => String(Number(s.toFixed(s < 10 ? 1 : 
 export function planText(p: JobProjection, durationSeconds: number, concurrency: number): string {
   const segments = `${plural(p.segments, 'segment')} of about ${secondsText(durationSeconds / Math.max(1, p.segments))} s`;
   if (p.waves <= 1) return `${segments}, all at once`;
+  if (concurrency <= 1) return `${segments}, one at a time`;
   const last = p.lastWave < concurrency ? `, the last with ${p.lastWave}` : '';
   return `${segments} in ${plural(p.waves, 'wave')} of ${concurrency}${last}`;
 }

@@ -5,6 +5,8 @@
  * result, so a reader can check the arithmetic. Sizes in bytes; storage is billed per GiB ("GB" on AWS bills).
  */
 
+import { plural } from './words.js';
+
 export type PriceKey =
   | 'lambdaGbSecondX86'
   | 'lambdaGbSecondArm'
@@ -183,7 +185,11 @@ export function estimateJobCost(
   };
   const keptSeconds = job.totalMs / 1000;
   const gbSecond = deployment.architecture === 'arm64' ? 'lambdaGbSecondArm' : 'lambdaGbSecondX86';
-  line(`Lambda compute (${invocations} invocations at ${deployment.memoryMb} MB)`, seconds * (deployment.memoryMb / 1024), gbSecond);
+  line(
+    `Lambda compute (${plural(invocations, 'invocation')} at ${deployment.memoryMb} MB)`,
+    seconds * (deployment.memoryMb / 1024),
+    gbSecond,
+  );
   line('Lambda requests', invocations, 'lambdaRequest');
   // Billed per function: Merge's /tmp for its seconds, the encodes' for theirs.
   const extraGb = (step: string) => Math.max(0, ephemeralMbOf(step, deployment.ephemeralMb) - 512) / 1024;

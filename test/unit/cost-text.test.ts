@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { planLimits } from '../../src/adapters/aws/plan-limits.js';
-import { loadPrices, waveFilledTarget } from '../../src/cli/aws-commands.js';
+import { limitsText, loadPrices, waveFilledTarget } from '../../src/cli/aws-commands.js';
 import {
   amountText,
   costEstimateText,
@@ -54,6 +54,32 @@ describe('plural', () => {
     assert.equal(plural(2, 'pass'), '2 passes');
     assert.equal(plural(3, 'entry'), '3 entries');
     assert.equal(plural(2, 'child', 'children'), '2 children');
+  });
+});
+
+describe('no "1 segments" in estimate and cost', () => {
+  it('the limits, the invocations and the counts of one say one', () => {
+    const limits = {
+      segments: 1,
+      mapMode: 'inline' as const,
+      deploymentMapMode: 'auto' as const,
+      maxInlineSegments: 2490,
+      historyEvents: 40,
+      historyEventLimit: 25_000,
+      largestPayloadBytes: 100,
+      payloadLimitBytes: 262_144,
+      jobItemBytes: 3000,
+      largestItemBytes: 3000,
+      itemLimitBytes: 409_600,
+      readUnitsPerSegment: 1,
+    };
+    const text = limitsText(limits);
+    assert.match(text, /^AWS limits: 1 segment planned,/);
+    assert.match(text, /, 1 read unit per segment$/);
+    assert.match(limitsText({ ...limits, segments: 2, readUnitsPerSegment: 2 }), /2 segments planned[^]*2 read units per segment/);
+    const one = estimateJobCost({ ...SMALL_JOB, video: [], audio: undefined }, DEPLOYMENT, loadPrices());
+    assert.equal(one.lines[0]!.item, 'Lambda compute (3 invocations at 3008 MB)');
+    assert.doesNotMatch(costEstimateText(one).join('\n'), /(?<![\w.-])1 [a-z-]+s\b/);
   });
 });
 
@@ -142,6 +168,8 @@ describe('estimate: the plan as the job would get it', () => {
     assert.deepEqual([p160.waves, p160.lastWave], [4, 40]);
     assert.equal(planText(p160, 2700, 40), '160 segments of about 16.88 s in 4 waves of 40');
     assert.ok(p160.wallSeconds < p161.wallSeconds, 'one wave less');
+    const serial = projectJob({ ...PROJECTION_INPUT, concurrency: 1, segments: 5 }, DEPLOYMENT, loadPrices());
+    assert.equal(planText(serial, 30, 1), '5 segments of about 6 s, one at a time');
     assert.match(
       estimateOf({ durationSeconds: 2700, segments: 160, segmentSeconds: 17.1 }, { requestedSegmentSeconds: 17 }),
       /\(target 17\.1 s, not 17 s, so that the waves are full\)/,
