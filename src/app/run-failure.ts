@@ -4,7 +4,7 @@
  * home ends a run here: runJob's catch, the workflow's MarkFailed step, a workflow execution that could not
  * record its own failure.
  */
-import { CancelledError, HomeUnreachableError, oneLine } from '../core/errors.js';
+import { CancelledError, HomeUnreachableError, InputError, oneLine } from '../core/errors.js';
 import type { JobRecord, TaskKind, TaskRecord } from '../core/types.js';
 import type { AppDeps } from './deps.js';
 import { emit } from './deps.js';
@@ -48,7 +48,7 @@ export async function describeFailure(
   deps: AppDeps,
   job: JobRecord,
   failure: RunFailure,
-): Promise<{ error: string; status: 'failed' | 'cancelled'; key?: string }> {
+): Promise<{ error: string; status: 'failed' | 'cancelled'; key?: string; errorKind?: 'input' }> {
   const retry = `fix the cause, then run \`${commandFor('retry', job)}\``;
   switch (failure.kind) {
     case 'stopped':
@@ -82,6 +82,8 @@ export async function describeFailure(
       if (failure.error instanceof HomeUnreachableError)
         return { status: 'failed', error: `${oneLine(failure.error)}; run \`${commandFor(continueVerb(job), job)}\` once it is back` };
       if (failure.error instanceof CancelledError) return describeFailure(deps, job, { kind: 'stopped' });
+      // The source cannot be used as it is: a retry would fail the same way (run-steps.ts claimRetry refuses one).
+      if (failure.error instanceof InputError) return { status: 'failed', error: oneLine(failure.error), errorKind: 'input' };
       return { status: 'failed', error: oneLine(failure.error) };
   }
 }
@@ -99,12 +101,17 @@ export async function failRun(
 ): Promise<{ job: JobRecord | undefined; error: string }> {
   const job = await deps.ledger.getJob(jobId);
   if (!job) return { job, error: failure.kind === 'error' ? oneLine(failure.error) : 'the job is gone' };
-  const { error, status, key } = await describeFailure(deps, job, failure);
+  const { error, status, key, errorKind } = await describeFailure(deps, job, failure);
   if (job.status === 'done' || job.status === status) return { job, error };
   const now = deps.clock();
   const since = Math.max(job.startedAt ?? 0, runStartedAt ?? 0);
   const totalMs = (job.timings.totalMs ?? 0) + (since ? now - since : 0);
-  const ended = await endJob(deps.ledger, job, status, { error, finishedAt: now, timings: { ...job.timings, totalMs } });
+  const ended = await endJob(deps.ledger, job, status, {
+    error,
+    ...(errorKind ? { errorKind } : {}),
+    finishedAt: now,
+    timings: { ...job.timings, totalMs },
+  });
   await emit(deps, jobId, status === 'cancelled' ? 'job.cancelled' : 'job.failed', error, key ? { key } : undefined);
   return { job: ended, error };
 }

@@ -11,7 +11,7 @@ import type { AppDeps } from './deps.js';
 import { emit } from './deps.js';
 import { takeJobLease } from './job-lease.js';
 import { commandFor, continueVerb, describeFailure, failRun, type RunFailure } from './run-failure.js';
-import { claimRetry, finishStep, mergeStep, startRun } from './run-steps.js';
+import { claimRetry, finishStep, mergeStep, refuseInputFailure, startRun } from './run-steps.js';
 
 export interface NewJobInput {
   id: string;
@@ -100,6 +100,7 @@ export async function resumeJob(
   const job = await deps.ledger.getJob(jobId);
   if (!job) throw new InputError(`no job ${jobId}`);
   if (job.status === 'done') return job;
+  refuseInputFailure(job, 'resume');
   const takeover = await takeJobLease(deps, job, opts.force === true);
   if (takeover) await emit(deps, jobId, 'job.takeover', `resume: ${takeover}`, { from: job.runner, force: opts.force === true });
   return runJob(deps, executor, jobId, { ...(signal ? { signal } : {}), ...(opts.force ? { force: true } : {}) });

@@ -180,6 +180,14 @@ async function refuseRetryNearExpiry(deps: AppDeps, jobId: string): Promise<void
  * or to `created` when its analysis never finished), so of two retries started at once only one gets the job;
  * the other is told the job is already being retried. Tells the events which tasks are retried.
  */
+/** A job that failed on its input (JobRecord.errorKind) is not run again: it would fail the same way. */
+export function refuseInputFailure(job: Pick<JobRecord, 'id' | 'errorKind' | 'error' | 'plan'>, verb: 'retry' | 'resume'): void {
+  if (job.errorKind !== 'input') return;
+  throw new InputError(
+    `job ${job.id} failed ${job.plan ? '' : 'in analysis '}because its source cannot be used as it is (${job.error ?? 'input refused'}): a ${verb} would fail the same way; fix the source and start a new job`,
+  );
+}
+
 export async function claimRetry(deps: AppDeps, jobId: string, where = ''): Promise<JobRecord> {
   const job = await existingJob(deps, jobId);
   if (job.status !== 'failed' && job.status !== 'cancelled') {
@@ -187,6 +195,7 @@ export async function claimRetry(deps: AppDeps, jobId: string, where = ''): Prom
       `job ${jobId} is ${job.status}; only failed or stopped jobs can be retried${job.status === 'encoding' || job.status === 'created' || job.status === 'analyzing' ? ' (another retry or run has it)' : ''}`,
     );
   }
+  refuseInputFailure(job, 'retry');
   await refuseRetryNearExpiry(deps, jobId);
   const failed = (await deps.ledger.listTasks(jobId)).filter((t) => t.status === 'failed');
   let claimed: JobRecord;

@@ -82,7 +82,7 @@ export const endJob = (
   ledger: Ledger,
   job: JobRecord,
   to: 'failed' | 'cancelled',
-  patch: Pick<JobPatch, 'error' | 'finishedAt' | 'timings'>,
+  patch: Pick<JobPatch, 'error' | 'errorKind' | 'finishedAt' | 'timings'>,
 ) => moveJob(ledger, job.id, [job.status], to, patch);
 
 /** The first segment that had to be read by pre-roll tells the job, so its later segments start so. */

@@ -137,7 +137,8 @@ export class ProgressReporter {
   }
 
   private print(p: ProgressState): void {
-    if (p.segmentsTotal === 0 && !p.step) return;
+    // Nothing to show before the plan, and nothing once the job ended: its summary or error line says it.
+    if ((p.segmentsTotal === 0 && !p.step) || p.step === 'done' || p.step === 'failed' || p.step === 'cancelled') return;
     const text = progressText(p);
     const now = this.clock();
     if (this.out.isTTY) {

@@ -324,6 +324,11 @@ export interface JobRecord {
   startedAt?: number;
   finishedAt?: number;
   error?: string;
+  /**
+   * `input`: the job failed because its source or request cannot be used as they are (an InputError: not media,
+   * no video, truncated before its first frame); a retry would fail the same way, so none is offered.
+   */
+  errorKind?: 'input';
   timings: JobTimings;
   result?: JobResult;
   /** The process (worker id, `host:pid`) that last started driving the job locally: a job-level lease. */

@@ -20,7 +20,10 @@ export type NewTask = Omit<TaskRecord, 'status' | 'attempts'>;
 
 /** Fields a job update may set besides its status (undefined fields are left as they are). */
 export type JobPatch = Partial<
-  Pick<JobRecord, 'analysis' | 'plan' | 'startedAt' | 'finishedAt' | 'error' | 'timings' | 'result' | 'options' | 'runner' | 'cutFallback'>
+  Pick<
+    JobRecord,
+    'analysis' | 'plan' | 'startedAt' | 'finishedAt' | 'error' | 'errorKind' | 'timings' | 'result' | 'options' | 'runner' | 'cutFallback'
+  >
 > & {
   /** Set `error` to null to clear it. */
   clearError?: boolean;

@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { resumeJob, retryJob, runJob } from '../../src/app/run-job.js';
 import { encodeStep } from '../../src/app/run-steps.js';
 import { claimTask, failAttempt } from '../../src/app/transitions.js';
-import { CancelledError, HomeUnreachableError, JobFailedError } from '../../src/core/errors.js';
+import { CancelledError, HomeUnreachableError, InputError, JobFailedError } from '../../src/core/errors.js';
 import type { Executor } from '../../src/ports/executor.js';
 import type { TaskId } from '../../src/ports/ledger.js';
 import { openFastWorld, type FastWorld } from './support.js';
@@ -178,6 +178,19 @@ describe('runJob, resume and retry (fast tier)', () => {
       ),
     );
     assert.equal((await w.deps.ledger.getJob(id))!.status, 'failed');
+  });
+
+  it('a job that failed on its input is not retried or resumed: it would fail the same way', async () => {
+    const { id } = await w.newJob('fa0000000007');
+    const refused: Executor = { run: () => Promise.reject(new InputError('the source has no video stream')) };
+    await assert.rejects(runJob(w.deps, refused, id), /the source has no video stream/);
+    const job = (await w.deps.ledger.getJob(id))!;
+    assert.equal(job.status, 'failed');
+    assert.equal(job.errorKind, 'input');
+    const why = /because its source cannot be used as it is \(the source has no video stream\): a (retry|resume) would fail the same way/;
+    await assert.rejects(retryJob(w.deps, refused, id), why);
+    await assert.rejects(resumeJob(w.deps, refused, id), why);
+    assert.equal((await w.deps.ledger.getJob(id))!.status, 'failed', 'left as it was');
   });
 
   it('ran every use-case above without spawning ffmpeg (unless recording)', () => {
