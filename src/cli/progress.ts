@@ -125,20 +125,37 @@ export class ProgressReporter {
       this.baseline ??= counts.framesDone;
       this.meter.add(now, frames - this.baseline);
     }
-    this.print({
-      segmentsDone: counts.videoDone,
-      segmentsTotal: counts.videoTotal,
-      frames,
-      framesTotal: counts.framesTotal,
-      fps: this.meter.rate(),
-      elapsedMs: now - this.started,
-      step,
-    });
+    const done = step === 'done';
+    this.print(
+      {
+        segmentsDone: counts.videoDone,
+        segmentsTotal: counts.videoTotal,
+        frames,
+        framesTotal: counts.framesTotal,
+        // The last line of a done job: the encodes' rate over this run (the window may hold none of them).
+        fps: done ? await this.encodeRate(ledger, this.jobId) : this.meter.rate(),
+        elapsedMs: now - this.started,
+        step: done ? undefined : step,
+      },
+      done,
+    );
   }
 
-  private print(p: ProgressState): void {
-    // Nothing to show before the plan, and nothing once the job ended: its summary or error line says it.
-    if ((p.segmentsTotal === 0 && !p.step) || p.step === 'done' || p.step === 'failed' || p.step === 'cancelled') return;
+  /** Frames a second of the segments this run encoded: their frames over the span from first start to last end. */
+  private async encodeRate(ledger: Ledger, jobId: string): Promise<number | undefined> {
+    const ours = (await ledger.listTasks(jobId).catch(() => [])).filter(
+      (t) => t.kind === 'video' && t.status === 'done' && (t.startedAt ?? 0) >= this.started && t.finishedAt !== undefined,
+    );
+    if (!ours.length) return undefined;
+    const span = Math.max(...ours.map((t) => t.finishedAt!)) - Math.min(...ours.map((t) => t.startedAt!));
+    const frames = ours.reduce((n, t) => n + t.frameCount, 0);
+    return span > 0 ? frames / (span / 1000) : undefined;
+  }
+
+  private print(p: ProgressState, last = false): void {
+    // Nothing once the job failed or stopped (its error line says it), nor for an analysis that ends soon.
+    if (p.step === 'failed' || p.step === 'cancelled' || p.step === 'created') return;
+    if (p.segmentsTotal === 0 && (!p.step || p.elapsedMs < this.lineEveryMs)) return;
     const text = progressText(p);
     const now = this.clock();
     if (this.out.isTTY) {
@@ -146,7 +163,7 @@ export class ProgressReporter {
       const fill = Math.round((p.frames / Math.max(1, p.framesTotal)) * width);
       const bar = '#'.repeat(fill) + '-'.repeat(width - fill);
       this.out.write(`\r\x1b[2K[${bar}] ${text}`);
-    } else if (p.segmentsDone !== this.lastDone || now - this.lastLineAt >= this.lineEveryMs) {
+    } else if (last || p.segmentsDone !== this.lastDone || now - this.lastLineAt >= this.lineEveryMs) {
       this.out.write(`${text}\n`);
       this.lastLineAt = now;
     }
