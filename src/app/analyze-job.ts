@@ -231,16 +231,25 @@ export async function analyzeJob(deps: AppDeps, jobId: string): Promise<JobRecor
   await emit(deps, jobId, 'job.analyzing', 'analyzing the source');
   const analysis = await analyzeSource(deps, job.source);
   let opts = job.options;
+  /** No length asked for (nor stored by an earlier analysis of this job): the planner picks the target. */
+  const chosen = opts.segmentSeconds === undefined;
   const requested = opts.segmentSeconds ?? defaultSegmentSeconds(analysis.duration, opts.workers);
   const target = await segmentTarget(deps, job, analysis, requested);
   if (target !== requested) {
     opts = { ...opts, segmentSeconds: target };
     job = await fixAnalyzedOptions(deps.ledger, jobId, opts);
   }
-  const planned = await outputKindOf(opts.profile).plan(deps, job, analysis, target);
+  // A target the planner chose (none asked for) is planned at a count that fills the rounds of segments encoded at
+  // once: 161 segments at 40 ran 5 rounds, the last holding one. Lowered for a time limit, it may only get shorter.
+  const waves = chosen ? { waveWidth: opts.workers, ...(target < requested ? { maxTargetSeconds: target } : {}) } : undefined;
+  const planned = await outputKindOf(opts.profile).plan(deps, job, analysis, target, waves);
   const { plan, media } = planned;
   if (planned.options !== opts) {
     opts = planned.options;
+    job = await fixAnalyzedOptions(deps.ledger, jobId, opts);
+  } else if (waves && plan.targetSeconds !== target) {
+    // Kept, so that an analysis run again (a restart before the plan was stored) plans these same tasks.
+    opts = { ...opts, segmentSeconds: plan.targetSeconds };
     job = await fixAnalyzedOptions(deps.ledger, jobId, opts);
   }
   const tasks = tasksOfPlan(jobId, analysis, plan, opts.profile, media);

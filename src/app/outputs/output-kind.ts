@@ -61,11 +61,20 @@ export interface TaskEncodeOutput {
   cpuSeconds: number;
 }
 
+/** Rounds of segments encoded at once: their width, and the longest target a time limit allows (if any). */
+export interface WaveFill {
+  waveWidth: number;
+  maxTargetSeconds?: number;
+}
+
 export interface OutputKind {
   /** How much a task's encode costs against a plain encode of its stretch of the source (a ladder: every rung). */
   workFactor(analysis: MediaAnalysis, profile: EncodeProfile): number;
-  /** Plans the tasks of an analyzed source with the segment target `targetSeconds`. */
-  plan(deps: AppDeps, job: JobRecord, analysis: MediaAnalysis, targetSeconds: number): Promise<PlannedTasks>;
+  /**
+   * Plans the tasks of an analyzed source with the segment target `targetSeconds`; with `waves`, a target the
+   * planner chose (not one asked for), at a count that fills rounds of that many (core/plan-segments.ts).
+   */
+  plan(deps: AppDeps, job: JobRecord, analysis: MediaAnalysis, targetSeconds: number, waves?: WaveFill): Promise<PlannedTasks>;
   /** One read and encode of one task (`method`: how a video segment reads the source). */
   encode(c: TaskEncodeContext, method?: CutMethod): Promise<TaskEncodeOutput>;
   /** From `merging` to `verifying`, the output committed and the job's result recorded. */

@@ -69,9 +69,10 @@ async function qualityOf(deps: AppDeps, job: AnalyzedJob, temp: string): Promise
 export const singleFileOutput: OutputKind = {
   workFactor: () => 1,
 
-  async plan(deps, job, analysis, targetSeconds) {
-    const planFor = (target: number) =>
+  async plan(deps, job, analysis, targetSeconds, waves) {
+    const planFor = (target: number, fill?: typeof waves) =>
       planSegments({
+        ...fill,
         frameTimes: analysis.video.frameTimes,
         keyframeIndices: analysis.video.keyframeIndices,
         lastFrameDuration: analysis.video.lastFrameDuration,
@@ -79,7 +80,7 @@ export const singleFileOutput: OutputKind = {
         workers: job.options.workers,
         minExactSeconds: minExactCutSeconds(analysis.video.keyframeCostSeconds),
       });
-    const plan = planFor(targetSeconds);
+    const plan = planFor(targetSeconds, waves);
     const cost = await checkCutCost(deps, job, analysis, plan);
     if (cost?.lengthen === undefined) return { options: job.options, plan, note: '' };
     return {
