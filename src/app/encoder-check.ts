@@ -6,7 +6,7 @@
  * cause and the fix.
  */
 import { ffmpegErrorLine, ToolMissingError } from '../core/errors.js';
-import { encoderProbeArgs } from '../core/ffmpeg-args.js';
+import { encoderProbeArgs } from '../core/encoder-probe-args.js';
 import { AUDIO_ENCODERS, VIDEO_ENCODERS } from '../core/profile.js';
 import type { EncodeProfile } from '../core/types.js';
 import type { MediaTool, ToolInfo } from '../ports/media-tool.js';

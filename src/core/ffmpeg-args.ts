@@ -5,11 +5,11 @@
  * User text (paths) only ever appears as a whole argument.
  */
 import { audioIntermediateExt, AUDIO_ENCODERS, codecTuningArgs, presetArgs, VIDEO_ENCODERS } from './profile.js';
-import { chooseOutputFormat, hdrEncoderParams, type OutputFormat } from './output-format.js';
+import { chooseOutputFormat, DEINTERLACE, hdrEncoderParams, type OutputFormat } from './output-format.js';
 import { cutMethodFor, type CutMethod } from './cut-policy.js';
 import type { AnalysisHead, EncodeProfile, PlannedSegment, SegmentRead, StreamInfo } from './types.js';
 
-const BASE = ['-nostdin', '-hide_banner', '-nostats', '-v', 'error', '-y'];
+export const BASE = ['-nostdin', '-hide_banner', '-nostats', '-v', 'error', '-y'];
 
 /**
  * Whether the ffmpeg that runs a command is 5.x or newer (libavcodec 59; 0 = unknown, taken as current). The
@@ -50,13 +50,6 @@ export function probeInput(location: string): string[] {
  * A full-range source is converted full to full (`in_range`/`out_range`): without them swscale squeezes the
  * values into limited range while the tags still say full (a washed-out picture).
  */
-/**
- * `--deinterlace`: bwdif, one progressive picture per frame (the frame count and times stay those of the source),
- * every frame (an interlaced source's flags are not always set per frame). Its first and last frame in each
- * segment see no neighbour frame, as at the ends of a one-pass encode.
- */
-export const DEINTERLACE = 'bwdif=mode=send_frame:parity=auto:deint=all';
-
 export function pictureFilters(profile: EncodeProfile, format: OutputFormat): string[] {
   const { width, height } = profile;
   const size =
@@ -155,26 +148,6 @@ export function videoEncoderArgs(
   if (keepPackets !== undefined) bsf.push(`noise=drop=gte(n\\,${keepPackets})`);
   if (bsf.length) a.push('-bsf:v', bsf.join(','));
   return a;
-}
-
-/**
- * A tiny encode of generated frames, or of silence, with the job's video or audio encoder and its options, to a
- * null output: what an encode of this profile needs from the ffmpeg at hand, tried before a job exists
- * (app/encoder-check.ts). Pixels at the depth asked for, if any (10-bit through an 8-bit-only build fails here,
- * not in every segment). Undefined: the profile encodes no audio.
- */
-export function encoderProbeArgs(profile: EncodeProfile, part: 'video' | 'audio'): string[] | undefined {
-  if (part === 'audio') {
-    const audio = profile.audioCodec;
-    if (audio !== 'aac' && audio !== 'opus') return undefined;
-    const input = ['-f', 'lavfi', '-i', 'anullsrc=r=48000:cl=stereo', '-t', '0.2'];
-    return [...BASE, ...input, '-c:a', AUDIO_ENCODERS[audio], '-b:a', `${profile.audioBitrateKbps}k`, '-f', 'null', '-'];
-  }
-  const depth = profile.bitDepth;
-  const pixelFormat = profile.pixelFormat ?? (depth && depth > 8 ? `yuv420p${depth}le` : 'yuv420p');
-  const format: OutputFormat = { pixelFormat, fullRange: false, notices: [] };
-  const input = ['-f', 'lavfi', '-i', 'testsrc2=size=128x128:rate=25:duration=0.2'];
-  return [...BASE, ...input, ...videoEncoderArgs(profile, format, 1), '-f', 'null', '-'];
 }
 
 /** `-force_key_frames` for frames by number (counted from the encode's first), as an IDR. */

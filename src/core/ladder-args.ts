@@ -5,7 +5,6 @@
  */
 import { AUDIO_ENCODERS } from './profile.js';
 import {
-  DEINTERLACE,
   colorArgs,
   encodesTailFrame,
   forcedKeyframeArgs,
@@ -15,7 +14,7 @@ import {
   videoEncoderArgs,
   type SegmentEncodeInput,
 } from './ffmpeg-args.js';
-import { chooseOutputFormat } from './output-format.js';
+import { chooseOutputFormat, DEINTERLACE } from './output-format.js';
 import type { StreamInfo, EncodeProfile } from './types.js';
 
 const BASE = ['-nostdin', '-hide_banner', '-nostats', '-v', 'error', '-y'];

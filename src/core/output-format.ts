@@ -102,8 +102,20 @@ function pick(supported: number[], want: number): number {
 /** Encoders that write HDR10 static metadata into the bitstream here (x264 and libvpx-vp9 in 5.1 cannot). */
 const WRITES_HDR10: VideoCodec[] = ['hevc', 'av1'];
 
+/**
+ * `--deinterlace`: bwdif, one progressive picture per frame (the frame count and times stay those of the source),
+ * every frame (an interlaced source's flags are not always set per frame). Its first and last frame in each
+ * segment see no neighbour frame, as at the ends of a one-pass encode.
+ */
+export const DEINTERLACE = 'bwdif=mode=send_frame:parity=auto:deint=all';
+
 /** ffprobe's field orders in words. */
-const FIELD_ORDER: Record<string, string> = { tt: 'top field first', bb: 'bottom field first', tb: 'top field coded first', bt: 'bottom field coded first' };
+const FIELD_ORDER: Record<string, string> = {
+  tt: 'top field first',
+  bb: 'bottom field first',
+  tb: 'top field coded first',
+  bt: 'bottom field coded first',
+};
 
 export function chooseOutputFormat(video: VideoHead, profile: EncodeProfile): OutputFormat {
   const codec = profile.videoCodec;
