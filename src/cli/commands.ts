@@ -8,7 +8,8 @@ import { refusedAtInput } from '../app/remove-job.js';
 import { ShardcastError, UsageError } from '../core/errors.js';
 import { VIDEO_ENCODERS, AUDIO_ENCODERS } from '../core/profile.js';
 import { describeQuality } from '../core/quality-report.js';
-import type { Backend as BackendKind, JobRecord, JobSummary } from '../core/types.js';
+import type { Backend as BackendKind, JobRecord, JobStatus, JobSummary } from '../core/types.js';
+import { commandFor, continueVerb } from '../app/run-failure.js';
 import type { JobView } from '../app/job-view.js';
 import { openBackend, type Backend, type RunHooks, type RunResult } from '../runtime/backend.js';
 import { stateDirOf } from '../runtime/job-paths.js';
@@ -92,7 +93,11 @@ async function drive(flags: GlobalFlags, run: (b: Backend, hooks: RunHooks) => P
     await progress.stop();
     const { job, localOutput } = result;
     const view = await loadJobView(backend.ledger, job.id);
-    print(flags, { ...view, ...(localOutput ? { localOutput } : {}) }, summary({ ...job, output: localOutput ?? job.output }, view?.picture?.notices));
+    print(
+      flags,
+      { ...view, ...(localOutput ? { localOutput } : {}) },
+      summary({ ...job, output: localOutput ?? job.output }, view?.picture?.notices),
+    );
   });
 }
 
@@ -127,7 +132,7 @@ export function summary(job: JobRecord, pictureNotices: string[] = []): string {
 
 export function statusText(view: JobView): string {
   return [
-    `job ${view.id}: ${view.status}${view.error ? ` (${view.error})` : ''}`,
+    `job ${view.id}: ${statusWord(view.status)}${view.error ? ` (${view.error})` : ''}`,
     `  ${view.source} -> ${view.output}`,
     ...(view.picture
       ? [
@@ -148,9 +153,17 @@ export function statusText(view: JobView): string {
     `  segments ${view.segmentsDone}/${view.segmentsTotal} done${view.segmentsFailed ? `, ${view.segmentsFailed} failed` : ''}`,
     ...view.segments.map(
       (s) =>
-        `  ${s.key.split('/')[1]}  ${s.status.padEnd(7)}  ${s.startTime.toFixed(2)}-${s.endTime.toFixed(2)} s  attempts ${s.attempts}${s.wallMs ? `  ${(s.wallMs / 1000).toFixed(1)} s` : ''}${s.worker && s.status !== 'pending' ? `  on ${s.worker.replace(/\/\d+$/, '')}` : ''}${s.error ? `  ${s.error}` : ''}`,
+        `  ${s.key.split('/')[1]}  ${s.status.padEnd(7)}  ${s.startTime.toFixed(2)}-${s.endTime.toFixed(2)} s  attempts ${s.attempts}${s.wallMs ? `  ${(s.wallMs / 1000).toFixed(1)} s` : ''}${s.status === 'running' && s.progress ? `  frame ${s.progress.frames} of ${s.frameCount}${s.progress.fps ? `, ${s.progress.fps.toFixed(1)} fps` : ''}` : ''}${s.worker && s.status !== 'pending' ? `  on ${s.worker.replace(/\/\d+$/, '')}` : ''}${s.error ? `  ${s.error}` : ''}`,
     ),
   ].join('\n');
+}
+
+/**
+ * A job's status in words: `cancelled` is a job the user stopped (Ctrl-C, the dashboard's Cancel), which is
+ * continued, not lost: "stopped". The JSON keeps the ledger's word.
+ */
+export function statusWord(status: JobStatus): string {
+  return status === 'cancelled' ? 'stopped' : status;
 }
 
 export function jobsText(jobs: JobSummary[]): string {
@@ -160,7 +173,7 @@ export function jobsText(jobs: JobSummary[]): string {
           // A job refused at its input has no segments to count: its line says why instead (`gc --refused`).
           refusedAtInput(j)
             ? `${j.id}  ${'refused'.padEnd(9)}    -  ${new Date(j.createdAt).toISOString()}  ${j.source}  (${j.error ?? 'input refused'})`
-            : `${j.id}  ${j.status.padEnd(9)}  ${String(j.segmentsDone).padStart(3)}/${j.segmentsTotal}  ${new Date(j.createdAt).toISOString()}  ${j.source}`,
+            : `${j.id}  ${statusWord(j.status).padEnd(9)}  ${String(j.segmentsDone).padStart(3)}/${j.segmentsTotal}  ${new Date(j.createdAt).toISOString()}  ${j.source}${j.status === 'cancelled' ? `  (\`${commandFor(continueVerb(j), j)}\` continues it)` : ''}`,
         )
         .join('\n')
     : 'no jobs';
