@@ -57,7 +57,9 @@ function buildProgram(): Command {
     )
     .argument('<input>', 'source video file')
     .argument('<output>', 'output file (.mp4, .mkv, .webm, .mov), or DIR/master.m3u8 for an HLS/DASH ladder')
-    .addOption(new Option('--video-codec <codec>', 'h264 | hevc | vp9 | av1 (default h264; vp9 for .webm)'))
+    .addOption(
+      new Option('--video-codec <codec>', 'h264 | hevc | vp9 | av1 (default h264; vp9 for .webm); also h265, x265, x264, avc, libsvtav1'),
+    )
     .option('--crf <n>', 'constant rate factor (default 23 for h264)')
     .option('--preset <name>', 'encoder speed preset (x264 names; default medium)')
     .option('--height <px>', 'scale to this height, keeping the aspect ratio')
@@ -66,7 +68,10 @@ function buildProgram(): Command {
     .option('--audio-bitrate <kbps>', 'audio bitrate in kb/s (default 128)')
     .option('--pix-fmt <name>', "output pixel format, e.g. yuv420p (default: the source's bit depth and chroma where the codec holds them)")
     .option('--bit-depth <n>', "output bit depth, 8 or 10 (12 for hevc, vp9), keeping the source's chroma")
-    .option('--deinterlace', 'make an interlaced source progressive (bwdif, one picture per frame); default: frames encoded as they are, like plain ffmpeg')
+    .option(
+      '--deinterlace',
+      'make an interlaced source progressive (bwdif, one picture per frame); default: frames encoded as they are, like plain ffmpeg',
+    )
     .option('--segment-seconds <s>', 'target segment length (default: from duration and workers)')
     .option('--accept-cut-cost', 'keep --segment-seconds even where its cuts would cost more than 5% of the video bytes')
     .option(
