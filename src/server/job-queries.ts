@@ -5,7 +5,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
-import { jobView } from '../app/job-view.js';
+import { jobProgress, jobView } from '../app/job-view.js';
 import { NotFoundError } from '../core/errors.js';
 import type { JobRecord, TaskRecord } from '../core/types.js';
 import { jobCostView } from './cost-estimate.js';
@@ -48,6 +48,16 @@ async function ladderSize(master: string): Promise<number | undefined> {
 /** This server's host name: a worker id `host:pid/start` of this host is shown as "this machine". */
 const SERVER_HOST = hostname();
 
+/** The encodes this server runs report their frames more often than the heartbeats write them: the fresher wins. */
+function withLiveFrames(ctx: ServerContext, id: string, tasks: TaskRecord[]): TaskRecord[] {
+  const live = ctx.live.forJob(id);
+  return tasks.map((t) => {
+    const l = live[t.key];
+    const written = (t as { progress?: { at: number } }).progress?.at ?? 0;
+    return t.status === 'running' && l && l.at >= written ? { ...t, progress: { frames: l.frames, at: l.at } } : t;
+  });
+}
+
 export async function loadJob(ctx: ServerContext, id: string): Promise<JobRecord> {
   const job = await ctx.backend.ledger.getJob(id);
   if (!job) throw new NotFoundError(`no job ${id}`);
@@ -58,13 +68,7 @@ export async function jobDetail(ctx: ServerContext, id: string) {
   const job = await loadJob(ctx, id);
   const ledgerTasks = await ctx.backend.ledger.listTasks(id);
   const live = ctx.live.forJob(id);
-  // The encodes this server runs report their frames more often than the heartbeats write them.
-  const tasks = ledgerTasks.map((t) => {
-    const l = live[t.key];
-    return t.status === 'running' && l && l.at >= ((t as { progress?: { at: number } }).progress?.at ?? 0)
-      ? { ...t, progress: { frames: l.frames, at: l.at } }
-      : t;
-  });
+  const tasks = withLiveFrames(ctx, id, ledgerTasks);
   const view = jobView(job, tasks, Date.now());
   const ladder = job.options.profile.ladder !== undefined;
   const outputSize = job.status !== 'done' ? undefined : ladder ? await ladderSize(job.output) : await fileSize(job.output);
@@ -95,6 +99,9 @@ export async function listJobItems(ctx: ServerContext, limit: number) {
     const duration = job.analysis?.duration;
     const wallMs = job.timings.totalMs;
     const done = job.status === 'done';
+    // Frames done of all (with fps and time left) for a job that encodes now; the others need no task reads.
+    const progress =
+      job.status === 'encoding' ? jobProgress(job, withLiveFrames(ctx, s.id, await ledger.listTasks(s.id)), Date.now()) : undefined;
     items.push({
       id: s.id,
       status: s.status,
@@ -113,6 +120,7 @@ export async function listJobItems(ctx: ServerContext, limit: number) {
       },
       segmentsDone: s.segmentsDone,
       segmentsTotal: s.segmentsTotal,
+      progress,
       duration,
       wallMs,
       speed: done && duration && wallMs ? duration / (wallMs / 1000) : undefined,

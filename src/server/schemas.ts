@@ -163,6 +163,12 @@ export const jobListItemSchema = looseObject('a job in the list', {
   sourceName: { type: 'string' },
   segmentsDone: { type: 'integer' },
   segmentsTotal: { type: 'integer' },
+  progress: looseObject('while it encodes: frames done of all, measured frames a second, seconds of encoding left', {
+    frames: { type: 'integer' },
+    totalFrames: { type: 'integer' },
+    fps: { type: 'number' },
+    etaSeconds: { type: 'number' },
+  }),
   duration: { type: 'number', description: 'source duration, seconds' },
   speed: { type: 'number', description: 'source duration divided by wall time; only for a done job' },
 });

@@ -23,8 +23,9 @@ describe('job page figures in Chromium', () => {
   before(async () => {
     ensureDashboardBuilt();
     media = tempDir('shardcast-e2e-page-');
-    // 250 noisy frames at 640x360, encoded with preset slower by one worker: several seconds of encoding to watch.
-    slowClip = makeClip(join(media.dir, 'slow.mp4'), { seconds: 10, size: '640x360', rate: 25, gop: 250, noise: 20 });
+    // 400 noisy frames at 640x360, encoded with preset slower by one worker: several seconds of encoding to watch
+    // (the job is cancelled once seen).
+    slowClip = makeClip(join(media.dir, 'slow.mp4'), { seconds: 16, size: '640x360', rate: 25, gop: 250, noise: 20 });
     srv = await startTestServer({ roots: [media.dir] });
     browser = await launchChromium();
   });
@@ -34,7 +35,7 @@ describe('job page figures in Chromium', () => {
     media?.cleanup();
   });
 
-  it('shows live frames, fps and time left for a one-segment job and its running segment', { timeout: 120_000 }, async () => {
+  it('shows live frames, fps and time left for a one-segment job and its running segment', { timeout: 300_000 }, async () => {
     const r = await api(srv.url, 'POST', '/api/jobs', {
       json: { source: slowClip, preset: 'slower', workers: 1, segmentSeconds: 60, audioCodec: 'none', verify: false },
     });
@@ -48,13 +49,13 @@ describe('job page figures in Chromium', () => {
       // The header's frames move before the only segment is done.
       const frames = page.locator('.job-head [data-role=frames]');
       const moving = await waitFor(
-        'frames between 0 and 250 in the header',
+        'frames between 0 and 400 in the header',
         async () => {
           const text = (await frames.innerText({ timeout: 500 }).catch(() => '')) ?? '';
-          const m = /^(\d+)\/250 frames$/.exec(text.trim());
-          return m && Number(m[1]) > 0 && Number(m[1]) < 250 ? Number(m[1]) : undefined;
+          const m = /^(\d+)\/400 frames$/.exec(text.trim());
+          return m && Number(m[1]) > 0 && Number(m[1]) < 400 ? Number(m[1]) : undefined;
         },
-        60_000,
+        240_000,
         100,
       );
       assert.ok(moving > 0);
@@ -64,16 +65,21 @@ describe('job page figures in Chromium', () => {
       assert.match(await page.locator('.job-head [data-role=eta]').innerText(), /^(\d+ s|\d+:\d\d) left$/);
       assert.match(
         await page.locator('[data-role=running-segments] li').first().innerText(),
-        /^segment 0: frames \d+ of 250 \(\d+%\) · \d+(\.\d)? fps · (\d+ s|\d+:\d\d) left$/,
+        /^segment 0: frames \d+ of 400 \(\d+%\) · \d+(\.\d)? fps · (\d+ s|\d+:\d\d) left$/,
       );
-      assert.match((await page.locator('.cell[data-kind=video][data-index="0"]').getAttribute('title')) ?? '', /\d+\/250 frames/);
+      assert.match((await page.locator('.cell[data-kind=video][data-index="0"]').getAttribute('title')) ?? '', /\d+\/400 frames/);
       assert.equal(await page.locator('[data-total="Speed-up vs real time"]').innerText(), 'when done');
+      // The jobs list follows the frames too.
+      const list = await browser.newPage();
+      await list.goto(`${srv.url}/`);
+      assert.match(await list.locator(`tr[data-job="${id}"] [data-role=list-progress]`).innerText(), /^0\/1 · \d+%/);
+      await list.close();
 
       // The running segment's details: live figures, its command, its worker in plain words.
       await page.locator('.cell[data-kind=video][data-index="0"]').click();
       const details = page.locator('aside.details');
       await details.locator('[data-role=segment-live]').waitFor();
-      assert.match(await details.locator('[data-role=segment-live]').innerText(), /^frames \d+ of 250 \(\d+%\)/);
+      assert.match(await details.locator('[data-role=segment-live]').innerText(), /^frames \d+ of 400 \(\d+%\)/);
       await details.locator('pre.cmd').waitFor({ timeout: 10_000 });
       assert.match(await details.locator('pre.cmd').innerText(), /^ffmpeg .*libx264.*-preset slower/s);
       assert.match(await details.innerText(), /Running: ffmpeg's log is kept when the attempt ends/);

@@ -2,11 +2,11 @@
  * The dashboard end to end in a real browser (Debian's Chromium via playwright-core) against a real server:
  * upload a clip through the page and watch it reach `done` live; open a segment's details; a second job
  * where one segment fails (the test's own wrapMedia hook makes ffmpeg fail for it), "Retry failed segments"
- * once the fault is gone, see it finish; play the output. Screenshots go to test-results/ (and, with
- * SHARDCAST_UPDATE_SCREENSHOT=1, the README's picture to docs/job-page.png).
+ * once the fault is gone, see it finish; play the output. Screenshots go to test-results/ (the pictures of docs/
+ * are made by scripts/screenshots.ts).
  */
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
@@ -236,10 +236,6 @@ describe('dashboard in Chromium', () => {
     await checkPlays(page);
     await page.locator('.player video').evaluate((v: HTMLVideoElement) => v.pause());
     await page.screenshot({ path: join(RESULTS, 'job-page.png'), fullPage: true });
-    // The README's picture: refreshed on request (SHARDCAST_UPDATE_SCREENSHOT=1), so a test run leaves docs/ alone.
-    const readmePicture = join(REPO_ROOT, 'docs', 'job-page.png');
-    if (process.env.SHARDCAST_UPDATE_SCREENSHOT === '1' || !existsSync(readmePicture))
-      copyFileSync(join(RESULTS, 'job-page.png'), readmePicture);
     await page.close();
   });
 });

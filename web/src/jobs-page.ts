@@ -1,7 +1,7 @@
 /** The jobs list (refreshed every 2 s; jobs started from the CLI show up too) and the upload form. */
 import { api } from './api.js';
 import { fill, h } from './dom.js';
-import { bytes, clock, dateTime, outputKind, seconds, speed } from './format.js';
+import { bytes, clock, dateTime, eta, fps, outputKind, seconds, speed } from './format.js';
 import { jobBadge } from './status.js';
 import type { JobListItem, WorkerInfo } from './types.js';
 import { uploadForm } from './upload-form.js';
@@ -11,13 +11,16 @@ function profileText(j: JobListItem): string {
   return [p.videoCodec, `crf ${p.crf}`, p.preset, p.height ? `${p.height}p` : null, outputKind(p)].filter(Boolean).join(' · ');
 }
 
+/** Segments done of all; while it encodes, the bar follows the frames and the time left is named. */
 function progressCell(j: JobListItem): HTMLElement {
-  const frac = j.segmentsTotal ? j.segmentsDone / j.segmentsTotal : j.status === 'done' ? 1 : 0;
+  const p = j.progress && j.progress.totalFrames > 0 ? j.progress : undefined;
+  const frac = p ? p.frames / p.totalFrames : j.segmentsTotal ? j.segmentsDone / j.segmentsTotal : j.status === 'done' ? 1 : 0;
+  const live = p ? ` · ${Math.floor(frac * 100)}%${p.etaSeconds !== undefined ? `, ${eta(p.etaSeconds)} left` : ''}` : '';
   return h(
     'div',
-    { class: 'progress-cell' },
+    { class: 'progress-cell', title: p ? `${p.frames}/${p.totalFrames} frames${p.fps ? `, ${fps(p.fps)}` : ''}` : undefined },
     h('progress', { max: 1, value: frac, 'aria-label': `${j.segmentsDone} of ${j.segmentsTotal} segments` }),
-    h('span', {}, `${j.segmentsDone}/${j.segmentsTotal || '?'}`),
+    h('span', { 'data-role': 'list-progress' }, `${j.segmentsDone}/${j.segmentsTotal || '?'}${live}`),
   );
 }
 

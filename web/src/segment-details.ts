@@ -22,6 +22,8 @@ export function liveText(t: TaskView): string {
   if (!p) return 'started; no frame count yet';
   if (t.kind === 'audio') return `running${p.fps ? ` · ${fps(p.fps)}` : ''}`;
   const pct = Math.round((p.frames / Math.max(1, t.frameCount)) * 100);
+  // Every frame is in the encoder; it still holds its look-ahead frames back (x264 slower: 50).
+  if (p.frames >= t.frameCount) return `frames ${p.frames} of ${t.frameCount} (100%) · the encoder is finishing`;
   return [
     `frames ${p.frames} of ${t.frameCount} (${pct}%)`,
     p.fps ? fps(p.fps) : null,

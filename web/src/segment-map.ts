@@ -57,7 +57,7 @@ function cell(
   const label = `${name}: ${t.status}${t.attempts > 1 ? `, ${t.attempts} attempts` : ''}`;
   const liveText =
     t.status === 'running' && frames !== undefined && t.kind === 'video'
-      ? ` · ${frames}/${t.frameCount} frames${t.progress?.fps ? `, ${fps(t.progress.fps)}` : ''}${t.progress?.etaSeconds !== undefined ? `, ${eta(t.progress.etaSeconds)} left` : ''}`
+      ? ` · ${frames}/${t.frameCount} frames${t.progress?.fps ? `, ${fps(t.progress.fps)}` : ''}${t.progress?.etaSeconds !== undefined && frames < t.frameCount ? `, ${eta(t.progress.etaSeconds)} left` : ''}`
       : '';
   return h(
     'button',
@@ -110,7 +110,7 @@ export function segmentMap(job: JobDetail, selected: string | undefined, onSelec
     cells.length
       ? h('div', { class: 'segment-map', role: 'group', 'aria-label': 'segments' }, ...cells)
       : h('p', { class: job.status === 'failed' ? 'error' : 'muted', 'data-role': 'no-segments' }, noSegments(job)),
-    h('ul', { class: 'legend' }, ...counts),
+    cells.length ? h('ul', { class: 'legend' }, ...counts) : null,
     q ? qualityLine(q) : null,
   );
 }

@@ -97,7 +97,12 @@ function lanes(bars: Bar[], now: number): Map<string, Bar[][]> {
 
 export function timeline(job: JobDetail, events: JobEvent[], now: number): HTMLElement {
   const bars = buildBars(job, events);
-  if (bars.length === 0) return h('p', { class: 'muted' }, 'No task has started yet.');
+  if (bars.length === 0)
+    return h(
+      'p',
+      { class: 'muted' },
+      job.status === 'failed' && !job.planned ? 'No task ran: the job failed in analysis.' : 'No task has started yet.',
+    );
   const t0 = Math.min(...bars.map((b) => b.start));
   const t1 = Math.max(...bars.map((b) => b.end ?? now), t0 + 1);
   const span = t1 - t0;

@@ -22,6 +22,8 @@ export interface JobListItem {
   profile: Profile;
   segmentsDone: number;
   segmentsTotal: number;
+  /** While it encodes: frames done of all, the measured rate and the encoding time left. */
+  progress?: { frames: number; totalFrames: number; fps?: number; etaSeconds?: number };
   duration?: number;
   wallMs?: number;
   speed?: number;
