@@ -39,7 +39,7 @@ export type RunFailure =
    * without one, the task that failed in this run is named from the ledger (a Distributed Map reports only
    * States.ExceedToleratedFailureThreshold; an execution can fail outside any state).
    */
-  | { kind: 'workflow'; message: string; task?: { kind: TaskKind; index: number } }
+  | { kind: 'workflow'; message: string; task?: { kind: TaskKind; index: number }; errorName?: string }
   /** Anything else thrown by a step (a bad input, a full disk, a home that went away). */
   | { kind: 'error'; error: unknown };
 
@@ -75,6 +75,8 @@ export async function describeFailure(
         : task
           ? `${describeFailedTask(task)} (${failure.message})`
           : failure.message;
+      // The error's name crosses the engine (workflow-payloads.ts): an InputError outside any task is the source's.
+      if (!task && failure.errorName === 'InputError') return { status: 'failed', error: what, errorKind: 'input' };
       return { status: 'failed', error: `${what}; ${retry}`, ...(task ? { key: task.key } : {}) };
     }
     case 'error':

@@ -9,7 +9,12 @@ export const markFailedStep: Step<{ jobId: string; status: JobStatus; error?: st
   const input = parseMarkFailedStepInput(event);
   const failure = parseWorkflowFailure(input);
   const message = failure.task ? `${failure.error}: ${failure.message}` : describeWorkflowFailure(failure);
-  const { job } = await failRun(rt.deps, input.jobId, { kind: 'workflow', ...(failure.task ? { task: failure.task } : {}), message });
+  const { job } = await failRun(rt.deps, input.jobId, {
+    kind: 'workflow',
+    ...(failure.task ? { task: failure.task } : {}),
+    errorName: failure.error,
+    message,
+  });
   if (!job) throw new NotFoundError(`no job ${input.jobId} in the ledger`);
   return { jobId: job.id, status: job.status, ...(job.error ? { error: job.error } : {}) };
 };
