@@ -85,12 +85,16 @@ export async function encodeTask(deps: AppDeps, id: TaskId, opts: EncodeTaskOpti
   try {
     const source = await deps.readableSource(job.source);
     const ffmpeg = (await deps.media.info()).find((t) => t.tool === 'ffmpeg');
+    // Frames written, from `-progress`'s out_time_us (the time of the output muxed so far) over the segment's
+    // span: its `frame=` counts frames handed to the encoder, which holds up to 50 in its look-ahead, so a short
+    // segment's count ran ahead and its rate read 16 fps where it encoded 2.
+    const span = task.endTime - task.startTime;
     const onStdoutLine =
       task.kind === 'video'
         ? (line: string) => {
-            const m = /^frame=(\d+)/.exec(line);
-            if (!m) return;
-            frames = Number(m[1]);
+            const m = /^out_time_(?:us|ms)=(\d+)/.exec(line);
+            if (!m || !(span > 0)) return;
+            frames = Math.min(task.frameCount, Math.floor((Number(m[1]) / 1e6 / span) * task.frameCount));
             deps.onProgress?.({ key: task.key, frames });
           }
         : undefined;
