@@ -19,6 +19,7 @@ type JobOptionsInput = {
   qualityReport?: boolean;
   dash?: boolean;
   acceptCutCost?: boolean;
+  deinterlace?: boolean;
 } & Record<string, unknown>;
 
 /** Validates option fields (multipart strings are coerced by the schema) into the Backend's option strings. */
@@ -42,8 +43,9 @@ function normalizeOptions(
     qualityReport: input.qualityReport ?? false,
     ...(input.dash ? { dash: true } : {}),
     ...(input.acceptCutCost ? { acceptCutCost: true } : {}),
+    ...(input.deinterlace ? { deinterlace: true } : {}),
   };
-  const own = new Set(['container', 'verify', 'qualityReport', 'dash', 'acceptCutCost']);
+  const own = new Set(['container', 'verify', 'qualityReport', 'dash', 'acceptCutCost', 'deinterlace']);
   for (const [k, v] of Object.entries(input)) {
     if (!own.has(k) && v !== undefined) flags[k] = typeof v === 'string' ? v : JSON.stringify(v);
   }

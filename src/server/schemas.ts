@@ -39,7 +39,16 @@ export const jobOptionsProperties = {
     default: 'mp4',
     description: 'hls: an HLS ladder (master.m3u8 and its renditions), see ladder/dash/segmentDuration',
   },
-  videoCodec: { type: 'string', enum: ['h264', 'hevc', 'vp9', 'av1'] },
+  videoCodec: {
+    type: 'string',
+    enum: ['h264', 'hevc', 'vp9', 'av1', 'h265', 'x265', 'libx265', 'avc', 'x264', 'libx264', 'libvpx-vp9', 'svtav1', 'libsvtav1'],
+    description: 'h264, hevc, vp9 or av1; h265/x265 name hevc, avc/x264 h264, svtav1 av1 (as the CLI)',
+  },
+  deinterlace: {
+    type: 'boolean',
+    default: false,
+    description: "an interlaced source's frames made progressive pictures (bwdif, one per frame); default: encoded as they are",
+  },
   crf: { type: 'integer', minimum: 0, maximum: 63 },
   preset: { type: 'string', pattern: '^[a-z0-9]{1,20}$' },
   height: { type: 'integer', minimum: 16, maximum: 8192 },

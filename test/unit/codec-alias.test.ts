@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { UsageError } from '../../src/core/errors.js';
-import { parseVideoCodec } from '../../src/core/profile.js';
+import { parseVideoCodec, VIDEO_CODEC_ALIASES } from '../../src/core/profile.js';
+import { jobOptionsProperties } from '../../src/server/schemas.js';
 import { parseTranscodeOptions } from '../../src/runtime/transcode-options.js';
 
 describe('--video-codec names', () => {
@@ -52,4 +53,10 @@ describe('--video-codec names', () => {
       );
     });
   }
+});
+
+describe('the API takes the names the CLI takes', () => {
+  it("POST /api/jobs's videoCodec enum is the alias table's names", () => {
+    assert.deepEqual([...jobOptionsProperties.videoCodec.enum].sort(), Object.keys(VIDEO_CODEC_ALIASES).sort());
+  });
 });
