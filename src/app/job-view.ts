@@ -151,6 +151,8 @@ export function jobView(job: JobRecord, tasks: TaskRecord[], now?: number) {
     planNotices: job.plan?.notices ?? [],
     /** Whether the source was analyzed and cut into segments; a job that failed before has no segments to resume. */
     planned: job.plan !== undefined,
+    /** It failed on its source (not media, no video): resume and retry would fail the same way, so none is offered. */
+    sourceRefused: job.status === 'failed' && job.errorKind === 'input',
     error: job.error,
     createdAt: job.createdAt,
     updatedAt: job.updatedAt,

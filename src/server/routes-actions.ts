@@ -18,10 +18,12 @@ async function checkStartable(ctx: ServerContext, job: JobRecord, action: RunAct
   const tasks = await ctx.backend.ledger.listTasks(job.id);
   if (activeElsewhere(ctx, job, tasks)) throw new HttpError(409, 'conflict', `job ${job.id} is running in another process`);
   if (job.status === 'done') throw new HttpError(409, 'conflict', `job ${job.id} is already done`);
-  // Analysis failed (an unreadable or unsupported source): running it again fails the same way.
-  if (job.status === 'failed' && !job.plan) {
-    const why = (job.error ?? 'its analysis failed').split('\n')[0];
-    throw new HttpError(409, 'conflict', `job ${job.id} failed before it was planned: ${why}; fix the input and start a new job`);
+  // Failed on its source (an unreadable or unsupported file: app/run-steps.ts refuseInputFailure, the CLI's rule):
+  // running it again fails the same way. A failure of anything else in analysis (a full disk) can be run again.
+  if (job.status === 'failed' && job.errorKind === 'input') {
+    const why = (job.error ?? 'its source was refused').split('\n')[0];
+    const when = job.plan ? 'on its source' : 'before it was planned';
+    throw new HttpError(409, 'conflict', `job ${job.id} failed ${when}: ${why}; fix the input and start a new job`);
   }
   if (action === 'retry') {
     if (job.status !== 'failed' && job.status !== 'cancelled') {

@@ -136,6 +136,10 @@ export const jobViewSchema = looseObject('a job with its segments and totals', {
   segmentsDone: { type: 'integer' },
   segmentsTotal: { type: 'integer' },
   planned: { type: 'boolean', description: 'whether the source was analyzed and cut into segments (false: failed or still in analysis)' },
+  sourceRefused: {
+    type: 'boolean',
+    description: 'it failed on its source (not media, no video stream): resume and retry would fail the same way and are refused',
+  },
   speed: { type: 'number', description: 'source duration over wall time; only for a done job' },
   sizeBytes: { type: 'number', description: "the output's bytes (a ladder: every rendition's)" },
   outputSizeBytes: { type: 'number', description: 'bytes of the output on disk (a ladder: playlists, manifests and every rendition)' },

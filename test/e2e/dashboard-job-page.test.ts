@@ -113,6 +113,7 @@ describe('job page figures in Chromium', () => {
     const job = await waitForStatus(srv.url, id, ['failed', 'done']);
     assert.equal(job.status, 'failed');
     assert.equal(job.planned, false);
+    assert.equal(job.sourceRefused, true, 'its source was refused: no run would get further');
     assert.equal(job.speed, undefined);
 
     // The server refuses both, saying why and what to do.
@@ -136,7 +137,7 @@ describe('job page figures in Chromium', () => {
       for (const name of [/Resume/, /Retry failed segments/]) {
         const b = page.getByRole('button', { name });
         assert.equal(await b.isDisabled(), true, `${String(name)} is off`);
-        assert.match((await b.getAttribute('title')) ?? '', /is off: the job failed in analysis/);
+        assert.match((await b.getAttribute('title')) ?? '', /is off: the job failed on its source/);
       }
       assert.match(await page.locator('[data-role=action-note]').innerText(), /fails the same way.*start a new job/);
       assert.equal(await page.locator('[data-total="Speed-up vs real time"]').innerText(), '–');

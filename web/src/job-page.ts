@@ -186,11 +186,11 @@ export function renderJobPage(root: HTMLElement, id: string): () => void {
           : null,
         h('button', { type: 'button', class: 'danger', disabled: !idle, onclick: () => void remove() }, '✕ Delete'),
       ),
-      failedInAnalysis(j)
+      j.sourceRefused
         ? h(
             'p',
             { class: 'muted action-note', 'data-role': 'action-note' },
-            'Resume and Retry are off: the job failed in analysis, so running it again fails the same way. Fix the input (or the options) and start a new job.',
+            'Resume and Retry are off: the job failed on its source, so running it again fails the same way. Fix the input and start a new job.',
           )
         : null,
     );

@@ -105,7 +105,7 @@ export function progressLine(j: JobDetail): { frac: number; parts: HTMLElement[]
 export function actionBlock(j: JobDetail, action: 'retry' | 'resume'): string | undefined {
   if (j.running || j.runningElsewhere) return 'the job is running';
   if (j.status === 'done') return 'the job is done';
-  if (failedInAnalysis(j)) return 'the job failed in analysis: fix the input and start a new job';
+  if (j.sourceRefused) return 'the job failed on its source: fix the input and start a new job';
   if (action === 'retry') {
     if (j.status !== 'failed' && j.status !== 'cancelled') return `the job is ${j.status}`;
     if (!j.segments.some((s) => s.status === 'failed')) return 'no segment failed; Resume runs what is not done';

@@ -90,6 +90,7 @@ export interface JobDetail {
   options: { segmentSeconds?: number; workers: number; maxAttempts: number; verify: boolean; qualityReport: boolean };
   /** Whether the source was analyzed and cut into segments. */
   planned: boolean;
+  sourceRefused: boolean;
   error?: string;
   createdAt: number;
   updatedAt: number;
