@@ -59,51 +59,22 @@ describe('interlaced sources', () => {
   });
   after(t.cleanup);
 
-  it('is encoded as plain ffmpeg does, with a note naming --deinterlace', () => {
-    const r = cli(
-      [
-        'transcode',
-        source,
-        join(t.dir, 'kept.mp4'),
-        '--preset',
-        'ultrafast',
-        '--segment-seconds',
-        '1',
-        '--accept-cut-cost',
-        '--json',
-        '--no-progress',
-      ],
-      {
-        stateDir: state,
-      },
-    );
+  /** A transcode of the source cut in 1 s segments; the job as --json prints it. */
+  function transcode(name: string, ...extra: string[]) {
+    const args = ['transcode', source, join(t.dir, name), '--preset', 'ultrafast', '--segment-seconds', '1', '--accept-cut-cost'];
+    const r = cli([...args, ...extra, '--json', '--no-progress'], { stateDir: state });
     assert.equal(r.status, 0, r.stderr);
-    const job = JSON.parse(r.stdout);
+    return JSON.parse(r.stdout);
+  }
+
+  it('is encoded as plain ffmpeg does, with a note naming --deinterlace', () => {
+    const job = transcode('kept.mp4');
     assert.match(job.picture.notices.join('\n'), /interlaced \(top field first\).*--deinterlace/);
   });
 
   it("with --deinterlace: a progressive picture per frame, at the source frames' times", () => {
     const out = join(t.dir, 'deint.mp4');
-    const r = cli(
-      [
-        'transcode',
-        source,
-        out,
-        '--preset',
-        'ultrafast',
-        '--segment-seconds',
-        '1',
-        '--accept-cut-cost',
-        '--deinterlace',
-        '--json',
-        '--no-progress',
-      ],
-      {
-        stateDir: state,
-      },
-    );
-    assert.equal(r.status, 0, r.stderr);
-    const job = JSON.parse(r.stdout);
+    const job = transcode('deint.mp4', '--deinterlace');
     assert.equal(job.verify.ok, true);
     assert.deepEqual(job.picture.notices, []);
     assert.ok(job.segmentsTotal >= 3, 'cut into segments');
