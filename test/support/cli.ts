@@ -1,15 +1,23 @@
 /**
- * Runs the built CLI (bin/shardcast.js -> dist/) as a user would, in its own state dir.
+ * Runs the built CLI (bin/shardcast.js -> dist/) as a user would, in its own state dir: with `shardcast` on PATH
+ * (a link to it, as `npm link` makes), so its hints name `shardcast ...` as they do for such a user
+ * (src/cli/invocation.ts; test/unit/invocation.test.ts holds the other ways of running it).
  */
 import { spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
 import { REPO } from './media.js';
 import { killGroup, spawnGroup } from './processes.js';
 import { diesWithParent } from '../../src/adapters/local/parent-death.js';
 
 export const BIN = join(REPO, 'bin', 'shardcast.js');
+
+const linked = mkdtempSync(join(tmpdir(), 'shardcast-bin-'));
+symlinkSync(BIN, join(linked, 'shardcast'));
+process.env.PATH = `${linked}${delimiter}${process.env.PATH ?? ''}`;
+process.on('exit', () => rmSync(linked, { recursive: true, force: true }));
 
 export interface CliResult {
   status: number | null;
