@@ -9,16 +9,11 @@ import { ffmpegErrorLine, ToolMissingError } from '../core/errors.js';
 import { encoderProbeArgs } from '../core/encoder-probe-args.js';
 import { AUDIO_ENCODERS, VIDEO_ENCODERS } from '../core/profile.js';
 import type { EncodeProfile } from '../core/types.js';
-import type { MediaTool, ToolInfo } from '../ports/media-tool.js';
+import type { MediaTool } from '../ports/media-tool.js';
+import { toolOrigin } from './tool-words.js';
 
 /** Probes already passed in this process, by ffmpeg and command. */
 const passed = new Set<string>();
-
-const ORIGIN: Record<ToolInfo['origin'], string> = {
-  env: 'from FFMPEG_PATH',
-  path: 'from PATH',
-  npm: 'the build shipped in the npm package',
-};
 
 /** Why the probe of one encoder failed, or undefined when it encodes. */
 async function probe(media: MediaTool, ffmpegPath: string, args: string[]): Promise<string | undefined> {
@@ -41,7 +36,7 @@ export async function checkEncoders(media: MediaTool, profile: EncodeProfile): P
     audioArgs ? probe(media, path, audioArgs) : undefined,
   ]);
   if (video === undefined && audio === undefined) return;
-  const which = ffmpeg ? `ffmpeg ${ffmpeg.version} (${ffmpeg.path}, ${ORIGIN[ffmpeg.origin]})` : 'ffmpeg';
+  const which = ffmpeg ? `ffmpeg ${ffmpeg.version} (${ffmpeg.path}, from ${toolOrigin(ffmpeg)})` : 'ffmpeg';
   const depth = profile.pixelFormat ? ` in ${profile.pixelFormat}` : profile.bitDepth ? ` at ${profile.bitDepth} bits` : '';
   const failed: Array<{ encoder: string; why: string }> = [];
   if (video !== undefined) failed.push({ encoder: `${VIDEO_ENCODERS[profile.videoCodec]}${depth}`, why: video });

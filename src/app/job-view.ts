@@ -4,7 +4,7 @@
  */
 import { cutMethodFor } from '../core/cut-policy.js';
 import { chooseOutputFormat } from '../core/output-format.js';
-import type { EncodeProfile, JobRecord, MediaAnalysis, TaskRecord } from '../core/types.js';
+import type { EncodeProfile, JobRecord, MediaAnalysis, TaskLiveProgress, TaskRecord } from '../core/types.js';
 import type { Ledger } from '../ports/ledger.js';
 
 export interface TaskView {
@@ -28,13 +28,6 @@ export interface TaskView {
   progress?: LiveFigures;
 }
 
-/** A running attempt's reading as its heartbeat writes it (TaskRecord.progress). */
-interface ProgressReading {
-  frames: number;
-  fps?: number;
-  at: number;
-}
-
 export interface LiveFigures {
   frames: number;
   fps?: number;
@@ -54,11 +47,12 @@ export interface JobProgress {
   at?: number;
 }
 
-const readingOf = (t: TaskRecord): ProgressReading | undefined =>
-  t.status === 'running' ? (t as TaskRecord & { progress?: ProgressReading }).progress : undefined;
+const readingOf = (t: TaskRecord): TaskLiveProgress | undefined => (t.status === 'running' ? t.progress : undefined);
+/** Frames of a task done so far: all of a done one, a running one's reading. */
+const framesOf = (t: TaskRecord): number => (t.status === 'done' ? t.frameCount : Math.min(t.frameCount, readingOf(t)?.frames ?? 0));
 
 /** Frames a second of a running attempt: its own figure, else frames over the time since it started. */
-function attemptFps(t: TaskRecord, p: ProgressReading): number | undefined {
+function attemptFps(t: TaskRecord, p: TaskLiveProgress): number | undefined {
   if (p.fps !== undefined && Number.isFinite(p.fps) && p.fps > 0) return p.fps;
   const secs = t.startedAt !== undefined ? (p.at - t.startedAt) / 1000 : 0;
   return secs > 0.5 && p.frames > 0 ? p.frames / secs : undefined;
@@ -74,17 +68,7 @@ function liveFigures(t: TaskRecord): LiveFigures | undefined {
 }
 
 export function taskView(t: TaskRecord): TaskView {
-  const {
-    args: _a,
-    stderrTail: _s,
-    checksum: _c,
-    heartbeatAt: _h,
-    jobId: _j,
-    outputKey: _o,
-    exitCode: _e,
-    progress: _p,
-    ...rest
-  } = t as TaskRecord & { progress?: ProgressReading };
+  const { args: _a, stderrTail: _s, checksum: _c, heartbeatAt: _h, jobId: _j, outputKey: _o, exitCode: _e, progress: _p, ...rest } = t;
   const progress = liveFigures(t);
   return progress ? { ...rest, progress } : rest;
 }
@@ -98,19 +82,14 @@ export function jobProgress(job: JobRecord, tasks: TaskRecord[], now?: number): 
   const videos = tasks.filter((t) => t.kind === 'video');
   if (videos.length === 0) return undefined;
   const totalFrames = videos.reduce((s, t) => s + t.frameCount, 0);
-  let frames = 0;
-  for (const t of videos) {
-    if (t.status === 'done') frames += t.frameCount;
-    else frames += Math.min(t.frameCount, readingOf(t)?.frames ?? 0);
-  }
-  const readings = videos.map(readingOf).filter((p): p is ProgressReading => !!p);
+  const frames = videos.reduce((s, t) => s + framesOf(t), 0);
+  const readings = videos.map(readingOf).filter((p): p is TaskLiveProgress => !!p);
   const at = now ?? (readings.length ? Math.max(...readings.map((p) => p.at)) : undefined);
   if (job.status !== 'encoding' || at === undefined) return { frames, totalFrames, at };
   const runStart = job.startedAt ?? job.createdAt;
   const thisRun = videos.filter((t) => t.startedAt !== undefined && t.startedAt >= runStart);
   const since = thisRun.length ? Math.min(...thisRun.map((t) => t.startedAt!)) : undefined;
-  let runFrames = 0;
-  for (const t of thisRun) runFrames += t.status === 'done' ? t.frameCount : Math.min(t.frameCount, readingOf(t)?.frames ?? 0);
+  const runFrames = thisRun.reduce((s, t) => s + framesOf(t), 0);
   let fps: number | undefined;
   if (since !== undefined && at - since >= 1000 && runFrames > 0) fps = runFrames / ((at - since) / 1000);
   else {

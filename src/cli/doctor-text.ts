@@ -5,6 +5,7 @@
  * ffprobe a 2023 one) can disagree on what the source holds.
  */
 import { dirname, join } from 'node:path';
+import { toolOrigin } from '../app/tool-words.js';
 import type { ToolInfo } from '../ports/media-tool.js';
 
 export interface ToolPairCheck {
@@ -22,7 +23,7 @@ export function checkToolPair(tools: readonly ToolInfo[], exists: (path: string)
   const sameBuild =
     ffmpeg.version === ffprobe.version && (ffmpeg.avcodecMajor === ffprobe.avcodecMajor || !ffmpeg.avcodecMajor || !ffprobe.avcodecMajor);
   if (sameBuild) return { sameBuild, lines: [] };
-  const from = (t: ToolInfo) => `${t.version}, ${t.path}, from ${originText(t)}`;
+  const from = (t: ToolInfo) => `${t.version}, ${t.path}, from ${toolOrigin(t)}`;
   const probeBesideFfmpeg = join(dirname(ffmpeg.path), 'ffprobe');
   const ffmpegBesideProbe = join(dirname(ffprobe.path), 'ffmpeg');
   const fix = exists(probeBesideFfmpeg)
@@ -37,9 +38,4 @@ export function checkToolPair(tools: readonly ToolInfo[], exists: (path: string)
       `WARNING: jobs are planned from ffprobe's reading of the source and encoded and verified by ffmpeg, so the two may disagree (streams, frame times, key frames): ${fix}`,
     ],
   };
-}
-
-function originText(t: ToolInfo): string {
-  const npm = t.tool === 'ffmpeg' ? '@ffmpeg-installer/ffmpeg' : '@ffprobe-installer/ffprobe';
-  return t.origin === 'env' ? t.tool.toUpperCase() + '_PATH' : t.origin === 'npm' ? `the npm package ${npm}` : 'PATH';
 }

@@ -9,6 +9,7 @@
  */
 import type { TaskProgress } from '../app/deps.js';
 import type { JobStatus } from '../core/types.js';
+import { plural } from '../core/words.js';
 import type { Ledger } from '../ports/ledger.js';
 
 export function formatClock(ms: number): string {
@@ -56,8 +57,6 @@ export interface ProgressState {
   /** The job's step once its encodes are done (merging, verifying), or before (analyzing). */
   step?: JobStatus | undefined;
 }
-
-const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 /** The words of one progress reading, without the bar. Pure. */
 export function progressText(p: ProgressState): string {

@@ -141,9 +141,7 @@ export async function serveCommand(flags: GlobalFlags & Record<string, unknown>)
   } catch (err) {
     throw listenError(err, config.host, config.port);
   }
-  const addr = server.app.server.address();
-  const port = typeof addr === 'object' && addr ? addr.port : config.port;
-  const lines = servingLines(config, server.url, port, process.env, networkInterfaces());
+  const lines = servingLines(config, server.url, server.port, process.env, networkInterfaces());
   if (config.roots.length) lines.push(`shardcast: JSON jobs may read sources under ${config.roots.join(', ')}`);
   if (!existsSync(join(config.webDir!, 'index.html'))) lines.push('shardcast: the dashboard is not built (npm run build); the API works');
   lines.push('shardcast: Ctrl-C stops the server; running jobs stay resumable');

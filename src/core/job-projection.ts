@@ -13,6 +13,7 @@ import {
   type MeasuredTask,
 } from './cost-model.js';
 import { PARALLEL_SCAN } from './packet-scan.js';
+import { lastWaveOf } from './plan-segments.js';
 
 /** One ffmpeg process's speed on the machine that calibrated it (`shardcast estimate` measures it). */
 export interface EncodeCalibration {
@@ -189,7 +190,7 @@ export function projectJob(
   return {
     segments,
     waves,
-    lastWave: segments - (waves - 1) * width,
+    lastWave: lastWaveOf(segments, width),
     vcpus,
     segmentWallSeconds,
     analyzeSeconds,

@@ -109,6 +109,9 @@ const WRITES_HDR10: VideoCodec[] = ['hevc', 'av1'];
  */
 export const DEINTERLACE = 'bwdif=mode=send_frame:parity=auto:deint=all';
 
+/** `422` as people write it: 4:2:2. */
+const chromaName = (chroma: string) => chroma.replace(/(\d)(\d)(\d)/, '$1:$2:$3');
+
 /** ffprobe's field orders in words. */
 const FIELD_ORDER: Record<string, string> = {
   tt: 'top field first',
@@ -135,7 +138,7 @@ export function chooseOutputFormat(video: VideoHead, profile: EncodeProfile): Ou
     if (src.chroma === 'rgb') notices.push(`the RGB source (${video.pixelFormat}) is encoded as YUV 4:2:0, as players expect`);
     else if (src.chroma === 'gray') chroma = '420';
     else if (enc.chroma.includes(src.chroma)) chroma = src.chroma;
-    else notices.push(`${codec} output cannot hold ${src.chroma.replace(/(\d)(\d)(\d)/, '$1:$2:$3')} chroma here: encoded as 4:2:0`);
+    else notices.push(`${codec} output cannot hold ${chromaName(src.chroma)} chroma here: encoded as 4:2:0`);
     if (src.alpha) notices.push(`the source's alpha channel (${video.pixelFormat}) is dropped`);
     pixelFormat = pixelFormatName(chroma, depth);
   }
@@ -143,7 +146,7 @@ export function chooseOutputFormat(video: VideoHead, profile: EncodeProfile): Ou
   // Choices plain ffmpeg makes too, kept, but said: a user would want to know, and how to choose otherwise.
   const made = describePixelFormat(pixelFormat);
   if (codec === 'h264' && !profile.pixelFormat && !profile.bitDepth && (made.depth > 8 || made.chroma !== '420')) {
-    const chroma = made.chroma.replace(/(\d)(\d)(\d)/, '$1:$2:$3');
+    const chroma = chromaName(made.chroma);
     const h264Profile = made.chroma === '420' ? 'High 10' : made.chroma === '422' ? 'High 4:2:2' : 'High 4:4:4';
     const fix = made.chroma === '420' ? '--bit-depth 8' : '--pix-fmt yuv420p';
     notices.push(

@@ -159,12 +159,9 @@ export function planSegments(input: PlanInput): SegmentPlan {
     // The proportional target, and the search to half as far again (keyframe cuts are not proportional).
     const near = (target * n) / count;
     const far = target + (near - target) * 1.5;
-    const found =
-      count < n
-        ? most > target
-          ? fewestAtMost(input, count, target, Math.min(most, far))
-          : undefined
-        : fewestAtMost(input, count, Math.max(1, far), target);
+    // Fewer segments: longer, up to the bound (none where it is the target); more: shorter.
+    const [lo, hi] = count < n ? [target, Math.min(most, far)] : [Math.max(1, far), target];
+    const found = fewestAtMost(input, count, lo, hi);
     if (!found) continue;
     const better = cost(found) <= cost(plan) * (1 - WAVE_MIN_GAIN);
     if (better && (cost(found) < cost(best) || (cost(found) === cost(best) && found.segments.length < best.segments.length))) best = found;

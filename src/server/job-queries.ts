@@ -49,11 +49,10 @@ async function ladderSize(master: string): Promise<number | undefined> {
 const SERVER_HOST = hostname();
 
 /** The encodes this server runs report their frames more often than the heartbeats write them: the fresher wins. */
-function withLiveFrames(ctx: ServerContext, id: string, tasks: TaskRecord[]): TaskRecord[] {
-  const live = ctx.live.forJob(id);
+function withLiveFrames(live: ReturnType<ServerContext['live']['forJob']>, tasks: TaskRecord[]): TaskRecord[] {
   return tasks.map((t) => {
     const l = live[t.key];
-    const written = (t as { progress?: { at: number } }).progress?.at ?? 0;
+    const written = t.progress?.at ?? 0;
     return t.status === 'running' && l && l.at >= written ? { ...t, progress: { frames: l.frames, at: l.at } } : t;
   });
 }
@@ -68,7 +67,7 @@ export async function jobDetail(ctx: ServerContext, id: string) {
   const job = await loadJob(ctx, id);
   const ledgerTasks = await ctx.backend.ledger.listTasks(id);
   const live = ctx.live.forJob(id);
-  const tasks = withLiveFrames(ctx, id, ledgerTasks);
+  const tasks = withLiveFrames(live, ledgerTasks);
   const view = jobView(job, tasks, Date.now());
   const ladder = job.options.profile.ladder !== undefined;
   const outputSize = job.status !== 'done' ? undefined : ladder ? await ladderSize(job.output) : await fileSize(job.output);
@@ -101,7 +100,9 @@ export async function listJobItems(ctx: ServerContext, limit: number) {
     const done = job.status === 'done';
     // Frames done of all (with fps and time left) for a job that encodes now; the others need no task reads.
     const progress =
-      job.status === 'encoding' ? jobProgress(job, withLiveFrames(ctx, s.id, await ledger.listTasks(s.id)), Date.now()) : undefined;
+      job.status === 'encoding'
+        ? jobProgress(job, withLiveFrames(ctx.live.forJob(s.id), await ledger.listTasks(s.id)), Date.now())
+        : undefined;
     items.push({
       id: s.id,
       status: s.status,

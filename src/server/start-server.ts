@@ -17,6 +17,8 @@ export interface RunningServer {
   ctx: ServerContext;
   /** http://host:port (the bound port when 0 was asked for). */
   url: string;
+  /** The port bound (the one picked when 0 was asked for). */
+  port: number;
   close(): Promise<void>;
 }
 
@@ -55,6 +57,7 @@ export async function startServer(config: ServerConfig, opts: BuildAppOptions = 
     app: server,
     ctx,
     url: `http://${host}:${port}`,
+    port,
     close() {
       closing ??= (async () => {
         await runner.stopAll();
