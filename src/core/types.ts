@@ -33,6 +33,62 @@ export interface EncodeProfile {
   deinterlace?: boolean;
   /** An HLS (and DASH) ladder of fMP4 renditions instead of one file: an output path ending in `.m3u8`. */
   ladder?: LadderSpec;
+  /** `--target-quality`: every segment gets its own CRF, searched and checked against this (core/crf-search.ts). */
+  target?: QualityTarget;
+}
+
+export type QualityMetric = 'vmaf' | 'ssim' | 'psnr';
+
+/** How a segment's frame scores make its score: their mean, their lowest, or a low percentile (`p5`: the 5th). */
+export type QualityPool = 'mean' | 'min' | `p${number}`;
+
+/** A quality every segment must reach: `--target-quality METRIC:VALUE` and the options that bound it. */
+export interface QualityTarget {
+  metric: QualityMetric;
+  /** The score each segment's frames' mean should land on. */
+  value: number;
+  /** Half the band around `value` a segment may land in (`--quality-band`; defaults per metric). */
+  band: number;
+  /** `--min-quality VALUE[:POOL]`: a floor no segment's pooled score may fall under (default pool p5). */
+  floor?: { value: number; pool: QualityPool };
+  /** `--min-crf` / `--max-crf`: the CRFs the search may use. */
+  minCrf: number;
+  maxCrf: number;
+  /** libvmaf 1.x builds: the model file (`--vmaf-model`, SHARDCAST_VMAF_MODEL); 2.x builds have it built in. */
+  vmafModel?: string;
+}
+
+/**
+ * One encode of a segment that was scored: a cheap probe (a faster preset, every n-th frame) or an encode at
+ * the job's own settings, kept as the segment's output when it lands in the band.
+ */
+export interface QualityTrial {
+  kind: 'probe' | 'encode';
+  crf: number;
+  /** The frames' mean score. */
+  score: number;
+  /** The floor's pooled score (with `floor`). */
+  floorScore?: number;
+  bytes: number;
+  frames: number;
+  ms: number;
+  cpuSeconds: number;
+}
+
+/** A targeted segment's search, as far as it went: written as each trial ends, so a resumed task re-uses them. */
+export interface SegmentQuality {
+  metric: QualityMetric;
+  target: number;
+  band: number;
+  trials: QualityTrial[];
+  /** The kept encode's CRF and score, once the task is done. */
+  crf?: number;
+  score?: number;
+  floorScore?: number;
+  /** Whether the kept encode is within the band (and over the floor). */
+  inBand?: boolean;
+  /** Why a kept encode is outside the band (the CRF range ran out, the trials ran out). */
+  reason?: string;
 }
 
 /** One rendition of a ladder: its height (the short side, for a portrait source) and its bitrate cap. */
@@ -373,6 +429,8 @@ export interface TaskRecord {
   sizeBytes?: number;
   checksum?: string;
   error?: string;
+  /** A targeted job's video tasks: the CRF search's trials and the kept encode's score (survives retries). */
+  quality?: SegmentQuality;
 }
 
 /** How far a running encode is: frames out of the task's frameCount, its rate, when it was read. */

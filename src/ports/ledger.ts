@@ -10,6 +10,7 @@ import type {
   JobRecord,
   JobStatus,
   JobSummary,
+  SegmentQuality,
   TaskKind,
   TaskLiveProgress,
   TaskRecord,
@@ -46,6 +47,7 @@ export type TaskPatch = Partial<
     | 'sizeBytes'
     | 'checksum'
     | 'error'
+    | 'quality'
   >
 > & { clearError?: boolean };
 
@@ -66,6 +68,8 @@ export interface TaskId {
 export interface TaskLive {
   progress?: TaskLiveProgress;
   args?: string[];
+  /** A targeted segment's trials so far: kept through later transitions, so a new attempt re-uses them. */
+  quality?: SegmentQuality;
 }
 
 export interface Ledger {
