@@ -4,7 +4,16 @@
  */
 import { cutMethodFor } from '../core/cut-policy.js';
 import { chooseOutputFormat } from '../core/output-format.js';
-import type { EncodeProfile, JobRecord, MediaAnalysis, TaskLiveProgress, TaskRecord } from '../core/types.js';
+import { bandPosition, targetLabel, type BandPosition } from '../core/target-text.js';
+import type {
+  EncodeProfile,
+  JobRecord,
+  MediaAnalysis,
+  QualityTarget,
+  SegmentQuality,
+  TaskLiveProgress,
+  TaskRecord,
+} from '../core/types.js';
 import type { Ledger } from '../ports/ledger.js';
 
 export interface TaskView {
@@ -26,6 +35,27 @@ export interface TaskView {
   error?: string;
   /** A running attempt's live figures: frames encoded so far, frames a second, seconds left at that rate. */
   progress?: LiveFigures;
+  /** A targeted job's segment: its CRF search's trials so far, the kept CRF and score, where that lands. */
+  quality?: SegmentQualityView;
+}
+
+export interface SegmentQualityView extends SegmentQuality {
+  /** Where the kept encode's score lands against the band (core/target-text.ts); absent while it searches. */
+  position?: BandPosition;
+}
+
+/** A targeted job's figures: the target, and how many of its video segments landed in the band. */
+export interface TargetView extends QualityTarget {
+  /** "vmaf 93 ±1". */
+  label: string;
+  segments: number;
+  /** Segments with a kept encode (the others still search, or have not started). */
+  scored: number;
+  inBand: number;
+  /** The scored segments outside the band, and why. */
+  outside: Array<{ index: number; position: BandPosition; crf: number; score: number; reason?: string }>;
+  /** "3 of 4 segments in band (vmaf 93 ±1)", with how many are not scored yet. */
+  summary: string;
 }
 
 export interface LiveFigures {
@@ -68,9 +98,51 @@ function liveFigures(t: TaskRecord): LiveFigures | undefined {
 }
 
 export function taskView(t: TaskRecord): TaskView {
-  const { args: _a, stderrTail: _s, checksum: _c, heartbeatAt: _h, jobId: _j, outputKey: _o, exitCode: _e, progress: _p, ...rest } = t;
+  const {
+    args: _a,
+    stderrTail: _s,
+    checksum: _c,
+    heartbeatAt: _h,
+    jobId: _j,
+    outputKey: _o,
+    exitCode: _e,
+    progress: _p,
+    quality: q,
+    ...rest
+  } = t;
   const progress = liveFigures(t);
-  return progress ? { ...rest, progress } : rest;
+  const position = q && bandPosition(q);
+  return {
+    ...rest,
+    ...(progress ? { progress } : {}),
+    ...(q ? { quality: position ? { ...q, position } : q } : {}),
+  };
+}
+
+/** The target's figures over the job's video tasks; undefined for a job without a target. */
+export function targetView(target: QualityTarget | undefined, tasks: readonly TaskRecord[]): TargetView | undefined {
+  if (!target) return undefined;
+  const videos = tasks.filter((t) => t.kind === 'video');
+  const label = targetLabel(target);
+  const scored = videos.flatMap((t) => {
+    const q = t.quality;
+    const position = q && bandPosition(q);
+    return q && position && q.crf !== undefined && q.score !== undefined
+      ? [{ index: t.index, position, crf: q.crf, score: q.score, ...(q.reason ? { reason: q.reason } : {}) }]
+      : [];
+  });
+  const outside = scored.filter((s) => s.position !== 'in');
+  const inBand = scored.length - outside.length;
+  const waiting = videos.length - scored.length;
+  return {
+    ...target,
+    label,
+    segments: videos.length,
+    scored: scored.length,
+    inBand,
+    outside,
+    summary: `${inBand} of ${videos.length} ${videos.length === 1 ? 'segment' : 'segments'} in band (${label})${waiting ? `, ${waiting} not scored yet` : ''}`,
+  };
 }
 
 /**
@@ -116,6 +188,8 @@ export function jobView(job: JobRecord, tasks: TaskRecord[], now?: number) {
     source: job.source,
     output: job.output,
     profile: job.options.profile,
+    /** `--target-quality`: the target and how many segments reached it (each segment's search is in its `quality`). */
+    target: targetView(job.options.profile.target, tasks),
     options: {
       segmentSeconds: job.plan?.targetSeconds ?? job.options.segmentSeconds,
       workers: job.options.workers,

@@ -33,9 +33,13 @@ export async function measureQuality(
   );
   if (signal?.aborted) throw new CancelledError('quality report stopped');
   checkFfmpeg(r, 'quality report failed');
-  const report = buildQualityReport(parser.frames, job.plan, job.analysis.video.frameTimes);
+  // A targeted job's report has a row per segment: its search's CRF and score from the task beside its frames' means.
+  const tasks = job.options.profile.target ? await deps.ledger.listTasks(job.id) : undefined;
+  const report = buildQualityReport(parser.frames, job.plan, job.analysis.video.frameTimes, tasks);
   const ms = deps.clock() - start;
-  await emit(deps, job.id, 'job.quality', describeQuality(report).replace('\n', '; '), {
+  // The event says the whole and the worst seam; a targeted job's per-segment table stays in the report.
+  const [whole, seam] = describeQuality(report).split('\n');
+  await emit(deps, job.id, 'job.quality', `${whole}; ${seam}`, {
     psnrMean: report.psnrMean,
     ssimMean: report.ssimMean,
     worstSeam: report.worstSeam,

@@ -8,9 +8,10 @@ import { refusedAtInput } from '../app/remove-job.js';
 import { ShardcastError, UsageError } from '../core/errors.js';
 import { VIDEO_ENCODERS, AUDIO_ENCODERS } from '../core/profile.js';
 import { describeQuality } from '../core/quality-report.js';
+import { positionText, scoreText, segmentQualityText, trialsText } from '../core/target-text.js';
 import type { Backend as BackendKind, JobRecord, JobStatus, JobSummary } from '../core/types.js';
 import { commandFor, continueVerb } from '../app/run-failure.js';
-import type { JobView } from '../app/job-view.js';
+import type { JobView, TargetView, TaskView } from '../app/job-view.js';
 import { openBackend, type Backend, type RunHooks, type RunResult } from '../runtime/backend.js';
 import { stateDirOf } from '../runtime/job-paths.js';
 import { makeLocalRuntime } from '../runtime/local/local-runtime.js';
@@ -151,11 +152,32 @@ export function statusText(view: JobView): string {
         `  ${r.name.padEnd(5)} ${r.kind === 'video' ? `${r.width}x${r.height}`.padEnd(10) : r.kind.padEnd(10)} ${r.codecs ?? 'webvtt'}  ${r.segments} segments  ${(r.bytes / 1e6).toFixed(2)} MB${r.kind !== 'subtitles' ? `  ${Math.round(r.averageBitrate / 1000)} kb/s avg, ${Math.round(r.peakBitrate / 1000)} kb/s peak` : ''}`,
     ),
     `  segments ${view.segmentsDone}/${view.segmentsTotal} done${view.segmentsFailed ? `, ${view.segmentsFailed} failed` : ''}`,
-    ...view.segments.map(
-      (s) =>
-        `  ${s.key.split('/')[1]}  ${s.status.padEnd(7)}  ${s.startTime.toFixed(2)}-${s.endTime.toFixed(2)} s  attempts ${s.attempts}${s.wallMs ? `  ${(s.wallMs / 1000).toFixed(1)} s` : ''}${s.status === 'running' && s.progress ? `  frame ${s.progress.frames} of ${s.frameCount}${s.progress.fps ? `, ${s.progress.fps.toFixed(1)} fps` : ''}` : ''}${s.worker && s.status !== 'pending' ? `  on ${s.worker.replace(/\/\d+$/, '')}` : ''}${s.error ? `  ${s.error}` : ''}`,
-    ),
+    ...(view.target ? targetLines(view.target) : []),
+    ...view.segments.flatMap((s) => [
+      `  ${s.key.split('/')[1]}  ${s.status.padEnd(7)}  ${s.startTime.toFixed(2)}-${s.endTime.toFixed(2)} s  attempts ${s.attempts}${s.wallMs ? `  ${(s.wallMs / 1000).toFixed(1)} s` : ''}${s.status === 'running' && s.progress ? `  frame ${s.progress.frames} of ${s.frameCount}${s.progress.fps ? `, ${s.progress.fps.toFixed(1)} fps` : ''}` : ''}${s.worker && s.status !== 'pending' ? `  on ${s.worker.replace(/\/\d+$/, '')}` : ''}${s.error ? `  ${s.error}` : ''}`,
+      ...segmentQualityLines(s),
+    ]),
   ].join('\n');
+}
+
+/** A targeted job's line, "quality target: 3 of 4 segments in band (vmaf 93 ±1), crf 18-40", and one per segment outside it. */
+export function targetLines(t: TargetView): string[] {
+  const floor = t.floor ? `, floor ${t.floor.pool} ${t.floor.value}` : '';
+  return [
+    `  quality target: ${t.summary}; crf ${t.minCrf}-${t.maxCrf}${floor}`,
+    ...t.outside.map(
+      (o) =>
+        `    segment ${o.index} ${positionText(o.position)}: ${t.metric} ${scoreText(t.metric, o.score)} at crf ${o.crf}${o.reason ? ` (${o.reason})` : ''}`,
+    ),
+  ];
+}
+
+/** Under a targeted segment: its kept CRF, score, bytes and place against the band, then its trials (so far). */
+function segmentQualityLines(s: TaskView): string[] {
+  const q = s.quality;
+  if (!q) return [];
+  const pad = ' '.repeat(10);
+  return [`${pad}${segmentQualityText(q, s.status === 'done' ? s.sizeBytes : undefined)}`, `${pad}${trialsText(q)}`];
 }
 
 /**

@@ -2,11 +2,13 @@
  * The quality report (`transcode --quality-report`, the job page's button, `shardcast quality`): the
  * output decoded beside its source, frames paired by index (both renumbered, so no timestamp rounding can
  * pair the wrong ones; the merged file was verified to have the source's frame count), PSNR and SSIM per
- * frame, then per seam: the frames either side of every cut against the frames around it. Pure: the ffmpeg
+ * frame, then per seam: the frames either side of every cut against the frames around it, and for a targeted
+ * job (`--target-quality`) per segment: its search's CRF and score beside its frames' means. Pure: the ffmpeg
  * command, the parser of its output and the report.
  */
 import { inputArgs } from './ffmpeg-args.js';
-import type { QualityReport, SeamQuality, SegmentPlan } from './types.js';
+import { bandPosition, mbText, positionText, scoreText, targetLabel } from './target-text.js';
+import type { QualityReport, SeamQuality, SegmentPlan, SegmentScore, TaskRecord } from './types.js';
 
 /** Frames each side of a cut that make its neighbourhood (the seam's own two frames left out). */
 export const SEAM_WINDOW_FRAMES = 12;
@@ -91,9 +93,14 @@ const round = (x: number, digits: number) => Number(x.toFixed(digits));
  * Whole-output figures and one entry per cut. A seam's `dip` is how far the worse of its two frames falls
  * below the mean of the frames around it (up to SEAM_WINDOW_FRAMES each side, within the two segments):
  * an IDR that costs quality, a rate-control ramp or a shifted frame shows there; the worst seam is the one
- * with the largest dip.
+ * with the largest dip. With `tasks` (a targeted job's), one SegmentScore per video segment.
  */
-export function buildQualityReport(q: FrameQuality, plan: SegmentPlan, frameTimes: readonly number[]): QualityReport {
+export function buildQualityReport(
+  q: FrameQuality,
+  plan: SegmentPlan,
+  frameTimes: readonly number[],
+  tasks?: readonly TaskRecord[],
+): QualityReport {
   const n = q.psnr.length;
   const holes = Array.from({ length: n }, (_, i) => i).filter((i) => q.psnr[i] === undefined || q.ssim[i] === undefined).length;
   if (n !== plan.totalFrames || q.ssim.length !== n || holes) {
@@ -136,15 +143,71 @@ export function buildQualityReport(q: FrameQuality, plan: SegmentPlan, frameTime
     ssimMin: round(Math.min(...q.ssim), 6),
     seams,
     ...(worst !== undefined ? { worstSeam: seams[worst]!.index } : {}),
+    ...(tasks ? { segments: segmentScores(q, plan, tasks) } : {}),
   };
 }
 
-/** Two lines for the CLI and the events: the whole output, and the worst seam (or that there is no cut). */
+/** Each segment's PSNR and SSIM means over its own frames, beside its task's search result and bytes. */
+export function segmentScores(q: FrameQuality, plan: SegmentPlan, tasks: readonly TaskRecord[]): SegmentScore[] {
+  return plan.segments.map((seg) => {
+    const end = seg.startFrame + seg.frameCount;
+    const t = tasks.find((x) => x.kind === 'video' && x.index === seg.index);
+    const sq = t?.quality;
+    return {
+      index: seg.index,
+      startFrame: seg.startFrame,
+      frameCount: seg.frameCount,
+      psnrMean: round(mean(q.psnr.slice(seg.startFrame, end)), 3),
+      ssimMean: round(mean(q.ssim.slice(seg.startFrame, end)), 6),
+      ...(sq ? { metric: sq.metric, target: sq.target, band: sq.band } : {}),
+      ...(sq?.crf !== undefined ? { crf: sq.crf } : {}),
+      ...(sq?.score !== undefined ? { score: sq.score } : {}),
+      ...(sq?.inBand !== undefined ? { inBand: sq.inBand } : {}),
+      ...(sq?.reason ? { reason: sq.reason } : {}),
+      ...(t?.sizeBytes !== undefined ? { bytes: t.sizeBytes } : {}),
+    };
+  });
+}
+
+/**
+ * Two lines for the CLI and the events: the whole output, and the worst seam (or that there is no cut); then,
+ * for a targeted job, its per-segment table (segmentTable).
+ */
 export function describeQuality(r: QualityReport): string {
   const whole = `quality: PSNR ${r.psnrMean.toFixed(2)} dB mean (lowest ${r.psnrMin.toFixed(2)} dB, frame ${r.psnrMinFrame}), SSIM ${r.ssimMean.toFixed(4)} mean (lowest ${r.ssimMin.toFixed(4)}), ${r.frames} frames against the source`;
   const w = r.seams.find((s) => s.index === r.worstSeam);
   const seam = w
     ? `worst seam: before segment ${w.index} at ${w.time.toFixed(3)} s (frame ${w.frame}): ${w.psnrBefore.toFixed(2)} | ${w.psnrAfter.toFixed(2)} dB either side, ${w.dipDb.toFixed(2)} dB below the ${w.psnrAround.toFixed(2)} dB around it (${r.seams.length} seams)`
     : 'no seams: the output was encoded as one segment';
-  return `${whole}\n${seam}`;
+  return [whole, seam, ...(r.segments?.length ? segmentTable(r.segments) : [])].join('\n');
+}
+
+/**
+ * A targeted job's segments as a table, one row each: CRF kept, the score its search reached, the report's own
+ * PSNR and SSIM means over its frames, its bytes, and where it landed against the band (why, when outside).
+ */
+export function segmentTable(segs: readonly SegmentScore[]): string[] {
+  const first = segs.find((s) => s.metric !== undefined);
+  const metric = first?.metric;
+  const head = first
+    ? `per segment (target ${targetLabel({ metric: first.metric!, value: first.target!, band: first.band! })}):`
+    : 'per segment:';
+  const rows = segs.map((s) => {
+    const p =
+      s.metric && s.target !== undefined && s.band !== undefined ? bandPosition({ ...s, target: s.target, band: s.band }) : undefined;
+    return [
+      String(s.index),
+      s.crf !== undefined ? String(s.crf) : '-',
+      s.score !== undefined && s.metric ? scoreText(s.metric, s.score) : '-',
+      s.psnrMean.toFixed(2),
+      s.ssimMean.toFixed(4),
+      s.bytes !== undefined ? mbText(s.bytes) : '-',
+      p ? `${positionText(p)}${p !== 'in' && s.reason ? ` (${s.reason})` : ''}` : s.metric ? 'not scored' : 'no target',
+    ];
+  });
+  const header = ['segment', 'crf', metric ?? 'score', 'psnr dB', 'ssim', 'bytes', 'band'];
+  const w = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  // Numbers right-aligned, the last column (words) left as it is.
+  const line = (cells: string[]) => `  ${cells.map((c, i) => (i === cells.length - 1 ? c : c.padStart(w[i]!))).join('  ')}`.trimEnd();
+  return [head, line(header), ...rows.map(line)];
 }

@@ -342,6 +342,27 @@ export interface QualityReport {
   seams: SeamQuality[];
   /** Index (segment) of the seam with the largest dip; absent for a one-segment job. */
   worstSeam?: number;
+  /** A targeted job's (`--target-quality`) video segments: each one's own figures, in segment order. */
+  segments?: SegmentScore[];
+}
+
+/** One video segment in a targeted job's quality report: its search's result (from its task) and its frames' means. */
+export interface SegmentScore {
+  index: number;
+  startFrame: number;
+  frameCount: number;
+  /** The mean of the report's own per-frame values over the segment's frames. */
+  psnrMean: number;
+  ssimMean: number;
+  /** From the task's SegmentQuality (absent where the task has none, e.g. it ran before the target was set). */
+  metric?: QualityMetric;
+  target?: number;
+  band?: number;
+  crf?: number;
+  score?: number;
+  inBand?: boolean;
+  reason?: string;
+  bytes?: number;
 }
 
 export interface TranscodeOptions {

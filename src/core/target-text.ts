@@ -1,0 +1,68 @@
+/**
+ * Words for a quality target (`--target-quality`) and a segment's search, shared by `status`, the job view the
+ * dashboard reads and the quality report: the target ("vmaf 93 ±1"), a score in its metric's digits, where a
+ * score lands against the band, and one trial in a few words. Pure.
+ */
+import type { QualityMetric, QualityTrial, SegmentQuality } from './types.js';
+
+/** A number without trailing zeros: 93, 0.985, 0.5. */
+const plain = (x: number): string => String(Number(x.toFixed(4)));
+
+/** A score in its metric's digits: VMAF 93.41, SSIM 0.9812, PSNR 41.27 (dB). */
+export function scoreText(metric: QualityMetric, score: number): string {
+  return metric === 'ssim' ? score.toFixed(4) : score.toFixed(2);
+}
+
+/** The target in words: "vmaf 93 ±1", "ssim 0.98 ±0.005", "psnr 42 ±0.5 dB". */
+export function targetLabel(t: { metric: QualityMetric; value: number; band: number }): string {
+  return `${t.metric} ${plain(t.value)} ±${plain(t.band)}${t.metric === 'psnr' ? ' dB' : ''}`;
+}
+
+/**
+ * Where a kept encode's score lands: in the band, above it (more bytes than the target needs), below it, or
+ * inside the band numerically but under the floor (`--min-quality`). Undefined while no encode is kept.
+ */
+export type BandPosition = 'in' | 'above' | 'below' | 'floor';
+
+export function bandPosition(q: Pick<SegmentQuality, 'target' | 'band' | 'score' | 'inBand'>): BandPosition | undefined {
+  if (q.score === undefined) return undefined;
+  const eps = 1e-9;
+  if (q.score > q.target + q.band + eps) return 'above';
+  if (q.score < q.target - q.band - eps) return 'below';
+  return q.inBand === false ? 'floor' : 'in';
+}
+
+/** "in band", "above the band", "below the band", "under the floor". */
+export function positionText(p: BandPosition): string {
+  return p === 'in' ? 'in band' : p === 'floor' ? 'under the floor' : `${p} the band`;
+}
+
+/** Megabytes with two decimals: "1.23 MB". */
+export const mbText = (bytes: number): string => `${(bytes / 1e6).toFixed(2)} MB`;
+
+/** One trial, compactly: "probe 26 → 91.02 (0.30 MB, 1.1 s)"; the floor's pooled score after a slash where there is one. */
+export function trialText(metric: QualityMetric, t: QualityTrial): string {
+  const floor = t.floorScore !== undefined ? ` / ${scoreText(metric, t.floorScore)}` : '';
+  return `${t.kind} ${t.crf} → ${scoreText(metric, t.score)}${floor} (${mbText(t.bytes)}, ${(t.ms / 1000).toFixed(1)} s)`;
+}
+
+/** A segment's trials on one line: "trials (crf → vmaf): probe 26 → 91.02 (0.30 MB, 1.1 s) · encode 24 → ...". */
+export function trialsText(q: Pick<SegmentQuality, 'metric' | 'trials'>): string {
+  if (!q.trials.length) return 'no trials yet';
+  return `trials (crf → ${q.metric}): ${q.trials.map((t) => trialText(q.metric, t)).join(' · ')}`;
+}
+
+/**
+ * A segment's search in one line: "crf 24 → vmaf 93.41, in band, 1.23 MB", or "crf 40 → vmaf 88.20, below the
+ * band (the CRF range ran out)", or while it runs "searching: 2 trials so far".
+ */
+export function segmentQualityText(q: SegmentQuality, bytes?: number): string {
+  const p = bandPosition(q);
+  if (q.crf === undefined || q.score === undefined || p === undefined) {
+    return `searching for ${targetLabel({ metric: q.metric, value: q.target, band: q.band })}: ${q.trials.length} ${q.trials.length === 1 ? 'trial' : 'trials'} so far`;
+  }
+  const size = bytes !== undefined ? `, ${mbText(bytes)}` : '';
+  const floor = q.floorScore !== undefined ? ` (floor ${scoreText(q.metric, q.floorScore)})` : '';
+  const reason = p !== 'in' && q.reason ? ` (${q.reason})` : '';
+  return `crf ${q.crf} → ${q.metric} ${scoreText(q.metric, q.score)}${floor}, ${positionText(p)}${reason}${size}`;
+}
