@@ -19,8 +19,13 @@
  * With `waveWidth` given (segments run in rounds of that many, an AWS Map), a plan of more than one round gets a
  * target whose count fills the rounds where that encodes sooner (`planSegments`).
  *
+ * With `sceneCuts` given (scene-cuts.ts), a cut goes on a scene change near its point before any keyframe or exact
+ * cut: within 25% of the target, of the shorter tapered piece, or the balance window of a one-round plan; one that
+ * is a source keyframe first. The one-pass encode puts a keyframe there too, so the segment's own costs nothing.
+ *
  * Over 300 lines: the planner and that search, which plans the source again at other targets.
  */
+import { sceneCutNear } from './scene-cuts.js';
 import type { PlannedSegment, SegmentPlan } from './types.js';
 
 export interface PlanInput {
@@ -47,6 +52,12 @@ export interface PlanInput {
    * bound but the planner's. At or below the target, the count only rounds up (shorter segments).
    */
   maxTargetSeconds?: number;
+  /**
+   * Frame indices of the source's scene changes (VideoInfo.sceneCuts): a cut prefers one near its point, where
+   * the one-pass encode has a keyframe too. A cut there off the source's keyframes is an exact cut that adds no
+   * keyframe, so `minExactSeconds` does not hold it back.
+   */
+  sceneCuts?: readonly number[];
 }
 
 /** Share of a segment's bytes one added keyframe may cost. */
@@ -65,6 +76,12 @@ export function minExactCutSeconds(keyframeCostSeconds: number | undefined): num
 
 /** A keyframe within this fraction of the target length from the ideal cut point is used instead of it. */
 const KEYFRAME_WINDOW = 0.35;
+/**
+ * A scene change within this fraction of the target (or of the shorter tapered piece) from the ideal cut point is
+ * used before any keyframe: segments stay within 0.75-1.25 of the target, inside the keyframe cuts' bounds, and
+ * a one-round plan keeps its BALANCE_WINDOW.
+ */
+const SCENE_WINDOW = 0.25;
 /** A remainder shorter than this fraction of the target is folded into the segment before it. */
 const MIN_TAIL = 0.5;
 
@@ -209,6 +226,7 @@ function planOnce(input: PlanInput): SegmentPlan {
   const target = input.targetSeconds > 0 ? input.targetSeconds : 10;
   const keys = [...new Set(input.keyframeIndices)].filter((k) => k > 0 && k < total).sort((a, b) => a - b);
   const keySet = new Set(input.keyframeIndices);
+  const scenes = [...new Set(input.sceneCuts ?? [])].filter((k) => k > 0 && k < total).sort((a, b) => a - b);
   const endOfAll = times[total - 1]! + lastFrameDuration;
   const window = target * KEYFRAME_WINDOW;
   const minExact = input.minExactSeconds ?? 0;
@@ -229,9 +247,9 @@ function planOnce(input: PlanInput): SegmentPlan {
    * would leave the segment before it under `minBefore` (one that landed late, past a gap in the timestamps)
    * is skipped, so that segment runs on into the next; none leaves less than `minLast` after it.
    */
-  const cutAtTimes = (points: Array<{ at: number; window: number; minBefore: number }>, minLast: number): void => {
+  const cutAtTimes = (points: Array<{ at: number; window: number; sceneWindow: number; minBefore: number }>, minLast: number): void => {
     for (const p of points) {
-      const key = nearestKeyframe(keys, times, start, p.at, p.window);
+      const key = sceneCutNear(scenes, keySet, times, start, p.at, p.sceneWindow) ?? nearestKeyframe(keys, times, start, p.at, p.window);
       // An exact cut into a segment shorter than minExact is not worth its keyframe: skip it (run on).
       if (key === undefined && (p.at - times[start]! < minExact || endOfAll - p.at < minExact * MIN_TAIL)) continue;
       const cut = key ?? firstIndexAtOrAfter(times, p.at, start + 1);
@@ -246,7 +264,8 @@ function planOnce(input: PlanInput): SegmentPlan {
     const startTime = times[start]!;
     if (mainEnd - startTime < target * (1 + MIN_TAIL)) break;
     const ideal = startTime + target;
-    let cut = nearestKeyframe(keys, times, start, ideal, window);
+    let cut =
+      sceneCutNear(scenes, keySet, times, start, ideal, target * SCENE_WINDOW) ?? nearestKeyframe(keys, times, start, ideal, window);
     if (cut === undefined && target < minExact) {
       // Too short to pay for a keyframe of its own: on to the next source keyframe, at most minExact long.
       cut = firstKeyframeUpTo(start, startTime + minExact) ?? firstIndexAtOrAfter(times, startTime + minExact, start + 1);
@@ -265,7 +284,8 @@ function planOnce(input: PlanInput): SegmentPlan {
     cutAtTimes(
       pieces.map((len, k) => {
         const before = k === 0 ? target : pieces[k - 1]!;
-        const point = { at, window: Math.min(before, len) * KEYFRAME_WINDOW, minBefore: before * MIN_TAIL };
+        const shorter = Math.min(before, len);
+        const point = { at, window: shorter * KEYFRAME_WINDOW, sceneWindow: shorter * SCENE_WINDOW, minBefore: before * MIN_TAIL };
         at += len;
         return point;
       }),
@@ -281,6 +301,7 @@ function planOnce(input: PlanInput): SegmentPlan {
       Array.from({ length: n - 1 }, (_, i) => ({
         at: times[0]! + (i + 1) * part,
         window: part * BALANCE_WINDOW,
+        sceneWindow: part * BALANCE_WINDOW,
         minBefore: part * MIN_TAIL,
       })),
       part * MIN_TAIL,

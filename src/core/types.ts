@@ -204,6 +204,11 @@ export interface VideoInfo {
   lastFrameDuration: number;
   /** What one extra keyframe costs, in seconds of the source's bitrate (probe-parse.ts keyframeCostSeconds). */
   keyframeCostSeconds?: number;
+  /**
+   * Indices into frameTimes of the scene changes found at analysis (scene-cuts.ts), where the planner prefers to
+   * cut; absent where the scan did not run or failed. A few per minute of film, so it stays in the head.
+   */
+  sceneCuts?: number[];
   /** HDR10 static metadata, from the stream or its first frames. */
   hdr?: HdrMetadata;
   /** The stream carries Dolby Vision (a configuration record or RPU side data). */

@@ -368,7 +368,16 @@ function generate(rand: () => number): PlanInput {
   const targetSeconds = pick([0, 0.5, 1, 2, 5, 6, 10, 30 * rand()]);
   const lastFrameDuration = pick([1 / fps, 0.001, 0.5, rand()]);
   const workers = pick([undefined, undefined, 1, 2, 4, 16]);
-  return { frameTimes: times, keyframeIndices: keys, lastFrameDuration, targetSeconds, ...(workers !== undefined ? { workers } : {}) };
+  // Scene changes on half the inputs (scene-cuts.ts): cuts move onto them within the same length bounds.
+  const sceneCuts = rand() < 0.5 ? times.map((_, i) => i).filter(() => rand() < 0.01) : undefined;
+  return {
+    frameTimes: times,
+    keyframeIndices: keys,
+    lastFrameDuration,
+    targetSeconds,
+    ...(workers !== undefined ? { workers } : {}),
+    ...(sceneCuts ? { sceneCuts } : {}),
+  };
 }
 
 describe('planSegments property test (seeded)', () => {
@@ -378,10 +387,13 @@ describe('planSegments property test (seeded)', () => {
     let multi = 0;
     let tapers = 0;
     let balanced = 0;
+    let onScenes = 0;
     for (let k = 0; k < N; k++) {
       const input = generate(rand);
       const plan = planSegments(input);
       if (plan.segments.length >= 3) multi++;
+      const scenes = new Set(input.sceneCuts);
+      if (plan.segments.some((s) => s.startFrame > 0 && scenes.has(s.startFrame))) onScenes++;
       const label = `case ${k}: ${input.frameTimes.length} frames, target ${input.targetSeconds}, workers ${input.workers}`;
       try {
         assertInvariants(input, plan);
@@ -426,7 +438,7 @@ describe('planSegments property test (seeded)', () => {
         const d = s.endTime - s.startTime;
         const last = i === plan.segments.length - 1;
         if (!last) {
-          // A keyframe cut is at most 35% of a target early; an exact cut is never early.
+          // A keyframe cut is at most 35% of a target early, a scene cut 25%; an exact cut is never early.
           assert.ok(d >= 0.65 * target - eps, `${label}: segment ${i} lasts ${d}, under 0.65 × ${target}`);
           assert.ok(d <= 1.35 * target + maxGap + eps, `${label}: segment ${i} lasts ${d}, over 1.35 × ${target} + a frame gap`);
         } else if (plan.segments.length > 1) {
@@ -440,6 +452,7 @@ describe('planSegments property test (seeded)', () => {
     assert.ok(multi > N / 4, `only ${multi} of ${N} generated plans have 3 or more segments`);
     assert.ok(tapers > N / 20, `only ${tapers} of ${N} generated plans are tapered`);
     assert.ok(balanced > N / 20, `only ${balanced} of ${N} generated plans are one-round balanced`);
+    assert.ok(onScenes > N / 20, `only ${onScenes} of ${N} generated plans cut on a scene change`);
   });
 });
 
