@@ -10,6 +10,7 @@ import { fill, h } from './dom.js';
 import { eventList } from './event-list.js';
 import { outputKind } from './format.js';
 import { actionBlock, failedInAnalysis, progressLine, renditionTable, totals } from './job-sections.js';
+import { segmentQualitySection, targetLine } from './quality-target.js';
 import { liveText, loadSegmentDetails } from './segment-details.js';
 import { segmentMap } from './segment-map.js';
 import { ACTIVE_STATUSES, jobBadge } from './status.js';
@@ -110,6 +111,7 @@ export function renderJobPage(root: HTMLElement, id: string): () => void {
         { class: 'muted mono' },
         `job ${j.id} · ${j.profile.videoCodec} crf ${j.profile.crf} ${j.profile.preset}${j.profile.height ? ` ${j.profile.height}p` : ''} · ${outputKind(j.profile)} · ${j.options.workers} worker${j.options.workers === 1 ? '' : 's'}${j.runningElsewhere ? ' · running in another process' : ''}`,
       ),
+      targetLine(j),
       j.error
         ? h(
             'p',
@@ -249,6 +251,8 @@ export function renderJobPage(root: HTMLElement, id: string): () => void {
     const t = selected && job?.segments.find((s) => s.kind === selected!.kind && s.index === selected!.index);
     const el = details.querySelector('[data-role=segment-live]');
     if (t && el) el.textContent = liveText(t);
+    const q = details.querySelector('[data-role=segment-quality]');
+    if (t?.quality && q) q.replaceWith(segmentQualitySection(t.quality, t.status === 'done' ? t.sizeBytes : undefined));
   }
 
   function update(j: JobDetail): void {

@@ -1,11 +1,12 @@
 /**
- * Details of one task (on click in the segment map): range, live progress while it runs, ffmpeg command,
- * attempts, logs, output. The live figures come from the job's snapshots (`liveText`), the rest from the
- * task record.
+ * Details of one task (on click in the segment map): range, live progress while it runs, a targeted segment's
+ * CRF search (quality-target.ts), ffmpeg command, attempts, logs, output. The live figures and the search
+ * come from the job's snapshots (`liveText`, job-page.ts), the rest from the task record.
  */
 import { api } from './api.js';
 import { fill, h } from './dom.js';
 import { bytes, clock, commandLine, eta, fps, time, workerLabel } from './format.js';
+import { segmentQualitySection } from './quality-target.js';
 import { taskIcon } from './status.js';
 import type { TaskRecord, TaskView } from './types.js';
 
@@ -64,6 +65,8 @@ export function renderSegmentDetails(panel: HTMLElement, t: TaskRecord, onClose:
       ['Checksum', t.checksum ? h('code', { class: 'wrap' }, `sha256 ${t.checksum}`) : undefined],
       ['Error', t.error ? h('span', { class: 'error' }, t.error) : undefined],
     ]),
+    // A targeted segment's search: filled from the job's snapshots (their views say where a score lands).
+    segmentQualitySection(undefined),
     h('h3', {}, 'ffmpeg command'),
     t.args?.length
       ? h('pre', { class: 'cmd' }, commandLine('ffmpeg', t.args))

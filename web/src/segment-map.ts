@@ -3,10 +3,12 @@
  * the state's icon and word (for screen readers and for readers who do not tell colors apart). Running
  * cells fill with their live frame progress; retried cells show their attempt count. With a quality
  * report, each cut gets a mark on the left edge of the segment after it (its PSNR either side, and how far
- * below the frames around it), the worst seam marked apart, and a line under the map names it.
+ * below the frames around it), the worst seam marked apart, and a line under the map names it. A targeted job's
+ * cells carry their score, coloured by where it lands against the band, with a second legend (quality-target.ts).
  */
 import { h } from './dom.js';
 import { eta, fps } from './format.js';
+import { cellScore, scoreLegend, segmentScoreText } from './quality-target.js';
 import { taskIcon } from './status.js';
 import type { JobDetail, QualityReport, SeamQuality, TaskView } from './types.js';
 
@@ -67,7 +69,7 @@ function cell(
       'data-kind': t.kind,
       'data-index': t.index,
       'data-status': t.status,
-      title: `${label}${liveText} · ${t.startTime.toFixed(2)}–${t.endTime.toFixed(2)} s${seam ? ` · ${seamText(seam.s)}` : ''}`,
+      title: `${label}${liveText} · ${t.startTime.toFixed(2)}–${t.endTime.toFixed(2)} s${t.quality ? ` · ${segmentScoreText(t.quality)}` : ''}${seam ? ` · ${seamText(seam.s)}` : ''}`,
       'data-frames': t.status === 'running' && frames !== undefined ? frames : undefined,
       'aria-label': label,
       'aria-pressed': selected ? 'true' : 'false',
@@ -82,6 +84,7 @@ function cell(
       h('span', { class: 'cell-word' }, t.status),
     ),
     t.attempts > 1 ? h('span', { class: 'cell-attempts', title: `${t.attempts} attempts` }, `↻${t.attempts}`) : null,
+    cellScore(t),
     seam ? seamMark(seam.s, seam.worst) : null,
   );
 }
@@ -111,6 +114,7 @@ export function segmentMap(job: JobDetail, selected: string | undefined, onSelec
       ? h('div', { class: 'segment-map', role: 'group', 'aria-label': 'segments' }, ...cells)
       : h('p', { class: job.status === 'failed' ? 'error' : 'muted', 'data-role': 'no-segments' }, noSegments(job)),
     cells.length ? h('ul', { class: 'legend' }, ...counts) : null,
+    cells.length ? scoreLegend(job) : null,
     q ? qualityLine(q) : null,
   );
 }

@@ -53,6 +53,56 @@ export interface TaskView {
   error?: string;
   /** A running attempt's live figures. */
   progress?: { frames: number; fps?: number; etaSeconds?: number; at: number };
+  /** A targeted job's segment (`--target-quality`): its CRF search's trials so far and the kept encode's score. */
+  quality?: SegmentQuality;
+}
+
+export type QualityMetric = 'vmaf' | 'ssim' | 'psnr';
+/** Where a kept encode's score lands against the band (`floor`: in it, but under `--min-quality`). */
+export type BandPosition = 'in' | 'above' | 'below' | 'floor';
+
+/** One scored encode of a segment: a cheap probe or an encode at the job's settings. */
+export interface QualityTrial {
+  kind: 'probe' | 'encode';
+  crf: number;
+  score: number;
+  floorScore?: number;
+  bytes: number;
+  frames: number;
+  ms: number;
+  cpuSeconds: number;
+}
+
+export interface SegmentQuality {
+  metric: QualityMetric;
+  target: number;
+  band: number;
+  trials: QualityTrial[];
+  crf?: number;
+  score?: number;
+  floorScore?: number;
+  inBand?: boolean;
+  reason?: string;
+  /** Absent while the segment searches. */
+  position?: BandPosition;
+}
+
+/** The job's target and how many of its segments landed in the band. */
+export interface TargetView {
+  metric: QualityMetric;
+  value: number;
+  band: number;
+  floor?: { value: number; pool: string };
+  minCrf: number;
+  maxCrf: number;
+  /** "vmaf 93 ±1". */
+  label: string;
+  segments: number;
+  scored: number;
+  inBand: number;
+  outside: Array<{ index: number; position: BandPosition; crf: number; score: number; reason?: string }>;
+  /** "3 of 4 segments in band (vmaf 93 ±1)". */
+  summary: string;
 }
 
 /** One cut as the quality report measured it (PSNR in dB against the source). */
@@ -87,6 +137,8 @@ export interface JobDetail {
   sourceName: string;
   output: string;
   profile: Profile;
+  /** `--target-quality`: absent for a job without one. */
+  target?: TargetView;
   options: { segmentSeconds?: number; workers: number; maxAttempts: number; verify: boolean; qualityReport: boolean };
   /** Whether the source was analyzed and cut into segments. */
   planned: boolean;
@@ -117,7 +169,7 @@ export interface JobDetail {
   outputAvailable: boolean;
   outputSizeBytes?: number;
   live: Record<string, number>;
-  costEstimate?: { usd: number; region: string; pricesAsOf: string; basis: string };
+  costEstimate?: { usd: number; region: string; pricesAsOf: string; basis: string; search?: { usd: number; share: number } };
   renditions?: Rendition[];
 }
 
