@@ -2,11 +2,13 @@
  * Makes the job page pictures of docs/ from a real server and a real browser, never by hand:
  * docs/job-page-running.png (a job while it encodes: frames, fps, time left, a running segment's details),
  * docs/job-page-done.png (a done job with its quality report, a segment's details and the player),
- * docs/job-page-failed-analysis.png (a job whose source is not a video) and docs/job-page-ladder.png (an HLS +
- * DASH ladder). Tiny lavfi clips made with ffmpeg, `shardcast serve` on 127.0.0.1 over a temp state dir, Debian's
- * Chromium (or SHARDCAST_CHROMIUM) through playwright-core.
+ * docs/job-page-failed-analysis.png (a job whose source is not a video), docs/job-page-ladder.png (an HLS +
+ * DASH ladder) and docs/job-page-target.png (a `--target-quality` job's scores and a segment's trials, written into
+ * the ledger as the encode side records it: test/e2e/support/targeted-job.ts). Tiny lavfi clips made with ffmpeg,
+ * `shardcast serve` on 127.0.0.1 over a temp state dir, Debian's Chromium (or SHARDCAST_CHROMIUM) through
+ * playwright-core. Names on the command line make only those pictures (`target`, `running`, `done`, ...).
  *
- *   npm run build && npx tsx scripts/screenshots.ts
+ *   npm run build && npx tsx scripts/screenshots.ts [target running done ladder failed]
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,7 +16,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
+import { makeSqliteLedger } from '../src/adapters/sqlite/sqlite-ledger.js';
 import { launchChromium } from '../test/e2e/support/browser.js';
+import { writeTargetedJob } from '../test/e2e/support/targeted-job.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const DOCS = join(ROOT, 'docs');
@@ -94,6 +98,9 @@ async function stillPlayer(page: Page): Promise<void> {
   });
 }
 
+const asked = process.argv.slice(2);
+const wanted = (name: string) => asked.length === 0 || asked.includes(name);
+
 async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'shardcast-shots-'));
   const media = join(work, 'media');
@@ -102,74 +109,105 @@ async function main(): Promise<void> {
   const small = makeClip(join(media, 'interview.mp4'), 4, '320x240', 10);
   const notVideo = join(media, 'notes.mp4');
   writeFileSync(notVideo, 'these are meeting notes, not a video\n'.repeat(50));
-  const server = await serve(join(work, 'state'), media);
+  // The targeted job goes into the ledger before the server opens it (one writer at a time).
+  const state = join(work, 'state');
+  spawnSync('mkdir', ['-p', state]);
+  const ledger = makeSqliteLedger(join(state, 'ledger.db'));
+  const targeted = 'a1b2c3d4e5f6';
+  await writeTargetedJob(ledger, { id: targeted, source: slow, output: join(work, 'city-walk.target.mp4'), now: Date.now() });
+  await ledger.close();
+  const server = await serve(state, media);
   const browser = await launchChromium();
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
 
-    // Running: four segments, two workers, preset slower: caught with a segment done and two encoding, the one
-    // shown part-way through its frames (the page re-renders: checked again after the click).
-    const running = await submit(server.url, { source: slow, preset: 'slower', workers: 2, segmentSeconds: 3 });
-    await page.goto(`${server.url}/jobs/${running}`);
-    const midway = () => {
-      const cells = [...document.querySelectorAll('.cell[data-kind=video][data-status=running]')];
-      const done = document.querySelectorAll('.cell[data-kind=video][data-status=done]').length;
-      // Running cells with some of their frames encoded, not all, the selected one first.
-      const mids = cells
-        .filter((c) => {
-          const m = / (\d+)\/(\d+) frames/.exec(c.getAttribute('title') ?? '');
-          return !!m && Number(m[1]) > 0 && Number(m[1]) < Number(m[2]);
-        })
-        .sort((a, b) => Number(b.getAttribute('aria-pressed') === 'true') - Number(a.getAttribute('aria-pressed') === 'true'));
-      if (!mids[0] || cells.length < 2 || done < 1 || !document.querySelector('.job-head [data-role=eta]')) return undefined;
-      return mids[0].getAttribute('data-index');
-    };
-    for (let tries = 0; ; tries++) {
-      const index = await (await page.waitForFunction(midway, undefined, { timeout: 240_000, polling: 100 })).jsonValue();
-      await page.locator(`.cell[data-kind=video][data-index="${index}"]`).click();
-      await page.locator('aside.details pre.cmd').waitFor({ timeout: 10_000 });
-      if ((await page.evaluate(midway)) === index || tries >= 5) break;
+    // A --target-quality job: each segment's score against the band on the map, one segment's trials.
+    if (wanted('target')) {
+      await page.goto(`${server.url}/jobs/${targeted}`);
+      await badge(page, 'done');
+      await page.locator('.cell[data-kind=video][data-index="3"]').click();
+      await page.locator('aside.details [data-role=trials]').waitFor();
+      await shoot(page, 'job-page-target.png');
     }
-    await shoot(page, 'job-page-running.png');
-    await badge(page, 'done');
 
-    // Done: four segments, a quality report, a segment's details, the player.
-    const done = await submit(server.url, { source: small, preset: 'veryfast', workers: 2, segmentSeconds: 1, qualityReport: true });
-    await page.goto(`${server.url}/jobs/${done}`);
-    await badge(page, 'done');
-    await page.locator('[data-role=quality]').waitFor();
-    await page.locator('.cell[data-kind=video][data-index="2"]').click();
-    await page.locator('aside.details pre.cmd').waitFor();
-    await stillPlayer(page);
-    await shoot(page, 'job-page-done.png');
-
-    // A ladder: two rungs and audio, HLS and DASH.
-    const ladder = await submit(server.url, {
-      source: small,
-      container: 'hls',
-      ladder: '240,120:200k',
-      segmentDuration: 1,
-      dash: true,
-      preset: 'veryfast',
-      workers: 2,
-    });
-    await page.goto(`${server.url}/jobs/${ladder}`);
-    await badge(page, 'done');
-    await page.locator('.player table.renditions tbody tr').first().waitFor();
-    await stillPlayer(page);
-    await shoot(page, 'job-page-ladder.png');
-
-    // Failed in analysis: the source is not a video.
-    const failed = await submit(server.url, { source: notVideo });
-    await page.goto(`${server.url}/jobs/${failed}`);
-    await badge(page, 'failed');
-    await page.locator('.events li[data-type="job.failed"]').waitFor();
-    await shoot(page, 'job-page-failed-analysis.png');
+    if (wanted('running')) await shootRunning(page, server.url, slow);
+    if (wanted('done')) await shootDone(page, server.url, small);
+    if (wanted('ladder')) await shootLadder(page, server.url, small);
+    if (wanted('failed')) await shootFailed(page, server.url, notVideo);
   } finally {
     await browser.close();
     await server.stop();
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+/**
+ * Running: four segments, two workers, preset slower: caught with a segment done and two encoding, the one shown
+ * part-way through its frames (the page re-renders: checked again after the click).
+ */
+async function shootRunning(page: Page, url: string, slow: string): Promise<void> {
+  const running = await submit(url, { source: slow, preset: 'slower', workers: 2, segmentSeconds: 3 });
+  await page.goto(`${url}/jobs/${running}`);
+  const midway = () => {
+    const cells = [...document.querySelectorAll('.cell[data-kind=video][data-status=running]')];
+    const done = document.querySelectorAll('.cell[data-kind=video][data-status=done]').length;
+    // Running cells with some of their frames encoded, not all, the selected one first.
+    const mids = cells
+      .filter((c) => {
+        const m = / (\d+)\/(\d+) frames/.exec(c.getAttribute('title') ?? '');
+        return !!m && Number(m[1]) > 0 && Number(m[1]) < Number(m[2]);
+      })
+      .sort((a, b) => Number(b.getAttribute('aria-pressed') === 'true') - Number(a.getAttribute('aria-pressed') === 'true'));
+    if (!mids[0] || cells.length < 2 || done < 1 || !document.querySelector('.job-head [data-role=eta]')) return undefined;
+    return mids[0].getAttribute('data-index');
+  };
+  for (let tries = 0; ; tries++) {
+    const index = await (await page.waitForFunction(midway, undefined, { timeout: 240_000, polling: 100 })).jsonValue();
+    await page.locator(`.cell[data-kind=video][data-index="${index}"]`).click();
+    await page.locator('aside.details pre.cmd').waitFor({ timeout: 10_000 });
+    if ((await page.evaluate(midway)) === index || tries >= 5) break;
+  }
+  await shoot(page, 'job-page-running.png');
+  await badge(page, 'done');
+}
+
+async function shootDone(page: Page, url: string, small: string): Promise<void> {
+  // Done: four segments, a quality report, a segment's details, the player.
+  const done = await submit(url, { source: small, preset: 'veryfast', workers: 2, segmentSeconds: 1, qualityReport: true });
+  await page.goto(`${url}/jobs/${done}`);
+  await badge(page, 'done');
+  await page.locator('[data-role=quality]').waitFor();
+  await page.locator('.cell[data-kind=video][data-index="2"]').click();
+  await page.locator('aside.details pre.cmd').waitFor();
+  await stillPlayer(page);
+  await shoot(page, 'job-page-done.png');
+}
+
+async function shootLadder(page: Page, url: string, small: string): Promise<void> {
+  // A ladder: two rungs and audio, HLS and DASH.
+  const ladder = await submit(url, {
+    source: small,
+    container: 'hls',
+    ladder: '240,120:200k',
+    segmentDuration: 1,
+    dash: true,
+    preset: 'veryfast',
+    workers: 2,
+  });
+  await page.goto(`${url}/jobs/${ladder}`);
+  await badge(page, 'done');
+  await page.locator('.player table.renditions tbody tr').first().waitFor();
+  await stillPlayer(page);
+  await shoot(page, 'job-page-ladder.png');
+}
+
+async function shootFailed(page: Page, url: string, notVideo: string): Promise<void> {
+  // Failed in analysis: the source is not a video.
+  const failed = await submit(url, { source: notVideo });
+  await page.goto(`${url}/jobs/${failed}`);
+  await badge(page, 'failed');
+  await page.locator('.events li[data-type="job.failed"]').waitFor();
+  await shoot(page, 'job-page-failed-analysis.png');
 }
 
 await main();
