@@ -2,9 +2,11 @@
  * Scene changes, for cuts that cost nothing: every segment starts with a keyframe, and a one-pass encoder puts
  * one on a hard scene change anyway (x264's scenecut), so a cut there adds none. On a source whose keyframes
  * come at a fixed interval (broadcast, `-sc_threshold 0`) the source's keyframes say nothing of the content, so
- * the changes are found by decoding the source once at low resolution with ffmpeg's `scdet` filter (the mean
- * absolute difference of consecutive frames, minus that of the frames before, in percent of the pixel range).
- * Pure: the command line, the parse of its output, the mapping to frame indices and the planner's pick.
+ * the changes are found by decoding the source once at low resolution and scoring each frame with the `select`
+ * filter's scene score: the mean absolute difference from the frame before, less the change in that difference,
+ * 0-1. ffmpeg 5.1's `scdet` filter computes the same score (0-100) and flagged the same frames, but the
+ * npm-shipped 4.1 build has no scdet; `select` is in both (docs/adr/0015). Pure: the command line, the parse of
+ * its output, the mapping to frame indices and the planner's pick.
  */
 import { inputArgs } from './ffmpeg-args.js';
 
@@ -12,16 +14,17 @@ import { inputArgs } from './ffmpeg-args.js';
 export const SCENE_SCAN_WIDTH = 160;
 
 /**
- * The `scdet` score (0-100) from which a frame counts as a scene change: the filter's own default. Hard cuts
- * between shots score 20-80; motion, pans and grain in the shared 720p/1080p clips stayed under 3.1.
+ * The scene score (0-1) from which a frame counts as a scene change: scdet's default (10 of 100). Hard cuts
+ * between shots scored 0.44-0.66 (ffmpeg 5.1); motion, pans and grain in the shared 720p/1080p clips stayed
+ * under 0.031.
  */
-export const SCENE_THRESHOLD = 10;
+export const SCENE_THRESHOLD = 0.1;
 
 /**
  * Decodes the video stream once, every frame scaled to SCENE_SCAN_WIDTH wide, and prints the time and score of
- * each frame scoring at least SCENE_THRESHOLD on stdout (`metadata=print` of `lavfi.scd.time`, which the filter
- * sets only on those). Source times (`-copyts`), as the frame list has them. The deblocking filter is skipped
- * (H.264, HEVC, VP8: a cheaper decode; the score does not need it), and so is the rotation.
+ * each frame scoring at least SCENE_THRESHOLD on stdout (`select` passes only those to `metadata=print`). Source
+ * times (`-copyts`), as the frame list has them. The deblocking filter is skipped (H.264, HEVC, VP8: a cheaper
+ * decode; the score does not need it), and so is the rotation.
  */
 export function buildSceneScanArgs(location: string, streamIndex: number): string[] {
   return [
@@ -41,7 +44,7 @@ export function buildSceneScanArgs(location: string, streamIndex: number): strin
     '-sn',
     '-dn',
     '-vf',
-    `scale=${SCENE_SCAN_WIDTH}:-2:flags=fast_bilinear,scdet=threshold=${SCENE_THRESHOLD},metadata=mode=print:key=lavfi.scd.time:file=-`,
+    `scale=${SCENE_SCAN_WIDTH}:-2:flags=fast_bilinear,select=gte(scene\\,${SCENE_THRESHOLD}),metadata=mode=print:file=-`,
     '-f',
     'null',
     '-',

@@ -1,6 +1,6 @@
 /**
  * Cuts where they cost nothing (issue 28, item 3): on a fixed-GOP source (a keyframe every second, none on the
- * scene change), the analysis finds the scene change with ffmpeg's scdet at low resolution, a one-pass x264
+ * scene change), the analysis finds the scene change at low resolution (select's scene score), a one-pass x264
  * encode puts a keyframe on that same frame, and the planner cuts there instead of on the nearest keyframe. A
  * scan that fails leaves the job planned without it, with a notice.
  */
@@ -51,7 +51,7 @@ describe('scene-aware cuts on a fixed-GOP source', () => {
     const failScan = (media: MediaTool): MediaTool => ({
       info: () => media.info(),
       run: (tool, args, opts) =>
-        args.some((a) => a.includes('scdet'))
+        args.some((a) => a.includes('select=gte(scene'))
           ? Promise.resolve({
               exitCode: 1,
               signal: null,

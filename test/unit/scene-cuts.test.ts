@@ -19,10 +19,7 @@ describe('buildSceneScanArgs', () => {
     assert.ok(args.indexOf('-skip_loop_filter') < args.indexOf('-i'), 'a decoder option, before the input');
     assert.equal(args[args.indexOf('-i') + 1], 'file:/media/in.mp4');
     const vf = args[args.indexOf('-vf') + 1]!;
-    assert.match(
-      vf,
-      new RegExp(`^scale=${SCENE_SCAN_WIDTH}:-2:[^,]*,scdet=threshold=\\d+,metadata=mode=print:key=lavfi\\.scd\\.time:file=-$`),
-    );
+    assert.match(vf, new RegExp(`^scale=${SCENE_SCAN_WIDTH}:-2:[^,]*,select=gte\\(scene\\\\,0\\.1\\),metadata=mode=print:file=-$`));
     assert.deepEqual(args.slice(-3), ['-f', 'null', '-']);
   });
 });
@@ -32,15 +29,15 @@ describe('parseSceneScan', () => {
     ['nothing printed', '', []],
     [
       'two changes with their metadata lines',
-      'frame:48   pts:48      pts_time:2\nlavfi.scd.score=61.913\nlavfi.scd.time=2\nframe:121  pts:121000  pts_time:5.04167\nlavfi.scd.score=33.1\nlavfi.scd.time=5.04167\n',
-      [2, 5.04167],
+      'frame:0    pts:90112   pts_time:7.33333\nlavfi.scene_score=0.637071\nframe:1    pts:149504  pts_time:12.1667\nlavfi.scene_score=0.661838\n',
+      [7.33333, 12.1667],
     ],
     [
       'a negative time (an edit list) and an exponent',
       'frame:0 pts:-1001 pts_time:-0.0417083\nframe:9 pts:9 pts_time:1e-05\n',
       [-0.0417083, 0.00001],
     ],
-    ['stray lines are not frames', 'lavfi.scd.time=3\n[scdet @ 0x5] lavfi.scd.score: 12.0, lavfi.scd.time: 3\n', []],
+    ['stray lines are not frames', 'lavfi.scene_score=0.5\n[Parsed_metadata_2 @ 0x5] frame:3 pts:3 pts_time:3\n', []],
   ];
   for (const [name, text, expected] of table) it(name, () => assert.deepEqual(parseSceneScan(text), expected));
 });
