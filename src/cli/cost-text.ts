@@ -98,6 +98,42 @@ export interface EstimateTextInput {
   projection: JobProjection;
   /** The upload of a local source and the download of the output, at the user's link speed. */
   transfer?: TransferEstimate;
+  /** `--target-quality`: `projection` is the targeted job's; this is what its CRF searches add to a plain one. */
+  target?: TargetEstimate;
+}
+
+/** A targeted job's estimate beside the same plan encoded at one CRF. */
+export interface TargetEstimate {
+  /** "vmaf 93 ±1". */
+  label: string;
+  /** A targeted segment's CPU over a plain encode of it (core/crf-search.ts targetCpuFactor). */
+  cpuFactor: number;
+  /** The same segments, plainly encoded. */
+  plain: JobProjection;
+}
+
+/** Seconds the functions spend encoding the video segments (retries not counted). */
+const segmentFunctionSeconds = (p: JobProjection): number => p.job.video.reduce((s, v) => s + v.wallMs, 0) / 1000;
+
+/** What the probes and the scoring add: function time, its vCPU time, the wall time and the cost per job. */
+export function targetExtra(t: TargetEstimate, p: JobProjection) {
+  const functionSeconds = segmentFunctionSeconds(p) - segmentFunctionSeconds(t.plain);
+  return {
+    functionSeconds,
+    vcpuSeconds: functionSeconds * p.vcpus,
+    wallSeconds: p.wallSeconds - t.plain.wallSeconds,
+    usd: p.cost.totalUsd - t.plain.cost.totalUsd,
+  };
+}
+
+/**
+ * "quality target vmaf 93 ±1: probes and scoring make each segment about 1.45x the CPU of a plain encode: +2.3
+ * vCPU-hours (+1:20:02 of function time), +0:41 of wall time, +$0.0914 per job ($0.293, not $0.202)".
+ */
+export function targetText(t: TargetEstimate, p: JobProjection): string {
+  const x = targetExtra(t, p);
+  const cpu = `${decimal(Number((x.vcpuSeconds / 3600).toPrecision(2)))} vCPU-hours`;
+  return `quality target ${t.label}: probes and scoring make each segment about ${t.cpuFactor.toFixed(2)}x the CPU of a plain encode: +${cpu} (+${formatClock(x.functionSeconds * 1000)} of function time), +${formatClock(x.wallSeconds * 1000)} of wall time, +${usd(x.usd)} per job (${usd(p.cost.totalUsd)}, not ${usd(t.plain.cost.totalUsd)})`;
 }
 
 export interface HostLoad {
@@ -165,6 +201,7 @@ export function estimateText(e: EstimateTextInput): string {
     `calibration: ${c.sourceSeconds.toFixed(2)} s of source encoded in ${(c.wallMs / 1000).toFixed(2)} s with ${plural(c.threads, 'thread')} here (${speed.toFixed(2)}x real time${e.host ? `; ${hostText(e.host)}` : ''})`,
     `AWS: ${deploymentText(e.deployment)}, ${plural(e.concurrency, 'segment')} at once`,
     `plan: ${planText(p, e.durationSeconds, e.concurrency)} (${target}); one segment takes about ${p.segmentWallSeconds.toFixed(1)} s in a function (timeout ${e.timeoutSeconds} s)`,
+    ...(e.target ? [targetText(e.target, p)] : []),
     `wall time: about ${formatClock(p.wallSeconds * 1000)} (analyze ${p.analyzeSeconds.toFixed(0)} s, encode ${(p.waves * p.segmentWallSeconds).toFixed(0)} s, merge ${p.mergeSeconds.toFixed(0)} s, finalize ${p.finalizeSeconds.toFixed(0)} s); one ffmpeg process here: about ${formatClock(p.singleProcessSeconds * 1000)}`,
     ...(e.transfer
       ? [

@@ -16,7 +16,7 @@ export function totals(job: JobDetail, now: number): HTMLElement {
     [
       'Cost estimate',
       job.costEstimate
-        ? `${usd(job.costEstimate.usd)} on AWS (${job.costEstimate.region}, prices of ${job.costEstimate.pricesAsOf})`
+        ? `${usd(job.costEstimate.usd)} on AWS (${job.costEstimate.region}, prices of ${job.costEstimate.pricesAsOf})${job.costEstimate.search ? `; the CRF searches ${usd(job.costEstimate.search.usd)} of it` : ''}`
         : ACTIVE_STATUSES.includes(job.status)
           ? 'when done'
           : '–',
