@@ -97,7 +97,7 @@ async function drive(flags: GlobalFlags, run: (b: Backend, hooks: RunHooks) => P
     print(
       flags,
       { ...view, ...(localOutput ? { localOutput } : {}) },
-      summary({ ...job, output: localOutput ?? job.output }, view?.picture?.notices),
+      summary({ ...job, output: localOutput ?? job.output }, view?.picture?.notices, view?.target),
     );
   });
 }
@@ -114,8 +114,11 @@ export async function retryCommand(jobId: string, flags: GlobalFlags): Promise<v
   await drive(flags, (b, hooks) => b.retry(jobId, hooks));
 }
 
-/** What a finished run prints: the output, its figures and times, and every notice (the picture's, the plan's). */
-export function summary(job: JobRecord, pictureNotices: string[] = []): string {
+/**
+ * What a finished run prints: the output, its figures and times, every notice (the picture's, the plan's), and
+ * a targeted job's segments against the band.
+ */
+export function summary(job: JobRecord, pictureNotices: string[] = [], target?: TargetView): string {
   const t = job.timings;
   const r = job.result;
   const parts = [`done: ${job.output}`];
@@ -126,6 +129,7 @@ export function summary(job: JobRecord, pictureNotices: string[] = []): string {
   return [
     parts.join('; '),
     ...[...pictureNotices, ...(job.plan?.notices ?? [])].map((n) => `note: ${n}`),
+    ...(target ? targetLines(target).map((l) => l.slice(2)) : []),
     ...(r?.quality ? [describeQuality(r.quality)] : []),
     `job ${job.id}`,
   ].join('\n');

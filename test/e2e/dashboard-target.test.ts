@@ -64,6 +64,9 @@ describe('a targeted job on the job page', () => {
         ['✓ in band 4', '▲ above the band 1', '▼ below the band 1'],
       );
 
+      // The cost says what the searches took of it.
+      assert.match(await page.locator('[data-total="Cost estimate"]').innerText(), /; the CRF searches \$[\d.]+ of it$/);
+
       await page.locator('.cell[data-kind=video][data-index="3"]').click();
       const details = page.locator('aside.details [data-role=segment-quality]');
       await details.waitFor();

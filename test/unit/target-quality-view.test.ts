@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { jobView } from '../../src/app/job-view.js';
-import { statusText } from '../../src/cli/commands.js';
+import { statusText, summary } from '../../src/cli/commands.js';
 import { buildQualityReport, describeQuality } from '../../src/core/quality-report.js';
 import { bandPosition, targetLabel, trialsText } from '../../src/core/target-text.js';
 import type { JobRecord, QualityTarget, QualityTrial, SegmentPlan, SegmentQuality, TaskRecord } from '../../src/core/types.js';
@@ -135,6 +135,14 @@ describe('a quality target in the job view and status', () => {
     assert.ok(at > 0, text);
     assert.equal(lines[at + 1], '          searching for vmaf 93 ±1: 1 trial so far');
     assert.equal(lines[at + 2], '          trials (crf → vmaf): probe 23 → 92.50 (0.35 MB, 1.3 s)');
+  });
+
+  it('a finished run’s summary says how many segments landed in the band and names the others', () => {
+    const done = job(TARGET, { status: 'done' });
+    const lines = summary(done, [], jobView(done, [inBand, below]).target).split('\n');
+    assert.ok(lines.includes('quality target: 1 of 2 segments in band (vmaf 93 ±1); crf 18-40'), lines.join('\n'));
+    assert.ok(lines.includes('  segment 1 below the band: vmaf 88.20 at crf 18 (the CRF range ran out at --min-crf 18)'));
+    assert.doesNotMatch(summary(done), /quality target/);
   });
 
   it('places a score above, below, in the band, or under the floor', () => {
