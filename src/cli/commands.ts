@@ -181,7 +181,10 @@ function segmentQualityLines(s: TaskView): string[] {
   const q = s.quality;
   if (!q) return [];
   const pad = ' '.repeat(10);
-  return [`${pad}${segmentQualityText(q, s.status === 'done' ? s.sizeBytes : undefined)}`, `${pad}${trialsText(q)}`];
+  return [
+    `${pad}${segmentQualityText(q, s.status === 'done' ? s.sizeBytes : undefined, s.status === 'running')}`,
+    `${pad}${trialsText(q)}`,
+  ];
 }
 
 /**

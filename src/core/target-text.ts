@@ -54,12 +54,14 @@ export function trialsText(q: Pick<SegmentQuality, 'metric' | 'trials'>): string
 
 /**
  * A segment's search in one line: "crf 24 → vmaf 93.41, in band, 1.23 MB", or "crf 40 → vmaf 88.20, below the
- * band (the CRF range ran out)", or while it runs "searching: 2 trials so far".
+ * band (the CRF range ran out)", or with no encode kept yet "searching for vmaf 93 ±1: 2 trials so far" (a
+ * running task) or "no encode kept: 2 trials so far" (one that failed or waits; a new attempt re-uses them).
  */
-export function segmentQualityText(q: SegmentQuality, bytes?: number): string {
+export function segmentQualityText(q: SegmentQuality, bytes?: number, running = true): string {
   const p = bandPosition(q);
   if (q.crf === undefined || q.score === undefined || p === undefined) {
-    return `searching for ${targetLabel({ metric: q.metric, value: q.target, band: q.band })}: ${q.trials.length} ${q.trials.length === 1 ? 'trial' : 'trials'} so far`;
+    const n = `${q.trials.length} ${q.trials.length === 1 ? 'trial' : 'trials'} so far`;
+    return running ? `searching for ${targetLabel({ metric: q.metric, value: q.target, band: q.band })}: ${n}` : `no encode kept: ${n}`;
   }
   const size = bytes !== undefined ? `, ${mbText(bytes)}` : '';
   const floor = q.floorScore !== undefined ? ` (floor ${scoreText(q.metric, q.floorScore)})` : '';

@@ -137,6 +137,18 @@ describe('a quality target in the job view and status', () => {
     assert.equal(lines[at + 2], '          trials (crf → vmaf): probe 23 → 92.50 (0.35 MB, 1.3 s)');
   });
 
+  it('a failed segment keeps its trials for the next attempt and does not read as searching', () => {
+    const failed = task(4, {
+      status: 'failed',
+      attempts: 1,
+      error: 'killed',
+      quality: quality({ trials: [trial('probe', 23, 92, 300_000, 900)] }),
+    });
+    const lines = statusText(jobView(job(), [failed])).split('\n');
+    const at = lines.findIndex((l) => l.startsWith('  v00004  failed'));
+    assert.equal(lines[at + 1], '          no encode kept: 1 trial so far');
+  });
+
   it('a finished run’s summary says how many segments landed in the band and names the others', () => {
     const done = job(TARGET, { status: 'done' });
     const lines = summary(done, [], jobView(done, [inBand, below]).target).split('\n');

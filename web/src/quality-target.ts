@@ -20,11 +20,14 @@ export const POSITIONS: Record<BandPosition, { icon: string; word: string; hint:
   floor: { icon: '⊥', word: 'under the floor', hint: 'in the band, but its worst frames fall under --min-quality' },
 };
 
-/** "vmaf 93.41 at crf 24, in band", or "searching: 2 trials so far"; empty for a segment with no search. */
-export function segmentScoreText(q: SegmentQuality | undefined): string {
+/**
+ * "vmaf 93.41 at crf 24, in band", or with no encode kept "searching: 2 trials so far" (running) or "no encode
+ * kept: 2 trials so far" (failed or waiting: a new attempt re-uses them); empty for a segment with no search.
+ */
+export function segmentScoreText(q: SegmentQuality | undefined, running = true): string {
   if (!q) return '';
   if (q.position === undefined || q.score === undefined)
-    return `searching: ${q.trials.length} ${q.trials.length === 1 ? 'trial' : 'trials'} so far`;
+    return `${running ? 'searching' : 'no encode kept'}: ${q.trials.length} ${q.trials.length === 1 ? 'trial' : 'trials'} so far`;
   const why = q.position !== 'in' && q.reason ? ` (${q.reason})` : '';
   return `${q.metric} ${scoreText(q.metric, q.score)} at crf ${q.crf}, ${POSITIONS[q.position].word}${why}`;
 }
@@ -35,7 +38,11 @@ export function cellScore(t: TaskView): HTMLElement | null {
   if (!q) return null;
   if (q.position === undefined || q.score === undefined) {
     return q.trials.length
-      ? h('span', { class: 'cell-score q-searching', 'data-position': 'searching', title: segmentScoreText(q) }, `${q.trials.length}×`)
+      ? h(
+          'span',
+          { class: 'cell-score q-searching', 'data-position': 'searching', title: segmentScoreText(q, t.status === 'running') },
+          `${q.trials.length}×`,
+        )
       : null;
   }
   const p = POSITIONS[q.position];
@@ -95,9 +102,11 @@ export function targetLine(j: JobDetail): HTMLElement | null {
  * A segment's search in its details: target, kept CRF and score, where it lands and why, then its trials. Without
  * a search, an empty hidden placeholder: the job page fills it from each snapshot (a running search's trials so far).
  */
-export function segmentQualitySection(q: SegmentQuality | undefined, sizeBytes?: number): HTMLElement {
-  if (!q) return h('div', { class: 'segment-quality', 'data-role': 'segment-quality', hidden: true });
-  const floor = q.trials.some((t) => t.floorScore !== undefined);
+export function segmentQualitySection(t?: TaskView): HTMLElement {
+  const q = t?.quality;
+  const sizeBytes = t?.status === 'done' ? t.sizeBytes : undefined;
+  if (!t || !q) return h('div', { class: 'segment-quality', 'data-role': 'segment-quality', hidden: true });
+  const floor = q.trials.some((x) => x.floorScore !== undefined);
   const head = ['Kind', 'CRF', q.metric.toUpperCase(), ...(floor ? ['Floor'] : []), 'Bytes', 'Frames', 'Time', 'CPU'];
   return h(
     'div',
@@ -113,7 +122,7 @@ export function segmentQualitySection(q: SegmentQuality | undefined, sizeBytes?:
         'dd',
         { 'data-role': 'segment-score', class: q.position ? `q-${q.position}` : undefined },
         q.position ? `${POSITIONS[q.position].icon} ` : '',
-        segmentScoreText(q),
+        segmentScoreText(q, t.status === 'running'),
         sizeBytes !== undefined && q.position ? `, ${bytes(sizeBytes)}` : '',
       ),
     ),
@@ -125,18 +134,18 @@ export function segmentQualitySection(q: SegmentQuality | undefined, sizeBytes?:
           h(
             'tbody',
             {},
-            ...q.trials.map((t) =>
+            ...q.trials.map((x) =>
               h(
                 'tr',
-                { 'data-kind': t.kind, 'data-crf': t.crf, class: t.kind === 'encode' && t.crf === q.crf ? 'kept' : undefined },
-                h('td', {}, t.kind),
-                h('td', {}, String(t.crf)),
-                h('td', {}, scoreText(q.metric, t.score)),
-                floor ? h('td', {}, t.floorScore !== undefined ? scoreText(q.metric, t.floorScore) : '–') : null,
-                h('td', {}, bytes(t.bytes)),
-                h('td', {}, String(t.frames)),
-                h('td', {}, clock(t.ms)),
-                h('td', {}, `${t.cpuSeconds.toFixed(1)} s`),
+                { 'data-kind': x.kind, 'data-crf': x.crf, class: x.kind === 'encode' && x.crf === q.crf ? 'kept' : undefined },
+                h('td', {}, x.kind),
+                h('td', {}, String(x.crf)),
+                h('td', {}, scoreText(q.metric, x.score)),
+                floor ? h('td', {}, x.floorScore !== undefined ? scoreText(q.metric, x.floorScore) : '–') : null,
+                h('td', {}, bytes(x.bytes)),
+                h('td', {}, String(x.frames)),
+                h('td', {}, clock(x.ms)),
+                h('td', {}, `${x.cpuSeconds.toFixed(1)} s`),
               ),
             ),
           ),

@@ -66,7 +66,7 @@ export function renderSegmentDetails(panel: HTMLElement, t: TaskRecord, onClose:
       ['Error', t.error ? h('span', { class: 'error' }, t.error) : undefined],
     ]),
     // A targeted segment's search: filled from the job's snapshots (their views say where a score lands).
-    segmentQualitySection(undefined),
+    segmentQualitySection(),
     h('h3', {}, 'ffmpeg command'),
     t.args?.length
       ? h('pre', { class: 'cmd' }, commandLine('ffmpeg', t.args))

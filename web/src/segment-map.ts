@@ -69,7 +69,7 @@ function cell(
       'data-kind': t.kind,
       'data-index': t.index,
       'data-status': t.status,
-      title: `${label}${liveText} · ${t.startTime.toFixed(2)}–${t.endTime.toFixed(2)} s${t.quality ? ` · ${segmentScoreText(t.quality)}` : ''}${seam ? ` · ${seamText(seam.s)}` : ''}`,
+      title: `${label}${liveText} · ${t.startTime.toFixed(2)}–${t.endTime.toFixed(2)} s${t.quality ? ` · ${segmentScoreText(t.quality, t.status === 'running')}` : ''}${seam ? ` · ${seamText(seam.s)}` : ''}`,
       'data-frames': t.status === 'running' && frames !== undefined ? frames : undefined,
       'aria-label': label,
       'aria-pressed': selected ? 'true' : 'false',
