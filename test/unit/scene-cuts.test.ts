@@ -19,7 +19,7 @@ describe('buildSceneScanArgs', () => {
     assert.ok(args.indexOf('-skip_loop_filter') < args.indexOf('-i'), 'a decoder option, before the input');
     assert.equal(args[args.indexOf('-i') + 1], 'file:/media/in.mp4');
     const vf = args[args.indexOf('-vf') + 1]!;
-    assert.match(vf, new RegExp(`^scale=${SCENE_SCAN_WIDTH}:-2:[^,]*,select=gte\\(scene\\\\,0\\.1\\),metadata=mode=print:file=-$`));
+    assert.match(vf, new RegExp(`^scale=${SCENE_SCAN_WIDTH}:-2:[^,]*,select=gte\\(scene\\\\,0\\.3\\),metadata=mode=print:file=-$`));
     assert.deepEqual(args.slice(-3), ['-f', 'null', '-']);
   });
 });
