@@ -6,7 +6,7 @@
 import { basename, join } from 'node:path/posix';
 import { cutMethodFor, segmentReadOf, type CutMethod } from '../core/cut-policy.js';
 import { ConditionFailedError, FfmpegError, NotFoundError, oneLine, SegmentCheckError } from '../core/errors.js';
-import type { JobHead, SegmentRead, TaskRecord } from '../core/types.js';
+import type { JobHead, SegmentQuality, SegmentRead, TaskRecord } from '../core/types.js';
 import { analyzed } from '../core/job-head.js';
 import type { TaskId } from '../ports/ledger.js';
 import type { ToolRunResult } from '../ports/media-tool.js';
@@ -122,13 +122,13 @@ export async function encodeTask(deps: AppDeps, id: TaskId, opts: EncodeTaskOpti
     /** CPU seconds of every run of this attempt (a seek read that came out short is read again). */
     let cpu = 0;
     /** One read of the task by its output kind: its ffmpeg (and check); the file to store at its output key. */
-    const readTask = async (method?: CutMethod): Promise<{ run: ToolRunResult; file: string }> => {
+    const readTask = async (method?: CutMethod): Promise<{ run: ToolRunResult; file: string; quality?: SegmentQuality }> => {
       const out = await kind.encode(context, method);
       cpu += out.cpuSeconds;
-      return { run: out.run, file: out.file };
+      return { run: out.run, file: out.file, ...(out.quality ? { quality: out.quality } : {}) };
     };
     const method = task.kind === 'video' ? cutMethodFor(job.analysis, job.cutFallback).method : undefined;
-    let out: { run: ToolRunResult; file: string };
+    let out: Awaited<ReturnType<typeof readTask>>;
     try {
       out = await readTask(method);
     } catch (err) {
@@ -152,6 +152,7 @@ export async function encodeTask(deps: AppDeps, id: TaskId, opts: EncodeTaskOpti
         stderrTail: run.stderrTail,
         sizeBytes: stored.sizeBytes,
         checksum: stored.checksum,
+        ...(out.quality ? { quality: out.quality } : {}),
       },
       attempt,
     );

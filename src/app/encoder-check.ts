@@ -11,6 +11,7 @@ import { AUDIO_ENCODERS, VIDEO_ENCODERS } from '../core/profile.js';
 import type { EncodeProfile } from '../core/types.js';
 import type { MediaTool } from '../ports/media-tool.js';
 import { toolOrigin } from './tool-words.js';
+import { checkVmaf } from './vmaf.js';
 
 /** Probes already passed in this process, by ffmpeg and command. */
 const passed = new Set<string>();
@@ -28,6 +29,11 @@ async function probe(media: MediaTool, ffmpegPath: string, args: string[]): Prom
 }
 
 export async function checkEncoders(media: MediaTool, profile: EncodeProfile): Promise<void> {
+  await checkVideoAndAudio(media, profile);
+  if (profile.target?.metric === 'vmaf') await checkVmaf(media, profile.target);
+}
+
+async function checkVideoAndAudio(media: MediaTool, profile: EncodeProfile): Promise<void> {
   const ffmpeg = (await media.info()).find((t) => t.tool === 'ffmpeg');
   const path = ffmpeg?.path ?? 'ffmpeg';
   const audioArgs = encoderProbeArgs(profile, 'audio');

@@ -72,6 +72,21 @@ function buildProgram(): Command {
       '--deinterlace',
       'make an interlaced source progressive (bwdif, one picture per frame); default: frames encoded as they are, like plain ffmpeg',
     )
+    .option(
+      '--target-quality <metric:value>',
+      'a quality every segment reaches with its own CRF, e.g. vmaf:93, ssim:0.985, psnr:42 (probes, then an encode scored against the source)',
+    )
+    .option(
+      '--quality-band <d>',
+      'with --target-quality: how far a segment may land from the target (default 1 VMAF, 0.005 SSIM, 0.5 dB PSNR)',
+    )
+    .option(
+      '--min-quality <value[:pool]>',
+      'with --target-quality: a floor for each segment, pooled as mean, min or pN (default p5), e.g. 85:p5',
+    )
+    .option('--min-crf <n>', 'with --target-quality: the lowest CRF the search may use (default 10)')
+    .option('--max-crf <n>', 'with --target-quality: the highest CRF the search may use (default 40 for h264/hevc, 56 for vp9/av1)')
+    .option('--vmaf-model <path>', 'with vmaf: the model file a libvmaf 1.x ffmpeg reads (default SHARDCAST_VMAF_MODEL)')
     .option('--segment-seconds <s>', 'target segment length (default: from duration and workers)')
     .option('--accept-cut-cost', 'keep --segment-seconds even where its cuts would cost more than 5% of the video bytes')
     .option(

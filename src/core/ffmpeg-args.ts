@@ -7,6 +7,7 @@
 import { audioIntermediateExt, AUDIO_ENCODERS, codecTuningArgs, presetArgs, VIDEO_ENCODERS } from './profile.js';
 import { chooseOutputFormat, DEINTERLACE, hdrEncoderParams, type OutputFormat } from './output-format.js';
 import { cutMethodFor, type CutMethod } from './cut-policy.js';
+import { sampledFrames, type ProbeSample } from './crf-search.js';
 import type { AnalysisHead, EncodeProfile, PlannedSegment, SegmentRead, StreamInfo } from './types.js';
 
 export const BASE = ['-nostdin', '-hide_banner', '-nostats', '-v', 'error', '-y'];
@@ -172,6 +173,24 @@ export interface SegmentEncodeInput {
   avcodecMajor?: number;
   /** How to read it (default: `cutMethodFor(analysis)`). */
   method?: CutMethod;
+  /** A quality probe's runs of frames (core/crf-search.ts): only they are encoded, with no tail frame. */
+  sample?: ProbeSample;
+}
+
+/** `select` of a probe's runs of frames, counted from the segment's first. */
+export function sampleFilter(s: ProbeSample): string {
+  return `select=lt(mod(n\\,${s.every})\\,${s.run})`;
+}
+
+/**
+ * The filters a segment's frames go through before the encoder (the trim of its source times, the rebase, the
+ * picture filters, a probe's runs): the encode and the scoring of its output read the source through the same.
+ */
+export function segmentFilters(i: Pick<SegmentEncodeInput, 'analysis' | 'profile' | 'read' | 'sample'>): string[] {
+  const format = chooseOutputFormat(i.analysis.video, i.profile);
+  return [i.read.trim, 'setpts=PTS-STARTPTS', ...pictureFilters(i.profile, format), ...(i.sample ? [sampleFilter(i.sample)] : [])].filter(
+    (f) => f !== 'null',
+  );
 }
 
 /**
@@ -201,9 +220,9 @@ export function segmentInputArgs(
 
 export function buildSegmentEncodeArgs(i: SegmentEncodeInput): string[] {
   const format = chooseOutputFormat(i.analysis.video, i.profile);
-  const filters = [i.read.trim, 'setpts=PTS-STARTPTS', ...pictureFilters(i.profile, format)].filter((f) => f !== 'null');
-  const count = i.segment.frameCount;
-  const tail = encodesTailFrame(i.read, i.profile.videoCodec, i.avcodecMajor);
+  const filters = segmentFilters(i);
+  const count = sampledFrames(i.segment.frameCount, i.sample);
+  const tail = !i.sample && encodesTailFrame(i.read, i.profile.videoCodec, i.avcodecMajor);
   return [
     ...segmentInputArgs(i),
     '-map',

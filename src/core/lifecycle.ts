@@ -66,6 +66,7 @@ export const EVENT_TYPES = [
   'task.started',
   'task.done',
   'task.failed',
+  'task.trial',
   'task.reclaimed',
   'task.lost',
   'task.handed-back',

@@ -2,11 +2,13 @@
  * Normalizes transcode options (CLI flags, HTTP fields, library options, all as strings) once, with a schema, into a fully specified TranscodeOptions.
  */
 import { availableParallelism } from 'node:os';
+import { resolve as resolvePath } from 'node:path';
 import { z } from 'zod';
 import { UsageError } from '../core/errors.js';
 import { containerFromPath, parseVideoCodec, resolveProfile } from '../core/profile.js';
 import { tailThreadsFor } from '../core/segment-threads.js';
-import type { TranscodeOptions } from '../core/types.js';
+import type { QualityTarget, TranscodeOptions, VideoCodec } from '../core/types.js';
+import { buildQualityTarget } from '../core/crf-search.js';
 import { DEFAULT_MEDIA_SEGMENT_SECONDS, isLadderOutput, LADDER_CODECS, parseLadderRungs } from '../core/ladder.js';
 
 const intFlag = (name: string, min: number, max: number) =>
@@ -57,6 +59,24 @@ export const transcodeFlagsSchema = z.object({
     .optional(),
   acceptCutCost: z.boolean().optional(),
   deinterlace: z.boolean().optional(),
+  targetQuality: z.string().optional(),
+  qualityBand: z
+    .string()
+    .regex(/^\d+(\.\d+)?$/, '--quality-band must be a number (e.g. 1 for VMAF, 0.005 for SSIM, 0.5 for PSNR)')
+    .transform(Number)
+    .optional(),
+  minQuality: z.string().optional(),
+  minCrf: z
+    .string()
+    .regex(/^\d+(\.\d+)?$/, '--min-crf must be a number')
+    .transform(Number)
+    .optional(),
+  maxCrf: z
+    .string()
+    .regex(/^\d+(\.\d+)?$/, '--max-crf must be a number')
+    .transform(Number)
+    .optional(),
+  vmafModel: z.string().min(1).optional(),
   verify: z.boolean().default(true),
   qualityReport: z.boolean().default(false),
 });
@@ -97,6 +117,16 @@ export function parseTranscodeOptions(flags: Record<string, unknown>, output: st
     ...(f.bitDepth !== undefined ? { bitDepth: f.bitDepth } : {}),
     ...(f.deinterlace ? { deinterlace: true } : {}),
   });
+  const target = parseTargetQuality(f, profile.videoCodec);
+  if (target) {
+    if (ladder)
+      throw new UsageError(
+        "--target-quality applies to single-file outputs (.mp4, .mkv, .webm, .mov); a ladder's rungs are set by --ladder caps",
+      );
+    profile.target = target;
+  } else if ([f.qualityBand, f.minQuality, f.minCrf, f.maxCrf, f.vmafModel].some((v) => v !== undefined)) {
+    throw new UsageError('--quality-band, --min-quality, --min-crf, --max-crf and --vmaf-model go with --target-quality METRIC:VALUE');
+  }
   if (ladder) {
     profile.ladder = {
       rungs: parseLadderRungs(f.ladder, profile.videoCodec) ?? [],
@@ -119,4 +149,29 @@ export function parseTranscodeOptions(flags: Record<string, unknown>, output: st
   }
   if (f.qualityReport) opts.qualityReport = true;
   return opts;
+}
+
+/**
+ * The job's quality target from its flags (`--target-quality` and the options that bound it), or undefined
+ * without one. The VMAF model file is `--vmaf-model`, else SHARDCAST_VMAF_MODEL, made absolute here: the
+ * encodes read it on this machine (or on workers that mount the same path).
+ */
+export function parseTargetQuality(
+  f: { targetQuality?: string; qualityBand?: number; minQuality?: string; minCrf?: number; maxCrf?: number; vmafModel?: string },
+  codec: VideoCodec,
+): QualityTarget | undefined {
+  if (f.targetQuality === undefined) return undefined;
+  const model = f.vmafModel ?? (/^vmaf:/i.test(f.targetQuality.trim()) ? process.env.SHARDCAST_VMAF_MODEL || undefined : undefined);
+  return buildQualityTarget(
+    {
+      targetQuality: f.targetQuality,
+      ...(f.qualityBand !== undefined ? { qualityBand: f.qualityBand } : {}),
+      ...(f.minQuality !== undefined ? { minQuality: f.minQuality } : {}),
+      ...(f.minCrf !== undefined ? { minCrf: f.minCrf } : {}),
+      ...(f.maxCrf !== undefined ? { maxCrf: f.maxCrf } : {}),
+      ...(model !== undefined ? { vmafModel: resolvePath(model) } : {}),
+    },
+    codec,
+    (m) => new UsageError(m),
+  );
 }

@@ -13,6 +13,7 @@ import {
   type SegmentEncodeInput,
 } from '../../src/core/ffmpeg-args.js';
 import { buildProbeArgs, buildSegmentCheckArgs } from '../../src/core/probe-args.js';
+import { buildSegmentScoreArgs, FrameScoreParser, vmafFilter } from '../../src/core/segment-score.js';
 import { segmentReadOf } from '../../src/core/cut-policy.js';
 import { buildAnalysis } from '../../src/core/probe-parse.js';
 import { parsePacketScan } from '../../src/core/packet-scan.js';
@@ -623,5 +624,52 @@ describe('buildSegmentEncodeArgs: a last frame that lasts unlike the one before 
       assert.equal(valueOf(args, '-frames:v'), '300');
       assert.equal(args.includes('-force_key_frames'), false);
     }
+  });
+});
+
+describe('quality probes and segment scoring (--target-quality)', () => {
+  it('a probe encodes runs of the segment at the asked CRF, with no tail frame', () => {
+    const a = buildSegmentEncodeArgs(
+      input({ sample: { run: 24, every: 120 }, profile: { ...resolveProfile({ container: 'mp4' }), crf: 31.5 } }),
+    );
+    assert.equal(valueOf(a, '-crf'), '31.5');
+    assert.equal(valueOf(a, '-frames:v'), '72'); // 300 frames: runs at 0, 120, 240 (the last cut to 24 by the count)
+    assert.match(valueOf(a, '-vf')!, /,select=lt\(mod\(n\\,120\)\\,24\)$/);
+  });
+
+  it("the score reads the source through the encode's own filters and pairs frames by index", () => {
+    const base = input({ profile: resolveProfile({ container: 'mp4', height: 360 }) });
+    const enc = buildSegmentEncodeArgs(base);
+    const score = buildSegmentScoreArgs({ ...base, encoded: '/tmp/job/v1.c23', metric: 'ssim' });
+    const graph = valueOf(score, '-filter_complex')!;
+    // The same seek and input as the encode, then the encoded file.
+    assert.deepEqual(score.slice(0, score.indexOf('-filter_complex') - 2), enc.slice(0, enc.indexOf('-map')));
+    assert.deepEqual(score.slice(score.indexOf('-filter_complex') - 2, score.indexOf('-filter_complex')), ['-i', 'file:/tmp/job/v1.c23']);
+    assert.ok(graph.startsWith(`[0:0]${valueOf(enc, '-vf')},trim=end_frame=300,settb=AVTB,setpts=N[ref]`), graph);
+    assert.match(graph, /\[1:v:0\]settb=AVTB,setpts=N\[out\];\[out\]\[ref\]ssim=shortest=1,metadata=mode=print:file=-$/);
+    const vmaf = valueOf(
+      buildSegmentScoreArgs({ ...base, encoded: '/e', metric: 'vmaf', vmaf: { api: 1, modelPath: '/m/vmaf v0.6.1.pkl' } }),
+      '-filter_complex',
+    )!;
+    assert.match(vmaf, /\[out\]\[ref\]libvmaf=model_path='\/m\/vmaf v0\.6\.1\.pkl':log_fmt=json:log_path=\/dev\/stdout:n_threads=1$/);
+    assert.match(vmafFilter({ api: 2 }, 4), /^libvmaf=model=version=vmaf_v0\.6\.1:.*n_threads=4$/);
+  });
+
+  it('per-frame scores from metadata lines and from a libvmaf JSON log', () => {
+    const p = new FrameScoreParser('psnr');
+    for (const l of ['frame:0    pts:0', 'lavfi.psnr.mse_avg=1.2', 'lavfi.psnr.psnr_avg=41.5', 'frame:1 pts:1', 'lavfi.psnr.psnr_avg=inf'])
+      p.line(l);
+    assert.deepEqual(p.scores, [41.5, 100]);
+    const v = new FrameScoreParser('vmaf');
+    for (const l of [
+      '  "frames":[',
+      '        "motion2":0.0,',
+      '        "vmaf":97.42804',
+      '        "vmaf": 91.5,',
+      '  "VMAF score":94.4,',
+      '    "vmaf": {',
+    ])
+      v.line(l);
+    assert.deepEqual(v.scores, [97.42804, 91.5]);
   });
 });

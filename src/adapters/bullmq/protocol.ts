@@ -5,7 +5,7 @@
  * is the coordinator's ledger, which applies these with its own conditions.
  */
 import type { EventType } from '../../core/lifecycle.js';
-import type { JobHead, TaskRecord } from '../../core/types.js';
+import type { JobHead, SegmentQuality, TaskRecord } from '../../core/types.js';
 import type { TaskPatch } from '../../ports/ledger.js';
 
 import { createHash } from 'node:crypto';
@@ -67,7 +67,7 @@ export function attemptKeyOf(outputKey: string, tag: string): string {
  */
 export type WorkerReport = { worker: string; attemptKey: string } & (
   | { t: 'started'; at: number }
-  | { t: 'beat'; at: number; frames?: number; fps?: number; args?: string[] }
+  | { t: 'beat'; at: number; frames?: number; fps?: number; args?: string[]; quality?: SegmentQuality }
   | { t: 'event'; type: EventType; message: string; data?: Record<string, unknown> }
   | { t: 'cut-fallback'; reason: string }
   | { t: 'failed'; patch: TaskPatch }

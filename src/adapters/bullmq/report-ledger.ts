@@ -114,7 +114,9 @@ export class ReportLedger implements Ledger {
       ...(frames !== undefined ? { frames } : {}),
       ...(fps !== undefined ? { fps } : {}),
       ...(live.args ? { args: live.args } : {}),
+      ...(live.quality ? { quality: live.quality } : {}),
     });
+    if (live.quality) this.task = { ...this.task, quality: live.quality };
   }
 
   async appendEvent(event: Omit<JobEvent, 'seq'>): Promise<JobEvent> {

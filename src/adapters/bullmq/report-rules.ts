@@ -91,6 +91,7 @@ export class AttemptRules {
           await ledger.heartbeat(id, this.ctx.clock(), {
             ...(r.frames !== undefined ? { progress: { frames: r.frames, at: r.at, ...(r.fps !== undefined ? { fps: r.fps } : {}) } } : {}),
             ...(r.args ? { args: r.args } : {}),
+            ...(r.quality ? { quality: r.quality } : {}),
           });
           if (r.frames !== undefined) this.ctx.onProgress?.({ key: task.key, frames: r.frames });
           return;

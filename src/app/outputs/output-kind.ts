@@ -11,6 +11,7 @@ import type {
   JobRecord,
   MediaAnalysis,
   SegmentPlan,
+  SegmentQuality,
   SegmentRead,
   TaskMediaSegments,
   TaskRecord,
@@ -59,6 +60,8 @@ export interface TaskEncodeOutput {
   file: string;
   /** CPU seconds of every process of this read (encode and check). */
   cpuSeconds: number;
+  /** A targeted segment's search and the kept encode's score. */
+  quality?: SegmentQuality;
 }
 
 /** Rounds of segments encoded at once: their width, and the longest target a time limit allows (if any). */

@@ -23,6 +23,8 @@ import { describeTask } from '../describe-task.js';
 import type { OutputKind, TaskEncodeContext } from '../output-kind.js';
 import { mergeJob, verifyOutput } from './merge-job.js';
 import { segmentEncodeInput } from '../segment-input.js';
+import { encodeToTarget } from '../../target-encode.js';
+import { vmafFlavour } from '../../vmaf.js';
 
 function buildArgs(c: TaskEncodeContext, method?: CutMethod): string[] {
   const { job, task, read } = c;
@@ -91,6 +93,13 @@ export const singleFileOutput: OutputKind = {
   },
 
   async encode(c, method) {
+    const target = c.job.options.profile.target;
+    if (target && c.task.kind === 'video') {
+      const vmaf = target.metric === 'vmaf' ? await vmafFlavour(c.deps.media, target) : undefined;
+      const out = await encodeToTarget(c, method, vmaf);
+      const check = await checkSegment(c.deps, c.task, out.file, c.signal);
+      return { ...out, cpuSeconds: out.cpuSeconds + check.cpuSeconds };
+    }
     const args = buildArgs(c, method);
     c.setArgs(args);
     const opts = { ...(c.signal ? { signal: c.signal } : {}), ...(c.onStdoutLine ? { onStdoutLine: c.onStdoutLine } : {}) };

@@ -1,0 +1,100 @@
+/**
+ * Scoring one encoded segment (or probe) against its source for `--target-quality`: pure. The source is read
+ * exactly as the encode read it (the same seek, trim, rebase, picture filters and probe runs:
+ * ffmpeg-args.ts segmentFilters), so its frames are the encoder's input at the output's size and pixel format;
+ * both sides are renumbered and paired by index, as the quality report pairs them. Per-frame scores come on
+ * stdout: `metadata=print` lines for PSNR and SSIM, libvmaf's JSON log (written to /dev/stdout) for VMAF.
+ */
+import { literalInput, segmentFilters, segmentInputArgs, type SegmentEncodeInput } from './ffmpeg-args.js';
+import { sampledFrames } from './crf-search.js';
+import { PSNR_CAP_DB } from './quality-report.js';
+import type { QualityMetric } from './types.js';
+
+/** How the ffmpeg at hand runs libvmaf: a 1.x build reads a model file, a 2.x build has the models built in. */
+export type VmafFlavour = { api: 1; modelPath: string } | { api: 2; modelPath?: string };
+
+export interface SegmentScoreInput extends Omit<SegmentEncodeInput, 'outputPath'> {
+  /** The encoded segment or probe. */
+  encoded: string;
+  metric: QualityMetric;
+  vmaf?: VmafFlavour;
+}
+
+/** A filter option value quoted for a filtergraph (paths are checked to hold no quote when asked for). */
+const quoted = (v: string) => `'${v}'`;
+
+export function vmafFilter(v: VmafFlavour, threads: number): string {
+  const model =
+    v.api === 1 ? `model_path=${quoted(v.modelPath)}` : v.modelPath ? `model=path=${quoted(v.modelPath)}` : 'model=version=vmaf_v0.6.1';
+  return `libvmaf=${model}:log_fmt=json:log_path=/dev/stdout:n_threads=${Math.max(1, threads)}`;
+}
+
+function metricFilter(i: SegmentScoreInput): string {
+  switch (i.metric) {
+    case 'psnr':
+      return 'psnr=shortest=1,metadata=mode=print:file=-';
+    case 'ssim':
+      return 'ssim=shortest=1,metadata=mode=print:file=-';
+    case 'vmaf':
+      if (!i.vmaf) throw new Error('buildSegmentScoreArgs: VMAF needs the libvmaf flavour');
+      return `${vmafFilter(i.vmaf, i.threads)}`;
+  }
+}
+
+/** One ffmpeg: the source's segment as the encoder saw it beside the decoded encode, a metric per frame. */
+export function buildSegmentScoreArgs(i: SegmentScoreInput): string[] {
+  const frames = sampledFrames(i.segment.frameCount, i.sample);
+  const norm = 'settb=AVTB,setpts=N';
+  const ref = [...segmentFilters(i), `trim=end_frame=${frames}`, norm].join(',');
+  const graph = [`[0:${i.analysis.video.streamIndex}]${ref}[ref]`, `[1:v:0]${norm}[out]`, `[out][ref]${metricFilter(i)}`].join(';');
+  return [...segmentInputArgs(i), '-i', literalInput(i.encoded), '-filter_complex', graph, '-f', 'null', '-'];
+}
+
+/** Reads per-frame scores from the scoring run's stdout, line by line. */
+export class FrameScoreParser {
+  readonly scores: number[] = [];
+  private frame = -1;
+  constructor(private readonly metric: QualityMetric) {}
+
+  line(line: string): void {
+    if (this.metric === 'vmaf') {
+      const v = /^\s*"vmaf"\s*:\s*(-?[\d.]+(?:e[-+]?\d+)?)\s*,?\s*$/i.exec(line);
+      if (v) this.scores.push(Number(v[1]));
+      return;
+    }
+    const head = /^frame:(\d+)/.exec(line);
+    if (head) {
+      this.frame = Number(head[1]);
+      return;
+    }
+    const key = this.metric === 'psnr' ? 'psnr.psnr_avg' : 'ssim.All';
+    if (this.frame < 0 || !line.startsWith(`lavfi.${key}=`)) return;
+    const raw = line.slice(key.length + 7).trim();
+    const v = raw === 'inf' ? PSNR_CAP_DB : Number(raw);
+    if (Number.isFinite(v)) this.scores[this.frame] = this.metric === 'psnr' ? Math.min(v, PSNR_CAP_DB) : v;
+  }
+}
+
+/** Arguments that tell whether this ffmpeg can score VMAF with `v` (a 0.1 s pair of generated frames). */
+export function vmafCheckArgs(v: VmafFlavour): string[] {
+  const src = 'testsrc2=size=64x64:rate=10:duration=0.2,format=yuv420p';
+  return [
+    '-nostdin',
+    '-hide_banner',
+    '-v',
+    'error',
+    '-f',
+    'lavfi',
+    '-i',
+    src,
+    '-f',
+    'lavfi',
+    '-i',
+    src,
+    '-filter_complex',
+    `[0:v][1:v]${vmafFilter(v, 1).replace('log_path=/dev/stdout', 'log_path=/dev/null')}`,
+    '-f',
+    'null',
+    '-',
+  ];
+}
