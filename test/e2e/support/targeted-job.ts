@@ -93,11 +93,11 @@ export async function writeTargetedJob(
       maxAttempts: 3,
       verify: true,
     },
-    createdAt: o.now - 60_000,
+    createdAt: o.now - 21_000,
     updatedAt: o.now,
-    startedAt: o.now - 58_000,
+    startedAt: o.now - 20_000,
     ...(done ? { finishedAt: o.now } : {}),
-    timings: done ? { analyzeMs: 800, encodeMs: 41_000, mergeMs: 300, verifyMs: 200, totalMs: 43_000 } : { analyzeMs: 800 },
+    timings: done ? { analyzeMs: 800, encodeMs: 15_500, mergeMs: 300, verifyMs: 200, totalMs: 20_000 } : { analyzeMs: 800 },
     plan: { segments, targetSeconds: 4, totalFrames: segments.length * FRAMES, encodeOrder: segments.map((s) => s.index) },
     ...(done
       ? {
@@ -123,29 +123,49 @@ export async function writeTargetedJob(
       outputKey: `${o.id}/v${String(s.index).padStart(5, '0')}.mp4`,
     })),
   );
+  // Two workers, each taking the next segment when its last one ends (their events draw the timeline).
+  const lanes = [o.now - 19_000, o.now - 19_000];
   for (const [index, s] of SEGMENTS.entries()) {
     const id = { jobId: o.id, kind: 'video' as const, index };
-    const startedAt = o.now - 55_000 + index * 6000;
+    const lane = lanes[0]! <= lanes[1]! ? 0 : 1;
+    const startedAt = lanes[lane]!;
+    const worker = `encoder-host:4242/${lane + 1}`;
+    const key = `${o.id}/v${String(index).padStart(5, '0')}`;
     const quality: SegmentQuality = { metric: TARGET.metric, target: TARGET.value, band: TARGET.band, ...s };
     const last = index === SEGMENTS.length - 1;
+    await ledger.appendEvent({
+      jobId: o.id,
+      at: startedAt,
+      type: 'task.started',
+      message: `segment ${index}: attempt 1 on ${worker}`,
+      data: { key, attempt: 1 },
+    });
     if (last && o.running) {
       await ledger.transitionTask(id, ['pending'], 'running', {
         attempts: 1,
-        worker: 'cli:localhost:1/1',
+        worker,
         startedAt,
         heartbeatAt: o.now,
         quality: { metric: quality.metric, target: quality.target, band: quality.band, trials: s.trials.slice(0, 2) },
       });
       continue;
     }
-    await ledger.transitionTask(id, ['pending'], 'running', { attempts: 1, worker: 'cli:localhost:1/0', startedAt });
+    await ledger.transitionTask(id, ['pending'], 'running', { attempts: 1, worker, startedAt });
     const wallMs = s.trials.reduce((ms, t) => ms + t.ms, 0);
+    lanes[lane] = startedAt + wallMs;
     await ledger.transitionTask(id, ['running'], 'done', {
       finishedAt: startedAt + wallMs,
       wallMs,
       cpuSeconds: s.trials.reduce((c, t) => c + t.cpuSeconds, 0),
       sizeBytes: sizes[index]!,
       quality,
+    });
+    await ledger.appendEvent({
+      jobId: o.id,
+      at: startedAt + wallMs,
+      type: 'task.done',
+      message: `segment ${index} done in ${(wallMs / 1000).toFixed(1)} s`,
+      data: { key },
     });
   }
 }
