@@ -8,7 +8,8 @@
  *                     `npm run bench -- cluster`; corpus = every shared real file,
  *                     judged; throttle = a queue model of the workflow's Lambda throttling retrier, no encoding;
  *                     ladder = the default HLS ladder of bbb and of the 60 s clip against one plain ffmpeg ladder;
- *                     cluster = the 60 s clip with 1-3 `shardcast worker`s over a redis-server here vs local)
+ *                     cluster = the 60 s clip with 1-3 `shardcast worker`s over a redis-server here vs local;
+ *                     scenecuts = a fixed-GOP source with and without the scene scan, judged: only when named)
  *   BENCH_NOISE=n  noise strength of the generated clips (default 6; 12 makes x264 CRF 23 spend ~24 Mbit/s
  *                  on 720p30 coding grain and run at ~0.26 CPU s per frame here, which makes a full run very long)
  *
@@ -25,6 +26,7 @@ import { corpusReport } from './lib/corpus.js';
 import { throttleReport } from './lib/throttle-model.js';
 import { ladderReport, type LadderCase } from './lib/ladder.js';
 import { clusterReport } from './lib/cluster.js';
+import { sceneCutsReport } from './lib/scene-cuts.js';
 import { fmt, markdownTable, mb, median } from './lib/stats.js';
 
 const repo = resolve(import.meta.dirname, '..');
@@ -327,6 +329,11 @@ async function main(): Promise<void> {
       const long = await makeNoiseClip(tmp, { name: 'noise-720p30-60s', seconds: 60, width: 1280, height: 720, fps: 30, noise });
       cluster = await clusterReport(join(repo, 'bin/shardcast.js'), long, 'generated 720p30 noise 60 s, h264', tmp, runs, log);
     }
+    let scenes: string | undefined;
+    if (!quick && only?.has('scenecuts')) {
+      log('\n## scene-aware cuts: a fixed-GOP source, with and without the scene scan, against the one-pass reference');
+      scenes = sceneCutsReport(repo, tmp, log);
+    }
     if (wanted('throttle')) {
       log('\n## throttling: 160 segments x 30 s, Map MaxConcurrency 40, fewer free Lambda slots (queue model, seeded)');
       throttleReport(JSON.parse(readFileSync(resolve(repo, 'infra/workflow.asl.json'), 'utf8')), log);
@@ -335,6 +342,7 @@ async function main(): Promise<void> {
     if (results.length) log(`\n${report(results)}`);
     if (ladder) log(`\n${ladder}`);
     if (cluster) log(`\n${cluster}`);
+    if (scenes) log(`\nScene-aware cuts on a fixed-GOP source (36 s, 640x360, a keyframe every 2 s)\n\n${scenes}`);
     if (corpus) log(`\nFidelity on the shared corpus (video bytes and mean PSNR against the source)\n\n${corpus}`);
   } finally {
     if (process.env.BENCH_KEEP === '1') log(`kept ${tmp}`);
