@@ -42,9 +42,13 @@ import {
   estimateText,
   measuredOnText,
   segmentWarning,
+  targetExtra,
   transferEstimate,
   usd,
+  type TargetEstimate,
 } from './cost-text.js';
+import { targetCpuFactor } from '../core/crf-search.js';
+import { targetLabel } from '../core/target-text.js';
 import {
   buildCdkDeployArgs,
   buildCdkDestroyArgs,
@@ -351,7 +355,12 @@ async function estimateCommand(input: string, flags: Flags): Promise<void> {
     const concurrency = planned.concurrency;
     const retryBudget = encodeRetryBudget({ taskTimeoutSeconds: deployment.timeoutSeconds + 60, taskRetryAttempts: 2 });
     const requestedSeconds = options.segmentSeconds ?? defaultSegmentSeconds(durationSeconds, concurrency);
-    const calibration = calibrationOf(sample);
+    // A targeted job (--target-quality) encodes each segment with its probes and scoring: its segments take
+    // targetCpuFactor times a plain encode's time, and everything projected from the calibration with them.
+    const target = options.profile.target;
+    const cpuFactor = target ? targetCpuFactor(target, options.profile) : 1;
+    const plainCalibration = calibrationOf(sample);
+    const calibration = { ...plainCalibration, encodeSecondsPerSourceSecond: plainCalibration.encodeSecondsPerSourceSecond * cpuFactor };
     // The plan fills its rounds of `concurrency` (no last round of a few segments), lengthening segments only as
     // far as a function encodes one in half its timeout; its target is the one the limits are worked out with.
     const segmentSeconds = waveFilledTarget({
@@ -364,22 +373,29 @@ async function estimateCommand(input: string, flags: Flags): Promise<void> {
     // The Map mode is the deployment's (fixed at deploy from its --concurrency), whatever an execution gets.
     const limits = planLimits({ analysis, durationSeconds, options, segmentSeconds, concurrency, mapMode: deploymentMapMode(asked) });
     const ac = options.profile.audioCodec;
-    const projection = projectJob(
-      {
-        durationSeconds,
-        sourceBytes,
-        hasAudio: analysis.audio.length > 0 && (ac === 'aac' || ac === 'opus'),
-        segmentSeconds,
-        concurrency,
-        segments: limits.segments,
-        calibration,
-        // A local output path is downloaded (data transfer out); --no-download prices an output left in S3.
-        downloaded: flags.download !== false,
-        indexedOutput: isMp4Family(options.profile.container),
-      },
-      deployment,
-      loadPrices(),
-    );
+    const prices = loadPrices();
+    const project = (cal: typeof calibration) =>
+      projectJob(
+        {
+          durationSeconds,
+          sourceBytes,
+          hasAudio: analysis.audio.length > 0 && (ac === 'aac' || ac === 'opus'),
+          segmentSeconds,
+          concurrency,
+          segments: limits.segments,
+          calibration: cal,
+          // A local output path is downloaded (data transfer out); --no-download prices an output left in S3.
+          downloaded: flags.download !== false,
+          indexedOutput: isMp4Family(options.profile.container),
+        },
+        deployment,
+        prices,
+      );
+    const projection = project(calibration);
+    // The same plan encoded plainly, for what the CRF searches add.
+    const targetEstimate: TargetEstimate | undefined = target
+      ? { label: targetLabel(target), cpuFactor, plain: project(plainCalibration) }
+      : undefined;
     const { job: _job, ...shown } = projection;
     const transfer = transferEstimate(
       projection,
@@ -400,6 +416,7 @@ async function estimateCommand(input: string, flags: Flags): Promise<void> {
         timeoutSeconds: deployment.timeoutSeconds,
         projection,
         transfer,
+        ...(targetEstimate ? { target: targetEstimate } : {}),
       }),
       limitsText(limits),
       `concurrency: ${planned.note}`,
@@ -410,7 +427,7 @@ async function estimateCommand(input: string, flags: Flags): Promise<void> {
       flags,
       {
         source: { path: source, durationSeconds, sourceBytes, probedDuration: analysis.duration, probedBytes: analysis.sizeBytes },
-        calibration: { ...sample, ...calibration, host },
+        calibration: { ...sample, ...plainCalibration, host },
         deployment,
         concurrency,
         concurrencyPlan: { asked, ...(unreserved !== undefined ? { unreserved } : {}), planned: concurrency, note: planned.note },
@@ -420,6 +437,16 @@ async function estimateCommand(input: string, flags: Flags): Promise<void> {
         projection: shown,
         limits,
         transfer,
+        ...(target && targetEstimate
+          ? {
+              target: {
+                ...target,
+                cpuFactor,
+                plain: { wallSeconds: targetEstimate.plain.wallSeconds, totalUsd: targetEstimate.plain.cost.totalUsd },
+                added: targetExtra(targetEstimate, projection),
+              },
+            }
+          : {}),
         ...(warning ? { warning } : {}),
       },
       text,
@@ -505,6 +532,11 @@ export function registerAwsCommands(program: Command): void {
       .option('--preset <name>', 'encoder preset')
       .option('--height <px>', 'scale to this height')
       .option('--width <px>', 'scale to this width')
-      .option('--audio-codec <codec>', 'aac | opus | copy | none'),
+      .option('--audio-codec <codec>', 'aac | opus | copy | none')
+      .option('--target-quality <metric:value>', 'project a run whose segments each search their CRF for this quality, e.g. vmaf:93')
+      .option('--quality-band <d>', 'with --target-quality: how far a segment may land from the target')
+      .option('--min-quality <value[:pool]>', 'with --target-quality: a floor for each segment, e.g. 85:p5')
+      .option('--min-crf <n>', 'with --target-quality: the lowest CRF the search may use')
+      .option('--max-crf <n>', 'with --target-quality: the highest CRF the search may use'),
   ).action(async (input: string, _o, cmd: Command) => estimateCommand(resolve(input), g(cmd)));
 }
