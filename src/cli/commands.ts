@@ -155,8 +155,8 @@ export function statusText(view: JobView): string {
       (r) =>
         `  ${r.name.padEnd(5)} ${r.kind === 'video' ? `${r.width}x${r.height}`.padEnd(10) : r.kind.padEnd(10)} ${r.codecs ?? 'webvtt'}  ${r.segments} segments  ${(r.bytes / 1e6).toFixed(2)} MB${r.kind !== 'subtitles' ? `  ${Math.round(r.averageBitrate / 1000)} kb/s avg, ${Math.round(r.peakBitrate / 1000)} kb/s peak` : ''}`,
     ),
-    `  segments ${view.segmentsDone}/${view.segmentsTotal} done${view.segmentsFailed ? `, ${view.segmentsFailed} failed` : ''}`,
     ...(view.target ? targetLines(view.target) : []),
+    `  segments ${view.segmentsDone}/${view.segmentsTotal} done${view.segmentsFailed ? `, ${view.segmentsFailed} failed` : ''}`,
     ...view.segments.flatMap((s) => [
       `  ${s.key.split('/')[1]}  ${s.status.padEnd(7)}  ${s.startTime.toFixed(2)}-${s.endTime.toFixed(2)} s  attempts ${s.attempts}${s.wallMs ? `  ${(s.wallMs / 1000).toFixed(1)} s` : ''}${s.status === 'running' && s.progress ? `  frame ${s.progress.frames} of ${s.frameCount}${s.progress.fps ? `, ${s.progress.fps.toFixed(1)} fps` : ''}` : ''}${s.worker && s.status !== 'pending' ? `  on ${s.worker.replace(/\/\d+$/, '')}` : ''}${s.error ? `  ${s.error}` : ''}`,
       ...segmentQualityLines(s),

@@ -205,7 +205,8 @@ export function segmentTable(segs: readonly SegmentScore[]): string[] {
       p ? `${positionText(p)}${p !== 'in' && s.reason ? ` (${s.reason})` : ''}` : s.metric ? 'not scored' : 'no target',
     ];
   });
-  const header = ['segment', 'crf', metric ?? 'score', 'psnr dB', 'ssim', 'bytes', 'band'];
+  // The search's score beside the report's own means (for a PSNR target the two PSNRs should agree).
+  const header = ['segment', 'crf', metric ? `${metric} (search)` : 'score', 'psnr dB', 'ssim', 'bytes', 'band'];
   const w = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   // Numbers right-aligned, the last column (words) left as it is.
   const line = (cells: string[]) => `  ${cells.map((c, i) => (i === cells.length - 1 ? c : c.padStart(w[i]!))).join('  ')}`.trimEnd();

@@ -37,8 +37,8 @@ export function positionText(p: BandPosition): string {
   return p === 'in' ? 'in band' : p === 'floor' ? 'under the floor' : `${p} the band`;
 }
 
-/** Megabytes with two decimals: "1.23 MB". */
-export const mbText = (bytes: number): string => `${(bytes / 1e6).toFixed(2)} MB`;
+/** A segment's bytes: "1.23 MB", or under a megabyte "412 KB" (a short segment's probes are a few KB). */
+export const mbText = (bytes: number): string => (bytes < 1e6 ? `${Math.round(bytes / 1e3)} KB` : `${(bytes / 1e6).toFixed(2)} MB`);
 
 /** One trial, compactly: "probe 26 → 91.02 (0.30 MB, 1.1 s)"; the floor's pooled score after a slash where there is one. */
 export function trialText(metric: QualityMetric, t: QualityTrial): string {

@@ -125,7 +125,7 @@ describe('a quality target in the job view and status', () => {
     assert.ok(lines.includes('          crf 24 → vmaf 93.41, in band, 1.23 MB'), text);
     assert.ok(
       lines.includes(
-        '          trials (crf → vmaf): probe 26 → 91.02 (0.30 MB, 1.1 s) · probe 22 → 95.10 (0.41 MB, 1.2 s) · encode 24 → 93.41 (1.23 MB, 3.4 s)',
+        '          trials (crf → vmaf): probe 26 → 91.02 (300 KB, 1.1 s) · probe 22 → 95.10 (410 KB, 1.2 s) · encode 24 → 93.41 (1.23 MB, 3.4 s)',
       ),
       text,
     );
@@ -134,7 +134,7 @@ describe('a quality target in the job view and status', () => {
     const at = lines.findIndex((l) => l.startsWith('  v00002  running'));
     assert.ok(at > 0, text);
     assert.equal(lines[at + 1], '          searching for vmaf 93 ±1: 1 trial so far');
-    assert.equal(lines[at + 2], '          trials (crf → vmaf): probe 23 → 92.50 (0.35 MB, 1.3 s)');
+    assert.equal(lines[at + 2], '          trials (crf → vmaf): probe 23 → 92.50 (350 KB, 1.3 s)');
   });
 
   it('a failed segment keeps its trials for the next attempt and does not read as searching', () => {
@@ -233,9 +233,9 @@ describe('a targeted job’s quality report', () => {
     const lines = describeQuality(buildQualityReport(frames, plan, times, [inBand, below])).split('\n');
     assert.deepEqual(lines.slice(2), [
       'per segment (target vmaf 93 ±1):',
-      '  segment  crf   vmaf  psnr dB    ssim    bytes  band',
-      '        0   24  93.41    42.00  0.9900  1.23 MB  in band',
-      '        1   18  88.20    37.00  0.9700  2.00 MB  below the band (the CRF range ran out at --min-crf 18)',
+      '  segment  crf  vmaf (search)  psnr dB    ssim    bytes  band',
+      '        0   24          93.41    42.00  0.9900  1.23 MB  in band',
+      '        1   18          88.20    37.00  0.9700  2.00 MB  below the band (the CRF range ran out at --min-crf 18)',
     ]);
   });
 });
