@@ -104,3 +104,43 @@ export function videoTimes(path: string): number[] {
   const j = ffprobeJson(path, 'packet=pts_time', ['-select_streams', 'v:0']);
   return (j.packets as Array<{ pts_time: string }>).map((p) => Number(p.pts_time)).sort((a, b) => a - b);
 }
+
+/**
+ * Four scenes of one second each that need very different CRFs for one quality (320x180, 24 fps, a keyframe
+ * every second): a clean test pattern, the same under heavy noise, the game of life, a cellular automaton; with
+ * a tone. What `--target-quality` tests encode.
+ */
+export function makeMixedClip(path: string): string {
+  const scene = (src: string, i: number) => `[${i}:v]${src.includes('trim') ? 'setpts=PTS-STARTPTS,' : ''}format=yuv420p[s${i}]`;
+  const sources = [
+    'testsrc2=s=320x180:r=24:d=1',
+    'testsrc2=s=320x180:r=24:d=1,noise=alls=30:allf=t',
+    'life=s=320x180:r=24:mold=10:ratio=0.3:seed=7,trim=duration=1',
+    'cellauto=s=320x180:r=24:rule=110:seed=7,trim=duration=1',
+  ];
+  ffmpeg([
+    ...sources.flatMap((s) => ['-f', 'lavfi', '-i', s]),
+    '-f',
+    'lavfi',
+    '-i',
+    'sine=f=440:d=4',
+    '-filter_complex',
+    `${sources.map(scene).join(';')};${sources.map((_, i) => `[s${i}]`).join('')}concat=n=4:v=1:a=0[v]`,
+    '-map',
+    '[v]',
+    '-map',
+    '4:a',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-crf',
+    '8',
+    '-g',
+    '24',
+    '-c:a',
+    'aac',
+    path,
+  ]);
+  return path;
+}
