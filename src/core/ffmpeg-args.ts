@@ -3,6 +3,9 @@
  * built by pure functions that return argument arrays. The read-only ones (probe, scans, checks) are in
  * probe-args.ts, where a segment's read starts in cut-policy.ts. Nothing here runs a process; `MediaTool` does.
  * User text (paths) only ever appears as a whole argument.
+ *
+ * Over 300 lines: a segment's encode, a quality probe's and the audio's share the input, filter and encoder
+ * helpers here, and the scoring of a probe (segment-score.ts) reads the source through the same filters.
  */
 import { audioIntermediateExt, AUDIO_ENCODERS, codecTuningArgs, presetArgs, VIDEO_ENCODERS } from './profile.js';
 import { chooseOutputFormat, DEINTERLACE, hdrEncoderParams, type OutputFormat } from './output-format.js';

@@ -113,6 +113,11 @@ describe('scene-aware cuts on a fixed-GOP source', () => {
         [CHANGE, false],
       ],
     );
+    assert.deepEqual(
+      job.plan!.segments.map((s) => s.startFrame),
+      [0, CHANGE],
+      "the job's own plan cuts on it",
+    );
   });
 
   it('a scan that fails: the job is planned without it and says so', async () => {

@@ -81,6 +81,7 @@ export const singleFileOutput: OutputKind = {
         targetSeconds: target,
         workers: job.options.workers,
         minExactSeconds: minExactCutSeconds(analysis.video.keyframeCostSeconds),
+        ...(analysis.video.sceneCuts ? { sceneCuts: analysis.video.sceneCuts } : {}),
       });
     const plan = planFor(targetSeconds, waves);
     const cost = await checkCutCost(deps, job, analysis, plan);
