@@ -74,6 +74,11 @@ describe('a targeted job on the job page', () => {
         await details.locator('[data-role=segment-score]').innerText(),
         /^▼ vmaf 88\.20 at crf 18, below the band \(the CRF range ran out at --min-crf 18\), 2\.95 MB$/,
       );
+      assert.match(
+        await details.locator('[data-role=segment-report]').innerText(),
+        /^PSNR 39\.28 dB, SSIM 0\.9674 over its frames$/,
+        'the quality report’s means over the segment’s own frames',
+      );
       const rows = await details
         .locator('[data-role=trials] tbody tr')
         .evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)));

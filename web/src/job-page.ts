@@ -252,7 +252,7 @@ export function renderJobPage(root: HTMLElement, id: string): () => void {
     const el = details.querySelector('[data-role=segment-live]');
     if (t && el) el.textContent = liveText(t);
     const q = details.querySelector('[data-role=segment-quality]');
-    if (t?.quality && q) q.replaceWith(segmentQualitySection(t));
+    if (t?.quality && q) q.replaceWith(segmentQualitySection(t, job?.quality));
   }
 
   function update(j: JobDetail): void {

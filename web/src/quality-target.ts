@@ -6,7 +6,7 @@
  */
 import { h } from './dom.js';
 import { bytes, clock } from './format.js';
-import type { BandPosition, JobDetail, QualityMetric, SegmentQuality, TaskView } from './types.js';
+import type { BandPosition, JobDetail, QualityMetric, QualityReport, SegmentQuality, TaskView } from './types.js';
 
 /** A score in its metric's digits: VMAF 93.41, SSIM 0.9812, PSNR 41.27. */
 export function scoreText(metric: QualityMetric, score: number): string {
@@ -99,11 +99,13 @@ export function targetLine(j: JobDetail): HTMLElement | null {
 }
 
 /**
- * A segment's search in its details: target, kept CRF and score, where it lands and why, then its trials. Without
+ * A segment's search in its details: target, kept CRF and score, where it lands and why, the quality report's
+ * means over its frames (when there is one), then its trials. Without
  * a search, an empty hidden placeholder: the job page fills it from each snapshot (a running search's trials so far).
  */
-export function segmentQualitySection(t?: TaskView): HTMLElement {
+export function segmentQualitySection(t?: TaskView, report?: QualityReport): HTMLElement {
   const q = t?.quality;
+  const measured = t && report?.segments?.find((x) => x.index === t.index);
   const sizeBytes = t?.status === 'done' ? t.sizeBytes : undefined;
   if (!t || !q) return h('div', { class: 'segment-quality', 'data-role': 'segment-quality', hidden: true });
   const floor = q.trials.some((x) => x.floorScore !== undefined);
@@ -125,6 +127,14 @@ export function segmentQualitySection(t?: TaskView): HTMLElement {
         segmentScoreText(q, t.status === 'running'),
         sizeBytes !== undefined && q.position ? `, ${bytes(sizeBytes)}` : '',
       ),
+      measured ? h('dt', {}, 'Quality report') : null,
+      measured
+        ? h(
+            'dd',
+            { 'data-role': 'segment-report' },
+            `PSNR ${measured.psnrMean.toFixed(2)} dB, SSIM ${measured.ssimMean.toFixed(4)} over its frames`,
+          )
+        : null,
     ),
     q.trials.length
       ? h(

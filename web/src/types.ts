@@ -127,6 +127,8 @@ export interface QualityReport {
   ssimMin: number;
   seams: SeamQuality[];
   worstSeam?: number;
+  /** A targeted job's segments: each one's PSNR/SSIM means over its own frames (and its search's result). */
+  segments?: Array<{ index: number; psnrMean: number; ssimMean: number }>;
 }
 
 export interface JobDetail {

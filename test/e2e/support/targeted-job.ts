@@ -2,10 +2,20 @@
  * A targeted job (`--target-quality vmaf:93`) written straight into a ledger, for the dashboard's test and
  * docs/job-page-target.png: six segments of 100 frames whose CRF searches ended in band, above it (the CRF range
  * ran out at --max-crf) and below it (at --min-crf); with `running`, the last one still searches (two probes so
- * far) and the job is encoding. The records are what the encode side writes (TaskRecord.quality); no ffmpeg runs.
+ * far) and the job is encoding; done, it has a quality report (frame values made up: each segment's PSNR follows
+ * its score, a dip at every cut). The records are what the encode side writes (TaskRecord.quality); no ffmpeg runs.
  */
+import { buildQualityReport } from '../../../src/core/quality-report.js';
 import type { Ledger } from '../../../src/ports/ledger.js';
-import type { JobRecord, QualityTarget, QualityTrial, SegmentQuality } from '../../../src/core/types.js';
+import type {
+  JobRecord,
+  QualityReport,
+  QualityTarget,
+  QualityTrial,
+  SegmentPlan,
+  SegmentQuality,
+  TaskRecord,
+} from '../../../src/core/types.js';
 
 export const TARGET: QualityTarget = { metric: 'vmaf', value: 93, band: 1, minCrf: 18, maxCrf: 40 };
 
@@ -79,6 +89,12 @@ export async function writeTargetedJob(
   }));
   const sizes = SEGMENTS.map((s) => s.trials[s.trials.length - 1]!.bytes);
   const done = !o.running;
+  const plan: SegmentPlan = {
+    segments,
+    targetSeconds: 4,
+    totalFrames: segments.length * FRAMES,
+    encodeOrder: segments.map((s) => s.index),
+  };
   const job: JobRecord = {
     id: o.id,
     status: done ? 'done' : 'encoding',
@@ -98,13 +114,14 @@ export async function writeTargetedJob(
     startedAt: o.now - 20_000,
     ...(done ? { finishedAt: o.now } : {}),
     timings: done ? { analyzeMs: 800, encodeMs: 15_500, mergeMs: 300, verifyMs: 200, totalMs: 20_000 } : { analyzeMs: 800 },
-    plan: { segments, targetSeconds: 4, totalFrames: segments.length * FRAMES, encodeOrder: segments.map((s) => s.index) },
+    plan,
     ...(done
       ? {
           result: {
             frames: segments.length * FRAMES,
             videoDuration: (segments.length * FRAMES) / FPS,
             sizeBytes: sizes.reduce((a, b) => a + b, 0),
+            quality: reportOf(plan, sizes),
           },
         }
       : {}),
@@ -168,4 +185,30 @@ export async function writeTargetedJob(
       data: { key },
     });
   }
+}
+
+/** A made-up report: a segment's frames at 40 dB plus a tenth of its VMAF over 90, each cut's last frame 2 dB down. */
+function reportOf(plan: SegmentPlan, sizes: number[]): QualityReport {
+  const psnr: number[] = [];
+  const ssim: number[] = [];
+  for (const [i, s] of SEGMENTS.entries())
+    for (let f = 0; f < FRAMES; f++) {
+      psnr.push(40 + (s.score! - 90) / 2 - (f === FRAMES - 1 ? 2 : 0) + (f % 5) * 0.1);
+      ssim.push(0.97 + (s.score! - 90) / 500 + (i % 2) * 0.001);
+    }
+  const tasks = SEGMENTS.map(
+    (s, index) =>
+      ({
+        kind: 'video',
+        index,
+        sizeBytes: sizes[index],
+        quality: { metric: TARGET.metric, target: TARGET.value, band: TARGET.band, ...s },
+      }) as TaskRecord,
+  );
+  return buildQualityReport(
+    { psnr, ssim },
+    plan,
+    Array.from({ length: plan.totalFrames }, (_, i) => i / FPS),
+    tasks,
+  );
 }
