@@ -20,12 +20,15 @@ export function targetLabel(t: { metric: QualityMetric; value: number; band: num
 
 /**
  * Where a kept encode's score lands: in the band, above it (more bytes than the target needs), below it, or
- * inside the band numerically but under the floor (`--min-quality`). Undefined while no encode is kept.
+ * inside the band numerically but under the floor (`--min-quality`). Undefined while no encode is kept. The
+ * encode side's `inBand` decides first: an encode above the band that the floor holds there (a CRF a step higher
+ * would break it) is in band by core/crf-search.ts `judge`, and so it is here.
  */
 export type BandPosition = 'in' | 'above' | 'below' | 'floor';
 
 export function bandPosition(q: Pick<SegmentQuality, 'target' | 'band' | 'score' | 'inBand'>): BandPosition | undefined {
   if (q.score === undefined) return undefined;
+  if (q.inBand === true) return 'in';
   const eps = 1e-9;
   if (q.score > q.target + q.band + eps) return 'above';
   if (q.score < q.target - q.band - eps) return 'below';

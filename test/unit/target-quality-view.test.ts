@@ -163,6 +163,7 @@ describe('a quality target in the job view and status', () => {
     assert.equal(bandPosition({ ...q, score: 91.9 }), 'below');
     assert.equal(bandPosition({ ...q, score: 92, inBand: true }), 'in', 'the band’s edge is in it');
     assert.equal(bandPosition({ ...q, score: 93.2, inBand: false }), 'floor');
+    assert.equal(bandPosition({ ...q, score: 95, inBand: true }), 'in', 'above the band, held there by the floor: in band, as judge says');
     assert.equal(bandPosition(q), undefined);
     assert.equal(targetLabel({ metric: 'ssim', value: 0.98, band: 0.005 }), 'ssim 0.98 ±0.005');
     assert.equal(targetLabel({ metric: 'psnr', value: 42, band: 0.5 }), 'psnr 42 ±0.5 dB');
