@@ -70,6 +70,20 @@ export const jobOptionsProperties = {
   },
   dash: { type: 'boolean', default: false, description: 'with container hls: also manifest.mpd' },
   segmentDuration: { type: 'number', minimum: 1, maximum: 30, description: 'with container hls: media segment duration (s)' },
+  targetQuality: {
+    type: 'string',
+    pattern: '^(vmaf|ssim|psnr|VMAF|SSIM|PSNR):[0-9]+(\\.[0-9]+)?$',
+    description:
+      "a quality every segment reaches with its own CRF: vmaf:93, ssim:0.985, psnr:42 (VMAF needs an ffmpeg with libvmaf; a 1.x build reads the model named by the server's SHARDCAST_VMAF_MODEL)",
+  },
+  qualityBand: { type: 'number', exclusiveMinimum: 0, maximum: 25, description: 'with targetQuality: how far a segment may land from it' },
+  minQuality: {
+    type: 'string',
+    pattern: '^[0-9]+(\\.[0-9]+)?(:(mean|min|p[0-9]{1,2}))?$',
+    description: 'with targetQuality: a floor per segment, VALUE[:POOL] (mean, min, pN; default p5)',
+  },
+  minCrf: { type: 'number', minimum: 0, maximum: 63, description: 'with targetQuality: the lowest CRF the search may use' },
+  maxCrf: { type: 'number', minimum: 0, maximum: 63, description: 'with targetQuality: the highest CRF the search may use' },
   verify: { type: 'boolean', default: true },
   qualityReport: { type: 'boolean', default: false },
 } as const;

@@ -98,6 +98,20 @@ describe('server API', () => {
     assert.equal((await api(srv.url, 'GET', '/api/jobs/abcdef123456/segments/0')).status, 404);
   });
 
+  it('takes a quality target: every segment searched, its CRF and score in the job', async () => {
+    const r = await api(srv.url, 'POST', '/api/jobs', { json: { source: clip, ...FAST, targetQuality: 'psnr:36', maxCrf: 45 } });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    const job = await waitForStatus(srv.url, r.body.id, ['done', 'failed']);
+    assert.equal(job.status, 'done', job.error);
+    assert.deepEqual(job.profile.target, { metric: 'psnr', value: 36, band: 0.5, minCrf: 10, maxCrf: 45 });
+    for (const s of job.segments.filter((x: any) => x.kind === 'video')) {
+      assert.equal(typeof s.quality.crf, 'number');
+      assert.ok(s.quality.trials.length >= 1);
+      if (s.quality.inBand) assert.ok(Math.abs(s.quality.score - 36) <= 0.5, JSON.stringify(s.quality));
+      else assert.match(s.quality.reason, /CRF range ran out|lands in the band|did not land/);
+    }
+  });
+
   it('downloads the output, with Range support', async () => {
     const full = await fetch(`${srv.url}/api/jobs/${doneId}/output`);
     assert.equal(full.status, 200);
@@ -202,6 +216,9 @@ describe('server API', () => {
       [{ source: clip, frobnicate: 1 }, /frobnicate|additional/],
       [{ source: clip, container: 'webm', videoCodec: 'h264' }, /webm/],
       [{ crf: 20 }, /source/],
+      [{ source: clip, targetQuality: 'vmaf' }, /targetQuality/],
+      [{ source: clip, targetQuality: 'psnr:40', minCrf: 30, maxCrf: 20 }, /--min-crf \(30\) must be below --max-crf \(20\)/],
+      [{ source: clip, maxCrf: 30 }, /go with --target-quality/],
     ];
     for (const [json, re] of cases) {
       const r = await api(srv.url, 'POST', '/api/jobs', { json });
