@@ -105,15 +105,20 @@ export async function encodeToTarget(
 
       const e = await encodeAt(step.next, step.crf);
       const parser = new FrameScoreParser(t.metric);
+      const vmafLog = vmaf ? `${e.file}.vmaf.json` : undefined;
       const scored = checkFfmpeg(
-        await deps.media.run('ffmpeg', buildSegmentScoreArgs({ ...e.at, encoded: e.file, metric: t.metric, ...(vmaf ? { vmaf } : {}) }), {
-          ...runOpts,
-          onStdoutLine: (l) => parser.line(l),
-          maxStdoutBytes: 1 << 14,
-        }),
+        await deps.media.run(
+          'ffmpeg',
+          buildSegmentScoreArgs({ ...e.at, encoded: e.file, metric: t.metric, ...(vmaf && vmafLog ? { vmaf, vmafLog } : {}) }),
+          { ...runOpts, onStdoutLine: (l) => parser.line(l), maxStdoutBytes: 1 << 14 },
+        ),
         `${describeTask(task)}: scoring the ${step.next} at CRF ${step.crf}`,
         task.key,
       );
+      if (vmafLog) {
+        for (const l of (await deps.blobs.readLocal(vmafLog)).toString('utf8').split('\n')) parser.line(l);
+        await deps.blobs.discardLocal(vmafLog).catch(() => undefined);
+      }
       cpuSeconds += scored.cpuSeconds;
       const expected = sampledFrames(task.frameCount, e.at.sample);
       const scores = parser.scores;

@@ -35,7 +35,7 @@ export async function vmafFlavour(media: MediaTool, target: QualityTarget): Prom
   const path = ffmpeg?.path ?? 'ffmpeg';
   const which = ffmpeg ? `ffmpeg ${ffmpeg.version} (${ffmpeg.path}, from ${toolOrigin(ffmpeg)})` : 'ffmpeg';
   const api = await libvmafApi(media, path);
-  const instead = `--target-quality ssim:0.985 or psnr:42 work with any ffmpeg`;
+  const instead = `--target-quality ssim:0.985 or psnr:42, which work with any ffmpeg`;
   if (api === undefined) {
     throw new ToolMissingError(
       `${which} has no libvmaf, so --target-quality vmaf:${target.value} cannot be scored; set FFMPEG_PATH to an ffmpeg built with libvmaf (the npm package @ffmpeg-installer/ffmpeg's, with --vmaf-model), or use ${instead}`,

@@ -3,7 +3,8 @@
  * exactly as the encode read it (the same seek, trim, rebase, picture filters and probe runs:
  * ffmpeg-args.ts segmentFilters), so its frames are the encoder's input at the output's size and pixel format;
  * both sides are renumbered and paired by index, as the quality report pairs them. Per-frame scores come on
- * stdout: `metadata=print` lines for PSNR and SSIM, libvmaf's JSON log (written to /dev/stdout) for VMAF.
+ * stdout (`metadata=print` lines) for PSNR and SSIM; for VMAF in libvmaf's JSON log, a file (Node's child stdout is a
+ * socket, which libvmaf 1.x cannot open as /dev/stdout: it wrote nothing there).
  */
 import { literalInput, segmentFilters, segmentInputArgs, type SegmentEncodeInput } from './ffmpeg-args.js';
 import { sampledFrames } from './crf-search.js';
@@ -18,15 +19,17 @@ export interface SegmentScoreInput extends Omit<SegmentEncodeInput, 'outputPath'
   encoded: string;
   metric: QualityMetric;
   vmaf?: VmafFlavour;
+  /** VMAF: the file libvmaf writes its per-frame log to. */
+  vmafLog?: string;
 }
 
 /** A filter option value quoted for a filtergraph (paths are checked to hold no quote when asked for). */
 const quoted = (v: string) => `'${v}'`;
 
-export function vmafFilter(v: VmafFlavour, threads: number): string {
+export function vmafFilter(v: VmafFlavour, threads: number, logPath: string): string {
   const model =
     v.api === 1 ? `model_path=${quoted(v.modelPath)}` : v.modelPath ? `model=path=${quoted(v.modelPath)}` : 'model=version=vmaf_v0.6.1';
-  return `libvmaf=${model}:log_fmt=json:log_path=/dev/stdout:n_threads=${Math.max(1, threads)}`;
+  return `libvmaf=${model}:log_fmt=json:log_path=${quoted(logPath)}:n_threads=${Math.max(1, threads)}`;
 }
 
 function metricFilter(i: SegmentScoreInput): string {
@@ -36,8 +39,8 @@ function metricFilter(i: SegmentScoreInput): string {
     case 'ssim':
       return 'ssim=shortest=1,metadata=mode=print:file=-';
     case 'vmaf':
-      if (!i.vmaf) throw new Error('buildSegmentScoreArgs: VMAF needs the libvmaf flavour');
-      return `${vmafFilter(i.vmaf, i.threads)}`;
+      if (!i.vmaf || !i.vmafLog) throw new Error('buildSegmentScoreArgs: VMAF needs the libvmaf flavour and a log file');
+      return vmafFilter(i.vmaf, i.threads, i.vmafLog);
   }
 }
 
@@ -50,7 +53,7 @@ export function buildSegmentScoreArgs(i: SegmentScoreInput): string[] {
   return [...segmentInputArgs(i), '-i', literalInput(i.encoded), '-filter_complex', graph, '-f', 'null', '-'];
 }
 
-/** Reads per-frame scores from the scoring run's stdout, line by line. */
+/** Reads per-frame scores line by line: the scoring run's stdout (PSNR, SSIM), libvmaf's JSON log (VMAF). */
 export class FrameScoreParser {
   readonly scores: number[] = [];
   private frame = -1;
@@ -92,7 +95,7 @@ export function vmafCheckArgs(v: VmafFlavour): string[] {
     '-i',
     src,
     '-filter_complex',
-    `[0:v][1:v]${vmafFilter(v, 1).replace('log_path=/dev/stdout', 'log_path=/dev/null')}`,
+    `[0:v][1:v]${vmafFilter(v, 1, '/dev/null')}`,
     '-f',
     'null',
     '-',

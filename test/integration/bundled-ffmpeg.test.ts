@@ -52,4 +52,20 @@ describe('npm-shipped ffmpeg build', () => {
     const jobs = cli(['jobs', '--json'], { stateDir: state, env });
     assert.deepEqual(JSON.parse(jobs.stdout), [], 'no job was made');
   });
+
+  it('a VMAF target on its libvmaf 1.x: refused before a job without a model file, and with one that is not there', () => {
+    const clip = makeClip(join(t.dir, 'clip-vmaf.mp4'), { seconds: 1, gop: 10 });
+    const state = join(t.dir, 'state-vmaf');
+    const run = (...extra: string[]) =>
+      cli(['transcode', clip, join(t.dir, 'vmaf.mp4'), '--target-quality', 'vmaf:93', ...extra, '--no-progress'], { stateDir: state, env });
+    const none = run();
+    assert.equal(none.status, 2, none.stderr);
+    assert.equal(none.stderr.trim().split('\n').length, 1, none.stderr);
+    assert.match(none.stderr, /has libvmaf 1\.x, which reads its model from a file: pass --vmaf-model PATH/);
+    const missing = run('--vmaf-model', join(t.dir, 'no-such-model.pkl'));
+    assert.equal(missing.status, 2, missing.stderr);
+    assert.equal(missing.stderr.trim().split('\n').length, 1, missing.stderr);
+    assert.match(missing.stderr, /cannot score VMAF with the model .*no-such-model\.pkl/);
+    assert.deepEqual(JSON.parse(cli(['jobs', '--json'], { stateDir: state, env }).stdout), [], 'no job was made');
+  });
 });

@@ -648,11 +648,20 @@ describe('quality probes and segment scoring (--target-quality)', () => {
     assert.ok(graph.startsWith(`[0:0]${valueOf(enc, '-vf')},trim=end_frame=300,settb=AVTB,setpts=N[ref]`), graph);
     assert.match(graph, /\[1:v:0\]settb=AVTB,setpts=N\[out\];\[out\]\[ref\]ssim=shortest=1,metadata=mode=print:file=-$/);
     const vmaf = valueOf(
-      buildSegmentScoreArgs({ ...base, encoded: '/e', metric: 'vmaf', vmaf: { api: 1, modelPath: '/m/vmaf v0.6.1.pkl' } }),
+      buildSegmentScoreArgs({
+        ...base,
+        encoded: '/e',
+        metric: 'vmaf',
+        vmaf: { api: 1, modelPath: '/m/vmaf v0.6.1.pkl' },
+        vmafLog: '/tmp/job/v1.c23.vmaf.json',
+      }),
       '-filter_complex',
     )!;
-    assert.match(vmaf, /\[out\]\[ref\]libvmaf=model_path='\/m\/vmaf v0\.6\.1\.pkl':log_fmt=json:log_path=\/dev\/stdout:n_threads=1$/);
-    assert.match(vmafFilter({ api: 2 }, 4), /^libvmaf=model=version=vmaf_v0\.6\.1:.*n_threads=4$/);
+    assert.match(
+      vmaf,
+      /\[out\]\[ref\]libvmaf=model_path='\/m\/vmaf v0\.6\.1\.pkl':log_fmt=json:log_path='\/tmp\/job\/v1\.c23\.vmaf\.json':n_threads=1$/,
+    );
+    assert.match(vmafFilter({ api: 2 }, 4, '/l.json'), /^libvmaf=model=version=vmaf_v0\.6\.1:.*n_threads=4$/);
   });
 
   it('per-frame scores from metadata lines and from a libvmaf JSON log', () => {
