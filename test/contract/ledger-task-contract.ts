@@ -221,6 +221,23 @@ export function defineTaskContract(ctx: LedgerContext): void {
       assert.deepEqual(failed?.args, ['-i', 'in.mkv', 'out.mkv']);
     });
 
+    it("a targeted segment's trials, written with the heartbeat, outlast a failed attempt and its next claim", async () => {
+      const id = await jobWithTasks(ctx.ledger, 'encoding', [['video', 0]]);
+      const tid: TaskId = { jobId: id, kind: 'video', index: 0 };
+      const probe = { kind: 'probe' as const, crf: 23, score: 40.2, bytes: 1200, frames: 48, ms: 900, cpuSeconds: 1.1 };
+      const quality = { metric: 'psnr' as const, target: 40, band: 0.5, trials: [probe] };
+      await ctx.ledger.transitionTask(tid, ['pending'], 'running', { attempts: 1, heartbeatAt: 1_000 });
+      await ctx.ledger.heartbeat(tid, 1_500, { quality });
+      await ctx.ledger.heartbeat(tid, 2_000, { progress: { frames: 10, at: 2_000 } });
+      assert.deepEqual((await ctx.ledger.getTask(tid))?.quality, quality, 'a later beat without trials keeps them');
+      await ctx.ledger.transitionTask(tid, ['running'], 'failed', { error: 'killed' });
+      await ctx.ledger.transitionTask(tid, ['failed'], 'running', { attempts: 2, heartbeatAt: 3_000, clearError: true });
+      assert.deepEqual((await ctx.ledger.getTask(tid))?.quality, quality, 'the next attempt reads the trials');
+      const kept = { ...quality, trials: [probe, { ...probe, kind: 'encode' as const, crf: 23.5 }], crf: 23.5, score: 40.2, inBand: true };
+      await ctx.ledger.transitionTask(tid, ['running'], 'done', { quality: kept });
+      assert.deepEqual((await ctx.ledger.getTask(tid))?.quality, kept);
+    });
+
     it('heartbeat of an unknown task is a no-op and creates nothing', async () => {
       const id = await jobWithTasks(ctx.ledger, 'encoding', [['video', 0]]);
       await ctx.ledger.heartbeat({ jobId: id, kind: 'video', index: 9 }, 1_000);
