@@ -208,12 +208,24 @@ export function sampledFrames(frameCount: number, s: ProbeSample | undefined): n
  */
 export function targetCpuFactor(t: Pick<QualityTarget, 'metric'>, profile: Pick<EncodeProfile, 'preset'>): number {
   const probes = 2 * 0.2;
-  // Scoring against an encode's CPU at the job's preset: VMAF (libvmaf 1.x float) about as dear as a medium
-  // encode; PSNR and SSIM a decode of both and a cheap filter.
-  const fast = ['ultrafast', 'superfast', 'veryfast', 'faster', 'fast'].includes(profile.preset);
-  const scoreOne = t.metric === 'vmaf' ? (fast ? 1.6 : 0.8) : fast ? 0.5 : 0.15;
+  const scoreOne = scoreCost(t, profile);
   const scoring = scoreOne * (1 + 2 * 0.2 + 0.5);
   return Number((1 + probes + 0.5 + scoring).toFixed(2));
+}
+
+/** Scoring one trial against an encode's CPU at the job's preset: VMAF (libvmaf 1.x float) about as dear as a
+ * medium encode; PSNR and SSIM a decode of both and a cheap filter. */
+function scoreCost(t: Pick<QualityTarget, 'metric'>, profile: Pick<EncodeProfile, 'preset'>): number {
+  const fast = ['ultrafast', 'superfast', 'veryfast', 'faster', 'fast'].includes(profile.preset);
+  return t.metric === 'vmaf' ? (fast ? 1.6 : 0.8) : fast ? 0.5 : 0.15;
+}
+
+/**
+ * The most a targeted segment can cost over a plain encode of it (two probes and MAX_ENCODES encodes, each
+ * scored): what a segment that must end inside a function's timeout is planned with (OutputKind.workFactor).
+ */
+export function targetWorkBound(t: Pick<QualityTarget, 'metric'>, profile: Pick<EncodeProfile, 'preset'>): number {
+  return Number((2 * 0.2 * (1 + scoreCost(t, profile)) + MAX_ENCODES * (1 + scoreCost(t, profile))).toFixed(2));
 }
 
 export interface TargetFlags {

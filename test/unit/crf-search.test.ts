@@ -8,8 +8,12 @@ import {
   poolScores,
   probeSample,
   sampledFrames,
+  targetCpuFactor,
+  targetWorkBound,
   type SearchStep,
 } from '../../src/core/crf-search.js';
+import { resolveProfile } from '../../src/core/profile.js';
+import { singleFileOutput } from '../../src/app/outputs/single-file/single-file-output.js';
 import type { QualityTarget, QualityTrial, VideoCodec } from '../../src/core/types.js';
 
 /** A segment whose encodes score `curve(crf)` and whose probes score `bias` more. */
@@ -156,4 +160,14 @@ test('the target from flags: defaults, bounds and one-line refusals', () => {
     [{ targetQuality: 'vmaf:93', vmafModel: "/a'b.pkl" }, /without quotes/],
   ];
   for (const [flags, re] of bad) assert.throws(() => buildQualityTarget(flags, 'h264', err), re, JSON.stringify(flags));
+});
+
+test("a targeted segment's time limit plans with its most work, its estimate with its expected work", () => {
+  const profile = resolveProfile({ container: 'mp4' });
+  const target = buildQualityTarget({ targetQuality: 'psnr:40' }, 'h264', (m) => new Error(m));
+  const bound = targetWorkBound(target, profile);
+  assert.equal(bound, 3.91); // two probes of a fifth and three encodes, each scored (0.15 of an encode at medium)
+  assert.ok(targetCpuFactor(target, profile) < bound);
+  assert.equal(singleFileOutput.workFactor(undefined as never, { ...profile, target }), bound);
+  assert.equal(singleFileOutput.workFactor(undefined as never, profile), 1);
 });

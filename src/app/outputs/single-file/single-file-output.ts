@@ -25,6 +25,7 @@ import { mergeJob, verifyOutput } from './merge-job.js';
 import { segmentEncodeInput } from '../segment-input.js';
 import { encodeToTarget } from '../../target-encode.js';
 import { vmafFlavour } from '../../vmaf.js';
+import { targetWorkBound } from '../../../core/crf-search.js';
 
 function buildArgs(c: TaskEncodeContext, method?: CutMethod): string[] {
   const { job, task, read } = c;
@@ -69,7 +70,8 @@ async function qualityOf(deps: AppDeps, job: AnalyzedJob, temp: string): Promise
 }
 
 export const singleFileOutput: OutputKind = {
-  workFactor: () => 1,
+  // A targeted segment runs up to two probes and three encodes, each scored: its time limit plans with that.
+  workFactor: (_analysis, profile) => (profile.target ? targetWorkBound(profile.target, profile) : 1),
 
   async plan(deps, job, analysis, targetSeconds, waves) {
     const planFor = (target: number, fill?: typeof waves) =>
