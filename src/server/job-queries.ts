@@ -5,7 +5,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
-import { jobProgress, jobView } from '../app/job-view.js';
+import { jobProgress, jobView, targetView } from '../app/job-view.js';
 import { NotFoundError } from '../core/errors.js';
 import type { JobRecord, TaskRecord } from '../core/types.js';
 import { jobCostView } from './cost-estimate.js';
@@ -98,11 +98,11 @@ export async function listJobItems(ctx: ServerContext, limit: number) {
     const duration = job.analysis?.duration;
     const wallMs = job.timings.totalMs;
     const done = job.status === 'done';
-    // Frames done of all (with fps and time left) for a job that encodes now; the others need no task reads.
-    const progress =
-      job.status === 'encoding'
-        ? jobProgress(job, withLiveFrames(ctx.live.forJob(s.id), await ledger.listTasks(s.id)), Date.now())
-        : undefined;
+    // Frames done of all (with fps and time left) for a job that encodes now, and a targeted job's segments in
+    // band: only these read the job's tasks.
+    const tasks = job.status === 'encoding' || p.target ? await ledger.listTasks(s.id) : [];
+    const progress = job.status === 'encoding' ? jobProgress(job, withLiveFrames(ctx.live.forJob(s.id), tasks), Date.now()) : undefined;
+    const target = targetView(p.target, tasks);
     items.push({
       id: s.id,
       status: s.status,
@@ -130,6 +130,14 @@ export async function listJobItems(ctx: ServerContext, limit: number) {
       createdAt: s.createdAt,
       updatedAt: s.updatedAt,
       error: s.error,
+      target: target && {
+        metric: target.metric,
+        value: target.value,
+        label: target.label,
+        segments: target.segments,
+        scored: target.scored,
+        inBand: target.inBand,
+      },
     });
   }
   return items;

@@ -1,14 +1,21 @@
-/** The jobs list (refreshed every 2 s; jobs started from the CLI show up too) and the upload form. */
+/**
+ * The jobs list (refreshed every 2 s; jobs started from the CLI show up too; a targeted job's target and segments
+ * in band under its profile) and the upload form.
+ */
 import { api } from './api.js';
 import { fill, h } from './dom.js';
 import { bytes, clock, dateTime, eta, fps, outputKind, seconds, speed } from './format.js';
 import { jobBadge } from './status.js';
+import { listTargetText } from './target-field.js';
 import type { JobListItem, WorkerInfo } from './types.js';
 import { uploadForm } from './upload-form.js';
 
 function profileText(j: JobListItem): string {
   const p = j.profile;
-  return [p.videoCodec, `crf ${p.crf}`, p.preset, p.height ? `${p.height}p` : null, outputKind(p)].filter(Boolean).join(' · ');
+  // A targeted job has no one CRF: each segment searched its own (the target is the line under it).
+  return [p.videoCodec, j.target ? null : `crf ${p.crf}`, p.preset, p.height ? `${p.height}p` : null, outputKind(p)]
+    .filter(Boolean)
+    .join(' · ');
 }
 
 /** Segments done of all; while it encodes, the bar follows the frames and the time left is named. */
@@ -36,7 +43,14 @@ function row(j: JobListItem): HTMLElement {
       h('div', { class: 'muted mono' }, j.id),
       j.error ? h('div', { class: 'error small' }, j.error) : null,
     ),
-    h('td', { 'data-label': 'Profile' }, profileText(j)),
+    h(
+      'td',
+      { 'data-label': 'Profile' },
+      profileText(j),
+      j.target
+        ? h('div', { class: 'muted small', 'data-role': 'list-target', title: `target ${j.target.label}` }, listTargetText(j.target))
+        : null,
+    ),
     h('td', { 'data-label': 'Status' }, jobBadge(j.status)),
     h('td', { 'data-label': 'Progress' }, progressCell(j)),
     h('td', { 'data-label': 'Duration' }, seconds(j.duration)),

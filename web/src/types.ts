@@ -32,6 +32,8 @@ export interface JobListItem {
   createdAt: number;
   updatedAt: number;
   error?: string;
+  /** A targeted job's target ("psnr 38 ±0.5 dB") and how many of its video segments landed in the band. */
+  target?: { metric: QualityMetric; value: number; label: string; segments: number; scored: number; inBand: number };
 }
 
 export interface TaskView {

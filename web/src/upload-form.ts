@@ -2,6 +2,7 @@
 import { upload } from './api.js';
 import { h } from './dom.js';
 import { navigate } from './router.js';
+import { TARGET_DEFAULTS, TARGET_METRICS, targetQualityField } from './target-field.js';
 
 function field(label: string, control: HTMLElement, hint?: string): HTMLElement {
   return h('label', { class: 'field' }, h('span', {}, label), control, hint ? h('small', {}, hint) : null);
@@ -17,7 +18,39 @@ function num(name: string, attrs: Record<string, string | number>): HTMLInputEle
   return h('input', { type: 'number', name, inputmode: 'decimal', ...attrs });
 }
 
+/**
+ * `targetQuality`: a metric (none, psnr, ssim, vmaf) and its value, which starts at the metric's default. The
+ * controls have no `name`: the form sends them as one "metric:value" field. Disabled for an HLS ladder (the API
+ * refuses a target on one).
+ */
+function targetFields(container: HTMLSelectElement): { row: HTMLElement; value: () => string | undefined } {
+  const metric = h('select', { 'data-role': 'target-metric' }, h('option', { value: '' }, 'none'));
+  for (const m of TARGET_METRICS) metric.append(h('option', { value: m }, m));
+  const value = h('input', { type: 'number', 'data-role': 'target-value', inputmode: 'decimal', step: 'any', disabled: true });
+  const hint = h('small', {}, 'each segment gets its own CRF');
+  const sync = () => {
+    const ladder = container.value === 'hls';
+    metric.disabled = ladder;
+    value.disabled = ladder || metric.value === '';
+    hint.textContent = ladder ? 'not for an hls ladder' : 'each segment gets its own CRF';
+  };
+  metric.addEventListener('change', () => {
+    value.value = metric.value ? String(TARGET_DEFAULTS[metric.value as keyof typeof TARGET_DEFAULTS]) : '';
+    sync();
+  });
+  container.addEventListener('change', sync);
+  const row = h(
+    'div',
+    { class: 'field-row' },
+    h('label', { class: 'field' }, h('span', {}, 'Quality target'), metric, hint),
+    field('Target value', value, 'psnr dB, ssim 0–1, vmaf 0–100'),
+  );
+  return { row, value: () => targetQualityField(metric.value, value.value, container.value) };
+}
+
 export function uploadForm(): HTMLElement {
+  const container = select('container', ['mp4', 'mkv', 'webm', 'mov', 'hls'], 'mp4');
+  const target = targetFields(container);
   const file = h('input', { type: 'file', name: 'file', accept: 'video/*,.mkv,.ts,.y4m', required: true });
   const status = h('p', { class: 'form-status', role: 'status' });
   const progress = h('progress', { max: 1, value: 0, hidden: true });
@@ -29,7 +62,7 @@ export function uploadForm(): HTMLElement {
     h(
       'div',
       { class: 'field-row' },
-      field('Container', select('container', ['mp4', 'mkv', 'webm', 'mov', 'hls'], 'mp4'), 'hls: an HLS/DASH ladder'),
+      field('Container', container, 'hls: an HLS/DASH ladder'),
       field('Video codec', select('videoCodec', ['', 'h264', 'hevc', 'vp9', 'av1'])),
       field('CRF', num('crf', { min: 0, max: 63, placeholder: 'default' }), 'lower is better quality'),
       field(
@@ -56,6 +89,7 @@ export function uploadForm(): HTMLElement {
       field('Media segment (s)', num('segmentDuration', { min: 1, max: 30, placeholder: '4' }), 'hls'),
       field('DASH too', select('dash', ['', 'true'])),
     ),
+    target.row,
     h('div', { class: 'form-actions' }, submit, progress),
     status,
   );
@@ -69,6 +103,8 @@ export function uploadForm(): HTMLElement {
       if (!input.name || input.name === 'file' || input.value === '') continue;
       data.append(input.name, input.value);
     }
+    const targetQuality = target.value();
+    if (targetQuality) data.append('targetQuality', targetQuality);
     data.append('file', chosen, chosen.name);
     submit.disabled = true;
     progress.hidden = false;
