@@ -3,8 +3,8 @@
  * docs/job-page-running.png (a job while it encodes: frames, fps, time left, a running segment's details),
  * docs/job-page-done.png (a done job with its quality report, a segment's details and the player),
  * docs/job-page-failed-analysis.png (a job whose source is not a video), docs/job-page-ladder.png (an HLS +
- * DASH ladder) and docs/job-page-target.png (a `--target-quality` job's scores and a segment's trials, written into
- * the ledger as the encode side records it: test/e2e/support/targeted-job.ts). Tiny lavfi clips made with ffmpeg,
+ * DASH ladder) and docs/job-page-target.png (a real `--target-quality psnr:38` job over a 4 s clip of scenes of
+ * different difficulty: each segment's score, one segment's trials). Tiny lavfi clips made with ffmpeg,
  * `shardcast serve` on 127.0.0.1 over a temp state dir, Debian's Chromium (or SHARDCAST_CHROMIUM) through
  * playwright-core. Names on the command line make only those pictures (`target`, `running`, `done`, ...).
  *
@@ -16,9 +16,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
-import { makeSqliteLedger } from '../src/adapters/sqlite/sqlite-ledger.js';
 import { launchChromium } from '../test/e2e/support/browser.js';
-import { writeTargetedJob } from '../test/e2e/support/targeted-job.js';
+import { makeMixedClip } from '../test/support/media.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const DOCS = join(ROOT, 'docs');
@@ -109,27 +108,14 @@ async function main(): Promise<void> {
   const small = makeClip(join(media, 'interview.mp4'), 4, '320x240', 10);
   const notVideo = join(media, 'notes.mp4');
   writeFileSync(notVideo, 'these are meeting notes, not a video\n'.repeat(50));
-  // The targeted job goes into the ledger before the server opens it (one writer at a time).
   const state = join(work, 'state');
   spawnSync('mkdir', ['-p', state]);
-  const ledger = makeSqliteLedger(join(state, 'ledger.db'));
-  const targeted = 'a1b2c3d4e5f6';
-  await writeTargetedJob(ledger, { id: targeted, source: slow, output: join(work, 'city-walk.target.mp4'), now: Date.now() });
-  await ledger.close();
   const server = await serve(state, media);
   const browser = await launchChromium();
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
 
-    // A --target-quality job: each segment's score against the band on the map, one segment's trials.
-    if (wanted('target')) {
-      await page.goto(`${server.url}/jobs/${targeted}`);
-      await badge(page, 'done');
-      await page.locator('.cell[data-kind=video][data-index="3"]').click();
-      await page.locator('aside.details [data-role=trials]').waitFor();
-      await shoot(page, 'job-page-target.png');
-    }
-
+    if (wanted('target')) await shootTarget(page, server.url, makeMixedClip(join(media, 'mixed-scenes.mp4')));
     if (wanted('running')) await shootRunning(page, server.url, slow);
     if (wanted('done')) await shootDone(page, server.url, small);
     if (wanted('ladder')) await shootLadder(page, server.url, small);
@@ -169,6 +155,20 @@ async function shootRunning(page: Page, url: string, slow: string): Promise<void
   }
   await shoot(page, 'job-page-running.png');
   await badge(page, 'done');
+}
+
+/**
+ * A real --target-quality job: four 1 s scenes (plain, noisy, two busy patterns), so the segments need different
+ * CRFs; each segment's score against the band on the map, the noisy segment's search in its details.
+ */
+async function shootTarget(page: Page, url: string, mixed: string): Promise<void> {
+  const id = await submit(url, { source: mixed, targetQuality: 'psnr:38', segmentSeconds: 1, preset: 'veryfast', workers: 2 });
+  await page.goto(`${url}/jobs/${id}`);
+  await badge(page, 'done');
+  await page.locator('[data-role=score-legend]').waitFor();
+  await page.locator('.cell[data-kind=video][data-index="1"]').click();
+  await page.locator('aside.details [data-role=trials]').waitFor();
+  await shoot(page, 'job-page-target.png');
 }
 
 async function shootDone(page: Page, url: string, small: string): Promise<void> {
