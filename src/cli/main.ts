@@ -187,6 +187,9 @@ function buildProgram(): Command {
 }
 
 export async function main(argv: string[]): Promise<void> {
+  // Every command that makes an AWS SDK client (estimate, deploy, the emulated home) would print the SDK's
+  // warning that its 2027 releases need Node 22 on every start; shardcast pins its SDK through the lockfile.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const program = buildProgram();
   const debug = argv.includes('--debug');
   try {

@@ -38,6 +38,7 @@ describe('CLI: estimate with a quality target', () => {
 
     const text = cli(['estimate', clip, ...ARGS, '--target-quality', 'psnr:40'], { stateDir: state });
     assert.equal(text.status, 0, text.stderr);
+    assert.doesNotMatch(text.stderr, /NodeVersionSupportWarning/, 'no AWS SDK warning about Node 20 on an estimate');
     assert.match(
       text.stdout,
       new RegExp(
