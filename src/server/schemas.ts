@@ -198,6 +198,14 @@ export const jobListItemSchema = looseObject('a job in the list', {
   }),
   duration: { type: 'number', description: 'source duration, seconds' },
   speed: { type: 'number', description: 'source duration divided by wall time; only for a done job' },
+  target: looseObject('a --target-quality job: its target and how many of its video segments landed in the band', {
+    metric: { type: 'string', enum: ['vmaf', 'ssim', 'psnr'] },
+    value: { type: 'number' },
+    label: { type: 'string' },
+    segments: { type: 'integer' },
+    scored: { type: 'integer' },
+    inBand: { type: 'integer' },
+  }),
 });
 
 export const segmentDetailSchema = looseObject('a task record: ffmpeg arguments, exit code, stderr tail, checksum', {

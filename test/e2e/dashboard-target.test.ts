@@ -58,6 +58,7 @@ describe('a targeted job on the job page', () => {
         await page.locator('[data-role=target]').innerText(),
         'Target vmaf 93 ±1, crf 18–40: 4 of 6 segments in band · segment 1 above the band: 95.84 at crf 40 (the CRF range ran out at --max-crf 40) · segment 3 below the band: 88.20 at crf 18 (the CRF range ran out at --min-crf 18)',
       );
+      assert.match(await page.locator('.job-title + p').innerText(), /· h264 a CRF per segment medium ·/, 'no single CRF in the header');
       const positions = await page
         .locator('.cell[data-kind=video] .cell-score')
         .evaluateAll((els) => els.map((e) => e.getAttribute('data-position')));

@@ -109,7 +109,7 @@ export function renderJobPage(root: HTMLElement, id: string): () => void {
       h(
         'p',
         { class: 'muted mono' },
-        `job ${j.id} · ${j.profile.videoCodec} crf ${j.profile.crf} ${j.profile.preset}${j.profile.height ? ` ${j.profile.height}p` : ''} · ${outputKind(j.profile)} · ${j.options.workers} worker${j.options.workers === 1 ? '' : 's'}${j.runningElsewhere ? ' · running in another process' : ''}`,
+        `job ${j.id} · ${j.profile.videoCodec} ${j.target ? 'a CRF per segment' : `crf ${j.profile.crf}`} ${j.profile.preset}${j.profile.height ? ` ${j.profile.height}p` : ''} · ${outputKind(j.profile)} · ${j.options.workers} worker${j.options.workers === 1 ? '' : 's'}${j.runningElsewhere ? ' · running in another process' : ''}`,
       ),
       targetLine(j),
       j.error
