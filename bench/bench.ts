@@ -9,7 +9,9 @@
  *                     judged; throttle = a queue model of the workflow's Lambda throttling retrier, no encoding;
  *                     ladder = the default HLS ladder of bbb and of the 60 s clip against one plain ffmpeg ladder;
  *                     cluster = the 60 s clip with 1-3 `shardcast worker`s over a redis-server here vs local;
- *                     scenecuts = a fixed-GOP source with and without the scene scan, judged: only when named)
+ *                     scenecuts = a fixed-GOP source with and without the scene scan, judged: only when named;
+ *                     target = --target-quality against one-pass at the CRF whose worst segment matches: only
+ *                     when named, BENCH_TQ_CASES picks its sources, see lib/target-quality.ts)
  *   BENCH_NOISE=n  noise strength of the generated clips (default 6; 12 makes x264 CRF 23 spend ~24 Mbit/s
  *                  on 720p30 coding grain and run at ~0.26 CPU s per frame here, which makes a full run very long)
  *
@@ -27,6 +29,7 @@ import { throttleReport } from './lib/throttle-model.js';
 import { ladderReport, type LadderCase } from './lib/ladder.js';
 import { clusterReport } from './lib/cluster.js';
 import { sceneCutsReport } from './lib/scene-cuts.js';
+import { targetQualityReport } from './lib/target-quality.js';
 import { fmt, markdownTable, mb, median } from './lib/stats.js';
 
 const repo = resolve(import.meta.dirname, '..');
@@ -334,6 +337,11 @@ async function main(): Promise<void> {
       log('\n## scene-aware cuts: a fixed-GOP source, with and without the scene scan, against the one-pass reference');
       scenes = sceneCutsReport(repo, tmp, log);
     }
+    let target: string | undefined;
+    if (!quick && only?.has('target')) {
+      log('\n## quality target per segment: shardcast --target-quality against one-pass at the matching CRF');
+      target = await targetQualityReport(repo, tmp, log);
+    }
     if (wanted('throttle')) {
       log('\n## throttling: 160 segments x 30 s, Map MaxConcurrency 40, fewer free Lambda slots (queue model, seeded)');
       throttleReport(JSON.parse(readFileSync(resolve(repo, 'infra/workflow.asl.json'), 'utf8')), log);
@@ -343,6 +351,7 @@ async function main(): Promise<void> {
     if (ladder) log(`\n${ladder}`);
     if (cluster) log(`\n${cluster}`);
     if (scenes) log(`\nScene-aware cuts on a fixed-GOP source (36 s, 640x360, a keyframe every 2 s)\n\n${scenes}`);
+    if (target) log(`\nQuality target per segment (video bytes only; one column per source)\n\n${target}`);
     if (corpus) log(`\nFidelity on the shared corpus (video bytes and mean PSNR against the source)\n\n${corpus}`);
   } finally {
     if (process.env.BENCH_KEEP === '1') log(`kept ${tmp}`);
