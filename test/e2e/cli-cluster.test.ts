@@ -4,7 +4,7 @@
  * with `kill -9` mid-task, a worker frozen past its lock (its late result refused, the ledger unchanged), a
  * coordinator killed mid-job and resumed, Redis restarted empty, and with an S3-compatible store (s3rver), also
  * when a proxy damages a segment's upload (refused, encoded again); a task that always fails fails the job, and
- * `retry` re-runs only it. A `--target-quality` job searches the same CRFs on the workers as locally.
+ * `retry` re-runs only it. (A `--target-quality` job: cli-cluster-target.test.ts.)
  */
 import assert from 'node:assert/strict';
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { cli, cliAsync, cliDetached, sha256Of, sleep, undisturbedSha } from '../support/cli.js';
 import { startRedis, startWorker, type RedisProcess, type WorkerProcess } from '../support/cluster.js';
-import { ffmpeg, frameHashes, makeClip, makeMixedClip, tempDir } from '../support/media.js';
+import { ffmpeg, frameHashes, makeClip, tempDir } from '../support/media.js';
 import { startCorruptingProxy } from '../support/corrupting-proxy.js';
 import { transcodeLossless } from '../support/frame-exact.js';
 import { S3RVER_CREDENTIALS, startS3rver } from '../support/s3rver-process.js';
@@ -98,34 +98,6 @@ describe('CLI: --backend cluster (BullMQ workers over Redis)', () => {
     assert.equal(bad.status, 1, bad.stdout);
     assert.match(bad.stdout, /PROBLEM: worker .* uses the store/);
     await stopAll();
-  });
-
-  it('--target-quality: the workers search the same CRFs as the local home and make the same bytes', async () => {
-    const mixed = makeMixedClip(join(t.dir, 'mixed.mp4'));
-    const args = [
-      '--target-quality',
-      'psnr:38',
-      '--preset',
-      'veryfast',
-      '--segment-seconds',
-      '1',
-      '--workers',
-      '2',
-      '--no-progress',
-      '--json',
-    ];
-    const localOut = join(t.dir, 'target-local.mp4');
-    const l = cli(['transcode', mixed, localOut, ...args], { stateDir: join(t.dir, 'target-local-state') });
-    assert.equal(l.status, 0, l.stderr);
-    const store = newStore();
-    await spawnWorkers(2, store);
-    const out = join(t.dir, 'target-cluster.mp4');
-    const r = cli(['transcode', mixed, out, ...args, ...clusterArgs(store)], { stateDir: state });
-    assert.equal(r.status, 0, r.stderr);
-    const crfs = (stdout: string) =>
-      (JSON.parse(stdout).segments as any[]).filter((s) => s.kind === 'video').map((s) => [s.quality.crf, s.quality.trials.length]);
-    assert.deepEqual(crfs(r.stdout), crfs(l.stdout));
-    assert.equal(sha256Of(out), sha256Of(localOut), 'byte-identical to the local home');
   });
 
   it('kill -9 of a worker mid-task: its ffmpeg dies, the task goes back to the queue, another worker encodes it', async (tc) => {
