@@ -202,15 +202,16 @@ export function sampledFrames(frameCount: number, s: ProbeSample | undefined): n
 }
 
 /**
- * The expected CPU of a targeted segment over a plain encode of it: two probes on a fifth of the frames each,
- * scoring every trial (a decode of the source and of the trial plus the metric), and on average half an encode
- * more where the first encode misses the band. Scoring costs are measured on 2 cores (docs/BENCHMARKS.md).
+ * The expected CPU of a targeted job over the same job without a target. Measured (docs/BENCHMARKS.md, "Quality
+ * target per segment", x264 medium, 2 cores): 2.0-3.8 on five sources with PSNR or SSIM, median 2.6 (segments
+ * under 150 frames start from a blind encode at the job's CRF; probes cost 0.3-0.85 of an encode with their
+ * scoring). VMAF was not measured: its scoring (libvmaf 1.x float) costs about what a medium encode does per
+ * frame against 0.15 for SSIM, added here for about three scored trials a segment.
  */
 export function targetCpuFactor(t: Pick<QualityTarget, 'metric'>, profile: Pick<EncodeProfile, 'preset'>): number {
-  const probes = 2 * 0.2;
-  const scoreOne = scoreCost(t, profile);
-  const scoring = scoreOne * (1 + 2 * 0.2 + 0.5);
-  return Number((1 + probes + 0.5 + scoring).toFixed(2));
+  const measured = 2.6;
+  const dearerScoring = (scoreCost(t, profile) - scoreCost({ metric: 'psnr' }, { preset: 'medium' })) * 3;
+  return Number((measured + dearerScoring).toFixed(2));
 }
 
 /** Scoring one trial against an encode's CPU at the job's preset: VMAF (libvmaf 1.x float) about as dear as a
@@ -220,12 +221,15 @@ function scoreCost(t: Pick<QualityTarget, 'metric'>, profile: Pick<EncodeProfile
   return t.metric === 'vmaf' ? (fast ? 1.6 : 0.8) : fast ? 0.5 : 0.15;
 }
 
+/** What a probe costs with its scoring, against an encode of the whole segment: measured 0.3-0.85. */
+const PROBE_COST = 0.85;
+
 /**
  * The most a targeted segment can cost over a plain encode of it (two probes and MAX_ENCODES encodes, each
  * scored): what a segment that must end inside a function's timeout is planned with (OutputKind.workFactor).
  */
 export function targetWorkBound(t: Pick<QualityTarget, 'metric'>, profile: Pick<EncodeProfile, 'preset'>): number {
-  return Number((2 * 0.2 * (1 + scoreCost(t, profile)) + MAX_ENCODES * (1 + scoreCost(t, profile))).toFixed(2));
+  return Number((2 * PROBE_COST + MAX_ENCODES * (1 + scoreCost(t, profile))).toFixed(2));
 }
 
 export interface TargetFlags {
