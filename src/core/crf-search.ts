@@ -205,8 +205,9 @@ export function sampledFrames(frameCount: number, s: ProbeSample | undefined): n
  * The expected CPU of a targeted job over the same job without a target. Measured (docs/BENCHMARKS.md, "Quality
  * target per segment", x264 medium, 2 cores): 2.0-3.8 on five sources with PSNR or SSIM, median 2.6 (segments
  * under 150 frames start from a blind encode at the job's CRF; probes cost 0.3-0.85 of an encode with their
- * scoring). VMAF was not measured: its scoring (libvmaf 1.x float) costs about what a medium encode does per
- * frame against 0.15 for SSIM, added here for about three scored trials a segment.
+ * scoring). VMAF with libvmaf 1.x (the npm-shipped ffmpeg) measured 16.0 on the 10 s bbb clip: its scoring
+ * costs 0.29 CPU s a frame, about eight times x264 medium's encode of it; that is `scoreCost` below, for about
+ * three scored trials a segment.
  */
 export function targetCpuFactor(t: Pick<QualityTarget, 'metric'>, profile: Pick<EncodeProfile, 'preset'>): number {
   const measured = 2.6;
@@ -214,11 +215,15 @@ export function targetCpuFactor(t: Pick<QualityTarget, 'metric'>, profile: Pick<
   return Number((measured + dearerScoring).toFixed(2));
 }
 
-/** Scoring one trial against an encode's CPU at the job's preset: VMAF (libvmaf 1.x float) about as dear as a
- * medium encode; PSNR and SSIM a decode of both and a cheap filter. */
+/**
+ * Scoring one trial against an encode's CPU at the job's preset: VMAF (libvmaf 1.x float) several encodes'
+ * worth (measured 16.0 jobs' CPU where PSNR/SSIM gave 2.0-3.8: about 4.6 an encode a trial); PSNR and SSIM a
+ * decode of both and a cheap filter (11-21% of a targeted job's CPU). A faster preset makes scoring dearer
+ * against its encodes.
+ */
 function scoreCost(t: Pick<QualityTarget, 'metric'>, profile: Pick<EncodeProfile, 'preset'>): number {
   const fast = ['ultrafast', 'superfast', 'veryfast', 'faster', 'fast'].includes(profile.preset);
-  return t.metric === 'vmaf' ? (fast ? 1.6 : 0.8) : fast ? 0.5 : 0.15;
+  return t.metric === 'vmaf' ? (fast ? 9.2 : 4.6) : fast ? 0.5 : 0.15;
 }
 
 /** What a probe costs with its scoring, against an encode of the whole segment: measured 0.3-0.85. */
