@@ -125,7 +125,10 @@ describe('CLI: --target-quality', () => {
     assert.equal(r.status, 2, r.stderr);
     const lines = r.stderr.trim().split('\n');
     assert.equal(lines.length, 1, r.stderr);
-    assert.match(lines[0]!, /has no libvmaf, so --target-quality vmaf:93 cannot be scored; .*ssim:0\.985 or psnr:42, which work with any ffmpeg/);
+    assert.match(
+      lines[0]!,
+      /has no libvmaf, so --target-quality vmaf:93 cannot be scored; .*ssim:0\.985 or psnr:42, which work with any ffmpeg/,
+    );
     assert.deepEqual(JSON.parse(cli(['jobs', '--json'], { stateDir: st }).stdout), [], 'no job was made');
   });
 
