@@ -7,6 +7,7 @@
 import type { CutMethod } from '../core/cut-policy.js';
 import { buildSegmentEncodeArgs } from '../core/ffmpeg-args.js';
 import { judge, nextTrial, poolScores, probeSample, sampledFrames } from '../core/crf-search.js';
+import { METRIC_NAME, scoreText } from '../core/target-text.js';
 import { FrameScoreParser, buildSegmentScoreArgs, type VmafFlavour } from '../core/segment-score.js';
 import { SegmentCheckError } from '../core/errors.js';
 import type { QualityTarget, QualityTrial, SegmentQuality } from '../core/types.js';
@@ -22,12 +23,6 @@ export interface TargetedEncode {
   file: string;
   cpuSeconds: number;
   quality: SegmentQuality;
-}
-
-const METRIC_NAME = { vmaf: 'VMAF', ssim: 'SSIM', psnr: 'PSNR' } as const;
-
-export function scoreText(t: Pick<QualityTarget, 'metric'>, score: number): string {
-  return t.metric === 'ssim' ? score.toFixed(4) : t.metric === 'psnr' ? `${score.toFixed(2)} dB` : score.toFixed(2);
 }
 
 /** The trials a new attempt starts from: the task's own, where they were made for this same target. */
@@ -147,7 +142,7 @@ export async function encodeToTarget(
         deps,
         task.jobId,
         'task.trial',
-        `${describeTask(task)}: ${step.next} at CRF ${step.crf}: ${METRIC_NAME[t.metric]} ${scoreText(t, trial.score)} over ${expected} frames, ${trial.bytes} bytes${verdict}`,
+        `${describeTask(task)}: ${step.next} at CRF ${step.crf}: ${METRIC_NAME[t.metric]} ${scoreText(t.metric, trial.score)}${t.metric === 'psnr' ? ' dB' : ''} over ${expected} frames, ${trial.bytes} bytes${verdict}`,
         { key: task.key, ...trial },
       );
     }

@@ -9,6 +9,7 @@
  * 720p clip), so the first encode is placed by the probes and a second, if needed, by the first encode's
  * distance from the target along the probes' slope, or between two encodes either side of it.
  */
+import { METRIC_NAME, scoreText } from './target-text.js';
 import type { EncodeProfile, QualityMetric, QualityPool, QualityTarget, QualityTrial, VideoCodec } from './types.js';
 
 /** Half-widths of the band by metric (`--quality-band` changes it). */
@@ -159,17 +160,16 @@ export function nextTrial(
 
 /** The search is over: the encode with the highest CRF that reaches the target, else the best there is. */
 function keepBest(t: QualityTarget, encodes: QualityTrial[], wanted: number, above?: QualityTrial, below?: QualityTrial): SearchStep {
-  const name = t.metric === 'ssim' ? 'SSIM' : t.metric === 'psnr' ? 'PSNR' : 'VMAF';
-  const fmt = (x: number) => (t.metric === 'ssim' ? x.toFixed(4) : x.toFixed(2));
+  const [name, show] = [METRIC_NAME[t.metric], (x: number) => scoreText(t.metric, x)];
   const trial = above ?? [...encodes].sort((a, b) => margin(t, b) - margin(t, a))[0]!;
   const j = judge(t, trial);
   let reason: string;
   if (!above && trial.crf <= t.minCrf) {
-    reason = `the CRF range ran out: at --min-crf ${t.minCrf} the ${name} is ${fmt(trial.score)}, under ${fmt(t.value - t.band)}`;
+    reason = `the CRF range ran out: at --min-crf ${t.minCrf} the ${name} is ${show(trial.score)}, under ${show(t.value - t.band)}`;
   } else if (!below && trial.crf >= t.maxCrf && j.inBand === false && !j.short) {
-    reason = `the CRF range ran out: at --max-crf ${t.maxCrf} the ${name} is ${fmt(trial.score)}, over ${fmt(t.value + t.band)}`;
+    reason = `the CRF range ran out: at --max-crf ${t.maxCrf} the ${name} is ${show(trial.score)}, over ${show(t.value + t.band)}`;
   } else if (above && below) {
-    reason = `no CRF between ${above.crf} (${name} ${fmt(above.score)}) and ${below.crf} (${fmt(below.score)}) lands in the band`;
+    reason = `no CRF between ${above.crf} (${name} ${show(above.score)}) and ${below.crf} (${show(below.score)}) lands in the band`;
   } else {
     reason = `${encodes.length} encodes did not land in the band (the last aimed at CRF ${round(wanted)})`;
   }

@@ -8,7 +8,7 @@
  */
 import { literalInput, segmentFilters, segmentInputArgs, type SegmentEncodeInput } from './ffmpeg-args.js';
 import { sampledFrames } from './crf-search.js';
-import { PSNR_CAP_DB } from './quality-report.js';
+import { QualityFrameParser } from './quality-report.js';
 import type { QualityMetric } from './types.js';
 
 /** How the ffmpeg at hand runs libvmaf: a 1.x build reads a model file, a 2.x build has the models built in. */
@@ -53,28 +53,23 @@ export function buildSegmentScoreArgs(i: SegmentScoreInput): string[] {
   return [...segmentInputArgs(i), '-i', literalInput(i.encoded), '-filter_complex', graph, '-f', 'null', '-'];
 }
 
-/** Reads per-frame scores line by line: the scoring run's stdout (PSNR, SSIM), libvmaf's JSON log (VMAF). */
+/**
+ * Reads per-frame scores line by line: the scoring run's stdout for PSNR and SSIM (the quality report's
+ * `metadata=print` parser), libvmaf's JSON log for VMAF.
+ */
 export class FrameScoreParser {
-  readonly scores: number[] = [];
-  private frame = -1;
+  private readonly printed = new QualityFrameParser();
+  private readonly vmaf: number[] = [];
   constructor(private readonly metric: QualityMetric) {}
 
+  get scores(): number[] {
+    return this.metric === 'vmaf' ? this.vmaf : this.metric === 'psnr' ? this.printed.frames.psnr : this.printed.frames.ssim;
+  }
+
   line(line: string): void {
-    if (this.metric === 'vmaf') {
-      const v = /^\s*"vmaf"\s*:\s*(-?[\d.]+(?:e[-+]?\d+)?)\s*,?\s*$/i.exec(line);
-      if (v) this.scores.push(Number(v[1]));
-      return;
-    }
-    const head = /^frame:(\d+)/.exec(line);
-    if (head) {
-      this.frame = Number(head[1]);
-      return;
-    }
-    const key = this.metric === 'psnr' ? 'psnr.psnr_avg' : 'ssim.All';
-    if (this.frame < 0 || !line.startsWith(`lavfi.${key}=`)) return;
-    const raw = line.slice(key.length + 7).trim();
-    const v = raw === 'inf' ? PSNR_CAP_DB : Number(raw);
-    if (Number.isFinite(v)) this.scores[this.frame] = this.metric === 'psnr' ? Math.min(v, PSNR_CAP_DB) : v;
+    if (this.metric !== 'vmaf') return this.printed.line(line);
+    const v = /^\s*"vmaf"\s*:\s*(-?[\d.]+(?:e[-+]?\d+)?)\s*,?\s*$/i.exec(line);
+    if (v) this.vmaf.push(Number(v[1]));
   }
 }
 

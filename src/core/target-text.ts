@@ -13,6 +13,9 @@ export function scoreText(metric: QualityMetric, score: number): string {
   return metric === 'ssim' ? score.toFixed(4) : score.toFixed(2);
 }
 
+/** The metric as its name is written in sentences: VMAF, SSIM, PSNR. */
+export const METRIC_NAME: Record<QualityMetric, string> = { vmaf: 'VMAF', ssim: 'SSIM', psnr: 'PSNR' };
+
 /** The target in words: "vmaf 93 ±1", "ssim 0.98 ±0.005", "psnr 42 ±0.5 dB". */
 export function targetLabel(t: { metric: QualityMetric; value: number; band: number }): string {
   return `${t.metric} ${plain(t.value)} ±${plain(t.band)}${t.metric === 'psnr' ? ' dB' : ''}`;
