@@ -99,6 +99,21 @@ function buildProgram(): Command {
     .option('--max-attempts <n>', 'attempts per segment before the job fails (default 3)')
     .option('--no-verify', 'skip verification of the output')
     .option('--quality-report', 'also measure PSNR/SSIM against the source, whole and at every seam (one more decode of both)')
+    .option(
+      '--template <name>',
+      'take the output settings from a template (`shardcast templates` lists them); flags given here override it',
+    )
+    .option(
+      '--notify <url>',
+      "POST the job's start, end and failure to this URL, signed with SHARDCAST_WEBHOOK_SECRET (repeat for more)",
+      (v: string, prev: string[] | undefined) => [...(prev ?? []), v],
+    )
+    .option(
+      '--notify-secret-env <name>',
+      'with --notify: the environment variable holding the signing secret (default SHARDCAST_WEBHOOK_SECRET)',
+    )
+    .option('--thumbnails <s>', 'also make a poster, a thumbnail every <s> seconds and a sprite sheet with a WebVTT map, beside the output')
+    .option('--thumbnail-width <px>', 'with --thumbnails: their width (default 160)')
     .option('--no-progress', 'no progress output')
     .option('-y, --overwrite', 'replace the output if it exists')
     .addOption(backendOption());

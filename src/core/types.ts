@@ -389,6 +389,30 @@ export interface TranscodeOptions {
   verify: boolean;
   /** Measure PSNR/SSIM against the source, per seam and whole (one more decode of both); absent = no. */
   qualityReport?: boolean;
+  /** The template (`--template NAME`) the job's options came from, for display; the options are the job's own. */
+  template?: string;
+  /** Webhooks told of the job's start, end and failure (`--notify URL`, templates, the API). */
+  notify?: NotifyTarget[];
+  /** `--thumbnails SECONDS`: a poster, a thumbnail every so many seconds, a sprite sheet and its WebVTT map. */
+  thumbnails?: ThumbnailSpec;
+}
+
+/**
+ * A webhook: every delivery is POSTed as JSON and signed with HMAC-SHA256 under the secret held in the
+ * environment variable `secretEnv` (default SHARDCAST_WEBHOOK_SECRET) of the process that sends it. The
+ * secret itself is never written to the ledger.
+ */
+export interface NotifyTarget {
+  url: string;
+  secretEnv?: string;
+}
+
+/** Thumbnails made inside the segments' encodes (no second decode of the source). */
+export interface ThumbnailSpec {
+  /** A thumbnail every so many seconds of the source, from its start. */
+  everySeconds: number;
+  /** Their width in pixels (the height keeps the picture's aspect ratio, rounded to even). */
+  width: number;
 }
 
 export interface JobRecord {

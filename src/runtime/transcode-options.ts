@@ -77,6 +77,30 @@ export const transcodeFlagsSchema = z.object({
     .transform(Number)
     .optional(),
   vmafModel: z.string().min(1).optional(),
+  template: z.string().optional(),
+  notify: z
+    .union([z.string(), z.array(z.string())])
+    .transform((v) => (Array.isArray(v) ? v : [v]))
+    .pipe(
+      z.array(
+        z
+          .string()
+          .url('--notify must be an http:// or https:// URL')
+          .regex(/^https?:\/\//i, '--notify must be an http:// or https:// URL'),
+      ),
+    )
+    .optional(),
+  notifySecretEnv: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, '--notify-secret-env must be an environment variable name')
+    .optional(),
+  thumbnails: z
+    .string()
+    .regex(/^\d+(\.\d+)?$/, '--thumbnails must be a number of seconds between thumbnails')
+    .transform(Number)
+    .refine((n) => n >= 0.5 && n <= 3600, '--thumbnails must be from 0.5 to 3600 seconds')
+    .optional(),
+  thumbnailWidth: intFlag('--thumbnail-width', 16, 1920).optional(),
   verify: z.boolean().default(true),
   qualityReport: z.boolean().default(false),
 });
@@ -148,6 +172,11 @@ export function parseTranscodeOptions(flags: Record<string, unknown>, output: st
     opts.acceptCutCost = true;
   }
   if (f.qualityReport) opts.qualityReport = true;
+  if (f.template !== undefined) opts.template = f.template;
+  if (f.notify?.length) opts.notify = f.notify.map((url) => ({ url, ...(f.notifySecretEnv ? { secretEnv: f.notifySecretEnv } : {}) }));
+  else if (f.notifySecretEnv !== undefined) throw new UsageError('--notify-secret-env goes with --notify URL');
+  if (f.thumbnails !== undefined) opts.thumbnails = { everySeconds: f.thumbnails, width: f.thumbnailWidth ?? 160 };
+  else if (f.thumbnailWidth !== undefined) throw new UsageError('--thumbnail-width goes with --thumbnails SECONDS');
   return opts;
 }
 
