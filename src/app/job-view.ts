@@ -188,6 +188,8 @@ export function jobView(job: JobRecord, tasks: TaskRecord[], now?: number) {
     source: job.source,
     output: job.output,
     profile: job.options.profile,
+    /** The template (`--template`) the job's options came from. */
+    template: job.options.template,
     /** `--target-quality`: the target and how many segments reached it (each segment's search is in its `quality`). */
     target: targetView(job.options.profile.target, tasks),
     options: {

@@ -31,6 +31,8 @@ export interface GlobalFlags {
   store?: string;
   s3Endpoint?: string;
   redisWaitSeconds?: string;
+  /** `--config`: the templates' file or folder. */
+  config?: string;
 }
 
 type Flags = GlobalFlags & Record<string, unknown>;
@@ -51,6 +53,7 @@ export async function withBackend<T>(
     env: process.env,
     ...(opts.readOnly ? { readOnly: true } : {}),
     ...(opts.progress ? { onProgress: opts.progress.onProgress } : {}),
+    ...(flags.config ? { configPath: flags.config } : {}),
     cluster: {
       ...(flags.redis ? { redis: flags.redis } : {}),
       ...(flags.store ? { store: flags.store } : {}),

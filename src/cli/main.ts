@@ -15,6 +15,7 @@ import {
   transcodeCommand,
 } from './commands.js';
 import { registerAwsCommands } from './aws-commands.js';
+import { givenFlags, templatesCommand } from './template-commands.js';
 import { asInvoked, invocation, pathHint } from './invocation.js';
 import { exitCodeFor, stoppedBy } from './signals.js';
 
@@ -45,6 +46,7 @@ function buildProgram(): Command {
     .option('--json', 'print one JSON document')
     .option('--debug', 'print stack traces on errors')
     .showHelpAfterError()
+    .option('--config <path>', 'templates: a shardcast.config.{json,yaml} file or a folder of template files (env SHARDCAST_CONFIG)')
     .exitOverride();
   if (hint) program.addHelpText('after', `\n${hint}`);
 
@@ -65,6 +67,7 @@ function buildProgram(): Command {
     .option('--height <px>', 'scale to this height, keeping the aspect ratio')
     .option('--width <px>', 'scale to this width, keeping the aspect ratio')
     .option('--audio-codec <codec>', 'aac | opus | copy | none (default aac; opus for .webm)')
+    .option('--max-height <px>', 'scale down to at most this height, keeping the aspect ratio (a shorter source keeps its size)')
     .option('--audio-bitrate <kbps>', 'audio bitrate in kb/s (default 128)')
     .option('--pix-fmt <name>', "output pixel format, e.g. yuv420p (default: the source's bit depth and chroma where the codec holds them)")
     .option('--bit-depth <n>', "output bit depth, 8 or 10 (12 for hevc, vp9), keeping the source's chroma")
@@ -117,7 +120,32 @@ function buildProgram(): Command {
     .option('--no-progress', 'no progress output')
     .option('-y, --overwrite', 'replace the output if it exists')
     .addOption(backendOption());
-  clusterOptions(transcode).action(async (input: string, output: string, _o, cmd: Command) => transcodeCommand(input, output, g(cmd)));
+  clusterOptions(transcode).action(async (input: string, output: string, _o, cmd: Command) =>
+    transcodeCommand(input, output, givenFlags(cmd)),
+  );
+  clusterOptions(
+    program
+      .command('watch')
+      .description('run a job per new file of <dir> once it stops growing, with a template; each file once, across restarts')
+      .argument('<dir>', 'the folder to watch (not its subfolders)')
+      .option('--template <name>', 'the template every job is made with (`shardcast templates` lists them)')
+      .option('--out <dir>', 'where the outputs go: DIR/NAME.EXT, or DIR/NAME/master.m3u8 for a ladder template')
+      .option('--settle-seconds <s>', 'how long a file must stop growing before its job starts (default 5)')
+      .option('--poll-seconds <s>', 'how often the folder is listed (default 2)')
+      .option('--workers <n>', 'parallel encodes of each job (default: number of cores)')
+      .option('--max-attempts <n>', 'attempts per segment before a job fails (default 3)')
+      .option(
+        '--notify <url>',
+        "POST each job's start, end and failure to this URL (repeat for more)",
+        (v: string, prev: string[] | undefined) => [...(prev ?? []), v],
+      )
+      .option('--notify-secret-env <name>', 'with --notify: the environment variable holding the signing secret')
+      .addOption(new Option('--backend <name>', 'where the jobs run: local (default) or cluster').choices(['local', 'cluster'])),
+  ).action(async (dir: string, _o, cmd: Command) => (await import('./watch-command.js')).watchCommand(dir, g(cmd)));
+  program
+    .command('templates')
+    .description('list the templates --template may name (built-in and from shardcast.config.*), with what each makes')
+    .action(async (_o, cmd: Command) => templatesCommand(g(cmd)));
 
   clusterOptions(
     program.command('status').description('show a job and its segments').argument('<jobId>').addOption(backendOption()),

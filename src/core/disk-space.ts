@@ -30,6 +30,9 @@ function pixelShare(analysis: AnalysisHead, profile: EncodeProfile): number {
   } else if (profile.width) {
     h = (sh * profile.width) / sw;
     w = profile.width;
+  } else if (profile.maxHeight && profile.maxHeight < sh) {
+    w = (sw * profile.maxHeight) / sh;
+    h = profile.maxHeight;
   }
   return (w * h) / (sw * sh);
 }

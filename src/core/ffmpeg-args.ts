@@ -55,7 +55,7 @@ export function probeInput(location: string): string[] {
  * values into limited range while the tags still say full (a washed-out picture).
  */
 export function pictureFilters(profile: EncodeProfile, format: OutputFormat): string[] {
-  const { width, height } = profile;
+  const { width, height, maxHeight } = profile;
   const size =
     width && height
       ? [`w=${width}`, `h=${height}`, 'force_original_aspect_ratio=decrease', 'force_divisible_by=2']
@@ -63,7 +63,10 @@ export function pictureFilters(profile: EncodeProfile, format: OutputFormat): st
         ? ['w=-2', `h=${height}`]
         : width
           ? [`w=${width}`, 'h=-2']
-          : [];
+          : maxHeight
+            ? // Down only: a shorter source keeps its height (made even, as the encoders need).
+              ['w=-2', `h='min(${maxHeight},trunc(ih/2)*2)'`]
+            : [];
   const range = format.fullRange ? ['in_range=pc', 'out_range=pc'] : [];
   const f: string[] = format.deinterlace ? [DEINTERLACE] : [];
   if (size.length || range.length) f.push(`scale=${[...size, ...range].join(':')}`);

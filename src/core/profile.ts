@@ -73,6 +73,7 @@ export interface ProfileInput {
   preset?: string;
   width?: number;
   height?: number;
+  maxHeight?: number;
   audioCodec?: AudioCodec;
   audioBitrateKbps?: number;
   pixelFormat?: string;
@@ -101,6 +102,7 @@ export function resolveProfile(p: ProfileInput): EncodeProfile {
   for (const [name, v] of [
     ['width', p.width],
     ['height', p.height],
+    ['max-height', p.maxHeight],
   ] as const) {
     if (v !== undefined && (!Number.isInteger(v) || v < 16 || v > 8192 || v % 2 !== 0)) {
       throw new UsageError(`--${name} must be an even whole number from 16 to 8192`);
@@ -121,6 +123,10 @@ export function resolveProfile(p: ProfileInput): EncodeProfile {
   if (p.deinterlace) profile.deinterlace = true;
   if (p.width !== undefined) profile.width = p.width;
   if (p.height !== undefined) profile.height = p.height;
+  if (p.maxHeight !== undefined) {
+    if (p.width !== undefined || p.height !== undefined) throw new UsageError('--max-height goes without --width and --height');
+    profile.maxHeight = p.maxHeight;
+  }
   return profile;
 }
 

@@ -19,6 +19,11 @@ export interface EncodeProfile {
   /** Target size; undefined keeps the source size. With one of them set the other keeps the aspect ratio. */
   width?: number;
   height?: number;
+  /**
+   * `--max-height`: scale down to this height where the source is taller (keeping the aspect ratio); a shorter
+   * source keeps its size. Not with width/height.
+   */
+  maxHeight?: number;
   audioCodec: AudioCodec;
   audioBitrateKbps: number;
   container: Container;

@@ -11,6 +11,7 @@ import type { Backend as BackendKind, JobEvent, JobRecord, JobSummary, TaskRecor
 import type { Ledger } from '../ports/ledger.js';
 import type { MediaTool } from '../ports/media-tool.js';
 import type { WorkerInfo } from '../adapters/bullmq/protocol.js';
+import { applyTemplate, loadTemplateCatalog, type TemplateCatalog } from './templates.js';
 
 export type { BackendKind };
 
@@ -110,6 +111,13 @@ export interface BackendConfig {
   cluster?: { redis?: string; store?: string; s3Endpoint?: string; redisWaitSeconds?: string };
   /** Test hook of the local home: wraps the ffmpeg runner (to inject faults). Only tests set it. */
   wrapMedia?: (media: MediaTool) => MediaTool;
+  /**
+   * Where a request's `template` is looked up: a catalog already read, or the config file or folder to read
+   * (`--config`); neither: SHARDCAST_CONFIG, else `shardcast.config.*` in the working folder, read when a request
+   * names a template.
+   */
+  templates?: TemplateCatalog;
+  configPath?: string;
 }
 
 /**
@@ -117,7 +125,29 @@ export interface BackendConfig {
  * 0.4 s to load.
  */
 export async function openBackend(cfg: BackendConfig): Promise<Backend> {
+  return withTemplates(await openHome(cfg), cfg);
+}
+
+async function openHome(cfg: BackendConfig): Promise<Backend> {
   if (cfg.kind === 'local') return (await import('./local/local-backend.js')).openLocalBackend(cfg);
   if (cfg.kind === 'cluster') return (await import('./cluster/cluster-backend.js')).openClusterBackend(cfg);
   return (await import('./aws/workflow-backend.js')).openWorkflowBackend(cfg);
+}
+
+/**
+ * Every home's `submit` takes `options.template`: the template's options go under the request's own, once, here,
+ * before the home sees the request (runtime/templates.ts). The catalog is read only when a request names one.
+ */
+function withTemplates<B extends Backend>(backend: B, cfg: BackendConfig): B {
+  const submit = backend.submit.bind(backend);
+  return {
+    ...backend,
+    async submit(req, hooks) {
+      if (req.options.template === undefined) return submit(req, hooks);
+      const catalog =
+        cfg.templates ??
+        (await loadTemplateCatalog({ ...(cfg.configPath ? { explicit: cfg.configPath } : {}), env: cfg.env, cwd: process.cwd() }));
+      return submit(applyTemplate(req, catalog), hooks);
+    },
+  };
 }

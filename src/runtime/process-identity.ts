@@ -2,7 +2,7 @@
  * This process as a worker and lease holder, the same in every home: its id (`host:pid/start`), whether a
  * worker of this host is still alive, and new job ids.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 
@@ -10,6 +10,15 @@ const HOST = hostname();
 
 export function newJobId(): string {
   return randomBytes(8).toString('hex').slice(0, 12);
+}
+
+/**
+ * The job id of something that starts jobs by itself (a watched file, an uploaded object): the same parts give
+ * the same id, so a second sight of the same file or object finds its job instead of making another. 16 hex
+ * digits (a random id has 12).
+ */
+export function jobIdFor(...parts: string[]): string {
+  return createHash('sha256').update(parts.join('\0')).digest('hex').slice(0, 16);
 }
 
 /**

@@ -34,6 +34,7 @@ export const transcodeFlagsSchema = z.object({
     .optional(),
   height: intFlag('--height', 16, 8192).optional(),
   width: intFlag('--width', 16, 8192).optional(),
+  maxHeight: intFlag('--max-height', 16, 8192).optional(),
   audioCodec: z.enum(['aac', 'opus', 'copy', 'none'], { message: '--audio-codec must be one of aac, opus, copy, none' }).optional(),
   audioBitrate: intFlag('--audio-bitrate', 16, 512).optional(),
   segmentSeconds: z
@@ -118,9 +119,11 @@ export function parseTranscodeOptions(flags: Record<string, unknown>, output: st
     if (f.ladder !== undefined) throw new UsageError('--ladder needs an HLS output: a path ending in .m3u8 (e.g. out/master.m3u8)');
     if (f.dash) throw new UsageError('--dash needs an HLS output: a path ending in .m3u8 (the manifest.mpd is written beside it)');
     if (f.segmentDuration !== undefined) throw new UsageError('--segment-duration needs an HLS output: a path ending in .m3u8');
+    if (f.publishEarly)
+      throw new UsageError('--publish-early needs an HLS output: a path ending in .m3u8 (a single file plays only once whole)');
   } else {
-    if (f.width !== undefined || f.height !== undefined)
-      throw new UsageError('--width and --height do not apply to a ladder: list the rendition heights with --ladder');
+    if (f.width !== undefined || f.height !== undefined || f.maxHeight !== undefined)
+      throw new UsageError('--width, --height and --max-height do not apply to a ladder: list the rendition heights with --ladder');
     if (f.videoCodec && !(LADDER_CODECS as readonly string[]).includes(f.videoCodec))
       throw new UsageError(`a ladder is encoded with ${LADDER_CODECS.join(' or ')} (fMP4 renditions players take), not ${f.videoCodec}`);
     if (f.qualityReport)
@@ -135,6 +138,7 @@ export function parseTranscodeOptions(flags: Record<string, unknown>, output: st
     ...(f.preset ? { preset: f.preset } : {}),
     ...(f.width !== undefined ? { width: f.width } : {}),
     ...(f.height !== undefined ? { height: f.height } : {}),
+    ...(f.maxHeight !== undefined ? { maxHeight: f.maxHeight } : {}),
     ...(f.audioCodec ? { audioCodec: f.audioCodec } : {}),
     ...(f.audioBitrate !== undefined ? { audioBitrateKbps: f.audioBitrate } : {}),
     ...(f.pixFmt !== undefined ? { pixelFormat: f.pixFmt } : {}),

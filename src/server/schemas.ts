@@ -53,6 +53,7 @@ export const jobOptionsProperties = {
   preset: { type: 'string', pattern: '^[a-z0-9]{1,20}$' },
   height: { type: 'integer', minimum: 16, maximum: 8192 },
   width: { type: 'integer', minimum: 16, maximum: 8192 },
+  maxHeight: { type: 'integer', minimum: 16, maximum: 8192 },
   audioCodec: { type: 'string', enum: ['aac', 'opus', 'copy', 'none'] },
   audioBitrate: { type: 'integer', minimum: 16, maximum: 512 },
   segmentSeconds: { type: 'number', minimum: 0.5, maximum: 3600 },
