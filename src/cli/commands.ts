@@ -7,6 +7,7 @@ import { loadJobView } from '../app/job-view.js';
 import { refusedAtInput } from '../app/remove-job.js';
 import { ShardcastError, UsageError } from '../core/errors.js';
 import { VIDEO_ENCODERS, AUDIO_ENCODERS } from '../core/profile.js';
+import { firstPlayableText } from '../core/early-publish.js';
 import { describeQuality } from '../core/quality-report.js';
 import { positionText, scoreText, segmentQualityText, trialsText } from '../core/target-text.js';
 import type { Backend as BackendKind, JobRecord, JobStatus, JobSummary } from '../core/types.js';
@@ -129,6 +130,7 @@ export function summary(job: JobRecord, pictureNotices: string[] = [], target?: 
   parts.push(
     `in ${formatClock(t.totalMs ?? 0)} (analyze ${t.analyzeMs ?? 0} ms, encode ${t.encodeMs ?? 0} ms, merge ${t.mergeMs ?? 0} ms, verify ${t.verifyMs ?? 0} ms${t.qualityMs !== undefined ? `, quality ${t.qualityMs} ms` : ''})`,
   );
+  parts.push(...firstPlayableText(t));
   return [
     parts.join('; '),
     ...[...pictureNotices, ...(job.plan?.notices ?? [])].map((n) => `note: ${n}`),
@@ -159,6 +161,7 @@ export function statusText(view: JobView): string {
         `  ${r.name.padEnd(5)} ${r.kind === 'video' ? `${r.width}x${r.height}`.padEnd(10) : r.kind.padEnd(10)} ${r.codecs ?? 'webvtt'}  ${r.segments} segments  ${(r.bytes / 1e6).toFixed(2)} MB${r.kind !== 'subtitles' ? `  ${Math.round(r.averageBitrate / 1000)} kb/s avg, ${Math.round(r.peakBitrate / 1000)} kb/s peak` : ''}`,
     ),
     ...(view.target ? targetLines(view.target) : []),
+    ...firstPlayableText(view.timings).map((l) => `  ${l}`),
     `  segments ${view.segmentsDone}/${view.segmentsTotal} done${view.segmentsFailed ? `, ${view.segmentsFailed} failed` : ''}`,
     ...view.segments.flatMap((s) => [
       `  ${s.key.split('/')[1]}  ${s.status.padEnd(7)}  ${s.startTime.toFixed(2)}-${s.endTime.toFixed(2)} s  attempts ${s.attempts}${s.wallMs ? `  ${(s.wallMs / 1000).toFixed(1)} s` : ''}${s.status === 'running' && s.progress ? `  frame ${s.progress.frames} of ${s.frameCount}${s.progress.fps ? `, ${s.progress.fps.toFixed(1)} fps` : ''}` : ''}${s.worker && s.status !== 'pending' ? `  on ${s.worker.replace(/\/\d+$/, '')}` : ''}${s.error ? `  ${s.error}` : ''}`,

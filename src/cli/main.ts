@@ -117,6 +117,7 @@ function buildProgram(): Command {
     )
     .option('--thumbnails <s>', 'also make a poster, a thumbnail every <s> seconds and a sprite sheet with a WebVTT map, beside the output')
     .option('--thumbnail-width <px>', 'with --thumbnails: their width (default 160)')
+    .option('--publish-early', 'ladders: publish the playlists as the first segments are done, so a player can start before the job ends')
     .option('--no-progress', 'no progress output')
     .option('-y, --overwrite', 'replace the output if it exists')
     .addOption(backendOption());

@@ -7,6 +7,7 @@
  * between them at any segment with no glitch. A task (one ffmpeg, one decode, one encoder per rung) makes a run
  * of whole media segments, so the encoded pieces *are* the HLS/DASH media segments: nothing is remuxed after.
  */
+import { headFirstBounds } from './early-publish.js';
 import { UsageError } from './errors.js';
 import type {
   EncodeProfile,
@@ -159,11 +160,13 @@ export interface LadderPlanInput {
   /** Task target length (s). */
   targetSeconds: number;
   workers?: number;
+  /** `--publish-early`: tasks growing from one media segment (headFirstBounds), encoded in timeline order. */
+  headFirst?: boolean;
 }
 
 /**
- * Tasks made of whole media segments: at most targetSeconds each (at least one media segment) (at least one media segment), the segments
- * shared out evenly; never fewer tasks than workers while there are segments enough. Longest first.
+ * Tasks made of whole media segments: at most targetSeconds each (at least one media segment), the segments shared
+ * out evenly; never fewer tasks than workers while there are segments enough. Longest first (or head first).
  */
 export function planLadderTasks(input: LadderPlanInput): { plan: SegmentPlan; media: TaskMediaSegments[] } {
   const { frameTimes: times, starts } = input;
@@ -177,9 +180,10 @@ export function planLadderTasks(input: LadderPlanInput): { plan: SegmentPlan; me
   const endOfAll = times[total - 1]! + input.lastFrameDuration;
   const segments: PlannedSegment[] = [];
   const media: TaskMediaSegments[] = [];
-  for (let i = 0; i < n; i++) {
-    const a = Math.floor((i * m) / n);
-    const b = Math.floor(((i + 1) * m) / n);
+  const bounds = input.headFirst ? headFirstBounds(m, per) : Array.from({ length: n + 1 }, (_, i) => Math.floor((i * m) / n));
+  for (let i = 0; i + 1 < bounds.length; i++) {
+    const a = bounds[i]!;
+    const b = bounds[i + 1]!;
     const startFrame = starts[a]!;
     const next = b < m ? starts[b]! : total;
     segments.push({
@@ -197,7 +201,7 @@ export function planLadderTasks(input: LadderPlanInput): { plan: SegmentPlan; me
     .sort((x, y) => {
       const dx = segments[x]!.endTime - segments[x]!.startTime;
       const dy = segments[y]!.endTime - segments[y]!.startTime;
-      return dy - dx || x - y;
+      return input.headFirst ? x - y : dy - dx || x - y;
     });
   return { plan: { segments, targetSeconds: per * input.segmentSeconds, totalFrames: total, encodeOrder }, media };
 }

@@ -55,6 +55,7 @@ export const EVENT_TYPES = [
   'job.note',
   'job.merging',
   'job.ladder',
+  'job.published',
   'job.quality',
   'job.done',
   'job.failed',

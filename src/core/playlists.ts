@@ -13,6 +13,17 @@ export interface MediaSegmentEntry {
   duration: number;
   bytes: number;
   frames: number;
+  /** A video segment's keyframes, for its I-frame playlist (core/iframe-playlist.ts); absent in older manifests. */
+  keyframes?: KeyframeRange[];
+}
+
+/** A keyframe in a media segment: its bytes (its fragment's moof through its own sample) and presentation time. */
+export interface KeyframeRange {
+  /** Byte offset of its fragment in the segment file, and the length from there to the end of the keyframe's sample. */
+  offset: number;
+  length: number;
+  /** Presentation time (timescale ticks, the rendition's timeline). */
+  time: number;
 }
 
 export interface RenditionIndex {
@@ -92,19 +103,24 @@ export function targetDuration(durations: number[]): number {
 
 const q = (s: string) => `"${s.replace(/["\r\n]/g, '')}"`;
 
-export function mediaPlaylist(r: RenditionIndex): string {
+/**
+ * A rendition's media playlist: VOD (the whole rendition, ENDLIST), or EVENT (a job publishing early: the segments
+ * done so far, no ENDLIST, so a player reloads it; core/early-publish.ts). The target duration of an EVENT
+ * playlist is given (it may not change while the playlist grows: RFC 8216 6.2.1), else measured.
+ */
+export function mediaPlaylist(r: RenditionIndex, type: 'VOD' | 'EVENT' = 'VOD', target?: number): string {
   const secs = r.segments.map((s) => s.duration / r.timescale);
   const lines = [
     '#EXTM3U',
     '#EXT-X-VERSION:7',
-    `#EXT-X-TARGETDURATION:${targetDuration(secs)}`,
+    `#EXT-X-TARGETDURATION:${target ?? targetDuration(secs)}`,
     '#EXT-X-MEDIA-SEQUENCE:0',
-    '#EXT-X-PLAYLIST-TYPE:VOD',
+    `#EXT-X-PLAYLIST-TYPE:${type}`,
     '#EXT-X-INDEPENDENT-SEGMENTS',
     `#EXT-X-MAP:URI=${q(r.init)}`,
   ];
   r.segments.forEach((s, i) => lines.push(`#EXTINF:${secs[i]!.toFixed(6)},`, s.file));
-  lines.push('#EXT-X-ENDLIST');
+  if (type === 'VOD') lines.push('#EXT-X-ENDLIST');
   return lines.join('\n') + '\n';
 }
 
@@ -126,8 +142,11 @@ export function subtitlePlaylist(s: SubtitleIndex): string {
 const AUDIO_GROUP = 'audio';
 const SUBTITLE_GROUP = 'subs';
 
-/** The master playlist: one EXT-X-STREAM-INF per video rendition, the audio and subtitles as EXT-X-MEDIA groups. */
-export function masterPlaylist(l: LadderIndex): string {
+/**
+ * The master playlist: one EXT-X-STREAM-INF per video rendition, the audio and subtitles as EXT-X-MEDIA groups,
+ * and an EXT-X-I-FRAME-STREAM-INF per entry of `iframes` (core/iframe-playlist.ts).
+ */
+export function masterPlaylist(l: LadderIndex, iframes: string[] = []): string {
   const lines = ['#EXTM3U', '#EXT-X-VERSION:7', '#EXT-X-INDEPENDENT-SEGMENTS'];
   l.audio.forEach((a, i) => {
     lines.push(
@@ -156,6 +175,7 @@ export function masterPlaylist(l: LadderIndex): string {
     ];
     lines.push(`#EXT-X-STREAM-INF:${attrs.join(',')}`, `${v.name}/index.m3u8`);
   }
+  lines.push(...iframes);
   return lines.join('\n') + '\n';
 }
 
@@ -214,8 +234,19 @@ export function dashPeriodStart(l: Pick<LadderIndex, 'video' | 'timelineStart'>)
   return firsts.length ? Math.min(...firsts) : l.timelineStart;
 }
 
-/** The DASH manifest over the same init and media segment files as the HLS playlists. */
-export function dashManifest(l: LadderIndex): string {
+/**
+ * A DASH manifest that grows (a job publishing early): `type="dynamic"`, the period anchored at
+ * `availabilityStartTime`, reloaded every `minimumUpdatePeriod` seconds; no time-shift limit, so every segment
+ * published stays in it (HLS's EVENT). Times are ISO 8601 (UTC), given: core reads no clock.
+ */
+export interface DynamicMpd {
+  availabilityStartTime: string;
+  publishTime: string;
+  minimumUpdatePeriod: number;
+}
+
+/** The DASH manifest over the same init and media segment files as the HLS playlists; static unless `dynamic`. */
+export function dashManifest(l: LadderIndex, dynamic?: DynamicMpd): string {
   const periodStart = dashPeriodStart(l);
   const end = Math.max(
     0,
@@ -228,7 +259,9 @@ export function dashManifest(l: LadderIndex): string {
   const fps = Number(l.frameRate.toFixed(3));
   const lines = [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<MPD xmlns="urn:mpeg:dash:schema:mpd:2011" profiles="urn:mpeg:dash:profile:isoff-live:2011" type="static" mediaPresentationDuration="${isoDuration(end)}" minBufferTime="${isoDuration(Math.ceil(maxSegment))}">`,
+    dynamic
+      ? `<MPD xmlns="urn:mpeg:dash:schema:mpd:2011" profiles="urn:mpeg:dash:profile:isoff-live:2011" type="dynamic" availabilityStartTime="${dynamic.availabilityStartTime}" publishTime="${dynamic.publishTime}" minimumUpdatePeriod="${isoDuration(dynamic.minimumUpdatePeriod)}" minBufferTime="${isoDuration(Math.ceil(maxSegment))}">`
+      : `<MPD xmlns="urn:mpeg:dash:schema:mpd:2011" profiles="urn:mpeg:dash:profile:isoff-live:2011" type="static" mediaPresentationDuration="${isoDuration(end)}" minBufferTime="${isoDuration(Math.ceil(maxSegment))}">`,
     '  <Period id="0" start="PT0S">',
   ];
   if (l.video.length) {

@@ -295,6 +295,8 @@ export interface JobTimings {
   /** The quality report's decode of output and source (only with --quality-report or when asked later). */
   qualityMs?: number;
   totalMs?: number;
+  /** `--publish-early`: from the run's start to the first playable prefix's playlists (event job.published). */
+  firstPlayableMs?: number;
 }
 
 export interface VerifyReport {
@@ -400,6 +402,11 @@ export interface TranscodeOptions {
   notify?: NotifyTarget[];
   /** `--thumbnails SECONDS`: a poster, a thumbnail every so many seconds, a sprite sheet and its WebVTT map. */
   thumbnails?: ThumbnailSpec;
+  /**
+   * `--publish-early` (ladders only): segments encoded in timeline order and the playlists published as EVENT
+   * playlists of the done prefix while the job runs (core/early-publish.ts), so a player can start before the end.
+   */
+  publishEarly?: boolean;
 }
 
 /**

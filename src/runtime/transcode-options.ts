@@ -102,6 +102,7 @@ export const transcodeFlagsSchema = z.object({
     .refine((n) => n >= 0.5 && n <= 3600, '--thumbnails must be from 0.5 to 3600 seconds')
     .optional(),
   thumbnailWidth: intFlag('--thumbnail-width', 16, 1920).optional(),
+  publishEarly: z.boolean().optional(),
   verify: z.boolean().default(true),
   qualityReport: z.boolean().default(false),
 });
@@ -119,6 +120,7 @@ export function parseTranscodeOptions(flags: Record<string, unknown>, output: st
     if (f.ladder !== undefined) throw new UsageError('--ladder needs an HLS output: a path ending in .m3u8 (e.g. out/master.m3u8)');
     if (f.dash) throw new UsageError('--dash needs an HLS output: a path ending in .m3u8 (the manifest.mpd is written beside it)');
     if (f.segmentDuration !== undefined) throw new UsageError('--segment-duration needs an HLS output: a path ending in .m3u8');
+    if (f.publishEarly) throw new UsageError('--publish-early needs an HLS output: a path ending in .m3u8 (a single file plays only once whole)');
     if (f.publishEarly)
       throw new UsageError('--publish-early needs an HLS output: a path ending in .m3u8 (a single file plays only once whole)');
   } else {
@@ -181,6 +183,7 @@ export function parseTranscodeOptions(flags: Record<string, unknown>, output: st
   else if (f.notifySecretEnv !== undefined) throw new UsageError('--notify-secret-env goes with --notify URL');
   if (f.thumbnails !== undefined) opts.thumbnails = { everySeconds: f.thumbnails, width: f.thumbnailWidth ?? 160 };
   else if (f.thumbnailWidth !== undefined) throw new UsageError('--thumbnail-width goes with --thumbnails SECONDS');
+  if (f.publishEarly) opts.publishEarly = true;
   return opts;
 }
 

@@ -18,6 +18,7 @@ type JobOptionsInput = {
   verify?: boolean;
   qualityReport?: boolean;
   dash?: boolean;
+  publishEarly?: boolean;
   acceptCutCost?: boolean;
   deinterlace?: boolean;
 } & Record<string, unknown>;
@@ -42,10 +43,11 @@ function normalizeOptions(
     verify: input.verify ?? true,
     qualityReport: input.qualityReport ?? false,
     ...(input.dash ? { dash: true } : {}),
+    ...(input.publishEarly ? { publishEarly: true } : {}),
     ...(input.acceptCutCost ? { acceptCutCost: true } : {}),
     ...(input.deinterlace ? { deinterlace: true } : {}),
   };
-  const own = new Set(['container', 'verify', 'qualityReport', 'dash', 'acceptCutCost', 'deinterlace']);
+  const own = new Set(['container', 'verify', 'qualityReport', 'dash', 'publishEarly', 'acceptCutCost', 'deinterlace']);
   for (const [k, v] of Object.entries(input)) {
     if (!own.has(k) && v !== undefined) flags[k] = typeof v === 'string' ? v : JSON.stringify(v);
   }

@@ -70,6 +70,11 @@ export const jobOptionsProperties = {
     description: 'with container hls: rungs, e.g. 1080,720:3000k,480',
   },
   dash: { type: 'boolean', default: false, description: 'with container hls: also manifest.mpd' },
+  publishEarly: {
+    type: 'boolean',
+    default: false,
+    description: 'with container hls: publish the playlists as the first segments are done (EVENT playlists), the VOD ones at the end',
+  },
   segmentDuration: { type: 'number', minimum: 1, maximum: 30, description: 'with container hls: media segment duration (s)' },
   targetQuality: {
     type: 'string',

@@ -35,6 +35,8 @@ export interface ClusterExecutorOptions {
   onProgress?: (p: { key: string; frames: number }) => void;
   /** Milliseconds between full reads of the flow's state, besides the event stream (default 5000). */
   reconcileMs?: number;
+  /** After a task's result is recorded (the coordinator's early publish, app/outputs/ladder/publish-early.ts). */
+  onTaskDone?: (jobId: string) => Promise<void>;
   /** Delay before a failed task's next attempt: exponential from this (default 500 ms). */
   backoffMs?: number;
   /**
@@ -431,6 +433,7 @@ class FlowRun {
     }
     await this.rules.recordResult(task, cur, r, stored);
     this.settle(cid, 'done');
+    await this.opts.onTaskDone?.(this.jobId);
   }
 
   /** A failed event: final when the child is in BullMQ's failed state (no attempt left, or not retryable). */

@@ -23,6 +23,7 @@ import { checkPaths } from '../job-paths.js';
 import { openClusterStore, parseStore, storeLocation, storeQueueKey, type ClusterStore } from './cluster-store.js';
 import { clusterDoctor } from './cluster-doctor.js';
 import { clusterSettings, type ClusterSettings } from './cluster-settings.js';
+import { publishDonePrefix } from '../../app/outputs/ladder/publish-early.js';
 
 /** The event that remembers a job's Redis and store. */
 const HOME_EVENT = 'cluster.home';
@@ -82,6 +83,7 @@ export function openClusterBackend(cfg: BackendConfig): ClusterBackend {
       ...(home.storeId ? { storeId: home.storeId } : {}),
       ...(cfg.onProgress ? { onProgress: cfg.onProgress } : {}),
       ...(settings.redisWaitMs ? { redisWaitMs: settings.redisWaitMs } : {}),
+      onTaskDone: (jobId: string) => publishDonePrefix(deps, jobId),
     });
   /** Redis reachable and fit, the store writable and marked: before a job is made or continued. */
   const checkHome = async (home: ClusterHome) => {

@@ -9,6 +9,7 @@ import { LocalBlobStore } from '../../adapters/local/local-blob-store.js';
 import { WorkerPoolExecutor } from '../../adapters/local/worker-pool-executor.js';
 import type { AppDeps, TaskProgress } from '../../app/deps.js';
 import { encodeStep } from '../../app/run-steps.js';
+import { makeEarlyPublisher } from '../../app/outputs/ladder/publish-early.js';
 import type { JobRecord } from '../../core/types.js';
 import { makeAppDeps, openMediaTool } from '../app-deps.js';
 import { isLocalWorkerAlive } from '../process-identity.js';
@@ -45,11 +46,13 @@ export function makeLocalRuntime(cfg: LocalRuntimeConfig): LocalRuntime {
   return {
     deps,
     executorFor(job) {
+      const publish = job.options.publishEarly ? makeEarlyPublisher(deps) : undefined;
       return new WorkerPoolExecutor({
         concurrency: job.options.workers,
         maxAttempts: job.options.maxAttempts,
         runTask: async (task, signal) => {
           await encodeStep(deps, task, signal ? { signal } : {});
+          await publish?.(task.jobId);
         },
       });
     },

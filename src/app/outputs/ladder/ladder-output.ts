@@ -12,6 +12,7 @@ import { asDiskFull } from '../../disk-space.js';
 import { beginVerify, recordResult } from '../../transitions.js';
 import type { OutputKind } from '../output-kind.js';
 import { encodeLadderAudio, encodeLadderSegment } from './ladder-task.js';
+import { firstPlayableMs } from './publish-early.js';
 import { publishLadder } from './publish-ladder.js';
 
 export const ladderOutput: OutputKind = {
@@ -38,6 +39,7 @@ export const ladderOutput: OutputKind = {
       segmentSeconds: ladder.segmentSeconds,
       targetSeconds,
       workers: opts.workers,
+      ...(opts.publishEarly ? { headFirst: true } : {}),
     });
     const fixed = { ...ladder, rungs, ...ladderTimeline(analysis, opts.profile) };
     const options = JSON.stringify(fixed) === JSON.stringify(ladder) ? opts : { ...opts, profile: { ...opts.profile, ladder: fixed } };
@@ -72,7 +74,13 @@ export const ladderOutput: OutputKind = {
         .join('; ')}), ${r.filter((x) => x.kind === 'audio').length} audio, ${r.filter((x) => x.kind === 'subtitles').length} subtitles`,
       { renditions: r.length },
     );
-    await beginVerify(deps.ledger, job.id, { ...job.timings, mergeMs, verifyMs: 0 });
+    const playable = job.options.publishEarly ? await firstPlayableMs(deps, job.id) : undefined;
+    await beginVerify(deps.ledger, job.id, {
+      ...job.timings,
+      mergeMs,
+      verifyMs: 0,
+      ...(playable !== undefined ? { firstPlayableMs: playable } : {}),
+    });
     return recordResult(deps.ledger, job.id, { result });
   },
 };

@@ -11,6 +11,7 @@
 import { basename, join } from 'node:path/posix';
 import { SegmentCheckError } from '../../../core/errors.js';
 import { Fmp4Error, readInit, rebuildFragment, splitFragments, type FragmentInfo, type InitInfo, type Sample } from '../../../core/fmp4.js';
+import { keyframeRanges } from '../../../core/iframe-playlist.js';
 import { buildLadderAudioArgs, buildLadderEncodeArgs } from '../../../core/ladder-args.js';
 import {
   audioPriming,
@@ -146,6 +147,7 @@ async function publishGroups(
       duration: samples.reduce((a, x) => a + x.duration, 0),
       bytes: bytes.length,
       frames: samples.length,
+      ...(kind === 'video' ? { keyframes: keyframeRanges(bytes, init) } : {}),
     });
   }
   const initLocal = await c.deps.blobs.writeScratchFile(c.job.id, `${stemOf(c.task)}.${name}.init.mp4`, buf.subarray(0, initEnd));

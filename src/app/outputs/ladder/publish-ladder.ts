@@ -24,7 +24,8 @@ import {
   type SubtitleIndex,
 } from '../../../core/playlists.js';
 import { ladderOf } from '../../../core/job-head.js';
-import type { AnalyzedJob, JobResult, RenditionResult, VerifyReport } from '../../../core/types.js';
+import { IFRAME_PLAYLIST, iframeEntries, iframePlaylist, iframeStreamInf } from '../../../core/iframe-playlist.js';
+import type { AnalyzedJob, JobResult, RenditionResult, TaskRecord, VerifyReport } from '../../../core/types.js';
 import type { AppDeps } from '../../deps.js';
 import { emit } from '../../deps.js';
 import type { TaskManifest } from './ladder-task.js';
@@ -42,7 +43,7 @@ function spanSeconds(r: RenditionIndex): number {
 }
 
 /** Joins the tasks' parts of each rendition; a second init that differs from the first fails the job. */
-function gather(manifests: TaskManifest[], failures: string[]): Map<string, Gathered> {
+export function gather(manifests: TaskManifest[], failures: string[]): Map<string, Gathered> {
   const out = new Map<string, Gathered & { initChecksum: string; from: string }>();
   for (const m of manifests) {
     for (const r of m.renditions) {
@@ -103,7 +104,7 @@ function checkRenditions(
 }
 
 /** Writes text into the output folder (through the job's scratch, so an S3 output gets one upload). */
-async function writeOutputFile(deps: AppDeps, job: AnalyzedJob, relative: string, content: string): Promise<void> {
+export async function writeOutputFile(deps: AppDeps, job: AnalyzedJob, relative: string, content: string): Promise<void> {
   const local = await deps.blobs.writeScratchFile(job.id, `out-${relative.replace(/[^A-Za-z0-9._-]/g, '_')}`, content);
   await deps.blobs.commitOutput(local, ladderLocation(job.output, relative));
 }
@@ -170,17 +171,24 @@ function renditionResult(r: RenditionIndex): RenditionResult {
   };
 }
 
-/** Publishes a ladder whose tasks are all done: checks, playlists, master last. */
-export async function publishLadder(deps: AppDeps, job: AnalyzedJob): Promise<JobResult> {
-  const tasks = await deps.ledger.listTasks(job.id);
-  const scratch = await deps.blobs.scratchDir(job.id);
+/** The manifests of the given tasks (their output blobs), read through the job's scratch folder. */
+export async function readManifests(deps: AppDeps, jobId: string, tasks: TaskRecord[], tag = 'manifest'): Promise<TaskManifest[]> {
+  const scratch = await deps.blobs.scratchDir(jobId);
   const manifests: TaskManifest[] = [];
   for (const t of tasks) {
-    const local = join(scratch, `manifest-${t.kind}-${t.index}.json`);
+    const local = join(scratch, `${tag}-${t.kind}-${t.index}.json`);
     await deps.blobs.getFile(t.outputKey, local);
     manifests.push(JSON.parse((await deps.blobs.readLocal(local)).toString('utf8')) as TaskManifest);
     await deps.blobs.discardLocal(local);
   }
+  return manifests;
+}
+
+/** Publishes a ladder whose tasks are all done: checks, playlists, master last. */
+export async function publishLadder(deps: AppDeps, job: AnalyzedJob): Promise<JobResult> {
+  const tasks = await deps.ledger.listTasks(job.id);
+  const scratch = await deps.blobs.scratchDir(job.id);
+  const manifests = await readManifests(deps, job.id, tasks);
   const failures: string[] = [];
   const gathered = gather(manifests, failures);
   const ladder = ladderOf(job.options.profile);
@@ -229,6 +237,13 @@ export async function publishLadder(deps: AppDeps, job: AnalyzedJob): Promise<Jo
     await deps.blobs.commitOutput(local, ladderLocation(job.output, `${g.rendition.name}/init.mp4`));
     await writeOutputFile(deps, job, `${g.rendition.name}/index.m3u8`, mediaPlaylist(g.rendition));
   }
+  const iframes: string[] = [];
+  for (const g of video) {
+    const entries = iframeEntries(g.rendition);
+    if (!entries.length) continue;
+    await writeOutputFile(deps, job, `${g.rendition.name}/${IFRAME_PLAYLIST}`, iframePlaylist(g.rendition, entries));
+    iframes.push(iframeStreamInf(g.rendition, entries));
+  }
   const periodStart = dashPeriodStart({ video: video.map((g) => g.rendition), timelineStart: ladder.timelineStart ?? 0 });
   const subs = await subtitles(deps, job, scratch, periodStart);
   for (const s of subs) await writeOutputFile(deps, job, `${s.name}/index.m3u8`, subtitlePlaylist(s));
@@ -241,7 +256,7 @@ export async function publishLadder(deps: AppDeps, job: AnalyzedJob): Promise<Jo
     timelineStart: ladder.timelineStart ?? 0,
   };
   if (ladder.dash) await writeOutputFile(deps, job, 'manifest.mpd', dashManifest(index));
-  const master = masterPlaylist(index);
+  const master = masterPlaylist(index, iframes);
   const local = await deps.blobs.writeScratchFile(job.id, 'master.m3u8', master);
   await deps.blobs.commitOutput(local, job.output);
   const renditions = [
