@@ -15,6 +15,8 @@ import { stateDirOf } from '../runtime/job-paths.js';
 import type { GlobalFlags } from './commands.js';
 import { onStopSignal } from './signals.js';
 import { flagText } from './flag-text.js';
+import { BUILTIN_TEMPLATES } from '../core/templates.js';
+import { loadTemplateCatalog, type TemplateCatalog } from '../runtime/templates.js';
 
 const serveFlagsSchema = z.object({
   host: z
@@ -44,7 +46,11 @@ export function defaultWebDir(): string {
   return resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'web', 'dist');
 }
 
-export function buildServerConfig(flags: GlobalFlags & Record<string, unknown>, env: NodeJS.ProcessEnv): ServerConfig {
+export function buildServerConfig(
+  flags: GlobalFlags & Record<string, unknown>,
+  env: NodeJS.ProcessEnv,
+  templates: TemplateCatalog = { templates: [...BUILTIN_TEMPLATES] },
+): ServerConfig {
   const r = serveFlagsSchema.safeParse({ ...flags, port: flags.port === undefined ? undefined : flagText(flags.port) });
   if (!r.success) throw new UsageError(r.error.issues[0]?.message ?? 'invalid options');
   const f = r.data;
@@ -70,6 +76,7 @@ export function buildServerConfig(flags: GlobalFlags & Record<string, unknown>, 
       ...(flags.redisWaitSeconds !== undefined ? { redisWaitSeconds: String(flags.redisWaitSeconds) } : {}),
     },
     logRequests: flags.debug === true,
+    templates,
   };
 }
 
@@ -134,7 +141,13 @@ export function servingLines(
 }
 
 export async function serveCommand(flags: GlobalFlags & Record<string, unknown>): Promise<void> {
-  const config = buildServerConfig(flags, process.env);
+  // A wrong template file stops the server here, in one line, rather than every job that names one.
+  const templates = await loadTemplateCatalog({
+    ...(flags.config ? { explicit: flags.config } : {}),
+    env: process.env,
+    cwd: process.cwd(),
+  });
+  const config = buildServerConfig(flags, process.env, templates);
   let server;
   try {
     server = await startServer(config);

@@ -11,6 +11,7 @@ import { registerActionRoutes } from './routes-actions.js';
 import { registerCreateRoute } from './routes-create.js';
 import { registerJobRoutes } from './routes-jobs.js';
 import type { ServerContext } from './server-context.js';
+import { registerPipelineRoutes } from './routes-pipelines.js';
 import { registerEventStream, type SseTiming } from './sse.js';
 import { registerStaticWeb } from './static-web.js';
 
@@ -46,6 +47,7 @@ export async function buildApp(ctx: ServerContext, opts: BuildAppOptions = {}): 
   registerJobRoutes(app, ctx);
   registerActionRoutes(app, ctx);
   registerEventStream(app, ctx, opts.sseTiming);
+  registerPipelineRoutes(app, ctx);
   registerOpenApiRoute(app);
   await registerStaticWeb(app, config.webDir, config.stateDir);
   return app;

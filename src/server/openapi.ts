@@ -18,7 +18,10 @@ export async function registerOpenApi(app: FastifyInstance, requireToken: boolea
           '`Authorization: Bearer <token>` (or `?token=` for EventSource and media elements). Errors are ' +
           '`{ "error": code, "message": text }`.',
       },
-      tags: [{ name: 'jobs', description: 'transcoding jobs' }],
+      tags: [
+        { name: 'jobs', description: 'transcoding jobs' },
+        { name: 'pipelines', description: 'templates and watched folders: jobs started without a person' },
+      ],
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       ...(requireToken ? { security: [{ bearer: [] }] } : {}),
     },

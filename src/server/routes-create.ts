@@ -7,6 +7,7 @@
 import { rm } from 'node:fs/promises';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { newJobId } from '../runtime/process-identity.js';
+import { findTemplate, type TemplateCatalog } from '../runtime/templates.js';
 import { HttpError } from './http-errors.js';
 import { resolveUnderRoots } from './job-files.js';
 import { createJobJsonBody, createJobMultipartBody, errorResponses, errorSchema, jobOptionsSchema, tokenQuery } from './schemas.js';
@@ -25,6 +26,7 @@ type JobOptionsInput = {
 
 /** Validates option fields (multipart strings are coerced by the schema) into the Backend's option strings. */
 function normalizeOptions(
+  templates: TemplateCatalog,
   req: FastifyRequest,
   raw: Record<string, unknown>,
   output: (container: string) => string,
@@ -38,10 +40,12 @@ function normalizeOptions(
       : (e?.params as { additionalProperty?: string } | undefined)?.additionalProperty;
     throw new HttpError(400, 'bad_request', `option ${where ?? ''} ${e?.message ?? 'is invalid'}`.replace(/\s+/g, ' '));
   }
-  const outputPath = output(input.container ?? 'mp4');
+  // A template names what it makes; a container given with it must agree (the Backend checks).
+  const template = typeof input.template === 'string' ? findTemplate(templates, input.template) : undefined;
+  const outputPath = output(input.container ?? template?.output ?? 'mp4');
   const flags: Record<string, unknown> = {
-    verify: input.verify ?? true,
-    qualityReport: input.qualityReport ?? false,
+    ...(input.verify !== undefined ? { verify: input.verify } : {}),
+    ...(input.qualityReport !== undefined ? { qualityReport: input.qualityReport } : {}),
     ...(input.dash ? { dash: true } : {}),
     ...(input.publishEarly ? { publishEarly: true } : {}),
     ...(input.acceptCutCost ? { acceptCutCost: true } : {}),
@@ -94,7 +98,9 @@ export function registerCreateRoute(app: FastifyInstance, ctx: ServerContext): v
       if (req.isMultipart()) {
         const upload = await receiveUpload(req, files, id, config.maxUploadBytes);
         try {
-          const { options, output } = normalizeOptions(req, upload.fields, (c) => files.outputPath(id, c as 'mp4' | 'hls'));
+          const { options, output } = normalizeOptions(config.templates, req, upload.fields, (c) =>
+            files.outputPath(id, c as 'mp4' | 'hls'),
+          );
           await files.prepareOutput(id);
           await ctx.runner.submit({ id, input: upload.sourcePath, output, options, overwrite: false });
         } catch (err) {
@@ -109,7 +115,7 @@ export function registerCreateRoute(app: FastifyInstance, ctx: ServerContext): v
       }
       const { source, ...raw } = body;
       const real = resolveUnderRoots(source, config.roots);
-      const { options, output } = normalizeOptions(req, raw, (c) => files.outputPath(id, c as 'mp4' | 'hls'));
+      const { options, output } = normalizeOptions(config.templates, req, raw, (c) => files.outputPath(id, c as 'mp4' | 'hls'));
       await files.prepareOutput(id);
       try {
         await ctx.runner.submit({ id, input: real, output, options, overwrite: false });

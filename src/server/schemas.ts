@@ -36,8 +36,13 @@ export const jobOptionsProperties = {
   container: {
     type: 'string',
     enum: ['mp4', 'mkv', 'webm', 'mov', 'hls'],
-    default: 'mp4',
-    description: 'hls: an HLS ladder (master.m3u8 and its renditions), see ladder/dash/segmentDuration',
+    description:
+      'default mp4, or what the template makes; hls: an HLS ladder (master.m3u8 and its renditions), see ladder/dash/segmentDuration',
+  },
+  template: {
+    type: 'string',
+    pattern: '^[a-z0-9][a-z0-9_-]{0,63}$',
+    description: "a template's name (GET /api/templates): its options under the ones given here",
   },
   videoCodec: {
     type: 'string',
@@ -90,8 +95,8 @@ export const jobOptionsProperties = {
   },
   minCrf: { type: 'number', minimum: 0, maximum: 63, description: 'with targetQuality: the lowest CRF the search may use' },
   maxCrf: { type: 'number', minimum: 0, maximum: 63, description: 'with targetQuality: the highest CRF the search may use' },
-  verify: { type: 'boolean', default: true },
-  qualityReport: { type: 'boolean', default: false },
+  verify: { type: 'boolean', description: 'check the output (default true, or the template says)' },
+  qualityReport: { type: 'boolean', description: 'measure PSNR/SSIM against the source (default false, or the template says)' },
 } as const;
 
 export const jobOptionsSchema = {
@@ -243,3 +248,27 @@ export const errorResponses = {
   404: errorSchema,
   409: errorSchema,
 } as const;
+
+export const templateSchema = looseObject('a template: a named output specification', {
+  name: { type: 'string' },
+  from: { type: 'string', description: '`built-in`, or the file it came from' },
+  output: { type: 'string', enum: ['mp4', 'mkv', 'webm', 'mov', 'hls'] },
+  description: { type: 'string' },
+  makes: { type: 'string', description: 'what it makes, in one line' },
+  options: { type: 'object', additionalProperties: true, description: 'its options, by flag name' },
+});
+
+export const watcherSchema = looseObject('a `shardcast watch` process and its folder', {
+  dir: { type: 'string' },
+  outDir: { type: 'string' },
+  template: { type: 'string' },
+  watcher: { type: 'string', description: 'host:pid/start of the watching process' },
+  alive: { type: 'boolean', description: 'its process runs and wrote its state within a minute' },
+  startedAt: { type: 'number' },
+  heartbeatAt: { type: 'number' },
+  done: { type: 'integer' },
+  failed: { type: 'integer' },
+  skipped: { type: 'integer', description: 'files found already run (a restart)' },
+  running: looseObject('the job it runs now', { jobId: { type: 'string' }, file: { type: 'string' } }),
+  lastError: { type: 'string' },
+});

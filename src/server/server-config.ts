@@ -3,6 +3,7 @@
  * passed in explicitly. Nothing in src/server reads the environment.
  */
 import type { MediaTool } from '../ports/media-tool.js';
+import type { TemplateCatalog } from '../runtime/templates.js';
 
 export interface ServerConfig {
   host: string;
@@ -26,6 +27,8 @@ export interface ServerConfig {
   backend?: 'local' | 'cluster';
   /** The cluster's Redis and store (`serve --backend cluster`). */
   cluster?: { redis?: string; store?: string; s3Endpoint?: string; redisWaitSeconds?: string };
+  /** The templates a job may name (`template`), read at start from `--config` / SHARDCAST_CONFIG / the working folder. */
+  templates: TemplateCatalog;
   /** Test hook: wraps the ffmpeg runner to inject faults. Never set in production paths. */
   wrapMedia?: (media: MediaTool) => MediaTool;
 }

@@ -32,6 +32,7 @@ export async function startServer(config: ServerConfig, opts: BuildAppOptions = 
     onProgress: live.onProgress,
     ...(config.wrapMedia ? { wrapMedia: config.wrapMedia } : {}),
   });
+    templates: config.templates,
   let app: FastifyInstance | undefined;
   const log = {
     info: (m: string) => app?.log.info(m),

@@ -4,6 +4,7 @@
  * chosen segment (a real ffmpeg run that exits non-zero, so the real failure path is taken) or hold a
  * segment until released (to catch a job while it runs). Production code never sets wrapMedia.
  */
+import { BUILTIN_TEMPLATES } from '../../../src/core/templates.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -76,6 +77,7 @@ export async function startTestServer(overrides: Partial<ServerConfig> = {}): Pr
     logRequests: false,
     webDir: join(REPO_ROOT, 'web', 'dist'),
     wrapMedia: faults.wrap,
+    templates: { templates: [...BUILTIN_TEMPLATES] },
     ...overrides,
   };
   const server = await startServer(config, { sseTiming: { pollMs: 150, snapshotMs: 1000, keepAliveMs: 5000 } });
