@@ -11,6 +11,7 @@ import { audioIntermediateExt, AUDIO_ENCODERS, codecTuningArgs, presetArgs, VIDE
 import { chooseOutputFormat, DEINTERLACE, hdrEncoderParams, type OutputFormat } from './output-format.js';
 import { cutMethodFor, type CutMethod } from './cut-policy.js';
 import { sampledFrames, type ProbeSample } from './crf-search.js';
+import { thumbnailOutputArgs, type ThumbnailOutputs } from './thumbnails.js';
 import type { AnalysisHead, EncodeProfile, PlannedSegment, SegmentRead, StreamInfo } from './types.js';
 
 export const BASE = ['-nostdin', '-hide_banner', '-nostats', '-v', 'error', '-y'];
@@ -181,6 +182,8 @@ export interface SegmentEncodeInput {
   method?: CutMethod;
   /** A quality probe's runs of frames (core/crf-search.ts): only they are encoded, with no tail frame. */
   sample?: ProbeSample;
+  /** The segment's thumbnails (and poster), written by the same ffmpeg from the same decode (not by a probe). */
+  thumbnails?: ThumbnailOutputs;
 }
 
 /** `select` of a probe's runs of frames, counted from the segment's first. */
@@ -259,6 +262,7 @@ export function buildSegmentEncodeArgs(i: SegmentEncodeInput): string[] {
     '-f',
     'mp4',
     i.outputPath,
+    ...(i.thumbnails && !i.sample ? thumbnailOutputArgs(i.thumbnails, i.analysis.video.streamIndex, i.read.trim, format) : []),
   ];
 }
 

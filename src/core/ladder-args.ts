@@ -15,6 +15,7 @@ import {
   type SegmentEncodeInput,
 } from './ffmpeg-args.js';
 import { chooseOutputFormat, DEINTERLACE } from './output-format.js';
+import { thumbnailOutputArgs } from './thumbnails.js';
 import type { StreamInfo, EncodeProfile } from './types.js';
 
 const BASE = ['-nostdin', '-hide_banner', '-nostats', '-v', 'error', '-y'];
@@ -120,7 +121,19 @@ export function buildLadderEncodeArgs(i: LadderEncodeInput): string[] {
     'mp4',
     r.outputPath,
   ]);
-  return [...segmentInputArgs(i), '-filter_complex', graph.join(';'), '-vsync', 'passthrough', '-progress', 'pipe:1', ...outputs];
+  // The thumbnails (core/thumbnails.ts) are one more output of the same decode, with its own filters.
+  const thumbnails = i.thumbnails ? thumbnailOutputArgs(i.thumbnails, i.analysis.video.streamIndex, i.read.trim, format) : [];
+  return [
+    ...segmentInputArgs(i),
+    '-filter_complex',
+    graph.join(';'),
+    '-vsync',
+    'passthrough',
+    '-progress',
+    'pipe:1',
+    ...outputs,
+    ...thumbnails,
+  ];
 }
 
 export interface LadderAudioInput {

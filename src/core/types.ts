@@ -324,6 +324,18 @@ export interface JobResult {
   quality?: QualityReport;
   /** A ladder's renditions (video highest first, then audio and subtitles). */
   renditions?: RenditionResult[];
+  thumbnails?: ThumbnailsResult;
+}
+
+/** What `--thumbnails` made, beside the output: locations (paths or s3:// URIs) and the thumbnails' size. */
+export interface ThumbnailsResult {
+  count: number;
+  everySeconds: number;
+  width: number;
+  height: number;
+  poster: string;
+  sprites: string[];
+  vtt: string;
 }
 
 /** One cut between two segments, as the quality report measured it (PSNR in dB against the source). */
@@ -493,6 +505,15 @@ export interface TaskRecord {
   error?: string;
   /** A targeted job's video tasks: the CRF search's trials and the kept encode's score (survives retries). */
   quality?: SegmentQuality;
+  /** Video tasks of a job with thumbnails: the ones this segment's encode also writes (core/thumbnails.ts). */
+  thumbnails?: TaskThumbnails;
+}
+
+/** A segment's thumbnails: numbers from `first`, their frames and the poster's (counted from the segment's first). */
+export interface TaskThumbnails {
+  first: number;
+  frames: number[];
+  poster?: number;
 }
 
 /** How far a running encode is: frames out of the task's frameCount, its rate, when it was read. */
