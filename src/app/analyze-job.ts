@@ -29,6 +29,7 @@ import { parseFirstFrames } from '../core/hdr-side-data.js';
 import { buildSceneScanArgs, parseSceneScan, sceneCutFrames } from '../core/scene-cuts.js';
 import type { ToolRunResult } from '../ports/media-tool.js';
 import { tasksOfPlan } from '../core/task-keys.js';
+import { withThumbnails } from '../core/thumbnails.js';
 import { chooseOutputFormat } from '../core/output-format.js';
 import type { JobRecord, MediaAnalysis } from '../core/types.js';
 import { outputKindOf } from './outputs/output-kind.js';
@@ -284,7 +285,7 @@ export async function analyzeJob(deps: AppDeps, jobId: string): Promise<JobRecor
     opts = { ...opts, segmentSeconds: plan.targetSeconds };
     job = await fixAnalyzedOptions(deps.ledger, jobId, opts);
   }
-  const tasks = tasksOfPlan(jobId, analysis, plan, opts.profile, media);
+  const tasks = withThumbnails(tasksOfPlan(jobId, analysis, plan, opts.profile, media), analysis.video, opts.thumbnails);
   try {
     await deps.ledger.putTasks(tasks);
   } catch (err) {

@@ -240,6 +240,8 @@ export function jobView(job: JobRecord, tasks: TaskRecord[], now?: number) {
     quality: job.result?.quality,
     /** A ladder's renditions: size, measured peak and average bitrate, segments (outputs/ladder/publish-ladder.ts). */
     renditions: job.result?.renditions,
+    /** `--thumbnails`: the poster, sprite sheets and WebVTT map beside the output (app/thumbnails/). */
+    thumbnails: job.result?.thumbnails,
     timings: job.timings,
     cpuSeconds,
     /** Source duration over wall time, for a done job only (a failed or stopped run's wall time says nothing). */

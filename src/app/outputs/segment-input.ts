@@ -3,8 +3,10 @@ import type { CutMethod } from '../../core/cut-policy.js';
 import type { SegmentEncodeInput } from '../../core/ffmpeg-args.js';
 import type { SegmentRead } from '../../core/types.js';
 import type { TaskEncodeContext } from './output-kind.js';
+import { thumbnailOutputsOf } from '../thumbnails/segment-thumbnails.js';
 
 export function segmentEncodeInput(c: TaskEncodeContext, read: SegmentRead, method?: CutMethod): Omit<SegmentEncodeInput, 'outputPath'> {
+  const thumbnails = thumbnailOutputsOf(c);
   return {
     sourceLocation: c.source,
     analysis: c.job.analysis,
@@ -15,5 +17,6 @@ export function segmentEncodeInput(c: TaskEncodeContext, read: SegmentRead, meth
     avcodecMajor: c.avcodecMajor,
     ...(method ? { method } : {}),
     ...(c.decodeThreads !== undefined ? { decodeThreads: c.decodeThreads } : {}),
+    ...(thumbnails ? { thumbnails } : {}),
   };
 }

@@ -14,6 +14,8 @@ import type { OutputKind } from '../output-kind.js';
 import { encodeLadderAudio, encodeLadderSegment } from './ladder-task.js';
 import { firstPlayableMs } from './publish-early.js';
 import { publishLadder } from './publish-ladder.js';
+import { publishThumbnails } from '../../thumbnails/publish-thumbnails.js';
+import { storeThumbnails } from '../../thumbnails/segment-thumbnails.js';
 
 export const ladderOutput: OutputKind = {
   workFactor: (analysis, profile) => ladderWorkFactor(analysis, profile),
@@ -49,6 +51,7 @@ export const ladderOutput: OutputKind = {
 
   async encode(c, method) {
     const out = c.task.kind === 'video' ? await encodeLadderSegment(c, method) : await encodeLadderAudio(c);
+    await storeThumbnails(c);
     return { run: out.run, file: out.manifestPath, cpuSeconds: out.cpuSeconds };
   },
 
@@ -59,6 +62,8 @@ export const ladderOutput: OutputKind = {
     let result: JobResult;
     try {
       result = await publishLadder(deps, job);
+      const thumbnails = await publishThumbnails(deps, job, true);
+      if (thumbnails) result = { ...result, thumbnails };
     } catch (err) {
       throw await asDiskFull(deps, job, err, dirname(job.output), 'the playlists');
     }

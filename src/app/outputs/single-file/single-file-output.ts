@@ -26,6 +26,8 @@ import { segmentEncodeInput } from '../segment-input.js';
 import { encodeToTarget } from '../../target-encode.js';
 import { vmafFlavour } from '../../vmaf.js';
 import { targetWorkBound } from '../../../core/crf-search.js';
+import { storeThumbnails } from '../../thumbnails/segment-thumbnails.js';
+import { publishThumbnails } from '../../thumbnails/publish-thumbnails.js';
 
 function buildArgs(c: TaskEncodeContext, method?: CutMethod): string[] {
   const { job, task, read } = c;
@@ -101,6 +103,7 @@ export const singleFileOutput: OutputKind = {
       const vmaf = target.metric === 'vmaf' ? await vmafFlavour(c.deps.media, target) : undefined;
       const out = await encodeToTarget(c, method, vmaf);
       const check = await checkSegment(c.deps, c.task, out.file, c.signal);
+      await storeThumbnails(c);
       return { ...out, cpuSeconds: out.cpuSeconds + check.cpuSeconds };
     }
     const args = buildArgs(c, method);
@@ -109,6 +112,7 @@ export const singleFileOutput: OutputKind = {
     const run = await runFfmpeg(c.deps, describeTask(c.task), args, opts, c.task.key);
     let cpuSeconds = run.cpuSeconds;
     if (c.task.kind === 'video') cpuSeconds += (await checkSegment(c.deps, c.task, c.partial, c.signal)).cpuSeconds;
+    await storeThumbnails(c);
     return { run, file: c.partial, cpuSeconds };
   },
 
@@ -156,9 +160,11 @@ export const singleFileOutput: OutputKind = {
       await deps.blobs.discardLocal(temp);
       throw await asDiskFull(deps, job, err, dirname(job.output), 'the output');
     }
+    const thumbnails = await publishThumbnails(deps, job, false);
     const result: JobResult = {
       ...(verified ? { ...verified, sizeBytes } : { frames: job.plan.totalFrames, videoDuration: 0, sizeBytes }),
       ...(quality ? { quality: quality.report } : {}),
+      ...(thumbnails ? { thumbnails } : {}),
     };
     const timings = { ...job.timings, verifyMs, ...(quality ? { qualityMs: quality.ms } : {}) };
     return recordResult(deps.ledger, job.id, { timings, result });
