@@ -7,3 +7,7 @@ export type * from './core/types.js';
 export { planSegments, defaultSegmentSeconds } from './core/plan-segments.js';
 export { buildSegmentEncodeArgs, buildAudioEncodeArgs, buildConcatList } from './core/ffmpeg-args.js';
 export { buildMergeArgs } from './core/merge-args.js';
+export { verifyWebhookSignature } from './runtime/verify-webhook.js';
+export { SIGNATURE_HEADER, EVENT_HEADER, DELIVERY_HEADER } from './core/webhook-signature.js';
+export type { WebhookPayload } from './core/webhook-payload.js';
+export { startNotifier, type RunningNotifier } from './runtime/start-notifier.js';

@@ -2,6 +2,7 @@
  * What the use-cases need, passed in explicitly (no globals). Built by src/runtime.
  */
 import type { EventType } from '../core/lifecycle.js';
+import type { JobEvent } from '../core/types.js';
 import type { BlobStore } from '../ports/blob-store.js';
 import type { Ledger } from '../ports/ledger.js';
 import type { MediaTool } from '../ports/media-tool.js';
@@ -42,12 +43,15 @@ export interface AppDeps {
    * connection's rate. Unset: one read.
    */
   parallelScan?: { minBytes: number; ranges: number };
+  /** Told of each event `emit` appended (the webhook notifier, app/notifier.ts); never awaited. */
+  onEvent?: (event: JobEvent) => void;
 }
 
 /** Appends an event; never lets a failed event write fail the work itself. */
 export async function emit(deps: AppDeps, jobId: string, type: EventType, message: string, data?: Record<string, unknown>): Promise<void> {
   try {
-    await deps.ledger.appendEvent({ jobId, at: deps.clock(), type, message, ...(data ? { data } : {}) });
+    const event = await deps.ledger.appendEvent({ jobId, at: deps.clock(), type, message, ...(data ? { data } : {}) });
+    deps.onEvent?.(event);
   } catch {
     /* events are best effort */
   }

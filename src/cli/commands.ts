@@ -11,6 +11,7 @@ import { firstPlayableText } from '../core/early-publish.js';
 import { describeQuality } from '../core/quality-report.js';
 import { positionText, scoreText, segmentQualityText, trialsText } from '../core/target-text.js';
 import type { Backend as BackendKind, JobRecord, JobStatus, JobSummary } from '../core/types.js';
+import { openNotifyingBackend } from '../runtime/start-notifier.js';
 import { commandFor, continueVerb } from '../app/run-failure.js';
 import type { JobView, TargetView, TaskView } from '../app/job-view.js';
 import { openBackend, type Backend, type RunHooks, type RunResult } from '../runtime/backend.js';
@@ -45,10 +46,10 @@ export function print(flags: GlobalFlags, json: unknown, text: string): void {
 /** Opens the home the flags name; `fn` runs with it, and it is closed after. */
 export async function withBackend<T>(
   flags: GlobalFlags,
-  opts: { readOnly?: boolean; progress?: ProgressReporter },
+  opts: { readOnly?: boolean; progress?: ProgressReporter; notify?: boolean },
   fn: (b: Backend) => Promise<T>,
 ): Promise<T> {
-  const backend = await openBackend({
+  const backend = await (opts.notify ? openNotifyingBackend : openBackend)({
     kind: flags.backend ?? 'local',
     stateDir: stateDirOf(flags, process.env),
     env: process.env,
@@ -75,7 +76,7 @@ export async function withBackend<T>(
  */
 async function drive(flags: GlobalFlags, run: (b: Backend, hooks: RunHooks) => Promise<RunResult>): Promise<void> {
   const progress = new ProgressReporter(process.stderr, flags.progress !== false && !flags.json);
-  await withBackend(flags, { progress }, async (backend) => {
+  await withBackend(flags, { progress, notify: true }, async (backend) => {
     let jobId: string | undefined;
     const hooks: Omit<RunHooks, 'signal'> = {
       onJob: (id) => {

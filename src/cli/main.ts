@@ -15,6 +15,7 @@ import {
   transcodeCommand,
 } from './commands.js';
 import { registerAwsCommands } from './aws-commands.js';
+import { registerNotifyCommand } from './notify-command.js';
 import { givenFlags, templatesCommand } from './template-commands.js';
 import { asInvoked, invocation, pathHint } from './invocation.js';
 import { exitCodeFor, stoppedBy } from './signals.js';
@@ -148,6 +149,7 @@ function buildProgram(): Command {
     .description('list the templates --template may name (built-in and from shardcast.config.*), with what each makes')
     .action(async (_o, cmd: Command) => templatesCommand(g(cmd)));
 
+  registerNotifyCommand(program, backendOption);
   clusterOptions(
     program.command('status').description('show a job and its segments').argument('<jobId>').addOption(backendOption()),
   ).action(async (id: string, _o, cmd: Command) => statusCommand(id, g(cmd)));

@@ -81,6 +81,9 @@ export const EVENT_TYPES = [
   'lambda.timeout',
   'lambda.died',
   'job.concurrency',
+  // The delivery log of a job's webhooks (core/webhook.ts): one event per attempt.
+  'notify.sent',
+  'notify.failed',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];

@@ -105,6 +105,8 @@ export interface BackendConfig {
   env: NodeJS.ProcessEnv;
   /** Live frame counts of encodes run in this process. */
   onProgress?: (p: TaskProgress) => void;
+  /** Told of each job event the runs of this process append (the webhook notifier); local and cluster homes. */
+  onEvent?: (event: JobEvent) => void;
   /** Only the read verbs (status, jobs) will be used: no workers, no emulators' functions. */
   readOnly?: boolean;
   /** The cluster home's Redis and store (flags; SHARDCAST_REDIS_URL, SHARDCAST_STORE, SHARDCAST_S3_ENDPOINT else). */

@@ -17,6 +17,7 @@ import type { Ledger } from '../ports/ledger.js';
 import type { Backend, BackendKind, DoctorReport, GcCriteria, JobRequest, RunHooks, RunResult } from './backend.js';
 import { newJobId } from './process-identity.js';
 import { parseTranscodeOptions } from './transcode-options.js';
+import { refuseUnsignedNotify } from './start-notifier.js';
 import type { WorkerInfo } from '../adapters/bullmq/protocol.js';
 
 export type RunVerb = 'submit' | 'resume' | 'retry';
@@ -36,6 +37,11 @@ export interface Home {
    * is made (app/encoder-check.ts); a home whose encodes run on another machine's ffmpeg has none.
    */
   checkEncoders?(profile: EncodeProfile): Promise<void>;
+  /**
+   * The environment of the process that sends this home's webhooks, where it is this one: a job with
+   * `--notify` whose signing secret it lacks is refused before it exists.
+   */
+  senderEnv?: Record<string, string | undefined>;
   /** `--workers` where the request names none (the encodes the home offers now), if the home knows. */
   defaultWorkers?(): Promise<number | undefined>;
   /** Puts the input where the home's encodes read it (a store, a bucket); the job's source. Default: as it is. */
@@ -79,6 +85,7 @@ export function makeBackend(home: Home): Backend {
     async submit(req, hooks = {}) {
       // The options first: a bad flag is told before anything is checked or uploaded.
       let options = parseTranscodeOptions(req.options, req.output);
+      if (home.senderEnv) refuseUnsignedNotify(options.notify, home.senderEnv);
       const paths = await home.checkRequest(req);
       await home.checkEncoders?.(options.profile);
       const slots = req.options.workers === undefined ? await home.defaultWorkers?.() : undefined;

@@ -9,6 +9,7 @@ import { installErrorHandlers } from './http-errors.js';
 import { registerOpenApi, registerOpenApiRoute } from './openapi.js';
 import { registerActionRoutes } from './routes-actions.js';
 import { registerCreateRoute } from './routes-create.js';
+import { registerDeliveryRoutes } from './routes-deliveries.js';
 import { registerJobRoutes } from './routes-jobs.js';
 import type { ServerContext } from './server-context.js';
 import { registerPipelineRoutes } from './routes-pipelines.js';
@@ -49,6 +50,7 @@ export async function buildApp(ctx: ServerContext, opts: BuildAppOptions = {}): 
   registerEventStream(app, ctx, opts.sseTiming);
   registerPipelineRoutes(app, ctx);
   registerOpenApiRoute(app);
+  registerDeliveryRoutes(app, ctx);
   await registerStaticWeb(app, config.webDir, config.stateDir);
   return app;
 }

@@ -53,7 +53,8 @@ function normalizeOptions(
   };
   const own = new Set(['container', 'verify', 'qualityReport', 'dash', 'publishEarly', 'acceptCutCost', 'deinterlace']);
   for (const [k, v] of Object.entries(input)) {
-    if (!own.has(k) && v !== undefined) flags[k] = typeof v === 'string' ? v : JSON.stringify(v);
+    // A list of strings (notify's URLs) goes as a repeated flag does.
+    if (!own.has(k) && v !== undefined) flags[k] = typeof v === 'string' || Array.isArray(v) ? v : JSON.stringify(v);
   }
   return { options: flags, output: outputPath };
 }

@@ -97,6 +97,19 @@ export const jobOptionsProperties = {
   maxCrf: { type: 'number', minimum: 0, maximum: 63, description: 'with targetQuality: the highest CRF the search may use' },
   verify: { type: 'boolean', description: 'check the output (default true, or the template says)' },
   qualityReport: { type: 'boolean', description: 'measure PSNR/SSIM against the source (default false, or the template says)' },
+  notify: {
+    type: 'array',
+    minItems: 1,
+    maxItems: 10,
+    items: { type: 'string', pattern: '^https?://', maxLength: 2048 },
+    description:
+      "webhook URLs (one string or a list) told of the job's start, end and failure, signed with the server's SHARDCAST_WEBHOOK_SECRET",
+  },
+  notifySecretEnv: {
+    type: 'string',
+    pattern: '^[A-Za-z_][A-Za-z0-9_]*$',
+    description: "with notify: the server's environment variable holding the signing secret",
+  },
 } as const;
 
 export const jobOptionsSchema = {
@@ -248,6 +261,18 @@ export const errorResponses = {
   404: errorSchema,
   409: errorSchema,
 } as const;
+
+export const deliverySchema = looseObject('one webhook delivery of a job: an event to one URL, with its attempts so far', {
+  id: { type: 'string', description: 'stable: <jobId>.<event seq>.<target index>, sent as Shardcast-Delivery' },
+  type: { type: 'string', enum: ['job.started', 'job.done', 'job.failed'] },
+  url: { type: 'string' },
+  status: { type: 'string', enum: ['pending', 'retrying', 'sent', 'gave-up', 'refused'] },
+  attempts: { type: 'integer' },
+  httpStatus: { type: 'integer', description: "the last attempt's answer" },
+  error: { type: 'string', description: 'why the last attempt got no answer' },
+  nextAt: { type: 'number', description: 'epoch ms of the next attempt' },
+  lastAt: { type: 'number', description: 'epoch ms of the last attempt' },
+});
 
 export const templateSchema = looseObject('a template: a named output specification', {
   name: { type: 'string' },

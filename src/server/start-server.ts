@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { openBackend } from '../runtime/backend.js';
+import { eventRelay, startNotifier } from '../runtime/start-notifier.js';
 import { buildApp, type BuildAppOptions } from './app.js';
 import { loadDefaultPrices } from './cost-estimate.js';
 import { JobFiles } from './job-files.js';
@@ -24,15 +25,20 @@ export interface RunningServer {
 
 export async function startServer(config: ServerConfig, opts: BuildAppOptions = {}): Promise<RunningServer> {
   const live = new LiveProgress();
+  // Webhooks: sent as the server's runs go, and owed ones retried on a timer (runtime/start-notifier.ts).
+  const relay = eventRelay();
   const backend = await openBackend({
     kind: config.backend ?? 'local',
     stateDir: config.stateDir,
     env: config.env,
     ...(config.cluster ? { cluster: config.cluster } : {}),
+    templates: config.templates,
     onProgress: live.onProgress,
+    onEvent: relay.onEvent,
     ...(config.wrapMedia ? { wrapMedia: config.wrapMedia } : {}),
   });
-    templates: config.templates,
+  const notifier = startNotifier(backend.ledger, config.env);
+  relay.to(notifier.notifier);
   let app: FastifyInstance | undefined;
   const log = {
     info: (m: string) => app?.log.info(m),
@@ -46,6 +52,7 @@ export async function startServer(config: ServerConfig, opts: BuildAppOptions = 
     await app.listen({ host: config.host, port: config.port });
   } catch (err) {
     await app?.close().catch(() => undefined);
+    await notifier.stop();
     await backend.close();
     throw err;
   }
@@ -63,6 +70,7 @@ export async function startServer(config: ServerConfig, opts: BuildAppOptions = 
       closing ??= (async () => {
         await runner.stopAll();
         await server.close();
+        await notifier.stop(2000);
         await backend.close();
       })();
       return closing;

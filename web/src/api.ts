@@ -3,7 +3,7 @@
  * sessionStorage; requests send it as a Bearer header, EventSource and <video> as `?token=`.
  */
 import { askForToken } from './token-prompt.js';
-import type { JobDetail, JobListItem, TaskRecord, WorkerInfo } from './types.js';
+import type { JobDetail, JobListItem, TaskRecord, WorkerInfo, TemplateInfo, WatcherInfo } from './types.js';
 
 const TOKEN_KEY = 'shardcast-token';
 
@@ -67,6 +67,8 @@ export async function request<T>(method: string, path: string, body?: unknown): 
 export const api = {
   listJobs: () => request<{ jobs: JobListItem[] }>('GET', '/api/jobs').then((r) => r.jobs),
   workers: () => request<{ backend: string; workers: WorkerInfo[] }>('GET', '/api/workers'),
+  templates: () => request<{ source: string | null; templates: TemplateInfo[] }>('GET', '/api/templates'),
+  watches: () => request<{ watches: WatcherInfo[] }>('GET', '/api/watches'),
   job: (id: string) => request<JobDetail>('GET', `/api/jobs/${encodeURIComponent(id)}`),
   segment: (id: string, kind: string, index: number) =>
     request<TaskRecord>('GET', `/api/jobs/${encodeURIComponent(id)}/segments/${index}?kind=${kind}`),

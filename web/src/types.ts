@@ -227,3 +227,29 @@ export interface WorkerInfo {
   store: string;
   draining?: boolean;
 }
+
+/** A template as GET /api/templates gives it. */
+export interface TemplateInfo {
+  name: string;
+  from: string;
+  output: 'mp4' | 'mkv' | 'webm' | 'mov' | 'hls';
+  description?: string;
+  makes: string;
+  options: Record<string, unknown>;
+}
+
+/** A `shardcast watch` process as GET /api/watches gives it. */
+export interface WatcherInfo {
+  dir: string;
+  outDir: string;
+  template: string;
+  watcher: string;
+  alive: boolean;
+  startedAt: number;
+  heartbeatAt?: number;
+  done: number;
+  failed: number;
+  skipped: number;
+  running?: { jobId: string; file: string };
+  lastError?: string;
+}

@@ -72,6 +72,7 @@ export function openClusterBackend(cfg: BackendConfig): ClusterBackend {
       sourceSize: home.store.sourceSize,
       isWorkerAlive: coordinator.isWorkerAlive,
       ...(cfg.onProgress ? { onProgress: cfg.onProgress } : {}),
+      ...(cfg.onEvent ? { onEvent: cfg.onEvent } : {}),
     });
   const executorFor = (home: ClusterHome, deps: AppDeps) =>
     new ClusterExecutor({
@@ -131,6 +132,8 @@ export function openClusterBackend(cfg: BackendConfig): ClusterBackend {
     },
     // New jobs go to the home of the flags and environment (homeOf caches it: the same one every call).
     defaultWorkers: async () => liveSlots(homeOf(settings)),
+    // The coordinator sends the webhooks.
+    senderEnv: cfg.env,
     async placeInput(jobId, source, hooks) {
       const home = homeOf(settings);
       hooks.note?.(`placing ${source} in the store ${storeLocation(home.store.spec)}`);

@@ -17,6 +17,7 @@ export function openLocalBackend(cfg: BackendConfig): LocalBackend {
     stateDir: cfg.stateDir,
     env: cfg.env,
     ...(cfg.onProgress ? { onProgress: cfg.onProgress } : {}),
+    ...(cfg.onEvent ? { onEvent: cfg.onEvent } : {}),
     ...(cfg.wrapMedia ? { wrapMedia: cfg.wrapMedia } : {}),
   });
   const { deps } = rt;
@@ -27,6 +28,7 @@ export function openLocalBackend(cfg: BackendConfig): LocalBackend {
     depsFor: async () => deps,
     checkRequest: async (req) => checkPaths(req.input, req.output, req.overwrite),
     checkEncoders: (profile) => checkEncoders(deps.media, profile),
+    senderEnv: cfg.env,
     drive: async (job, verb, hooks) => driveHere(deps, rt.executorFor(job), job.id, verb, hooks),
     // A CLI run or `serve` beside this one: its tasks' workers, or a job just made and not planned yet.
     runsElsewhere: (job, tasks) =>

@@ -20,6 +20,7 @@ export interface LocalRuntimeConfig {
   stateDir: string;
   env: Record<string, string | undefined>;
   onProgress?: (p: TaskProgress) => void;
+  onEvent?: AppDeps['onEvent'];
   /** Test hook: wraps the ffmpeg runner (to inject faults). Only tests set it. */
   wrapMedia?: (media: MediaTool) => MediaTool;
 }
@@ -42,6 +43,7 @@ export function makeLocalRuntime(cfg: LocalRuntimeConfig): LocalRuntime {
     // A local heartbeat is one SQLite write: every 2 s, so the dashboard and `status` follow a running encode.
     heartbeatMs: 2000,
     ...(cfg.onProgress ? { onProgress: cfg.onProgress } : {}),
+    ...(cfg.onEvent ? { onEvent: cfg.onEvent } : {}),
   });
   return {
     deps,
