@@ -8,6 +8,7 @@ import { bytes, clock, dateTime, eta, fps, outputKind, seconds, speed } from './
 import { jobBadge } from './status.js';
 import { listTargetText } from './target-field.js';
 import type { JobListItem, WorkerInfo } from './types.js';
+import { pipelinesCard } from './pipelines.js';
 import { uploadForm } from './upload-form.js';
 
 function profileText(j: JobListItem): string {
@@ -113,10 +114,12 @@ export function renderJobsPage(root: HTMLElement): () => void {
       ),
     ),
   );
+  const pipelines = pipelinesCard();
   root.append(
     h('section', { class: 'card' }, h('h1', {}, 'New job'), uploadForm()),
     workersCard,
     h('section', { class: 'card' }, h('h1', {}, 'Jobs'), note, h('div', { class: 'table-wrap' }, table)),
+    pipelines.card,
   );
   let stopped = false;
   const refresh = async () => {
@@ -134,6 +137,7 @@ export function renderJobsPage(root: HTMLElement): () => void {
       workersNote.textContent = w.workers.length
         ? ''
         : 'No worker has reported in the last 30 s: start `shardcast worker --redis … --store …` on each node.';
+      await pipelines.refresh();
     } catch (err) {
       note.textContent = `Cannot load jobs: ${(err as Error).message}`;
       note.classList.add('error');

@@ -48,6 +48,34 @@ function targetFields(container: HTMLSelectElement): { row: HTMLElement; value: 
   return { row, value: () => targetQualityField(metric.value, value.value, container.value) };
 }
 
+/**
+ * `template`: the templates the server offers (loaded once); choosing one sets the container to what it makes.
+ * The fields left empty take the template's values; those filled in override them.
+ */
+function templateField(container: HTMLSelectElement): HTMLElement {
+  const s = h('select', { name: 'template', 'data-role': 'template' }, h('option', { value: '' }, 'none'));
+  const hint = h('small', {}, 'empty fields take its values');
+  const outputs = new Map<string, string>();
+  api.templates().then(
+    (t) => {
+      for (const x of t.templates) {
+        outputs.set(x.name, x.output);
+        s.append(h('option', { value: x.name, title: x.makes }, x.name));
+      }
+    },
+    () => (hint.textContent = 'templates could not be loaded'),
+  );
+  s.addEventListener('change', () => {
+    const out = outputs.get(s.value);
+    if (out) {
+      container.value = out;
+      container.dispatchEvent(new Event('change'));
+    }
+    hint.textContent = s.selectedOptions[0]?.title || 'empty fields take its values';
+  });
+  return h('label', { class: 'field' }, h('span', {}, 'Template'), s, hint);
+}
+
 export function uploadForm(): HTMLElement {
   const container = select('container', ['mp4', 'mkv', 'webm', 'mov', 'hls'], 'mp4');
   const target = targetFields(container);
@@ -62,6 +90,7 @@ export function uploadForm(): HTMLElement {
     h(
       'div',
       { class: 'field-row' },
+      templateField(container),
       field('Container', container, 'hls: an HLS/DASH ladder'),
       field('Video codec', select('videoCodec', ['', 'h264', 'hevc', 'vp9', 'av1'])),
       field('CRF', num('crf', { min: 0, max: 63, placeholder: 'default' }), 'lower is better quality'),
