@@ -1,6 +1,8 @@
 /** shardcast's library API. */
-export { transcode, resume, retry, status, jobs } from './runtime/local-api.js';
-export type { TranscodeApiOptions, ApiOptions } from './runtime/local-api.js';
+export { transcode, resume, retry, status, jobs } from './runtime/library-api.js';
+export type { TranscodeApiOptions, ApiOptions, TranscodeSettings, TranscodeEvent, JobHandle } from './runtime/library-api.js';
+export { loadTemplateCatalog, readTemplateCatalog, listTemplates, type TemplateCatalog } from './runtime/templates.js';
+export { BUILTIN_TEMPLATES, type Template } from './core/templates.js';
 export type { JobView } from './app/job-view.js';
 export * from './core/errors.js';
 export type * from './core/types.js';
