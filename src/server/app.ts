@@ -11,6 +11,7 @@ import { registerActionRoutes } from './routes-actions.js';
 import { registerCreateRoute } from './routes-create.js';
 import { registerDeliveryRoutes } from './routes-deliveries.js';
 import { registerJobRoutes } from './routes-jobs.js';
+import { registerThumbnailRoutes } from './routes-thumbnails.js';
 import type { ServerContext } from './server-context.js';
 import { registerPipelineRoutes } from './routes-pipelines.js';
 import { registerEventStream, type SseTiming } from './sse.js';
@@ -46,6 +47,7 @@ export async function buildApp(ctx: ServerContext, opts: BuildAppOptions = {}): 
   await app.register(fastifyMultipart, { throwFileSizeLimit: true, limits: { fileSize: config.maxUploadBytes, files: 1 } });
   registerCreateRoute(app, ctx);
   registerJobRoutes(app, ctx);
+  registerThumbnailRoutes(app, ctx);
   registerActionRoutes(app, ctx);
   registerEventStream(app, ctx, opts.sseTiming);
   registerPipelineRoutes(app, ctx);

@@ -110,6 +110,13 @@ export const jobOptionsProperties = {
     pattern: '^[A-Za-z_][A-Za-z0-9_]*$',
     description: "with notify: the server's environment variable holding the signing secret",
   },
+  thumbnails: {
+    type: 'number',
+    minimum: 0.5,
+    maximum: 3600,
+    description: 'a thumbnail every so many seconds, a poster, a sprite sheet and its WebVTT map (GET /api/jobs/{id}/thumbnails/{file})',
+  },
+  thumbnailWidth: { type: 'integer', minimum: 16, maximum: 1920, description: 'with thumbnails: their width (default 160)' },
 } as const;
 
 export const jobOptionsSchema = {
@@ -189,6 +196,15 @@ export const jobViewSchema = looseObject('a job with its segments and totals', {
     at: { type: 'number' },
   }),
   segments: { type: 'array', items: taskViewSchema },
+  thumbnails: looseObject('with thumbnails, once done: what was made and where (files: GET /api/jobs/{id}/thumbnails/{file})', {
+    count: { type: 'integer' },
+    everySeconds: { type: 'number' },
+    width: { type: 'integer' },
+    height: { type: 'integer' },
+    poster: { type: 'string' },
+    sprites: { type: 'array', items: { type: 'string' } },
+    vtt: { type: 'string' },
+  }),
   renditions: {
     type: 'array',
     description: "a ladder's renditions, measured from their segments",
