@@ -131,13 +131,35 @@ export async function readTemplateCatalog(path: string): Promise<TemplateCatalog
       own.push(parseTemplate(where, basename(f).replace(/\.(json|ya?ml)$/i, ''), rest, []));
     }
   } else {
-    const raw = await parseFile(full);
-    const r = fileShape.safeParse(raw);
-    if (!r.success) throw new UsageError(issueText(full, [], r.error.issues[0]!));
-    for (const [name, t] of Object.entries(r.data.templates)) own.push(parseTemplate(full, name, t, ['templates', name]));
+    return catalogOf(full, await parseFile(full));
   }
+  return withBuiltins(own, full);
+}
+
+function withBuiltins(own: Template[], source: string): TemplateCatalog {
   const names = new Set(own.map((t) => t.name));
-  return { templates: [...BUILTIN_TEMPLATES.filter((t) => !names.has(t.name)), ...own], source: full };
+  return { templates: [...BUILTIN_TEMPLATES.filter((t) => !names.has(t.name)), ...own], source };
+}
+
+/** The catalog of a config file's parsed content (version 1, a `templates` map), built-ins included; `where` names it in errors. */
+export function catalogOf(where: string, raw: unknown): TemplateCatalog {
+  const r = fileShape.safeParse(raw);
+  if (!r.success) throw new UsageError(issueText(where, [], r.error.issues[0]!));
+  return withBuiltins(
+    Object.entries(r.data.templates).map(([name, t]) => parseTemplate(where, name, t, ['templates', name])),
+    where,
+  );
+}
+
+/** A catalog as a config file's JSON (version 1), the project's templates only: what a deployment carries. */
+export function catalogJson(catalog: TemplateCatalog): string {
+  const own = catalog.templates.filter((t) => t.from !== 'built-in');
+  return JSON.stringify({
+    version: CONFIG_VERSION,
+    templates: Object.fromEntries(
+      own.map((t) => [t.name, { output: t.output, ...(t.description ? { description: t.description } : {}), ...t.options }]),
+    ),
+  });
 }
 
 async function parseFile(path: string): Promise<unknown> {
