@@ -5,10 +5,14 @@
 import { z } from 'zod';
 import { UsageError } from '../core/errors.js';
 import { stateDirOf } from '../runtime/job-paths.js';
-import { loadTemplateCatalog } from '../runtime/templates.js';
+import { templateOutputPath } from '../core/templates.js';
+import { openBackend } from '../runtime/backend.js';
+import { CLI_DRAIN_MS, eventRelay, refuseUnsignedNotify, startNotifier } from '../runtime/start-notifier.js';
+import { applyTemplate, findTemplate, loadTemplateCatalog } from '../runtime/templates.js';
+import { parseTranscodeOptions } from '../runtime/transcode-options.js';
 import { watchFolder } from '../runtime/watch-folder.js';
 import { removeWatchState, writeWatchState } from '../runtime/watch-registry.js';
-import { withBackend, type GlobalFlags } from './commands.js';
+import type { GlobalFlags } from './commands.js';
 import { withSignals } from './signals.js';
 
 const seconds = (name: string, min: number, max: number) =>
@@ -37,24 +41,48 @@ export async function watchCommand(dir: string, flags: GlobalFlags & Record<stri
   const options: Record<string, unknown> = {};
   for (const k of JOB_FLAGS) if (flags[k] !== undefined) options[k] = flags[k];
   const log = (line: string) => process.stdout.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
-  await withBackend({ ...flags, config: flags.config }, {}, async (backend) => {
-    try {
-      await withSignals((signal) =>
-        watchFolder(backend, {
-          dir,
-          outDir: f.out,
-          template: f.template,
-          catalog,
-          settleMs: f.settleSeconds * 1000,
-          pollMs: f.pollSeconds * 1000,
-          options,
-          log,
-          onState: (s) => writeWatchState(stateDir, s).catch(() => undefined),
-          signal,
-        }),
-      );
-    } finally {
-      await removeWatchState(stateDir).catch(() => undefined);
-    }
+  // The template with the flags given, checked once before anything is watched (and its webhooks' secrets).
+  const sample = templateOutputPath(findTemplate(catalog, f.template), 'sample', '/');
+  const checked = parseTranscodeOptions(
+    applyTemplate({ output: sample, options: { ...options, template: f.template } }, catalog).options,
+    sample,
+  );
+  refuseUnsignedNotify(checked.notify, process.env);
+  // Webhooks: sent as the jobs go, and owed ones (a receiver that was down) retried on a timer.
+  const relay = eventRelay();
+  const backend = await openBackend({
+    kind: flags.backend ?? 'local',
+    stateDir,
+    env: process.env,
+    templates: catalog,
+    onEvent: relay.onEvent,
+    cluster: {
+      ...(flags.redis ? { redis: flags.redis } : {}),
+      ...(flags.store ? { store: flags.store } : {}),
+      ...(flags.s3Endpoint ? { s3Endpoint: flags.s3Endpoint } : {}),
+      ...(flags.redisWaitSeconds !== undefined ? { redisWaitSeconds: flags.redisWaitSeconds } : {}),
+    },
   });
+  const notifier = startNotifier(backend.ledger, process.env);
+  relay.to(notifier.notifier);
+  try {
+    await withSignals((signal) =>
+      watchFolder(backend, {
+        dir,
+        outDir: f.out,
+        template: f.template,
+        catalog,
+        settleMs: f.settleSeconds * 1000,
+        pollMs: f.pollSeconds * 1000,
+        options,
+        log,
+        onState: (s) => writeWatchState(stateDir, s).catch(() => undefined),
+        signal,
+      }),
+    );
+  } finally {
+    await removeWatchState(stateDir).catch(() => undefined);
+    await notifier.stop(CLI_DRAIN_MS);
+    await backend.close();
+  }
 }

@@ -11,6 +11,7 @@ import type { ChildProcess } from 'node:child_process';
 import { cli, cliDetached } from '../support/cli.js';
 import { ffprobeJson, makeClip, tempDir } from '../support/media.js';
 import { exitOf, killAllGroups } from '../support/processes.js';
+import { startReceiver } from '../support/webhook-receiver.js';
 
 const tmp = tempDir('shardcast-watch-');
 after(() => {
@@ -207,4 +208,45 @@ test('watch refuses a missing template, folder or --out in one line', () => {
   assert.equal(r3.status, 2);
   assert.match(r3.stderr, /--out DIR/);
   for (const r of [r1, r2, r3]) assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+});
+
+test("a watcher's jobs tell their webhooks; without the signing secret it does not start", async () => {
+  const stateDir = join(tmp.dir, 'state-d');
+  const dir = join(tmp.dir, 'in-d');
+  mkdirSync(dir);
+  const secret = 'watch-test-secret';
+  const receiver = await startReceiver(secret);
+  try {
+    const args = [
+      '--config',
+      config,
+      'watch',
+      dir,
+      '--template',
+      'tiny',
+      '--out',
+      outDir,
+      '--settle-seconds',
+      '0.5',
+      '--poll-seconds',
+      '0.3',
+    ];
+    const refused = cli([...args, '--notify', receiver.url], { stateDir, env: { SHARDCAST_WEBHOOK_SECRET: '' } });
+    assert.equal(refused.status, 2);
+    assert.match(refused.stderr, /SHARDCAST_WEBHOOK_SECRET, which is not set/);
+    const w = { child: cliDetached([...args, '--notify', receiver.url], { stateDir, env: { SHARDCAST_WEBHOOK_SECRET: secret } }), out: '' };
+    w.child.stdout!.setEncoding('utf8').on('data', (d: string) => (w.out += d));
+    copyFileSync(clip, join(dir, 'hooked.mp4'));
+    const got = await receiver.waitFor(2, 120_000);
+    w.child.kill('SIGINT');
+    await exitOf(w.child, 'the watcher', 60_000, () => w.out);
+    assert.deepEqual(
+      got.map((r) => r.body.type),
+      ['job.started', 'job.done'],
+    );
+    assert.ok(got.every((r) => r.signed));
+    assert.match(String(got[1]!.body.data.output), /hooked\.mp4$/);
+  } finally {
+    await receiver.close();
+  }
 });
