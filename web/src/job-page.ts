@@ -16,6 +16,7 @@ import { segmentMap } from './segment-map.js';
 import { ACTIVE_STATUSES, jobBadge } from './status.js';
 import { navigate } from './router.js';
 import { timeline } from './timeline.js';
+import { thumbnailSection } from './thumbnail-strip.js';
 import type { JobDetail, JobEvent, TaskRecord } from './types.js';
 
 export function renderJobPage(root: HTMLElement, id: string): () => void {
@@ -29,6 +30,7 @@ export function renderJobPage(root: HTMLElement, id: string): () => void {
   const details = h('aside', { class: 'card details', hidden: true, 'aria-label': 'segment details' });
   const timelineBox = h('div');
   const playerBox = h('section', { class: 'card player', hidden: true });
+  const thumbsBox = h('div');
   const eventsBox = h('div', { class: 'events-wrap' });
   root.append(
     h('nav', { class: 'crumbs' }, h('a', { href: '/', 'data-link': true }, '← All jobs')),
@@ -38,6 +40,7 @@ export function renderJobPage(root: HTMLElement, id: string): () => void {
     details,
     h('section', { class: 'card' }, h('h2', {}, 'Timeline'), timelineBox),
     playerBox,
+    thumbsBox,
     h('section', { class: 'card' }, h('h2', {}, 'Event history'), eventsBox),
   );
 
@@ -234,6 +237,16 @@ export function renderJobPage(root: HTMLElement, id: string): () => void {
     );
   }
 
+  /** Drawn once, when a job with thumbnails is done (the map is fetched then). */
+  function renderThumbnails(j: JobDetail): void {
+    if (!j.thumbnails || thumbsBox.childElementCount) return;
+    const seek = (t: number) => {
+      const video = playerBox.querySelector('video');
+      if (video) video.currentTime = t;
+    };
+    fill(thumbsBox, thumbnailSection(j, seek));
+  }
+
   function render(): void {
     if (!job) return;
     const now = Date.now();
@@ -242,6 +255,7 @@ export function renderJobPage(root: HTMLElement, id: string): () => void {
     fill(mapBox, segmentMap(job, selected ? `${selected.kind}:${selected.index}` : undefined, select));
     fill(timelineBox, timeline(job, events, now));
     renderPlayer(job);
+    renderThumbnails(job);
     fill(eventsBox, eventList(events, job.serverHost));
     renderDetailsLive();
   }

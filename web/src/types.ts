@@ -175,6 +175,8 @@ export interface JobDetail {
   live: Record<string, number>;
   costEstimate?: { usd: number; region: string; pricesAsOf: string; basis: string; search?: { usd: number; share: number } };
   renditions?: Rendition[];
+  /** With thumbnails, once done: the files' locations (served by GET /api/jobs/:id/thumbnails/:file). */
+  thumbnails?: { count: number; everySeconds: number; width: number; height: number; poster: string; sprites: string[]; vtt: string };
 }
 
 /** One rendition of a ladder job (HLS/DASH), as measured from its segments. */
