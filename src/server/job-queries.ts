@@ -28,7 +28,7 @@ async function fileSize(path: string): Promise<number | undefined> {
 /** The names a ladder's folder holds (the folder may hold other files of the user's): its playlists and renditions. */
 const LADDER_TOP = /^(master\.m3u8|manifest\.mpd)$/;
 const LADDER_DIR = /^[vas]\d{1,5}$/;
-const LADDER_FILE = /^(index\.m3u8|init\.mp4|seg_\d{5,}\.m4s|subtitles(-dash)?\.vtt)$/;
+const LADDER_FILE = /^(index\.m3u8|iframes\.m3u8|init\.mp4|seg_\d{5,}\.m4s|subtitles(-dash)?\.vtt)$/;
 
 /** A finished ladder's bytes on disk: its playlists, manifests, init and media segments of every rendition. */
 async function ladderSize(master: string): Promise<number | undefined> {

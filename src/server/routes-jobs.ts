@@ -23,6 +23,10 @@ import type { ServerContext } from './server-context.js';
 
 type IdParams = { id: string };
 
+/** The files of a ladder's folder the server hands out: its playlists and renditions (I-frame playlists too). */
+const LADDER_PATH =
+  /^(master\.m3u8|manifest\.mpd|[vas]\d{1,5}\/(index\.m3u8|iframes\.m3u8|init\.mp4|seg_\d{5,}\.m4s|subtitles(-dash)?\.vtt))$/;
+
 export function registerJobRoutes(app: FastifyInstance, ctx: ServerContext): void {
   const { ledger } = ctx.backend;
 
@@ -131,8 +135,7 @@ export function registerJobRoutes(app: FastifyInstance, ctx: ServerContext): voi
       if (job.output.startsWith('s3://')) throw new HttpError(409, 'conflict', 'the ladder is in S3; serve it from there');
       const rel = req.params['*'];
       // Only the names a ladder has (the folder may hold other files of the user's): no way up, no dot files.
-      if (!/^(master\.m3u8|manifest\.mpd|[vas]\d{1,5}\/(index\.m3u8|init\.mp4|seg_\d{5,}\.m4s|subtitles(-dash)?\.vtt))$/.test(rel))
-        throw new HttpError(404, 'not_found', `no ladder file ${JSON.stringify(rel)}`);
+      if (!LADDER_PATH.test(rel)) throw new HttpError(404, 'not_found', `no ladder file ${JSON.stringify(rel)}`);
       return reply.sendFile(rel, dirname(job.output), { dotfiles: 'deny', acceptRanges: true, cacheControl: false });
     },
   );

@@ -130,7 +130,16 @@ describe('server API', () => {
 
   it('makes a ladder (container hls) and serves its files, and nothing outside its folder', async () => {
     const r = await api(srv.url, 'POST', '/api/jobs', {
-      json: { source: clip, container: 'hls', ladder: '240,120:150k', dash: true, segmentDuration: 1, preset: 'ultrafast', workers: 2 },
+      json: {
+        source: clip,
+        container: 'hls',
+        ladder: '240,120:150k',
+        dash: true,
+        segmentDuration: 1,
+        preset: 'ultrafast',
+        workers: 2,
+        publishEarly: true,
+      },
     });
     assert.equal(r.status, 201, JSON.stringify(r.body));
     const id = r.body.id as string;
@@ -147,6 +156,11 @@ describe('server API', () => {
     assert.equal(seg.status, 200);
     assert.ok((await seg.arrayBuffer()).byteLength > 100);
     assert.equal((await fetch(`${srv.url}/api/jobs/${id}/ladder/manifest.mpd`)).status, 200);
+    // publishEarly reached the job (its first prefix was published), and the I-frame playlists are served.
+    assert.equal(typeof job.timings.firstPlayableMs, 'number');
+    const iframes = await fetch(`${srv.url}/api/jobs/${id}/ladder/v120/iframes.m3u8`);
+    assert.equal(iframes.status, 200);
+    assert.match(await iframes.text(), /#EXT-X-I-FRAMES-ONLY/);
     for (const bad of ['..%2F..%2Fledger.db', 'v120/..%2F..%2Fmaster.m3u8', '.hidden', 'a/b/c.m4s', 'v120/nope.m4s']) {
       const x = await fetch(`${srv.url}/api/jobs/${id}/ladder/${bad}`);
       assert.equal(x.status, 404, bad);
