@@ -1,7 +1,8 @@
 /** shardcast's library API. */
 export { transcode, resume, retry, status, jobs } from './runtime/library-api.js';
 export type { TranscodeApiOptions, ApiOptions, TranscodeSettings, TranscodeEvent, JobHandle } from './runtime/library-api.js';
-export { loadTemplateCatalog, readTemplateCatalog, listTemplates, type TemplateCatalog } from './runtime/templates.js';
+export { listTemplates, type TemplateCatalog } from './runtime/templates.js';
+export { loadTemplateCatalog, readTemplateCatalog } from './runtime/template-files.js';
 export { BUILTIN_TEMPLATES, type Template } from './core/templates.js';
 export type { JobView } from './app/job-view.js';
 export * from './core/errors.js';

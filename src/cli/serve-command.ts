@@ -16,7 +16,8 @@ import type { GlobalFlags } from './commands.js';
 import { onStopSignal } from './signals.js';
 import { flagText } from './flag-text.js';
 import { BUILTIN_TEMPLATES } from '../core/templates.js';
-import { loadTemplateCatalog, type TemplateCatalog } from '../runtime/templates.js';
+import { type TemplateCatalog } from '../runtime/templates.js';
+import { loadTemplateCatalog } from '../runtime/template-files.js';
 
 const serveFlagsSchema = z.object({
   host: z

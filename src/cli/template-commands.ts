@@ -3,7 +3,8 @@
  * makes; a wrong config file is refused here as it would be before a job.
  */
 import type { Command } from 'commander';
-import { listTemplates, loadTemplateCatalog } from '../runtime/templates.js';
+import { listTemplates } from '../runtime/templates.js';
+import { loadTemplateCatalog } from '../runtime/template-files.js';
 import { print, type GlobalFlags } from './commands.js';
 
 export async function templatesCommand(flags: GlobalFlags & { config?: string }): Promise<void> {

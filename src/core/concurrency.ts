@@ -9,6 +9,9 @@
  */
 import { plural } from './words.js';
 
+/** The most parallel encodes a job is given by default (where the home offers more, or knows no limit). */
+export const MAX_DEFAULT_WORKERS = 256;
+
 /** What the account gives the encode function, as read; a figure left out was not readable. */
 export interface LambdaCapacity {
   /** The account's unreserved concurrent executions (GetAccountSettings: AccountLimit.UnreservedConcurrentExecutions). */

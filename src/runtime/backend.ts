@@ -11,7 +11,8 @@ import type { Backend as BackendKind, JobEvent, JobRecord, JobSummary, TaskRecor
 import type { Ledger } from '../ports/ledger.js';
 import type { MediaTool } from '../ports/media-tool.js';
 import type { WorkerInfo } from '../adapters/bullmq/protocol.js';
-import { applyTemplate, loadTemplateCatalog, type TemplateCatalog } from './templates.js';
+import { applyTemplate, type TemplateCatalog } from './templates.js';
+import { loadTemplateCatalog } from './template-files.js';
 
 export type { BackendKind };
 

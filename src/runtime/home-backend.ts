@@ -4,6 +4,7 @@
  * workflow execution), the default worker count, what the home supports, whether a job is driven elsewhere.
  * local-backend.ts, cluster-backend.ts and workflow-backend.ts each build a Home and hand it here.
  */
+import { MAX_DEFAULT_WORKERS } from '../core/concurrency.js';
 import type { AppDeps } from '../app/deps.js';
 import { jobView } from '../app/job-view.js';
 import { addQualityReport } from '../app/measure-quality.js';
@@ -64,8 +65,8 @@ export interface Home {
   close(): Promise<void>;
 }
 
-/** The most parallel encodes a job is given by default. */
-export const MAX_DEFAULT_WORKERS = 256;
+/** The most parallel encodes a job is given by default (core/concurrency.ts). */
+export { MAX_DEFAULT_WORKERS };
 
 export function makeBackend(home: Home): Backend {
   const { ledger } = home;

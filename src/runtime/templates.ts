@@ -1,13 +1,9 @@
 /**
- * Templates from files: `shardcast.config.json` / `.yaml` (version 1, a `templates` map) or a folder of template
- * files (each `NAME.json` / `NAME.yaml`, one template), found at `--config PATH`, else SHARDCAST_CONFIG, else
- * `shardcast.config.{json,yaml,yml}` in the working folder. Every template is checked when the file is read (its
- * fields by schema, then its options as the flags they are), so a wrong one is refused with the field and the
- * reason before any job exists. A request naming `template` gets the template's options under its own.
+ * Templates as a config file holds them (version 1, a `templates` map; template-files.ts reads the files): every
+ * template checked when read (its fields by schema, then its options as the flags they are), so a wrong one is
+ * refused with the field and the reason before any job exists; a request naming `template` gets the template's
+ * options under its own (applyTemplate). No file I/O here: the AWS functions use it with the stack's templates.
  */
-import { readdir, readFile, stat } from 'node:fs/promises';
-import { basename, join, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { UsageError } from '../core/errors.js';
 import {
@@ -27,7 +23,6 @@ export interface TemplateCatalog {
   source?: string;
 }
 
-export const CONFIG_FILE_NAMES = ['shardcast.config.json', 'shardcast.config.yaml', 'shardcast.config.yml'];
 export const CONFIG_VERSION = 1;
 const NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 
@@ -49,7 +44,7 @@ const templateShape = z
   })
   .strict();
 
-const fileShape = z
+export const fileShape = z
   .object({
     version: z.literal(CONFIG_VERSION, { message: `must be ${CONFIG_VERSION} (the version of the template format this shardcast reads)` }),
     templates: z.record(z.string(), z.unknown(), { message: 'must be a map of template names to templates' }),
@@ -114,29 +109,7 @@ export function parseTemplate(where: string, name: string, raw: unknown, prefix:
   return t;
 }
 
-/** Reads a config file's or folder's templates (built-ins included); throws a UsageError for any wrong one. */
-export async function readTemplateCatalog(path: string): Promise<TemplateCatalog> {
-  const full = resolve(path);
-  const info = await stat(full).catch(() => undefined);
-  if (!info) throw new UsageError(`no template file or folder at ${full}`);
-  const own: Template[] = [];
-  if (info.isDirectory()) {
-    const files = (await readdir(full)).filter((f) => /\.(json|ya?ml)$/i.test(f)).sort();
-    for (const f of files) {
-      const where = join(full, f);
-      const raw = await parseFile(where);
-      const { version, ...rest } = (raw ?? {}) as Record<string, unknown>;
-      if (version !== CONFIG_VERSION)
-        throw new UsageError(`${where}: version must be ${CONFIG_VERSION} (the version of the template format this shardcast reads)`);
-      own.push(parseTemplate(where, basename(f).replace(/\.(json|ya?ml)$/i, ''), rest, []));
-    }
-  } else {
-    return catalogOf(full, await parseFile(full));
-  }
-  return withBuiltins(own, full);
-}
-
-function withBuiltins(own: Template[], source: string): TemplateCatalog {
+export function withBuiltins(own: Template[], source: string): TemplateCatalog {
   const names = new Set(own.map((t) => t.name));
   return { templates: [...BUILTIN_TEMPLATES.filter((t) => !names.has(t.name)), ...own], source };
 }
@@ -160,26 +133,6 @@ export function catalogJson(catalog: TemplateCatalog): string {
       own.map((t) => [t.name, { output: t.output, ...(t.description ? { description: t.description } : {}), ...t.options }]),
     ),
   });
-}
-
-async function parseFile(path: string): Promise<unknown> {
-  const text = await readFile(path, 'utf8');
-  try {
-    return /\.json$/i.test(path) ? JSON.parse(text) : parseYaml(text);
-  } catch (err) {
-    throw new UsageError(`${path}: not valid ${/\.json$/i.test(path) ? 'JSON' : 'YAML'}: ${(err as Error).message.split('\n')[0]}`);
-  }
-}
-
-/** The catalog where `explicit`, SHARDCAST_CONFIG or the working folder's config file says; the built-ins alone else. */
-export async function loadTemplateCatalog(opts: { explicit?: string; env: NodeJS.ProcessEnv; cwd: string }): Promise<TemplateCatalog> {
-  const path = opts.explicit ?? (opts.env.SHARDCAST_CONFIG || undefined);
-  if (path) return readTemplateCatalog(resolve(opts.cwd, path));
-  for (const name of CONFIG_FILE_NAMES) {
-    const p = join(opts.cwd, name);
-    if (await stat(p).catch(() => undefined)) return readTemplateCatalog(p);
-  }
-  return { templates: [...BUILTIN_TEMPLATES] };
 }
 
 export function findTemplate(catalog: TemplateCatalog, name: string): Template {

@@ -5,8 +5,35 @@
 import type { FastifyInstance } from 'fastify';
 import { listTemplates } from '../runtime/templates.js';
 import { listWatchers } from '../runtime/watch-registry.js';
-import { errorResponses, templateSchema, tokenQuery, watcherSchema } from './schemas.js';
+import { errorResponses, tokenQuery } from './schemas.js';
 import type { ServerContext } from './server-context.js';
+
+const looseObject = (description: string, properties: Record<string, unknown> = {}) =>
+  ({ type: 'object', description, additionalProperties: true, properties }) as const;
+
+const templateSchema = looseObject('a template: a named output specification', {
+  name: { type: 'string' },
+  from: { type: 'string', description: '`built-in`, or the file it came from' },
+  output: { type: 'string', enum: ['mp4', 'mkv', 'webm', 'mov', 'hls'] },
+  description: { type: 'string' },
+  makes: { type: 'string', description: 'what it makes, in one line' },
+  options: { type: 'object', additionalProperties: true, description: 'its options, by flag name' },
+});
+
+const watcherSchema = looseObject('a `shardcast watch` process and its folder', {
+  dir: { type: 'string' },
+  outDir: { type: 'string' },
+  template: { type: 'string' },
+  watcher: { type: 'string', description: 'host:pid/start of the watching process' },
+  alive: { type: 'boolean', description: 'its process runs and wrote its state within a minute' },
+  startedAt: { type: 'number' },
+  heartbeatAt: { type: 'number' },
+  done: { type: 'integer' },
+  failed: { type: 'integer' },
+  skipped: { type: 'integer', description: 'files found already run (a restart)' },
+  running: looseObject('the job it runs now', { jobId: { type: 'string' }, file: { type: 'string' } }),
+  lastError: { type: 'string' },
+});
 
 export function registerPipelineRoutes(app: FastifyInstance, ctx: ServerContext): void {
   app.get(

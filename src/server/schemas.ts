@@ -289,27 +289,3 @@ export const deliverySchema = looseObject('one webhook delivery of a job: an eve
   nextAt: { type: 'number', description: 'epoch ms of the next attempt' },
   lastAt: { type: 'number', description: 'epoch ms of the last attempt' },
 });
-
-export const templateSchema = looseObject('a template: a named output specification', {
-  name: { type: 'string' },
-  from: { type: 'string', description: '`built-in`, or the file it came from' },
-  output: { type: 'string', enum: ['mp4', 'mkv', 'webm', 'mov', 'hls'] },
-  description: { type: 'string' },
-  makes: { type: 'string', description: 'what it makes, in one line' },
-  options: { type: 'object', additionalProperties: true, description: 'its options, by flag name' },
-});
-
-export const watcherSchema = looseObject('a `shardcast watch` process and its folder', {
-  dir: { type: 'string' },
-  outDir: { type: 'string' },
-  template: { type: 'string' },
-  watcher: { type: 'string', description: 'host:pid/start of the watching process' },
-  alive: { type: 'boolean', description: 'its process runs and wrote its state within a minute' },
-  startedAt: { type: 'number' },
-  heartbeatAt: { type: 'number' },
-  done: { type: 'integer' },
-  failed: { type: 'integer' },
-  skipped: { type: 'integer', description: 'files found already run (a restart)' },
-  running: looseObject('the job it runs now', { jobId: { type: 'string' }, file: { type: 'string' } }),
-  lastError: { type: 'string' },
-});

@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { readTemplateCatalog } from '../../src/runtime/templates.js';
+import { readTemplateCatalog } from '../../src/runtime/template-files.js';
 import { writeWatchState } from '../../src/runtime/watch-registry.js';
 import { makeClip, tempDir } from '../support/media.js';
 import { ensureDashboardBuilt, launchChromium } from './support/browser.js';

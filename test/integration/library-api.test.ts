@@ -9,7 +9,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CancelledError, UsageError } from '../../src/core/errors.js';
 import { jobs, resume, status, transcode, type TranscodeEvent } from '../../src/index.js';
-import { readTemplateCatalog } from '../../src/runtime/templates.js';
+import { readTemplateCatalog } from '../../src/runtime/template-files.js';
 import { ffprobeJson, makeClip, tempDir } from '../support/media.js';
 import { killAllGroups } from '../support/processes.js';
 

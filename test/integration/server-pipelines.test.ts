@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { readTemplateCatalog } from '../../src/runtime/templates.js';
+import { readTemplateCatalog } from '../../src/runtime/template-files.js';
 import { removeWatchState, writeWatchState } from '../../src/runtime/watch-registry.js';
 import { makeClip, tempDir } from '../support/media.js';
 import { writeFileSync } from 'node:fs';

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { UsageError } from '../../src/core/errors.js';
 import { BUILTIN_TEMPLATES, outputKindOfPath, templateOutputPath } from '../../src/core/templates.js';
 import { parseTranscodeOptions } from '../../src/runtime/transcode-options.js';
-import { applyTemplate, listTemplates, loadTemplateCatalog, parseTemplate, readTemplateCatalog } from '../../src/runtime/templates.js';
+import { applyTemplate, listTemplates, parseTemplate } from '../../src/runtime/templates.js';
+import { loadTemplateCatalog, readTemplateCatalog } from '../../src/runtime/template-files.js';
 import { tempDir } from '../support/media.js';
 
 const refused = (fn: () => unknown, message: RegExp) =>
