@@ -20,14 +20,26 @@ import { ladderLocation } from '../../../core/ladder.js';
 import type { AnalyzedJob, JobRecord } from '../../../core/types.js';
 import type { AppDeps } from '../../deps.js';
 import { emit } from '../../deps.js';
-import { gather, readManifests, writeOutputFile } from './publish-ladder.js';
+import { gather, readManifests } from './publish-ladder.js';
 
 /** The blob recording how many media segments are published (`{ "segments": N }`). */
 const markerKey = (jobId: string) => `${jobId}/early/published.json`;
 
+/**
+ * A scratch name of its own for each publish: the emulated AWS home runs its encode Lambdas in one process over one
+ * scratch folder, and two publishes at once must not read or move each other's files.
+ */
+let publishes = 0;
+const scratchTag = () => `early-${++publishes}`;
+
+async function writeEarly(deps: AppDeps, job: AnalyzedJob, tag: string, relative: string, content: string): Promise<void> {
+  const local = await deps.blobs.writeScratchFile(job.id, `${tag}-${relative.replace(/[^A-Za-z0-9._-]/g, '_')}`, content);
+  await deps.blobs.commitOutput(local, ladderLocation(job.output, relative));
+}
+
 async function publishedSegments(deps: AppDeps, jobId: string): Promise<number> {
   if (!(await deps.blobs.stat(markerKey(jobId)))) return 0;
-  const local = `${await deps.blobs.scratchDir(jobId)}/early-published-read.json`;
+  const local = `${await deps.blobs.scratchDir(jobId)}/${scratchTag()}-published.json`;
   await deps.blobs.getFile(markerKey(jobId), local);
   const n = Number((JSON.parse((await deps.blobs.readLocal(local)).toString('utf8')) as { segments?: number }).segments);
   await deps.blobs.discardLocal(local);
@@ -35,16 +47,22 @@ async function publishedSegments(deps: AppDeps, jobId: string): Promise<number> 
 }
 
 async function recordPublished(deps: AppDeps, jobId: string, segments: number): Promise<void> {
-  const local = await deps.blobs.writeScratchFile(jobId, 'early-published.json', JSON.stringify({ segments }));
+  const local = await deps.blobs.writeScratchFile(jobId, `${scratchTag()}-published.json`, JSON.stringify({ segments }));
   await deps.blobs.putFile(markerKey(jobId), local);
 }
 
 /** The ladder's index from the manifests of the done prefix, renditions in the final playlists' order. */
-async function prefixLadder(deps: AppDeps, job: AnalyzedJob, tasks: number, segments: number): Promise<LadderIndex | undefined> {
+async function prefixLadder(
+  deps: AppDeps,
+  job: AnalyzedJob,
+  tasks: number,
+  segments: number,
+  tag: string,
+): Promise<LadderIndex | undefined> {
   const all = await deps.ledger.listTasks(job.id);
   const done = all.filter((t) => t.kind === 'audio' || t.index < tasks);
   const failures: string[] = [];
-  const gathered = [...gather(await readManifests(deps, job.id, done, 'early'), failures).values()];
+  const gathered = [...gather(await readManifests(deps, job.id, done, tag), failures).values()];
   if (failures.length) return undefined;
   const order = ladderOf(job.options.profile).rungs.map((r) => `v${r.height}`);
   const video = gathered.filter((g) => g.rendition.kind === 'video').map((g) => ({ ...g.rendition, initKey: g.initKey }));
@@ -68,7 +86,8 @@ async function prefixLadder(deps: AppDeps, job: AnalyzedJob, tasks: number, segm
 
 /** Writes the playlists of the prefix of `segments` media segments; the first time, the inits and master too. */
 async function writePrefix(deps: AppDeps, job: AnalyzedJob, tasks: number, segments: number, first: boolean): Promise<boolean> {
-  const index = await prefixLadder(deps, job, tasks, segments);
+  const tag = scratchTag();
+  const index = await prefixLadder(deps, job, tasks, segments, tag);
   if (!index) return false;
   const ladder = ladderOf(job.options.profile);
   const renditions = [...index.video, ...index.audio] as Array<LadderIndex['video'][number] & { initKey?: string }>;
@@ -76,20 +95,20 @@ async function writePrefix(deps: AppDeps, job: AnalyzedJob, tasks: number, segme
   const scratch = await deps.blobs.scratchDir(job.id);
   for (const r of renditions) {
     if (first && r.initKey) {
-      const local = `${scratch}/early-${r.name}-init.mp4`;
+      const local = `${scratch}/${tag}-${r.name}-init.mp4`;
       await deps.blobs.getFile(r.initKey, local);
       await deps.blobs.commitOutput(local, ladderLocation(job.output, `${r.name}/init.mp4`));
     }
-    await writeOutputFile(deps, job, `${r.name}/index.m3u8`, mediaPlaylist(r, 'EVENT', target));
+    await writeEarly(deps, job, tag, `${r.name}/index.m3u8`, mediaPlaylist(r, 'EVENT', target));
   }
   if (ladder.dash) {
     const now = new Date(deps.clock()).toISOString();
     const start = new Date(job.startedAt ?? job.createdAt).toISOString();
     const dynamic = { availabilityStartTime: start, publishTime: now, minimumUpdatePeriod: ladder.segmentSeconds };
-    await writeOutputFile(deps, job, 'manifest.mpd', dashManifest(index, dynamic));
+    await writeEarly(deps, job, tag, 'manifest.mpd', dashManifest(index, dynamic));
   }
   if (first) {
-    const local = await deps.blobs.writeScratchFile(job.id, 'early-master.m3u8', masterPlaylist(index));
+    const local = await deps.blobs.writeScratchFile(job.id, `${tag}-master.m3u8`, masterPlaylist(index));
     await deps.blobs.commitOutput(local, job.output);
   }
   return true;

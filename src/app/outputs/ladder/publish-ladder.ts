@@ -104,7 +104,7 @@ function checkRenditions(
 }
 
 /** Writes text into the output folder (through the job's scratch, so an S3 output gets one upload). */
-export async function writeOutputFile(deps: AppDeps, job: AnalyzedJob, relative: string, content: string): Promise<void> {
+async function writeOutputFile(deps: AppDeps, job: AnalyzedJob, relative: string, content: string): Promise<void> {
   const local = await deps.blobs.writeScratchFile(job.id, `out-${relative.replace(/[^A-Za-z0-9._-]/g, '_')}`, content);
   await deps.blobs.commitOutput(local, ladderLocation(job.output, relative));
 }
