@@ -6,7 +6,7 @@
  * output differs between the two homes with or without the flag; seen before this feature, left as it is.)
  */
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, type Dirent } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { cli, cliDetached } from '../support/cli.js';
@@ -15,15 +15,24 @@ import { exitOf, killGroup } from '../support/processes.js';
 
 const ARGS = ['--ladder', '180,120', '--segment-duration', '1', '--preset', 'slower', '--workers', '2', '--publish-early', '--no-progress'];
 
-/** Every file under `dir` (relative paths), recursively. */
+/** Every file under `dir` (relative paths), recursively; what vanishes meanwhile (s3rver's temp files) is skipped. */
 function files(dir: string, rel = ''): string[] {
-  let names: string[];
+  let entries: Dirent[];
   try {
-    names = readdirSync(join(dir, rel));
+    entries = readdirSync(join(dir, rel), { withFileTypes: true });
   } catch {
     return [];
   }
-  return names.flatMap((n) => (statSync(join(dir, rel, n)).isDirectory() ? files(dir, join(rel, n)) : [join(rel, n)]));
+  return entries.flatMap((e) => (e.isDirectory() ? files(dir, join(rel, e.name)) : [join(rel, e.name)]));
+}
+
+/** A file's text, or '' when it is gone. */
+function textOf(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
 }
 
 describe('--publish-early on the emulated AWS home', () => {
@@ -48,7 +57,7 @@ describe('--publish-early on the emulated AWS home', () => {
     try {
       while (running) {
         for (const f of files(state).filter((x) => /v180\/index\.m3u8/.test(x) && !/metadata/.test(x))) {
-          const text = readFileSync(join(state, f), 'utf8');
+          const text = textOf(join(state, f));
           if (/#EXT-X-PLAYLIST-TYPE:EVENT/.test(text) && !/#EXT-X-ENDLIST/.test(text)) seen.push(text);
         }
         await new Promise((r) => setTimeout(r, 50));
