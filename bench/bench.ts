@@ -11,7 +11,9 @@
  *                     cluster = the 60 s clip with 1-3 `shardcast worker`s over a redis-server here vs local;
  *                     scenecuts = a fixed-GOP source with and without the scene scan, judged: only when named;
  *                     target = --target-quality against one-pass at the CRF whose worst segment matches: only
- *                     when named, BENCH_TQ_CASES picks its sources, see lib/target-quality.ts)
+ *                     when named, BENCH_TQ_CASES picks its sources, see lib/target-quality.ts;
+ *                     publish-early = a 30 s 720p ladder with and without --publish-early, time to a playable
+ *                     master.m3u8 against the job's time: only when named)
  *   BENCH_NOISE=n  noise strength of the generated clips (default 6; 12 makes x264 CRF 23 spend ~24 Mbit/s
  *                  on 720p30 coding grain and run at ~0.26 CPU s per frame here, which makes a full run very long)
  *
@@ -30,6 +32,7 @@ import { ladderReport, type LadderCase } from './lib/ladder.js';
 import { clusterReport } from './lib/cluster.js';
 import { sceneCutsReport } from './lib/scene-cuts.js';
 import { targetQualityReport } from './lib/target-quality.js';
+import { publishEarlyReport } from './lib/publish-early.js';
 import { fmt, markdownTable, mb, median } from './lib/stats.js';
 
 const repo = resolve(import.meta.dirname, '..');
@@ -342,6 +345,12 @@ async function main(): Promise<void> {
       log('\n## quality target per segment: shardcast --target-quality against one-pass at the matching CRF');
       target = await targetQualityReport(repo, tmp, log);
     }
+    let early: string | undefined;
+    if (!quick && only?.has('publish-early')) {
+      const clip = await makeNoiseClip(tmp, { name: 'noise-720p30-30s', seconds: 30, width: 1280, height: 720, fps: 30, noise });
+      const args = ['--ladder', '720,360', '--workers', String(cores)];
+      early = await publishEarlyReport(join(repo, 'bin/shardcast.js'), clip, 'generated 720p30 noise 30 s', args, tmp, runs, log);
+    }
     if (wanted('throttle')) {
       log('\n## throttling: 160 segments x 30 s, Map MaxConcurrency 40, fewer free Lambda slots (queue model, seeded)');
       throttleReport(JSON.parse(readFileSync(resolve(repo, 'infra/workflow.asl.json'), 'utf8')), log);
@@ -352,6 +361,7 @@ async function main(): Promise<void> {
     if (cluster) log(`\n${cluster}`);
     if (scenes) log(`\nScene-aware cuts on a fixed-GOP source (36 s, 640x360, a keyframe every 2 s)\n\n${scenes}`);
     if (target) log(`\nQuality target per segment (video bytes only; one column per source)\n\n${target}`);
+    if (early) log(`\nPlay while it transcodes (medians; a ladder of 720p and 360p, the default preset)\n\n${early}`);
     if (corpus) log(`\nFidelity on the shared corpus (video bytes and mean PSNR against the source)\n\n${corpus}`);
   } finally {
     if (process.env.BENCH_KEEP === '1') log(`kept ${tmp}`);

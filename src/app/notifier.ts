@@ -7,10 +7,12 @@
  * sent twice from here); two senders over one ledger may both send one, with the same id for the receiver to
  * drop.
  */
-import { buildWebhookPayload } from '../core/webhook-payload.js';
+import { buildWebhookPayload, type WebhookPayload } from '../core/webhook-payload.js';
 import { DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, signatureHeader } from '../core/webhook-signature.js';
 import {
   attemptOutcome,
+  BUS_DETAIL_TYPES,
+  busDeliveryId,
   deliveriesOf,
   DELIVERY_TIMEOUT_MS,
   GIVE_UP_AFTER_MS,
@@ -21,11 +23,13 @@ import {
   owedDeliveries,
   RETRY_DELAYS_MS,
   secretEnvOf,
+  triggerEvents,
   type AttemptRecord,
   type Delivery,
   type WebhookEventType,
 } from '../core/webhook.js';
 import type { JobEvent, JobRecord, TaskRecord } from '../core/types.js';
+import type { EventBus } from '../ports/event-bus.js';
 import type { Ledger } from '../ports/ledger.js';
 import type { WebhookPoster } from '../ports/webhook-poster.js';
 import { commandFor } from './run-failure.js';
@@ -151,11 +155,7 @@ export class Notifier {
     if (!secret) {
       error = `${secretName} is not set in the sending process: set it and run \`shardcast notify ${job.id} --retry\``;
     } else {
-      const costUsd = d.type === 'job.done' && this.deps.costOf ? this.costOf(job, await this.deps.ledger.listTasks(job.id)) : undefined;
-      const next = d.type === 'job.failed' && job.errorKind !== 'input' ? commandFor('retry', job) : undefined;
-      const body = JSON.stringify(
-        buildWebhookPayload({ job, delivery: d, trigger, ...(next ? { next } : {}), ...(costUsd !== undefined ? { costUsd } : {}) }),
-      );
+      const body = JSON.stringify(await this.payloadOf(job, d, trigger));
       const headers = {
         'content-type': 'application/json',
         'user-agent': 'shardcast-webhook',
@@ -203,6 +203,36 @@ export class Notifier {
       nextAt,
     });
     return 'retry';
+  }
+
+  /**
+   * Puts the bus event of the job's latest `type` event (its payload as a webhook's), once: a bus event already
+   * recorded (`notify.sent` with its id) is not put again. False when there was none to put.
+   */
+  async publishToBus(jobId: string, type: WebhookEventType, bus: EventBus): Promise<boolean> {
+    const job = await this.deps.ledger.getJob(jobId);
+    if (!job) return false;
+    const events = await this.deps.ledger.listEvents(jobId);
+    const trigger = triggerEvents(events)
+      .filter((t) => t.type === type)
+      .pop()?.event;
+    if (!trigger) return false;
+    const id = busDeliveryId(jobId, trigger.seq);
+    if (events.some((e) => e.type === NOTIFY_SENT && (e.data as AttemptRecord | undefined)?.delivery === id)) return false;
+    await bus.publish(BUS_DETAIL_TYPES[type], await this.payloadOf(job, { id, type }, trigger));
+    await this.record(jobId, this.deps.clock(), NOTIFY_SENT, `${type} -> ${bus.name}: put (${BUS_DETAIL_TYPES[type]})`, {
+      delivery: id,
+      event: type,
+      url: bus.name,
+      attempt: 1,
+    });
+    return true;
+  }
+
+  private async payloadOf(job: JobRecord, d: Pick<Delivery, 'id' | 'type'>, trigger: JobEvent): Promise<WebhookPayload> {
+    const costUsd = d.type === 'job.done' && this.deps.costOf ? this.costOf(job, await this.deps.ledger.listTasks(job.id)) : undefined;
+    const next = d.type === 'job.failed' && job.errorKind !== 'input' ? commandFor('retry', job) : undefined;
+    return buildWebhookPayload({ job, delivery: d, trigger, ...(next ? { next } : {}), ...(costUsd !== undefined ? { costUsd } : {}) });
   }
 
   private costOf(job: JobRecord, tasks: TaskRecord[]): number | undefined {

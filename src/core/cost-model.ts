@@ -136,10 +136,10 @@ const HOURS_PER_MONTH = 730;
 
 /** States entered by one execution of infra/workflow.asl.json, retries included (each is billed). */
 export function countStateTransitions(shape: { segments: number; retries: number; audio: boolean; mapChoice?: boolean }): number {
-  const analyzeAndParallel = 2 + (shape.mapChoice ? 1 : 0); // Analyze, (ChooseSegmentMap,) EncodeAll
+  const analyzeAndParallel = 3 + (shape.mapChoice ? 1 : 0); // Analyze, NotifyStarted, (ChooseSegmentMap,) EncodeAll
   const map = 1 + shape.segments + shape.retries; // EncodeSegments, one EncodeSegment per item (+ each retry)
   const audioBranch = shape.audio ? 3 : 2; // HasAudio → AudioTask → EncodeAudio, or HasAudio → NoAudio
-  const tail = 2; // Merge, Finalize
+  const tail = 4; // Merge, Finalize, NotifyDone, JobDone
   return analyzeAndParallel + map + audioBranch + tail;
 }
 

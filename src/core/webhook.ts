@@ -71,10 +71,21 @@ export interface AttemptRecord {
   refused?: boolean;
 }
 
+/** The EventBridge `detail-type` of each event (source `shardcast`, on the default bus; the AWS homes). */
+export const BUS_DETAIL_TYPES: Record<WebhookEventType, string> = {
+  'job.started': 'Shardcast Job Started',
+  'job.done': 'Shardcast Job Done',
+  'job.failed': 'Shardcast Job Failed',
+};
+export const BUS_SOURCE = 'shardcast';
+
+/** The id of the bus event of a trigger: beside its deliveries', never one of them. */
+export const busDeliveryId = (jobId: string, seq: number): string => `${jobId}.${seq}.bus`;
+
 const RUN_ENDS = new Set(['job.done', 'job.failed', 'job.cancelled']);
 
-/** The webhook event a job event is, if any: a run's first `job.analyzing` is its start. */
-function triggers(events: readonly JobEvent[]): { event: JobEvent; type: WebhookEventType }[] {
+/** The job events that are webhook events, oldest first: a run's first `job.analyzing` is its start. */
+export function triggerEvents(events: readonly JobEvent[]): { event: JobEvent; type: WebhookEventType }[] {
   const out: { event: JobEvent; type: WebhookEventType }[] = [];
   let startedThisRun = false;
   for (const e of events) {
@@ -104,7 +115,7 @@ export function deliveriesOf(job: Pick<JobRecord, 'id' | 'options'>, events: rea
     attempts.set(data.delivery, [...(attempts.get(data.delivery) ?? []), { type: e.type, data, at: e.at }]);
   }
   const out: Delivery[] = [];
-  for (const { event, type } of triggers(events)) {
+  for (const { event, type } of triggerEvents(events)) {
     targets.forEach((target, targetIndex) => {
       const id = deliveryId(job.id, event.seq, targetIndex);
       const tries = attempts.get(id) ?? [];

@@ -57,6 +57,11 @@ export const InfraConfigSchema = z.object({
   tempExpirationDays: int(1, 365, 2),
   /** Hours a ledger item lives (its `ttl`). */
   ledgerTtlHours: int(6, 24 * 365, 48),
+  /** The SSM SecureString parameter the Notify function reads the webhook signing secret from (`--notify`). */
+  webhookSecretParameter: z
+    .string()
+    .regex(/^\/[A-Za-z0-9_.\-/]{1,1000}$/, 'must be an SSM parameter path, e.g. /shardcast/webhook-secret')
+    .default('/shardcast/webhook-secret'),
 });
 
 export type InfraConfig = Omit<z.output<typeof InfraConfigSchema>, 'distributedMap'> & { mapMode: MapMode };

@@ -29,7 +29,7 @@ export interface ShardcastStackProps extends StackProps {
 export const LEDGER_STEP_ACTIONS = ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
 
 /** The workflow steps, each a function running `dist/lambda/<name>.js`'s `handler`. */
-export const STEP_FUNCTIONS = ['analyze', 'encode-segment', 'encode-audio', 'merge', 'finalize', 'mark-failed'] as const;
+export const STEP_FUNCTIONS = ['analyze', 'encode-segment', 'encode-audio', 'merge', 'finalize', 'mark-failed', 'notify'] as const;
 export type StepName = (typeof STEP_FUNCTIONS)[number];
 
 /** The package root (a checkout or the installed npm package): src/infra/ and dist/infra/ sit two levels below. */
@@ -166,8 +166,8 @@ export class ShardcastStack extends Stack {
           ignoreMode: IgnoreMode.DOCKER,
         }),
         architecture: arm ? lambda.Architecture.ARM_64 : lambda.Architecture.X86_64,
-        memorySize: name === 'mark-failed' ? 512 : config.memoryMb,
-        timeout: Duration.seconds(name === 'mark-failed' ? 60 : config.timeoutSeconds),
+        memorySize: name === 'mark-failed' || name === 'notify' ? 512 : config.memoryMb,
+        timeout: Duration.seconds(name === 'mark-failed' || name === 'notify' ? 60 : config.timeoutSeconds),
         ephemeralStorageSize: Size.mebibytes(ephemeralMbOf(name, config.ephemeralMb)),
         logGroup,
         environment,
@@ -204,6 +204,21 @@ export class ShardcastStack extends Stack {
     fns.analyze.addEnvironment('SHARDCAST_ENCODE_FUNCTION', encode.functionName);
     fns.analyze.addToRolePolicy(new iam.PolicyStatement({ actions: ['lambda:GetAccountSettings'], resources: ['*'] }));
     fns.analyze.addToRolePolicy(new iam.PolicyStatement({ actions: ['lambda:GetFunctionConcurrency'], resources: [encode.functionArn] }));
+    // Notify: the webhook secret from an SSM SecureString (never in the template), events on the default bus.
+    const secretParameter = config.webhookSecretParameter;
+    fns.notify.addEnvironment('SHARDCAST_WEBHOOK_SECRET_PARAMETER', secretParameter);
+    fns.notify.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['ssm:GetParameter'],
+        resources: [Stack.of(this).formatArn({ service: 'ssm', resource: 'parameter', resourceName: secretParameter.slice(1) })],
+      }),
+    );
+    fns.notify.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['events:PutEvents'],
+        resources: [Stack.of(this).formatArn({ service: 'events', resource: 'event-bus', resourceName: 'default' })],
+      }),
+    );
     return fns;
   }
 
@@ -217,6 +232,7 @@ export class ShardcastStack extends Stack {
       mergeFunctionArn: f.merge.functionArn,
       finalizeFunctionArn: f.finalize.functionArn,
       failFunctionArn: f['mark-failed'].functionArn,
+      notifyFunctionArn: f.notify.functionArn,
       // Above the Lambda timeout, so a Lambda timeout surfaces as its own error rather than States.Timeout.
       taskTimeoutSeconds: config.timeoutSeconds + 60,
       taskRetryAttempts: config.taskRetryAttempts,

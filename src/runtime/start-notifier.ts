@@ -4,14 +4,15 @@
  * process calls (`serve`, a folder watcher): it sweeps the ledger for owed deliveries now and on a timer;
  * `makeNotifier` alone is what a one-job CLI run uses (told of its events, drained at the end).
  */
-import { fetchWebhookPoster } from '../adapters/http/fetch-webhook-poster.js';
-import { Notifier, type NotifierDeps } from '../app/notifier.js';
+import type { Notifier, NotifierDeps } from '../app/notifier.js';
 import { UsageError } from '../core/errors.js';
 import type { JobEvent, NotifyTarget } from '../core/types.js';
 import { missingSecretEnvs } from '../core/webhook.js';
 import type { Ledger } from '../ports/ledger.js';
 import { openBackend, type Backend, type BackendConfig } from './backend.js';
-import { jobCostView, loadDefaultPrices } from '../server/cost-estimate.js';
+import { makeNotifier } from './make-notifier.js';
+
+export { makeNotifier };
 
 /** How long a CLI run waits at its end for deliveries under way, before it leaves what is owed to the ledger. */
 export const CLI_DRAIN_MS = 5_000;
@@ -26,18 +27,6 @@ export function refuseUnsignedNotify(targets: readonly NotifyTarget[] | undefine
     throw new UsageError(
       `--notify signs each delivery with the secret in ${missing.join(' and ')}, which is not set: export ${missing[0]}=<a long random string> (the receiver checks with the same)`,
     );
-}
-
-export function makeNotifier(ledger: Ledger, env: Record<string, string | undefined>, more: Partial<NotifierDeps> = {}): Notifier {
-  const prices = loadDefaultPrices();
-  return new Notifier({
-    ledger,
-    poster: fetchWebhookPoster,
-    clock: () => Date.now(),
-    secretOf: (name) => env[name] || undefined,
-    costOf: (job, tasks) => jobCostView(job, tasks, prices)?.usd,
-    ...more,
-  });
 }
 
 /** An `onEvent` for openBackend before the notifier it feeds exists (that needs the backend's ledger). */

@@ -94,7 +94,8 @@ describe('CDK stack (storage=s3)', () => {
     assert.equal(images.size, 1, 'one image');
     const commands = fns.map((f) => f.Properties.ImageConfig.Command[0]).sort();
     assert.deepEqual(commands, STEP_FUNCTIONS.map((n) => `dist/lambda/${n}.handler`).sort());
-    for (const f of fns.filter((f) => !f.Properties.ImageConfig.Command[0].includes('mark-failed'))) {
+    // MarkFailed and Notify write a few records (512 MB, 60 s).
+    for (const f of fns.filter((f) => !/mark-failed|notify/.test(f.Properties.ImageConfig.Command[0]))) {
       assert.equal(f.Properties.PackageType, 'Image');
       assert.equal(f.Properties.MemorySize, 4096);
       assert.equal(f.Properties.Timeout, 600);
@@ -173,6 +174,23 @@ describe('CDK stack (storage=s3)', () => {
     }
     t.resourceCountIs('AWS::EC2::VPC', 0);
     t.resourceCountIs('AWS::EFS::FileSystem', 0);
+  });
+
+  it('lets only Notify put events, on the default bus, and read the webhook secret, one SSM parameter', () => {
+    const byAction = (a: string) => allowStatements(t).filter((s) => asList(s.Action).includes(a));
+    const [put, ...morePut] = byAction('events:PutEvents');
+    assert.ok(put && morePut.length === 0, 'one statement puts events');
+    assert.match(JSON.stringify(put.Resource), /event-bus\/default/);
+    const [read, ...moreRead] = byAction('ssm:GetParameter');
+    assert.ok(read && moreRead.length === 0, 'one statement reads a parameter');
+    assert.match(JSON.stringify(read.Resource), /parameter\/shardcast\/webhook-secret/);
+    const notify = Object.values(t.findResources('AWS::Lambda::Function')).find((f: any) =>
+      f.Properties.ImageConfig.Command[0].includes('/notify.'),
+    ) as any;
+    assert.equal(notify.Properties.Environment.Variables.SHARDCAST_WEBHOOK_SECRET_PARAMETER, '/shardcast/webhook-secret');
+    assert.equal(notify.Properties.MemorySize, 512);
+    const definition = JSON.stringify(t.findResources('AWS::StepFunctions::StateMachine'));
+    for (const state of ['NotifyStarted', 'NotifyDone', 'NotifyFailed']) assert.ok(definition.includes(state), state);
   });
 
   it('gives the functions only the ledger calls they make, on the table alone (regression: full table access, Scan and DeleteItem included)', () => {

@@ -17,6 +17,7 @@ import {
   MAP_CHOICE_STATE,
   substitutePlaceholders,
   type WorkflowParams,
+  NOTIFY_RETRY_ATTEMPTS,
 } from '../../src/adapters/aws/workflow-definition.js';
 import { historyEventsOfInvocation, mapModeFor, maxInlineSegments } from '../../src/core/state-limits.js';
 import { describeWorkflowFailure, parseWorkflowFailure } from '../../src/adapters/aws/workflow-payloads.js';
@@ -35,6 +36,7 @@ const params = (over: Partial<WorkflowParams> = {}): WorkflowParams => ({
   mergeFunctionArn: arn('merge'),
   finalizeFunctionArn: arn('finalize'),
   failFunctionArn: arn('fail'),
+  notifyFunctionArn: arn('notify'),
   taskTimeoutSeconds: 900,
   taskRetryAttempts: 2,
   ...over,
@@ -67,6 +69,9 @@ function runWorkflow(segments: number[], audio: boolean, over: Record<string, Ha
     Merge: record('Merge', ok),
     Finalize: record('Finalize', async () => ({ status: 'done' })),
     MarkFailed: record('MarkFailed', async () => ({ marked: true })),
+    NotifyStarted: record('NotifyStarted', async () => ({ sent: 1 })),
+    NotifyDone: record('NotifyDone', async () => ({ sent: 1 })),
+    NotifyFailed: record('NotifyFailed', async () => ({ sent: 1 })),
   };
   // The distributed copy's states (auto mode) are the same steps.
   for (const s of ['EncodeSegment', 'EncodeAudio']) handlers[distributedStateName(s)] = handlers[s]!;
@@ -76,7 +81,15 @@ function runWorkflow(segments: number[], audio: boolean, over: Record<string, Ha
     {
       overrides: {
         taskResourceLocalHandlers: handlers,
-        retryIntervalOverrides: { EncodeSegment: 0, EncodeAudio: 0, Analyze: 0, Merge: 0 },
+        retryIntervalOverrides: {
+          EncodeSegment: 0,
+          EncodeAudio: 0,
+          Analyze: 0,
+          Merge: 0,
+          NotifyDone: 0,
+          NotifyFailed: 0,
+          NotifyStarted: 0,
+        },
       },
     },
   );
@@ -118,7 +131,10 @@ describe('workflow definition', () => {
     assert.equal(mapModeFor(2491, 'auto'), 'distributed');
     assert.equal(mapModeFor(7200, 'inline'), 'inline');
     const def = buildWorkflowDefinition(params({ mapMode: 'auto' }));
-    assert.equal((def.States.Analyze as Record<string, unknown>).Next, MAP_CHOICE_STATE);
+    // After Analyze, the started notification, then the Choice (a notification that failed goes on to it too).
+    assert.equal((def.States.Analyze as Record<string, unknown>).Next, 'NotifyStarted');
+    assert.equal((def.States.NotifyStarted as Record<string, unknown>).Next, MAP_CHOICE_STATE);
+    assert.equal(((def.States.NotifyStarted as Record<string, unknown>).Catch as { Next: string }[])[0]!.Next, MAP_CHOICE_STATE);
     assert.deepEqual((def.States[MAP_CHOICE_STATE] as Record<string, unknown>).Choices, [
       { Variable: '$.analyze.segmentCount', NumericGreaterThan: 2490, Next: DISTRIBUTED_PARALLEL_STATE },
     ]);
@@ -332,6 +348,39 @@ describe('workflow definition', () => {
     assert.deepEqual(failure, { task: { kind: 'video', index: 3 }, error: 'RetryableTaskError', message: 'ffmpeg exited with 1' });
     assert.equal(describeWorkflowFailure(failure), 'video segment 3 failed: RetryableTaskError: ffmpeg exited with 1');
     assert.equal(callsTo(run, 'Merge').length, 0);
+  });
+
+  it('notifies after each status is written; a receiver that stays down delays no state and fails no execution', async () => {
+    const order = (run: Run) => run.calls.map(([s]) => s).filter((s) => !s.startsWith('Encode'));
+    const done = runWorkflow([0, 1], true);
+    await done.result;
+    assert.deepEqual(order(done), ['Analyze', 'NotifyStarted', 'Merge', 'Finalize', 'NotifyDone']);
+    assert.deepEqual(callsTo(done, 'NotifyDone'), [{ jobId: 'job-1', event: 'job.done' }]);
+    // Every notification fails as a receiver that is down does: the encodes run, the job is done, the execution
+    // succeeds; NotifyDone is retried (its backoff set to 0 here) before it gives up.
+    const down: Handler = async () => {
+      throw named('NotifyRetryError', '1 webhook delivery(ies) not accepted yet');
+    };
+    const ignored = runWorkflow([0, 1], true, { NotifyStarted: down, NotifyDone: down });
+    const { notifyError, ...out } = (await ignored.result) as Record<string, unknown>;
+    assert.deepEqual(out, await runWorkflow([0, 1], true).result, 'the same output as with receivers up');
+    assert.equal((notifyError as { Error: string }).Error, 'NotifyRetryError', 'the execution says why it stopped trying');
+    assert.equal(callsTo(ignored, 'EncodeSegment').length, 2);
+    assert.equal(callsTo(ignored, 'NotifyStarted').length, 1, 'started: one attempt, so the encodes wait on no receiver');
+    assert.equal(callsTo(ignored, 'NotifyDone').length, 1 + NOTIFY_RETRY_ATTEMPTS);
+    // A failed job: MarkFailed records it, then NotifyFailed; the execution fails with the job's error.
+    const failed = runWorkflow([0], false, {
+      Merge: async () => Promise.reject(named('VerifyError', 'frame count 1')),
+      NotifyFailed: down,
+    });
+    await assert.rejects(failed.result, /frame count 1/);
+    assert.deepEqual(order(failed), [
+      'Analyze',
+      'NotifyStarted',
+      'Merge',
+      'MarkFailed',
+      ...Array(1 + NOTIFY_RETRY_ATTEMPTS).fill('NotifyFailed'),
+    ]);
   });
 
   it('an audio failure names the audio task; a merge failure names no task', async () => {

@@ -70,10 +70,11 @@ const lineOf = (est: CostEstimate, prefix: string) => {
 describe('cost model', () => {
   it('counts the state transitions of one execution', () => {
     const cases: Array<[Parameters<typeof countStateTransitions>[0], number]> = [
-      [{ segments: 1, retries: 0, audio: false }, 8],
-      [{ segments: 10, retries: 0, audio: true }, 18],
-      [{ segments: 10, retries: 3, audio: true }, 21],
-      [{ segments: 300, retries: 0, audio: true }, 308],
+      // NotifyStarted, NotifyDone and JobDone are 3 of them.
+      [{ segments: 1, retries: 0, audio: false }, 11],
+      [{ segments: 10, retries: 0, audio: true }, 21],
+      [{ segments: 10, retries: 3, audio: true }, 24],
+      [{ segments: 300, retries: 0, audio: true }, 311],
     ];
     for (const [shape, expected] of cases) assert.equal(countStateTransitions(shape), expected, JSON.stringify(shape));
   });
@@ -95,8 +96,8 @@ describe('cost model', () => {
     // 1 + 1 + 1 (analyze, merge, finalize) + 10 + 10 (segments) + 2 (audio) = 25 s at 2 GB.
     assert.equal(lineOf(est, 'Lambda compute').quantity, 50);
     assert.equal(lineOf(est, 'Lambda requests').quantity, 6);
-    // 10 states, plus the Choice that picks the segment Map (the default deployment, mapMode auto).
-    assert.equal(lineOf(est, 'Step Functions').quantity, 11);
+    // 13 states (3 of them the notifications), plus the Choice that picks the segment Map (mapMode auto).
+    assert.equal(lineOf(est, 'Step Functions').quantity, 14);
     assert.ok(!est.lines.some((l) => l.item.startsWith('Lambda /tmp')), 'the first 512 MB of /tmp are free');
     const withOverhead = estimateJobCost(job(), S3, UNIT_PRICES, { ...NO_OVERHEAD, invocationOverheadMs: 1000 });
     assert.equal(lineOf(withOverhead, 'Lambda compute').quantity, 50 + 6 * 2);
@@ -119,7 +120,7 @@ describe('cost model', () => {
     const est = estimateJobCost(retried, S3, UNIT_PRICES, NO_OVERHEAD);
     assert.equal(lineOf(est, 'Lambda requests').quantity, 8);
     assert.equal(lineOf(est, 'Lambda compute').quantity, (25 + 20) * 2);
-    assert.equal(lineOf(est, 'Step Functions').quantity, 13);
+    assert.equal(lineOf(est, 'Step Functions').quantity, 16);
   });
 
   it('counts S3 requests and temp storage with S3 storage', () => {

@@ -17,9 +17,27 @@ import {
 import { buildWorkflowDefinition, distributedStateName, type AslDefinition } from './workflow-definition.js';
 
 /** The Task states of the workflow, by state name. */
-export const WORKFLOW_TASK_STATES = ['Analyze', 'EncodeSegment', 'EncodeAudio', 'Merge', 'Finalize', 'MarkFailed'] as const;
+export const WORKFLOW_TASK_STATES = [
+  'Analyze',
+  'NotifyStarted',
+  'EncodeSegment',
+  'EncodeAudio',
+  'Merge',
+  'Finalize',
+  'NotifyDone',
+  'MarkFailed',
+  'NotifyFailed',
+] as const;
 export type WorkflowTaskState = (typeof WORKFLOW_TASK_STATES)[number];
 export type WorkflowTaskHandlers = Record<WorkflowTaskState, (input: unknown) => Promise<unknown>>;
+
+/** The Notify states, which all run the one notify step (src/lambda/notify.ts). */
+export const NOTIFY_STATES = ['NotifyStarted', 'NotifyDone', 'NotifyFailed'] as const;
+export function notifyHandlers(
+  handlerOf: (state: (typeof NOTIFY_STATES)[number]) => (input: unknown) => Promise<unknown>,
+): Pick<WorkflowTaskHandlers, (typeof NOTIFY_STATES)[number]> {
+  return { NotifyStarted: handlerOf('NotifyStarted'), NotifyDone: handlerOf('NotifyDone'), NotifyFailed: handlerOf('NotifyFailed') };
+}
 
 /** How an execution ended (the same shape for the local interpreter and for Step Functions). */
 export interface WorkflowOutcome {
@@ -67,6 +85,7 @@ export function localWorkflowDefinition(opts: LocalDefinitionOptions): AslDefini
     mergeFunctionArn: fakeArn('merge'),
     finalizeFunctionArn: fakeArn('finalize'),
     failFunctionArn: fakeArn('mark-failed'),
+    notifyFunctionArn: fakeArn('notify'),
     taskTimeoutSeconds: opts.taskTimeoutSeconds,
     taskRetryAttempts: opts.taskRetryAttempts,
   });

@@ -29,6 +29,10 @@ export interface WorkflowParams {
   mergeFunctionArn: string;
   finalizeFunctionArn: string;
   failFunctionArn: string;
+  /** The Notify states' function (lambda/notify.ts): webhooks and the EventBridge event. */
+  notifyFunctionArn: string;
+  /** Retries of a webhook delivery by the NotifyDone and NotifyFailed states (default NOTIFY_RETRY_ATTEMPTS). */
+  notifyRetryAttempts?: number;
   /** Task state timeout; set it above the Lambda timeout (the local interpreter's default is 60 s). */
   taskTimeoutSeconds: number;
   /** Retries of a task that failed with RetryableTaskError. */
@@ -68,6 +72,14 @@ export function busyRetryAttempts(taskTimeoutSeconds: number): number {
   return Math.ceil((taskTimeoutSeconds + BUSY_RETRY_INTERVAL_SECONDS) / BUSY_RETRY_INTERVAL_SECONDS) + 1;
 }
 
+/**
+ * Webhook retries inside the execution: 5 s doubling (5, 10, 20, 40 s), each attempt bounded by the POST's 10 s.
+ * A CLI run waits for its execution's end, so these stay short (about 2 min at most, after the job's status is
+ * written); what is still owed then stays in the ledger for `shardcast notify JOB --retry`.
+ */
+export const NOTIFY_RETRY_ATTEMPTS = 4;
+export const NOTIFY_RETRY_INTERVAL_SECONDS = 5;
+
 function placeholderValues(p: WorkflowParams): Record<string, string | number> {
   return {
     AnalyzeFunctionArn: p.analyzeFunctionArn,
@@ -76,6 +88,9 @@ function placeholderValues(p: WorkflowParams): Record<string, string | number> {
     MergeFunctionArn: p.mergeFunctionArn,
     FinalizeFunctionArn: p.finalizeFunctionArn,
     FailFunctionArn: p.failFunctionArn,
+    NotifyFunctionArn: p.notifyFunctionArn,
+    NotifyRetryAttempts: p.notifyRetryAttempts ?? NOTIFY_RETRY_ATTEMPTS,
+    NotifyRetryIntervalSeconds: NOTIFY_RETRY_INTERVAL_SECONDS,
     TaskTimeoutSeconds: p.taskTimeoutSeconds,
     TaskRetryAttempts: p.taskRetryAttempts,
     TaskBusyRetryIntervalSeconds: BUSY_RETRY_INTERVAL_SECONDS,
@@ -141,13 +156,19 @@ export function makeSegmentMapDistributed(def: AslDefinition): void {
 }
 
 /**
- * mapMode auto: Analyze goes to a Choice on `$.analyze.segmentCount`: up to `max` segments the inline EncodeAll,
- * else a copy of it whose segment Map is distributed (renamed, so the two are told apart in logs).
+ * mapMode auto: the state before the encodes (NotifyStarted, after Analyze) goes on to a Choice on
+ * `$.analyze.segmentCount`: up to `max` segments the inline EncodeAll, else a copy of it whose segment Map is
+ * distributed (renamed, so the two are told apart in logs).
  */
 function addMapChoice(def: AslDefinition, max: number, interpreter: boolean): void {
-  const analyze = asObject(def.States.Analyze, 'state Analyze');
-  const after = analyze.Next;
-  analyze.Next = MAP_CHOICE_STATE;
+  const before = asObject(def.States.NotifyStarted ?? def.States.Analyze, 'state NotifyStarted');
+  const after = before.Next;
+  before.Next = MAP_CHOICE_STATE;
+  // Its Catch (a notification that failed) goes on to the encodes too.
+  for (const c of Array.isArray(before.Catch) ? before.Catch : []) {
+    const cat = asObject(c, 'Catch');
+    if (cat.Next === after) cat.Next = MAP_CHOICE_STATE;
+  }
   const copy = renameStates(JSON.parse(JSON.stringify(def.States.EncodeAll)) as { [key: string]: Json });
   if (!interpreter) makeDistributed(segmentMapIn(copy, DISTRIBUTED_PARALLEL_STATE));
   copy.Comment = `EncodeAll for runs of more than ${max} segments: the segment Map is distributed, so its iterations do not fill this execution's history (25,000 events).`;
@@ -218,6 +239,7 @@ export function encodeRetryBudget(params: Pick<WorkflowParams, 'taskTimeoutSecon
     mergeFunctionArn: 'm',
     finalizeFunctionArn: 'f',
     failFunctionArn: 'x',
+    notifyFunctionArn: 'n',
   });
   const task = asObject(
     asObject(asObject(findSegmentMap(def).ItemProcessor, 'ItemProcessor').States, 'States').EncodeSegment,

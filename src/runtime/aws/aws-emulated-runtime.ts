@@ -13,10 +13,9 @@ import {
   startDynalite,
   type DynaliteServer,
 } from '../../adapters/aws/dynalite-server.js';
-import { startLocalWorkflow, type WorkflowOutcome, type WorkflowTaskHandlers } from '../../adapters/aws/local-workflow.js';
+import { notifyHandlers, startLocalWorkflow, type WorkflowOutcome, type WorkflowTaskHandlers } from '../../adapters/aws/local-workflow.js';
 import { S3RVER_CREDENTIALS, startS3rver, type S3rverProcess } from '../../adapters/aws/s3rver-process.js';
-import type { TaskProgress } from '../../app/deps.js';
-import { emit } from '../../app/deps.js';
+import { emit, type TaskProgress } from '../../app/deps.js';
 import { CancelledError, NotFoundError, UsageError } from '../../core/errors.js';
 import { seededRandom, seedOf } from '../../core/seeded-random.js';
 import { HISTORY_EVENT_LIMIT, maxInlineSegments, payloadOverLimit, type MapMode } from '../../core/state-limits.js';
@@ -27,6 +26,7 @@ import { finalizeStep } from '../../lambda/finalize.js';
 import type { Step } from '../../lambda/lambda-entry.js';
 import { markFailedStep } from '../../lambda/mark-failed.js';
 import { mergeStep } from '../../lambda/merge.js';
+import { emulatedNotifyStep } from '../../lambda/notify.js';
 import type { MediaTool } from '../../ports/media-tool.js';
 import { makeAwsRuntime, type AwsRuntime, type StepRuntime } from './aws-runtime.js';
 import { isLocalWorkerAlive, localWorkerId } from '../process-identity.js';
@@ -254,6 +254,7 @@ export async function startEmulatedAws(cfg: EmulatedAwsConfig): Promise<Emulated
       Merge: call(mergeStep, 'Merge'),
       Finalize: call(finalizeStep, 'Finalize'),
       MarkFailed: call(markFailedStep, 'MarkFailed'),
+      ...notifyHandlers((state) => call(emulatedNotifyStep(cfg.env), state)),
     };
     const execution = startLocalWorkflow({ jobId }, handlers, {
       taskTimeoutSeconds: TASK_TIMEOUT_SECONDS,

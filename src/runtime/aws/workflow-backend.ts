@@ -111,6 +111,8 @@ export async function openWorkflowBackend(cfg: BackendConfig): Promise<Backend> 
     ledger: deps.ledger,
     where: `the ${kind} ledger`,
     depsFor: async () => deps,
+    // The emulated Notify function runs in this process; the deployed one reads its secret from SSM.
+    ...(kind === 'aws-emulated' ? { senderEnv: cfg.env } : {}),
     async checkRequest(req) {
       // The report decodes source and output in full inside the Merge function (1.7 vCPU): past its 900 s limit
       // on a long source, where the timeout ends the function, not the report, and fails a finished job.
