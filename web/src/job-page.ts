@@ -10,6 +10,7 @@ import { fill, h } from './dom.js';
 import { eventList } from './event-list.js';
 import { outputKind } from './format.js';
 import { actionBlock, failedInAnalysis, progressLine, renditionTable, totals } from './job-sections.js';
+import { deliveryCard } from './delivery-card.js';
 import { segmentQualitySection, targetLine } from './quality-target.js';
 import { liveText, loadSegmentDetails } from './segment-details.js';
 import { segmentMap } from './segment-map.js';
@@ -41,6 +42,7 @@ export function renderJobPage(root: HTMLElement, id: string): () => void {
     h('section', { class: 'card' }, h('h2', {}, 'Timeline'), timelineBox),
     playerBox,
     thumbsBox,
+    deliveryCard(id),
     h('section', { class: 'card' }, h('h2', {}, 'Event history'), eventsBox),
   );
 
