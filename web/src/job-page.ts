@@ -3,6 +3,8 @@
  * the timeline over workers, the player for the finished output and the event history. Updated from the
  * event stream (`job-event` appends to the history, `snapshot` replaces the job). The header shows the live
  * figures (frames, fps, time left, each running segment's), the sections come from job-sections.ts.
+ *
+ * Over 300 lines: the wiring of every section of the page and its live updates in one place.
  */
 import { api, withToken } from './api.js';
 import { playLadder } from './ladder-player.js';
@@ -17,7 +19,7 @@ import { segmentMap } from './segment-map.js';
 import { ACTIVE_STATUSES, jobBadge } from './status.js';
 import { navigate } from './router.js';
 import { timeline } from './timeline.js';
-import { thumbnailSection } from './thumbnail-strip.js';
+import { renderThumbnails } from './thumbnail-strip.js';
 import type { JobDetail, JobEvent, TaskRecord } from './types.js';
 
 export function renderJobPage(root: HTMLElement, id: string): () => void {
@@ -31,7 +33,6 @@ export function renderJobPage(root: HTMLElement, id: string): () => void {
   const details = h('aside', { class: 'card details', hidden: true, 'aria-label': 'segment details' });
   const timelineBox = h('div');
   const playerBox = h('section', { class: 'card player', hidden: true });
-  const thumbsBox = h('div');
   const eventsBox = h('div', { class: 'events-wrap' });
   root.append(
     h('nav', { class: 'crumbs' }, h('a', { href: '/', 'data-link': true }, '← All jobs')),
@@ -41,7 +42,6 @@ export function renderJobPage(root: HTMLElement, id: string): () => void {
     details,
     h('section', { class: 'card' }, h('h2', {}, 'Timeline'), timelineBox),
     playerBox,
-    thumbsBox,
     deliveryCard(id),
     h('section', { class: 'card' }, h('h2', {}, 'Event history'), eventsBox),
   );
@@ -239,16 +239,6 @@ export function renderJobPage(root: HTMLElement, id: string): () => void {
     );
   }
 
-  /** Drawn once, when a job with thumbnails is done (the map is fetched then). */
-  function renderThumbnails(j: JobDetail): void {
-    if (!j.thumbnails || thumbsBox.childElementCount) return;
-    const seek = (t: number) => {
-      const video = playerBox.querySelector('video');
-      if (video) video.currentTime = t;
-    };
-    fill(thumbsBox, thumbnailSection(j, seek));
-  }
-
   function render(): void {
     if (!job) return;
     const now = Date.now();
@@ -257,7 +247,7 @@ export function renderJobPage(root: HTMLElement, id: string): () => void {
     fill(mapBox, segmentMap(job, selected ? `${selected.kind}:${selected.index}` : undefined, select));
     fill(timelineBox, timeline(job, events, now));
     renderPlayer(job);
-    renderThumbnails(job);
+    renderThumbnails(job, playerBox);
     fill(eventsBox, eventList(events, job.serverHost));
     renderDetailsLive();
   }

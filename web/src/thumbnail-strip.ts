@@ -80,3 +80,17 @@ export function thumbnailSection(j: JobDetail, seek: (seconds: number) => void):
     .catch((err: unknown) => strip.replaceChildren(h('p', { class: 'muted' }, `No thumbnails: ${String(err)}`)));
   return section;
 }
+
+const mounted = new WeakMap<HTMLElement, string>();
+
+/** Puts the section after the page's player once the job has thumbnails (once per job and page); a click seeks it. */
+export function renderThumbnails(j: JobDetail, playerBox: HTMLElement): void {
+  if (!j.thumbnails || mounted.get(playerBox) === j.id) return;
+  mounted.set(playerBox, j.id);
+  const seek = (t: number) => {
+    const video = playerBox.querySelector('video');
+    if (video) video.currentTime = t;
+  };
+  const section = thumbnailSection(j, seek);
+  if (section) playerBox.after(section);
+}
