@@ -65,13 +65,25 @@ export interface SendOptions {
 
 export class Notifier {
   private readonly perJob = new Map<string, Promise<unknown>>();
+  /** Jobs this process was told of (its own runs), whose due deliveries `follow` sends again. */
+  private readonly told = new Set<string>();
 
   constructor(private readonly deps: NotifierDeps) {}
 
   /** Told of every job event appended in this process; sends what it made owed, in the background. */
   onEvent = (event: Pick<JobEvent, 'jobId' | 'type'>): void => {
+    this.told.add(event.jobId);
     if (isNotifyTrigger(event.type)) this.sendOwed(event.jobId).catch(() => undefined);
   };
+
+  /** Every `intervalMs`, sends again what the jobs this process runs owe and is due (a run's own retry timer). */
+  follow(intervalMs: number): { stop(): void } {
+    const timer = setInterval(() => {
+      for (const id of this.told) if (!this.perJob.has(id)) this.sendOwed(id).catch(() => undefined);
+    }, intervalMs);
+    timer.unref();
+    return { stop: () => clearInterval(timer) };
+  }
 
   /** Attempts the job's owed deliveries now, one at a time (after any send of this job already under way). */
   sendOwed(jobId: string, opts: SendOptions = {}): Promise<AttemptResult[]> {

@@ -17,6 +17,9 @@ export { makeNotifier };
 /** How long a CLI run waits at its end for deliveries under way, before it leaves what is owed to the ledger. */
 export const CLI_DRAIN_MS = 5_000;
 
+/** How often a CLI run looks for its job's deliveries due again (the first retry is 5 s after a failure). */
+export const RUN_RETRY_INTERVAL_MS = 5_000;
+
 /** How often `serve` (and a watcher) look for deliveries due again (SHARDCAST_NOTIFY_SWEEP_SECONDS overrides it). */
 export const SWEEP_INTERVAL_MS = 15_000;
 
@@ -49,9 +52,12 @@ export async function openNotifyingBackend(cfg: BackendConfig): Promise<Backend>
   const backend = await openBackend({ ...cfg, onEvent: relay.onEvent });
   const sender = makeNotifier(backend.ledger, cfg.env);
   relay.to(sender);
+  // While the run goes on (a local run, a cluster's coordinator), a delivery that failed is tried again when due.
+  const following = sender.follow(RUN_RETRY_INTERVAL_MS);
   return {
     ...backend,
     async close() {
+      following.stop();
       await sender.drain(CLI_DRAIN_MS);
       await backend.close();
     },
