@@ -14,8 +14,9 @@
 import type { JobView } from '../app/job-view.js';
 import { loadJobView } from '../app/job-view.js';
 import type { AudioCodec, JobEvent, JobStatus, JobSummary, VideoCodec } from '../core/types.js';
-import { openBackend, type Backend, type BackendConfig, type BackendKind, type RunResult } from './backend.js';
+import type { Backend, BackendConfig, BackendKind, RunResult } from './backend.js';
 import { stateDirOf } from './job-paths.js';
+import { openNotifyingBackend } from './start-notifier.js';
 import type { TemplateCatalog } from './templates.js';
 
 export interface ApiOptions {
@@ -115,7 +116,8 @@ function backendConfig(opts: ApiOptions & { templates?: TemplateCatalog }): Back
 }
 
 async function withBackend<T>(opts: ApiOptions, fn: (b: Backend) => Promise<T>): Promise<T> {
-  const backend = await openBackend(backendConfig(opts));
+  // Runs send their webhooks (`notify`) as the CLI's do, and leave what is owed in the ledger when closed.
+  const backend = await openNotifyingBackend(backendConfig(opts));
   try {
     return await fn(backend);
   } finally {
@@ -215,7 +217,7 @@ function follow(backend: Backend, jobId: string, onEvent: (e: TranscodeEvent) =>
 export function transcode(input: string, output: string, opts: TranscodeApiOptions & { wait: false }): Promise<JobHandle>;
 export function transcode(input: string, output: string, opts?: TranscodeApiOptions): Promise<JobView>;
 export async function transcode(input: string, output: string, opts: TranscodeApiOptions = {}): Promise<JobView | JobHandle> {
-  const backend = await openBackend(backendConfig(opts));
+  const backend = await openNotifyingBackend(backendConfig(opts));
   const stopper = new AbortController();
   const onAbort = () => stopper.abort(opts.signal?.reason);
   opts.signal?.addEventListener('abort', onAbort, { once: true });

@@ -101,6 +101,24 @@ describe('webhooks: local home (CLI and serve)', () => {
     );
   });
 
+  it('the library sends them too: transcode({ notify }) delivers job.started and job.done', async () => {
+    const rx = await receiver();
+    const { transcode } = await import('../../src/index.js');
+    const view = await transcode(clip, join(t.dir, 'lib-out.mp4'), {
+      stateDir: join(t.dir, 'st-lib'),
+      env: { ...process.env, ...ENV },
+      preset: 'ultrafast',
+      notify: [rx.url],
+    });
+    assert.deepEqual(
+      rx.received.map((d) => [d.body.type, d.body.jobId, d.signed]),
+      [
+        ['job.started', view.id, true],
+        ['job.done', view.id, true],
+      ],
+    );
+  });
+
   it('a failed job sends job.failed with its error; a job without its secret is refused before it exists', async () => {
     const rx = await receiver();
     const state = join(t.dir, 'st2');
