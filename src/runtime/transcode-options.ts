@@ -120,7 +120,8 @@ export function parseTranscodeOptions(flags: Record<string, unknown>, output: st
     if (f.ladder !== undefined) throw new UsageError('--ladder needs an HLS output: a path ending in .m3u8 (e.g. out/master.m3u8)');
     if (f.dash) throw new UsageError('--dash needs an HLS output: a path ending in .m3u8 (the manifest.mpd is written beside it)');
     if (f.segmentDuration !== undefined) throw new UsageError('--segment-duration needs an HLS output: a path ending in .m3u8');
-    if (f.publishEarly) throw new UsageError('--publish-early needs an HLS output: a path ending in .m3u8 (a single file plays only once whole)');
+    if (f.publishEarly)
+      throw new UsageError('--publish-early needs an HLS output: a path ending in .m3u8 (a single file plays only once whole)');
     if (f.publishEarly)
       throw new UsageError('--publish-early needs an HLS output: a path ending in .m3u8 (a single file plays only once whole)');
   } else {
