@@ -122,8 +122,6 @@ export function parseTranscodeOptions(flags: Record<string, unknown>, output: st
     if (f.segmentDuration !== undefined) throw new UsageError('--segment-duration needs an HLS output: a path ending in .m3u8');
     if (f.publishEarly)
       throw new UsageError('--publish-early needs an HLS output: a path ending in .m3u8 (a single file plays only once whole)');
-    if (f.publishEarly)
-      throw new UsageError('--publish-early needs an HLS output: a path ending in .m3u8 (a single file plays only once whole)');
   } else {
     if (f.width !== undefined || f.height !== undefined || f.maxHeight !== undefined)
       throw new UsageError('--width, --height and --max-height do not apply to a ladder: list the rendition heights with --ladder');
