@@ -152,6 +152,58 @@ describe('thumbnails made inside the segment encodes', () => {
     assert.equal(sha256Of(out), sha256Of(join(t.dir, 'plain.mp4')));
   });
 
+  it('a VFR gap longer than the interval: the frame on screen, the same one for two thumbnails', () => {
+    // 10 fps, frames 0-9 at 0-0.9 s, then frames 10-29 at 3.1-5.0 s (a 2.2 s gap after frame 9).
+    const vfr = join(t.dir, 'gap.mp4');
+    ffmpeg([
+      '-f',
+      'lavfi',
+      '-i',
+      "testsrc2=size=320x180:rate=10:duration=3,setpts='if(gte(N,10),PTS+21/(10*TB),PTS)'",
+      '-fps_mode',
+      'passthrough',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      vfr,
+    ]);
+    const r = cli(
+      ['transcode', vfr, join(t.dir, 'gap-out.mp4'), '--segment-seconds', '2', '--thumbnails', '1', '--json', '--no-progress'],
+      {
+        stateDir: state,
+      },
+    );
+    assert.equal(r.status, 0, r.stderr);
+    const view = JSON.parse(r.stdout);
+    assert.equal(view.thumbnails.count, 6);
+    const picked = (view.segments as any[]).flatMap((s) => (s.thumbnails?.frames ?? []).map((f: number) => f + s.startFrame));
+    assert.deepEqual(picked, [0, 9, 9, 9, 19, 29]);
+    // Thumbnails 1 to 3 are the same picture (the frame at 0.9 s), 4 is another.
+    const sheet = join(t.dir, 'gap-out.thumbs', 'sprite-0.jpg');
+    const same = (a: number, b: number) =>
+      spawnSync(
+        'ffmpeg',
+        [
+          '-v',
+          'error',
+          '-i',
+          sheet,
+          '-i',
+          sheet,
+          '-filter_complex',
+          `[0:v]crop=160:90:${160 * a}:0[a];[1:v]crop=160:90:${160 * b}:0[b];[a][b]psnr=stats_file=-`,
+          '-f',
+          'null',
+          '-',
+        ],
+        { encoding: 'utf8' },
+      ).stdout;
+    assert.match(same(1, 2), /psnr_avg:inf/);
+    assert.match(same(1, 3), /psnr_avg:inf/);
+    assert.doesNotMatch(same(3, 4), /psnr_avg:inf/);
+  });
+
   it('a ladder: the same thumbnails in its folder', () => {
     const lad = join(t.dir, 'hls', 'master.m3u8');
     const r = transcode(lad, ['--thumbnails', '2', '--thumbnail-width', '96']);

@@ -5,6 +5,7 @@
  */
 import { basename, join } from 'node:path/posix';
 import { SegmentCheckError } from '../../core/errors.js';
+import { displaySize } from '../../core/ladder.js';
 import { posterKey, posterWidth, thumbnailKey, thumbnailName, type ThumbnailOutputs } from '../../core/thumbnails.js';
 import type { TaskEncodeContext } from '../outputs/output-kind.js';
 import { describeTask } from '../outputs/describe-task.js';
@@ -26,7 +27,7 @@ export function thumbnailOutputsOf(c: Context): ThumbnailOutputs | undefined {
   return {
     thumbnails: share,
     width: spec.width,
-    posterWidth: posterWidth(c.job.options.profile.width ?? c.job.analysis.video.width),
+    posterWidth: posterWidth(c.job.options.profile.width ?? displaySize(c.job.analysis.video).width),
     pattern: thumbnailFile(c, '%05d'),
     posterPath: posterFile(c),
   };
