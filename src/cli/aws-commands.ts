@@ -7,6 +7,8 @@
  * Over 300 lines: the AWS home's commands (deploy, destroy, cost, estimate) with their option declarations,
  * which are most of its length.
  */
+import { catalogJson } from '../runtime/templates.js';
+import { loadTemplateCatalog } from '../runtime/template-files.js';
 import { executionConcurrency } from '../core/concurrency.js';
 import { encodeRetryBudget } from '../adapters/aws/workflow-definition.js';
 import { readLambdaCapacity } from '../adapters/aws/lambda-capacity.js';
@@ -193,6 +195,15 @@ async function requireReservable(asked: number, current: number | undefined): Pr
 
 async function deployCommand(flags: Flags): Promise<void> {
   const opts = parseDeployFlags(flags);
+  if (opts.watchPrefix) {
+    // The project's templates go with the stack (the Admit function's environment); the built-ins are in its code.
+    const catalog = await loadTemplateCatalog({
+      ...(typeof flags.config === 'string' ? { explicit: flags.config } : {}),
+      env: process.env,
+      cwd: process.cwd(),
+    });
+    if (catalog.source) opts.templates = catalogJson(catalog);
+  }
   const out = flags.out === undefined ? undefined : resolve(flagText(flags.out));
   if (out && !flags.dryRun) throw new UsageError('--out is for --dry-run (deploy synthesizes into a temp folder)');
   if (flags.dryRun) {
@@ -496,6 +507,10 @@ export function registerAwsCommands(program: Command): void {
     .option('--retries <n>', 'retries of a failed segment (default 2)')
     .option('--ttl-hours <h>', 'hours a ledger item lives (default 48)')
     .option('--stack-name <name>', 'CloudFormation stack name', 'Shardcast')
+    .option(
+      '--watch-prefix <prefix>',
+      'uploads under s3://<bucket>/<prefix><template>/ start jobs with that template (EventBridge); e.g. in/. Your templates (--config, shardcast.config.*) go with the stack',
+    )
     .option('--dry-run', 'synthesize the stack only (no credentials needed) and print what would be deployed')
     .option('--out <dir>', 'with --dry-run: keep the synthesized assembly (template, image context) in this folder')
     .action(async (_o, cmd: Command) => deployCommand(g(cmd)));

@@ -29,6 +29,12 @@ export const deployFlagsSchema = z.object({
     .string()
     .regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/, '--stack-name must start with a letter (letters, digits, -)')
     .default('Shardcast'),
+  watchPrefix: z
+    .string()
+    .regex(/^([A-Za-z0-9._-]+\/)+$/, '--watch-prefix must be a key prefix ending with "/", e.g. in/')
+    .optional(),
+  /** The project's templates as a config file's JSON (read from --config by the deploy command, not a flag). */
+  templates: z.string().optional(),
 });
 
 export type DeployOptions = z.output<typeof deployFlagsSchema>;
@@ -50,6 +56,8 @@ export function deployContext(o: DeployOptions): Record<string, string> {
   if (o.reservedConcurrency !== undefined) ctx.reservedConcurrency = String(o.reservedConcurrency);
   if (o.retries !== undefined) ctx.taskRetryAttempts = String(o.retries);
   if (o.ttlHours !== undefined) ctx.ledgerTtlHours = String(o.ttlHours);
+  if (o.watchPrefix) ctx.watchPrefix = o.watchPrefix;
+  if (o.watchPrefix && o.templates) ctx.templates = o.templates;
   return ctx;
 }
 

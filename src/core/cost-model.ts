@@ -135,8 +135,16 @@ const GIB = 1024 ** 3;
 const HOURS_PER_MONTH = 730;
 
 /** States entered by one execution of infra/workflow.asl.json, retries included (each is billed). */
-export function countStateTransitions(shape: { segments: number; retries: number; audio: boolean; mapChoice?: boolean }): number {
-  const analyzeAndParallel = 3 + (shape.mapChoice ? 1 : 0); // Analyze, NotifyStarted, (ChooseSegmentMap,) EncodeAll
+export function countStateTransitions(shape: {
+  segments: number;
+  retries: number;
+  audio: boolean;
+  mapChoice?: boolean;
+  /** Started by an upload (deploy --watch-prefix): Admit makes the job first. */
+  upload?: boolean;
+}): number {
+  const start = 1 + (shape.upload ? 2 : 0); // Start (a Choice); for an upload Admit and Admitted too
+  const analyzeAndParallel = start + 3 + (shape.mapChoice ? 1 : 0); // Analyze, NotifyStarted, (ChooseSegmentMap,) EncodeAll
   const map = 1 + shape.segments + shape.retries; // EncodeSegments, one EncodeSegment per item (+ each retry)
   const audioBranch = shape.audio ? 3 : 2; // HasAudio → AudioTask → EncodeAudio, or HasAudio → NoAudio
   const tail = 4; // Merge, Finalize, NotifyDone, JobDone

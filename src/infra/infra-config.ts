@@ -62,6 +62,19 @@ export const InfraConfigSchema = z.object({
     .string()
     .regex(/^\/[A-Za-z0-9_.\-/]{1,1000}$/, 'must be an SSM parameter path, e.g. /shardcast/webhook-secret')
     .default('/shardcast/webhook-secret'),
+  /**
+   * `deploy --watch-prefix`: an object created under this prefix of the bucket starts a job (S3 -> EventBridge ->
+   * the state machine's Admit state), with the template its key names (`in/<template>/<file>`).
+   */
+  watchPrefix: z
+    .string()
+    .regex(/^([A-Za-z0-9._-]+\/)+$/, 'must be a key prefix ending with "/", e.g. in/')
+    .optional(),
+  /** `deploy --config`: the project's templates as a config file's JSON (the Admit function's SHARDCAST_TEMPLATES). */
+  templates: z
+    .string()
+    .max(3500, "must fit a Lambda function's environment (4 KB in all): keep the deployed templates under 3,500 bytes of JSON")
+    .optional(),
 });
 
 export type InfraConfig = Omit<z.output<typeof InfraConfigSchema>, 'distributedMap'> & { mapMode: MapMode };

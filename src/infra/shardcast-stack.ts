@@ -1,14 +1,18 @@
 /**
  * The AWS deployment: an S3 bucket (sources, outputs, temp files under tmp/), the ledger table, one container
- * image (Node 22 + a static ffmpeg) behind six Lambda functions, and the state machine built from
- * infra/workflow.asl.json. With `storage: 'efs'` the functions also mount an EFS access point at /mnt/data
- * for temp files, which puts them in a VPC with endpoints for S3, DynamoDB and Step Functions.
+ * image (Node 22 + a static ffmpeg) behind a Lambda function per step, and the state machine built from
+ * infra/workflow.asl.json; with a watch prefix, an EventBridge rule that starts it for each upload. With
+ * `storage: 'efs'` the functions also mount an EFS access point at /mnt/data for temp files, which puts them in
+ * a VPC with endpoints for S3, DynamoDB and Step Functions. Over 300 lines: the stack's resources and their
+ * permissions, each beside the reason for it.
  */
 import { fileURLToPath } from 'node:url';
 import { Annotations, ArnFormat, CfnOutput, Duration, IgnoreMode, RemovalPolicy, Size, Stack, type StackProps } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as efs from 'aws-cdk-lib/aws-efs';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -29,8 +33,10 @@ export interface ShardcastStackProps extends StackProps {
 export const LEDGER_STEP_ACTIONS = ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
 
 /** The workflow steps, each a function running `dist/lambda/<name>.js`'s `handler`. */
-export const STEP_FUNCTIONS = ['analyze', 'encode-segment', 'encode-audio', 'merge', 'finalize', 'mark-failed', 'notify'] as const;
+export const STEP_FUNCTIONS = ['admit', 'analyze', 'encode-segment', 'encode-audio', 'merge', 'finalize', 'mark-failed', 'notify'] as const;
 export type StepName = (typeof STEP_FUNCTIONS)[number];
+/** Steps that only read and write records (and POST webhooks): a small function with a short timeout. */
+const SMALL_STEPS: ReadonlySet<StepName> = new Set(['admit', 'mark-failed', 'notify']);
 
 /** The package root (a checkout or the installed npm package): src/infra/ and dist/infra/ sit two levels below. */
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -74,6 +80,8 @@ export class ShardcastStack extends Stack {
       encryption: s3.BucketEncryption.S3_MANAGED,
       enforceSSL: true,
       removalPolicy: RemovalPolicy.RETAIN,
+      // Object events go to EventBridge where uploads start jobs (deploy --watch-prefix).
+      ...(config.watchPrefix ? { eventBridgeEnabled: true } : {}),
       lifecycleRules: [
         { id: 'expire-temp', prefix: TEMP_PREFIX, expiration: Duration.days(config.tempExpirationDays) },
         // Every prefix: an output upload cut off by a Merge timeout, or a CLI upload killed mid-way, leaves parts
@@ -100,6 +108,7 @@ export class ShardcastStack extends Stack {
     const efsMount = config.storage === 'efs' ? this.makeEfs() : undefined;
     this.functions = this.makeFunctions(config, efsMount);
     this.stateMachine = this.makeStateMachine(config);
+    if (config.watchPrefix) this.watchUploads(config.watchPrefix);
 
     new CfnOutput(this, 'BucketName', { value: this.bucket.bucketName });
     new CfnOutput(this, 'TableName', { value: this.table.tableName });
@@ -166,8 +175,8 @@ export class ShardcastStack extends Stack {
           ignoreMode: IgnoreMode.DOCKER,
         }),
         architecture: arm ? lambda.Architecture.ARM_64 : lambda.Architecture.X86_64,
-        memorySize: name === 'mark-failed' || name === 'notify' ? 512 : config.memoryMb,
-        timeout: Duration.seconds(name === 'mark-failed' || name === 'notify' ? 60 : config.timeoutSeconds),
+        memorySize: SMALL_STEPS.has(name) ? 512 : config.memoryMb,
+        timeout: Duration.seconds(SMALL_STEPS.has(name) ? 60 : config.timeoutSeconds),
         ephemeralStorageSize: Size.mebibytes(ephemeralMbOf(name, config.ephemeralMb)),
         logGroup,
         environment,
@@ -219,13 +228,35 @@ export class ShardcastStack extends Stack {
         resources: [Stack.of(this).formatArn({ service: 'events', resource: 'event-bus', resourceName: 'default' })],
       }),
     );
+    // Admit: uploads under the watched prefix (deploy --watch-prefix), with the deployed templates.
+    if (config.watchPrefix) fns.admit.addEnvironment('SHARDCAST_WATCH_PREFIX', config.watchPrefix);
+    if (config.templates) fns.admit.addEnvironment('SHARDCAST_TEMPLATES', config.templates);
     return fns;
+  }
+
+  /**
+   * `deploy --watch-prefix`: S3 sends every object event of the bucket to EventBridge; a rule on the default bus
+   * starts the state machine with each Object Created event under the prefix (Admit makes the job). EventBridge
+   * retries a failed start for 24 h; a second delivery of one event finds its job and ends.
+   */
+  private watchUploads(prefix: string): void {
+    const rule = new events.Rule(this, 'UploadRule', {
+      description: `shardcast: an object created under s3://<bucket>/${prefix} starts a job`,
+      eventPattern: {
+        source: ['aws.s3'],
+        detailType: ['Object Created'],
+        detail: { bucket: { name: [this.bucket.bucketName] }, object: { key: [{ prefix }] } },
+      },
+    });
+    rule.addTarget(new targets.SfnStateMachine(this.stateMachine, { retryAttempts: 185, maxEventAge: Duration.hours(24) }));
+    new CfnOutput(this, 'WatchPrefix', { value: prefix });
   }
 
   private makeStateMachine(config: InfraConfig): sfn.StateMachine {
     const f = this.functions;
     const definition = buildWorkflowDefinition({
       mapMode: config.mapMode,
+      admitFunctionArn: f.admit.functionArn,
       analyzeFunctionArn: f.analyze.functionArn,
       encodeSegmentFunctionArn: f['encode-segment'].functionArn,
       encodeAudioFunctionArn: f['encode-audio'].functionArn,

@@ -94,8 +94,8 @@ describe('CDK stack (storage=s3)', () => {
     assert.equal(images.size, 1, 'one image');
     const commands = fns.map((f) => f.Properties.ImageConfig.Command[0]).sort();
     assert.deepEqual(commands, STEP_FUNCTIONS.map((n) => `dist/lambda/${n}.handler`).sort());
-    // MarkFailed and Notify write a few records (512 MB, 60 s).
-    for (const f of fns.filter((f) => !/mark-failed|notify/.test(f.Properties.ImageConfig.Command[0]))) {
+    // Admit, MarkFailed and Notify write a few records (512 MB, 60 s).
+    for (const f of fns.filter((f) => !/admit|mark-failed|notify/.test(f.Properties.ImageConfig.Command[0]))) {
       assert.equal(f.Properties.PackageType, 'Image');
       assert.equal(f.Properties.MemorySize, 4096);
       assert.equal(f.Properties.Timeout, 600);
@@ -307,5 +307,47 @@ describe('CDK stack (Distributed Map)', () => {
       none.every((f) => f.Properties.ReservedConcurrentExecutions === undefined),
       'none reserved by default (ADR 0010)',
     );
+  });
+});
+
+describe('CDK stack (uploads start jobs: --watch-prefix)', () => {
+  const templates = JSON.stringify({ version: 1, templates: { tiny: { output: 'mp4', maxHeight: 90 } } });
+  const t = synth({ watchPrefix: 'in/', templates });
+
+  it('sends the bucket’s events to EventBridge and starts the state machine on Object Created under the prefix', () => {
+    t.hasResourceProperties('Custom::S3BucketNotifications', { NotificationConfiguration: { EventBridgeConfiguration: {} } });
+    t.resourceCountIs('AWS::Events::Rule', 1);
+    const [rule] = Object.values(t.findResources('AWS::Events::Rule')) as any[];
+    assert.deepEqual(rule.Properties.EventPattern.source, ['aws.s3']);
+    assert.deepEqual(rule.Properties.EventPattern['detail-type'], ['Object Created']);
+    assert.deepEqual(rule.Properties.EventPattern.detail.object, { key: [{ prefix: 'in/' }] });
+    const [target] = rule.Properties.Targets;
+    assert.match(JSON.stringify(target.Arn), /Workflow/, 'the target is the state machine');
+    assert.deepEqual(target.RetryPolicy, { MaximumEventAgeInSeconds: 86400, MaximumRetryAttempts: 185 });
+    // The rule's role may start it.
+    assert.ok(
+      allowStatements(t).some((s) => [s.Action].flat().includes('states:StartExecution')),
+      'events may start executions',
+    );
+    const def = definitionOf(t);
+    assert.equal(def.StartAt, 'Start');
+    assert.equal(def.States.Start.Choices[0].Next, 'Admit');
+  });
+
+  it('gives the Admit function the prefix and the templates, and nothing else of them', () => {
+    // The step functions (the bucket-notifications custom resource has a function of its own).
+    const fns = (Object.values(t.findResources('AWS::Lambda::Function')) as any[]).filter((f) => f.Properties.ImageConfig);
+    assert.equal(fns.length, STEP_FUNCTIONS.length);
+    const admit = fns.find((f) => f.Properties.ImageConfig.Command[0] === 'dist/lambda/admit.handler');
+    assert.equal(admit.Properties.Environment.Variables.SHARDCAST_WATCH_PREFIX, 'in/');
+    assert.equal(admit.Properties.Environment.Variables.SHARDCAST_TEMPLATES, templates);
+    assert.equal(admit.Properties.MemorySize, 512);
+    for (const f of fns.filter((x) => x !== admit)) assert.equal(f.Properties.Environment.Variables.SHARDCAST_WATCH_PREFIX, undefined);
+  });
+
+  it('has no rule and no bucket events without a prefix; a prefix without the slash is refused', () => {
+    s3Template.resourceCountIs('AWS::Events::Rule', 0);
+    assert.equal(Object.keys(s3Template.findResources('Custom::S3BucketNotifications')).length, 0);
+    assert.throws(() => synth({ watchPrefix: 'in' }), /watchPrefix.*ending with "\/"/);
   });
 });

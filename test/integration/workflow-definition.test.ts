@@ -30,6 +30,7 @@ ensurePromiseWithResolvers();
 const arn = (name: string): string => `arn:aws:lambda:us-east-1:123456789012:function:shardcast-${name}`;
 const params = (over: Partial<WorkflowParams> = {}): WorkflowParams => ({
   mapMode: 'inline',
+  admitFunctionArn: arn('admit'),
   analyzeFunctionArn: arn('analyze'),
   encodeSegmentFunctionArn: arn('encode-segment'),
   encodeAudioFunctionArn: arn('encode-audio'),

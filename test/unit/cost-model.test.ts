@@ -70,11 +70,13 @@ const lineOf = (est: CostEstimate, prefix: string) => {
 describe('cost model', () => {
   it('counts the state transitions of one execution', () => {
     const cases: Array<[Parameters<typeof countStateTransitions>[0], number]> = [
-      // NotifyStarted, NotifyDone and JobDone are 3 of them.
-      [{ segments: 1, retries: 0, audio: false }, 11],
-      [{ segments: 10, retries: 0, audio: true }, 21],
-      [{ segments: 10, retries: 3, audio: true }, 24],
-      [{ segments: 300, retries: 0, audio: true }, 311],
+      // Start (the Choice between a job and an upload), NotifyStarted, NotifyDone and JobDone are 4 of them.
+      [{ segments: 1, retries: 0, audio: false }, 12],
+      [{ segments: 10, retries: 0, audio: true }, 22],
+      [{ segments: 10, retries: 3, audio: true }, 25],
+      [{ segments: 300, retries: 0, audio: true }, 312],
+      // An upload's execution makes its job first: Admit and the Choice after it.
+      [{ segments: 10, retries: 0, audio: true, upload: true }, 24],
     ];
     for (const [shape, expected] of cases) assert.equal(countStateTransitions(shape), expected, JSON.stringify(shape));
   });
@@ -97,7 +99,7 @@ describe('cost model', () => {
     assert.equal(lineOf(est, 'Lambda compute').quantity, 50);
     assert.equal(lineOf(est, 'Lambda requests').quantity, 6);
     // 13 states (3 of them the notifications), plus the Choice that picks the segment Map (mapMode auto).
-    assert.equal(lineOf(est, 'Step Functions').quantity, 14);
+    assert.equal(lineOf(est, 'Step Functions').quantity, 15);
     assert.ok(!est.lines.some((l) => l.item.startsWith('Lambda /tmp')), 'the first 512 MB of /tmp are free');
     const withOverhead = estimateJobCost(job(), S3, UNIT_PRICES, { ...NO_OVERHEAD, invocationOverheadMs: 1000 });
     assert.equal(lineOf(withOverhead, 'Lambda compute').quantity, 50 + 6 * 2);
@@ -120,7 +122,7 @@ describe('cost model', () => {
     const est = estimateJobCost(retried, S3, UNIT_PRICES, NO_OVERHEAD);
     assert.equal(lineOf(est, 'Lambda requests').quantity, 8);
     assert.equal(lineOf(est, 'Lambda compute').quantity, (25 + 20) * 2);
-    assert.equal(lineOf(est, 'Step Functions').quantity, 16);
+    assert.equal(lineOf(est, 'Step Functions').quantity, 17);
   });
 
   it('counts S3 requests and temp storage with S3 storage', () => {

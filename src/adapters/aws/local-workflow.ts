@@ -18,6 +18,7 @@ import { buildWorkflowDefinition, distributedStateName, type AslDefinition } fro
 
 /** The Task states of the workflow, by state name. */
 export const WORKFLOW_TASK_STATES = [
+  'Admit',
   'Analyze',
   'NotifyStarted',
   'EncodeSegment',
@@ -79,6 +80,7 @@ export function localWorkflowDefinition(opts: LocalDefinitionOptions): AslDefini
     mapMode: opts.mapMode ?? 'auto',
     ...(opts.maxInlineSegments !== undefined ? { maxInlineSegments: opts.maxInlineSegments } : {}),
     interpreter: true,
+    admitFunctionArn: fakeArn('admit'),
     analyzeFunctionArn: fakeArn('analyze'),
     encodeSegmentFunctionArn: fakeArn('encode-segment'),
     encodeAudioFunctionArn: fakeArn('encode-audio'),
@@ -91,7 +93,8 @@ export function localWorkflowDefinition(opts: LocalDefinitionOptions): AslDefini
   });
 }
 
-export function startLocalWorkflow(input: { jobId: string }, handlers: WorkflowTaskHandlers, opts: LocalWorkflowOptions): LocalExecution {
+/** `input`: `{ jobId }` for a job that exists, or an S3 Object Created event (an upload) for Admit to make one. */
+export function startLocalWorkflow(input: { jobId: string } | Record<string, unknown>, handlers: WorkflowTaskHandlers, opts: LocalWorkflowOptions): LocalExecution {
   ensurePromiseWithResolvers();
   const definition = localWorkflowDefinition(opts);
   const machine = new StateMachine(definition as never);
@@ -130,7 +133,7 @@ export function startLocalWorkflow(input: { jobId: string }, handlers: WorkflowT
   const local = Object.fromEntries(names.map(([name, s]) => [name, counted(name, handlers[s])]));
   const retryIntervalOverrides =
     opts.retryIntervalMs === undefined ? undefined : Object.fromEntries(names.map(([name]) => [name, opts.retryIntervalMs!]));
-  const execution = machine.run(input, {
+  const execution = machine.run(input as never, {
     overrides: { taskResourceLocalHandlers: local, ...(retryIntervalOverrides ? { retryIntervalOverrides } : {}) },
   });
   abortExecution = () => execution.abort();

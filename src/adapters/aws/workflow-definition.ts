@@ -23,6 +23,8 @@ export interface WorkflowParams {
    * (it is told apart by its state name, DISTRIBUTED_MAP_STATE).
    */
   interpreter?: boolean;
+  /** The Admit state's function (lambda/admit.ts): the job of an uploaded object (`deploy --watch-prefix`). */
+  admitFunctionArn: string;
   analyzeFunctionArn: string;
   encodeSegmentFunctionArn: string;
   encodeAudioFunctionArn: string;
@@ -82,6 +84,7 @@ export const NOTIFY_RETRY_INTERVAL_SECONDS = 5;
 
 function placeholderValues(p: WorkflowParams): Record<string, string | number> {
   return {
+    AdmitFunctionArn: p.admitFunctionArn,
     AnalyzeFunctionArn: p.analyzeFunctionArn,
     EncodeSegmentFunctionArn: p.encodeSegmentFunctionArn,
     EncodeAudioFunctionArn: p.encodeAudioFunctionArn,
@@ -233,6 +236,7 @@ export function encodeRetryBudget(params: Pick<WorkflowParams, 'taskTimeoutSecon
   const def = buildWorkflowDefinition({
     ...params,
     mapMode: 'inline',
+    admitFunctionArn: 'i',
     analyzeFunctionArn: 'a',
     encodeSegmentFunctionArn: 'e',
     encodeAudioFunctionArn: 'e',

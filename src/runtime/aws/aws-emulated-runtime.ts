@@ -4,6 +4,10 @@
  * interpreter whose Task states call the real Lambda step functions (src/lambda) in this process.
  * Emulator state is kept under `<stateDir>/aws-emulated/` (dynalite/, s3/, and efs/ for storage=efs), so
  * `status`, `jobs` and `retry --backend aws-emulated` find the jobs later.
+ *
+ * Over 300 lines: every limit Lambda and Step Functions enforce (throttles, quotas, timeouts, payload sizes,
+ * runtime deaths) is applied around each invocation here, in one place, for both ways an execution starts (a
+ * job, an upload).
  */
 import { join } from 'node:path';
 import {
@@ -19,7 +23,10 @@ import { emit, type TaskProgress } from '../../app/deps.js';
 import { CancelledError, NotFoundError, UsageError } from '../../core/errors.js';
 import { seededRandom, seedOf } from '../../core/seeded-random.js';
 import { HISTORY_EVENT_LIMIT, maxInlineSegments, payloadOverLimit, type MapMode } from '../../core/state-limits.js';
+import { admitStep } from '../../lambda/admit.js';
 import { analyzeStep } from '../../lambda/analyze.js';
+import { createdObjectOf, DEFAULT_WATCH_PREFIX, triggeredJobOf } from '../../core/s3-trigger.js';
+import { catalogJson, type TemplateCatalog } from '../templates.js';
 import { encodeAudioStep } from '../../lambda/encode-audio.js';
 import { encodeSegmentStep } from '../../lambda/encode-segment.js';
 import { finalizeStep } from '../../lambda/finalize.js';
@@ -29,8 +36,12 @@ import { mergeStep } from '../../lambda/merge.js';
 import { emulatedNotifyStep } from '../../lambda/notify.js';
 import type { MediaTool } from '../../ports/media-tool.js';
 import { makeAwsRuntime, type AwsRuntime, type StepRuntime } from './aws-runtime.js';
-import { isLocalWorkerAlive, localWorkerId } from '../process-identity.js';
+import { isLocalWorkerAlive, jobIdFor, localWorkerId } from '../process-identity.js';
 
+/** The emulated stack watches uploads as one deployed with `--watch-prefix in/`. */
+export const UPLOAD_PREFIX = DEFAULT_WATCH_PREFIX;
+/** The deployment's retries of a failed task (`deploy --retries`, default 2): what an upload's job gets. */
+const DEFAULT_TASK_RETRY_ATTEMPTS = 2;
 export const EMULATED_BUCKET = 'shardcast-emulated';
 export const EMULATED_TABLE = 'shardcast-ledger';
 /** The deployed stack's default task timeout (Lambda's 900 s + 60 s), so a slow local encode is not cut at 60 s. */
@@ -121,6 +132,8 @@ export interface EmulatedAwsConfig {
   staleTaskMs?: number;
   /** Test hook: the S3 endpoint the handlers use (and presign for), given the emulator's (a proxy in front). */
   s3Via?: (endpoint: string) => Promise<string>;
+  /** The project's templates, as a deployment carries them (`deploy --config`); the built-ins without. */
+  templates?: TemplateCatalog;
 }
 
 export interface EmulatedAws {
@@ -130,6 +143,11 @@ export interface EmulatedAws {
   s3Endpoint: string | undefined;
   /** One execution of the state machine for the job, to its end; an abort stops it and its encodes. */
   runWorkflow(jobId: string, signal?: AbortSignal): Promise<WorkflowOutcome>;
+  /**
+   * One execution started as EventBridge starts it for an upload under `in/` (`deploy --watch-prefix in/`):
+   * the S3 Object Created event is its input, and its Admit state makes the job.
+   */
+  runUpload(event: unknown, signal?: AbortSignal): Promise<WorkflowOutcome>;
   /** The handlers' step functions, for tests that invoke a step directly (a redelivery). */
   stepRuntime(): StepRuntime;
   /** Stops the emulators (no `this`: callers pass it on as a function). */
@@ -159,6 +177,9 @@ export async function startEmulatedAws(cfg: EmulatedAwsConfig): Promise<Emulated
       tempPrefix: 'tmp/',
       ledgerTtlHours: 48,
       functionTimeoutSeconds: workflowLimits.functionTimeoutSeconds,
+      // As a stack deployed with --watch-prefix in/ (and --config): uploads under in/<template>/ start jobs.
+      watchPrefix: UPLOAD_PREFIX,
+      ...(cfg.templates ? { templatesJson: catalogJson(cfg.templates) } : {}),
     },
     env: cfg.env,
     workerId: localWorkerId(),
@@ -171,6 +192,7 @@ export async function startEmulatedAws(cfg: EmulatedAwsConfig): Promise<Emulated
     },
     scratchRoot: join(dir, 'tmp'),
     encodeThreads: 'job',
+    home: 'aws-emulated',
     isWorkerAlive: isLocalWorkerAlive,
     ...(cfg.onProgress ? { onProgress: cfg.onProgress } : {}),
     ...(cfg.wrapMedia ? { wrapMedia: cfg.wrapMedia } : {}),
@@ -179,6 +201,23 @@ export async function startEmulatedAws(cfg: EmulatedAwsConfig): Promise<Emulated
   async function runWorkflow(jobId: string, signal?: AbortSignal): Promise<WorkflowOutcome> {
     const job = await runtime.deps.ledger.getJob(jobId);
     if (!job) throw new NotFoundError(`no job ${jobId}`);
+    return execute({ jobId }, jobId, Math.max(0, job.options.maxAttempts - 1), signal);
+  }
+
+  async function runUpload(event: unknown, signal?: AbortSignal): Promise<WorkflowOutcome> {
+    // The job's id is known from the event (Admit makes it with this id); the retries are the deployment's.
+    const object = createdObjectOf(event);
+    const trigger = object ? triggeredJobOf(object, UPLOAD_PREFIX) : undefined;
+    const jobId = trigger && !('skip' in trigger) ? jobIdFor(...trigger.idParts) : 'upload';
+    return execute(event as Record<string, unknown>, jobId, DEFAULT_TASK_RETRY_ATTEMPTS, signal);
+  }
+
+  async function execute(
+    input: { jobId: string } | Record<string, unknown>,
+    jobId: string,
+    taskRetryAttempts: number,
+    signal?: AbortSignal,
+  ): Promise<WorkflowOutcome> {
     // Ctrl-C stops the execution and its running encodes (their tasks go back to pending).
     const stop = new AbortController();
     const stepRt: StepRuntime = {
@@ -248,6 +287,7 @@ export async function startEmulatedAws(cfg: EmulatedAwsConfig): Promise<Emulated
         return Promise.race([p, timedOut]).finally(() => clearTimeout(timer));
       };
     const handlers: WorkflowTaskHandlers = {
+      Admit: call(admitStep, 'Admit'),
       Analyze: call(analyzeStep, 'Analyze'),
       EncodeSegment: call(encodeSegmentStep, 'EncodeSegment'),
       EncodeAudio: call(encodeAudioStep, 'EncodeAudio'),
@@ -256,9 +296,9 @@ export async function startEmulatedAws(cfg: EmulatedAwsConfig): Promise<Emulated
       MarkFailed: call(markFailedStep, 'MarkFailed'),
       ...notifyHandlers((state) => call(emulatedNotifyStep(cfg.env), state)),
     };
-    const execution = startLocalWorkflow({ jobId }, handlers, {
+    const execution = startLocalWorkflow(input, handlers, {
       taskTimeoutSeconds: TASK_TIMEOUT_SECONDS,
-      taskRetryAttempts: Math.max(0, job.options.maxAttempts - 1),
+      taskRetryAttempts,
       ...(cfg.retryIntervalMs !== undefined ? { retryIntervalMs: cfg.retryIntervalMs } : {}),
       historyEventLimit: workflowLimits.historyEventLimit,
       mapMode: workflowLimits.mapMode,
@@ -290,6 +330,7 @@ export async function startEmulatedAws(cfg: EmulatedAwsConfig): Promise<Emulated
     dynamoDbEndpoint: dynamo.endpoint,
     s3Endpoint: s3?.endpoint,
     runWorkflow,
+    runUpload,
     stepRuntime: () => runtime,
     async close() {
       await runtime.close();

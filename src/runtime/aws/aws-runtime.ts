@@ -45,6 +45,13 @@ export const awsSettingsSchema = z.object({
   SHARDCAST_MAP_MAX_CONCURRENCY: z.coerce.number().int().min(1).max(10_000).optional(),
   /** The encode function's name (the stack sets it), whose reserved concurrency is read when a job starts. */
   SHARDCAST_ENCODE_FUNCTION: z.string().min(1).optional(),
+  /** `deploy --watch-prefix`: uploads under it start jobs (the Admit step). */
+  SHARDCAST_WATCH_PREFIX: z
+    .string()
+    .regex(/^([A-Za-z0-9._-]+\/)+$/, 'SHARDCAST_WATCH_PREFIX must be a key prefix ending with "/"')
+    .optional(),
+  /** The project's templates (`deploy --config`), as a config file's JSON; the built-ins without it. */
+  SHARDCAST_TEMPLATES: z.string().min(2).optional(),
 });
 
 export interface AwsSettings {
@@ -60,6 +67,10 @@ export interface AwsSettings {
   mapMaxConcurrency?: number;
   /** The encode function's name. */
   encodeFunction?: string;
+  /** Uploads under this prefix start jobs (`deploy --watch-prefix`). */
+  watchPrefix?: string;
+  /** The project's templates as a config file's JSON (`deploy --config`). */
+  templatesJson?: string;
 }
 
 export function parseAwsSettings(env: Record<string, string | undefined>): AwsSettings {
@@ -76,6 +87,8 @@ export function parseAwsSettings(env: Record<string, string | undefined>): AwsSe
     functionTimeoutSeconds: e.SHARDCAST_FUNCTION_TIMEOUT_SECONDS,
     ...(e.SHARDCAST_MAP_MAX_CONCURRENCY !== undefined ? { mapMaxConcurrency: e.SHARDCAST_MAP_MAX_CONCURRENCY } : {}),
     ...(e.SHARDCAST_ENCODE_FUNCTION ? { encodeFunction: e.SHARDCAST_ENCODE_FUNCTION } : {}),
+    ...(e.SHARDCAST_WATCH_PREFIX ? { watchPrefix: e.SHARDCAST_WATCH_PREFIX } : {}),
+    ...(e.SHARDCAST_TEMPLATES ? { templatesJson: e.SHARDCAST_TEMPLATES } : {}),
   };
 }
 
@@ -95,6 +108,8 @@ export interface AwsRuntimeConfig {
   onProgress?: (p: TaskProgress) => void;
   /** Test hook: wraps the ffmpeg runner (to inject faults). Only tests set it. */
   wrapMedia?: (media: MediaTool) => MediaTool;
+  /** Whose jobs an upload starts: the deployed stack's (default) or the emulation's. */
+  home?: 'aws' | 'aws-emulated';
 }
 
 /** What a workflow step needs: the use-cases' dependencies and how to run an encode. */
@@ -109,6 +124,8 @@ export interface StepRuntime {
   mapMaxConcurrency?: number;
   /** What the account gives the encode function now (read when a job's analysis starts); undefined: unknown. */
   lambdaCapacity?: () => Promise<LambdaCapacity | undefined>;
+  /** Jobs started by uploads (the Admit step): where they are watched for, the templates, the home they are of. */
+  trigger?: { watchPrefix: string; home: 'aws' | 'aws-emulated'; templatesJson?: string };
 }
 
 export interface AwsRuntime extends StepRuntime {
@@ -183,6 +200,15 @@ export function makeAwsRuntime(cfg: AwsRuntimeConfig): AwsRuntime {
     staleTaskMs: STALE_TASK_MS,
     ...(settings.mapMaxConcurrency !== undefined ? { mapMaxConcurrency: settings.mapMaxConcurrency } : {}),
     lambdaCapacity: () => readLambdaCapacity(settings.encodeFunction),
+    ...(settings.watchPrefix
+      ? {
+          trigger: {
+            watchPrefix: settings.watchPrefix,
+            home: cfg.home ?? 'aws',
+            ...(settings.templatesJson ? { templatesJson: settings.templatesJson } : {}),
+          },
+        }
+      : {}),
     async close() {
       await ledger.close();
       s3.destroy();
