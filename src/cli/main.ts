@@ -46,8 +46,8 @@ function buildProgram(): Command {
     .option('--state-dir <dir>', 'where the ledger and job files live (env SHARDCAST_HOME, default ~/.shardcast)')
     .option('--json', 'print one JSON document')
     .option('--debug', 'print stack traces on errors')
-    .showHelpAfterError()
     .option('--config <path>', 'templates: a shardcast.config.{json,yaml} file or a folder of template files (env SHARDCAST_CONFIG)')
+    .showHelpAfterError()
     .exitOverride();
   if (hint) program.addHelpText('after', `\n${hint}`);
 
@@ -67,8 +67,8 @@ function buildProgram(): Command {
     .option('--preset <name>', 'encoder speed preset (x264 names; default medium)')
     .option('--height <px>', 'scale to this height, keeping the aspect ratio')
     .option('--width <px>', 'scale to this width, keeping the aspect ratio')
-    .option('--audio-codec <codec>', 'aac | opus | copy | none (default aac; opus for .webm)')
     .option('--max-height <px>', 'scale down to at most this height, keeping the aspect ratio (a shorter source keeps its size)')
+    .option('--audio-codec <codec>', 'aac | opus | copy | none (default aac; opus for .webm)')
     .option('--audio-bitrate <kbps>', 'audio bitrate in kb/s (default 128)')
     .option('--pix-fmt <name>', "output pixel format, e.g. yuv420p (default: the source's bit depth and chroma where the codec holds them)")
     .option('--bit-depth <n>', "output bit depth, 8 or 10 (12 for hevc, vp9), keeping the source's chroma")

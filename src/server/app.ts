@@ -11,9 +11,9 @@ import { registerActionRoutes } from './routes-actions.js';
 import { registerCreateRoute } from './routes-create.js';
 import { registerDeliveryRoutes } from './routes-deliveries.js';
 import { registerJobRoutes } from './routes-jobs.js';
+import { registerPipelineRoutes } from './routes-pipelines.js';
 import { registerThumbnailRoutes } from './routes-thumbnails.js';
 import type { ServerContext } from './server-context.js';
-import { registerPipelineRoutes } from './routes-pipelines.js';
 import { registerEventStream, type SseTiming } from './sse.js';
 import { registerStaticWeb } from './static-web.js';
 
@@ -47,12 +47,12 @@ export async function buildApp(ctx: ServerContext, opts: BuildAppOptions = {}): 
   await app.register(fastifyMultipart, { throwFileSizeLimit: true, limits: { fileSize: config.maxUploadBytes, files: 1 } });
   registerCreateRoute(app, ctx);
   registerJobRoutes(app, ctx);
+  registerPipelineRoutes(app, ctx);
   registerThumbnailRoutes(app, ctx);
   registerActionRoutes(app, ctx);
-  registerEventStream(app, ctx, opts.sseTiming);
-  registerPipelineRoutes(app, ctx);
-  registerOpenApiRoute(app);
   registerDeliveryRoutes(app, ctx);
+  registerEventStream(app, ctx, opts.sseTiming);
+  registerOpenApiRoute(app);
   await registerStaticWeb(app, config.webDir, config.stateDir);
   return app;
 }

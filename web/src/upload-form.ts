@@ -1,5 +1,5 @@
 /** The upload form: a video file plus the main encode options, sent as multipart (file last). */
-import { upload } from './api.js';
+import { api, upload } from './api.js';
 import { h } from './dom.js';
 import { navigate } from './router.js';
 import { TARGET_DEFAULTS, TARGET_METRICS, targetQualityField } from './target-field.js';
