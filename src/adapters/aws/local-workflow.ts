@@ -94,7 +94,11 @@ export function localWorkflowDefinition(opts: LocalDefinitionOptions): AslDefini
 }
 
 /** `input`: `{ jobId }` for a job that exists, or an S3 Object Created event (an upload) for Admit to make one. */
-export function startLocalWorkflow(input: { jobId: string } | Record<string, unknown>, handlers: WorkflowTaskHandlers, opts: LocalWorkflowOptions): LocalExecution {
+export function startLocalWorkflow(
+  input: { jobId: string } | Record<string, unknown>,
+  handlers: WorkflowTaskHandlers,
+  opts: LocalWorkflowOptions,
+): LocalExecution {
   ensurePromiseWithResolvers();
   const definition = localWorkflowDefinition(opts);
   const machine = new StateMachine(definition as never);
