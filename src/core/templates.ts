@@ -44,6 +44,7 @@ export const TEMPLATE_OPTION_NAMES = [
   'ladder',
   'dash',
   'segmentDuration',
+  'publishEarly',
   'targetQuality',
   'qualityBand',
   'minQuality',

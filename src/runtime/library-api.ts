@@ -18,6 +18,7 @@ import type { Backend, BackendConfig, BackendKind, RunResult } from './backend.j
 import { stateDirOf } from './job-paths.js';
 import { openNotifyingBackend } from './start-notifier.js';
 import type { TemplateCatalog } from './templates.js';
+import { TEMPLATE_OPTION_NAMES } from '../core/templates.js';
 
 export interface ApiOptions {
   /** Where jobs run and are recorded: this machine (default), a cluster, the deployed AWS stack, or its emulation here. */
@@ -125,39 +126,8 @@ async function withBackend<T>(opts: ApiOptions, fn: (b: Backend) => Promise<T>):
   }
 }
 
-const SETTING_KEYS: readonly (keyof TranscodeSettings)[] = [
-  'videoCodec',
-  'crf',
-  'preset',
-  'height',
-  'width',
-  'maxHeight',
-  'audioCodec',
-  'audioBitrate',
-  'pixFmt',
-  'bitDepth',
-  'deinterlace',
-  'segmentSeconds',
-  'acceptCutCost',
-  'workers',
-  'maxAttempts',
-  'ladder',
-  'dash',
-  'segmentDuration',
-  'publishEarly',
-  'targetQuality',
-  'qualityBand',
-  'minQuality',
-  'minCrf',
-  'maxCrf',
-  'vmafModel',
-  'verify',
-  'qualityReport',
-  'notify',
-  'notifySecretEnv',
-  'thumbnails',
-  'thumbnailWidth',
-];
+/** Every option a template may set is a setting (core/templates.ts holds the one list of their names). */
+const SETTING_KEYS: readonly (keyof TranscodeSettings)[] = TEMPLATE_OPTION_NAMES;
 
 /** The settings as the flags the Backend parses: numbers as text, the rest as they are. */
 export function settingsToFlags(s: TranscodeSettings & { template?: string }): Record<string, unknown> {

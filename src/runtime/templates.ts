@@ -26,7 +26,7 @@ export interface TemplateCatalog {
 export const CONFIG_VERSION = 1;
 const NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 
-const BOOLEAN_OPTIONS = new Set(['deinterlace', 'acceptCutCost', 'dash', 'verify', 'qualityReport']);
+const BOOLEAN_OPTIONS = new Set(['deinterlace', 'acceptCutCost', 'dash', 'publishEarly', 'verify', 'qualityReport']);
 const LIST_OPTIONS = new Set(['notify']);
 
 const value = (name: string) =>

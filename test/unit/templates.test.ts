@@ -24,6 +24,8 @@ test('a wrong template is refused naming the field and the reason', () => {
     [{ crf: 20 }, /templates\.t\.output must be one of/],
     [{ output: 'mp4', dash: 'yes' }, /templates\.t\.dash must be true or false/],
     [{ output: 'mp4', dash: true }, /templates\.t\.dash: needs an HLS output/],
+    [{ output: 'mp4', publishEarly: true }, /templates\.t\.publishEarly: needs an HLS output/],
+    [{ output: 'hls', publishEarly: 'yes' }, /templates\.t\.publishEarly must be true or false/],
     [{ output: 'hls', maxHeight: 720 }, /templates\.t: --width, --height and --max-height do not apply to a ladder/],
     [{ output: 'mp4', videoCodec: 'mpeg2' }, /templates\.t\.videoCodec: must be one of h264/],
     [{ output: 'webm', videoCodec: 'h264' }, /templates\.t: a \.webm output cannot hold h264 video/],
@@ -55,6 +57,8 @@ test('files: version, YAML and JSON, a folder of templates, the first wrong one 
       cat.templates.some((t) => t.from === 'built-in'),
       'the built-ins are kept beside a file',
     );
+    const early = await readTemplateCatalog(f('early.yaml', 'version: 1\ntemplates:\n  live:\n    output: hls\n    publishEarly: true\n'));
+    assert.deepEqual(early.templates.find((t) => t.name === 'live')!.options, { publishEarly: true });
     const json = f('b.json', JSON.stringify({ version: 1, templates: { 'web-1080p': { output: 'mp4', crf: 18 } } }));
     const overridden = (await readTemplateCatalog(json)).templates.filter((t) => t.name === 'web-1080p');
     assert.equal(overridden.length, 1, "a file's template of a built-in's name replaces it");
