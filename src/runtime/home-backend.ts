@@ -11,7 +11,7 @@ import { addQualityReport } from '../app/measure-quality.js';
 import { refusedAtInput, removeJob } from '../app/remove-job.js';
 import { createJob, resumeJob, retryJob, runJob } from '../app/run-job.js';
 import { STALE_TASK_MS } from '../app/job-lease.js';
-import { NotFoundError, UsageError } from '../core/errors.js';
+import { ConditionFailedError, NotFoundError, UsageError } from '../core/errors.js';
 import { ACTIVE_STATUSES, type EncodeProfile, type JobRecord, type TaskRecord } from '../core/types.js';
 import type { Executor } from '../ports/executor.js';
 import type { Ledger } from '../ports/ledger.js';
@@ -93,6 +93,12 @@ export function makeBackend(home: Home): Backend {
       // The home's worker count where none was asked for (the threads per worker follow from it).
       if (slots) options = parseTranscodeOptions({ ...req.options, workers: String(Math.min(MAX_DEFAULT_WORKERS, slots)) }, req.output);
       const id = req.id ?? newJobId();
+      // A chosen id (a watched file's) that exists is refused before the input is placed: a cluster's copy into
+      // the store would otherwise overwrite the source the existing job's workers read.
+      if (req.id !== undefined) {
+        const current = await ledger.getJob(req.id);
+        if (current) throw new ConditionFailedError(`job ${req.id} already exists`, current);
+      }
       const source = home.placeInput ? await home.placeInput(id, paths.source, hooks) : paths.source;
       const { output, localOutput } = home.placeOutput?.(id, paths.output) ?? { output: paths.output };
       const deps = await home.depsFor();

@@ -9,7 +9,7 @@
  */
 import { readdir, realpath, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { CancelledError, oneLine, UsageError } from '../core/errors.js';
+import { CancelledError, ConditionFailedError, oneLine, UsageError } from '../core/errors.js';
 import { templateOutputPath } from '../core/templates.js';
 import type { Backend } from './backend.js';
 import { jobIdFor } from './process-identity.js';
@@ -35,6 +35,9 @@ export interface WatchOptions {
   signal: AbortSignal;
   clock?: () => number;
 }
+
+/** How often a watcher rewrites its state file while a job runs (watch-registry.ts calls one silent for 60 s stopped). */
+const STATE_EVERY_MS = 15_000;
 
 /** Names that are not (yet) a finished upload: hidden files and the usual partial-download suffixes. */
 export function isCandidateName(name: string): boolean {
@@ -82,6 +85,9 @@ export async function watchFolder(backend: Backend, o: WatchOptions): Promise<vo
     const ready: { path: string; name: string; size: number; mtimeMs: number }[] = [];
     const names = await readdir(dir).catch(() => [] as string[]);
     const now = clock();
+    // Files gone from the folder are forgotten (a watcher that runs for months sees many).
+    const present = new Set(names.map((n) => join(dir, n)));
+    for (const path of seen.keys()) if (!present.has(path)) seen.delete(path);
     for (const name of names.filter(isCandidateName).sort()) {
       const path = join(dir, name);
       const s = await stat(path).catch(() => undefined);
@@ -95,12 +101,29 @@ export async function watchFolder(backend: Backend, o: WatchOptions): Promise<vo
     }
     for (const f of ready) {
       if (o.signal.aborted) break;
-      const id = jobIdFor('watch', f.path, String(f.size), String(Math.round(f.mtimeMs)));
+      // The template and the output folder are part of what the job is: two watchers of one folder with two
+      // templates make two jobs of each file.
+      const id = jobIdFor('watch', f.path, String(f.size), String(Math.round(f.mtimeMs)), template.name, outDir);
       if (handled.has(id)) continue;
-      handled.add(id);
+      // Looked at again just before: a file that changed while earlier jobs ran waits to settle again.
+      const now = await stat(f.path).catch(() => undefined);
+      if (!now || now.size !== f.size || now.mtimeMs !== f.mtimeMs) continue;
       state.running = { jobId: id, file: f.name };
       await publish();
-      await runOne(backend, o, { ...f, id, output: templateOutputPath(template, f.name, outDir), template: template.name }, state);
+      // Said again while the job runs, so `serve` shows a watcher in a long job as alive.
+      const beat = setInterval(() => void publish(), STATE_EVERY_MS);
+      try {
+        const outcome = await runOne(
+          backend,
+          o,
+          { ...f, id, output: templateOutputPath(template, f.name, outDir), template: template.name },
+          state,
+        );
+        // A job another live process runs is looked at again on the next pass (it may be a watcher's that died).
+        if (outcome !== 'elsewhere') handled.add(id);
+      } finally {
+        clearInterval(beat);
+      }
       delete state.running;
       await publish();
     }
@@ -115,7 +138,7 @@ async function runOne(
   o: WatchOptions,
   f: { path: string; name: string; id: string; output: string; template: string },
   state: WatchState,
-): Promise<void> {
+): Promise<'ran' | 'elsewhere'> {
   const existing = await backend.ledger.getJob(f.id);
   const signal = { signal: o.signal };
   try {
@@ -123,21 +146,21 @@ async function runOne(
       // Ran before (this watcher, or one before a restart): left as it ended.
       state.skipped++;
       o.log(`${f.name}: job ${f.id} already ${existing.status}, left as it is`);
-      return;
+      return 'ran';
     }
     if (existing) {
       const tasks = await backend.ledger.listTasks(f.id);
       if (backend.runsElsewhere(existing, tasks)) {
-        state.skipped++;
-        o.log(`${f.name}: job ${f.id} is running elsewhere, left to it`);
-        return;
+        o.log(`${f.name}: job ${f.id} is running elsewhere, left to it (looked at again next pass)`);
+        return 'elsewhere';
       }
       o.log(`${f.name}: resuming job ${f.id}, left unfinished by an earlier watcher`);
       await backend.resume(f.id, signal);
     } else {
       o.log(`${f.name}: job ${f.id} -> ${f.output}`);
+      // The output folder is the watcher's: a file replaced by a new version (a new job) replaces its output.
       await backend.submit(
-        { input: f.path, output: f.output, options: { ...o.options, template: f.template }, overwrite: false, id: f.id },
+        { input: f.path, output: f.output, options: { ...o.options, template: f.template }, overwrite: true, id: f.id },
         signal,
       );
     }
@@ -146,10 +169,16 @@ async function runOne(
   } catch (err) {
     if (o.signal.aborted || err instanceof CancelledError) {
       o.log(`${f.name}: job ${f.id} stopped; the next watch resumes it`);
-      return;
+      return 'ran';
+    }
+    if (err instanceof ConditionFailedError) {
+      // Another watcher of the same folder made it first: it runs there.
+      o.log(`${f.name}: job ${f.id} was made by another watcher, left to it`);
+      return 'elsewhere';
     }
     state.failed++;
     state.lastError = `${f.name}: ${oneLine(err)}`;
     o.log(`${f.name}: failed, left (not retried): ${oneLine(err)}`);
   }
+  return 'ran';
 }

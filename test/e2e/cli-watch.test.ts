@@ -30,7 +30,23 @@ before(() => {
   makeClip(clip, { seconds: 2, size: '320x180', rate: 25, gop: 25 });
   writeFileSync(
     config,
-    ['version: 1', 'templates:', '  tiny:', '    output: mp4', '    crf: 30', '    preset: veryfast', '    maxHeight: 120', ''].join('\n'),
+    [
+      'version: 1',
+      'templates:',
+      '  tiny:',
+      '    output: mp4',
+      '    crf: 30',
+      '    preset: veryfast',
+      '    maxHeight: 120',
+      '  tiny-mkv:',
+      '    output: mkv',
+      '    preset: ultrafast',
+      '    maxHeight: 90',
+      '  slow:',
+      '    output: mp4',
+      '    preset: veryslow',
+      '',
+    ].join('\n'),
   );
 });
 
@@ -39,7 +55,7 @@ interface Watcher {
   log: () => string;
 }
 
-function startWatch(stateDir: string): Watcher {
+function startWatch(stateDir: string, template = 'tiny'): Watcher {
   const child = cliDetached(
     [
       '--config',
@@ -47,11 +63,11 @@ function startWatch(stateDir: string): Watcher {
       'watch',
       inDir,
       '--template',
-      'tiny',
+      template,
       '--out',
       outDir,
       '--settle-seconds',
-      '1.5',
+      '3',
       '--poll-seconds',
       '0.3',
       '--workers',
@@ -142,6 +158,18 @@ test('a growing file waits, runs once, is not run again after a restart; a broke
   await until('the new file to be done', () => /again\.mp4: done/.test(w3.log()), w3.log);
   await stop(w3);
   assert.equal(jobsOf(stateDir).length, 3);
+
+  // Another template over the same folder is another job of each file (its own outputs).
+  const w4 = startWatch(stateDir, 'tiny-mkv');
+  await until(
+    'the second template to run every file',
+    () => ['growing.mp4: done', 'again.mp4: done', 'broken.mp4: failed'].every((s) => w4.log().includes(s)),
+    w4.log,
+  );
+  await stop(w4);
+  assert.equal(jobsOf(stateDir).length, 6);
+  assert.ok(!w4.log().includes('already'), w4.log());
+  assert.equal(Number(ffprobeJson(join(outDir, 'growing.mkv'), 'stream=height', ['-select_streams', 'v:0']).streams[0].height), 90);
   assert.deepEqual(readdirSync(join(stateDir, 'watches')), [], 'a stopped watcher removes its state file');
 });
 
@@ -150,14 +178,15 @@ test('a watcher stopped mid-job leaves it stopped; the next watcher resumes it',
   const dir = join(tmp.dir, 'in-b');
   mkdirSync(dir);
   const long = join(dir, 'long.mp4');
-  makeClip(long, { seconds: 4, size: '320x180', rate: 25, gop: 25 });
+  makeClip(long, { seconds: 6, size: '320x180', rate: 25, gop: 25 });
+  // veryslow on one worker: the job outlasts the stop that follows its start.
   const args = (d: string) => [
     '--config',
     config,
     'watch',
     d,
     '--template',
-    'tiny',
+    'slow',
     '--out',
     outDir,
     '--settle-seconds',
