@@ -2,6 +2,8 @@
  * `shardcast deploy`: its flags validated into options and CDK context (the keys of src/infra/infra-config.ts),
  * the CDK CLI's argument arrays, and the stack outputs read back. Pure: no AWS here.
  */
+import { watchPrefixProblem } from '../core/s3-trigger.js';
+import { TEMP_PREFIX } from '../infra/infra-config.js';
 import { z } from 'zod';
 import { UsageError } from '../core/errors.js';
 import { DEFAULT_DEPLOYMENT, type AwsStack } from '../runtime/aws/aws-stack-config.js';
@@ -32,6 +34,10 @@ export const deployFlagsSchema = z.object({
   watchPrefix: z
     .string()
     .regex(/^([A-Za-z0-9._-]+\/)+$/, '--watch-prefix must be a key prefix ending with "/", e.g. in/')
+    .superRefine((p, ctx) => {
+      const problem = watchPrefixProblem(p, TEMP_PREFIX);
+      if (problem) ctx.addIssue({ code: 'custom', message: `--watch-prefix ${problem}` });
+    })
     .optional(),
   /** The project's templates as a config file's JSON (read from --config by the deploy command, not a flag). */
   templates: z.string().optional(),

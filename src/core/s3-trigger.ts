@@ -74,3 +74,29 @@ export function triggeredJobOf(
     idParts: ['s3', o.bucket, o.key, o.versionId ?? o.etag ?? String(o.size ?? '')],
   };
 }
+
+/** An s3:// location with its key URL-decoded as S3's event notifications encode keys (`+` for a space, %XX). */
+export function decodedS3Uri(uri: string): string {
+  const m = /^(s3:\/\/[^/]+\/)(.*)$/.exec(uri);
+  if (!m) return uri;
+  try {
+    return m[1] + decodeURIComponent(m[2]!.replace(/\+/g, ' '));
+  } catch {
+    return uri;
+  }
+}
+
+/**
+ * Why a watch prefix cannot be used, or undefined: one over (or under) the outputs or the temp files would start a
+ * job for every output written, each writing another.
+ */
+export function watchPrefixProblem(prefix: string, tempPrefix: string): string | undefined {
+  for (const [other, what] of [
+    [DEFAULT_OUTPUT_PREFIX, 'the outputs'],
+    [tempPrefix, 'the temp files'],
+  ] as const) {
+    if (prefix.startsWith(other) || other.startsWith(prefix))
+      return `must not overlap ${other} (${what}): every object written there would start a job`;
+  }
+  return undefined;
+}

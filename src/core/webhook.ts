@@ -195,3 +195,6 @@ export function deliveryText(d: Delivery, iso: (ms: number) => string): string {
             : `gave up (${last}, ${tries})`;
   return `${d.type} -> ${d.url}: ${what}  [${d.id}]`;
 }
+
+/** The input the stack's schedule (NotifySweep) sends the notify function: send the deliveries that are due. */
+export const SWEEP_INPUT = { sweep: true } as const;

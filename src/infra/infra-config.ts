@@ -2,6 +2,7 @@
  * The CDK app's options, read once from CDK context (`-c storage=efs -c memoryMb=4096`, or cdk.json) and
  * validated into a fully specified config.
  */
+import { watchPrefixProblem } from '../core/s3-trigger.js';
 import { z } from 'zod';
 import { deploymentMapMode, type MapMode } from '../core/state-limits.js';
 
@@ -69,6 +70,10 @@ export const InfraConfigSchema = z.object({
   watchPrefix: z
     .string()
     .regex(/^([A-Za-z0-9._-]+\/)+$/, 'must be a key prefix ending with "/", e.g. in/')
+    .superRefine((p, ctx) => {
+      const problem = watchPrefixProblem(p, TEMP_PREFIX);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    })
     .optional(),
   /** `deploy --config`: the project's templates as a config file's JSON (the Admit function's SHARDCAST_TEMPLATES). */
   templates: z

@@ -24,6 +24,10 @@ import { LEDGER_TABLE } from '../adapters/aws/ledger-table.js';
 import { buildWorkflowDefinition } from '../adapters/aws/workflow-definition.js';
 import { EFS_MOUNT_PATH, TEMP_PREFIX, type InfraConfig } from './infra-config.js';
 import { ephemeralMbOf } from '../core/cost-model.js';
+import { SWEEP_INPUT } from '../core/webhook.js';
+
+/** How often the notify function sweeps for deliveries due again (a receiver that was down). */
+export const NOTIFY_SWEEP_MINUTES = 5;
 
 export interface ShardcastStackProps extends StackProps {
   config: InfraConfig;
@@ -231,6 +235,14 @@ export class ShardcastStack extends Stack {
     // Admit: uploads under the watched prefix (deploy --watch-prefix), with the deployed templates.
     if (config.watchPrefix) fns.admit.addEnvironment('SHARDCAST_WATCH_PREFIX', config.watchPrefix);
     if (config.templates) fns.admit.addEnvironment('SHARDCAST_TEMPLATES', config.templates);
+    // Deliveries still owed after an execution's few minutes of retries: the notify function sweeps the ledger
+    // on a schedule (listing jobs reads the jobs index), as `serve` does on its own machine.
+    fns.notify.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${this.table.tableArn}/index/*`] }));
+    new events.Rule(this, 'NotifySweep', {
+      description: 'shardcast: send webhook deliveries that are due again (a receiver that was down)',
+      schedule: events.Schedule.rate(Duration.minutes(NOTIFY_SWEEP_MINUTES)),
+      targets: [new targets.LambdaFunction(fns.notify, { event: events.RuleTargetInput.fromObject(SWEEP_INPUT), retryAttempts: 0 })],
+    });
     return fns;
   }
 

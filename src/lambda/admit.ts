@@ -8,7 +8,8 @@
  */
 import { createJob } from '../app/run-job.js';
 import { ConditionFailedError, UsageError } from '../core/errors.js';
-import { createdObjectOf, triggeredJobOf } from '../core/s3-trigger.js';
+import { createdObjectOf, decodedS3Uri, triggeredJobOf } from '../core/s3-trigger.js';
+import { emit } from '../app/deps.js';
 import { MAX_DEFAULT_WORKERS } from '../core/concurrency.js';
 import { jobIdFor } from '../runtime/process-identity.js';
 import { applyTemplate, catalogOf, findTemplate } from '../runtime/templates.js';
@@ -37,7 +38,17 @@ export const admitStep: Step<AdmitOutput> = async (rt, event) => {
   if ('skip' in t) return { admitted: false, skipped: t.skip };
   const id = jobIdFor(...t.idParts);
   const existing = await rt.deps.ledger.getJobHead(id);
-  if (existing) return { jobId: id, admitted: false, duplicate: true };
+  if (existing) {
+    // Made, but its first event never written (this step failed between the two writes and is retried): the
+    // job is this upload's, not yet started by anyone, so it goes on. A job with its history is a duplicate.
+    const started = existing.status !== 'created' || (await rt.deps.ledger.listEvents(id)).some((e) => e.type === 'job.created');
+    if (started) return { jobId: id, admitted: false, duplicate: true };
+    await emit(rt.deps, id, 'job.created', `job created: ${existing.source} -> ${existing.output}`);
+    return { jobId: id, admitted: true };
+  }
+  // S3's notifications give keys URL-encoded (a space as +); where the key as given is not there, its decoded
+  // form is the object (the job's id stays that of the key as delivered).
+  const source = await objectLocation(rt, t.source);
   // The deployment's templates: a wrong SHARDCAST_TEMPLATES fails the execution, naming the field.
   const templates = templatesJson
     ? catalogOf("the stack's templates (deploy --config)", JSON.parse(templatesJson))
@@ -59,7 +70,7 @@ export const admitStep: Step<AdmitOutput> = async (rt, event) => {
   const workers = String(Math.min(MAX_DEFAULT_WORKERS, rt.mapMaxConcurrency ?? MAX_DEFAULT_WORKERS));
   try {
     const options = parseTranscodeOptions({ workers, ...flags }, output);
-    await createJob(rt.deps, { id, backend: home, source: t.source, output, options });
+    await createJob(rt.deps, { id, backend: home, source, output, options });
   } catch (err) {
     // Two deliveries of one event at once: the other made it.
     if (err instanceof ConditionFailedError) return { jobId: id, admitted: false, duplicate: true };
@@ -74,5 +85,12 @@ export const admitStep: Step<AdmitOutput> = async (rt, event) => {
   }
   return { jobId: id, admitted: true };
 };
+
+/** `s3://bucket/key` as delivered, or with its key URL-decoded where only that object exists. */
+async function objectLocation(rt: Parameters<Step<unknown>>[0], uri: string): Promise<string> {
+  const decoded = decodedS3Uri(uri);
+  if (decoded === uri || (await rt.deps.sourceSize(uri)) !== undefined) return uri;
+  return (await rt.deps.sourceSize(decoded)) !== undefined ? decoded : uri;
+}
 
 export const handler = lambdaHandler(admitStep);

@@ -30,8 +30,26 @@ export interface NotifyOutcome {
   owed: number;
 }
 
-export function makeNotifyStep(cfg: () => Promise<NotifyStepConfig>): Step<NotifyOutcome> {
+/** What a scheduled sweep (the stack's NotifySweep rule) did: deliveries sent, and those still owed. */
+export interface SweepOutcome {
+  sweep: true;
+  sent: number;
+  owed: number;
+}
+
+export function makeNotifyStep(cfg: () => Promise<NotifyStepConfig>): Step<NotifyOutcome | SweepOutcome> {
   return async (rt, event) => {
+    if ((event as { sweep?: unknown } | undefined)?.sweep === true) {
+      // Deliveries a receiver did not take within the execution's retries (a few minutes), sent as their backoff
+      // comes due: the same sweep `serve` runs, every few minutes, so a receiver down for hours loses nothing.
+      const { env } = await cfg();
+      const results = await makeNotifier(rt.deps.ledger, env).sweep();
+      return {
+        sweep: true,
+        sent: results.filter((r) => r.outcome === 'sent').length,
+        owed: results.filter((r) => r.outcome === 'retry').length,
+      };
+    }
     const parsed = notifyInput.safeParse(event);
     if (!parsed.success) throw new UsageError(`notify: bad input ${JSON.stringify(event)?.slice(0, 200)}`);
     const { jobId, event: type } = parsed.data;
@@ -58,7 +76,7 @@ export function makeNotifyStep(cfg: () => Promise<NotifyStepConfig>): Step<Notif
 }
 
 /** The aws-emulated home's (no EventBridge emulator: the bus events are recorded, and the ledger says each was put). */
-export const emulatedNotifyStep = (env: Record<string, string | undefined>): Step<NotifyOutcome> =>
+export const emulatedNotifyStep = (env: Record<string, string | undefined>): Step<NotifyOutcome | SweepOutcome> =>
   makeNotifyStep(async () => ({ env, bus: recordingBus() }));
 
 /** The deployed function: the secret from SHARDCAST_WEBHOOK_SECRET_PARAMETER (SSM SecureString), EventBridge's default bus. */

@@ -14,6 +14,11 @@ import { jobIdFor } from '../../src/runtime/process-identity.js';
 import { readTemplateCatalog } from '../../src/runtime/template-files.js';
 import { makeClip, tempDir } from '../support/media.js';
 import { objectCreatedEvent } from '../support/s3-events.js';
+import { startReceiver } from '../support/webhook-receiver.js';
+import { createJob } from '../../src/app/run-job.js';
+import { emit } from '../../src/app/deps.js';
+import { emulatedNotifyStep } from '../../src/lambda/notify.js';
+import { parseTranscodeOptions } from '../../src/runtime/transcode-options.js';
 
 describe('uploads start jobs (aws-emulated)', () => {
   const t = tempDir('shardcast-aws-uploads-');
@@ -98,6 +103,62 @@ describe('uploads start jobs (aws-emulated)', () => {
     );
     assert.equal(job.errorKind, 'input');
     assert.equal(job.plan, undefined, 'nothing was analyzed');
+  });
+
+  it('a key as S3 notifications encode it (a space as +); a job made but never started goes on', { timeout: 240_000 }, async () => {
+    // The object is "in/tiny/my talk.mp4"; the event names it "in/tiny/my+talk.mp4".
+    const put = await upload('in/tiny/my talk.mp4', clip);
+    const encoded = JSON.parse(JSON.stringify(put.event).replace('my talk.mp4', 'my+talk.mp4'));
+    const etag = encoded.detail.object.etag as string;
+    const id = jobIdFor('s3', EMULATED_BUCKET, 'in/tiny/my+talk.mp4', etag);
+    assert.equal((await aws.runUpload(encoded)).status, 'succeeded');
+    const job = await aws.runtime.deps.ledger.getJob(id);
+    assert.equal(job?.status, 'done', job?.error);
+    assert.equal(job.source, `s3://${EMULATED_BUCKET}/in/tiny/my talk.mp4`);
+
+    // Admit failed between its two writes (the job made, its first event not) and is run again.
+    const again = await upload('in/tiny/half.mp4', clip);
+    const first = await aws.runtime.deps.ledger.getJob(id);
+    await aws.runtime.deps.ledger.createJob({
+      ...first!,
+      id: again.id,
+      status: 'created',
+      source: `s3://${EMULATED_BUCKET}/in/tiny/half.mp4`,
+      output: `s3://${EMULATED_BUCKET}/out/tiny/half.mp4`,
+      timings: {},
+      result: undefined,
+      plan: undefined,
+      analysis: undefined,
+      createdAt: Date.now(),
+      updatedAt: Date.now(),
+    } as never);
+    assert.equal((await aws.runUpload(again.event)).status, 'succeeded');
+    assert.equal((await aws.runtime.deps.ledger.getJob(again.id))?.status, 'done');
+    assert.equal((await events(again.id)).filter((e) => e.type === 'job.created').length, 1);
+  });
+
+  it('the notify function, run by the schedule, sends what is due', async () => {
+    const secret = 'sweep-secret';
+    const rx = await startReceiver(secret);
+    try {
+      const { id } = await upload('in/tiny/swept.mp4', clip);
+      const options = parseTranscodeOptions({ workers: '1', notify: rx.url }, 'out.mp4');
+      await createJob(aws.runtime.deps, {
+        id,
+        backend: 'aws-emulated',
+        source: `s3://${EMULATED_BUCKET}/in/tiny/swept.mp4`,
+        output: `s3://${EMULATED_BUCKET}/out/tiny/swept.mp4`,
+        options,
+      });
+      await emit(aws.runtime.deps, id, 'job.failed', 'failed before the receiver was up');
+      const out = await emulatedNotifyStep({ SHARDCAST_WEBHOOK_SECRET: secret })(aws.stepRuntime(), { sweep: true });
+      assert.deepEqual(out, { sweep: true, sent: 1, owed: 0 });
+      const [got] = await rx.waitFor(1);
+      assert.equal(got!.body.type, 'job.failed');
+      assert.ok(got!.signed);
+    } finally {
+      await rx.close();
+    }
   });
 
   it('an object outside in/<template>/ starts nothing', async () => {

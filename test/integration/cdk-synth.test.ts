@@ -316,8 +316,8 @@ describe('CDK stack (uploads start jobs: --watch-prefix)', () => {
 
   it('sends the bucket’s events to EventBridge and starts the state machine on Object Created under the prefix', () => {
     t.hasResourceProperties('Custom::S3BucketNotifications', { NotificationConfiguration: { EventBridgeConfiguration: {} } });
-    t.resourceCountIs('AWS::Events::Rule', 1);
-    const [rule] = Object.values(t.findResources('AWS::Events::Rule')) as any[];
+    const [rule, ...others] = (Object.values(t.findResources('AWS::Events::Rule')) as any[]).filter((r) => r.Properties.EventPattern);
+    assert.equal(others.length, 0);
     assert.deepEqual(rule.Properties.EventPattern.source, ['aws.s3']);
     assert.deepEqual(rule.Properties.EventPattern['detail-type'], ['Object Created']);
     assert.deepEqual(rule.Properties.EventPattern.detail.object, { key: [{ prefix: 'in/' }] });
@@ -346,8 +346,18 @@ describe('CDK stack (uploads start jobs: --watch-prefix)', () => {
   });
 
   it('has no rule and no bucket events without a prefix; a prefix without the slash is refused', () => {
-    s3Template.resourceCountIs('AWS::Events::Rule', 0);
+    const uploadRules = (Object.values(s3Template.findResources('AWS::Events::Rule')) as any[]).filter((r) => r.Properties.EventPattern);
+    assert.equal(uploadRules.length, 0);
     assert.equal(Object.keys(s3Template.findResources('Custom::S3BucketNotifications')).length, 0);
     assert.throws(() => synth({ watchPrefix: 'in' }), /watchPrefix.*ending with "\/"/);
+    assert.throws(() => synth({ watchPrefix: 'out/' }), /watchPrefix.*must not overlap out\//);
+  });
+
+  it('sweeps for webhook deliveries due again every few minutes', () => {
+    const rules = Object.values(s3Template.findResources('AWS::Events::Rule')) as any[];
+    const sweep = rules.find((r) => r.Properties.ScheduleExpression);
+    assert.equal(sweep?.Properties.ScheduleExpression, 'rate(5 minutes)');
+    assert.deepEqual(JSON.parse(sweep.Properties.Targets[0].Input), { sweep: true });
+    assert.match(JSON.stringify(sweep.Properties.Targets[0].Arn), /notify/);
   });
 });

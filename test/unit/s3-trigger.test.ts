@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createdObjectOf, triggeredJobOf, type CreatedObject } from '../../src/core/s3-trigger.js';
+import { createdObjectOf, decodedS3Uri, triggeredJobOf, watchPrefixProblem, type CreatedObject } from '../../src/core/s3-trigger.js';
 import { jobIdFor } from '../../src/runtime/process-identity.js';
 import { objectCreatedEvent } from '../support/s3-events.js';
 
@@ -62,4 +62,14 @@ test('one job id per upload: the version, else the ETag', () => {
   assert.equal(id({ ...base, versionId: 'v1' }), id({ ...base, versionId: 'v1', etag: 'e9' }), 'a version names the upload');
   assert.notEqual(id({ ...base, versionId: 'v1' }), id({ ...base, versionId: 'v2' }));
   assert.notEqual(id(base), id({ ...base, key: 'in/web-720p/a.mp4' }));
+});
+
+test('keys as S3 notifications encode them, and prefixes that would loop', () => {
+  assert.equal(decodedS3Uri('s3://b/in/web-720p/my+talk%C3%A9.mov'), 's3://b/in/web-720p/my talké.mov');
+  assert.equal(decodedS3Uri('s3://b/in/x/plain.mov'), 's3://b/in/x/plain.mov');
+  assert.equal(decodedS3Uri('s3://b/in/x/bad%zz.mov'), 's3://b/in/x/bad%zz.mov', 'not an encoding: as it is');
+  assert.equal(watchPrefixProblem('in/', 'tmp/'), undefined);
+  assert.match(watchPrefixProblem('out/', 'tmp/')!, /must not overlap out\/ \(the outputs\)/);
+  assert.match(watchPrefixProblem('out/web/', 'tmp/')!, /overlap out\//);
+  assert.match(watchPrefixProblem('tmp/', 'tmp/')!, /the temp files/);
 });
