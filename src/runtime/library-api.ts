@@ -13,6 +13,7 @@
  */
 import type { JobView } from '../app/job-view.js';
 import { loadJobView } from '../app/job-view.js';
+import { CancelledError } from '../core/errors.js';
 import type { AudioCodec, JobEvent, JobStatus, JobSummary, VideoCodec } from '../core/types.js';
 import type { Backend, BackendConfig, BackendKind, RunResult } from './backend.js';
 import { stateDirOf } from './job-paths.js';
@@ -187,6 +188,17 @@ function follow(backend: Backend, jobId: string, onEvent: (e: TranscodeEvent) =>
 export function transcode(input: string, output: string, opts: TranscodeApiOptions & { wait: false }): Promise<JobHandle>;
 export function transcode(input: string, output: string, opts?: TranscodeApiOptions): Promise<JobView>;
 export async function transcode(input: string, output: string, opts: TranscodeApiOptions = {}): Promise<JobView | JobHandle> {
+  if (opts.signal?.aborted) throw new CancelledError('stopped before the job was made');
+  // The caller's callback never breaks the run: an error it throws is its own.
+  const onEvent = opts.onEvent
+    ? (e: TranscodeEvent) => {
+        try {
+          opts.onEvent!(e);
+        } catch {
+          // ignored: events are for the caller's display
+        }
+      }
+    : undefined;
   const backend = await openNotifyingBackend(backendConfig(opts));
   const stopper = new AbortController();
   const onAbort = () => stopper.abort(opts.signal?.reason);
@@ -204,19 +216,19 @@ export async function transcode(input: string, output: string, opts: TranscodeAp
           signal: stopper.signal,
           onJob: (id) => {
             jobId = id;
-            opts.onEvent?.({ type: 'created', jobId: id });
-            if (opts.onEvent) unfollow = follow(backend, id, opts.onEvent, opts.pollMs ?? 500);
+            onEvent?.({ type: 'created', jobId: id });
+            if (onEvent) unfollow = follow(backend, id, onEvent, opts.pollMs ?? 500);
             created(id);
           },
         },
       );
       await unfollow?.();
       const view = (await loadJobView(backend.ledger, result.job.id))!;
-      opts.onEvent?.({ type: 'done', jobId: result.job.id, job: view });
+      onEvent?.({ type: 'done', jobId: result.job.id, job: view });
       return view;
     } catch (err) {
       await unfollow?.();
-      if (jobId) opts.onEvent?.({ type: 'failed', jobId, error: err as Error });
+      if (jobId) onEvent?.({ type: 'failed', jobId, error: err as Error });
       throw err;
     } finally {
       opts.signal?.removeEventListener('abort', onAbort);

@@ -145,6 +145,14 @@ export function findTemplate(catalog: TemplateCatalog, name: string): Template {
   return t;
 }
 
+/** Options one of which replaces the others of its group when a request gives it over a template. */
+const OVERRIDDEN_TOGETHER: readonly string[][] = [
+  ['width', 'height', 'maxHeight'],
+  ['pixFmt', 'bitDepth'],
+];
+
+const listOf = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : typeof v === 'string' ? [v] : []);
+
 /** What a template's output must be named like, for messages. */
 function outputWords(t: Template): string {
   return t.output === 'hls' ? 'an HLS ladder: name DIR/master.m3u8' : `a .${t.output} file: name an output ending in .${t.output}`;
@@ -161,7 +169,12 @@ export function applyTemplate<R extends { options: Record<string, unknown>; outp
   const t = findTemplate(catalog, name);
   if (outputKindOfPath(req.output) !== t.output) throw new UsageError(`template ${t.name} makes ${outputWords(t)}`);
   const own = Object.fromEntries(Object.entries(req.options).filter(([, v]) => v !== undefined));
-  return { ...req, options: { ...templateFlags(t), ...own, template: t.name } };
+  const base = templateFlags(t);
+  // Options that go together are overridden together: a request's --height replaces the template's size whole.
+  for (const group of OVERRIDDEN_TOGETHER) if (group.some((k) => k in own)) for (const k of group) delete base[k];
+  // A request's webhooks are told beside the template's (a caller cannot silence the template's own).
+  const notify = [...new Set([...listOf(base.notify), ...listOf(own.notify)])];
+  return { ...req, options: { ...base, ...own, ...(notify.length ? { notify } : {}), template: t.name } };
 }
 
 export interface TemplateListing {

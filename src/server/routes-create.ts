@@ -46,10 +46,11 @@ function normalizeOptions(
   const flags: Record<string, unknown> = {
     ...(input.verify !== undefined ? { verify: input.verify } : {}),
     ...(input.qualityReport !== undefined ? { qualityReport: input.qualityReport } : {}),
-    ...(input.dash ? { dash: true } : {}),
-    ...(input.publishEarly ? { publishEarly: true } : {}),
-    ...(input.acceptCutCost ? { acceptCutCost: true } : {}),
-    ...(input.deinterlace ? { deinterlace: true } : {}),
+    // Given as false, a switch turns a template's off; left out, the template (or the default, off) holds.
+    ...(input.dash !== undefined ? { dash: input.dash } : {}),
+    ...(input.publishEarly !== undefined ? { publishEarly: input.publishEarly } : {}),
+    ...(input.acceptCutCost !== undefined ? { acceptCutCost: input.acceptCutCost } : {}),
+    ...(input.deinterlace !== undefined ? { deinterlace: input.deinterlace } : {}),
   };
   const own = new Set(['container', 'verify', 'qualityReport', 'dash', 'publishEarly', 'acceptCutCost', 'deinterlace']);
   for (const [k, v] of Object.entries(input)) {

@@ -51,7 +51,6 @@ export const jobOptionsProperties = {
   },
   deinterlace: {
     type: 'boolean',
-    default: false,
     description: "an interlaced source's frames made progressive pictures (bwdif, one per frame); default: encoded as they are",
   },
   crf: { type: 'integer', minimum: 0, maximum: 63 },
@@ -64,7 +63,6 @@ export const jobOptionsProperties = {
   segmentSeconds: { type: 'number', minimum: 0.5, maximum: 3600 },
   acceptCutCost: {
     type: 'boolean',
-    default: false,
     description: 'keep segmentSeconds even where its cuts would cost more than 5% of the video bytes',
   },
   workers: { type: 'integer', minimum: 1, maximum: 256 },
@@ -74,10 +72,9 @@ export const jobOptionsProperties = {
     pattern: '^[0-9]{2,4}(:[0-9.]+[kKmM]?)?(,[0-9]{2,4}(:[0-9.]+[kKmM]?)?){0,11}$',
     description: 'with container hls: rungs, e.g. 1080,720:3000k,480',
   },
-  dash: { type: 'boolean', default: false, description: 'with container hls: also manifest.mpd' },
+  dash: { type: 'boolean', description: 'with container hls: also manifest.mpd (default false, or the template says)' },
   publishEarly: {
     type: 'boolean',
-    default: false,
     description: 'with container hls: publish the playlists as the first segments are done (EVENT playlists), the VOD ones at the end',
   },
   segmentDuration: { type: 'number', minimum: 1, maximum: 30, description: 'with container hls: media segment duration (s)' },

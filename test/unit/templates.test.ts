@@ -152,6 +152,25 @@ test('a request naming a template: its options under the request own, the output
     () => applyTemplate({ output: 'out/a.mp4', options: { template: 'nope' } }, catalog),
     /no template "nope"; `shardcast templates` lists them \(web-1080p, /,
   );
+  // Options that go together are overridden together; a request's webhooks go beside the template's.
+  const sized: Record<string, unknown> = applyTemplate(
+    { output: 'a.mp4', options: { template: 'web-1080p', height: '720' } },
+    catalog,
+  ).options;
+  assert.equal(sized.height, '720');
+  assert.equal(sized.maxHeight, undefined, "the template's --max-height gave way to the --height asked for");
+  assert.equal(sized.bitDepth, '8');
+  parseTranscodeOptions(sized, 'a.mp4');
+  const depth: Record<string, unknown> = applyTemplate(
+    { output: 'a.mp4', options: { template: 'web-1080p', pixFmt: 'yuv420p10le' } },
+    catalog,
+  ).options;
+  assert.equal(depth.bitDepth, undefined);
+  const hooked = { templates: [{ ...BUILTIN_TEMPLATES[0]!, options: { notify: 'https://ops.example/hook' } }] };
+  assert.deepEqual(
+    applyTemplate({ output: 'a.mp4', options: { template: 'web-1080p', notify: ['https://app.example/hook'] } }, hooked).options.notify,
+    ['https://ops.example/hook', 'https://app.example/hook'],
+  );
   const plain = { output: 'x.mp4', options: { crf: '3' } };
   assert.equal(applyTemplate(plain, catalog), plain, 'no template: the request as it is');
 });
