@@ -65,8 +65,8 @@ describe('CLI: transcode --backend aws-emulated', () => {
     assert.equal(c.measured, false);
     assert.ok(c.estimate.totalUsd > 0 && c.estimate.totalUsd < 0.01, String(c.estimate.totalUsd));
     assert.ok(
-      c.estimate.lines.some((l: any) => /Step Functions/.test(l.item) && l.quantity === 13),
-      'analyze, the Map choice, parallel, map + 4, audio 3, merge, finalize',
+      c.estimate.lines.some((l: any) => /Step Functions/.test(l.item) && l.quantity === 17),
+      'start, analyze, notify, the Map choice, parallel, map + 4, audio 3, merge, finalize, notify, done',
     );
     const text = cli(['cost', jobId, '--backend', 'aws-emulated'], { stateDir: state });
     assert.match(text.stdout, /would cost \$0\.\d+ on AWS: 3008 MB x86_64/);

@@ -12,7 +12,8 @@ export function checkAssembly(dir: string, storage: 's3' | 'efs'): void {
     Resources: Record<string, { Type: string }>;
   };
   const types = Object.values(template.Resources).map((r) => r.Type);
-  assert.equal(types.filter((t) => t === 'AWS::Lambda::Function').length, 6);
+  // A function per step: admit, analyze, encode-segment, encode-audio, merge, finalize, mark-failed, notify.
+  assert.equal(types.filter((t) => t === 'AWS::Lambda::Function').length, 8);
   assert.equal(types.filter((t) => t === 'AWS::StepFunctions::StateMachine').length, 1);
   assert.equal(types.includes('AWS::EFS::FileSystem'), storage === 'efs');
   const assets = readdirSync(dir).filter((f) => f.startsWith('asset.'));
