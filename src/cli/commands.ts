@@ -15,6 +15,7 @@ import { openNotifyingBackend } from '../runtime/start-notifier.js';
 import { commandFor, continueVerb } from '../app/run-failure.js';
 import type { JobView, TargetView, TaskView } from '../app/job-view.js';
 import { openBackend, type Backend, type RunHooks, type RunResult } from '../runtime/backend.js';
+import { clusterFlags } from './cluster-flags.js';
 import { stateDirOf } from '../runtime/job-paths.js';
 import { makeLocalRuntime } from '../runtime/local/local-runtime.js';
 import { asInvoked } from './invocation.js';
@@ -56,12 +57,7 @@ export async function withBackend<T>(
     ...(opts.readOnly ? { readOnly: true } : {}),
     ...(opts.progress ? { onProgress: opts.progress.onProgress } : {}),
     ...(flags.config ? { configPath: flags.config } : {}),
-    cluster: {
-      ...(flags.redis ? { redis: flags.redis } : {}),
-      ...(flags.store ? { store: flags.store } : {}),
-      ...(flags.s3Endpoint ? { s3Endpoint: flags.s3Endpoint } : {}),
-      ...(flags.redisWaitSeconds !== undefined ? { redisWaitSeconds: flags.redisWaitSeconds } : {}),
-    },
+    cluster: clusterFlags(flags),
   });
   try {
     return await fn(backend);

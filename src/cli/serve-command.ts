@@ -13,6 +13,7 @@ import { isLoopback, type ServerConfig } from '../server/server-config.js';
 import { startServer } from '../server/start-server.js';
 import { stateDirOf } from '../runtime/job-paths.js';
 import type { GlobalFlags } from './commands.js';
+import { clusterFlags } from './cluster-flags.js';
 import { onStopSignal } from './signals.js';
 import { flagText } from './flag-text.js';
 import { BUILTIN_TEMPLATES } from '../core/templates.js';
@@ -70,12 +71,7 @@ export function buildServerConfig(
     webDir: defaultWebDir(),
     env,
     ...(flags.backend ? { backend: flags.backend as 'local' | 'cluster' } : {}),
-    cluster: {
-      ...(flags.redis ? { redis: flags.redis } : {}),
-      ...(flags.store ? { store: flags.store } : {}),
-      ...(flags.s3Endpoint ? { s3Endpoint: flags.s3Endpoint } : {}),
-      ...(flags.redisWaitSeconds !== undefined ? { redisWaitSeconds: String(flags.redisWaitSeconds) } : {}),
-    },
+    cluster: clusterFlags(flags),
     logRequests: flags.debug === true,
     templates,
   };

@@ -14,6 +14,7 @@ import { parseTranscodeOptions } from '../runtime/transcode-options.js';
 import { watchFolder } from '../runtime/watch-folder.js';
 import { removeWatchState, writeWatchState } from '../runtime/watch-registry.js';
 import type { GlobalFlags } from './commands.js';
+import { clusterFlags } from './cluster-flags.js';
 import { withSignals } from './signals.js';
 
 const seconds = (name: string, min: number, max: number) =>
@@ -57,12 +58,7 @@ export async function watchCommand(dir: string, flags: GlobalFlags & Record<stri
     env: process.env,
     templates: catalog,
     onEvent: relay.onEvent,
-    cluster: {
-      ...(flags.redis ? { redis: flags.redis } : {}),
-      ...(flags.store ? { store: flags.store } : {}),
-      ...(flags.s3Endpoint ? { s3Endpoint: flags.s3Endpoint } : {}),
-      ...(flags.redisWaitSeconds !== undefined ? { redisWaitSeconds: flags.redisWaitSeconds } : {}),
-    },
+    cluster: clusterFlags(flags),
   });
   const notifier = startNotifier(backend.ledger, process.env);
   relay.to(notifier.notifier);

@@ -3,7 +3,9 @@
  * their `tile` command lines (from the JPEGs the segments' encodes wrote, never the source), and the WebVTT map
  * whose cues name each thumbnail's rectangle in its sheet. Which frames they are: thumbnails.ts.
  */
+import { BASE } from './ffmpeg-args.js';
 import { thumbnailTimes } from './thumbnails.js';
+import { vttTime } from './webvtt.js';
 
 /** Sprite sheets: thumbnails per row, and per sheet. */
 export const SPRITE_COLUMNS = 10;
@@ -44,12 +46,7 @@ export function spriteSheets(count: number, columns = SPRITE_COLUMNS, perSheet =
 /** One sheet from the JPEGs numbered from `sheet.first` (`pattern`: an image2 pattern): decodes only them. */
 export function buildSpriteArgs(sheet: SpriteSheet, pattern: string, outputPath: string): string[] {
   return [
-    '-nostdin',
-    '-hide_banner',
-    '-nostats',
-    '-v',
-    'error',
-    '-y',
+    ...BASE,
     '-start_number',
     String(sheet.first),
     '-i',
@@ -75,14 +72,8 @@ export function buildImageSizeArgs(path: string): string[] {
   return ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=width,height', '-of', 'csv=p=0', path];
 }
 
-/** A WebVTT time: `HH:MM:SS.mmm`. */
-export function vttTime(seconds: number): string {
-  const ms = Math.round(seconds * 1000);
-  const h = Math.floor(ms / 3_600_000);
-  const m = Math.floor((ms % 3_600_000) / 60_000);
-  const s = (ms % 60_000) / 1000;
-  return `${String(h).padStart(2, '0')}:${String(m).padStart(2, '0')}:${s.toFixed(3).padStart(6, '0')}`;
-}
+/** A WebVTT time: `HH:MM:SS.mmm` (core/webvtt.ts, which also shifts subtitle cues, writes them). */
+export { vttTime };
 
 export interface ThumbnailCue {
   start: number;

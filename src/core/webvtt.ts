@@ -11,14 +11,17 @@ function parseTime(s: string): number {
   return parts.reduce((acc, p) => acc * 60 + p, 0);
 }
 
-function formatTime(t: number): string {
+/** A WebVTT cue time, `HH:MM:SS.mmm`; with `hours: 'when-needed'` the hours only from the first hour on. */
+export function vttTime(t: number, hours: 'always' | 'when-needed' = 'always'): string {
   const ms = Math.round(t * 1000);
   const h = Math.floor(ms / 3_600_000);
   const m = Math.floor((ms % 3_600_000) / 60_000);
   const sec = (ms % 60_000) / 1000;
   const mmss = `${String(m).padStart(2, '0')}:${sec.toFixed(3).padStart(6, '0')}`;
-  return h ? `${String(h).padStart(2, '0')}:${mmss}` : mmss;
+  return h || hours === 'always' ? `${String(h).padStart(2, '0')}:${mmss}` : mmss;
 }
+
+const formatTime = (t: number): string => vttTime(t, 'when-needed');
 
 export function shiftWebvtt(text: string, seconds: number): string {
   if (Math.abs(seconds) < 0.0005) return text;

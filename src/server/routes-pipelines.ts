@@ -5,11 +5,8 @@
 import type { FastifyInstance } from 'fastify';
 import { listTemplates } from '../runtime/templates.js';
 import { listWatchers } from '../runtime/watch-registry.js';
-import { errorResponses, tokenQuery } from './schemas.js';
+import { errorResponses, looseObject, tokenQuery } from './schemas.js';
 import type { ServerContext } from './server-context.js';
-
-const looseObject = (description: string, properties: Record<string, unknown> = {}) =>
-  ({ type: 'object', description, additionalProperties: true, properties }) as const;
 
 const templateSchema = looseObject('a template: a named output specification', {
   name: { type: 'string' },

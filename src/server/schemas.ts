@@ -147,7 +147,7 @@ export const errorSchema = {
   properties: { error: { type: 'string' }, message: { type: 'string' } },
 } as const;
 
-const looseObject = (description: string, properties: Record<string, unknown> = {}) =>
+export const looseObject = (description: string, properties: Record<string, unknown> = {}) =>
   ({ type: 'object', description, additionalProperties: true, properties }) as const;
 
 export const taskViewSchema = looseObject('one task (a video segment or the audio track)', {
